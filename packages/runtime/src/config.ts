@@ -1,0 +1,109 @@
+import path from 'node:path';
+import { MssError } from './errors.ts';
+
+/** Every listening service of the trust space, with its stable endpoint key and default port. */
+export const SERVICE_PORTS = {
+  adminApi: 8080,
+  psc: 8081,
+  annuaireHttp: 8082,
+  smtpSubmission: 10587,
+  imap: 10143,
+  annuaireLdap: 10389,
+  smtpRelay: 10025,
+} as const;
+export type ServiceKey = keyof typeof SERVICE_PORTS;
+/** Order used by `--port-base`: service i listens on base + i. Append only, never reorder. */
+export const PORT_BASE_ORDER: readonly ServiceKey[] = [
+  'adminApi',
+  'psc',
+  'annuaireHttp',
+  'smtpSubmission',
+  'imap',
+  'annuaireLdap',
+  'smtpRelay',
+];
+
+export interface MssConfig {
+  dataDir: string;
+  /** `postgres://…` selects PostgreSQL; undefined means the embedded SQLite in dataDir. */
+  databaseUrl: string | undefined;
+  host: string;
+  ports: Record<ServiceKey, number>;
+  operatorDomain: string;
+  operatorName: string;
+  logLevel: string;
+}
+
+export interface ConfigInput {
+  dataDir?: string | undefined;
+  databaseUrl?: string | undefined;
+  host?: string | undefined;
+  portBase?: number | string | undefined;
+  operatorDomain?: string | undefined;
+  logLevel?: string | undefined;
+}
+
+function parsePort(raw: number | string, what: string): number {
+  const n = typeof raw === 'number' ? raw : Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) {
+    throw new MssError('CONFIG_INVALID', `${what}: "${raw}" is not a TCP port (1-65535)`, { exitCode: 2 });
+  }
+  return n;
+}
+
+/**
+ * Builds the one validated configuration object. Precedence: explicit input (CLI flags) over
+ * environment (MSS_*) over embedded defaults.
+ */
+export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = process.env): MssConfig {
+  const dataDir = path.resolve(input.dataDir ?? env.MSS_DATA_DIR ?? '.mss-data');
+  const databaseUrl = input.databaseUrl ?? (env.MSS_DATABASE_URL || undefined);
+  const host = input.host ?? env.MSS_HOST ?? '127.0.0.1';
+  const portBaseRaw = input.portBase ?? (env.MSS_PORT_BASE || undefined);
+  const ports = { ...SERVICE_PORTS } as Record<ServiceKey, number>;
+  if (portBaseRaw !== undefined) {
+    const base = parsePort(portBaseRaw, '--port-base');
+    if (base + PORT_BASE_ORDER.length - 1 > 65535) {
+      throw new MssError('CONFIG_INVALID', `--port-base: ${base} leaves no room for ${PORT_BASE_ORDER.length} ports`, { exitCode: 2 });
+    }
+    PORT_BASE_ORDER.forEach((key, i) => {
+      ports[key] = base + i;
+    });
+  }
+  const operatorDomain = (input.operatorDomain ?? env.MSS_OPERATOR_DOMAIN ?? 'operateur-a.mssante.fr').toLowerCase();
+  if (!/^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+mssante\.fr$/.test(operatorDomain) || operatorDomain === 'patient.mssante.fr') {
+    throw new MssError(
+      'CONFIG_INVALID',
+      `operator domain "${operatorDomain}" must be a sub-domain of mssante.fr other than patient.mssante.fr`,
+      { exitCode: 2 },
+    );
+  }
+  return {
+    dataDir,
+    databaseUrl,
+    host,
+    ports,
+    operatorDomain,
+    operatorName: env.MSS_OPERATOR_NAME ?? 'Opérateur A (sandbox)',
+    logLevel: input.logLevel ?? env.MSS_LOG_LEVEL ?? 'info',
+  };
+}
+
+/** The one start-up line that shows every effective setting (never a secret: URLs lose passwords). */
+export function describeConfig(config: MssConfig): string {
+  const db = config.databaseUrl ? redactUrl(config.databaseUrl) : `sqlite:${path.join(config.dataDir, 'mss.sqlite')}`;
+  const ports = Object.entries(config.ports)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+  return `config: dataDir=${config.dataDir} database=${db} host=${config.host} domain=${config.operatorDomain} ${ports}`;
+}
+
+export function redactUrl(raw: string): string {
+  try {
+    const u = new URL(raw);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparsable URL)';
+  }
+}

@@ -1,0 +1,4 @@
+export * from './errors.ts';
+export * from './log.ts';
+export * from './progress.ts';
+export * from './config.ts';

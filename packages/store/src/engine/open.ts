@@ -1,0 +1,135 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { MssError, redactUrl, systemErrorCode } from '@mss/runtime';
+import type { Database } from '../schema.ts';
+import type { Engine } from '../migrations/types.ts';
+import { NodeSqliteDatabase } from './node-sqlite.ts';
+
+export interface OpenOptions {
+  /** `postgres://…[?schema=name]`, `sqlite:/path/file.sqlite`, or undefined for `<dataDir>/mss.sqlite`. */
+  databaseUrl?: string | undefined;
+  dataDir: string;
+}
+
+export interface OpenedDatabase {
+  db: Kysely<Database>;
+  engine: Engine;
+  /** Human description without secrets, for start-up logs. */
+  description: string;
+  /** PostgreSQL schema the connection works in (tests use one each), if not the default. */
+  schema: string | undefined;
+}
+
+export function ensureWritableDir(dir: string, what = 'data directory'): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.accessSync(dir, fs.constants.W_OK);
+    const probe = path.join(dir, `.write-test-${process.pid}`);
+    fs.writeFileSync(probe, '');
+    fs.rmSync(probe);
+  } catch (err) {
+    throw new MssError('DATA_DIR_UNWRITABLE', `${what} ${dir} is not writable (${systemErrorCode(err) ?? describeCause(err)})`, {
+      cause: err,
+    });
+  }
+}
+
+function describeCause(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export async function openDatabase(options: OpenOptions): Promise<OpenedDatabase> {
+  const url = options.databaseUrl;
+  if (url === undefined || url === '') return openSqlite(path.join(options.dataDir, 'mss.sqlite'), options.dataDir);
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new MssError('DATABASE_URL_INVALID', `MSS_DATABASE_URL is not a valid URL (expected postgres://user:password@host:port/database)`, {
+      exitCode: 2,
+    });
+  }
+  if (parsed.protocol === 'sqlite:') {
+    const file = path.resolve(decodeURIComponent(parsed.pathname));
+    return openSqlite(file, path.dirname(file));
+  }
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+    throw new MssError(
+      'DATABASE_URL_INVALID',
+      `MSS_DATABASE_URL scheme "${parsed.protocol}" is not supported: use postgres://… for PostgreSQL, or leave it unset for the embedded SQLite`,
+      { exitCode: 2 },
+    );
+  }
+  return openPostgres(parsed);
+}
+
+async function openSqlite(file: string, dir: string): Promise<OpenedDatabase> {
+  ensureWritableDir(dir);
+  let database: NodeSqliteDatabase;
+  try {
+    database = new NodeSqliteDatabase(file);
+    // WAL lets readers go on while one writer commits; FULL makes every commit survive power
+    // loss, which a `250` after DATA promises.
+    database.raw.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;');
+  } catch (err) {
+    throw new MssError('DATABASE_OPEN_FAILED', `cannot open SQLite database ${file}: ${describeCause(err)}`, { cause: err });
+  }
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  return { db, engine: 'sqlite', description: `sqlite:${file}`, schema: undefined };
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+async function openPostgres(parsed: URL): Promise<OpenedDatabase> {
+  const schema = parsed.searchParams.get('schema') ?? undefined;
+  if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
+    throw new MssError('DATABASE_URL_INVALID', `MSS_DATABASE_URL: schema "${schema}" must match ${SCHEMA_NAME}`, { exitCode: 2 });
+  }
+  parsed.searchParams.delete('schema');
+  const where = `${parsed.hostname || 'localhost'}:${parsed.port || '5432'}${parsed.pathname}`;
+  const pool = new pg.Pool({
+    connectionString: parsed.toString(),
+    max: Number(process.env.MSS_PG_POOL_SIZE ?? 10),
+    // int8 columns (ids, UIDs, MODSEQs) stay far below 2^53: read them as numbers on both engines.
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+    },
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  // Idle-client errors (server restart) must not crash the process; the next query reconnects.
+  pool.on('error', () => {});
+  try {
+    const client = await pool.connect();
+    try {
+      if (schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    } finally {
+      client.release();
+    }
+  } catch (err) {
+    await pool.end().catch(() => {});
+    throw new MssError('DATABASE_CONNECT_FAILED', `cannot use PostgreSQL at ${where}: ${describePgError(err)}`, { cause: err });
+  }
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, engine: 'postgres', description: redactUrl(parsed.toString()) + (schema ? ` schema=${schema}` : ''), schema };
+}
+
+function describePgError(err: unknown): string {
+  const code = systemErrorCode(err);
+  switch (code) {
+    case 'ECONNREFUSED':
+      return 'connection refused (is the server running and listening there?)';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'host not found';
+    case '28P01':
+    case '28000':
+      return 'authentication failed for the given user';
+    case '3D000':
+      return 'database does not exist';
+    default:
+      return describeCause(err);
+  }
+}

@@ -1,0 +1,10 @@
+export { Store, Repositories, type StoreOptions } from './store.ts';
+export { BlobStore, BlobWriter, type BlobRef } from './blobs.ts';
+export { openDatabase, ensureWritableDir, type OpenOptions } from './engine/open.ts';
+export { migrateToLatest, type MigrationReport } from './migrate.ts';
+export { MIGRATIONS, type Engine } from './migrations/index.ts';
+export { addressKey, type NewMailbox, type MailboxMembership } from './repos/mailboxes.ts';
+export { normaliseFlags, parseFlags, type NewMessage } from './repos/mail.ts';
+export type { HistoryEvent, HistoryEntry } from './repos/history.ts';
+export type { CguVersion } from './repos/cgu.ts';
+export type * from './schema.ts';

@@ -1,0 +1,31 @@
+import { Migrator, type Kysely, type Migration } from 'kysely';
+import { MssError } from '@mss/runtime';
+import { MIGRATIONS, type Engine } from './migrations/index.ts';
+
+export interface MigrationReport {
+  applied: string[];
+  current: string | undefined;
+}
+
+/** Applies every pending migration, in order, each in its own transaction. */
+export async function migrateToLatest(db: Kysely<any>, engine: Engine): Promise<MigrationReport> {
+  const migrations: Record<string, Migration> = {};
+  for (const m of MIGRATIONS) migrations[m.name] = { up: (trx) => m.up(trx, engine) };
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    migrationTableName: 'mss_migrations',
+    migrationLockTableName: 'mss_migrations_lock',
+  });
+  const { error, results = [] } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results.find((r) => r.status === 'Error');
+    throw new MssError(
+      'MIGRATION_FAILED',
+      `database migration ${failed?.migrationName ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  }
+  const applied = results.filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  return { applied, current: MIGRATIONS.at(-1)?.name };
+}

@@ -1,0 +1,186 @@
+import { sql } from 'kysely';
+import { MssError } from '@mss/runtime';
+import type { FolderRow, MessageRow } from '../schema.ts';
+import { isoNow, isUniqueViolation, type RepoContext } from './executor.ts';
+
+export interface NewMessage {
+  blobHash: string;
+  size: number;
+  flags?: readonly string[];
+  internalDate?: string;
+  authorIdnat?: string | null;
+  messageId?: string | null;
+  subject?: string | null;
+  fromAddr?: string | null;
+  toAddrs?: string | null;
+  sentDate?: string | null;
+}
+
+/** IMAP flags are stored as one canonical string: unique, sorted, space-separated. */
+export function normaliseFlags(flags: readonly string[]): string {
+  return [...new Set(flags.filter((f) => f.length > 0))].sort().join(' ');
+}
+
+export function parseFlags(stored: string): string[] {
+  return stored === '' ? [] : stored.split(' ');
+}
+
+/**
+ * IMAP mail storage: folders with UIDVALIDITY/UIDNEXT/HIGHESTMODSEQ, and message metadata.
+ * Bodies live in the BlobStore; a row is only written once its blob is durable. Callers run
+ * the methods that change counters inside a transaction (Store.transaction) so UID and MODSEQ
+ * allocation stays atomic on both engines.
+ */
+export class MailRepo {
+  private readonly ctx: RepoContext;
+  constructor(ctx: RepoContext) {
+    this.ctx = ctx;
+  }
+
+  async folders(mailboxId: number): Promise<FolderRow[]> {
+    return this.ctx.db.selectFrom('mail_folders').selectAll().where('mailbox_id', '=', mailboxId).orderBy('name').execute();
+  }
+
+  async folder(mailboxId: number, name: string): Promise<FolderRow | undefined> {
+    return this.ctx.db
+      .selectFrom('mail_folders')
+      .selectAll()
+      .where('mailbox_id', '=', mailboxId)
+      .where('name', '=', name)
+      .executeTakeFirst();
+  }
+
+  async createFolder(mailboxId: number, name: string): Promise<FolderRow> {
+    // A folder re-created under an old name must not reuse a UIDVALIDITY clients have cached:
+    // the mailbox keeps the last one given and each new folder gets a larger one.
+    const nowS = Math.floor(this.ctx.now().getTime() / 1000);
+    const bumped = await this.ctx.db
+      .updateTable('mailboxes')
+      .set({ last_uidvalidity: sql<number>`case when last_uidvalidity >= ${nowS} then last_uidvalidity + 1 else ${nowS} end` })
+      .where('id', '=', mailboxId)
+      .returning('last_uidvalidity')
+      .executeTakeFirst();
+    if (!bumped) throw new MssError('MAILBOX_MISSING', `mailbox ${mailboxId} does not exist`);
+    const uidvalidity = Number(bumped.last_uidvalidity);
+    try {
+      return await this.ctx.db
+        .insertInto('mail_folders')
+        .values({ mailbox_id: mailboxId, name, uidvalidity, uidnext: 1, highest_modseq: 1, subscribed: 1, created_at: isoNow(this.ctx) })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new MssError('FOLDER_EXISTS', `folder ${name} already exists`, { cause: err });
+      throw err;
+    }
+  }
+
+  async ensureFolder(mailboxId: number, name: string): Promise<FolderRow> {
+    return (await this.folder(mailboxId, name)) ?? this.createFolder(mailboxId, name);
+  }
+
+  async deleteFolder(folderId: number): Promise<void> {
+    await this.ctx.db.deleteFrom('mail_messages').where('folder_id', '=', folderId).execute();
+    await this.ctx.db.deleteFrom('mail_folders').where('id', '=', folderId).execute();
+  }
+
+  /** Takes the next UID and MODSEQ of a folder in one statement (row-locked on PostgreSQL). */
+  private async bump(folderId: number, uids: number): Promise<{ firstUid: number; modseq: number }> {
+    const r = await this.ctx.db
+      .updateTable('mail_folders')
+      .set((eb) => ({ uidnext: eb('uidnext', '+', uids), highest_modseq: eb('highest_modseq', '+', 1) }))
+      .where('id', '=', folderId)
+      .returning(['uidnext', 'highest_modseq'])
+      .executeTakeFirst();
+    if (!r) throw new MssError('FOLDER_MISSING', `folder ${folderId} does not exist`);
+    return { firstUid: Number(r.uidnext) - uids, modseq: Number(r.highest_modseq) };
+  }
+
+  async appendMessage(folderId: number, m: NewMessage): Promise<MessageRow> {
+    const { firstUid, modseq } = await this.bump(folderId, 1);
+    return this.ctx.db
+      .insertInto('mail_messages')
+      .values({
+        folder_id: folderId,
+        uid: firstUid,
+        modseq,
+        flags: normaliseFlags(m.flags ?? []),
+        internal_date: m.internalDate ?? isoNow(this.ctx),
+        size: m.size,
+        blob_hash: m.blobHash,
+        author_idnat: m.authorIdnat ?? null,
+        message_id: m.messageId ?? null,
+        subject: m.subject ?? null,
+        from_addr: m.fromAddr ?? null,
+        to_addrs: m.toAddrs ?? null,
+        sent_date: m.sentDate ?? null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
+
+  async messages(folderId: number, range: { fromUid?: number; toUid?: number; limit?: number } = {}): Promise<MessageRow[]> {
+    let q = this.ctx.db.selectFrom('mail_messages').selectAll().where('folder_id', '=', folderId);
+    if (range.fromUid !== undefined) q = q.where('uid', '>=', range.fromUid);
+    if (range.toUid !== undefined) q = q.where('uid', '<=', range.toUid);
+    q = q.orderBy('uid');
+    if (range.limit !== undefined) q = q.limit(range.limit);
+    return q.execute();
+  }
+
+  async message(folderId: number, uid: number): Promise<MessageRow | undefined> {
+    return this.ctx.db.selectFrom('mail_messages').selectAll().where('folder_id', '=', folderId).where('uid', '=', uid).executeTakeFirst();
+  }
+
+  /** Messages changed after `modseq` (CONDSTORE / QRESYNC). */
+  async changedSince(folderId: number, modseq: number): Promise<MessageRow[]> {
+    return this.ctx.db
+      .selectFrom('mail_messages')
+      .selectAll()
+      .where('folder_id', '=', folderId)
+      .where('modseq', '>', modseq)
+      .orderBy('uid')
+      .execute();
+  }
+
+  /** Replaces the flags of some messages; every changed message gets the folder's new MODSEQ. */
+  async setFlags(folderId: number, uids: readonly number[], flags: readonly string[]): Promise<number> {
+    if (uids.length === 0) return 0;
+    const { modseq } = await this.bump(folderId, 0);
+    const r = await this.ctx.db
+      .updateTable('mail_messages')
+      .set({ flags: normaliseFlags(flags), modseq })
+      .where('folder_id', '=', folderId)
+      .where('uid', 'in', uids)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  }
+
+  /** Removes messages; their blobs stay (they may be shared) until a collection pass. */
+  async expunge(folderId: number, uids: readonly number[]): Promise<number> {
+    if (uids.length === 0) return 0;
+    await this.bump(folderId, 0);
+    const r = await this.ctx.db.deleteFrom('mail_messages').where('folder_id', '=', folderId).where('uid', 'in', uids).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
+  async status(folderId: number): Promise<{ messages: number; unseen: number; uidnext: number; uidvalidity: number; highestModseq: number }> {
+    const f = await this.ctx.db.selectFrom('mail_folders').selectAll().where('id', '=', folderId).executeTakeFirst();
+    if (!f) throw new MssError('FOLDER_MISSING', `folder ${folderId} does not exist`);
+    const counts = await this.ctx.db
+      .selectFrom('mail_messages')
+      .select((eb) => [
+        eb.fn.countAll<number>().as('messages'),
+        // With an explicit ESCAPE, the backslash of \Seen is literal on both engines.
+        eb.fn.sum<number>(sql<number>`case when flags like ${'%\\Seen%'} escape '!' then 0 else 1 end`).as('unseen'),
+      ])
+      .where('folder_id', '=', folderId)
+      .executeTakeFirstOrThrow();
+    return {
+      messages: Number(counts.messages),
+      unseen: Number(counts.unseen ?? 0),
+      uidnext: Number(f.uidnext),
+      uidvalidity: Number(f.uidvalidity),
+      highestModseq: Number(f.highest_modseq),
+    };
+  }
+}

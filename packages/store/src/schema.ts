@@ -1,0 +1,180 @@
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/**
+ * Table shapes shared by both engines. Portable column types only: text, integer (booleans as
+ * 0/1), and timestamps as ISO-8601 UTC text, which sorts and compares correctly as text on
+ * SQLite and PostgreSQL alike.
+ */
+export interface PersonsTable {
+  idnat: string;
+  kind: 'PS' | 'SECRETARY' | 'MEDICAL_ASSISTANT' | 'PATIENT';
+  id_type: 'RPPS' | 'ADELI' | 'INS' | 'FINESS_STAFF';
+  rpps: string | null;
+  civility: string | null;
+  last_name: string;
+  first_name: string;
+  profession_code: string | null;
+  profession_label: string | null;
+  category_code: string | null;
+  speciality_code: string | null;
+  speciality_label: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface StructuresTable {
+  idnat: string;
+  id_type: 'FINESS' | 'SIREN' | 'SIRET';
+  finess: string | null;
+  siret: string | null;
+  name: string;
+  sector_code: string | null;
+  street: string;
+  postal_code: string;
+  city: string;
+  departement: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SituationsTable {
+  id: string;
+  person_idnat: string;
+  structure_idnat: string | null;
+  practice_name: string | null;
+  mode: 'L' | 'S';
+  role_label: string | null;
+  street: string;
+  postal_code: string;
+  city: string;
+  departement: string;
+  start_date: string;
+  end_date: string | null;
+}
+
+export interface MailboxesTable {
+  id: Generated<number>;
+  address: string;
+  /** lower-cased address: uniqueness (R-BAL-1) is enforced on it while the address is held. */
+  address_key: string;
+  type: 'PER' | 'ORG' | 'APP' | 'CAB';
+  status: 'active' | 'suspended' | 'closed';
+  /** IdNat of the holder: a person for PER/CAB (the owner), a structure for ORG/APP. */
+  owner_idnat: string;
+  situation_id: string | null;
+  liste_rouge: number;
+  description: string | null;
+  service: string | null;
+  digitization: number;
+  created_at: string;
+  updated_at: string;
+  closed_at: string | null;
+  /** Set by an explicit, audited release: only then may the address be given to someone else (R-BAL-2). */
+  released_at: string | null;
+  /** Last UIDVALIDITY handed to one of its folders: a re-created folder never reuses one. */
+  last_uidvalidity: Generated<number>;
+}
+
+export interface MailboxHoldersTable {
+  mailbox_id: number;
+  person_idnat: string;
+  role: 'holder' | 'responsible' | 'owner' | 'cotitulaire';
+  added_at: string;
+  added_by: string | null;
+}
+
+export interface DelegationsTable {
+  id: Generated<number>;
+  mailbox_id: number;
+  delegate_idnat: string;
+  granted_by: string;
+  start_at: string;
+  end_at: string | null;
+  revoked_at: string | null;
+  revoked_by: string | null;
+  revoke_reason: string | null;
+}
+
+export interface CguVersionsTable {
+  version: string;
+  published_at: string;
+  url: string;
+  title: string;
+}
+
+export interface CguAcceptancesTable {
+  person_idnat: string;
+  version: string;
+  accepted_at: string;
+}
+
+export interface HistoryTable {
+  id: Generated<number>;
+  at: string;
+  mailbox_id: number | null;
+  /** IdNat of who acted, or `operator-admin` / `system` for non-personal actors. */
+  actor: string;
+  event: string;
+  subject_idnat: string | null;
+  reason: string | null;
+  /** JSON object with the event's particulars. */
+  details: string;
+}
+
+export interface MailFoldersTable {
+  id: Generated<number>;
+  mailbox_id: number;
+  name: string;
+  uidvalidity: number;
+  uidnext: number;
+  highest_modseq: number;
+  subscribed: number;
+  created_at: string;
+}
+
+export interface MailMessagesTable {
+  id: Generated<number>;
+  folder_id: number;
+  uid: number;
+  modseq: number;
+  /** Space-separated, sorted IMAP flags, e.g. `\Answered \Seen`. */
+  flags: string;
+  internal_date: string;
+  size: number;
+  blob_hash: string;
+  /** IdNat of the person who submitted it (the author), apart from the sender mailbox. */
+  author_idnat: string | null;
+  message_id: string | null;
+  subject: string | null;
+  from_addr: string | null;
+  to_addrs: string | null;
+  sent_date: string | null;
+}
+
+export interface Database {
+  persons: PersonsTable;
+  structures: StructuresTable;
+  situations: SituationsTable;
+  mailboxes: MailboxesTable;
+  mailbox_holders: MailboxHoldersTable;
+  delegations: DelegationsTable;
+  cgu_versions: CguVersionsTable;
+  cgu_acceptances: CguAcceptancesTable;
+  history: HistoryTable;
+  mail_folders: MailFoldersTable;
+  mail_messages: MailMessagesTable;
+}
+
+export type Person = Selectable<PersonsTable>;
+export type NewPerson = Omit<Insertable<PersonsTable>, 'created_at' | 'updated_at'>;
+export type Structure = Selectable<StructuresTable>;
+export type NewStructure = Omit<Insertable<StructuresTable>, 'created_at' | 'updated_at'>;
+export type Situation = Selectable<SituationsTable>;
+export type NewSituation = Insertable<SituationsTable>;
+export type MailboxRow = Selectable<MailboxesTable>;
+export type MailboxUpdate = Updateable<MailboxesTable>;
+export type HolderRow = Selectable<MailboxHoldersTable>;
+export type DelegationRow = Selectable<DelegationsTable>;
+export type HistoryRow = Selectable<HistoryTable>;
+export type FolderRow = Selectable<MailFoldersTable>;
+export type MessageRow = Selectable<MailMessagesTable>;

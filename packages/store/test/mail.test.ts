@@ -1,0 +1,89 @@
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { openTestStore, ENGINE, GP } from './harness.ts';
+import { parseFlags, type Store } from '../src/index.ts';
+
+describe(`mail storage on ${ENGINE}`, () => {
+  let store: Store;
+  let cleanup: () => Promise<void>;
+  let mailboxId: number;
+  before(async () => {
+    ({ store, cleanup } = await openTestStore());
+    await store.directory.upsertPersons([GP]);
+    mailboxId = (await store.mailboxes.create({ address: 'paul.martin@operateur-a.mssante.fr', type: 'PER', ownerIdnat: GP.idnat })).id;
+  });
+  after(async () => cleanup());
+
+  test('blobs are content-addressed, durable files; identical bodies are stored once', async () => {
+    const a = await store.blobs.put('Subject: hello\r\n\r\nbody\r\n');
+    const b = await store.blobs.put(Buffer.from('Subject: hello\r\n\r\nbody\r\n'));
+    assert.equal(a.hash, b.hash);
+    assert.equal(a.size, 24);
+    assert.match(a.hash, /^[0-9a-f]{64}$/);
+    assert.equal((await store.blobs.get(a.hash)).toString(), 'Subject: hello\r\n\r\nbody\r\n');
+    assert.ok(fs.existsSync(store.blobs.pathOf(a.hash)));
+    assert.throws(() => store.blobs.pathOf('../../etc/passwd'), /not a blob hash/);
+    await assert.rejects(store.blobs.get('0'.repeat(64)), /missing/);
+  });
+
+  test('a blob written in pieces is invisible until committed, and gone if aborted', async () => {
+    const w = await store.blobs.writer();
+    await w.write(Buffer.from('part one, '));
+    await w.write(Buffer.from('part two'));
+    const tmpFiles = fs.readdirSync(`${store.blobs.root}/tmp`);
+    assert.equal(tmpFiles.length, 1);
+    const ref = await w.commit();
+    assert.equal((await store.blobs.get(ref.hash)).toString(), 'part one, part two');
+    const aborted = await store.blobs.writer();
+    await aborted.write(Buffer.from('never'));
+    await aborted.abort();
+    assert.deepEqual(fs.readdirSync(`${store.blobs.root}/tmp`), []);
+    await assert.rejects(w.write(Buffer.from('late')), /after commit/);
+  });
+
+  test('folders: UIDVALIDITY is fixed, never reused after a re-creation', async () => {
+    const inbox = await store.mail.createFolder(mailboxId, 'INBOX');
+    assert.equal(inbox.uidnext, 1);
+    await assert.rejects(store.mail.createFolder(mailboxId, 'INBOX'), /already exists/);
+    const tmp = await store.mail.createFolder(mailboxId, 'Brouillons');
+    await store.mail.deleteFolder(tmp.id);
+    const again = await store.mail.createFolder(mailboxId, 'Brouillons');
+    assert.ok(again.uidvalidity > tmp.uidvalidity);
+    assert.equal((await store.mail.ensureFolder(mailboxId, 'INBOX')).id, inbox.id);
+    assert.deepEqual((await store.mail.folders(mailboxId)).map((f) => f.name), ['Brouillons', 'INBOX']);
+  });
+
+  test('UIDs are strictly ascending and MODSEQ grows with every change', async () => {
+    const inbox = await store.mail.ensureFolder(mailboxId, 'INBOX');
+    const blob = await store.blobs.put('From: a@b.mssante.fr\r\n\r\nx\r\n');
+    // Concurrent appends: each in its own transaction; UIDs must come out unique.
+    const appended = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        store.transaction((tx) => tx.mail.appendMessage(inbox.id, { blobHash: blob.hash, size: blob.size, subject: `m${i}`, authorIdnat: GP.idnat })),
+      ),
+    );
+    const uids = appended.map((m) => m.uid).sort((a, b) => a - b);
+    assert.deepEqual(uids, Array.from({ length: 12 }, (_, i) => i + 1));
+    const st = await store.mail.status(inbox.id);
+    assert.equal(st.messages, 12);
+    assert.equal(st.unseen, 12);
+    assert.equal(st.uidnext, 13);
+    const before = st.highestModseq;
+    await store.transaction((tx) => tx.mail.setFlags(inbox.id, [1, 2, 3], ['\\Seen', '\\Flagged', '\\Seen']));
+    const m1 = await store.mail.message(inbox.id, 1);
+    assert.deepEqual(parseFlags(m1!.flags), ['\\Flagged', '\\Seen']);
+    assert.ok(m1!.modseq > before);
+    assert.equal(m1!.author_idnat, GP.idnat);
+    const changed = await store.mail.changedSince(inbox.id, before);
+    assert.deepEqual(changed.map((m) => m.uid), [1, 2, 3]);
+    const st2 = await store.mail.status(inbox.id);
+    assert.equal(st2.unseen, 9);
+    assert.equal(await store.transaction((tx) => tx.mail.expunge(inbox.id, [2, 3])), 2);
+    const rest = await store.mail.messages(inbox.id, { fromUid: 1, toUid: 5 });
+    assert.deepEqual(rest.map((m) => m.uid), [1, 4, 5]);
+    // After an expunge the next UID is still higher than any ever given.
+    const next = await store.transaction((tx) => tx.mail.appendMessage(inbox.id, { blobHash: blob.hash, size: blob.size }));
+    assert.equal(next.uid, 13);
+  });
+});
