@@ -1,0 +1,86 @@
+// Who may do what on a mailbox: the table of §5 (R-CAB-5, R-CAB-6, R-DEL-2, R-DEL-3), kept
+// as data so that it can be printed, reviewed against the reference, and tested cell by cell.
+
+import type { MailboxType } from './types.ts';
+
+export const ROLES = ['holder', 'responsible', 'owner', 'cotitulaire', 'delegate', 'operator-admin'] as const;
+export type MailboxRole = (typeof ROLES)[number];
+
+/**
+ * 'change-status' (suspend, reactivate, close) is ours: the §5 table has no row for it. Only
+ * the operator's administrators hold it, on every type, because suspending or closing is an
+ * operational decision (end of contract, abuse, holder gone from the directory). A CAB owner
+ * ends a CAB with 'delete'; a PER holder asks the operator.
+ */
+export const ACTIONS = [
+  'read',
+  'send',
+  'organise',
+  'manage-delegates',
+  'manage-cotitulaires',
+  'transfer-ownership',
+  'delete',
+  'appear-in-directory',
+  'change-status',
+] as const;
+export type MailboxAction = (typeof ACTIONS)[number];
+
+/** R-CAB-5, R-DEL-3: everyone who has a mailbox role for mail has exactly these. */
+export const READ_SEND_ACTIONS = ['read', 'send', 'organise'] as const satisfies readonly MailboxAction[];
+
+const MAIL = READ_SEND_ACTIONS;
+
+/**
+ * For each role, the mailbox types it exists on and what it may do there. A type missing
+ * under a role means the role does not exist for that type (holder of an ORG, owner of a PER,
+ * delegate of an APP…), so it may do nothing.
+ *
+ * - responsible on ORG/APP does not 'appear-in-directory': the structure is published, not
+ *   the person; and has no 'manage-delegates' on APP, which is not delegable (R-DEL-1).
+ * - cotitulaires manage delegates (R-DEL-2) but not cotitulaires (R-CAB-3, owner only).
+ * - operator-admin never reads or sends mail (least privilege); on ORG/APP it transfers and
+ *   deletes, as the table says, since there is no individual owner to do it.
+ */
+export const ROLE_TABLE: Readonly<Record<MailboxRole, Readonly<Partial<Record<MailboxType, readonly MailboxAction[]>>>>> = {
+  holder: {
+    PER: [...MAIL, 'manage-delegates', 'appear-in-directory'],
+  },
+  responsible: {
+    ORG: [...MAIL, 'manage-delegates'],
+    APP: [...MAIL],
+  },
+  owner: {
+    CAB: [...MAIL, 'manage-delegates', 'manage-cotitulaires', 'transfer-ownership', 'delete', 'appear-in-directory'],
+  },
+  cotitulaire: {
+    CAB: [...MAIL, 'manage-delegates'],
+  },
+  delegate: {
+    PER: [...MAIL],
+    ORG: [...MAIL],
+    CAB: [...MAIL],
+  },
+  'operator-admin': {
+    PER: ['change-status'],
+    ORG: ['transfer-ownership', 'delete', 'change-status'],
+    APP: ['transfer-ownership', 'delete', 'change-status'],
+    CAB: ['change-status'],
+  },
+};
+
+export function may(role: MailboxRole, action: MailboxAction, type: MailboxType): boolean {
+  return ROLE_TABLE[role]?.[type]?.includes(action) ?? false;
+}
+
+/** The roles that exist on a mailbox type (whatever they may do). */
+export function rolesForType(type: MailboxType): MailboxRole[] {
+  return ROLES.filter((role) => ROLE_TABLE[role][type] !== undefined);
+}
+
+export function isMailboxRole(value: unknown): value is MailboxRole {
+  return (ROLES as readonly unknown[]).includes(value);
+}
+
+export function isMailboxAction(value: unknown): value is MailboxAction {
+  return (ACTIONS as readonly unknown[]).includes(value);
+}

@@ -1,0 +1,99 @@
+// The §5 "who may do what" table, cell by cell (R-CAB-3, R-CAB-5, R-CAB-6, R-DEL-1..3).
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  ACTIONS,
+  MAILBOX_TYPES,
+  type MailboxAction,
+  type MailboxRole,
+  type MailboxType,
+  READ_SEND_ACTIONS,
+  ROLES,
+  ROLE_TABLE,
+  isMailboxAction,
+  isMailboxRole,
+  may,
+  rolesForType,
+} from '../src/index.ts';
+
+// The expected table, written independently of ROLE_TABLE: one line per role and type where
+// the role exists; every other (role, type) pair may do nothing.
+const MAIL = ['read', 'send', 'organise'];
+const EXPECTED: Record<string, string[]> = {
+  'holder PER': [...MAIL, 'manage-delegates', 'appear-in-directory'],
+  'responsible ORG': [...MAIL, 'manage-delegates'],
+  'responsible APP': [...MAIL], // APP not delegable (R-DEL-1); the structure is published, not the person
+  'owner CAB': [...MAIL, 'manage-delegates', 'manage-cotitulaires', 'transfer-ownership', 'delete', 'appear-in-directory'],
+  'cotitulaire CAB': [...MAIL, 'manage-delegates'],
+  'delegate PER': [...MAIL],
+  'delegate ORG': [...MAIL],
+  'delegate CAB': [...MAIL],
+  'operator-admin PER': ['change-status'],
+  'operator-admin ORG': ['transfer-ownership', 'delete', 'change-status'],
+  'operator-admin APP': ['transfer-ownership', 'delete', 'change-status'],
+  'operator-admin CAB': ['change-status'],
+};
+
+function ruleFor(role: MailboxRole, action: MailboxAction, type: MailboxType): string {
+  if (role === 'delegate') return type === 'APP' ? 'R-DEL-1' : 'R-DEL-3';
+  if (action === 'manage-cotitulaires') return 'R-CAB-3';
+  if (action === 'manage-delegates') return 'R-DEL-2';
+  if (action === 'transfer-ownership' || action === 'delete') return 'R-CAB-6';
+  if (action === 'appear-in-directory') return 'R-ANN-2';
+  return 'R-CAB-5';
+}
+
+describe('§5 role table', () => {
+  for (const role of ROLES) {
+    for (const type of MAILBOX_TYPES) {
+      for (const action of ACTIONS) {
+        const expected = EXPECTED[`${role} ${type}`]?.includes(action) ?? false;
+        test(`${ruleFor(role, action, type)}: ${role} ${expected ? 'may' : 'may not'} ${action} on ${type}`, () => {
+          assert.equal(may(role, action, type), expected);
+        });
+      }
+    }
+  }
+
+  test('ROLE_TABLE has exactly the expected (role, type) entries', () => {
+    const entries = ROLES.flatMap((role) => Object.keys(ROLE_TABLE[role]).map((type) => `${role} ${type}`));
+    assert.deepEqual(entries.sort(), Object.keys(EXPECTED).sort());
+  });
+
+  test('R-CAB-5 / R-DEL-3: everyone who may read may also send and organise, and the reverse', () => {
+    for (const role of ROLES) {
+      for (const type of MAILBOX_TYPES) {
+        const rights = READ_SEND_ACTIONS.map((a) => may(role, a, type));
+        assert.ok(rights.every((r) => r === rights[0]), `${role} on ${type}`);
+      }
+    }
+  });
+
+  test('least privilege: operator-admin never reads or sends mail', () => {
+    for (const type of MAILBOX_TYPES) {
+      for (const action of READ_SEND_ACTIONS) assert.equal(may('operator-admin', action, type), false);
+    }
+  });
+
+  test('R-DEL-3, R-ANN-2: delegates and cotitulaires never appear in the directory', () => {
+    for (const type of MAILBOX_TYPES) {
+      assert.equal(may('delegate', 'appear-in-directory', type), false);
+      assert.equal(may('cotitulaire', 'appear-in-directory', type), false);
+    }
+  });
+
+  test('rolesForType lists the roles that exist on each type', () => {
+    assert.deepEqual(rolesForType('PER'), ['holder', 'delegate', 'operator-admin']);
+    assert.deepEqual(rolesForType('ORG'), ['responsible', 'delegate', 'operator-admin']);
+    assert.deepEqual(rolesForType('APP'), ['responsible', 'operator-admin']);
+    assert.deepEqual(rolesForType('CAB'), ['owner', 'cotitulaire', 'delegate', 'operator-admin']);
+  });
+
+  test('guards', () => {
+    assert.equal(isMailboxRole('owner'), true);
+    assert.equal(isMailboxRole('admin'), false);
+    assert.equal(isMailboxAction('change-status'), true);
+    assert.equal(isMailboxAction('read mail'), false);
+  });
+});
