@@ -8,7 +8,7 @@ export interface MigrationReport {
 }
 
 /** Applies every pending migration, in order, each in its own transaction. */
-export async function migrateToLatest(db: Kysely<any>, engine: Engine): Promise<MigrationReport> {
+export async function migrateToLatest(db: Kysely<any>, engine: Engine, schema?: string): Promise<MigrationReport> {
   const migrations: Record<string, Migration> = {};
   for (const m of MIGRATIONS) migrations[m.name] = { up: (trx) => m.up(trx, engine) };
   const migrator = new Migrator({
@@ -16,6 +16,8 @@ export async function migrateToLatest(db: Kysely<any>, engine: Engine): Promise<
     provider: { getMigrations: async () => migrations },
     migrationTableName: 'mss_migrations',
     migrationLockTableName: 'mss_migrations_lock',
+    // Without a schema Kysely would take a migration table found in ANY schema as ours.
+    ...(schema ? { migrationTableSchema: schema } : {}),
   });
   const { error, results = [] } = await migrator.migrateToLatest();
   if (error) {

@@ -64,7 +64,7 @@ export class Store extends Repositories {
     const now = options.now ?? (() => new Date());
     let migration: MigrationReport | undefined;
     try {
-      if (options.migrate !== false) migration = await migrateToLatest(opened.db, opened.engine);
+      if (options.migrate !== false) migration = await migrateToLatest(opened.db, opened.engine, opened.schema);
       const blobs = new BlobStore(path.join(options.dataDir, 'blobs'));
       return new Store(opened.db, opened.engine, opened.description, blobs, now, opened.schema, migration);
     } catch (err) {
@@ -74,7 +74,7 @@ export class Store extends Repositories {
   }
 
   async migrate(): Promise<MigrationReport> {
-    return migrateToLatest(this.db, this.engine);
+    return migrateToLatest(this.db, this.engine, this.schema);
   }
 
   /**
@@ -99,7 +99,7 @@ export class Store extends Repositories {
 
   /** Drops this store's PostgreSQL schema: only for tests that made a schema of their own. */
   async dropSchema(): Promise<void> {
-    if (this.engine !== 'postgres' || !this.schema) throw new Error('dropSchema: only for a PostgreSQL store opened with ?schema=');
+    if (this.engine !== 'postgres' || !this.schema || this.schema === 'public') throw new Error('dropSchema: only for a PostgreSQL store opened with ?schema=');
     await sql.raw(`DROP SCHEMA ${this.schema} CASCADE`).execute(this.db);
   }
 

@@ -1,36 +1,4 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { Store, type StoreOptions } from '../src/index.ts';
-
-/**
- * Opens a fresh, empty store on the engine under test: PostgreSQL when MSS_DATABASE_URL is set
- * (each store in a schema of its own, so test files can run in parallel), else SQLite in a
- * temporary directory. The same tests run on both.
- */
-export async function openTestStore(options: Partial<StoreOptions> = {}): Promise<{ store: Store; dataDir: string; cleanup: () => Promise<void> }> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mss-store-test-'));
-  let databaseUrl: string | undefined;
-  const base = process.env.MSS_DATABASE_URL;
-  if (base) {
-    const url = new URL(base);
-    url.searchParams.set('schema', `t_${randomBytes(6).toString('hex')}`);
-    databaseUrl = url.toString();
-  }
-  const store = await Store.open({ dataDir, databaseUrl, ...options });
-  return {
-    store,
-    dataDir,
-    cleanup: async () => {
-      if (store.engine === 'postgres') await store.dropSchema();
-      await store.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
-export const ENGINE = process.env.MSS_DATABASE_URL ? 'postgres' : 'sqlite';
+export { openTestStore, TEST_ENGINE as ENGINE } from '../src/testing.ts';
 
 export const GP = {
   idnat: '810000001916',

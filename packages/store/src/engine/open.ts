@@ -18,7 +18,7 @@ export interface OpenedDatabase {
   engine: Engine;
   /** Human description without secrets, for start-up logs. */
   description: string;
-  /** PostgreSQL schema the connection works in (tests use one each), if not the default. */
+  /** PostgreSQL schema the connection works in (tests use one each); undefined on SQLite. */
   schema: string | undefined;
 }
 
@@ -72,7 +72,7 @@ async function openSqlite(file: string, dir: string): Promise<OpenedDatabase> {
     database = new NodeSqliteDatabase(file);
     // WAL lets readers go on while one writer commits; FULL makes every commit survive power
     // loss, which a `250` after DATA promises.
-    database.raw.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;');
+    database.raw.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA cache_size = -65536;');
   } catch (err) {
     throw new MssError('DATABASE_OPEN_FAILED', `cannot open SQLite database ${file}: ${describeCause(err)}`, { cause: err });
   }
@@ -101,10 +101,12 @@ async function openPostgres(parsed: URL): Promise<OpenedDatabase> {
   });
   // Idle-client errors (server restart) must not crash the process; the next query reconnects.
   pool.on('error', () => {});
+  let current: string;
   try {
     const client = await pool.connect();
     try {
       if (schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+      current = String((await client.query('SELECT current_schema() AS s')).rows[0]?.s ?? 'public');
     } finally {
       client.release();
     }
@@ -113,7 +115,7 @@ async function openPostgres(parsed: URL): Promise<OpenedDatabase> {
     throw new MssError('DATABASE_CONNECT_FAILED', `cannot use PostgreSQL at ${where}: ${describePgError(err)}`, { cause: err });
   }
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, engine: 'postgres', description: redactUrl(parsed.toString()) + (schema ? ` schema=${schema}` : ''), schema };
+  return { db, engine: 'postgres', description: redactUrl(parsed.toString()) + (schema ? ` schema=${schema}` : ''), schema: current };
 }
 
 function describePgError(err: unknown): string {

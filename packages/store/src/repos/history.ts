@@ -1,5 +1,5 @@
 import type { HistoryRow } from '../schema.ts';
-import { isoNow, type RepoContext } from './executor.ts';
+import { chunkRows, isoNow, type RepoContext } from './executor.ts';
 
 export interface HistoryEvent {
   mailboxId: number | null;
@@ -62,6 +62,27 @@ export class HistoryRepo {
       .returningAll()
       .executeTakeFirstOrThrow();
     return toEntry(row);
+  }
+
+  /** Many events at once (bulk imports, the seed); same rows as append. */
+  async appendMany(events: readonly HistoryEvent[]): Promise<void> {
+    const at = isoNow(this.ctx);
+    for (const chunk of chunkRows(events, 7)) {
+      await this.ctx.db
+        .insertInto('history')
+        .values(
+          chunk.map((e) => ({
+            at: e.at ?? at,
+            mailbox_id: e.mailboxId,
+            actor: e.actor,
+            event: e.event,
+            subject_idnat: e.subjectIdnat ?? null,
+            reason: e.reason ?? null,
+            details: JSON.stringify(e.details ?? {}),
+          })),
+        )
+        .execute();
+    }
   }
 
   /** Oldest first, paginated by id (`afterId` = the last id of the previous page). */

@@ -1,0 +1,54 @@
+import { createLogger, loadConfig } from '@mss/runtime';
+import { STORE_OPTIONS, parseIntOption, requireString, type Command } from '../cli.ts';
+import { describeSandbox, startSandbox } from '../sandbox/sandbox.ts';
+
+export const sandboxCommand: Command = {
+  name: 'sandbox',
+  summary: 'Start the whole trust space on loopback (seeds the demo directory on first start)',
+  description:
+    'Every service listens on 127.0.0.1. Default ports: adminApi 8080, psc 8081, annuaireHttp 8082,\n' +
+    'smtpSubmission 10587, imap 10143, annuaireLdap 10389 (as each service arrives). With --port-base N\n' +
+    'they take N, N+1, … in that order. Logs are JSON lines on stderr.',
+  options: {
+    ...STORE_OPTIONS,
+    json: { type: 'boolean', description: 'Print exactly one JSON line on stdout once ready: {"ready":true,"endpoints":{…},"personas":[…]}' },
+    'port-base': { type: 'string', description: 'First port of a contiguous range for all services', valueName: 'port' },
+    host: { type: 'string', description: 'Address to listen on', default: '127.0.0.1' },
+    professionals: { type: 'string', description: 'Size of the synthetic directory seeded on first start', default: '5000', valueName: 'n' },
+    seed: { type: 'string', description: 'Seed of the synthetic directory', default: '1', valueName: 'n' },
+    'log-level': { type: 'string', description: 'fatal, error, warn, info, debug', default: 'info', valueName: 'level' },
+  },
+  async run(ctx) {
+    const config = loadConfig({
+      dataDir: requireString(ctx, 'data-dir'),
+      databaseUrl: requireString(ctx, 'database-url'),
+      portBase: requireString(ctx, 'port-base'),
+      host: requireString(ctx, 'host'),
+      logLevel: requireString(ctx, 'log-level'),
+    });
+    const logger = createLogger({ level: config.logLevel });
+    const sandbox = await startSandbox(config, logger, {
+      professionals: parseIntOption(requireString(ctx, 'professionals'), 'professionals', 5000, 0, 2_000_000),
+      seed: parseIntOption(requireString(ctx, 'seed'), 'seed', 1),
+      progress: !ctx.values.json && process.stderr.isTTY === true,
+    });
+    if (ctx.values.json) ctx.stdout.write(`${JSON.stringify({ ready: true, endpoints: sandbox.endpoints, personas: sandbox.personas })}\n`);
+    else ctx.stdout.write(`${describeSandbox(sandbox)}\n`);
+    await new Promise<void>((resolve) => {
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        logger.info({ signal }, 'stopping');
+        sandbox
+          .stop()
+          .catch((err: unknown) => logger.error({ err }, 'stop failed'))
+          .finally(resolve);
+      };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
+    });
+    logger.flush();
+    return 0;
+  },
+};

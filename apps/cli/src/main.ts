@@ -1,0 +1,30 @@
+import { describeError, MssError } from '@mss/runtime';
+import { dispatch, type Command } from './cli.ts';
+import { idCheck } from './commands/id-check.ts';
+import { dbMigrate } from './commands/db.ts';
+import { seedCommand } from './commands/seed.ts';
+import { sandboxCommand } from './commands/sandbox.ts';
+
+export const ROOT: Command = {
+  name: 'mss',
+  summary: 'mss-operator: an MSSanté operator and local stand-ins of the national services.',
+  subcommands: [
+    sandboxCommand,
+    seedCommand,
+    { name: 'db', summary: 'Database maintenance', subcommands: [dbMigrate] },
+    { name: 'id', summary: 'Identifiers: RPPS, ADELI, IdNat, FINESS, SIRET, INS, MSSanté addresses', subcommands: [idCheck] },
+  ],
+};
+
+async function main(): Promise<void> {
+  try {
+    process.exitCode = await dispatch(ROOT, process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr });
+  } catch (err) {
+    // A user-facing error is one line; anything else is a bug, shown in full only on request.
+    process.stderr.write(`mss: ${describeError(err)}\n`);
+    if (process.env.MSS_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    process.exitCode = err instanceof MssError ? err.exitCode : 70;
+  }
+}
+
+await main();

@@ -1,0 +1,78 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { createProgress, describeConfig, type Logger, type MssConfig } from '@mss/runtime';
+import { Store } from '@mss/store';
+import { seedDemo, seedDirectory, type Persona } from '@mss/seed';
+import type { RunningService } from './service.ts';
+import { startAdminApi } from './admin-api-service.ts';
+
+export interface SandboxOptions {
+  /** Professionals in the synthetic directory seeded on first start. */
+  professionals: number;
+  seed: number;
+  /** Draw a progress bar while seeding (terminal only). */
+  progress: boolean;
+}
+
+export interface Sandbox {
+  endpoints: Record<string, string>;
+  personas: Persona[];
+  store: Store;
+  stop(): Promise<void>;
+}
+
+const SEEDED_MARKER = 'seeded.json';
+
+/**
+ * Starts every service of the trust space in this process, on loopback, after seeding the demo
+ * directory the first time a data directory is used. Services start in dependency order and
+ * stop in reverse; if one cannot start, those already started are stopped before failing.
+ */
+export async function startSandbox(config: MssConfig, logger: Logger, options: SandboxOptions): Promise<Sandbox> {
+  logger.info(describeConfig(config));
+  const store = await Store.open({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  const running: RunningService[] = [];
+  const stopAll = async () => {
+    for (const s of running.reverse()) await s.stop().catch((err: unknown) => logger.warn({ err, service: s.key }, 'stop failed'));
+    running.length = 0;
+    await store.close();
+  };
+  try {
+    if (store.migration?.applied.length) logger.info({ applied: store.migration.applied }, 'database migrated');
+    const personas = await seedDemo(store, config.operatorDomain);
+    const marker = path.join(config.dataDir, SEEDED_MARKER);
+    if (!fs.existsSync(marker) && options.professionals > 0) {
+      const bar = options.progress ? createProgress('seeding directory', options.professionals) : undefined;
+      const summary = await seedDirectory(store, { seed: options.seed, professionals: options.professionals, operatorDomain: config.operatorDomain }, (done) => bar?.update(done));
+      bar?.finish();
+      fs.writeFileSync(marker, `${JSON.stringify({ ...summary, seed: options.seed, at: new Date().toISOString() })}\n`);
+      logger.info({ ...summary }, 'synthetic directory seeded');
+    }
+    const endpoints: Record<string, string> = {};
+    const info = () => ({ endpoints, personas });
+    // Order matters once services depend on each other (PSC before the protocol servers).
+    for (const start of [() => startAdminApi(config, store, logger, info)]) {
+      const service = await start();
+      running.push(service);
+      endpoints[service.key] = service.url;
+      logger.info({ service: service.key, url: service.url }, 'service listening');
+    }
+    return { endpoints, personas, store, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+/** The human table printed when the sandbox is ready. */
+export function describeSandbox(sandbox: Sandbox): string {
+  const lines = ['MSSanté trust space sandbox is running.', '', 'Endpoints:'];
+  const w = Math.max(...Object.keys(sandbox.endpoints).map((k) => k.length));
+  for (const [k, v] of Object.entries(sandbox.endpoints)) lines.push(`  ${k.padEnd(w)}  ${v}`);
+  lines.push('', 'Demo personas:');
+  const kw = Math.max(...sandbox.personas.map((p) => p.key.length));
+  const nw = Math.max(...sandbox.personas.map((p) => p.name.length));
+  for (const p of sandbox.personas) lines.push(`  ${p.key.padEnd(kw)}  ${p.name.padEnd(nw)}  ${p.idnat.padEnd(15)}  ${p.role}${p.mailboxes.length ? ` — ${p.mailboxes.join(', ')}` : ''}`);
+  lines.push('', 'Press Ctrl-C to stop.');
+  return lines.join('\n');
+}

@@ -1,0 +1,74 @@
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import net from 'node:net';
+
+export const MSS_BIN = fileURLToPath(new URL('../bin/mss.js', import.meta.url));
+
+/** Runs `mss …` to completion with the Node running the tests (the pinned Node 24). */
+export function mss(args: string[], env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [MSS_BIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export function spawnMss(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, [MSS_BIN, ...args], { env: { ...process.env, ...env } });
+}
+
+/** A free range of `count` consecutive loopback ports (probed, so collisions are unlikely). */
+export async function freePortBase(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    let ok = true;
+    for (let p = base; p < base + count && ok; p++) ok = await portFree(p);
+    if (ok) return base;
+  }
+  throw new Error('no free port range found');
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+/** Resolves with the first complete stdout line of a child, or rejects if it exits first. */
+export function firstLine(child: ChildProcessWithoutNullStreams, timeoutMs = 90_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`no line on stdout within ${timeoutMs} ms; stderr: ${err.slice(-2000)}`)), timeoutMs);
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    child.stdout.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) {
+        clearTimeout(timer);
+        resolve(buf.slice(0, nl));
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited with ${code} before printing a line; stderr: ${err.slice(-2000)}`));
+    });
+  });
+}
+
+export function exitOf(child: ChildProcessWithoutNullStreams): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) resolve(child.exitCode);
+    else child.once('exit', (code) => resolve(code));
+  });
+}
+
+/** Under PostgreSQL, a schema of its own for one test's `mss` processes; under SQLite, nothing. */
+export function isolatedDatabaseEnv(): NodeJS.ProcessEnv {
+  const base = process.env.MSS_DATABASE_URL;
+  if (!base) return {};
+  const url = new URL(base);
+  url.searchParams.set('schema', `cli_${Math.random().toString(16).slice(2, 10)}`);
+  return { MSS_DATABASE_URL: url.toString() };
+}
