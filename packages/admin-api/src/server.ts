@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Store } from '@mss/store';
 import type { Logger } from '@mss/runtime';
 
@@ -22,7 +22,7 @@ const problem = (status: number, type: string, title: string, detail?: string) =
  * mailbox governance arrives with its own issue. Errors are RFC 9457 problem+json.
  */
 export function buildAdminApi(options: AdminApiOptions): FastifyInstance {
-  const app = Fastify({ loggerInstance: options.logger.child({ service: 'adminApi' }) as FastifyBaseLogger, disableRequestLogging: true }) as unknown as FastifyInstance;
+  const app = Fastify({ loggerInstance: options.logger.child({ service: 'adminApi' }) as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }) }) as unknown as FastifyInstance;
 
   app.setNotFoundHandler((req, reply) => {
     void reply
