@@ -3,7 +3,7 @@ export { BlobStore, BlobWriter, type BlobRef } from './blobs.ts';
 export { openDatabase, ensureWritableDir, type OpenOptions } from './engine/open.ts';
 export { migrateToLatest, type MigrationReport } from './migrate.ts';
 export { MIGRATIONS, type Engine } from './migrations/index.ts';
-export { addressKey, type NewMailbox, type MailboxMembership } from './repos/mailboxes.ts';
+export { addressKey, type NewMailbox, type NewDelegation, type MailboxMembership } from './repos/mailboxes.ts';
 export { normaliseFlags, parseFlags, type NewMessage } from './repos/mail.ts';
 export type { HistoryEvent, HistoryEntry } from './repos/history.ts';
 export type { CguVersion } from './repos/cgu.ts';

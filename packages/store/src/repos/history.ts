@@ -24,6 +24,18 @@ export interface HistoryEntry {
   details: Record<string, unknown>;
 }
 
+function toRow(e: HistoryEvent, at: string) {
+  return {
+    at: e.at ?? at,
+    mailbox_id: e.mailboxId,
+    actor: e.actor,
+    event: e.event,
+    subject_idnat: e.subjectIdnat ?? null,
+    reason: e.reason ?? null,
+    details: JSON.stringify(e.details ?? {}),
+  };
+}
+
 function toEntry(r: HistoryRow): HistoryEntry {
   return {
     id: r.id,
@@ -50,15 +62,7 @@ export class HistoryRepo {
   async append(e: HistoryEvent): Promise<HistoryEntry> {
     const row = await this.ctx.db
       .insertInto('history')
-      .values({
-        at: e.at ?? isoNow(this.ctx),
-        mailbox_id: e.mailboxId,
-        actor: e.actor,
-        event: e.event,
-        subject_idnat: e.subjectIdnat ?? null,
-        reason: e.reason ?? null,
-        details: JSON.stringify(e.details ?? {}),
-      })
+      .values(toRow(e, isoNow(this.ctx)))
       .returningAll()
       .executeTakeFirstOrThrow();
     return toEntry(row);
@@ -70,17 +74,7 @@ export class HistoryRepo {
     for (const chunk of chunkRows(events, 7)) {
       await this.ctx.db
         .insertInto('history')
-        .values(
-          chunk.map((e) => ({
-            at: e.at ?? at,
-            mailbox_id: e.mailboxId,
-            actor: e.actor,
-            event: e.event,
-            subject_idnat: e.subjectIdnat ?? null,
-            reason: e.reason ?? null,
-            details: JSON.stringify(e.details ?? {}),
-          })),
-        )
+        .values(chunk.map((e) => toRow(e, at)))
         .execute();
     }
   }

@@ -14,6 +14,15 @@ export interface NewMailbox {
   status?: MailboxesTable['status'];
 }
 
+export interface NewDelegation {
+  mailboxId: number;
+  delegateIdnat: string;
+  grantedBy: string;
+  /** ISO timestamp; now when omitted. */
+  startAt?: string;
+  endAt?: string | null;
+}
+
 export function addressKey(address: string): string {
   return address.trim().toLowerCase();
 }
@@ -196,39 +205,28 @@ export class MailboxRepo {
 
   // --- delegations ---------------------------------------------------------------------------
 
-  async grantDelegation(d: { mailboxId: number; delegateIdnat: string; grantedBy: string; startAt?: string; endAt?: string | null }): Promise<DelegationRow> {
-    return this.ctx.db
-      .insertInto('delegations')
-      .values({
-        mailbox_id: d.mailboxId,
-        delegate_idnat: d.delegateIdnat,
-        granted_by: d.grantedBy,
-        start_at: d.startAt ?? isoNow(this.ctx),
-        end_at: d.endAt ?? null,
-        revoked_at: null,
-        revoked_by: null,
-        revoke_reason: null,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+  async grantDelegation(d: NewDelegation): Promise<DelegationRow> {
+    return this.ctx.db.insertInto('delegations').values(this.delegationRow(d)).returningAll().executeTakeFirstOrThrow();
   }
 
-  async grantDelegations(rows: readonly { mailboxId: number; delegateIdnat: string; grantedBy: string; startAt: string; endAt: string | null }[]): Promise<void> {
+  private delegationRow(d: NewDelegation) {
+    return {
+      mailbox_id: d.mailboxId,
+      delegate_idnat: d.delegateIdnat,
+      granted_by: d.grantedBy,
+      start_at: d.startAt ?? isoNow(this.ctx),
+      end_at: d.endAt ?? null,
+      revoked_at: null,
+      revoked_by: null,
+      revoke_reason: null,
+    };
+  }
+
+  async grantDelegations(rows: readonly NewDelegation[]): Promise<void> {
     for (const chunk of chunkRows(rows, 8)) {
       await this.ctx.db
         .insertInto('delegations')
-        .values(
-          chunk.map((d) => ({
-            mailbox_id: d.mailboxId,
-            delegate_idnat: d.delegateIdnat,
-            granted_by: d.grantedBy,
-            start_at: d.startAt,
-            end_at: d.endAt,
-            revoked_at: null,
-            revoked_by: null,
-            revoke_reason: null,
-          })),
-        )
+        .values(chunk.map((d) => this.delegationRow(d)))
         .execute();
     }
   }
