@@ -23,6 +23,21 @@ test('mss id check: INS, including Corsica, and patient addresses', () => {
   assert.equal(parsed.valid, true);
   assert.equal(parsed.interpretations[0]?.kind, 'PATIENT_ADDRESS');
   assert.equal(mss(['id', 'check', '279035121518988@patient.mssante.fr']).status, 1);
+  // Corsica: 2B counts as 18 in the key arithmetic.
+  const corsica = mss(['id', 'check', '185032B03312354']);
+  assert.equal(corsica.status, 0, corsica.stdout);
+  assert.match(corsica.stdout, /✔ INS/);
+  const corsicaBad = mss(['id', 'check', '185032B03312355']);
+  assert.equal(corsicaBad.status, 1);
+  assert.match(corsicaBad.stdout, /key should be 54/);
+});
+
+test('mss id check: a Corsican FINESS', () => {
+  const r = mss(['id', 'check', '--json', '2A0000016']);
+  const parsed = JSON.parse(r.stdout) as { interpretations: { kind: string; valid: boolean }[] };
+  assert.ok(parsed.interpretations.some((i) => i.kind === 'FINESS' && i.valid), r.stdout);
+  const bad = mss(['id', 'check', '2A0000017']);
+  assert.match(bad.stdout, /FINESS 2A0000017: check digit should be 6/);
 });
 
 test('mss id check: FINESS and MSSanté addresses', () => {
