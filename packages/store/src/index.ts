@@ -7,4 +7,5 @@ export { addressKey, type NewMailbox, type NewDelegation, type MailboxMembership
 export { normaliseFlags, parseFlags, type NewMessage } from './repos/mail.ts';
 export type { HistoryEvent, HistoryEntry } from './repos/history.ts';
 export type { CguVersion } from './repos/cgu.ts';
+export type { AuditRecord } from './repos/audit.ts';
 export type * from './schema.ts';

@@ -151,6 +151,23 @@ export interface MailMessagesTable {
   sent_date: string | null;
 }
 
+export interface AccessAuditTable {
+  id: Generated<number>;
+  at: string;
+  /** IdNat of the person the token names; null when no valid token was presented. */
+  idnat: string | null;
+  mailbox: string | null;
+  action: string;
+  /** imap, smtp, webmail, admin-api… */
+  channel: string;
+  client_id: string | null;
+  outcome: 'allowed' | 'denied';
+  /** Stable reason code: e.g. `holder`, `delegate`, `no-right`, `cgu-not-accepted`, `mailbox-closed`. */
+  reason: string;
+  /** The role that granted access, when allowed. */
+  role: string | null;
+}
+
 export interface Database {
   persons: PersonsTable;
   structures: StructuresTable;
@@ -163,6 +180,7 @@ export interface Database {
   history: HistoryTable;
   mail_folders: MailFoldersTable;
   mail_messages: MailMessagesTable;
+  access_audit: AccessAuditTable;
 }
 
 export type Person = Selectable<PersonsTable>;
@@ -178,3 +196,4 @@ export type DelegationRow = Selectable<DelegationsTable>;
 export type HistoryRow = Selectable<HistoryTable>;
 export type FolderRow = Selectable<MailFoldersTable>;
 export type MessageRow = Selectable<MailMessagesTable>;
+export type AccessAuditRow = Selectable<AccessAuditTable>;

@@ -11,6 +11,7 @@ import { MailboxRepo } from './repos/mailboxes.ts';
 import { CguRepo } from './repos/cgu.ts';
 import { HistoryRepo } from './repos/history.ts';
 import { MailRepo } from './repos/mail.ts';
+import { AuditRepo } from './repos/audit.ts';
 
 /** The repositories, bound either to the database or to one transaction. */
 export class Repositories {
@@ -19,6 +20,7 @@ export class Repositories {
   readonly cgu: CguRepo;
   readonly history: HistoryRepo;
   readonly mail: MailRepo;
+  readonly audit: AuditRepo;
 
   constructor(ctx: RepoContext) {
     this.directory = new DirectoryRepo(ctx);
@@ -26,6 +28,7 @@ export class Repositories {
     this.cgu = new CguRepo(ctx);
     this.history = new HistoryRepo(ctx);
     this.mail = new MailRepo(ctx);
+    this.audit = new AuditRepo(ctx);
   }
 }
 

@@ -14,7 +14,7 @@ describe(`store on ${ENGINE}`, () => {
 
   test('migrations are recorded and a second run applies nothing', async () => {
     assert.ok(store.migration);
-    assert.deepEqual(store.migration.applied, ['0001-initial']);
+    assert.deepEqual(store.migration.applied, ['0001-initial', '0002-access-audit']);
     const again = await store.migrate();
     assert.deepEqual(again.applied, []);
   });
@@ -134,5 +134,22 @@ describe(`store on ${ENGINE}`, () => {
       /R-BAL-1/,
     );
     assert.deepEqual(await store.history.list({ mailboxId: 99 }), []);
+  });
+});
+
+describe(`access audit on ${ENGINE}`, () => {
+  test('audit records are kept in order and cannot be altered', async () => {
+    const { store, cleanup } = await openTestStore();
+    try {
+      await store.audit.append({ idnat: GP.idnat, mailbox: 'paul.martin@operateur-a.mssante.fr', action: 'open', channel: 'imap', client_id: 'lps', outcome: 'allowed', reason: 'holder', role: 'holder' });
+      await store.audit.append({ idnat: null, mailbox: 'paul.martin@operateur-a.mssante.fr', action: 'open', channel: 'smtp', client_id: null, outcome: 'denied', reason: 'invalid-token', role: null });
+      const rows = await store.audit.list({ mailbox: 'Paul.Martin@operateur-a.mssante.fr' });
+      assert.deepEqual(rows.map((r) => [r.channel, r.outcome, r.reason]), [['imap', 'allowed', 'holder'], ['smtp', 'denied', 'invalid-token']]);
+      assert.equal((await store.audit.list({ idnat: GP.idnat })).length, 1);
+      await assert.rejects(sql`update access_audit set outcome = 'allowed'`.execute(store.kysely), /append-only/);
+      await assert.rejects(sql`delete from access_audit`.execute(store.kysely), /append-only/);
+    } finally {
+      await cleanup();
+    }
   });
 });

@@ -2,7 +2,7 @@ import { sql, type Kysely, type CreateTableBuilder } from 'kysely';
 import type { Engine, MssMigration } from './types.ts';
 
 /** An auto-incrementing integer key, spelled the way each engine wants it. */
-function withId<T extends string>(table: CreateTableBuilder<T, never>, engine: Engine): CreateTableBuilder<T, 'id'> {
+export function withId<T extends string>(table: CreateTableBuilder<T, never>, engine: Engine): CreateTableBuilder<T, 'id'> {
   return engine === 'sqlite'
     ? table.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
     : table.addColumn('id', 'bigint', (c) => c.primaryKey().generatedAlwaysAsIdentity());

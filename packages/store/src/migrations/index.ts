@@ -1,6 +1,7 @@
 import { initial } from './0001-initial.ts';
+import { accessAudit } from './0002-access-audit.ts';
 import type { MssMigration } from './types.ts';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
-export const MIGRATIONS: readonly MssMigration[] = [initial];
+export const MIGRATIONS: readonly MssMigration[] = [initial, accessAudit];
 export type { Engine, MssMigration } from './types.ts';
