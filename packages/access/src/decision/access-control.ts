@@ -1,0 +1,113 @@
+import { may, type MailboxRole, type MailboxType } from '@mss/domain';
+import { silentLogger, type Logger } from '@mss/runtime';
+import type { Repositories, Store } from '@mss/store';
+import type { Channel, Decision, DecisionRequest, DenyReason } from './types.ts';
+import { RevocationBus } from './revocation.ts';
+
+export interface AccessControlOptions {
+  store: Store;
+  logger?: Logger;
+  /** Base URL the CGU acceptance links are made from (the operator's web front). */
+  publicBaseUrl?: string;
+  bus?: RevocationBus;
+}
+
+/**
+ * The one place that decides whether a principal may do an action on a mailbox (R-AUTH-2 and
+ * the role table of §5). Every decision, allowed or not, is written to the audit trail before
+ * it is returned; nothing else in the code base answers this question.
+ */
+export class AccessControl {
+  readonly store: Store;
+  readonly bus: RevocationBus;
+  private readonly logger: Logger;
+  private readonly publicBaseUrl: string;
+
+  constructor(options: AccessControlOptions) {
+    this.store = options.store;
+    this.logger = options.logger ?? silentLogger();
+    this.publicBaseUrl = (options.publicBaseUrl ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
+    this.bus = options.bus ?? new RevocationBus();
+  }
+
+  async decide(req: DecisionRequest): Promise<Decision> {
+    const decision = await this.evaluate(this.store, req);
+    await this.audit(req, decision);
+    return decision;
+  }
+
+  /** Records a refused token (no person known) in the same trail, so failed logins are visible. */
+  async recordTokenFailure(req: { mailbox: string | null; channel: Channel; clientId?: string | null; code: string }): Promise<void> {
+    await this.store.audit.append({
+      idnat: null,
+      mailbox: req.mailbox,
+      action: 'authenticate',
+      channel: req.channel,
+      client_id: req.clientId ?? null,
+      outcome: 'denied',
+      reason: `invalid-token:${req.code}`,
+      role: null,
+    });
+    this.logger.info({ channel: req.channel, mailbox: req.mailbox, reason: req.code }, 'token refused');
+  }
+
+  private async evaluate(repos: Repositories, req: DecisionRequest): Promise<Decision> {
+    const deny = (reason: DenyReason, detail: string, extra: { cguUrl?: string; mailboxId?: number } = {}): Decision => ({ allowed: false, reason, detail, ...extra });
+    const mailbox = await repos.mailboxes.byAddress(req.mailbox);
+    if (!mailbox) return deny('unknown-mailbox', `no mailbox ${req.mailbox} at this operator`);
+    const type = mailbox.type as MailboxType;
+    const allow = (role: MailboxRole): Decision => ({ allowed: true, role, mailboxId: mailbox.id, mailboxType: type, address: mailbox.address });
+    if (mailbox.status === 'closed') return deny('mailbox-closed', `mailbox ${mailbox.address} is closed`, { mailboxId: mailbox.id });
+
+    if (req.principal.kind === 'operator-admin') {
+      if (mailbox.status === 'suspended' && req.action !== 'change-status') {
+        return deny('mailbox-suspended', `mailbox ${mailbox.address} is suspended`, { mailboxId: mailbox.id });
+      }
+      return may('operator-admin', req.action, type)
+        ? allow('operator-admin')
+        : deny('action-not-allowed', `the operator's administrators may not ${req.action} on a ${type} mailbox`, { mailboxId: mailbox.id });
+    }
+    if (mailbox.status === 'suspended') return deny('mailbox-suspended', `mailbox ${mailbox.address} is suspended`, { mailboxId: mailbox.id });
+
+    const idnat = req.principal.idnat;
+    const roles = await this.rolesOf(repos, mailbox.id, idnat);
+    if (roles.length === 0) return deny('no-right', `${idnat} holds no role on ${mailbox.address}`, { mailboxId: mailbox.id });
+    const role = roles.find((r) => may(r, req.action, type));
+    if (!role) return deny('action-not-allowed', `${roles.join('/')} may not ${req.action} on a ${type} mailbox`, { mailboxId: mailbox.id });
+
+    // R-AUTH-2 / R-CAB-4: the current CGU must be accepted before any access.
+    const cgu = await repos.cgu.current();
+    if (cgu && !(await repos.cgu.acceptance(idnat, cgu.version))) {
+      return deny('cgu-not-accepted', `the terms of use version ${cgu.version} must be accepted first`, {
+        cguUrl: `${this.publicBaseUrl}${cgu.url.startsWith('/') ? cgu.url : `/${cgu.url}`}`,
+        mailboxId: mailbox.id,
+      });
+    }
+    return allow(role);
+  }
+
+  /** The person's roles on a mailbox now: holder rows, then an active delegation. */
+  private async rolesOf(repos: Repositories, mailboxId: number, idnat: string): Promise<MailboxRole[]> {
+    const roles: MailboxRole[] = (await repos.mailboxes.holders(mailboxId)).filter((h) => h.person_idnat === idnat).map((h) => h.role);
+    const delegations = await repos.mailboxes.activeDelegations(mailboxId);
+    if (delegations.some((d) => d.delegate_idnat === idnat)) roles.push('delegate');
+    return roles;
+  }
+
+  private async audit(req: DecisionRequest, d: Decision): Promise<void> {
+    await this.store.audit.append({
+      idnat: req.principal.kind === 'person' ? req.principal.idnat : `operator-admin:${req.principal.name}`,
+      mailbox: req.mailbox,
+      action: req.action,
+      channel: req.channel,
+      client_id: req.clientId ?? null,
+      outcome: d.allowed ? 'allowed' : 'denied',
+      reason: d.allowed ? d.role : d.reason,
+      role: d.allowed ? d.role : null,
+    });
+    this.logger.info(
+      { channel: req.channel, mailbox: req.mailbox, action: req.action, outcome: d.allowed ? 'allowed' : 'denied', reason: d.allowed ? d.role : d.reason },
+      'access decision',
+    );
+  }
+}

@@ -1,0 +1,54 @@
+import { EventEmitter } from 'node:events';
+
+/**
+ * Something that may end open sessions at once (R-AUTH-4, R-DEL-5). Governance code publishes
+ * these after committing; protocol servers subscribe and re-check the sessions concerned.
+ */
+export type RevocationEvent =
+  | { kind: 'delegation-ended'; mailboxId: number; idnat: string; reason: string }
+  | { kind: 'holder-removed'; mailboxId: number; idnat: string; role: string }
+  | { kind: 'mailbox-status-changed'; mailboxId: number; status: 'suspended' | 'closed' }
+  | { kind: 'ownership-transferred'; mailboxId: number; from: string; to: string }
+  | { kind: 'cgu-published'; version: string };
+
+/**
+ * In-process publish/subscribe. One operator process hosts the protocol servers and the admin
+ * API, so this is enough for the sandbox and for one node; several nodes will need a shared
+ * channel (PostgreSQL LISTEN/NOTIFY) behind the same interface.
+ */
+export class RevocationBus {
+  private readonly emitter = new EventEmitter();
+
+  constructor() {
+    // Every open IMAP/SMTP session may subscribe.
+    this.emitter.setMaxListeners(0);
+  }
+
+  publish(event: RevocationEvent): void {
+    this.emitter.emit('revocation', event);
+  }
+
+  subscribe(listener: (event: RevocationEvent) => void): () => void {
+    this.emitter.on('revocation', listener);
+    return () => this.emitter.off('revocation', listener);
+  }
+
+  get listenerCount(): number {
+    return this.emitter.listenerCount('revocation');
+  }
+}
+
+/** Whether an event can concern a session of `idnat` on `mailboxId` (the session then re-checks). */
+export function concerns(event: RevocationEvent, session: { idnat: string; mailboxId: number }): boolean {
+  switch (event.kind) {
+    case 'cgu-published':
+      return true;
+    case 'mailbox-status-changed':
+      return event.mailboxId === session.mailboxId;
+    case 'ownership-transferred':
+      return event.mailboxId === session.mailboxId && (event.from === session.idnat || event.to === session.idnat);
+    case 'delegation-ended':
+    case 'holder-removed':
+      return event.mailboxId === session.mailboxId && event.idnat === session.idnat;
+  }
+}

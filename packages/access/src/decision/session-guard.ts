@@ -1,0 +1,85 @@
+import type { MailboxAction } from '@mss/domain';
+import type { AccessControl } from './access-control.ts';
+import { concerns, type RevocationEvent } from './revocation.ts';
+import type { Channel, DenyReason } from './types.ts';
+
+export type SessionEndReason = DenyReason | 'token-expired';
+
+export interface GuardedSession {
+  idnat: string;
+  mailbox: string;
+  mailboxId: number;
+  channel: Channel;
+  clientId?: string | null;
+  /** When the access token that opened the session expires. */
+  tokenExpiresAt: Date;
+  /** The action the session needs to keep (read for IMAP, send for SMTP). */
+  action: MailboxAction;
+}
+
+/**
+ * Keeps an authenticated protocol session honest after login (R-AUTH-4): it ends the session
+ * when the token expires, and re-decides through AccessControl whenever a revocation event may
+ * concern it. `onEnd` is called at most once.
+ */
+export class SessionGuard {
+  private readonly access: AccessControl;
+  private readonly session: GuardedSession;
+  private readonly onEnd: (reason: SessionEndReason) => void;
+  private readonly unsubscribe: () => void;
+  private timer: NodeJS.Timeout | undefined;
+  private ended = false;
+
+  constructor(access: AccessControl, session: GuardedSession, onEnd: (reason: SessionEndReason) => void) {
+    this.access = access;
+    this.session = session;
+    this.onEnd = onEnd;
+    this.unsubscribe = access.bus.subscribe((e) => this.onEvent(e));
+    this.armExpiry();
+  }
+
+  get active(): boolean {
+    return !this.ended;
+  }
+
+  /** Stops watching (the session ended on its own). */
+  close(): void {
+    this.ended = true;
+    this.unsubscribe();
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  private armExpiry(): void {
+    // setTimeout takes at most ~24.8 days; re-arm in steps for longer tokens.
+    const ms = this.session.tokenExpiresAt.getTime() - Date.now();
+    if (ms <= 0) {
+      queueMicrotask(() => this.end('token-expired'));
+      return;
+    }
+    this.timer = setTimeout(() => (Date.now() >= this.session.tokenExpiresAt.getTime() ? this.end('token-expired') : this.armExpiry()), Math.min(ms, 2 ** 31 - 1));
+    this.timer.unref();
+  }
+
+  private onEvent(event: RevocationEvent): void {
+    if (this.ended || !concerns(event, this.session)) return;
+    void this.access
+      .decide({
+        principal: { kind: 'person', idnat: this.session.idnat },
+        mailbox: this.session.mailbox,
+        action: this.session.action,
+        channel: this.session.channel,
+        clientId: this.session.clientId ?? null,
+      })
+      .then((d) => {
+        if (!d.allowed) this.end(d.reason);
+      })
+      // If the re-check itself fails (database down), fail closed.
+      .catch(() => this.end('no-right'));
+  }
+
+  private end(reason: SessionEndReason): void {
+    if (this.ended) return;
+    this.close();
+    this.onEnd(reason);
+  }
+}
