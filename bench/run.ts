@@ -3,8 +3,9 @@
  * peer measured in the same run (ratio > 1: we are faster). Select with BENCH=seed,…
  */
 import { runSeedBench } from './seed.bench.ts';
+import { runTokenBench } from './token.bench.ts';
 
-const ALL: Record<string, () => Promise<string[]>> = { seed: runSeedBench };
+const ALL: Record<string, () => Promise<string[]>> = { seed: runSeedBench, token: runTokenBench };
 const wanted = (process.env.BENCH ?? Object.keys(ALL).join(',')).split(',').filter(Boolean);
 for (const name of wanted) {
   const bench = ALL[name];
