@@ -6,14 +6,20 @@ import type { Store } from '@mss/store';
 import { AccessControl } from '../src/decision/index.ts';
 
 const MAIL: MailboxAction[] = ['read', 'send', 'organise'];
+const GOV: MailboxAction[] = ['edit-publication', 'read-history'];
 /** §5 of the domain reference, written out again here by hand so that the code is checked against the text. */
 const EXPECTED: Record<string, Partial<Record<MailboxType, MailboxAction[]>>> = {
-  holder: { PER: [...MAIL, 'manage-delegates', 'appear-in-directory'] },
-  responsible: { ORG: [...MAIL, 'manage-delegates'], APP: [...MAIL] },
-  owner: { CAB: [...MAIL, 'manage-delegates', 'manage-cotitulaires', 'transfer-ownership', 'delete', 'appear-in-directory'] },
+  holder: { PER: [...MAIL, 'manage-delegates', 'appear-in-directory', ...GOV] },
+  responsible: { ORG: [...MAIL, 'manage-delegates', ...GOV], APP: [...MAIL, ...GOV] },
+  owner: { CAB: [...MAIL, 'manage-delegates', 'manage-cotitulaires', 'transfer-ownership', 'delete', 'appear-in-directory', ...GOV] },
   cotitulaire: { CAB: [...MAIL, 'manage-delegates'] },
   delegate: { PER: [...MAIL], ORG: [...MAIL], CAB: [...MAIL], APP: [] },
-  'operator-admin': { PER: ['change-status'], ORG: ['transfer-ownership', 'delete', 'change-status'], APP: ['transfer-ownership', 'delete', 'change-status'], CAB: ['change-status'] },
+  'operator-admin': {
+    PER: ['change-status', ...GOV],
+    ORG: ['transfer-ownership', 'delete', 'change-status', ...GOV],
+    APP: ['transfer-ownership', 'delete', 'change-status', ...GOV],
+    CAB: ['change-status', ...GOV],
+  },
 };
 
 const idnat = (n: number) => `8${makeRpps(String(1_000_000_000 + n))}`;

@@ -20,19 +20,20 @@ import {
 // The expected table, written independently of ROLE_TABLE: one line per role and type where
 // the role exists; every other (role, type) pair may do nothing.
 const MAIL = ['read', 'send', 'organise'];
+const GOV = ['edit-publication', 'read-history']; // ours: who answers for the mailbox, and the operator
 const EXPECTED: Record<string, string[]> = {
-  'holder PER': [...MAIL, 'manage-delegates', 'appear-in-directory'],
-  'responsible ORG': [...MAIL, 'manage-delegates'],
-  'responsible APP': [...MAIL], // APP not delegable (R-DEL-1); the structure is published, not the person
-  'owner CAB': [...MAIL, 'manage-delegates', 'manage-cotitulaires', 'transfer-ownership', 'delete', 'appear-in-directory'],
+  'holder PER': [...MAIL, 'manage-delegates', 'appear-in-directory', ...GOV],
+  'responsible ORG': [...MAIL, 'manage-delegates', ...GOV],
+  'responsible APP': [...MAIL, ...GOV], // APP not delegable (R-DEL-1); the structure is published, not the person
+  'owner CAB': [...MAIL, 'manage-delegates', 'manage-cotitulaires', 'transfer-ownership', 'delete', 'appear-in-directory', ...GOV],
   'cotitulaire CAB': [...MAIL, 'manage-delegates'],
   'delegate PER': [...MAIL],
   'delegate ORG': [...MAIL],
   'delegate CAB': [...MAIL],
-  'operator-admin PER': ['change-status'],
-  'operator-admin ORG': ['transfer-ownership', 'delete', 'change-status'],
-  'operator-admin APP': ['transfer-ownership', 'delete', 'change-status'],
-  'operator-admin CAB': ['change-status'],
+  'operator-admin PER': ['change-status', ...GOV],
+  'operator-admin ORG': ['transfer-ownership', 'delete', 'change-status', ...GOV],
+  'operator-admin APP': ['transfer-ownership', 'delete', 'change-status', ...GOV],
+  'operator-admin CAB': ['change-status', ...GOV],
 };
 
 function ruleFor(role: MailboxRole, action: MailboxAction, type: MailboxType): string {
@@ -41,6 +42,8 @@ function ruleFor(role: MailboxRole, action: MailboxAction, type: MailboxType): s
   if (action === 'manage-delegates') return 'R-DEL-2';
   if (action === 'transfer-ownership' || action === 'delete') return 'R-CAB-6';
   if (action === 'appear-in-directory') return 'R-ANN-2';
+  if (action === 'edit-publication') return 'R-BAL-3';
+  if (action === 'read-history') return 'R-CAB-7';
   return 'R-CAB-5';
 }
 

@@ -11,6 +11,11 @@ export type MailboxRole = (typeof ROLES)[number];
  * the operator's administrators hold it, on every type, because suspending or closing is an
  * operational decision (end of contract, abuse, holder gone from the directory). A CAB owner
  * ends a CAB with 'delete'; a PER holder asks the operator.
+ *
+ * 'edit-publication' (liste rouge, description, service, dématérialisation) and 'read-history'
+ * are ours too: the §5 table is silent. They belong to whoever answers for the mailbox — the
+ * PER holder, the ORG/APP responsible persons, the CAB owner — and to the operator's
+ * administrators; never to cotitulaires or delegates, who use the mailbox but do not govern it.
  */
 export const ACTIONS = [
   'read',
@@ -22,6 +27,8 @@ export const ACTIONS = [
   'delete',
   'appear-in-directory',
   'change-status',
+  'edit-publication',
+  'read-history',
 ] as const;
 export type MailboxAction = (typeof ACTIONS)[number];
 
@@ -29,6 +36,7 @@ export type MailboxAction = (typeof ACTIONS)[number];
 export const READ_SEND_ACTIONS = ['read', 'send', 'organise'] as const satisfies readonly MailboxAction[];
 
 const MAIL = READ_SEND_ACTIONS;
+const GOVERN = ['edit-publication', 'read-history'] as const;
 
 /**
  * For each role, the mailbox types it exists on and what it may do there. A type missing
@@ -43,14 +51,14 @@ const MAIL = READ_SEND_ACTIONS;
  */
 export const ROLE_TABLE: Readonly<Record<MailboxRole, Readonly<Partial<Record<MailboxType, readonly MailboxAction[]>>>>> = {
   holder: {
-    PER: [...MAIL, 'manage-delegates', 'appear-in-directory'],
+    PER: [...MAIL, 'manage-delegates', 'appear-in-directory', ...GOVERN],
   },
   responsible: {
-    ORG: [...MAIL, 'manage-delegates'],
-    APP: [...MAIL],
+    ORG: [...MAIL, 'manage-delegates', ...GOVERN],
+    APP: [...MAIL, ...GOVERN],
   },
   owner: {
-    CAB: [...MAIL, 'manage-delegates', 'manage-cotitulaires', 'transfer-ownership', 'delete', 'appear-in-directory'],
+    CAB: [...MAIL, 'manage-delegates', 'manage-cotitulaires', 'transfer-ownership', 'delete', 'appear-in-directory', ...GOVERN],
   },
   cotitulaire: {
     CAB: [...MAIL, 'manage-delegates'],
@@ -61,10 +69,10 @@ export const ROLE_TABLE: Readonly<Record<MailboxRole, Readonly<Partial<Record<Ma
     CAB: [...MAIL],
   },
   'operator-admin': {
-    PER: ['change-status'],
-    ORG: ['transfer-ownership', 'delete', 'change-status'],
-    APP: ['transfer-ownership', 'delete', 'change-status'],
-    CAB: ['change-status'],
+    PER: ['change-status', ...GOVERN],
+    ORG: ['transfer-ownership', 'delete', 'change-status', ...GOVERN],
+    APP: ['transfer-ownership', 'delete', 'change-status', ...GOVERN],
+    CAB: ['change-status', ...GOVERN],
   },
 };
 
