@@ -93,7 +93,7 @@ test('mss db migrate applies once, then reports up to date', () => {
   const env = { MSS_DATABASE_URL: '' };
   const first = mss(['db', 'migrate', '--data-dir', dir], env);
   assert.equal(first.status, 0, first.stderr);
-  assert.match(first.stdout, /applied 2 migration\(s\) .*0001-initial, 0002-access-audit/);
+  assert.match(first.stdout, /applied 3 migration\(s\) .*0001-initial, 0002-access-audit, 0003-directory-outbox/);
   const second = mss(['db', 'migrate', '--data-dir', dir], env);
-  assert.match(second.stdout, /is up to date \(0002-access-audit\)/);
+  assert.match(second.stdout, /is up to date \(0003-directory-outbox\)/);
 });

@@ -1,56 +1,109 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import type { Store } from '@mss/store';
 import type { Logger } from '@mss/runtime';
+import type { AccessControl, TokenValidator } from '@mss/access';
+import { GovernanceError, type Governance } from '@mss/governance';
+import { authenticate } from './auth.ts';
+import { PROBLEM_DOCS, problem, sendProblem } from './problems.ts';
+import { historyEntrySchema, mailboxSchema, problemSchema } from './schemas.ts';
+import { mailboxRoutes } from './routes/mailboxes.ts';
+import { cguRoutes } from './routes/cgu.ts';
 
 export interface AdminApiOptions {
   store: Store;
   logger: Logger;
   operatorDomain: string;
+  /** Mailbox governance; without it only health (and the sandbox page) are served. */
+  governance?: Governance;
+  access?: AccessControl;
+  /** Validates Pro Santé Connect access tokens (Bearer). */
+  tokenValidator?: TokenValidator;
+  /** Password of the `admin` user (Basic): the operator administrator. */
+  adminPassword?: string;
   /** Extra read-only facts the sandbox publishes (endpoints, personas). */
   sandboxInfo?: () => unknown;
 }
 
-const problem = (status: number, type: string, title: string, detail?: string) => ({
-  type: `https://mss-operator.invalid/problems/${type}`,
-  title,
-  status,
-  ...(detail ? { detail } : {}),
-});
-
 /**
- * The operator's HTTP API. Today it serves health and, under the sandbox, what is running;
- * mailbox governance arrives with its own issue. Errors are RFC 9457 problem+json.
+ * The operator's HTTP API: mailbox governance (holders, cotitulaires, delegations, CGU,
+ * history) described in OpenAPI 3.1 at /openapi.json with browsable docs at /docs. Every input
+ * is validated by JSON schema; every refusal is application/problem+json with a stable type.
  */
-export function buildAdminApi(options: AdminApiOptions): FastifyInstance {
-  const app = Fastify({ loggerInstance: options.logger.child({ service: 'adminApi' }) as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }) }) as unknown as FastifyInstance;
+export async function buildAdminApi(options: AdminApiOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: options.logger.child({ service: 'adminApi' }) as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    ajv: { customOptions: { allErrors: false, removeAdditional: false, coerceTypes: 'array' } },
+  }) as unknown as FastifyInstance;
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'mss-operator administration API',
+        version: '1.0.0',
+        description:
+          'Mailbox governance of an MSSanté operator: PER/ORG/APP/CAB mailboxes, cotitulaires, delegations, CGU, history. ' +
+          'Authenticate with a Pro Santé Connect access token (Bearer) or as the operator administrator (Basic, user admin). ' +
+          'Errors are RFC 9457 problem+json; each `type` is described at its path (/problems/{code}).',
+      },
+      components: {
+        securitySchemes: {
+          psc: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Pro Santé Connect access token' },
+          admin: { type: 'http', scheme: 'basic', description: 'Operator administrator (user admin)' },
+        },
+      },
+      security: [{ psc: [] }, { admin: [] }],
+    },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.addSchema(problemSchema);
+  app.addSchema(mailboxSchema);
+  app.addSchema(historyEntrySchema);
 
   app.setNotFoundHandler((req, reply) => {
-    void reply
-      .code(404)
-      .type('application/problem+json')
-      .send(problem(404, 'not-found', 'No such resource', `${req.method} ${req.url} is not served here`));
+    void sendProblem(reply, problem(404, 'not-found', `${req.method} ${req.url.split('?')[0]} is not served here`));
   });
-  app.setErrorHandler((err: { statusCode?: number; message: string }, _req, reply) => {
-    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
-    if (status >= 500) options.logger.error({ err }, 'admin api error');
-    void reply
-      .code(status)
-      .type('application/problem+json')
-      .send(problem(status, status >= 500 ? 'internal' : 'bad-request', status >= 500 ? 'Internal error' : 'Bad request', status >= 500 ? undefined : err.message));
+  app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown; code?: string }, _req, reply) => {
+    if (err instanceof GovernanceError) {
+      if (err.status === 401) void reply.header('www-authenticate', 'Bearer realm="mss-operator"');
+      return sendProblem(reply, problem(err.status, err.problem, err.message, err.extra));
+    }
+    if (err.validation || err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || (err.statusCode && err.statusCode >= 400 && err.statusCode < 500)) {
+      return sendProblem(reply, problem(err.statusCode && err.statusCode !== 500 ? err.statusCode : 400, 'invalid-input', err.message));
+    }
+    options.logger.error({ err }, 'admin api error');
+    return sendProblem(reply, problem(500, 'internal'));
   });
 
-  app.get('/health', async (_req, reply) => {
+  app.get('/health', { schema: { hide: true } }, async (_req, reply) => {
     try {
       await options.store.ping();
       return { status: 'ok', database: options.store.engine, operatorDomain: options.operatorDomain };
     } catch {
-      return reply.code(503).type('application/problem+json').send(problem(503, 'database-unavailable', 'Database unavailable'));
+      return sendProblem(reply, problem(503, 'internal', 'database unavailable'));
     }
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get<{ Params: { code: string } }>('/problems/:code', { schema: { hide: true } }, async (req, reply) => {
+    const doc = PROBLEM_DOCS[req.params.code];
+    if (!doc) return sendProblem(reply, problem(404, 'not-found', `no problem type ${req.params.code}`));
+    return reply.type('text/plain; charset=utf-8').send(`${req.params.code}\n\n${doc}\n`);
   });
 
   if (options.sandboxInfo) {
     const info = options.sandboxInfo;
-    app.get('/sandbox', async () => info());
+    app.get('/sandbox', { schema: { hide: true } }, async () => info());
+  }
+
+  if (options.governance && options.access) {
+    const auth = { validator: options.tokenValidator, adminPassword: options.adminPassword, access: options.access };
+    const who = (req: import('fastify').FastifyRequest) => authenticate(auth, req);
+    mailboxRoutes(app, options.governance, who);
+    cguRoutes(app, options.governance, options.store, who);
   }
   return app;
 }

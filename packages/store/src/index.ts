@@ -8,4 +8,5 @@ export { normaliseFlags, parseFlags, type NewMessage } from './repos/mail.ts';
 export type { HistoryEvent, HistoryEntry } from './repos/history.ts';
 export type { CguVersion } from './repos/cgu.ts';
 export type { AuditRecord } from './repos/audit.ts';
+export type { DirectoryPublication } from './repos/outbox.ts';
 export type * from './schema.ts';

@@ -168,6 +168,20 @@ export interface AccessAuditTable {
   role: string | null;
 }
 
+export interface DirectoryOutboxTable {
+  id: Generated<number>;
+  at: string;
+  mailbox_id: number;
+  address: string;
+  /** `publish` (create or update what the directory shows) or `withdraw`. */
+  operation: 'publish' | 'withdraw';
+  /** JSON: the mailbox as the directory should show it (never delegates or cotitulaires). */
+  payload: string;
+  attempts: number;
+  sent_at: string | null;
+  last_error: string | null;
+}
+
 export interface Database {
   persons: PersonsTable;
   structures: StructuresTable;
@@ -181,6 +195,7 @@ export interface Database {
   mail_folders: MailFoldersTable;
   mail_messages: MailMessagesTable;
   access_audit: AccessAuditTable;
+  directory_outbox: DirectoryOutboxTable;
 }
 
 export type Person = Selectable<PersonsTable>;
@@ -197,3 +212,4 @@ export type HistoryRow = Selectable<HistoryTable>;
 export type FolderRow = Selectable<MailFoldersTable>;
 export type MessageRow = Selectable<MailMessagesTable>;
 export type AccessAuditRow = Selectable<AccessAuditTable>;
+export type DirectoryOutboxRow = Selectable<DirectoryOutboxTable>;

@@ -12,6 +12,7 @@ import { CguRepo } from './repos/cgu.ts';
 import { HistoryRepo } from './repos/history.ts';
 import { MailRepo } from './repos/mail.ts';
 import { AuditRepo } from './repos/audit.ts';
+import { OutboxRepo } from './repos/outbox.ts';
 
 /** The repositories, bound either to the database or to one transaction. */
 export class Repositories {
@@ -21,6 +22,7 @@ export class Repositories {
   readonly history: HistoryRepo;
   readonly mail: MailRepo;
   readonly audit: AuditRepo;
+  readonly outbox: OutboxRepo;
 
   constructor(ctx: RepoContext) {
     this.directory = new DirectoryRepo(ctx);
@@ -29,6 +31,7 @@ export class Repositories {
     this.history = new HistoryRepo(ctx);
     this.mail = new MailRepo(ctx);
     this.audit = new AuditRepo(ctx);
+    this.outbox = new OutboxRepo(ctx);
   }
 }
 

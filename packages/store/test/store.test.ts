@@ -14,7 +14,7 @@ describe(`store on ${ENGINE}`, () => {
 
   test('migrations are recorded and a second run applies nothing', async () => {
     assert.ok(store.migration);
-    assert.deepEqual(store.migration.applied, ['0001-initial', '0002-access-audit']);
+    assert.deepEqual(store.migration.applied, ['0001-initial', '0002-access-audit', '0003-directory-outbox']);
     const again = await store.migrate();
     assert.deepEqual(again.applied, []);
   });

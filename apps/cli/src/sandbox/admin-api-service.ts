@@ -5,7 +5,7 @@ import type { RunningService } from './service.ts';
 import { listenError } from './listen-error.ts';
 
 export async function startAdminApi(config: MssConfig, store: Store, logger: Logger, sandboxInfo: () => unknown): Promise<RunningService> {
-  const app = buildAdminApi({ store, logger, operatorDomain: config.operatorDomain, sandboxInfo });
+  const app = await buildAdminApi({ store, logger, operatorDomain: config.operatorDomain, sandboxInfo });
   const port = config.ports.adminApi;
   try {
     await app.listen({ host: config.host, port });

@@ -36,6 +36,15 @@ export class AccessControl {
     return decision;
   }
 
+  /**
+   * The same decision, read inside a caller's transaction so that the check and the change it
+   * guards see one state. The caller must pass the decision to `audit()` once the transaction
+   * is over (committed or not): writing it from inside would lose it on rollback.
+   */
+  async decideWithin(tx: Repositories, req: DecisionRequest): Promise<Decision> {
+    return this.evaluate(tx, req);
+  }
+
   /** Records a refused token (no person known) in the same trail, so failed logins are visible. */
   async recordTokenFailure(req: { mailbox: string | null; channel: Channel; clientId?: string | null; code: string }): Promise<void> {
     await this.store.audit.append({
@@ -57,17 +66,19 @@ export class AccessControl {
     if (!mailbox) return deny('unknown-mailbox', `no mailbox ${req.mailbox} at this operator`);
     const type = mailbox.type as MailboxType;
     const allow = (role: MailboxRole): Decision => ({ allowed: true, role, mailboxId: mailbox.id, mailboxType: type, address: mailbox.address });
-    if (mailbox.status === 'closed') return deny('mailbox-closed', `mailbox ${mailbox.address} is closed`, { mailboxId: mailbox.id });
+    // A closed or suspended mailbox keeps its history readable by those who govern it (R-BAL-2).
+    const historyOnly = req.action === 'read-history';
+    if (mailbox.status === 'closed' && !historyOnly) return deny('mailbox-closed', `mailbox ${mailbox.address} is closed`, { mailboxId: mailbox.id });
 
     if (req.principal.kind === 'operator-admin') {
-      if (mailbox.status === 'suspended' && req.action !== 'change-status') {
+      if (mailbox.status === 'suspended' && req.action !== 'change-status' && !historyOnly) {
         return deny('mailbox-suspended', `mailbox ${mailbox.address} is suspended`, { mailboxId: mailbox.id });
       }
       return may('operator-admin', req.action, type)
         ? allow('operator-admin')
         : deny('action-not-allowed', `the operator's administrators may not ${req.action} on a ${type} mailbox`, { mailboxId: mailbox.id });
     }
-    if (mailbox.status === 'suspended') return deny('mailbox-suspended', `mailbox ${mailbox.address} is suspended`, { mailboxId: mailbox.id });
+    if (mailbox.status === 'suspended' && !historyOnly) return deny('mailbox-suspended', `mailbox ${mailbox.address} is suspended`, { mailboxId: mailbox.id });
 
     const idnat = req.principal.idnat;
     const roles = await this.rolesOf(repos, mailbox.id, idnat);
@@ -94,7 +105,7 @@ export class AccessControl {
     return roles;
   }
 
-  private async audit(req: DecisionRequest, d: Decision): Promise<void> {
+  async audit(req: DecisionRequest, d: Decision): Promise<void> {
     await this.store.audit.append({
       idnat: req.principal.kind === 'person' ? req.principal.idnat : `operator-admin:${req.principal.name}`,
       mailbox: req.mailbox,

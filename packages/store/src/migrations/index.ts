@@ -1,7 +1,8 @@
 import { initial } from './0001-initial.ts';
 import { accessAudit } from './0002-access-audit.ts';
+import { directoryOutbox } from './0003-directory-outbox.ts';
 import type { MssMigration } from './types.ts';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
-export const MIGRATIONS: readonly MssMigration[] = [initial, accessAudit];
+export const MIGRATIONS: readonly MssMigration[] = [initial, accessAudit, directoryOutbox];
 export type { Engine, MssMigration } from './types.ts';

@@ -17,6 +17,10 @@ export class CguRepo {
     return row;
   }
 
+  async get(version: string): Promise<CguVersion | undefined> {
+    return this.ctx.db.selectFrom('cgu_versions').selectAll().where('version', '=', version).executeTakeFirst();
+  }
+
   /** The version in force: the one published last. */
   async current(): Promise<CguVersion | undefined> {
     return this.ctx.db.selectFrom('cgu_versions').selectAll().orderBy('published_at', 'desc').orderBy('version', 'desc').limit(1).executeTakeFirst();

@@ -1,0 +1,84 @@
+/** JSON schemas of the API: every input is validated, every output serialised through them. */
+export const problemSchema = {
+  $id: 'Problem',
+  type: 'object',
+  description: 'RFC 9457 problem details; `type` is stable and documented at its path.',
+  properties: {
+    type: { type: 'string' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
+    acceptUrl: { type: 'string' },
+    field: { type: 'string' },
+    rule: { type: 'string' },
+    reason: { type: 'string' },
+  },
+  required: ['type', 'title', 'status'],
+} as const;
+
+const nullableString = { type: ['string', 'null'] } as const;
+
+export const mailboxSchema = {
+  $id: 'Mailbox',
+  type: 'object',
+  properties: {
+    address: { type: 'string' },
+    type: { type: 'string', enum: ['PER', 'ORG', 'APP', 'CAB'] },
+    status: { type: 'string', enum: ['active', 'suspended', 'closed'] },
+    ownerIdnat: { type: 'string', description: 'Directory attachment: the PER holder, the CAB owner, or the ORG/APP structure' },
+    situationId: nullableString,
+    listeRouge: { type: 'boolean' },
+    description: nullableString,
+    service: nullableString,
+    digitization: { type: 'boolean' },
+    createdAt: { type: 'string' },
+    closedAt: nullableString,
+    holders: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { idnat: { type: 'string' }, role: { type: 'string' }, addedAt: { type: 'string' }, addedBy: nullableString },
+        required: ['idnat', 'role', 'addedAt'],
+      },
+    },
+    delegations: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { id: { type: 'integer' }, delegateIdnat: { type: 'string' }, grantedBy: { type: 'string' }, startAt: { type: 'string' }, endAt: nullableString },
+        required: ['id', 'delegateIdnat', 'grantedBy', 'startAt'],
+      },
+    },
+  },
+  required: ['address', 'type', 'status', 'ownerIdnat', 'listeRouge', 'holders'],
+} as const;
+
+export const historyEntrySchema = {
+  $id: 'HistoryEntry',
+  type: 'object',
+  properties: {
+    id: { type: 'integer' },
+    at: { type: 'string' },
+    actor: { type: 'string' },
+    event: { type: 'string' },
+    subjectIdnat: nullableString,
+    reason: nullableString,
+    details: { type: 'object', additionalProperties: true },
+  },
+  required: ['id', 'at', 'actor', 'event'],
+} as const;
+
+export const errorResponses = {
+  400: { $ref: 'Problem#' },
+  401: { $ref: 'Problem#' },
+  403: { $ref: 'Problem#' },
+  404: { $ref: 'Problem#' },
+  409: { $ref: 'Problem#' },
+  422: { $ref: 'Problem#' },
+} as const;
+
+export const addressParam = {
+  type: 'object',
+  properties: { address: { type: 'string', minLength: 3, maxLength: 254, description: 'The mailbox address' } },
+  required: ['address'],
+} as const;

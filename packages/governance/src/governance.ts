@@ -1,0 +1,517 @@
+import {
+  canTransition,
+  checkIdNatPerson,
+  checkIdNatStructure,
+  checkMailboxAddressForType,
+  isDelegable,
+  type MailboxAction,
+  type MailboxStatus,
+  type MailboxType,
+} from '@mss/domain';
+import type { AccessControl, Decision, DecisionRequest, Principal } from '@mss/access';
+import { MssError, silentLogger, type Logger } from '@mss/runtime';
+import type { DirectoryPublication, MailboxRow, Repositories, Store } from '@mss/store';
+import { GovernanceError } from './errors.ts';
+import { toView, type MailboxView } from './views.ts';
+
+export interface GovernanceOptions {
+  store: Store;
+  access: AccessControl;
+  operatorDomains: readonly string[];
+  logger?: Logger;
+}
+
+export interface CreateMailboxInput {
+  type: MailboxType;
+  address: string;
+  /** PER: the holder; CAB: the owner (defaults to the acting person). */
+  holderIdnat?: string;
+  /** ORG/APP: the structure (IdNat `1`+FINESS). Refused on a CAB (R-CAB-1). */
+  structureIdnat?: string;
+  /** ORG/APP: responsible persons. */
+  responsibleIdnats?: string[];
+  situationId?: string | null;
+  listeRouge?: boolean;
+  description?: string | null;
+  service?: string | null;
+  digitization?: boolean;
+}
+
+export interface PublicationChanges {
+  listeRouge?: boolean;
+  description?: string | null;
+  service?: string | null;
+  digitization?: boolean;
+}
+
+const actorName = (p: Principal): string => (p.kind === 'person' ? p.idnat : 'operator-admin');
+
+function personIdnat(value: string, field: string): string {
+  const r = checkIdNatPerson(value, field);
+  if (!r.ok) throw new GovernanceError('invalid-identifier', r.error.message, { field, rule: r.error.rule });
+  return r.value.idnat;
+}
+
+/**
+ * Mailbox governance (§3–§5): creation, status, publication settings, CAB cotitulaires and
+ * ownership, delegations, CGU. Each operation validates its input with @mss/domain, asks
+ * @mss/access inside the same transaction as the change, writes the history, queues what the
+ * directory must learn, and — once committed — publishes the revocations that end sessions.
+ */
+export class Governance {
+  readonly store: Store;
+  readonly access: AccessControl;
+  private readonly domains: readonly string[];
+  private readonly logger: Logger;
+
+  constructor(options: GovernanceOptions) {
+    this.store = options.store;
+    this.access = options.access;
+    this.domains = options.operatorDomains;
+    this.logger = options.logger ?? silentLogger();
+  }
+
+  /**
+   * Runs one governance change in a transaction, serialisable on PostgreSQL and retried on a
+   * serialisation failure, so that two concurrent changes end in one consistent state. Access
+   * decisions taken inside are audited afterwards, whether the change committed or not.
+   */
+  private async change<T>(fn: (tx: Repositories, check: (req: Omit<DecisionRequest, 'channel'>) => Promise<Extract<Decision, { allowed: true }>>) => Promise<T>, channel: DecisionRequest['channel'] = 'admin-api'): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const decisions: [DecisionRequest, Decision][] = [];
+      try {
+        return await this.store.transaction(
+          (tx) =>
+            fn(tx, async (partial) => {
+              const req = { ...partial, channel };
+              const d = await this.access.decideWithin(tx, req);
+              decisions.push([req, d]);
+              if (!d.allowed) throw denial(d, partial.mailbox, partial.action);
+              return d;
+            }),
+          { serializable: true },
+        );
+      } catch (err) {
+        if (isSerializationFailure(err) && attempt < 5) {
+          decisions.length = 0;
+          continue;
+        }
+        throw err;
+      } finally {
+        for (const [req, d] of decisions) await this.access.audit(req, d);
+      }
+    }
+  }
+
+  // --- mailboxes ---------------------------------------------------------------------------
+
+  async createMailbox(actor: Principal, input: CreateMailboxInput): Promise<MailboxView> {
+    const type = input.type;
+    const address = checkMailboxAddressForType(type, input.address, { operatorDomains: this.domains });
+    if (!address.ok) {
+      throw new GovernanceError(address.error.rule === 'R-CAB-2' ? 'cab-naming' : 'invalid-address', address.error.message, { rule: address.error.rule });
+    }
+    const result = await this.change(async (tx) => {
+      let ownerIdnat: string;
+      const holders: { idnat: string; role: 'holder' | 'owner' | 'responsible' }[] = [];
+      if (type === 'PER' || type === 'CAB') {
+        if (input.structureIdnat) {
+          throw new GovernanceError(
+            type === 'CAB' ? 'cab-with-finess' : 'invalid-input',
+            type === 'CAB'
+              ? 'a CAB mailbox is for a liberal practice without FINESS (R-CAB-1): a structure with a FINESS holds ORG mailboxes'
+              : 'a PER mailbox belongs to a person, not a structure',
+          );
+        }
+        const requested = input.holderIdnat ?? (actor.kind === 'person' ? actor.idnat : undefined);
+        if (!requested) throw new GovernanceError('invalid-input', `holderIdnat is required to create a ${type} mailbox as the operator`);
+        ownerIdnat = personIdnat(requested, 'holderIdnat');
+        // A person creates their own PER or CAB; the operator may create one on their behalf.
+        if (actor.kind === 'person' && actor.idnat !== ownerIdnat) {
+          throw new GovernanceError('forbidden', `a ${type} mailbox is created by its future ${type === 'PER' ? 'holder' : 'owner'} or by the operator`);
+        }
+        await this.requireProfessional(tx, ownerIdnat, 'holderIdnat');
+        holders.push({ idnat: ownerIdnat, role: type === 'PER' ? 'holder' : 'owner' });
+      } else {
+        if (actor.kind !== 'operator-admin') throw new GovernanceError('forbidden', `${type} mailboxes are created by the operator's administrators`);
+        if (!input.structureIdnat) throw new GovernanceError('invalid-input', `structureIdnat is required for a ${type} mailbox`);
+        const s = checkIdNatStructure(input.structureIdnat, 'structureIdnat');
+        if (!s.ok) throw new GovernanceError('invalid-identifier', s.error.message, { field: 'structureIdnat', rule: s.error.rule });
+        if (s.value.type !== 'FINESS') throw new GovernanceError('invalid-input', `${type} mailboxes belong to a structure with a FINESS (IdNat 1+FINESS), not ${s.value.type}`);
+        if (!(await tx.directory.structure(s.value.idnat))) {
+          throw new GovernanceError('not-in-directory', `structure ${s.value.idnat} is not in the directory (R-ID-2)`, { field: 'structureIdnat' });
+        }
+        ownerIdnat = s.value.idnat;
+        const responsibles = [...new Set(input.responsibleIdnats ?? [])];
+        if (responsibles.length === 0) throw new GovernanceError('invalid-input', `an ${type} mailbox needs at least one responsible person`);
+        for (const r of responsibles) {
+          const idnat = personIdnat(r, 'responsibleIdnats');
+          await this.requirePerson(tx, idnat, 'responsibleIdnats');
+          holders.push({ idnat, role: 'responsible' });
+        }
+      }
+      if (input.situationId) {
+        const sit = await tx.directory.situation(input.situationId);
+        if (!sit || sit.person_idnat !== ownerIdnat) throw new GovernanceError('invalid-input', `situation ${input.situationId} is not one of ${ownerIdnat}'s situations d'exercice`);
+      }
+      const row = await createOr409(tx, {
+        address: address.value.address,
+        type,
+        ownerIdnat,
+        situationId: input.situationId ?? null,
+        listeRouge: input.listeRouge ?? false,
+        description: input.description ?? null,
+        service: input.service ?? null,
+        digitization: input.digitization ?? true,
+      });
+      for (const h of holders) await tx.mailboxes.addHolder(row.id, h.idnat, h.role, actorName(actor));
+      await tx.mail.ensureFolder(row.id, 'INBOX');
+      await tx.history.append({ mailboxId: row.id, actor: actorName(actor), event: 'mailbox.created', subjectIdnat: ownerIdnat, details: { address: row.address, type, holders } });
+      await tx.outbox.enqueue(row.id, 'publish', publication(row));
+      return this.view(tx, row, true);
+    });
+    this.logger.info({ mailbox: result.address, type, actor: actorName(actor) }, 'mailbox created');
+    return result;
+  }
+
+  async getMailbox(actor: Principal, address: string): Promise<MailboxView> {
+    return this.change(async (tx, check) => {
+      const row = await this.mailboxOr404(tx, address);
+      // Anyone who may use the mailbox may see it; the operator sees it through read-history.
+      await check({ principal: actor, mailbox: row.address, action: actor.kind === 'operator-admin' ? 'read-history' : 'read' });
+      const governs = (await this.canQuietly(tx, actor, row, 'manage-delegates')) || (await this.canQuietly(tx, actor, row, 'read-history'));
+      return this.view(tx, row, governs);
+    });
+  }
+
+  /** The mailboxes a person holds, co-holds or is delegated, with their role on each. */
+  async myMailboxes(idnat: string): Promise<{ address: string; type: string; status: string; role: string; endAt?: string | null }[]> {
+    const memberships = await this.store.mailboxes.membershipsOf(idnat);
+    return memberships.map((m) => ({
+      address: m.mailbox.address,
+      type: m.mailbox.type,
+      status: m.mailbox.status,
+      role: m.role,
+      ...(m.delegation ? { endAt: m.delegation.end_at } : {}),
+    }));
+  }
+
+  async changeStatus(actor: Principal, address: string, status: MailboxStatus, reason: string): Promise<MailboxView> {
+    const result = await this.change(async (tx, check) => {
+      const row = await this.mailboxOr404(tx, address);
+      if (row.status === 'closed') throw new GovernanceError('mailbox-closed', `mailbox ${row.address} is closed (R-BAL-2: closed is final)`);
+      await check({ principal: actor, mailbox: row.address, action: 'change-status' });
+      return this.applyStatus(tx, actor, row, status, reason);
+    });
+    if (status !== 'active') this.access.bus.publish({ kind: 'mailbox-status-changed', mailboxId: result.id, status });
+    return result.view;
+  }
+
+  /** Deleting a mailbox closes it: its history and audit stay, its address is not reused (R-BAL-2, R-CAB-6). */
+  async deleteMailbox(actor: Principal, address: string, reason: string): Promise<MailboxView> {
+    const result = await this.change(async (tx, check) => {
+      const row = await this.mailboxOr404(tx, address);
+      if (row.status === 'closed') throw new GovernanceError('mailbox-closed', `mailbox ${row.address} is already closed`);
+      await check({ principal: actor, mailbox: row.address, action: 'delete' });
+      return this.applyStatus(tx, actor, row, 'closed', reason);
+    });
+    this.access.bus.publish({ kind: 'mailbox-status-changed', mailboxId: result.id, status: 'closed' });
+    return result.view;
+  }
+
+  private async applyStatus(tx: Repositories, actor: Principal, row: MailboxRow, status: MailboxStatus, reason: string): Promise<{ id: number; view: MailboxView }> {
+    if (!canTransition(row.status as MailboxStatus, status)) {
+      throw new GovernanceError('invalid-transition', `a mailbox cannot go from ${row.status} to ${status} (R-BAL-2)`);
+    }
+    const at = this.store.now().toISOString();
+    const updated = (await tx.mailboxes.update(row.id, { status, ...(status === 'closed' ? { closed_at: at } : {}) }))!;
+    if (status === 'closed') {
+      // The delegations end with the mailbox; their end is part of its history.
+      for (const d of await tx.mailboxes.activeDelegations(row.id)) {
+        await tx.mailboxes.revokeDelegation(d.id, actorName(actor), 'mailbox closed');
+        await tx.history.append({ mailboxId: row.id, actor: actorName(actor), event: 'delegation.revoked', subjectIdnat: d.delegate_idnat, reason: 'mailbox closed', details: { delegationId: d.id } });
+      }
+    }
+    await tx.history.append({ mailboxId: row.id, actor: actorName(actor), event: `mailbox.${status === 'active' ? 'reactivated' : status}`, reason, details: { from: row.status, to: status } });
+    await tx.outbox.enqueue(row.id, status === 'active' ? 'publish' : 'withdraw', publication(updated));
+    return { id: row.id, view: await this.view(tx, updated, true) };
+  }
+
+  async updatePublication(actor: Principal, address: string, changes: PublicationChanges): Promise<MailboxView> {
+    return this.change(async (tx, check) => {
+      const row = await this.mailboxOr404(tx, address);
+      await check({ principal: actor, mailbox: row.address, action: 'edit-publication' });
+      const set: Partial<MailboxRow> = {};
+      if (changes.listeRouge !== undefined) set.liste_rouge = changes.listeRouge ? 1 : 0;
+      if (changes.description !== undefined) set.description = changes.description;
+      if (changes.service !== undefined) set.service = changes.service;
+      if (changes.digitization !== undefined) set.digitization = changes.digitization ? 1 : 0;
+      if (Object.keys(set).length === 0) throw new GovernanceError('invalid-input', 'nothing to change: give listeRouge, description, service or digitization');
+      const updated = (await tx.mailboxes.update(row.id, set))!;
+      const event = changes.listeRouge === undefined ? 'publication.updated' : changes.listeRouge ? 'liste-rouge.on' : 'liste-rouge.off';
+      await tx.history.append({ mailboxId: row.id, actor: actorName(actor), event, details: { ...changes } });
+      await tx.outbox.enqueue(row.id, 'publish', publication(updated));
+      return this.view(tx, updated, true);
+    });
+  }
+
+  // --- CAB: cotitulaires and ownership ------------------------------------------------------
+
+  async addCotitulaire(actor: Principal, address: string, idnat: string): Promise<MailboxView> {
+    const who = personIdnat(idnat, 'idnat');
+    return this.change(async (tx, check) => {
+      const row = await this.mailboxOr404(tx, address);
+      this.requireCab(row);
+      await check({ principal: actor, mailbox: row.address, action: 'manage-cotitulaires' });
+      // R-CAB-3: a PS registered in RPPS/RPPS+; need not be a customer of the operator.
+      await this.requireProfessional(tx, who, 'idnat');
+      const holders = await tx.mailboxes.holders(row.id);
+      if (holders.some((h) => h.person_idnat === who)) throw new GovernanceError('already-has-access', `${who} is already ${holders.find((h) => h.person_idnat === who)!.role} of ${row.address}`);
+      await tx.mailboxes.addHolder(row.id, who, 'cotitulaire', actorName(actor));
+      await tx.history.append({ mailboxId: row.id, actor: actorName(actor), event: 'cotitulaire.added', subjectIdnat: who });
+      return this.view(tx, row, true);
+    });
+  }
+
+  async removeCotitulaire(actor: Principal, address: string, idnat: string, reason: string | null = null): Promise<MailboxView> {
+    const who = personIdnat(idnat, 'idnat');
+    const result = await this.change(async (tx, check) => {
+      const row = await this.mailboxOr404(tx, address);
+      this.requireCab(row);
+      await check({ principal: actor, mailbox: row.address, action: 'manage-cotitulaires' });
+      if (!(await tx.mailboxes.removeHolder(row.id, who, 'cotitulaire'))) throw new GovernanceError('cotitulaire-not-found', `${who} is not a cotitulaire of ${row.address}`);
+      await tx.history.append({ mailboxId: row.id, actor: actorName(actor), event: 'cotitulaire.removed', subjectIdnat: who, reason });
+      return { id: row.id, view: await this.view(tx, row, true) };
+    });
+    this.access.bus.publish({ kind: 'holder-removed', mailboxId: result.id, idnat: who, role: 'cotitulaire' });
+    return result.view;
+  }
+
+  /**
+   * R-CAB-6: the owner hands the CAB to another PS without recreating it; the directory
+   * attachment follows. The former owner keeps no role (the new owner may add them back as a
+   * cotitulaire). ORG/APP: the operator moves the mailbox to another structure.
+   */
+  async transferOwnership(actor: Principal, address: string, newOwner: string, reason: string | null = null): Promise<MailboxView> {
+    const result = await this.change(async (tx, check) => {
+      const row = await this.mailboxOr404(tx, address);
+      await check({ principal: actor, mailbox: row.address, action: 'transfer-ownership' });
+      let to: string;
+      if (row.type === 'CAB') {
+        to = personIdnat(newOwner, 'newOwnerIdnat');
+        await this.requireProfessional(tx, to, 'newOwnerIdnat');
+        if (to === row.owner_idnat) throw new GovernanceError('invalid-input', `${to} already owns ${row.address}`);
+        await tx.mailboxes.removeHolder(row.id, row.owner_idnat, 'owner');
+        await tx.mailboxes.removeHolder(row.id, to, 'cotitulaire');
+        await tx.mailboxes.addHolder(row.id, to, 'owner', actorName(actor));
+      } else {
+        const s = checkIdNatStructure(newOwner, 'newOwnerIdnat');
+        if (!s.ok) throw new GovernanceError('invalid-identifier', s.error.message, { field: 'newOwnerIdnat' });
+        if (!(await tx.directory.structure(s.value.idnat))) throw new GovernanceError('not-in-directory', `structure ${s.value.idnat} is not in the directory (R-ID-2)`);
+        to = s.value.idnat;
+      }
+      const updated = (await tx.mailboxes.update(row.id, { owner_idnat: to, situation_id: null }))!;
+      await tx.history.append({ mailboxId: row.id, actor: actorName(actor), event: 'ownership.transferred', subjectIdnat: to, reason, details: { from: row.owner_idnat, to } });
+      await tx.outbox.enqueue(row.id, 'publish', publication(updated));
+      return { id: row.id, from: row.owner_idnat, to, view: await this.view(tx, updated, true) };
+    });
+    this.access.bus.publish({ kind: 'ownership-transferred', mailboxId: result.id, from: result.from, to: result.to });
+    return result.view;
+  }
+
+  // --- delegations ---------------------------------------------------------------------------
+
+  async grantDelegation(actor: Principal, address: string, input: { delegateIdnat: string; endAt?: string | null }): Promise<MailboxView> {
+    const who = personIdnat(input.delegateIdnat, 'delegateIdnat');
+    const now = this.store.now();
+    let endAt: string | null = null;
+    if (input.endAt) {
+      const end = parseEndDate(input.endAt);
+      if (end.getTime() <= now.getTime()) throw new GovernanceError('end-date-in-past', `endAt ${input.endAt} is not in the future`);
+      endAt = end.toISOString();
+    }
+    return this.change(async (tx, check) => {
+      const row = await this.mailboxOr404(tx, address);
+      if (!isDelegable(row.type as MailboxType)) throw new GovernanceError('not-delegable', `${row.type} mailboxes cannot be delegated (R-DEL-1)`);
+      await check({ principal: actor, mailbox: row.address, action: 'manage-delegates' });
+      const person = await tx.directory.person(who);
+      // R-DEL-1: another PS, a secretary or a medical assistant, with an IdNat.
+      if (!person || person.kind === 'PATIENT') throw new GovernanceError('not-in-directory', `${who} is not a professional, secretary or medical assistant in the directory (R-DEL-1)`, { field: 'delegateIdnat' });
+      if ((await tx.mailboxes.holders(row.id)).some((h) => h.person_idnat === who)) throw new GovernanceError('already-has-access', `${who} already holds ${row.address}`);
+      if ((await tx.mailboxes.activeDelegations(row.id)).some((d) => d.delegate_idnat === who)) throw new GovernanceError('already-has-access', `${who} already has a delegation on ${row.address}; revoke it to change it`);
+      const d = await tx.mailboxes.grantDelegation({ mailboxId: row.id, delegateIdnat: who, grantedBy: actorName(actor), startAt: now.toISOString(), endAt });
+      await tx.history.append({ mailboxId: row.id, actor: actorName(actor), event: 'delegation.granted', subjectIdnat: who, details: { delegationId: d.id, endAt } });
+      return this.view(tx, row, true);
+    });
+  }
+
+  async revokeDelegation(actor: Principal, address: string, delegationId: number, reason: string): Promise<MailboxView> {
+    const result = await this.change(async (tx, check) => {
+      const row = await this.mailboxOr404(tx, address);
+      const d = await tx.mailboxes.delegation(delegationId);
+      if (!d || d.mailbox_id !== row.id || d.revoked_at) throw new GovernanceError('delegation-not-found', `no delegation ${delegationId} in force on ${row.address}`);
+      await check({ principal: actor, mailbox: row.address, action: 'manage-delegates' });
+      await tx.mailboxes.revokeDelegation(d.id, actorName(actor), reason);
+      await tx.history.append({ mailboxId: row.id, actor: actorName(actor), event: 'delegation.revoked', subjectIdnat: d.delegate_idnat, reason, details: { delegationId: d.id } });
+      return { id: row.id, idnat: d.delegate_idnat, view: await this.view(tx, row, true) };
+    });
+    this.access.bus.publish({ kind: 'delegation-ended', mailboxId: result.id, idnat: result.idnat, reason });
+    return result.view;
+  }
+
+  /**
+   * Ends every delegation whose end date has passed (R-DEL-5), with its history, and tells open
+   * sessions. Run by a scheduler, so that an end date cuts sessions even if nobody asks.
+   */
+  async expireLapsedDelegations(): Promise<number> {
+    const ended = await this.store.transaction(async (tx) => {
+      const lapsed = await tx.mailboxes.lapsedDelegations();
+      for (const d of lapsed) {
+        await tx.mailboxes.revokeDelegation(d.id, 'system', 'end date reached');
+        await tx.history.append({ mailboxId: d.mailbox_id, actor: 'system', event: 'delegation.expired', subjectIdnat: d.delegate_idnat, reason: 'end date reached', details: { delegationId: d.id, endAt: d.end_at } });
+      }
+      return lapsed;
+    });
+    for (const d of ended) this.access.bus.publish({ kind: 'delegation-ended', mailboxId: d.mailbox_id, idnat: d.delegate_idnat, reason: 'end date reached' });
+    return ended.length;
+  }
+
+  /** R-ENR-1 / R-DEL-5: a situation d'exercice ended in RPPS+ ends the delegations it supported. */
+  async endDelegationsOf(delegateIdnat: string, grantedBy: string | null, reason: string): Promise<number> {
+    const ended = await this.store.transaction(async (tx) => {
+      const out: { id: number; mailbox_id: number }[] = [];
+      for (const m of await tx.mailboxes.membershipsOf(delegateIdnat)) {
+        if (m.role !== 'delegate' || !m.delegation) continue;
+        const holders = await tx.mailboxes.holders(m.mailbox.id);
+        if (grantedBy && !holders.some((h) => h.person_idnat === grantedBy) && m.delegation.granted_by !== grantedBy) continue;
+        await tx.mailboxes.revokeDelegation(m.delegation.id, 'system', reason);
+        await tx.history.append({ mailboxId: m.mailbox.id, actor: 'system', event: 'delegation.revoked', subjectIdnat: delegateIdnat, reason, details: { delegationId: m.delegation.id } });
+        out.push({ id: m.delegation.id, mailbox_id: m.mailbox.id });
+      }
+      return out;
+    });
+    for (const d of ended) this.access.bus.publish({ kind: 'delegation-ended', mailboxId: d.mailbox_id, idnat: delegateIdnat, reason });
+    return ended.length;
+  }
+
+  // --- CGU -----------------------------------------------------------------------------------
+
+  async publishCgu(actor: Principal, input: { version: string; title: string; url?: string }): Promise<{ version: string; url: string; title: string; published_at: string }> {
+    if (actor.kind !== 'operator-admin') throw new GovernanceError('forbidden', 'CGU versions are published by the operator’s administrators');
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/.test(input.version)) throw new GovernanceError('invalid-input', 'version: 1-40 characters among letters, digits, dot, dash, underscore');
+    const published = await this.store.transaction(async (tx) => {
+      if (await tx.cgu.get(input.version)) throw new GovernanceError('cgu-exists', `CGU version ${input.version} already exists`);
+      const row = await tx.cgu.publish({ version: input.version, title: input.title, url: input.url ?? `/cgu/${encodeURIComponent(input.version)}` });
+      await tx.history.append({ mailboxId: null, actor: actorName(actor), event: 'cgu.published', details: { version: input.version } });
+      return row;
+    });
+    // Everyone must accept the new version before their next access (R-CAB-4).
+    this.access.bus.publish({ kind: 'cgu-published', version: published.version });
+    return published;
+  }
+
+  async acceptCgu(idnat: string, version: string): Promise<{ version: string; acceptedAt: string }> {
+    return this.store.transaction(async (tx) => {
+      const current = await tx.cgu.current();
+      if (!current) throw new GovernanceError('no-cgu', 'the operator has published no CGU');
+      if (current.version !== version) throw new GovernanceError('cgu-not-current', `version ${version} is not the current CGU (${current.version})`, { current: current.version });
+      if (!(await tx.directory.person(idnat))) throw new GovernanceError('not-in-directory', `${idnat} is not in the directory`);
+      const already = await tx.cgu.acceptance(idnat, version);
+      if (already) return { version, acceptedAt: already.accepted_at };
+      const at = this.store.now().toISOString();
+      await tx.cgu.accept(idnat, version, at);
+      await tx.history.append({ mailboxId: null, actor: idnat, event: 'cgu.accepted', details: { version } });
+      return { version, acceptedAt: at };
+    });
+  }
+
+  // --- history -------------------------------------------------------------------------------
+
+  async history(actor: Principal, address: string, page: { afterId?: number; limit?: number }) {
+    return this.change(async (tx, check) => {
+      const row = await this.mailboxOr404(tx, address);
+      await check({ principal: actor, mailbox: row.address, action: 'read-history' });
+      return tx.history.list({ mailboxId: row.id, afterId: page.afterId, limit: page.limit ?? 50 });
+    });
+  }
+
+  // --- helpers -------------------------------------------------------------------------------
+
+  private async mailboxOr404(tx: Repositories, address: string): Promise<MailboxRow> {
+    const row = await tx.mailboxes.byAddress(address);
+    if (!row) throw new GovernanceError('mailbox-not-found', `no mailbox ${address} at this operator`);
+    return row;
+  }
+
+  private requireCab(row: MailboxRow): void {
+    if (row.type !== 'CAB') throw new GovernanceError('not-a-cab', `${row.address} is a ${row.type} mailbox: cotitulaires exist only on CAB mailboxes (R-CAB-3)`);
+  }
+
+  private async requirePerson(tx: Repositories, idnat: string, field: string) {
+    const p = await tx.directory.person(idnat);
+    if (!p || p.kind === 'PATIENT') throw new GovernanceError('not-in-directory', `${idnat} is not in the directory (R-ID-2)`, { field });
+    return p;
+  }
+
+  private async requireProfessional(tx: Repositories, idnat: string, field: string): Promise<void> {
+    const p = await this.requirePerson(tx, idnat, field);
+    if (p.kind !== 'PS') throw new GovernanceError('not-a-professional', `${idnat} is registered as ${p.kind.toLowerCase().replace('_', ' ')}, not as a health professional`, { field });
+  }
+
+  private async canQuietly(tx: Repositories, actor: Principal, row: MailboxRow, action: MailboxAction): Promise<boolean> {
+    return (await this.access.decideWithin(tx, { principal: actor, mailbox: row.address, action, channel: 'admin-api' })).allowed;
+  }
+
+  private async view(tx: Repositories, row: MailboxRow, withDelegations: boolean): Promise<MailboxView> {
+    return toView(row, await tx.mailboxes.holders(row.id), withDelegations ? await tx.mailboxes.activeDelegations(row.id) : undefined);
+  }
+}
+
+async function createOr409(tx: Repositories, m: Parameters<Repositories['mailboxes']['create']>[0]): Promise<MailboxRow> {
+  try {
+    return await tx.mailboxes.create(m);
+  } catch (err) {
+    if (err instanceof MssError && err.code === 'MAILBOX_ADDRESS_TAKEN') throw new GovernanceError('address-taken', err.message);
+    throw err;
+  }
+}
+
+function publication(row: MailboxRow): DirectoryPublication {
+  return {
+    address: row.address,
+    type: row.type,
+    ownerIdnat: row.owner_idnat,
+    situationId: row.situation_id,
+    listeRouge: row.liste_rouge === 1,
+    description: row.description,
+    service: row.service,
+    digitization: row.digitization === 1,
+  };
+}
+
+function parseEndDate(value: string): Date {
+  // A bare date means the end of that day (the delegation runs through it).
+  const s = /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T23:59:59.999Z` : value;
+  const d = new Date(s);
+  if (Number.isNaN(d.getTime())) throw new GovernanceError('invalid-input', `endAt "${value}" is not a date (YYYY-MM-DD or ISO 8601)`);
+  return d;
+}
+
+function denial(d: Extract<Decision, { allowed: false }>, mailbox: string, action: string): GovernanceError {
+  switch (d.reason) {
+    case 'unknown-mailbox':
+      return new GovernanceError('mailbox-not-found', `no mailbox ${mailbox} at this operator`);
+    case 'mailbox-closed':
+      return new GovernanceError('mailbox-closed', `mailbox ${mailbox} is closed`);
+    case 'mailbox-suspended':
+      return new GovernanceError('mailbox-suspended', `mailbox ${mailbox} is suspended`);
+    case 'cgu-not-accepted':
+      return new GovernanceError('cgu-not-accepted', `accept the operator's terms of use first: ${d.cguUrl}`, { acceptUrl: d.cguUrl });
+    default:
+      return new GovernanceError('forbidden', `not allowed to ${action} on ${mailbox} (${d.reason})`, { reason: d.reason });
+  }
+}
+
+function isSerializationFailure(err: unknown): boolean {
+  return !!err && typeof err === 'object' && ((err as { code?: unknown }).code === '40001' || (err as { code?: unknown }).code === '40P01');
+}
