@@ -4,6 +4,9 @@ import { idCheck } from './commands/id-check.ts';
 import { dbMigrate } from './commands/db.ts';
 import { seedCommand } from './commands/seed.ts';
 import { sandboxCommand } from './commands/sandbox.ts';
+import { balCommand, cguCommand } from './commands/bal.ts';
+import { pscCommand } from './commands/psc.ts';
+import { accessCheck } from './commands/access-check.ts';
 
 export const ROOT: Command = {
   name: 'mss',
@@ -11,6 +14,10 @@ export const ROOT: Command = {
   subcommands: [
     sandboxCommand,
     seedCommand,
+    balCommand,
+    cguCommand,
+    pscCommand,
+    { name: 'access', summary: 'The access decision point, from the command line', subcommands: [accessCheck] },
     { name: 'db', summary: 'Database maintenance', subcommands: [dbMigrate] },
     { name: 'id', summary: 'Identifiers: RPPS, ADELI, IdNat, FINESS, SIRET, INS, MSSanté addresses', subcommands: [idCheck] },
   ],

@@ -1,11 +1,21 @@
 import { buildAdminApi } from '@mss/admin-api';
+import type { AccessControl, TokenValidator } from '@mss/access';
+import type { Governance } from '@mss/governance';
 import type { Logger, MssConfig } from '@mss/runtime';
 import type { Store } from '@mss/store';
 import type { RunningService } from './service.ts';
 import { listenError } from './listen-error.ts';
 
-export async function startAdminApi(config: MssConfig, store: Store, logger: Logger, sandboxInfo: () => unknown): Promise<RunningService> {
-  const app = await buildAdminApi({ store, logger, operatorDomain: config.operatorDomain, sandboxInfo });
+export interface AdminApiDeps {
+  store: Store;
+  governance: Governance;
+  access: AccessControl;
+  tokenValidator: TokenValidator;
+  adminPassword: string;
+}
+
+export async function startAdminApi(config: MssConfig, deps: AdminApiDeps, logger: Logger, sandboxInfo: () => unknown): Promise<RunningService> {
+  const app = await buildAdminApi({ ...deps, logger, operatorDomain: config.operatorDomain, sandboxInfo });
   const port = config.ports.adminApi;
   try {
     await app.listen({ host: config.host, port });

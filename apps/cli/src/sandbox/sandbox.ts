@@ -3,8 +3,13 @@ import path from 'node:path';
 import { createProgress, describeConfig, type Logger, type MssConfig } from '@mss/runtime';
 import { Store } from '@mss/store';
 import { seedDemo, seedDirectory, type Persona } from '@mss/seed';
+import { randomBytes } from 'node:crypto';
+import { AccessControl, createTokenValidator } from '@mss/access';
+import { Governance } from '@mss/governance';
 import type { RunningService } from './service.ts';
 import { startAdminApi } from './admin-api-service.ts';
+import { startPscService } from './psc-service.ts';
+import { adminPasswordFile } from '../api-client.ts';
 
 export interface SandboxOptions {
   /** Professionals in the synthetic directory seeded on first start. */
@@ -32,8 +37,10 @@ export async function startSandbox(config: MssConfig, logger: Logger, options: S
   logger.info(describeConfig(config));
   const store = await Store.open({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
   const running: RunningService[] = [];
+  const timers: NodeJS.Timeout[] = [];
   const stopAll = async () => {
-    for (const s of running.reverse()) await s.stop().catch((err: unknown) => logger.warn({ err, service: s.key }, 'stop failed'));
+    for (const t of timers) clearInterval(t);
+    for (const s of [...running].reverse()) await s.stop().catch((err: unknown) => logger.warn({ err, service: s.key }, 'stop failed'));
     running.length = 0;
     await store.close();
   };
@@ -50,13 +57,26 @@ export async function startSandbox(config: MssConfig, logger: Logger, options: S
     }
     const endpoints: Record<string, string> = {};
     const info = () => ({ endpoints, personas });
-    // Order matters once services depend on each other (PSC before the protocol servers).
-    for (const start of [() => startAdminApi(config, store, logger, info)]) {
-      const service = await start();
+    const adminPassword = ensureAdminPassword(config.dataDir);
+    const adminUrl = `http://${config.host}:${config.ports.adminApi}`;
+    const access = new AccessControl({ store, logger, publicBaseUrl: adminUrl });
+    const governance = new Governance({ store, access, operatorDomains: [config.operatorDomain], logger });
+    const add = (service: RunningService) => {
       running.push(service);
       endpoints[service.key] = service.url;
       logger.info({ service: service.key, url: service.url }, 'service listening');
-    }
+    };
+    // Dependency order: PSC first (the others validate its tokens), then the operator's servers.
+    const psc = await startPscService(config, store, logger);
+    add(psc);
+    const tokenValidator = createTokenValidator({ issuer: psc.psc.issuer });
+    add(await startAdminApi(config, { store, governance, access, tokenValidator, adminPassword }, logger, info));
+    // R-DEL-5: end dates are enforced by a clock, not only when someone asks.
+    const expiry = setInterval(() => {
+      governance.expireLapsedDelegations().catch((err: unknown) => logger.error({ err }, 'delegation expiry failed'));
+    }, 5000);
+    expiry.unref();
+    timers.push(expiry);
     return { endpoints, personas, store, stop: stopAll };
   } catch (err) {
     await stopAll();
@@ -75,4 +95,13 @@ export function describeSandbox(sandbox: Sandbox): string {
   for (const p of sandbox.personas) lines.push(`  ${p.key.padEnd(kw)}  ${p.name.padEnd(nw)}  ${p.idnat.padEnd(15)}  ${p.role}${p.mailboxes.length ? ` — ${p.mailboxes.join(', ')}` : ''}`);
   lines.push('', 'Press Ctrl-C to stop.');
   return lines.join('\n');
+}
+
+/** The operator administrator's password: generated once per data directory, readable by its owner only. */
+function ensureAdminPassword(dataDir: string): string {
+  const file = adminPasswordFile(dataDir);
+  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
+  const password = randomBytes(18).toString('base64url');
+  fs.writeFileSync(file, `${password}\n`, { mode: 0o600 });
+  return password;
 }

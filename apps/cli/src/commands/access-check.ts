@@ -1,0 +1,55 @@
+import { AccessControl, TokenError, createTokenValidator } from '@mss/access';
+import { isMailboxAction, ACTIONS, type MailboxAction } from '@mss/domain';
+import { MssError, loadConfig } from '@mss/runtime';
+import { Store } from '@mss/store';
+import { STORE_OPTIONS, requireString, type Command } from '../cli.ts';
+
+/**
+ * What the operator would answer to this token for this mailbox: the same validation and the
+ * same decision point as SMTP and IMAP (and the same audit trail, channel `cli`).
+ */
+export const accessCheck: Command = {
+  name: 'check',
+  summary: 'Would this access token open this mailbox? (validation + decision, audited; exit 0 allowed, 1 denied)',
+  options: {
+    ...STORE_OPTIONS,
+    token: { type: 'string', description: 'The Pro Santé Connect access token (or MSS_TOKEN)', valueName: 'jwt' },
+    mailbox: { type: 'string', description: 'The mailbox address, as in XOAUTH2 user=', valueName: 'address' },
+    action: { type: 'string', description: `One of ${ACTIONS.join(', ')}`, default: 'read', valueName: 'action' },
+    issuer: { type: 'string', description: 'Token issuer (default: the sandbox PSC)', valueName: 'url' },
+    'port-base': { type: 'string', description: 'Port base the sandbox was started with', valueName: 'port' },
+    json: { type: 'boolean', description: 'Print the decision as JSON' },
+  },
+  async run(ctx) {
+    const token = requireString(ctx, 'token') ?? process.env.MSS_TOKEN;
+    const mailbox = requireString(ctx, 'mailbox');
+    if (!token || !mailbox) throw new MssError('USAGE', '--token and --mailbox are required', { exitCode: 2 });
+    const action = requireString(ctx, 'action') ?? 'read';
+    if (!isMailboxAction(action)) throw new MssError('USAGE', `--action: "${action}" is not one of ${ACTIONS.join(', ')}`, { exitCode: 2 });
+    const config = loadConfig({ dataDir: requireString(ctx, 'data-dir'), databaseUrl: requireString(ctx, 'database-url'), portBase: requireString(ctx, 'port-base') });
+    const issuer = requireString(ctx, 'issuer') ?? `http://${config.host}:${config.ports.psc}/auth/realms/esante-wallet`;
+    const store = await Store.open({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+    try {
+      const access = new AccessControl({ store, publicBaseUrl: `http://${config.host}:${config.ports.adminApi}` });
+      let idnat: string;
+      let clientId: string | null;
+      try {
+        const t = await createTokenValidator({ issuer }).validate(token);
+        idnat = t.idnat;
+        clientId = t.clientId ?? null;
+      } catch (err) {
+        const code = err instanceof TokenError ? err.code : 'error';
+        await access.recordTokenFailure({ mailbox, channel: 'cli', code });
+        ctx.stdout.write(ctx.values.json ? `${JSON.stringify({ allowed: false, reason: `invalid-token:${code}` })}\n` : `denied: token refused (${code})\n`);
+        return 1;
+      }
+      const d = await access.decide({ principal: { kind: 'person', idnat }, mailbox, action: action as MailboxAction, channel: 'cli', clientId });
+      if (ctx.values.json) ctx.stdout.write(`${JSON.stringify({ idnat, ...d })}\n`);
+      else if (d.allowed) ctx.stdout.write(`allowed: ${idnat} may ${action} ${d.address} as ${d.role}\n`);
+      else ctx.stdout.write(`denied: ${idnat} may not ${action} ${mailbox}: ${d.reason}${d.cguUrl ? ` — accept the terms at ${d.cguUrl}` : ''}\n`);
+      return d.allowed ? 0 : 1;
+    } finally {
+      await store.close();
+    }
+  },
+};

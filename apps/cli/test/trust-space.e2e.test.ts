@@ -1,0 +1,150 @@
+// The sandbox end to end with the CLI and curl: a PSC token from CIBA, the access decision on
+// it, and the governance stories of the domain reference (§12, stories 1 and 2, up to what the
+// protocol servers will add).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { exitOf, firstLine, freePortBase, isolatedDatabaseEnv, mss, spawnMss } from './run-mss.ts';
+
+const GP = '810000001056';
+const CLAIRE = '810000001130';
+const MARC = '810000001213';
+const JULIE = '810000001478';
+const D = 'operateur-a.mssante.fr';
+const CAB = `cabinet.infirmiers-des-lilas@${D}`;
+const PER = `paul.martin@${D}`;
+
+let child: ChildProcessWithoutNullStreams;
+let base: number;
+let dataDir: string;
+let env: NodeJS.ProcessEnv;
+let endpoints: Record<string, string>;
+const cli = (...args: string[]) => mss([...args, '--port-base', String(base)], env);
+const cliData = (...args: string[]) => mss([...args, '--port-base', String(base), '--data-dir', dataDir], env);
+
+before(async () => {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mss-e2e-'));
+  base = await freePortBase(8);
+  env = isolatedDatabaseEnv();
+  child = spawnMss(['sandbox', '--json', '--data-dir', dataDir, '--port-base', String(base), '--professionals', '200'], env);
+  endpoints = (JSON.parse(await firstLine(child)) as { endpoints: Record<string, string> }).endpoints;
+});
+after(async () => {
+  child.kill('SIGINT');
+  assert.equal(await exitOf(child), 0);
+});
+
+test('the sandbox serves the PSC stand-in with PSC’s discovery paths', async () => {
+  assert.equal(endpoints.psc, `http://127.0.0.1:${base + 1}`);
+  for (const p of ['openid-configuration', 'wallet-openid-configuration']) {
+    const res = await fetch(`${endpoints.psc}/auth/realms/esante-wallet/.well-known/${p}`);
+    assert.equal(res.status, 200);
+    const doc = (await res.json()) as { issuer: string; backchannel_authentication_endpoint: string };
+    assert.equal(doc.issuer, `${endpoints.psc}/auth/realms/esante-wallet`);
+    assert.equal(doc.backchannel_authentication_endpoint, `${endpoints.psc}/auth/realms/esante-wallet/protocol/openid-connect/ext/ciba/auth`);
+  }
+});
+
+test('issue 4: mss psc token prints a JWT that access accepts for the GP’s mailbox and refuses for the CAB', () => {
+  const t = cli('psc', 'token', '--idnat', GP);
+  assert.equal(t.status, 0, t.stderr);
+  const token = t.stdout.trim();
+  assert.match(token, /^[\w-]+\.[\w-]+\.[\w-]+$/);
+  const payload = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+  assert.equal(payload.SubjectNameID, GP);
+  const ok = cliData('access', 'check', '--token', token, '--mailbox', PER, '--action', 'send');
+  assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+  assert.equal(ok.stdout, `allowed: ${GP} may send ${PER} as holder\n`);
+  const no = cliData('access', 'check', '--token', token, '--mailbox', CAB);
+  assert.equal(no.status, 1);
+  assert.equal(no.stdout, `denied: ${GP} may not read ${CAB}: no-right\n`);
+  const tampered = cliData('access', 'check', '--token', `${token.slice(0, -4)}AAAA`, '--mailbox', PER);
+  assert.equal(tampered.status, 1);
+  assert.match(tampered.stdout, /token refused \(bad-signature\)/);
+});
+
+test('a patient or an unknown IdNat gets no PSC token; one clear line', () => {
+  const r = cli('psc', 'token', '--idnat', '279035121518989');
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /^mss: Pro Santé Connect does not know this IdNat/m);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
+});
+
+test('story 1 (governance): Claire adds Marc; Marc is refused until he accepts the CGU; the history says who did what', () => {
+  const added = cli('bal', 'cotitulaire', 'add', CAB, MARC, '--as', 'cab-owner', '--json');
+  assert.equal(added.status, 1, 'Marc is already a seeded cotitulaire');
+  assert.match(added.stderr, /409 already-has-access/);
+  const marc = cli('psc', 'token', '--idnat', MARC).stdout.trim();
+  const refused = cliData('access', 'check', '--token', marc, '--mailbox', CAB);
+  assert.equal(refused.status, 1);
+  assert.equal(refused.stdout, `denied: ${MARC} may not read ${CAB}: cgu-not-accepted — accept the terms at ${endpoints.adminApi}/cgu/2026-01\n`);
+  // Marc accepts with plain curl and his token, as a vendor script would.
+  const curl = spawnSync('curl', ['-sS', '-X', 'POST', '-H', `Authorization: Bearer ${marc}`, `${endpoints.adminApi}/api/v1/cgu/2026-01/accept`], { encoding: 'utf8' });
+  if (curl.error) {
+    assert.equal(cli('cgu', 'accept', '--token', marc).status, 0);
+  } else {
+    assert.equal(curl.status, 0, curl.stderr);
+    assert.equal((JSON.parse(curl.stdout) as { version: string }).version, '2026-01');
+  }
+  const allowed = cliData('access', 'check', '--token', marc, '--mailbox', CAB);
+  assert.equal(allowed.stdout, `allowed: ${MARC} may read ${CAB} as cotitulaire\n`);
+  // Claire leaves: she hands the practice's mailbox to Marc.
+  const transfer = cli('bal', 'transfer', CAB, MARC, '--as', 'cab-owner', '--reason', 'départ de Claire', '--json');
+  assert.equal(transfer.status, 0, transfer.stderr);
+  assert.equal((JSON.parse(transfer.stdout) as { ownerIdnat: string }).ownerIdnat, MARC);
+  const history = cli('bal', 'history', CAB, '--as', 'cab-cotitulaire', '--json');
+  assert.equal(history.status, 0, history.stderr);
+  const events = (JSON.parse(history.stdout) as { entries: { event: string; actor: string; subjectIdnat: string | null }[] }).entries.map((e) => [e.event, e.actor, e.subjectIdnat]);
+  assert.deepEqual(events.at(-1), ['ownership.transferred', CLAIRE, MARC]);
+  assert.ok(events.some(([e, , s]) => e === 'cotitulaire.added' && s === MARC));
+  const table = cli('bal', 'history', CAB, '--as', 'cab-cotitulaire');
+  assert.match(table.stdout, /ownership\.transferred\s+810000001130\s+810000001213\s+départ de Claire/);
+});
+
+test('story 2 (governance): the GP delegates to Julie until a date; revocation ends her access at once', () => {
+  const show = cli('bal', 'show', PER, '--as', 'gp', '--json');
+  const seeded = (JSON.parse(show.stdout) as { delegations: { id: number; delegateIdnat: string }[] }).delegations.find((d) => d.delegateIdnat === JULIE);
+  assert.ok(seeded, 'the seed gives Julie a delegation');
+  const julie = cli('psc', 'token', '--idnat', JULIE).stdout.trim();
+  assert.equal(cliData('access', 'check', '--token', julie, '--mailbox', PER).status, 0);
+  const revoked = cli('bal', 'revoke', PER, String(seeded.id), '--as', 'gp', '--reason', 'fin de contrat');
+  assert.equal(revoked.status, 0, revoked.stderr);
+  const after = cliData('access', 'check', '--token', julie, '--mailbox', PER);
+  assert.equal(after.stdout, `denied: ${JULIE} may not read ${PER}: no-right\n`);
+  const again = cli('bal', 'delegate', PER, JULIE, '--until', '2099-12-31', '--as', 'gp', '--json');
+  assert.equal(again.status, 0, again.stderr);
+  assert.equal(cliData('access', 'check', '--token', julie, '--mailbox', PER).status, 0);
+  const mine = cli('bal', 'list', '--as', 'secretary', '--json');
+  assert.deepEqual((JSON.parse(mine.stdout) as { mailboxes: { address: string; role: string; endAt: string }[] }).mailboxes.map((m) => [m.address, m.role, m.endAt]), [[PER, 'delegate', '2099-12-31T23:59:59.999Z']]);
+  const h = cli('bal', 'history', PER, '--as', 'gp', '--json');
+  const events = (JSON.parse(h.stdout) as { entries: { event: string; actor: string; reason: string | null }[] }).entries.map((e) => [e.event, e.actor, e.reason]);
+  assert.deepEqual(events.slice(-2), [
+    ['delegation.revoked', GP, 'fin de contrat'],
+    ['delegation.granted', GP, null],
+  ]);
+});
+
+test('the operator administrator acts with the generated password; a wrong one is refused', () => {
+  const pwFile = path.join(dataDir, 'admin-password');
+  assert.equal((fs.statSync(pwFile).mode & 0o777).toString(8), '600');
+  const ok = cliData('bal', 'show', PER, '--admin', '--json');
+  assert.equal(ok.status, 0, ok.stderr);
+  const bad = mss(['bal', 'show', PER, '--admin', '--port-base', String(base)], { ...env, MSS_ADMIN_PASSWORD: 'wrong' });
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /^mss: 401 unauthenticated/);
+});
+
+test('key rotation: a token signed before rotation still passes; new tokens use the new key', () => {
+  const before = cli('psc', 'token', '--idnat', GP).stdout.trim();
+  const r = cli('psc', 'rotate-keys');
+  assert.equal(r.status, 0, r.stderr);
+  const kid = /new signing key (\S+)/.exec(r.stdout)?.[1];
+  assert.ok(kid);
+  const afterToken = cli('psc', 'token', '--idnat', GP).stdout.trim();
+  assert.equal((JSON.parse(Buffer.from(afterToken.split('.')[0]!, 'base64url').toString()) as { kid: string }).kid, kid);
+  assert.equal(cliData('access', 'check', '--token', before, '--mailbox', PER).status, 0);
+  assert.equal(cliData('access', 'check', '--token', afterToken, '--mailbox', PER).status, 0);
+});

@@ -1,0 +1,139 @@
+// The wallet's login, as the authorization-code flow meets it: the person types or picks an
+// IdNat, then approves on their (simulated) e-CPS, and the provider resumes the authorization
+// request. Consent is implied for the configured first-party clients, so a consent prompt is
+// answered here without a page.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type Provider from 'oidc-provider';
+import type { InteractionDetails } from 'oidc-provider';
+import type { Logger } from '@mss/runtime';
+import type { Store } from '@mss/store';
+import { checkLogin, loginPersonas, pscUser, subFor } from './accounts.ts';
+import { BodyTooLarge, readForm, redirect, sendHtml } from './http.ts';
+import { ecpsPage, loginPage, messagePage } from './pages.ts';
+import { ACR_EIDAS1 } from './provider.ts';
+
+export interface InteractionDeps {
+  store: Store;
+  logger: Logger;
+  provider: () => Provider;
+  /** Path of the login actions, e.g. /auth/realms/esante-wallet/login-actions. */
+  basePath: string;
+}
+
+/** Between "this is me" and the e-CPS approval: interaction uid → chosen IdNat. */
+export class PendingLogins {
+  readonly #byUid = new Map<string, { idnat: string; until: number }>();
+
+  set(uid: string, idnat: string, untilEpochSeconds: number): void {
+    this.#byUid.set(uid, { idnat, until: untilEpochSeconds * 1000 });
+  }
+
+  take(uid: string): string | undefined {
+    const v = this.#byUid.get(uid);
+    this.#byUid.delete(uid);
+    return v && v.until > Date.now() ? v.idnat : undefined;
+  }
+
+  peek(uid: string): string | undefined {
+    const v = this.#byUid.get(uid);
+    return v && v.until > Date.now() ? v.idnat : undefined;
+  }
+
+  sweep(): void {
+    const now = Date.now();
+    for (const [uid, v] of this.#byUid) if (v.until <= now) this.#byUid.delete(uid);
+  }
+}
+
+function clientIdOf(details: InteractionDetails): string {
+  return typeof details.params.client_id === 'string' ? details.params.client_id : '';
+}
+
+async function autoConsent(provider: Provider, details: InteractionDetails, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const accountId = details.session?.accountId;
+  if (!accountId) throw new Error('consent prompt without a logged-in account');
+  const grant = (details.grantId ? await provider.Grant.find(details.grantId) : undefined) ?? new provider.Grant({ accountId, clientId: clientIdOf(details) });
+  const d = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
+  if (d.missingOIDCScope?.length) grant.addOIDCScope(d.missingOIDCScope.join(' '));
+  if (d.missingOIDCClaims?.length) grant.addOIDCClaims(d.missingOIDCClaims);
+  for (const [resource, scopes] of Object.entries(d.missingResourceScopes ?? {})) grant.addResourceScope(resource, scopes.join(' '));
+  const grantId = await grant.save();
+  await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+}
+
+/**
+ * Serves `<basePath>/<uid>[/login|/approve|/deny]`. Returns false when the path is not ours.
+ */
+export async function handleInteraction(req: IncomingMessage, res: ServerResponse, pathname: string, deps: InteractionDeps, logins: PendingLogins): Promise<boolean> {
+  const m = new RegExp(`^${deps.basePath}/([\\w-]+)(?:/(login|approve|deny))?$`).exec(pathname);
+  if (!m) return false;
+  const uid = m[1] as string;
+  const step = m[2];
+  const provider = deps.provider();
+  let details: InteractionDetails;
+  try {
+    details = await provider.interactionDetails(req, res);
+  } catch {
+    sendHtml(res, 400, messagePage('Session expirée', "Cette demande de connexion a expiré ou n'existe pas. Relancez la connexion depuis votre application."));
+    return true;
+  }
+  if (details.uid !== uid) {
+    sendHtml(res, 400, messagePage('Session expirée', "Cette demande de connexion ne correspond pas à votre navigateur. Relancez la connexion depuis votre application."));
+    return true;
+  }
+  const self = `${deps.basePath}/${uid}`;
+  const clientId = clientIdOf(details);
+  const method = req.method ?? 'GET';
+
+  if (step === undefined && method === 'GET') {
+    if (details.prompt.name === 'consent') {
+      await autoConsent(provider, details, req, res);
+      return true;
+    }
+    sendHtml(res, 200, loginPage({ action: `${self}/login`, clientId, personas: await loginPersonas(deps.store) }));
+    return true;
+  }
+  if (method !== 'POST') {
+    redirect(res, self);
+    return true;
+  }
+
+  if (step === 'login') {
+    let idnat = '';
+    try {
+      idnat = (await readForm(req)).get('idnat') ?? '';
+    } catch (err) {
+      if (!(err instanceof BodyTooLarge)) throw err;
+    }
+    const checked = await checkLogin(deps.store, idnat);
+    if (!checked.ok) {
+      sendHtml(res, 400, loginPage({ action: `${self}/login`, clientId, personas: await loginPersonas(deps.store), error: checked.reason, idnat }));
+      return true;
+    }
+    logins.set(uid, checked.person.idnat, details.exp);
+    sendHtml(res, 200, ecpsPage({ approveAction: `${self}/approve`, denyAction: `${self}/deny`, person: checked.person, clientId }));
+    return true;
+  }
+
+  if (step === 'approve') {
+    const idnat = logins.take(uid);
+    // The person may have been removed from the directory since they typed their IdNat.
+    if (idnat === undefined || !(await pscUser(deps.store, idnat))) {
+      redirect(res, self);
+      return true;
+    }
+    deps.logger.info({ idnat, clientId }, 'psc: login approved on the e-CPS simulator');
+    await provider.interactionFinished(
+      req,
+      res,
+      { login: { accountId: subFor(idnat), acr: ACR_EIDAS1, ts: Math.floor(Date.now() / 1000) } },
+      { mergeWithLastSubmission: false },
+    );
+    return true;
+  }
+
+  logins.take(uid);
+  await provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'the person refused the login on their e-CPS' }, { mergeWithLastSubmission: false });
+  return true;
+}

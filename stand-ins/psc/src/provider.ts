@@ -1,0 +1,283 @@
+// The oidc-provider configuration that makes it look like Pro Santé Connect: Keycloak's
+// `esante-wallet` realm layout, PSC's scopes and claims, JWT access tokens for the operator,
+// CIBA in poll mode approved on a simulated e-CPS, and first-party clients whose consent is
+// implied. Everything OAuth (client authentication, PKCE, codes, refresh, revocation,
+// introspection of opaque tokens, CIBA errors) is the provider's.
+
+import Provider, { errors, interactionPolicy, type Account, type ClientInstance, type GrantInstance, type JsonObject, type KoaContextWithOIDC } from 'oidc-provider';
+import type { Logger } from '@mss/runtime';
+import type { Store } from '@mss/store';
+import { SCOPE_CLAIMS, idnatFromSub, pscClaims, pscUser, subFor } from './accounts.ts';
+import { MemoryAdapter, type MemoryStorage } from './adapter.ts';
+import { CIBA_GRANT_TYPE, cibaExpiry, type CibaRegistry } from './ciba.ts';
+import { SIGNING_ALG, type KeyFile } from './keys.ts';
+import { errorPage, logoutPage, logoutSuccessPage } from './pages.ts';
+import { pscMiddleware, type AccessTokenLedger } from './tokens.ts';
+
+export const REALM_PATH = '/auth/realms/esante-wallet';
+
+/** Keycloak's endpoint paths, relative to the realm (the issuer). */
+export const ROUTES = {
+  authorization: '/protocol/openid-connect/auth',
+  token: '/protocol/openid-connect/token',
+  userinfo: '/protocol/openid-connect/userinfo',
+  jwks: '/protocol/openid-connect/certs',
+  introspection: '/protocol/openid-connect/token/introspect',
+  revocation: '/protocol/openid-connect/revoke',
+  end_session: '/protocol/openid-connect/logout',
+  backchannel_authentication: '/protocol/openid-connect/ext/ciba/auth',
+  pushed_authorization_request: '/protocol/openid-connect/ext/par/request',
+} as const;
+
+/** Where the login pages live, under the realm like Keycloak's own login actions. */
+export const LOGIN_ACTIONS_PATH = '/login-actions';
+
+export const ACR_EIDAS1 = 'eidas1';
+export const SCOPES = ['openid', 'offline_access', 'profile', 'scope_all'] as const;
+
+export interface PscClientConfig {
+  clientId: string;
+  clientSecret?: string;
+  redirectUris?: string[];
+  grantTypes: string[];
+  tokenEndpointAuthMethod?: string;
+}
+
+export interface ProviderDeps {
+  issuer: string;
+  keys: KeyFile;
+  clients: readonly PscClientConfig[];
+  storage: MemoryStorage;
+  cookieKeys: string[];
+  store: Store;
+  logger: Logger;
+  registry: CibaRegistry;
+  ledger: AccessTokenLedger;
+  audience: string;
+  accessTokenTtl: number;
+  refreshTokenTtl: number;
+  /** The provider currently serving requests (the ledger checks grants with it). */
+  current: () => Provider;
+}
+
+/** A resource indicator must be an absolute URI; the audience it stands for need not be. */
+export function resourceFor(audience: string): string {
+  return URL.canParse(audience) ? audience : `urn:${audience}`;
+}
+
+function isLoopbackHttp(uri: string): boolean {
+  const u = URL.parse(uri);
+  return u !== null && u.protocol === 'http:' && (u.hostname === '127.0.0.1' || u.hostname === '[::1]' || u.hostname === 'localhost');
+}
+
+/** oidc-provider client metadata for one configured client. */
+export function clientMetadata(c: PscClientConfig): JsonObject {
+  const redirectUris = c.redirectUris ?? [];
+  const usesCode = c.grantTypes.includes('authorization_code');
+  return {
+    client_id: c.clientId,
+    ...(c.clientSecret === undefined ? {} : { client_secret: c.clientSecret }),
+    grant_types: c.grantTypes,
+    response_types: usesCode ? ['code'] : [],
+    redirect_uris: redirectUris,
+    token_endpoint_auth_method: c.tokenEndpointAuthMethod ?? (c.clientSecret === undefined ? 'none' : 'client_secret_basic'),
+    // RFC 8252 §7.3: a "native" client's loopback redirect matches on any port, which is what
+    // lets one configured webmail redirect follow the sandbox's --port-base.
+    application_type: usesCode && redirectUris.length > 0 && redirectUris.every(isLoopbackHttp) ? 'native' : 'web',
+    ...(c.grantTypes.includes(CIBA_GRANT_TYPE) ? { backchannel_token_delivery_mode: 'poll' } : {}),
+  };
+}
+
+function today(store: Store): string {
+  return store.now().toISOString().slice(0, 10);
+}
+
+function stringParam(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+/** PSC's ANS mock accepts free text; we only refuse what cannot be shown on a phone. */
+const BINDING_MESSAGE = /^[\p{L}\p{N}\p{P}\p{Zs}]{1,80}$/u;
+
+/**
+ * First-party clients: whatever they request is granted, so no consent page is ever shown.
+ * The grant is created or widened here, where the provider looks for an existing grant.
+ */
+async function implicitConsent(ctx: KoaContextWithOIDC): Promise<GrantInstance | undefined> {
+  const oidc = ctx.oidc;
+  const accountId = oidc?.session.accountId;
+  if (!oidc?.client || !accountId) return undefined;
+  const { Grant } = oidc.provider;
+  const existingId = (oidc.result?.consent as { grantId?: string } | undefined)?.grantId ?? oidc.session.grantIdFor(oidc.client.clientId);
+  let grant = existingId ? await Grant.find(existingId) : undefined;
+  if (!grant || grant.accountId !== accountId) grant = new Grant({ accountId, clientId: oidc.client.clientId });
+  const oidcScopes = [...oidc.requestParamOIDCScopes];
+  if (oidcScopes.length) grant.addOIDCScope(oidcScopes.join(' '));
+  const claims = [...oidc.requestParamClaims];
+  if (claims.length) grant.addOIDCClaims(claims);
+  for (const [resource, server] of Object.entries(oidc.resourceServers)) {
+    const scopes = [...oidc.requestParamScopes].filter((s) => server.scopes.has(s));
+    if (scopes.length) grant.addResourceScope(resource, scopes.join(' '));
+  }
+  await grant.save();
+  return grant;
+}
+
+export function buildProvider(deps: ProviderDeps): Provider {
+  const { store, logger, registry, audience } = deps;
+  const resource = resourceFor(audience);
+  const resourceServerInfo = {
+    scope: SCOPES.filter((s) => s !== 'offline_access').join(' '),
+    audience,
+    accessTokenTTL: deps.accessTokenTtl,
+    accessTokenFormat: 'jwt',
+    jwt: { sign: { alg: SIGNING_ALG } },
+  };
+
+  const policy = interactionPolicy.base();
+  // Native clients are asked for consent at every login by default; ours are first-party.
+  policy.get('consent')?.checks.remove('native_client_prompt');
+
+  const findAccount = async (_ctx: unknown, sub: string): Promise<Account | undefined> => {
+    const idnat = idnatFromSub(sub);
+    if (idnat === undefined || !(await pscUser(store, idnat))) return undefined;
+    return {
+      accountId: sub,
+      claims: async () => (await pscClaims(store, idnat, today(store))) ?? { sub },
+    };
+  };
+
+  const provider = new Provider(deps.issuer, {
+    adapter: (name: string) => new MemoryAdapter(name, deps.storage),
+    jwks: { keys: deps.keys.keys },
+    clients: deps.clients.map(clientMetadata),
+    cookies: {
+      keys: deps.cookieKeys,
+      long: { httpOnly: true, sameSite: 'lax', signed: true },
+      short: { httpOnly: true, sameSite: 'lax', signed: true },
+    },
+    findAccount,
+    acrValues: [ACR_EIDAS1],
+    scopes: [...SCOPES],
+    claims: { acr: null, auth_time: null, sid: null, iss: null, ...SCOPE_CLAIMS },
+    extraParams: ['channel'],
+    routes: ROUTES,
+    responseTypes: ['code'],
+    pkce: { required: () => true },
+    clientBasedCORS: () => false,
+    interactions: {
+      policy,
+      url: (_ctx: unknown, interaction: { uid: string }) => `${new URL(deps.issuer).pathname}${LOGIN_ACTIONS_PATH}/${interaction.uid}`,
+    },
+    loadExistingGrant: implicitConsent,
+    // Keycloak hands a refresh token to every client allowed the grant, offline_access or not.
+    issueRefreshToken: async (_ctx: unknown, client: ClientInstance) => client.grantTypeAllowed('refresh_token'),
+    extraTokenClaims: async (ctx: KoaContextWithOIDC | undefined, token: { accountId?: string; clientId: string }) => {
+      const idnat = token.accountId ? idnatFromSub(token.accountId) : undefined;
+      if (idnat === undefined) return undefined;
+      const e = ctx?.oidc?.entities;
+      const acr = e?.BackchannelAuthenticationRequest?.acr ?? e?.AuthorizationCode?.acr ?? e?.RefreshToken?.acr ?? ACR_EIDAS1;
+      return { SubjectNameID: idnat, preferred_username: idnat, acr, azp: token.clientId };
+    },
+    ttl: {
+      AccessToken: deps.accessTokenTtl,
+      IdToken: deps.accessTokenTtl,
+      RefreshToken: deps.refreshTokenTtl,
+      AuthorizationCode: 60,
+      BackchannelAuthenticationRequest: (ctx: KoaContextWithOIDC | undefined) => cibaExpiry(ctx?.oidc?.params?.requested_expiry),
+      ClientCredentials: deps.accessTokenTtl,
+      DeviceCode: 600,
+      PreAuthorizedCode: 600,
+      Interaction: 600,
+      // Keycloak's default SSO session maximum, and grants that outlive their refresh tokens.
+      Session: 10 * 3600,
+      Grant: 12 * 3600,
+    },
+    renderError: async (ctx: KoaContextWithOIDC, out: Record<string, string>) => {
+      ctx.type = 'html';
+      ctx.body = errorPage(out.error ?? 'error', out.error_description ?? '');
+    },
+    features: {
+      devInteractions: { enabled: false },
+      introspection: {
+        enabled: true,
+        // The provider's default: public clients may introspect only their own tokens.
+        allowedPolicy: async (ctx: KoaContextWithOIDC, client: ClientInstance, token: { clientId: string }) =>
+          !(client.clientAuthMethod === 'none' && token.clientId !== ctx.oidc?.client?.clientId),
+      },
+      revocation: {
+        enabled: true,
+        allowedPolicy: async (_ctx: unknown, client: ClientInstance, token: { clientId: string }) => {
+          if (token.clientId === client.clientId) return true;
+          if (client.clientAuthMethod === 'none') return false;
+          throw new errors.InvalidRequest('client is not authorized to revoke the presented token');
+        },
+      },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: async (ctx: KoaContextWithOIDC, form: string) => {
+          ctx.type = 'html';
+          ctx.body = logoutPage(form);
+        },
+        postLogoutSuccessSource: async (ctx: KoaContextWithOIDC) => {
+          ctx.type = 'html';
+          ctx.body = logoutSuccessPage();
+        },
+      },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: async (_ctx: unknown, _client: unknown, oneOf?: string[]) => (oneOf ? (oneOf.includes(resource) ? resource : oneOf[0]) : resource),
+        // Without this the provider issues an opaque, userinfo-only token whenever `openid` is
+        // asked for; PSC's access tokens are always JWTs for the resource server.
+        useGrantedResource: async () => true,
+        getResourceServerInfo: async (_ctx: unknown, indicator: string) => {
+          if (indicator !== resource) throw new errors.InvalidTarget(`the only resource served here is ${resource}`);
+          return resourceServerInfo;
+        },
+      },
+      ciba: {
+        enabled: true,
+        deliveryModes: ['poll'],
+        processLoginHint: async (_ctx: unknown, loginHint: string) => {
+          const person = await pscUser(store, loginHint);
+          return person ? subFor(person.idnat) : undefined;
+        },
+        processLoginHintToken: async () => {
+          throw new errors.InvalidRequest('login_hint_token is not supported; send the IdNat as login_hint');
+        },
+        validateBindingMessage: async (_ctx: unknown, message: string | undefined) => {
+          if (message !== undefined && !BINDING_MESSAGE.test(message)) {
+            throw new errors.InvalidBindingMessage('binding_message must be 1 to 80 letters, digits, spaces or punctuation');
+          }
+        },
+        validateRequestContext: async () => {},
+        // The e-CPS app has no user code: the person unlocks it with their own PIN.
+        verifyUserCode: async () => {},
+        triggerAuthenticationDevice: async (ctx: KoaContextWithOIDC, request: { jti: string; expiration?: number; scope?: string }, account: Account, client: ClientInstance) => {
+          const idnat = idnatFromSub(account.accountId) as string;
+          const person = await pscUser(store, idnat);
+          const params = ctx.oidc?.params ?? {};
+          const now = Date.now();
+          registry.add({
+            authReqId: request.jti,
+            idnat,
+            givenName: person?.first_name ?? '',
+            familyName: person?.last_name ?? '',
+            clientId: client.clientId,
+            scope: request.scope ?? '',
+            bindingMessage: stringParam(params.binding_message),
+            createdAt: now,
+            expiresAt: now + (request.expiration ?? cibaExpiry(params.requested_expiry)) * 1000,
+            decided: undefined,
+          });
+          logger.info({ idnat, clientId: client.clientId }, 'psc: CIBA request waiting for e-CPS approval');
+        },
+      },
+    },
+  });
+
+  provider.use(pscMiddleware({ ledger: deps.ledger, registry, store, current: deps.current }));
+  provider.on('access_token.issued', (token: { jti: string; grantId?: string; expiration?: number }) => deps.ledger.issued(token));
+  provider.on('server_error', (_ctx: unknown, err: unknown) => logger.error({ err }, 'psc: provider error'));
+  return provider;
+}
