@@ -54,19 +54,10 @@ export async function pscUser(store: Store, idnat: string): Promise<Person | und
 /**
  * The people the login page offers in one click: the demo personas. They are the persons whose
  * RPPS sequence is below the synthetic directory's first one (1000100000, i.e. RPPS below
- * 10001000000); the directory repository has no range listing, hence the read-only query.
+ * 10001000000).
  */
 export async function loginPersonas(store: Store): Promise<Person[]> {
-  return store.kysely
-    .selectFrom('persons')
-    .selectAll()
-    .where('idnat', 'like', '8%')
-    .where('rpps', '<', '10001000000')
-    .where('kind', '!=', 'PATIENT')
-    .orderBy('last_name')
-    .orderBy('first_name')
-    .limit(50)
-    .execute();
+  return store.directory.personsWithRppsBelow('10001000000', 50);
 }
 
 /** Claims grouped by the scope that releases them; `sub` comes with `openid` by definition. */

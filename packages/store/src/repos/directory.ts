@@ -127,6 +127,20 @@ export class DirectoryRepo {
       .execute();
   }
 
+  /** Professionals and secretaries (IdNat 8+RPPS) whose RPPS sorts below `rppsBelow`, by name. */
+  async personsWithRppsBelow(rppsBelow: string, limit = 50): Promise<Person[]> {
+    return this.ctx.db
+      .selectFrom('persons')
+      .selectAll()
+      .where('idnat', 'like', '8%')
+      .where('rpps', '<', rppsBelow)
+      .where('kind', '!=', 'PATIENT')
+      .orderBy('last_name')
+      .orderBy('first_name')
+      .limit(limit)
+      .execute();
+  }
+
   async counts(): Promise<{ persons: number; structures: number; situations: number }> {
     const one = async (table: 'persons' | 'structures' | 'situations') =>
       Number((await this.ctx.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
