@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from './schema.ts';
@@ -51,6 +52,12 @@ export class Store extends Repositories {
   readonly blobs: BlobStore;
   readonly migration: MigrationReport | undefined;
   readonly now: () => Date;
+  /**
+   * In-process change notices: `folder-changed` (folderId) after a committed change to a mail
+   * folder, so that open IMAP sessions (IDLE) learn of it at once. Several nodes will need
+   * PostgreSQL LISTEN/NOTIFY behind the same event.
+   */
+  readonly events = new EventEmitter().setMaxListeners(0);
   private readonly db: Kysely<Database>;
   private readonly schema: string | undefined;
 
@@ -92,6 +99,10 @@ export class Store extends Repositories {
     let builder = this.db.transaction();
     if (options.serializable && this.engine === 'postgres') builder = builder.setIsolationLevel('serializable');
     return builder.execute((trx: Transaction<Database>) => fn(new Repositories({ db: trx, engine: this.engine, now: this.now })));
+  }
+
+  notifyFolderChanged(folderId: number): void {
+    this.events.emit('folder-changed', folderId);
   }
 
   /** A cheap round trip, for health checks. */

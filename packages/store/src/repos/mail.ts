@@ -127,6 +127,44 @@ export class MailRepo {
     return q.execute();
   }
 
+  /** Every message's UID, flags and MODSEQ, in UID order: what an IMAP session keeps in memory. */
+  async index(folderId: number): Promise<{ uid: number; flags: string; modseq: number }[]> {
+    const rows = await this.ctx.db.selectFrom('mail_messages').select(['uid', 'flags', 'modseq']).where('folder_id', '=', folderId).orderBy('uid').execute();
+    return rows.map((r) => ({ uid: Number(r.uid), flags: r.flags, modseq: Number(r.modseq) }));
+  }
+
+  async folderById(folderId: number): Promise<FolderRow | undefined> {
+    return this.ctx.db.selectFrom('mail_folders').selectAll().where('id', '=', folderId).executeTakeFirst();
+  }
+
+  async renameFolder(folderId: number, name: string): Promise<void> {
+    try {
+      await this.ctx.db.updateTable('mail_folders').set({ name }).where('id', '=', folderId).execute();
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new MssError('FOLDER_EXISTS', `folder ${name} already exists`, { cause: err });
+      throw err;
+    }
+  }
+
+  async setSubscribed(folderId: number, subscribed: boolean): Promise<void> {
+    await this.ctx.db.updateTable('mail_folders').set({ subscribed: subscribed ? 1 : 0 }).where('id', '=', folderId).execute();
+  }
+
+  /** Copies messages (same blobs) into another folder with new UIDs; returns [sourceUid, newUid] pairs. */
+  async copyMessages(fromFolderId: number, uids: readonly number[], toFolderId: number): Promise<[number, number][]> {
+    if (uids.length === 0) return [];
+    const rows = await this.ctx.db.selectFrom('mail_messages').selectAll().where('folder_id', '=', fromFolderId).where('uid', 'in', uids).orderBy('uid').execute();
+    const { firstUid, modseq } = await this.bump(toFolderId, rows.length);
+    const pairs: [number, number][] = [];
+    for (const [i, r] of rows.entries()) {
+      const uid = firstUid + i;
+      const { id: _id, ...rest } = r;
+      await this.ctx.db.insertInto('mail_messages').values({ ...rest, folder_id: toFolderId, uid, modseq }).execute();
+      pairs.push([Number(r.uid), uid]);
+    }
+    return pairs;
+  }
+
   async message(folderId: number, uid: number): Promise<MessageRow | undefined> {
     return this.ctx.db.selectFrom('mail_messages').selectAll().where('folder_id', '=', folderId).where('uid', '=', uid).executeTakeFirst();
   }
