@@ -1,0 +1,60 @@
+"""An independent IMAP client for the tests: Python's imaplib over STARTTLS with XOAUTH2.
+
+Usage: imaplib_client.py PORT USER TOKEN SCENARIO
+Prints one JSON object with what the server answered, for the Node test to assert on.
+"""
+import imaplib
+import json
+import ssl
+import sys
+
+port, user, token, scenario = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+out = {}
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+m = imaplib.IMAP4("127.0.0.1", port)
+out["capabilities_before_tls"] = sorted(m.capabilities)
+m.starttls(ssl_context=ctx)
+out["capabilities_after_tls"] = sorted(m.capabilities)
+auth = "user=%s\x01auth=Bearer %s\x01\x01" % (user, token)
+try:
+    typ, data = m.authenticate("XOAUTH2", lambda _: auth.encode())
+    out["auth"] = typ
+except imaplib.IMAP4.error as e:
+    out["auth"] = "NO"
+    out["auth_error"] = str(e)
+    print(json.dumps(out))
+    sys.exit(0)
+
+if scenario == "mail":
+    msg = b"From: <%s>\r\nSubject: imaplib test \xc3\xa9t\xc3\xa9\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nLigne 1\r\nLigne 2\r\n" % user.encode()
+    typ, data = m.append("INBOX", "(\\Draft)", None, msg)
+    out["append"] = [typ, data[0].decode()]
+    typ, data = m.select("INBOX")
+    out["select"] = [typ, data[0].decode()]
+    typ, data = m.uid("SEARCH", None, "UNSEEN")
+    out["unseen_uids"] = data[0].decode().split()
+    uid = out["unseen_uids"][-1]
+    typ, data = m.uid("FETCH", uid, "(BODY[TEXT])")
+    out["body_text"] = data[0][1].decode()
+    typ, data = m.uid("FETCH", uid, "(FLAGS)")
+    out["flags_after_body"] = data[0].decode()
+    typ, data = m.uid("FETCH", uid, "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+    out["subject_header"] = data[0][1].decode()
+    typ, data = m.uid("STORE", uid, "+FLAGS", "(\\Deleted)")
+    out["store"] = typ
+    typ, data = m.expunge()
+    out["expunge"] = [typ, [d.decode() for d in data if d]]
+    typ, data = m.status("INBOX", "(MESSAGES UIDNEXT)")
+    out["status"] = data[0].decode()
+    # Bad input: the session answers BAD and carries on.
+    try:
+        m._simple_command("FETCH", "not-a-set", "(FLAGS)")
+        out["bad"] = "accepted?!"
+    except imaplib.IMAP4.error as e:
+        out["bad"] = str(e)
+    typ, data = m.noop()
+    out["noop_after_bad"] = typ
+m.logout()
+print(json.dumps(out))
