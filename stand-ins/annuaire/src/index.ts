@@ -1,0 +1,35 @@
+// The Annuaire Santé stand-in. For now: its LDAP protocol layer and a server over any entry source.
+
+export { startLdapServer, DEFAULT_HIDDEN_ATTRIBUTES, DEFAULT_NAMING_CONTEXTS } from './ldap/server.ts';
+export type { LdapServerOptions, RunningLdapServer } from './ldap/server.ts';
+export type { LdapEntry, LdapEntrySource, SourceSearchRequest } from './ldap/source.ts';
+export { MemoryEntrySource } from './ldap/memory-source.ts';
+export { ResultCode, LdapResultError } from './ldap/result-codes.ts';
+export type { LdapResult } from './ldap/result-codes.ts';
+export { FilterError, defaultFilterLimits, decodeFilter, encodeFilter, hideAttributes, baseAttributeType, absoluteTrue, absoluteFalse } from './ldap/filter.ts';
+export type { FilterNode, FilterLimits, AssertionType } from './ldap/filter.ts';
+export { parseFilter, formatFilter, escapeFilterValue } from './ldap/filter-string.ts';
+export { matches, evaluate, compileFilter, createMatchingSchema } from './ldap/filter-match.ts';
+export type { Truth, MatchingSchema, AttributeTypeRules, ResolvedAttributeType, EqualityRule } from './ldap/filter-match.ts';
+export { parseDn, formatDn, normalizeDn, dnEquals, isInScope, NormalizedDn, DnSyntaxError } from './ldap/dn.ts';
+export type { Dn, Rdn, Ava, Scope } from './ldap/dn.ts';
+export { caseIgnoreValue, caseIgnorePiece, approxValue } from './ldap/matching-rules.ts';
+export { createAttributePicker, parseAttributeSelection } from './ldap/attributes.ts';
+export type { AttributeSelection } from './ldap/attributes.ts';
+
+// The wire format, for tools that speak LDAP without a client library (benchmarks, probes).
+export { BerError, BerReader, BerWriter, defaultBerLimits } from './ldap/ber.ts';
+export type { BerErrorKind, BerLimits } from './ldap/ber.ts';
+export { MessageFramer } from './ldap/framing.ts';
+export {
+  decodeMessage,
+  encodeResult,
+  encodeBindResponse,
+  encodeSearchResultEntry,
+  encodeSearchResultDone,
+  encodeExtendedResponse,
+  encodeNoticeOfDisconnection,
+  OpTag,
+  OID,
+} from './ldap/messages.ts';
+export type { LdapMessage, LdapRequest, SearchRequest, Control, PartialAttribute, ExtendedResult } from './ldap/messages.ts';

@@ -1,0 +1,32 @@
+import { NormalizedDn } from './dn.ts';
+import { compileFilter, type MatchingSchema } from './filter-match.ts';
+import type { LdapEntry, LdapEntrySource, SourceSearchRequest } from './source.ts';
+
+/**
+ * An entry source over an array, scanned in full for every search: for tests and small demos.
+ * Entries are returned as given (not copied), so they must not be changed afterwards. It filters
+ * as it scans, to spare the server most candidates; give it the server's schema, if any, or it
+ * would leave out entries that match only through the schema's aliases.
+ */
+export class MemoryEntrySource implements LdapEntrySource {
+  private readonly entries: readonly { entry: LdapEntry; dn: NormalizedDn }[];
+  private readonly schema: MatchingSchema | undefined;
+
+  constructor(entries: Iterable<LdapEntry>, options: { schema?: MatchingSchema } = {}) {
+    this.entries = Array.from(entries, (entry) => ({ entry, dn: NormalizedDn.parse(entry.dn) }));
+    this.schema = options.schema;
+  }
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  async *search(request: SourceSearchRequest): AsyncIterable<LdapEntry> {
+    const base = NormalizedDn.parse(request.baseDn);
+    const predicate = compileFilter(request.filter, this.schema);
+    for (const { entry, dn } of this.entries) {
+      if (request.signal.aborted) return;
+      if (dn.inScope(base, request.scope) && predicate(entry) === 'TRUE') yield entry;
+    }
+  }
+}

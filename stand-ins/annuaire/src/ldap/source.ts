@@ -1,0 +1,35 @@
+import type { FilterNode } from './filter.ts';
+import type { Scope } from './dn.ts';
+
+/**
+ * One directory entry as a source hands it to the server. The server treats it as an immutable
+ * snapshot (it caches derived data per attributes object), and attribute names are matched
+ * case-insensitively; the spelling here is the one clients see.
+ */
+export interface LdapEntry {
+  dn: string;
+  attributes: Record<string, string[]>;
+}
+
+export interface SourceSearchRequest {
+  /** The search base in normal form (see normalizeDn): lower-case types and values. */
+  baseDn: string;
+  scope: Scope;
+  /**
+   * The client's filter with attributes the server never discloses replaced by absolute FALSE
+   * (`{ type: 'or', filters: [] }`, RFC 4526), so it may contain empty ANDs and ORs.
+   */
+  filter: FilterNode;
+  /** Aborted when the client abandons the search, the time limit passes, or the size limit is reached. */
+  signal: AbortSignal;
+}
+
+export interface LdapEntrySource {
+  /**
+   * Streams candidates for a search. A source may use the filter to narrow them through indexes,
+   * and may return a superset: the server checks scope and filter again for every entry. It may
+   * throw LdapResultError to end the search with a specific result code (noSuchObject for a
+   * base that does not exist…).
+   */
+  search(request: SourceSearchRequest): AsyncIterable<LdapEntry>;
+}
