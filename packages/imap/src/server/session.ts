@@ -135,17 +135,31 @@ export class ImapSession {
   bye(text: string): void {
     if (this.closed) return;
     this.write(untaggedStatus('BYE', text));
-    this.socket.end();
-    this.destroy();
+    this.endGracefully();
   }
 
-  private destroy(): void {
+  /**
+   * Half-closes so that what was written still reaches the client (over TLS, destroying at once
+   * would drop the buffered records), and stops serving now; the socket is destroyed later if
+   * the client never closes its side.
+   */
+  private endGracefully(): void {
+    this.finish();
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), 5000).unref();
+  }
+
+  private finish(): void {
     if (this.closed) return;
     this.closed = true;
     this.state = 'logout';
     this.guard?.close();
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.opts.store.events.off('folder-changed', this.onFolderChanged);
+  }
+
+  private destroy(): void {
+    this.finish();
     this.socket.destroy();
   }
 
@@ -256,8 +270,7 @@ export class ImapSession {
       case 'LOGOUT':
         this.write(untaggedStatus('BYE', 'mss-operator logging out'));
         this.write(tagged(cmd.tag, 'OK', 'LOGOUT completed'));
-        this.socket.end();
-        this.destroy();
+        this.endGracefully();
         return;
       case 'ID':
         this.write(untagged(atom('ID'), [str('name'), str('mss-operator'), str('vendor'), str('mss-operator'), str('support-url'), str('https://mss-operator.invalid')]));
