@@ -148,3 +148,24 @@ test('key rotation: a token signed before rotation still passes; new tokens use 
   assert.equal(cliData('access', 'check', '--token', before, '--mailbox', PER).status, 0);
   assert.equal(cliData('access', 'check', '--token', afterToken, '--mailbox', PER).status, 0);
 });
+
+test('the Annuaire LDAP stand-in answers ldapsearch: the GP’s PER, the CAB on its owner only, no delegates, no phone', () => {
+  const ldapsearch = (filter: string, ...attrs: string[]) =>
+    spawnSync('ldapsearch', ['-x', '-LLL', '-H', endpoints.annuaireLdap!, '-b', 'ou=bal,o=mssante,c=fr', filter, ...attrs], { encoding: 'utf8' });
+  const probe = ldapsearch('(mail=paul.martin@operateur-a.mssante.fr)');
+  if (probe.error) {
+    assert.fail('ldapsearch (ldap-utils) is required for this test');
+  }
+  assert.equal(probe.status, 0, probe.stderr);
+  assert.match(probe.stdout, /^dn: mail=paul\.martin@operateur-a\.mssante\.fr,ou=bal,o=mssante,c=fr$/m);
+  assert.match(probe.stdout, /^typeBAL: PER$/m);
+  assert.match(probe.stdout, /^identificationNationalePP: 810000001056$/m);
+  assert.doesNotMatch(probe.stdout, /telephone/i);
+  const cab = ldapsearch('(typeBAL=CAB)', 'mail', 'identificationNationalePP');
+  assert.match(cab.stdout, /mail: cabinet\.infirmiers-des-lilas@operateur-a\.mssante\.fr/);
+  // After the transfer in story 1 the CAB is shown on Marc's record, never on a cotitulaire's or delegate's.
+  const owners = [...cab.stdout.matchAll(/identificationNationalePP: (\d+)/g)].map((m) => m[1]);
+  assert.ok(!owners.includes(JULIE));
+  const julie = ldapsearch(`(identificationNationalePP=${JULIE})`);
+  assert.equal(julie.stdout.trim(), '', 'a secretary has no published address (R-DEL-3)');
+});

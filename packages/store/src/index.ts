@@ -10,3 +10,4 @@ export type { CguVersion } from './repos/cgu.ts';
 export type { AuditRecord } from './repos/audit.ts';
 export type { DirectoryPublication } from './repos/outbox.ts';
 export type * from './schema.ts';
+export type { PublishedMailbox } from './repos/directory.ts';

@@ -33,3 +33,7 @@ export {
   OID,
 } from './ldap/messages.ts';
 export type { LdapMessage, LdapRequest, SearchRequest, Control, PartialAttribute, ExtendedResult } from './ldap/messages.ts';
+
+// The directory content served by the stand-in.
+export { mailboxEntry, containerEntries, BAL_BASE } from './directory/ldap-entries.ts';
+export { StoreSnapshotSource } from './directory/store-source.ts';

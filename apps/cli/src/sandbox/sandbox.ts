@@ -9,6 +9,7 @@ import { Governance } from '@mss/governance';
 import type { RunningService } from './service.ts';
 import { startAdminApi } from './admin-api-service.ts';
 import { startPscService } from './psc-service.ts';
+import { startAnnuaireLdap } from './ldap-service.ts';
 import { adminPasswordFile } from '../api-client.ts';
 
 export interface SandboxOptions {
@@ -71,6 +72,7 @@ export async function startSandbox(config: MssConfig, logger: Logger, options: S
     add(psc);
     const tokenValidator = createTokenValidator({ issuer: psc.psc.issuer });
     add(await startAdminApi(config, { store, governance, access, tokenValidator, adminPassword }, logger, info));
+    add(await startAnnuaireLdap(config, store, logger));
     // R-DEL-5: end dates are enforced by a clock, not only when someone asks.
     const expiry = setInterval(() => {
       governance.expireLapsedDelegations().catch((err: unknown) => logger.error({ err }, 'delegation expiry failed'));

@@ -2,6 +2,36 @@ import { sql } from 'kysely';
 import type { NewPerson, NewSituation, NewStructure, Person, Situation, Structure } from '../schema.ts';
 import { chunkRows, isoNow, type RepoContext } from './executor.ts';
 
+export interface PublishedMailbox {
+  id: number;
+  address: string;
+  type: 'PER' | 'ORG' | 'APP' | 'CAB';
+  owner_idnat: string;
+  description: string | null;
+  service: string | null;
+  digitization: number;
+  civility: string | null;
+  last_name: string | null;
+  first_name: string | null;
+  rpps: string | null;
+  profession_code: string | null;
+  profession_label: string | null;
+  category_code: string | null;
+  speciality_code: string | null;
+  speciality_label: string | null;
+  practice_name: string | null;
+  situation_street: string | null;
+  situation_postal_code: string | null;
+  situation_city: string | null;
+  situation_departement: string | null;
+  structure_idnat: string | null;
+  structure_name: string | null;
+  structure_street: string | null;
+  structure_postal_code: string | null;
+  structure_city: string | null;
+  structure_departement: string | null;
+}
+
 function likePrefix(text: string): string {
   return `${text.replace(/[%_!]/g, '!$&')}%`;
 }
@@ -139,6 +169,53 @@ export class DirectoryRepo {
       .orderBy('first_name')
       .limit(limit)
       .execute();
+  }
+
+  /**
+   * Mailboxes the directory publishes (R-ANN-2, R-BAL-3): active, not on liste rouge, with what
+   * is shown beside them — the person (PER, CAB owner) or the structure (ORG, APP), and the
+   * situation d'exercice when the mailbox is attached to one. Never delegates or cotitulaires.
+   */
+  async publishedMailboxes(page: { afterId?: number; limit?: number } = {}): Promise<PublishedMailbox[]> {
+    let q = this.ctx.db
+      .selectFrom('mailboxes as m')
+      .leftJoin('persons as p', 'p.idnat', 'm.owner_idnat')
+      .leftJoin('situations as s', 's.id', 'm.situation_id')
+      .leftJoin('structures as st', (j) => j.on((eb) => eb.or([eb('st.idnat', '=', eb.ref('m.owner_idnat')), eb('st.idnat', '=', eb.ref('s.structure_idnat'))])))
+      .select([
+        'm.id',
+        'm.address',
+        'm.type',
+        'm.owner_idnat',
+        'm.description',
+        'm.service',
+        'm.digitization',
+        'p.civility',
+        'p.last_name',
+        'p.first_name',
+        'p.rpps',
+        'p.profession_code',
+        'p.profession_label',
+        'p.category_code',
+        'p.speciality_code',
+        'p.speciality_label',
+        's.practice_name',
+        's.street as situation_street',
+        's.postal_code as situation_postal_code',
+        's.city as situation_city',
+        's.departement as situation_departement',
+        'st.idnat as structure_idnat',
+        'st.name as structure_name',
+        'st.street as structure_street',
+        'st.postal_code as structure_postal_code',
+        'st.city as structure_city',
+        'st.departement as structure_departement',
+      ])
+      .where('m.status', '=', 'active')
+      .where('m.liste_rouge', '=', 0)
+      .where('m.released_at', 'is', null);
+    if (page.afterId !== undefined) q = q.where('m.id', '>', page.afterId);
+    return q.orderBy('m.id').limit(page.limit ?? 1000).execute() as Promise<PublishedMailbox[]>;
   }
 
   async counts(): Promise<{ persons: number; structures: number; situations: number }> {
