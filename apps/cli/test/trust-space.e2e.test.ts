@@ -169,3 +169,46 @@ test('the Annuaire LDAP stand-in answers ldapsearch: the GP’s PER, the CAB on 
   const julie = ldapsearch(`(identificationNationalePP=${JULIE})`);
   assert.equal(julie.stdout.trim(), '', 'a secretary has no published address (R-DEL-3)');
 });
+
+test('issue 7 over IMAP: a new cotitulaire opens the CAB only after accepting the CGU; revoking a delegation cuts the open IMAP session; the history shows who did what', async () => {
+  const { ImapFlow } = await import('imapflow');
+  const imapPort = Number(new URL(endpoints.imap!).port);
+  const connect = (user: string, accessToken: string) =>
+    new ImapFlow({ host: '127.0.0.1', port: imapPort, secure: false, doSTARTTLS: true, tls: { rejectUnauthorized: false }, auth: { user, accessToken }, logger: false });
+  // The owner (Marc since story 1) looks a colleague up in the directory and adds her as cotitulaire.
+  const found = spawnSync('ldapsearch', ['-x', '-LLL', '-z', '1', '-H', endpoints.annuaireLdap!, '-b', 'ou=bal,o=mssante,c=fr', '(&(typeBAL=PER)(codeProfession=60))', 'identificationNationalePP'], { encoding: 'utf8' });
+  const colleague = /identificationNationalePP: (\d+)/.exec(found.stdout)?.[1];
+  assert.ok(colleague, found.stdout + found.stderr);
+  const added = cli('bal', 'cotitulaire', 'add', CAB, colleague, '--as', MARC);
+  assert.equal(added.status, 0, added.stderr);
+  const token = cli('psc', 'token', '--idnat', colleague).stdout.trim();
+  await assert.rejects(connect(CAB, token).connect(), (err: Error & { serverResponseCode?: string; responseText?: string }) => {
+    assert.equal(err.serverResponseCode, 'AUTHORIZATIONFAILED');
+    assert.match(String(err.responseText), /terms of use must be accepted/);
+    return true;
+  });
+  const curl = spawnSync('curl', ['-sS', '-f', '-X', 'POST', '-H', `Authorization: Bearer ${token}`, `${endpoints.adminApi}/api/v1/cgu/2026-01/accept`], { encoding: 'utf8' });
+  assert.equal(curl.status, 0, curl.stderr);
+  const c = connect(CAB, token);
+  await c.connect();
+  const box = await c.mailboxOpen('INBOX');
+  assert.ok(box.exists >= 0);
+  await c.logout();
+
+  // The GP delegates to Julie with an end date; her open IMAP session ends within a second of the revocation.
+  const show = JSON.parse(cli('bal', 'show', PER, '--as', 'gp', '--json').stdout) as { delegations: { id: number; delegateIdnat: string }[] };
+  const current = show.delegations.find((d) => d.delegateIdnat === JULIE);
+  assert.ok(current, 'Julie holds a delegation since story 2');
+  const julie = connect(PER, cli('psc', 'token', '--idnat', JULIE).stdout.trim());
+  await julie.connect();
+  await julie.mailboxOpen('INBOX');
+  const closed = new Promise<number>((resolve) => julie.on('close', () => resolve(Date.now())));
+  const t0 = Date.now();
+  assert.equal(cli('bal', 'revoke', PER, String(current.id), '--as', 'gp', '--reason', 'fin de mission').status, 0);
+  const at = await closed;
+  assert.ok(at - t0 < 1000 + 1500, `session closed ${at - t0} ms after the revocation command started`);
+  const history = JSON.parse(cli('bal', 'history', PER, '--as', 'gp', '--json').stdout) as { entries: { event: string; actor: string; subjectIdnat: string; reason: string | null }[] };
+  assert.deepEqual(history.entries.at(-1), { ...history.entries.at(-1)!, event: 'delegation.revoked', actor: GP, subjectIdnat: JULIE, reason: 'fin de mission' });
+  const cabHistory = JSON.parse(cli('bal', 'history', CAB, '--as', MARC, '--json').stdout) as { entries: { event: string; actor: string; subjectIdnat: string }[] };
+  assert.deepEqual(cabHistory.entries.at(-1), { ...cabHistory.entries.at(-1)!, event: 'cotitulaire.added', actor: MARC, subjectIdnat: colleague });
+});

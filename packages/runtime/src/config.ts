@@ -10,6 +10,7 @@ export const SERVICE_PORTS = {
   imap: 10143,
   annuaireLdap: 10389,
   smtpRelay: 10025,
+  trust: 8087,
 } as const;
 export type ServiceKey = keyof typeof SERVICE_PORTS;
 /** Order used by `--port-base`: service i listens on base + i. Append only, never reorder. */
@@ -21,6 +22,7 @@ export const PORT_BASE_ORDER: readonly ServiceKey[] = [
   'imap',
   'annuaireLdap',
   'smtpRelay',
+  'trust',
 ];
 
 export interface MssConfig {

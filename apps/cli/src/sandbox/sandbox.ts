@@ -10,6 +10,8 @@ import type { RunningService } from './service.ts';
 import { startAdminApi } from './admin-api-service.ts';
 import { startPscService } from './psc-service.ts';
 import { startAnnuaireLdap } from './ldap-service.ts';
+import { startTrustService } from './trust-service.ts';
+import { startImap } from './imap-service.ts';
 import { adminPasswordFile } from '../api-client.ts';
 
 export interface SandboxOptions {
@@ -67,12 +69,16 @@ export async function startSandbox(config: MssConfig, logger: Logger, options: S
       endpoints[service.key] = service.url;
       logger.info({ service: service.key, url: service.url }, 'service listening');
     };
-    // Dependency order: PSC first (the others validate its tokens), then the operator's servers.
+    // Dependency order: the trust space (PKI, whitelist) and PSC first, then the operator's servers.
+    const trust = await startTrustService(config, logger);
+    add(trust);
     const psc = await startPscService(config, store, logger);
     add(psc);
-    const tokenValidator = createTokenValidator({ issuer: psc.psc.issuer });
+    // A short JWKS cooldown: in the sandbox keys are rotated on demand and must be picked up at once.
+    const tokenValidator = createTokenValidator({ issuer: psc.psc.issuer, jwksCooldownSeconds: 1 });
     add(await startAdminApi(config, { store, governance, access, tokenValidator, adminPassword }, logger, info));
     add(await startAnnuaireLdap(config, store, logger));
+    add(await startImap(config, { store, access, tokenValidator, pki: trust.trust.pki }, logger));
     // R-DEL-5: end dates are enforced by a clock, not only when someone asks.
     const expiry = setInterval(() => {
       governance.expireLapsedDelegations().catch((err: unknown) => logger.error({ err }, 'delegation expiry failed'));

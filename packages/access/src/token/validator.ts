@@ -20,7 +20,11 @@ export interface TokenValidatorConfig {
   algorithms?: string[];
   /** Default 30: a token refreshed seconds earlier was once refused in production (clock skew). */
   clockToleranceSeconds?: number;
-  /** Minimum seconds between two JWKS fetches, successful or not. Default 30. */
+  /**
+   * Minimum seconds between two JWKS fetches, successful or not. Default 5: short enough that
+   * tokens signed with a freshly rotated key are accepted within seconds, long enough that random
+   * `kid`s cannot make us hammer the IdP.
+   */
   jwksCooldownSeconds?: number;
   /** Age after which the key set is refetched before use, so removed keys stop working. Default 600. */
   jwksMaxAgeSeconds?: number;
@@ -131,7 +135,7 @@ export function createTokenValidator(config: TokenValidatorConfig): TokenValidat
   const jwks = new JwksCache({
     issuer,
     jwksUri: config.jwksUri,
-    cooldownMs: seconds(config.jwksCooldownSeconds, 30, 'jwksCooldownSeconds') * 1000,
+    cooldownMs: seconds(config.jwksCooldownSeconds, 5, 'jwksCooldownSeconds') * 1000,
     maxAgeMs: seconds(config.jwksMaxAgeSeconds, 600, 'jwksMaxAgeSeconds') * 1000,
     staleIfErrorMs: seconds(config.jwksStaleIfErrorSeconds, 3600, 'jwksStaleIfErrorSeconds') * 1000,
     timeoutMs: seconds(config.jwksTimeoutMs, 5000, 'jwksTimeoutMs'),

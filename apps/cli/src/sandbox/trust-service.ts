@@ -1,0 +1,15 @@
+import { startTrust, type RunningTrust } from '@mss/trust';
+import type { Logger, MssConfig } from '@mss/runtime';
+import type { RunningService } from './service.ts';
+
+/** The ANS side of the trust space: test PKI (IGC-Santé stand-in) and the whitelist. */
+export async function startTrustService(config: MssConfig, logger: Logger): Promise<RunningService & { trust: RunningTrust }> {
+  const trust = await startTrust({
+    host: config.host,
+    port: config.ports.trust,
+    dataDir: config.dataDir,
+    logger: logger.child({ service: 'trust' }),
+    operators: [{ name: config.operatorName, domains: [config.operatorDomain], mx: { host: config.host, port: config.ports.smtpRelay } }],
+  });
+  return { key: 'trust', url: trust.url, trust, stop: () => trust.stop() };
+}
