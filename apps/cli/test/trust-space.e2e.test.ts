@@ -149,6 +149,18 @@ test('key rotation: a token signed before rotation still passes; new tokens use 
   assert.equal(cliData('access', 'check', '--token', afterToken, '--mailbox', PER).status, 0);
 });
 
+test('curl speaks IMAP to the sandbox: STARTTLS, then XOAUTH2 and OAUTHBEARER with a PSC token; a bad token is denied', () => {
+  const token = cli('psc', 'token', '--idnat', GP).stdout.trim();
+  for (const mech of ['XOAUTH2', 'OAUTHBEARER']) {
+    const r = spawnSync('curl', ['-sS', '--ssl-reqd', '--insecure', '--login-options', `AUTH=${mech}`, '--oauth2-bearer', token, '--user', PER, `${endpoints.imap}/`], { encoding: 'utf8' });
+    assert.equal(r.status, 0, `${mech}: ${r.stderr}`);
+    assert.match(r.stdout, /^\* LIST \(\\HasNoChildren\) "\/" INBOX\r?$/m);
+    assert.match(r.stdout, /\\Sent\) "\/" Sent/);
+  }
+  const bad = spawnSync('curl', ['-sS', '--ssl-reqd', '--insecure', '--login-options', 'AUTH=XOAUTH2', '--oauth2-bearer', 'not.a.token', '--user', PER, `${endpoints.imap}/`], { encoding: 'utf8' });
+  assert.equal(bad.status, 67, 'curl: login denied');
+});
+
 test('the Annuaire LDAP stand-in answers ldapsearch: the GP’s PER, the CAB on its owner only, no delegates, no phone', () => {
   const ldapsearch = (filter: string, ...attrs: string[]) =>
     spawnSync('ldapsearch', ['-x', '-LLL', '-H', endpoints.annuaireLdap!, '-b', 'ou=bal,o=mssante,c=fr', filter, ...attrs], { encoding: 'utf8' });
