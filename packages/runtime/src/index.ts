@@ -2,3 +2,4 @@ export * from './errors.ts';
 export * from './log.ts';
 export * from './progress.ts';
 export * from './config.ts';
+export * from './net.ts';

@@ -2,7 +2,6 @@
 // OAuth itself).
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { MssError, systemErrorCode } from '@mss/runtime';
 
 const FORM_LIMIT = 16 * 1024;
 
@@ -45,26 +44,9 @@ export function redirect(res: ServerResponse, location: string): void {
   res.end();
 }
 
-export function isLoopback(address: string | undefined): boolean {
-  if (!address) return false;
-  const a = address.startsWith('::ffff:') ? address.slice(7) : address;
-  return a === '::1' || /^127\./.test(a);
-}
+export { isLoopbackAddress as isLoopback } from '@mss/runtime';
 
-/** Turns a failed listen() into the one line a user can act on (same wording as the sandbox's). */
-export function listenError(err: unknown, service: string, host: string, port: number): MssError {
-  const code = systemErrorCode(err);
-  if (code === 'EADDRINUSE') {
-    return new MssError('PORT_IN_USE', `port ${port} on ${host} is already in use (${service}); stop the other program or pick other ports with --port-base`, { cause: err });
-  }
-  if (code === 'EACCES') {
-    return new MssError('PORT_FORBIDDEN', `not allowed to listen on ${host}:${port} (${service}); use a port above 1023 or --port-base`, { cause: err });
-  }
-  if (code === 'EADDRNOTAVAIL') {
-    return new MssError('HOST_UNAVAILABLE', `address ${host} is not available on this machine (${service})`, { cause: err });
-  }
-  return new MssError('LISTEN_FAILED', `cannot listen on ${host}:${port} (${service}): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-}
+export { listenError } from '@mss/runtime';
 
 /** A host as it appears in a URL: IPv6 literals need brackets. */
 export function urlHost(host: string): string {

@@ -7,7 +7,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { MssError, systemErrorCode, type Logger } from '@mss/runtime';
+import { MssError, isLoopbackAddress, listenError, type Logger } from '@mss/runtime';
 import { loadOrCreatePki, type Pki } from './pki.ts';
 import {
   ROUTES_PATH,
@@ -120,7 +120,7 @@ export async function startTrust(options: TrustOptions): Promise<RunningTrust> {
     if (pathname === OPERATORS_PATH) {
       if (read) return sendJson(res, 200, list.operators, method === 'HEAD');
       if (method !== 'POST') return methodNotAllowed(res, 'GET, HEAD, POST');
-      if (!isLoopback(req.socket.remoteAddress)) return sendProblem(res, 403, 'Forbidden', 'operators can only be registered from this machine');
+      if (!isLoopbackAddress(req.socket.remoteAddress)) return sendProblem(res, 403, 'Forbidden', 'operators can only be registered from this machine');
       // JSON only: a web page cannot send it cross-origin without a preflight, which we never
       // grant, so a page open in the sandbox user's browser cannot register an operator.
       if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
@@ -163,7 +163,7 @@ export async function startTrust(options: TrustOptions): Promise<RunningTrust> {
   server.keepAliveTimeout = 5_000;
 
   await new Promise<void>((resolve, reject) => {
-    const onError = (err: unknown): void => reject(listenFailure(err, host, port));
+    const onError = (err: unknown): void => reject(listenError(err, 'trust', host, port));
     server.once('error', onError);
     server.listen(port, host, () => {
       server.off('error', onError);
@@ -258,21 +258,4 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function isLoopback(address: string | undefined): boolean {
-  if (!address) return false;
-  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
-  return v4 === '::1' || v4.startsWith('127.');
-}
 
-function listenFailure(err: unknown, host: string, port: number): MssError {
-  switch (systemErrorCode(err)) {
-    case 'EADDRINUSE':
-      return new MssError('PORT_IN_USE', `port ${port} on ${host} is already in use (trust); stop the other program or pick other ports with --port-base`, { cause: err });
-    case 'EACCES':
-      return new MssError('PORT_FORBIDDEN', `not allowed to listen on ${host}:${port} (trust); use a port above 1023 or --port-base`, { cause: err });
-    case 'EADDRNOTAVAIL':
-      return new MssError('HOST_UNAVAILABLE', `address ${host} is not available on this machine (trust)`, { cause: err });
-    default:
-      return new MssError('LISTEN_FAILED', `cannot listen on ${host}:${port} (trust): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-  }
-}

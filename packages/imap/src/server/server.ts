@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { MssError, systemErrorCode } from '@mss/runtime';
+import { listenError } from '@mss/runtime';
 import type { ImapServerOptions } from './options.ts';
 import { ImapSession } from './session.ts';
 
@@ -28,14 +28,7 @@ export async function startImapServer(opts: ImapServerOptions): Promise<RunningI
     socket.once('close', () => sessions.delete(session));
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) => {
-      const code = systemErrorCode(err);
-      reject(
-        code === 'EADDRINUSE'
-          ? new MssError('PORT_IN_USE', `port ${opts.port} on ${opts.host} is already in use (${name}); stop the other program or pick other ports with --port-base`, { cause: err })
-          : new MssError('LISTEN_FAILED', `cannot listen on ${opts.host}:${opts.port} (${name}): ${err.message}`, { cause: err }),
-      );
-    });
+    server.once('error', (err) => reject(listenError(err, name, opts.host, opts.port)));
     server.listen(opts.port, opts.host, () => resolve());
   });
   const port = (server.address() as net.AddressInfo).port;

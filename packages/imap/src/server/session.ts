@@ -636,6 +636,19 @@ export class ImapSession {
     return out;
   }
 
+  /** The messages a command names, or undefined after answering BAD for a bad sequence number. */
+  private targetsOrBad(tag: string, sel: SelectedFolder, set: import('../protocol/index.ts').SequenceSet, uid: boolean): { seq: number; uid: number }[] | undefined {
+    try {
+      return this.targets(sel, set, uid);
+    } catch (err) {
+      if (err instanceof ImapBad) {
+        this.bad(tag, err.message);
+        return undefined;
+      }
+      throw err;
+    }
+  }
+
   private async rows(sel: SelectedFolder, uids: number[]): Promise<Map<number, MessageRow>> {
     const map = new Map<number, MessageRow>();
     if (uids.length === 0) return map;
@@ -647,13 +660,8 @@ export class ImapSession {
 
   private async fetch(cmd: CommandOf<'FETCH'>): Promise<void> {
     const sel = this.selected!;
-    let targets: { seq: number; uid: number }[];
-    try {
-      targets = this.targets(sel, cmd.args.set, cmd.uid);
-    } catch (err) {
-      if (err instanceof ImapBad) return this.bad(cmd.tag, err.message);
-      throw err;
-    }
+    const targets = this.targetsOrBad(cmd.tag, sel, cmd.args.set, cmd.uid);
+    if (!targets) return;
     const items = [...cmd.args.items];
     if (cmd.uid && !items.some((i) => i.item === 'UID')) items.unshift({ item: 'UID' });
     if ((this.condstore || cmd.args.changedSince !== null) && !items.some((i) => i.item === 'MODSEQ')) items.push({ item: 'MODSEQ' });
@@ -689,13 +697,8 @@ export class ImapSession {
   private async store(cmd: CommandOf<'STORE'>): Promise<void> {
     const sel = this.selected!;
     if (sel.readOnly) throw new ImapNo('Folder is read-only');
-    let targets: { seq: number; uid: number }[];
-    try {
-      targets = this.targets(sel, cmd.args.set, cmd.uid);
-    } catch (err) {
-      if (err instanceof ImapBad) return this.bad(cmd.tag, err.message);
-      throw err;
-    }
+    const targets = this.targetsOrBad(cmd.tag, sel, cmd.args.set, cmd.uid);
+    if (!targets) return;
     const wanted = cmd.args.flags.filter((f) => f !== '\\Recent');
     const modified: number[] = [];
     const results = await this.opts.store.transaction(async (tx) => {
@@ -765,13 +768,8 @@ export class ImapSession {
   private async copyMove(cmd: CommandOf<'COPY'> | CommandOf<'MOVE'>): Promise<void> {
     const sel = this.selected!;
     if (cmd.command === 'MOVE' && sel.readOnly) throw new ImapNo('Folder is read-only');
-    let targets: { seq: number; uid: number }[];
-    try {
-      targets = this.targets(sel, cmd.args.set, cmd.uid);
-    } catch (err) {
-      if (err instanceof ImapBad) return this.bad(cmd.tag, err.message);
-      throw err;
-    }
+    const targets = this.targetsOrBad(cmd.tag, sel, cmd.args.set, cmd.uid);
+    if (!targets) return;
     const dest = await this.opts.store.mail.folder(this.identity!.mailboxId, normaliseFolderName(cmd.args.mailbox));
     if (!dest) throw new ImapNo(`No such folder ${cmd.args.mailbox.slice(0, 100)}`, 'TRYCREATE');
     const uids = targets.map((t) => t.uid);

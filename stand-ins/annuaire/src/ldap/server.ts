@@ -1,7 +1,7 @@
 // The LDAP listener: accepts sessions, applies the connection cap, and stops cleanly.
 
 import { createServer, type Server, type Socket } from 'node:net';
-import { type Logger, MssError, systemErrorCode } from '@mss/runtime';
+import { type Logger, MssError, listenError } from '@mss/runtime';
 import { defaultBerLimits } from './ber.ts';
 import { attributeTypeSet } from './attributes.ts';
 import { type ConnectionSettings, LdapConnection } from './connection.ts';
@@ -136,7 +136,7 @@ function refuse(socket: Socket, reason: string): void {
 
 function listen(server: Server, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const onError = (err: Error): void => reject(listenError(err, host, port));
+    const onError = (err: Error): void => reject(listenError(err, SERVICE, host, port));
     server.once('error', onError);
     server.listen({ host, port }, () => {
       server.off('error', onError);
@@ -145,15 +145,3 @@ function listen(server: Server, host: string, port: number): Promise<void> {
   });
 }
 
-function listenError(err: unknown, host: string, port: number): MssError {
-  switch (systemErrorCode(err)) {
-    case 'EADDRINUSE':
-      return new MssError('PORT_IN_USE', `port ${port} on ${host} is already in use (${SERVICE}); stop the other program or pick other ports with --port-base`, { cause: err });
-    case 'EACCES':
-      return new MssError('PORT_FORBIDDEN', `not allowed to listen on ${host}:${port} (${SERVICE}); use a port above 1023 or --port-base`, { cause: err });
-    case 'EADDRNOTAVAIL':
-      return new MssError('HOST_UNAVAILABLE', `address ${host} is not available on this machine (${SERVICE})`, { cause: err });
-    default:
-      return new MssError('LISTEN_FAILED', `cannot listen on ${host}:${port} (${SERVICE}): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-  }
-}
