@@ -1,0 +1,56 @@
+// @mss/mime: MIME messages parsed into offsets, and the views IMAP and SMTP need. Pure: no I/O.
+
+export { parseMessage } from './parser.ts';
+export type {
+  ContentDisposition,
+  ContentType,
+  Defect,
+  HeaderField,
+  MimeNode,
+  MimeParam,
+  NodeKind,
+  ParseLimits,
+  WireParam,
+} from './types.ts';
+export type {
+  Address,
+  AddressEntry,
+  AddressGroup,
+  BodyDisposition,
+  BodyExtension,
+  BodyParams,
+  BodyStructure,
+  Envelope,
+  HeaderText,
+  MultipartBody,
+  SectionSpec,
+  SectionText,
+  SinglePartBody,
+} from './imap-types.ts';
+export * from './imap.ts';
+export {
+  type ParsedAddress,
+  charset,
+  decodeHeaderValue,
+  decodeWords,
+  decodedHeader,
+  decodedHeaders,
+  filename,
+  headerAddresses,
+  parseAddressList,
+  rawHeaders,
+  unfoldedHeader,
+} from './headers.ts';
+export { param } from './params.ts';
+export { DEFAULT_SEARCH_CHARS, type SearchTextOptions, headerTextForSearch, headerValuesForSearch, textForSearch } from './search.ts';
+export { type MssHeaders, type XdmAttachment, findXdmAttachments, mssHeaders } from './mssante.ts';
+export { decodeBody, decodeText } from './content.ts';
+export {
+  type QuotedPrintableOptions,
+  decodeBase64,
+  decodeQuotedPrintable,
+  decodeTransfer,
+  encodeBase64,
+  encodeQuotedPrintable,
+} from './transfer-encoding.ts';
+export { decodeBytes } from './charset.ts';

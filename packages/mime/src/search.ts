@@ -1,0 +1,60 @@
+// What IMAP SEARCH (RFC 3501 §6.4.4) compares against. Matching itself (case-insensitive
+// substring) is the caller's; here is only the decoded text, bounded so that a huge message
+// costs a bounded amount of work.
+//   BODY x     → textForSearch(raw, root) includes x
+//   TEXT x     → headerTextForSearch(root) or textForSearch(raw, root) includes x
+//   HEADER f x → headerValuesForSearch(root, f) has a value including x (FROM, SUBJECT… alike)
+
+import { decodeText } from './content.ts';
+import { decodeHeaderValue, decodedHeaders } from './headers.ts';
+import type { MimeNode } from './types.ts';
+
+export interface SearchTextOptions {
+  /** Characters of text to return at most (default 1 Mi). */
+  readonly maxChars?: number;
+}
+
+export const DEFAULT_SEARCH_CHARS = 1 << 20;
+
+/**
+ * The decoded text of the message body: every text/* part (transfer encoding and charset
+ * undone) and the header of each encapsulated message, in order, separated by line breaks.
+ * Other parts (images, zips) are not text and are skipped.
+ */
+export function textForSearch(raw: Buffer, root: MimeNode, options: SearchTextOptions = {}): string {
+  const max = options.maxChars ?? DEFAULT_SEARCH_CHARS;
+  const pieces: string[] = [];
+  let size = 0;
+  const add = (text: string): void => {
+    if (text === '' || size >= max) return;
+    const piece = text.length > max - size ? text.slice(0, max - size) : text;
+    pieces.push(piece);
+    size += piece.length + 1;
+  };
+  // Iterative: depth is bounded by the parser, but there is no need to spend stack on it.
+  const stack: MimeNode[] = [root];
+  while (stack.length > 0 && size < max) {
+    const node = stack.pop()!;
+    if (node.kind === 'multipart') {
+      for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]!);
+    } else if (node.kind === 'message') {
+      if (node.message) {
+        add(headerTextForSearch(node.message));
+        stack.push(node.message);
+      }
+    } else if (node.contentType.type === 'text') {
+      add(decodeText(raw, node, max - size));
+    }
+  }
+  return pieces.join('\n');
+}
+
+/** Every header field as `Name: decoded value`, one per line. */
+export function headerTextForSearch(node: MimeNode): string {
+  return node.fields.map((f) => `${f.name}: ${decodeHeaderValue(f.value)}`).join('\n');
+}
+
+/** The decoded values of every `name` field (SEARCH HEADER, FROM, TO, CC, BCC, SUBJECT). */
+export function headerValuesForSearch(node: MimeNode, name: string): string[] {
+  return decodedHeaders(node, name);
+}
