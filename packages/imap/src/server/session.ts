@@ -22,6 +22,7 @@ import {
   fetchResponse,
   formatDateTime,
   raw,
+  literal,
   str,
   type Command,
   type CommandOf,
@@ -863,9 +864,9 @@ function renderItem(item: FetchItem, row: MessageRow, flags: string[], modseq: n
     case 'RFC822':
       return [['RFC822', view!.whole()]];
     case 'RFC822.HEADER':
-      return [['RFC822.HEADER', view!.section({ part: [], text: 'HEADER', fields: [] })]];
+      return [['RFC822.HEADER', literal(view!.sectionBytes({ part: [], text: 'HEADER', fields: [] }))]];
     case 'RFC822.TEXT':
-      return [['RFC822.TEXT', view!.section({ part: [], text: 'TEXT', fields: [] })]];
+      return [['RFC822.TEXT', literal(view!.sectionBytes({ part: [], text: 'TEXT', fields: [] }))]];
     case 'ENVELOPE':
       return [['ENVELOPE', view!.envelope()]];
     case 'BODY':
