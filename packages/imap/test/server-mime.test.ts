@@ -70,11 +70,13 @@ test('BODYSTRUCTURE, ENVELOPE and parts of a real-world message', async () => {
       assert.equal(attachment.disposition, 'attachment');
       assert.equal(attachment.dispositionParameters?.filename, 'IHE_XDM.ZIP');
       const { content } = await c.download('*', '2');
+      assert.ok(content);
       const chunks: Buffer[] = [];
       for await (const chunk of content) chunks.push(chunk as Buffer);
       assert.deepEqual(Buffer.concat(chunks), zip, 'the attachment decodes to the bytes sent');
       const text = await c.fetchOne('*', { bodyParts: ['1.1'] });
-      assert.match(text!.bodyParts!.get('1.1')!.toString('utf8'), /Été 2026/);
+      assert.ok(text);
+      assert.match(text.bodyParts!.get('1.1')!.toString('utf8'), /Été 2026/);
       assert.deepEqual(await c.search({ body: 'compte rendu' }), [1]);
       assert.deepEqual(await c.search({ header: { 'x-mss-codecda': '34112-3' } }), [1]);
       assert.deepEqual(await c.search({ subject: 'hospitalisation' }), [1], 'SEARCH looks at the decoded subject');
