@@ -1,8 +1,7 @@
 // Protocol edge cases on a raw socket, byte for byte (RFC 3501 sections cited).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
-import tls from 'node:tls';
+import { Conversation, openConversation } from './support/conversation.ts';
 import { PER, GP, startImapWorld, type ImapWorld } from './support/imap-world.ts';
 
 let w: ImapWorld;
@@ -11,56 +10,7 @@ before(async () => {
 });
 after(async () => w.close());
 
-/** A line-oriented conversation on a socket: send, then wait for a line matching a pattern. */
-class Conversation {
-  socket: net.Socket;
-  buffer = '';
-  waiters: (() => void)[] = [];
-  constructor(socket: net.Socket) {
-    this.socket = socket;
-    this.listen(socket);
-  }
-  listen(s: net.Socket) {
-    s.on('data', (d: Buffer) => {
-      this.buffer += d.toString('latin1');
-      for (const f of this.waiters.splice(0)) f();
-    });
-  }
-  send(text: string) {
-    this.socket.write(text);
-  }
-  async until(re: RegExp, timeoutMs = 5000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const m = re.exec(this.buffer);
-      if (m) {
-        const upto = this.buffer.slice(0, m.index + m[0].length);
-        this.buffer = this.buffer.slice(m.index + m[0].length);
-        return upto;
-      }
-      if (Date.now() > deadline) throw new Error(`timeout waiting for ${re}; got ${JSON.stringify(this.buffer.slice(-500))}`);
-      await new Promise<void>((r) => {
-        this.waiters.push(r);
-        setTimeout(r, 50);
-      });
-    }
-  }
-  async starttls(tag = 's1'): Promise<void> {
-    this.send(`${tag} STARTTLS\r\n`);
-    await this.until(new RegExp(`${tag} OK [^\\r]*\\r\\n`));
-    const secure = tls.connect({ socket: this.socket, rejectUnauthorized: false });
-    await new Promise<void>((r) => secure.once('secureConnect', () => r()));
-    this.socket = secure;
-    this.listen(secure);
-  }
-}
-
-async function open(): Promise<Conversation> {
-  const s = net.connect(w.imap.port, '127.0.0.1');
-  const c = new Conversation(s);
-  await c.until(/^\* OK \[CAPABILITY [^\]]+\] mss-operator IMAP ready\r\n/);
-  return c;
-}
+const open = (): Promise<Conversation> => openConversation(w.imap.port);
 
 test('RFC 3501 §6.2.1 / issue 6: no authentication in clear text; LOGIN refused (LOGINDISABLED)', async () => {
   const c = await open();
