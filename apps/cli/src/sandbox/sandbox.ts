@@ -101,7 +101,14 @@ export function describeSandbox(sandbox: Sandbox): string {
   const kw = Math.max(...sandbox.personas.map((p) => p.key.length));
   const nw = Math.max(...sandbox.personas.map((p) => p.name.length));
   for (const p of sandbox.personas) lines.push(`  ${p.key.padEnd(kw)}  ${p.name.padEnd(nw)}  ${p.idnat.padEnd(15)}  ${p.role}${p.mailboxes.length ? ` — ${p.mailboxes.join(', ')}` : ''}`);
-  lines.push('', 'Press Ctrl-C to stop.');
+  lines.push(
+    '',
+    'Operator administrator: user "admin", password in <data-dir>/admin-password (mss … --admin reads it).',
+    sandbox.endpoints.trust ? `Test CA (IGC-Santé stand-in) for TLS clients: ${sandbox.endpoints.trust}/pki/ca.pem` : '',
+    'Get a token: npx mss psc token --idnat 810000001056    Check it: npx mss access check --token … --mailbox …',
+    '',
+    'Press Ctrl-C to stop.',
+  );
   return lines.join('\n');
 }
 
