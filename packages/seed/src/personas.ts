@@ -37,8 +37,18 @@ function ps(
   };
 }
 
-export function demoPersonas(operatorDomain: string): { batch: SeedBatch; personas: Persona[]; cguAcceptedBy: string[] } {
+/**
+ * Story 2 has the GP delegate "until the end of the year". A fixed date would lapse and take the
+ * demo (and the tests that play it) with it, so the end is 31 December of the year 90 days from
+ * `today`: always at least three months ahead.
+ */
+export function secretaryDelegationEnd(today: Date = new Date()): string {
+  return `${new Date(today.getTime() + 90 * 86_400_000).getUTCFullYear()}-12-31`;
+}
+
+export function demoPersonas(operatorDomain: string, options: { today?: Date } = {}): { batch: SeedBatch; personas: Persona[]; cguAcceptedBy: string[] } {
   const domain = operatorDomain.toLowerCase();
+  const delegationEnd = secretaryDelegationEnd(options.today);
   const paul = ps(1000000105, 'M', 'Paul', 'Martin', '10', 'Médecin', ['SM54', 'Médecine générale']);
   const claire = ps(1000000113, 'MME', 'Claire', 'Dubois', '60', 'Infirmier', null);
   const marc = ps(1000000121, 'M', 'Marc', 'Lefèvre', '60', 'Infirmier', null);
@@ -149,7 +159,7 @@ export function demoPersonas(operatorDomain: string): { batch: SeedBatch; person
       { mailboxAddress: org, personIdnat: nathalie.idnat, role: 'responsible' },
       { mailboxAddress: app, personIdnat: nathalie.idnat, role: 'responsible' },
     ],
-    delegations: [{ mailboxAddress: per, delegateIdnat: julie.idnat, grantedBy: paul.idnat, startAt: '2026-01-05', endAt: '2026-12-31' }],
+    delegations: [{ mailboxAddress: per, delegateIdnat: julie.idnat, grantedBy: paul.idnat, startAt: '2026-01-05', endAt: delegationEnd }],
   };
 
   const personas: Persona[] = [
@@ -161,7 +171,7 @@ export function demoPersonas(operatorDomain: string): { batch: SeedBatch; person
     },
     { key: 'cab-cotitulaire-2', role: 'Liberal nurse, CAB cotitulaire, CGU accepted', idnat: sophie.idnat, name: 'Sophie Moreau', mailboxes: [cab] },
     {
-      key: 'secretary', role: 'Medical secretary (RPPS+), delegate on the GP’s PER until 2026-12-31',
+      key: 'secretary', role: `Medical secretary (RPPS+), delegate on the GP’s PER until ${delegationEnd}`,
       idnat: julie.idnat, name: 'Julie Bernard', mailboxes: [per],
     },
     {

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 
 import { checkFiness, checkIns, checkMailboxAddressForType, checkMssAddress, insKey, luhnValid } from '@mss/domain';
 
-import { demoPersonas, FIRST_GENERATED_RPPS_SEQUENCE } from '../src/index.ts';
+import { demoPersonas, FIRST_GENERATED_RPPS_SEQUENCE, secretaryDelegationEnd } from '../src/index.ts';
 import { DOMAIN, referenceProblems } from './helpers.ts';
 
 const { batch, personas, cguAcceptedBy } = demoPersonas(DOMAIN);
@@ -93,7 +93,7 @@ describe('demo personas', () => {
     assert.ok(!cguAcceptedBy.includes(key('cab-cotitulaire')));
   });
 
-  it('makes Julie a secretary of Dr Martin, delegate on his PER until 2026-12-31', () => {
+  it('makes Julie a secretary of Dr Martin, delegate on his PER until the end of a year at least 90 days ahead', () => {
     const julie = person(persona('secretary').idnat);
     assert.equal(julie.kind, 'SECRETARY');
     assert.equal(julie.idType, 'RPPS');
@@ -102,7 +102,7 @@ describe('demo personas', () => {
     assert.equal(situation?.endDate, null);
     assert.deepEqual(
       batch.delegations.map((d) => [d.mailboxAddress, d.delegateIdnat, d.grantedBy, d.endAt]),
-      [[PER, julie.idnat, persona('gp').idnat, '2026-12-31']],
+      [[PER, julie.idnat, persona('gp').idnat, secretaryDelegationEnd()]],
     );
     assert.deepEqual(persona('secretary').mailboxes, [PER]);
     assert.ok(!batch.mailboxes.some((m) => m.ownerIdnat === julie.idnat));
@@ -147,5 +147,13 @@ describe('demo personas', () => {
     const other = demoPersonas('autre.mssante.fr');
     assert.ok(other.batch.mailboxes.every((m) => m.address.endsWith('@autre.mssante.fr')));
     assert.deepEqual(demoPersonas(DOMAIN), { batch, personas, cguAcceptedBy }, 'not deterministic');
+  });
+});
+
+describe('secretaryDelegationEnd', () => {
+  it('is the end of the current year early on, of the next year in its last 90 days', () => {
+    assert.equal(secretaryDelegationEnd(new Date('2026-01-05T00:00:00Z')), '2026-12-31');
+    assert.equal(secretaryDelegationEnd(new Date('2026-09-30T00:00:00Z')), '2026-12-31');
+    assert.equal(secretaryDelegationEnd(new Date('2026-11-23T00:00:00Z')), '2027-12-31');
   });
 });
