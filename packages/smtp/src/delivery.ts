@@ -1,0 +1,116 @@
+// The seam between accepting a message and delivering it. The listener only calls
+// `deliver(message)` once the blob is durable, and answers 250 only if it resolves; today's
+// `deliver` appends to local INBOXes in one transaction, tomorrow's will also write queue
+// entries for other operators in that same transaction.
+
+import type { MssHeaders } from '@mss/mime';
+import type { BlobRef, Repositories, Store } from '@mss/store';
+import type { MessageMetadata } from './message.ts';
+
+/** RFC 3461 parameters of one RCPT, kept for the DSNs the queue will send. */
+export interface RecipientDsn {
+  notify: string[] | null;
+  orcpt: string | null;
+}
+
+export type Recipient =
+  | { kind: 'local'; address: string; mailboxId: number; dsn: RecipientDsn }
+  | { kind: 'remote'; address: string; domain: string; dsn: RecipientDsn };
+
+export interface SubmittedMessage {
+  /** Ours: in the Received header, the 250 reply and the logs. */
+  id: string;
+  /** The stored bytes: our Received header, then the client's message. */
+  blob: BlobRef;
+  receivedAt: Date;
+  /** The person who acted (R-CAB-8/9): recorded, never put in a header. */
+  author: { idnat: string; role: string; clientId: string | null };
+  /** The mailbox the message is sent as (`MAIL FROM` and `From:`). */
+  sender: { address: string; mailboxId: number };
+  envelope: {
+    mailFrom: string;
+    recipients: Recipient[];
+    /** RFC 3461 RET and ENVID. */
+    dsn: { ret: string | null; envid: string | null };
+    bodyType: string;
+    smtpUtf8: boolean;
+  };
+  headers: MessageMetadata;
+  mss: MssHeaders;
+}
+
+export interface DeliveryReport {
+  /** Folders that got a new message: the listener tells IMAP sessions after replying. */
+  folderIds: number[];
+  local: number;
+  remote: number;
+}
+
+export type Deliver = (message: SubmittedMessage) => Promise<DeliveryReport>;
+
+/** A recipient that was fine at RCPT and is not any more: the message is refused with 451. */
+export class RecipientUnavailable extends Error {
+  override readonly name = 'RecipientUnavailable';
+  constructor() {
+    super('a recipient mailbox is no longer active');
+  }
+}
+
+/**
+ * The audit row of a sent message (R-CAB-9): who acted, as which mailbox, for how many
+ * recipients. Written in the delivery's transaction, so it exists if and only if the message does.
+ */
+export async function auditSend(tx: Repositories, message: SubmittedMessage): Promise<void> {
+  await tx.audit.append({
+    idnat: message.author.idnat,
+    mailbox: message.sender.address,
+    action: 'smtp-send',
+    channel: 'smtp',
+    client_id: message.author.clientId,
+    outcome: 'allowed',
+    reason: `recipients=${message.envelope.recipients.length} id=${message.id}`,
+    role: message.author.role,
+  });
+}
+
+export interface LocalDeliveryOptions {
+  store: Store;
+  /** Takes the message for the recipients at other operators; must make it durable before resolving. */
+  onRemote?: (message: SubmittedMessage) => Promise<void>;
+}
+
+/**
+ * Local delivery: every local recipient's INBOX gets the message, and the audit row is written,
+ * in one transaction — all of it or nothing. Remote recipients are handed over first, so that a
+ * refusal there leaves nothing delivered here (the client retries the whole message).
+ */
+export function createLocalDelivery(options: LocalDeliveryOptions): Deliver {
+  const { store, onRemote } = options;
+  return async (message) => {
+    const remote = message.envelope.recipients.filter((r) => r.kind === 'remote');
+    if (remote.length > 0) {
+      if (!onRemote) throw new Error('remote recipients accepted without an onRemote handler');
+      await onRemote(message);
+    }
+    const mailboxIds = [...new Set(message.envelope.recipients.flatMap((r) => (r.kind === 'local' ? [r.mailboxId] : [])))];
+    const folderIds = await store.transaction(async (tx) => {
+      const folders: number[] = [];
+      for (const mailboxId of mailboxIds) {
+        const box = await tx.mailboxes.byId(mailboxId);
+        if (!box || box.status !== 'active') throw new RecipientUnavailable();
+        const inbox = await tx.mail.ensureFolder(mailboxId, 'INBOX');
+        await tx.mail.appendMessage(inbox.id, {
+          blobHash: message.blob.hash,
+          size: message.blob.size,
+          internalDate: message.receivedAt.toISOString(),
+          authorIdnat: message.author.idnat,
+          ...message.headers,
+        });
+        folders.push(inbox.id);
+      }
+      await auditSend(tx, message);
+      return folders;
+    });
+    return { folderIds, local: mailboxIds.length, remote: remote.length };
+  };
+}

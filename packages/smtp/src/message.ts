@@ -1,0 +1,110 @@
+// What the listener reads from a submitted message: only its header section, kept in memory
+// while the whole message streams to disk, and parsed by @mss/mime.
+
+import {
+  decodedHeader,
+  headerAddresses,
+  mssHeaders,
+  parseMessage,
+  rawHeaders,
+  unfoldedHeader,
+  type MimeNode,
+  type MssHeaders,
+} from '@mss/mime';
+import { replies, type SmtpReply } from './replies.ts';
+
+const CRLF = Buffer.from('\r\n');
+const END_OF_HEADERS = Buffer.from('\r\n\r\n');
+
+/** Keeps the bytes up to the empty line that ends the header section, and no more. */
+export class HeaderCollector {
+  private head: Buffer = Buffer.alloc(0);
+  private done = false;
+  private overflow = false;
+  private readonly limit: number;
+
+  constructor(limit: number) {
+    this.limit = limit;
+  }
+
+  get tooLarge(): boolean {
+    return this.overflow;
+  }
+
+  push(chunk: Buffer): void {
+    if (this.done || this.overflow) return;
+    const from = Math.max(0, this.head.length - 3);
+    this.head = this.head.length === 0 ? Buffer.from(chunk) : Buffer.concat([this.head, chunk]);
+    // A message that starts with an empty line has an empty header section.
+    if (this.head.length >= 2 && this.head.subarray(0, 2).equals(CRLF)) {
+      this.head = this.head.subarray(0, 2);
+      this.done = true;
+      return;
+    }
+    const end = this.head.indexOf(END_OF_HEADERS, from);
+    if (end >= 0 && end + 4 <= this.limit) {
+      this.head = this.head.subarray(0, end + 4);
+      this.done = true;
+    } else if (end >= 0 || this.head.length > this.limit) {
+      this.overflow = true;
+      this.head = Buffer.alloc(0);
+    }
+  }
+
+  /** The header section (or the whole message when it has no body). */
+  bytes(): Buffer {
+    return this.head;
+  }
+}
+
+export interface MessageMetadata {
+  messageId: string | null;
+  subject: string | null;
+  fromAddr: string | null;
+  toAddrs: string | null;
+  sentDate: string | null;
+}
+
+export interface CheckedHeaders {
+  metadata: MessageMetadata;
+  /** Ref. #2 headers (§9), for the indicators and the patient rules to come. */
+  mss: MssHeaders;
+}
+
+const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
+
+function sentDate(root: MimeNode): string | null {
+  const d = unfoldedHeader(root, 'Date');
+  if (!d) return null;
+  const t = Date.parse(d.replace(/\s*\([^)]*\)\s*$/, ''));
+  return Number.isNaN(t) ? null : new Date(t).toISOString();
+}
+
+/**
+ * Sends only as the mailbox opened: `From:` must be exactly that mailbox, and so must `Sender:`
+ * when there is one. A second `From:` is refused outright, since readers disagree on which one
+ * they show.
+ */
+export function checkHeaders(head: Buffer, mailbox: string): CheckedHeaders | SmtpReply {
+  const root = parseMessage(head);
+  const fromFields = rawHeaders(root, 'from').length;
+  if (fromFields > 1) return replies.duplicateHeader('From');
+  const from = headerAddresses(root, 'from');
+  if (fromFields === 0 || from.length !== 1 || !same(from[0]!.address, mailbox)) return replies.headerFrom(mailbox);
+  const senderFields = rawHeaders(root, 'sender').length;
+  if (senderFields > 1) return replies.duplicateHeader('Sender');
+  if (senderFields === 1) {
+    const sender = headerAddresses(root, 'sender');
+    if (sender.length !== 1 || !same(sender[0]!.address, mailbox)) return replies.headerSender(mailbox);
+  }
+  return {
+    metadata: {
+      messageId: unfoldedHeader(root, 'Message-ID'),
+      subject: decodedHeader(root, 'Subject'),
+      fromAddr: decodedHeader(root, 'From'),
+      toAddrs: decodedHeader(root, 'To'),
+      sentDate: sentDate(root),
+    },
+    mss: mssHeaders(root),
+  };
+}

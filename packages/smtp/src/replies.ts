@@ -1,0 +1,78 @@
+// Replies the submission listener sends of its own, each with its RFC 3463 enhanced status code.
+// smtp-server derives an enhanced code from the basic code alone (550 → 5.1.1), which is wrong
+// for most policy refusals (550 5.7.1), so our replies carry their code in the text and the
+// connection sends them as they are (see SubmissionConnection.send). Texts are US-ASCII
+// (RFC 5321 §4.2), hence "MSSante".
+
+import type { SessionEndReason } from '@mss/access';
+
+/** What the library and the connection recognise as "this text already has its code". */
+export const OWN_ENHANCED_CODE = /^[245]\.\d{1,3}\.\d{1,3} /;
+
+/** An SMTP refusal: smtp-server sends `responseCode` and `message` as the reply. */
+export class SmtpReply extends Error {
+  override readonly name = 'SmtpReply';
+  readonly responseCode: number;
+  readonly enhancedCode: string;
+  readonly text: string;
+
+  constructor(code: number, enhancedCode: string, text: string) {
+    super(`${enhancedCode} ${text}`);
+    this.responseCode = code;
+    this.enhancedCode = enhancedCode;
+    this.text = text;
+  }
+}
+
+const reply = (code: number, enhanced: string, text: string): SmtpReply => new SmtpReply(code, enhanced, text);
+
+export const replies = {
+  starttlsFirst: () => reply(530, '5.7.0', 'Must issue a STARTTLS command first'),
+  authRequired: 'Authentication required: AUTH XOAUTH2 or OAUTHBEARER with a Pro Sante Connect token',
+  credentialsInvalid: () => reply(535, '5.7.8', 'Authentication credentials invalid'),
+  notAllowed: (text: string) => reply(535, '5.7.8', text),
+  authTemporary: () => reply(454, '4.7.0', 'Temporary authentication failure, try again later'),
+  authAborted: () => reply(501, '5.7.0', 'Authentication aborted'),
+  authMalformed: (text: string) => reply(501, '5.5.2', text),
+  authUnknownMechanism: () => reply(504, '5.5.4', 'Unrecognized authentication type: use XOAUTH2 or OAUTHBEARER'),
+  authSyntax: () => reply(501, '5.5.4', 'Syntax: AUTH mechanism [initial-response]'),
+  alreadyAuthenticated: () => reply(503, '5.5.1', 'Already authenticated'),
+  authInTransaction: () => reply(503, '5.5.1', 'AUTH is not allowed during a mail transaction'),
+  authenticated: (mailbox: string, role: string) => reply(235, '2.7.0', `Authentication successful: ${mailbox} as ${role}`),
+
+  envelopeSender: (mailbox: string) => reply(550, '5.7.1', `Sender address rejected: this session may only send as ${mailbox}`),
+  nullSender: (mailbox: string) => reply(550, '5.7.1', `Sender address rejected: the null sender is not allowed on submission, use ${mailbox}`),
+  headerFrom: (mailbox: string) => reply(550, '5.7.1', `Message rejected: the From: header must be ${mailbox} alone, the mailbox this session opened`),
+  headerSender: (mailbox: string) => reply(550, '5.7.1', `Message rejected: a Sender: header, when present, must be ${mailbox}`),
+  duplicateHeader: (name: string) => reply(550, '5.7.1', `Message rejected: more than one ${name}: header`),
+  headerTooLarge: (limit: number) => reply(552, '5.3.4', `Message rejected: header section larger than ${limit} bytes`),
+  tooBig: (limit: number) => reply(552, '5.3.4', `Message exceeds the maximum size of ${limit} bytes`),
+
+  unknownRecipient: (address: string) => reply(550, '5.1.1', `<${address}>: no such mailbox at this operator`),
+  recipientDisabled: (address: string, status: string) => reply(550, '5.2.1', `<${address}>: mailbox is ${status} and does not accept messages`),
+  outsideTrustSpace: (address: string) => reply(550, '5.7.1', `<${address}>: domain not in the MSSante trust space`),
+  relayUnavailable: (address: string) => reply(451, '4.4.0', `<${address}>: relay to other operators not yet available, try again later`),
+  recipientUnavailableNow: () => reply(451, '4.2.1', 'A recipient mailbox became unavailable during the transaction, try again later'),
+
+  bareNewline: (kind: 'LF' | 'CR') => reply(550, '5.5.2', `Error: bare <${kind}> received; lines must end with <CR><LF>. Closing connection`),
+  localError: () => reply(451, '4.3.0', 'Local error in processing, message not accepted; try again later'),
+  tooManyErrors: () => reply(421, '4.7.0', 'Too many errors, closing connection'),
+  tooManyCommands: () => reply(421, '4.7.0', 'Too many commands on one connection, closing'),
+  lineTooLong: () => reply(421, '4.7.0', 'Command line too long, closing connection'),
+  shuttingDown: () => reply(421, '4.3.2', 'Server shutting down, try again later'),
+  sessionEnded: (reason: SessionEndReason) => reply(421, '4.7.0', `${SESSION_END_TEXT[reason]}; closing connection`),
+  accepted: (id: string, local: number, remote: number) =>
+    reply(250, '2.0.0', `Ok: accepted as ${id} (${local} local mailbox${local === 1 ? '' : 'es'}${remote ? `, ${remote} for other operators` : ''})`),
+} as const;
+
+/** R-AUTH-4: why an authenticated session stops sending (the same words as IMAP's BYE). */
+export const SESSION_END_TEXT: Record<SessionEndReason, string> = {
+  'token-expired': 'Access token expired; reconnect with a fresh one',
+  'no-right': 'Access to this mailbox has been revoked',
+  'action-not-allowed': 'Access to this mailbox has been revoked',
+  'cgu-not-accepted': 'New terms of use must be accepted before further access',
+  'mailbox-closed': 'This mailbox has been closed',
+  'mailbox-suspended': 'This mailbox has been suspended',
+  'unknown-mailbox': 'This mailbox no longer exists',
+  'invalid-token': 'Access token no longer valid',
+};
