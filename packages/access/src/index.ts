@@ -31,3 +31,4 @@ export type { JwksStats } from './token/jwks.ts';
 
 // decision point: exported below by the lead
 export * from './decision/index.ts';
+export { authenticateBearer, type BearerMechanism, type BearerAuthOutcome } from './bearer-auth.ts';

@@ -435,9 +435,11 @@ export class ImapSession {
         this.write(continuation(outcome.challenge));
         const reply = await this.readSaslResponse();
         if (mechanism === 'OAUTHBEARER' && !reply.cancel && !isOauthbearerAbort(reply.data)) this.log.debug('client did not abort after OAUTHBEARER error challenge');
-        this.write(tagged(cmd.tag, 'NO', outcome.text, code.simple('AUTHENTICATIONFAILED')));
+        this.write(tagged(cmd.tag, 'NO', 'Authentication failed', code.simple('AUTHENTICATIONFAILED')));
       } else if (outcome.kind === 'authorization') {
         this.write(tagged(cmd.tag, 'NO', outcome.text, code.simple('AUTHORIZATIONFAILED')));
+      } else if (outcome.kind === 'temporary') {
+        this.write(tagged(cmd.tag, 'NO', 'Cannot check the token now, try again later', code.simple('UNAVAILABLE')));
       } else {
         this.write(tagged(cmd.tag, 'NO', outcome.text, code.simple('AUTHENTICATIONFAILED')));
       }

@@ -1,0 +1,77 @@
+/**
+ * Bench-only IMAP server: a fresh SQLite store in a temp dir, the demo personas (`seedDemo`), and
+ * `startImapServer` with the bench LOGIN (`benchLogin`, no TLS) on a loopback port, so that the
+ * shared load scripts (`../shared/bench/imap/`) can be pointed at us. Runs until SIGINT/SIGTERM
+ * (or BENCH_IMAP_MAX_S seconds, default 900), then stops and removes its temp dir.
+ *
+ *   node bench/imap-server.ts [PORT=2143]        env BENCH_IMAP_PASSWORD=bench  MSS_LOG_LEVEL=warn
+ *
+ * Prints one ready line on stdout: `ready<TAB>imap://127.0.0.1:PORT<TAB>USER<TAB>PASSWORD<TAB>pid<TAB>dir`.
+ * The server runs in this process, so its RSS is this process's (/proc/<pid>/status VmRSS).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { AccessControl, createTokenValidator } from '@mss/access';
+import { startImapServer } from '@mss/imap';
+import { createLogger } from '@mss/runtime';
+import { seedDemo } from '@mss/seed';
+import { Store } from '@mss/store';
+
+const BENCH_DOMAIN = 'operateur-a.mssante.fr';
+/** The demo PS person's own (PER) mailbox, created by `seedDemo` with its holder row. */
+const BENCH_USER = `paul.martin@${BENCH_DOMAIN}`;
+
+const HOST = '127.0.0.1';
+const port = Number(process.argv[2] ?? process.env.BENCH_IMAP_PORT ?? 2143);
+const password = process.env.BENCH_IMAP_PASSWORD ?? 'bench';
+const maxSeconds = Number(process.env.BENCH_IMAP_MAX_S ?? 900);
+
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  process.stderr.write(`imap-server: bad port ${process.argv[2]}\n`);
+  process.exit(2);
+}
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mss-bench-imap-'));
+const logger = createLogger({ name: 'imap-bench', level: process.env.MSS_LOG_LEVEL ?? 'warn' });
+let store: Store | undefined;
+try {
+  store = await Store.open({ dataDir: dir, databaseUrl: undefined });
+  await seedDemo(store, BENCH_DOMAIN);
+  const box = await store.mailboxes.byAddress(BENCH_USER);
+  if (!box || box.status !== 'active') throw new Error(`seedDemo did not create an active mailbox ${BENCH_USER}`);
+  const access = new AccessControl({ store, logger });
+  // LOGIN on the bench listener never validates tokens: an issuer nobody listens on will do.
+  const tokenValidator = createTokenValidator({ issuer: 'http://127.0.0.1:9/auth/realms/none' });
+  const server = await startImapServer({ store, access, tokenValidator, logger, host: HOST, port, benchLogin: { password }, name: 'imapBench' });
+
+  let stopping = false;
+  const stop = async (why: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`imap-server: stopping (${why})\n`);
+    const hard = setTimeout(() => {
+      fs.rmSync(dir, { recursive: true, force: true });
+      process.exit(1);
+    }, 10_000);
+    hard.unref();
+    try {
+      await server.stop();
+      await store?.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+      process.exit(0);
+    }
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  setTimeout(() => void stop(`BENCH_IMAP_MAX_S=${maxSeconds}`), maxSeconds * 1000).unref();
+  // Keep the process alive even if the listener were unref'd.
+  setInterval(() => {}, 1 << 30);
+  process.stdout.write(`ready\t${server.url}\t${BENCH_USER}\t${password}\t${process.pid}\t${dir}\n`);
+} catch (err) {
+  process.stderr.write(`imap-server: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  await store?.close().catch(() => {});
+  fs.rmSync(dir, { recursive: true, force: true });
+  process.exit(1);
+}

@@ -1,0 +1,496 @@
+/**
+ * IMAP benchmark: our bench listener (`bench/imap-server.ts`, a child process on a fresh SQLite
+ * store) against a private Dovecot (`../shared/bench/imap/peer-dovecot.sh`), with the same
+ * scripts and parameters on both, back to back: `imap-seed.py` puts the same N messages into
+ * INBOX; right after, 1,000 idle sessions (LOGIN + SELECT INBOX each) are opened and the growth
+ * of the server's resident memory is measured; then `imap-bench.sh` (python load driver) and
+ * `bench/imap-load-extra.py` measure ops/s per command kind, and the ratio is ours / Dovecot's
+ * median (> 1: we are faster). Everything on loopback, bounded in time, temp dirs removed.
+ *
+ * env: BENCH_IMAP_MESSAGES=10000  BENCH_IMAP_SESSIONS=8  BENCH_IMAP_SECONDS=3  BENCH_IMAP_RUNS=1
+ *      BENCH_IMAP_COMMANDS=login,select,fetch,fetchenv,append  BENCH_IMAP_SEED_CONNS=16
+ *      BENCH_IMAP_EXTRA=search-unseen,search-from,store,append-nodelay (bench/imap-load-extra.py; "" = none)
+ *      BENCH_IMAP_IDLE_SESSIONS=1000  BENCH_IMAP_PEER=1 (0: ours only)  BENCH_IMAP_KEEP_RAW=dir
+ *      (copies the raw driver outputs there)
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const SHARED = path.resolve(process.env.BENCH_SHARED ?? path.join(HERE, '..', '..', 'shared', 'bench'));
+const IMAP_DIR = path.join(SHARED, 'imap');
+const HOST = '127.0.0.1';
+const PASSWORD = 'bench';
+/** The demo PER mailbox `bench/imap-server.ts` serves (seedDemo); Dovecot accepts any user name. */
+const USER = 'paul.martin@operateur-a.mssante.fr';
+
+const N = Number(process.env.BENCH_IMAP_MESSAGES ?? 10_000);
+const SESSIONS = Number(process.env.BENCH_IMAP_SESSIONS ?? 8);
+const SECONDS = Number(process.env.BENCH_IMAP_SECONDS ?? 3);
+const RUNS = Number(process.env.BENCH_IMAP_RUNS ?? 1);
+const COMMANDS = process.env.BENCH_IMAP_COMMANDS ?? 'login,select,fetch,fetchenv,append';
+/** Measured by bench/imap-load-extra.py (same method as the shared driver): SEARCH, STORE, APPEND with TCP_NODELAY. */
+const EXTRA = process.env.BENCH_IMAP_EXTRA ?? 'search-unseen,search-from,store,append-nodelay';
+const SEED_CONNS = Number(process.env.BENCH_IMAP_SEED_CONNS ?? 16);
+const SEED_SIZE = 4000;
+const IDLE = Number(process.env.BENCH_IMAP_IDLE_SESSIONS ?? 1000);
+const WITH_PEER = process.env.BENCH_IMAP_PEER !== '0';
+const KEEP_RAW = process.env.BENCH_IMAP_KEEP_RAW;
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((resolve, reject) => {
+    srv.once('error', reject);
+    srv.listen(0, HOST, resolve);
+  });
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return port;
+}
+
+/** Runs a command to completion with a time limit; stdout and stderr are collected. */
+function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs: number; echoStderr?: boolean }): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (opts.echoStderr) process.stderr.write(d);
+    });
+    const timer = setTimeout(() => {
+      stderr += `\n[bench: ${path.basename(cmd)} killed after ${opts.timeoutMs} ms]\n`;
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+    }, opts.timeoutMs);
+    child.on('error', (err) => {
+      stderr += String(err);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** A long-running server child: started, waited for, stopped with SIGTERM (then SIGKILL). */
+interface Daemon {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  stop(): Promise<void>;
+}
+
+function startDaemon(cmd: string, args: string[], env: NodeJS.ProcessEnv, ready: (out: string, err: string) => boolean, timeoutMs: number, what: string): Promise<Daemon> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    let settled = false;
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    const daemon: Daemon = {
+      child,
+      stdout: () => out,
+      stderr: () => err,
+      async stop() {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        child.kill('SIGTERM');
+        const t = setTimeout(() => child.kill('SIGKILL'), 20_000);
+        await exited;
+        clearTimeout(t);
+      },
+    };
+    const check = () => {
+      if (!settled && ready(out, err)) {
+        settled = true;
+        clearTimeout(timer);
+        resolve(daemon);
+      }
+    };
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      check();
+    });
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      check();
+    });
+    child.once('exit', (code, signal) => {
+      if (!settled) {
+        settled = true;
+        clearTimeout(timer);
+        reject(new Error(`${what} exited (${code ?? signal}) before it was ready:\n${err.slice(-2000)}`));
+      }
+    });
+    const timer = setTimeout(() => {
+      if (settled) return;
+      settled = true;
+      void daemon.stop();
+      reject(new Error(`${what} not ready after ${timeoutMs} ms:\n${err.slice(-2000)}`));
+    }, timeoutMs);
+  });
+}
+
+// --- Dovecot --------------------------------------------------------------------------------------
+
+function hasCommand(name: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0;
+}
+
+/** Dovecot on PATH, installing the peers with the shared (idempotent, apt-only) script if we are root. */
+async function ensureDovecot(): Promise<{ ok: true; version: string } | { ok: false; why: string }> {
+  if (!hasCommand('dovecot')) {
+    if (process.getuid?.() !== 0) return { ok: false, why: 'dovecot is not installed and we are not root (run ../shared/bench/install-peers.sh as root)' };
+    log('imap bench: dovecot missing, running ../shared/bench/install-peers.sh (apt)');
+    const r = await run(path.join(SHARED, 'install-peers.sh'), [], { timeoutMs: 600_000 });
+    if (r.code !== 0) return { ok: false, why: `install-peers.sh failed (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}` };
+    if (!hasCommand('dovecot')) return { ok: false, why: 'install-peers.sh ran but dovecot is still not on PATH' };
+  }
+  const v = spawnSync('dovecot', ['--version'], { encoding: 'utf8' });
+  return { ok: true, version: (v.stdout ?? '').trim().split(' ')[0] ?? '?' };
+}
+
+// --- load scripts ---------------------------------------------------------------------------------
+
+interface Median {
+  rate: number;
+  errors: number;
+}
+
+interface SideResult {
+  seed: { appended: number; seconds: number; rate: number } | null;
+  medians: Map<string, Median>;
+  raw: string;
+  rss: RssResult | null;
+  notes: string[];
+}
+
+async function seed(port: number, user: string): Promise<SideResult['seed']> {
+  const r = await run('python3', [path.join(IMAP_DIR, 'imap-seed.py'), HOST, String(port), user, PASSWORD, String(N), 'INBOX', String(SEED_SIZE), String(SEED_CONNS)], {
+    timeoutMs: 900_000,
+  });
+  if (r.code !== 0) throw new Error(`imap-seed.py failed (${r.code}): ${r.stderr.trim().split('\n').slice(-5).join('\n')}`);
+  const line = r.stdout.trim().split('\n').at(-1)!.split('\t');
+  return { appended: Number(line[1]), seconds: Number(line[2]), rate: Number(line[3]) };
+}
+
+async function loadBench(port: number, user: string): Promise<{ medians: Map<string, Median>; raw: string }> {
+  const r = await run(path.join(IMAP_DIR, 'imap-bench.sh'), [HOST, String(port), user, PASSWORD], {
+    env: { SESSIONS: String(SESSIONS), SECONDS_PER_CMD: String(SECONDS), RUNS: String(RUNS), COMMANDS },
+    timeoutMs: (SECONDS * 6 + 130) * RUNS * 1000 + 30_000,
+  });
+  const medians = new Map<string, Median>();
+  for (const line of r.stdout.split('\n')) {
+    const c = line.split('\t');
+    // The median line: key in column 2, rate in column 6, errors (summed over the runs) in column 9.
+    if (c[0] === 'median' && c[1]) medians.set(c[1], { rate: Number(c[5]), errors: Number(c[8] ?? 0) });
+  }
+  if (r.code !== 0) log(`imap bench: imap-bench.sh exited ${r.code}: ${r.stderr.trim().split('\n').slice(-5).join(' | ')}`);
+  return { medians, raw: r.stdout + (r.stderr ? `# stderr\n${r.stderr}` : '') };
+}
+
+/** bench/imap-load-extra.py, RUNS times; the median per command as imap-bench.sh computes it. */
+async function extraBench(port: number, user: string): Promise<{ medians: Map<string, Median>; raw: string }> {
+  const rates = new Map<string, number[]>();
+  const errors = new Map<string, number>();
+  let raw = '';
+  for (let r = 1; r <= RUNS; r++) {
+    const res = await run('python3', [path.join(HERE, 'imap-load-extra.py'), HOST, String(port), user, PASSWORD, '-s', String(SESSIONS), '-t', String(SECONDS), '-c', EXTRA, '--no-header'], {
+      timeoutMs: (SECONDS * 6 + 130) * 1000,
+    });
+    raw += res.stdout.replace(/^(?=.)/gm, `${r}\t`) + (res.stderr ? `# stderr\n${res.stderr}` : '');
+    if (res.code !== 0) log(`imap bench: imap-load-extra.py exited ${res.code}: ${res.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    for (const e of res.stderr.split('\n').filter((l) => l.startsWith('# first error'))) log(`imap bench: ${e.slice(2)}`);
+    for (const line of res.stdout.split('\n')) {
+      const c = line.split('\t');
+      if (c.length < 8) continue;
+      rates.set(c[0]!, [...(rates.get(c[0]!) ?? []), Number(c[4])]);
+      errors.set(c[0]!, (errors.get(c[0]!) ?? 0) + Number(c[7]));
+    }
+  }
+  const medians = new Map<string, Median>();
+  for (const [k, v] of rates) {
+    const sorted = [...v].sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    medians.set(k, { rate: sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2, errors: errors.get(k) ?? 0 });
+  }
+  return { medians, raw };
+}
+
+// --- resident memory with idle sessions ------------------------------------------------------------
+
+interface Mem {
+  rssKiB: number;
+  pssKiB: number;
+  processes: number;
+}
+
+function statusField(pid: number, field: string): number {
+  try {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function pss(pid: number): number {
+  try {
+    const m = /^Pss:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** pid and all its descendants (from /proc/<pid>/stat's ppid). */
+function processTree(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
+    } catch {
+      /* gone */
+    }
+  }
+  const out: number[] = [];
+  const todo = [root];
+  while (todo.length) {
+    const p = todo.pop()!;
+    out.push(p);
+    todo.push(...(children.get(p) ?? []));
+  }
+  return out;
+}
+
+function memoryOf(pids: number[]): Mem {
+  let rssKiB = 0;
+  let pssKiB = 0;
+  let processes = 0;
+  for (const p of pids) {
+    const r = statusField(p, 'VmRSS');
+    if (r === 0) continue; // kernel threads / gone
+    rssKiB += r;
+    pssKiB += pss(p);
+    processes++;
+  }
+  return { rssKiB, pssKiB, processes };
+}
+
+interface RssResult {
+  sessions: number;
+  failed: number;
+  before: Mem;
+  after: Mem;
+  seconds: number;
+}
+
+/** One idle session: greeting, LOGIN, SELECT INBOX, then nothing. Resolves with the open socket. */
+function idleSession(port: number, user: string, timeoutMs: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ host: HOST, port });
+    s.setNoDelay(true);
+    let buf = '';
+    let step = 0;
+    const timer = setTimeout(() => {
+      s.destroy();
+      reject(new Error(`idle session: no answer at step ${step}: ${JSON.stringify(buf.slice(-200))}`));
+    }, timeoutMs);
+    const fail = (why: string) => {
+      clearTimeout(timer);
+      s.destroy();
+      reject(new Error(why));
+    };
+    s.on('error', (err) => fail(`idle session: ${err.message}`));
+    s.on('data', (d: Buffer) => {
+      buf += d.toString('latin1');
+      if (step === 0 && buf.includes('\r\n')) {
+        if (!buf.startsWith('* OK')) return fail(`idle session: greeting ${JSON.stringify(buf.slice(0, 200))}`);
+        step = 1;
+        buf = '';
+        s.write(`a LOGIN ${quote(user)} ${quote(PASSWORD)}\r\n`);
+      } else if (step === 1 && /^a (OK|NO|BAD)/m.test(buf)) {
+        if (!/^a OK/m.test(buf)) return fail(`idle session: LOGIN ${JSON.stringify(buf.slice(-200))}`);
+        step = 2;
+        buf = '';
+        s.write('b SELECT INBOX\r\n');
+      } else if (step === 2 && /^b (OK|NO|BAD)/m.test(buf)) {
+        if (!/^b OK/m.test(buf)) return fail(`idle session: SELECT ${JSON.stringify(buf.slice(-200))}`);
+        step = 3;
+        buf = '';
+        clearTimeout(timer);
+        s.on('data', () => {}); // untagged updates, if any, are dropped
+        resolve(s);
+      }
+    });
+  });
+}
+
+function quote(s: string): string {
+  return `"${s.replace(/["\\]/g, '\\$&')}"`;
+}
+
+async function settle(ms: number): Promise<void> {
+  await new Promise((r) => setTimeout(r, ms));
+}
+
+/** Opens IDLE sessions (50 at a time), measures memory of `pids()` before and after, closes them. */
+async function idleRss(port: number, user: string, pids: () => number[]): Promise<RssResult> {
+  await settle(1000);
+  const before = memoryOf(pids());
+  const sockets: net.Socket[] = [];
+  let failed = 0;
+  const errors = new Map<string, number>();
+  const t = performance.now();
+  let next = 0;
+  const worker = async () => {
+    while (next < IDLE) {
+      next++;
+      try {
+        sockets.push(await idleSession(port, user, 30_000));
+      } catch (err) {
+        failed++;
+        const k = (err as Error).message.slice(0, 160);
+        errors.set(k, (errors.get(k) ?? 0) + 1);
+      }
+    }
+  };
+  let deadlineTimer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'deadline'>((r) => {
+    deadlineTimer = setTimeout(() => r('deadline'), 240_000);
+  });
+  const done = await Promise.race([Promise.all(Array.from({ length: 50 }, worker)).then(() => 'done' as const), deadline]);
+  clearTimeout(deadlineTimer);
+  next = IDLE; // on the deadline, stop the workers from opening more
+  const seconds = (performance.now() - t) / 1000;
+  if (done === 'deadline') log('imap bench: idle sessions: gave up opening after 240 s');
+  await settle(2000);
+  const after = memoryOf(pids());
+  for (const [k, n] of errors) log(`imap bench: idle sessions: ${n} x ${k}`);
+  for (const s of sockets) s.destroy();
+  await settle(1000);
+  return { sessions: sockets.length, failed, before, after, seconds };
+}
+
+// --- the two sides ----------------------------------------------------------------------------------
+
+async function side(name: string, port: number, user: string, pids: () => number[]): Promise<SideResult> {
+  const res: SideResult = { seed: null, medians: new Map(), raw: '', rss: null, notes: [] };
+  log(`imap bench: ${name}: seeding ${N} x ${SEED_SIZE} B into INBOX (${SEED_CONNS} connections)`);
+  res.seed = await seed(port, user);
+  log(`  ${name}: seeded in ${res.seed!.seconds.toFixed(1)} s (${res.seed!.rate.toFixed(1)} appends/s)`);
+  // Idle sessions right after seeding (before the load), so that "before" is not a heap the
+  // load already grew: the growth measured is the sessions'.
+  if (IDLE > 0) {
+    log(`imap bench: ${name}: ${IDLE} idle sessions (LOGIN + SELECT INBOX)`);
+    res.rss = await idleRss(port, user, pids);
+    const r = res.rss;
+    log(`  ${name}: ${r.sessions} open (${r.failed} failed) in ${r.seconds.toFixed(1)} s; RSS ${r.before.rssKiB} -> ${r.after.rssKiB} KiB over ${r.after.processes} process(es)`);
+  }
+  log(`imap bench: ${name}: imap-bench.sh SESSIONS=${SESSIONS} SECONDS_PER_CMD=${SECONDS} RUNS=${RUNS} COMMANDS=${COMMANDS}`);
+  const b = await loadBench(port, user);
+  res.medians = b.medians;
+  res.raw = b.raw;
+  if (EXTRA) {
+    log(`imap bench: ${name}: bench/imap-load-extra.py ${EXTRA}`);
+    const x = await extraBench(port, user);
+    for (const [k, m] of x.medians) res.medians.set(k, m);
+    res.raw += `# bench/imap-load-extra.py\n${x.raw}`;
+  }
+  for (const [k, m] of b.medians) log(`  ${name}: ${k} ${m.rate} ops/s${m.errors ? `, ${m.errors} ERRORS` : ''}`);
+  if (KEEP_RAW) {
+    fs.mkdirSync(KEEP_RAW, { recursive: true });
+    fs.writeFileSync(path.join(KEEP_RAW, `imap-${name}.tsv`), res.raw);
+  }
+  return res;
+}
+
+async function dovecotSide(): Promise<SideResult | { skipped: string }> {
+  const dv = await ensureDovecot();
+  if (!dv.ok) return { skipped: dv.why };
+  const port = await freePort();
+  // Serve mode (no CMD): the script stops Dovecot and removes its temp dir on SIGTERM.
+  const peer = await startDaemon(path.join(IMAP_DIR, 'peer-dovecot.sh'), [String(port)], { MAX_S: '900', PASS: PASSWORD }, (_o, e) => /serving \(Ctrl-C/.test(e), 60_000, 'peer-dovecot.sh');
+  const dir = /dir (\/\S+)/.exec(peer.stderr())?.[1];
+  const masterPid = () => (dir ? Number(fs.readFileSync(path.join(dir, 'pid'), 'utf8').trim()) : 0);
+  try {
+    log(`imap bench: dovecot ${dv.version} on ${HOST}:${port} (${dir})`);
+    const r = await side('dovecot', port, USER, () => (masterPid() ? processTree(masterPid()) : []));
+    r.notes.push(`dovecot ${dv.version}`);
+    return r;
+  } finally {
+    await peer.stop();
+  }
+}
+
+async function oursSide(): Promise<SideResult> {
+  const port = await freePort();
+  const server = await startDaemon(process.execPath, [path.join(HERE, 'imap-server.ts'), String(port)], { BENCH_IMAP_MAX_S: '900', BENCH_IMAP_PASSWORD: PASSWORD }, (o) => o.includes('ready\t'), 60_000, 'bench/imap-server.ts');
+  try {
+    const user = /^ready\t\S+\t(\S+)\t/m.exec(server.stdout())?.[1] ?? USER;
+    log(`imap bench: ours (bench listener, SQLite) on ${HOST}:${port}, user ${user}, pid ${server.child.pid}`);
+    const r = await side('mss', port, user, () => [server.child.pid!]);
+    const errs = server.stderr().trim();
+    if (errs) log(`imap bench: our server's stderr:\n${errs.split('\n').slice(-20).join('\n')}`);
+    return r;
+  } finally {
+    await server.stop();
+  }
+}
+
+function fmt(n: number | undefined, digits = 1): string {
+  return n === undefined || Number.isNaN(n) ? '-' : n.toFixed(digits);
+}
+
+export async function runImapBench(): Promise<string[]> {
+  log(`imap bench: ${N} messages, ${SESSIONS} sessions, ${SECONDS} s per command, ${RUNS} run(s), ${IDLE} idle sessions; scripts in ${IMAP_DIR}`);
+  const lines: string[] = [];
+  let peer: SideResult | null = null;
+  if (WITH_PEER) {
+    const p = await dovecotSide().catch((err: unknown) => ({ skipped: `Dovecot run failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}` }));
+    if ('skipped' in p) {
+      const msg = `imap bench: DOVECOT NOT AVAILABLE (${p.skipped}); measuring ours only, ratios "-"`;
+      log(msg);
+      lines.push(`# ${msg}`);
+    } else {
+      peer = p;
+    }
+  } else {
+    lines.push('# imap bench: BENCH_IMAP_PEER=0, ours only');
+  }
+  const ours = await oursSide();
+
+  lines.push(['imap', 'kind', 'sessions', 'seconds_x_runs', 'mss_ops_per_s', 'dovecot_ops_per_s', 'ratio_vs_peer', 'mss_errors', 'dovecot_errors'].join('\t'));
+  const seedRatio = peer?.seed && ours.seed ? (ours.seed.rate / peer.seed.rate).toFixed(2) : '-';
+  lines.push(['imap', `seed-append(${N}x${SEED_SIZE}B)`, SEED_CONNS, fmt(ours.seed?.seconds, 1), fmt(ours.seed?.rate), fmt(peer?.seed?.rate), seedRatio, 0, peer ? 0 : '-'].join('\t'));
+  for (const kind of [...COMMANDS.split(','), ...EXTRA.split(',')].filter(Boolean)) {
+    const o = ours.medians.get(kind);
+    const p = peer?.medians.get(kind);
+    const ratio = o && p && p.rate > 0 ? (o.rate / p.rate).toFixed(2) : '-';
+    lines.push(['imap', kind, SESSIONS, `${SECONDS}x${RUNS}`, fmt(o?.rate), fmt(p?.rate), ratio, o ? o.errors : '-', p ? p.errors : '-'].join('\t'));
+  }
+  if (IDLE > 0) {
+    lines.push(['imap-rss', 'server', 'idle_sessions', 'failed', 'processes', 'rss_before_kib', 'rss_after_kib', 'rss_kib_per_session', 'pss_kib_per_session', 'mss_over_peer'].join('\t'));
+    const per = (r: RssResult, k: 'rssKiB' | 'pssKiB') => (r.sessions ? (r.after[k] - r.before[k]) / r.sessions : NaN);
+    const rows: [string, RssResult | null][] = [['mss', ours.rss], ['dovecot', peer?.rss ?? null]];
+    // Per-session growth of PSS (shared pages split between Dovecot's processes; = RSS for our one process).
+    const peerPer = peer?.rss ? per(peer.rss, 'pssKiB') : NaN;
+    for (const [name, r] of rows) {
+      if (!r) continue;
+      const mssOverPeer = name === 'mss' && peerPer > 0 ? (per(r, 'pssKiB') / peerPer).toFixed(2) : '-';
+      lines.push(['imap-rss', name, r.sessions, r.failed, r.after.processes, r.before.rssKiB, r.after.rssKiB, fmt(per(r, 'rssKiB')), fmt(per(r, 'pssKiB')), mssOverPeer].join('\t'));
+    }
+  }
+  return lines;
+}
