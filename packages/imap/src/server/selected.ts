@@ -28,6 +28,9 @@ export class SelectedFolder {
   uidValidity: number;
   uidNext: number;
   highestModseq: number;
+  /** The folder state (UIDNEXT, HIGHESTMODSEQ) fully applied here, pending expunges included. */
+  private syncedUidNext = 0;
+  private syncedModseq = 0;
   private uids: number[] = [];
   private readonly flags = new Map<number, string>();
   private readonly modseqs = new Map<number, number>();
@@ -55,6 +58,8 @@ export class SelectedFolder {
     }
     this.uidNext = uidNext;
     this.highestModseq = highestModseq;
+    this.syncedUidNext = uidNext;
+    this.syncedModseq = highestModseq;
   }
 
   uidAt(seq: number): number | undefined {
@@ -102,6 +107,9 @@ export class SelectedFolder {
     const folder = await tx.mail.folderById(this.folderId);
     const result: SyncResult = { expunged: [], exists: null, changed: [] };
     if (!folder) return result;
+    // Every change to a folder raises its HIGHESTMODSEQ (and an append its UIDNEXT): when neither
+    // moved since the last full sync, there is nothing to announce — the common case, kept cheap.
+    if (Number(folder.highest_modseq) === this.syncedModseq && Number(folder.uidnext) === this.syncedUidNext) return result;
     const current = await tx.mail.index(this.folderId);
     const present = new Set(current.map((e) => e.uid));
     if (allowExpunge) {
@@ -132,6 +140,12 @@ export class SelectedFolder {
     if (this.uids.length !== before || result.expunged.length > 0) result.exists = this.uids.length;
     this.uidNext = Number(folder.uidnext);
     this.highestModseq = Number(folder.highest_modseq);
+    // Expunges held back (RFC 3501 §7.4.1) keep the state "not fully synced" until announced.
+    const pendingExpunge = !allowExpunge && this.uids.some((u) => !present.has(u));
+    if (!pendingExpunge) {
+      this.syncedModseq = this.highestModseq;
+      this.syncedUidNext = this.uidNext;
+    }
     return result;
   }
 }

@@ -601,26 +601,32 @@ export class ImapSession {
     const blob = await this.opts.store.blobs.put(message);
     const flags = cmd.args.flags.filter((x) => x !== '\\Recent');
     const internalDate = cmd.args.internalDate ? imapDateToIso(cmd.args.internalDate) : undefined;
-    const row = await this.opts.store.transaction((tx) =>
-      tx.mail.appendMessage(f.id, {
+    // The message and its attribution commit together: one fsync, never one without the other.
+    const row = await this.opts.store.transaction(async (tx) => {
+      const r = await tx.mail.appendMessage(f.id, {
         blobHash: blob.hash,
         size: blob.size,
         flags,
         ...(internalDate ? { internalDate } : {}),
         authorIdnat: this.identity!.idnat,
         ...view.metadata(),
-      }),
-    );
-    await this.attribute('append', f.name);
+      });
+      await tx.audit.append(this.attribution('append', f.name));
+      return r;
+    });
     this.opts.store.notifyFolderChanged(f.id);
     if (this.selected?.folderId === f.id) await this.pushUpdates(true);
     this.ok(cmd.tag, 'APPEND completed', code.appendUid(Number(f.uidvalidity), [Number(row.uid)]));
   }
 
   /** R-CAB-9: who did what in a shared mailbox is traceable — the acting person, not just the mailbox. */
-  private async attribute(action: string, folder: string): Promise<void> {
+  private attribution(action: string, folder: string) {
     const id = this.identity!;
-    await this.opts.store.audit.append({ idnat: id.idnat, mailbox: id.mailbox, action: `imap-${action}:${folder}`.slice(0, 200), channel: 'imap', client_id: id.clientId, outcome: 'allowed', reason: id.role, role: id.role });
+    return { idnat: id.idnat, mailbox: id.mailbox, action: `imap-${action}:${folder}`.slice(0, 200), channel: 'imap', client_id: id.clientId, outcome: 'allowed' as const, reason: id.role, role: id.role };
+  }
+
+  private async attribute(action: string, folder: string): Promise<void> {
+    await this.opts.store.audit.append(this.attribution(action, folder));
   }
 
   private targets(sel: SelectedFolder, set: import('../protocol/index.ts').SequenceSet, uid: boolean): { seq: number; uid: number }[] {
