@@ -224,3 +224,53 @@ test('issue 7 over IMAP: a new cotitulaire opens the CAB only after accepting th
   const cabHistory = JSON.parse(cli('bal', 'history', CAB, '--as', MARC, '--json').stdout) as { entries: { event: string; actor: string; subjectIdnat: string }[] };
   assert.deepEqual(cabHistory.entries.at(-1), { ...cabHistory.entries.at(-1)!, event: 'cotitulaire.added', actor: MARC, subjectIdnat: colleague });
 });
+
+test('SMTP → IMAP in the sandbox: the GP submits with XOAUTH2 to the CAB; an IDLE session there sees it within a second; Sophie reads and moves it', async () => {
+  const { ImapFlow } = await import('imapflow');
+  const nodemailer = (await import('nodemailer')).default;
+  const SOPHIE = '810000001395';
+  const imapPort = Number(new URL(endpoints.imap!).port);
+  const smtpPort = Number(new URL(endpoints.smtpSubmission!).port);
+  const idler = new ImapFlow({ host: '127.0.0.1', port: imapPort, secure: false, doSTARTTLS: true, tls: { rejectUnauthorized: false }, auth: { user: CAB, accessToken: cli('psc', 'token', '--idnat', SOPHIE).stdout.trim() }, logger: false });
+  await idler.connect();
+  try {
+    const before = (await idler.mailboxOpen('INBOX')).exists;
+    const announced = new Promise<number>((resolve) => idler.on('exists', (d: { count: number }) => resolve(Date.now())));
+    void idler.idle();
+    const transport = nodemailer.createTransport({
+      host: '127.0.0.1',
+      port: smtpPort,
+      secure: false,
+      requireTLS: true,
+      tls: { rejectUnauthorized: false },
+      auth: { type: 'OAuth2', user: PER, accessToken: cli('psc', 'token', '--idnat', GP).stdout.trim() },
+    });
+    const t0 = Date.now();
+    const info = await transport.sendMail({ from: PER, to: CAB, subject: 'Patient commun: relais infirmier', text: 'Merci de passer demain matin.', headers: { 'X-MSS-NIL': 'DEV000001' } });
+    assert.match(info.response, /^250 /);
+    const at = await announced;
+    assert.ok(at - t0 < 1000 + 500, `IDLE announced ${at - t0} ms after submission started`);
+    const reader = new ImapFlow({ host: '127.0.0.1', port: imapPort, secure: false, doSTARTTLS: true, tls: { rejectUnauthorized: false }, auth: { user: CAB, accessToken: cli('psc', 'token', '--idnat', SOPHIE).stdout.trim() }, logger: false });
+    await reader.connect();
+    try {
+      const lock = await reader.getMailboxLock('INBOX');
+      try {
+        const msg = await reader.fetchOne('*', { envelope: true, source: true });
+        assert.ok(msg);
+        assert.equal(msg.envelope?.subject, 'Patient commun: relais infirmier');
+        assert.equal(msg.envelope?.from?.[0]?.address, PER);
+        assert.match(msg.source!.toString(), /^Received: from /);
+        await reader.mailboxCreate('Patients');
+        const moved = await reader.messageMove('*', 'Patients');
+        assert.ok(moved);
+        assert.equal((reader.mailbox as { exists: number }).exists, before);
+      } finally {
+        lock.release();
+      }
+    } finally {
+      await reader.logout();
+    }
+  } finally {
+    await idler.logout().catch(() => {});
+  }
+});

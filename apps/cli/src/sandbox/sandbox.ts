@@ -12,6 +12,7 @@ import { startPscService } from './psc-service.ts';
 import { startAnnuaireLdap } from './ldap-service.ts';
 import { startTrustService } from './trust-service.ts';
 import { startImap } from './imap-service.ts';
+import { startSmtpSubmission } from './smtp-service.ts';
 import { adminPasswordFile } from '../api-client.ts';
 
 export interface SandboxOptions {
@@ -78,6 +79,7 @@ export async function startSandbox(config: MssConfig, logger: Logger, options: S
     const tokenValidator = createTokenValidator({ issuer: psc.psc.issuer, jwksCooldownSeconds: 1 });
     add(await startAdminApi(config, { store, governance, access, tokenValidator, adminPassword }, logger, info));
     add(await startAnnuaireLdap(config, store, logger));
+    add(await startSmtpSubmission(config, { store, access, tokenValidator, pki: trust.trust.pki }, logger));
     add(await startImap(config, { store, access, tokenValidator, pki: trust.trust.pki }, logger));
     // R-DEL-5: end dates are enforced by a clock, not only when someone asks.
     const expiry = setInterval(() => {
