@@ -37,6 +37,7 @@ import { DELIMITER, SPECIAL_USE, isValidFolderName, listPatternToRegExp, normali
 import type { ImapServerOptions } from './options.ts';
 import { SelectedFolder } from './selected.ts';
 import { messageView, type MessageView } from './message.ts';
+import { folderIndex } from './folder-cache.ts';
 
 type State = 'not-authenticated' | 'authenticated' | 'selected' | 'logout';
 
@@ -498,9 +499,10 @@ export class ImapSession {
     this.state = 'authenticated';
     const f = await this.folderOr404(name);
     const sel = new SelectedFolder(f.id, f.name, readOnly, Number(f.uidvalidity));
-    const entries = await this.opts.store.mail.index(f.id);
-    const fresh = (await this.opts.store.mail.folderById(f.id))!;
-    sel.load(entries, Number(fresh.uidnext), Number(fresh.highest_modseq));
+    const snapshot = await folderIndex(this.opts.store, f.id);
+    if (!snapshot) throw new ImapNo(`No such folder ${name.slice(0, 100)}`, 'NONEXISTENT');
+    const entries = snapshot.entries;
+    sel.load(entries, snapshot.uidnext, snapshot.highestModseq);
     this.selected = sel;
     this.state = 'selected';
     const firstUnseen = entries.findIndex((e) => !parseFlags(e.flags).includes('\\Seen'));
