@@ -4,7 +4,7 @@
 // connection sends them as they are (see SubmissionConnection.send). Texts are US-ASCII
 // (RFC 5321 §4.2), hence "MSSante".
 
-import type { SessionEndReason } from '@mss/access';
+import { SESSION_END_TEXT, type SessionEndReason } from '@mss/access';
 
 /** What the library and the connection recognise as "this text already has its code". */
 export const OWN_ENHANCED_CODE = /^[245]\.\d{1,3}\.\d{1,3} /;
@@ -65,14 +65,4 @@ export const replies = {
     reply(250, '2.0.0', `Ok: accepted as ${id} (${local} local mailbox${local === 1 ? '' : 'es'}${remote ? `, ${remote} for other operators` : ''})`),
 } as const;
 
-/** R-AUTH-4: why an authenticated session stops sending (the same words as IMAP's BYE). */
-export const SESSION_END_TEXT: Record<SessionEndReason, string> = {
-  'token-expired': 'Access token expired; reconnect with a fresh one',
-  'no-right': 'Access to this mailbox has been revoked',
-  'action-not-allowed': 'Access to this mailbox has been revoked',
-  'cgu-not-accepted': 'New terms of use must be accepted before further access',
-  'mailbox-closed': 'This mailbox has been closed',
-  'mailbox-suspended': 'This mailbox has been suspended',
-  'unknown-mailbox': 'This mailbox no longer exists',
-  'invalid-token': 'Access token no longer valid',
-};
+export { SESSION_END_TEXT };

@@ -5,6 +5,18 @@ import type { Channel, DenyReason } from './types.ts';
 
 export type SessionEndReason = DenyReason | 'token-expired';
 
+/** R-AUTH-4: why an authenticated session ends, in the same words for every protocol. */
+export const SESSION_END_TEXT: Record<SessionEndReason, string> = {
+  'token-expired': 'Access token expired; reconnect with a fresh one',
+  'no-right': 'Access to this mailbox has been revoked',
+  'action-not-allowed': 'Access to this mailbox has been revoked',
+  'cgu-not-accepted': 'New terms of use must be accepted before further access',
+  'mailbox-closed': 'This mailbox has been closed',
+  'mailbox-suspended': 'This mailbox has been suspended',
+  'unknown-mailbox': 'This mailbox no longer exists',
+  'invalid-token': 'Access token no longer valid',
+};
+
 export interface GuardedSession {
   idnat: string;
   mailbox: string;

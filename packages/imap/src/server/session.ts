@@ -1,6 +1,6 @@
 import type net from 'node:net';
 import tls from 'node:tls';
-import { SessionGuard, type SessionEndReason } from '@mss/access';
+import { SESSION_END_TEXT, SessionGuard } from '@mss/access';
 import { MssError, type Logger } from '@mss/runtime';
 import { normaliseFlags, parseFlags, type MessageRow } from '@mss/store';
 import {
@@ -47,16 +47,6 @@ const PERMANENT_FLAGS = raw(`(${SYSTEM_FLAGS.join(' ')} \\*)`);
 const HIGH_WATER = 1024 * 1024;
 const MAX_BAD = 20;
 
-const END_TEXT: Record<SessionEndReason, string> = {
-  'token-expired': 'Access token expired; reconnect with a fresh one',
-  'no-right': 'Access to this mailbox has been revoked',
-  'action-not-allowed': 'Access to this mailbox has been revoked',
-  'cgu-not-accepted': 'New terms of use must be accepted before further access',
-  'mailbox-closed': 'This mailbox has been closed',
-  'mailbox-suspended': 'This mailbox has been suspended',
-  'unknown-mailbox': 'This mailbox no longer exists',
-  'invalid-token': 'Access token no longer valid',
-};
 
 interface Identity {
   idnat: string;
@@ -479,7 +469,7 @@ export class ImapSession {
         { idnat: identity.idnat, mailbox: identity.mailbox, mailboxId: identity.mailboxId, channel: 'imap', clientId: identity.clientId, tokenExpiresAt: expiresAt, action: 'read' },
         (reason) => {
           this.log.info({ reason, mailbox: identity.mailbox }, 'imap session ended by revocation');
-          this.bye(END_TEXT[reason]);
+          this.bye(SESSION_END_TEXT[reason]);
         },
       );
     }
