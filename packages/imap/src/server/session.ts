@@ -705,8 +705,10 @@ export class ImapSession {
     const results = await this.opts.store.transaction(async (tx) => {
       const groups = new Map<string, number[]>();
       const out: { seq: number; uid: number; flags: string }[] = [];
+      const span = targets.length ? await tx.mail.messages(sel.folderId, { fromUid: Math.min(...targets.map((t) => t.uid)), toUid: Math.max(...targets.map((t) => t.uid)) }) : [];
+      const byUid = new Map(span.map((r) => [Number(r.uid), r]));
       for (const t of targets) {
-        const row = await tx.mail.message(sel.folderId, t.uid);
+        const row = byUid.get(t.uid);
         if (!row) continue;
         if (cmd.args.unchangedSince !== null && Number(row.modseq) > Number(cmd.args.unchangedSince)) {
           modified.push(cmd.uid ? t.uid : t.seq);
@@ -724,10 +726,12 @@ export class ImapSession {
       }
       for (const [key, uids] of groups) await tx.mail.setFlags(sel.folderId, uids, parseFlags(key));
       const folder = await tx.mail.folderById(sel.folderId);
-      return { out, modseq: Number(folder!.highest_modseq) };
+      // The MODSEQs the changes got, read in the same transaction (one query, not one per message).
+      const after = groups.size && span.length ? await tx.mail.messages(sel.folderId, { fromUid: Number(span[0]!.uid), toUid: Number(span.at(-1)!.uid) }) : span;
+      return { out, modseq: Number(folder!.highest_modseq), modseqs: new Map(after.map((r) => [Number(r.uid), Number(r.modseq)])) };
     });
     for (const r of results.out) {
-      const rowModseq = (await this.opts.store.mail.message(sel.folderId, r.uid))?.modseq;
+      const rowModseq = results.modseqs.get(r.uid);
       sel.noteFlags(r.uid, r.flags, Number(rowModseq ?? results.modseq));
       if (!cmd.args.silent || this.condstore) {
         const items: [string, ImapValue][] = [];
@@ -798,20 +802,30 @@ export class ImapSession {
       this.write(tagged(cmd.tag, 'NO', `Unsupported charset ${cmd.args.charset.slice(0, 30)}`, code.badCharset(['UTF-8', 'US-ASCII'])));
       return;
     }
-    const rows = await this.opts.store.mail.messages(sel.folderId);
-    const bySeq = new Map<number, number>(sel.allUids.map((u, i) => [u, i + 1]));
-    const needsContent = JSON.stringify(cmd.args.criteria).match(/"key":"(BCC|BODY|CC|FROM|SUBJECT|TEXT|TO|HEADER|SENTBEFORE|SENTON|SENTSINCE)"/) !== null;
+    const criteria = JSON.stringify(cmd.args.criteria);
+    const needsContent = /"key":"(BCC|BODY|CC|FROM|SUBJECT|TEXT|TO|HEADER|SENTBEFORE|SENTON|SENTSINCE)"/.test(criteria);
+    const needsRow = needsContent || /"key":"(BEFORE|ON|SINCE|LARGER|SMALLER)"/.test(criteria);
     const hits: number[] = [];
     let maxModseq = 0;
-    for (const row of rows) {
-      const uid = Number(row.uid);
-      const seq = bySeq.get(uid);
-      if (seq === undefined) continue;
+    const consider = async (uid: number, seq: number, flags: string[], row: MessageRow) => {
       const view = needsContent ? messageView(await this.opts.store.blobs.get(row.blob_hash)) : undefined;
-      const ctx: SearchContext = { row, uid, seq, flags: parseFlags(row.flags), exists: sel.exists, maxUid: sel.maxUid, view };
+      const ctx: SearchContext = { row, uid, seq, flags, exists: sel.exists, maxUid: sel.maxUid, view };
       if (cmd.args.criteria.every((k) => matches(k, ctx))) {
         hits.push(cmd.uid ? uid : seq);
         maxModseq = Math.max(maxModseq, Number(row.modseq));
+      }
+    };
+    if (needsRow) {
+      const bySeq = new Map<number, number>(sel.allUids.map((u, i) => [u, i + 1]));
+      for (const row of await this.opts.store.mail.messages(sel.folderId)) {
+        const uid = Number(row.uid);
+        const seq = bySeq.get(uid);
+        if (seq !== undefined) await consider(uid, seq, parseFlags(row.flags), row);
+      }
+    } else {
+      // Flags, UIDs, sequence numbers and MODSEQ are in the session's own index: no database read.
+      for (const [i, uid] of sel.allUids.entries()) {
+        await consider(uid, i + 1, sel.flagsOf(uid), { uid, modseq: sel.modseqOf(uid) } as unknown as MessageRow);
       }
     }
     const usesModseq = JSON.stringify(cmd.args.criteria).includes('"MODSEQ"');
@@ -903,6 +917,16 @@ interface SearchContext {
   view: MessageView | undefined;
 }
 
+// A search key's set resolved once per command, not once per message.
+const resolvedSets = new WeakMap<object, { max: number; set: ReturnType<typeof resolveSequenceSet> }>();
+function resolvedOnce(k: Extract<SearchKey, { key: 'UID' | 'SEQUENCE' }>, max: number) {
+  const hit = resolvedSets.get(k);
+  if (hit && hit.max === max) return hit.set;
+  const set = resolveSequenceSet(k.set, max);
+  resolvedSets.set(k, { max, set });
+  return set;
+}
+
 function dayOf(iso: string | Date): string {
   return (typeof iso === 'string' ? new Date(iso) : iso).toISOString().slice(0, 10);
 }
@@ -968,9 +992,9 @@ function matches(k: SearchKey, c: SearchContext): boolean {
     case 'SMALLER':
       return Number(c.row.size) < k.size;
     case 'UID':
-      return resolveSequenceSet(k.set, c.maxUid).has(c.uid);
+      return resolvedOnce(k, c.maxUid).has(c.uid);
     case 'SEQUENCE':
-      return resolveSequenceSet(k.set, c.exists).has(c.seq);
+      return resolvedOnce(k, c.exists).has(c.seq);
     case 'MODSEQ':
       return Number(c.row.modseq) >= Number(k.modseq);
     case 'NOT':
