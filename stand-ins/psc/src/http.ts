@@ -44,10 +44,6 @@ export function redirect(res: ServerResponse, location: string): void {
   res.end();
 }
 
-export { isLoopbackAddress as isLoopback } from '@mss/runtime';
-
-export { listenError } from '@mss/runtime';
-
 /** A host as it appears in a URL: IPv6 literals need brackets. */
 export function urlHost(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;

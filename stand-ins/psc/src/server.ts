@@ -9,11 +9,11 @@ import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import type Provider from 'oidc-provider';
 import { errors } from 'oidc-provider';
-import { MssError, type Logger } from '@mss/runtime';
+import { MssError, isLoopbackAddress, listenError, type Logger } from '@mss/runtime';
 import type { Store } from '@mss/store';
 import { MemoryStorage } from './adapter.ts';
 import { CibaRegistry, toJson } from './ciba.ts';
-import { BodyTooLarge, isLoopback, listenError, readForm, redirect, sendHtml, sendJson, sendProblem, urlHost } from './http.ts';
+import { BodyTooLarge, readForm, redirect, sendHtml, sendJson, sendProblem, urlHost } from './http.ts';
 import { PendingLogins, handleInteraction } from './interactions.ts';
 import { KeyFileStore, newSigningKey, nextRetirement, pruneRetired, publicJwk, type KeyFile } from './keys.ts';
 import { indexPage, phonePage } from './pages.ts';
@@ -252,7 +252,7 @@ export async function startPsc(options: PscOptions): Promise<RunningPsc> {
       return;
     }
     if (pathname === '/admin/rotate-keys' && method === 'POST') {
-      if (!isLoopback(req.socket.remoteAddress)) return sendProblem(res, 403, 'Forbidden', 'key rotation is only accepted from this machine');
+      if (!isLoopbackAddress(req.socket.remoteAddress)) return sendProblem(res, 403, 'Forbidden', 'key rotation is only accepted from this machine');
       return sendJson(res, 200, await rotateKeys());
     }
     sendProblem(res, 404, 'Not Found', `no such resource: ${method} ${pathname}`);

@@ -26,6 +26,12 @@ function printMailbox(ctx: CommandContext, m: any): void {
   ctx.stdout.write(`${lines.join('\n')}\n`);
 }
 
+/** `?reason=…` when the caller gave --reason: DELETE carries its reason in the query. */
+function reasonQuery(ctx: CommandContext): string {
+  const reason = requireString(ctx, 'reason');
+  return reason ? `?reason=${encodeURIComponent(reason)}` : '';
+}
+
 const leaf = (c: Omit<Command, 'options'> & { options?: Command['options'] }): Command => ({ ...c, options: { ...API_OPTIONS, ...(c.options ?? {}) } });
 
 export const balCommand: Command = {
@@ -94,8 +100,7 @@ export const balCommand: Command = {
       args: '<address>',
       options: { reason: { type: 'string', description: 'Why (kept in the history)', valueName: 'text' } },
       async run(ctx) {
-        const reason = requireString(ctx, 'reason');
-        printMailbox(ctx, await (await apiClient(ctx)).call('DELETE', `${mailboxPath(arg(ctx, 0, 'address'))}${reason ? `?reason=${encodeURIComponent(reason)}` : ''}`));
+        printMailbox(ctx, await (await apiClient(ctx)).call('DELETE', `${mailboxPath(arg(ctx, 0, 'address'))}${reasonQuery(ctx)}`));
         return 0;
       },
     }),
@@ -129,8 +134,7 @@ export const balCommand: Command = {
           args: '<address> <idnat>',
           options: { reason: { type: 'string', description: 'Why (kept in the history)', valueName: 'text' } },
           async run(ctx) {
-            const reason = requireString(ctx, 'reason');
-            printMailbox(ctx, await (await apiClient(ctx)).call('DELETE', `${mailboxPath(arg(ctx, 0, 'address'))}/cotitulaires/${encodeURIComponent(arg(ctx, 1, 'idnat'))}${reason ? `?reason=${encodeURIComponent(reason)}` : ''}`));
+            printMailbox(ctx, await (await apiClient(ctx)).call('DELETE', `${mailboxPath(arg(ctx, 0, 'address'))}/cotitulaires/${encodeURIComponent(arg(ctx, 1, 'idnat'))}${reasonQuery(ctx)}`));
             return 0;
           },
         }),
@@ -165,8 +169,7 @@ export const balCommand: Command = {
       async run(ctx) {
         const id = arg(ctx, 1, 'delegation-id');
         if (!/^[0-9]+$/.test(id)) throw new MssError('USAGE', `delegation id "${id}" is not a number`, { exitCode: 2 });
-        const reason = requireString(ctx, 'reason');
-        printMailbox(ctx, await (await apiClient(ctx)).call('DELETE', `${mailboxPath(arg(ctx, 0, 'address'))}/delegations/${id}${reason ? `?reason=${encodeURIComponent(reason)}` : ''}`));
+        printMailbox(ctx, await (await apiClient(ctx)).call('DELETE', `${mailboxPath(arg(ctx, 0, 'address'))}/delegations/${id}${reasonQuery(ctx)}`));
         return 0;
       },
     }),

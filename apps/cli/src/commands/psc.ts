@@ -20,6 +20,21 @@ function oneArg(ctx: CommandContext, name: string): string {
   return v;
 }
 
+/** `mss psc approve|deny <auth_req_id>`: what the person does on the simulated e-CPS. */
+function cibaDecision(name: string, summary: string, decide: (pscUrl: string, authReqId: string) => Promise<void>, done: string): Command {
+  return {
+    name,
+    summary,
+    args: '<auth_req_id>',
+    options: PSC_OPTIONS,
+    async run(ctx) {
+      await decide(pscUrl(ctx), oneArg(ctx, 'auth_req_id'));
+      ctx.stdout.write(`${done}\n`);
+      return 0;
+    },
+  };
+}
+
 export const pscCommand: Command = {
   name: 'psc',
   summary: 'The Pro Santé Connect stand-in: tokens for scripts, the simulated e-CPS, key rotation',
@@ -52,28 +67,8 @@ export const pscCommand: Command = {
         return 0;
       },
     },
-    {
-      name: 'approve',
-      summary: 'Approve a pending CIBA request, as the person would on their e-CPS',
-      args: '<auth_req_id>',
-      options: PSC_OPTIONS,
-      async run(ctx) {
-        await approveRequest(pscUrl(ctx), oneArg(ctx, 'auth_req_id'));
-        ctx.stdout.write('approved\n');
-        return 0;
-      },
-    },
-    {
-      name: 'deny',
-      summary: 'Deny a pending CIBA request',
-      args: '<auth_req_id>',
-      options: PSC_OPTIONS,
-      async run(ctx) {
-        await denyRequest(pscUrl(ctx), oneArg(ctx, 'auth_req_id'));
-        ctx.stdout.write('denied\n');
-        return 0;
-      },
-    },
+    cibaDecision('approve', 'Approve a pending CIBA request, as the person would on their e-CPS', approveRequest, 'approved'),
+    cibaDecision('deny', 'Deny a pending CIBA request', denyRequest, 'denied'),
     {
       name: 'rotate-keys',
       summary: 'Publish a new signing key; the old one stays in the JWKS until tokens it signed have expired',

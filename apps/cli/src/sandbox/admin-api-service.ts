@@ -1,10 +1,9 @@
 import { buildAdminApi } from '@mss/admin-api';
 import type { AccessControl, TokenValidator } from '@mss/access';
 import type { Governance } from '@mss/governance';
-import type { Logger, MssConfig } from '@mss/runtime';
+import { listenError, type Logger, type MssConfig } from '@mss/runtime';
 import type { Store } from '@mss/store';
 import type { RunningService } from './service.ts';
-import { listenError } from './listen-error.ts';
 
 export interface AdminApiDeps {
   store: Store;

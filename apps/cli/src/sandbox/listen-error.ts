@@ -1,1 +1,0 @@
-export { listenError } from '@mss/runtime';
