@@ -11,10 +11,10 @@ import type { Store } from '@mss/store';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
 import type { SMTPConnectionOptions } from 'smtp-server/lib/smtp-connection.js';
 import { connectionOf, SubmissionConnection, type ConnectionDeps } from './connection.ts';
-import { createLocalDelivery, RecipientUnavailable, type Deliver, type Recipient, type SubmittedMessage } from './delivery.ts';
+import { createLocalDelivery, type Deliver, type Recipient, type SubmittedMessage } from './delivery.ts';
 import { checkHeaders } from './message.ts';
 import { receivedHeader } from './received.ts';
-import { MessageReceiver } from './receiver.ts';
+import { receiveData } from './data.ts';
 import { replies, SmtpReply } from './replies.ts';
 
 export interface SubmissionServerOptions {
@@ -86,12 +86,17 @@ class SubmissionSmtpServer extends SMTPServer {
   }
 }
 
-function domainOf(address: string): string {
+export function domainOf(address: string): string {
   const at = address.lastIndexOf('@');
   return at < 0 ? '' : address.slice(at + 1).toLowerCase();
 }
 
-function dsnOf(a: SMTPServerAddress): Recipient['dsn'] {
+/** What the Received header says of the TLS session, if any. */
+export function tlsOf(session: SMTPServerSession): { version: string | null; name: string | null } | false {
+  return session.tlsOptions ? { version: session.tlsOptions.version ?? null, name: session.tlsOptions.name ?? null } : false;
+}
+
+export function dsnOf(a: SMTPServerAddress): Recipient['dsn'] {
   return { notify: a.dsn?.notify ?? null, orcpt: a.dsn?.orcpt ?? null };
 }
 
@@ -159,7 +164,6 @@ export async function startSubmissionServer(opts: SubmissionServerOptions): Prom
     const id = randomBytes(8).toString('hex');
     const receivedAt = new Date();
     const rcpts = session.envelope.rcptTo;
-    const tlsInfo = session.tlsOptions ? { version: session.tlsOptions.version ?? null, name: session.tlsOptions.name ?? null } : false;
     const trace = receivedHeader({
       helo: session.hostNameAppearsAs,
       clientHostname: session.clientHostname,
@@ -167,96 +171,52 @@ export async function startSubmissionServer(opts: SubmissionServerOptions): Prom
       by: name,
       protocol: session.envelope.smtpUtf8 ? `UTF8${session.transmissionType}` : session.transmissionType,
       id,
-      tls: tlsInfo,
+      tls: tlsOf(session),
       recipients: rcpts.map((r) => r.address),
       date: receivedAt,
     });
-    const receiver = new MessageReceiver(store, Buffer.from(trace, 'utf8'), { maxMessageSize, maxHeaderBytes });
-    let settled = false;
-    let replied = false;
-    const answer = (err: SmtpReply | null, text?: string): void => {
-      if (replied) return;
-      replied = true;
-      if (err) callback(err);
-      else callback(null, text);
-    };
-    const refuse = async (r: SmtpReply | Error, level: 'info' | 'error' = 'info'): Promise<void> => {
-      await receiver.abort();
-      const reply = r instanceof SmtpReply ? r : r instanceof RecipientUnavailable ? replies.recipientUnavailableNow() : replies.localError();
-      conn.log[level]({ id, reply: reply.message, ...(r instanceof SmtpReply ? {} : { err: r }) }, 'smtp message refused');
-      answer(reply);
-    };
-
-    // The client went away mid-message: smtp-server destroys the stream; drop what we have.
-    stream.once('error', () => {
-      if (settled) return;
-      settled = true;
-      void receiver.abort();
-      answer(replies.localError());
-    });
-    receiver.once('finish', () => {
-      if (settled) return;
-      settled = true;
-      finish().catch((err: unknown) => refuse(err instanceof Error ? err : new Error(String(err)), 'error'));
-    });
-    stream.pipe(receiver);
-
-    async function finish(): Promise<void> {
-      // Checked at the end, in this order: the connection's state outranks the message's.
-      if (conn.bareNewline) {
-        await refuse(replies.bareNewline(conn.bareNewline));
-        conn.close();
-        return;
-      }
-      if (conn.ended) return refuse(replies.sessionEnded(conn.ended));
-      if (receiver.error) return refuse(receiver.error, receiver.error instanceof SmtpReply ? 'info' : 'error');
-      const checked = checkHeaders(receiver.headers.bytes(), identity.mailbox);
-      if (checked instanceof SmtpReply) return refuse(checked);
-      const recipients: Recipient[] = [];
-      for (const r of rcpts) {
-        const known = conn.recipients.get(r.address.toLowerCase());
-        if (!known) return refuse(replies.localError(), 'error');
-        recipients.push(known);
-      }
-      let report;
-      try {
-        const blob = await receiver.commit();
-        const message: SubmittedMessage = {
-          id,
-          blob,
-          receivedAt,
-          author: { idnat: identity.idnat, role: identity.role, clientId: identity.clientId },
-          sender: { address: identity.mailbox, mailboxId: identity.mailboxId },
-          envelope: {
-            mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : identity.mailbox,
-            recipients,
-            dsn: { ret: session.envelope.dsn?.ret ?? null, envid: session.envelope.dsn?.envid ?? null },
-            bodyType: session.envelope.bodyType ?? '7bit',
-            smtpUtf8: session.envelope.smtpUtf8 ?? false,
-          },
-          headers: checked.metadata,
-          mss: checked.mss,
-        };
-        report = await deliver(message);
-        conn.log.info(
-          { id, author: identity.idnat, sender: identity.mailbox, local: report.local, remote: report.remote, size: blob.size, dsn: message.envelope.dsn },
-          'smtp message accepted',
-        );
-      } catch (err) {
-        return refuse(err instanceof Error ? err : new Error(String(err)), 'error');
-      }
-      conn.delivered();
-      answer(null, replies.accepted(id, report.local, report.remote).message);
-      // After the reply: IMAP sessions (IDLE) learn of the new message. A listener's failure
-      // is not the sender's business any more.
-      for (const folderId of report.folderIds) {
-        try {
-          store.notifyFolderChanged(folderId);
-        } catch (err) {
-          conn.log.error({ err, folderId }, 'folder change notification failed');
-        }
-      }
-    }
+    receiveData(
+      stream,
+      {
+        conn,
+        store,
+        id,
+        trace,
+        limits: { maxMessageSize, maxHeaderBytes },
+        check: (head) => checkHeaders(head, identity.mailbox),
+        async deliver(blob, checked) {
+          const recipients: Recipient[] = [];
+          for (const r of rcpts) {
+            const known = conn.recipients.get(r.address.toLowerCase());
+            if (!known) throw new Error(`recipient ${r.address} was not classified at RCPT`);
+            recipients.push(known);
+          }
+          const message: SubmittedMessage = {
+            id,
+            blob,
+            receivedAt,
+            author: { idnat: identity.idnat, role: identity.role, clientId: identity.clientId },
+            sender: { address: identity.mailbox, mailboxId: identity.mailboxId },
+            envelope: {
+              mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : identity.mailbox,
+              recipients,
+              dsn: { ret: session.envelope.dsn?.ret ?? null, envid: session.envelope.dsn?.envid ?? null },
+              bodyType: session.envelope.bodyType ?? '7bit',
+              smtpUtf8: session.envelope.smtpUtf8 ?? false,
+            },
+            headers: checked.metadata,
+            mss: checked.mss,
+          };
+          const report = await deliver(message);
+          return {
+            text: replies.accepted(id, report.local, report.remote).message,
+            folderIds: report.folderIds,
+            log: { author: identity.idnat, sender: identity.mailbox, local: report.local, remote: report.remote, size: blob.size, dsn: message.envelope.dsn },
+          };
+        },
+      },
+      callback,
+    );
   }
 
   const smtp = new SubmissionSmtpServer(

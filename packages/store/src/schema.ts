@@ -182,6 +182,48 @@ export interface DirectoryOutboxTable {
   last_error: string | null;
 }
 
+export type QueueStatus = 'queued' | 'delivered' | 'failed' | 'removed';
+
+/** One recipient at another operator of a submitted message. */
+export interface SmtpQueueTable {
+  id: Generated<number>;
+  /** The submission's id (Received header, 250 reply, logs); shared by its recipients. */
+  message_ref: string;
+  blob_hash: string;
+  size: number;
+  sender_address: string;
+  sender_mailbox_id: number;
+  author_idnat: string | null;
+  mail_from: string;
+  /** RFC 3461 ENVID and RET, passed on to the next operator and used in DSNs. */
+  envid: string | null;
+  ret: string | null;
+  body_type: string;
+  smtputf8: number;
+  recipient: string;
+  domain: string;
+  /** RFC 3461 NOTIFY, comma-separated (`NEVER`, `SUCCESS,FAILURE,DELAY`), or null. */
+  notify: string | null;
+  orcpt: string | null;
+  /** queued → delivered | failed (a DSN was sent) | removed (by an administrator). */
+  status: QueueStatus;
+  attempts: number;
+  created_at: string;
+  next_attempt_at: string;
+  last_attempt_at: string | null;
+  last_error: string | null;
+  done_at: string | null;
+}
+
+/** (sending operator, its trace id, recipient) already delivered by the relay listener. */
+export interface SmtpRelaySeenTable {
+  id: Generated<number>;
+  peer: string;
+  trace_id: string;
+  recipient: string;
+  received_at: string;
+}
+
 export interface Database {
   persons: PersonsTable;
   structures: StructuresTable;
@@ -196,6 +238,8 @@ export interface Database {
   mail_messages: MailMessagesTable;
   access_audit: AccessAuditTable;
   directory_outbox: DirectoryOutboxTable;
+  smtp_queue: SmtpQueueTable;
+  smtp_relay_seen: SmtpRelaySeenTable;
 }
 
 export type Person = Selectable<PersonsTable>;
@@ -213,3 +257,4 @@ export type FolderRow = Selectable<MailFoldersTable>;
 export type MessageRow = Selectable<MailMessagesTable>;
 export type AccessAuditRow = Selectable<AccessAuditTable>;
 export type DirectoryOutboxRow = Selectable<DirectoryOutboxTable>;
+export type QueueRow = Selectable<SmtpQueueTable>;

@@ -14,6 +14,7 @@ import { HistoryRepo } from './repos/history.ts';
 import { MailRepo } from './repos/mail.ts';
 import { AuditRepo } from './repos/audit.ts';
 import { OutboxRepo } from './repos/outbox.ts';
+import { QueueRepo } from './repos/queue.ts';
 
 /** The repositories, bound either to the database or to one transaction. */
 export class Repositories {
@@ -24,6 +25,7 @@ export class Repositories {
   readonly mail: MailRepo;
   readonly audit: AuditRepo;
   readonly outbox: OutboxRepo;
+  readonly queue: QueueRepo;
 
   constructor(ctx: RepoContext) {
     this.directory = new DirectoryRepo(ctx);
@@ -33,6 +35,7 @@ export class Repositories {
     this.mail = new MailRepo(ctx);
     this.audit = new AuditRepo(ctx);
     this.outbox = new OutboxRepo(ctx);
+    this.queue = new QueueRepo(ctx);
   }
 }
 

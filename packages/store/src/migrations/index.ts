@@ -1,8 +1,9 @@
 import { initial } from './0001-initial.ts';
 import { accessAudit } from './0002-access-audit.ts';
 import { directoryOutbox } from './0003-directory-outbox.ts';
+import { smtpQueue } from './0004-smtp-queue.ts';
 import type { MssMigration } from './types.ts';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
-export const MIGRATIONS: readonly MssMigration[] = [initial, accessAudit, directoryOutbox];
+export const MIGRATIONS: readonly MssMigration[] = [initial, accessAudit, directoryOutbox, smtpQueue];
 export type { Engine, MssMigration } from './types.ts';

@@ -1,0 +1,97 @@
+// The DATA phase shared by the submission and relay listeners: the message streams to a
+// temporary blob behind our trace header; once its last byte is in, the listener's checks run,
+// and only then is the blob committed (fsync) and delivered. The reply is sent once, after
+// delivery: a 250 means durable; anything that fails before answers 4xx/5xx and leaves nothing.
+
+import type { BlobRef, Store } from '@mss/store';
+import type { SMTPServerDataStream } from 'smtp-server';
+import type { SubmissionConnection } from './connection.ts';
+import { RecipientUnavailable } from './delivery.ts';
+import { MessageReceiver, type ReceiverLimits } from './receiver.ts';
+import { replies, SmtpReply } from './replies.ts';
+
+export interface Delivered {
+  /** The 250 text (with its enhanced code). */
+  text: string;
+  /** Folders that got a message: told after the reply (IMAP IDLE). */
+  folderIds: number[];
+  /** Extra fields for the "accepted" log line. */
+  log?: Record<string, unknown>;
+}
+
+export interface DataHandling<T> {
+  conn: SubmissionConnection;
+  store: Store;
+  id: string;
+  /** Our trace header, written before the client's bytes. */
+  trace: string;
+  limits: ReceiverLimits;
+  /** Once the message is complete and within limits: a refusal, or what `deliver` needs. */
+  check(head: Buffer): SmtpReply | T;
+  /** Makes the committed blob visible where it goes; throws to refuse with 4xx. */
+  deliver(blob: BlobRef, checked: T): Promise<Delivered>;
+}
+
+export function receiveData<T>(stream: SMTPServerDataStream, h: DataHandling<T>, callback: (err?: Error | null, message?: string) => void): void {
+  const { conn, store, id } = h;
+  const receiver = new MessageReceiver(store, Buffer.from(h.trace, 'utf8'), h.limits);
+  let settled = false;
+  let replied = false;
+  const answer = (err: SmtpReply | null, text?: string): void => {
+    if (replied) return;
+    replied = true;
+    if (err) callback(err);
+    else callback(null, text);
+  };
+  const refuse = async (r: SmtpReply | Error, level: 'info' | 'error' = 'info'): Promise<void> => {
+    await receiver.abort();
+    const reply = r instanceof SmtpReply ? r : r instanceof RecipientUnavailable ? replies.recipientUnavailableNow() : replies.localError();
+    conn.log[level]({ id, reply: reply.message, ...(r instanceof SmtpReply ? {} : { err: r }) }, 'smtp message refused');
+    answer(reply);
+  };
+
+  // The client went away mid-message: smtp-server destroys the stream; drop what we have.
+  stream.once('error', () => {
+    if (settled) return;
+    settled = true;
+    void receiver.abort();
+    answer(replies.localError());
+  });
+  receiver.once('finish', () => {
+    if (settled) return;
+    settled = true;
+    finish().catch((err: unknown) => refuse(err instanceof Error ? err : new Error(String(err)), 'error'));
+  });
+  stream.pipe(receiver);
+
+  async function finish(): Promise<void> {
+    // In this order: the connection's state outranks the message's.
+    if (conn.bareNewline) {
+      await refuse(replies.bareNewline(conn.bareNewline));
+      conn.close();
+      return;
+    }
+    if (conn.ended) return refuse(replies.sessionEnded(conn.ended));
+    if (receiver.error) return refuse(receiver.error, receiver.error instanceof SmtpReply ? 'info' : 'error');
+    const checked = h.check(receiver.headers.bytes());
+    if (checked instanceof SmtpReply) return refuse(checked);
+    let delivered: Delivered;
+    try {
+      const blob = await receiver.commit();
+      delivered = await h.deliver(blob, checked);
+      conn.log.info({ id, ...delivered.log }, 'smtp message accepted');
+    } catch (err) {
+      return refuse(err instanceof SmtpReply || err instanceof Error ? err : new Error(String(err)), err instanceof SmtpReply ? 'info' : 'error');
+    }
+    conn.delivered();
+    answer(null, delivered.text);
+    // After the reply: a listener's failure is not the sender's business any more.
+    for (const folderId of delivered.folderIds) {
+      try {
+        store.notifyFolderChanged(folderId);
+      } catch (err) {
+        conn.log.error({ err, folderId }, 'folder change notification failed');
+      }
+    }
+  }
+}
