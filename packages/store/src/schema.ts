@@ -149,6 +149,19 @@ export interface MailMessagesTable {
   from_addr: string | null;
   to_addrs: string | null;
   sent_date: string | null;
+  /** IMAP ENVELOPE and BODYSTRUCTURE as written on the wire (latin1 text), when cached. */
+  envelope: string | null;
+  body_structure: string | null;
+  /** JSON: the decoded From/To/Cc/Bcc/Subject values SEARCH compares, when cached. */
+  search_headers: string | null;
+}
+
+/** UIDs expunged from a folder and the MODSEQ of their expunge, so that caches can follow. */
+export interface MailExpungedTable {
+  id: Generated<number>;
+  folder_id: number;
+  uid: number;
+  modseq: number;
 }
 
 export interface AccessAuditTable {
@@ -236,6 +249,7 @@ export interface Database {
   history: HistoryTable;
   mail_folders: MailFoldersTable;
   mail_messages: MailMessagesTable;
+  mail_expunged: MailExpungedTable;
   access_audit: AccessAuditTable;
   directory_outbox: DirectoryOutboxTable;
   smtp_queue: SmtpQueueTable;

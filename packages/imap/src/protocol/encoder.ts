@@ -13,6 +13,8 @@ export type ImapToken =
   | { readonly kind: 'string'; readonly value: string | Buffer }
   | { readonly kind: 'literal'; readonly value: Buffer }
   | { readonly kind: 'raw'; readonly value: string }
+  /** Bytes already encoded by this encoder (a cached ENVELOPE), written as they are. */
+  | { readonly kind: 'encoded'; readonly value: Buffer }
   /** Values written one after the other without spaces (a multipart body's parts). */
   | { readonly kind: 'concat'; readonly items: readonly ImapValue[] };
 
@@ -52,6 +54,11 @@ export function literal(value: Buffer | string): ImapToken {
 /** Already formatted protocol text, e.g. a fetch item name `BODY[HEADER]<0>`. Never client data. */
 export function raw(value: string): ImapToken {
   return { kind: 'raw', value };
+}
+
+/** Bytes `encodeValue` produced earlier, e.g. kept in a cache. Never client data. */
+export function encoded(value: Buffer): ImapToken {
+  return { kind: 'encoded', value };
 }
 
 export function concat(items: readonly ImapValue[]): ImapToken {
@@ -143,6 +150,9 @@ function writeValue(out: Output, v: ImapValue): void {
         break;
       case 'literal':
         writeLiteral(out, t.value);
+        break;
+      case 'encoded':
+        out.bytes(t.value);
         break;
       case 'concat':
         writeSeparated(out, t.items, '');

@@ -49,6 +49,7 @@ export {
   mailboxName,
   nstr,
   raw,
+  encoded,
   str,
   tagged,
   untagged,

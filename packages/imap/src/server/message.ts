@@ -10,7 +10,50 @@ import {
   unfoldedHeader,
   type MimeNode,
 } from '@mss/mime';
-import { bodyStructureValue, envelopeValue, literal, type ImapValue, type Section } from '../protocol/index.ts';
+import fs from 'node:fs';
+import type { MessageRow, Store } from '@mss/store';
+import { bodyStructureValue, encodeValue, encoded, envelopeValue, literal, type ImapValue, type Section } from '../protocol/index.ts';
+import type { StoredSearchHeaders } from './folder-index.ts';
+
+/** Bodies up to this size are read synchronously: from the page cache that beats four thread-pool hops. */
+const SYNC_READ_MAX = 256 * 1024;
+
+export async function readBody(store: Store, hash: string, size: number): Promise<Buffer> {
+  if (size <= SYNC_READ_MAX) {
+    try {
+      return fs.readFileSync(store.blobs.pathOf(hash));
+    } catch {
+      // fall through: the store's own read reports a missing blob properly
+    }
+  }
+  return store.blobs.get(hash);
+}
+
+/**
+ * The cached forms of a message's ENVELOPE and BODYSTRUCTURE (latin1 text of their encoded
+ * bytes) and its search headers (JSON). A value holding NUL is not cached: PostgreSQL text
+ * cannot store it, and such a message is rare enough to parse each time.
+ */
+export function cachesOf(view: MessageView): { envelope: string | null; bodyStructure: string | null; searchHeaders: string } {
+  const keep = (b: Buffer) => (b.includes(0) ? null : b.toString('latin1'));
+  return {
+    envelope: keep(encodeValue(view.envelope())),
+    bodyStructure: keep(encodeValue(view.bodyStructure(true))),
+    searchHeaders: JSON.stringify(view.searchHeaders()),
+  };
+}
+
+export function cachedEnvelope(row: MessageRow): ImapValue | null {
+  return row.envelope ? encoded(Buffer.from(row.envelope, 'latin1')) : null;
+}
+
+export function cachedBodyStructure(row: MessageRow): ImapValue | null {
+  return row.body_structure ? encoded(Buffer.from(row.body_structure, 'latin1')) : null;
+}
+
+export async function searchHeadersOfBlob(store: Store, hash: string): Promise<StoredSearchHeaders> {
+  return messageView(await store.blobs.get(hash)).searchHeaders();
+}
 
 /** What the session needs from a stored message: metadata, sections, structures, search text. */
 export interface MessageView {
@@ -24,6 +67,7 @@ export interface MessageView {
   headerValues(name: string): string[];
   headerText(): string;
   bodyText(): string;
+  searchHeaders(): StoredSearchHeaders;
 }
 
 function dateOf(root: MimeNode): Date | null {
@@ -55,5 +99,12 @@ export function messageView(raw: Buffer): MessageView {
     headerValues: (name) => headerValuesForSearch(root(), name),
     headerText: () => headerTextForSearch(root()),
     bodyText: () => textForSearch(raw, root()),
+    searchHeaders: () => ({
+      from: headerValuesForSearch(root(), 'FROM'),
+      to: headerValuesForSearch(root(), 'TO'),
+      cc: headerValuesForSearch(root(), 'CC'),
+      bcc: headerValuesForSearch(root(), 'BCC'),
+      subject: headerValuesForSearch(root(), 'SUBJECT'),
+    }),
   };
 }

@@ -1,11 +1,5 @@
-import type { Repositories } from '@mss/store';
-import { parseFlags } from '@mss/store';
-
-export interface FolderSnapshotEntry {
-  uid: number;
-  flags: string;
-  modseq: number;
-}
+import type { Store } from '@mss/store';
+import { parsedFlags, type FolderIndex } from './folder-index.ts';
 
 export interface SyncResult {
   /** Sequence numbers to announce as EXPUNGE, already in the order to send them. */
@@ -13,139 +7,164 @@ export interface SyncResult {
   /** New EXISTS count, when it changed. */
   exists: number | null;
   /** Messages whose flags changed: sequence number, uid, flags, modseq. */
-  changed: { seq: number; uid: number; flags: string[]; modseq: number }[];
+  changed: { seq: number; uid: number; flags: readonly string[]; modseq: number }[];
 }
 
+const NOTHING: SyncResult = Object.freeze({ expunged: [], exists: null, changed: [] }) as SyncResult;
+
 /**
- * The selected folder as this session has announced it: the sequence of UIDs the client knows,
- * their flags and MODSEQ. `sync` compares it with the store and tells what to announce; when
- * expunges may not be sent (during FETCH/STORE/SEARCH), they wait and sequence numbers stay.
+ * The selected folder as this session has announced it. The message sequence is a prefix of the
+ * shared index's `uids` (no copy: at 10,000 messages a copy per session was most of an idle
+ * session's memory), or, while expunges are held back, a private array. Flags and MODSEQs are
+ * the index's, which always has the newest; `sync` tells what to announce, and when expunges
+ * may not be sent (during FETCH/STORE/SEARCH) they wait and sequence numbers stay.
  */
 export class SelectedFolder {
   readonly folderId: number;
   readonly name: string;
   readonly readOnly: boolean;
+  readonly index: FolderIndex;
   uidValidity: number;
-  uidNext: number;
-  highestModseq: number;
-  /** The folder state (UIDNEXT, HIGHESTMODSEQ) fully applied here, pending expunges included. */
-  private syncedUidNext = 0;
-  private syncedModseq = 0;
-  private uids: number[] = [];
-  private readonly flags = new Map<number, string>();
-  private readonly modseqs = new Map<number, number>();
+  private uids: number[];
+  private len: number;
+  /** Flag changes up to this MODSEQ are announced (or were this session's own). */
+  private syncedModseq: number;
+  private syncedUidNext: number;
+  /** Expunges seen but held back (RFC 3501 §7.4.1): the next sync that may send them must. */
+  private pendingExpunge = false;
+  /** This session's own flag changes (uid → MODSEQ they got): not announced back to it. */
+  private noted: Map<number, number> | undefined;
 
-  constructor(folderId: number, name: string, readOnly: boolean, uidValidity: number) {
-    this.folderId = folderId;
+  constructor(index: FolderIndex, name: string, readOnly: boolean) {
+    this.folderId = index.folderId;
+    this.index = index;
     this.name = name;
     this.readOnly = readOnly;
-    this.uidValidity = uidValidity;
-    this.uidNext = 1;
-    this.highestModseq = 1;
+    this.uidValidity = index.uidvalidity;
+    this.uids = index.uids;
+    this.len = index.uids.length;
+    this.syncedModseq = index.highestModseq;
+    this.syncedUidNext = index.uidnext;
+  }
+
+  get uidNext(): number {
+    return this.index.uidnext;
+  }
+
+  get highestModseq(): number {
+    return this.index.highestModseq;
   }
 
   get exists(): number {
-    return this.uids.length;
-  }
-
-  load(entries: FolderSnapshotEntry[], uidNext: number, highestModseq: number): void {
-    this.uids = entries.map((e) => e.uid);
-    this.flags.clear();
-    this.modseqs.clear();
-    for (const e of entries) {
-      this.flags.set(e.uid, e.flags);
-      this.modseqs.set(e.uid, e.modseq);
-    }
-    this.uidNext = uidNext;
-    this.highestModseq = highestModseq;
-    this.syncedUidNext = uidNext;
-    this.syncedModseq = highestModseq;
+    return this.len;
   }
 
   uidAt(seq: number): number | undefined {
-    return this.uids[seq - 1];
+    return seq >= 1 && seq <= this.len ? this.uids[seq - 1] : undefined;
   }
 
   /** Sequence number of a UID, by binary search (UIDs are ascending). */
   seqOf(uid: number): number | undefined {
-    let lo = 0;
-    let hi = this.uids.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const v = this.uids[mid]!;
-      if (v === uid) return mid + 1;
-      if (v < uid) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return undefined;
-  }
-
-  get allUids(): readonly number[] {
-    return this.uids;
+    const i = this.index.position(uid, this.uids, this.len);
+    return i >= 0 ? i + 1 : undefined;
   }
 
   get maxUid(): number {
-    return this.uids.at(-1) ?? 0;
+    return this.len > 0 ? this.uids[this.len - 1]! : 0;
   }
 
-  flagsOf(uid: number): string[] {
-    return parseFlags(this.flags.get(uid) ?? '');
+  /** The messages whose UIDs fall in [from, to], in order. */
+  *uidRange(from: number, to: number): Generator<{ seq: number; uid: number }> {
+    for (let i = this.index.lowerBound(from, this.uids, this.len); i < this.len; i++) {
+      const uid = this.uids[i]!;
+      if (uid > to) return;
+      yield { seq: i + 1, uid };
+    }
+  }
+
+  /**
+   * Every message of the view with its current flags and MODSEQ. A message another session
+   * expunged but not yet announced here is skipped: it has no flags any more.
+   */
+  forEach(fn: (uid: number, seq: number, flags: string, modseq: number) => void): void {
+    const idx = this.index;
+    if (this.uids === idx.uids) {
+      for (let i = 0; i < this.len; i++) fn(this.uids[i]!, i + 1, idx.flags[i]!, idx.modseqs[i]!);
+      return;
+    }
+    for (let i = 0; i < this.len; i++) {
+      const uid = this.uids[i]!;
+      const p = idx.position(uid);
+      if (p >= 0) fn(uid, i + 1, idx.flags[p]!, idx.modseqs[p]!);
+    }
+  }
+
+  flagsOf(uid: number): readonly string[] {
+    return parsedFlags(this.index.flagsOf(uid) ?? '');
   }
 
   modseqOf(uid: number): number {
-    return this.modseqs.get(uid) ?? 0;
+    return this.index.modseqOf(uid) ?? 0;
   }
 
   /** Records what this session itself just changed, so it is not announced twice. */
-  noteFlags(uid: number, flags: string, modseq: number): void {
-    if (!this.flags.has(uid)) return;
-    this.flags.set(uid, flags);
-    this.modseqs.set(uid, modseq);
+  noteFlags(uid: number, modseq: number): void {
+    (this.noted ??= new Map()).set(uid, modseq);
   }
 
-  async sync(tx: Repositories, allowExpunge: boolean): Promise<SyncResult> {
-    const folder = await tx.mail.folderById(this.folderId);
+  /**
+   * What to announce since the last sync. `fresh`: the shared index was just brought up to date
+   * (IDLE broadcast), no need to ask the store again.
+   */
+  async sync(store: Store, allowExpunge: boolean, fresh = false): Promise<SyncResult> {
+    const idx = this.index;
+    if (!fresh) await idx.ensureFresh(store);
+    if (idx.gone) return NOTHING;
+    // Every change raises HIGHESTMODSEQ (an append also UIDNEXT): nothing moved, nothing to say.
+    if (idx.highestModseq === this.syncedModseq && idx.uidnext === this.syncedUidNext && !(this.pendingExpunge && allowExpunge)) {
+      this.noted = undefined;
+      return NOTHING;
+    }
     const result: SyncResult = { expunged: [], exists: null, changed: [] };
-    if (!folder) return result;
-    // Every change to a folder raises its HIGHESTMODSEQ (and an append its UIDNEXT): when neither
-    // moved since the last full sync, there is nothing to announce — the common case, kept cheap.
-    if (Number(folder.highest_modseq) === this.syncedModseq && Number(folder.uidnext) === this.syncedUidNext) return result;
-    const current = await tx.mail.index(this.folderId);
-    const present = new Set(current.map((e) => e.uid));
-    if (allowExpunge) {
-      // Highest first, so that each announced number is still right when the client applies it.
-      for (let i = this.uids.length - 1; i >= 0; i--) {
-        const uid = this.uids[i]!;
-        if (!present.has(uid)) {
-          result.expunged.push(i + 1);
-          this.uids.splice(i, 1);
-          this.flags.delete(uid);
-          this.modseqs.delete(uid);
-        }
+    const oldLen = this.len;
+    const oldMax = this.maxUid;
+    let pending = false;
+    if (this.uids !== idx.uids) {
+      const gone: number[] = [];
+      for (let i = 0; i < this.len; i++) if (idx.position(this.uids[i]!) < 0) gone.push(i);
+      if (gone.length === 0 || allowExpunge) {
+        // Highest first, so that each announced number is still right when the client applies it.
+        for (let j = gone.length - 1; j >= 0; j--) result.expunged.push(gone[j]! + 1);
+        // UIDs only grow, so what is left of the view is exactly the index's UIDs up to oldMax.
+        this.uids = idx.uids;
+        this.len = idx.uids.length;
+      } else {
+        pending = true;
+        const tail = idx.uids.slice(idx.lowerBound(oldMax + 1));
+        this.uids = this.uids.slice(0, this.len).concat(tail);
+        this.len = this.uids.length;
       }
+    } else {
+      this.len = idx.uids.length;
     }
-    const known = new Set(this.uids);
-    const before = this.uids.length;
-    for (const e of current) {
-      if (!known.has(e.uid) && e.uid > (this.uids.at(-1) ?? 0)) {
-        this.uids.push(e.uid);
-        this.flags.set(e.uid, e.flags);
-        this.modseqs.set(e.uid, e.modseq);
-      } else if (known.has(e.uid) && this.flags.get(e.uid) !== e.flags) {
-        this.flags.set(e.uid, e.flags);
-        this.modseqs.set(e.uid, e.modseq);
-        result.changed.push({ seq: this.seqOf(e.uid)!, uid: e.uid, flags: parseFlags(e.flags), modseq: e.modseq });
-      }
+    if (this.len !== oldLen || result.expunged.length > 0) result.exists = this.len;
+    const seen = new Set<number>();
+    for (const uid of idx.changedSince(this.syncedModseq)) {
+      if (uid > oldMax || seen.has(uid)) continue; // new messages are announced by EXISTS
+      seen.add(uid);
+      const p = idx.position(uid);
+      if (p < 0) continue;
+      const modseq = idx.modseqs[p]!;
+      if (this.noted?.get(uid) === modseq) continue;
+      const seq = this.seqOf(uid);
+      if (seq === undefined) continue;
+      result.changed.push({ seq, uid, flags: parsedFlags(idx.flags[p]!), modseq });
     }
-    if (this.uids.length !== before || result.expunged.length > 0) result.exists = this.uids.length;
-    this.uidNext = Number(folder.uidnext);
-    this.highestModseq = Number(folder.highest_modseq);
-    // Expunges held back (RFC 3501 §7.4.1) keep the state "not fully synced" until announced.
-    const pendingExpunge = !allowExpunge && this.uids.some((u) => !present.has(u));
-    if (!pendingExpunge) {
-      this.syncedModseq = this.highestModseq;
-      this.syncedUidNext = this.uidNext;
-    }
+    result.changed.sort((a, b) => a.seq - b.seq);
+    this.noted = undefined;
+    this.syncedModseq = idx.highestModseq;
+    this.syncedUidNext = idx.uidnext;
+    this.pendingExpunge = pending;
     return result;
   }
 }

@@ -36,8 +36,8 @@ import { authenticateSasl, isOauthbearerAbort } from './auth.ts';
 import { DELIMITER, SPECIAL_USE, isValidFolderName, listPatternToRegExp, normaliseFolderName } from './folders.ts';
 import type { ImapServerOptions } from './options.ts';
 import { SelectedFolder } from './selected.ts';
-import { messageView, type MessageView } from './message.ts';
-import { folderIndex } from './folder-cache.ts';
+import { cachedBodyStructure, cachedEnvelope, cachesOf, messageView, readBody, searchHeadersOfBlob, type MessageView } from './message.ts';
+import { acquireIndex, parsedFlags, releaseIndex, type SearchHeaderKey, type SearchHeaders } from './folder-index.ts';
 
 type State = 'not-authenticated' | 'authenticated' | 'selected' | 'logout';
 
@@ -45,6 +45,8 @@ const SYSTEM_FLAGS = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft
 const FLAGS_LIST = raw(`(${SYSTEM_FLAGS.join(' ')})`);
 const PERMANENT_FLAGS = raw(`(${SYSTEM_FLAGS.join(' ')} \\*)`);
 const HIGH_WATER = 1024 * 1024;
+/** Responses are gathered and written together; past this much they go at once. */
+const OUT_FLUSH = 64 * 1024;
 const MAX_BAD = 20;
 
 
@@ -77,9 +79,13 @@ export class ImapSession {
   private badCount = 0;
   private idleTag: string | null = null;
   private saslWait: ((framed: FramedCommand) => void) | undefined;
-  private readonly onFolderChanged = (folderId: number) => {
-    if (this.selected?.folderId === folderId && this.idleTag) void this.pushUpdates();
+  /** In IDLE: the shared index took in a change; announce it without asking the store again. */
+  private readonly onIndexChanged = () => {
+    if (this.idleTag && this.selected && !this.closed) void this.pushUpdates(true, true);
   };
+  private out: Buffer[] = [];
+  private outBytes = 0;
+  private flushScheduled = false;
   private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(socket: net.Socket, opts: ImapServerOptions, tlsOnConnect = false) {
@@ -89,7 +95,6 @@ export class ImapSession {
     this.log = opts.logger.child({ service: opts.name ?? 'imap', remote: socket.remoteAddress });
     this.framer = new Framer({ maxAppendLiteralSize: opts.maxMessageSize ?? 50 * 1024 * 1024 });
     this.attach(socket);
-    opts.store.events.on('folder-changed', this.onFolderChanged);
     this.write(untaggedStatus('OK', 'mss-operator IMAP ready', ['CAPABILITY', raw(this.capabilities())]));
     this.touch();
   }
@@ -113,14 +118,53 @@ export class ImapSession {
     });
   }
 
+  /**
+   * Queues a response; queued responses leave in one write (one syscall, one TCP segment for a
+   * SELECT's nine lines or a FETCH of fifty envelopes) when the command is done, or sooner.
+   */
   private write(data: Buffer): void {
-    if (!this.closed && this.socket.writable) this.socket.write(data);
+    if (this.closed) return;
+    this.out.push(data);
+    this.outBytes += data.length;
+    if (this.outBytes >= OUT_FLUSH) this.flush();
+    else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const out = this.out;
+    if (out.length === 0) return;
+    this.out = [];
+    this.outBytes = 0;
+    if (!this.socket.writable) return;
+    if (out.length === 1) {
+      this.socket.write(out[0]!);
+      return;
+    }
+    this.socket.cork();
+    for (const b of out) this.socket.write(b);
+    this.socket.uncork();
   }
 
   private touch(): void {
-    if (this.idleTimer) clearTimeout(this.idleTimer);
+    if (this.idleTimer) {
+      this.idleTimer.refresh();
+      return;
+    }
     this.idleTimer = setTimeout(() => this.bye('Idle for too long'), this.opts.idleTimeoutMs ?? 30 * 60_000);
     this.idleTimer.unref();
+  }
+
+  /** Leaves the selected state (UNSELECT, CLOSE, another SELECT, the end): the shared index is let go. */
+  private deselect(): void {
+    const sel = this.selected;
+    if (!sel) return;
+    this.selected = undefined;
+    sel.index.unwatch(this.onIndexChanged);
+    releaseIndex(this.opts.store, sel.index);
   }
 
   /** Ends the session with an untagged BYE (RFC 3501 §7.1.5). */
@@ -136,6 +180,7 @@ export class ImapSession {
    * the client never closes its side.
    */
   private endGracefully(): void {
+    this.flush();
     this.finish();
     this.socket.end();
     setTimeout(() => this.socket.destroy(), 5000).unref();
@@ -147,7 +192,9 @@ export class ImapSession {
     this.state = 'logout';
     this.guard?.close();
     if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.opts.store.events.off('folder-changed', this.onFolderChanged);
+    this.deselect();
+    this.out = [];
+    this.outBytes = 0;
   }
 
   private destroy(): void {
@@ -182,6 +229,7 @@ export class ImapSession {
       this.bye('Internal error');
     } finally {
       this.busy = false;
+      this.flush();
       if (!this.closed && this.socket.isPaused() && this.framer.bufferedBytes < HIGH_WATER / 2) this.socket.resume();
     }
   }
@@ -213,6 +261,7 @@ export class ImapSession {
       if (isIdleDone(framed)) {
         const tag = this.idleTag;
         this.idleTag = null;
+        this.selected?.index.unwatch(this.onIndexChanged);
         this.write(tagged(tag, 'OK', 'IDLE terminated'));
       } else {
         this.bad(null, 'Expected DONE to end IDLE');
@@ -320,14 +369,17 @@ export class ImapSession {
         this.requireState(cmd, 'authenticated', 'selected');
         this.idleTag = cmd.tag;
         this.write(continuation('idling'));
-        if (this.state === 'selected') await this.pushUpdates(true);
+        if (this.state === 'selected') {
+          this.selected!.index.watch(this.onIndexChanged);
+          await this.pushUpdates(true);
+        }
         return;
       case 'CLOSE':
       case 'UNSELECT': {
         this.requireState(cmd, 'selected');
         const sel = this.selected!;
         if (cmd.command === 'CLOSE' && !sel.readOnly) await this.expungeDeleted(sel, null, false);
-        this.selected = undefined;
+        this.deselect();
         this.state = 'authenticated';
         return this.ok(cmd.tag, `${cmd.command} completed`);
       }
@@ -364,6 +416,7 @@ export class ImapSession {
     if (!this.opts.tls) throw new ImapNo('STARTTLS is not available on this listener');
     if (this.state !== 'not-authenticated') throw new ImapNo('STARTTLS only before authentication');
     this.write(tagged(cmd.tag, 'OK', 'Begin TLS negotiation now'));
+    this.flush();
     const plain = this.socket;
     plain.removeAllListeners('data');
     plain.removeAllListeners('close');
@@ -383,6 +436,7 @@ export class ImapSession {
 
   /** The client's next SASL line, as the base64 text @mss/access parses. */
   private async readSaslResponse(): Promise<{ cancel: true } | { cancel: false; data: string }> {
+    this.flush();
     const framed = await new Promise<FramedCommand>((resolve) => {
       this.saslWait = resolve;
       // The pump is inside this command: let it deliver the next line.
@@ -485,21 +539,28 @@ export class ImapSession {
 
   private async select(tag: string, name: string, readOnly: boolean, condstore: boolean): Promise<void> {
     if (condstore) this.condstore = true;
-    this.selected = undefined;
+    this.deselect();
     this.state = 'authenticated';
     const f = await this.folderOr404(name);
-    const sel = new SelectedFolder(f.id, f.name, readOnly, Number(f.uidvalidity));
-    const snapshot = await folderIndex(this.opts.store, f.id);
-    if (!snapshot) throw new ImapNo(`No such folder ${name.slice(0, 100)}`, 'NONEXISTENT');
-    const entries = snapshot.entries;
-    sel.load(entries, snapshot.uidnext, snapshot.highestModseq);
+    const index = acquireIndex(this.opts.store, f.id, searchHeadersOfBlob);
+    try {
+      await index.ensureFresh(this.opts.store, f);
+    } catch (err) {
+      releaseIndex(this.opts.store, index);
+      throw err;
+    }
+    if (index.gone) {
+      releaseIndex(this.opts.store, index);
+      throw new ImapNo(`No such folder ${name.slice(0, 100)}`, 'NONEXISTENT');
+    }
+    const sel = new SelectedFolder(index, f.name, readOnly);
     this.selected = sel;
     this.state = 'selected';
-    const firstUnseen = entries.findIndex((e) => !parseFlags(e.flags).includes('\\Seen'));
+    const firstUnseen = index.firstUnseenSeq();
     this.write(untagged(atom('FLAGS'), FLAGS_LIST));
     this.write(untagged(sel.exists, atom('EXISTS')));
     this.write(untagged(0, atom('RECENT')));
-    if (firstUnseen >= 0) this.write(untaggedStatus('OK', `First unseen`, code.unseen(firstUnseen + 1)));
+    if (firstUnseen > 0) this.write(untaggedStatus('OK', `First unseen`, code.unseen(firstUnseen)));
     this.write(untaggedStatus('OK', 'Permanent flags', readOnly ? ['PERMANENTFLAGS', raw('()')] : ['PERMANENTFLAGS', PERMANENT_FLAGS]));
     this.write(untaggedStatus('OK', 'UIDs valid', code.uidValidity(sel.uidValidity)));
     this.write(untaggedStatus('OK', 'Predicted next UID', code.uidNext(sel.uidNext)));
@@ -524,7 +585,7 @@ export class ImapSession {
     if (children) throw new ImapNo('Folder has sub-folders; delete them first', 'CANNOT');
     await this.opts.store.transaction((tx) => tx.mail.deleteFolder(f.id));
     if (this.selected?.folderId === f.id) {
-      this.selected = undefined;
+      this.deselect();
       this.state = 'authenticated';
     }
     this.opts.store.notifyFolderChanged(f.id);
@@ -590,6 +651,7 @@ export class ImapSession {
     const message = cmd.args.message;
     if (message.length === 0) throw new ImapNo('Empty message');
     const view = messageView(message);
+    const caches = cachesOf(view);
     const blob = await this.opts.store.blobs.put(message);
     const flags = cmd.args.flags.filter((x) => x !== '\\Recent');
     const internalDate = cmd.args.internalDate ? imapDateToIso(cmd.args.internalDate) : undefined;
@@ -602,6 +664,7 @@ export class ImapSession {
         ...(internalDate ? { internalDate } : {}),
         authorIdnat: this.identity!.idnat,
         ...view.metadata(),
+        ...caches,
       });
       await tx.audit.append(this.attribution('append', f.name));
       return r;
@@ -625,7 +688,7 @@ export class ImapSession {
     const out: { seq: number; uid: number }[] = [];
     if (uid) {
       const ns = resolveSequenceSet(set, sel.maxUid);
-      for (const [i, u] of sel.allUids.entries()) if (ns.has(u)) out.push({ seq: i + 1, uid: u });
+      for (const [from, to] of ns.ranges()) for (const t of sel.uidRange(from, to)) out.push(t);
     } else {
       if (sel.exists === 0) throw new ImapNo('No messages', 'CLIENTBUG');
       const ns = resolveSequenceSet(set, sel.exists);
@@ -653,7 +716,8 @@ export class ImapSession {
   private async rows(sel: SelectedFolder, uids: number[]): Promise<Map<number, MessageRow>> {
     const map = new Map<number, MessageRow>();
     if (uids.length === 0) return map;
-    const rows = await this.opts.store.mail.messages(sel.folderId, { fromUid: uids[0], toUid: uids.at(-1) });
+    // A few UIDs by name; a longer list as the span it covers (one range scan), filtered here.
+    const rows = uids.length <= 64 ? await this.opts.store.mail.messagesByUid(sel.folderId, uids) : await this.opts.store.mail.messages(sel.folderId, { fromUid: uids[0], toUid: uids.at(-1) });
     const wanted = new Set(uids);
     for (const r of rows) if (wanted.has(Number(r.uid))) map.set(Number(r.uid), r);
     return map;
@@ -666,7 +730,8 @@ export class ImapSession {
     const items = [...cmd.args.items];
     if (cmd.uid && !items.some((i) => i.item === 'UID')) items.unshift({ item: 'UID' });
     if ((this.condstore || cmd.args.changedSince !== null) && !items.some((i) => i.item === 'MODSEQ')) items.push({ item: 'MODSEQ' });
-    const needsBody = items.some((i) => !['UID', 'FLAGS', 'MODSEQ', 'INTERNALDATE', 'RFC822.SIZE'].includes(i.item));
+    const fromRow = ['UID', 'FLAGS', 'MODSEQ', 'INTERNALDATE', 'RFC822.SIZE'];
+    const needsBody = (row: MessageRow) => items.some((i) => !fromRow.includes(i.item) && !(i.item === 'ENVELOPE' && row.envelope) && !(i.item === 'BODYSTRUCTURE' && row.body_structure));
     const marksSeen = !sel.readOnly && items.some((i) => (i.item === 'BODY[]' && !i.peek) || i.item === 'RFC822' || i.item === 'RFC822.TEXT');
     const rows = await this.rows(sel, targets.map((t) => t.uid));
     const changedSince = cmd.args.changedSince === null ? null : Number(cmd.args.changedSince);
@@ -674,19 +739,22 @@ export class ImapSession {
       const row = rows.get(t.uid);
       if (!row) continue; // expunged by another session; announced later
       if (changedSince !== null && Number(row.modseq) <= changedSince) continue;
-      let flags = parseFlags(row.flags);
+      let flags: readonly string[] = parsedFlags(row.flags);
       let modseq = Number(row.modseq);
       if (marksSeen && !flags.includes('\\Seen')) {
         flags = [...flags, '\\Seen'];
-        modseq = await this.opts.store.transaction(async (tx) => {
-          await tx.mail.setFlags(sel.folderId, [t.uid], flags);
-          return Number((await tx.mail.message(sel.folderId, t.uid))!.modseq);
-        });
-        sel.noteFlags(t.uid, normaliseFlags(flags), modseq);
+        const set = flags;
+        modseq = (await this.opts.store.transaction((tx) => tx.mail.setFlagsModseq(sel.folderId, [t.uid], set))).modseq;
+        sel.noteFlags(t.uid, modseq);
         this.opts.store.notifyFolderChanged(sel.folderId);
         if (!items.some((i) => i.item === 'FLAGS')) items.push({ item: 'FLAGS' });
       }
-      const view: MessageView | undefined = needsBody ? messageView(await this.opts.store.blobs.get(row.blob_hash)) : undefined;
+      const view: MessageView | undefined = needsBody(row) ? messageView(await readBody(this.opts.store, row.blob_hash, Number(row.size))) : undefined;
+      if (view && (row.envelope === null || row.body_structure === null) && items.some((i) => i.item === 'ENVELOPE' || i.item === 'BODYSTRUCTURE')) {
+        // Stored without caches (SMTP delivery): fill them for next time.
+        const c = cachesOf(view);
+        await this.opts.store.mail.setCaches(sel.folderId, t.uid, { ...(c.envelope ? { envelope: c.envelope } : {}), ...(c.bodyStructure ? { bodyStructure: c.bodyStructure } : {}) });
+      }
       const out: [string, ImapValue][] = [];
       for (const item of items) out.push(...renderItem(item, row, flags, modseq, view));
       this.write(fetchResponse(t.seq, out));
@@ -702,11 +770,14 @@ export class ImapSession {
     if (!targets) return;
     const wanted = cmd.args.flags.filter((f) => f !== '\\Recent');
     const modified: number[] = [];
+    const uids = targets.map((t) => t.uid);
+    // One read of the targets and one write per resulting flag set, in one transaction; the
+    // MODSEQ each write took comes back with it.
     const results = await this.opts.store.transaction(async (tx) => {
       const groups = new Map<string, number[]>();
-      const out: { seq: number; uid: number; flags: string }[] = [];
-      const span = targets.length ? await tx.mail.messages(sel.folderId, { fromUid: Math.min(...targets.map((t) => t.uid)), toUid: Math.max(...targets.map((t) => t.uid)) }) : [];
-      const byUid = new Map(span.map((r) => [Number(r.uid), r]));
+      const out: { seq: number; uid: number; flags: string; modseq: number }[] = [];
+      const rows = uids.length === 0 ? [] : uids.length <= 64 ? await tx.mail.messagesByUid(sel.folderId, uids) : await tx.mail.messages(sel.folderId, { fromUid: uids[0], toUid: uids.at(-1) });
+      const byUid = new Map(rows.map((r) => [Number(r.uid), r]));
       for (const t of targets) {
         const row = byUid.get(t.uid);
         if (!row) continue;
@@ -714,34 +785,34 @@ export class ImapSession {
           modified.push(cmd.uid ? t.uid : t.seq);
           continue;
         }
-        const current = parseFlags(row.flags);
+        const current = parsedFlags(row.flags);
         const next = cmd.args.operation === 'replace' ? wanted : cmd.args.operation === 'add' ? [...current, ...wanted] : current.filter((f) => !wanted.includes(f));
         const key = normaliseFlags(next);
-        if (key === row.flags) {
-          out.push({ seq: t.seq, uid: t.uid, flags: key });
-          continue;
-        }
-        groups.set(key, [...(groups.get(key) ?? []), t.uid]);
-        out.push({ seq: t.seq, uid: t.uid, flags: key });
+        out.push({ seq: t.seq, uid: t.uid, flags: key, modseq: Number(row.modseq) });
+        if (key === row.flags) continue;
+        const group = groups.get(key);
+        if (group) group.push(t.uid);
+        else groups.set(key, [t.uid]);
       }
-      for (const [key, uids] of groups) await tx.mail.setFlags(sel.folderId, uids, parseFlags(key));
-      const folder = await tx.mail.folderById(sel.folderId);
-      // The MODSEQs the changes got, read in the same transaction (one query, not one per message).
-      const after = groups.size && span.length ? await tx.mail.messages(sel.folderId, { fromUid: Number(span[0]!.uid), toUid: Number(span.at(-1)!.uid) }) : span;
-      return { out, modseq: Number(folder!.highest_modseq), modseqs: new Map(after.map((r) => [Number(r.uid), Number(r.modseq)])) };
+      const modseqs = new Map<number, number>();
+      for (const [key, groupUids] of groups) {
+        const { modseq } = await tx.mail.setFlagsModseq(sel.folderId, groupUids, parseFlags(key));
+        for (const u of groupUids) modseqs.set(u, modseq);
+      }
+      for (const r of out) r.modseq = modseqs.get(r.uid) ?? r.modseq;
+      return { out, changed: groups.size > 0 };
     });
     for (const r of results.out) {
-      const rowModseq = results.modseqs.get(r.uid);
-      sel.noteFlags(r.uid, r.flags, Number(rowModseq ?? results.modseq));
+      sel.noteFlags(r.uid, r.modseq);
       if (!cmd.args.silent || this.condstore) {
         const items: [string, ImapValue][] = [];
         if (cmd.uid) items.push(['UID', r.uid]);
-        if (!cmd.args.silent) items.push(['FLAGS', raw(`(${parseFlags(r.flags).join(' ')})`)]);
-        if (this.condstore || cmd.args.unchangedSince !== null) items.push(['MODSEQ', raw(`(${rowModseq ?? results.modseq})`)]);
+        if (!cmd.args.silent) items.push(['FLAGS', raw(`(${r.flags})`)]);
+        if (this.condstore || cmd.args.unchangedSince !== null) items.push(['MODSEQ', raw(`(${r.modseq})`)]);
         this.write(fetchResponse(r.seq, items));
       }
     }
-    this.opts.store.notifyFolderChanged(sel.folderId);
+    if (results.changed) this.opts.store.notifyFolderChanged(sel.folderId);
     await this.pushUpdates(cmd.uid);
     if (modified.length > 0) this.ok(cmd.tag, 'Conditional STORE failed for some messages', ['MODIFIED', raw(compactSequenceSet(modified))]);
     else this.ok(cmd.tag, `${cmd.uid ? 'UID ' : ''}STORE completed`);
@@ -802,43 +873,64 @@ export class ImapSession {
       this.write(tagged(cmd.tag, 'NO', `Unsupported charset ${cmd.args.charset.slice(0, 30)}`, code.badCharset(['UTF-8', 'US-ASCII'])));
       return;
     }
-    const criteria = JSON.stringify(cmd.args.criteria);
-    const needsContent = /"key":"(BCC|BODY|CC|FROM|SUBJECT|TEXT|TO|HEADER|SENTBEFORE|SENTON|SENTSINCE)"/.test(criteria);
+    const keys = cmd.args.criteria;
+    const criteria = JSON.stringify(keys);
+    const needsContent = /"key":"(BODY|TEXT|HEADER|SENTBEFORE|SENTON|SENTSINCE)"/.test(criteria);
+    const needsHeaders = /"key":"(BCC|CC|FROM|SUBJECT|TO)"/.test(criteria);
     const needsRow = needsContent || /"key":"(BEFORE|ON|SINCE|LARGER|SMALLER)"/.test(criteria);
+    // FROM/TO/CC/BCC/SUBJECT from the folder's cached decoded headers; dates and sizes from the
+    // rows; only BODY, TEXT, HEADER and the SENT* dates open the messages themselves.
+    const headers = needsHeaders ? await sel.index.searchHeaders(this.opts.store) : undefined;
+    const rows = needsRow ? new Map((await this.opts.store.mail.messages(sel.folderId)).map((r) => [Number(r.uid), r])) : undefined;
     const hits: number[] = [];
     let maxModseq = 0;
-    const consider = async (uid: number, seq: number, flags: string[], row: MessageRow) => {
-      const view = needsContent ? messageView(await this.opts.store.blobs.get(row.blob_hash)) : undefined;
-      const ctx: SearchContext = { row, uid, seq, flags, exists: sel.exists, maxUid: sel.maxUid, view };
-      if (cmd.args.criteria.every((k) => matches(k, ctx))) {
-        hits.push(cmd.uid ? uid : seq);
-        maxModseq = Math.max(maxModseq, Number(row.modseq));
+    const ctx: SearchContext = { row: undefined, uid: 0, seq: 0, flags: [], modseq: 0, exists: sel.exists, maxUid: sel.maxUid, view: undefined, headers: undefined };
+    const test = () => {
+      if (keys.every((k) => matches(k, ctx))) {
+        hits.push(cmd.uid ? ctx.uid : ctx.seq);
+        if (ctx.modseq > maxModseq) maxModseq = ctx.modseq;
       }
     };
-    if (needsRow) {
-      const bySeq = new Map<number, number>(sel.allUids.map((u, i) => [u, i + 1]));
-      for (const row of await this.opts.store.mail.messages(sel.folderId)) {
-        const uid = Number(row.uid);
-        const seq = bySeq.get(uid);
-        if (seq !== undefined) await consider(uid, seq, parseFlags(row.flags), row);
+    const candidates: [number, number, string, number][] = [];
+    sel.forEach((uid, seq, flags, modseq) => {
+      if (rows && !rows.has(uid)) return; // expunged since the index was read
+      // A message whose headers are still being cached is read like any other.
+      if (needsContent || (headers && !headers.has(uid))) {
+        candidates.push([uid, seq, flags, modseq]);
+        return;
       }
-    } else {
-      // Flags, UIDs, sequence numbers and MODSEQ are in the session's own index: no database read.
-      for (const [i, uid] of sel.allUids.entries()) {
-        await consider(uid, i + 1, sel.flagsOf(uid), { uid, modseq: sel.modseqOf(uid) } as unknown as MessageRow);
-      }
+      ctx.uid = uid;
+      ctx.seq = seq;
+      ctx.flags = parsedFlags(flags);
+      ctx.modseq = modseq;
+      ctx.row = rows?.get(uid);
+      ctx.headers = headers?.get(uid);
+      test();
+    });
+    const candidateRows = rows ?? new Map((await this.opts.store.mail.messagesByUid(sel.folderId, candidates.map((c) => c[0]))).map((r) => [Number(r.uid), r]));
+    for (const [uid, seq, flags, modseq] of candidates) {
+      const row = candidateRows.get(uid);
+      if (!row) continue;
+      ctx.uid = uid;
+      ctx.seq = seq;
+      ctx.flags = parsedFlags(flags);
+      ctx.modseq = modseq;
+      ctx.row = row;
+      ctx.headers = headers?.get(uid);
+      ctx.view = messageView(await readBody(this.opts.store, row.blob_hash, Number(row.size)));
+      test();
     }
-    const usesModseq = JSON.stringify(cmd.args.criteria).includes('"MODSEQ"');
-    this.write(untagged(atom('SEARCH'), ...hits, ...(usesModseq && hits.length ? [raw(`(MODSEQ ${maxModseq})`)] : [])));
+    const usesModseq = criteria.includes('"MODSEQ"');
+    this.write(Buffer.from(`* SEARCH${hits.length ? ` ${hits.join(' ')}` : ''}${usesModseq && hits.length ? ` (MODSEQ ${maxModseq})` : ''}\r\n`, 'latin1'));
     await this.pushUpdates(cmd.uid);
     this.ok(cmd.tag, `${cmd.uid ? 'UID ' : ''}SEARCH completed`);
   }
 
   /** Announces what changed in the selected folder; expunges only where RFC 3501 §7.4.1 allows. */
-  private async pushUpdates(allowExpunge = true): Promise<void> {
+  private async pushUpdates(allowExpunge = true, fresh = false): Promise<void> {
     const sel = this.selected;
     if (!sel || this.closed) return;
-    const r = await this.opts.store.transaction((tx) => sel.sync(tx, allowExpunge));
+    const r = await sel.sync(this.opts.store, allowExpunge, fresh);
     for (const seq of r.expunged) this.write(untagged(seq, atom('EXPUNGE')));
     if (r.exists !== null) this.write(untagged(r.exists, atom('EXISTS')));
     for (const c of r.changed) {
@@ -863,7 +955,7 @@ function imapDateToIso(d: import('../protocol/index.ts').ImapDateTime): string {
   return d.date.toISOString();
 }
 
-function renderItem(item: FetchItem, row: MessageRow, flags: string[], modseq: number, view: MessageView | undefined): [string, ImapValue][] {
+function renderItem(item: FetchItem, row: MessageRow, flags: readonly string[], modseq: number, view: MessageView | undefined): [string, ImapValue][] {
   switch (item.item) {
     case 'UID':
       return [['UID', Number(row.uid)]];
@@ -882,11 +974,11 @@ function renderItem(item: FetchItem, row: MessageRow, flags: string[], modseq: n
     case 'RFC822.TEXT':
       return [['RFC822.TEXT', literal(view!.sectionBytes({ part: [], text: 'TEXT', fields: [] }))]];
     case 'ENVELOPE':
-      return [['ENVELOPE', view!.envelope()]];
+      return [['ENVELOPE', cachedEnvelope(row) ?? view!.envelope()]];
     case 'BODY':
       return [['BODY', view!.bodyStructure(false)]];
     case 'BODYSTRUCTURE':
-      return [['BODYSTRUCTURE', view!.bodyStructure(true)]];
+      return [['BODYSTRUCTURE', cachedBodyStructure(row) ?? view!.bodyStructure(true)]];
     case 'BODY[]': {
       let data = view!.sectionBytes(item.section);
       const name = fetchItemName(item);
@@ -908,13 +1000,27 @@ function fetchItemName(item: Extract<FetchItem, { item: 'BODY[]' }>): string {
 }
 
 interface SearchContext {
-  row: MessageRow;
+  /** Read only when a key needs it (dates, sizes). */
+  row: MessageRow | undefined;
   uid: number;
   seq: number;
-  flags: string[];
+  flags: readonly string[];
+  modseq: number;
   exists: number;
   maxUid: number;
   view: MessageView | undefined;
+  headers: SearchHeaders | undefined;
+}
+
+// A needle lower-cased once per command, not once per message.
+const loweredNeedles = new WeakMap<object, string>();
+function lowered(k: { value: string }): string {
+  let v = loweredNeedles.get(k);
+  if (v === undefined) {
+    v = k.value.toLowerCase();
+    loweredNeedles.set(k, v);
+  }
+  return v;
 }
 
 // A search key's set resolved once per command, not once per message.
@@ -974,29 +1080,29 @@ function matches(k: SearchKey, c: SearchContext): boolean {
     case 'UNKEYWORD':
       return !has(k.flag);
     case 'BEFORE':
-      return dayOf(c.row.internal_date) < calendar(k.date);
+      return dayOf(c.row!.internal_date) < calendar(k.date);
     case 'ON':
-      return dayOf(c.row.internal_date) === calendar(k.date);
+      return dayOf(c.row!.internal_date) === calendar(k.date);
     case 'SINCE':
-      return dayOf(c.row.internal_date) >= calendar(k.date);
+      return dayOf(c.row!.internal_date) >= calendar(k.date);
     case 'SENTBEFORE':
     case 'SENTON':
     case 'SENTSINCE': {
-      const sent = c.view?.sentDate() ?? (c.row.sent_date ? new Date(c.row.sent_date) : new Date(c.row.internal_date));
+      const sent = c.view?.sentDate() ?? (c.row!.sent_date ? new Date(c.row!.sent_date) : new Date(c.row!.internal_date));
       const d = dayOf(sent);
       const ref = calendar(k.date);
       return k.key === 'SENTBEFORE' ? d < ref : k.key === 'SENTON' ? d === ref : d >= ref;
     }
     case 'LARGER':
-      return Number(c.row.size) > k.size;
+      return Number(c.row!.size) > k.size;
     case 'SMALLER':
-      return Number(c.row.size) < k.size;
+      return Number(c.row!.size) < k.size;
     case 'UID':
       return resolvedOnce(k, c.maxUid).has(c.uid);
     case 'SEQUENCE':
       return resolvedOnce(k, c.exists).has(c.seq);
     case 'MODSEQ':
-      return Number(c.row.modseq) >= Number(k.modseq);
+      return c.modseq >= Number(k.modseq);
     case 'NOT':
       return !matches(k.operand, c);
     case 'OR':
@@ -1009,8 +1115,11 @@ function matches(k: SearchKey, c: SearchContext): boolean {
     case 'TO':
     case 'CC':
     case 'BCC':
-    case 'SUBJECT':
+    case 'SUBJECT': {
+      const values = c.headers?.[k.key.toLowerCase() as SearchHeaderKey];
+      if (c.headers) return values !== null && values !== undefined && values.includes(lowered(k));
       return c.view!.headerValues(k.key).some((v) => contains(v, k.value));
+    }
     case 'BODY':
       return contains(c.view!.bodyText(), k.value);
     case 'TEXT':

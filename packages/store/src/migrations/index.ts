@@ -2,8 +2,9 @@ import { initial } from './0001-initial.ts';
 import { accessAudit } from './0002-access-audit.ts';
 import { directoryOutbox } from './0003-directory-outbox.ts';
 import { smtpQueue } from './0004-smtp-queue.ts';
+import { imapCache } from './0005-imap-cache.ts';
 import type { MssMigration } from './types.ts';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
-export const MIGRATIONS: readonly MssMigration[] = [initial, accessAudit, directoryOutbox, smtpQueue];
+export const MIGRATIONS: readonly MssMigration[] = [initial, accessAudit, directoryOutbox, smtpQueue, imapCache];
 export type { Engine, MssMigration } from './types.ts';

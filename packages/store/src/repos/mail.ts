@@ -14,6 +14,19 @@ export interface NewMessage {
   fromAddr?: string | null;
   toAddrs?: string | null;
   sentDate?: string | null;
+  /** IMAP caches (see MailMessagesTable): computed by whoever parsed the message, or later. */
+  envelope?: string | null;
+  bodyStructure?: string | null;
+  searchHeaders?: string | null;
+}
+
+/** What an IMAP folder index keeps per message; `search_headers` and `blob_hash` when asked. */
+export interface IndexEntry {
+  uid: number;
+  flags: string;
+  modseq: number;
+  search_headers?: string | null;
+  blob_hash?: string;
 }
 
 /** IMAP flags are stored as one canonical string: unique, sorted, space-separated. */
@@ -80,6 +93,7 @@ export class MailRepo {
 
   async deleteFolder(folderId: number): Promise<void> {
     await this.ctx.db.deleteFrom('mail_messages').where('folder_id', '=', folderId).execute();
+    await this.ctx.db.deleteFrom('mail_expunged').where('folder_id', '=', folderId).execute();
     await this.ctx.db.deleteFrom('mail_folders').where('id', '=', folderId).execute();
   }
 
@@ -113,6 +127,9 @@ export class MailRepo {
         from_addr: m.fromAddr ?? null,
         to_addrs: m.toAddrs ?? null,
         sent_date: m.sentDate ?? null,
+        envelope: m.envelope ?? null,
+        body_structure: m.bodyStructure ?? null,
+        search_headers: m.searchHeaders ?? null,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -131,6 +148,43 @@ export class MailRepo {
   async index(folderId: number): Promise<{ uid: number; flags: string; modseq: number }[]> {
     const rows = await this.ctx.db.selectFrom('mail_messages').select(['uid', 'flags', 'modseq']).where('folder_id', '=', folderId).orderBy('uid').execute();
     return rows.map((r) => ({ uid: Number(r.uid), flags: r.flags, modseq: Number(r.modseq) }));
+  }
+
+  /**
+   * What changed in a folder after `modseq`: the rows appended or re-flagged since (in UID order)
+   * and the UIDs expunged since. Applied in that order to an index as of `modseq`, they give the
+   * folder as of (at least) its current HIGHESTMODSEQ; applying a change twice is harmless.
+   */
+  async changesSince(folderId: number, modseq: number, withHeaders: boolean): Promise<{ rows: IndexEntry[]; expunged: { uid: number; modseq: number }[] }> {
+    const columns = withHeaders ? (['uid', 'flags', 'modseq', 'search_headers', 'blob_hash'] as const) : (['uid', 'flags', 'modseq'] as const);
+    const rows = await this.ctx.db.selectFrom('mail_messages').select(columns).where('folder_id', '=', folderId).where('modseq', '>', modseq).orderBy('uid').execute();
+    const expunged = await this.ctx.db.selectFrom('mail_expunged').select(['uid', 'modseq']).where('folder_id', '=', folderId).where('modseq', '>', modseq).execute();
+    return {
+      rows: rows.map((r) => ({ ...r, uid: Number(r.uid), modseq: Number(r.modseq) })),
+      expunged: expunged.map((e) => ({ uid: Number(e.uid), modseq: Number(e.modseq) })),
+    };
+  }
+
+  /** Every message's cached search headers (null when not cached yet) and blob, for SEARCH. */
+  async searchHeaders(folderId: number): Promise<{ uid: number; search_headers: string | null; blob_hash: string }[]> {
+    const rows = await this.ctx.db.selectFrom('mail_messages').select(['uid', 'search_headers', 'blob_hash']).where('folder_id', '=', folderId).orderBy('uid').execute();
+    return rows.map((r) => ({ ...r, uid: Number(r.uid) }));
+  }
+
+  /** Fills IMAP caches of a stored message; they derive from its immutable body, so MODSEQ stays. */
+  async setCaches(folderId: number, uid: number, caches: { envelope?: string; bodyStructure?: string; searchHeaders?: string }): Promise<void> {
+    const set: { envelope?: string; body_structure?: string; search_headers?: string } = {};
+    if (caches.envelope !== undefined) set.envelope = caches.envelope;
+    if (caches.bodyStructure !== undefined) set.body_structure = caches.bodyStructure;
+    if (caches.searchHeaders !== undefined) set.search_headers = caches.searchHeaders;
+    if (Object.keys(set).length === 0) return;
+    await this.ctx.db.updateTable('mail_messages').set(set).where('folder_id', '=', folderId).where('uid', '=', uid).execute();
+  }
+
+  /** Messages by UID (those that still exist), in UID order. */
+  async messagesByUid(folderId: number, uids: readonly number[]): Promise<MessageRow[]> {
+    if (uids.length === 0) return [];
+    return this.ctx.db.selectFrom('mail_messages').selectAll().where('folder_id', '=', folderId).where('uid', 'in', uids).orderBy('uid').execute();
   }
 
   async folderById(folderId: number): Promise<FolderRow | undefined> {
@@ -182,7 +236,12 @@ export class MailRepo {
 
   /** Replaces the flags of some messages; every changed message gets the folder's new MODSEQ. */
   async setFlags(folderId: number, uids: readonly number[], flags: readonly string[]): Promise<number> {
-    if (uids.length === 0) return 0;
+    return (await this.setFlagsModseq(folderId, uids, flags)).updated;
+  }
+
+  /** setFlags, also giving the MODSEQ the changed messages got. */
+  async setFlagsModseq(folderId: number, uids: readonly number[], flags: readonly string[]): Promise<{ updated: number; modseq: number }> {
+    if (uids.length === 0) return { updated: 0, modseq: 0 };
     const { modseq } = await this.bump(folderId, 0);
     const r = await this.ctx.db
       .updateTable('mail_messages')
@@ -190,13 +249,18 @@ export class MailRepo {
       .where('folder_id', '=', folderId)
       .where('uid', 'in', uids)
       .executeTakeFirst();
-    return Number(r.numUpdatedRows);
+    return { updated: Number(r.numUpdatedRows), modseq };
   }
 
   /** Removes messages; their blobs stay (they may be shared) until a collection pass. */
   async expunge(folderId: number, uids: readonly number[]): Promise<number> {
     if (uids.length === 0) return 0;
-    await this.bump(folderId, 0);
+    const { modseq } = await this.bump(folderId, 0);
+    await this.ctx.db
+      .insertInto('mail_expunged')
+      .columns(['folder_id', 'uid', 'modseq'])
+      .expression((eb) => eb.selectFrom('mail_messages').select(['folder_id', 'uid', sql<number>`cast(${modseq} as bigint)`.as('modseq')]).where('folder_id', '=', folderId).where('uid', 'in', uids))
+      .execute();
     const r = await this.ctx.db.deleteFrom('mail_messages').where('folder_id', '=', folderId).where('uid', 'in', uids).executeTakeFirst();
     return Number(r.numDeletedRows);
   }

@@ -1,0 +1,371 @@
+import type { FolderRow, Store } from '@mss/store';
+import { parseFlags } from '@mss/store';
+
+type IndexEntry = Awaited<ReturnType<Store['mail']['changesSince']>>['rows'][number];
+
+/**
+ * The decoded header values SEARCH compares (RFC 3501 §6.4.4 FROM, TO, CC, BCC, SUBJECT), lower
+ * cased and joined by NUL — which no IMAP string can hold, so a needle never matches across two
+ * values; null when the message has no such header (an empty needle then matches nothing).
+ */
+export interface SearchHeaders {
+  from: string | null;
+  to: string | null;
+  cc: string | null;
+  bcc: string | null;
+  subject: string | null;
+}
+export type SearchHeaderKey = keyof SearchHeaders;
+const HEADER_KEYS: readonly SearchHeaderKey[] = ['from', 'to', 'cc', 'bcc', 'subject'];
+
+/** Stored form (the `search_headers` column): the values as decoded, before lower-casing. */
+export type StoredSearchHeaders = Partial<Record<SearchHeaderKey, string[]>>;
+
+export function searchHeadersFromStored(stored: StoredSearchHeaders): SearchHeaders {
+  const out = { from: null, to: null, cc: null, bcc: null, subject: null } as SearchHeaders;
+  for (const k of HEADER_KEYS) {
+    const values = stored[k];
+    if (values && values.length > 0) out[k] = values.map((v) => v.toLowerCase()).join('\0');
+  }
+  return out;
+}
+
+/** Change log entries kept for sessions that are a little behind; older ones scan the index. */
+const LOG_LIMIT = 4096;
+/** Indexes of folders nobody has selected, kept for the next SELECT. */
+const UNUSED_KEPT = 32;
+
+// Most messages share a handful of flag sets: one string and one parsed array per set.
+const interned = new Map<string, string>();
+const parsed = new Map<string, readonly string[]>();
+function intern(flags: string): string {
+  const hit = interned.get(flags);
+  if (hit !== undefined) return hit;
+  if (interned.size > 10_000) interned.clear();
+  interned.set(flags, flags);
+  return flags;
+}
+export function parsedFlags(flags: string): readonly string[] {
+  let p = parsed.get(flags);
+  if (!p) {
+    if (parsed.size > 10_000) parsed.clear();
+    p = parseFlags(flags);
+    parsed.set(flags, p);
+  }
+  return p;
+}
+
+/**
+ * One folder's UID/flags/MODSEQ index, one per process, shared by every session that selects
+ * the folder: kept up to date from the store's change log (rows with a newer MODSEQ, UIDs
+ * expunged since), so an unchanged folder costs one counter read and a change is read once
+ * however many sessions watch it. `uids` only grows in place; an expunge replaces the arrays,
+ * which is how a session's view (a prefix of some `uids`) knows it must look for expunges.
+ */
+export class FolderIndex {
+  readonly folderId: number;
+  uidvalidity = 0;
+  uidnext = 0;
+  highestModseq = 0;
+  uids: number[] = [];
+  flags: string[] = [];
+  modseqs: number[] = [];
+  /** Every change with a MODSEQ above this is in `log`. */
+  logFloor = 0;
+  gone = false;
+  /** Sessions that hold this index (SELECTed); an unheld index may be dropped. */
+  refs = 0;
+  private log: { modseq: number; uid: number }[] = [];
+  private loaded = false;
+  private tail: Promise<void> = Promise.resolve();
+  private readonly watchers = new Set<() => void>();
+  private headers: Map<number, SearchHeaders> | undefined;
+  private headersLoading: Promise<Map<number, SearchHeaders>> | undefined;
+  private firstUnseen: { modseq: number; uidnext: number; uids: number[]; seq: number } | undefined;
+  private readonly headersOf: (store: Store, hash: string) => Promise<StoredSearchHeaders>;
+
+  constructor(folderId: number, headersOf: (store: Store, hash: string) => Promise<StoredSearchHeaders>) {
+    this.folderId = folderId;
+    this.headersOf = headersOf;
+  }
+
+  /** Position of a UID in `uids`, or -1 (binary search: UIDs ascend). */
+  position(uid: number, uids: readonly number[] = this.uids, len = uids.length): number {
+    let lo = 0;
+    let hi = len - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const v = uids[mid]!;
+      if (v === uid) return mid;
+      if (v < uid) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+
+  /** First position whose UID is >= uid. */
+  lowerBound(uid: number, uids: readonly number[] = this.uids, len = uids.length): number {
+    let lo = 0;
+    let hi = len;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (uids[mid]! < uid) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /**
+   * Brings the index up to the folder's current state. Calls run one after another: each reads
+   * the folder's counters after its caller's own changes committed, so none is missed. A folder
+   * row just read by the caller saves the first query.
+   */
+  ensureFresh(store: Store, row?: FolderRow): Promise<void> {
+    const run = this.tail.then(() => this.refresh(store, row));
+    this.tail = run.catch(() => {});
+    return run;
+  }
+
+  private async refresh(store: Store, known?: FolderRow): Promise<void> {
+    const folder = known ?? (await store.mail.folderById(this.folderId));
+    if (!folder) {
+      this.gone = true;
+      return;
+    }
+    this.gone = false;
+    const uidnext = Number(folder.uidnext);
+    const modseq = Number(folder.highest_modseq);
+    const uidvalidity = Number(folder.uidvalidity);
+    if (this.loaded && uidvalidity === this.uidvalidity && uidnext <= this.uidnext && modseq <= this.highestModseq) return;
+    if (!this.loaded || uidvalidity !== this.uidvalidity) {
+      await this.load(store, uidvalidity, uidnext, modseq);
+      return;
+    }
+    const changes = await store.mail.changesSince(this.folderId, this.highestModseq, this.headers !== undefined);
+    this.apply(changes.rows, changes.expunged);
+    if (this.headers) await this.addHeaders(store, changes.rows, this.headers);
+    // Changes read after the counters may be newer; every change below the newest one seen has
+    // committed (a folder's MODSEQs are taken in order under its row lock), so it is included.
+    let newest = modseq;
+    for (const r of changes.rows) newest = Math.max(newest, r.modseq);
+    for (const e of changes.expunged) newest = Math.max(newest, e.modseq);
+    this.highestModseq = Math.max(this.highestModseq, newest);
+    this.uidnext = Math.max(this.uidnext, uidnext, (this.uids.at(-1) ?? 0) + 1);
+  }
+
+  private async load(store: Store, uidvalidity: number, uidnext: number, modseq: number): Promise<void> {
+    const entries = await store.mail.index(this.folderId);
+    const n = entries.length;
+    const uids = new Array<number>(n);
+    const flags = new Array<string>(n);
+    const modseqs = new Array<number>(n);
+    let newest = modseq;
+    for (let i = 0; i < n; i++) {
+      const e = entries[i]!;
+      uids[i] = e.uid;
+      flags[i] = intern(e.flags);
+      modseqs[i] = e.modseq;
+      if (e.modseq > newest) newest = e.modseq;
+    }
+    this.uids = uids;
+    this.flags = flags;
+    this.modseqs = modseqs;
+    this.uidvalidity = uidvalidity;
+    this.highestModseq = newest;
+    this.uidnext = Math.max(uidnext, (uids.at(-1) ?? 0) + 1);
+    this.log = [];
+    this.logFloor = newest;
+    this.headers = undefined;
+    this.headersLoading = undefined;
+    this.loaded = true;
+  }
+
+  private apply(rows: readonly IndexEntry[], expunged: readonly { uid: number }[]): void {
+    if (expunged.length > 0) {
+      const gone = new Set<number>();
+      for (const e of expunged) if (this.position(e.uid) >= 0) gone.add(e.uid);
+      if (gone.size > 0) {
+        const uids: number[] = [];
+        const flags: string[] = [];
+        const modseqs: number[] = [];
+        for (let i = 0; i < this.uids.length; i++) {
+          if (gone.has(this.uids[i]!)) continue;
+          uids.push(this.uids[i]!);
+          flags.push(this.flags[i]!);
+          modseqs.push(this.modseqs[i]!);
+        }
+        this.uids = uids;
+        this.flags = flags;
+        this.modseqs = modseqs;
+        if (this.headers) for (const uid of gone) this.headers.delete(uid);
+      }
+    }
+    for (const r of rows) {
+      const i = this.position(r.uid);
+      if (i >= 0) {
+        if (this.modseqs[i]! >= r.modseq) continue;
+        this.flags[i] = intern(r.flags);
+        this.modseqs[i] = r.modseq;
+      } else if (r.uid > (this.uids.at(-1) ?? 0)) {
+        this.uids.push(r.uid);
+        this.flags.push(intern(r.flags));
+        this.modseqs.push(r.modseq);
+      } else {
+        continue; // expunged meanwhile: the log will say so
+      }
+      this.log.push({ modseq: r.modseq, uid: r.uid });
+    }
+    if (this.log.length > LOG_LIMIT) {
+      this.log.sort((a, b) => a.modseq - b.modseq);
+      let cut = this.log.length - LOG_LIMIT / 2;
+      const floor = this.log[cut - 1]!.modseq;
+      while (cut < this.log.length && this.log[cut]!.modseq === floor) cut++;
+      this.log = this.log.slice(cut);
+      this.logFloor = floor;
+    }
+  }
+
+  /** UIDs whose flags changed or that were appended after `modseq` (duplicates possible). */
+  changedSince(modseq: number): number[] {
+    const out: number[] = [];
+    if (modseq >= this.logFloor) {
+      for (const e of this.log) if (e.modseq > modseq) out.push(e.uid);
+      return out;
+    }
+    for (let i = 0; i < this.uids.length; i++) if (this.modseqs[i]! > modseq) out.push(this.uids[i]!);
+    return out;
+  }
+
+  flagsOf(uid: number): string | undefined {
+    const i = this.position(uid);
+    return i >= 0 ? this.flags[i] : undefined;
+  }
+
+  modseqOf(uid: number): number | undefined {
+    const i = this.position(uid);
+    return i >= 0 ? this.modseqs[i] : undefined;
+  }
+
+  /** Sequence number of the first message without \Seen (0: none), cached until the next change. */
+  firstUnseenSeq(): number {
+    const c = this.firstUnseen;
+    if (c && c.modseq === this.highestModseq && c.uidnext === this.uidnext && c.uids === this.uids) return c.seq;
+    let seq = 0;
+    for (let i = 0; i < this.flags.length; i++) {
+      if (!parsedFlags(this.flags[i]!).includes('\\Seen')) {
+        seq = i + 1;
+        break;
+      }
+    }
+    this.firstUnseen = { modseq: this.highestModseq, uidnext: this.uidnext, uids: this.uids, seq };
+    return seq;
+  }
+
+  /** IDLE sessions: called once the index has taken in a change another session announced. */
+  watch(fn: () => void): void {
+    this.watchers.add(fn);
+  }
+  unwatch(fn: () => void): void {
+    this.watchers.delete(fn);
+  }
+  get watched(): boolean {
+    return this.watchers.size > 0;
+  }
+  broadcast(): void {
+    for (const fn of [...this.watchers]) fn();
+  }
+
+  /** The search headers of every message, read (and cached) on the first header SEARCH. */
+  async searchHeaders(store: Store): Promise<Map<number, SearchHeaders>> {
+    if (this.headers) return this.headers;
+    this.headersLoading ??= (async () => {
+      const map = new Map<number, SearchHeaders>();
+      const rows = await store.mail.searchHeaders(this.folderId);
+      await this.addHeaders(store, rows, map);
+      return map;
+    })();
+    try {
+      const map = await this.headersLoading;
+      // Messages appended while loading are in the log: take them in through the next refresh.
+      if (!this.headers) {
+        this.headers = map;
+        for (const uid of map.keys()) if (this.position(uid) < 0) map.delete(uid);
+        const missing = this.uids.filter((u) => !map.has(u));
+        if (missing.length > 0) {
+          const rows = (await store.mail.messagesByUid(this.folderId, missing)).map((r) => ({ uid: Number(r.uid), search_headers: r.search_headers, blob_hash: r.blob_hash }));
+          await this.addHeaders(store, rows, map);
+        }
+      }
+      return this.headers;
+    } finally {
+      this.headersLoading = undefined;
+    }
+  }
+
+  private async addHeaders(store: Store, rows: readonly { uid: number; search_headers?: string | null; blob_hash?: string }[], into: Map<number, SearchHeaders>): Promise<void> {
+    for (const r of rows) {
+      if (into.has(r.uid)) continue;
+      let stored: StoredSearchHeaders;
+      if (r.search_headers) {
+        stored = JSON.parse(r.search_headers) as StoredSearchHeaders;
+      } else {
+        // Stored by another path (SMTP delivery): parse once, keep it for next time.
+        stored = await this.headersOf(store, r.blob_hash!);
+        await store.mail.setCaches(this.folderId, r.uid, { searchHeaders: JSON.stringify(stored) });
+      }
+      into.set(r.uid, searchHeadersFromStored(stored));
+    }
+  }
+}
+
+interface Registry {
+  indexes: Map<number, FolderIndex>;
+  /** Unheld indexes, oldest first. */
+  unused: Set<FolderIndex>;
+}
+
+const registries = new WeakMap<Store, Registry>();
+
+function registry(store: Store): Registry {
+  let r = registries.get(store);
+  if (!r) {
+    const reg: Registry = { indexes: new Map(), unused: new Set() };
+    // One listener per store, not one per session: a change is read once, then sessions in
+    // IDLE on that folder are told, and diff against memory without touching the database.
+    store.events.on('folder-changed', (folderId: number) => {
+      const idx = reg.indexes.get(folderId);
+      if (!idx || !idx.watched) return;
+      idx.ensureFresh(store).then(
+        () => idx.broadcast(),
+        () => {},
+      );
+    });
+    registries.set(store, reg);
+    r = reg;
+  }
+  return r;
+}
+
+/** The shared index of a folder, held until `releaseIndex`. */
+export function acquireIndex(store: Store, folderId: number, headersOf: (store: Store, hash: string) => Promise<StoredSearchHeaders>): FolderIndex {
+  const reg = registry(store);
+  let idx = reg.indexes.get(folderId);
+  if (!idx) {
+    idx = new FolderIndex(folderId, headersOf);
+    reg.indexes.set(folderId, idx);
+  }
+  idx.refs++;
+  reg.unused.delete(idx);
+  return idx;
+}
+
+export function releaseIndex(store: Store, idx: FolderIndex): void {
+  const reg = registry(store);
+  if (--idx.refs > 0) return;
+  reg.unused.add(idx);
+  while (reg.unused.size > UNUSED_KEPT) {
+    const oldest = reg.unused.values().next().value!;
+    reg.unused.delete(oldest);
+    if (reg.indexes.get(oldest.folderId) === oldest) reg.indexes.delete(oldest.folderId);
+  }
+}
