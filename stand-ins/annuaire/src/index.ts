@@ -1,4 +1,4 @@
-// The Annuaire Santé stand-in. For now: its LDAP protocol layer and a server over any entry source.
+// The Annuaire Santé stand-in: LDAP, the FHIR API v2, extraction files and mailbox resolution.
 
 export { startLdapServer, DEFAULT_HIDDEN_ATTRIBUTES, DEFAULT_NAMING_CONTEXTS } from './ldap/server.ts';
 export type { LdapServerOptions, RunningLdapServer } from './ldap/server.ts';
@@ -37,3 +37,15 @@ export type { LdapMessage, LdapRequest, SearchRequest, Control, PartialAttribute
 // The directory content served by the stand-in.
 export { mailboxEntry, containerEntries, BAL_BASE } from './directory/ldap-entries.ts';
 export { StoreSnapshotSource } from './directory/store-source.ts';
+
+// The HTTP side: FHIR API v2, extraction files, mailbox resolution (R-ANN-4).
+export { startAnnuaireHttp, SANDBOX_API_KEY, API_KEY_HEADER, FHIR_BASE_PATH, LEGACY_EXTRACTION_PATH } from './http/server.ts';
+export type { AnnuaireHttpOptions, RunningAnnuaireHttp } from './http/server.ts';
+export { StoreDirectoryData } from './directory/data.ts';
+export type { DirectoryData, DirectoryMailbox } from './directory/data.ts';
+export { resolveMailbox, ResolutionError, professionalIdnat, structureIdnat } from './resolve/resolver.ts';
+export type { Resolution, ResolutionContext, ResolutionOutcome, MailboxCandidate } from './resolve/resolver.ts';
+export { extractionZip, extractionText, extractionBaseName, EXTRACTION_COLUMNS } from './extraction/extraction.ts';
+export { extractionRow } from './extraction/columns.ts';
+export { writeExtractionFile, listExtractionFiles } from './extraction/files.ts';
+export { search as fhirSearch, SEARCH_PARAMS } from './fhir/search.ts';

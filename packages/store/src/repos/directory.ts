@@ -1,5 +1,5 @@
-import { sql } from 'kysely';
-import type { NewPerson, NewSituation, NewStructure, Person, Situation, Structure } from '../schema.ts';
+import { sql, type RawBuilder, type SqlBool } from 'kysely';
+import type { MailboxRow, NewPerson, NewSituation, NewStructure, Person, Situation, Structure } from '../schema.ts';
 import { chunkRows, isoNow, type RepoContext } from './executor.ts';
 
 export interface PublishedMailbox {
@@ -41,6 +41,11 @@ export class DirectoryRepo {
   private readonly ctx: RepoContext;
   constructor(ctx: RepoContext) {
     this.ctx = ctx;
+  }
+
+  /** The Annuaire stand-in's read side: searches with keyset paging, mailboxes as published. */
+  get read(): DirectoryReadRepo {
+    return new DirectoryReadRepo(this.ctx);
   }
 
   /** Inserts or refreshes persons by IdNat (the directory feed and the seed both replay safely). */
@@ -222,5 +227,295 @@ export class DirectoryRepo {
     const one = async (table: 'persons' | 'structures' | 'situations') =>
       Number((await this.ctx.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
     return { persons: await one('persons'), structures: await one('structures'), situations: await one('situations') };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Read side of the Annuaire Santé stand-in (FHIR search, extraction, resolution). Additive: the
+// methods below only read. Each filter is an AND of ORs (FHIR: repeating a parameter ANDs, a
+// comma ORs); paging is by keyset on the primary key, so a page never shifts when rows are added.
+
+/** A FHIR string comparison: `prefix` (default, case- and accent-insensitive), `exact`, `contains`. */
+export interface TextMatch {
+  value: string;
+  mode: 'prefix' | 'exact' | 'contains';
+}
+
+/** A bound on the last-update instant (ISO-8601 UTC text, compared as text). */
+export interface TimeBound {
+  op: '>' | '>=' | '<' | '<=';
+  at: string;
+}
+
+/** An identifier test: the column it lives in, and a value, or null for "has one" (`system|`). */
+export interface IdentifierTest<F extends string> {
+  field: F;
+  value: string | null;
+}
+
+export interface PractitionerSearch {
+  identifier?: IdentifierTest<'idnat' | 'rpps'>[][];
+  family?: TextMatch[][];
+  given?: TextMatch[][];
+  name?: TextMatch[][];
+  /** Published PER/CAB mailboxes the person owns. */
+  mailbox?: TextMatch[][];
+  /** Profession, savoir-faire or category code. */
+  qualification?: string[][];
+  /** The person's record or one of their mailboxes changed within the bounds. */
+  updated?: TimeBound[];
+}
+
+export interface StructureSearch {
+  identifier?: IdentifierTest<'idnat' | 'finess' | 'siret'>[][];
+  name?: TextMatch[][];
+  /** Published ORG/APP mailboxes of the structure. */
+  mailbox?: TextMatch[][];
+  updated?: TimeBound[];
+}
+
+export interface SituationSearch {
+  id?: string[][];
+  person?: string[][];
+  structure?: string[][];
+  family?: TextMatch[][];
+  given?: TextMatch[][];
+  name?: TextMatch[][];
+  /** Published mailboxes attached to the situation, or the person's unattached ones (R-ANN-1). */
+  mailbox?: TextMatch[][];
+  qualification?: string[][];
+  updated?: TimeBound[];
+}
+
+export interface KeysetPage {
+  /** The last key of the previous page. */
+  after?: string;
+  limit: number;
+}
+
+/** The mailbox columns the directory shows (never holders, delegates or cotitulaires). */
+export type DirectoryMailbox = Pick<MailboxRow, 'id' | 'address' | 'type' | 'owner_idnat' | 'situation_id' | 'description' | 'service' | 'digitization' | 'updated_at'>;
+
+// Accent folding for name search, the same in SQL and in JavaScript. SQLite's lower() only knows
+// ASCII and neither engine has unaccent() by default, so the letters of French names are replaced
+// one by one; an expression index on exactly this text makes prefix searches use an index.
+const FOLDS: ReadonlyArray<readonly [string, string]> = [
+  ...[...'àáâãäåÀÁÂÃÄÅ'].map((c) => [c, 'a'] as const),
+  ...[...'çÇ'].map((c) => [c, 'c'] as const),
+  ...[...'èéêëÈÉÊË'].map((c) => [c, 'e'] as const),
+  ...[...'ìíîïÌÍÎÏ'].map((c) => [c, 'i'] as const),
+  ...[...'ñÑ'].map((c) => [c, 'n'] as const),
+  ...[...'òóôõöÒÓÔÕÖ'].map((c) => [c, 'o'] as const),
+  ...[...'ùúûüÙÚÛÜ'].map((c) => [c, 'u'] as const),
+  ...[...'ýÿÝŸ'].map((c) => [c, 'y'] as const),
+  ['æ', 'ae'], ['Æ', 'ae'], ['œ', 'oe'], ['Œ', 'oe'], ['’', "'"],
+];
+const FOLD_MAP = new Map(FOLDS);
+
+/** The folded form of a name: accents of French letters removed, ASCII lower-cased. */
+export function foldName(text: string): string {
+  let out = '';
+  for (const c of text) out += FOLD_MAP.get(c) ?? c;
+  return out.replace(/[A-Z]/g, (c) => c.toLowerCase());
+}
+
+/** The SQL twin of foldName over a column (unqualified, so that it matches the index expression). */
+export function foldNameSql(column: string): string {
+  let e = column;
+  for (const [from, to] of FOLDS) e = `replace(${e}, '${from}', '${to.replace(/'/g, "''")}')`;
+  return `lower(${e})`;
+}
+
+function likeEscape(text: string): string {
+  return text.replace(/[%_!]/g, '!$&');
+}
+
+/** `expr` starts with `prefix`: a range an index can serve, then LIKE for the exact rule. */
+function prefixSql(expr: RawBuilder<unknown>, prefix: string): RawBuilder<SqlBool> {
+  if (prefix === '') return sql<SqlBool>`${expr} is not null`;
+  const last = prefix.codePointAt(prefix.length - 1)!;
+  const upper = prefix.slice(0, -1) + String.fromCodePoint(last + 1);
+  return sql<SqlBool>`(${expr} >= ${prefix} and ${expr} < ${upper} and ${expr} like ${likeEscape(prefix) + '%'} escape '!')`;
+}
+
+function containsSql(expr: RawBuilder<unknown>, part: string): RawBuilder<SqlBool> {
+  return sql<SqlBool>`${expr} like ${'%' + likeEscape(part) + '%'} escape '!'`;
+}
+
+function anyOf(parts: RawBuilder<SqlBool>[]): RawBuilder<SqlBool> {
+  if (parts.length === 0) return sql<SqlBool>`1 = 0`;
+  return sql<SqlBool>`(${sql.join(parts, sql` or `)})`;
+}
+
+function allOf(parts: RawBuilder<SqlBool>[]): RawBuilder<SqlBool> {
+  if (parts.length === 0) return sql<SqlBool>`1 = 1`;
+  return sql<SqlBool>`(${sql.join(parts, sql` and `)})`;
+}
+
+function textSql(column: string, m: TextMatch): RawBuilder<SqlBool> {
+  if (m.mode === 'exact') return sql<SqlBool>`${sql.ref(column)} = ${m.value}`;
+  const folded = sql.raw(foldNameSql(column));
+  return m.mode === 'prefix' ? prefixSql(folded, foldName(m.value)) : containsSql(folded, foldName(m.value));
+}
+
+/** Mailbox addresses are matched on their lower-cased key (indexed); `exact` is case-sensitive. */
+function addressSql(m: TextMatch): RawBuilder<SqlBool> {
+  const key = sql.ref('m.address_key');
+  const v = m.value.toLowerCase();
+  if (m.mode === 'exact') return sql<SqlBool>`(m.address_key = ${v} and m.address = ${m.value})`;
+  return m.mode === 'prefix' ? prefixSql(key, v) : containsSql(key, v);
+}
+
+const PUBLISHED_SQL = sql<SqlBool>`m.status = 'active' and m.liste_rouge = 0 and m.released_at is null`;
+
+function timeSql(column: string, bounds: readonly TimeBound[]): RawBuilder<SqlBool> {
+  return allOf(bounds.map((b) => sql<SqlBool>`${sql.ref(column)} ${sql.raw(b.op)} ${b.at}`));
+}
+
+/** Owners whose mailboxes match, among the given types, and optionally only unattached ones. */
+function mailboxOwnersSql(matches: TextMatch[], types: readonly string[], unattached = false): RawBuilder<unknown> {
+  const typeList = sql.join(types.map((t) => sql.lit(t)));
+  return sql`select m.owner_idnat from mailboxes m where ${PUBLISHED_SQL} and m.type in (${typeList})${unattached ? sql` and m.situation_id is null` : sql``} and ${anyOf(matches.map(addressSql))}`;
+}
+
+/** Owners (persons or structures) with a record or a mailbox changed within the bounds. */
+function changedSql(table: 'persons' | 'structures', bounds: readonly TimeBound[]): RawBuilder<unknown> {
+  return sql`select idnat from ${sql.table(table)} where ${timeSql('updated_at', bounds)} union select m.owner_idnat from mailboxes m where ${timeSql('m.updated_at', bounds)}`;
+}
+
+function qualificationSql(codes: string[]): RawBuilder<SqlBool> {
+  return anyOf(codes.map((c) => sql<SqlBool>`(profession_code = ${c} or speciality_code = ${c} or category_code = ${c})`));
+}
+
+function practitionerWhere(q: PractitionerSearch): RawBuilder<SqlBool> {
+  const parts: RawBuilder<SqlBool>[] = [sql<SqlBool>`kind <> 'PATIENT'`];
+  for (const or of q.identifier ?? []) {
+    parts.push(anyOf(or.map((t) => (t.value === null ? sql<SqlBool>`${sql.ref(t.field)} is not null` : sql<SqlBool>`${sql.ref(t.field)} = ${t.value}`))));
+  }
+  for (const or of q.family ?? []) parts.push(anyOf(or.map((m) => textSql('last_name', m))));
+  for (const or of q.given ?? []) parts.push(anyOf(or.map((m) => textSql('first_name', m))));
+  for (const or of q.name ?? []) parts.push(anyOf(or.flatMap((m) => [textSql('last_name', m), textSql('first_name', m)])));
+  for (const or of q.mailbox ?? []) parts.push(sql<SqlBool>`idnat in (${mailboxOwnersSql(or, ['PER', 'CAB'])})`);
+  for (const or of q.qualification ?? []) parts.push(qualificationSql(or));
+  if (q.updated?.length) parts.push(sql<SqlBool>`idnat in (${changedSql('persons', q.updated)})`);
+  return allOf(parts);
+}
+
+function structureWhere(q: StructureSearch): RawBuilder<SqlBool> {
+  const parts: RawBuilder<SqlBool>[] = [];
+  for (const or of q.identifier ?? []) {
+    parts.push(anyOf(or.map((t) => (t.value === null ? sql<SqlBool>`${sql.ref(t.field)} is not null` : sql<SqlBool>`${sql.ref(t.field)} = ${t.value}`))));
+  }
+  for (const or of q.name ?? []) parts.push(anyOf(or.map((m) => textSql('name', m))));
+  for (const or of q.mailbox ?? []) parts.push(sql<SqlBool>`idnat in (${mailboxOwnersSql(or, ['ORG', 'APP'])})`);
+  if (q.updated?.length) parts.push(sql<SqlBool>`idnat in (${changedSql('structures', q.updated)})`);
+  return allOf(parts);
+}
+
+function situationWhere(q: SituationSearch): RawBuilder<SqlBool> {
+  const parts: RawBuilder<SqlBool>[] = [];
+  const inList = (column: string, values: string[]) => (values.length ? sql<SqlBool>`${sql.ref(column)} in (${sql.join(values)})` : sql<SqlBool>`1 = 0`);
+  for (const or of q.id ?? []) parts.push(inList('id', or));
+  for (const or of q.person ?? []) parts.push(inList('person_idnat', or));
+  for (const or of q.structure ?? []) parts.push(inList('structure_idnat', or));
+  const personPart: PractitionerSearch = { family: q.family, given: q.given, name: q.name, qualification: q.qualification };
+  if (q.family?.length || q.given?.length || q.name?.length || q.qualification?.length) {
+    parts.push(sql<SqlBool>`person_idnat in (select idnat from persons where ${practitionerWhere(personPart)})`);
+  }
+  for (const or of q.mailbox ?? []) {
+    const attached = sql`select m.situation_id from mailboxes m where ${PUBLISHED_SQL} and m.type in ('PER', 'CAB') and m.situation_id is not null and ${anyOf(or.map(addressSql))}`;
+    parts.push(sql<SqlBool>`(id in (${attached}) or person_idnat in (${mailboxOwnersSql(or, ['PER', 'CAB'], true)}))`);
+  }
+  if (q.updated?.length) parts.push(sql<SqlBool>`person_idnat in (${changedSql('persons', q.updated)})`);
+  return allOf(parts);
+}
+
+export class DirectoryReadRepo {
+  private readonly ctx: RepoContext;
+  constructor(ctx: RepoContext) {
+    this.ctx = ctx;
+  }
+
+  private async page<T>(table: 'persons' | 'structures' | 'situations', key: string, where: RawBuilder<SqlBool>, page: KeysetPage): Promise<T[]> {
+    const after = page.after === undefined ? sql`` : sql` and ${sql.ref(key)} > ${page.after}`;
+    const r = await sql<T>`select * from ${sql.table(table)} where ${where}${after} order by ${sql.ref(key)} limit ${page.limit}`.execute(this.ctx.db);
+    return r.rows;
+  }
+
+  private async count(table: 'persons' | 'structures' | 'situations', where: RawBuilder<SqlBool>): Promise<number> {
+    const r = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(table)} where ${where}`.execute(this.ctx.db);
+    return Number(r.rows[0]?.n ?? 0);
+  }
+
+  searchPractitioners(q: PractitionerSearch, page: KeysetPage): Promise<Person[]> {
+    return this.page<Person>('persons', 'idnat', practitionerWhere(q), page);
+  }
+
+  countPractitioners(q: PractitionerSearch): Promise<number> {
+    return this.count('persons', practitionerWhere(q));
+  }
+
+  searchStructures(q: StructureSearch, page: KeysetPage): Promise<Structure[]> {
+    return this.page<Structure>('structures', 'idnat', structureWhere(q), page);
+  }
+
+  countStructures(q: StructureSearch): Promise<number> {
+    return this.count('structures', structureWhere(q));
+  }
+
+  searchSituations(q: SituationSearch, page: KeysetPage): Promise<Situation[]> {
+    return this.page<Situation>('situations', 'id', situationWhere(q), page);
+  }
+
+  countSituations(q: SituationSearch): Promise<number> {
+    return this.count('situations', situationWhere(q));
+  }
+
+  /** Persons by IdNat, patients excluded (they are not in the directory). */
+  async persons(idnats: readonly string[]): Promise<Person[]> {
+    if (idnats.length === 0) return [];
+    return this.ctx.db.selectFrom('persons').selectAll().where('idnat', 'in', [...idnats]).where('kind', '<>', 'PATIENT').execute();
+  }
+
+  async structures(idnats: readonly string[]): Promise<Structure[]> {
+    if (idnats.length === 0) return [];
+    return this.ctx.db.selectFrom('structures').selectAll().where('idnat', 'in', [...idnats]).execute();
+  }
+
+  async situationsOfPersons(idnats: readonly string[]): Promise<Situation[]> {
+    if (idnats.length === 0) return [];
+    return this.ctx.db.selectFrom('situations').selectAll().where('person_idnat', 'in', [...idnats]).orderBy('id').execute();
+  }
+
+  /** Situations at the given structures, at most `limit` (an `_revinclude` is bounded). */
+  async situationsAtStructures(idnats: readonly string[], limit: number): Promise<Situation[]> {
+    if (idnats.length === 0) return [];
+    return this.ctx.db.selectFrom('situations').selectAll().where('structure_idnat', 'in', [...idnats]).orderBy('id').limit(limit).execute();
+  }
+
+  /** Published mailboxes (R-BAL-3: active, not on liste rouge) of persons or structures. */
+  async publishedMailboxesOf(ownerIdnats: readonly string[]): Promise<DirectoryMailbox[]> {
+    if (ownerIdnats.length === 0) return [];
+    return this.ctx.db
+      .selectFrom('mailboxes')
+      .select(['id', 'address', 'type', 'owner_idnat', 'situation_id', 'description', 'service', 'digitization', 'updated_at'])
+      .where('owner_idnat', 'in', [...ownerIdnats])
+      .where('status', '=', 'active')
+      .where('liste_rouge', '=', 0)
+      .where('released_at', 'is', null)
+      .orderBy('id')
+      .execute();
+  }
+
+  /** The latest change of any mailbox (published or not) per owner: part of the owner's last update. */
+  async mailboxChangesOf(ownerIdnats: readonly string[]): Promise<Map<string, string>> {
+    if (ownerIdnats.length === 0) return new Map();
+    const rows = await this.ctx.db
+      .selectFrom('mailboxes')
+      .select((eb) => ['owner_idnat', eb.fn.max('updated_at').as('at')])
+      .where('owner_idnat', 'in', [...ownerIdnats])
+      .groupBy('owner_idnat')
+      .execute();
+    return new Map(rows.map((r) => [r.owner_idnat, String(r.at)]));
   }
 }

@@ -1,0 +1,22 @@
+import { sql } from 'kysely';
+import { foldNameSql } from '../repos/directory.ts';
+import type { MssMigration } from './types.ts';
+
+/**
+ * Indexes for the Annuaire stand-in's read side at national scale: accent- and case-insensitive
+ * name prefixes (the index expression is the very text DirectoryReadRepo queries with, hence the
+ * shared foldNameSql), the `_lastUpdated` delta, and `qualification-code`. Additive only.
+ */
+export const directorySearch: MssMigration = {
+  name: '0006-directory-search',
+  async up(db) {
+    await db.schema.createIndex('persons_family_folded').on('persons').expression(sql.raw(foldNameSql('last_name'))).execute();
+    await db.schema.createIndex('persons_given_folded').on('persons').expression(sql.raw(foldNameSql('first_name'))).execute();
+    await db.schema.createIndex('persons_updated').on('persons').column('updated_at').execute();
+    await db.schema.createIndex('persons_profession').on('persons').columns(['profession_code', 'idnat']).execute();
+    await db.schema.createIndex('persons_speciality').on('persons').columns(['speciality_code', 'idnat']).execute();
+    await db.schema.createIndex('structures_name_folded').on('structures').expression(sql.raw(foldNameSql('name'))).execute();
+    await db.schema.createIndex('structures_updated').on('structures').column('updated_at').execute();
+    await db.schema.createIndex('mailboxes_updated').on('mailboxes').column('updated_at').execute();
+  },
+};

@@ -1,0 +1,87 @@
+import type { Person, PublishedMailbox, Situation, Store, Structure } from '@mss/store';
+
+type ReadRepo = Store['directory']['read'];
+export type PractitionerSearch = Parameters<ReadRepo['searchPractitioners']>[0];
+export type StructureSearch = Parameters<ReadRepo['searchStructures']>[0];
+export type SituationSearch = Parameters<ReadRepo['searchSituations']>[0];
+export type KeysetPage = Parameters<ReadRepo['searchPractitioners']>[1];
+export type TextMatch = NonNullable<PractitionerSearch['family']>[number][number];
+export type TimeBound = NonNullable<PractitionerSearch['updated']>[number];
+export type DirectoryMailbox = Awaited<ReturnType<ReadRepo['publishedMailboxesOf']>>[number];
+export type { Person, PublishedMailbox, Situation, Structure };
+
+/**
+ * What the stand-in's HTTP side reads: persons, structures, situations d'exercice, published
+ * mailboxes (R-BAL-3: liste rouge and closed ones are never handed out) and last-update instants.
+ * Every search pages by keyset on the primary key (IdNat, situation id, mailbox id), so an
+ * implementation over 1M entries answers a page from an index, never by counting offsets.
+ */
+export interface DirectoryData {
+  searchPractitioners(q: PractitionerSearch, page: KeysetPage): Promise<Person[]>;
+  countPractitioners(q: PractitionerSearch): Promise<number>;
+  searchStructures(q: StructureSearch, page: KeysetPage): Promise<Structure[]>;
+  countStructures(q: StructureSearch): Promise<number>;
+  searchSituations(q: SituationSearch, page: KeysetPage): Promise<Situation[]>;
+  countSituations(q: SituationSearch): Promise<number>;
+  /** Persons by IdNat (never patients). */
+  persons(idnats: readonly string[]): Promise<Person[]>;
+  structures(idnats: readonly string[]): Promise<Structure[]>;
+  situationsOfPersons(idnats: readonly string[]): Promise<Situation[]>;
+  situationsAtStructures(idnats: readonly string[], limit: number): Promise<Situation[]>;
+  /** Published mailboxes of persons (PER, CAB: the owner only) or structures (ORG, APP). */
+  publishedMailboxesOf(ownerIdnats: readonly string[]): Promise<DirectoryMailbox[]>;
+  /** Latest change of any mailbox per owner, published or not (a withdrawal is a change too). */
+  mailboxChangesOf(ownerIdnats: readonly string[]): Promise<Map<string, string>>;
+  /** Published mailboxes with what the extraction shows beside them, by mailbox id. */
+  publishedMailboxPage(afterId: number | undefined, limit: number): Promise<PublishedMailbox[]>;
+}
+
+/** The directory read from the operator's store (`@mss/store`), the seeded data included. */
+export class StoreDirectoryData implements DirectoryData {
+  private readonly store: Store;
+  constructor(store: Store) {
+    this.store = store;
+  }
+  private get read(): ReadRepo {
+    return this.store.directory.read;
+  }
+  searchPractitioners(q: PractitionerSearch, page: KeysetPage) {
+    return this.read.searchPractitioners(q, page);
+  }
+  countPractitioners(q: PractitionerSearch) {
+    return this.read.countPractitioners(q);
+  }
+  searchStructures(q: StructureSearch, page: KeysetPage) {
+    return this.read.searchStructures(q, page);
+  }
+  countStructures(q: StructureSearch) {
+    return this.read.countStructures(q);
+  }
+  searchSituations(q: SituationSearch, page: KeysetPage) {
+    return this.read.searchSituations(q, page);
+  }
+  countSituations(q: SituationSearch) {
+    return this.read.countSituations(q);
+  }
+  persons(idnats: readonly string[]) {
+    return this.read.persons(idnats);
+  }
+  structures(idnats: readonly string[]) {
+    return this.read.structures(idnats);
+  }
+  situationsOfPersons(idnats: readonly string[]) {
+    return this.read.situationsOfPersons(idnats);
+  }
+  situationsAtStructures(idnats: readonly string[], limit: number) {
+    return this.read.situationsAtStructures(idnats, limit);
+  }
+  publishedMailboxesOf(ownerIdnats: readonly string[]) {
+    return this.read.publishedMailboxesOf(ownerIdnats);
+  }
+  mailboxChangesOf(ownerIdnats: readonly string[]) {
+    return this.read.mailboxChangesOf(ownerIdnats);
+  }
+  publishedMailboxPage(afterId: number | undefined, limit: number) {
+    return this.store.directory.publishedMailboxes({ afterId, limit });
+  }
+}
