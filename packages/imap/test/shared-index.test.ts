@@ -1,0 +1,142 @@
+// Sessions share one in-memory index per folder and cached headers/envelopes: what each session
+// is told must be exactly what RFC 3501 asks of a server where every session reads the store.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { D, GP, JULIE, PER, startImapWorld, type ImapWorld } from './support/imap-world.ts';
+import { command, openAuthenticated, type Conversation } from './support/conversation.ts';
+
+let w: ImapWorld;
+let a: Conversation;
+let b: Conversation;
+before(async () => {
+  w = await startImapWorld();
+  a = await openAuthenticated(w.imap.port, PER, await w.token(GP));
+  b = await openAuthenticated(w.imap.port, PER, await w.token(JULIE));
+});
+after(async () => {
+  a.socket.destroy();
+  b.socket.destroy();
+  await w.close();
+});
+
+const msg = (n: number, from = `<sender${n}@${D}>`) => `From: ${from}\r\nTo: <${PER}>\r\nSubject: message ${n}\r\n\r\nbody ${n}\r\n`;
+function append(c: Conversation, tag: string, m: string, folder = 'INBOX'): Promise<string> {
+  return command(c, tag, `APPEND ${folder} {${Buffer.byteLength(m)}+}\r\n${m}`);
+}
+/** Untagged lines of a response, without the tagged one. */
+const untaggedOf = (r: string) => r.split('\r\n').filter((l) => l.startsWith('* '));
+
+test('RFC 3501 §7.3.1/§7.4.2: two sessions see each other’s appends, flag changes and expunges, each once', async () => {
+  for (let i = 1; i <= 3; i++) assert.match(await append(a, `p${i}`, msg(i)), new RegExp(`p${i} OK`));
+  assert.match(await command(a, 'a1', 'SELECT INBOX'), /\* 3 EXISTS/);
+  assert.match(await command(b, 'b1', 'SELECT INBOX'), /\* 3 EXISTS/);
+
+  assert.match(await append(b, 'b2', msg(4)), /b2 OK/);
+  assert.match(await append(b, 'b3', msg(5)), /b3 OK/);
+  assert.deepEqual(untaggedOf(await command(a, 'a2', 'NOOP')), ['* 5 EXISTS']);
+  assert.deepEqual(untaggedOf(await command(a, 'a3', 'NOOP')), [], 'announced once');
+
+  assert.deepEqual(untaggedOf(await command(b, 'b4', 'STORE 2 +FLAGS (\\Flagged)')), ['* 2 FETCH (FLAGS (\\Flagged))']);
+  assert.deepEqual(untaggedOf(await command(b, 'b5', 'NOOP')), [], 'a session is not told again of its own change');
+  assert.deepEqual(untaggedOf(await command(a, 'a4', 'NOOP')), ['* 2 FETCH (FLAGS (\\Flagged))']);
+
+  // A's own change and B's, between two of A's commands: each hears only of the other's, once.
+  assert.match(await command(a, 'a5', 'STORE 3 +FLAGS.SILENT (\\Seen)'), /a5 OK/);
+  assert.deepEqual(untaggedOf(await command(b, 'b6', 'STORE 4 +FLAGS.SILENT (\\Answered)')), ['* 3 FETCH (FLAGS (\\Seen))']);
+  assert.deepEqual(untaggedOf(await command(a, 'a6', 'NOOP')), ['* 4 FETCH (FLAGS (\\Answered))']);
+  assert.deepEqual(untaggedOf(await command(b, 'b7', 'NOOP')), []);
+
+  // Expunged by B: held back from A during FETCH (RFC 3501 §7.4.1), with A's sequence numbers
+  // unchanged, while a message appended meanwhile is announced.
+  assert.match(await command(b, 'b8', 'STORE 1:2 +FLAGS.SILENT (\\Deleted)'), /b8 OK/);
+  assert.match(await command(b, 'b9', 'EXPUNGE'), /\* 2 EXPUNGE\r\n\* 1 EXPUNGE\r\n/);
+  assert.match(await append(b, 'b10', msg(6)), /b10 OK/);
+  const during = await command(a, 'a7', 'FETCH 3:5 (UID)');
+  assert.doesNotMatch(during, /EXPUNGE/);
+  assert.match(during, /\* 3 FETCH \(UID 3\)\r\n\* 4 FETCH \(UID 4\)\r\n\* 5 FETCH \(UID 5\)\r\n/, 'sequence numbers kept');
+  assert.match(during, /\* 6 EXISTS\r\n/);
+  assert.match(await command(a, 'a8', 'SEARCH ALL'), /\* SEARCH 3 4 5 6\r\n/, 'expunged messages no longer match');
+  assert.deepEqual(untaggedOf(await command(a, 'a9', 'NOOP')), ['* 2 EXPUNGE', '* 1 EXPUNGE', '* 4 EXISTS']);
+  assert.match(await command(a, 'a10', 'UID FETCH 1:* (UID)'), /\* 1 FETCH \(UID 3\)\r\n\* 2 FETCH \(UID 4\)\r\n\* 3 FETCH \(UID 5\)\r\n\* 4 FETCH \(UID 6\)\r\n/);
+
+  // A session that selects now starts from the folder as it is.
+  const c = await openAuthenticated(w.imap.port, PER, await w.token(GP));
+  const sel = await command(c, 'c1', 'SELECT INBOX');
+  assert.match(sel, /\* 4 EXISTS\r\n/);
+  assert.match(sel, /\[UNSEEN 2\]/, 'the first message without \\Seen');
+  assert.match(sel, /\[UIDNEXT 7\]/);
+  c.socket.destroy();
+});
+
+test('RFC 2177: sessions in IDLE are told of appends and flag changes made by another session', async () => {
+  await command(a, 'i0', 'SELECT INBOX');
+  const c = await openAuthenticated(w.imap.port, PER, await w.token(GP));
+  await command(c, 'i1', 'SELECT INBOX');
+  a.send('i2 IDLE\r\n');
+  c.send('i3 IDLE\r\n');
+  await a.until(/\+ [^\r]*\r\n/);
+  await c.until(/\+ [^\r]*\r\n/);
+  assert.match(await append(b, 'i4', msg(7)), /i4 OK/);
+  assert.match(await a.until(/\* 5 EXISTS\r\n/), /\* 5 EXISTS/);
+  assert.match(await c.until(/\* 5 EXISTS\r\n/), /\* 5 EXISTS/);
+  assert.match(await command(b, 'i5', 'UID STORE 7 +FLAGS.SILENT (\\Flagged)'), /i5 OK/);
+  assert.match(await a.until(/\* 5 FETCH \(FLAGS \(\\Flagged\)\)\r\n/), /FETCH/);
+  assert.match(await c.until(/\* 5 FETCH \(FLAGS \(\\Flagged\)\)\r\n/), /FETCH/);
+  a.send('DONE\r\n');
+  assert.match(await a.until(/i2 OK[^\r]*\r\n/), /i2 OK/);
+  c.socket.destroy();
+});
+
+test('RFC 3501 §6.4.4: FROM/SUBJECT/TO/CC match substrings of decoded RFC 2047 headers, case-insensitively', async () => {
+  await command(a, 's0', 'CREATE Search');
+  const encoded = [
+    `From: =?UTF-8?B?SsOpcsO0bWUgTcOpZGVjaW4=?= <medecin@${D}>`,
+    `To: <${PER}>`,
+    `Cc: =?ISO-8859-1?Q?Fran=E7oise?= <francoise@${D}>`,
+    'Subject: =?UTF-8?Q?Compte_rendu_d=27hospitalisation_=C3=A9t=C3=A9?=',
+    '',
+    'corps',
+    '',
+  ].join('\r\n');
+  assert.match(await append(a, 's1', encoded, 'Search'), /s1 OK/);
+  assert.match(await append(a, 's2', msg(1, `Paul <paul@${D}>`), 'Search'), /s2 OK/);
+  assert.match(await command(a, 's3', 'SELECT Search'), /\* 2 EXISTS/);
+  const utf8 = (tag: string, key: string, value: string) => command(a, tag, `SEARCH CHARSET UTF-8 ${key} {${Buffer.byteLength(value)}+}\r\n${value}`);
+  assert.match(await utf8('s4', 'FROM', 'JÉRÔME méd'), /\* SEARCH 1\r\n/, 'decoded display name, any case');
+  assert.match(await command(a, 's5', 'SEARCH FROM "MEDECIN@"'), /\* SEARCH 1\r\n/, 'the address too');
+  assert.match(await utf8('s6', 'SUBJECT', "d'hospitalisation été"), /\* SEARCH 1\r\n/);
+  assert.match(await utf8('s7', 'CC', 'françoise'), /\* SEARCH 1\r\n/, 'ISO-8859-1 encoded word');
+  assert.match(await command(a, 's8', 'SEARCH TO "paul.martin"'), /\* SEARCH 1 2\r\n/);
+  assert.match(await command(a, 's9', 'SEARCH OR FROM paul SUBJECT compte'), /\* SEARCH 1 2\r\n/);
+  assert.match(await command(a, 's10', 'SEARCH NOT FROM paul'), /\* SEARCH 1\r\n/);
+  assert.match(await command(a, 's11', 'SEARCH CC ""'), /\* SEARCH 1\r\n/, 'an empty string matches a message that has the header');
+  assert.match(await command(a, 's12', 'SEARCH BCC x'), /\* SEARCH\r\n/);
+  assert.match(await command(a, 's13', 'SEARCH FROM "rendu"'), /\* SEARCH\r\n/, 'only in the Subject');
+
+  // A message stored by another path (as SMTP delivery does), without IMAP's caches: found by
+  // header SEARCH and given an ENVELOPE (whose strings stay as sent, RFC 3501 §7.4.2) all the same, and cached from then on.
+  const folder = (await w.store.mail.folder((await w.store.mailboxes.byAddress(PER))!.id, 'Search'))!;
+  const raw = Buffer.from(`From: =?UTF-8?Q?H=C3=B4pital?= <ch@${D}>\r\nSubject: Sortie\r\nDate: Tue, 24 Nov 2026 08:30:00 +0100\r\n\r\nx\r\n`);
+  const blob = await w.store.blobs.put(raw);
+  await w.store.transaction((tx) => tx.mail.appendMessage(folder.id, { blobHash: blob.hash, size: blob.size }));
+  w.store.notifyFolderChanged(folder.id);
+  assert.match(await command(a, 's13b', 'NOOP'), /\* 3 EXISTS\r\n/);
+  assert.match(await utf8('s14', 'FROM', 'hôpital'), /\* SEARCH 3\r\n/);
+  assert.match(await command(a, 's15', 'FETCH 3 ENVELOPE'), /\* 3 FETCH \(ENVELOPE \("Tue, 24 Nov 2026 08:30:00 \+0100" "Sortie" \(\("=\?UTF-8\?Q\?H=C3=B4pital\?=" NIL "ch" "operateur-a\.mssante\.fr"\)\)/);
+  const row = await w.store.mail.message(folder.id, 3);
+  assert.ok(row?.envelope && row.search_headers, 'caches filled on first use');
+});
+
+test('a cached ENVELOPE and BODYSTRUCTURE are what parsing the message gives', async () => {
+  const m = `From: "Dr A" <a@${D}>\r\nTo: <${PER}>\r\nSubject: =?UTF-8?Q?=C3=A9t=C3=A9?=\r\nMessage-ID: <e1@x>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nété\r\n`;
+  assert.match(await append(a, 'e1', m, 'Search'), /e1 OK/);
+  const folder = (await w.store.mail.folder((await w.store.mailboxes.byAddress(PER))!.id, 'Search'))!;
+  const blob = await w.store.blobs.put(m);
+  await w.store.transaction((tx) => tx.mail.appendMessage(folder.id, { blobHash: blob.hash, size: blob.size }));
+  w.store.notifyFolderChanged(folder.id);
+  await command(a, 'e2', 'NOOP');
+  const r = await command(a, 'e3', 'FETCH 4:5 (ENVELOPE BODYSTRUCTURE)');
+  const [cached, parsed] = r.split(/\* \d FETCH /).slice(1);
+  assert.ok(cached && parsed);
+  assert.equal(cached.replace(/\r\n$/, ''), parsed.replace(/\r\ne3 OK[^\r]*\r\n$/, ''));
+});
