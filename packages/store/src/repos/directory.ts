@@ -378,9 +378,23 @@ function mailboxOwnersSql(matches: TextMatch[], types: readonly string[], unatta
   return sql`select m.owner_idnat from mailboxes m where ${PUBLISHED_SQL} and m.type in (${typeList})${unattached ? sql` and m.situation_id is null` : sql``} and ${anyOf(matches.map(addressSql))}`;
 }
 
-/** Owners (persons or structures) with a record or a mailbox changed within the bounds. */
-function changedSql(table: 'persons' | 'structures', bounds: readonly TimeBound[]): RawBuilder<unknown> {
-  return sql`select idnat from ${sql.table(table)} where ${timeSql('updated_at', bounds)} union select m.owner_idnat from mailboxes m where ${timeSql('m.updated_at', bounds)}`;
+/**
+ * The owner's last update is the latest of its own row and of its mailboxes (a withdrawn mailbox
+ * changes the record too). Lower bounds hold when any part is recent enough — found through the
+ * updated_at indexes of both tables; upper bounds when every part is old enough.
+ */
+function changedSql(table: 'persons' | 'structures', bounds: readonly TimeBound[]): RawBuilder<SqlBool> {
+  const lower = bounds.filter((b) => b.op === '>' || b.op === '>=');
+  const upper = bounds.filter((b) => b.op === '<' || b.op === '<=');
+  const parts: RawBuilder<SqlBool>[] = [];
+  if (lower.length) {
+    parts.push(sql<SqlBool>`idnat in (select idnat from ${sql.table(table)} where ${timeSql('updated_at', lower)} union select m.owner_idnat from mailboxes m where ${timeSql('m.updated_at', lower)})`);
+  }
+  if (upper.length) {
+    parts.push(timeSql('updated_at', upper));
+    parts.push(sql<SqlBool>`not exists (select 1 from mailboxes m where m.owner_idnat = ${sql.ref(`${table}.idnat`)} and not ${timeSql('m.updated_at', upper)})`);
+  }
+  return allOf(parts);
 }
 
 function qualificationSql(codes: string[]): RawBuilder<SqlBool> {
@@ -397,7 +411,7 @@ function practitionerWhere(q: PractitionerSearch): RawBuilder<SqlBool> {
   for (const or of q.name ?? []) parts.push(anyOf(or.flatMap((m) => [textSql('last_name', m), textSql('first_name', m)])));
   for (const or of q.mailbox ?? []) parts.push(sql<SqlBool>`idnat in (${mailboxOwnersSql(or, ['PER', 'CAB'])})`);
   for (const or of q.qualification ?? []) parts.push(qualificationSql(or));
-  if (q.updated?.length) parts.push(sql<SqlBool>`idnat in (${changedSql('persons', q.updated)})`);
+  if (q.updated?.length) parts.push(changedSql('persons', q.updated));
   return allOf(parts);
 }
 
@@ -408,7 +422,7 @@ function structureWhere(q: StructureSearch): RawBuilder<SqlBool> {
   }
   for (const or of q.name ?? []) parts.push(anyOf(or.map((m) => textSql('name', m))));
   for (const or of q.mailbox ?? []) parts.push(sql<SqlBool>`idnat in (${mailboxOwnersSql(or, ['ORG', 'APP'])})`);
-  if (q.updated?.length) parts.push(sql<SqlBool>`idnat in (${changedSql('structures', q.updated)})`);
+  if (q.updated?.length) parts.push(changedSql('structures', q.updated));
   return allOf(parts);
 }
 
@@ -426,7 +440,7 @@ function situationWhere(q: SituationSearch): RawBuilder<SqlBool> {
     const attached = sql`select m.situation_id from mailboxes m where ${PUBLISHED_SQL} and m.type in ('PER', 'CAB') and m.situation_id is not null and ${anyOf(or.map(addressSql))}`;
     parts.push(sql<SqlBool>`(id in (${attached}) or person_idnat in (${mailboxOwnersSql(or, ['PER', 'CAB'], true)}))`);
   }
-  if (q.updated?.length) parts.push(sql<SqlBool>`person_idnat in (${changedSql('persons', q.updated)})`);
+  if (q.updated?.length) parts.push(sql<SqlBool>`person_idnat in (select idnat from persons where ${changedSql('persons', q.updated)})`);
   return allOf(parts);
 }
 

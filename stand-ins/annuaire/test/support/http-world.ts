@@ -16,6 +16,7 @@ export const CURL = '/usr/bin/curl';
 export const UNZIP = '/usr/bin/unzip';
 
 export interface HttpWorld {
+  clock: { now: Date };
   store: Store;
   personas: Map<string, Persona>;
   http: RunningAnnuaireHttp;
@@ -25,12 +26,15 @@ export interface HttpWorld {
 }
 
 export async function startHttpWorld(options: { professionals?: number; extractionDir?: string } = {}): Promise<HttpWorld> {
-  const { store, cleanup } = await openTestStore();
+  // The store's clock is the test's: updates land at chosen instants, so `_lastUpdated` is exact.
+  const clock = { now: new Date('2026-03-01T08:00:00.000Z') };
+  const { store, cleanup } = await openTestStore({ now: () => clock.now });
   const personas = new Map((await seedDemo(store, DOMAIN)).map((p) => [p.key, p]));
   if (options.professionals) await seedDirectory(store, { seed: 7, professionals: options.professionals, operatorDomain: DOMAIN });
   const data = new StoreDirectoryData(store);
   const http = await startAnnuaireHttp({ host: '127.0.0.1', port: 0, logger: silentLogger(), data, apiKeys: [KEY], extractionDir: options.extractionDir });
   return {
+    clock,
     store,
     personas,
     http,
