@@ -1,6 +1,6 @@
 import type { Store, Repositories } from '@mss/store';
 import type { SeedBatch, SeedOptions, Persona } from './index.ts';
-import { generateDirectory, demoPersonas } from './index.ts';
+import { generateDirectory, demoPersonas, secondOperatorPersonas } from './index.ts';
 
 export interface SeedSummary {
   persons: number;
@@ -142,7 +142,15 @@ export async function seedDirectory(
  * first CGU version with the acceptances the stories start from. Idempotent.
  */
 export async function seedDemo(store: Store, operatorDomain: string): Promise<Persona[]> {
-  const demo = demoPersonas(operatorDomain);
+  return loadDemo(store, demoPersonas(operatorDomain));
+}
+
+/** The second operator of the sandbox: its own store, Anne Lambert's PER. Idempotent. */
+export async function seedSecondOperator(store: Store, operatorDomain: string): Promise<Persona[]> {
+  return loadDemo(store, secondOperatorPersonas(operatorDomain));
+}
+
+async function loadDemo(store: Store, demo: { batch: SeedBatch; personas: Persona[]; cguAcceptedBy: string[] }): Promise<Persona[]> {
   await store.transaction(async (tx) => {
     await loadBatch(tx, demo.batch);
     let cgu = await tx.cgu.current();

@@ -46,6 +46,53 @@ export function secretaryDelegationEnd(today: Date = new Date()): string {
   return `${new Date(today.getTime() + 90 * 86_400_000).getUTCFullYear()}-12-31`;
 }
 
+/** The sandbox's second operator, so that mail between operators can be played offline. */
+export const SECOND_OPERATOR_DOMAIN = 'operateur-b.mssante.fr';
+
+const BAGNOLET = { postalCode: '93170', city: 'Bagnolet', departement: '93' } as const;
+
+/** Dr Anne Lambert, cardiologist: a person of the national directory whose mailbox is at the second operator. */
+function anneLambert(): { person: SeedPerson; situation: SeedSituation } {
+  const person = ps(1000000163, 'MME', 'Anne', 'Lambert', '10', 'Médecin', ['SM04', 'Cardiologie et maladies vasculaires']);
+  return {
+    person,
+    situation: {
+      id: `sit-${person.idnat}-1`,
+      personIdnat: person.idnat,
+      structureIdnat: null,
+      practiceName: 'Cabinet de cardiologie de Bagnolet',
+      mode: 'L',
+      roleLabel: 'Titulaire du cabinet',
+      street: '5 avenue de la République',
+      ...BAGNOLET,
+      startDate: '2011-04-04',
+      endDate: null,
+    },
+  };
+}
+
+/**
+ * What the second operator hosts: Anne Lambert's PER. The persons are the national directory's,
+ * so the first operator's seed knows her too (PSC issues her tokens from it).
+ */
+export function secondOperatorPersonas(operatorDomain: string): { batch: SeedBatch; personas: Persona[]; cguAcceptedBy: string[] } {
+  const domain = operatorDomain.toLowerCase();
+  const { person, situation } = anneLambert();
+  const per = `anne.lambert@${domain}`;
+  return {
+    batch: {
+      persons: [person],
+      structures: [],
+      situations: [situation],
+      mailboxes: [{ address: per, type: 'PER', ownerIdnat: person.idnat, situationId: situation.id, listeRouge: false, description: null, service: null, digitization: true }],
+      holders: [{ mailboxAddress: per, personIdnat: person.idnat, role: 'holder' }],
+      delegations: [],
+    },
+    personas: [{ key: 'specialist', role: `Cardiologist, PER holder at the second operator (${domain})`, idnat: person.idnat, name: 'Dr Anne Lambert', mailboxes: [per] }],
+    cguAcceptedBy: [person.idnat],
+  };
+}
+
 export function demoPersonas(operatorDomain: string, options: { today?: Date } = {}): { batch: SeedBatch; personas: Persona[]; cguAcceptedBy: string[] } {
   const domain = operatorDomain.toLowerCase();
   const delegationEnd = secretaryDelegationEnd(options.today);
@@ -147,9 +194,9 @@ export function demoPersonas(operatorDomain: string, options: { today?: Date } =
   ];
 
   const batch: SeedBatch = {
-    persons: [paul, claire, marc, sophie, julie, nathalie, patient],
+    persons: [paul, claire, marc, sophie, julie, nathalie, patient, anneLambert().person],
     structures: [hospital],
-    situations: [paulSit, claireSit, marcSit, sophieSit, julieSit, nathalieSit],
+    situations: [paulSit, claireSit, marcSit, sophieSit, julieSit, nathalieSit, anneLambert().situation],
     mailboxes,
     holders: [
       { mailboxAddress: per, personIdnat: paul.idnat, role: 'holder' },

@@ -23,9 +23,21 @@ export interface ConnectionLimits {
   hardErrorLimit: number;
 }
 
+/** Who is at the other end of a relay connection, judged once from its TLS client certificate. */
+export type PeerJudgement = { ok: true; operatorDomain: string; operator: string } | { ok: false; reason: string };
+
+export interface RelayMode {
+  /** Judges the TLS socket's client certificate (null on a plaintext bench connection). */
+  judgePeer(socket: tls.TLSSocket | null): PeerJudgement;
+  /** Bench listener only: no STARTTLS required, every peer taken as `judgePeer(null)` says. */
+  allowPlaintext: boolean;
+}
+
 export interface ConnectionDeps {
-  access: AccessControl;
-  validator: TokenValidator;
+  /** Submission: AUTH by bearer token. */
+  auth?: { access: AccessControl; validator: TokenValidator };
+  /** Relay between operators: no AUTH, the peer is its client certificate. */
+  relay?: RelayMode;
   logger: Logger;
   limits: ConnectionLimits;
 }
@@ -49,6 +61,8 @@ export class SubmissionConnection extends SMTPConnection {
   ended: SessionEndReason | null = null;
   /** The first bare CR/LF the client sent; from then on the connection only refuses and closes. */
   bareNewline: BareNewline | null = null;
+  /** Relay: the peer as its certificate says, once judged. */
+  peer: PeerJudgement | null = null;
   /** This transaction's accepted recipients, by lower-cased address (filled at RCPT). */
   readonly recipients = new Map<string, Recipient>();
   readonly log: Logger;
@@ -104,10 +118,21 @@ export class SubmissionConnection extends SMTPConnection {
     if (this._upgrading || !this._ready || this._closing) return super._onCommand(command, callback);
     if (this.bareNewline) return this.refuseBareNewline(this.bareNewline);
     if (++this.commandCount > this.deps.limits.maxCommands) return this.reply(replies.tooManyCommands());
-    if (!this.secure && this._nextHandler === false) {
+    const relay = this.deps.relay;
+    if (!this.secure && this._nextHandler === false && !relay?.allowPlaintext) {
       const name = command.toString('latin1').split(' ')[0]!.toUpperCase();
       if (!BEFORE_TLS.has(name)) {
         this.reply(replies.starttlsFirst());
+        setImmediate(() => this._whenWritable(callback ?? (() => undefined)));
+        return;
+      }
+    }
+    if (relay && (this.secure || relay.allowPlaintext)) {
+      this.peer ??= this.judge(relay);
+      const name = command.toString('latin1').split(' ')[0]!.toUpperCase();
+      // RFC 3207 §4.1: a peer whose authentication is not good enough gets 554 to everything but QUIT.
+      if (!this.peer.ok && name !== 'QUIT') {
+        this.reply(replies.insecurePeer(this.peer.reason));
         setImmediate(() => this._whenWritable(callback ?? (() => undefined)));
         return;
       }
@@ -116,8 +141,8 @@ export class SubmissionConnection extends SMTPConnection {
   }
 
   override handler_EHLO(command: Buffer, callback: () => void): void {
-    // No mechanism is offered in clear text (RFC 4954 §4, API LPS: STARTTLS first).
-    this.hideAuthInReply = !this.secure;
+    // No mechanism is offered in clear text (RFC 4954 §4, API LPS: STARTTLS first); none at all on the relay.
+    this.hideAuthInReply = !this.secure || this.deps.relay !== undefined;
     try {
       super.handler_EHLO(command, callback);
     } finally {
@@ -132,6 +157,7 @@ export class SubmissionConnection extends SMTPConnection {
       this.reply(r);
       callback();
     };
+    if (this.deps.relay || !this.deps.auth) return refuse(replies.authNotOnRelay());
     if (!this.secure) return refuse(replies.starttlsFirst());
     if (this.session.user) return refuse(replies.alreadyAuthenticated());
     if (this.session.envelope.mailFrom) return refuse(replies.authInTransaction());
@@ -158,7 +184,7 @@ export class SubmissionConnection extends SMTPConnection {
       this.reply(replies.authAborted());
       return callback();
     }
-    authenticateBearer(mechanism, response, { access: this.deps.access, validator: this.deps.validator }).then(
+    authenticateBearer(mechanism, response, this.deps.auth!).then(
       (outcome) => {
         if (this._closed) return callback();
         if (outcome.ok) {
@@ -194,13 +220,20 @@ export class SubmissionConnection extends SMTPConnection {
     this.session.transmissionType = this._transmissionType();
     // R-AUTH-4: the right to send lasts as long as the token and the role behind it.
     this.guard = new SessionGuard(
-      this.deps.access,
+      this.deps.auth!.access,
       { idnat: identity.idnat, mailbox: identity.mailbox, mailboxId: identity.mailboxId, channel: 'smtp', clientId: identity.clientId, tokenExpiresAt: identity.tokenExpiresAt, action: 'send' },
       (reason) => {
         this.ended = reason;
         this.log.info({ reason, mailbox: identity.mailbox }, 'smtp session may no longer send');
       },
     );
+  }
+
+  private judge(relay: RelayMode): PeerJudgement {
+    const socket = this.secure ? (this._socket as tls.TLSSocket) : null;
+    const peer = relay.judgePeer(socket);
+    this.log.info(peer.ok ? { peer: peer.operatorDomain, operator: peer.operator } : { refused: peer.reason }, peer.ok ? 'smtp relay peer identified' : 'smtp relay peer refused');
+    return peer;
   }
 
   private sawBareNewline(kind: BareNewline): void {

@@ -4,7 +4,7 @@
 // entries for other operators in that same transaction.
 
 import type { MssHeaders } from '@mss/mime';
-import type { BlobRef, Repositories, Store } from '@mss/store';
+import type { BlobRef, NewQueueEntry, Repositories, Store } from '@mss/store';
 import type { MessageMetadata } from './message.ts';
 
 /** RFC 3461 parameters of one RCPT, kept for the DSNs the queue will send. */
@@ -77,19 +77,52 @@ export interface LocalDeliveryOptions {
   store: Store;
   /** Takes the message for the recipients at other operators; must make it durable before resolving. */
   onRemote?: (message: SubmittedMessage) => Promise<void>;
+  /**
+   * The outbound queue: remote recipients become queue rows in the delivery transaction, and
+   * the runner is woken once it commits. Takes precedence over `onRemote`.
+   */
+  queue?: { poke(): void };
+}
+
+/** The queue rows of a message's recipients at other operators. */
+export function queueEntries(message: SubmittedMessage): NewQueueEntry[] {
+  return message.envelope.recipients.flatMap((r) =>
+    r.kind === 'remote'
+      ? [
+          {
+            messageRef: message.id,
+            blobHash: message.blob.hash,
+            size: message.blob.size,
+            senderAddress: message.sender.address,
+            senderMailboxId: message.sender.mailboxId,
+            authorIdnat: message.author.idnat,
+            mailFrom: message.envelope.mailFrom,
+            envid: message.envelope.dsn.envid,
+            ret: message.envelope.dsn.ret,
+            bodyType: message.envelope.bodyType,
+            smtpUtf8: message.envelope.smtpUtf8,
+            recipient: r.address,
+            domain: r.domain,
+            notify: r.dsn.notify,
+            orcpt: r.dsn.orcpt,
+          },
+        ]
+      : [],
+  );
 }
 
 /**
- * Local delivery: every local recipient's INBOX gets the message, and the audit row is written,
- * in one transaction — all of it or nothing. Remote recipients are handed over first, so that a
- * refusal there leaves nothing delivered here (the client retries the whole message).
+ * Local delivery: every local recipient's INBOX gets the message, the remote recipients their
+ * queue rows, and the audit row is written, in one transaction — all of it or nothing. (With
+ * `onRemote` instead of a queue, remote recipients are handed over first, so that a refusal
+ * there leaves nothing delivered here and the client retries the whole message.)
  */
 export function createLocalDelivery(options: LocalDeliveryOptions): Deliver {
-  const { store, onRemote } = options;
+  const { store, onRemote, queue } = options;
   return async (message) => {
     const remote = message.envelope.recipients.filter((r) => r.kind === 'remote');
-    if (remote.length > 0) {
-      if (!onRemote) throw new Error('remote recipients accepted without an onRemote handler');
+    if (remote.length > 0 && !queue) {
+      if (!onRemote) throw new Error('remote recipients accepted without a queue or an onRemote handler');
       await onRemote(message);
     }
     const mailboxIds = [...new Set(message.envelope.recipients.flatMap((r) => (r.kind === 'local' ? [r.mailboxId] : [])))];
@@ -108,9 +141,11 @@ export function createLocalDelivery(options: LocalDeliveryOptions): Deliver {
         });
         folders.push(inbox.id);
       }
+      if (queue) await tx.queue.enqueue(queueEntries(message));
       await auditSend(tx, message);
       return folders;
     });
+    if (queue && remote.length > 0) queue.poke();
     return { folderIds, local: mailboxIds.length, remote: remote.length };
   };
 }

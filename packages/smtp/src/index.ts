@@ -1,5 +1,6 @@
 // @mss/smtp: the API LPS submission listener (STARTTLS, AUTH XOAUTH2/OAUTHBEARER with a Pro
-// Santé Connect token) and local delivery. The relay between operators and the queue come next.
+// Santé Connect token), local delivery, the relay listener other operators deliver to (mutual
+// TLS in the trust space), and the queue that sends to them.
 
 export { startSubmissionServer, type RunningSubmissionServer, type SubmissionServerOptions } from './server.ts';
 export {
@@ -18,3 +19,11 @@ export { BareNewlineScanner, type BareNewline } from './bare-newline.ts';
 export { receivedHeader, rfc5322Date, type ReceivedInput } from './received.ts';
 export { replies, SmtpReply, SESSION_END_TEXT } from './replies.ts';
 export type { MessageMetadata } from './message.ts';
+export { startRelayServer, judgePeerCertificate, type RelayServerOptions } from './relay.ts';
+export type { RunningSmtpListener } from './listen.ts';
+export type { PeerJudgement } from './connection.ts';
+export { queueEntries } from './delivery.ts';
+export { type TrustSpace } from './recipients.ts';
+export { QueueRunner, type QueueRunnerOptions, type RetryPolicy, type RoundReport, type RoutingTrustSpace } from './queue/runner.ts';
+export { buildDsn, wantsFailureDsn, headerSection, type DsnInput, type FailedRecipient } from './queue/dsn.ts';
+export { readHeaders, sendingTraceId } from './message.ts';

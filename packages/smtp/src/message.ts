@@ -97,6 +97,10 @@ export function checkHeaders(head: Buffer, mailbox: string): CheckedHeaders | Sm
     const sender = headerAddresses(root, 'sender');
     if (sender.length !== 1 || !same(sender[0]!.address, mailbox)) return replies.headerSender(mailbox);
   }
+  return describe(root);
+}
+
+function describe(root: MimeNode): CheckedHeaders {
   return {
     metadata: {
       messageId: unfoldedHeader(root, 'Message-ID'),
@@ -107,4 +111,21 @@ export function checkHeaders(head: Buffer, mailbox: string): CheckedHeaders | Sm
     },
     mss: mssHeaders(root),
   };
+}
+
+/** What IMAP stores of a message received from another operator: no sender rule applies here. */
+export function readHeaders(head: Buffer): CheckedHeaders & { traceId: string | null } {
+  const root = parseMessage(head);
+  return { ...describe(root), traceId: sendingTraceId(rawHeaders(root, 'received')[0]) };
+}
+
+/**
+ * The id the sending operator gave the message, from the topmost Received field (its own, as
+ * every operator writes one before relaying what it accepted): with the peer's identity, the
+ * key that makes a retry after a lost reply harmless.
+ */
+export function sendingTraceId(received: string | undefined): string | null {
+  if (!received) return null;
+  const m = /\bwith\s+\S+\s+id\s+([A-Za-z0-9._-]{6,64})\b/i.exec(received.replace(/\r?\n[ \t]+/g, ' '));
+  return m ? m[1]! : null;
 }

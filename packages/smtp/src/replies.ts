@@ -38,6 +38,7 @@ export const replies = {
   authSyntax: () => reply(501, '5.5.4', 'Syntax: AUTH mechanism [initial-response]'),
   alreadyAuthenticated: () => reply(503, '5.5.1', 'Already authenticated'),
   authInTransaction: () => reply(503, '5.5.1', 'AUTH is not allowed during a mail transaction'),
+  authNotOnRelay: () => reply(502, '5.5.1', 'AUTH is not available here: operators authenticate with their client certificate'),
   authenticated: (mailbox: string, role: string) => reply(235, '2.7.0', `Authentication successful: ${mailbox} as ${role}`),
 
   envelopeSender: (mailbox: string) => reply(550, '5.7.1', `Sender address rejected: this session may only send as ${mailbox}`),
@@ -54,6 +55,13 @@ export const replies = {
   relayUnavailable: (address: string) => reply(451, '4.4.0', `<${address}>: relay to other operators not yet available, try again later`),
   recipientUnavailableNow: () => reply(451, '4.2.1', 'A recipient mailbox became unavailable during the transaction, try again later'),
 
+  insecurePeer: (reason: string) => reply(554, '5.7.0', `Command refused due to lack of security: ${reason}`),
+  peerSenderDomain: (domain: string, peer: string) =>
+    reply(550, '5.7.1', `Sender address rejected: ${domain || 'this domain'} does not belong to the operator of the client certificate (${peer})`),
+  relayDenied: (address: string) => reply(554, '5.7.1', `<${address}>: Relay access denied`),
+  alreadyDelivered: (id: string) => reply(250, '2.0.0', `Ok: already delivered as ${id}`),
+  relayAccepted: (id: string, delivered: number, duplicates: number) =>
+    reply(250, '2.0.0', `Ok: queued as ${id} (${delivered} delivered${duplicates ? `, ${duplicates} already delivered before` : ''})`),
   bareNewline: (kind: 'LF' | 'CR') => reply(550, '5.5.2', `Error: bare <${kind}> received; lines must end with <CR><LF>. Closing connection`),
   localError: () => reply(451, '4.3.0', 'Local error in processing, message not accepted; try again later'),
   tooManyErrors: () => reply(421, '4.7.0', 'Too many errors, closing connection'),

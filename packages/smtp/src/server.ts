@@ -3,18 +3,17 @@
 // sent once the message is durable and delivered.
 
 import { randomBytes } from 'node:crypto';
-import type net from 'node:net';
-import type tls from 'node:tls';
 import type { AccessControl, TokenValidator } from '@mss/access';
-import { listenError, type Logger } from '@mss/runtime';
+import type { Logger } from '@mss/runtime';
 import type { Store } from '@mss/store';
-import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
-import type { SMTPConnectionOptions } from 'smtp-server/lib/smtp-connection.js';
-import { connectionOf, SubmissionConnection, type ConnectionDeps } from './connection.ts';
+import type { SMTPServerAddress, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
+import { connectionOf } from './connection.ts';
+import { receiveData } from './data.ts';
 import { createLocalDelivery, type Deliver, type Recipient, type SubmittedMessage } from './delivery.ts';
+import { commonSmtpOptions, listenSmtp, OurSmtpServer, type RunningSmtpListener } from './listen.ts';
 import { checkHeaders } from './message.ts';
 import { receivedHeader } from './received.ts';
-import { receiveData } from './data.ts';
+import { classifyLocal, domainOf, dsnOf, isLocalAddress, type TrustSpace } from './recipients.ts';
 import { replies, SmtpReply } from './replies.ts';
 
 export interface SubmissionServerOptions {
@@ -33,8 +32,15 @@ export interface SubmissionServerOptions {
   /** Name in the greeting and in Received headers. Default `smtp.<first operator domain>`. */
   name?: string;
   /**
-   * Takes messages for other operators (`*.mssante.fr`). Without it such recipients get
-   * `451 4.4.0` at RCPT: the relay between operators is not built yet.
+   * The whitelist: recipients in a whitelisted domain of another operator are remote, any other
+   * domain is refused at RCPT. Without it, `*.mssante.fr` is taken as the trust space (tests).
+   */
+  trustSpace?: TrustSpace;
+  /** Where remote recipients go: written in the delivery transaction, sent by the queue runner. */
+  queue?: { poke(): void };
+  /**
+   * Takes messages for other operators instead of the queue (tests). Without it or `queue`
+   * such recipients get `451 4.4.0` at RCPT.
    */
   onRemote?: (message: SubmittedMessage) => Promise<void>;
   /** Replaces local delivery (the queue will plug in here). Default: createLocalDelivery. */
@@ -57,47 +63,13 @@ export interface SubmissionServerOptions {
   closeTimeoutMs?: number;
 }
 
-export interface RunningSubmissionServer {
-  url: string;
-  port: number;
-  connections(): number;
-  stop(): Promise<void>;
-}
+export type RunningSubmissionServer = RunningSmtpListener;
 
 const MIB = 1024 * 1024;
-
-/** smtp-server with our connection class in place of its own; nothing else differs. */
-class SubmissionSmtpServer extends SMTPServer {
-  private readonly deps: ConnectionDeps;
-
-  constructor(options: SMTPServerOptions, deps: ConnectionDeps) {
-    super(options);
-    this.deps = deps;
-  }
-
-  override connect(socket: net.Socket | tls.TLSSocket, socketOptions?: SMTPConnectionOptions | null): void {
-    // SMTPServer.connect, with SubmissionConnection: patching the library's shared SASL table
-    // instead would change every smtp-server in the process.
-    const connection = new SubmissionConnection(this, socket, socketOptions, this.deps);
-    this.connections.add(connection);
-    connection.on('error', (err: Error) => this._onError(err));
-    connection.on('connect', (data) => this._onClientConnect(data));
-    connection.init();
-  }
-}
-
-export function domainOf(address: string): string {
-  const at = address.lastIndexOf('@');
-  return at < 0 ? '' : address.slice(at + 1).toLowerCase();
-}
 
 /** What the Received header says of the TLS session, if any. */
 export function tlsOf(session: SMTPServerSession): { version: string | null; name: string | null } | false {
   return session.tlsOptions ? { version: session.tlsOptions.version ?? null, name: session.tlsOptions.name ?? null } : false;
-}
-
-export function dsnOf(a: SMTPServerAddress): Recipient['dsn'] {
-  return { notify: a.dsn?.notify ?? null, orcpt: a.dsn?.orcpt ?? null };
 }
 
 export async function startSubmissionServer(opts: SubmissionServerOptions): Promise<RunningSubmissionServer> {
@@ -107,25 +79,17 @@ export async function startSubmissionServer(opts: SubmissionServerOptions): Prom
   const maxMessageSize = opts.maxMessageSize ?? 25 * MIB;
   const maxHeaderBytes = opts.maxHeaderBytes ?? 256 * 1024;
   const name = opts.name ?? `smtp.${opts.operatorDomains[0]!.toLowerCase()}`;
-  const deliver = opts.deliver ?? createLocalDelivery({ store, ...(opts.onRemote ? { onRemote: opts.onRemote } : {}) });
+  const deliver = opts.deliver ?? createLocalDelivery({ store, ...(opts.onRemote ? { onRemote: opts.onRemote } : {}), ...(opts.queue ? { queue: opts.queue } : {}) });
+  const inTrustSpace = (domain: string): boolean => (opts.trustSpace ? opts.trustSpace.isWhitelisted(domain) : domain.endsWith('.mssante.fr'));
   const log = logger.child({ service: 'smtpSubmission' });
 
   /** Where a recipient goes, or the reply that refuses it. */
   async function classify(a: SMTPServerAddress): Promise<Recipient | SmtpReply> {
-    const address = a.address;
-    // smtp-server lets the domainless `postmaster` through (RFC 5321 §4.1.1.3): ours is in our first domain.
-    const domain = address.includes('@') ? domainOf(address) : opts.operatorDomains[0]!.toLowerCase();
-    const full = address.includes('@') ? address : `${address}@${domain}`;
-    if (localDomains.has(domain)) {
-      const box = await store.mailboxes.byAddress(full);
-      if (!box || box.status === 'closed') return replies.unknownRecipient(address);
-      if (box.status !== 'active') return replies.recipientDisabled(address, box.status);
-      return { kind: 'local', address: box.address, mailboxId: box.id, dsn: dsnOf(a) };
-    }
-    // Until the whitelist (issue 5, second part) is wired in, the trust space is `*.mssante.fr`.
-    if (!domain.endsWith('.mssante.fr')) return replies.outsideTrustSpace(address);
-    if (!opts.onRemote) return replies.relayUnavailable(address);
-    return { kind: 'remote', address, domain, dsn: dsnOf(a) };
+    if (isLocalAddress(a.address, localDomains)) return classifyLocal(store, a, opts.operatorDomains[0]!.toLowerCase());
+    const domain = domainOf(a.address);
+    if (!inTrustSpace(domain)) return replies.outsideTrustSpace(a.address);
+    if (!opts.onRemote && !opts.queue) return replies.relayUnavailable(a.address);
+    return { kind: 'remote', address: a.address, domain, dsn: dsnOf(a) };
   }
 
   function onMailFrom(address: SMTPServerAddress, session: SMTPServerSession, callback: (err?: Error | null) => void): void {
@@ -219,9 +183,9 @@ export async function startSubmissionServer(opts: SubmissionServerOptions): Prom
     );
   }
 
-  const smtp = new SubmissionSmtpServer(
+  const smtp = new OurSmtpServer(
     {
-      name,
+      ...commonSmtpOptions({ ...opts, name, maxMessageSize }),
       secure: false,
       key: opts.tls.key,
       cert: opts.tls.cert,
@@ -230,64 +194,20 @@ export async function startSubmissionServer(opts: SubmissionServerOptions): Prom
       authMethods: ['XOAUTH2', 'OAUTHBEARER'],
       authOptional: false,
       authRequiredMessage: replies.authRequired,
-      size: maxMessageSize,
-      hideSize: false,
-      // We answer an oversized message ourselves (same 552 5.3.4) after dropping its blob.
-      rejectOversized: false,
-      hidePIPELINING: false,
-      hide8BITMIME: false,
-      hideSMTPUTF8: false,
-      hideENHANCEDSTATUSCODES: false,
-      hideDSN: false,
-      hideREQUIRETLS: true,
       disabledCommands: ['WIZ', 'SHELL', 'KILL', 'XCLIENT', 'XFORWARD'],
-      disableReverseLookup: true,
-      maxClients: opts.maxConnections ?? 1000,
-      maxRecipients: opts.maxRecipients ?? 100,
-      maxCommandLength: opts.maxCommandLength ?? 16 * 1024,
-      socketTimeout: opts.idleTimeoutMs ?? 5 * 60_000,
-      closeTimeout: opts.closeTimeoutMs ?? 10_000,
-      logger: false,
       onMailFrom,
       onRcptTo,
       onData,
       onAuth: (_auth, _session, callback) => callback(replies.credentialsInvalid()),
     },
     {
-      access: opts.access,
-      validator: opts.tokenValidator,
+      auth: { access: opts.access, validator: opts.tokenValidator },
       logger: log,
       limits: { maxCommands: opts.maxCommandsPerConnection ?? 10_000, hardErrorLimit: opts.hardErrorLimit ?? 20 },
     },
   );
   smtp.on('error', (err: Error & { code?: string }) => log.debug({ err: err.message, code: err.code }, 'smtp connection error'));
-
-  await new Promise<void>((resolve, reject) => {
-    const onError = (err: Error): void => reject(listenError(err, 'smtpSubmission', opts.host, opts.port));
-    smtp.server.once('error', onError);
-    smtp.server.listen(opts.port, opts.host, () => {
-      smtp.server.off('error', onError);
-      resolve();
-    });
-  });
-  const port = (smtp.server.address() as net.AddressInfo).port;
-  log.info({ url: `smtp://${opts.host}:${port}`, maxMessageSize }, 'smtp submission listening');
-  let stopping: Promise<void> | undefined;
-
-  return {
-    url: `smtp://${opts.host}:${port}`,
-    port,
-    connections: () => smtp.connections.size,
-    stop() {
-      stopping ??= new Promise<void>((resolve) => {
-        smtp.close(() => resolve());
-        // Idle sessions are told now; a message being received or delivered gets closeTimeout to finish.
-        const bye = replies.shuttingDown();
-        for (const c of smtp.connections) {
-          if (!c._handlerPending && !c._dataStream) c.send(bye.responseCode, bye.message);
-        }
-      });
-      return stopping;
-    },
-  };
+  const listener = await listenSmtp(smtp, 'smtpSubmission', opts.host, opts.port);
+  log.info({ url: listener.url, maxMessageSize }, 'smtp submission listening');
+  return listener;
 }

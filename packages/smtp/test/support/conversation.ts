@@ -97,18 +97,24 @@ export class Conversation {
     await this.command('EHLO client.example');
     const r = await this.command('STARTTLS');
     if (!r.startsWith('220 ')) throw new Error(`STARTTLS failed: ${r}`);
+    await this.upgrade({ rejectUnauthorized: false });
+    const ehlo = await this.command('EHLO client.example');
+    if (!ehlo.startsWith('250')) throw new Error(`EHLO failed: ${ehlo}`);
+  }
+
+  /** The TLS handshake after a 220 to STARTTLS, with these options (client certificate…). */
+  async upgrade(options: tls.ConnectionOptions): Promise<tls.TLSSocket> {
     const plain = this.socket;
     plain.removeAllListeners('data');
     plain.removeAllListeners('close');
-    const secure = tls.connect({ socket: plain, rejectUnauthorized: false });
+    const secure = tls.connect({ ...options, socket: plain });
     await new Promise<void>((resolve, reject) => {
       secure.once('secureConnect', () => resolve());
       secure.once('error', reject);
     });
     this.socket = secure;
     this.attach(secure);
-    const ehlo = await this.command('EHLO client.example');
-    if (!ehlo.startsWith('250')) throw new Error(`EHLO failed: ${ehlo}`);
+    return secure;
   }
 
   async close(): Promise<void> {

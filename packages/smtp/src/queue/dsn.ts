@@ -1,0 +1,120 @@
+// Delivery status notifications (RFC 3464, in a multipart/report of RFC 6522) for recipients at
+// other operators that could not be reached: sent by the operator that accepted the message,
+// to the mailbox it was sent as, which is always one of ours (submission only sends as the
+// mailbox opened).
+
+import { randomBytes } from 'node:crypto';
+import { rfc5322Date } from '../received.ts';
+
+export interface FailedRecipient {
+  recipient: string;
+  /** RFC 3461 ORCPT as received (`rfc822;addr`), if any. */
+  orcpt: string | null;
+  /** RFC 3463 status, e.g. `5.1.1`, `4.4.7`. */
+  status: string;
+  /** The remote reply (`550 5.1.1 …`) or our own reason. */
+  diagnostic: string;
+  /** Whose reply it was: the other operator's MX, or none when we gave up on our side. */
+  remoteMta: string | null;
+  lastAttempt: Date | null;
+}
+
+export interface DsnInput {
+  /** Our MTA name (Reporting-MTA). */
+  reportingMta: string;
+  operatorDomain: string;
+  /** The original message's id here, in the text for the sender's support. */
+  messageRef: string;
+  envid: string | null;
+  arrivalDate: Date;
+  /** RFC 3461 RET: FULL returns the whole message, anything else only its header section. */
+  ret: string | null;
+  /** The original message as stored (our Received header first). */
+  original: Buffer;
+  sender: string;
+  recipients: FailedRecipient[];
+  now: Date;
+}
+
+/** Header section of a message: up to and including the empty line. */
+export function headerSection(message: Buffer): Buffer {
+  const end = message.indexOf('\r\n\r\n');
+  return end < 0 ? message : message.subarray(0, end + 4);
+}
+
+/** RFC 3461 §4: an xtext-free, line-safe rendering of a value we put in a field. */
+function field(value: string): string {
+  return value.replace(/[\r\n]+/g, ' ').slice(0, 900);
+}
+
+export function buildDsn(d: DsnInput): Buffer {
+  const boundary = `dsn-${randomBytes(12).toString('hex')}`;
+  const messageId = `<dsn.${d.messageRef}.${randomBytes(4).toString('hex')}@${d.operatorDomain}>`;
+  const expired = d.recipients.some((r) => r.status === '4.4.7');
+  const human = [
+    `This is the mail system of ${d.reportingMta}.`,
+    '',
+    `Your message ${d.messageRef} (received ${rfc5322Date(d.arrivalDate)}) could not be delivered to the`,
+    `following recipient${d.recipients.length > 1 ? 's' : ''} at other MSSante operators${expired ? ' before its maximum time in the queue ran out' : ''}:`,
+    '',
+    ...d.recipients.map((r) => `  <${r.recipient}>: ${field(r.diagnostic)}`),
+    '',
+    'Nothing more will be tried for these recipients. The delivery report is attached.',
+    '',
+  ].join('\r\n');
+  const perMessage = [`Reporting-MTA: dns; ${d.reportingMta}`];
+  if (d.envid) perMessage.push(`Original-Envelope-Id: ${field(d.envid)}`);
+  perMessage.push(`Arrival-Date: ${rfc5322Date(d.arrivalDate)}`);
+  const perRecipient = d.recipients.map((r) => {
+    const lines = [`Final-Recipient: rfc822; ${r.recipient}`];
+    if (r.orcpt) lines.push(`Original-Recipient: ${r.orcpt.includes(';') ? field(r.orcpt) : `rfc822; ${field(r.orcpt)}`}`);
+    lines.push('Action: failed', `Status: ${r.status}`);
+    if (r.remoteMta) lines.push(`Remote-MTA: dns; ${r.remoteMta}`);
+    lines.push(`Diagnostic-Code: smtp; ${field(r.diagnostic)}`);
+    if (r.lastAttempt) lines.push(`Last-Attempt-Date: ${rfc5322Date(r.lastAttempt)}`);
+    return lines.join('\r\n');
+  });
+  const full = d.ret?.toUpperCase() === 'FULL';
+  const head = [
+    `From: Mail Delivery System <MAILER-DAEMON@${d.operatorDomain}>`,
+    `To: <${d.sender}>`,
+    `Subject: Undelivered Mail Returned to Sender`,
+    `Date: ${rfc5322Date(d.now)}`,
+    `Message-ID: ${messageId}`,
+    // RFC 3834: no automatic reply to this one.
+    'Auto-Submitted: auto-replied',
+    'MIME-Version: 1.0',
+    `Content-Type: multipart/report; report-type=delivery-status; boundary="${boundary}"`,
+    '',
+    'This is a MIME-encapsulated delivery status notification.',
+    '',
+    `--${boundary}`,
+    'Content-Type: text/plain; charset=utf-8',
+    'Content-Transfer-Encoding: 8bit',
+    'Content-Description: Notification',
+    '',
+    human,
+    `--${boundary}`,
+    'Content-Type: message/delivery-status',
+    'Content-Description: Delivery report',
+    '',
+    perMessage.join('\r\n'),
+    '',
+    perRecipient.join('\r\n\r\n'),
+    '',
+    `--${boundary}`,
+    `Content-Type: ${full ? 'message/rfc822' : 'text/rfc822-headers'}`,
+    `Content-Description: ${full ? 'Undelivered message' : 'Undelivered message headers'}`,
+    '',
+    '',
+  ].join('\r\n');
+  const returned = full ? d.original : headerSection(d.original);
+  const tail = `${returned.subarray(returned.length - 2).equals(Buffer.from('\r\n')) ? '' : '\r\n'}--${boundary}--\r\n`;
+  return Buffer.concat([Buffer.from(head, 'utf8'), returned, Buffer.from(tail)]);
+}
+
+/** RFC 3461 §4.1: no failure DSN when NOTIFY was given without FAILURE (NEVER, SUCCESS, DELAY). */
+export function wantsFailureDsn(notify: string | null): boolean {
+  if (!notify) return true;
+  return notify.toUpperCase().split(',').includes('FAILURE');
+}

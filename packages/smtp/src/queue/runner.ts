@@ -1,0 +1,329 @@
+// Sends queued messages to the other operators of the trust space: over STARTTLS with this
+// operator's certificate, verifying that the peer's certificate is from the trust space's CA and
+// belongs to the operator running the recipient's domain (no plaintext fallback). Failures are
+// retried with exponential backoff until a maximum age; then, or at once on a permanent
+// refusal, the sender gets a DSN in its INBOX, written in the transaction that closes the rows.
+
+import type tls from 'node:tls';
+import type { Logger } from '@mss/runtime';
+import type { QueueRow, Store } from '@mss/store';
+import { operatorOfCertificate } from '@mss/trust';
+import SMTPConnection from 'nodemailer/lib/smtp-connection/index.js';
+import { readHeaders } from '../message.ts';
+import type { TrustSpace } from '../recipients.ts';
+import { buildDsn, wantsFailureDsn, type FailedRecipient } from './dsn.ts';
+
+export interface RoutingTrustSpace extends TrustSpace {
+  /** The MX of a whitelisted domain, or undefined when it has none yet (the message waits). */
+  routeFor(domain: string): { host: string; port: number } | undefined;
+}
+
+export interface RetryPolicy {
+  /** Wait before the first retry; doubled at each attempt. Default 60 s. */
+  firstDelayMs: number;
+  /** Longest wait between attempts. Default 1 h. */
+  maxDelayMs: number;
+  /** Time in the queue after which a recipient is given up (DSN 4.4.7). Default 5 days, as Postfix. */
+  maxAgeMs: number;
+}
+
+export interface QueueRunnerOptions {
+  store: Store;
+  logger: Logger;
+  trustSpace: RoutingTrustSpace;
+  /** This operator's certificate (presented as client) and the trust space's CA. */
+  tls: { cert: string | Buffer; key: string | Buffer; ca: string | Buffer };
+  /** EHLO name and Reporting-MTA. */
+  name: string;
+  operatorDomain: string;
+  retry?: Partial<RetryPolicy>;
+  /** How often the queue is looked at besides pokes. Default 2 s. */
+  pollMs?: number;
+  /** Rows claimed per round. Default 200. */
+  batch?: number;
+  /** Connections at once. Default 4. */
+  concurrency?: number;
+  /** How long a claimed row is ours before another sender may take it. Default 10 min. */
+  leaseMs?: number;
+  connectTimeoutMs?: number;
+  socketTimeoutMs?: number;
+}
+
+export interface RoundReport {
+  delivered: number;
+  deferred: number;
+  failed: number;
+}
+
+type Outcome =
+  | { kind: 'delivered'; rows: QueueRow[]; reply: string }
+  | { kind: 'deferred'; rows: QueueRow[]; error: string }
+  | { kind: 'failed'; rows: QueueRow[]; status: string; diagnostic: string; remoteMta: string | null };
+
+const DEFAULT_RETRY: RetryPolicy = { firstDelayMs: 60_000, maxDelayMs: 3_600_000, maxAgeMs: 5 * 86_400_000 };
+
+/** RFC 3463 code in a reply, or a generic one by class. */
+function statusOf(reply: string, code: number): string {
+  const m = /^\d{3}[ -]([245]\.\d{1,3}\.\d{1,3})\b/.exec(reply);
+  if (m) return m[1]!;
+  return code >= 500 ? '5.0.0' : '4.0.0';
+}
+
+interface SmtpError extends Error {
+  code?: string;
+  responseCode?: number;
+  response?: string;
+  recipient?: string;
+  rejectedErrors?: SmtpError[];
+}
+
+export class QueueRunner {
+  private readonly o: QueueRunnerOptions;
+  private readonly retry: RetryPolicy;
+  private readonly log: Logger;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<RoundReport> | undefined;
+  private again = false;
+  private stopped = true;
+
+  constructor(options: QueueRunnerOptions) {
+    this.o = options;
+    this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.log = options.logger.child({ service: 'smtpQueue' });
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.timer = setInterval(() => this.poke(), this.o.pollMs ?? 2000);
+    this.timer.unref();
+    this.poke();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.running?.catch(() => undefined);
+  }
+
+  /** Something was queued or made due: look now (coalesced with a round under way). */
+  poke(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.round()
+      .catch((err: unknown) => {
+        this.log.error({ err }, 'smtp queue round failed');
+        return { delivered: 0, deferred: 0, failed: 0 };
+      })
+      .finally(() => {
+        this.running = undefined;
+        if (this.again) {
+          this.again = false;
+          this.poke();
+        }
+      });
+  }
+
+  /** One round over what is due now (tests and `mss queue retry` call it directly). */
+  async round(): Promise<RoundReport> {
+    const report: RoundReport = { delivered: 0, deferred: 0, failed: 0 };
+    for (;;) {
+      const rows = await this.o.store.queue.claimDue(this.o.batch ?? 200, this.o.leaseMs ?? 600_000);
+      if (rows.length === 0) return report;
+      const groups = new Map<string, QueueRow[]>();
+      for (const r of rows) {
+        const key = `${r.message_ref}\u0000${r.domain}\u0000${r.notify ?? ''}\u0000${r.orcpt ?? ''}`;
+        const g = groups.get(key);
+        if (g) g.push(r);
+        else groups.set(key, [r]);
+      }
+      const pending = [...groups.values()];
+      const workers = Array.from({ length: Math.min(this.o.concurrency ?? 4, pending.length) }, async () => {
+        for (let g = pending.shift(); g; g = pending.shift()) {
+          for (const outcome of await this.attempt(g)) {
+            await this.record(outcome);
+            report[outcome.kind] += outcome.rows.length;
+          }
+        }
+      });
+      await Promise.all(workers);
+      if (this.stopped) return report;
+    }
+  }
+
+  /** One delivery attempt for the recipients of one message at one domain. */
+  private async attempt(rows: QueueRow[]): Promise<Outcome[]> {
+    const first = rows[0]!;
+    const domain = first.domain;
+    const now = this.o.store.now();
+    if (now.getTime() - Date.parse(first.created_at) >= this.retry.maxAgeMs) {
+      return [{ kind: 'failed', rows, status: '4.4.7', diagnostic: `delivery time expired (${first.last_error ?? 'never delivered'})`, remoteMta: null }];
+    }
+    if (!this.o.trustSpace.isWhitelisted(domain)) {
+      return [{ kind: 'failed', rows, status: '5.7.1', diagnostic: `${domain} is no longer in the MSSante trust space`, remoteMta: null }];
+    }
+    const route = this.o.trustSpace.routeFor(domain);
+    if (!route) return [{ kind: 'deferred', rows, error: `no route to ${domain} in the trust space yet` }];
+    const mta = `${route.host}:${route.port}`;
+    try {
+      const info = await this.send(rows, route);
+      const byAddress = new Map(rows.map((r) => [r.recipient.toLowerCase(), r]));
+      const out: Outcome[] = [];
+      const accepted = (info.accepted as string[]).map((a) => byAddress.get(a.toLowerCase())).filter((r): r is QueueRow => !!r);
+      if (accepted.length) out.push({ kind: 'delivered', rows: accepted, reply: info.response });
+      for (const e of (info.rejectedErrors ?? []) as SmtpError[]) out.push(...this.refused(e, e.recipient ? [byAddress.get(e.recipient.toLowerCase())!].filter(Boolean) : [], mta));
+      return out;
+    } catch (err) {
+      const e = err as SmtpError;
+      if (e.rejectedErrors?.length) {
+        const byAddress = new Map(rows.map((r) => [r.recipient.toLowerCase(), r]));
+        return e.rejectedErrors.flatMap((x) => this.refused(x, x.recipient ? [byAddress.get(x.recipient.toLowerCase())!].filter(Boolean) : [], mta));
+      }
+      return this.refused(e, rows, mta);
+    }
+  }
+
+  private refused(e: SmtpError, rows: QueueRow[], mta: string): Outcome[] {
+    if (rows.length === 0) return [];
+    const reply = (e.response ?? '').trim();
+    if (e.responseCode && e.responseCode >= 500) {
+      return [{ kind: 'failed', rows, status: statusOf(reply, e.responseCode), diagnostic: reply || e.message, remoteMta: mta }];
+    }
+    return [{ kind: 'deferred', rows, error: reply ? `${mta} said: ${reply}` : `${mta}: ${e.code ?? 'error'} ${e.message}` }];
+  }
+
+  private send(rows: QueueRow[], route: { host: string; port: number }): Promise<{ accepted: string[]; rejected: string[]; rejectedErrors?: SmtpError[]; response: string }> {
+    const first = rows[0]!;
+    const trust = this.o.trustSpace;
+    const wanted = trust.operatorFor(first.domain);
+    const connection = new SMTPConnection({
+      host: route.host,
+      port: route.port,
+      secure: false,
+      requireTLS: true,
+      name: this.o.name,
+      connectionTimeout: this.o.connectTimeoutMs ?? 10_000,
+      greetingTimeout: this.o.connectTimeoutMs ?? 10_000,
+      socketTimeout: this.o.socketTimeoutMs ?? 60_000,
+      logger: false,
+      tls: {
+        ca: [this.o.tls.ca],
+        cert: this.o.tls.cert,
+        key: this.o.tls.key,
+        rejectUnauthorized: true,
+        minVersion: 'TLSv1.2',
+        // The MX is reached by address in the sandbox: what matters is that the certificate is
+        // the trust space's and belongs to the operator that runs the recipient's domain.
+        checkServerIdentity: (_host: string, cert: tls.PeerCertificate) => {
+          const domain = cert.raw ? operatorOfCertificate(cert.raw) : undefined;
+          if (!domain || trust.operatorFor(domain) !== wanted) {
+            return new Error(`the server certificate (${domain ?? 'no operator'}) is not that of the operator of ${first.domain} (${wanted ?? 'unknown'})`);
+          }
+          return undefined;
+        },
+      },
+    });
+    return new Promise((resolve, reject) => {
+      let done = false;
+      const finish = (err: SmtpError | null, info?: { accepted: string[]; rejected: string[]; rejectedErrors?: SmtpError[]; response: string }): void => {
+        if (done) return;
+        done = true;
+        if (err) {
+          connection.close();
+          reject(err);
+        } else {
+          connection.quit();
+          resolve(info!);
+        }
+      };
+      connection.once('error', (err: SmtpError) => finish(err));
+      connection.once('end', () => finish(Object.assign(new Error('connection closed by the server'), { code: 'ECONNECTION' })));
+      connection.connect(() => {
+        const notify = first.notify ? (first.notify.split(',') as ('SUCCESS' | 'FAILURE' | 'DELAY' | 'NEVER')[]) : undefined;
+        const envelope = {
+          from: first.mail_from,
+          to: rows.map((r) => r.recipient),
+          size: Number(first.size),
+          use8BitMime: first.body_type.toUpperCase() === '8BITMIME',
+          dsn: {
+            ...(first.ret ? { ret: first.ret as 'FULL' | 'HDRS' } : {}),
+            ...(first.envid ? { envid: first.envid } : {}),
+            ...(notify ? { notify } : {}),
+            ...(first.orcpt ? { orcpt: first.orcpt } : {}),
+          },
+        };
+        const stream = this.o.store.blobs.createReadStream(first.blob_hash);
+        stream.once('error', (err) => finish(Object.assign(err, { code: 'EBLOB' })));
+        connection.send(envelope as never, stream, (err, info) => finish(err as SmtpError | null, info as never));
+      });
+    });
+  }
+
+  private nextAttempt(row: QueueRow, now: Date): Date {
+    const delay = Math.min(this.retry.maxDelayMs, this.retry.firstDelayMs * 2 ** Math.min(row.attempts, 30));
+    const jittered = delay * (0.9 + Math.random() * 0.2);
+    // Never sleep past the maximum age: the expiry DSN should not wait for the next retry.
+    const expiry = Date.parse(row.created_at) + this.retry.maxAgeMs;
+    return new Date(Math.min(now.getTime() + jittered, expiry));
+  }
+
+  private async record(outcome: Outcome): Promise<void> {
+    const { store } = this.o;
+    const ids = outcome.rows.map((r) => r.id);
+    const first = outcome.rows[0]!;
+    if (outcome.kind === 'delivered') {
+      await store.queue.markDelivered(ids, outcome.reply);
+      this.log.info({ id: first.message_ref, domain: first.domain, recipients: ids.length, reply: outcome.reply }, 'smtp relayed to another operator');
+      return;
+    }
+    if (outcome.kind === 'deferred') {
+      const next = this.nextAttempt(first, store.now());
+      await store.queue.markDeferred(ids, outcome.error, next);
+      this.log.info({ id: first.message_ref, domain: first.domain, recipients: ids.length, error: outcome.error, next: next.toISOString(), attempts: first.attempts + 1 }, 'smtp delivery deferred');
+      return;
+    }
+    await this.fail(outcome);
+  }
+
+  /** Closes the rows and puts the DSN in the sender's INBOX, all in one transaction. */
+  private async fail(outcome: Extract<Outcome, { kind: 'failed' }>): Promise<void> {
+    const { store } = this.o;
+    const first = outcome.rows[0]!;
+    const ids = outcome.rows.map((r) => r.id);
+    const recipients: FailedRecipient[] = outcome.rows
+      .filter((r) => wantsFailureDsn(r.notify))
+      .map((r) => ({ recipient: r.recipient, orcpt: r.orcpt, status: outcome.status, diagnostic: outcome.diagnostic, remoteMta: outcome.remoteMta, lastAttempt: r.last_attempt_at ? new Date(r.last_attempt_at) : null }));
+    let dsn: { hash: string; size: number; headers: ReturnType<typeof readHeaders> } | undefined;
+    if (recipients.length > 0) {
+      const original = await store.blobs.get(first.blob_hash);
+      const bytes = buildDsn({
+        reportingMta: this.o.name,
+        operatorDomain: this.o.operatorDomain,
+        messageRef: first.message_ref,
+        envid: first.envid,
+        arrivalDate: new Date(first.created_at),
+        ret: first.ret,
+        original,
+        sender: first.sender_address,
+        recipients,
+        now: store.now(),
+      });
+      const blob = await store.blobs.put(bytes);
+      dsn = { ...blob, headers: readHeaders(bytes) };
+    }
+    const folderId = await store.transaction(async (tx) => {
+      await tx.queue.markFailed(ids, `${outcome.status} ${outcome.diagnostic}`, outcome.status !== '4.4.7');
+      if (!dsn) return undefined;
+      const box = await tx.mailboxes.byId(Number(first.sender_mailbox_id));
+      // A sender mailbox closed meanwhile gets no DSN: there is nobody left to read it.
+      if (!box || box.status === 'closed') return undefined;
+      const inbox = await tx.mail.ensureFolder(box.id, 'INBOX');
+      await tx.mail.appendMessage(inbox.id, { blobHash: dsn.hash, size: dsn.size, authorIdnat: null, ...dsn.headers.metadata });
+      return inbox.id;
+    });
+    if (folderId !== undefined) store.notifyFolderChanged(folderId);
+    this.log.info({ id: first.message_ref, domain: first.domain, recipients: ids.length, status: outcome.status, diagnostic: outcome.diagnostic, dsn: folderId !== undefined }, 'smtp delivery failed');
+  }
+}

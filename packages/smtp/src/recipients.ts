@@ -1,0 +1,38 @@
+import type { Store } from '@mss/store';
+import type { SMTPServerAddress } from 'smtp-server';
+import type { Recipient, RecipientDsn } from './delivery.ts';
+import { replies, type SmtpReply } from './replies.ts';
+
+/** What the operator knows of the trust space: the whitelist and who runs each domain. */
+export interface TrustSpace {
+  isWhitelisted(domain: string): boolean;
+  /** The operator running a whitelisted domain (its name on the list). */
+  operatorFor(domain: string): string | undefined;
+}
+
+export function domainOf(address: string): string {
+  const at = address.lastIndexOf('@');
+  return at < 0 ? '' : address.slice(at + 1).toLowerCase();
+}
+
+export function dsnOf(a: SMTPServerAddress): RecipientDsn {
+  return { notify: a.dsn?.notify ?? null, orcpt: a.dsn?.orcpt ?? null };
+}
+
+/**
+ * A recipient in one of this operator's domains: active → local; closed answers like unknown
+ * (its address may be reused, R-BAL-2); suspended says so. The domainless `postmaster`
+ * (RFC 5321 §4.1.1.3), which smtp-server lets through, is looked up in the first domain.
+ */
+export async function classifyLocal(store: Store, a: SMTPServerAddress, firstDomain: string): Promise<Recipient | SmtpReply> {
+  const address = a.address;
+  const full = address.includes('@') ? address : `${address}@${firstDomain}`;
+  const box = await store.mailboxes.byAddress(full);
+  if (!box || box.status === 'closed') return replies.unknownRecipient(address);
+  if (box.status !== 'active') return replies.recipientDisabled(address, box.status);
+  return { kind: 'local', address: box.address, mailboxId: box.id, dsn: dsnOf(a) };
+}
+
+export function isLocalAddress(address: string, localDomains: ReadonlySet<string>): boolean {
+  return !address.includes('@') || localDomains.has(domainOf(address));
+}

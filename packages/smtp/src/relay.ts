@@ -1,0 +1,190 @@
+// The listener other operators deliver to (endpoint key `smtpRelay`): STARTTLS with a client
+// certificate of the trust space's CA, belonging to an operator on the whitelist, sending only
+// from that operator's domains, to this operator's mailboxes. No AUTH: the certificate is the
+// authentication (domain reference §1). A retry of a message already delivered (the sender lost
+// our 250) is recognised and not delivered twice.
+
+import { randomBytes } from 'node:crypto';
+import type tls from 'node:tls';
+import type { Logger } from '@mss/runtime';
+import type { Store } from '@mss/store';
+import { describeCertificate, operatorOfCertificate } from '@mss/trust';
+import type { SMTPServerAddress, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
+import { connectionOf, type PeerJudgement } from './connection.ts';
+import { receiveData } from './data.ts';
+import { RecipientUnavailable, type Recipient } from './delivery.ts';
+import { commonSmtpOptions, listenSmtp, OurSmtpServer, type RunningSmtpListener } from './listen.ts';
+import { readHeaders } from './message.ts';
+import { receivedHeader } from './received.ts';
+import { classifyLocal, domainOf, isLocalAddress, type TrustSpace } from './recipients.ts';
+import { replies, type SmtpReply } from './replies.ts';
+import { tlsOf } from './server.ts';
+
+export interface RelayServerOptions {
+  store: Store;
+  logger: Logger;
+  host: string;
+  port: number;
+  /** This operator's certificate and key, and the trust space's CA that client certificates must chain to. Required unless `benchPlaintext`. */
+  tls?: { cert: string | Buffer; key: string | Buffer; ca: string | Buffer };
+  operatorDomains: string[];
+  trustSpace: TrustSpace;
+  /**
+   * BENCH ONLY: plaintext, no certificate asked, any sender. For measuring the delivery path
+   * with standard SMTP load tools (Postfix's smtp-source); never in a sandbox or in production.
+   */
+  benchPlaintext?: boolean;
+  maxMessageSize?: number;
+  name?: string;
+  maxRecipients?: number;
+  maxConnections?: number;
+  idleTimeoutMs?: number;
+  maxCommandLength?: number;
+  maxCommandsPerConnection?: number;
+  hardErrorLimit?: number;
+  maxHeaderBytes?: number;
+  closeTimeoutMs?: number;
+}
+
+const MIB = 1024 * 1024;
+const BENCH_PEER: PeerJudgement = { ok: true, operatorDomain: 'bench.invalid', operator: 'bench' };
+
+/** Who the client certificate says is connecting, or why that is not good enough. */
+export function judgePeerCertificate(socket: tls.TLSSocket | null, trust: TrustSpace): PeerJudgement {
+  if (!socket) return { ok: false, reason: 'TLS with a client certificate is required' };
+  const cert = socket.getPeerCertificate();
+  if (!cert || !cert.raw) return { ok: false, reason: 'no client certificate was presented' };
+  if (!socket.authorized) return { ok: false, reason: `the client certificate is not from the MSSante trust space CA (${String(socket.authorizationError ?? 'unverified')})` };
+  const kind = describeCertificate(cert.raw).kind;
+  if (kind !== 'server' && kind !== 'operator') return { ok: false, reason: `the client certificate is not an operator certificate (${kind})` };
+  const domain = operatorOfCertificate(cert.raw);
+  if (!domain) return { ok: false, reason: 'the client certificate names no operator domain' };
+  if (!trust.isWhitelisted(domain)) return { ok: false, reason: `${domain} is not on the MSSante whitelist` };
+  return { ok: true, operatorDomain: domain, operator: trust.operatorFor(domain) ?? domain };
+}
+
+export async function startRelayServer(opts: RelayServerOptions): Promise<RunningSmtpListener> {
+  const { store, logger, trustSpace } = opts;
+  if (opts.operatorDomains.length === 0) throw new Error('startRelayServer: operatorDomains is empty');
+  if (!opts.tls && !opts.benchPlaintext) throw new Error('startRelayServer: tls is required (benchPlaintext is for benchmarks only)');
+  const localDomains = new Set(opts.operatorDomains.map((d) => d.toLowerCase()));
+  const firstDomain = opts.operatorDomains[0]!.toLowerCase();
+  const maxMessageSize = opts.maxMessageSize ?? 25 * MIB;
+  const maxHeaderBytes = opts.maxHeaderBytes ?? 256 * 1024;
+  const name = opts.name ?? `mx.${firstDomain}`;
+  const log = logger.child({ service: opts.benchPlaintext ? 'smtpRelayBench' : 'smtpRelay' });
+  const bench = opts.benchPlaintext === true;
+
+  function onMailFrom(address: SMTPServerAddress, session: SMTPServerSession, callback: (err?: Error | null) => void): void {
+    const conn = connectionOf(session);
+    conn.recipients.clear();
+    const peer = conn.peer;
+    if (!peer?.ok) return callback(replies.insecurePeer(peer?.reason ?? 'TLS with a client certificate is required'));
+    // The null sender is how other operators return DSNs: always accepted.
+    if (bench || address.address === '') return callback();
+    const domain = domainOf(address.address);
+    if (!trustSpace.isWhitelisted(domain) || trustSpace.operatorFor(domain) !== peer.operator) {
+      conn.log.info({ peer: peer.operatorDomain, sender: address.address }, 'smtp relay sender domain refused');
+      return callback(replies.peerSenderDomain(domain, peer.operatorDomain));
+    }
+    callback();
+  }
+
+  function onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, callback: (err?: Error | null) => void): void {
+    const conn = connectionOf(session);
+    if (!isLocalAddress(address.address, localDomains)) return callback(replies.relayDenied(address.address));
+    classifyLocal(store, address, firstDomain).then(
+      (r) => {
+        if (!('kind' in r)) return callback(r as SmtpReply);
+        conn.recipients.set(address.address.toLowerCase(), r);
+        callback();
+      },
+      (err: unknown) => {
+        conn.log.error({ err }, 'smtp recipient lookup failed');
+        callback(replies.localError());
+      },
+    );
+  }
+
+  function onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (err?: Error | null, message?: string) => void): void {
+    const conn = connectionOf(session);
+    const peer = conn.peer as Extract<PeerJudgement, { ok: true }>;
+    const id = randomBytes(8).toString('hex');
+    const receivedAt = new Date();
+    const rcpts = session.envelope.rcptTo;
+    const trace = receivedHeader({
+      helo: session.hostNameAppearsAs,
+      clientHostname: session.clientHostname,
+      remoteAddress: session.remoteAddress,
+      by: name,
+      protocol: session.envelope.smtpUtf8 ? `UTF8${session.transmissionType}` : session.transmissionType,
+      id,
+      tls: tlsOf(session),
+      recipients: rcpts.map((r) => r.address),
+      date: receivedAt,
+    });
+    receiveData(
+      stream,
+      {
+        conn,
+        store,
+        id,
+        trace,
+        limits: { maxMessageSize, maxHeaderBytes },
+        check: (head) => readHeaders(head),
+        async deliver(blob, headers) {
+          const local = rcpts.map((r) => conn.recipients.get(r.address.toLowerCase())).filter((r): r is Extract<Recipient, { kind: 'local' }> => r?.kind === 'local');
+          const traceId = bench ? null : headers.traceId;
+          const outcome = await store.transaction(async (tx) => {
+            const folders: number[] = [];
+            let duplicates = 0;
+            for (const r of new Map(local.map((l) => [l.mailboxId, l])).values()) {
+              if (traceId && (await tx.queue.relaySeen(peer.operator, traceId, r.address))) {
+                duplicates++;
+                continue;
+              }
+              const box = await tx.mailboxes.byId(r.mailboxId);
+              if (!box || box.status !== 'active') throw new RecipientUnavailable();
+              const inbox = await tx.mail.ensureFolder(r.mailboxId, 'INBOX');
+              await tx.mail.appendMessage(inbox.id, { blobHash: blob.hash, size: blob.size, internalDate: receivedAt.toISOString(), authorIdnat: null, ...headers.metadata });
+              if (traceId) await tx.queue.recordRelaySeen(peer.operator, traceId, r.address);
+              folders.push(inbox.id);
+            }
+            return { folders, duplicates };
+          });
+          return {
+            text: replies.relayAccepted(id, outcome.folders.length, outcome.duplicates).message,
+            folderIds: outcome.folders,
+            log: { peer: peer.operatorDomain, traceId, delivered: outcome.folders.length, duplicates: outcome.duplicates, size: blob.size },
+          };
+        },
+      },
+      callback,
+    );
+  }
+
+  const smtp = new OurSmtpServer(
+    {
+      ...commonSmtpOptions({ ...opts, name, maxMessageSize }),
+      secure: false,
+      ...(opts.tls ? { key: opts.tls.key, cert: opts.tls.cert, ca: opts.tls.ca, requestCert: true, rejectUnauthorized: false } : {}),
+      // The bench listener offers no STARTTLS: smtp-source would otherwise be told to use it.
+      hideSTARTTLS: bench,
+      authOptional: true,
+      // AUTH stays enabled only so that our connection can say why it is refused (502, not 500).
+      disabledCommands: ['WIZ', 'SHELL', 'KILL', 'XCLIENT', 'XFORWARD', ...(bench ? ['STARTTLS'] : [])],
+      onMailFrom,
+      onRcptTo,
+      onData,
+    },
+    {
+      relay: { judgePeer: (socket) => (bench ? BENCH_PEER : judgePeerCertificate(socket, trustSpace)), allowPlaintext: bench },
+      logger: log,
+      limits: { maxCommands: opts.maxCommandsPerConnection ?? 10_000, hardErrorLimit: opts.hardErrorLimit ?? 20 },
+    },
+  );
+  smtp.on('error', (err: Error & { code?: string }) => log.debug({ err: err.message, code: err.code }, 'smtp connection error'));
+  const listener = await listenSmtp(smtp, bench ? 'smtpRelayBench' : 'smtpRelay', opts.host, opts.port);
+  log.info({ url: listener.url, maxMessageSize, bench }, bench ? 'SMTP RELAY BENCH LISTENER (plaintext, no certificate: benchmarks only)' : 'smtp relay listening');
+  return listener;
+}
