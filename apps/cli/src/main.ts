@@ -7,6 +7,7 @@ import { sandboxCommand } from './commands/sandbox.ts';
 import { balCommand, cguCommand } from './commands/bal.ts';
 import { pscCommand } from './commands/psc.ts';
 import { accessCheck } from './commands/access-check.ts';
+import { queueCommand } from './commands/queue.ts';
 
 export const ROOT: Command = {
   name: 'mss',
@@ -17,6 +18,7 @@ export const ROOT: Command = {
     balCommand,
     cguCommand,
     pscCommand,
+    queueCommand,
     { name: 'access', summary: 'The access decision point, from the command line', subcommands: [accessCheck] },
     { name: 'db', summary: 'Database maintenance', subcommands: [dbMigrate] },
     { name: 'id', summary: 'Identifiers: RPPS, ADELI, IdNat, FINESS, SIRET, INS, MSSanté addresses', subcommands: [idCheck] },

@@ -1,3 +1,4 @@
+import { PORT_BASE_ORDER } from '@mss/runtime';
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import net from 'node:net';
@@ -15,7 +16,7 @@ export function spawnMss(args: string[], env: NodeJS.ProcessEnv = {}): ChildProc
 }
 
 /** A free range of `count` consecutive loopback ports (probed, so collisions are unlikely). */
-export async function freePortBase(count: number): Promise<number> {
+export async function freePortBase(count = PORT_BASE_ORDER.length): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = 20_000 + Math.floor(Math.random() * 30_000);
     let ok = true;

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { MIGRATIONS } from '@mss/store';
 import { exitOf, firstLine, freePortBase, isolatedDatabaseEnv, mss, spawnMss } from './run-mss.ts';
 
 const tmpDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'mss-sandbox-test-'));
@@ -16,7 +17,7 @@ interface Ready {
 
 test('mss sandbox --json prints one ready line, serves, and stops cleanly on SIGINT', async () => {
   const dataDir = tmpDir();
-  const base = await freePortBase(8);
+  const base = await freePortBase();
   const child = spawnMss(['sandbox', '--json', '--data-dir', dataDir, '--port-base', String(base), '--professionals', '300'], isolatedDatabaseEnv());
   try {
     const line = await firstLine(child);
@@ -49,7 +50,7 @@ test('mss sandbox --json prints one ready line, serves, and stops cleanly on SIG
 });
 
 test('a port in use: one clear line and a non-zero exit', async () => {
-  const base = await freePortBase(8);
+  const base = await freePortBase();
   const blocker = net.createServer();
   await new Promise<void>((r) => blocker.listen(base, '127.0.0.1', r));
   try {
@@ -93,7 +94,8 @@ test('mss db migrate applies once, then reports up to date', () => {
   const env = { MSS_DATABASE_URL: '' };
   const first = mss(['db', 'migrate', '--data-dir', dir], env);
   assert.equal(first.status, 0, first.stderr);
-  assert.match(first.stdout, /applied 3 migration\(s\) .*0001-initial, 0002-access-audit, 0003-directory-outbox/);
+  const names = MIGRATIONS.map((m) => m.name);
+  assert.match(first.stdout, new RegExp(`applied ${names.length} migration\\(s\\) .*${names.join(', ')}`));
   const second = mss(['db', 'migrate', '--data-dir', dir], env);
-  assert.match(second.stdout, /is up to date \(0003-directory-outbox\)/);
+  assert.match(second.stdout, new RegExp(`is up to date \\(${names.at(-1)}\\)`));
 });

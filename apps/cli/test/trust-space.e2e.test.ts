@@ -3,11 +3,14 @@
 // protocol servers will add).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFile, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { exitOf, firstLine, freePortBase, isolatedDatabaseEnv, mss, spawnMss } from './run-mss.ts';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 const GP = '810000001056';
 const CLAIRE = '810000001130';
@@ -27,7 +30,7 @@ const cliData = (...args: string[]) => mss([...args, '--port-base', String(base)
 
 before(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mss-e2e-'));
-  base = await freePortBase(8);
+  base = await freePortBase();
   env = isolatedDatabaseEnv();
   child = spawnMss(['sandbox', '--json', '--data-dir', dataDir, '--port-base', String(base), '--professionals', '200'], env);
   endpoints = (JSON.parse(await firstLine(child)) as { endpoints: Record<string, string> }).endpoints;
@@ -273,4 +276,44 @@ test('SMTP → IMAP in the sandbox: the GP submits with XOAUTH2 to the CAB; an I
   } finally {
     await idler.logout().catch(() => {});
   }
+});
+
+test('issue 5, between operators: given only IdNats, a script gets tokens, the GP submits to Anne at the second operator, and she reads it there over IMAP; mss queue shows it delivered', async () => {
+  const ANNE = '810000001635';
+  const ANNE_PER = 'anne.lambert@operateur-b.mssante.fr';
+  const caFile = path.join(dataDir, 'trust-ca.pem');
+  fs.writeFileSync(caFile, await (await fetch(`${endpoints.trust}/pki/ca.pem`)).text());
+  const hostPort = (url: string) => url.replace(/^[a-z]+:\/\//, '');
+  const subject = `Avis cardiologique ${Date.now()}`;
+  const run = (script: string, args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile('python3', [path.join(REPO, 'scripts/demo', script), ...args], { timeout: 30_000 }, (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+  const sent = await run('send.py', ['--smtp', hostPort(endpoints.smtpSubmission!), '--ca', caFile, '--token', cli('psc', 'token', '--idnat', GP).stdout.trim(), '--user', PER, '--to', ANNE_PER, '--subject', subject]);
+  assert.equal(sent.code, 0, sent.stderr);
+  assert.match(sent.stdout, /^<.+@operateur-a\.mssante\.fr> accepted\n$/);
+  const read = await run('read.py', ['--imap', hostPort(endpoints.imapB!), '--ca', caFile, '--token', cli('psc', 'token', '--idnat', ANNE).stdout.trim(), '--user', ANNE_PER, '--subject', subject]);
+  assert.equal(read.code, 0, read.stderr);
+  assert.match(read.stdout, new RegExp(`Subject: ${subject}`));
+  assert.match(read.stdout, /by mx\.operateur-b\.mssante\.fr \(MSSante operator\) with ESMTPS id/);
+  assert.match(read.stdout, /by smtp\.operateur-a\.mssante\.fr \(MSSante operator\) with ESMTPSA id/);
+  // Anne's token does not open the GP's mailbox at A, nor does the GP's open hers at B.
+  const wrong = await run('read.py', ['--imap', hostPort(endpoints.imapB!), '--ca', caFile, '--token', cli('psc', 'token', '--idnat', GP).stdout.trim(), '--user', ANNE_PER, '--subject', subject, '--wait', '0']);
+  assert.notEqual(wrong.code, 0);
+  assert.match(wrong.stderr, /AUTHENTICATIONFAILED|Not allowed/);
+  const queue = (...args: string[]) => mss(['queue', ...args, '--data-dir', dataDir], env);
+  const q = queue('list', '--all');
+  assert.equal(q.status, 0, q.stderr);
+  assert.match(q.stdout, new RegExp(`delivered +attempts=1 +${PER.replace(/\./g, '\\.')} -> ${ANNE_PER.replace(/\./g, '\\.')}`));
+  const outside = await run('send.py', ['--smtp', hostPort(endpoints.smtpSubmission!), '--ca', caFile, '--token', cli('psc', 'token', '--idnat', GP).stdout.trim(), '--user', PER, '--to', 'someone@gmail.com', '--subject', 'x']);
+  assert.notEqual(outside.code, 0);
+  assert.match(outside.stderr, /550.*domain not in the MSSante trust space/);
+  const none = queue('retry', '0123456789abcdef');
+  assert.equal(none.status, 1);
+  assert.equal(none.stderr, 'mss: nothing queued matches: delivered, failed and removed entries cannot be retried\n');
+  const bad = queue('remove', 'xyz');
+  assert.equal(bad.status, 2);
+  assert.equal(bad.stderr, 'mss: "xyz" is neither a queue entry id (digits) nor a message id (16 hex digits)\n');
 });

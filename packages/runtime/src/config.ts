@@ -11,6 +11,10 @@ export const SERVICE_PORTS = {
   annuaireLdap: 10389,
   smtpRelay: 10025,
   trust: 8087,
+  // The sandbox's second operator, so that mail between operators is played offline.
+  smtpSubmissionB: 10588,
+  imapB: 10144,
+  smtpRelayB: 10026,
 } as const;
 export type ServiceKey = keyof typeof SERVICE_PORTS;
 /** Order used by `--port-base`: service i listens on base + i. Append only, never reorder. */
@@ -23,6 +27,9 @@ export const PORT_BASE_ORDER: readonly ServiceKey[] = [
   'annuaireLdap',
   'smtpRelay',
   'trust',
+  'smtpSubmissionB',
+  'imapB',
+  'smtpRelayB',
 ];
 
 export interface MssConfig {
@@ -33,6 +40,9 @@ export interface MssConfig {
   ports: Record<ServiceKey, number>;
   operatorDomain: string;
   operatorName: string;
+  /** The sandbox's second operator (its own store in `<dataDir>/operateur-b`). */
+  secondOperatorDomain: string;
+  secondOperatorName: string;
   logLevel: string;
 }
 
@@ -87,6 +97,8 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     ports,
     operatorDomain,
     operatorName: env.MSS_OPERATOR_NAME ?? 'Opérateur A (sandbox)',
+    secondOperatorDomain: operatorDomain === 'operateur-b.mssante.fr' ? 'operateur-c.mssante.fr' : 'operateur-b.mssante.fr',
+    secondOperatorName: 'Opérateur B (sandbox)',
     logLevel: input.logLevel ?? env.MSS_LOG_LEVEL ?? 'info',
   };
 }

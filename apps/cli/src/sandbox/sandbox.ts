@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createProgress, describeConfig, type Logger, type MssConfig } from '@mss/runtime';
 import { Store } from '@mss/store';
-import { seedDemo, seedDirectory, type Persona } from '@mss/seed';
+import { seedDemo, seedDirectory, seedSecondOperator, type Persona } from '@mss/seed';
 import { randomBytes } from 'node:crypto';
 import { AccessControl, createTokenValidator } from '@mss/access';
 import { Governance } from '@mss/governance';
@@ -11,8 +11,8 @@ import { startAdminApi } from './admin-api-service.ts';
 import { startPscService } from './psc-service.ts';
 import { startAnnuaireLdap } from './ldap-service.ts';
 import { startTrustService } from './trust-service.ts';
-import { startImap } from './imap-service.ts';
-import { startSmtpSubmission } from './smtp-service.ts';
+import { startOperatorMail, type OperatorMail } from './operator-mail.ts';
+import { secondOperatorDatabaseUrl } from './second-operator.ts';
 import { adminPasswordFile } from '../api-client.ts';
 
 export interface SandboxOptions {
@@ -40,12 +40,17 @@ const SEEDED_MARKER = 'seeded.json';
 export async function startSandbox(config: MssConfig, logger: Logger, options: SandboxOptions): Promise<Sandbox> {
   logger.info(describeConfig(config));
   const store = await Store.open({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  let storeB: Store | undefined;
   const running: RunningService[] = [];
+  const operators: OperatorMail[] = [];
   const timers: NodeJS.Timeout[] = [];
   const stopAll = async () => {
     for (const t of timers) clearInterval(t);
+    for (const o of [...operators].reverse()) await o.stop();
+    operators.length = 0;
     for (const s of [...running].reverse()) await s.stop().catch((err: unknown) => logger.warn({ err, service: s.key }, 'stop failed'));
     running.length = 0;
+    await storeB?.close();
     await store.close();
   };
   try {
@@ -79,8 +84,42 @@ export async function startSandbox(config: MssConfig, logger: Logger, options: S
     const tokenValidator = createTokenValidator({ issuer: psc.psc.issuer, jwksCooldownSeconds: 1 });
     add(await startAdminApi(config, { store, governance, access, tokenValidator, adminPassword }, logger, info));
     add(await startAnnuaireLdap(config, store, logger));
-    add(await startSmtpSubmission(config, { store, access, tokenValidator, pki: trust.trust.pki }, logger));
-    add(await startImap(config, { store, access, tokenValidator, pki: trust.trust.pki }, logger));
+    const mail = { host: config.host, tokenValidator, pki: trust.trust.pki, trustUrl: trust.url };
+    const a = await startOperatorMail(
+      {
+        ...mail,
+        domain: config.operatorDomain,
+        store,
+        dataDir: config.dataDir,
+        access,
+        ports: { smtpSubmission: config.ports.smtpSubmission, imap: config.ports.imap, smtpRelay: config.ports.smtpRelay },
+        keys: { smtpSubmission: 'smtpSubmission', imap: 'imap', smtpRelay: 'smtpRelay' },
+      },
+      logger,
+    );
+    operators.push(a);
+    // The second operator: its own store and listeners, so that mail between operators is real.
+    const dataDirB = path.join(config.dataDir, 'operateur-b');
+    storeB = await Store.open({ dataDir: dataDirB, databaseUrl: config.databaseUrl ? secondOperatorDatabaseUrl(config.databaseUrl) : undefined });
+    const personasB = await seedSecondOperator(storeB, config.secondOperatorDomain);
+    personas.push(...personasB);
+    const b = await startOperatorMail(
+      {
+        ...mail,
+        domain: config.secondOperatorDomain,
+        store: storeB,
+        dataDir: dataDirB,
+        access: new AccessControl({ store: storeB, logger, publicBaseUrl: adminUrl }),
+        ports: { smtpSubmission: config.ports.smtpSubmissionB, imap: config.ports.imapB, smtpRelay: config.ports.smtpRelayB },
+        keys: { smtpSubmission: 'smtpSubmissionB', imap: 'imapB', smtpRelay: 'smtpRelayB' },
+      },
+      logger,
+    );
+    operators.push(b);
+    for (const svc of [...a.services, ...b.services]) {
+      endpoints[svc.key] = svc.url;
+      logger.info({ service: svc.key, url: svc.url }, 'service listening');
+    }
     // R-DEL-5: end dates are enforced by a clock, not only when someone asks.
     const expiry = setInterval(() => {
       governance.expireLapsedDelegations().catch((err: unknown) => logger.error({ err }, 'delegation expiry failed'));

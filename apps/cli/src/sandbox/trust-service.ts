@@ -9,7 +9,10 @@ export async function startTrustService(config: MssConfig, logger: Logger): Prom
     port: config.ports.trust,
     dataDir: config.dataDir,
     logger: logger.child({ service: 'trust' }),
-    operators: [{ name: config.operatorName, domains: [config.operatorDomain], mx: { host: config.host, port: config.ports.smtpRelay } }],
+    operators: [
+      { name: config.operatorName, domains: [config.operatorDomain], mx: { host: config.host, port: config.ports.smtpRelay } },
+      { name: config.secondOperatorName, domains: [config.secondOperatorDomain], mx: { host: config.host, port: config.ports.smtpRelayB } },
+    ],
   });
   return { key: 'trust', url: trust.url, trust, stop: () => trust.stop() };
 }

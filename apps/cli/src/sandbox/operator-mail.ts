@@ -1,0 +1,82 @@
+import path from 'node:path';
+import type { AccessControl, TokenValidator } from '@mss/access';
+import { startImapServer } from '@mss/imap';
+import type { Logger, ServiceKey } from '@mss/runtime';
+import { QueueRunner, startRelayServer, startSubmissionServer } from '@mss/smtp';
+import type { Store } from '@mss/store';
+import { WhitelistCache, type Pki } from '@mss/trust';
+import type { RunningService } from './service.ts';
+
+export interface OperatorMailSetup {
+  domain: string;
+  host: string;
+  store: Store;
+  /** Where its whitelist copy is kept. */
+  dataDir: string;
+  access: AccessControl;
+  tokenValidator: TokenValidator;
+  pki: Pki;
+  trustUrl: string;
+  ports: { smtpSubmission: number; imap: number; smtpRelay: number };
+  keys: { smtpSubmission: ServiceKey; imap: ServiceKey; smtpRelay: ServiceKey };
+}
+
+export interface OperatorMail {
+  services: RunningService[];
+  queue: QueueRunner;
+  whitelist: WhitelistCache;
+  stop(): Promise<void>;
+}
+
+/**
+ * One operator's mail services: its whitelist copy, the relay other operators deliver to, the
+ * queue that sends to them, the API LPS submission and IMAP listeners. The operator's
+ * certificate names its domain (that is how peers recognise it) and serves every listener.
+ */
+export async function startOperatorMail(s: OperatorMailSetup, logger: Logger): Promise<OperatorMail> {
+  const log = logger.child({ operator: s.domain });
+  const started: { stop(): Promise<void> }[] = [];
+  const services: RunningService[] = [];
+  const stop = async (): Promise<void> => {
+    for (const x of [...started].reverse()) await x.stop().catch((err: unknown) => log.warn({ err }, 'stop failed'));
+    started.length = 0;
+  };
+  try {
+    const whitelist = new WhitelistCache({ url: s.trustUrl, cacheDir: path.join(s.dataDir, 'trust-cache'), logger: log, refreshIntervalMs: 5000 });
+    await whitelist.start();
+    started.push({ stop: async () => whitelist.stop() });
+    const cert = await s.pki.issueServerCertificate({
+      commonName: s.domain,
+      dnsNames: ['localhost', `smtp.${s.domain}`, `mx.${s.domain}`, `imap.${s.domain}`],
+      ipAddresses: ['127.0.0.1'],
+    });
+    const tls = { cert: cert.certPem, key: cert.keyPem };
+    const relay = await startRelayServer({ store: s.store, logger: log, host: s.host, port: s.ports.smtpRelay, tls: { ...tls, ca: s.pki.caCertPem }, operatorDomains: [s.domain], trustSpace: whitelist });
+    started.push(relay);
+    services.push({ key: s.keys.smtpRelay, url: relay.url, stop: () => relay.stop() });
+    const queue = new QueueRunner({ store: s.store, logger: log, trustSpace: whitelist, tls: { ...tls, ca: s.pki.caCertPem }, name: `mx.${s.domain}`, operatorDomain: s.domain, retry: { firstDelayMs: 30_000, maxDelayMs: 600_000 } });
+    queue.start();
+    started.push(queue);
+    const submission = await startSubmissionServer({
+      store: s.store,
+      access: s.access,
+      tokenValidator: s.tokenValidator,
+      logger: log,
+      host: s.host,
+      port: s.ports.smtpSubmission,
+      tls,
+      operatorDomains: [s.domain],
+      trustSpace: whitelist,
+      queue,
+    });
+    started.push(submission);
+    services.push({ key: s.keys.smtpSubmission, url: submission.url, stop: () => submission.stop() });
+    const imap = await startImapServer({ store: s.store, access: s.access, tokenValidator: s.tokenValidator, logger: log, host: s.host, port: s.ports.imap, tls });
+    started.push(imap);
+    services.push({ key: s.keys.imap, url: imap.url, stop: () => imap.stop() });
+    return { services, queue, whitelist, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

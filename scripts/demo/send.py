@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+"""Submit one message through an operator's API LPS submission listener, as an LPS would:
+STARTTLS (the certificate checked against the trust space's CA), AUTH XOAUTH2 with a Pro Santé
+Connect access token, then the message sent as the mailbox opened. Standard library only.
+
+  token=$(npx mss psc token --idnat 810000001056)
+  python3 scripts/demo/send.py --smtp 127.0.0.1:10587 --ca ca.pem --token "$token" \\
+      --user paul.martin@operateur-a.mssante.fr --to anne.lambert@operateur-b.mssante.fr --subject 'Avis'
+"""
+import argparse
+import base64
+import smtplib
+import ssl
+import sys
+from email.message import EmailMessage
+from email.utils import make_msgid, formatdate
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--smtp', required=True, help='host:port of smtpSubmission')
+    p.add_argument('--ca', required=True, help='PEM file of the trust space CA (GET /pki/ca.pem on the trust service)')
+    p.add_argument('--token', required=True, help='PSC access token (mss psc token --idnat …)')
+    p.add_argument('--user', required=True, help='the mailbox to send as')
+    p.add_argument('--to', required=True, action='append', help='recipient (repeatable)')
+    p.add_argument('--subject', required=True)
+    p.add_argument('--body', default='Bonjour,\n\nCeci est un message de démonstration.\n')
+    a = p.parse_args()
+    host, port = a.smtp.rsplit(':', 1)
+    msg = EmailMessage()
+    msg['From'] = a.user
+    msg['To'] = ', '.join(a.to)
+    msg['Subject'] = a.subject
+    msg['Date'] = formatdate()
+    msg['Message-ID'] = make_msgid(domain=a.user.split('@')[1])
+    msg.set_content(a.body)
+    context = ssl.create_default_context(cafile=a.ca)
+    context.check_hostname = False  # reached by address on loopback; the chain is still verified
+    xoauth2 = base64.b64encode(f'user={a.user}\x01auth=Bearer {a.token}\x01\x01'.encode()).decode()
+    with smtplib.SMTP(host, int(port), timeout=30) as s:
+        s.starttls(context=context)
+        s.ehlo()
+        code, reply = s.docmd('AUTH', f'XOAUTH2 {xoauth2}')
+        if code != 235:
+            if code == 334:
+                code, reply = s.docmd('')
+            print(f'authentication refused: {code} {reply.decode()}', file=sys.stderr)
+            return 1
+        refused = s.send_message(msg)
+        if refused:
+            print(f'refused recipients: {refused}', file=sys.stderr)
+            return 1
+        print(f'{msg["Message-ID"]} accepted')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
