@@ -157,7 +157,10 @@ export class MailRepo {
    */
   async changesSince(folderId: number, modseq: number, withHeaders: boolean): Promise<{ rows: IndexEntry[]; expunged: { uid: number; modseq: number }[] }> {
     const columns = withHeaders ? (['uid', 'flags', 'modseq', 'search_headers', 'blob_hash'] as const) : (['uid', 'flags', 'modseq'] as const);
-    const rows = await this.ctx.db.selectFrom('mail_messages').select(columns).where('folder_id', '=', folderId).where('modseq', '>', modseq).orderBy('uid').execute();
+    // No ORDER BY: SQLite would then walk the folder's UID index (every row) instead of the
+    // MODSEQ index (the few changed ones); sorted here instead.
+    const rows = await this.ctx.db.selectFrom('mail_messages').select(columns).where('folder_id', '=', folderId).where('modseq', '>', modseq).execute();
+    rows.sort((a, b) => Number(a.uid) - Number(b.uid));
     const expunged = await this.ctx.db.selectFrom('mail_expunged').select(['uid', 'modseq']).where('folder_id', '=', folderId).where('modseq', '>', modseq).execute();
     return {
       rows: rows.map((r) => ({ ...r, uid: Number(r.uid), modseq: Number(r.modseq) })),
