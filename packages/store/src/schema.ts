@@ -223,6 +223,8 @@ export interface SmtpQueueTable {
   attempts: number;
   created_at: string;
   next_attempt_at: string;
+  /** The sender node holding the row's lease (its next attempt moved forward), if any. */
+  claimed_by: string | null;
   last_attempt_at: string | null;
   last_error: string | null;
   done_at: string | null;

@@ -9,7 +9,7 @@ import { Store, type StoreOptions } from './store.ts';
  * (each store in a schema of its own, so test files can run in parallel), else SQLite in a
  * temporary directory. The same tests run on both.
  */
-export async function openTestStore(options: Partial<StoreOptions> = {}): Promise<{ store: Store; dataDir: string; cleanup: () => Promise<void> }> {
+export async function openTestStore(options: Partial<StoreOptions> = {}): Promise<{ store: Store; dataDir: string; databaseUrl: string | undefined; cleanup: () => Promise<void> }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mss-store-test-'));
   let databaseUrl: string | undefined;
   const base = process.env.MSS_DATABASE_URL;
@@ -22,6 +22,8 @@ export async function openTestStore(options: Partial<StoreOptions> = {}): Promis
   return {
     store,
     dataDir,
+    /** For another process to open the same store (crash tests). */
+    databaseUrl,
     cleanup: async () => {
       if (store.engine === 'postgres') await store.dropSchema();
       await store.close();

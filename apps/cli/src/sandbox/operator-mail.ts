@@ -55,7 +55,7 @@ export async function startOperatorMail(s: OperatorMailSetup, logger: Logger): P
     started.push(relay);
     services.push({ key: s.keys.smtpRelay, url: relay.url, stop: () => relay.stop() });
     const queue = new QueueRunner({ store: s.store, logger: log, trustSpace: whitelist, tls: { ...tls, ca: s.pki.caCertPem }, name: `mx.${s.domain}`, operatorDomain: s.domain, retry: { firstDelayMs: 30_000, maxDelayMs: 600_000 } });
-    queue.start();
+    await queue.start();
     started.push(queue);
     const submission = await startSubmissionServer({
       store: s.store,

@@ -45,6 +45,11 @@ export interface QueueRunnerOptions {
   concurrency?: number;
   /** How long a claimed row is ours before another sender may take it. Default 10 min. */
   leaseMs?: number;
+  /**
+   * This sender's name, stable across restarts (several nodes on one PostgreSQL database need
+   * one each): at start it releases the rows it had claimed when it stopped. Default `local`.
+   */
+  node?: string;
   connectTimeoutMs?: number;
   socketTimeoutMs?: number;
 }
@@ -92,8 +97,11 @@ export class QueueRunner {
     this.log = options.logger.child({ service: 'smtpQueue' });
   }
 
-  start(): void {
+  /** Releases this node's claims left by a crash, then sends what is due and polls. */
+  async start(): Promise<void> {
     this.stopped = false;
+    const released = await this.o.store.queue.releaseClaims(this.o.node ?? 'local');
+    if (released > 0) this.log.info({ released }, 'smtp queue: rows claimed before the last stop are due again');
     this.timer = setInterval(() => this.poke(), this.o.pollMs ?? 2000);
     this.timer.unref();
     this.poke();
@@ -130,7 +138,7 @@ export class QueueRunner {
   async round(): Promise<RoundReport> {
     const report: RoundReport = { delivered: 0, deferred: 0, failed: 0 };
     for (;;) {
-      const rows = await this.o.store.queue.claimDue(this.o.batch ?? 200, this.o.leaseMs ?? 600_000);
+      const rows = await this.o.store.queue.claimDue(this.o.batch ?? 200, this.o.leaseMs ?? 600_000, this.o.node ?? 'local');
       if (rows.length === 0) return report;
       const groups = new Map<string, QueueRow[]>();
       for (const r of rows) {

@@ -131,7 +131,7 @@ export async function startTwoOperators(options: { retry?: Partial<RetryPolicy> 
     queue: runner,
     closeTimeoutMs: 500,
   });
-  runner.start();
+  await runner.start();
   const b: Operator = { store: sb.store, dataDir: sb.dataDir, cert: certB, relay: relayB, ...(await operatorParts(sb.store, sb.dataDir)) };
   let bUp = true;
   return {

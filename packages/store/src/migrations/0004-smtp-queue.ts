@@ -29,6 +29,7 @@ export const smtpQueue: MssMigration = {
       .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
       .addColumn('created_at', 'text', (c) => c.notNull())
       .addColumn('next_attempt_at', 'text', (c) => c.notNull())
+      .addColumn('claimed_by', 'text')
       .addColumn('last_attempt_at', 'text')
       .addColumn('last_error', 'text')
       .addColumn('done_at', 'text')

@@ -10,8 +10,10 @@ import type { MssMigration } from './types.ts';
 export const directorySearch: MssMigration = {
   name: '0006-directory-search',
   async up(db) {
-    await db.schema.createIndex('persons_family_folded').on('persons').expression(sql.raw(foldNameSql('last_name'))).execute();
-    await db.schema.createIndex('persons_given_folded').on('persons').expression(sql.raw(foldNameSql('first_name'))).execute();
+    // Family then given: a family prefix uses the first column, and family + given is answered
+    // from the index alone, without folding each candidate's given name again.
+    await db.schema.createIndex('persons_family_folded').on('persons').expression(sql.raw(`${foldNameSql('last_name')}, ${foldNameSql('first_name')}`)).execute();
+    await db.schema.createIndex('persons_given_folded').on('persons').expression(sql.raw(`${foldNameSql('first_name')}, ${foldNameSql('last_name')}`)).execute();
     await db.schema.createIndex('persons_updated').on('persons').column('updated_at').execute();
     await db.schema.createIndex('persons_profession').on('persons').columns(['profession_code', 'idnat']).execute();
     await db.schema.createIndex('persons_speciality').on('persons').columns(['speciality_code', 'idnat']).execute();

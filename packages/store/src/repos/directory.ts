@@ -260,8 +260,8 @@ export interface PractitionerSearch {
   name?: TextMatch[][];
   /** Published PER/CAB mailboxes the person owns. */
   mailbox?: TextMatch[][];
-  /** Profession, savoir-faire or category code. */
-  qualification?: string[][];
+  /** Profession, savoir-faire or category code, each in its own column (indexed). */
+  qualification?: QualificationTest[][];
   /** The person's record or one of their mailboxes changed within the bounds. */
   updated?: TimeBound[];
 }
@@ -283,8 +283,13 @@ export interface SituationSearch {
   name?: TextMatch[][];
   /** Published mailboxes attached to the situation, or the person's unattached ones (R-ANN-1). */
   mailbox?: TextMatch[][];
-  qualification?: string[][];
+  qualification?: QualificationTest[][];
   updated?: TimeBound[];
+}
+
+export interface QualificationTest {
+  field: 'profession' | 'speciality' | 'category';
+  code: string;
 }
 
 export interface KeysetPage {
@@ -388,7 +393,8 @@ function changedSql(table: 'persons' | 'structures', bounds: readonly TimeBound[
   const upper = bounds.filter((b) => b.op === '<' || b.op === '<=');
   const parts: RawBuilder<SqlBool>[] = [];
   if (lower.length) {
-    parts.push(sql<SqlBool>`idnat in (select idnat from ${sql.table(table)} where ${timeSql('updated_at', lower)} union select m.owner_idnat from mailboxes m where ${timeSql('m.updated_at', lower)})`);
+    // Two index lookups ORed (not a UNION, which SQLite merges by scanning both tables in order).
+    parts.push(sql<SqlBool>`(${timeSql('updated_at', lower)} or idnat in (select m.owner_idnat from mailboxes m where ${timeSql('m.updated_at', lower)}))`);
   }
   if (upper.length) {
     parts.push(timeSql('updated_at', upper));
@@ -397,9 +403,11 @@ function changedSql(table: 'persons' | 'structures', bounds: readonly TimeBound[
   return allOf(parts);
 }
 
-function qualificationSql(codes: string[]): RawBuilder<SqlBool> {
-  return anyOf(codes.map((c) => sql<SqlBool>`(profession_code = ${c} or speciality_code = ${c} or category_code = ${c})`));
+function qualificationSql(codes: QualificationTest[]): RawBuilder<SqlBool> {
+  return anyOf(codes.map((c) => sql<SqlBool>`${sql.ref(QUALIFICATION_COLUMNS[c.field])} = ${c.code}`));
 }
+
+const QUALIFICATION_COLUMNS = { profession: 'profession_code', speciality: 'speciality_code', category: 'category_code' } as const;
 
 function practitionerWhere(q: PractitionerSearch): RawBuilder<SqlBool> {
   const parts: RawBuilder<SqlBool>[] = [sql<SqlBool>`kind <> 'PATIENT'`];
@@ -444,15 +452,37 @@ function situationWhere(q: SituationSearch): RawBuilder<SqlBool> {
   return allOf(parts);
 }
 
+/**
+ * Whether a search is narrow enough that its index should drive it: an identifier, a reference,
+ * a delta, or a name or address of at least 3 characters (a 1- or 2-letter prefix may match a
+ * tenth of the directory, better found walking the key order and stopping at a page).
+ */
+function isSelective(q: PractitionerSearch | StructureSearch | SituationSearch): boolean {
+  const narrow = (ors: TextMatch[][] | undefined) => (ors ?? []).some((or) => or.every((m) => m.mode === 'exact' || (m.mode === 'prefix' && m.value.length >= 3)));
+  const any = (ors: unknown[][] | undefined) => (ors ?? []).some((or) => or.length > 0);
+  const sq = q as SituationSearch & PractitionerSearch & StructureSearch;
+  return (
+    any(sq.identifier) || any(sq.id) || any(sq.person) || any(sq.structure) || (sq.updated ?? []).some((b) => b.op === '>' || b.op === '>=') ||
+    narrow(sq.family) || narrow(sq.given) || narrow(sq.name) || narrow(sq.mailbox)
+  );
+}
+
 export class DirectoryReadRepo {
   private readonly ctx: RepoContext;
   constructor(ctx: RepoContext) {
     this.ctx = ctx;
   }
 
-  private async page<T>(table: 'persons' | 'structures' | 'situations', key: string, where: RawBuilder<SqlBool>, page: KeysetPage): Promise<T[]> {
+  /**
+   * One page in key order. Without statistics SQLite prefers walking the primary key in order
+   * (it satisfies ORDER BY … LIMIT) even when an index would find a handful of rows: for
+   * selective searches `+key` takes the key out of the ordering's reach so that the filter's
+   * index is used and the few rows sorted. PostgreSQL's planner has statistics and needs no hint.
+   */
+  private async page<T>(table: 'persons' | 'structures' | 'situations', key: string, where: RawBuilder<SqlBool>, page: KeysetPage, selective: boolean): Promise<T[]> {
     const after = page.after === undefined ? sql`` : sql` and ${sql.ref(key)} > ${page.after}`;
-    const r = await sql<T>`select * from ${sql.table(table)} where ${where}${after} order by ${sql.ref(key)} limit ${page.limit}`.execute(this.ctx.db);
+    const order = selective && this.ctx.engine === 'sqlite' ? sql`+${sql.ref(key)}` : sql.ref(key);
+    const r = await sql<T>`select * from ${sql.table(table)} where ${where}${after} order by ${order} limit ${page.limit}`.execute(this.ctx.db);
     return r.rows;
   }
 
@@ -462,7 +492,7 @@ export class DirectoryReadRepo {
   }
 
   searchPractitioners(q: PractitionerSearch, page: KeysetPage): Promise<Person[]> {
-    return this.page<Person>('persons', 'idnat', practitionerWhere(q), page);
+    return this.page<Person>('persons', 'idnat', practitionerWhere(q), page, isSelective(q));
   }
 
   countPractitioners(q: PractitionerSearch): Promise<number> {
@@ -470,7 +500,7 @@ export class DirectoryReadRepo {
   }
 
   searchStructures(q: StructureSearch, page: KeysetPage): Promise<Structure[]> {
-    return this.page<Structure>('structures', 'idnat', structureWhere(q), page);
+    return this.page<Structure>('structures', 'idnat', structureWhere(q), page, isSelective(q));
   }
 
   countStructures(q: StructureSearch): Promise<number> {
@@ -478,7 +508,7 @@ export class DirectoryReadRepo {
   }
 
   searchSituations(q: SituationSearch, page: KeysetPage): Promise<Situation[]> {
-    return this.page<Situation>('situations', 'id', situationWhere(q), page);
+    return this.page<Situation>('situations', 'id', situationWhere(q), page, isSelective(q));
   }
 
   countSituations(q: SituationSearch): Promise<number> {

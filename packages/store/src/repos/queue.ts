@@ -63,6 +63,7 @@ export class QueueRepo {
           attempts: 0,
           created_at: now,
           next_attempt_at: now,
+          claimed_by: null,
           last_attempt_at: null,
           last_error: null,
           done_at: null,
@@ -71,8 +72,11 @@ export class QueueRepo {
       .execute();
   }
 
-  /** Takes up to `limit` due rows, pushing their next attempt `leaseMs` ahead. */
-  async claimDue(limit: number, leaseMs: number): Promise<QueueRow[]> {
+  /**
+   * Takes up to `limit` due rows for sender `node`, pushing their next attempt `leaseMs` ahead.
+   * Recording the attempt's outcome (delivered, deferred, failed) clears the claim.
+   */
+  async claimDue(limit: number, leaseMs: number, node = 'local'): Promise<QueueRow[]> {
     const now = this.ctx.now();
     const due = await this.ctx.db
       .selectFrom('smtp_queue')
@@ -88,14 +92,28 @@ export class QueueRepo {
     for (const row of due) {
       const r = await this.ctx.db
         .updateTable('smtp_queue')
-        .set({ next_attempt_at: lease })
+        .set({ next_attempt_at: lease, claimed_by: node })
         .where('id', '=', row.id)
         .where('status', '=', 'queued')
         .where('next_attempt_at', '=', row.next_attempt_at)
         .executeTakeFirst();
-      if (Number(r.numUpdatedRows) === 1) claimed.push({ ...row, next_attempt_at: lease });
+      if (Number(r.numUpdatedRows) === 1) claimed.push({ ...row, next_attempt_at: lease, claimed_by: node });
     }
     return claimed;
+  }
+
+  /**
+   * A sender starting again releases what it had claimed when it stopped (killed mid-attempt):
+   * those rows are due at once instead of waiting for their lease to run out.
+   */
+  async releaseClaims(node = 'local'): Promise<number> {
+    const r = await this.ctx.db
+      .updateTable('smtp_queue')
+      .set({ next_attempt_at: isoNow(this.ctx), claimed_by: null })
+      .where('status', '=', 'queued')
+      .where('claimed_by', '=', node)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
   }
 
   async markDelivered(ids: readonly number[], reply: string): Promise<void> {
@@ -103,7 +121,7 @@ export class QueueRepo {
     const now = isoNow(this.ctx);
     await this.ctx.db
       .updateTable('smtp_queue')
-      .set((eb) => ({ status: 'delivered', done_at: now, last_attempt_at: now, last_error: reply.slice(0, 500), attempts: eb('attempts', '+', 1) }))
+      .set((eb) => ({ status: 'delivered', claimed_by: null, done_at: now, last_attempt_at: now, last_error: reply.slice(0, 500), attempts: eb('attempts', '+', 1) }))
       .where('id', 'in', [...ids])
       .where('status', '=', 'queued')
       .execute();
@@ -113,7 +131,7 @@ export class QueueRepo {
     if (ids.length === 0) return;
     await this.ctx.db
       .updateTable('smtp_queue')
-      .set((eb) => ({ next_attempt_at: nextAttemptAt.toISOString(), last_attempt_at: isoNow(this.ctx), last_error: error.slice(0, 500), attempts: eb('attempts', '+', 1) }))
+      .set((eb) => ({ next_attempt_at: nextAttemptAt.toISOString(), claimed_by: null, last_attempt_at: isoNow(this.ctx), last_error: error.slice(0, 500), attempts: eb('attempts', '+', 1) }))
       .where('id', 'in', [...ids])
       .where('status', '=', 'queued')
       .execute();
@@ -125,7 +143,7 @@ export class QueueRepo {
     const now = isoNow(this.ctx);
     await this.ctx.db
       .updateTable('smtp_queue')
-      .set((eb) => ({ status: 'failed', done_at: now, last_error: error.slice(0, 500), ...(countAttempt ? { last_attempt_at: now, attempts: eb('attempts', '+', 1) } : {}) }))
+      .set((eb) => ({ status: 'failed', claimed_by: null, done_at: now, last_error: error.slice(0, 500), ...(countAttempt ? { last_attempt_at: now, attempts: eb('attempts', '+', 1) } : {}) }))
       .where('id', 'in', [...ids])
       .where('status', '=', 'queued')
       .execute();
@@ -144,7 +162,7 @@ export class QueueRepo {
 
   /** Rows still queued, by id or by message: due now. Returns how many. */
   async retryNow(target: { id?: number; messageRef?: string; all?: boolean }): Promise<number> {
-    let q = this.ctx.db.updateTable('smtp_queue').set({ next_attempt_at: isoNow(this.ctx) }).where('status', '=', 'queued');
+    let q = this.ctx.db.updateTable('smtp_queue').set({ next_attempt_at: isoNow(this.ctx), claimed_by: null }).where('status', '=', 'queued');
     if (target.id !== undefined) q = q.where('id', '=', target.id);
     else if (target.messageRef !== undefined) q = q.where('message_ref', '=', target.messageRef);
     else if (!target.all) return 0;
@@ -161,7 +179,7 @@ export class QueueRepo {
     if (rows.length === 0) return [];
     await this.ctx.db
       .updateTable('smtp_queue')
-      .set({ status: 'removed', done_at: isoNow(this.ctx) })
+      .set({ status: 'removed', claimed_by: null, done_at: isoNow(this.ctx) })
       .where('id', 'in', rows.map((r) => r.id))
       .where('status', '=', 'queued')
       .execute();
