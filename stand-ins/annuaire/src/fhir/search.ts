@@ -18,7 +18,7 @@ import {
   type Token,
 } from './params.ts';
 import { organizationResource, practitionerResource, roleResource, subset, type Resource } from './resources.ts';
-import { ADELI_SYSTEM, FINESS_SYSTEM, FINESS_SYSTEM_OLD, IDNPS_SYSTEM, IDNST_SYSTEM, QUALIFICATION_SYSTEMS, RPPS_SYSTEM, SIRENE_SYSTEM, TECHNICAL_SYSTEM } from './systems.ts';
+import { ADELI_SYSTEM, CATEGORY_SYSTEM, FINESS_SYSTEM, FINESS_SYSTEM_OLD, IDNPS_SYSTEM, IDNST_SYSTEM, PROFESSION_SYSTEM, RPPS_SYSTEM, SIRENE_SYSTEM, SPECIALITY_SYSTEM, TECHNICAL_SYSTEM } from './systems.ts';
 
 export type SearchableType = 'Practitioner' | 'PractitionerRole' | 'Organization';
 export const SEARCHABLE_TYPES: readonly SearchableType[] = ['Practitioner', 'PractitionerRole', 'Organization'];
@@ -87,8 +87,24 @@ function referenceIds(p: RawParam, type: string): string[] {
   });
 }
 
-function qualificationCodes(p: RawParam): string[] {
-  return tokenValues(p).flatMap((t) => (t.code !== null && (t.system === null || QUALIFICATION_SYSTEMS.includes(t.system)) ? [t.code] : []));
+type QualificationTest = NonNullable<PractitionerSearch['qualification']>[number][number];
+
+/**
+ * Each code goes to its own column so that an index serves it: by its system when given, else by
+ * its shape — a letter is a category (TRE_R09), digits a profession (TRE_G15), anything else a
+ * savoir-faire (TRE_R38, e.g. SM54).
+ */
+function qualificationCodes(p: RawParam): QualificationTest[] {
+  return tokenValues(p).flatMap((t): QualificationTest[] => {
+    if (t.code === null) return [];
+    if (t.system === PROFESSION_SYSTEM) return [{ field: 'profession', code: t.code }];
+    if (t.system === CATEGORY_SYSTEM) return [{ field: 'category', code: t.code }];
+    if (t.system === SPECIALITY_SYSTEM) return [{ field: 'speciality', code: t.code }];
+    if (t.system !== null) return [];
+    if (/^[A-Z]$/.test(t.code)) return [{ field: 'category', code: t.code }];
+    if (/^\d+$/.test(t.code)) return [{ field: 'profession', code: t.code }];
+    return [{ field: 'speciality', code: t.code }];
+  });
 }
 
 function personIdentifiers(tokens: Token[]): NonNullable<PractitionerSearch['identifier']>[number] {
