@@ -78,6 +78,9 @@ export class FolderIndex {
   private log: { modseq: number; uid: number }[] = [];
   private loaded = false;
   private tail: Promise<void> = Promise.resolve();
+  /** Refreshes that began reading the store, and the last of them to finish (they run in turn). */
+  private readsBegun = 0;
+  private readsDone = 0;
   private readonly watchers = new Set<() => void>();
   private headers: Map<number, SearchHeaders> | undefined;
   private headersLoading: Promise<Map<number, SearchHeaders>> | undefined;
@@ -126,8 +129,28 @@ export class FolderIndex {
     return run;
   }
 
+  /** A point in time for `freshSince`. */
+  get mark(): number {
+    return this.readsBegun;
+  }
+
+  /**
+   * True when a refresh that began after `mark` has finished: the index then holds every change
+   * committed before the mark, and a read-only command begun then need not ask the store again
+   * (with many sessions on one folder, one counter read serves several commands).
+   */
+  freshSince(mark: number): boolean {
+    return this.readsDone > mark;
+  }
+
   private async refresh(store: Store, known?: FolderRow): Promise<void> {
-    const folder = known ?? (await store.mail.folderById(this.folderId));
+    // A row the caller read earlier may predate the mark of a command begun since: not counted.
+    const read = known ? 0 : ++this.readsBegun;
+    await this.refreshFrom(store, known ?? (await store.mail.folderById(this.folderId)));
+    if (read) this.readsDone = read;
+  }
+
+  private async refreshFrom(store: Store, folder: FolderRow | undefined): Promise<void> {
     if (!folder) {
       this.gone = true;
       return;

@@ -114,11 +114,12 @@ export class SelectedFolder {
 
   /**
    * What to announce since the last sync. `fresh`: the shared index was just brought up to date
-   * (IDLE broadcast), no need to ask the store again.
+   * (IDLE broadcast), no need to ask the store again. `mark`: the index's mark when a command
+   * that changed nothing began; a refresh finished since then will do.
    */
-  async sync(store: Store, allowExpunge: boolean, fresh = false): Promise<SyncResult> {
+  async sync(store: Store, allowExpunge: boolean, fresh = false, mark?: number): Promise<SyncResult> {
     const idx = this.index;
-    if (!fresh) await idx.ensureFresh(store);
+    if (!fresh && !(mark !== undefined && idx.freshSince(mark))) await idx.ensureFresh(store);
     if (idx.gone) return NOTHING;
     // Every change raises HIGHESTMODSEQ (an append also UIDNEXT): nothing moved, nothing to say.
     if (idx.highestModseq === this.syncedModseq && idx.uidnext === this.syncedUidNext && !(this.pendingExpunge && allowExpunge)) {

@@ -725,6 +725,8 @@ export class ImapSession {
 
   private async fetch(cmd: CommandOf<'FETCH'>): Promise<void> {
     const sel = this.selected!;
+    const mark = sel.index.mark;
+    let wrote = false;
     const targets = this.targetsOrBad(cmd.tag, sel, cmd.args.set, cmd.uid);
     if (!targets) return;
     const items = [...cmd.args.items];
@@ -745,6 +747,7 @@ export class ImapSession {
         flags = [...flags, '\\Seen'];
         const set = flags;
         modseq = (await this.opts.store.transaction((tx) => tx.mail.setFlagsModseq(sel.folderId, [t.uid], set))).modseq;
+        wrote = true;
         sel.noteFlags(t.uid, modseq);
         this.opts.store.notifyFolderChanged(sel.folderId);
         if (!items.some((i) => i.item === 'FLAGS')) items.push({ item: 'FLAGS' });
@@ -759,7 +762,7 @@ export class ImapSession {
       for (const item of items) out.push(...renderItem(item, row, flags, modseq, view));
       this.write(fetchResponse(t.seq, out));
     }
-    await this.pushUpdates(cmd.uid);
+    await this.pushUpdates(cmd.uid, false, wrote ? undefined : mark);
     this.ok(cmd.tag, `${cmd.uid ? 'UID ' : ''}FETCH completed`);
   }
 
@@ -873,6 +876,7 @@ export class ImapSession {
       this.write(tagged(cmd.tag, 'NO', `Unsupported charset ${cmd.args.charset.slice(0, 30)}`, code.badCharset(['UTF-8', 'US-ASCII'])));
       return;
     }
+    const mark = sel.index.mark;
     const keys = cmd.args.criteria;
     const criteria = JSON.stringify(keys);
     const needsContent = /"key":"(BODY|TEXT|HEADER|SENTBEFORE|SENTON|SENTSINCE)"/.test(criteria);
@@ -922,15 +926,15 @@ export class ImapSession {
     }
     const usesModseq = criteria.includes('"MODSEQ"');
     this.write(Buffer.from(`* SEARCH${hits.length ? ` ${hits.join(' ')}` : ''}${usesModseq && hits.length ? ` (MODSEQ ${maxModseq})` : ''}\r\n`, 'latin1'));
-    await this.pushUpdates(cmd.uid);
+    await this.pushUpdates(cmd.uid, false, mark);
     this.ok(cmd.tag, `${cmd.uid ? 'UID ' : ''}SEARCH completed`);
   }
 
   /** Announces what changed in the selected folder; expunges only where RFC 3501 §7.4.1 allows. */
-  private async pushUpdates(allowExpunge = true, fresh = false): Promise<void> {
+  private async pushUpdates(allowExpunge = true, fresh = false, mark?: number): Promise<void> {
     const sel = this.selected;
     if (!sel || this.closed) return;
-    const r = await sel.sync(this.opts.store, allowExpunge, fresh);
+    const r = await sel.sync(this.opts.store, allowExpunge, fresh, mark);
     for (const seq of r.expunged) this.write(untagged(seq, atom('EXPUNGE')));
     if (r.exists !== null) this.write(untagged(r.exists, atom('EXISTS')));
     for (const c of r.changed) {
