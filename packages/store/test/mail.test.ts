@@ -86,4 +86,29 @@ describe(`mail storage on ${ENGINE}`, () => {
     const next = await store.transaction((tx) => tx.mail.appendMessage(inbox.id, { blobHash: blob.hash, size: blob.size }));
     assert.equal(next.uid, 13);
   });
+
+  test('changesSince: rows re-flagged or appended after a MODSEQ, and the UIDs expunged after it', async () => {
+    const folder = await store.mail.createFolder(mailboxId, 'Changes');
+    const blob = await store.blobs.put('Subject: c\r\n\r\nc\r\n');
+    for (let i = 0; i < 4; i++) {
+      await store.transaction((tx) => tx.mail.appendMessage(folder.id, { blobHash: blob.hash, size: blob.size, searchHeaders: '{"subject":["c"]}' }));
+    }
+    const start = Number((await store.mail.folderById(folder.id))!.highest_modseq);
+    const flagged = await store.transaction((tx) => tx.mail.setFlagsModseq(folder.id, [3, 1], ['\\Seen']));
+    assert.equal(flagged.updated, 2);
+    assert.equal(flagged.modseq, start + 1);
+    assert.equal(await store.transaction((tx) => tx.mail.expunge(folder.id, [2, 99])), 1);
+    await store.transaction((tx) => tx.mail.appendMessage(folder.id, { blobHash: blob.hash, size: blob.size }));
+    const c = await store.mail.changesSince(folder.id, start, true);
+    assert.deepEqual(c.rows.map((r) => [r.uid, r.flags, r.modseq]), [[1, '\\Seen', start + 1], [3, '\\Seen', start + 1], [5, '', start + 3]]);
+    assert.equal(c.rows[0]!.search_headers, '{"subject":["c"]}');
+    assert.deepEqual(c.expunged, [{ uid: 2, modseq: start + 2 }], 'only UIDs that existed are logged');
+    assert.deepEqual(await store.mail.changesSince(folder.id, start + 3, false), { rows: [], expunged: [] });
+    await store.mail.setCaches(folder.id, 5, { envelope: 'E', searchHeaders: '{}' });
+    const five = await store.mail.message(folder.id, 5);
+    assert.equal(five!.envelope, 'E');
+    assert.equal(Number(five!.modseq), start + 3, 'caches derive from the body: MODSEQ unchanged');
+    await store.transaction((tx) => tx.mail.deleteFolder(folder.id));
+    assert.deepEqual(await store.mail.changesSince(folder.id, 0, false), { rows: [], expunged: [] });
+  });
 });
