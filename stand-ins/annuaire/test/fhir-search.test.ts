@@ -67,6 +67,7 @@ describe('security and errors', () => {
     await outcome('/Organization/1000000000', 404);
     await outcome('/PractitionerRole/no-such-role', 404);
     await outcome('/Practitioner/bad$id', 400, /not a FHIR id/);
+    await outcome('/Practitioner/%E0%A4%A', 400, /percent-encoded/);
   });
 
   test('405 for writes: the API is read-only', async () => {

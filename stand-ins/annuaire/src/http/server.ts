@@ -117,7 +117,13 @@ export async function startAnnuaireHttp(options: AnnuaireHttpOptions): Promise<R
       }
       if (rest.length === 2) {
         if (method !== 'GET' && !head) throw new FhirError(405, 'not-supported', `${method} is not allowed: this API is read-only`, { Allow: 'GET, HEAD' });
-        return sendJson(res, 200, FHIR_JSON, await readResource(data, t, decodeURIComponent(rest[1]!), now().toISOString().slice(0, 10)), head);
+        let id: string;
+        try {
+          id = decodeURIComponent(rest[1]!);
+        } catch {
+          throw new FhirError(400, 'invalid', `"${rest[1]}" is not a valid percent-encoded id`);
+        }
+        return sendJson(res, 200, FHIR_JSON, await readResource(data, t, id, now().toISOString().slice(0, 10)), head);
       }
       throw new FhirError(404, 'not-supported', `${url.pathname} is not an interaction this server supports (search, read, metadata)`);
     } catch (err) {
