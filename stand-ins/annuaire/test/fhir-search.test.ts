@@ -350,7 +350,12 @@ describe('Organization', () => {
     assert.equal(meta[0].valueCodeableConcept.coding[0].code, 'ORG');
     assert.equal(meta[2].valueString, 'Cardiologie');
     const sirets = await ok(`/Organization?identifier=${encodeURIComponent('http://sirene.fr|')}&_count=1`);
-    for (const o of entries(sirets)) assert.ok(o.identifier.some((i: any) => i.system === 'http://sirene.fr'));
+    assert.equal(entries(sirets).length, 1, 'the seeded directory has SIRET structures');
+    const withSiret = entries(sirets)[0];
+    const siret = withSiret.identifier.find((i: any) => i.system === 'http://sirene.fr').value;
+    assert.deepEqual(ids(await ok(`/Organization?identifier=${encodeURIComponent(`http://sirene.fr|${siret}`)}`)), [withSiret.id]);
+    assert.deepEqual(ids(await ok(`/Organization?identifier=${siret}`)), [withSiret.id]);
+    assert.equal((await ok(`/Organization?identifier=${encodeURIComponent(`${FINESS}|${siret}`)}`)).total, 0);
   });
 
   test('name, mailbox-mss, _revinclude of roles', async () => {

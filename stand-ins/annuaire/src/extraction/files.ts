@@ -17,7 +17,7 @@ export async function writeExtractionFile(data: DirectoryData, dir: string, at: 
   const final = path.join(dir, fileName);
   const tmp = `${final}.${process.pid}.part`;
   try {
-    await pipeline(Readable.from(chunks), fs.createWriteStream(tmp));
+    await pipeline(Readable.from(chunks, { highWaterMark: 1 }), fs.createWriteStream(tmp));
     fs.renameSync(tmp, final);
   } catch (err) {
     fs.rmSync(tmp, { force: true });

@@ -56,7 +56,8 @@ export async function* zipSingleEntry(name: string, modified: Date, content: Asy
     }
   }
   const deflate = zlib.createDeflateRaw({ level: 6 });
-  const source = Readable.from(tapped());
+  // One page buffered ahead at most: Readable.from's default is 16 objects, i.e. 16 pages of text.
+  const source = Readable.from(tapped(), { highWaterMark: 1 });
   source.on('error', (err) => deflate.destroy(err));
   source.pipe(deflate);
   let compressed = 0;

@@ -119,10 +119,12 @@ function personIdentifiers(tokens: Token[]): NonNullable<PractitionerSearch['ide
 
 function structureIdentifiers(tokens: Token[]): NonNullable<StructureSearch['identifier']>[number] {
   return tokens.flatMap((t): NonNullable<StructureSearch['identifier']>[number] => {
-    if (t.system === null) return t.code === null ? [] : [{ field: 'idnat', value: t.code }, { field: 'finess', value: t.code }, { field: 'siret', value: t.code }];
+    // A structure's IdNat is its type digit and its FINESS or SIRET (TRE_G07), so a FINESS or a
+    // SIRET is looked up by primary key; only "has one" (`system|`) needs their own columns.
+    if (t.system === null) return t.code === null ? [] : [{ field: 'idnat', value: t.code }, { field: 'idnat', value: `1${t.code}` }, { field: 'idnat', value: `3${t.code}` }];
     if (t.system === IDNST_SYSTEM) return [{ field: 'idnat', value: t.code }];
-    if (t.system === FINESS_SYSTEM || t.system === FINESS_SYSTEM_OLD) return [{ field: 'finess', value: t.code }];
-    if (t.system === SIRENE_SYSTEM) return [{ field: 'siret', value: t.code }];
+    if (t.system === FINESS_SYSTEM || t.system === FINESS_SYSTEM_OLD) return [t.code === null ? { field: 'finess', value: null } : { field: 'idnat', value: `1${t.code}` }];
+    if (t.system === SIRENE_SYSTEM) return [t.code === null ? { field: 'siret', value: null } : { field: 'idnat', value: `3${t.code}` }];
     return [];
   });
 }

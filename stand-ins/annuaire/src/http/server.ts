@@ -163,7 +163,7 @@ export async function startAnnuaireHttp(options: AnnuaireHttpOptions): Promise<R
         return;
       }
       try {
-        await pipeline(Readable.from(chunks), res);
+        await pipeline(Readable.from(chunks, { highWaterMark: 1 }), res);
       } catch (err) {
         if (!req.destroyed && !res.destroyed) logger.error({ err }, 'annuaire: extraction stream failed');
         res.destroy();
