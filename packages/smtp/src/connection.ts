@@ -79,6 +79,20 @@ export class SubmissionConnection extends SMTPConnection {
     bySession.set(this.session, this);
   }
 
+  override init(): void {
+    // As the library's init, without its fixed 100 ms "early talker" wait before the greeting:
+    // an anti-spam delay for the open Internet, paid on every connection. Our clients are
+    // authenticated LPS and certified operators, and a client that talks first still gets
+    // "You talk too soon" (the library checks it until the greeting is sent).
+    this._setListeners(() => {
+      if (this._server.options.maxClients && this._server.connections.size > this._server.options.maxClients) {
+        this.send(421, `${this.name} Too many connected clients, try again in a moment`, false);
+        return;
+      }
+      setImmediate(() => this.connectionReady());
+    });
+  }
+
   /** Sends a reply of ours (its text starts with the enhanced code). */
   reply(r: SmtpReply): void {
     this.send(r.responseCode, r.message);

@@ -126,7 +126,8 @@ export function createLocalDelivery(options: LocalDeliveryOptions): Deliver {
       await onRemote(message);
     }
     const mailboxIds = [...new Set(message.envelope.recipients.flatMap((r) => (r.kind === 'local' ? [r.mailboxId] : [])))];
-    const folderIds = await store.transaction(async (tx) => {
+    // Group commit: concurrent sessions share one durable commit; each still gets its own outcome.
+    const folderIds = await store.groupTransaction(async (tx) => {
       const folders: number[] = [];
       for (const mailboxId of mailboxIds) {
         const box = await tx.mailboxes.byId(mailboxId);

@@ -22,6 +22,9 @@ export class OurSmtpServer extends SMTPServer {
   override connect(socket: net.Socket | tls.TLSSocket, socketOptions?: SMTPConnectionOptions | null): void {
     // SMTPServer.connect, with SubmissionConnection: patching the library's shared SASL table
     // instead would change every smtp-server in the process.
+    // Replies are small writes that must leave at once: with Nagle's algorithm a reply waits for
+    // the ACK of the previous one, which the client delays (~40 ms) — per command.
+    socket.setNoDelay(true);
     const connection = new SubmissionConnection(this, socket, socketOptions, this.deps);
     this.connections.add(connection);
     connection.on('error', (err: Error) => this._onError(err));

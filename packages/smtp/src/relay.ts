@@ -135,7 +135,7 @@ export async function startRelayServer(opts: RelayServerOptions): Promise<Runnin
         async deliver(blob, headers) {
           const local = rcpts.map((r) => conn.recipients.get(r.address.toLowerCase())).filter((r): r is Extract<Recipient, { kind: 'local' }> => r?.kind === 'local');
           const traceId = bench ? null : headers.traceId;
-          const outcome = await store.transaction(async (tx) => {
+          const outcome = await store.groupTransaction(async (tx) => {
             const folders: number[] = [];
             let duplicates = 0;
             for (const r of new Map(local.map((l) => [l.mailboxId, l])).values()) {

@@ -104,6 +104,62 @@ export class Store extends Repositories {
     return builder.execute((trx: Transaction<Database>) => fn(new Repositories({ db: trx, engine: this.engine, now: this.now })));
   }
 
+  /**
+   * Like `transaction`, but commits together with the other `groupTransaction` calls made
+   * meanwhile (group commit): one durable commit (one fsync) for many small writes that arrive
+   * at once, such as messages delivered by concurrent SMTP sessions. Each call runs inside its
+   * own savepoint, so one that throws is rolled back alone and rejects alone; the others commit.
+   * A caller's promise settles only once the commit holding its work is durable.
+   */
+  groupTransaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.group.push({ fn: fn as (tx: Repositories) => Promise<unknown>, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.groupRunning) void this.flushGroup();
+    });
+  }
+
+  private readonly group: { fn: (tx: Repositories) => Promise<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
+  private groupRunning = false;
+
+  private async flushGroup(): Promise<void> {
+    this.groupRunning = true;
+    try {
+      while (this.group.length > 0) {
+        // Let the work that is ready in this turn of the event loop join the batch.
+        await new Promise<void>((r) => setImmediate(r));
+        const batch = this.group.splice(0, 500);
+        const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+        try {
+          await this.db.transaction().execute(async (trx) => {
+            const repos = new Repositories({ db: trx, engine: this.engine, now: this.now });
+            for (const item of batch) {
+              await sql`savepoint mss_group`.execute(trx);
+              try {
+                const value = await item.fn(repos);
+                await sql`release savepoint mss_group`.execute(trx);
+                outcomes.push({ ok: true, value });
+              } catch (error) {
+                await sql`rollback to savepoint mss_group`.execute(trx);
+                await sql`release savepoint mss_group`.execute(trx);
+                outcomes.push({ ok: false, error });
+              }
+            }
+          });
+        } catch (error) {
+          for (const item of batch) item.reject(error);
+          continue;
+        }
+        batch.forEach((item, i) => {
+          const o = outcomes[i]!;
+          if (o.ok) item.resolve(o.value);
+          else item.reject(o.error);
+        });
+      }
+    } finally {
+      this.groupRunning = false;
+    }
+  }
+
   notifyFolderChanged(folderId: number): void {
     this.events.emit('folder-changed', folderId);
   }

@@ -1,0 +1,31 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { openTestStore, ENGINE, person } from './harness.ts';
+
+test(`group commit on ${ENGINE}: concurrent calls share a transaction; one that throws is rolled back alone`, async () => {
+  const { store, cleanup } = await openTestStore();
+  try {
+    const ids = Array.from({ length: 20 }, (_, i) => `8100000${String(20000 + i).padStart(5, '0')}`);
+    const results = await Promise.allSettled(
+      ids.map((idnat, i) =>
+        store.groupTransaction(async (tx) => {
+          await tx.directory.upsertPersons([person(idnat, `Nom${i}`, 'Prénom')]);
+          if (i % 5 === 3) throw new Error(`refused ${i}`);
+          return i;
+        }),
+      ),
+    );
+    results.forEach((r, i) => {
+      if (i % 5 === 3) assert.equal(r.status === 'rejected' && (r.reason as Error).message, `refused ${i}`);
+      else assert.deepEqual(r, { status: 'fulfilled', value: i });
+    });
+    for (const [i, idnat] of ids.entries()) {
+      const p = await store.directory.person(idnat);
+      assert.equal(p !== undefined, i % 5 !== 3, `${idnat}: written iff its call succeeded`);
+    }
+    // A later call after the batch drained starts a new one.
+    assert.equal(await store.groupTransaction(async () => 'again'), 'again');
+  } finally {
+    await cleanup();
+  }
+});
