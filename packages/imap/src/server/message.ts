@@ -43,11 +43,11 @@ export function cachesOf(view: MessageView): { envelope: string | null; bodyStru
   };
 }
 
-export function cachedEnvelope(row: MessageRow): ImapValue | null {
+export function cachedEnvelope(row: Pick<MessageRow, 'envelope'>): ImapValue | null {
   return row.envelope ? encoded(Buffer.from(row.envelope, 'latin1')) : null;
 }
 
-export function cachedBodyStructure(row: MessageRow): ImapValue | null {
+export function cachedBodyStructure(row: Pick<MessageRow, 'body_structure'>): ImapValue | null {
   return row.body_structure ? encoded(Buffer.from(row.body_structure, 'latin1')) : null;
 }
 

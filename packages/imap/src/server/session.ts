@@ -2,7 +2,7 @@ import type net from 'node:net';
 import tls from 'node:tls';
 import { SESSION_END_TEXT, SessionGuard } from '@mss/access';
 import { MssError, type Logger } from '@mss/runtime';
-import { normaliseFlags, parseFlags, type MessageRow } from '@mss/store';
+import { normaliseFlags, parseFlags, type MessageRow, type Store } from '@mss/store';
 import {
   Framer,
   ParseError,
@@ -40,6 +40,8 @@ import { cachedBodyStructure, cachedEnvelope, cachesOf, messageView, readBody, s
 import { acquireIndex, parsedFlags, releaseIndex, type SearchHeaderKey, type SearchHeaders } from './folder-index.ts';
 
 type State = 'not-authenticated' | 'authenticated' | 'selected' | 'logout';
+
+type FetchRow = Awaited<ReturnType<Store['mail']['fetchRows']>>[number];
 
 const SYSTEM_FLAGS = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'];
 const FLAGS_LIST = raw(`(${SYSTEM_FLAGS.join(' ')})`);
@@ -713,11 +715,15 @@ export class ImapSession {
     }
   }
 
-  private async rows(sel: SelectedFolder, uids: number[]): Promise<Map<number, MessageRow>> {
-    const map = new Map<number, MessageRow>();
+  private async rows(sel: SelectedFolder, uids: number[]): Promise<Map<number, FetchRow>> {
+    const map = new Map<number, FetchRow>();
     if (uids.length === 0) return map;
-    // A few UIDs by name; a longer list as the span it covers (one range scan), filtered here.
-    const rows = uids.length <= 64 ? await this.opts.store.mail.messagesByUid(sel.folderId, uids) : await this.opts.store.mail.messages(sel.folderId, { fromUid: uids[0], toUid: uids.at(-1) });
+    // Scattered UIDs by name, a run of them as one range scan (filtered here).
+    const rows = uids.length <= 64 || uids.at(-1)! - uids[0]! < 2 * uids.length ? await this.opts.store.mail.fetchRows(sel.folderId, uids) : await this.opts.store.mail.messages(sel.folderId, { fromUid: uids[0], toUid: uids.at(-1) });
+    if (rows.length === uids.length) {
+      for (const r of rows) map.set(Number(r.uid), r);
+      return map;
+    }
     const wanted = new Set(uids);
     for (const r of rows) if (wanted.has(Number(r.uid))) map.set(Number(r.uid), r);
     return map;
@@ -733,7 +739,7 @@ export class ImapSession {
     if (cmd.uid && !items.some((i) => i.item === 'UID')) items.unshift({ item: 'UID' });
     if ((this.condstore || cmd.args.changedSince !== null) && !items.some((i) => i.item === 'MODSEQ')) items.push({ item: 'MODSEQ' });
     const fromRow = ['UID', 'FLAGS', 'MODSEQ', 'INTERNALDATE', 'RFC822.SIZE'];
-    const needsBody = (row: MessageRow) => items.some((i) => !fromRow.includes(i.item) && !(i.item === 'ENVELOPE' && row.envelope) && !(i.item === 'BODYSTRUCTURE' && row.body_structure));
+    const needsBody = (row: FetchRow) => items.some((i) => !fromRow.includes(i.item) && !(i.item === 'ENVELOPE' && row.envelope) && !(i.item === 'BODYSTRUCTURE' && row.body_structure));
     const marksSeen = !sel.readOnly && items.some((i) => (i.item === 'BODY[]' && !i.peek) || i.item === 'RFC822' || i.item === 'RFC822.TEXT');
     const rows = await this.rows(sel, targets.map((t) => t.uid));
     const changedSince = cmd.args.changedSince === null ? null : Number(cmd.args.changedSince);
@@ -959,7 +965,7 @@ function imapDateToIso(d: import('../protocol/index.ts').ImapDateTime): string {
   return d.date.toISOString();
 }
 
-function renderItem(item: FetchItem, row: MessageRow, flags: readonly string[], modseq: number, view: MessageView | undefined): [string, ImapValue][] {
+function renderItem(item: FetchItem, row: FetchRow, flags: readonly string[], modseq: number, view: MessageView | undefined): [string, ImapValue][] {
   switch (item.item) {
     case 'UID':
       return [['UID', Number(row.uid)]];

@@ -29,6 +29,9 @@ export interface IndexEntry {
   blob_hash?: string;
 }
 
+const FETCH_COLUMNS = ['uid', 'modseq', 'flags', 'internal_date', 'size', 'blob_hash', 'envelope', 'body_structure'] as const;
+export type FetchRow = Pick<MessageRow, (typeof FETCH_COLUMNS)[number]>;
+
 /** IMAP flags are stored as one canonical string: unique, sorted, space-separated. */
 export function normaliseFlags(flags: readonly string[]): string {
   return [...new Set(flags.filter((f) => f.length > 0))].sort().join(' ');
@@ -182,6 +185,19 @@ export class MailRepo {
     if (caches.searchHeaders !== undefined) set.search_headers = caches.searchHeaders;
     if (Object.keys(set).length === 0) return;
     await this.ctx.db.updateTable('mail_messages').set(set).where('folder_id', '=', folderId).where('uid', '=', uid).execute();
+  }
+
+  /**
+   * What FETCH renders without opening a message: by UID, a contiguous run as one range scan,
+   * scattered UIDs by name. Rows of other UIDs in the range are the caller's to skip.
+   */
+  async fetchRows(folderId: number, uids: readonly number[]): Promise<FetchRow[]> {
+    if (uids.length === 0) return [];
+    let q = this.ctx.db.selectFrom('mail_messages').select(FETCH_COLUMNS).where('folder_id', '=', folderId);
+    const first = uids[0]!;
+    const last = uids[uids.length - 1]!;
+    q = last - first < 2 * uids.length ? q.where('uid', '>=', first).where('uid', '<=', last) : q.where('uid', 'in', uids);
+    return q.orderBy('uid').execute();
   }
 
   /** Messages by UID (those that still exist), in UID order. */
