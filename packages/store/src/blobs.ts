@@ -20,6 +20,8 @@ const HASH = /^[0-9a-f]{64}$/;
 export class BlobStore {
   readonly root: string;
   private readonly tmpDir: string;
+  /** Fan-out directories known to exist and to be durable: no mkdir (a thread-pool round trip) for them. */
+  readonly knownDirs = new Set<string>();
 
   constructor(root: string) {
     this.root = root;
@@ -43,11 +45,15 @@ export class BlobStore {
     }
   }
 
-  /** For bodies that arrive in pieces (SMTP DATA): nothing is visible until commit(). */
-  async writer(): Promise<BlobWriter> {
+  /**
+   * For bodies that arrive in pieces (SMTP DATA): nothing is visible until commit(). The first
+   * `memoryLimit` bytes stay in memory and go to disk in one write at commit (most messages
+   * are small: one open, write, fsync, close instead of a round trip per chunk); beyond that the
+   * writer spills to its temporary file and streams.
+   */
+  async writer(memoryLimit = 1024 * 1024): Promise<BlobWriter> {
     const tmp = path.join(this.tmpDir, `${Date.now()}-${randomBytes(8).toString('hex')}`);
-    const handle = await fsp.open(tmp, 'wx', 0o600);
-    return new BlobWriter(this, tmp, handle);
+    return new BlobWriter(this, tmp, memoryLimit);
   }
 
   async has(hash: string): Promise<boolean> {
@@ -98,15 +104,18 @@ async function fsyncDir(dir: string): Promise<void> {
 export class BlobWriter {
   private readonly store: BlobStore;
   private readonly tmp: string;
-  private readonly handle: fsp.FileHandle;
+  private readonly memoryLimit: number;
+  private handle: fsp.FileHandle | null = null;
+  private buffered: Buffer[] = [];
+  private bufferedBytes = 0;
   private readonly hasher = createHash('sha256');
   private size = 0;
   private finished = false;
 
-  constructor(store: BlobStore, tmp: string, handle: fsp.FileHandle) {
+  constructor(store: BlobStore, tmp: string, memoryLimit: number) {
     this.store = store;
     this.tmp = tmp;
-    this.handle = handle;
+    this.memoryLimit = memoryLimit;
   }
 
   get bytesWritten(): number {
@@ -117,9 +126,25 @@ export class BlobWriter {
     if (this.finished) throw new Error('BlobWriter: write after commit/abort');
     this.hasher.update(chunk);
     this.size += chunk.byteLength;
+    if (!this.handle && this.bufferedBytes + chunk.byteLength <= this.memoryLimit) {
+      // Copied: callers (stream chunks) may reuse their buffers.
+      this.buffered.push(Buffer.from(chunk));
+      this.bufferedBytes += chunk.byteLength;
+      return;
+    }
+    if (!this.handle) {
+      this.handle = await fsp.open(this.tmp, 'wx', 0o600);
+      await this.writeAll(Buffer.concat(this.buffered, this.bufferedBytes));
+      this.buffered = [];
+      this.bufferedBytes = 0;
+    }
+    await this.writeAll(chunk);
+  }
+
+  private async writeAll(data: Uint8Array): Promise<void> {
     let offset = 0;
-    while (offset < chunk.byteLength) {
-      const { bytesWritten } = await this.handle.write(chunk, offset);
+    while (offset < data.byteLength) {
+      const { bytesWritten } = await this.handle!.write(data, offset);
       offset += bytesWritten;
     }
   }
@@ -129,20 +154,29 @@ export class BlobWriter {
     this.finished = true;
     const hash = this.hasher.digest('hex');
     try {
+      if (!this.handle) {
+        this.handle = await fsp.open(this.tmp, 'wx', 0o600);
+        await this.writeAll(Buffer.concat(this.buffered, this.bufferedBytes));
+        this.buffered = [];
+      }
       await this.handle.sync();
       await this.handle.close();
       const final = this.store.pathOf(hash);
       const dir = path.dirname(final);
-      const firstCreated = await fsp.mkdir(dir, { recursive: true });
-      // New fan-out directories are entries of their parents: make those durable too.
-      if (firstCreated) {
-        for (let d = dir; d.length >= firstCreated.length; d = path.dirname(d)) await fsyncDir(path.dirname(d));
+      if (!this.store.knownDirs.has(dir)) {
+        const firstCreated = await fsp.mkdir(dir, { recursive: true });
+        // New fan-out directories are entries of their parents: make those durable too.
+        if (firstCreated) {
+          for (let d = dir; d.length >= firstCreated.length; d = path.dirname(d)) await fsyncDir(path.dirname(d));
+        }
+        this.store.knownDirs.add(dir);
       }
       // Same content, same name: if it is already there, the existing file is as good.
       await fsp.rename(this.tmp, final);
       await fsyncDir(dir);
       return { hash, size: this.size };
     } catch (err) {
+      await this.handle?.close().catch(() => {});
       await fsp.rm(this.tmp, { force: true });
       throw err;
     }
@@ -151,6 +185,8 @@ export class BlobWriter {
   async abort(): Promise<void> {
     if (this.finished) return;
     this.finished = true;
+    this.buffered = [];
+    if (!this.handle) return;
     await this.handle.close().catch(() => {});
     await fsp.rm(this.tmp, { force: true });
   }

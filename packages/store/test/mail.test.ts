@@ -28,14 +28,21 @@ describe(`mail storage on ${ENGINE}`, () => {
   });
 
   test('a blob written in pieces is invisible until committed, and gone if aborted', async () => {
-    const w = await store.blobs.writer();
+    // Small: kept in memory until commit, nothing on disk before.
+    const small = await store.blobs.writer();
+    await small.write(Buffer.from('tiny'));
+    assert.deepEqual(fs.readdirSync(`${store.blobs.root}/tmp`), []);
+    assert.equal((await store.blobs.get((await small.commit()).hash)).toString(), 'tiny');
+    // Beyond the memory limit: spilled to a temporary file and streamed.
+    const w = await store.blobs.writer(12);
     await w.write(Buffer.from('part one, '));
+    assert.deepEqual(fs.readdirSync(`${store.blobs.root}/tmp`), []);
     await w.write(Buffer.from('part two'));
     const tmpFiles = fs.readdirSync(`${store.blobs.root}/tmp`);
     assert.equal(tmpFiles.length, 1);
     const ref = await w.commit();
     assert.equal((await store.blobs.get(ref.hash)).toString(), 'part one, part two');
-    const aborted = await store.blobs.writer();
+    const aborted = await store.blobs.writer(2);
     await aborted.write(Buffer.from('never'));
     await aborted.abort();
     assert.deepEqual(fs.readdirSync(`${store.blobs.root}/tmp`), []);
