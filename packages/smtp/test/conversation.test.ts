@@ -232,3 +232,23 @@ test('stop(): idle sessions are told 421 4.3.2 and closed', async () => {
   await c.ended;
   await stopped;
 });
+
+test('the default limit: a 25 MiB message plus a little is read to its end, refused with 552 5.3.4, nothing kept; the session goes on', async () => {
+  const before = (await w.inbox(ORG)).length;
+  const c = await Conversation.authenticated(w.smtp.port, PER, await w.token(GP));
+  assert.match(await c.command('EHLO client.example'), /250[ -]SIZE 26214400/);
+  assert.equal(await c.command(`MAIL FROM:<${PER}> SIZE=26214401`), '552 5.3.4 Error: message exceeds fixed maximum message size 26214400');
+  assert.equal(await c.command(`MAIL FROM:<${PER}>`), '250 2.1.0 Accepted');
+  assert.equal(await c.command(`RCPT TO:<${ORG}>`), '250 2.1.5 Accepted');
+  assert.equal(await c.command('DATA'), '354 End data with <CR><LF>.<CR><LF>');
+  c.send(`From: <${PER}>\r\nTo: <${ORG}>\r\nSubject: trop gros\r\n\r\n`);
+  const line = `${'A'.repeat(998)}\r\n`;
+  const chunk = Buffer.from(line.repeat(1024)); // 1 MiB
+  for (let i = 0; i < 26; i++) c.send(chunk);
+  c.send('.\r\n');
+  assert.equal(await c.reply(30_000), '552 5.3.4 Message exceeds the maximum size of 26214400 bytes');
+  assert.match(await c.command('NOOP'), /^250 /);
+  await c.close();
+  assert.equal((await w.inbox(ORG)).length, before);
+  await eventually(() => w.blobTemporaries().length === 0);
+});

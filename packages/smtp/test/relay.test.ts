@@ -8,6 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
 import { loadOrCreatePki } from '@mss/trust';
+import { silentLogger } from '@mss/runtime';
+import { startRelayServer } from '../src/index.ts';
 import { A, ANNE, B, GP, PER, startTwoOperators, type TwoOperators } from './support/two-operators.ts';
 import { eventually } from './support/smtp-world.ts';
 import { Conversation } from './support/conversation.ts';
@@ -237,6 +239,26 @@ test('outbound: A refuses to deliver to a server whose certificate is not that o
     await eventually(async () => (await w.a.store.queue.list({ messageRef: ref }))[0]?.status === 'delivered', 5000);
   } finally {
     w.trust.routes.set(B, realB);
+  }
+});
+
+test('outbound: no plaintext fallback — a peer that offers no STARTTLS gets nothing, the message waits', async () => {
+  const plain = await startRelayServer({ store: w.b.store, logger: silentLogger(), host: '127.0.0.1', port: 0, operatorDomains: [B], trustSpace: w.trust, benchPlaintext: true });
+  const realB = w.trust.routes.get(B)!;
+  w.trust.routes.set(B, { host: '127.0.0.1', port: plain.port });
+  try {
+    const before = (await w.b.inbox(ANNE)).length;
+    const info = await send({ to: ANNE, subject: 'Jamais en clair', text: 'x\n' });
+    const ref = /accepted as ([0-9a-f]{16})/.exec(info.response)![1]!;
+    await eventually(async () => ((await w.a.store.queue.list({ messageRef: ref }))[0]?.attempts ?? 0) >= 1, 5000);
+    const row = (await w.a.store.queue.list({ messageRef: ref }))[0]!;
+    assert.equal(row.status, 'queued');
+    assert.match(row.last_error ?? '', /said: 500 5\.5\.2 Error: command not recognized \(to STARTTLS\)$/);
+    assert.equal((await w.b.inbox(ANNE)).length, before, 'nothing sent in clear');
+    assert.equal((await w.a.store.queue.remove({ messageRef: ref })).length, 1);
+  } finally {
+    w.trust.routes.set(B, realB);
+    await plain.stop();
   }
 });
 

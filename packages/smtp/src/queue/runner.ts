@@ -76,6 +76,8 @@ function statusOf(reply: string, code: number): string {
 
 interface SmtpError extends Error {
   code?: string;
+  /** The command the reply answered (nodemailer's `command`). */
+  command?: string;
   responseCode?: number;
   response?: string;
   recipient?: string;
@@ -196,10 +198,14 @@ export class QueueRunner {
   private refused(e: SmtpError, rows: QueueRow[], mta: string): Outcome[] {
     if (rows.length === 0) return [];
     const reply = (e.response ?? '').trim();
-    if (e.responseCode && e.responseCode >= 500) {
+    // Only a refusal of the envelope or of the message is final; TLS, connection and protocol
+    // trouble (a peer without STARTTLS, a bad certificate) may be mended on their side: retry.
+    const aboutTheMessage = e.code === 'EENVELOPE' || e.code === 'EMESSAGE';
+    if (aboutTheMessage && e.responseCode && e.responseCode >= 500) {
       return [{ kind: 'failed', rows, status: statusOf(reply, e.responseCode), diagnostic: reply || e.message, remoteMta: mta }];
     }
-    return [{ kind: 'deferred', rows, error: reply ? `${mta} said: ${reply}` : `${mta}: ${e.code ?? 'error'} ${e.message}` }];
+    const after = e.command && e.command !== 'API' && e.command !== 'CONN' ? ` (to ${e.command})` : '';
+    return [{ kind: 'deferred', rows, error: reply ? `${mta} said: ${reply}${after}` : `${mta}: ${e.code ?? 'error'} ${e.message}` }];
   }
 
   private send(rows: QueueRow[], route: { host: string; port: number }): Promise<{ accepted: string[]; rejected: string[]; rejectedErrors?: SmtpError[]; response: string }> {
