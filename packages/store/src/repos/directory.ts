@@ -1,6 +1,7 @@
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { MailboxRow, NewPerson, NewSituation, NewStructure, Person, Situation, Structure } from '../schema.ts';
 import { chunkRows, isoNow, type RepoContext } from './executor.ts';
+import type { Engine } from '../migrations/types.ts';
 
 export interface PublishedMailbox {
   id: number;
@@ -388,13 +389,20 @@ function mailboxOwnersSql(matches: TextMatch[], types: readonly string[], unatta
  * changes the record too). Lower bounds hold when any part is recent enough — found through the
  * updated_at indexes of both tables; upper bounds when every part is old enough.
  */
-function changedSql(table: 'persons' | 'structures', bounds: readonly TimeBound[]): RawBuilder<SqlBool> {
+function changedSql(engine: Engine, table: 'persons' | 'structures', bounds: readonly TimeBound[]): RawBuilder<SqlBool> {
   const lower = bounds.filter((b) => b.op === '>' || b.op === '>=');
   const upper = bounds.filter((b) => b.op === '<' || b.op === '<=');
   const parts: RawBuilder<SqlBool>[] = [];
   if (lower.length) {
-    // Two index lookups ORed (not a UNION, which SQLite merges by scanning both tables in order).
-    parts.push(sql<SqlBool>`(${timeSql('updated_at', lower)} or idnat in (select m.owner_idnat from mailboxes m where ${timeSql('m.updated_at', lower)}))`);
+    const recentMailboxes = sql`select m.owner_idnat from mailboxes m where ${timeSql('m.updated_at', lower)}`;
+    // Each engine gets the form its planner turns into two index lookups: SQLite ORs them (a
+    // UNION it would merge by walking both tables in key order); PostgreSQL semi-joins a UNION
+    // (an OR with a subquery it would check row by row).
+    parts.push(
+      engine === 'sqlite'
+        ? sql<SqlBool>`(${timeSql('updated_at', lower)} or idnat in (${recentMailboxes}))`
+        : sql<SqlBool>`idnat in (select idnat from ${sql.table(table)} where ${timeSql('updated_at', lower)} union ${recentMailboxes})`,
+    );
   }
   if (upper.length) {
     parts.push(timeSql('updated_at', upper));
@@ -409,7 +417,7 @@ function qualificationSql(codes: QualificationTest[]): RawBuilder<SqlBool> {
 
 const QUALIFICATION_COLUMNS = { profession: 'profession_code', speciality: 'speciality_code', category: 'category_code' } as const;
 
-function practitionerWhere(q: PractitionerSearch): RawBuilder<SqlBool> {
+function practitionerWhere(engine: Engine, q: PractitionerSearch): RawBuilder<SqlBool> {
   const parts: RawBuilder<SqlBool>[] = [sql<SqlBool>`kind <> 'PATIENT'`];
   for (const or of q.identifier ?? []) {
     parts.push(anyOf(or.map((t) => (t.value === null ? sql<SqlBool>`${sql.ref(t.field)} is not null` : sql<SqlBool>`${sql.ref(t.field)} = ${t.value}`))));
@@ -419,22 +427,22 @@ function practitionerWhere(q: PractitionerSearch): RawBuilder<SqlBool> {
   for (const or of q.name ?? []) parts.push(anyOf(or.flatMap((m) => [textSql('last_name', m), textSql('first_name', m)])));
   for (const or of q.mailbox ?? []) parts.push(sql<SqlBool>`idnat in (${mailboxOwnersSql(or, ['PER', 'CAB'])})`);
   for (const or of q.qualification ?? []) parts.push(qualificationSql(or));
-  if (q.updated?.length) parts.push(changedSql('persons', q.updated));
+  if (q.updated?.length) parts.push(changedSql(engine, 'persons', q.updated));
   return allOf(parts);
 }
 
-function structureWhere(q: StructureSearch): RawBuilder<SqlBool> {
+function structureWhere(engine: Engine, q: StructureSearch): RawBuilder<SqlBool> {
   const parts: RawBuilder<SqlBool>[] = [];
   for (const or of q.identifier ?? []) {
     parts.push(anyOf(or.map((t) => (t.value === null ? sql<SqlBool>`${sql.ref(t.field)} is not null` : sql<SqlBool>`${sql.ref(t.field)} = ${t.value}`))));
   }
   for (const or of q.name ?? []) parts.push(anyOf(or.map((m) => textSql('name', m))));
   for (const or of q.mailbox ?? []) parts.push(sql<SqlBool>`idnat in (${mailboxOwnersSql(or, ['ORG', 'APP'])})`);
-  if (q.updated?.length) parts.push(changedSql('structures', q.updated));
+  if (q.updated?.length) parts.push(changedSql(engine, 'structures', q.updated));
   return allOf(parts);
 }
 
-function situationWhere(q: SituationSearch): RawBuilder<SqlBool> {
+function situationWhere(engine: Engine, q: SituationSearch): RawBuilder<SqlBool> {
   const parts: RawBuilder<SqlBool>[] = [];
   const inList = (column: string, values: string[]) => (values.length ? sql<SqlBool>`${sql.ref(column)} in (${sql.join(values)})` : sql<SqlBool>`1 = 0`);
   for (const or of q.id ?? []) parts.push(inList('id', or));
@@ -442,13 +450,18 @@ function situationWhere(q: SituationSearch): RawBuilder<SqlBool> {
   for (const or of q.structure ?? []) parts.push(inList('structure_idnat', or));
   const personPart: PractitionerSearch = { family: q.family, given: q.given, name: q.name, qualification: q.qualification };
   if (q.family?.length || q.given?.length || q.name?.length || q.qualification?.length) {
-    parts.push(sql<SqlBool>`person_idnat in (select idnat from persons where ${practitionerWhere(personPart)})`);
+    parts.push(sql<SqlBool>`person_idnat in (select idnat from persons where ${practitionerWhere(engine, personPart)})`);
   }
   for (const or of q.mailbox ?? []) {
     const attached = sql`select m.situation_id from mailboxes m where ${PUBLISHED_SQL} and m.type in ('PER', 'CAB') and m.situation_id is not null and ${anyOf(or.map(addressSql))}`;
-    parts.push(sql<SqlBool>`(id in (${attached}) or person_idnat in (${mailboxOwnersSql(or, ['PER', 'CAB'], true)}))`);
+    const unattachedOwners = mailboxOwnersSql(or, ['PER', 'CAB'], true);
+    parts.push(
+      engine === 'sqlite'
+        ? sql<SqlBool>`(id in (${attached}) or person_idnat in (${unattachedOwners}))`
+        : sql<SqlBool>`id in (${attached} union select s2.id from situations s2 where s2.person_idnat in (${unattachedOwners}))`,
+    );
   }
-  if (q.updated?.length) parts.push(sql<SqlBool>`person_idnat in (select idnat from persons where ${changedSql('persons', q.updated)})`);
+  if (q.updated?.length) parts.push(sql<SqlBool>`person_idnat in (select idnat from persons where ${changedSql(engine, 'persons', q.updated)})`);
   return allOf(parts);
 }
 
@@ -492,27 +505,27 @@ export class DirectoryReadRepo {
   }
 
   searchPractitioners(q: PractitionerSearch, page: KeysetPage): Promise<Person[]> {
-    return this.page<Person>('persons', 'idnat', practitionerWhere(q), page, isSelective(q));
+    return this.page<Person>('persons', 'idnat', practitionerWhere(this.ctx.engine, q), page, isSelective(q));
   }
 
   countPractitioners(q: PractitionerSearch): Promise<number> {
-    return this.count('persons', practitionerWhere(q));
+    return this.count('persons', practitionerWhere(this.ctx.engine, q));
   }
 
   searchStructures(q: StructureSearch, page: KeysetPage): Promise<Structure[]> {
-    return this.page<Structure>('structures', 'idnat', structureWhere(q), page, isSelective(q));
+    return this.page<Structure>('structures', 'idnat', structureWhere(this.ctx.engine, q), page, isSelective(q));
   }
 
   countStructures(q: StructureSearch): Promise<number> {
-    return this.count('structures', structureWhere(q));
+    return this.count('structures', structureWhere(this.ctx.engine, q));
   }
 
   searchSituations(q: SituationSearch, page: KeysetPage): Promise<Situation[]> {
-    return this.page<Situation>('situations', 'id', situationWhere(q), page, isSelective(q));
+    return this.page<Situation>('situations', 'id', situationWhere(this.ctx.engine, q), page, isSelective(q));
   }
 
   countSituations(q: SituationSearch): Promise<number> {
-    return this.count('situations', situationWhere(q));
+    return this.count('situations', situationWhere(this.ctx.engine, q));
   }
 
   /** Persons by IdNat, patients excluded (they are not in the directory). */
