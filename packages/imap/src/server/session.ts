@@ -37,6 +37,7 @@ import { DELIMITER, SPECIAL_USE, isValidFolderName, listPatternToRegExp, normali
 import type { ImapServerOptions } from './options.ts';
 import { SelectedFolder } from './selected.ts';
 import { cachedBodyStructure, cachedEnvelope, cachesOf, messageView, readBody, searchHeadersOfBlob, type MessageView } from './message.ts';
+import { batchedWrite } from './write-batch.ts';
 import { acquireIndex, parsedFlags, releaseIndex, type SearchHeaderKey, type SearchHeaders } from './folder-index.ts';
 
 type State = 'not-authenticated' | 'authenticated' | 'selected' | 'logout';
@@ -658,7 +659,7 @@ export class ImapSession {
     const flags = cmd.args.flags.filter((x) => x !== '\\Recent');
     const internalDate = cmd.args.internalDate ? imapDateToIso(cmd.args.internalDate) : undefined;
     // The message and its attribution commit together: one fsync, never one without the other.
-    const row = await this.opts.store.transaction(async (tx) => {
+    const row = await batchedWrite(this.opts.store, async (tx) => {
       const r = await tx.mail.appendMessage(f.id, {
         blobHash: blob.hash,
         size: blob.size,
@@ -752,7 +753,7 @@ export class ImapSession {
       if (marksSeen && !flags.includes('\\Seen')) {
         flags = [...flags, '\\Seen'];
         const set = flags;
-        modseq = (await this.opts.store.transaction((tx) => tx.mail.setFlagsModseq(sel.folderId, [t.uid], set))).modseq;
+        modseq = (await batchedWrite(this.opts.store, (tx) => tx.mail.setFlagsModseq(sel.folderId, [t.uid], set))).modseq;
         wrote = true;
         sel.noteFlags(t.uid, modseq);
         this.opts.store.notifyFolderChanged(sel.folderId);
@@ -778,11 +779,11 @@ export class ImapSession {
     const targets = this.targetsOrBad(cmd.tag, sel, cmd.args.set, cmd.uid);
     if (!targets) return;
     const wanted = cmd.args.flags.filter((f) => f !== '\\Recent');
-    const modified: number[] = [];
     const uids = targets.map((t) => t.uid);
     // One read of the targets and one write per resulting flag set, in one transaction; the
     // MODSEQ each write took comes back with it.
-    const results = await this.opts.store.transaction(async (tx) => {
+    const results = await batchedWrite(this.opts.store, async (tx) => {
+      const modified: number[] = [];
       const groups = new Map<string, number[]>();
       const out: { seq: number; uid: number; flags: string; modseq: number }[] = [];
       const rows = uids.length === 0 ? [] : uids.length <= 64 ? await tx.mail.messagesByUid(sel.folderId, uids) : await tx.mail.messages(sel.folderId, { fromUid: uids[0], toUid: uids.at(-1) });
@@ -809,8 +810,9 @@ export class ImapSession {
         for (const u of groupUids) modseqs.set(u, modseq);
       }
       for (const r of out) r.modseq = modseqs.get(r.uid) ?? r.modseq;
-      return { out, changed: groups.size > 0 };
+      return { out, modified, changed: groups.size > 0 };
     });
+    const modified = results.modified;
     for (const r of results.out) {
       sel.noteFlags(r.uid, r.modseq);
       if (!cmd.args.silent || this.condstore) {
