@@ -326,6 +326,7 @@ export class FolderIndex {
   }
 
   private async addHeaders(store: Store, rows: readonly { uid: number; search_headers?: string | null; blob_hash?: string }[], into: Map<number, SearchHeaders>): Promise<void> {
+    const computed: [number, string][] = [];
     for (const r of rows) {
       if (into.has(r.uid)) continue;
       let stored: StoredSearchHeaders;
@@ -334,9 +335,15 @@ export class FolderIndex {
       } else {
         // Stored by another path (SMTP delivery): parse once, keep it for next time.
         stored = await this.headersOf(store, r.blob_hash!);
-        await store.mail.setCaches(this.folderId, r.uid, { searchHeaders: JSON.stringify(stored) });
+        computed.push([r.uid, JSON.stringify(stored)]);
       }
       into.set(r.uid, searchHeadersFromStored(stored));
+    }
+    // One commit for all of them, not one each.
+    if (computed.length > 0) {
+      await store.transaction(async (tx) => {
+        for (const [uid, json] of computed) await tx.mail.setCaches(this.folderId, uid, { searchHeaders: json });
+      });
     }
   }
 }
