@@ -487,14 +487,15 @@ export class DirectoryReadRepo {
   }
 
   /**
-   * One page in key order. Without statistics SQLite prefers walking the primary key in order
-   * (it satisfies ORDER BY … LIMIT) even when an index would find a handful of rows: for
-   * selective searches `+key` takes the key out of the ordering's reach so that the filter's
-   * index is used and the few rows sorted. PostgreSQL's planner has statistics and needs no hint.
+   * One page in key order. A planner without statistics (SQLite always, PostgreSQL until it has
+   * analysed a freshly loaded table) prefers walking the primary key in order, which satisfies
+   * ORDER BY … LIMIT, even when an index would find a handful of rows. For selective searches
+   * the ordering is on an expression of the key (`+key`, `key || ''`: same order, no index), so
+   * the filter's index finds the rows and the few found are sorted.
    */
   private async page<T>(table: 'persons' | 'structures' | 'situations', key: string, where: RawBuilder<SqlBool>, page: KeysetPage, selective: boolean): Promise<T[]> {
     const after = page.after === undefined ? sql`` : sql` and ${sql.ref(key)} > ${page.after}`;
-    const order = selective && this.ctx.engine === 'sqlite' ? sql`+${sql.ref(key)}` : sql.ref(key);
+    const order = !selective ? sql.ref(key) : this.ctx.engine === 'sqlite' ? sql`+${sql.ref(key)}` : sql`${sql.ref(key)} || ''`;
     const r = await sql<T>`select * from ${sql.table(table)} where ${where}${after} order by ${order} limit ${page.limit}`.execute(this.ctx.db);
     return r.rows;
   }
