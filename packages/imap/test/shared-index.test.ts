@@ -140,3 +140,16 @@ test('a cached ENVELOPE and BODYSTRUCTURE are what parsing the message gives', a
   assert.ok(cached && parsed);
   assert.equal(cached.replace(/\r\n$/, ''), parsed.replace(/\r\ne3 OK[^\r]*\r\n$/, ''));
 });
+
+test('an index older than the pruned expunge log rereads the folder and still announces the expunge', async () => {
+  const folder = (await w.store.mail.folder((await w.store.mailboxes.byAddress(PER))!.id, 'Search'))!;
+  const sel = await command(a, 'r1', 'SELECT Search');
+  const exists = Number(/\* (\d+) EXISTS/.exec(sel)![1]);
+  // Another process (no in-process notice) expunges the last message and prunes the log past it.
+  const last = Number((await w.store.mail.messages(folder.id)).at(-1)!.uid);
+  await w.store.transaction((tx) => tx.mail.expunge(folder.id, [last]));
+  const modseq = Number((await w.store.mail.folderById(folder.id))!.highest_modseq);
+  await w.store.transaction((tx) => tx.mail.pruneExpunged(folder.id, modseq));
+  assert.deepEqual(untaggedOf(await command(a, 'r2', 'NOOP')), [`* ${exists} EXPUNGE`, `* ${exists - 1} EXISTS`]);
+  assert.match(await command(a, 'r3', 'SEARCH ALL'), new RegExp(`\\* SEARCH ${Array.from({ length: exists - 1 }, (_, i) => i + 1).join(' ')}\\r\\n`));
+});

@@ -115,6 +115,9 @@ describe(`mail storage on ${ENGINE}`, () => {
     const five = await store.mail.message(folder.id, 5);
     assert.equal(five!.envelope, 'E');
     assert.equal(Number(five!.modseq), start + 3, 'caches derive from the body: MODSEQ unchanged');
+    await store.transaction((tx) => tx.mail.pruneExpunged(folder.id, start + 2));
+    assert.deepEqual((await store.mail.changesSince(folder.id, start + 1, false)).expunged, [{ uid: 0, modseq: start + 2 }], 'a mark: reread the folder');
+    assert.deepEqual((await store.mail.changesSince(folder.id, start + 2, false)).expunged, [], 'after the cut nothing is lost');
     await store.transaction((tx) => tx.mail.deleteFolder(folder.id));
     assert.deepEqual(await store.mail.changesSince(folder.id, 0, false), { rows: [], expunged: [] });
   });

@@ -165,6 +165,11 @@ export class FolderIndex {
       return;
     }
     const changes = await store.mail.changesSince(this.folderId, this.highestModseq, this.headers !== undefined);
+    if (changes.expunged.some((e) => e.uid === 0)) {
+      // The expunge log no longer reaches back to this index: start again from the rows.
+      await this.load(store, uidvalidity, uidnext, modseq);
+      return;
+    }
     this.apply(changes.rows, changes.expunged);
     if (this.headers) await this.addHeaders(store, changes.rows, this.headers);
     // Changes read after the counters may be newer; every change below the newest one seen has

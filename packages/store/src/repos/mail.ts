@@ -29,6 +29,10 @@ export interface IndexEntry {
   blob_hash?: string;
 }
 
+/** The expunge log keeps this many MODSEQs of history, pruned every so many MODSEQs. */
+const EXPUNGE_LOG_KEEP = 100_000;
+const EXPUNGE_PRUNE_EVERY = 1024;
+
 const FETCH_COLUMNS = ['uid', 'modseq', 'flags', 'internal_date', 'size', 'blob_hash', 'envelope', 'body_structure'] as const;
 export type FetchRow = Pick<MessageRow, (typeof FETCH_COLUMNS)[number]>;
 
@@ -157,6 +161,7 @@ export class MailRepo {
    * What changed in a folder after `modseq`: the rows appended or re-flagged since (in UID order)
    * and the UIDs expunged since. Applied in that order to an index as of `modseq`, they give the
    * folder as of (at least) its current HIGHESTMODSEQ; applying a change twice is harmless.
+   * An expunged UID 0 means the log was pruned after `modseq`: reread the whole folder.
    */
   async changesSince(folderId: number, modseq: number, withHeaders: boolean): Promise<{ rows: IndexEntry[]; expunged: { uid: number; modseq: number }[] }> {
     const columns = withHeaders ? (['uid', 'flags', 'modseq', 'search_headers', 'blob_hash'] as const) : (['uid', 'flags', 'modseq'] as const);
@@ -281,7 +286,20 @@ export class MailRepo {
       .expression((eb) => eb.selectFrom('mail_messages').select(['folder_id', 'uid', sql<number>`cast(${modseq} as bigint)`.as('modseq')]).where('folder_id', '=', folderId).where('uid', 'in', uids))
       .execute();
     const r = await this.ctx.db.deleteFrom('mail_messages').where('folder_id', '=', folderId).where('uid', 'in', uids).executeTakeFirst();
+    // Now and then, forget expunges far older than any cache should be.
+    if (modseq % EXPUNGE_PRUNE_EVERY === 0) await this.pruneExpunged(folderId, modseq - EXPUNGE_LOG_KEEP);
     return Number(r.numDeletedRows);
+  }
+
+  /**
+   * Drops the expunge log up to `upTo` and leaves a mark there (UID 0, which no message has):
+   * whoever asks for changes since an older MODSEQ gets the mark and must reread the folder.
+   */
+  async pruneExpunged(folderId: number, upTo: number): Promise<void> {
+    if (upTo <= 0) return;
+    await this.ctx.db.deleteFrom('mail_expunged').where('folder_id', '=', folderId).where('modseq', '<=', upTo).execute();
+    await this.ctx.db.deleteFrom('mail_expunged').where('folder_id', '=', folderId).where('uid', '=', 0).execute();
+    await this.ctx.db.insertInto('mail_expunged').values({ folder_id: folderId, uid: 0, modseq: upTo }).execute();
   }
 
   async status(folderId: number): Promise<{ messages: number; unseen: number; uidnext: number; uidvalidity: number; highestModseq: number }> {
