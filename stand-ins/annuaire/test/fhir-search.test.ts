@@ -367,6 +367,43 @@ describe('Organization', () => {
   });
 });
 
+describe('more parameters', () => {
+  test('_id on each type; ADELI identifiers; a person whose IdNat holds a slash', async () => {
+    const gp = persona(w, 'gp').idnat;
+    assert.deepEqual(ids(await ok(`/Practitioner?_id=${gp}`)), [gp]);
+    assert.deepEqual(ids(await ok('/Organization?_id=1930000013')), ['1930000013']);
+    await w.store.directory.upsertPersons([
+      { idnat: '0751234567', kind: 'PS', id_type: 'ADELI', rpps: null, civility: 'MME', last_name: 'Adeli', first_name: 'Anne', profession_code: '70', profession_label: 'Orthophoniste', category_code: 'C', speciality_code: null, speciality_label: null },
+      { idnat: '3930000013/00042', kind: 'PS', id_type: 'FINESS_STAFF', rpps: null, civility: 'M', last_name: 'Salarié', first_name: 'Samuel', profession_code: '60', profession_label: 'Infirmier', category_code: 'C', speciality_code: null, speciality_label: null },
+    ]);
+    const adeli = await ok(`/Practitioner?identifier=${encodeURIComponent('http://adeli.fr|751234567')}`);
+    assert.deepEqual(ids(adeli), ['0751234567']);
+    assert.deepEqual(entries(adeli)[0].identifier.map((i: any) => [i.system, i.value]), [[IDNPS, '0751234567'], ['http://adeli.fr', '751234567']]);
+    const staff = await ok(`/Practitioner?identifier=${encodeURIComponent('3930000013/00042')}`);
+    assert.deepEqual(ids(staff), ['3930000013.00042'], 'a FHIR id has no slash: it is written as a dot');
+    assert.equal((await ok('/Practitioner/3930000013.00042')).identifier[0].value, '3930000013/00042');
+    assert.deepEqual(ids(await ok('/Practitioner?_id=3930000013.00042')), ['3930000013.00042']);
+  });
+
+  test('_include=*, _total=estimate, _format=json, HEAD', async () => {
+    const admin = persona(w, 'hospital-admin').idnat;
+    const b = await ok(`/PractitionerRole?practitioner=${admin}&_include=*&_total=estimate&_format=json`);
+    assert.equal(b.total, 1);
+    assert.deepEqual(entries(b, 'include').map((r: any) => r.resourceType).sort(), ['Organization', 'Practitioner']);
+    const head = await fetch(`${w.http.fhirBase}/Practitioner?family=martin`, { method: 'HEAD', headers: { 'ESANTE-API-KEY': KEY } });
+    assert.equal(head.status, 200);
+    assert.equal(await head.text(), '');
+    assert.ok(Number(head.headers.get('content-length')) > 0);
+  });
+
+  test('mailbox-mss on Organization: :exact and :contains', async () => {
+    const org = persona(w, 'hospital-admin').mailboxes[0]!;
+    assert.deepEqual(ids(await ok(`/Organization?mailbox-mss:exact=${encodeURIComponent(org)}`)), ['1930000013']);
+    assert.deepEqual(ids(await ok('/Organization?mailbox-mss:contains=ch-lilas')), ['1930000013']);
+    assert.equal((await ok(`/Organization?mailbox-mss=${encodeURIComponent(persona(w, 'gp').mailboxes[0]!)}`)).total, 0, 'a PER is not an organisation\'s');
+  });
+});
+
 describe('never published', () => {
   test('no phone number and no non-MSSanté e-mail in any telecom', async () => {
     for (const type of ['Practitioner', 'PractitionerRole', 'Organization']) {
