@@ -438,7 +438,7 @@ describe('the delta and liste rouge', () => {
     w.clock.now = new Date('2026-03-02T10:00:00.000Z');
     const m = await w.store.mailboxes.byAddress(addr);
     await w.store.mailboxes.update(m!.id, { liste_rouge: 1 });
-    for (const q of ['gt2026-03-01T09:00:00Z', 'ge2026-03-02', 'eq2026-03-02', 'ge2026-03-02T11:00:00%2B01:00']) {
+    for (const q of ['gt2026-03-01T09:00:00Z', 'ge2026-03-02', 'eq2026-03-02', 'ge2026-03-02T11:00:00%2B01:00', 'ge2026-03-02T11:00:00+01:00']) {
       const b = await ok(`/Practitioner?_lastUpdated=${q}`);
       assert.deepEqual(ids(b), [gp.idnat], q);
     }

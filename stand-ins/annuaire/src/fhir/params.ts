@@ -8,6 +8,7 @@ export interface RawParam {
   values: string[];
 }
 
+/** `system` null: any system; '' (from `|code`): explicitly none. `code` null: any code of the system. */
 export interface Token {
   system: string | null;
   code: string | null;
@@ -67,7 +68,7 @@ export function tokenValues(p: RawParam): Token[] {
     const system = v.slice(0, bar);
     const code = v.slice(bar + 1);
     if (system === '' && code === '') throw invalid(`parameter ${p.name} has an empty token`);
-    return { system: system === '' ? '' : system, code: code === '' ? null : code };
+    return { system, code: code === '' ? null : code };
   });
 }
 
@@ -79,7 +80,8 @@ export function dateBounds(p: RawParam): TimeBound[] {
   const m = /^(eq|ne|gt|lt|ge|le|sa|eb|ap)?(.+)$/.exec(raw);
   if (!m) throw invalid(`parameter ${p.name} has an empty value`);
   const prefix = m[1] ?? 'eq';
-  const range = dateRange(m[2]!);
+  // An unencoded `+` of a zone arrives as a space (form encoding): read it as the `+` it was.
+  const range = dateRange(m[2]!.replace(/ (\d{2}:\d{2})$/, '+$1'));
   if (!range) throw invalid(`parameter ${p.name}: "${m[2]}" is not a FHIR date (YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDThh:mm[:ss[.sss]][Z|±hh:mm])`);
   switch (prefix) {
     case 'eq':

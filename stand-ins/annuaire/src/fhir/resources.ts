@@ -17,6 +17,7 @@ import {
   SECTOR_SYSTEM,
   SIRENE_SYSTEM,
   SPECIALITY_SYSTEM,
+  SUBSETTED_SYSTEM,
   TECHNICAL_SYSTEM,
 } from './systems.ts';
 
@@ -162,6 +163,6 @@ export function subset(r: Resource, elements: readonly string[]): Resource {
   const keep = new Set(elements);
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(r)) if (ALWAYS_KEPT.has(k) || keep.has(k)) out[k] = v;
-  const meta = { ...(r.meta as Record<string, unknown>), tag: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code: 'SUBSETTED' }] };
+  const meta = { ...(r.meta as Record<string, unknown>), tag: [{ system: SUBSETTED_SYSTEM, code: 'SUBSETTED' }] };
   return { ...(out as Resource), meta };
 }

@@ -24,5 +24,3 @@ export const SPECIALITY_SYSTEM = 'https://mos.esante.gouv.fr/NOS/TRE_R38-Special
 export const MODE_SYSTEM = 'https://mos.esante.gouv.fr/NOS/TRE_R23-ModeExercice/FHIR/TRE-R23-ModeExercice';
 export const SECTOR_SYSTEM = 'https://mos.esante.gouv.fr/NOS/TRE_R02-SecteurActivite/FHIR/TRE-R02-SecteurActivite';
 export const SUBSETTED_SYSTEM = 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue';
-
-export const QUALIFICATION_SYSTEMS: readonly string[] = [PROFESSION_SYSTEM, CATEGORY_SYSTEM, SPECIALITY_SYSTEM];
