@@ -218,10 +218,11 @@ test('issue 7 over IMAP: a new cotitulaire opens the CAB only after accepting th
   await julie.connect();
   await julie.mailboxOpen('INBOX');
   const closed = new Promise<number>((resolve) => julie.on('close', () => resolve(Date.now())));
-  const t0 = Date.now();
   assert.equal(cli('bal', 'revoke', PER, String(current.id), '--as', 'gp', '--reason', 'fin de mission').status, 0);
+  // The CLI returns once the revocation is committed (its own start-up time is not the server's).
+  const committed = Date.now();
   const at = await closed;
-  assert.ok(at - t0 < 1000 + 1500, `session closed ${at - t0} ms after the revocation command started`);
+  assert.ok(at - committed < 1000, `session closed ${at - committed} ms after the revocation was committed`);
   const history = JSON.parse(cli('bal', 'history', PER, '--as', 'gp', '--json').stdout) as { entries: { event: string; actor: string; subjectIdnat: string; reason: string | null }[] };
   assert.deepEqual(history.entries.at(-1), { ...history.entries.at(-1)!, event: 'delegation.revoked', actor: GP, subjectIdnat: JULIE, reason: 'fin de mission' });
   const cabHistory = JSON.parse(cli('bal', 'history', CAB, '--as', MARC, '--json').stdout) as { entries: { event: string; actor: string; subjectIdnat: string }[] };

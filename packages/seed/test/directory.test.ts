@@ -306,12 +306,16 @@ describe('generated progress', () => {
     assert.deepEqual(referenceProblems(one.batches), []);
   });
 
-  it('generates 200,000 professionals in under 3 seconds', () => {
-    const started = performance.now();
+  // Its speed is measured by `npm run bench` (seed), not asserted here.
+  it('generates 200,000 professionals, counting them as it goes', () => {
     let done = 0;
-    for (const b of generateDirectory({ seed: 11, professionals: 200_000, operatorDomain: DOMAIN })) done = b.done;
-    const ms = performance.now() - started;
+    let batches = 0;
+    for (const b of generateDirectory({ seed: 11, professionals: 200_000, operatorDomain: DOMAIN })) {
+      assert.ok(b.done >= done, 'progress never goes back');
+      done = b.done;
+      batches++;
+    }
     assert.equal(done, 200_000);
-    assert.ok(ms < 3000, `took ${Math.round(ms)} ms`);
+    assert.ok(batches > 1, 'delivered in batches, not all at once');
   });
 });

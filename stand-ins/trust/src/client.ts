@@ -181,20 +181,17 @@ export class WhitelistCache {
     const problems: Problem[] = [];
     const before = JSON.stringify(this.meta);
     let xmlOk = false;
+    // Both documents are fetched before either is put in use, so that a domain never shows as
+    // whitelisted without its route (or the other way round) between the two answers.
+    let newXml: { body: string; domains: string[]; etag: string | undefined } | undefined;
+    let newRoutes: { body: string; routes: RoutesDocument['routes']; etag: string | undefined } | undefined;
     try {
       const got = await this.get(this.xmlUrl, this.domainSet.size > 0 ? this.meta.xmlEtag : undefined);
       if (got !== 'not-modified') {
         const domains = parseWhitelistXml(got.body);
         if (domains.length === 0) throw new Error('the list has no domain');
-        const changed = domains.length !== this.domainSet.size || domains.some((d) => !this.domainSet.has(d));
-        this.domainSet = new Set(domains);
-        this.meta.xmlEtag = got.etag;
-        this.meta.fetchedAt = new Date().toISOString();
-        if (changed) this.logger.info({ domains: domains.length }, 'trust: whitelist updated');
-        // In use before it is saved: a full disk must not keep a good list out of memory.
-        await this.save(XML_FILE, got.body, problems);
+        newXml = { body: got.body, domains, etag: got.etag };
       }
-      this.source = 'network';
       xmlOk = true;
     } catch (err) {
       problems.push({ text: `${this.xmlUrl}: ${message(err)}`, unreachable: err instanceof Unreachable });
@@ -202,14 +199,26 @@ export class WhitelistCache {
     try {
       const hasRoutes = Object.keys(this.routes).length > 0;
       const got = await this.get(this.routesUrl, hasRoutes ? this.meta.routesEtag : undefined);
-      if (got !== 'not-modified') {
-        this.routes = parseRoutes(JSON.parse(got.body)).routes;
-        this.meta.routesEtag = got.etag;
-        await this.save(ROUTES_FILE, got.body, problems);
-      }
+      if (got !== 'not-modified') newRoutes = { body: got.body, routes: parseRoutes(JSON.parse(got.body)).routes, etag: got.etag };
     } catch (err) {
       problems.push({ text: `${this.routesUrl}: ${message(err)}`, unreachable: err instanceof Unreachable });
     }
+    if (xmlOk) this.source = 'network';
+    if (newXml) {
+      const { domains } = newXml;
+      const changed = domains.length !== this.domainSet.size || domains.some((d) => !this.domainSet.has(d));
+      this.domainSet = new Set(domains);
+      this.meta.xmlEtag = newXml.etag;
+      this.meta.fetchedAt = new Date().toISOString();
+      if (changed) this.logger.info({ domains: domains.length }, 'trust: whitelist updated');
+    }
+    if (newRoutes) {
+      this.routes = newRoutes.routes;
+      this.meta.routesEtag = newRoutes.etag;
+    }
+    // In use before it is saved: a full disk must not keep a good list out of memory.
+    if (newXml) await this.save(XML_FILE, newXml.body, problems);
+    if (newRoutes) await this.save(ROUTES_FILE, newRoutes.body, problems);
     if (JSON.stringify(this.meta) !== before) await this.save(META_FILE, JSON.stringify(this.meta) + '\n', problems);
 
     if (problems.length === 0) {
