@@ -222,7 +222,7 @@ describe('Practitioner', () => {
     assert.ok(!ids(await ok('/Practitioner?qualification-code=60&_count=1000')).includes(gp));
   });
 
-  test('_count: 50 by default, bounded at 1000; 0 gives the total only; _total=none omits it', async () => {
+  test('_count: 50 by default, bounded at 1000; 0 gives the total only; _total: first page by default, accurate on every page, none', async () => {
     const first = await ok('/Practitioner');
     assert.equal(entries(first).length, 50);
     assert.ok(first.total > 300);
@@ -232,6 +232,11 @@ describe('Practitioner', () => {
     assert.equal(zero.entry, undefined);
     assert.equal(zero.total, first.total);
     assert.equal(zero.link.some((l: any) => l.relation === 'next'), false);
+    // Counted on the first page; on later ones only when asked.
+    const second = await ok(first.link.find((l: any) => l.relation === 'next').url);
+    assert.equal(second.total, undefined);
+    const asked = await ok('/Practitioner?_total=accurate&_count=5');
+    assert.equal((await ok(asked.link.find((l: any) => l.relation === 'next').url)).total, asked.total);
     const none = await ok('/Practitioner?_total=none&_count=3');
     assert.equal(none.total, undefined);
     assert.equal(entries(none).length, 3);

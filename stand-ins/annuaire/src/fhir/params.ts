@@ -131,7 +131,8 @@ export function dateRange(text: string): { start: string; end: string } | undefi
 
 export interface ResultParams {
   count: number;
-  total: 'none' | 'estimate' | 'accurate';
+  /** null: not asked, which counts on the first page only. */
+  total: 'none' | 'estimate' | 'accurate' | null;
   include: Set<string>;
   revinclude: Set<string>;
   elements: string[] | null;

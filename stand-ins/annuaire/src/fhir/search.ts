@@ -189,7 +189,7 @@ function parse(type: SearchableType, raw: RawParam[], r: ResultParams): Practiti
 /** Runs a search and returns a `searchset` Bundle. */
 export async function search(ctx: SearchContext, type: SearchableType, params: URLSearchParams): Promise<Record<string, unknown>> {
   const raw = rawParams(params);
-  const r: ResultParams = { count: DEFAULT_COUNT, total: 'accurate', include: new Set(), revinclude: new Set(), elements: null, cursor: null };
+  const r: ResultParams = { count: DEFAULT_COUNT, total: null, include: new Set(), revinclude: new Set(), elements: null, cursor: null };
   const query = params.get('_query');
   if (query !== null || raw.some((p) => p.name === '_query')) {
     if (type !== 'PractitionerRole' || query !== 'resolve-mailbox') throw invalid(`_query=${query ?? ''} is not a query this server knows (PractitionerRole?_query=resolve-mailbox)`);
@@ -202,6 +202,9 @@ export async function search(ctx: SearchContext, type: SearchableType, params: U
   const scope = searchScope(type, params);
   const after = r.cursor === null ? undefined : decodeCursor(r.cursor, scope);
   const page = { after, limit: r.count + 1 };
+  // The total is the same on every page: counted on the first one (or when asked), so that a
+  // client walking a million entries does not pay a count per page.
+  const counted = r.total === 'accurate' || r.total === 'estimate' || (r.total === null && after === undefined);
   const today = ctx.now().toISOString().slice(0, 10);
   const d = ctx.data;
 
@@ -212,14 +215,14 @@ export async function search(ctx: SearchContext, type: SearchableType, params: U
   const included: Resource[] = [];
   if (type === 'Practitioner') {
     const pq = q as PractitionerSearch;
-    [rows, total] = await Promise.all([r.count ? d.searchPractitioners(pq, page) : [], r.total === 'none' ? undefined : d.countPractitioners(pq)]);
+    [rows, total] = await Promise.all([r.count ? d.searchPractitioners(pq, page) : [], counted ? d.countPractitioners(pq) : undefined]);
     key = (p: Person) => p.idnat;
     const persons = (rows as Person[]).slice(0, r.count);
     matches = await renderPractitioners(d, persons);
     if (r.revinclude.has('PractitionerRole:practitioner')) included.push(...(await renderRoles(d, await d.situationsOfPersons(persons.map((p) => p.idnat)), today)));
   } else if (type === 'PractitionerRole') {
     const sq = q as SituationSearch;
-    [rows, total] = await Promise.all([r.count ? d.searchSituations(sq, page) : [], r.total === 'none' ? undefined : d.countSituations(sq)]);
+    [rows, total] = await Promise.all([r.count ? d.searchSituations(sq, page) : [], counted ? d.countSituations(sq) : undefined]);
     key = (s: Situation) => s.id;
     const situations = (rows as Situation[]).slice(0, r.count);
     matches = await renderRoles(d, situations, today);
@@ -229,7 +232,7 @@ export async function search(ctx: SearchContext, type: SearchableType, params: U
     }
   } else {
     const oq = q as StructureSearch;
-    [rows, total] = await Promise.all([r.count ? d.searchStructures(oq, page) : [], r.total === 'none' ? undefined : d.countStructures(oq)]);
+    [rows, total] = await Promise.all([r.count ? d.searchStructures(oq, page) : [], counted ? d.countStructures(oq) : undefined]);
     key = (s: Structure) => s.idnat;
     const structures = (rows as Structure[]).slice(0, r.count);
     matches = await renderOrganizations(d, structures);
