@@ -120,12 +120,15 @@ export class Store extends Repositories {
 
   private readonly group: { fn: (tx: Repositories) => Promise<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
   private groupRunning = false;
+  /** Commits made by `groupTransaction` and the calls they carried (how well grouping works). */
+  readonly groupStats = { commits: 0, calls: 0 };
 
   private async flushGroup(): Promise<void> {
     this.groupRunning = true;
     try {
       while (this.group.length > 0) {
-        // Let the work that is ready in this turn of the event loop join the batch.
+        // Let the work that is ready in this turn of the event loop join the batch. (Waiting a
+        // millisecond more made batches no bigger and every delivery slower: measured.)
         await new Promise<void>((r) => setImmediate(r));
         const batch = this.group.splice(0, 500);
         const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
@@ -149,6 +152,8 @@ export class Store extends Repositories {
           for (const item of batch) item.reject(error);
           continue;
         }
+        this.groupStats.commits++;
+        this.groupStats.calls += batch.length;
         batch.forEach((item, i) => {
           const o = outcomes[i]!;
           if (o.ok) item.resolve(o.value);

@@ -15,6 +15,7 @@ test(`group commit on ${ENGINE}: concurrent calls share a transaction; one that 
         }),
       ),
     );
+    assert.deepEqual(store.groupStats, { commits: 1, calls: 20 }, 'calls made in one turn share one commit');
     results.forEach((r, i) => {
       if (i % 5 === 3) assert.equal(r.status === 'rejected' && (r.reason as Error).message, `refused ${i}`);
       else assert.deepEqual(r, { status: 'fulfilled', value: i });
