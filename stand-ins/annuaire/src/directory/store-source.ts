@@ -1,6 +1,6 @@
 import type { Logger } from '@mss/runtime';
 import type { Store } from '@mss/store';
-import { MemoryEntrySource } from '../ldap/memory-source.ts';
+import { IndexedEntrySource } from '../ldap/indexed-source.ts';
 import type { LdapEntry, LdapEntrySource, SourceSearchRequest } from '../ldap/source.ts';
 import { containerEntries, mailboxEntry } from './ldap-entries.ts';
 
@@ -12,7 +12,7 @@ import { containerEntries, mailboxEntry } from './ldap-entries.ts';
 export class StoreSnapshotSource implements LdapEntrySource {
   private readonly store: Store;
   private readonly logger: Logger;
-  private memory = new MemoryEntrySource([]);
+  private memory = new IndexedEntrySource([]);
   private timer: NodeJS.Timeout | undefined;
   private refreshing: Promise<void> | undefined;
 
@@ -31,7 +31,7 @@ export class StoreSnapshotSource implements LdapEntrySource {
         if (page.length < 5000) break;
         afterId = page.at(-1)!.id;
       }
-      this.memory = new MemoryEntrySource(entries);
+      this.memory = new IndexedEntrySource(entries);
       this.logger.debug({ entries: entries.length }, 'directory snapshot refreshed');
     })().finally(() => {
       this.refreshing = undefined;
