@@ -10,14 +10,17 @@ import type { MssMigration } from './types.ts';
 export const directorySearch: MssMigration = {
   name: '0006-directory-search',
   async up(db) {
-    // Family then given: a family prefix uses the first column, and family + given is answered
-    // from the index alone, without folding each candidate's given name again.
-    await db.schema.createIndex('persons_family_folded').on('persons').expression(sql.raw(`${foldNameSql('last_name')}, ${foldNameSql('first_name')}`)).execute();
-    await db.schema.createIndex('persons_given_folded').on('persons').expression(sql.raw(`${foldNameSql('first_name')}, ${foldNameSql('last_name')}`)).execute();
+    // Family then given (and the reverse): a prefix uses the first column, the other name is
+    // checked in the index, and with the key and the patient test in it too a name search picks
+    // its page of keys and counts its matches from the index alone.
+    const family = foldNameSql('last_name');
+    const given = foldNameSql('first_name');
+    await db.schema.createIndex('persons_family_folded').on('persons').expression(sql.raw(`${family}, ${given}, idnat, kind`)).execute();
+    await db.schema.createIndex('persons_given_folded').on('persons').expression(sql.raw(`${given}, ${family}, idnat, kind`)).execute();
     await db.schema.createIndex('persons_updated').on('persons').column('updated_at').execute();
     await db.schema.createIndex('persons_profession').on('persons').columns(['profession_code', 'idnat']).execute();
     await db.schema.createIndex('persons_speciality').on('persons').columns(['speciality_code', 'idnat']).execute();
-    await db.schema.createIndex('structures_name_folded').on('structures').expression(sql.raw(foldNameSql('name'))).execute();
+    await db.schema.createIndex('structures_name_folded').on('structures').expression(sql.raw(`${foldNameSql('name')}, idnat`)).execute();
     await db.schema.createIndex('structures_updated').on('structures').column('updated_at').execute();
     await db.schema.createIndex('mailboxes_updated').on('mailboxes').column('updated_at').execute();
   },

@@ -490,14 +490,18 @@ export class DirectoryReadRepo {
    * One page in key order. A planner without statistics (SQLite always, PostgreSQL until it has
    * analysed a freshly loaded table) prefers walking the primary key in order, which satisfies
    * ORDER BY … LIMIT, even when an index would find a handful of rows. For selective searches
-   * the ordering is on an expression of the key (`+key`, `key || ''`: same order, no index), so
-   * the filter's index finds the rows and the few found are sorted.
+   * the keys are chosen first, ordered on an expression of the key (`+key`, `key || ''`: same
+   * order, no index), so the filter's index finds them — from the index alone when it covers the
+   * key, as the name indexes do — and only the page's rows are read.
    */
   private async page<T>(table: 'persons' | 'structures' | 'situations', key: string, where: RawBuilder<SqlBool>, page: KeysetPage, selective: boolean): Promise<T[]> {
-    const after = page.after === undefined ? sql`` : sql` and ${sql.ref(key)} > ${page.after}`;
-    const order = !selective ? sql.ref(key) : this.ctx.engine === 'sqlite' ? sql`+${sql.ref(key)}` : sql`${sql.ref(key)} || ''`;
-    const r = await sql<T>`select * from ${sql.table(table)} where ${where}${after} order by ${order} limit ${page.limit}`.execute(this.ctx.db);
-    return r.rows;
+    const t = sql.table(table);
+    const k = sql.ref(key);
+    const after = page.after === undefined ? sql`` : sql` and ${k} > ${page.after}`;
+    if (!selective) return (await sql<T>`select * from ${t} where ${where}${after} order by ${k} limit ${page.limit}`.execute(this.ctx.db)).rows;
+    const order = this.ctx.engine === 'sqlite' ? sql`+${k}` : sql`${k} || ''`;
+    const keys = sql`select ${k} from ${t} where ${where}${after} order by ${order} limit ${page.limit}`;
+    return (await sql<T>`select * from ${t} where ${k} in (${keys}) order by ${k}`.execute(this.ctx.db)).rows;
   }
 
   private async count(table: 'persons' | 'structures' | 'situations', where: RawBuilder<SqlBool>): Promise<number> {
