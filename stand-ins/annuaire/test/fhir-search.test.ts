@@ -468,6 +468,20 @@ describe('the delta and liste rouge', () => {
     assert.deepEqual(mailboxes(await ok(`/Practitioner/${gp.idnat}`)), [addr]);
   });
 
+  test('a CAB moves with an ownership transfer: on the new owner, off the old one', async () => {
+    const cab = persona(w, 'cab-owner').mailboxes[0]!;
+    const [claire, sophie] = [persona(w, 'cab-owner').idnat, persona(w, 'cab-cotitulaire-2').idnat];
+    w.clock.now = new Date('2026-03-10T09:00:00.000Z');
+    const m = (await w.store.mailboxes.byAddress(cab))!;
+    await w.store.mailboxes.update(m.id, { owner_idnat: sophie, situation_id: `sit-${sophie}-1` });
+    assert.deepEqual(mailboxes(await ok(`/Practitioner/${sophie}`)), [cab]);
+    assert.deepEqual(mailboxes(await ok(`/Practitioner/${claire}`)), []);
+    assert.deepEqual(ids(await ok(`/Practitioner?mailbox-mss:exact=${encodeURIComponent(cab)}`)), [sophie]);
+    assert.deepEqual(ids(await ok(`/PractitionerRole?mailbox-mss:exact=${encodeURIComponent(cab)}`)), [`sit-${sophie}-1`]);
+    assert.deepEqual(ids(await ok('/Practitioner?_lastUpdated=ge2026-03-10')), [sophie]);
+    await w.store.mailboxes.update(m.id, { owner_idnat: claire, situation_id: `sit-${claire}-1` });
+  });
+
   test('Organization delta', async () => {
     w.clock.now = new Date('2026-04-01T00:00:00.000Z');
     const m = await w.store.mailboxes.byAddress(persona(w, 'hospital-admin').mailboxes[0]!);
