@@ -6,8 +6,9 @@ import { runSeedBench } from './seed.bench.ts';
 import { runTokenBench } from './token.bench.ts';
 import { runImapBench } from './imap.bench.ts';
 import { runSmtpBench } from './smtp.bench.ts';
+import { runLdapBench } from './ldap.bench.ts';
 
-const ALL: Record<string, () => Promise<string[]>> = { seed: runSeedBench, token: runTokenBench, imap: runImapBench, smtp: runSmtpBench };
+const ALL: Record<string, () => Promise<string[]>> = { seed: runSeedBench, token: runTokenBench, imap: runImapBench, smtp: runSmtpBench, ldap: runLdapBench };
 const wanted = (process.env.BENCH ?? Object.keys(ALL).join(',')).split(',').filter(Boolean);
 for (const name of wanted) {
   const bench = ALL[name];

@@ -14,8 +14,13 @@ import type { LdapEntry, LdapEntrySource, SourceSearchRequest } from './source.t
 /** What an address-book search looks up: mail, names, identifiers. */
 export const DEFAULT_INDEXED_ATTRIBUTES = ['mail', 'cn', 'sn', 'givenName', 'displayName', 'uid', 'employeeNumber'];
 
+/** Prefix ranges kept per index: address books repeat the same few prefixes as users type. */
+const PREFIX_CACHE_SIZE = 512;
+
 interface AttributeIndex {
   exact: boolean;
+  /** Recent prefix → candidates (the source is immutable, so they never go stale). */
+  prefixes: Map<string, number[]>;
   /** Prepared value → entry numbers, ascending. */
   equality: Map<string, number[]>;
   /** Prepared values sorted, with their entry numbers (for prefix ranges); built lazily. */
@@ -40,7 +45,7 @@ export class IndexedEntrySource implements LdapEntrySource {
     for (const name of options.indexed ?? DEFAULT_INDEXED_ATTRIBUTES) {
       const key = this.keyOf(name);
       const rule = this.schema?.lookup(name)?.equality ?? 'caseIgnore';
-      if (key && rule !== 'integer' && !this.indexes.has(key)) this.indexes.set(key, { exact: rule === 'caseExact', equality: new Map() });
+      if (key && rule !== 'integer' && !this.indexes.has(key)) this.indexes.set(key, { exact: rule === 'caseExact', equality: new Map(), prefixes: new Map() });
     }
     this.entries = [];
     for (const entry of entries) {
@@ -126,6 +131,20 @@ export class IndexedEntrySource implements LdapEntrySource {
   }
 
   private prefixRange(index: AttributeIndex, prefix: string): number[] {
+    const cached = index.prefixes.get(prefix);
+    if (cached) {
+      // Most recently used last.
+      index.prefixes.delete(prefix);
+      index.prefixes.set(prefix, cached);
+      return cached;
+    }
+    const range = this.computePrefixRange(index, prefix);
+    index.prefixes.set(prefix, range);
+    if (index.prefixes.size > PREFIX_CACHE_SIZE) index.prefixes.delete(index.prefixes.keys().next().value!);
+    return range;
+  }
+
+  private computePrefixRange(index: AttributeIndex, prefix: string): number[] {
     if (!index.sorted) {
       const values = [...index.equality.keys()].sort();
       const counts = values.reduce((n, v) => n + index.equality.get(v)!.length, 0);
