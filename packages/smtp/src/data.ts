@@ -4,11 +4,36 @@
 // delivery: a 250 means durable; anything that fails before answers 4xx/5xx and leaves nothing.
 
 import type { BlobRef, Store } from '@mss/store';
-import type { SMTPServerDataStream } from 'smtp-server';
+import { randomBytes } from 'node:crypto';
+import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
+import { receivedHeader } from './received.ts';
 import type { SubmissionConnection } from './connection.ts';
 import { RecipientUnavailable } from './delivery.ts';
 import { MessageReceiver, type ReceiverLimits } from './receiver.ts';
 import { replies, SmtpReply } from './replies.ts';
+
+/** What the Received header says of the TLS session, if any. */
+export function tlsOf(session: SMTPServerSession): { version: string | null; name: string | null } | false {
+  return session.tlsOptions ? { version: session.tlsOptions.version ?? null, name: session.tlsOptions.name ?? null } : false;
+}
+
+/** A new message of this session: our id for it, when it arrived, and our trace header. */
+export function startMessage(session: SMTPServerSession, by: string): { id: string; receivedAt: Date; trace: string } {
+  const id = randomBytes(8).toString('hex');
+  const receivedAt = new Date();
+  const trace = receivedHeader({
+    helo: session.hostNameAppearsAs,
+    clientHostname: session.clientHostname,
+    remoteAddress: session.remoteAddress,
+    by,
+    protocol: session.envelope.smtpUtf8 ? `UTF8${session.transmissionType}` : session.transmissionType,
+    id,
+    tls: tlsOf(session),
+    recipients: session.envelope.rcptTo.map((r) => r.address),
+    date: receivedAt,
+  });
+  return { id, receivedAt, trace };
+}
 
 export interface Delivered {
   /** The 250 text (with its enhanced code). */

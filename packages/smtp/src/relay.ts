@@ -4,21 +4,18 @@
 // authentication (domain reference §1). A retry of a message already delivered (the sender lost
 // our 250) is recognised and not delivered twice.
 
-import { randomBytes } from 'node:crypto';
 import type tls from 'node:tls';
 import type { Logger } from '@mss/runtime';
 import type { Store } from '@mss/store';
 import { describeCertificate, operatorOfCertificate } from '@mss/trust';
 import type { SMTPServerAddress, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import { connectionOf, type PeerJudgement } from './connection.ts';
-import { receiveData } from './data.ts';
+import { receiveData, startMessage } from './data.ts';
 import { RecipientUnavailable, type Recipient } from './delivery.ts';
 import { commonSmtpOptions, listenSmtp, OurSmtpServer, type RunningSmtpListener } from './listen.ts';
 import { readHeaders } from './message.ts';
-import { receivedHeader } from './received.ts';
 import { classifyLocal, domainOf, isLocalAddress, type TrustSpace } from './recipients.ts';
 import { replies, type SmtpReply } from './replies.ts';
-import { tlsOf } from './server.ts';
 
 export interface RelayServerOptions {
   store: Store;
@@ -109,20 +106,8 @@ export async function startRelayServer(opts: RelayServerOptions): Promise<Runnin
   function onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (err?: Error | null, message?: string) => void): void {
     const conn = connectionOf(session);
     const peer = conn.peer as Extract<PeerJudgement, { ok: true }>;
-    const id = randomBytes(8).toString('hex');
-    const receivedAt = new Date();
+    const { id, receivedAt, trace } = startMessage(session, name);
     const rcpts = session.envelope.rcptTo;
-    const trace = receivedHeader({
-      helo: session.hostNameAppearsAs,
-      clientHostname: session.clientHostname,
-      remoteAddress: session.remoteAddress,
-      by: name,
-      protocol: session.envelope.smtpUtf8 ? `UTF8${session.transmissionType}` : session.transmissionType,
-      id,
-      tls: tlsOf(session),
-      recipients: rcpts.map((r) => r.address),
-      date: receivedAt,
-    });
     receiveData(
       stream,
       {

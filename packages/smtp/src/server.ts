@@ -2,17 +2,15 @@
 // engine speaks SMTP, our hooks decide who may send what to whom, and a 250 after DATA is only
 // sent once the message is durable and delivered.
 
-import { randomBytes } from 'node:crypto';
 import type { AccessControl, TokenValidator } from '@mss/access';
 import type { Logger } from '@mss/runtime';
 import type { Store } from '@mss/store';
 import type { SMTPServerAddress, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import { connectionOf } from './connection.ts';
-import { receiveData } from './data.ts';
+import { receiveData, startMessage } from './data.ts';
 import { createLocalDelivery, type Deliver, type Recipient, type SubmittedMessage } from './delivery.ts';
 import { commonSmtpOptions, listenSmtp, OurSmtpServer, type RunningSmtpListener } from './listen.ts';
 import { checkHeaders } from './message.ts';
-import { receivedHeader } from './received.ts';
 import { classifyLocal, domainOf, dsnOf, isLocalAddress, type TrustSpace } from './recipients.ts';
 import { replies, SmtpReply } from './replies.ts';
 
@@ -67,11 +65,6 @@ export type RunningSubmissionServer = RunningSmtpListener;
 
 const MIB = 1024 * 1024;
 
-/** What the Received header says of the TLS session, if any. */
-export function tlsOf(session: SMTPServerSession): { version: string | null; name: string | null } | false {
-  return session.tlsOptions ? { version: session.tlsOptions.version ?? null, name: session.tlsOptions.name ?? null } : false;
-}
-
 export async function startSubmissionServer(opts: SubmissionServerOptions): Promise<RunningSubmissionServer> {
   const { store, logger } = opts;
   if (opts.operatorDomains.length === 0) throw new Error('startSubmissionServer: operatorDomains is empty');
@@ -125,20 +118,8 @@ export async function startSubmissionServer(opts: SubmissionServerOptions): Prom
   function onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (err?: Error | null, message?: string) => void): void {
     const conn = connectionOf(session);
     const identity = conn.identity!;
-    const id = randomBytes(8).toString('hex');
-    const receivedAt = new Date();
+    const { id, receivedAt, trace } = startMessage(session, name);
     const rcpts = session.envelope.rcptTo;
-    const trace = receivedHeader({
-      helo: session.hostNameAppearsAs,
-      clientHostname: session.clientHostname,
-      remoteAddress: session.remoteAddress,
-      by: name,
-      protocol: session.envelope.smtpUtf8 ? `UTF8${session.transmissionType}` : session.transmissionType,
-      id,
-      tls: tlsOf(session),
-      recipients: rcpts.map((r) => r.address),
-      date: receivedAt,
-    });
     receiveData(
       stream,
       {
