@@ -378,6 +378,23 @@ function timeSql(column: string, bounds: readonly TimeBound[]): RawBuilder<SqlBo
   return allOf(bounds.map((b) => sql<SqlBool>`${sql.ref(column)} ${sql.raw(b.op)} ${b.at}`));
 }
 
+/** Exact addresses and prefixes of 3 characters or more find few mailboxes through the address index. */
+function narrowMatches(matches: readonly TextMatch[]): boolean {
+  return matches.every((m) => m.mode === 'exact' || (m.mode === 'prefix' && m.value.length >= 3));
+}
+
+/**
+ * The owner (column `ownerColumn` of the outer row) has a published mailbox of these types that
+ * matches. Narrow matches list the few owners from the address index; broad ones (`:contains`,
+ * short prefixes, which may match most of the directory) test each candidate owner through the
+ * owner index, so a page stops after its rows instead of listing — and sorting — every owner.
+ */
+function hasMailboxSql(ownerColumn: string, matches: TextMatch[], types: readonly string[]): RawBuilder<SqlBool> {
+  if (narrowMatches(matches)) return sql<SqlBool>`${sql.ref(ownerColumn)} in (${mailboxOwnersSql(matches, types)})`;
+  const typeList = sql.join(types.map((t) => sql.lit(t)));
+  return sql<SqlBool>`exists (select 1 from mailboxes m where m.owner_idnat = ${sql.ref(ownerColumn)} and ${PUBLISHED_SQL} and m.type in (${typeList}) and ${anyOf(matches.map(addressSql))})`;
+}
+
 /** Owners whose mailboxes match, among the given types, and optionally only unattached ones. */
 function mailboxOwnersSql(matches: TextMatch[], types: readonly string[], unattached = false): RawBuilder<unknown> {
   const typeList = sql.join(types.map((t) => sql.lit(t)));
@@ -425,7 +442,7 @@ function practitionerWhere(engine: Engine, q: PractitionerSearch): RawBuilder<Sq
   for (const or of q.family ?? []) parts.push(anyOf(or.map((m) => textSql('last_name', m))));
   for (const or of q.given ?? []) parts.push(anyOf(or.map((m) => textSql('first_name', m))));
   for (const or of q.name ?? []) parts.push(anyOf(or.flatMap((m) => [textSql('last_name', m), textSql('first_name', m)])));
-  for (const or of q.mailbox ?? []) parts.push(sql<SqlBool>`idnat in (${mailboxOwnersSql(or, ['PER', 'CAB'])})`);
+  for (const or of q.mailbox ?? []) parts.push(hasMailboxSql('persons.idnat', or, ['PER', 'CAB']));
   for (const or of q.qualification ?? []) parts.push(qualificationSql(or));
   if (q.updated?.length) parts.push(changedSql(engine, 'persons', q.updated));
   return allOf(parts);
@@ -437,7 +454,7 @@ function structureWhere(engine: Engine, q: StructureSearch): RawBuilder<SqlBool>
     parts.push(anyOf(or.map((t) => (t.value === null ? sql<SqlBool>`${sql.ref(t.field)} is not null` : sql<SqlBool>`${sql.ref(t.field)} = ${t.value}`))));
   }
   for (const or of q.name ?? []) parts.push(anyOf(or.map((m) => textSql('name', m))));
-  for (const or of q.mailbox ?? []) parts.push(sql<SqlBool>`idnat in (${mailboxOwnersSql(or, ['ORG', 'APP'])})`);
+  for (const or of q.mailbox ?? []) parts.push(hasMailboxSql('structures.idnat', or, ['ORG', 'APP']));
   if (q.updated?.length) parts.push(changedSql(engine, 'structures', q.updated));
   return allOf(parts);
 }
@@ -453,6 +470,13 @@ function situationWhere(engine: Engine, q: SituationSearch): RawBuilder<SqlBool>
     parts.push(sql<SqlBool>`person_idnat in (select idnat from persons where ${practitionerWhere(engine, personPart)})`);
   }
   for (const or of q.mailbox ?? []) {
+    if (!narrowMatches(or)) {
+      // Broad: test each candidate situation through its person's mailboxes (owner index).
+      parts.push(
+        sql<SqlBool>`exists (select 1 from mailboxes m where m.owner_idnat = situations.person_idnat and (m.situation_id = situations.id or m.situation_id is null) and ${PUBLISHED_SQL} and m.type in ('PER', 'CAB') and ${anyOf(or.map(addressSql))})`,
+      );
+      continue;
+    }
     const attached = sql`select m.situation_id from mailboxes m where ${PUBLISHED_SQL} and m.type in ('PER', 'CAB') and m.situation_id is not null and ${anyOf(or.map(addressSql))}`;
     const unattachedOwners = mailboxOwnersSql(or, ['PER', 'CAB'], true);
     parts.push(
@@ -471,7 +495,7 @@ function situationWhere(engine: Engine, q: SituationSearch): RawBuilder<SqlBool>
  * tenth of the directory, better found walking the key order and stopping at a page).
  */
 function isSelective(q: PractitionerSearch | StructureSearch | SituationSearch): boolean {
-  const narrow = (ors: TextMatch[][] | undefined) => (ors ?? []).some((or) => or.every((m) => m.mode === 'exact' || (m.mode === 'prefix' && m.value.length >= 3)));
+  const narrow = (ors: TextMatch[][] | undefined) => (ors ?? []).some((or) => narrowMatches(or));
   const any = (ors: unknown[][] | undefined) => (ors ?? []).some((or) => or.length > 0);
   const sq = q as SituationSearch & PractitionerSearch & StructureSearch;
   return (

@@ -203,8 +203,10 @@ export async function search(ctx: SearchContext, type: SearchableType, params: U
   const after = r.cursor === null ? undefined : decodeCursor(r.cursor, scope);
   const page = { after, limit: r.count + 1 };
   // The total is the same on every page: counted on the first one (or when asked), so that a
-  // client walking a million entries does not pay a count per page.
-  const counted = r.total === 'accurate' || r.total === 'estimate' || (r.total === null && after === undefined);
+  // client walking a million entries does not pay a count per page. A broad text filter
+  // (`:contains`, a 1–2 letter prefix) may match most of the directory and costs a pass over it
+  // to count: its total comes only when asked (`_total=accurate`), as FHIR lets a server omit it.
+  const counted = r.total === 'accurate' || r.total === 'estimate' || (r.total === null && after === undefined && !hasBroadText(q));
   const today = ctx.now().toISOString().slice(0, 10);
   const d = ctx.data;
 
@@ -253,6 +255,13 @@ export async function search(ctx: SearchContext, type: SearchableType, params: U
     links.push({ relation: 'next', url: `${ctx.base}/${type}?${next}` });
   }
   return bundle(ctx, total, links, entries);
+}
+
+function hasBroadText(q: PractitionerSearch | SituationSearch | StructureSearch): boolean {
+  const all = q as PractitionerSearch & SituationSearch & StructureSearch;
+  return [all.family, all.given, all.name, all.mailbox].some((ands) =>
+    (ands ?? []).some((or) => or.some((m) => m.mode === 'contains' || (m.mode === 'prefix' && m.value.length < 3))),
+  );
 }
 
 function queryString(params: URLSearchParams): string {
