@@ -140,11 +140,17 @@ export class ImapSession {
     this.flushScheduled = false;
     const out = this.out;
     if (out.length === 0) return;
+    const bytes = this.outBytes;
     this.out = [];
     this.outBytes = 0;
     if (!this.socket.writable) return;
     if (out.length === 1) {
       this.socket.write(out[0]!);
+      return;
+    }
+    // Small responses are joined here: one stream write costs more than copying a few kB.
+    if (bytes <= OUT_FLUSH) {
+      this.socket.write(Buffer.concat(out, bytes));
       return;
     }
     this.socket.cork();
