@@ -50,3 +50,9 @@ export { extractionZip, extractionText, extractionBaseName, EXTRACTION_COLUMNS }
 export { extractionRow } from './extraction/columns.ts';
 export { writeExtractionFile, listExtractionFiles } from './extraction/files.ts';
 export { search as fhirSearch, SEARCH_PARAMS } from './fhir/search.ts';
+
+// The write side fed by operators: FHIR PATCH on telecom, full declaration (R-ANN-1).
+export { DECLARATION_PATH, type FeedOptions } from './feed/routes.ts';
+export type { FeedOperator } from './feed/operators.ts';
+export type { DeclarationSummary } from './feed/declaration.ts';
+export type { MailboxDeclaration } from './feed/telecom.ts';

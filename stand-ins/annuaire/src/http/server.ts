@@ -13,6 +13,7 @@ import { FhirError, operationOutcome } from '../fhir/outcome.ts';
 import { readResource } from '../fhir/read.ts';
 import { search, SEARCHABLE_TYPES, type SearchableType } from '../fhir/search.ts';
 import { resolveMailbox, ResolutionError } from '../resolve/resolver.ts';
+import { feedHandler, type FeedOptions } from '../feed/routes.ts';
 
 export const FHIR_BASE_PATH = '/fhir/v2';
 export const API_KEY_HEADER = 'esante-api-key';
@@ -35,6 +36,8 @@ export interface AnnuaireHttpOptions {
   /** Where daily extraction files are kept (see writeExtractionFile); listed and served when set. */
   extractionDir?: string;
   now?: () => Date;
+  /** The operators' write side (FHIR PATCH, full declaration); read-only without it. */
+  feed?: FeedOptions;
 }
 
 export interface RunningAnnuaireHttp {
@@ -57,11 +60,13 @@ export async function startAnnuaireHttp(options: AnnuaireHttpOptions): Promise<R
   const keys = new Set(options.apiKeys);
   const now = options.now ?? (() => new Date());
   let origin = '';
+  const feed = options.feed ? feedHandler(options.feed, { data, logger, now }) : undefined;
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = req.method ?? 'GET';
     const p = url.pathname;
+    if (feed?.handles(method, p, FHIR_BASE_PATH)) return feed.handle(req, res, url, FHIR_BASE_PATH, (status, body, headers) => sendJson(res, status, FHIR_JSON, body, false, headers));
     if (p === FHIR_BASE_PATH || p.startsWith(`${FHIR_BASE_PATH}/`)) return fhir(req, res, url, method);
     if (p === '/resolve') {
       if (method !== 'GET' && method !== 'HEAD') return sendProblem(res, 405, 'method not allowed: use GET', { Allow: 'GET, HEAD' });
