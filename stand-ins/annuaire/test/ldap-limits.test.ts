@@ -103,7 +103,8 @@ describe('time limits', () => {
       assert.equal(raw.status, ResultCode.timeLimitExceeded);
       assert.ok(raw.entries.length >= 3 && raw.entries.length <= 14, `${raw.entries.length} entries in 0.5 s at one per 40 ms`);
       assert.deepEqual(raw.entries.map((e) => e.dn), entries.slice(0, raw.entries.length).map((e) => e.dn));
-      assert.ok(elapsed >= 450 && elapsed < 2000, `answered after ${elapsed} ms`);
+      // Not before the limit; the upper bound only says it did stop (a loaded machine is slow).
+      assert.ok(elapsed >= 450 && elapsed < 10_000, `answered after ${elapsed} ms`);
       assert.ok(seen.aborted, 'the source was told to stop');
     } finally {
       await client.unbind();
@@ -132,7 +133,7 @@ describe('time limits', () => {
       const raw = await rawSearch(client, BAL_BASE, { filter: '(objectClass=*)', timeLimit: 1 });
       const elapsed = performance.now() - started;
       assert.equal(raw.status, ResultCode.timeLimitExceeded);
-      assert.ok(elapsed >= 950 && elapsed < 3000, `answered after ${elapsed} ms`);
+      assert.ok(elapsed >= 950 && elapsed < 10_000, `answered after ${elapsed} ms`);
       assert.ok(raw.entries.length >= 5 && raw.entries.length <= 11, `${raw.entries.length} entries`);
     } finally {
       await client.unbind();
