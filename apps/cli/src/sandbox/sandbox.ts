@@ -10,6 +10,8 @@ import type { RunningService } from './service.ts';
 import { startAdminApi } from './admin-api-service.ts';
 import { startPscService } from './psc-service.ts';
 import { startAnnuaireLdap } from './ldap-service.ts';
+import { openAnnuaireStore } from './annuaire-store.ts';
+import { sandboxFeedOperators, startAnnuaireHttpService } from './annuaire-http-service.ts';
 import { startTrustService } from './trust-service.ts';
 import { startOperatorMail, type OperatorMail } from './operator-mail.ts';
 import { secondOperatorDatabaseUrl } from './second-operator.ts';
@@ -41,6 +43,7 @@ export async function startSandbox(config: MssConfig, logger: Logger, options: S
   logger.info(describeConfig(config));
   const store = await Store.open({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
   let storeB: Store | undefined;
+  let annuaireStore: Store | undefined;
   const running: RunningService[] = [];
   const operators: OperatorMail[] = [];
   const timers: NodeJS.Timeout[] = [];
@@ -51,6 +54,7 @@ export async function startSandbox(config: MssConfig, logger: Logger, options: S
     for (const s of [...running].reverse()) await s.stop().catch((err: unknown) => logger.warn({ err, service: s.key }, 'stop failed'));
     running.length = 0;
     await storeB?.close();
+    await annuaireStore?.close();
     await store.close();
   };
   try {
@@ -64,6 +68,14 @@ export async function startSandbox(config: MssConfig, logger: Logger, options: S
       fs.writeFileSync(marker, `${JSON.stringify({ ...summary, seed: options.seed, at: new Date().toISOString() })}\n`);
       logger.info({ ...summary }, 'synthetic directory seeded');
     }
+    // The national directory has its own database, seeded with the same synthetic directory.
+    annuaireStore = await openAnnuaireStore(config, logger, {
+      professionals: options.professionals,
+      seed: options.seed,
+      progress: options.progress,
+      operatorDomain: config.operatorDomain,
+      secondOperatorDomain: config.secondOperatorDomain,
+    });
     const endpoints: Record<string, string> = {};
     const info = () => ({ endpoints, personas });
     const adminPassword = ensureAdminPassword(config.dataDir);
@@ -83,7 +95,8 @@ export async function startSandbox(config: MssConfig, logger: Logger, options: S
     // A short JWKS cooldown: in the sandbox keys are rotated on demand and must be picked up at once.
     const tokenValidator = createTokenValidator({ issuer: psc.psc.issuer, jwksCooldownSeconds: 1 });
     add(await startAdminApi(config, { store, governance, access, tokenValidator, adminPassword }, logger, info));
-    add(await startAnnuaireLdap(config, store, logger));
+    add(await startAnnuaireHttpService(config, annuaireStore, sandboxFeedOperators([config.operatorDomain, config.secondOperatorDomain]), logger));
+    add(await startAnnuaireLdap(config, annuaireStore, logger));
     const mail = { host: config.host, tokenValidator, pki: trust.trust.pki, trustUrl: trust.url };
     const a = await startOperatorMail(
       {
