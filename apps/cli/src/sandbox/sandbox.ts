@@ -11,7 +11,8 @@ import { startAdminApi } from './admin-api-service.ts';
 import { startPscService } from './psc-service.ts';
 import { startAnnuaireLdap } from './ldap-service.ts';
 import { openAnnuaireStore } from './annuaire-store.ts';
-import { sandboxFeedOperators, startAnnuaireHttpService } from './annuaire-http-service.ts';
+import { sandboxFeedKey, sandboxFeedOperators, startAnnuaireHttpService } from './annuaire-http-service.ts';
+import { DirectoryFeedSender } from '@mss/directory-feed';
 import { startTrustService } from './trust-service.ts';
 import { startOperatorMail, type OperatorMail } from './operator-mail.ts';
 import { secondOperatorDatabaseUrl } from './second-operator.ts';
@@ -47,8 +48,10 @@ export async function startSandbox(config: MssConfig, logger: Logger, options: S
   const running: RunningService[] = [];
   const operators: OperatorMail[] = [];
   const timers: NodeJS.Timeout[] = [];
+  const feeds: DirectoryFeedSender[] = [];
   const stopAll = async () => {
     for (const t of timers) clearInterval(t);
+    for (const f of feeds) await f.stop();
     for (const o of [...operators].reverse()) await o.stop();
     operators.length = 0;
     for (const s of [...running].reverse()) await s.stop().catch((err: unknown) => logger.warn({ err, service: s.key }, 'stop failed'));
@@ -133,6 +136,13 @@ export async function startSandbox(config: MssConfig, logger: Logger, options: S
       endpoints[svc.key] = svc.url;
       logger.info({ service: svc.key, url: svc.url }, 'service listening');
     }
+    // Each operator feeds the national directory from its outbox (R-ANN-1). B declares its full
+    // list at start, so that Anne Lambert's PER is in the directory before anyone looks.
+    for (const [domain, operatorStore] of [[config.operatorDomain, store], [config.secondOperatorDomain, storeB]] as const) {
+      feeds.push(new DirectoryFeedSender({ store: operatorStore, url: endpoints.annuaireHttp!, key: sandboxFeedKey(domain), logger: logger.child({ service: 'directoryFeed', operator: domain }) }));
+    }
+    await feeds[1]!.declareAll();
+    for (const f of feeds) f.start(1000);
     // R-DEL-5: end dates are enforced by a clock, not only when someone asks.
     const expiry = setInterval(() => {
       governance.expireLapsedDelegations().catch((err: unknown) => logger.error({ err }, 'delegation expiry failed'));

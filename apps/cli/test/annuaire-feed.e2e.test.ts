@@ -1,0 +1,87 @@
+// The national directory in `mss sandbox`, end to end: a mailbox created at operator A with
+// `mss bal create` reaches the Annuaire through A's outbox and feed, and Anne Lambert's PER at
+// operator B through B's full declaration at start; both are then found over the Annuaire's
+// FHIR API and with OpenLDAP's ldapsearch. Clients run asynchronously.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { exitOf, firstLine, freePortBase, isolatedDatabaseEnv, MSS_BIN, spawnMss } from './run-mss.ts';
+
+const LDAPSEARCH = '/usr/bin/ldapsearch';
+const API_KEY = 'mss-sandbox-esante-api-key';
+const A = 'operateur-a.mssante.fr';
+const GP = '810000001056';
+const ANNE = '810000001635';
+
+let child: ChildProcessWithoutNullStreams;
+let base: number;
+let env: NodeJS.ProcessEnv;
+let endpoints: Record<string, string>;
+
+function run(file: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(file, args, { env: { ...process.env, ...extraEnv }, timeout: 60_000 }, (err, stdout, stderr) => {
+      resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : -1, stdout: String(stdout), stderr: String(stderr) });
+    });
+  });
+}
+
+/** Asks again until `check` holds: the feed and the LDAP snapshot run on their own clocks. */
+async function eventually<T>(what: string, probe: () => Promise<T>, check: (v: T) => boolean): Promise<T> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const v = await probe();
+    if (check(v)) return v;
+    if (Date.now() > deadline) assert.fail(`${what}: still not so after 60 s (last: ${JSON.stringify(v).slice(0, 500)})`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function practitionerMailboxes(idnat: string): Promise<string[]> {
+  const res = await fetch(`${endpoints.annuaireHttp}/fhir/v2/Practitioner/${idnat}`, { headers: { 'ESANTE-API-KEY': API_KEY } });
+  assert.equal(res.status, 200);
+  return (((await res.json()) as { telecom?: { value: string }[] }).telecom ?? []).map((t) => t.value);
+}
+
+function ldap(filter: string) {
+  return run(LDAPSEARCH, ['-x', '-LLL', '-H', endpoints.annuaireLdap!, '-b', 'ou=bal,o=mssante,c=fr', filter, 'mail', 'typeBAL']);
+}
+
+before(async () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mss-annuaire-e2e-'));
+  base = await freePortBase();
+  env = isolatedDatabaseEnv();
+  child = spawnMss(['sandbox', '--json', '--data-dir', dataDir, '--port-base', String(base), '--professionals', '100'], env);
+  endpoints = (JSON.parse(await firstLine(child)) as { endpoints: Record<string, string> }).endpoints;
+});
+after(async () => {
+  child.kill('SIGINT');
+  assert.equal(await exitOf(child), 0);
+});
+
+test('the Annuaire listens on annuaireHttp with its FHIR base and LDAP on annuaireLdap', () => {
+  assert.equal(endpoints.annuaireHttp, `http://127.0.0.1:${base + 2}`);
+  assert.equal(endpoints.annuaireLdap, `ldap://127.0.0.1:${base + 5}`);
+});
+
+test('a PER created at operator A with mss bal create is found over FHIR and LDAP', async () => {
+  const address = `paul.martin.bagnolet@${A}`;
+  const created = await run(process.execPath, [MSS_BIN, 'bal', 'create', address, '--type', 'PER', '--as', 'gp', '--port-base', String(base), '--json'], env);
+  assert.equal(created.code, 0, created.stderr);
+  await eventually('FHIR shows the new PER on Dr Martin', () => practitionerMailboxes(GP), (m) => m.includes(address));
+  if (!fs.existsSync(LDAPSEARCH)) return;
+  const found = await eventually('ldapsearch finds it', () => ldap(`(mail=${address})`), (r) => r.stdout.includes(`mail: ${address}`));
+  assert.match(found.stdout, /typeBAL: PER/);
+});
+
+test('Anne Lambert\'s PER at operator B, declared at start, is found over FHIR and LDAP', async () => {
+  const anne = 'anne.lambert@operateur-b.mssante.fr';
+  assert.ok((await practitionerMailboxes(ANNE)).includes(anne));
+  const res = await fetch(`${endpoints.annuaireHttp}/fhir/v2/PractitionerRole?mailbox-mss=${encodeURIComponent(anne)}`, { headers: { 'ESANTE-API-KEY': API_KEY } });
+  assert.equal(((await res.json()) as { total: number }).total, 1);
+  if (!fs.existsSync(LDAPSEARCH)) return;
+  await eventually('ldapsearch finds Anne\'s PER', () => ldap('(sn=Lambert)'), (r) => r.stdout.includes(`mail: ${anne}`));
+});
