@@ -8,6 +8,7 @@ import { balCommand, cguCommand } from './commands/bal.ts';
 import { pscCommand } from './commands/psc.ts';
 import { accessCheck } from './commands/access-check.ts';
 import { queueCommand } from './commands/queue.ts';
+import { annuaireCommand } from './commands/annuaire.ts';
 
 export const ROOT: Command = {
   name: 'mss',
@@ -19,6 +20,7 @@ export const ROOT: Command = {
     cguCommand,
     pscCommand,
     queueCommand,
+    annuaireCommand,
     { name: 'access', summary: 'The access decision point, from the command line', subcommands: [accessCheck] },
     { name: 'db', summary: 'Database maintenance', subcommands: [dbMigrate] },
     { name: 'id', summary: 'Identifiers: RPPS, ADELI, IdNat, FINESS, SIRET, INS, MSSanté addresses', subcommands: [idCheck] },

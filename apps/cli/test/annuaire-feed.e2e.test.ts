@@ -85,3 +85,22 @@ test('Anne Lambert\'s PER at operator B, declared at start, is found over FHIR a
   if (!fs.existsSync(LDAPSEARCH)) return;
   await eventually('ldapsearch finds Anne\'s PER', () => ldap('(sn=Lambert)'), (r) => r.stdout.includes(`mail: ${anne}`));
 });
+
+test('mss annuaire resolve: the mailbox to use, with why; errors are one clear line', async () => {
+  const mssRun = (...args: string[]) => run(process.execPath, [MSS_BIN, 'annuaire', 'resolve', ...args, '--port-base', String(base)], env);
+  const anne = await mssRun('--professional', ANNE, '--city', 'bagnolet');
+  assert.equal(anne.code, 0, anne.stderr);
+  assert.match(anne.stdout, /→ anne\.lambert@operateur-b\.mssante\.fr \(PER\)/);
+  assert.match(anne.stdout, /why: /);
+  const json = await mssRun('--professional', ANNE, '--json');
+  assert.equal(JSON.parse(json.stdout).mailbox.address, 'anne.lambert@operateur-b.mssante.fr');
+  const elsewhere = await mssRun('--professional', ANNE, '--postal-code', '13001');
+  assert.equal(elsewhere.code, 1);
+  assert.match(elsewhere.stdout, /no mailbox chosen \(no-match\)[\s\S]*anne\.lambert@/);
+  const unknown = await mssRun('--professional', '899999999999');
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /^mss: the Annuaire answered 404: /);
+  const usage = await run(process.execPath, [MSS_BIN, 'annuaire', 'resolve', '--port-base', String(base)], env);
+  assert.equal(usage.code, 2);
+  assert.match(usage.stderr, /--professional is required/);
+});
