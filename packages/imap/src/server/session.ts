@@ -37,7 +37,6 @@ import { DELIMITER, SPECIAL_USE, isValidFolderName, listPatternToRegExp, normali
 import type { ImapServerOptions } from './options.ts';
 import { SelectedFolder } from './selected.ts';
 import { cachedBodyStructure, cachedEnvelope, cachesOf, messageView, readBody, searchHeadersOfBlob, type MessageView } from './message.ts';
-import { batchedWrite } from './write-batch.ts';
 import { acquireIndex, parsedFlags, releaseIndex, type SearchHeaderKey, type SearchHeaders } from './folder-index.ts';
 
 type State = 'not-authenticated' | 'authenticated' | 'selected' | 'logout';
@@ -665,7 +664,7 @@ export class ImapSession {
     const flags = cmd.args.flags.filter((x) => x !== '\\Recent');
     const internalDate = cmd.args.internalDate ? imapDateToIso(cmd.args.internalDate) : undefined;
     // The message and its attribution commit together: one fsync, never one without the other.
-    const row = await batchedWrite(this.opts.store, async (tx) => {
+    const row = await this.opts.store.groupTransaction(async (tx) => {
       const r = await tx.mail.appendMessage(f.id, {
         blobHash: blob.hash,
         size: blob.size,
@@ -759,7 +758,7 @@ export class ImapSession {
       if (marksSeen && !flags.includes('\\Seen')) {
         flags = [...flags, '\\Seen'];
         const set = flags;
-        modseq = (await batchedWrite(this.opts.store, (tx) => tx.mail.setFlagsModseq(sel.folderId, [t.uid], set))).modseq;
+        modseq = (await this.opts.store.groupTransaction((tx) => tx.mail.setFlagsModseq(sel.folderId, [t.uid], set))).modseq;
         wrote = true;
         sel.noteFlags(t.uid, modseq);
         this.opts.store.notifyFolderChanged(sel.folderId);
@@ -788,7 +787,7 @@ export class ImapSession {
     const uids = targets.map((t) => t.uid);
     // One read of the targets and one write per resulting flag set, in one transaction; the
     // MODSEQ each write took comes back with it.
-    const results = await batchedWrite(this.opts.store, async (tx) => {
+    const results = await this.opts.store.groupTransaction(async (tx) => {
       const modified: number[] = [];
       const groups = new Map<string, number[]>();
       const out: { seq: number; uid: number; flags: string; modseq: number }[] = [];
