@@ -170,6 +170,7 @@ export function describeSandbox(sandbox: Sandbox): string {
     'Operator administrator: user "admin", password in <data-dir>/admin-password (mss … --admin reads it).',
     sandbox.endpoints.trust ? `Test CA (IGC-Santé stand-in) for TLS clients: ${sandbox.endpoints.trust}/pki/ca.pem` : '',
     'Get a token: npx mss psc token --idnat 810000001056    Check it: npx mss access check --token … --mailbox …',
+    sandbox.endpoints.annuaireHttp ? `Annuaire FHIR: ${sandbox.endpoints.annuaireHttp}/fhir/v2 (header ESANTE-API-KEY: mss-sandbox-esante-api-key)    Resolve: npx mss annuaire resolve --professional …` : '',
     '',
     'Press Ctrl-C to stop.',
   );
