@@ -199,7 +199,7 @@ export async function startAnnuaireHttp(options: AnnuaireHttpOptions): Promise<R
   });
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolveListen, reject) => {
-    const onError = (err: unknown): void => reject(listenError(err, 'annuaireFhir', host, port));
+    const onError = (err: unknown): void => reject(listenError(err, 'annuaireHttp', host, port));
     server.once('error', onError);
     server.listen(port, host, () => {
       server.off('error', onError);
