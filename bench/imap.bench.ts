@@ -13,11 +13,12 @@
  *      BENCH_IMAP_IDLE_SESSIONS=1000  BENCH_IMAP_PEER=1 (0: ours only)  BENCH_IMAP_KEEP_RAW=dir
  *      (copies the raw driver outputs there)
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, hasCommand, run, startDaemon } from './procs.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const SHARED = path.resolve(process.env.BENCH_SHARED ?? path.join(HERE, '..', '..', 'shared', 'bench'));
@@ -42,107 +43,6 @@ const KEEP_RAW = process.env.BENCH_IMAP_KEEP_RAW;
 
 function log(line: string): void {
   process.stderr.write(`${line}\n`);
-}
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    srv.once('error', reject);
-    srv.listen(0, HOST, resolve);
-  });
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
-
-/** Runs a command to completion with a time limit; stdout and stderr are collected. */
-function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs: number; echoStderr?: boolean }): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      if (opts.echoStderr) process.stderr.write(d);
-    });
-    const timer = setTimeout(() => {
-      stderr += `\n[bench: ${path.basename(cmd)} killed after ${opts.timeoutMs} ms]\n`;
-      child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-    }, opts.timeoutMs);
-    child.on('error', (err) => {
-      stderr += String(err);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-/** A long-running server child: started, waited for, stopped with SIGTERM (then SIGKILL). */
-interface Daemon {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  stop(): Promise<void>;
-}
-
-function startDaemon(cmd: string, args: string[], env: NodeJS.ProcessEnv, ready: (out: string, err: string) => boolean, timeoutMs: number, what: string): Promise<Daemon> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    let settled = false;
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    const daemon: Daemon = {
-      child,
-      stdout: () => out,
-      stderr: () => err,
-      async stop() {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        child.kill('SIGTERM');
-        const t = setTimeout(() => child.kill('SIGKILL'), 20_000);
-        await exited;
-        clearTimeout(t);
-      },
-    };
-    const check = () => {
-      if (!settled && ready(out, err)) {
-        settled = true;
-        clearTimeout(timer);
-        resolve(daemon);
-      }
-    };
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      check();
-    });
-    child.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
-      check();
-    });
-    child.once('exit', (code, signal) => {
-      if (!settled) {
-        settled = true;
-        clearTimeout(timer);
-        reject(new Error(`${what} exited (${code ?? signal}) before it was ready:\n${err.slice(-2000)}`));
-      }
-    });
-    const timer = setTimeout(() => {
-      if (settled) return;
-      settled = true;
-      void daemon.stop();
-      reject(new Error(`${what} not ready after ${timeoutMs} ms:\n${err.slice(-2000)}`));
-    }, timeoutMs);
-  });
-}
-
-// --- Dovecot --------------------------------------------------------------------------------------
-
-function hasCommand(name: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0;
 }
 
 /** Dovecot on PATH, installing the peers with the shared (idempotent, apt-only) script if we are root. */
