@@ -24,7 +24,7 @@ cleanup() {
 trap cleanup EXIT
 "${runas[@]}" "$bindir/initdb" -D "$dir/data" -U mss --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
 "${runas[@]}" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
-  -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c fsync=off -c max_connections=200" start >/dev/null
+  -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c fsync=off -c max_connections=500" start >/dev/null
 "$bindir/createdb" -h 127.0.0.1 -p "$port" -U mss mss_test
 echo "test-postgres: PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') on 127.0.0.1:$port" >&2
 MSS_DATABASE_URL="postgres://mss@127.0.0.1:$port/mss_test" "$@"

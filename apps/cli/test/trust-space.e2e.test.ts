@@ -62,8 +62,8 @@ test('issue 4: mss psc token prints a JWT that access accepts for the GP’s mai
   assert.equal(ok.status, 0, ok.stdout + ok.stderr);
   assert.equal(ok.stdout, `allowed: ${GP} may send ${PER} as holder\n`);
   const no = cliData('access', 'check', '--token', token, '--mailbox', CAB);
-  assert.equal(no.status, 1);
-  assert.equal(no.stdout, `denied: ${GP} may not read ${CAB}: no-right\n`);
+  assert.equal(no.status, 1, no.stderr);
+  assert.equal(no.stdout, `denied: ${GP} may not read ${CAB}: no-right\n`, no.stderr);
   const tampered = cliData('access', 'check', '--token', `${token.slice(0, -4)}AAAA`, '--mailbox', PER);
   assert.equal(tampered.status, 1);
   assert.match(tampered.stdout, /token refused \(bad-signature\)/);
