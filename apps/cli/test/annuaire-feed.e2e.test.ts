@@ -54,7 +54,7 @@ before(async () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mss-annuaire-e2e-'));
   base = await freePortBase();
   env = isolatedDatabaseEnv();
-  child = spawnMss(['sandbox', '--json', '--data-dir', dataDir, '--port-base', String(base), '--professionals', '100'], env);
+  child = spawnMss(['sandbox', '--json', '--data-dir', dataDir, '--port-base', String(base), '--professionals', '400'], env);
   endpoints = (JSON.parse(await firstLine(child)) as { endpoints: Record<string, string> }).endpoints;
 });
 after(async () => {
@@ -103,4 +103,60 @@ test('mss annuaire resolve: the mailbox to use, with why; errors are one clear l
   const usage = await run(process.execPath, [MSS_BIN, 'annuaire', 'resolve', '--port-base', String(base)], env);
   assert.equal(usage.code, 2);
   assert.match(usage.stderr, /--professional is required/);
+});
+
+test('issue 8, done when: a CAB made through the admin API shows on its owner (FHIR, LDAP, extraction), never on its cotitulaire; liste rouge takes it out of all three', async () => {
+  const CLAIRE = '810000001130';
+  const SOPHIE = '810000001395';
+  const cab = `cabinet.soins-bagnolet@${A}`;
+  const bal = (...args: string[]) => run(process.execPath, [MSS_BIN, 'bal', ...args, '--port-base', String(base)], env);
+  const created = await bal('create', cab, '--type', 'CAB', '--as', 'cab-owner', '--description', 'Cabinet de soins de Bagnolet');
+  assert.equal(created.code, 0, created.stderr);
+  const added = await bal('cotitulaire', 'add', cab, SOPHIE, '--as', 'cab-owner');
+  assert.equal(added.code, 0, added.stderr);
+
+  const extractionLines = async (): Promise<string[]> => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mss-extraction-'));
+    try {
+      const res = await fetch(`${endpoints.annuaireHttp}/extractions/latest`, { headers: { 'ESANTE-API-KEY': API_KEY } });
+      assert.equal(res.status, 200);
+      const zip = path.join(dir, 'e.zip');
+      fs.writeFileSync(zip, Buffer.from(await res.arrayBuffer()));
+      const out = await run('unzip', ['-p', zip]);
+      assert.equal(out.code, 0, out.stderr);
+      return out.stdout.split(/\r?\n/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  const canUnzip = fs.existsSync('/usr/bin/unzip');
+
+  await eventually('FHIR shows the CAB on Claire, its owner', () => practitionerMailboxes(CLAIRE), (m) => m.includes(cab));
+  assert.ok(!(await practitionerMailboxes(SOPHIE)).includes(cab), 'never on the cotitulaire');
+  if (fs.existsSync(LDAPSEARCH)) {
+    const found = await eventually('ldapsearch finds the CAB', () => ldap(`(mail=${cab})`), (r) => r.stdout.includes(`mail: ${cab}`));
+    assert.match(found.stdout, /typeBAL: CAB/);
+    assert.equal(found.stdout.split('dn: ').length - 1, 1, 'one entry');
+  }
+  if (canUnzip) {
+    const rows = (await extractionLines()).filter((l) => l.includes(cab));
+    assert.equal(rows.length, 1, 'one line in the extraction');
+    assert.ok(rows[0]!.includes(CLAIRE.slice(1)) || rows[0]!.includes(CLAIRE), 'on the owner’s identification');
+    assert.ok(!rows[0]!.includes(SOPHIE.slice(1)), 'not on the cotitulaire’s');
+  }
+
+  const red = await bal('liste-rouge', cab, 'on', '--as', 'cab-owner');
+  assert.equal(red.code, 0, red.stderr);
+  await eventually('FHIR no longer shows it', () => practitionerMailboxes(CLAIRE), (m) => !m.includes(cab));
+  if (fs.existsSync(LDAPSEARCH)) await eventually('ldapsearch no longer finds it', () => ldap(`(mail=${cab})`), (r) => r.code === 0 && !r.stdout.includes(cab));
+  if (canUnzip) assert.deepEqual((await extractionLines()).filter((l) => l.includes(cab)), [], 'not in the next extraction');
+});
+
+test('issue 8, done when: (sn=Martin) over LDAP stops at 100 entries with sizeLimitExceeded when there are more', async () => {
+  if (!fs.existsSync(LDAPSEARCH)) return;
+  // The sandbox here holds 400 professionals: a filter that matches every mailbox stands in for a common name.
+  const r = await run(LDAPSEARCH, ['-x', '-LLL', '-H', endpoints.annuaireLdap!, '-b', 'ou=bal,o=mssante,c=fr', '(mail=*)', 'mail']);
+  assert.equal(r.code, 4, `ldapsearch exit 4 = sizeLimitExceeded (${r.stderr.trim()})`);
+  assert.match(r.stderr, /Size limit exceeded/i);
+  assert.equal(r.stdout.split('dn: ').length - 1, 100);
 });
