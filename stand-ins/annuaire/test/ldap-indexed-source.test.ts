@@ -55,6 +55,8 @@ test('equality and prefix searches use the indexes: candidates are few, results 
   const dup = source.candidates(parseFilter('(sn=dupont1*)'));
   assert.ok(Array.isArray(dup) && dup.length === 556 && dup.every((id, i) => i === 0 || id > dup[i - 1]!));
   assert.deepEqual(source.candidates(parseFilter('(&(objectClass=*)(mail=p7@operateur-a.mssante.fr))')), [7], 'AND: the indexed branch');
+  assert.deepEqual(source.candidates(parseFilter('(&(sn=dupont1*)(mail=p15@operateur-a.mssante.fr))')), [15], 'AND: the intersection of its indexed branches');
+  assert.deepEqual(source.candidates(parseFilter('(&(sn=dupont1*)(mail=p2@operateur-a.mssante.fr))')), [], 'AND: an empty intersection');
   assert.deepEqual(source.candidates(parseFilter('(|(mail=p3@operateur-a.mssante.fr)(mail=p1@operateur-a.mssante.fr)(uid=2))')), [1, 2, 3], 'OR: the union, in load order');
   assert.equal(source.candidates(parseFilter('(|(mail=p3@operateur-a.mssante.fr)(description=x))')), 'all', 'OR with an unindexed branch scans');
   assert.equal(source.candidates(parseFilter('(sn=*pont*)')), 'all', 'no initial piece: scan');

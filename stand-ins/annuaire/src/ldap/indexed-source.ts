@@ -97,13 +97,23 @@ export class IndexedEntrySource implements LdapEntrySource {
         return this.prefixRange(index, prefix.replace(/ {2,}/g, ' '));
       }
       case 'and': {
-        let best: Candidates = 'all';
+        // The intersection of the indexed branches, the smallest first: (sn=…)(givenName=…)
+        // gives the few entries with both rather than every entry with either.
+        const lists: number[][] = [];
         for (const f of filter.filters) {
           const c = this.candidates(f);
-          if (c !== 'all' && (best === 'all' || c.length < best.length)) best = c;
-          if (best !== 'all' && best.length === 0) break;
+          if (c === 'all') continue;
+          if (c.length === 0) return [];
+          lists.push(c);
         }
-        return best;
+        if (lists.length === 0) return 'all';
+        lists.sort((a, b) => a.length - b.length);
+        let result = lists[0]!;
+        for (const other of lists.slice(1)) {
+          result = intersect(result, other);
+          if (result.length === 0) break;
+        }
+        return result;
       }
       case 'or': {
         const parts: number[][] = [];
@@ -172,6 +182,22 @@ export class IndexedEntrySource implements LdapEntrySource {
     // An entry with several values under the prefix (Martin, Martine) is a candidate once.
     return union([out.sort((a, b) => a - b), []]);
   }
+}
+
+/** The members of ascending `small` also in ascending `large`, by binary search in `large`. */
+function intersect(small: number[], large: number[]): number[] {
+  const out: number[] = [];
+  let lo = 0;
+  for (const v of small) {
+    let hi = large.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (large[mid]! < v) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo < large.length && large[lo] === v) out.push(v);
+  }
+  return out;
 }
 
 /** Sorted, de-duplicated union of ascending lists. */
