@@ -14,7 +14,7 @@ export const sandboxCommand: Command = {
     json: { type: 'boolean', description: 'Print exactly one JSON line on stdout once ready: {"ready":true,"endpoints":{…},"personas":[…]}' },
     'port-base': { type: 'string', description: 'First port of a contiguous range for all services', valueName: 'port' },
     host: { type: 'string', description: 'Address to listen on', default: '127.0.0.1' },
-    professionals: { type: 'string', description: 'Size of the synthetic directory seeded on first start', default: '5000', valueName: 'n' },
+    professionals: { type: 'string', description: 'Size of the synthetic directory seeded on first start', default: '10000', valueName: 'n' },
     seed: { type: 'string', description: 'Seed of the synthetic directory', default: '1', valueName: 'n' },
     'log-level': { type: 'string', description: 'fatal, error, warn, info, debug', default: 'info', valueName: 'level' },
   },
@@ -28,7 +28,7 @@ export const sandboxCommand: Command = {
     });
     const logger = createLogger({ level: config.logLevel });
     const sandbox = await startSandbox(config, logger, {
-      professionals: parseIntOption(requireString(ctx, 'professionals'), 'professionals', 5000, 0, 2_000_000),
+      professionals: parseIntOption(requireString(ctx, 'professionals'), 'professionals', 10_000, 0, 2_000_000),
       seed: parseIntOption(requireString(ctx, 'seed'), 'seed', 1),
       progress: !ctx.values.json && process.stderr.isTTY === true,
     });
