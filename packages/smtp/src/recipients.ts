@@ -1,7 +1,8 @@
 import type { Store } from '@mss/store';
 import type { SMTPServerAddress } from 'smtp-server';
 import type { Recipient, RecipientDsn } from './delivery.ts';
-import { replies, type SmtpReply } from './replies.ts';
+import type { SubmissionConnection } from './connection.ts';
+import { replies, SmtpReply } from './replies.ts';
 
 /** What the operator knows of the trust space: the whitelist and who runs each domain. */
 export interface TrustSpace {
@@ -35,4 +36,19 @@ export async function classifyLocal(store: Store, a: SMTPServerAddress, firstDom
 
 export function isLocalAddress(address: string, localDomains: ReadonlySet<string>): boolean {
   return !address.includes('@') || localDomains.has(domainOf(address));
+}
+
+/** Answers a RCPT once its lookup is done: accepted (kept for DATA) or the reply that refuses it. */
+export function answerRecipient(conn: SubmissionConnection, address: SMTPServerAddress, lookup: Promise<Recipient | SmtpReply>, callback: (err?: Error | null) => void): void {
+  lookup.then(
+    (r) => {
+      if (r instanceof SmtpReply) return callback(r);
+      conn.recipients.set(address.address.toLowerCase(), r);
+      callback();
+    },
+    (err: unknown) => {
+      conn.log.error({ err }, 'smtp recipient lookup failed');
+      callback(replies.localError());
+    },
+  );
 }

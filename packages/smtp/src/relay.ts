@@ -14,8 +14,8 @@ import { receiveData, startMessage } from './data.ts';
 import { RecipientUnavailable, type Recipient } from './delivery.ts';
 import { commonSmtpOptions, listenSmtp, OurSmtpServer, type RunningSmtpListener } from './listen.ts';
 import { readHeaders } from './message.ts';
-import { classifyLocal, domainOf, isLocalAddress, type TrustSpace } from './recipients.ts';
-import { replies, type SmtpReply } from './replies.ts';
+import { answerRecipient, classifyLocal, domainOf, isLocalAddress, type TrustSpace } from './recipients.ts';
+import { replies } from './replies.ts';
 
 export interface RelayServerOptions {
   store: Store;
@@ -90,17 +90,7 @@ export async function startRelayServer(opts: RelayServerOptions): Promise<Runnin
   function onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, callback: (err?: Error | null) => void): void {
     const conn = connectionOf(session);
     if (!isLocalAddress(address.address, localDomains)) return callback(replies.relayDenied(address.address));
-    classifyLocal(store, address, firstDomain).then(
-      (r) => {
-        if (!('kind' in r)) return callback(r as SmtpReply);
-        conn.recipients.set(address.address.toLowerCase(), r);
-        callback();
-      },
-      (err: unknown) => {
-        conn.log.error({ err }, 'smtp recipient lookup failed');
-        callback(replies.localError());
-      },
-    );
+    answerRecipient(conn, address, classifyLocal(store, address, firstDomain), callback);
   }
 
   function onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (err?: Error | null, message?: string) => void): void {

@@ -11,7 +11,7 @@ import { receiveData, startMessage } from './data.ts';
 import { createLocalDelivery, type Deliver, type Recipient, type SubmittedMessage } from './delivery.ts';
 import { commonSmtpOptions, listenSmtp, OurSmtpServer, type RunningSmtpListener } from './listen.ts';
 import { checkHeaders } from './message.ts';
-import { classifyLocal, domainOf, dsnOf, isLocalAddress, type TrustSpace } from './recipients.ts';
+import { answerRecipient, classifyLocal, domainOf, dsnOf, isLocalAddress, type TrustSpace } from './recipients.ts';
 import { replies, SmtpReply } from './replies.ts';
 
 export interface SubmissionServerOptions {
@@ -102,17 +102,7 @@ export async function startSubmissionServer(opts: SubmissionServerOptions): Prom
   function onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, callback: (err?: Error | null) => void): void {
     const conn = connectionOf(session);
     if (conn.ended) return callback(replies.sessionEnded(conn.ended));
-    classify(address).then(
-      (r) => {
-        if (r instanceof SmtpReply) return callback(r);
-        conn.recipients.set(address.address.toLowerCase(), r);
-        callback();
-      },
-      (err: unknown) => {
-        conn.log.error({ err }, 'smtp recipient lookup failed');
-        callback(replies.localError());
-      },
-    );
+    answerRecipient(conn, address, classify(address), callback);
   }
 
   function onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (err?: Error | null, message?: string) => void): void {
