@@ -1,84 +1,23 @@
-// ENVELOPE and BODY/BODYSTRUCTURE (RFC 3501 §7.4.2) written from structured objects. The MIME
-// parser that fills these types comes later; it owns the defaulting rules the RFC states (e.g.
-// Sender and Reply-To default to From), this module only writes what it is given.
+// ENVELOPE and BODY/BODYSTRUCTURE (RFC 3501 §7.4.2) written from structured objects. The shapes
+// are @mss/mime's (which fills them and owns the defaulting rules the RFC states, e.g. Sender and
+// Reply-To default to From); this module only writes what it is given.
 
+import type {
+  Address,
+  AddressEntry,
+  AddressGroup,
+  BodyDisposition,
+  BodyExtension,
+  BodyParams,
+  BodyStructure,
+  Envelope,
+  HeaderText,
+  MultipartBody,
+  SinglePartBody,
+} from '@mss/mime';
 import { concat, type ImapValue, nstr, str } from './encoder.ts';
 
-/** Header values are passed as found (still RFC 2047 encoded); a Buffer keeps raw 8-bit bytes. */
-export type HeaderText = string | Buffer;
-
-export interface Address {
-  readonly name: HeaderText | null;
-  /** Source route (obsolete); almost always null. */
-  readonly adl: HeaderText | null;
-  /** Local part. */
-  readonly mailbox: HeaderText | null;
-  readonly host: HeaderText | null;
-}
-
-/** RFC 5322 group syntax (`Team: a@x, b@y;`), written with the RFC 3501 start/end markers. */
-export interface AddressGroup {
-  readonly group: HeaderText;
-  readonly members: readonly Address[];
-}
-
-export type AddressEntry = Address | AddressGroup;
-
-export interface Envelope {
-  readonly date: HeaderText | null;
-  readonly subject: HeaderText | null;
-  readonly from: readonly AddressEntry[] | null;
-  readonly sender: readonly AddressEntry[] | null;
-  readonly replyTo: readonly AddressEntry[] | null;
-  readonly to: readonly AddressEntry[] | null;
-  readonly cc: readonly AddressEntry[] | null;
-  readonly bcc: readonly AddressEntry[] | null;
-  readonly inReplyTo: HeaderText | null;
-  readonly messageId: HeaderText | null;
-}
-
-export type BodyParams = readonly (readonly [name: string, value: HeaderText])[];
-
-export interface BodyDisposition {
-  /** e.g. `attachment`, `inline`. */
-  readonly type: string;
-  readonly params: BodyParams;
-}
-
-/** Extension data: written only for BODYSTRUCTURE, not for BODY. */
-interface BodyExtension {
-  readonly params: BodyParams;
-  readonly disposition?: BodyDisposition | null;
-  readonly language?: readonly string[] | null;
-  readonly location?: HeaderText | null;
-}
-
-export interface MultipartBody extends BodyExtension {
-  readonly multipart: true;
-  /** e.g. `MIXED`. */
-  readonly subtype: string;
-  readonly parts: readonly BodyStructure[];
-}
-
-export interface SinglePartBody extends BodyExtension {
-  readonly multipart?: false;
-  readonly type: string;
-  readonly subtype: string;
-  readonly id: HeaderText | null;
-  readonly description: HeaderText | null;
-  /** Content-Transfer-Encoding, e.g. `7BIT`, `BASE64`. */
-  readonly encoding: string;
-  /** Size of the body in its transfer encoding, in octets. */
-  readonly size: number;
-  /** Lines of the encoded body: required for TEXT/* and MESSAGE/RFC822. */
-  readonly lines?: number;
-  /** For MESSAGE/RFC822: the encapsulated message. */
-  readonly envelope?: Envelope;
-  readonly body?: BodyStructure;
-  readonly md5?: HeaderText | null;
-}
-
-export type BodyStructure = MultipartBody | SinglePartBody;
+export type { Address, AddressEntry, AddressGroup, BodyDisposition, BodyParams, BodyStructure, Envelope, HeaderText, MultipartBody, SinglePartBody };
 
 function isGroup(entry: AddressEntry): entry is AddressGroup {
   return 'group' in entry;
