@@ -1,6 +1,7 @@
 // The shapes the IMAP encoder writes (ENVELOPE, BODYSTRUCTURE, BODY[section]), declared here so
-// that this package needs nothing from @mss/imap; test/imap-types.test.ts checks that they stay
-// assignable to the encoder's own types.
+// that this package needs nothing from @mss/imap, which imports them from here;
+// test/imap-types.test.ts checks the parser's Section against SectionSpec and the views against
+// the encoder.
 
 import type { HeaderText } from './bytes.ts';
 
