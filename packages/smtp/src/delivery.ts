@@ -4,7 +4,7 @@
 // entries for other operators in that same transaction.
 
 import type { MssHeaders } from '@mss/mime';
-import type { BlobRef, NewQueueEntry, Repositories, Store } from '@mss/store';
+import type { BlobRef, NewMessage, NewQueueEntry, Repositories, Store } from '@mss/store';
 import type { MessageMetadata } from './message.ts';
 
 /** RFC 3461 parameters of one RCPT, kept for the DSNs the queue will send. */
@@ -73,6 +73,18 @@ export async function auditSend(tx: Repositories, message: SubmittedMessage): Pr
   });
 }
 
+/**
+ * Puts a message into a recipient's INBOX, inside the delivery transaction; a mailbox that is no
+ * longer active (it was at RCPT) refuses the whole delivery. Returns the INBOX's folder id.
+ */
+export async function appendToInbox(tx: Repositories, mailboxId: number, message: NewMessage): Promise<number> {
+  const box = await tx.mailboxes.byId(mailboxId);
+  if (!box || box.status !== 'active') throw new RecipientUnavailable();
+  const inbox = await tx.mail.ensureFolder(mailboxId, 'INBOX');
+  await tx.mail.appendMessage(inbox.id, message);
+  return inbox.id;
+}
+
 export interface LocalDeliveryOptions {
   store: Store;
   /** Takes the message for the recipients at other operators; must make it durable before resolving. */
@@ -130,17 +142,15 @@ export function createLocalDelivery(options: LocalDeliveryOptions): Deliver {
     const folderIds = await store.groupTransaction(async (tx) => {
       const folders: number[] = [];
       for (const mailboxId of mailboxIds) {
-        const box = await tx.mailboxes.byId(mailboxId);
-        if (!box || box.status !== 'active') throw new RecipientUnavailable();
-        const inbox = await tx.mail.ensureFolder(mailboxId, 'INBOX');
-        await tx.mail.appendMessage(inbox.id, {
-          blobHash: message.blob.hash,
-          size: message.blob.size,
-          internalDate: message.receivedAt.toISOString(),
-          authorIdnat: message.author.idnat,
-          ...message.headers,
-        });
-        folders.push(inbox.id);
+        folders.push(
+          await appendToInbox(tx, mailboxId, {
+            blobHash: message.blob.hash,
+            size: message.blob.size,
+            internalDate: message.receivedAt.toISOString(),
+            authorIdnat: message.author.idnat,
+            ...message.headers,
+          }),
+        );
       }
       if (queue) await tx.queue.enqueue(queueEntries(message));
       await auditSend(tx, message);

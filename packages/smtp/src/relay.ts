@@ -11,7 +11,7 @@ import { describeCertificate, operatorOfCertificate } from '@mss/trust';
 import type { SMTPServerAddress, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import { connectionOf, type PeerJudgement } from './connection.ts';
 import { receiveData, startMessage } from './data.ts';
-import { RecipientUnavailable, type Recipient } from './delivery.ts';
+import { appendToInbox, type Recipient } from './delivery.ts';
 import { commonSmtpOptions, listenSmtp, OurSmtpServer, type RunningSmtpListener } from './listen.ts';
 import { readHeaders } from './message.ts';
 import { answerRecipient, classifyLocal, domainOf, isLocalAddress, type TrustSpace } from './recipients.ts';
@@ -118,12 +118,8 @@ export async function startRelayServer(opts: RelayServerOptions): Promise<Runnin
                 duplicates++;
                 continue;
               }
-              const box = await tx.mailboxes.byId(r.mailboxId);
-              if (!box || box.status !== 'active') throw new RecipientUnavailable();
-              const inbox = await tx.mail.ensureFolder(r.mailboxId, 'INBOX');
-              await tx.mail.appendMessage(inbox.id, { blobHash: blob.hash, size: blob.size, internalDate: receivedAt.toISOString(), authorIdnat: null, ...headers.metadata });
+              folders.push(await appendToInbox(tx, r.mailboxId, { blobHash: blob.hash, size: blob.size, internalDate: receivedAt.toISOString(), authorIdnat: null, ...headers.metadata }));
               if (traceId) await tx.queue.recordRelaySeen(peer.operator, traceId, r.address);
-              folders.push(inbox.id);
             }
             return { folders, duplicates };
           });
