@@ -80,26 +80,25 @@ export class QueueRepo {
     const now = this.ctx.now();
     const due = await this.ctx.db
       .selectFrom('smtp_queue')
-      .selectAll()
+      .select('id')
       .where('status', '=', 'queued')
       .where('next_attempt_at', '<=', now.toISOString())
       .orderBy('next_attempt_at')
       .orderBy('id')
       .limit(limit)
       .execute();
-    const lease = new Date(now.getTime() + leaseMs).toISOString();
-    const claimed: QueueRow[] = [];
-    for (const row of due) {
-      const r = await this.ctx.db
-        .updateTable('smtp_queue')
-        .set({ next_attempt_at: lease, claimed_by: node })
-        .where('id', '=', row.id)
-        .where('status', '=', 'queued')
-        .where('next_attempt_at', '=', row.next_attempt_at)
-        .executeTakeFirst();
-      if (Number(r.numUpdatedRows) === 1) claimed.push({ ...row, next_attempt_at: lease, claimed_by: node });
-    }
-    return claimed;
+    if (due.length === 0) return [];
+    // One statement; its conditions again, so that a row another sender took meanwhile is not taken twice.
+    const claimed = await this.ctx.db
+      .updateTable('smtp_queue')
+      .set({ next_attempt_at: new Date(now.getTime() + leaseMs).toISOString(), claimed_by: node })
+      .where('id', 'in', due.map((r) => r.id))
+      .where('status', '=', 'queued')
+      .where('next_attempt_at', '<=', now.toISOString())
+      .returningAll()
+      .execute();
+    const order = new Map(due.map((r, i) => [r.id, i]));
+    return claimed.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
   }
 
   /**
