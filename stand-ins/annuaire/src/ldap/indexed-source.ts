@@ -180,7 +180,7 @@ export class IndexedEntrySource implements LdapEntrySource {
     const out: number[] = [];
     for (let i = lo; i < values.length && values[i]!.startsWith(prefix); i++) out.push(ids[i]!);
     // An entry with several values under the prefix (Martin, Martine) is a candidate once.
-    return union([out.sort((a, b) => a - b), []]);
+    return distinctSorted(out.sort((a, b) => a - b));
   }
 }
 
@@ -204,7 +204,10 @@ function intersect(small: number[], large: number[]): number[] {
 function union(parts: number[][]): number[] {
   if (parts.length === 0) return [];
   if (parts.length === 1) return parts[0]!;
-  if (parts.length === 2 && parts[1]!.length === 0) return parts[0]!.filter((v, i, all) => i === 0 || all[i - 1] !== v);
-  const all = parts.flat().sort((a, b) => a - b);
-  return all.filter((v, i) => i === 0 || all[i - 1] !== v);
+  return distinctSorted(parts.flat().sort((a, b) => a - b));
+}
+
+/** An ascending list without its repeats. */
+function distinctSorted(sorted: number[]): number[] {
+  return sorted.filter((v, i) => i === 0 || sorted[i - 1] !== v);
 }
