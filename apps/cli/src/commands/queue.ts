@@ -1,8 +1,7 @@
-import path from 'node:path';
 import { loadConfig, MssError } from '@mss/runtime';
 import { Store, type QueueRow, type QueueStatus } from '@mss/store';
 import { STORE_OPTIONS, requireString, type Command, type CommandContext } from '../cli.ts';
-import { secondOperatorDatabaseUrl } from '../sandbox/second-operator.ts';
+import { openSecondOperatorStore } from '../sandbox/second-operator.ts';
 
 const STATUSES: readonly QueueStatus[] = ['queued', 'delivered', 'failed', 'removed'];
 
@@ -11,13 +10,17 @@ const QUEUE_OPTIONS = {
   operator: { type: 'string' as const, description: 'Which operator of the sandbox: a (the first) or b (the second, in <data-dir>/operateur-b)', default: 'a', valueName: 'a|b' },
 };
 
-/** The queue of the operator asked for: the sandbox's first or second one. */
-async function openQueueStore(ctx: CommandContext): Promise<Store> {
+/** Runs `fn` on the queue of the operator asked for (the sandbox's first or second), then closes it. */
+async function withQueueStore<T>(ctx: CommandContext, fn: (store: Store) => Promise<T>): Promise<T> {
   const config = loadConfig({ dataDir: requireString(ctx, 'data-dir'), databaseUrl: requireString(ctx, 'database-url') });
   const which = (requireString(ctx, 'operator') ?? 'a').toLowerCase();
   if (which !== 'a' && which !== 'b') throw new MssError('USAGE', `--operator: "${which}" is not a or b`, { exitCode: 2 });
-  if (which === 'a') return Store.open({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
-  return Store.open({ dataDir: path.join(config.dataDir, 'operateur-b'), databaseUrl: config.databaseUrl ? secondOperatorDatabaseUrl(config.databaseUrl) : undefined });
+  const store = which === 'a' ? await Store.open({ dataDir: config.dataDir, databaseUrl: config.databaseUrl }) : await openSecondOperatorStore(config);
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
 }
 
 /** A queue row id (digits) or a message id (16 hex digits, as in the 250 reply). */
@@ -47,17 +50,14 @@ const list: Command = {
   async run(ctx) {
     const status = requireString(ctx, 'status') ?? 'queued';
     if (!ctx.values.all && !STATUSES.includes(status as QueueStatus)) throw new MssError('USAGE', `--status: "${status}" is not one of ${STATUSES.join(', ')}`, { exitCode: 2 });
-    const store = await openQueueStore(ctx);
-    try {
+    await withQueueStore(ctx, async (store) => {
       const rows = await store.queue.list(ctx.values.all ? {} : { status: status as QueueStatus });
       for (const r of rows) ctx.stdout.write(`${ctx.values.json ? JSON.stringify(r) : line(r)}\n`);
       if (!ctx.values.json) {
         const c = await store.queue.counts();
         ctx.stderr.write(`${rows.length} shown; queued ${c.queued}, delivered ${c.delivered}, failed ${c.failed}, removed ${c.removed}\n`);
       }
-    } finally {
-      await store.close();
-    }
+    });
     return 0;
   },
 };
@@ -69,14 +69,11 @@ const retry: Command = {
   options: { ...QUEUE_OPTIONS, all: { type: 'boolean', description: 'Every queued entry' } },
   async run(ctx) {
     const t = ctx.values.all && ctx.positionals.length === 0 ? { all: true } : target(ctx, 'retry');
-    const store = await openQueueStore(ctx);
-    try {
+    await withQueueStore(ctx, async (store) => {
       const n = await store.queue.retryNow(t);
       if (n === 0) throw new MssError('NOT_FOUND', 'nothing queued matches: delivered, failed and removed entries cannot be retried', { exitCode: 1 });
       ctx.stdout.write(`${n} entr${n === 1 ? 'y' : 'ies'} due now\n`);
-    } finally {
-      await store.close();
-    }
+    });
     return 0;
   },
 };
@@ -88,14 +85,11 @@ const remove: Command = {
   options: { ...QUEUE_OPTIONS },
   async run(ctx) {
     const t = target(ctx, 'remove');
-    const store = await openQueueStore(ctx);
-    try {
+    await withQueueStore(ctx, async (store) => {
       const rows = await store.queue.remove(t);
       if (rows.length === 0) throw new MssError('NOT_FOUND', 'nothing queued matches: delivered, failed and removed entries stay as they are', { exitCode: 1 });
       for (const r of rows) ctx.stdout.write(`removed ${r.id} ${r.message_ref} ${r.recipient}\n`);
-    } finally {
-      await store.close();
-    }
+    });
     return 0;
   },
 };

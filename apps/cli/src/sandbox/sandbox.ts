@@ -15,7 +15,7 @@ import { sandboxFeedKey, sandboxFeedOperators, startAnnuaireHttpService } from '
 import { DirectoryFeedSender } from '@mss/directory-feed';
 import { startTrustService } from './trust-service.ts';
 import { startOperatorMail, type OperatorMail } from './operator-mail.ts';
-import { secondOperatorDatabaseUrl } from './second-operator.ts';
+import { openSecondOperatorStore, secondOperatorDataDir } from './second-operator.ts';
 import { adminPasswordFile } from '../api-client.ts';
 
 export interface SandboxOptions {
@@ -115,8 +115,8 @@ export async function startSandbox(config: MssConfig, logger: Logger, options: S
     );
     operators.push(a);
     // The second operator: its own store and listeners, so that mail between operators is real.
-    const dataDirB = path.join(config.dataDir, 'operateur-b');
-    storeB = await Store.open({ dataDir: dataDirB, databaseUrl: config.databaseUrl ? secondOperatorDatabaseUrl(config.databaseUrl) : undefined });
+    const dataDirB = secondOperatorDataDir(config.dataDir);
+    storeB = await openSecondOperatorStore(config);
     const personasB = await seedSecondOperator(storeB, config.secondOperatorDomain);
     personas.push(...personasB);
     const b = await startOperatorMail(
