@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { MssError, redactUrl, systemErrorCode } from '@mss/runtime';
 import type { Database } from '../schema.ts';
 import type { Engine } from '../migrations/types.ts';
 import { NodeSqliteDatabase } from './node-sqlite.ts';
+import { CurrentSchemaPostgresDialect } from './scoped-introspector.ts';
 
 export interface OpenOptions {
   /** `postgres://…[?schema=name]`, `sqlite:/path/file.sqlite`, or undefined for `<dataDir>/mss.sqlite`. */
@@ -114,7 +115,7 @@ async function openPostgres(parsed: URL): Promise<OpenedDatabase> {
     await pool.end().catch(() => {});
     throw new MssError('DATABASE_CONNECT_FAILED', `cannot use PostgreSQL at ${where}: ${describePgError(err)}`, { cause: err });
   }
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new CurrentSchemaPostgresDialect({ pool }) });
   return { db, engine: 'postgres', description: redactUrl(parsed.toString()) + (schema ? ` schema=${schema}` : ''), schema: current };
 }
 
