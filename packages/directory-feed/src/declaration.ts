@@ -1,4 +1,4 @@
-import type { DirectoryPublication, MailboxRow, Store } from '@mss/store';
+import { publicationOf, type Store } from '@mss/store';
 
 const PAGE = 1000;
 
@@ -17,17 +17,4 @@ export async function* declarationLines(store: Store): AsyncGenerator<string> {
     if (page.length < PAGE) return;
     afterId = page.at(-1)!.id;
   }
-}
-
-export function publicationOf(m: MailboxRow): DirectoryPublication {
-  return {
-    address: m.address,
-    type: m.type,
-    ownerIdnat: m.owner_idnat,
-    situationId: m.situation_id,
-    listeRouge: m.liste_rouge === 1,
-    description: m.description,
-    service: m.service,
-    digitization: m.digitization === 1,
-  };
 }

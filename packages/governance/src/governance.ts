@@ -10,7 +10,7 @@ import {
 } from '@mss/domain';
 import type { AccessControl, Decision, DecisionRequest, Principal } from '@mss/access';
 import { MssError, silentLogger, type Logger } from '@mss/runtime';
-import type { DirectoryPublication, MailboxRow, Repositories, Store } from '@mss/store';
+import { publicationOf, type MailboxRow, type Repositories, type Store } from '@mss/store';
 import { GovernanceError } from './errors.ts';
 import { toView, type MailboxView } from './views.ts';
 
@@ -167,7 +167,7 @@ export class Governance {
       for (const h of holders) await tx.mailboxes.addHolder(row.id, h.idnat, h.role, actorName(actor));
       await tx.mail.ensureFolder(row.id, 'INBOX');
       await tx.history.append({ mailboxId: row.id, actor: actorName(actor), event: 'mailbox.created', subjectIdnat: ownerIdnat, details: { address: row.address, type, holders } });
-      await tx.outbox.enqueue(row.id, 'publish', publication(row));
+      await tx.outbox.enqueue(row.id, 'publish', publicationOf(row));
       return this.view(tx, row, true);
     });
     this.logger.info({ mailbox: result.address, type, actor: actorName(actor) }, 'mailbox created');
@@ -233,7 +233,7 @@ export class Governance {
       }
     }
     await tx.history.append({ mailboxId: row.id, actor: actorName(actor), event: `mailbox.${status === 'active' ? 'reactivated' : status}`, reason, details: { from: row.status, to: status } });
-    await tx.outbox.enqueue(row.id, status === 'active' ? 'publish' : 'withdraw', publication(updated));
+    await tx.outbox.enqueue(row.id, status === 'active' ? 'publish' : 'withdraw', publicationOf(updated));
     return { id: row.id, view: await this.view(tx, updated, true) };
   }
 
@@ -250,7 +250,7 @@ export class Governance {
       const updated = (await tx.mailboxes.update(row.id, set))!;
       const event = changes.listeRouge === undefined ? 'publication.updated' : changes.listeRouge ? 'liste-rouge.on' : 'liste-rouge.off';
       await tx.history.append({ mailboxId: row.id, actor: actorName(actor), event, details: { ...changes } });
-      await tx.outbox.enqueue(row.id, 'publish', publication(updated));
+      await tx.outbox.enqueue(row.id, 'publish', publicationOf(updated));
       return this.view(tx, updated, true);
     });
   }
@@ -312,7 +312,7 @@ export class Governance {
       }
       const updated = (await tx.mailboxes.update(row.id, { owner_idnat: to, situation_id: null }))!;
       await tx.history.append({ mailboxId: row.id, actor: actorName(actor), event: 'ownership.transferred', subjectIdnat: to, reason, details: { from: row.owner_idnat, to } });
-      await tx.outbox.enqueue(row.id, 'publish', publication(updated));
+      await tx.outbox.enqueue(row.id, 'publish', publicationOf(updated));
       return { id: row.id, from: row.owner_idnat, to, view: await this.view(tx, updated, true) };
     });
     this.access.bus.publish({ kind: 'ownership-transferred', mailboxId: result.id, from: result.from, to: result.to });
@@ -474,19 +474,6 @@ async function createOr409(tx: Repositories, m: Parameters<Repositories['mailbox
     if (err instanceof MssError && err.code === 'MAILBOX_ADDRESS_TAKEN') throw new GovernanceError('address-taken', err.message);
     throw err;
   }
-}
-
-function publication(row: MailboxRow): DirectoryPublication {
-  return {
-    address: row.address,
-    type: row.type,
-    ownerIdnat: row.owner_idnat,
-    situationId: row.situation_id,
-    listeRouge: row.liste_rouge === 1,
-    description: row.description,
-    service: row.service,
-    digitization: row.digitization === 1,
-  };
 }
 
 function parseEndDate(value: string): Date {

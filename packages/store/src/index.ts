@@ -9,6 +9,7 @@ export type { HistoryEvent, HistoryEntry } from './repos/history.ts';
 export type { CguVersion } from './repos/cgu.ts';
 export type { AuditRecord } from './repos/audit.ts';
 export type { DirectoryPublication } from './repos/outbox.ts';
+export { publicationOf } from './repos/outbox.ts';
 export type { NewQueueEntry, QueueFilter } from './repos/queue.ts';
 export type * from './schema.ts';
 export type { PublishedMailbox } from './repos/directory.ts';

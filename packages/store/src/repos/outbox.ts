@@ -1,4 +1,4 @@
-import type { DirectoryOutboxRow } from '../schema.ts';
+import type { DirectoryOutboxRow, MailboxRow } from '../schema.ts';
 import { isoNow, type RepoContext } from './executor.ts';
 
 /** What the directory should show of a mailbox: only what R-ANN-1/R-ANN-2 publish. */
@@ -12,6 +12,20 @@ export interface DirectoryPublication {
   description: string | null;
   service: string | null;
   digitization: boolean;
+}
+
+/** The publication of a mailbox row: what governance enqueues and a full declaration sends. */
+export function publicationOf(m: MailboxRow): DirectoryPublication {
+  return {
+    address: m.address,
+    type: m.type,
+    ownerIdnat: m.owner_idnat,
+    situationId: m.situation_id,
+    listeRouge: m.liste_rouge === 1,
+    description: m.description,
+    service: m.service,
+    digitization: m.digitization === 1,
+  };
 }
 
 /** The directory feed's outbox: enqueued inside governance transactions, drained by a sender. */
