@@ -4,19 +4,7 @@
 import { cleanValue, unfold } from './bytes.ts';
 import { param, resolveParams } from './params.ts';
 import { firstToken, parseContentTypeValue, parseDispositionValue, stripComments } from './structured.ts';
-import type { ContentDisposition, ContentType, Defect, HeaderField } from './types.ts';
-
-export interface ContentHeaders {
-  readonly contentType: ContentType;
-  readonly encoding: string;
-  readonly id: string | null;
-  readonly description: string | null;
-  readonly location: string | null;
-  readonly md5: string | null;
-  readonly disposition: ContentDisposition | null;
-  readonly language: readonly string[] | null;
-  readonly defects: Defect[];
-}
+import type { ContentDisposition, ContentHeaders, ContentType, Defect, HeaderField } from './types.ts';
 
 /** RFC 2046 §5.1.1 caps boundaries at 70 characters; allow some slack, not a megabyte. */
 const MAX_BOUNDARY = 998;

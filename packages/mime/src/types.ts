@@ -74,16 +74,8 @@ export type Defect =
   /** More header fields, or a longer field, than the limits: the excess is not stored. */
   | 'field-limit';
 
-export interface MimeNode {
-  readonly kind: NodeKind;
-  /** Header: [headerStart, headerEnd), the blank line included when there is one. */
-  readonly headerStart: number;
-  readonly headerEnd: number;
-  /** Body: [bodyStart, bodyEnd); bodyStart === headerEnd. For a part of a multipart the CRLF
-   * before the next boundary belongs to the boundary (RFC 2046 §5.1.1), not to the body. */
-  readonly bodyStart: number;
-  readonly bodyEnd: number;
-  readonly fields: readonly HeaderField[];
+/** What a part's Content-* header fields say. */
+export interface ContentHeaders {
   readonly contentType: ContentType;
   /** Content-Transfer-Encoding lower-cased, `7bit` when absent. */
   readonly encoding: string;
@@ -95,6 +87,19 @@ export interface MimeNode {
   readonly disposition: ContentDisposition | null;
   /** Content-Language tags, null when absent. */
   readonly language: readonly string[] | null;
+  readonly defects: Defect[];
+}
+
+export interface MimeNode extends Omit<ContentHeaders, 'defects'> {
+  readonly kind: NodeKind;
+  /** Header: [headerStart, headerEnd), the blank line included when there is one. */
+  readonly headerStart: number;
+  readonly headerEnd: number;
+  /** Body: [bodyStart, bodyEnd); bodyStart === headerEnd. For a part of a multipart the CRLF
+   * before the next boundary belongs to the boundary (RFC 2046 §5.1.1), not to the body. */
+  readonly bodyStart: number;
+  readonly bodyEnd: number;
+  readonly fields: readonly HeaderField[];
   /** The multipart boundary in use (latin1), null otherwise. */
   readonly boundary: string | null;
   readonly children: readonly MimeNode[];
