@@ -42,6 +42,8 @@ export class DirectoryFeedSender {
   private nextAttempt = 0;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<DrainResult> | undefined;
+  private declaring: Promise<Answer> | undefined;
+  private declarationTimer: NodeJS.Timeout | undefined;
   private stopped = false;
 
   constructor(options: DirectoryFeedOptions) {
@@ -71,20 +73,43 @@ export class DirectoryFeedSender {
     this.timer = setTimeout(tick, 0).unref();
   }
 
+  /**
+   * Declares the full list every `everyMs` (unref'd), the first time after `firstInMs`. A
+   * declaration repairs whatever drifted: a directory restored from an older copy, a row the
+   * directory refused for good. Declarations never overlap.
+   */
+  declarePeriodically(everyMs: number, firstInMs = everyMs): void {
+    const tick = async () => {
+      if (this.stopped) return;
+      await this.declareAll().catch((err: unknown) => this.logger.error({ err }, 'directory feed: full declaration failed'));
+      if (!this.stopped) this.declarationTimer = setTimeout(tick, everyMs).unref();
+    };
+    this.declarationTimer = setTimeout(tick, firstInMs).unref();
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    await this.running?.catch(() => {});
+    if (this.declarationTimer) clearTimeout(this.declarationTimer);
+    await Promise.all([this.running?.catch(() => {}), this.declaring?.catch(() => {})]);
   }
 
   /**
    * R-ANN-1: sends the complete list of the operator's mailboxes; the directory withdraws those
    * of the operator's domains that the list leaves out. Streamed from the store page by page.
    */
-  async declareAll(): Promise<Answer> {
+  declareAll(): Promise<Answer> {
+    this.declaring ??= this.declareOnce().finally(() => {
+      this.declaring = undefined;
+    });
+    return this.declaring;
+  }
+
+  private async declareOnce(): Promise<Answer> {
+    const started = Date.now();
     const answer = await this.client.declare(declarationLines(this.store));
     if (answer.error) this.logger.warn({ error: answer.error }, 'directory feed: full declaration failed');
-    else this.logger.info({ summary: answer.body }, 'directory feed: full declaration sent');
+    else this.logger.info({ summary: answer.body, ms: Date.now() - started }, 'directory feed: full declaration sent');
     return answer;
   }
 

@@ -156,3 +156,32 @@ test('a full declaration from operator B publishes Anne Lambert\'s PER on her ro
   await b.declareAll();
   assert.ok(await inDirectory(anne));
 });
+
+test('periodic declarations repair a directory that lost a mailbox; two calls at once make one declaration', async () => {
+  const anne = `anne.lambert@${B}`;
+  const b = sender(operatorB, 'kb');
+  await b.declareAll();
+  assert.ok(await inDirectory(anne));
+  // The directory loses the mailbox behind the operator's back (restored from an older copy).
+  const lose = async () => {
+    const row = (await annuaire.mailboxes.byAddress(anne))!;
+    await annuaire.mailboxes.update(row.id, { status: 'closed' });
+    await annuaire.mailboxes.release(row.id);
+    assert.equal(await inDirectory(anne), null);
+  };
+  await lose();
+
+  const [one, two] = [b.declareAll(), b.declareAll()];
+  assert.equal(one, two, 'a declaration under way is shared, not started twice');
+  assert.equal((await one).status, 200);
+  assert.ok(await inDirectory(anne), 'the declaration put it back');
+
+  await lose();
+  b.declarePeriodically(60_000, 0);
+  try {
+    for (let i = 0; i < 200 && !(await inDirectory(anne)); i++) await new Promise((r) => setTimeout(r, 25));
+    assert.ok(await inDirectory(anne), 'the first periodic declaration put it back');
+  } finally {
+    await b.stop();
+  }
+});

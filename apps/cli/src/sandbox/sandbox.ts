@@ -34,6 +34,7 @@ export interface Sandbox {
 }
 
 const SEEDED_MARKER = 'seeded.json';
+const DAY_MS = 24 * 3600 * 1000;
 
 /**
  * Starts every service of the trust space in this process, on loopback, after seeding the demo
@@ -100,7 +101,7 @@ export async function startSandbox(config: MssConfig, logger: Logger, options: S
     add(await startAdminApi(config, { store, governance, access, tokenValidator, adminPassword }, logger, info));
     add(await startAnnuaireHttpService(config, annuaireStore, sandboxFeedOperators([config.operatorDomain, config.secondOperatorDomain]), logger));
     add(await startAnnuaireLdap(config, annuaireStore, logger));
-    const mail = { host: config.host, tokenValidator, pki: trust.trust.pki, trustUrl: trust.url };
+    const mail = { host: config.host, tokenValidator, pki: trust.trust.pki, trustUrl: trust.url, quotas: config.quotas };
     const a = await startOperatorMail(
       {
         ...mail,
@@ -136,13 +137,19 @@ export async function startSandbox(config: MssConfig, logger: Logger, options: S
       endpoints[svc.key] = svc.url;
       logger.info({ service: svc.key, url: svc.url }, 'service listening');
     }
-    // Each operator feeds the national directory from its outbox (R-ANN-1). B declares its full
-    // list at start, so that Anne Lambert's PER is in the directory before anyone looks.
+    // Each operator feeds the national directory from its outbox (R-ANN-1) and declares its full
+    // list daily. B declares before the sandbox is ready, so that Anne Lambert's PER is in the
+    // directory before anyone looks.
     for (const [domain, operatorStore] of [[config.operatorDomain, store], [config.secondOperatorDomain, storeB]] as const) {
       feeds.push(new DirectoryFeedSender({ store: operatorStore, url: endpoints.annuaireHttp!, key: sandboxFeedKey(domain), logger: logger.child({ service: 'directoryFeed', operator: domain }) }));
     }
     await feeds[1]!.declareAll();
     for (const f of feeds) f.start(1000);
+    // A's mailboxes were seeded into the directory. Its declaration (thousands of lines, ~1 ms
+    // each for the directory) comes five minutes after start, out of the way of a first demo or
+    // test, then daily: it repairs any drift, such as a directory data dir reset.
+    feeds[0]!.declarePeriodically(DAY_MS, 5 * 60_000);
+    feeds[1]!.declarePeriodically(DAY_MS);
     // R-DEL-5: end dates are enforced by a clock, not only when someone asks.
     const expiry = setInterval(() => {
       governance.expireLapsedDelegations().catch((err: unknown) => logger.error({ err }, 'delegation expiry failed'));
