@@ -67,14 +67,21 @@ test('R-AUTH-4: after a revocation, the next MAIL FROM is refused with 421 4.7.0
 
 test('R-AUTH-4: when the access token expires, the next MAIL FROM is refused with 421 4.7.0', async () => {
   const real = createTokenValidator({ issuer: w.psc.issuer });
-  // The same tokens, as if they expired half a second after login.
+  // The same tokens, as if they expired 1.5 s after login (room for the first commands on a busy machine).
+  let expiresAt = 0;
   const s = await w.startAnother({
-    tokenValidator: { validate: async (t) => ({ ...(await real.validate(t)), expiresAt: new Date(Date.now() + 500) }), jwksStats: () => real.jwksStats() },
+    tokenValidator: {
+      validate: async (t) => {
+        expiresAt = Date.now() + 1500;
+        return { ...(await real.validate(t)), expiresAt: new Date(expiresAt) };
+      },
+      jwksStats: () => real.jwksStats(),
+    },
   });
   const c = await Conversation.authenticated(s.port, PER, await w.token(GP));
   assert.equal(await c.command(`MAIL FROM:<${PER}>`), '250 2.1.0 Accepted');
   assert.match(await c.command('RSET'), /^250 /);
-  await new Promise((r) => setTimeout(r, 700));
+  await new Promise((r) => setTimeout(r, Math.max(0, expiresAt - Date.now()) + 100));
   assert.equal(await c.command(`MAIL FROM:<${PER}>`), '421 4.7.0 Access token expired; reconnect with a fresh one; closing connection');
   await c.ended;
 });
