@@ -32,6 +32,58 @@ export const PORT_BASE_ORDER: readonly ServiceKey[] = [
   'smtpRelayB',
 ];
 
+export type QuotaMailboxType = 'PER' | 'ORG' | 'APP' | 'CAB';
+
+/** What one mailbox may hold (IMAP QUOTA, RFC 9208; SMTP "mailbox full"): bytes and messages. */
+export interface MailboxQuota {
+  storage: number;
+  messages: number;
+}
+export type MailboxQuotas = Readonly<Record<QuotaMailboxType, MailboxQuota>>;
+
+const GIB = 1024 * 1024 * 1024;
+/**
+ * Default limits per mailbox type (docs/choices.md): a person's mailbox 2 GiB, mailboxes shared
+ * by a structure or a practice (ORG, CAB) 10 GiB, an application's 2 GiB; 1,000,000 messages.
+ */
+export const DEFAULT_MAILBOX_QUOTAS: MailboxQuotas = {
+  PER: { storage: 2 * GIB, messages: 1_000_000 },
+  ORG: { storage: 10 * GIB, messages: 1_000_000 },
+  APP: { storage: 2 * GIB, messages: 1_000_000 },
+  CAB: { storage: 10 * GIB, messages: 1_000_000 },
+};
+
+/** The quota of a mailbox type (an unknown type gets the person's). */
+export function quotaOf(quotas: MailboxQuotas, type: string): MailboxQuota {
+  return quotas[type as QuotaMailboxType] ?? quotas.PER;
+}
+
+/** Whether adding `bytes` in `messages` messages to what a mailbox uses would pass its quota. */
+export function exceedsQuota(quota: MailboxQuota, usage: { storage: number; messages: number }, bytes: number, messages: number): boolean {
+  return usage.storage + bytes > quota.storage || usage.messages + messages > quota.messages;
+}
+
+/** `2147483648`, `512M`, `2G`, `2GiB`… → bytes. */
+function parseBytes(raw: string, what: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b)?\s*$/i.exec(raw);
+  if (!m) throw new MssError('CONFIG_INVALID', `${what}: "${raw}" is not a size (e.g. 2G, 512M, 1073741824)`, { exitCode: 2 });
+  const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g' | 't'];
+  return Math.floor(Number(m[1]) * unit);
+}
+
+/** Limits from `MSS_QUOTA_STORAGE_<TYPE>` (a size) and `MSS_QUOTA_MESSAGES_<TYPE>` over the defaults. */
+export function loadQuotas(env: NodeJS.ProcessEnv = process.env): MailboxQuotas {
+  const out = {} as Record<QuotaMailboxType, MailboxQuota>;
+  for (const type of Object.keys(DEFAULT_MAILBOX_QUOTAS) as QuotaMailboxType[]) {
+    const storageRaw = env[`MSS_QUOTA_STORAGE_${type}`];
+    const messagesRaw = env[`MSS_QUOTA_MESSAGES_${type}`];
+    const messages = messagesRaw ? Number(messagesRaw) : DEFAULT_MAILBOX_QUOTAS[type].messages;
+    if (!Number.isInteger(messages) || messages < 0) throw new MssError('CONFIG_INVALID', `MSS_QUOTA_MESSAGES_${type}: "${messagesRaw}" is not a number of messages`, { exitCode: 2 });
+    out[type] = { storage: storageRaw ? parseBytes(storageRaw, `MSS_QUOTA_STORAGE_${type}`) : DEFAULT_MAILBOX_QUOTAS[type].storage, messages };
+  }
+  return out;
+}
+
 export interface MssConfig {
   dataDir: string;
   /** `postgres://…` selects PostgreSQL; undefined means the embedded SQLite in dataDir. */
@@ -44,6 +96,8 @@ export interface MssConfig {
   secondOperatorDomain: string;
   secondOperatorName: string;
   logLevel: string;
+  /** Per mailbox type: what a mailbox may hold (IMAP QUOTA, SMTP mailbox full). */
+  quotas: MailboxQuotas;
 }
 
 export interface ConfigInput {
@@ -100,6 +154,7 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     secondOperatorDomain: operatorDomain === 'operateur-b.mssante.fr' ? 'operateur-c.mssante.fr' : 'operateur-b.mssante.fr',
     secondOperatorName: 'Opérateur B (sandbox)',
     logLevel: input.logLevel ?? env.MSS_LOG_LEVEL ?? 'info',
+    quotas: loadQuotas(env),
   };
 }
 

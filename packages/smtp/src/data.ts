@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import { receivedHeader } from './received.ts';
 import type { SubmissionConnection } from './connection.ts';
-import { RecipientUnavailable } from './delivery.ts';
+import { MailboxFull, RecipientUnavailable } from './delivery.ts';
 import { MessageReceiver, type ReceiverLimits } from './receiver.ts';
 import { replies, SmtpReply } from './replies.ts';
 
@@ -70,8 +70,8 @@ export function receiveData<T>(stream: SMTPServerDataStream, h: DataHandling<T>,
   };
   const refuse = async (r: SmtpReply | Error, level: 'info' | 'error' = 'info'): Promise<void> => {
     await receiver.abort();
-    const reply = r instanceof SmtpReply ? r : r instanceof RecipientUnavailable ? replies.recipientUnavailableNow() : replies.localError();
-    conn.log[level]({ id, reply: reply.message, ...(r instanceof SmtpReply ? {} : { err: r }) }, 'smtp message refused');
+    const reply = r instanceof SmtpReply ? r : r instanceof RecipientUnavailable ? replies.recipientUnavailableNow() : r instanceof MailboxFull ? replies.mailboxFullNow(r.address) : replies.localError();
+    conn.log[level]({ id, reply: reply.message, ...(r instanceof SmtpReply || r instanceof MailboxFull ? {} : { err: r }) }, 'smtp message refused');
     answer(reply);
   };
 

@@ -4,6 +4,7 @@
 // entries for other operators in that same transaction.
 
 import type { MssHeaders } from '@mss/mime';
+import { DEFAULT_MAILBOX_QUOTAS, exceedsQuota, quotaOf, type MailboxQuotas } from '@mss/runtime';
 import type { BlobRef, NewMessage, NewQueueEntry, Repositories, Store } from '@mss/store';
 import type { MessageMetadata } from './message.ts';
 
@@ -56,6 +57,16 @@ export class RecipientUnavailable extends Error {
   }
 }
 
+/** A recipient mailbox that this message would take over its quota: refused with `552 5.2.2`. */
+export class MailboxFull extends Error {
+  override readonly name = 'MailboxFull';
+  readonly address: string;
+  constructor(address: string) {
+    super(`mailbox ${address} is full`);
+    this.address = address;
+  }
+}
+
 /**
  * The audit row of a sent message (R-CAB-9): who acted, as which mailbox, for how many
  * recipients. Written in the delivery's transaction, so it exists if and only if the message does.
@@ -75,11 +86,13 @@ export async function auditSend(tx: Repositories, message: SubmittedMessage): Pr
 
 /**
  * Puts a message into a recipient's INBOX, inside the delivery transaction; a mailbox that is no
- * longer active (it was at RCPT) refuses the whole delivery. Returns the INBOX's folder id.
+ * longer active (it was at RCPT) refuses the whole delivery, and so does one the message would
+ * take over its quota (MailboxFull). Returns the INBOX's folder id.
  */
-export async function appendToInbox(tx: Repositories, mailboxId: number, message: NewMessage): Promise<number> {
+export async function appendToInbox(tx: Repositories, mailboxId: number, message: NewMessage, quotas: MailboxQuotas = DEFAULT_MAILBOX_QUOTAS): Promise<number> {
   const box = await tx.mailboxes.byId(mailboxId);
   if (!box || box.status !== 'active') throw new RecipientUnavailable();
+  if (exceedsQuota(quotaOf(quotas, box.type), await tx.mail.usage(mailboxId), message.size, 1)) throw new MailboxFull(box.address);
   const inbox = await tx.mail.ensureFolder(mailboxId, 'INBOX');
   await tx.mail.appendMessage(inbox.id, message);
   return inbox.id;
@@ -94,6 +107,8 @@ export interface LocalDeliveryOptions {
    * the runner is woken once it commits. Takes precedence over `onRemote`.
    */
   queue?: { poke(): void };
+  /** What a mailbox may hold, per type. Default: DEFAULT_MAILBOX_QUOTAS. */
+  quotas?: MailboxQuotas;
 }
 
 /** The queue rows of a message's recipients at other operators. */
@@ -130,7 +145,7 @@ export function queueEntries(message: SubmittedMessage): NewQueueEntry[] {
  * there leaves nothing delivered here and the client retries the whole message.)
  */
 export function createLocalDelivery(options: LocalDeliveryOptions): Deliver {
-  const { store, onRemote, queue } = options;
+  const { store, onRemote, queue, quotas } = options;
   return async (message) => {
     const remote = message.envelope.recipients.filter((r) => r.kind === 'remote');
     if (remote.length > 0 && !queue) {
@@ -149,7 +164,7 @@ export function createLocalDelivery(options: LocalDeliveryOptions): Deliver {
             internalDate: message.receivedAt.toISOString(),
             authorIdnat: message.author.idnat,
             ...message.headers,
-          }),
+          }, quotas),
         );
       }
       if (queue) await tx.queue.enqueue(queueEntries(message));

@@ -7,6 +7,7 @@ export {
   auditSend,
   createLocalDelivery,
   RecipientUnavailable,
+  MailboxFull,
   type Deliver,
   type DeliveryReport,
   type LocalDeliveryOptions,

@@ -1,3 +1,4 @@
+import { DEFAULT_MAILBOX_QUOTAS, exceedsQuota, quotaOf, type MailboxQuotas } from '@mss/runtime';
 import type { Store } from '@mss/store';
 import type { SMTPServerAddress } from 'smtp-server';
 import type { Recipient, RecipientDsn } from './delivery.ts';
@@ -24,13 +25,15 @@ export function dsnOf(a: SMTPServerAddress): RecipientDsn {
  * A recipient in one of this operator's domains: active → local; closed answers like unknown
  * (its address may be reused, R-BAL-2); suspended says so. The domainless `postmaster`
  * (RFC 5321 §4.1.1.3), which smtp-server lets through, is looked up in the first domain.
+ * A mailbox already at its quota answers `452 4.2.2` (the client may retry once room is made).
  */
-export async function classifyLocal(store: Store, a: SMTPServerAddress, firstDomain: string): Promise<Recipient | SmtpReply> {
+export async function classifyLocal(store: Store, a: SMTPServerAddress, firstDomain: string, quotas: MailboxQuotas = DEFAULT_MAILBOX_QUOTAS): Promise<Recipient | SmtpReply> {
   const address = a.address;
   const full = address.includes('@') ? address : `${address}@${firstDomain}`;
   const box = await store.mailboxes.byAddress(full);
   if (!box || box.status === 'closed') return replies.unknownRecipient(address);
   if (box.status !== 'active') return replies.recipientDisabled(address, box.status);
+  if (exceedsQuota(quotaOf(quotas, box.type), await store.mail.usage(box.id), 1, 1)) return replies.mailboxFull(box.address);
   return { kind: 'local', address: box.address, mailboxId: box.id, dsn: dsnOf(a) };
 }
 

@@ -5,7 +5,7 @@
 // our 250) is recognised and not delivered twice.
 
 import type tls from 'node:tls';
-import type { Logger } from '@mss/runtime';
+import type { Logger, MailboxQuotas } from '@mss/runtime';
 import type { Store } from '@mss/store';
 import { describeCertificate, operatorOfCertificate } from '@mss/trust';
 import type { SMTPServerAddress, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
@@ -32,6 +32,8 @@ export interface RelayServerOptions {
    */
   benchPlaintext?: boolean;
   maxMessageSize?: number;
+  /** What a mailbox may hold, per type (RCPT `452 4.2.2`, DATA `552 5.2.2`). Default: DEFAULT_MAILBOX_QUOTAS. */
+  quotas?: MailboxQuotas;
   name?: string;
   maxRecipients?: number;
   maxConnections?: number;
@@ -90,7 +92,7 @@ export async function startRelayServer(opts: RelayServerOptions): Promise<Runnin
   function onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, callback: (err?: Error | null) => void): void {
     const conn = connectionOf(session);
     if (!isLocalAddress(address.address, localDomains)) return callback(replies.relayDenied(address.address));
-    answerRecipient(conn, address, classifyLocal(store, address, firstDomain), callback);
+    answerRecipient(conn, address, classifyLocal(store, address, firstDomain, opts.quotas), callback);
   }
 
   function onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (err?: Error | null, message?: string) => void): void {
@@ -118,7 +120,7 @@ export async function startRelayServer(opts: RelayServerOptions): Promise<Runnin
                 duplicates++;
                 continue;
               }
-              folders.push(await appendToInbox(tx, r.mailboxId, { blobHash: blob.hash, size: blob.size, internalDate: receivedAt.toISOString(), authorIdnat: null, ...headers.metadata }));
+              folders.push(await appendToInbox(tx, r.mailboxId, { blobHash: blob.hash, size: blob.size, internalDate: receivedAt.toISOString(), authorIdnat: null, ...headers.metadata }, opts.quotas));
               if (traceId) await tx.queue.recordRelaySeen(peer.operator, traceId, r.address);
             }
             return { folders, duplicates };

@@ -57,6 +57,8 @@ export const replies = {
   recipientDisabled: (address: string, status: string) => reply(550, '5.2.1', `<${address}>: mailbox is ${status} and does not accept messages`),
   outsideTrustSpace: (address: string) => reply(550, '5.7.1', `<${address}>: domain not in the MSSante trust space`),
   relayUnavailable: (address: string) => reply(451, '4.4.0', `<${address}>: relay to other operators not yet available, try again later`),
+  mailboxFull: (address: string) => reply(452, '4.2.2', `<${address}>: mailbox full, try again later`),
+  mailboxFullNow: (address: string) => reply(552, '5.2.2', `<${address}>: mailbox full, message not accepted`),
   recipientUnavailableNow: () => reply(451, '4.2.1', 'A recipient mailbox became unavailable during the transaction, try again later'),
 
   insecurePeer: (reason: string) => reply(554, '5.7.0', `Command refused due to lack of security: ${reason}`),

@@ -3,7 +3,7 @@
 // sent once the message is durable and delivered.
 
 import type { AccessControl, TokenValidator } from '@mss/access';
-import type { Logger } from '@mss/runtime';
+import type { Logger, MailboxQuotas } from '@mss/runtime';
 import type { Store } from '@mss/store';
 import type { SMTPServerAddress, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import { connectionOf } from './connection.ts';
@@ -41,6 +41,8 @@ export interface SubmissionServerOptions {
    * such recipients get `451 4.4.0` at RCPT.
    */
   onRemote?: (message: SubmittedMessage) => Promise<void>;
+  /** What a mailbox may hold, per type (RCPT `452 4.2.2`, DATA `552 5.2.2`). Default: DEFAULT_MAILBOX_QUOTAS. */
+  quotas?: MailboxQuotas;
   /** Replaces local delivery (the queue will plug in here). Default: createLocalDelivery. */
   deliver?: Deliver;
   /** Default 100 (then `452 4.5.3`). */
@@ -72,13 +74,13 @@ export async function startSubmissionServer(opts: SubmissionServerOptions): Prom
   const maxMessageSize = opts.maxMessageSize ?? 25 * MIB;
   const maxHeaderBytes = opts.maxHeaderBytes ?? 256 * 1024;
   const name = opts.name ?? `smtp.${opts.operatorDomains[0]!.toLowerCase()}`;
-  const deliver = opts.deliver ?? createLocalDelivery({ store, ...(opts.onRemote ? { onRemote: opts.onRemote } : {}), ...(opts.queue ? { queue: opts.queue } : {}) });
+  const deliver = opts.deliver ?? createLocalDelivery({ store, ...(opts.onRemote ? { onRemote: opts.onRemote } : {}), ...(opts.queue ? { queue: opts.queue } : {}), ...(opts.quotas ? { quotas: opts.quotas } : {}) });
   const inTrustSpace = (domain: string): boolean => (opts.trustSpace ? opts.trustSpace.isWhitelisted(domain) : domain.endsWith('.mssante.fr'));
   const log = logger.child({ service: 'smtpSubmission' });
 
   /** Where a recipient goes, or the reply that refuses it. */
   async function classify(a: SMTPServerAddress): Promise<Recipient | SmtpReply> {
-    if (isLocalAddress(a.address, localDomains)) return classifyLocal(store, a, opts.operatorDomains[0]!.toLowerCase());
+    if (isLocalAddress(a.address, localDomains)) return classifyLocal(store, a, opts.operatorDomains[0]!.toLowerCase(), opts.quotas);
     const domain = domainOf(a.address);
     if (!inTrustSpace(domain)) return replies.outsideTrustSpace(a.address);
     if (!opts.onRemote && !opts.queue) return replies.relayUnavailable(a.address);

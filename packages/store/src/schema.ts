@@ -130,6 +130,10 @@ export interface MailFoldersTable {
   highest_modseq: number;
   subscribed: number;
   created_at: string;
+  /** Bytes of the folder's messages (sum of their sizes), maintained with every append, copy and expunge. */
+  storage_used: Generated<number>;
+  /** Number of the folder's messages, maintained likewise. */
+  message_count: Generated<number>;
 }
 
 export interface MailMessagesTable {

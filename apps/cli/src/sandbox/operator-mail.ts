@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { AccessControl, TokenValidator } from '@mss/access';
 import { startImapServer } from '@mss/imap';
-import type { Logger, ServiceKey } from '@mss/runtime';
+import type { Logger, MailboxQuotas, ServiceKey } from '@mss/runtime';
 import { QueueRunner, startRelayServer, startSubmissionServer } from '@mss/smtp';
 import type { Store } from '@mss/store';
 import { WhitelistCache, type Pki } from '@mss/trust';
@@ -19,6 +19,8 @@ export interface OperatorMailSetup {
   trustUrl: string;
   ports: { smtpSubmission: number; imap: number; smtpRelay: number };
   keys: { smtpSubmission: ServiceKey; imap: ServiceKey; smtpRelay: ServiceKey };
+  /** What a mailbox may hold (configuration: MSS_QUOTA_*). */
+  quotas: MailboxQuotas;
 }
 
 export interface OperatorMail {
@@ -51,7 +53,7 @@ export async function startOperatorMail(s: OperatorMailSetup, logger: Logger): P
       ipAddresses: ['127.0.0.1'],
     });
     const tls = { cert: cert.certPem, key: cert.keyPem };
-    const relay = await startRelayServer({ store: s.store, logger: log, host: s.host, port: s.ports.smtpRelay, tls: { ...tls, ca: s.pki.caCertPem }, operatorDomains: [s.domain], trustSpace: whitelist });
+    const relay = await startRelayServer({ store: s.store, logger: log, host: s.host, port: s.ports.smtpRelay, tls: { ...tls, ca: s.pki.caCertPem }, operatorDomains: [s.domain], trustSpace: whitelist, quotas: s.quotas });
     started.push(relay);
     services.push({ key: s.keys.smtpRelay, url: relay.url, stop: () => relay.stop() });
     const queue = new QueueRunner({ store: s.store, logger: log, trustSpace: whitelist, tls: { ...tls, ca: s.pki.caCertPem }, name: `mx.${s.domain}`, operatorDomain: s.domain, retry: { firstDelayMs: 30_000, maxDelayMs: 600_000 } });
@@ -68,10 +70,11 @@ export async function startOperatorMail(s: OperatorMailSetup, logger: Logger): P
       operatorDomains: [s.domain],
       trustSpace: whitelist,
       queue,
+      quotas: s.quotas,
     });
     started.push(submission);
     services.push({ key: s.keys.smtpSubmission, url: submission.url, stop: () => submission.stop() });
-    const imap = await startImapServer({ store: s.store, access: s.access, tokenValidator: s.tokenValidator, logger: log, host: s.host, port: s.ports.imap, tls });
+    const imap = await startImapServer({ store: s.store, access: s.access, tokenValidator: s.tokenValidator, logger: log, host: s.host, port: s.ports.imap, tls, quotas: s.quotas });
     started.push(imap);
     services.push({ key: s.keys.imap, url: imap.url, stop: () => imap.stop() });
     return { services, queue, whitelist, stop };

@@ -5,7 +5,7 @@
 import type { CalendarDate, ImapDateTime } from './datetime.ts';
 import type { SequenceSet } from './sequence-set.ts';
 
-export type StatusItem = 'MESSAGES' | 'RECENT' | 'UIDNEXT' | 'UIDVALIDITY' | 'UNSEEN' | 'HIGHESTMODSEQ';
+export type StatusItem = 'MESSAGES' | 'RECENT' | 'UIDNEXT' | 'UIDVALIDITY' | 'UNSEEN' | 'HIGHESTMODSEQ' | 'DELETED' | 'DELETED-STORAGE';
 
 export type SearchKey =
   | {
@@ -163,6 +163,8 @@ export interface CommandArgs {
   UNSELECT: Record<string, never>;
   GETQUOTA: { readonly root: string };
   GETQUOTAROOT: { readonly mailbox: string };
+  /** RFC 9208 §4.1.3: resource names upper-cased, limits as given. */
+  SETQUOTA: { readonly root: string; readonly limits: ReadonlyArray<readonly [string, bigint]> };
 }
 
 export type CommandName = keyof CommandArgs;

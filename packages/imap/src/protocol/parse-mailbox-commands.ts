@@ -1,5 +1,5 @@
 // Commands that name mailboxes: SELECT/EXAMINE, CREATE, DELETE, RENAME, (UN)SUBSCRIBE, LIST,
-// LSUB, STATUS, APPEND, GETQUOTA/GETQUOTAROOT.
+// LSUB, STATUS, APPEND, GETQUOTA/GETQUOTAROOT/SETQUOTA.
 
 import type { CommandArgs, ListReturnOptions, ListSelectOptions, StatusItem } from './ast.ts';
 import { BACKSLASH, DQUOTE, LPAREN } from './chars.ts';
@@ -183,4 +183,21 @@ export function appendArguments(c: Cursor): CommandArgs['APPEND'] {
 export function getQuotaArguments(c: Cursor): CommandArgs['GETQUOTA'] {
   c.sp();
   return { root: c.astring('Expected a quota root') };
+}
+
+/** `SETQUOTA quota-root SP "(" [setquota-resource *(SP setquota-resource)] ")"` (RFC 9208 §6). */
+export function setQuotaArguments(c: Cursor): CommandArgs['SETQUOTA'] {
+  c.sp();
+  const root = c.astring('Expected a quota root');
+  c.sp();
+  const limits = c.list(
+    () => {
+      const resource = c.keyword('Expected a quota resource');
+      c.sp();
+      return [resource, c.modSequence(true)] as const;
+    },
+    true,
+    'Expected a list of quota limits',
+  );
+  return { root, limits };
 }

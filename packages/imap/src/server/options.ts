@@ -1,6 +1,6 @@
 import type { SecureContextOptions } from 'node:tls';
 import type { AccessControl, TokenValidator } from '@mss/access';
-import type { Logger } from '@mss/runtime';
+import type { Logger, MailboxQuotas } from '@mss/runtime';
 import type { Store } from '@mss/store';
 
 export interface ImapServerOptions {
@@ -24,4 +24,6 @@ export interface ImapServerOptions {
   maxConnections?: number;
   /** Largest message accepted by APPEND. */
   maxMessageSize?: number;
+  /** What a mailbox may hold, per type (QUOTA, RFC 9208). Default: DEFAULT_MAILBOX_QUOTAS. */
+  quotas?: MailboxQuotas;
 }

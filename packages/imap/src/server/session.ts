@@ -1,7 +1,7 @@
 import type net from 'node:net';
 import tls from 'node:tls';
 import { SESSION_END_TEXT, SessionGuard } from '@mss/access';
-import { MssError, type Logger } from '@mss/runtime';
+import { DEFAULT_MAILBOX_QUOTAS, MssError, exceedsQuota, quotaOf, type Logger, type MailboxQuota } from '@mss/runtime';
 import { normaliseFlags, parseFlags, type MessageRow, type Store } from '@mss/store';
 import {
   Framer,
@@ -50,6 +50,12 @@ const HIGH_WATER = 1024 * 1024;
 /** Responses are gathered and written together; past this much they go at once. */
 const OUT_FLUSH = 64 * 1024;
 const MAX_BAD = 20;
+/**
+ * RFC 9208: one quota root per mailbox (BAL), named "", over all its folders; STORAGE and MESSAGE
+ * (§5.1, §5.2). Set by the operator's configuration, never by the user.
+ */
+const QUOTA_CAPABILITIES = ['QUOTA', 'QUOTA=RES-STORAGE', 'QUOTA=RES-MESSAGE'] as const;
+const QUOTA_ROOT = '';
 
 
 interface Identity {
@@ -117,6 +123,7 @@ export class ImapSession {
       authenticated: this.state === 'authenticated' || this.state === 'selected',
       starttlsAvailable: !!this.opts.tls && !this.tlsActive,
       loginEnabled: !!this.opts.benchLogin,
+      extra: QUOTA_CAPABILITIES,
     });
   }
 
@@ -409,7 +416,9 @@ export class ImapSession {
         return this.copyMove(cmd);
       case 'GETQUOTA':
       case 'GETQUOTAROOT':
-        throw new ImapNo('QUOTA is not supported');
+      case 'SETQUOTA':
+        this.requireState(cmd, 'authenticated', 'selected');
+        return this.quotaCommand(cmd);
     }
   }
 
@@ -644,11 +653,61 @@ export class ImapSession {
     const st = await this.opts.store.mail.status(f.id);
     const items: ImapValue[] = [];
     for (const item of cmd.args.items) {
-      const value = { MESSAGES: st.messages, RECENT: 0, UIDNEXT: st.uidnext, UIDVALIDITY: st.uidvalidity, UNSEEN: st.unseen, HIGHESTMODSEQ: st.highestModseq }[item];
+      const value = {
+        MESSAGES: st.messages,
+        RECENT: 0,
+        UIDNEXT: st.uidnext,
+        UIDVALIDITY: st.uidvalidity,
+        UNSEEN: st.unseen,
+        HIGHESTMODSEQ: st.highestModseq,
+        // RFC 9208 §4.1.4: DELETED-STORAGE in the STORAGE resource's unit (1024 octets).
+        DELETED: st.deleted,
+        'DELETED-STORAGE': kib(st.deletedStorage),
+      }[item];
       items.push(atom(item), value);
     }
     this.write(untagged(atom('STATUS'), mailboxName(f.name), items));
     this.ok(cmd.tag, 'STATUS completed');
+  }
+
+  // --- quota (RFC 9208) ------------------------------------------------------------------------------
+
+  private mailboxQuota: MailboxQuota | undefined;
+
+  /** This mailbox's limits, from the configuration for its type (read once per session). */
+  private async quota(): Promise<MailboxQuota> {
+    if (!this.mailboxQuota) {
+      const box = await this.opts.store.mailboxes.byId(this.identity!.mailboxId);
+      this.mailboxQuota = quotaOf(this.opts.quotas ?? DEFAULT_MAILBOX_QUOTAS, box?.type ?? 'PER');
+    }
+    return this.mailboxQuota;
+  }
+
+  /** `* QUOTA "" (STORAGE used limit MESSAGE used limit)`, STORAGE in units of 1024 octets (§5.1). */
+  private async writeQuota(): Promise<void> {
+    const quota = await this.quota();
+    const usage = await this.opts.store.mail.usage(this.identity!.mailboxId);
+    this.write(untagged(atom('QUOTA'), str(QUOTA_ROOT), [atom('STORAGE'), kib(usage.storage), Math.floor(quota.storage / 1024), atom('MESSAGE'), usage.messages, quota.messages]));
+  }
+
+  private async quotaCommand(cmd: CommandOf<'GETQUOTA'> | CommandOf<'GETQUOTAROOT'> | CommandOf<'SETQUOTA'>): Promise<void> {
+    switch (cmd.command) {
+      case 'GETQUOTAROOT': {
+        // §4.1.2: every folder of the mailbox has the one root.
+        const f = await this.folderOr404(cmd.args.mailbox);
+        this.write(untagged(atom('QUOTAROOT'), mailboxName(f.name), str(QUOTA_ROOT)));
+        await this.writeQuota();
+        return this.ok(cmd.tag, 'GETQUOTAROOT completed');
+      }
+      case 'GETQUOTA':
+        // §4.1.1
+        if (cmd.args.root !== QUOTA_ROOT) throw new ImapNo(`No such quota root ${cmd.args.root.slice(0, 100)}`, 'NONEXISTENT');
+        await this.writeQuota();
+        return this.ok(cmd.tag, 'GETQUOTA completed');
+      case 'SETQUOTA':
+        // §4.1.3: limits are the operator's (mailbox governance), not the user's; QUOTASET is not announced.
+        throw new ImapNo('Quotas are set by the operator, not over IMAP', 'NOPERM');
+    }
   }
 
   // --- messages ----------------------------------------------------------------------------------
@@ -658,6 +717,9 @@ export class ImapSession {
     if (!f) throw new ImapNo(`No such folder ${cmd.args.mailbox.slice(0, 100)}`, 'TRYCREATE');
     const message = cmd.args.message;
     if (message.length === 0) throw new ImapNo('Empty message');
+    // RFC 9208 §4.3.1: over quota, nothing is written (checked again in the transaction).
+    const quota = await this.quota();
+    if (exceedsQuota(quota, await this.opts.store.mail.usage(this.identity!.mailboxId), message.length, 1)) throw overQuota();
     const view = messageView(message);
     const caches = cachesOf(view);
     const blob = await this.opts.store.blobs.put(message);
@@ -665,6 +727,7 @@ export class ImapSession {
     const internalDate = cmd.args.internalDate ? imapDateToIso(cmd.args.internalDate) : undefined;
     // The message and its attribution commit together: one fsync, never one without the other.
     const row = await this.opts.store.groupTransaction(async (tx) => {
+      if (exceedsQuota(quota, await tx.mail.usage(this.identity!.mailboxId), blob.size, 1)) throw overQuota();
       const r = await tx.mail.appendMessage(f.id, {
         blobHash: blob.hash,
         size: blob.size,
@@ -865,9 +928,18 @@ export class ImapSession {
     const dest = await this.opts.store.mail.folder(this.identity!.mailboxId, normaliseFolderName(cmd.args.mailbox));
     if (!dest) throw new ImapNo(`No such folder ${cmd.args.mailbox.slice(0, 100)}`, 'TRYCREATE');
     const uids = targets.map((t) => t.uid);
+    // A COPY adds to the mailbox's usage; a MOVE to another folder of the mailbox (its one quota
+    // root) frees what it takes, so only a MOVE onto its own folder (a copy) is checked.
+    const quota = cmd.command === 'COPY' || dest.id === sel.folderId ? await this.quota() : null;
     const pairs = await this.opts.store.transaction(async (tx) => {
+      const before = quota ? await tx.mail.usage(this.identity!.mailboxId) : null;
       const p = await tx.mail.copyMessages(sel.folderId, uids, dest.id);
       if (cmd.command === 'MOVE' && dest.id !== sel.folderId) await tx.mail.expunge(sel.folderId, p.map(([from]) => from));
+      if (quota && before && p.length > 0) {
+        // RFC 9208 §4.3.1: the copies are rolled back with the transaction.
+        const after = await tx.mail.usage(this.identity!.mailboxId);
+        if (exceedsQuota(quota, before, after.storage - before.storage, after.messages - before.messages)) throw overQuota();
+      }
       return p;
     });
     this.opts.store.notifyFolderChanged(dest.id);
@@ -967,6 +1039,15 @@ class ImapNo extends Error {
 }
 
 class ImapBad extends Error {}
+
+function overQuota(): ImapNo {
+  return new ImapNo('Mailbox quota exceeded: delete or expunge messages first', 'OVERQUOTA');
+}
+
+/** Octets in the STORAGE resource's unit, 1024 octets, rounded up (RFC 9208 §5.1). */
+function kib(bytes: number): number {
+  return Math.ceil(bytes / 1024);
+}
 
 function imapDateToIso(d: import('../protocol/index.ts').ImapDateTime): string {
   return d.date.toISOString();

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { AccessControl, createTokenValidator } from '@mss/access';
 import { Governance } from '@mss/governance';
 import { startPsc, cibaToken, type RunningPsc } from '@mss/psc';
-import { silentLogger } from '@mss/runtime';
+import { silentLogger, type MailboxQuotas } from '@mss/runtime';
 import { seedDemo } from '@mss/seed';
 import { openTestStore } from '@mss/store/testing';
 import type { Store } from '@mss/store';
@@ -37,7 +37,7 @@ export interface ImapWorld {
   close(): Promise<void>;
 }
 
-export async function startImapWorld(options: { benchLogin?: boolean } = {}): Promise<ImapWorld> {
+export async function startImapWorld(options: { benchLogin?: boolean; quotas?: MailboxQuotas } = {}): Promise<ImapWorld> {
   const { store, dataDir, cleanup } = await openTestStore();
   await seedDemo(store, D);
   const logger = silentLogger();
@@ -53,6 +53,7 @@ export async function startImapWorld(options: { benchLogin?: boolean } = {}): Pr
     port: 0,
     tls: testCertificate(),
     ...(options.benchLogin ? { benchLogin: { password: 'bench' } } : {}),
+    ...(options.quotas ? { quotas: options.quotas } : {}),
   });
   return {
     store,

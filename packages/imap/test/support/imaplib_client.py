@@ -27,6 +27,18 @@ except imaplib.IMAP4.error as e:
     print(json.dumps(out))
     sys.exit(0)
 
+if scenario == "quota":
+    msg = b"From: <%s>\r\nSubject: quota\r\n\r\n" % user.encode()
+    msg += b"x" * (3000 - len(msg))
+    typ, data = m.getquotaroot("INBOX")
+    out["getquotaroot"] = [typ, [[x.decode() for x in d] for d in data]]
+    typ, data = m.getquota('""')
+    out["getquota"] = [typ, [x.decode() for x in data]]
+    typ, data = m.setquota('""', "(STORAGE 1)")
+    out["setquota"] = [typ, [x.decode() for x in data]]
+    typ, data = m.append("INBOX", None, None, msg)
+    out["append_over"] = [typ, [x.decode() for x in data]]
+
 if scenario == "mail":
     msg = b"From: <%s>\r\nSubject: imaplib test \xc3\xa9t\xc3\xa9\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nLigne 1\r\nLigne 2\r\n" % user.encode()
     typ, data = m.append("INBOX", "(\\Draft)", None, msg)

@@ -4,8 +4,9 @@ import { directoryOutbox } from './0003-directory-outbox.ts';
 import { smtpQueue } from './0004-smtp-queue.ts';
 import { imapCache } from './0005-imap-cache.ts';
 import { directorySearch } from './0006-directory-search.ts';
+import { mailUsage } from './0008-mail-usage.ts';
 import type { MssMigration } from './types.ts';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
-export const MIGRATIONS: readonly MssMigration[] = [initial, accessAudit, directoryOutbox, smtpQueue, imapCache, directorySearch];
+export const MIGRATIONS: readonly MssMigration[] = [initial, accessAudit, directoryOutbox, smtpQueue, imapCache, directorySearch, mailUsage];
 export type { Engine, MssMigration } from './types.ts';

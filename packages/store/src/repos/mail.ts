@@ -104,11 +104,18 @@ export class MailRepo {
     await this.ctx.db.deleteFrom('mail_folders').where('id', '=', folderId).execute();
   }
 
-  /** Takes the next UID and MODSEQ of a folder in one statement (row-locked on PostgreSQL). */
-  private async bump(folderId: number, uids: number): Promise<{ firstUid: number; modseq: number }> {
+  /**
+   * Takes the next UID and MODSEQ of a folder in one statement (row-locked on PostgreSQL), and
+   * moves the folder's usage counters by what is added (or, negative, removed) with it.
+   */
+  private async bump(folderId: number, uids: number, bytes = 0, messages = 0): Promise<{ firstUid: number; modseq: number }> {
     const r = await this.ctx.db
       .updateTable('mail_folders')
-      .set((eb) => ({ uidnext: eb('uidnext', '+', uids), highest_modseq: eb('highest_modseq', '+', 1) }))
+      .set((eb) =>
+        bytes === 0 && messages === 0
+          ? { uidnext: eb('uidnext', '+', uids), highest_modseq: eb('highest_modseq', '+', 1) }
+          : { uidnext: eb('uidnext', '+', uids), highest_modseq: eb('highest_modseq', '+', 1), storage_used: eb('storage_used', '+', bytes), message_count: eb('message_count', '+', messages) },
+      )
       .where('id', '=', folderId)
       .returning(['uidnext', 'highest_modseq'])
       .executeTakeFirst();
@@ -117,7 +124,7 @@ export class MailRepo {
   }
 
   async appendMessage(folderId: number, m: NewMessage): Promise<MessageRow> {
-    const { firstUid, modseq } = await this.bump(folderId, 1);
+    const { firstUid, modseq } = await this.bump(folderId, 1, m.size, 1);
     return this.ctx.db
       .insertInto('mail_messages')
       .values({
@@ -232,7 +239,8 @@ export class MailRepo {
   async copyMessages(fromFolderId: number, uids: readonly number[], toFolderId: number): Promise<[number, number][]> {
     if (uids.length === 0) return [];
     const rows = await this.ctx.db.selectFrom('mail_messages').selectAll().where('folder_id', '=', fromFolderId).where('uid', 'in', uids).orderBy('uid').execute();
-    const { firstUid, modseq } = await this.bump(toFolderId, rows.length);
+    const bytes = rows.reduce((n, r) => n + Number(r.size), 0);
+    const { firstUid, modseq } = await this.bump(toFolderId, rows.length, bytes, rows.length);
     const pairs: [number, number][] = [];
     for (const [i, r] of rows.entries()) {
       const uid = firstUid + i;
@@ -279,7 +287,13 @@ export class MailRepo {
   /** Removes messages; their blobs stay (they may be shared) until a collection pass. */
   async expunge(folderId: number, uids: readonly number[]): Promise<number> {
     if (uids.length === 0) return 0;
-    const { modseq } = await this.bump(folderId, 0);
+    const gone = await this.ctx.db
+      .selectFrom('mail_messages')
+      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('size').as('bytes')])
+      .where('folder_id', '=', folderId)
+      .where('uid', 'in', uids)
+      .executeTakeFirstOrThrow();
+    const { modseq } = await this.bump(folderId, 0, -Number(gone.bytes ?? 0), -Number(gone.n));
     await this.ctx.db
       .insertInto('mail_expunged')
       .columns(['folder_id', 'uid', 'modseq'])
@@ -302,7 +316,20 @@ export class MailRepo {
     await this.ctx.db.insertInto('mail_expunged').values({ folder_id: folderId, uid: 0, modseq: upTo }).execute();
   }
 
-  async status(folderId: number): Promise<{ messages: number; unseen: number; uidnext: number; uidvalidity: number; highestModseq: number }> {
+  /**
+   * What a mailbox uses over all its folders: bytes and messages, from the folders' counters
+   * (a few rows, whatever the number of messages).
+   */
+  async usage(mailboxId: number): Promise<{ storage: number; messages: number }> {
+    const r = await this.ctx.db
+      .selectFrom('mail_folders')
+      .select((eb) => [eb.fn.sum<number>('storage_used').as('storage'), eb.fn.sum<number>('message_count').as('messages')])
+      .where('mailbox_id', '=', mailboxId)
+      .executeTakeFirst();
+    return { storage: Number(r?.storage ?? 0), messages: Number(r?.messages ?? 0) };
+  }
+
+  async status(folderId: number): Promise<{ messages: number; unseen: number; uidnext: number; uidvalidity: number; highestModseq: number; deleted: number; deletedStorage: number }> {
     const f = await this.ctx.db.selectFrom('mail_folders').selectAll().where('id', '=', folderId).executeTakeFirst();
     if (!f) throw new MssError('FOLDER_MISSING', `folder ${folderId} does not exist`);
     const counts = await this.ctx.db
@@ -311,12 +338,16 @@ export class MailRepo {
         eb.fn.countAll<number>().as('messages'),
         // With an explicit ESCAPE, the backslash of \Seen is literal on both engines.
         eb.fn.sum<number>(sql<number>`case when flags like ${'%\\Seen%'} escape '!' then 0 else 1 end`).as('unseen'),
+        eb.fn.sum<number>(sql<number>`case when flags like ${'%\\Deleted%'} escape '!' then 1 else 0 end`).as('deleted'),
+        eb.fn.sum<number>(sql<number>`case when flags like ${'%\\Deleted%'} escape '!' then size else 0 end`).as('deleted_storage'),
       ])
       .where('folder_id', '=', folderId)
       .executeTakeFirstOrThrow();
     return {
       messages: Number(counts.messages),
       unseen: Number(counts.unseen ?? 0),
+      deleted: Number(counts.deleted ?? 0),
+      deletedStorage: Number(counts.deleted_storage ?? 0),
       uidnext: Number(f.uidnext),
       uidvalidity: Number(f.uidvalidity),
       highestModseq: Number(f.highest_modseq),
