@@ -4,6 +4,8 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from './schema.ts';
 import type { Engine } from './migrations/types.ts';
 import { openDatabase, type OpenOptions } from './engine/open.ts';
+import type { NodeSqliteDatabase } from './engine/node-sqlite.ts';
+import type { WalSync } from './engine/wal-sync.ts';
 import { migrateToLatest, type MigrationReport } from './migrate.ts';
 import { BlobStore } from './blobs.ts';
 import type { RepoContext } from './repos/executor.ts';
@@ -63,10 +65,12 @@ export class Store extends Repositories {
   readonly events = new EventEmitter().setMaxListeners(0);
   private readonly db: Kysely<Database>;
   private readonly schema: string | undefined;
+  private readonly sqlite: NodeSqliteDatabase | undefined;
 
-  private constructor(db: Kysely<Database>, engine: Engine, description: string, blobs: BlobStore, now: () => Date, schema: string | undefined, migration: MigrationReport | undefined) {
+  private constructor(db: Kysely<Database>, engine: Engine, description: string, blobs: BlobStore, now: () => Date, schema: string | undefined, migration: MigrationReport | undefined, sqlite: NodeSqliteDatabase | undefined) {
     super({ db, engine, now });
     this.db = db;
+    this.sqlite = sqlite;
     this.engine = engine;
     this.description = description;
     this.blobs = blobs;
@@ -82,7 +86,7 @@ export class Store extends Repositories {
     try {
       if (options.migrate !== false) migration = await migrateToLatest(opened.db, opened.engine, opened.schema);
       const blobs = new BlobStore(path.join(options.dataDir, 'blobs'));
-      return new Store(opened.db, opened.engine, opened.description, blobs, now, opened.schema, migration);
+      return new Store(opened.db, opened.engine, opened.description, blobs, now, opened.schema, migration, opened.sqlite);
     } catch (err) {
       await opened.db.destroy();
       throw err;
@@ -101,7 +105,27 @@ export class Store extends Repositories {
   async transaction<T>(fn: (tx: Repositories) => Promise<T>, options: { serializable?: boolean } = {}): Promise<T> {
     let builder = this.db.transaction();
     if (options.serializable && this.engine === 'postgres') builder = builder.setIsolationLevel('serializable');
-    return builder.execute((trx: Transaction<Database>) => fn(new Repositories({ db: trx, engine: this.engine, now: this.now })));
+    const value = await builder.execute((trx: Transaction<Database>) => {
+      this.sqlite?.deferNextCommit();
+      return fn(new Repositories({ db: trx, engine: this.engine, now: this.now }));
+    });
+    await this.durable();
+    return value;
+  }
+
+  /**
+   * Resolves once every commit made before the call is on disk. On SQLite the WAL is fsynced on
+   * the thread pool, one fsync shared by the commits that wait for it together (see `WalSync`);
+   * `transaction` and `groupTransaction` already wait for it. On PostgreSQL a commit is durable
+   * when it returns: resolves at once.
+   */
+  durable(): Promise<void> {
+    return this.sqlite?.wal?.durable() ?? Promise.resolve();
+  }
+
+  /** SQLite's WAL fsyncs (`async` shared on the thread pool, `sync` on the event loop); undefined on PostgreSQL. Tests replace its fsyncs. */
+  get walSync(): WalSync | undefined {
+    return this.sqlite?.wal;
   }
 
   /**
@@ -112,6 +136,7 @@ export class Store extends Repositories {
    * A caller's promise settles only once the commit holding its work is durable.
    */
   groupTransaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T> {
+    if (this.closing) return Promise.reject(new Error('store is closed'));
     return new Promise<T>((resolve, reject) => {
       this.group.push({ fn: fn as (tx: Repositories) => Promise<unknown>, resolve: resolve as (v: unknown) => void, reject });
       if (!this.groupRunning) void this.flushGroup();
@@ -122,6 +147,10 @@ export class Store extends Repositories {
   private groupRunning = false;
   /** Commits made by `groupTransaction` and the calls they carried (how well grouping works). */
   readonly groupStats = { commits: 0, calls: 0 };
+
+  private closing = false;
+  /** Batches committed whose callers still wait for the fsync. */
+  private readonly settling = new Set<Promise<void>>();
 
   private async flushGroup(): Promise<void> {
     this.groupRunning = true;
@@ -134,6 +163,7 @@ export class Store extends Repositories {
         const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
         try {
           await this.db.transaction().execute(async (trx) => {
+            this.sqlite?.deferNextCommit();
             const repos = new Repositories({ db: trx, engine: this.engine, now: this.now });
             for (const item of batch) {
               await sql`savepoint mss_group`.execute(trx);
@@ -154,11 +184,18 @@ export class Store extends Repositories {
         }
         this.groupStats.commits++;
         this.groupStats.calls += batch.length;
-        batch.forEach((item, i) => {
-          const o = outcomes[i]!;
-          if (o.ok) item.resolve(o.value);
-          else item.reject(o.error);
-        });
+        // The next batch may commit while this one's fsync runs (its callers share the next).
+        const settled = this.durable().then(
+          () =>
+            batch.forEach((item, i) => {
+              const o = outcomes[i]!;
+              if (o.ok) item.resolve(o.value);
+              else item.reject(o.error);
+            }),
+          (error: unknown) => batch.forEach((item) => item.reject(error)),
+        );
+        this.settling.add(settled);
+        void settled.finally(() => this.settling.delete(settled));
       }
     } finally {
       this.groupRunning = false;
@@ -175,7 +212,13 @@ export class Store extends Repositories {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
+    while (this.groupRunning || this.settling.size > 0) {
+      await Promise.all([...this.settling]);
+      if (this.groupRunning) await new Promise<void>((r) => setImmediate(r));
+    }
     await this.db.destroy();
+    await this.sqlite?.wal?.close();
   }
 
   /** Drops this store's PostgreSQL schema: only for tests that made a schema of their own. */

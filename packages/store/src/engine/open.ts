@@ -21,6 +21,8 @@ export interface OpenedDatabase {
   description: string;
   /** PostgreSQL schema the connection works in (tests use one each); undefined on SQLite. */
   schema: string | undefined;
+  /** The SQLite connection (its WAL fsync: see `NodeSqliteDatabase`); undefined on PostgreSQL. */
+  sqlite?: NodeSqliteDatabase;
 }
 
 export function ensureWritableDir(dir: string, what = 'data directory'): void {
@@ -71,14 +73,16 @@ async function openSqlite(file: string, dir: string): Promise<OpenedDatabase> {
   let database: NodeSqliteDatabase;
   try {
     database = new NodeSqliteDatabase(file);
-    // WAL lets readers go on while one writer commits; FULL makes every commit survive power
-    // loss, which a `250` after DATA promises.
-    database.raw.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA cache_size = -65536;');
+    // WAL lets readers go on while one writer commits. NORMAL: a COMMIT does not fsync; the
+    // adapter fsyncs the WAL after it, on the thread pool for the store's transactions (which
+    // resolve only then) and on the spot for any other write, so that every commit still
+    // survives power loss before anyone is told, as a `250` after DATA promises.
+    database.raw.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA cache_size = -65536;');
   } catch (err) {
     throw new MssError('DATABASE_OPEN_FAILED', `cannot open SQLite database ${file}: ${describeCause(err)}`, { cause: err });
   }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
-  return { db, engine: 'sqlite', description: `sqlite:${file}`, schema: undefined };
+  return { db, engine: 'sqlite', description: `sqlite:${file}`, schema: undefined, sqlite: database };
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
