@@ -219,6 +219,7 @@ export class Store extends Repositories {
     }
     await this.db.destroy();
     await this.sqlite?.wal?.close();
+    await this.blobs.close();
   }
 
   /** Drops this store's PostgreSQL schema: only for tests that made a schema of their own. */

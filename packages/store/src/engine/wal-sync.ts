@@ -104,10 +104,10 @@ export class WalSync {
     if (this.fd === null) {
       const fd = fs.openSync(this.walPath, 'r');
       try {
-        this.fsyncSync(fd);
+        fs.fsyncSync(fd);
         const dir = fs.openSync(path.dirname(this.walPath), 'r');
         try {
-          this.fsyncSync(dir);
+          fs.fsyncSync(dir);
         } finally {
           fs.closeSync(dir);
         }

@@ -1,0 +1,69 @@
+// Blob commits through the worker pool (the default) and through fs callbacks (syncWorkers 0):
+// same files, same failures, nothing left in tmp/.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { BlobStore } from '../src/blobs.ts';
+
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+for (const syncWorkers of [3, 0]) {
+  const how = syncWorkers > 0 ? `${syncWorkers} sync workers` : 'fs callbacks';
+
+  test(`blobs (${how}): concurrent commits are all in place, whole, and identical bodies stored once`, async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mss-blobs-test-'));
+    const blobs = new BlobStore(root, { syncWorkers });
+    try {
+      const bodies = Array.from({ length: 40 }, (_, i) => (i % 10 === 9 ? Buffer.from('same body') : randomBytes(20_000 + i)));
+      const refs = await Promise.all(
+        bodies.map(async (b, i) => {
+          const w = await blobs.writer();
+          // In pieces, as SMTP DATA arrives; a Buffer of its own and pooled small ones alike.
+          await w.write(b.subarray(0, i));
+          await w.write(b.subarray(i));
+          return w.commit();
+        }),
+      );
+      refs.forEach((r, i) => assert.deepEqual(r, { hash: sha(bodies[i]!), size: bodies[i]!.length }));
+      for (const [i, r] of refs.entries()) assert.ok((await blobs.get(r.hash)).equals(bodies[i]!));
+      assert.deepEqual(fs.readdirSync(path.join(root, 'tmp')), []);
+      if (blobs.syncPool) assert.ok(blobs.syncPool.workers <= syncWorkers);
+    } finally {
+      await blobs.close();
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  test(`blobs (${how}): a commit that cannot be placed fails and leaves nothing behind`, async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mss-blobs-test-'));
+    const blobs = new BlobStore(root, { syncWorkers });
+    try {
+      const body = Buffer.from('no room for me');
+      const hash = sha(body);
+      // A file where the fan-out directory should be.
+      fs.mkdirSync(path.join(root, 'sha256'), { recursive: true });
+      fs.writeFileSync(path.join(root, 'sha256', hash.slice(0, 2)), 'in the way');
+      await assert.rejects(blobs.put(body), /EEXIST|ENOTDIR/);
+      assert.deepEqual(fs.readdirSync(path.join(root, 'tmp')), []);
+      assert.equal(await blobs.has(hash), false);
+      // The store goes on working for other blobs.
+      const ok = await blobs.put('fine');
+      assert.equal((await blobs.get(ok.hash)).toString(), 'fine');
+    } finally {
+      await blobs.close();
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+}
+
+test('blobs: once closed, a commit is refused', async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mss-blobs-test-'));
+  const blobs = new BlobStore(root, { syncWorkers: 2 });
+  await blobs.put('before');
+  await blobs.close();
+  await assert.rejects(blobs.put('after'), /closed/);
+  fs.rmSync(root, { recursive: true, force: true });
+});
