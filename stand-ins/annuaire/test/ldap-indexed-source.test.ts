@@ -62,3 +62,45 @@ test('equality and prefix searches use the indexes: candidates are few, results 
   assert.equal(source.candidates(parseFilter('(sn=*pont*)')), 'all', 'no initial piece: scan');
   assert.deepEqual(source.candidates(parseFilter('(|)')), [], 'absolute FALSE: nothing');
 });
+
+test('AND walks its smallest indexed branch and checks the others by membership, multi-valued attributes included', async () => {
+  // Entry i: sn Name<i % 50> (and a second surname on every 7th), givenName G<i % 20>, cn by prefix groups.
+  const entries = Array.from({ length: 3000 }, (_, i) =>
+    entry(i, { sn: i % 7 === 0 ? [`Name${i % 50}`, 'Second'] : [`Name${i % 50}`], givenName: [`G${i % 20}`], cn: [`${i % 3 ? 'dup' : 'mar'}${i}`], objectClass: ['top', 'inetOrgPerson'] }),
+  );
+  const source = new IndexedEntrySource(entries);
+  const memory = new MemoryEntrySource(entries);
+  const filters = [
+    '(&(objectClass=inetOrgPerson)(sn=name10)(givenName=g10))',
+    '(&(sn=second)(givenName=g0))',
+    '(&(sn=second)(sn=name14))',
+    '(&(cn=dup*)(sn=second)(givenName=G3))',
+    '(&(cn=mar*)(|(sn=name3)(sn=name6))(givenName=g6))',
+    '(&(cn=du*)(!(sn=second)))',
+    '(&(objectClass=*)(sn=name1*))',
+    '(&(sn=name1*)(sn=name2*))',
+    '(&(sn=nobody)(givenName=g1))',
+  ];
+  for (const f of filters) {
+    const filter = parseFilter(f);
+    const expected = await dns(memory, filter);
+    assert.deepEqual(await dns(source, filter), expected, f);
+    const c = source.candidates(filter);
+    if (c !== 'all') assert.ok(expected.every((dn) => c.includes(Number(dn.slice(4, dn.indexOf(',')))), f + ': candidates are a superset'));
+  }
+  assert.deepEqual(source.candidates(parseFilter('(&(sn=second)(sn=name14))')), [14 * 7 * 0 + 14, 14 + 350, 14 + 700, 14 + 1050, 14 + 1400, 14 + 1750, 14 + 2100, 14 + 2450, 14 + 2800].filter((i) => i % 7 === 0 && i % 50 === 14));
+  // A synchronous iterable: the server pulls entries without a promise each.
+  const produced = source.search({ baseDn: BASE, scope: 'sub', filter: parseFilter('(sn=name1)'), signal: new AbortController().signal });
+  assert.equal(typeof (produced as Iterable<LdapEntry>)[Symbol.iterator], 'function');
+});
+
+test('an aborted search stops pulling, even in the middle of a large candidate list', () => {
+  const entries = Array.from({ length: 5000 }, (_, i) => entry(i, { sn: ['Same'] }));
+  const source = new IndexedEntrySource(entries);
+  const controller = new AbortController();
+  let n = 0;
+  for (const _ of source.search({ baseDn: BASE, scope: 'sub', filter: parseFilter('(&(objectClass=*)(sn=same))'), signal: controller.signal }) as Iterable<LdapEntry>) {
+    if (++n === 10) controller.abort();
+  }
+  assert.equal(n, 10);
+});

@@ -51,7 +51,7 @@ export class StoreSnapshotSource implements LdapEntrySource {
     if (this.timer) clearInterval(this.timer);
   }
 
-  search(request: SourceSearchRequest): AsyncIterable<LdapEntry> {
+  search(request: SourceSearchRequest): Iterable<LdapEntry> {
     return this.memory.search(request);
   }
 }

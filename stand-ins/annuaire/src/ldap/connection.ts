@@ -42,7 +42,9 @@ export class LdapConnection implements ResponseChannel {
   private closing = false;
   private closed = false;
   private readPaused = false;
-  private corked = false;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private flushScheduled = false;
   readonly finished: Promise<void>;
 
   constructor(socket: Socket, settings: ConnectionSettings, logger: Logger) {
@@ -59,25 +61,43 @@ export class LdapConnection implements ResponseChannel {
     socket.on('close', () => this.onClose());
   }
 
-  async send(message: Buffer, signal?: AbortSignal): Promise<boolean> {
+  send(message: Buffer, signal?: AbortSignal): boolean | Promise<boolean> {
     if (this.closed) return false;
-    // The messages of one turn (a search's entries and its SearchResultDone) leave in one write:
-    // one system call and one TCP segment instead of one each.
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.socket.uncork();
-      });
+    // The messages of one turn (a search's entries and its SearchResultDone) leave in one write
+    // of one buffer: one system call and one TCP segment instead of one each.
+    this.pending.push(message);
+    this.pendingBytes += message.length;
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(this.flushTurn);
     }
-    if (this.socket.write(message)) return true;
+    if (this.pendingBytes + this.socket.writableLength < this.socket.writableHighWaterMark) return true;
+    if (this.flush()) return true;
     // The kernel and Node buffers are full: wait until the client has read, so the producer
     // (a search) pauses instead of queueing its whole result set in memory.
+    return this.afterDrain(signal);
+  }
+
+  private async afterDrain(signal: AbortSignal | undefined): Promise<boolean> {
     const drained = this.waitForDrain();
     if (signal === undefined) await drained;
     else await untilAborted(drained, signal);
     return !this.closed && !(signal?.aborted ?? false);
+  }
+
+  private readonly flushTurn = (): void => {
+    this.flushScheduled = false;
+    this.flush();
+  };
+
+  /** Writes what is pending; false when the socket asks the writer to wait for 'drain'. */
+  private flush(): boolean {
+    if (this.pending.length === 0) return !this.socket.writableNeedDrain;
+    const data = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
+    this.pending = [];
+    this.pendingBytes = 0;
+    if (this.closed || this.socket.writableEnded) return false;
+    return this.socket.write(data);
   }
 
   private waitForDrain(): Promise<void> {
@@ -98,6 +118,7 @@ export class LdapConnection implements ResponseChannel {
   disconnect(resultCode: number, reason: string): void {
     if (this.closing) return;
     this.logger.debug({ resultCode, reason }, 'notice of disconnection');
+    this.flush();
     if (!this.closed) this.socket.write(encodeNoticeOfDisconnection(resultCode, reason));
     this.close();
   }
@@ -107,6 +128,7 @@ export class LdapConnection implements ResponseChannel {
     if (this.closing) return;
     this.closing = true;
     this.abortAll(StopReason.closed);
+    this.flush();
     this.socket.end();
     setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
   }

@@ -225,6 +225,31 @@ export function dnEquals(a: string, b: string): boolean {
   return normalizeDn(a) === normalizeDn(b);
 }
 
+const entryDns = new WeakMap<object, NormalizedDn | null>();
+
+/**
+ * The parsed DN of an entry object, parsed once per object (null when it does not parse). Sources
+ * that parsed their entries' DNs already hand them over with `shareEntryDn`, so the server's own
+ * scope check of each candidate costs a look-up, not a parse.
+ */
+export function entryNormalizedDn(entry: { readonly dn: string }): NormalizedDn | null {
+  let dn = entryDns.get(entry);
+  if (dn === undefined) {
+    try {
+      dn = NormalizedDn.parse(entry.dn);
+    } catch {
+      dn = null;
+    }
+    entryDns.set(entry, dn);
+  }
+  return dn;
+}
+
+/** Records the parsed DN of an entry object (which must not change afterwards). */
+export function shareEntryDn(entry: { readonly dn: string }, dn: NormalizedDn): void {
+  entryDns.set(entry, dn);
+}
+
 /** Whether `entryDn` is in the scope of a search based at `baseDn`. */
 export function isInScope(entryDn: string, baseDn: string, scope: Scope): boolean {
   return NormalizedDn.parse(entryDn).inScope(NormalizedDn.parse(baseDn), scope);

@@ -236,42 +236,36 @@ function valueGetter(description: string, type: ResolvedAttributeType, prepare: 
 
 const noValues: readonly string[] = Object.freeze([]);
 
-interface IndexedValues {
-  raw: string[];
-  /** Values prepared for a matching rule, computed on first use. */
-  prepared?: Map<Prepare, string[]>;
-}
+/** Lower-case base type of each attribute key met (a directory has a few dozen spellings). */
+const baseTypes = new Map<string, string>();
 
-const indexCache = new WeakMap<Record<string, string[]>, Map<string, IndexedValues>>();
+function baseTypeOf(key: string): string {
+  let base = baseTypes.get(key);
+  if (base === undefined) {
+    base = baseAttributeType(key);
+    // Bounded, against a source with unbounded attribute names.
+    if (baseTypes.size < 4096) baseTypes.set(key, base);
+  }
+  return base;
+}
 
 /**
- * Values by lower-case base type, subtypes merged, with their prepared forms: cached per
- * attributes object, since a directory compares the same entries against filter after filter.
+ * The values an entry holds under a lower-case base type, subtypes and spellings merged, prepared
+ * for a matching rule. Read straight from the entry: most entries of a search are tested once
+ * (index candidates), and a cache built per entry cost more than the look-up it spared.
  */
-function attributeIndex(entry: LdapEntry): Map<string, IndexedValues> {
-  let index = indexCache.get(entry.attributes);
-  if (index !== undefined) return index;
-  index = new Map();
-  for (const key in entry.attributes) {
-    const values = entry.attributes[key];
-    if (values === undefined || values.length === 0) continue;
-    const base = baseAttributeType(key);
-    const existing = index.get(base);
-    index.set(base, { raw: existing === undefined ? values : existing.raw.concat(values) });
-  }
-  indexCache.set(entry.attributes, index);
-  return index;
-}
-
 function preparedValues(entry: LdapEntry, name: string, prepare: Prepare): readonly string[] {
-  const indexed = attributeIndex(entry).get(name);
-  if (indexed === undefined) return noValues;
-  if (prepare === asIs) return indexed.raw;
-  indexed.prepared ??= new Map();
-  let prepared = indexed.prepared.get(prepare);
-  if (prepared === undefined) {
-    prepared = indexed.raw.map(prepare);
-    indexed.prepared.set(prepare, prepared);
+  const attributes = entry.attributes;
+  let found: readonly string[] | undefined;
+  let merged: string[] | undefined;
+  for (const key in attributes) {
+    if (baseTypeOf(key) !== name) continue;
+    const values = attributes[key];
+    if (values === undefined || values.length === 0) continue;
+    if (found === undefined) found = values;
+    else (merged ??= found.slice()).push(...values);
   }
-  return prepared;
+  const raw = merged ?? found;
+  if (raw === undefined) return noValues;
+  return prepare === asIs ? raw : raw.map(prepare);
 }

@@ -1,11 +1,13 @@
 // An entry source with in-memory indexes, for national-scale directories (a million mailboxes):
-// equality on the indexed attributes through hash maps, substrings with an initial piece
-// through a sorted array of prepared values, AND through its most selective indexed branch, OR
-// through the union of its branches. Anything else — presence, NOT, ordering, approx, a
-// substring without an initial piece — scans. The server checks scope and filter again on
-// every candidate, so an index only ever needs to give a superset.
+// equality and substrings with an initial piece on the indexed attributes, through the sorted
+// distinct values of each attribute (a prefix is a range of them); AND walks its smallest
+// indexed branch and checks the others by membership, in O(1) per candidate, without building
+// their lists; OR is the union of its branches. Anything else — presence, NOT, ordering, approx,
+// a substring without an initial piece — scans. The server checks scope and filter again on
+// every entry, so an index only ever needs to give a superset; when the indexed branches are
+// the whole filter, the source does not evaluate it a second time.
 
-import { NormalizedDn } from './dn.ts';
+import { NormalizedDn, shareEntryDn } from './dn.ts';
 import { baseAttributeType, type FilterNode } from './filter.ts';
 import { compileFilter, type MatchingSchema } from './filter-match.ts';
 import { caseExactValue, caseIgnorePiece, caseIgnoreValue } from './matching-rules.ts';
@@ -17,17 +19,153 @@ export const DEFAULT_INDEXED_ATTRIBUTES = ['mail', 'cn', 'sn', 'givenName', 'dis
 /** Prefix ranges kept per index: address books repeat the same few prefixes as users type. */
 const PREFIX_CACHE_SIZE = 512;
 
-interface AttributeIndex {
-  exact: boolean;
-  /** Recent prefix → candidates (the source is immutable, so they never go stale). */
-  prefixes: Map<string, number[]>;
-  /** Prepared value → entry numbers, ascending. */
-  equality: Map<string, number[]>;
-  /** Prepared values sorted, with their entry numbers (for prefix ranges); built lazily. */
-  sorted?: { values: string[]; ids: Int32Array };
+const EMPTY_IDS = new Int32Array(0);
+
+/**
+ * One attribute's index, in flat arrays (a few bytes per value, no object per entry): the
+ * distinct prepared values sorted, the entries holding each value (ascending), and the values
+ * each entry holds (so that "does entry e have value v / a value in range r" is a look-up).
+ */
+class AttributeIndex {
+  readonly exact: boolean;
+  /** Distinct prepared values, sorted. */
+  values: string[] = [];
+  /** Entries of value v: postingIds[postingStart[v] .. postingStart[v + 1]), ascending. */
+  postingStart = EMPTY_IDS;
+  postingIds = EMPTY_IDS;
+  /** Values of entry e: entryValues[entryStart[e] .. entryStart[e + 1]). */
+  entryStart = EMPTY_IDS;
+  entryValues = EMPTY_IDS;
+  /** Recent prefix → distinct entries (the source is immutable, so they never go stale). */
+  readonly prefixes = new Map<string, Int32Array>();
+  /** While loading: prepared value → entries, ascending. */
+  loading: Map<string, number[]> | undefined = new Map();
+
+  constructor(exact: boolean) {
+    this.exact = exact;
+  }
+
+  add(value: string, id: number): void {
+    const prepared = this.exact ? caseExactValue(value) : caseIgnoreValue(value);
+    const ids = this.loading!.get(prepared);
+    if (ids === undefined) this.loading!.set(prepared, [id]);
+    else if (ids[ids.length - 1] !== id) ids.push(id);
+  }
+
+  /** Turns the loading map into the flat arrays. */
+  freeze(entryCount: number): void {
+    const loading = this.loading!;
+    this.loading = undefined;
+    this.values = [...loading.keys()].sort();
+    let total = 0;
+    for (const ids of loading.values()) total += ids.length;
+    this.postingStart = new Int32Array(this.values.length + 1);
+    this.postingIds = new Int32Array(total);
+    const perEntry = new Int32Array(entryCount + 1);
+    let k = 0;
+    this.values.forEach((value, v) => {
+      this.postingStart[v] = k;
+      for (const id of loading.get(value)!) {
+        this.postingIds[k++] = id;
+        perEntry[id + 1]!++;
+      }
+    });
+    this.postingStart[this.values.length] = k;
+    for (let e = 0; e < entryCount; e++) perEntry[e + 1]! += perEntry[e]!;
+    this.entryStart = perEntry;
+    this.entryValues = new Int32Array(total);
+    const fill = perEntry.slice(0, entryCount);
+    for (let v = 0; v < this.values.length; v++) {
+      for (let i = this.postingStart[v]!; i < this.postingStart[v + 1]!; i++) this.entryValues[fill[this.postingIds[i]!]!++] = v;
+    }
+  }
+
+  /** First value number whose value is not below `key`. */
+  private lowerBound(key: string): number {
+    let lo = 0;
+    let hi = this.values.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.values[mid]! < key) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** The value numbers [lo, hi) equal to `prepared`, or starting with it. */
+  range(prepared: string, prefix: boolean): [number, number] {
+    const lo = this.lowerBound(prepared);
+    if (!prefix) return lo < this.values.length && this.values[lo] === prepared ? [lo, lo + 1] : [lo, lo];
+    // Values starting with the prefix follow each other in sorted order.
+    let hi = this.values.length;
+    let l = lo;
+    while (l < hi) {
+      const mid = (l + hi) >>> 1;
+      if (this.values[mid]!.startsWith(prepared)) l = mid + 1;
+      else hi = mid;
+    }
+    return [lo, l];
+  }
+
+  /** Postings of the range (an upper bound of its entries: one may hold several values in it). */
+  size(lo: number, hi: number): number {
+    return this.postingStart[hi]! - this.postingStart[lo]!;
+  }
+
+  /** The distinct entries holding a value in [lo, hi), ascending. */
+  ids(lo: number, hi: number, prefix: string | undefined): Int32Array {
+    if (hi - lo <= 1) return hi === lo ? EMPTY_IDS : this.postingIds.subarray(this.postingStart[lo]!, this.postingStart[lo + 1]!);
+    const cached = prefix === undefined ? undefined : this.prefixes.get(prefix);
+    if (cached) {
+      // Most recently used last.
+      this.prefixes.delete(prefix!);
+      this.prefixes.set(prefix!, cached);
+      return cached;
+    }
+    const all = this.postingIds.slice(this.postingStart[lo]!, this.postingStart[hi]!).sort();
+    // An entry with several values in the range (Martin, Martine) is a candidate once.
+    let n = 0;
+    for (let i = 0; i < all.length; i++) if (i === 0 || all[i] !== all[i - 1]) all[n++] = all[i]!;
+    const ids = all.subarray(0, n);
+    if (prefix !== undefined) {
+      this.prefixes.set(prefix, ids);
+      if (this.prefixes.size > PREFIX_CACHE_SIZE) this.prefixes.delete(this.prefixes.keys().next().value!);
+    }
+    return ids;
+  }
+
+  /** Whether entry `id` holds a value numbered in [lo, hi). */
+  holds(id: number, lo: number, hi: number): boolean {
+    for (let i = this.entryStart[id]!, end = this.entryStart[id + 1]!; i < end; i++) {
+      const v = this.entryValues[i]!;
+      if (v >= lo && v < hi) return true;
+    }
+    return false;
+  }
 }
 
-type Candidates = number[] | 'all';
+/**
+ * Candidates for (part of) a filter from the indexes: `ids()` is a superset, ascending, that
+ * `has` narrows; `size` bounds `ids()` cheaply (AND picks its smallest branch by it); `exact`
+ * when `has` is exactly the filter's truth (the source then does not evaluate the filter).
+ */
+interface Term {
+  size: number;
+  exact: boolean;
+  ids(): ArrayLike<number>;
+  has(id: number): boolean;
+}
+
+const NOTHING: Term = { size: 0, exact: true, ids: () => EMPTY_IDS, has: () => false };
+
+/** The entries of a term, exactly (its superset narrowed by `has`). */
+function materialize(term: Term): ArrayLike<number> {
+  const ids = term.ids();
+  const out = new Int32Array(ids.length);
+  let n = 0;
+  for (let i = 0; i < ids.length; i++) if (term.has(ids[i]!)) out[n++] = ids[i]!;
+  return out.subarray(0, n);
+}
 
 export interface IndexedEntrySourceOptions {
   schema?: MatchingSchema;
@@ -36,7 +174,8 @@ export interface IndexedEntrySourceOptions {
 }
 
 export class IndexedEntrySource implements LdapEntrySource {
-  private readonly entries: { entry: LdapEntry; dn: NormalizedDn }[];
+  private readonly entries: LdapEntry[] = [];
+  private readonly dns: NormalizedDn[] = [];
   private readonly schema: MatchingSchema | undefined;
   private readonly indexes = new Map<string, AttributeIndex>();
 
@@ -45,84 +184,131 @@ export class IndexedEntrySource implements LdapEntrySource {
     for (const name of options.indexed ?? DEFAULT_INDEXED_ATTRIBUTES) {
       const key = this.keyOf(name);
       const rule = this.schema?.lookup(name)?.equality ?? 'caseIgnore';
-      if (key && rule !== 'integer' && !this.indexes.has(key)) this.indexes.set(key, { exact: rule === 'caseExact', equality: new Map(), prefixes: new Map() });
+      if (key && rule !== 'integer' && !this.indexes.has(key)) this.indexes.set(key, new AttributeIndex(rule === 'caseExact'));
     }
-    this.entries = [];
+    const indexOfKey = new Map<string, AttributeIndex | null>();
     for (const entry of entries) {
       const id = this.entries.length;
-      this.entries.push({ entry, dn: NormalizedDn.parse(entry.dn) });
-      for (const [name, values] of Object.entries(entry.attributes)) {
-        const key = this.keyOf(name);
-        const index = key ? this.indexes.get(key) : undefined;
-        if (!index) continue;
-        for (const v of values) {
-          const prepared = index.exact ? caseExactValue(v) : caseIgnoreValue(v);
-          const ids = index.equality.get(prepared);
-          if (ids === undefined) index.equality.set(prepared, [id]);
-          else if (ids[ids.length - 1] !== id) ids.push(id);
+      const dn = NormalizedDn.parse(entry.dn);
+      this.entries.push(entry);
+      this.dns.push(dn);
+      // The server checks the scope of every entry again: it finds the DN parsed already.
+      shareEntryDn(entry, dn);
+      for (const name in entry.attributes) {
+        let index = indexOfKey.get(name);
+        if (index === undefined) {
+          const key = this.keyOf(name);
+          index = (key ? this.indexes.get(key) : undefined) ?? null;
+          indexOfKey.set(name, index);
         }
+        if (index === null) continue;
+        for (const v of entry.attributes[name]!) index.add(v, id);
       }
     }
+    for (const index of this.indexes.values()) index.freeze(this.entries.length);
   }
 
   get size(): number {
     return this.entries.length;
   }
 
-  async *search(request: SourceSearchRequest): AsyncIterable<LdapEntry> {
+  *search(request: SourceSearchRequest): Iterable<LdapEntry> {
     const base = NormalizedDn.parse(request.baseDn);
-    const predicate = compileFilter(request.filter, this.schema);
-    const candidates = this.candidates(request.filter);
-    const count = candidates === 'all' ? this.entries.length : candidates.length;
-    for (let i = 0; i < count; i++) {
-      if (request.signal.aborted) return;
-      const { entry, dn } = this.entries[candidates === 'all' ? i : candidates[i]!]!;
-      if (dn.inScope(base, request.scope) && predicate(entry) === 'TRUE') yield entry;
+    const term = this.term(request.filter);
+    const predicate = term !== 'all' && term.exact ? undefined : compileFilter(request.filter, this.schema);
+    const { signal, scope } = request;
+    if (term === 'all') {
+      for (let id = 0; id < this.entries.length; id++) {
+        if (signal.aborted) return;
+        const entry = this.entries[id]!;
+        if (this.dns[id]!.inScope(base, scope) && predicate!(entry) === 'TRUE') yield entry;
+      }
+      return;
+    }
+    const ids = term.ids();
+    for (let i = 0; i < ids.length; i++) {
+      if (signal.aborted) return;
+      const id = ids[i]!;
+      if (!term.has(id) || !this.dns[id]!.inScope(base, scope)) continue;
+      const entry = this.entries[id]!;
+      if (predicate === undefined || predicate(entry) === 'TRUE') yield entry;
     }
   }
 
   /** Entry numbers that may match (ascending, so results keep the load order), or 'all'. */
-  candidates(filter: FilterNode): Candidates {
+  candidates(filter: FilterNode): number[] | 'all' {
+    const term = this.term(filter);
+    return term === 'all' ? 'all' : Array.from(materialize(term));
+  }
+
+  private term(filter: FilterNode): Term | 'all' {
     switch (filter.type) {
       case 'equalityMatch': {
         const index = this.indexFor(filter.attribute);
         if (!index) return 'all';
-        return index.equality.get(index.exact ? caseExactValue(filter.value) : caseIgnoreValue(filter.value)) ?? [];
+        const [lo, hi] = index.range(index.exact ? caseExactValue(filter.value) : caseIgnoreValue(filter.value), false);
+        if (lo === hi) return NOTHING;
+        return { size: index.size(lo, hi), exact: !filter.attribute.includes(';'), ids: () => index.ids(lo, hi, undefined), has: (id) => index.holds(id, lo, hi) };
       }
       case 'substrings': {
         const index = this.indexFor(filter.attribute);
         if (!index || index.exact || filter.initial === undefined) return 'all';
-        const prefix = caseIgnorePiece(filter.initial).trimStart();
+        const piece = caseIgnorePiece(filter.initial);
+        const prefix = piece.trimStart().replace(/ {2,}/g, ' ');
         if (prefix === '') return 'all';
-        return this.prefixRange(index, prefix.replace(/ {2,}/g, ' '));
+        const [lo, hi] = index.range(prefix, true);
+        if (lo === hi) return NOTHING;
+        // The evaluator's own test when the piece needed no trimming and nothing follows it.
+        const exact = piece === prefix && filter.any.length === 0 && filter.final === undefined && !filter.attribute.includes(';');
+        return { size: index.size(lo, hi), exact, ids: () => index.ids(lo, hi, prefix), has: (id) => index.holds(id, lo, hi) };
       }
       case 'and': {
-        // The intersection of the indexed branches, the smallest first: (sn=…)(givenName=…)
-        // gives the few entries with both rather than every entry with either.
-        const lists: number[][] = [];
+        // Walk the smallest indexed branch; check the others on each of its entries by
+        // membership (a look-up), never by building their lists. Branches without an index
+        // ((objectClass=…), presence, NOT) leave the filter to the evaluator.
+        const terms: Term[] = [];
+        let exact = true;
         for (const f of filter.filters) {
-          const c = this.candidates(f);
-          if (c === 'all') continue;
-          if (c.length === 0) return [];
-          lists.push(c);
+          const t = this.term(f);
+          if (t === 'all') {
+            exact = false;
+            continue;
+          }
+          if (t.size === 0) return NOTHING;
+          exact &&= t.exact;
+          terms.push(t);
         }
-        if (lists.length === 0) return 'all';
-        lists.sort((a, b) => a.length - b.length);
-        let result = lists[0]!;
-        for (const other of lists.slice(1)) {
-          result = intersect(result, other);
-          if (result.length === 0) break;
-        }
-        return result;
+        if (terms.length === 0) return 'all';
+        if (terms.length === 1) return exact ? terms[0]! : { ...terms[0]!, exact: false };
+        terms.sort((a, b) => a.size - b.size);
+        const [driver, ...others] = terms as [Term, ...Term[]];
+        return {
+          size: driver.size,
+          exact,
+          ids: () => driver.ids(),
+          has: (id) => {
+            if (!driver.has(id)) return false;
+            for (const t of others) if (!t.has(id)) return false;
+            return true;
+          },
+        };
       }
       case 'or': {
-        const parts: number[][] = [];
+        const terms: Term[] = [];
         for (const f of filter.filters) {
-          const c = this.candidates(f);
-          if (c === 'all') return 'all';
-          parts.push(c);
+          const t = this.term(f);
+          if (t === 'all') return 'all';
+          if (t.size > 0) terms.push(t);
         }
-        return union(parts);
+        if (terms.length === 0) return NOTHING;
+        if (terms.length === 1) return terms[0]!;
+        const exact = terms.every((t) => t.exact);
+        return {
+          size: terms.reduce((n, t) => n + t.size, 0),
+          exact,
+          ids: () => union(terms.map(materialize)),
+          has: (id) => terms.some((t) => t.has(id)),
+        };
       }
       default:
         return 'all';
@@ -139,75 +325,17 @@ export class IndexedEntrySource implements LdapEntrySource {
     const key = this.keyOf(attribute);
     return key ? this.indexes.get(key) : undefined;
   }
-
-  private prefixRange(index: AttributeIndex, prefix: string): number[] {
-    const cached = index.prefixes.get(prefix);
-    if (cached) {
-      // Most recently used last.
-      index.prefixes.delete(prefix);
-      index.prefixes.set(prefix, cached);
-      return cached;
-    }
-    const range = this.computePrefixRange(index, prefix);
-    index.prefixes.set(prefix, range);
-    if (index.prefixes.size > PREFIX_CACHE_SIZE) index.prefixes.delete(index.prefixes.keys().next().value!);
-    return range;
-  }
-
-  private computePrefixRange(index: AttributeIndex, prefix: string): number[] {
-    if (!index.sorted) {
-      const values = [...index.equality.keys()].sort();
-      const counts = values.reduce((n, v) => n + index.equality.get(v)!.length, 0);
-      const ids = new Int32Array(counts);
-      const starts: string[] = [];
-      let k = 0;
-      for (const v of values) {
-        for (const id of index.equality.get(v)!) {
-          ids[k++] = id;
-          starts.push(v);
-        }
-      }
-      index.sorted = { values: starts, ids };
-    }
-    const { values, ids } = index.sorted;
-    let lo = 0;
-    let hi = values.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (values[mid]! < prefix) lo = mid + 1;
-      else hi = mid;
-    }
-    const out: number[] = [];
-    for (let i = lo; i < values.length && values[i]!.startsWith(prefix); i++) out.push(ids[i]!);
-    // An entry with several values under the prefix (Martin, Martine) is a candidate once.
-    return distinctSorted(out.sort((a, b) => a - b));
-  }
-}
-
-/** The members of ascending `small` also in ascending `large`, by binary search in `large`. */
-function intersect(small: number[], large: number[]): number[] {
-  const out: number[] = [];
-  let lo = 0;
-  for (const v of small) {
-    let hi = large.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (large[mid]! < v) lo = mid + 1;
-      else hi = mid;
-    }
-    if (lo < large.length && large[lo] === v) out.push(v);
-  }
-  return out;
 }
 
 /** Sorted, de-duplicated union of ascending lists. */
-function union(parts: number[][]): number[] {
-  if (parts.length === 0) return [];
-  if (parts.length === 1) return parts[0]!;
-  return distinctSorted(parts.flat().sort((a, b) => a - b));
-}
-
-/** An ascending list without its repeats. */
-function distinctSorted(sorted: number[]): number[] {
-  return sorted.filter((v, i) => i === 0 || sorted[i - 1] !== v);
+function union(parts: ArrayLike<number>[]): Int32Array {
+  let total = 0;
+  for (const p of parts) total += p.length;
+  const all = new Int32Array(total);
+  let k = 0;
+  for (const p of parts) for (let i = 0; i < p.length; i++) all[k++] = p[i]!;
+  all.sort();
+  let n = 0;
+  for (let i = 0; i < all.length; i++) if (i === 0 || all[i] !== all[i - 1]) all[n++] = all[i]!;
+  return all.subarray(0, n);
 }

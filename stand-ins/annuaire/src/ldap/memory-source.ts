@@ -1,4 +1,4 @@
-import { NormalizedDn } from './dn.ts';
+import { NormalizedDn, shareEntryDn } from './dn.ts';
 import { compileFilter, type MatchingSchema } from './filter-match.ts';
 import type { LdapEntry, LdapEntrySource, SourceSearchRequest } from './source.ts';
 
@@ -13,7 +13,11 @@ export class MemoryEntrySource implements LdapEntrySource {
   private readonly schema: MatchingSchema | undefined;
 
   constructor(entries: Iterable<LdapEntry>, options: { schema?: MatchingSchema } = {}) {
-    this.entries = Array.from(entries, (entry) => ({ entry, dn: NormalizedDn.parse(entry.dn) }));
+    this.entries = Array.from(entries, (entry) => {
+      const dn = NormalizedDn.parse(entry.dn);
+      shareEntryDn(entry, dn);
+      return { entry, dn };
+    });
     this.schema = options.schema;
   }
 
@@ -21,7 +25,7 @@ export class MemoryEntrySource implements LdapEntrySource {
     return this.entries.length;
   }
 
-  async *search(request: SourceSearchRequest): AsyncIterable<LdapEntry> {
+  *search(request: SourceSearchRequest): Iterable<LdapEntry> {
     const base = NormalizedDn.parse(request.baseDn);
     const predicate = compileFilter(request.filter, this.schema);
     for (const { entry, dn } of this.entries) {

@@ -217,15 +217,99 @@ export function encodeSearchResultDone(messageId: number, result: LdapResult): B
 /** Attribute name and values in the order they are sent; an empty list sends the type only. */
 export type PartialAttribute = readonly [type: string, values: readonly string[]];
 
+/**
+ * SearchResultEntry, the message a search sends most of: the lengths are computed first, so it
+ * is written in one pass into a buffer of its exact size (no length moved once a constructed
+ * element outgrows the short form, no growing), and ASCII strings are copied without a call into
+ * the UTF-8 encoder.
+ */
 export function encodeSearchResultEntry(messageId: number, dn: string, attributes: readonly PartialAttribute[]): Buffer {
-  const writer = new BerWriter(512);
-  writer.startConstructed().writeInteger(messageId).startConstructed(OpTag.searchResultEntry).writeOctetString(dn).startConstructed(Tag.sequence);
+  const dnLength = utf8Length(dn);
+  let listLength = 0;
+  // Per attribute: the type's byte length, its values' SET content length, and each value's.
+  const sizes: number[] = [];
   for (const [type, values] of attributes) {
-    writer.startConstructed(Tag.sequence).writeOctetString(type).startConstructed(Tag.set);
-    for (const value of values) writer.writeOctetString(value);
-    writer.endConstructed().endConstructed();
+    const typeLength = utf8Length(type);
+    let setLength = 0;
+    const at = sizes.length;
+    sizes.push(typeLength, 0);
+    for (const value of values) {
+      const n = utf8Length(value);
+      sizes.push(n);
+      setLength += tlvLength(n);
+    }
+    sizes[at + 1] = setLength;
+    listLength += tlvLength(tlvLength(typeLength) + tlvLength(setLength));
   }
-  return writer.endConstructed().endConstructed().endConstructed().finish();
+  const opLength = tlvLength(dnLength) + tlvLength(listLength);
+  const idLength = integerLength(messageId);
+  const messageLength = 2 + idLength + tlvLength(opLength);
+  const out = Buffer.allocUnsafe(tlvLength(messageLength));
+  let pos = header(out, 0, Tag.sequence, messageLength);
+  out[pos++] = Tag.integer;
+  out[pos++] = idLength;
+  for (let i = idLength - 1; i >= 0; i--) out[pos++] = Math.floor(messageId / 256 ** i) & 0xff;
+  pos = header(out, pos, OpTag.searchResultEntry, opLength);
+  pos = header(out, pos, Tag.octetString, dnLength);
+  pos = writeString(out, pos, dn, dnLength);
+  pos = header(out, pos, Tag.sequence, listLength);
+  let k = 0;
+  for (const [type, values] of attributes) {
+    const typeLength = sizes[k++]!;
+    const setLength = sizes[k++]!;
+    pos = header(out, pos, Tag.sequence, tlvLength(typeLength) + tlvLength(setLength));
+    pos = header(out, pos, Tag.octetString, typeLength);
+    pos = writeString(out, pos, type, typeLength);
+    pos = header(out, pos, Tag.set, setLength);
+    for (const value of values) {
+      const n = sizes[k++]!;
+      pos = header(out, pos, Tag.octetString, n);
+      pos = writeString(out, pos, value, n);
+    }
+  }
+  return out;
+}
+
+/** UTF-8 byte length; plain ASCII (most directory values) is counted without the encoder. */
+function utf8Length(text: string): number {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return Buffer.byteLength(text, 'utf8');
+  return text.length;
+}
+
+function lengthOctets(n: number): number {
+  return n < 0x80 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : n < 0x1000000 ? 4 : 5;
+}
+
+/** Bytes of a tag-length-value with `n` content bytes. */
+function tlvLength(n: number): number {
+  return 1 + lengthOctets(n) + n;
+}
+
+/** Bytes of a non-negative INTEGER's content (two's complement, shortest form). */
+function integerLength(value: number): number {
+  let n = 1;
+  while (value >= 2 ** (8 * n - 1)) n++;
+  return n;
+}
+
+function header(out: Buffer, pos: number, tag: number, length: number): number {
+  out[pos++] = tag;
+  if (length < 0x80) {
+    out[pos++] = length;
+    return pos;
+  }
+  const count = lengthOctets(length) - 1;
+  out[pos++] = 0x80 | count;
+  for (let i = count - 1; i >= 0; i--) out[pos++] = Math.floor(length / 256 ** i) & 0xff;
+  return pos;
+}
+
+function writeString(out: Buffer, pos: number, text: string, byteLength: number): number {
+  if (byteLength === text.length && byteLength <= 64) {
+    for (let i = 0; i < byteLength; i++) out[pos + i] = text.charCodeAt(i);
+    return pos + byteLength;
+  }
+  return pos + out.write(text, pos, byteLength, 'utf8');
 }
 
 export interface ExtendedResult extends LdapResult {

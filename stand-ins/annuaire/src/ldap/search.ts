@@ -5,7 +5,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from '@mss/runtime';
 import { createAttributePicker, parseAttributeSelection } from './attributes.ts';
-import { DnSyntaxError, NormalizedDn } from './dn.ts';
+import { DnSyntaxError, entryNormalizedDn, NormalizedDn } from './dn.ts';
 import { hideAttributes } from './filter.ts';
 import { compileFilter, type MatchingSchema } from './filter-match.ts';
 import { formatFilter } from './filter-string.ts';
@@ -23,9 +23,13 @@ export interface SearchSettings {
   schema: MatchingSchema | undefined;
 }
 
-/** Where a search writes; `send` resolves false once nothing more should be sent. */
+/**
+ * Where a search writes; `send` gives (or resolves to) false once nothing more should be sent. It
+ * answers `true` at once when the message was taken without waiting, so that a search sending
+ * entries from memory does not pay a promise per entry.
+ */
 export interface ResponseChannel {
-  send(message: Buffer, signal?: AbortSignal): Promise<boolean>;
+  send(message: Buffer, signal?: AbortSignal): boolean | Promise<boolean>;
 }
 
 /** Why a search stopped early, as the reason of its AbortSignal. */
@@ -46,21 +50,6 @@ export interface SearchOutcome {
 const SLICE_MS = 10;
 
 const STOPPED: unique symbol = Symbol('stopped');
-
-const dnCache = new WeakMap<LdapEntry, NormalizedDn | null>();
-
-function entryDn(entry: LdapEntry): NormalizedDn | null {
-  let dn = dnCache.get(entry);
-  if (dn === undefined) {
-    try {
-      dn = NormalizedDn.parse(entry.dn);
-    } catch {
-      dn = null;
-    }
-    dnCache.set(entry, dn);
-  }
-  return dn;
-}
 
 /** Waits for `promise` unless `signal` aborts first; never leaves a listener behind. */
 export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | typeof STOPPED> {
@@ -155,16 +144,21 @@ async function execute(
   const timer = setTimeout(() => controller.abort(StopReason.timeLimit), timeLimitMs);
   const stop = controller.signal;
   let iterator: AsyncIterator<LdapEntry> | undefined;
+  let syncIterator: Iterator<LdapEntry> | undefined;
   let result: LdapResult | null = { resultCode: ResultCode.success };
   try {
-    iterator = settings.source.search({ baseDn: base.text, scope: request.scope, filter, signal: stop })[Symbol.asyncIterator]();
+    const produced = settings.source.search({ baseDn: base.text, scope: request.scope, filter, signal: stop });
+    if (Symbol.iterator in produced) syncIterator = produced[Symbol.iterator]();
+    else iterator = produced[Symbol.asyncIterator]();
     let sliceStart = performance.now();
     for (;;) {
-      const next = await untilAborted(iterator.next(), stop);
+      let next: IteratorResult<LdapEntry> | typeof STOPPED;
+      if (syncIterator !== undefined) next = stop.aborted ? STOPPED : syncIterator.next();
+      else next = await untilAborted(iterator!.next(), stop);
       if (next === STOPPED || next.done) break;
       outcome.candidates++;
       const entry = next.value;
-      const dn = entryDn(entry);
+      const dn = entryNormalizedDn(entry);
       if (dn === null) {
         logger.warn({ dn: entry.dn }, 'the entry source returned an entry with an invalid DN; skipped');
       } else if (dn.inScope(base, request.scope) && predicate(entry) === 'TRUE') {
@@ -172,7 +166,8 @@ async function execute(
           result = { resultCode: ResultCode.sizeLimitExceeded, diagnosticMessage: `more than ${sizeLimit} entries match; only the first ${sizeLimit} are returned` };
           break;
         }
-        if (!(await channel.send(encodeSearchResultEntry(messageId, entry.dn, pick(entry)), stop))) break;
+        const sent = channel.send(encodeSearchResultEntry(messageId, entry.dn, pick(entry)), stop);
+        if (sent !== true && !(await sent)) break;
         outcome.entries++;
       }
       const now = performance.now();
@@ -202,6 +197,7 @@ async function execute(
     // Not awaited: a source stuck in next() would otherwise hold the result back forever.
     try {
       iterator?.return?.().catch(() => undefined);
+      syncIterator?.return?.();
     } catch {
       // A source whose return() throws has nothing left to clean up that we could help with.
     }

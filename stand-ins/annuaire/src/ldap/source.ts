@@ -29,7 +29,9 @@ export interface LdapEntrySource {
    * Streams candidates for a search. A source may use the filter to narrow them through indexes,
    * and may return a superset: the server checks scope and filter again for every entry. It may
    * throw LdapResultError to end the search with a specific result code (noSuchObject for a
-   * base that does not exist…).
+   * base that does not exist…). A source that answers from memory may return a synchronous
+   * iterable: the server then pulls entries without a promise per entry (it still checks the
+   * signal between entries and yields to other sessions every few milliseconds).
    */
-  search(request: SourceSearchRequest): AsyncIterable<LdapEntry>;
+  search(request: SourceSearchRequest): AsyncIterable<LdapEntry> | Iterable<LdapEntry>;
 }
