@@ -16,6 +16,10 @@ export async function migrateToLatest(db: Kysely<any>, engine: Engine, schema?: 
     provider: { getMigrations: async () => migrations },
     migrationTableName: 'mss_migrations',
     migrationLockTableName: 'mss_migrations_lock',
+    // Numbers are reserved for changes in flight, so a database may have applied 0008 before
+    // 0007 landed: a pending migration is applied even when a later one ran already (each
+    // stands on 0001–0006 only, never on a later one).
+    allowUnorderedMigrations: true,
     // Without a schema Kysely would take a migration table found in ANY schema as ours.
     ...(schema ? { migrationTableSchema: schema } : {}),
   });

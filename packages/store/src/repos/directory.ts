@@ -384,15 +384,37 @@ function narrowMatches(matches: readonly TextMatch[]): boolean {
 }
 
 /**
+ * Mailbox filters whose matches, though narrow in shape, are many (`cabinet.` is the start of
+ * every CAB address): found by counting their first matches on the published-address index
+ * before the search, they are tested per candidate like broad ones instead of being listed.
+ */
+type DenseMailboxes = ReadonlySet<readonly TextMatch[]>;
+
+const NONE_DENSE: DenseMailboxes = new Set();
+
+/**
+ * `mailboxList`: above this many matching mailboxes, a mailbox filter is dense (DenseMailboxes).
+ * `cheapTotal`: up to this many matches, a search counts them on the way to its page (page()).
+ * Tests lower them to take the other paths on a small directory.
+ */
+export const directorySearchLimits = { mailboxList: 2000, cheapTotal: 10_000 };
+
+function listable(matches: readonly TextMatch[], dense: DenseMailboxes): boolean {
+  return narrowMatches(matches) && !dense.has(matches);
+}
+
+/**
  * The owner (column `ownerColumn` of the outer row) has a published mailbox of these types that
  * matches. Narrow matches list the few owners from the address index; broad ones (`:contains`,
  * short prefixes, which may match most of the directory) test each candidate owner through the
  * owner index, so a page stops after its rows instead of listing — and sorting — every owner.
+ * The `limit 1` keeps SQLite from building a Bloom filter over every mailbox before the first
+ * candidate (it would for a plain EXISTS: 0.7 s at 1M).
  */
-function hasMailboxSql(ownerColumn: string, matches: TextMatch[], types: readonly string[]): RawBuilder<SqlBool> {
-  if (narrowMatches(matches)) return sql<SqlBool>`${sql.ref(ownerColumn)} in (${mailboxOwnersSql(matches, types)})`;
+function hasMailboxSql(ownerColumn: string, matches: TextMatch[], types: readonly string[], dense: DenseMailboxes): RawBuilder<SqlBool> {
+  if (listable(matches, dense)) return sql<SqlBool>`${sql.ref(ownerColumn)} in (${mailboxOwnersSql(matches, types)})`;
   const typeList = sql.join(types.map((t) => sql.lit(t)));
-  return sql<SqlBool>`exists (select 1 from mailboxes m where m.owner_idnat = ${sql.ref(ownerColumn)} and ${PUBLISHED_SQL} and m.type in (${typeList}) and ${anyOf(matches.map(addressSql))})`;
+  return sql<SqlBool>`exists (select 1 from mailboxes m where m.owner_idnat = ${sql.ref(ownerColumn)} and ${PUBLISHED_SQL} and m.type in (${typeList}) and ${anyOf(matches.map(addressSql))} limit 1)`;
 }
 
 /** Owners whose mailboxes match, among the given types, and optionally only unattached ones. */
@@ -434,7 +456,7 @@ function qualificationSql(codes: QualificationTest[]): RawBuilder<SqlBool> {
 
 const QUALIFICATION_COLUMNS = { profession: 'profession_code', speciality: 'speciality_code', category: 'category_code' } as const;
 
-function practitionerWhere(engine: Engine, q: PractitionerSearch): RawBuilder<SqlBool> {
+function practitionerWhere(engine: Engine, q: PractitionerSearch, dense: DenseMailboxes = NONE_DENSE): RawBuilder<SqlBool> {
   const parts: RawBuilder<SqlBool>[] = [sql<SqlBool>`kind <> 'PATIENT'`];
   for (const or of q.identifier ?? []) {
     parts.push(anyOf(or.map((t) => (t.value === null ? sql<SqlBool>`${sql.ref(t.field)} is not null` : sql<SqlBool>`${sql.ref(t.field)} = ${t.value}`))));
@@ -442,24 +464,24 @@ function practitionerWhere(engine: Engine, q: PractitionerSearch): RawBuilder<Sq
   for (const or of q.family ?? []) parts.push(anyOf(or.map((m) => textSql('last_name', m))));
   for (const or of q.given ?? []) parts.push(anyOf(or.map((m) => textSql('first_name', m))));
   for (const or of q.name ?? []) parts.push(anyOf(or.flatMap((m) => [textSql('last_name', m), textSql('first_name', m)])));
-  for (const or of q.mailbox ?? []) parts.push(hasMailboxSql('persons.idnat', or, ['PER', 'CAB']));
+  for (const or of q.mailbox ?? []) parts.push(hasMailboxSql('persons.idnat', or, ['PER', 'CAB'], dense));
   for (const or of q.qualification ?? []) parts.push(qualificationSql(or));
   if (q.updated?.length) parts.push(changedSql(engine, 'persons', q.updated));
   return allOf(parts);
 }
 
-function structureWhere(engine: Engine, q: StructureSearch): RawBuilder<SqlBool> {
+function structureWhere(engine: Engine, q: StructureSearch, dense: DenseMailboxes = NONE_DENSE): RawBuilder<SqlBool> {
   const parts: RawBuilder<SqlBool>[] = [];
   for (const or of q.identifier ?? []) {
     parts.push(anyOf(or.map((t) => (t.value === null ? sql<SqlBool>`${sql.ref(t.field)} is not null` : sql<SqlBool>`${sql.ref(t.field)} = ${t.value}`))));
   }
   for (const or of q.name ?? []) parts.push(anyOf(or.map((m) => textSql('name', m))));
-  for (const or of q.mailbox ?? []) parts.push(hasMailboxSql('structures.idnat', or, ['ORG', 'APP']));
+  for (const or of q.mailbox ?? []) parts.push(hasMailboxSql('structures.idnat', or, ['ORG', 'APP'], dense));
   if (q.updated?.length) parts.push(changedSql(engine, 'structures', q.updated));
   return allOf(parts);
 }
 
-function situationWhere(engine: Engine, q: SituationSearch): RawBuilder<SqlBool> {
+function situationWhere(engine: Engine, q: SituationSearch, dense: DenseMailboxes = NONE_DENSE): RawBuilder<SqlBool> {
   const parts: RawBuilder<SqlBool>[] = [];
   const inList = (column: string, values: string[]) => (values.length ? sql<SqlBool>`${sql.ref(column)} in (${sql.join(values)})` : sql<SqlBool>`1 = 0`);
   for (const or of q.id ?? []) parts.push(inList('id', or));
@@ -470,10 +492,10 @@ function situationWhere(engine: Engine, q: SituationSearch): RawBuilder<SqlBool>
     parts.push(sql<SqlBool>`person_idnat in (select idnat from persons where ${practitionerWhere(engine, personPart)})`);
   }
   for (const or of q.mailbox ?? []) {
-    if (!narrowMatches(or)) {
+    if (!listable(or, dense)) {
       // Broad: test each candidate situation through its person's mailboxes (owner index).
       parts.push(
-        sql<SqlBool>`exists (select 1 from mailboxes m where m.owner_idnat = situations.person_idnat and (m.situation_id = situations.id or m.situation_id is null) and ${PUBLISHED_SQL} and m.type in ('PER', 'CAB') and ${anyOf(or.map(addressSql))})`,
+        sql<SqlBool>`exists (select 1 from mailboxes m where m.owner_idnat = situations.person_idnat and (m.situation_id = situations.id or m.situation_id is null) and ${PUBLISHED_SQL} and m.type in ('PER', 'CAB') and ${anyOf(or.map(addressSql))} limit 1)`,
       );
       continue;
     }
@@ -494,14 +516,26 @@ function situationWhere(engine: Engine, q: SituationSearch): RawBuilder<SqlBool>
  * a delta, or a name or address of at least 3 characters (a 1- or 2-letter prefix may match a
  * tenth of the directory, better found walking the key order and stopping at a page).
  */
-function isSelective(q: PractitionerSearch | StructureSearch | SituationSearch): boolean {
+function isSelective(q: PractitionerSearch | StructureSearch | SituationSearch, dense: DenseMailboxes = NONE_DENSE): boolean {
   const narrow = (ors: TextMatch[][] | undefined) => (ors ?? []).some((or) => narrowMatches(or));
+  const listed = (ors: TextMatch[][] | undefined) => (ors ?? []).some((or) => listable(or, dense));
   const any = (ors: unknown[][] | undefined) => (ors ?? []).some((or) => or.length > 0);
   const sq = q as SituationSearch & PractitionerSearch & StructureSearch;
   return (
     any(sq.identifier) || any(sq.id) || any(sq.person) || any(sq.structure) || (sq.updated ?? []).some((b) => b.op === '>' || b.op === '>=') ||
-    narrow(sq.family) || narrow(sq.given) || narrow(sq.name) || narrow(sq.mailbox)
+    narrow(sq.family) || narrow(sq.given) || narrow(sq.name) || listed(sq.mailbox)
   );
+}
+
+/** No filter at all: every practitioner, structure or situation (its total is a kept counter). */
+function isUnrestricted(q: PractitionerSearch | StructureSearch | SituationSearch): boolean {
+  return Object.values(q).every((v) => v === undefined || (Array.isArray(v) && v.length === 0));
+}
+
+/** A page of search results, with the total when it came at little cost (see DirectoryReadRepo.page). */
+export interface SearchPage<T> {
+  rows: T[];
+  total?: number;
 }
 
 export class DirectoryReadRepo {
@@ -511,50 +545,114 @@ export class DirectoryReadRepo {
   }
 
   /**
-   * One page in key order. A planner without statistics (SQLite always, PostgreSQL until it has
-   * analysed a freshly loaded table) prefers walking the primary key in order, which satisfies
-   * ORDER BY … LIMIT, even when an index would find a handful of rows. For selective searches
-   * the keys are chosen first, ordered on an expression of the key (`+key`, `key || ''`: same
-   * order, no index), so the filter's index finds them — from the index alone when it covers the
-   * key, as the name indexes do — and only the page's rows are read.
+   * One page in key order, and, when `withTotal`, the number of matches if it costs little.
+   *
+   * A planner without statistics (SQLite always, PostgreSQL until it has analysed a freshly
+   * loaded table) prefers walking the primary key in order, which satisfies ORDER BY … LIMIT, even
+   * when an index would find a handful of rows. So a selective search takes its keys from the
+   * filter's index, at most `cheapTotal` + 1 of them (a LIMIT without ORDER BY: the planner
+   * has no order to keep and uses the index), sorts them (a top-n sort: only a page is kept) and
+   * counts them in the same pass (`count(*) over ()`): the first page and its total for one read
+   * of the index. More matches than that (10,000 by default: 1% of a national directory) and
+   * they are common enough for the key order to meet a page of them soon: the page walks it
+   * (bounded work) and the total is left to `count…`
+   * (`_total=accurate`). A search without any filter takes its total from the counters kept by
+   * triggers (migration 0007).
    */
-  private async page<T>(table: 'persons' | 'structures' | 'situations', key: string, where: RawBuilder<SqlBool>, page: KeysetPage, selective: boolean): Promise<T[]> {
+  private async page<T>(
+    table: 'persons' | 'structures' | 'situations',
+    key: string,
+    where: RawBuilder<SqlBool>,
+    page: KeysetPage,
+    selective: boolean,
+    withTotal: { counter: string } | false,
+  ): Promise<SearchPage<T>> {
     const t = sql.table(table);
     const k = sql.ref(key);
     const after = page.after === undefined ? sql`` : sql` and ${k} > ${page.after}`;
-    if (!selective) return (await sql<T>`select * from ${t} where ${where}${after} order by ${k} limit ${page.limit}`.execute(this.ctx.db)).rows;
-    const order = this.ctx.engine === 'sqlite' ? sql`+${k}` : sql`${k} || ''`;
-    const keys = sql`select ${k} from ${t} where ${where}${after} order by ${order} limit ${page.limit}`;
-    return (await sql<T>`select * from ${t} where ${k} in (${keys}) order by ${k}`.execute(this.ctx.db)).rows;
+    const walk = async () => (await sql<T>`select * from ${t} where ${where}${after} order by ${k} limit ${page.limit}`.execute(this.ctx.db)).rows;
+    if (!selective) {
+      const rows = await walk();
+      if (!withTotal) return { rows };
+      if (withTotal.counter) return { rows, total: await this.counter(withTotal.counter) };
+      // At most `cheapTotal` + 1 matches counted: the total when there are no more.
+      const first = sql`select 1 from ${t} where ${where} limit ${directorySearchLimits.cheapTotal + 1}`;
+      const n = Number((await sql<{ n: number | string }>`select count(*) as n from (${first}) first_matches`.execute(this.ctx.db)).rows[0]?.n ?? 0);
+      return n > directorySearchLimits.cheapTotal ? { rows } : { rows, total: n };
+    }
+    const found = sql`select ${k} as k from ${t} where ${where}${after} limit ${directorySearchLimits.cheapTotal + 1}`;
+    const keys = (await sql<{ k: string; n: number | string }>`select k, count(*) over () as n from (${found}) found order by k limit ${page.limit}`.execute(this.ctx.db)).rows;
+    const n = Number(keys[0]?.n ?? 0);
+    if (n > directorySearchLimits.cheapTotal) return { rows: await walk() };
+    const rows = keys.length ? (await sql<T>`select * from ${t} where ${k} in (${sql.join(keys.map((r) => r.k))}) order by ${k}`.execute(this.ctx.db)).rows : [];
+    return withTotal ? { rows, total: n } : { rows };
   }
 
-  private async count(table: 'persons' | 'structures' | 'situations', where: RawBuilder<SqlBool>): Promise<number> {
+  private async count(table: 'persons' | 'structures' | 'situations', where: RawBuilder<SqlBool>, counter: string | undefined): Promise<number> {
+    if (counter) return this.counter(counter);
     const r = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(table)} where ${where}`.execute(this.ctx.db);
     return Number(r.rows[0]?.n ?? 0);
   }
 
-  searchPractitioners(q: PractitionerSearch, page: KeysetPage): Promise<Person[]> {
-    return this.page<Person>('persons', 'idnat', practitionerWhere(this.ctx.engine, q), page, isSelective(q));
+  private async counter(name: string): Promise<number> {
+    const r = await sql<{ n: number | string }>`select n from directory_counts where name = ${name}`.execute(this.ctx.db);
+    return Number(r.rows[0]?.n ?? 0);
+  }
+
+  /** The mailbox filters of a search that match too many mailboxes to be listed (DenseMailboxes). */
+  private async denseMailboxes(groups: readonly TextMatch[][] | undefined, types: readonly string[]): Promise<DenseMailboxes> {
+    const dense = new Set<readonly TextMatch[]>();
+    for (const or of groups ?? []) {
+      if (!narrowMatches(or) || or.every((m) => m.mode === 'exact')) continue;
+      const typeList = sql.join(types.map((ty) => sql.lit(ty)));
+      const first = sql`select 1 from mailboxes m where ${PUBLISHED_SQL} and m.type in (${typeList}) and ${anyOf(or.map(addressSql))} limit ${directorySearchLimits.mailboxList + 1}`;
+      const r = await sql<{ n: number | string }>`select count(*) as n from (${first}) first_matches`.execute(this.ctx.db);
+      if (Number(r.rows[0]?.n ?? 0) > directorySearchLimits.mailboxList) dense.add(or);
+    }
+    return dense;
+  }
+
+  /** Practitioners: a page, with the total when asked and cheap (see page()). */
+  async pagePractitioners(q: PractitionerSearch, page: KeysetPage, withTotal = false): Promise<SearchPage<Person>> {
+    const dense = await this.denseMailboxes(q.mailbox, ['PER', 'CAB']);
+    const total = withTotal && { counter: isUnrestricted(q) ? 'practitioners' : '' };
+    return this.page<Person>('persons', 'idnat', practitionerWhere(this.ctx.engine, q, dense), page, isSelective(q, dense), total);
+  }
+
+  async searchPractitioners(q: PractitionerSearch, page: KeysetPage): Promise<Person[]> {
+    return (await this.pagePractitioners(q, page)).rows;
   }
 
   countPractitioners(q: PractitionerSearch): Promise<number> {
-    return this.count('persons', practitionerWhere(this.ctx.engine, q));
+    return this.count('persons', practitionerWhere(this.ctx.engine, q), isUnrestricted(q) ? 'practitioners' : undefined);
   }
 
-  searchStructures(q: StructureSearch, page: KeysetPage): Promise<Structure[]> {
-    return this.page<Structure>('structures', 'idnat', structureWhere(this.ctx.engine, q), page, isSelective(q));
+  async pageStructures(q: StructureSearch, page: KeysetPage, withTotal = false): Promise<SearchPage<Structure>> {
+    const dense = await this.denseMailboxes(q.mailbox, ['ORG', 'APP']);
+    const total = withTotal && { counter: isUnrestricted(q) ? 'structures' : '' };
+    return this.page<Structure>('structures', 'idnat', structureWhere(this.ctx.engine, q, dense), page, isSelective(q, dense), total);
+  }
+
+  async searchStructures(q: StructureSearch, page: KeysetPage): Promise<Structure[]> {
+    return (await this.pageStructures(q, page)).rows;
   }
 
   countStructures(q: StructureSearch): Promise<number> {
-    return this.count('structures', structureWhere(this.ctx.engine, q));
+    return this.count('structures', structureWhere(this.ctx.engine, q), isUnrestricted(q) ? 'structures' : undefined);
   }
 
-  searchSituations(q: SituationSearch, page: KeysetPage): Promise<Situation[]> {
-    return this.page<Situation>('situations', 'id', situationWhere(this.ctx.engine, q), page, isSelective(q));
+  async pageSituations(q: SituationSearch, page: KeysetPage, withTotal = false): Promise<SearchPage<Situation>> {
+    const dense = await this.denseMailboxes(q.mailbox, ['PER', 'CAB']);
+    const total = withTotal && { counter: isUnrestricted(q) ? 'situations' : '' };
+    return this.page<Situation>('situations', 'id', situationWhere(this.ctx.engine, q, dense), page, isSelective(q, dense), total);
+  }
+
+  async searchSituations(q: SituationSearch, page: KeysetPage): Promise<Situation[]> {
+    return (await this.pageSituations(q, page)).rows;
   }
 
   countSituations(q: SituationSearch): Promise<number> {
-    return this.count('situations', situationWhere(this.ctx.engine, q));
+    return this.count('situations', situationWhere(this.ctx.engine, q), isUnrestricted(q) ? 'situations' : undefined);
   }
 
   /** Persons by IdNat, patients excluded (they are not in the directory). */

@@ -8,6 +8,11 @@ export type KeysetPage = Parameters<ReadRepo['searchPractitioners']>[1];
 export type TextMatch = NonNullable<PractitionerSearch['family']>[number][number];
 export type TimeBound = NonNullable<PractitionerSearch['updated']>[number];
 export type DirectoryMailbox = Awaited<ReturnType<ReadRepo['publishedMailboxesOf']>>[number];
+/** A page, and its total when it came at little cost (`withTotal`). */
+export interface SearchPage<T> {
+  rows: T[];
+  total?: number;
+}
 export type { Person, PublishedMailbox, Situation, Structure };
 
 /**
@@ -17,6 +22,14 @@ export type { Person, PublishedMailbox, Situation, Structure };
  * implementation over 1M entries answers a page from an index, never by counting offsets.
  */
 export interface DirectoryData {
+  /**
+   * A page of matches; with `withTotal`, their number too when it costs little (few enough
+   * matches to count on the way, or a search without filter): else `total` is left out and
+   * `count…` gives it at the price of a count.
+   */
+  pagePractitioners(q: PractitionerSearch, page: KeysetPage, withTotal?: boolean): Promise<SearchPage<Person>>;
+  pageStructures(q: StructureSearch, page: KeysetPage, withTotal?: boolean): Promise<SearchPage<Structure>>;
+  pageSituations(q: SituationSearch, page: KeysetPage, withTotal?: boolean): Promise<SearchPage<Situation>>;
   searchPractitioners(q: PractitionerSearch, page: KeysetPage): Promise<Person[]>;
   countPractitioners(q: PractitionerSearch): Promise<number>;
   searchStructures(q: StructureSearch, page: KeysetPage): Promise<Structure[]>;
@@ -44,6 +57,15 @@ export class StoreDirectoryData implements DirectoryData {
   }
   private get read(): ReadRepo {
     return this.store.directory.read;
+  }
+  pagePractitioners(q: PractitionerSearch, page: KeysetPage, withTotal?: boolean) {
+    return this.read.pagePractitioners(q, page, withTotal);
+  }
+  pageStructures(q: StructureSearch, page: KeysetPage, withTotal?: boolean) {
+    return this.read.pageStructures(q, page, withTotal);
+  }
+  pageSituations(q: SituationSearch, page: KeysetPage, withTotal?: boolean) {
+    return this.read.pageSituations(q, page, withTotal);
   }
   searchPractitioners(q: PractitionerSearch, page: KeysetPage) {
     return this.read.searchPractitioners(q, page);

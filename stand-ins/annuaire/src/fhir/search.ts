@@ -202,29 +202,34 @@ export async function search(ctx: SearchContext, type: SearchableType, params: U
   const scope = searchScope(type, params);
   const after = r.cursor === null ? undefined : decodeCursor(r.cursor, scope);
   const page = { after, limit: r.count + 1 };
-  // The total is the same on every page: counted on the first one (or when asked), so that a
-  // client walking a million entries does not pay a count per page. A broad text filter
-  // (`:contains`, a 1–2 letter prefix) may match most of the directory and costs a pass over it
-  // to count: its total comes only when asked (`_total=accurate`), as FHIR lets a server omit it.
-  const counted = r.total === 'accurate' || r.total === 'estimate' || (r.total === null && after === undefined && !hasBroadText(q));
+  // The total is the same on every page: given on the first one (or when asked), so that a
+  // client walking a million entries does not pay a count per page. Without `_total`, it comes
+  // when it costs little — counted on the way to the page when there are at most 10,000 matches,
+  // or kept by the store for a search without filters — and is left out otherwise, as FHIR lets
+  // a server do; `_total=accurate` (or `estimate`) counts them all. A broad text filter
+  // (`:contains`, a 1–2 letter prefix) may match most of the directory: its total comes only
+  // when asked.
+  const exact = r.total === 'accurate' || r.total === 'estimate';
+  const cheap = r.total === null && after === undefined && !hasBroadText(q);
   const today = ctx.now().toISOString().slice(0, 10);
   const d = ctx.data;
 
   let rows: (Person | Situation | Structure)[] = [];
   let total: number | undefined;
+  let exactTotal: number | undefined;
   let key: (row: never) => string;
   let matches: Resource[] = [];
   const included: Resource[] = [];
   if (type === 'Practitioner') {
     const pq = q as PractitionerSearch;
-    [rows, total] = await Promise.all([r.count ? d.searchPractitioners(pq, page) : [], counted ? d.countPractitioners(pq) : undefined]);
+    [{ rows, total }, exactTotal] = await Promise.all([d.pagePractitioners(pq, page, cheap), exact ? d.countPractitioners(pq) : undefined]);
     key = (p: Person) => p.idnat;
     const persons = (rows as Person[]).slice(0, r.count);
     matches = await renderPractitioners(d, persons);
     if (r.revinclude.has('PractitionerRole:practitioner')) included.push(...(await renderRoles(d, await d.situationsOfPersons(persons.map((p) => p.idnat)), today)));
   } else if (type === 'PractitionerRole') {
     const sq = q as SituationSearch;
-    [rows, total] = await Promise.all([r.count ? d.searchSituations(sq, page) : [], counted ? d.countSituations(sq) : undefined]);
+    [{ rows, total }, exactTotal] = await Promise.all([d.pageSituations(sq, page, cheap), exact ? d.countSituations(sq) : undefined]);
     key = (s: Situation) => s.id;
     const situations = (rows as Situation[]).slice(0, r.count);
     matches = await renderRoles(d, situations, today);
@@ -234,7 +239,7 @@ export async function search(ctx: SearchContext, type: SearchableType, params: U
     }
   } else {
     const oq = q as StructureSearch;
-    [rows, total] = await Promise.all([r.count ? d.searchStructures(oq, page) : [], counted ? d.countStructures(oq) : undefined]);
+    [{ rows, total }, exactTotal] = await Promise.all([d.pageStructures(oq, page, cheap), exact ? d.countStructures(oq) : undefined]);
     key = (s: Structure) => s.idnat;
     const structures = (rows as Structure[]).slice(0, r.count);
     matches = await renderOrganizations(d, structures);
@@ -254,7 +259,7 @@ export async function search(ctx: SearchContext, type: SearchableType, params: U
     next.append('_cursor', encodeCursor(scope, key(rows[r.count - 1] as never)));
     links.push({ relation: 'next', url: `${ctx.base}/${type}?${next}` });
   }
-  return bundle(ctx, total, links, entries);
+  return bundle(ctx, exactTotal ?? total, links, entries);
 }
 
 function hasBroadText(q: PractitionerSearch | SituationSearch | StructureSearch): boolean {
