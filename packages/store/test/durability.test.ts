@@ -135,3 +135,17 @@ test('durability on sqlite: a failed fsync fails its waiters and every later com
     await assert.rejects(store.durable(), /fsync of .*-wal failed/);
   });
 });
+
+test(`durability on ${ENGINE}: a commit before anything was ever written (no WAL yet) is durable at once`, async () => {
+  const { store, cleanup } = await openTestStore({ migrate: false });
+  try {
+    assert.equal(await store.transaction(async () => 'nothing written'), 'nothing written');
+    await store.durable();
+    // And the first real write still works (and is fsynced) afterwards.
+    await store.migrate();
+    await store.transaction((tx) => tx.directory.upsertPersons([person(idnat(12), 'Vert', 'Ida')]));
+    assert.equal((await store.directory.person(idnat(12)))?.last_name, 'Vert');
+  } finally {
+    await cleanup();
+  }
+});

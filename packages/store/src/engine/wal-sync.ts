@@ -43,7 +43,8 @@ export class WalSync {
     this.committed++;
     const target = this.committed;
     try {
-      this.fsyncSync(this.descriptor());
+      const fd = this.descriptor();
+      if (fd !== null) this.fsyncSync(fd);
     } catch (err) {
       throw this.fail(err);
     }
@@ -74,11 +75,16 @@ export class WalSync {
 
   private start(): Promise<void> {
     const covers = this.committed;
-    let fd: number;
+    let fd: number | null;
     try {
       fd = this.descriptor();
     } catch (err) {
       return Promise.reject(this.fail(err));
+    }
+    if (fd === null) {
+      // No WAL yet: no commit has written a frame, there is nothing to flush.
+      this.durableUpTo = Math.max(this.durableUpTo, covers);
+      return Promise.resolve();
     }
     const done = new Promise<void>((resolve, reject) => {
       this.fsync(fd, (err) => {
@@ -97,12 +103,19 @@ export class WalSync {
    * Our descriptor on the WAL, opened at the first commit (SQLite creates the file with the
    * first write; it then keeps it, and the same inode, for as long as our connection is open).
    * Its directory entry is made durable once, here: with `synchronous = NORMAL` SQLite no longer
-   * fsyncs the directory when it creates the WAL.
+   * fsyncs the directory when it creates the WAL. Null while there is no WAL: SQLite creates it
+   * before it writes the first frame, so until then no commit has anything to flush.
    */
-  private descriptor(): number {
+  private descriptor(): number | null {
     if (this.closed) throw new Error(`WalSync: ${this.walPath} is closed`);
     if (this.fd === null) {
-      const fd = fs.openSync(this.walPath, 'r');
+      let fd: number;
+      try {
+        fd = fs.openSync(this.walPath, 'r');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+        throw err;
+      }
       try {
         fs.fsyncSync(fd);
         const dir = fs.openSync(path.dirname(this.walPath), 'r');
