@@ -145,25 +145,55 @@ class AttributeIndex {
 }
 
 /**
- * Candidates for (part of) a filter from the indexes: `ids()` is a superset, ascending, that
- * `has` narrows; `size` bounds `ids()` cheaply (AND picks its smallest branch by it); `exact`
- * when `has` is exactly the filter's truth (the source then does not evaluate the filter).
+ * Candidates for (part of) a filter from the indexes: `ids()` is a superset, ascending, that a
+ * `member()` test narrows; `size` bounds `ids()` cheaply (AND picks its smallest branch by it);
+ * `exact` when the test is exactly the filter's truth (the source then does not evaluate it).
+ * A member test is asked about ascending entry numbers only, so that it can walk a posting list
+ * forward (galloping) rather than look each entry up at random.
  */
 interface Term {
   size: number;
   exact: boolean;
   ids(): ArrayLike<number>;
-  has(id: number): boolean;
+  member(): (id: number) => boolean;
 }
 
-const NOTHING: Term = { size: 0, exact: true, ids: () => EMPTY_IDS, has: () => false };
+const NOTHING: Term = { size: 0, exact: true, ids: () => EMPTY_IDS, member: () => () => false };
 
-/** The entries of a term, exactly (its superset narrowed by `has`). */
+/** Membership in an ascending list for ascending questions: galloping from the last answer. */
+function seeker(list: ArrayLike<number>): (id: number) => boolean {
+  let lo = 0;
+  return (id) => {
+    const n = list.length;
+    if (lo >= n) return false;
+    if (list[lo]! >= id) return list[lo] === id;
+    let step = 1;
+    let hi = lo + 1;
+    while (hi < n && list[hi]! < id) {
+      lo = hi;
+      step *= 2;
+      hi = lo + step;
+    }
+    if (hi > n) hi = n;
+    let a = lo + 1;
+    let b = hi;
+    while (a < b) {
+      const m = (a + b) >>> 1;
+      if (list[m]! < id) a = m + 1;
+      else b = m;
+    }
+    lo = a;
+    return a < n && list[a] === id;
+  };
+}
+
+/** The entries of a term, exactly (its superset narrowed by its member test). */
 function materialize(term: Term): ArrayLike<number> {
   const ids = term.ids();
+  const member = term.member();
   const out = new Int32Array(ids.length);
   let n = 0;
-  for (let i = 0; i < ids.length; i++) if (term.has(ids[i]!)) out[n++] = ids[i]!;
+  for (let i = 0; i < ids.length; i++) if (member(ids[i]!)) out[n++] = ids[i]!;
   return out.subarray(0, n);
 }
 
@@ -214,8 +244,16 @@ export class IndexedEntrySource implements LdapEntrySource {
 
   *search(request: SourceSearchRequest): Iterable<LdapEntry> {
     const base = NormalizedDn.parse(request.baseDn);
-    const term = this.term(request.filter);
-    const predicate = term !== 'all' && term.exact ? undefined : compileFilter(request.filter, this.schema);
+    const filter = request.filter;
+    const term = this.term(filter);
+    // What the indexes did not settle is evaluated here: the whole filter, or for an AND only
+    // its branches without an exact index ((objectClass=inetOrgPerson) beside two names).
+    let check: FilterNode | undefined = filter;
+    if (term !== 'all' && term.exact) check = undefined;
+    else if (term !== 'all' && filter.type === 'and') {
+      check = { type: 'and', filters: filter.filters.filter((f) => { const t = this.term(f); return t === 'all' || !t.exact; }) };
+    }
+    const predicate = check === undefined ? undefined : compileFilter(check, this.schema);
     const { signal, scope } = request;
     if (term === 'all') {
       for (let id = 0; id < this.entries.length; id++) {
@@ -226,10 +264,11 @@ export class IndexedEntrySource implements LdapEntrySource {
       return;
     }
     const ids = term.ids();
+    const member = term.member();
     for (let i = 0; i < ids.length; i++) {
       if (signal.aborted) return;
       const id = ids[i]!;
-      if (!term.has(id) || !this.dns[id]!.inScope(base, scope)) continue;
+      if (!member(id) || !this.dns[id]!.inScope(base, scope)) continue;
       const entry = this.entries[id]!;
       if (predicate === undefined || predicate(entry) === 'TRUE') yield entry;
     }
@@ -248,7 +287,8 @@ export class IndexedEntrySource implements LdapEntrySource {
         if (!index) return 'all';
         const [lo, hi] = index.range(index.exact ? caseExactValue(filter.value) : caseIgnoreValue(filter.value), false);
         if (lo === hi) return NOTHING;
-        return { size: index.size(lo, hi), exact: !filter.attribute.includes(';'), ids: () => index.ids(lo, hi, undefined), has: (id) => index.holds(id, lo, hi) };
+        const ids = () => index.ids(lo, hi, undefined);
+        return { size: index.size(lo, hi), exact: !filter.attribute.includes(';'), ids, member: () => seeker(ids()) };
       }
       case 'substrings': {
         const index = this.indexFor(filter.attribute);
@@ -260,7 +300,11 @@ export class IndexedEntrySource implements LdapEntrySource {
         if (lo === hi) return NOTHING;
         // The evaluator's own test when the piece needed no trimming and nothing follows it.
         const exact = piece === prefix && filter.any.length === 0 && filter.final === undefined && !filter.attribute.includes(';');
-        return { size: index.size(lo, hi), exact, ids: () => index.ids(lo, hi, prefix), has: (id) => index.holds(id, lo, hi) };
+        // One value: walk its postings; several: ask each entry's values (building the range's
+        // list, which may be a tenth of the directory, only when it drives).
+        const ids = () => index.ids(lo, hi, prefix);
+        const member = hi - lo === 1 ? () => seeker(ids()) : () => (id: number) => index.holds(id, lo, hi);
+        return { size: index.size(lo, hi), exact, ids, member };
       }
       case 'and': {
         // Walk the smallest indexed branch; check the others on each of its entries by
@@ -286,10 +330,14 @@ export class IndexedEntrySource implements LdapEntrySource {
           size: driver.size,
           exact,
           ids: () => driver.ids(),
-          has: (id) => {
-            if (!driver.has(id)) return false;
-            for (const t of others) if (!t.has(id)) return false;
-            return true;
+          member: () => {
+            const first = driver.member();
+            const rest = others.map((t) => t.member());
+            return (id) => {
+              if (!first(id)) return false;
+              for (const m of rest) if (!m(id)) return false;
+              return true;
+            };
           },
         };
       }
@@ -307,7 +355,15 @@ export class IndexedEntrySource implements LdapEntrySource {
           size: terms.reduce((n, t) => n + t.size, 0),
           exact,
           ids: () => union(terms.map(materialize)),
-          has: (id) => terms.some((t) => t.has(id)),
+          member: () => {
+            const members = terms.map((t) => t.member());
+            // Every member test sees every id, so that each keeps walking forward.
+            return (id) => {
+              let found = false;
+              for (const m of members) if (m(id)) found = true;
+              return found;
+            };
+          },
         };
       }
       default:
