@@ -3,6 +3,7 @@
 export { startLdapServer, DEFAULT_HIDDEN_ATTRIBUTES, DEFAULT_NAMING_CONTEXTS } from './ldap/server.ts';
 export type { LdapServerOptions, RunningLdapServer } from './ldap/server.ts';
 export type { LdapEntry, LdapEntrySource, SourceSearchRequest } from './ldap/source.ts';
+export { VERIFIED } from './ldap/source.ts';
 export { MemoryEntrySource } from './ldap/memory-source.ts';
 export { ResultCode, LdapResultError } from './ldap/result-codes.ts';
 export type { LdapResult } from './ldap/result-codes.ts';

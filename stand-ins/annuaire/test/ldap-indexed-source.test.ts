@@ -6,7 +6,7 @@ import { parseFilter } from '../src/ldap/filter-string.ts';
 import type { FilterNode } from '../src/ldap/filter.ts';
 import { IndexedEntrySource } from '../src/ldap/indexed-source.ts';
 import { MemoryEntrySource } from '../src/ldap/memory-source.ts';
-import type { LdapEntry, LdapEntrySource } from '../src/ldap/source.ts';
+import { type LdapEntry, type LdapEntrySource, VERIFIED } from '../src/ldap/source.ts';
 
 const BASE = 'ou=bal,o=mssante,c=fr';
 const WORDS = ['Dupont', 'dupond', 'Dupuis', 'Martin', 'martine', 'Hélène', 'HELENE', 'Jean  Pierre', ' jean', 'Lefèvre', 'x'];
@@ -103,4 +103,14 @@ test('an aborted search stops pulling, even in the middle of a large candidate l
     if (++n === 10) controller.abort();
   }
   assert.equal(n, 10);
+});
+
+test('in-memory sources mark their results VERIFIED only for the server\'s own matching rules', () => {
+  const entries = [entry(1, { sn: ['Martin'] })];
+  const schema = createMatchingSchema([{ names: ['sn', 'surname'] }]);
+  const request = (s?: typeof schema) => ({ baseDn: BASE, scope: 'sub' as const, filter: parseFilter('(sn=martin)'), signal: new AbortController().signal, schema: s });
+  for (const source of [new IndexedEntrySource(entries), new MemoryEntrySource(entries)]) {
+    assert.equal((source.search(request()) as { [VERIFIED]?: boolean })[VERIFIED], true, 'same rules: the server need not check again');
+    assert.equal((source.search(request(schema)) as { [VERIFIED]?: boolean })[VERIFIED], undefined, 'other rules: the server checks every entry');
+  }
 });

@@ -1,6 +1,6 @@
 import { NormalizedDn, shareEntryDn } from './dn.ts';
 import { compileFilter, type MatchingSchema } from './filter-match.ts';
-import type { LdapEntry, LdapEntrySource, SourceSearchRequest } from './source.ts';
+import { type LdapEntry, type LdapEntrySource, type SourceSearchRequest, VERIFIED } from './source.ts';
 
 /**
  * An entry source over an array, scanned in full for every search: for tests and small demos.
@@ -25,7 +25,14 @@ export class MemoryEntrySource implements LdapEntrySource {
     return this.entries.length;
   }
 
-  *search(request: SourceSearchRequest): Iterable<LdapEntry> {
+  search(request: SourceSearchRequest): Iterable<LdapEntry> {
+    const entries = this.matching(request);
+    // Checked with this source's schema: when it is the server's, the server need not check again.
+    if (request.schema === this.schema) (entries as { [VERIFIED]?: boolean })[VERIFIED] = true;
+    return entries;
+  }
+
+  private *matching(request: SourceSearchRequest): Generator<LdapEntry> {
     const base = NormalizedDn.parse(request.baseDn);
     const predicate = compileFilter(request.filter, this.schema);
     for (const { entry, dn } of this.entries) {

@@ -11,7 +11,7 @@ import { compileFilter, type MatchingSchema } from './filter-match.ts';
 import { formatFilter } from './filter-string.ts';
 import { encodeSearchResultDone, encodeSearchResultEntry, type SearchRequest } from './messages.ts';
 import { type LdapResult, LdapResultError, ResultCode } from './result-codes.ts';
-import type { LdapEntry, LdapEntrySource } from './source.ts';
+import { type LdapEntry, type LdapEntrySource, VERIFIED } from './source.ts';
 
 export interface SearchSettings {
   source: LdapEntrySource;
@@ -147,7 +147,9 @@ async function execute(
   let syncIterator: Iterator<LdapEntry> | undefined;
   let result: LdapResult | null = { resultCode: ResultCode.success };
   try {
-    const produced = settings.source.search({ baseDn: base.text, scope: request.scope, filter, signal: stop });
+    const produced = settings.source.search({ baseDn: base.text, scope: request.scope, filter, signal: stop, schema: settings.schema });
+    // A source that checked scope and filter with our rules already (VERIFIED) is not checked twice.
+    const verified = (produced as { [VERIFIED]?: boolean })[VERIFIED] === true;
     if (Symbol.iterator in produced) syncIterator = produced[Symbol.iterator]();
     else iterator = produced[Symbol.asyncIterator]();
     let sliceStart = performance.now();
@@ -158,10 +160,10 @@ async function execute(
       if (next === STOPPED || next.done) break;
       outcome.candidates++;
       const entry = next.value;
-      const dn = entryNormalizedDn(entry);
+      const dn = verified ? undefined : entryNormalizedDn(entry);
       if (dn === null) {
         logger.warn({ dn: entry.dn }, 'the entry source returned an entry with an invalid DN; skipped');
-      } else if (dn.inScope(base, request.scope) && predicate(entry) === 'TRUE') {
+      } else if (dn === undefined || (dn.inScope(base, request.scope) && predicate(entry) === 'TRUE')) {
         if (outcome.entries >= sizeLimit) {
           result = { resultCode: ResultCode.sizeLimitExceeded, diagnosticMessage: `more than ${sizeLimit} entries match; only the first ${sizeLimit} are returned` };
           break;

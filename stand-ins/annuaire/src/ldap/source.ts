@@ -1,5 +1,13 @@
 import type { FilterNode } from './filter.ts';
 import type { Scope } from './dn.ts';
+import type { MatchingSchema } from './filter-match.ts';
+
+/**
+ * Set to true on the iterable a source returns when every entry it yields is in the scope and
+ * makes the filter TRUE under `request.schema` (the server's matching rules): the server then
+ * does not check them again. Sources that may return a superset leave it unset.
+ */
+export const VERIFIED: unique symbol = Symbol('mss.ldap.verified');
 
 /**
  * One directory entry as a source hands it to the server. The server treats it as an immutable
@@ -22,6 +30,8 @@ export interface SourceSearchRequest {
   filter: FilterNode;
   /** Aborted when the client abandons the search, the time limit passes, or the size limit is reached. */
   signal: AbortSignal;
+  /** The server's matching rules (undefined: every attribute a caseIgnore string); see VERIFIED. */
+  schema?: MatchingSchema;
 }
 
 export interface LdapEntrySource {
