@@ -11,7 +11,7 @@ import {
   type MimeNode,
 } from '@mss/mime';
 import fs from 'node:fs';
-import type { MessageRow, Store } from '@mss/store';
+import type { Store } from '@mss/store';
 import { bodyStructureValue, encodeValue, encoded, envelopeValue, literal, type ImapValue, type Section } from '../protocol/index.ts';
 import type { StoredSearchHeaders } from './folder-index.ts';
 
@@ -20,10 +20,22 @@ const SYNC_READ_MAX = 256 * 1024;
 
 export async function readBody(store: Store, hash: string, size: number): Promise<Buffer> {
   if (size <= SYNC_READ_MAX) {
+    // The size is known (blobs are immutable): open, one read, close — no fstat, no growing buffer.
+    let fd = -1;
     try {
-      return fs.readFileSync(store.blobs.pathOf(hash));
+      fd = fs.openSync(store.blobs.pathOf(hash), 'r');
+      const buf = Buffer.allocUnsafe(size);
+      let got = 0;
+      while (got < size) {
+        const n = fs.readSync(fd, buf, got, size - got, got);
+        if (n === 0) break;
+        got += n;
+      }
+      if (got === size) return buf;
     } catch {
       // fall through: the store's own read reports a missing blob properly
+    } finally {
+      if (fd >= 0) fs.closeSync(fd);
     }
   }
   return store.blobs.get(hash);
@@ -43,11 +55,11 @@ export function cachesOf(view: MessageView): { envelope: string | null; bodyStru
   };
 }
 
-export function cachedEnvelope(row: Pick<MessageRow, 'envelope'>): ImapValue | null {
+export function cachedEnvelope(row: { envelope?: string | null }): ImapValue | null {
   return row.envelope ? encoded(Buffer.from(row.envelope, 'latin1')) : null;
 }
 
-export function cachedBodyStructure(row: Pick<MessageRow, 'body_structure'>): ImapValue | null {
+export function cachedBodyStructure(row: { body_structure?: string | null }): ImapValue | null {
   return row.body_structure ? encoded(Buffer.from(row.body_structure, 'latin1')) : null;
 }
 
@@ -91,7 +103,8 @@ export function messageView(raw: Buffer): MessageView {
     }),
     whole: () => literal(raw),
     // RFC 3501 leaves a section that does not exist open; like Dovecot, answer an empty string.
-    sectionBytes: (s) => mimeSection(raw, root(), { part: s.part, text: s.text, fields: s.fields }) ?? Buffer.alloc(0),
+    // BODY[] (the whole message) needs no parse.
+    sectionBytes: (s) => (s.part.length === 0 && !s.text ? raw : (mimeSection(raw, root(), { part: s.part, text: s.text, fields: s.fields }) ?? Buffer.alloc(0))),
     literalOrNil: (data) => literal(data),
     envelope: () => envelopeValue(envelope(root())),
     bodyStructure: (extended) => bodyStructureValue(bodyStructure(root(), extended), extended),

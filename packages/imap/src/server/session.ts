@@ -784,11 +784,11 @@ export class ImapSession {
     }
   }
 
-  private async rows(sel: SelectedFolder, uids: number[]): Promise<Map<number, FetchRow>> {
+  private async rows(sel: SelectedFolder, uids: number[], withStructures: boolean): Promise<Map<number, FetchRow>> {
     const map = new Map<number, FetchRow>();
     if (uids.length === 0) return map;
     // Scattered UIDs by name, a run of them as one range scan (filtered here).
-    const rows = uids.length <= 64 || uids.at(-1)! - uids[0]! < 2 * uids.length ? await this.opts.store.mail.fetchRows(sel.folderId, uids) : await this.opts.store.mail.messages(sel.folderId, { fromUid: uids[0], toUid: uids.at(-1) });
+    const rows = uids.length <= 64 || uids.at(-1)! - uids[0]! < 2 * uids.length ? await this.opts.store.mail.fetchRows(sel.folderId, uids, withStructures) : await this.opts.store.mail.messages(sel.folderId, { fromUid: uids[0], toUid: uids.at(-1) });
     if (rows.length === uids.length) {
       for (const r of rows) map.set(Number(r.uid), r);
       return map;
@@ -810,7 +810,7 @@ export class ImapSession {
     const fromRow = ['UID', 'FLAGS', 'MODSEQ', 'INTERNALDATE', 'RFC822.SIZE'];
     const needsBody = (row: FetchRow) => items.some((i) => !fromRow.includes(i.item) && !(i.item === 'ENVELOPE' && row.envelope) && !(i.item === 'BODYSTRUCTURE' && row.body_structure));
     const marksSeen = !sel.readOnly && items.some((i) => (i.item === 'BODY[]' && !i.peek) || i.item === 'RFC822' || i.item === 'RFC822.TEXT');
-    const rows = await this.rows(sel, targets.map((t) => t.uid));
+    const rows = await this.rows(sel, targets.map((t) => t.uid), items.some((i) => i.item === 'ENVELOPE' || i.item === 'BODYSTRUCTURE'));
     const changedSince = cmd.args.changedSince === null ? null : Number(cmd.args.changedSince);
     for (const t of targets) {
       const row = rows.get(t.uid);

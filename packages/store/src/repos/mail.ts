@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { MssError } from '@mss/runtime';
 import type { FolderRow, MessageRow } from '../schema.ts';
+import { cachedQuery } from './cached-query.ts';
 import { isoNow, isUniqueViolation, type RepoContext } from './executor.ts';
 
 export interface NewMessage {
@@ -34,7 +35,9 @@ const EXPUNGE_LOG_KEEP = 100_000;
 const EXPUNGE_PRUNE_EVERY = 1024;
 
 const FETCH_COLUMNS = ['uid', 'modseq', 'flags', 'internal_date', 'size', 'blob_hash', 'envelope', 'body_structure'] as const;
-export type FetchRow = Pick<MessageRow, (typeof FETCH_COLUMNS)[number]>;
+/** Without the cached ENVELOPE and BODYSTRUCTURE (a FETCH that renders neither). */
+const FETCH_COLUMNS_LEAN = ['uid', 'modseq', 'flags', 'internal_date', 'size', 'blob_hash'] as const;
+export type FetchRow = Pick<MessageRow, (typeof FETCH_COLUMNS_LEAN)[number]> & Partial<Pick<MessageRow, 'envelope' | 'body_structure'>>;
 
 /** IMAP flags are stored as one canonical string: unique, sorted, space-separated. */
 export function normaliseFlags(flags: readonly string[]): string {
@@ -62,12 +65,8 @@ export class MailRepo {
   }
 
   async folder(mailboxId: number, name: string): Promise<FolderRow | undefined> {
-    return this.ctx.db
-      .selectFrom('mail_folders')
-      .selectAll()
-      .where('mailbox_id', '=', mailboxId)
-      .where('name', '=', name)
-      .executeTakeFirst();
+    const rows = await cachedQuery(this.ctx, 'mail.folder', [mailboxId, name], (m, n) => this.ctx.db.selectFrom('mail_folders').selectAll().where('mailbox_id', '=', Number(m)).where('name', '=', String(n)));
+    return rows[0];
   }
 
   async createFolder(mailboxId: number, name: string): Promise<FolderRow> {
@@ -203,13 +202,18 @@ export class MailRepo {
    * What FETCH renders without opening a message: by UID, a contiguous run as one range scan,
    * scattered UIDs by name. Rows of other UIDs in the range are the caller's to skip.
    */
-  async fetchRows(folderId: number, uids: readonly number[]): Promise<FetchRow[]> {
+  async fetchRows(folderId: number, uids: readonly number[], withStructures = true): Promise<FetchRow[]> {
     if (uids.length === 0) return [];
-    let q = this.ctx.db.selectFrom('mail_messages').select(FETCH_COLUMNS).where('folder_id', '=', folderId);
+    const columns = withStructures ? FETCH_COLUMNS : FETCH_COLUMNS_LEAN;
     const first = uids[0]!;
     const last = uids[uids.length - 1]!;
-    q = last - first < 2 * uids.length ? q.where('uid', '>=', first).where('uid', '<=', last) : q.where('uid', 'in', uids);
-    return q.orderBy('uid').execute();
+    if (last - first < 2 * uids.length) {
+      // The usual case (one message, or a run): one shape, built once.
+      return cachedQuery(this.ctx, withStructures ? 'mail.fetchRows' : 'mail.fetchRowsLean', [folderId, first, last], (f, a, b) =>
+        this.ctx.db.selectFrom('mail_messages').select(columns).where('folder_id', '=', Number(f)).where('uid', '>=', Number(a)).where('uid', '<=', Number(b)).orderBy('uid'),
+      );
+    }
+    return this.ctx.db.selectFrom('mail_messages').select(columns).where('folder_id', '=', folderId).where('uid', 'in', uids).orderBy('uid').execute();
   }
 
   /** Messages by UID (those that still exist), in UID order. */
@@ -219,7 +223,9 @@ export class MailRepo {
   }
 
   async folderById(folderId: number): Promise<FolderRow | undefined> {
-    return this.ctx.db.selectFrom('mail_folders').selectAll().where('id', '=', folderId).executeTakeFirst();
+    // Read per IMAP command (the folder's counters): a cached shape.
+    const rows = await cachedQuery(this.ctx, 'mail.folderById', [folderId], (f) => this.ctx.db.selectFrom('mail_folders').selectAll().where('id', '=', Number(f)));
+    return rows[0];
   }
 
   async renameFolder(folderId: number, name: string): Promise<void> {
@@ -321,11 +327,12 @@ export class MailRepo {
    * (a few rows, whatever the number of messages).
    */
   async usage(mailboxId: number): Promise<{ storage: number; messages: number }> {
-    const r = await this.ctx.db
-      .selectFrom('mail_folders')
-      .select((eb) => [eb.fn.sum<number>('storage_used').as('storage'), eb.fn.sum<number>('message_count').as('messages')])
-      .where('mailbox_id', '=', mailboxId)
-      .executeTakeFirst();
+    const [r] = await cachedQuery(this.ctx, 'mail.usage', [mailboxId], (m) =>
+      this.ctx.db
+        .selectFrom('mail_folders')
+        .select((eb) => [eb.fn.sum<number>('storage_used').as('storage'), eb.fn.sum<number>('message_count').as('messages')])
+        .where('mailbox_id', '=', Number(m)),
+    );
     return { storage: Number(r?.storage ?? 0), messages: Number(r?.messages ?? 0) };
   }
 
