@@ -114,3 +114,23 @@ test('in-memory sources mark their results VERIFIED only for the server\'s own m
     assert.equal((source.search(request(schema)) as { [VERIFIED]?: boolean })[VERIFIED], undefined, 'other rules: the server checks every entry');
   }
 });
+
+test('scopes base, one and sub agree with the scanning source at every level of the tree', async () => {
+  const entries: LdapEntry[] = [
+    { dn: 'o=mssante,c=fr', attributes: { objectClass: ['organization'], o: ['mssante'] } },
+    { dn: 'ou=bal,o=mssante,c=fr', attributes: { objectClass: ['organizationalUnit'], ou: ['bal'], sn: ['Martin'] } },
+    { dn: 'ou=other,o=mssante,c=fr', attributes: { objectClass: ['organizationalUnit'], ou: ['other'], sn: ['Martin'] } },
+    ...Array.from({ length: 30 }, (_, i) => entry(i, { sn: ['Martin'] })),
+    { dn: 'cn=deep,uid=3,ou=bal,o=mssante,c=fr', attributes: { sn: ['Martin'] } },
+    { dn: 'uid=9,ou=other,o=mssante,c=fr', attributes: { sn: ['Martin'] } },
+  ];
+  const indexed = new IndexedEntrySource(entries);
+  const memory = new MemoryEntrySource(entries);
+  for (const base of ['', 'c=fr', 'o=mssante,c=fr', 'ou=bal,o=mssante,c=fr', 'uid=3,ou=bal,o=mssante,c=fr', 'ou=nowhere,o=mssante,c=fr']) {
+    for (const scope of ['base', 'one', 'sub'] as const) {
+      for (const f of ['(sn=martin)', '(objectClass=*)']) {
+        assert.deepEqual(await dns(indexed, parseFilter(f), base, scope), await dns(memory, parseFilter(f), base, scope), `${base} ${scope} ${f}`);
+      }
+    }
+  }
+});

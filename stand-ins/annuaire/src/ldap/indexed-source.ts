@@ -154,6 +154,8 @@ class AttributeIndex {
 interface Term {
   size: number;
   exact: boolean;
+  /** Every entry of `ids()` passes the member test (a leaf's postings): an AND need not ask. */
+  idsExact?: boolean;
   ids(): ArrayLike<number>;
   member(): (id: number) => boolean;
 }
@@ -206,6 +208,9 @@ export interface IndexedEntrySourceOptions {
 export class IndexedEntrySource implements LdapEntrySource {
   private readonly entries: LdapEntry[] = [];
   private readonly dns: NormalizedDn[] = [];
+  /** Each entry's parent DN, as a number into `parents` (scope checks without touching entries). */
+  private parentOf = EMPTY_IDS;
+  private readonly parents: NormalizedDn[] = [];
   private readonly schema: MatchingSchema | undefined;
   private readonly indexes = new Map<string, AttributeIndex>();
 
@@ -236,6 +241,33 @@ export class IndexedEntrySource implements LdapEntrySource {
       }
     }
     for (const index of this.indexes.values()) index.freeze(this.entries.length);
+    const parentIds = new Map<string, number>();
+    this.parentOf = new Int32Array(this.entries.length);
+    this.dns.forEach((dn, id) => {
+      const parent = dn.parent();
+      // The root has no parent: always checked one by one.
+      if (parent === undefined) return void (this.parentOf[id] = -1);
+      let p = parentIds.get(parent.text);
+      if (p === undefined) {
+        p = this.parents.length;
+        this.parents.push(parent);
+        parentIds.set(parent.text, p);
+      }
+      this.parentOf[id] = p;
+    });
+  }
+
+  /**
+   * A scope test by parent: 1 when every entry under that parent is in scope (its parent lies
+   * within a subtree base, or is a one-level base); other entries are checked one by one.
+   */
+  private scopeByParent(base: NormalizedDn, scope: SourceSearchRequest['scope']): Uint8Array {
+    const flags = new Uint8Array(this.parents.length);
+    if (scope === 'base') return flags;
+    this.parents.forEach((parent, p) => {
+      if (scope === 'sub' ? parent.isWithin(base) : parent.equals(base)) flags[p] = 1;
+    });
+    return flags;
   }
 
   get size(): number {
@@ -263,11 +295,13 @@ export class IndexedEntrySource implements LdapEntrySource {
     }
     const predicate = check === undefined ? undefined : compileFilter(check, this.schema);
     const { signal, scope } = request;
+    const inScopeByParent = this.scopeByParent(base, scope);
+    const parentOf = this.parentOf;
     if (term === 'all') {
       for (let id = 0; id < this.entries.length; id++) {
         if (signal.aborted) return;
         const entry = this.entries[id]!;
-        if (this.dns[id]!.inScope(base, scope) && predicate!(entry) === 'TRUE') yield entry;
+        if ((inScopeByParent[parentOf[id]!] === 1 || this.dns[id]!.inScope(base, scope)) && predicate!(entry) === 'TRUE') yield entry;
       }
       return;
     }
@@ -276,7 +310,7 @@ export class IndexedEntrySource implements LdapEntrySource {
     for (let i = 0; i < ids.length; i++) {
       if (signal.aborted) return;
       const id = ids[i]!;
-      if (!member(id) || !this.dns[id]!.inScope(base, scope)) continue;
+      if (!member(id) || (inScopeByParent[parentOf[id]!] !== 1 && !this.dns[id]!.inScope(base, scope))) continue;
       const entry = this.entries[id]!;
       if (predicate === undefined || predicate(entry) === 'TRUE') yield entry;
     }
@@ -296,7 +330,7 @@ export class IndexedEntrySource implements LdapEntrySource {
         const [lo, hi] = index.range(index.exact ? caseExactValue(filter.value) : caseIgnoreValue(filter.value), false);
         if (lo === hi) return NOTHING;
         const ids = () => index.ids(lo, hi, undefined);
-        return { size: index.size(lo, hi), exact: !filter.attribute.includes(';'), ids, member: () => seeker(ids()) };
+        return { size: index.size(lo, hi), exact: !filter.attribute.includes(';'), idsExact: true, ids, member: () => seeker(ids()) };
       }
       case 'substrings': {
         const index = this.indexFor(filter.attribute);
@@ -312,7 +346,7 @@ export class IndexedEntrySource implements LdapEntrySource {
         // list, which may be a tenth of the directory, only when it drives).
         const ids = () => index.ids(lo, hi, prefix);
         const member = hi - lo === 1 ? () => seeker(ids()) : () => (id: number) => index.holds(id, lo, hi);
-        return { size: index.size(lo, hi), exact, ids, member };
+        return { size: index.size(lo, hi), exact, idsExact: true, ids, member };
       }
       case 'and': {
         // Walk the smallest indexed branch; check the others on each of its entries by
@@ -339,11 +373,10 @@ export class IndexedEntrySource implements LdapEntrySource {
           exact,
           ids: () => driver.ids(),
           member: () => {
-            const first = driver.member();
-            const rest = others.map((t) => t.member());
+            const tests = (driver.idsExact ? others : terms).map((t) => t.member());
+            if (tests.length === 1) return tests[0]!;
             return (id) => {
-              if (!first(id)) return false;
-              for (const m of rest) if (!m(id)) return false;
+              for (const m of tests) if (!m(id)) return false;
               return true;
             };
           },
