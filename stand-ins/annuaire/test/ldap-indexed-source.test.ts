@@ -134,3 +134,26 @@ test('scopes base, one and sub agree with the scanning source at every level of 
     }
   }
 });
+
+test('objectClass is kept as per-entry flags: exact, never a list to intersect, unknown beyond 32 values', async () => {
+  const entries = Array.from({ length: 400 }, (_, i) =>
+    entry(i, { objectClass: i % 4 ? ['top', 'inetOrgPerson', `Extra${i % 40}`] : ['top', 'organizationalUnit'], sn: [`Name${i % 9}`] }),
+  );
+  const indexed = new IndexedEntrySource(entries);
+  const memory = new MemoryEntrySource(entries);
+  for (const f of [
+    '(objectClass=inetOrgPerson)',
+    '(objectClass=INETORGPERSON)',
+    '(&(objectClass=inetOrgPerson)(sn=name3))',
+    '(&(objectClass=organizationalUnit)(sn=name3))',
+    '(&(objectClass=*)(objectClass=top)(sn=name2))',
+    '(&(objectClass=extra39)(sn=name3))',
+    '(&(objectClass=extra1)(sn=name1))',
+    '(|(objectClass=nothing)(sn=name5))',
+    '(!(objectClass=inetOrgPerson))',
+  ]) {
+    assert.deepEqual(await dns(indexed, parseFilter(f)), await dns(memory, parseFilter(f)), f);
+  }
+  const and = indexed.candidates(parseFilter('(&(objectClass=inetOrgPerson)(sn=name3))'));
+  assert.ok(Array.isArray(and) && and.length === (await dns(memory, parseFilter('(&(objectClass=inetOrgPerson)(sn=name3))'))).length, 'the flags narrow the candidates exactly');
+});

@@ -1,11 +1,12 @@
 // An entry source with in-memory indexes, for national-scale directories (a million mailboxes):
 // equality and substrings with an initial piece on the indexed attributes, through the sorted
-// distinct values of each attribute (a prefix is a range of them); AND walks its smallest
-// indexed branch and checks the others by membership, in O(1) per candidate, without building
-// their lists; OR is the union of its branches. Anything else — presence, NOT, ordering, approx,
-// a substring without an initial piece — scans. The server checks scope and filter again on
-// every entry, so an index only ever needs to give a superset; when the indexed branches are
-// the whole filter, the source does not evaluate it a second time.
+// distinct values of each attribute (a prefix is a range of them); objectClass as one flag per
+// entry and value; AND walks its smallest indexed branch and checks the others by membership
+// (galloping forward through their postings, or a flag), without building their lists; OR is
+// the union of its branches. Anything else — presence, NOT, ordering, approx, a substring without
+// an initial piece — scans. What the indexes settle exactly is not evaluated again; the rest of
+// the filter is, on each candidate, and the results are marked VERIFIED for the server when the
+// source's matching rules are the server's.
 
 import { NormalizedDn, shareEntryDn } from './dn.ts';
 import { baseAttributeType, type FilterNode } from './filter.ts';
@@ -15,6 +16,16 @@ import { type LdapEntry, type LdapEntrySource, type SourceSearchRequest, VERIFIE
 
 /** What an address-book search looks up: mail, names, identifiers. */
 export const DEFAULT_INDEXED_ATTRIBUTES = ['mail', 'cn', 'sn', 'givenName', 'displayName', 'uid', 'employeeNumber'];
+
+/**
+ * Attributes with a handful of values shared by most entries (`objectClass`): each value gets a
+ * flag per entry (one byte), so that `(objectClass=inetOrgPerson)` beside two names is checked
+ * without touching the entry, and never intersected as a list.
+ */
+export const DEFAULT_FLAGGED_ATTRIBUTES = ['objectClass'];
+
+/** Distinct values flagged per attribute at most; further values are left to the evaluator. */
+const MAX_FLAGGED_VALUES = 32;
 
 /** Prefix ranges kept per index: address books repeat the same few prefixes as users type. */
 const PREFIX_CACHE_SIZE = 512;
@@ -203,6 +214,42 @@ export interface IndexedEntrySourceOptions {
   schema?: MatchingSchema;
   /** Attributes (any of their names) to index. Integer-valued ones are not indexed. */
   indexed?: readonly string[];
+  /** Attributes with few distinct values to keep as per-entry flags (DEFAULT_FLAGGED_ATTRIBUTES). */
+  flagged?: readonly string[];
+}
+
+/** A flagged attribute: per prepared value, one byte per entry (1: the entry holds it). */
+class FlagIndex {
+  readonly exact: boolean;
+  readonly values = new Map<string, { flags: Uint8Array; count: number; ids?: Int32Array }>();
+  /** More distinct values than MAX_FLAGGED_VALUES were met: the ones not kept are unknown. */
+  overflow = false;
+
+  constructor(exact: boolean) {
+    this.exact = exact;
+  }
+
+  add(value: string, id: number, capacity: () => number): void {
+    const prepared = this.exact ? caseExactValue(value) : caseIgnoreValue(value);
+    let v = this.values.get(prepared);
+    if (v === undefined) {
+      if (this.values.size >= MAX_FLAGGED_VALUES) {
+        this.overflow = true;
+        return;
+      }
+      v = { flags: new Uint8Array(capacity()), count: 0 };
+      this.values.set(prepared, v);
+    }
+    if (id >= v.flags.length) {
+      const grown = new Uint8Array(Math.max(capacity(), id + 1) * 2);
+      grown.set(v.flags);
+      v.flags = grown;
+    }
+    if (v.flags[id] === 0) {
+      v.flags[id] = 1;
+      v.count++;
+    }
+  }
 }
 
 export class IndexedEntrySource implements LdapEntrySource {
@@ -213,6 +260,7 @@ export class IndexedEntrySource implements LdapEntrySource {
   private readonly parents: NormalizedDn[] = [];
   private readonly schema: MatchingSchema | undefined;
   private readonly indexes = new Map<string, AttributeIndex>();
+  private readonly flagIndexes = new Map<string, FlagIndex>();
 
   constructor(entries: Iterable<LdapEntry>, options: IndexedEntrySourceOptions = {}) {
     this.schema = options.schema;
@@ -221,6 +269,13 @@ export class IndexedEntrySource implements LdapEntrySource {
       const rule = this.schema?.lookup(name)?.equality ?? 'caseIgnore';
       if (key && rule !== 'integer' && !this.indexes.has(key)) this.indexes.set(key, new AttributeIndex(rule === 'caseExact'));
     }
+    for (const name of options.flagged ?? DEFAULT_FLAGGED_ATTRIBUTES) {
+      const key = this.keyOf(name);
+      const rule = this.schema?.lookup(name)?.equality ?? 'caseIgnore';
+      if (key && rule !== 'integer' && !this.indexes.has(key) && !this.flagIndexes.has(key)) this.flagIndexes.set(key, new FlagIndex(rule === 'caseExact'));
+    }
+    const flagIndexOfKey = new Map<string, FlagIndex | null>();
+    const capacity = () => this.entries.length;
     const indexOfKey = new Map<string, AttributeIndex | null>();
     for (const entry of entries) {
       const id = this.entries.length;
@@ -236,8 +291,17 @@ export class IndexedEntrySource implements LdapEntrySource {
           index = (key ? this.indexes.get(key) : undefined) ?? null;
           indexOfKey.set(name, index);
         }
-        if (index === null) continue;
-        for (const v of entry.attributes[name]!) index.add(v, id);
+        if (index !== null) {
+          for (const v of entry.attributes[name]!) index.add(v, id);
+          continue;
+        }
+        let flagIndex = flagIndexOfKey.get(name);
+        if (flagIndex === undefined) {
+          const key = this.keyOf(name);
+          flagIndex = (key ? this.flagIndexes.get(key) : undefined) ?? null;
+          flagIndexOfKey.set(name, flagIndex);
+        }
+        if (flagIndex !== null) for (const v of entry.attributes[name]!) flagIndex.add(v, id, capacity);
       }
     }
     for (const index of this.indexes.values()) index.freeze(this.entries.length);
@@ -325,6 +389,8 @@ export class IndexedEntrySource implements LdapEntrySource {
   private term(filter: FilterNode): Term | 'all' {
     switch (filter.type) {
       case 'equalityMatch': {
+        const flagged = this.flagIndexFor(filter.attribute);
+        if (flagged) return this.flagTerm(flagged, filter.attribute, filter.value);
         const index = this.indexFor(filter.attribute);
         if (!index) return 'all';
         const [lo, hi] = index.range(index.exact ? caseExactValue(filter.value) : caseIgnoreValue(filter.value), false);
@@ -356,6 +422,8 @@ export class IndexedEntrySource implements LdapEntrySource {
         let exact = true;
         for (const f of filter.filters) {
           const t = this.term(f);
+          // (objectClass=*) is TRUE for every entry: nothing to check.
+          if (f.type === 'present' && baseAttributeType(f.attribute) === 'objectclass') continue;
           if (t === 'all') {
             exact = false;
             continue;
@@ -416,6 +484,28 @@ export class IndexedEntrySource implements LdapEntrySource {
     if (!this.schema) return baseAttributeType(attribute);
     const t = this.schema.lookup(attribute);
     return t ? t.names[0] : undefined;
+  }
+
+  private flagIndexFor(attribute: string): FlagIndex | undefined {
+    const key = this.keyOf(attribute);
+    return key ? this.flagIndexes.get(key) : undefined;
+  }
+
+  private flagTerm(index: FlagIndex, attribute: string, value: string): Term | 'all' {
+    const v = index.values.get(index.exact ? caseExactValue(value) : caseIgnoreValue(value));
+    if (v === undefined) return index.overflow ? 'all' : NOTHING;
+    const n = this.entries.length;
+    const ids = (): Int32Array => {
+      if (v.ids === undefined) {
+        const out = new Int32Array(v.count);
+        let k = 0;
+        for (let id = 0; id < n && k < v.count; id++) if (v.flags[id] === 1) out[k++] = id;
+        v.ids = out;
+      }
+      return v.ids;
+    };
+    const flags = v.flags;
+    return { size: v.count, exact: !attribute.includes(';'), idsExact: true, ids, member: () => (id) => flags[id] === 1 };
   }
 
   private indexFor(attribute: string): AttributeIndex | undefined {
