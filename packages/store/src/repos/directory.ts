@@ -395,9 +395,10 @@ const NONE_DENSE: DenseMailboxes = new Set();
 /**
  * `mailboxList`: above this many matching mailboxes, a mailbox filter is dense (DenseMailboxes).
  * `cheapTotal`: up to this many matches, a search counts them on the way to its page (page()).
- * Tests lower them to take the other paths on a small directory.
+ * `nameSkipScan`: family + given prefixes found by a skip scan (familyGivenSkipScan).
+ * Tests lower them (or turn the skip scan off) to take the other paths on a small directory.
  */
-export const directorySearchLimits = { mailboxList: 2000, cheapTotal: 50_000 };
+export const directorySearchLimits = { mailboxList: 2000, cheapTotal: 50_000, nameSkipScan: true };
 
 function listable(matches: readonly TextMatch[], dense: DenseMailboxes): boolean {
   return narrowMatches(matches) && !dense.has(matches);
@@ -456,13 +457,51 @@ function qualificationSql(codes: QualificationTest[]): RawBuilder<SqlBool> {
 
 const QUALIFICATION_COLUMNS = { profession: 'profession_code', speciality: 'speciality_code', category: 'category_code' } as const;
 
+/** `[from, to)`: the folded values starting with `prefix`. */
+function prefixRange(prefix: string): [string, string] {
+  const last = prefix.codePointAt(prefix.length - 1)!;
+  return [prefix, prefix.slice(0, -1) + String.fromCodePoint(last + 1)];
+}
+
+/**
+ * `family=Martin&given=Jean`: both are prefixes, so the (family, given) index can only range over
+ * every family starting with "martin" (20,000 entries at 1M: Martin, Martinez, Martineau…) and
+ * check the given name in each. A skip scan instead: the distinct families of the range one by
+ * one (each the next value of the index, a recursive CTE of seeks), and for each the given
+ * names' range — a few dozen seeks. Exactly the family and given tests, from the index alone
+ * (it carries both names, the key and the kind), so it replaces them.
+ */
+function familyGivenSkipScan(q: PractitionerSearch): RawBuilder<SqlBool> | undefined {
+  if (!directorySearchLimits.nameSkipScan) return undefined;
+  const [family] = q.family ?? [];
+  const [given] = q.given ?? [];
+  // The first family and given tests (a repeated parameter ANDs more: they stay as they are).
+  if (family?.length !== 1 || given?.length !== 1) return undefined;
+  const f = family[0]!;
+  const g = given[0]!;
+  if (f.mode !== 'prefix' || g.mode !== 'prefix' || foldName(f.value).length < 3 || foldName(g.value) === '') return undefined;
+  const fam = sql.raw(foldNameSql('last_name'));
+  const giv = sql.raw(foldNameSql('first_name'));
+  const [flo, fhi] = prefixRange(foldName(f.value));
+  // `order by … limit 1` rather than min(): a seek that stops at the first entry on both engines.
+  // CROSS JOIN keeps SQLite to that order (families first, then the index for each).
+  return sql<SqlBool>`idnat in (with recursive families(v) as (
+    select (select ${fam} from persons where ${fam} >= ${flo} and ${fam} < ${fhi} order by 1 limit 1)
+    union all
+    select (select ${fam} from persons where ${fam} > families.v and ${fam} < ${fhi} order by 1 limit 1) from families where families.v is not null
+  ) select persons.idnat from families cross join persons
+    where families.v is not null and ${fam} = families.v and ${prefixSql(fam, foldName(f.value))} and ${prefixSql(giv, foldName(g.value))} and kind <> 'PATIENT')`;
+}
+
 function practitionerWhere(engine: Engine, q: PractitionerSearch, dense: DenseMailboxes = NONE_DENSE): RawBuilder<SqlBool> {
   const parts: RawBuilder<SqlBool>[] = [sql<SqlBool>`kind <> 'PATIENT'`];
   for (const or of q.identifier ?? []) {
     parts.push(anyOf(or.map((t) => (t.value === null ? sql<SqlBool>`${sql.ref(t.field)} is not null` : sql<SqlBool>`${sql.ref(t.field)} = ${t.value}`))));
   }
-  for (const or of q.family ?? []) parts.push(anyOf(or.map((m) => textSql('last_name', m))));
-  for (const or of q.given ?? []) parts.push(anyOf(or.map((m) => textSql('first_name', m))));
+  const skip = familyGivenSkipScan(q);
+  if (skip) parts.push(skip);
+  for (const or of q.family?.slice(skip ? 1 : 0) ?? []) parts.push(anyOf(or.map((m) => textSql('last_name', m))));
+  for (const or of q.given?.slice(skip ? 1 : 0) ?? []) parts.push(anyOf(or.map((m) => textSql('first_name', m))));
   for (const or of q.name ?? []) parts.push(anyOf(or.flatMap((m) => [textSql('last_name', m), textSql('first_name', m)])));
   for (const or of q.mailbox ?? []) parts.push(hasMailboxSql('persons.idnat', or, ['PER', 'CAB'], dense));
   for (const or of q.qualification ?? []) parts.push(qualificationSql(or));
