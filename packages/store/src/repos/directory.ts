@@ -494,12 +494,12 @@ function familyGivenSkipScan(q: PractitionerSearch): RawBuilder<SqlBool> | undef
 }
 
 function practitionerWhere(engine: Engine, q: PractitionerSearch, dense: DenseMailboxes = NONE_DENSE): RawBuilder<SqlBool> {
-  const parts: RawBuilder<SqlBool>[] = [sql<SqlBool>`kind <> 'PATIENT'`];
+  const skip = familyGivenSkipScan(q);
+  // The skip scan checks the kind in the index: the row need not be read for it.
+  const parts: RawBuilder<SqlBool>[] = [skip ?? sql<SqlBool>`kind <> 'PATIENT'`];
   for (const or of q.identifier ?? []) {
     parts.push(anyOf(or.map((t) => (t.value === null ? sql<SqlBool>`${sql.ref(t.field)} is not null` : sql<SqlBool>`${sql.ref(t.field)} = ${t.value}`))));
   }
-  const skip = familyGivenSkipScan(q);
-  if (skip) parts.push(skip);
   for (const or of q.family?.slice(skip ? 1 : 0) ?? []) parts.push(anyOf(or.map((m) => textSql('last_name', m))));
   for (const or of q.given?.slice(skip ? 1 : 0) ?? []) parts.push(anyOf(or.map((m) => textSql('first_name', m))));
   for (const or of q.name ?? []) parts.push(anyOf(or.flatMap((m) => [textSql('last_name', m), textSql('first_name', m)])));
