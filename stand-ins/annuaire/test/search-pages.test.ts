@@ -82,7 +82,7 @@ describe('bounded paging', () => {
 
       // Thresholds so low that no total is counted on the way and every mailbox prefix is
       // dense; names without the skip scan.
-      Object.assign(directorySearchLimits, { mailboxList: 1, cheapTotal: 2, nameSkipScan: false });
+      Object.assign(directorySearchLimits, { mailboxList: 1, cheapTotal: 2, walkTotal: 2, nameSkipScan: false });
       const bounded = await walk(path);
       assert.deepEqual(bounded.ids, usual.ids, `${path}: the walk finds the same entries in the same order`);
       const unrestricted = !path.includes('?');
@@ -164,4 +164,9 @@ test('SQLite plans: a mailbox prefix is counted and listed from the published-ad
   assert.match(plans[0]!, /USING (COVERING )?INDEX mailboxes_(published_address|address_held) \(address_key>\? AND address_key<\?\)/, 'the density probe: a range of the address index');
   assert.match(plans[1]!, /USING (COVERING )?INDEX mailboxes_(published_address|address_held) \(address_key>\? AND address_key<\?\)/, 'the listed mailboxes');
   assert.match(plans.at(-1)!, /USING (COVERING )?INDEX mailboxes_(published_)?owner \(owner_idnat=\?/, 'a dense prefix: each situation checked through its owner');
+});
+
+test('SQLite plans: the unrestricted Practitioner page walks the practitioners\' own key order, without the patients', { skip: TEST_ENGINE !== 'sqlite' && 'SQLite query plans only' }, async () => {
+  const plan = await sql.raw(`explain query plan select * from persons where (kind <> 'PATIENT') order by idnat limit 51`).execute(dbOf(w));
+  assert.match((plan.rows as { detail: string }[]).map((r) => r.detail).join('; '), /persons_practitioners/);
 });

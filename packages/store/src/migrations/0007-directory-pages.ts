@@ -10,6 +10,7 @@ export const PUBLISHED_MAILBOX = `status = 'active' and liste_rouge = 0 and rele
  * - Published mailboxes by address and by owner, in partial indexes that carry what a mailbox
  *   search tests (type, owner, situation): a prefix shared by 36,000 cabinet addresses is then
  *   counted, listed or probed from the index alone, without reading a mailbox row.
+ * - Practitioners in key order (a partial index without the patients).
  * - `directory_counts`: the number of practitioners (persons other than patients), structures
  *   and situations d'exercice, kept by triggers, so that the total of an unrestricted search
  *   (`Practitioner` with no parameter) is one row, not a count over a million.
@@ -23,6 +24,11 @@ export const directoryPages: MssMigration = {
     await sql
       .raw(`create index mailboxes_published_owner on mailboxes (owner_idnat, type, situation_id, address_key) where ${PUBLISHED_MAILBOX}`)
       .execute(db);
+
+    // The key order of practitioners without the patients in it: the first page of an
+    // unrestricted `Practitioner` search no longer steps over every patient (INS IdNats sort
+    // first: 2,000 rows read for nothing at 1M).
+    await sql.raw(`create index persons_practitioners on persons (idnat) where kind <> 'PATIENT'`).execute(db);
 
     await db.schema
       .createTable('directory_counts')

@@ -395,10 +395,11 @@ const NONE_DENSE: DenseMailboxes = new Set();
 /**
  * `mailboxList`: above this many matching mailboxes, a mailbox filter is dense (DenseMailboxes).
  * `cheapTotal`: up to this many matches, a search counts them on the way to its page (page()).
+ * `walkTotal`: the same for a search that walks the key order (its count reads rows).
  * `nameSkipScan`: family + given prefixes found by a skip scan (familyGivenSkipScan).
  * Tests lower them (or turn the skip scan off) to take the other paths on a small directory.
  */
-export const directorySearchLimits = { mailboxList: 2000, cheapTotal: 50_000, nameSkipScan: true };
+export const directorySearchLimits = { mailboxList: 2000, cheapTotal: 50_000, walkTotal: 10_000, nameSkipScan: true };
 
 function listable(matches: readonly TextMatch[], dense: DenseMailboxes): boolean {
   return narrowMatches(matches) && !dense.has(matches);
@@ -612,10 +613,11 @@ export class DirectoryReadRepo {
       const rows = await walk();
       if (!withTotal) return { rows };
       if (withTotal.counter) return { rows, total: await this.counter(withTotal.counter) };
-      // At most `cheapTotal` + 1 matches counted: the total when there are no more.
-      const first = sql`select 1 from ${t} where ${where} limit ${directorySearchLimits.cheapTotal + 1}`;
+      // At most `walkTotal` + 1 matches counted (rows read, not an index alone): the total when
+      // there are no more.
+      const first = sql`select 1 from ${t} where ${where} limit ${directorySearchLimits.walkTotal + 1}`;
       const n = Number((await sql<{ n: number | string }>`select count(*) as n from (${first}) first_matches`.execute(this.ctx.db)).rows[0]?.n ?? 0);
-      return n > directorySearchLimits.cheapTotal ? { rows } : { rows, total: n };
+      return n > directorySearchLimits.walkTotal ? { rows } : { rows, total: n };
     }
     const found = sql`select ${k} as k from ${t} where ${where}${after} limit ${directorySearchLimits.cheapTotal + 1}`;
     const keys = (await sql<{ k: string; n: number | string }>`select k, count(*) over () as n from (${found}) found order by k limit ${page.limit}`.execute(this.ctx.db)).rows;
