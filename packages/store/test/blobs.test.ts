@@ -67,3 +67,22 @@ test('blobs: once closed, a commit is refused', async () => {
   await assert.rejects(blobs.put('after'), /closed/);
   fs.rmSync(root, { recursive: true, force: true });
 });
+
+test('blob sync workers stop once idle, and start again on the next commit', async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mss-blobs-test-'));
+  const { BlobSyncPool } = await import('../src/blob-sync.ts');
+  const pool = new BlobSyncPool(3, 50);
+  const job = (name: string) => ({ tmp: path.join(root, `${name}.tmp`), final: path.join(root, name), dir: root, ensureDir: false, data: randomBytes(1000) });
+  try {
+    await Promise.all(['a', 'b', 'c', 'd'].map((n) => pool.run(job(n))));
+    assert.ok(pool.workers >= 1 && pool.workers <= 3, `${pool.workers} workers`);
+    for (let i = 0; i < 400 && pool.workers > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(pool.workers, 0, 'idle workers stopped');
+    await pool.run(job('e'));
+    assert.ok(fs.existsSync(path.join(root, 'e')));
+    assert.equal(pool.workers, 1);
+  } finally {
+    await pool.close();
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
