@@ -28,22 +28,35 @@ let store: Store;
 let cleanup: () => Promise<void>;
 let http: RunningAnnuaireHttp;
 let data: StoreDirectoryData;
+/** An LDAP snapshot kept up to date only by the feed's change reports (no periodic refresh). */
+let live: StoreSnapshotSource;
+let changes = 0;
 
 before(async () => {
   ({ store, cleanup } = await openTestStore());
   await seedDemo(store, A);
   await store.transaction((tx) => loadBatch(tx, { ...secondOperatorPersonas(B).batch, mailboxes: [], holders: [], delegations: [] }));
   data = new StoreDirectoryData(store);
+  live = new StoreSnapshotSource(store, silentLogger());
+  await live.refresh();
   http = await startAnnuaireHttp({
     host: '127.0.0.1',
     port: 0,
     logger: silentLogger(),
     data,
     apiKeys: [READ_KEY],
-    feed: { store, operators: [{ name: 'operateur-a', key: KEY_A, domains: [A] }, { name: 'operateur-b', key: KEY_B, domains: [B] }] },
+    feed: {
+      store,
+      operators: [{ name: 'operateur-a', key: KEY_A, domains: [A] }, { name: 'operateur-b', key: KEY_B, domains: [B] }],
+      onChange: () => {
+        changes++;
+        live.refreshSoon(0);
+      },
+    },
   });
 });
 after(async () => {
+  live.stop();
   await http.stop();
   await cleanup();
 });
@@ -93,6 +106,11 @@ async function published(address: string): Promise<{ fhir: boolean; extraction: 
   let found = false;
   for await (const _ of ldap.search({ baseDn: 'ou=bal,o=mssante,c=fr', scope: 'sub', filter: parseFilter(`(mail=${address})`), signal: new AbortController().signal })) found = true;
   return { fhir: (bundle.entry ?? []).length + (org.entry ?? []).length > 0, extraction: text.includes(`|${address}|`), ldap: found };
+}
+
+async function inLive(address: string): Promise<boolean> {
+  for await (const _ of live.search({ baseDn: 'ou=bal,o=mssante,c=fr', scope: 'sub', filter: parseFilter(`(mail=${address})`), signal: new AbortController().signal })) return true;
+  return false;
 }
 
 function diagnostics(body: any): string {
@@ -255,4 +273,22 @@ test('curl: a conditional PATCH by FINESS and its OperationOutcome errors', { sk
   const [rbody, rstatus] = refused.stdout.split('\n');
   assert.equal(rstatus, '403');
   assert.equal(JSON.parse(rbody!).resourceType, 'OperationOutcome');
+});
+
+test('the LDAP snapshot follows the feed: each write that changes something is reported, a refusal is not', async () => {
+  const address = `paul.martin.suivi@${A}`;
+  const before = changes;
+  const refused = await patch(`/Practitioner/${GP}`, insert('Practitioner', `x@${B}`, 'PER'));
+  assert.equal(refused.status, 403);
+  assert.equal(changes, before, 'a refused PATCH changes nothing');
+  assert.equal((await patch(`/Practitioner/${GP}`, insert('Practitioner', address, 'PER'))).status, 200);
+  assert.equal(changes, before + 1);
+  for (let i = 0; i < 200 && !(await inLive(address)); i++) await new Promise((r) => setTimeout(r, 25));
+  assert.ok(await inLive(address), 'searchable over LDAP without any periodic refresh');
+  // refresh() asked during a rebuild waits for a rebuild that read after the call.
+  const during = live.refresh();
+  const again = live.refresh();
+  assert.equal((await patch(`/Practitioner/${GP}`, params(op('delete', `Practitioner.telecom.where(value = '${address}')`)))).status, 200);
+  await Promise.all([during, again, live.refresh()]);
+  assert.equal(await inLive(address), false, 'the withdrawal is in the snapshot refresh() waited for');
 });

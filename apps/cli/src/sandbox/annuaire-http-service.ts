@@ -18,7 +18,7 @@ export function sandboxFeedOperators(domains: readonly string[]): FeedOperator[]
 }
 
 /** The Annuaire Santé stand-in's HTTP side (FHIR v2 read and write, extraction files, resolver) over its own store. */
-export async function startAnnuaireHttpService(config: MssConfig, store: Store, operators: readonly FeedOperator[], logger: Logger): Promise<RunningService> {
+export async function startAnnuaireHttpService(config: MssConfig, store: Store, operators: readonly FeedOperator[], logger: Logger, onChange?: () => void): Promise<RunningService> {
   const http = await startAnnuaireHttp({
     host: config.host,
     port: config.ports.annuaireHttp,
@@ -26,7 +26,7 @@ export async function startAnnuaireHttpService(config: MssConfig, store: Store, 
     data: new StoreDirectoryData(store),
     apiKeys: [SANDBOX_API_KEY],
     extractionDir: path.join(annuaireDataDir(config.dataDir), 'extractions'),
-    feed: { store, operators },
+    feed: { store, operators, ...(onChange ? { onChange } : {}) },
   });
   return { key: 'annuaireHttp', url: http.url, stop: () => http.stop() };
 }

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createProgress, describeConfig, type Logger, type MssConfig } from '@mss/runtime';
@@ -99,8 +100,10 @@ export async function startSandbox(config: MssConfig, logger: Logger, options: S
     // A short JWKS cooldown: in the sandbox keys are rotated on demand and must be picked up at once.
     const tokenValidator = createTokenValidator({ issuer: psc.psc.issuer, jwksCooldownSeconds: 1 });
     add(await startAdminApi(config, { store, governance, access, tokenValidator, adminPassword }, logger, info));
-    add(await startAnnuaireHttpService(config, annuaireStore, sandboxFeedOperators([config.operatorDomain, config.secondOperatorDomain]), logger));
-    add(await startAnnuaireLdap(config, annuaireStore, logger));
+    // The feed reports each change of the directory; the LDAP snapshot follows it at once.
+    const directoryChanges = new EventEmitter();
+    add(await startAnnuaireHttpService(config, annuaireStore, sandboxFeedOperators([config.operatorDomain, config.secondOperatorDomain]), logger, () => directoryChanges.emit('change')));
+    add(await startAnnuaireLdap(config, annuaireStore, logger, directoryChanges));
     const mail = { host: config.host, tokenValidator, pki: trust.trust.pki, trustUrl: trust.url, quotas: config.quotas };
     const a = await startOperatorMail(
       {

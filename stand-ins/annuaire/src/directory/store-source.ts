@@ -5,9 +5,10 @@ import type { LdapEntry, LdapEntrySource, SourceSearchRequest } from '../ldap/so
 import { containerEntries, mailboxEntry } from './ldap-entries.ts';
 
 /**
- * The directory's mailboxes, read from the operator's store and kept in memory, refreshed
- * periodically and on demand. A stopgap for the sandbox: the stand-in's own database, fed by
- * operators and indexed for national scale, is the Annuaire issue's work.
+ * The directory's published mailboxes, read from the Annuaire's store into an indexed in-memory
+ * source. Rebuilt whole: soon after each change the feed reports (`refreshSoon`), and
+ * periodically as a safety net for writes that report nothing. A search always sees one
+ * complete snapshot, the old one until the new one is built.
  */
 export class StoreSnapshotSource implements LdapEntrySource {
   private readonly store: Store;
@@ -15,14 +16,30 @@ export class StoreSnapshotSource implements LdapEntrySource {
   private memory = new IndexedEntrySource([]);
   private timer: NodeJS.Timeout | undefined;
   private refreshing: Promise<void> | undefined;
+  private soon: NodeJS.Timeout | undefined;
+  /** The rebuild after the one under way, shared by everyone who asks meanwhile. */
+  private next: Promise<void> | undefined;
 
   constructor(store: Store, logger: Logger) {
     this.store = store;
     this.logger = logger;
   }
 
+  /**
+   * Resolves once a snapshot read after this call is in place: during a rebuild (which may have
+   * read before the caller's change) it waits for the next one.
+   */
   async refresh(): Promise<void> {
-    this.refreshing ??= (async () => {
+    if (this.refreshing) {
+      this.next ??= this.refreshing
+        .catch(() => {})
+        .then(() => {
+          this.next = undefined;
+          return this.refresh();
+        });
+      return this.next;
+    }
+    this.refreshing = (async () => {
       const entries: LdapEntry[] = containerEntries();
       let afterId: number | undefined;
       for (;;) {
@@ -39,6 +56,16 @@ export class StoreSnapshotSource implements LdapEntrySource {
     return this.refreshing;
   }
 
+  /** Rebuilds shortly after a change; changes that come close together share one rebuild. */
+  refreshSoon(delayMs = 100): void {
+    if (this.soon) return;
+    this.soon = setTimeout(() => {
+      this.soon = undefined;
+      this.refresh().catch((err: unknown) => this.logger.warn({ err }, 'directory snapshot refresh failed'));
+    }, delayMs);
+    this.soon.unref();
+  }
+
   /** Refreshes every `seconds` (unref'd timer). */
   start(seconds: number): void {
     this.timer = setInterval(() => {
@@ -49,6 +76,7 @@ export class StoreSnapshotSource implements LdapEntrySource {
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
+    if (this.soon) clearTimeout(this.soon);
   }
 
   search(request: SourceSearchRequest): Iterable<LdapEntry> {

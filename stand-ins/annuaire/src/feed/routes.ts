@@ -17,6 +17,8 @@ export interface FeedOptions {
   /** The directory's own store (the one `data` reads). */
   store: Store;
   operators: readonly FeedOperator[];
+  /** Called after a write changed the directory (a PATCH, a declaration that changed something): views kept in memory, such as the LDAP snapshot, follow at once. */
+  onChange?: () => void;
 }
 
 export const DECLARATION_PATH = '/feed/v1/mailboxes';
@@ -59,6 +61,7 @@ export function feedHandler(options: FeedOptions, ctx: FeedContext) {
       throw err;
     }
     ctx.logger.info({ operator: op.name, target: `${target.resourceType}/${target.id}`, outcomes }, 'annuaire feed: patched');
+    options.onChange?.();
     reply(200, await readResource(ctx.data, type, target.id, at.slice(0, 10)));
   };
 
@@ -69,6 +72,7 @@ export function feedHandler(options: FeedOptions, ctx: FeedContext) {
       throw new FhirError(415, 'not-supported', `a declaration is application/x-ndjson (one mailbox per line), not ${contentType || 'no content type'}`);
     }
     const summary = await declareMailboxes(store, op, req, ctx.now);
+    if (summary.created + summary.updated + summary.withdrawn > 0) options.onChange?.();
     ctx.logger.info({ ...summary, errors: summary.errors.length }, 'annuaire feed: full declaration');
     reply(200, summary, { 'Content-Type': 'application/json; charset=utf-8' });
   };
