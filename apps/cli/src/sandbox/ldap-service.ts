@@ -14,7 +14,7 @@ export async function startAnnuaireLdap(config: MssConfig, store: Store, logger:
   source.start(300);
   const onChange = () => source.refreshSoon();
   changes?.on('change', onChange);
-  const server = await startLdapServer({ host: config.host, port: config.ports.annuaireLdap, source, logger: logger.child({ service: 'annuaireLdap' }) });
+  const server = await startLdapServer({ host: config.host, port: config.ports.annuaireLdap, source, logger });
   return {
     key: 'annuaireLdap',
     url: server.url,
