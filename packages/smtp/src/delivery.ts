@@ -7,6 +7,7 @@ import type { MssHeaders } from '@mss/mime';
 import { DEFAULT_MAILBOX_QUOTAS, exceedsQuota, quotaOf, type MailboxQuotas } from '@mss/runtime';
 import type { BlobRef, NewMessage, NewQueueEntry, Repositories, Store } from '@mss/store';
 import type { MessageMetadata } from './message.ts';
+import { fileReportLocally, successRecipients, writeSuccessReport } from './success-report.ts';
 
 /** RFC 3461 parameters of one RCPT, kept for the DSNs the queue will send. */
 export interface RecipientDsn {
@@ -109,6 +110,11 @@ export interface LocalDeliveryOptions {
   queue?: { poke(): void };
   /** What a mailbox may hold, per type. Default: DEFAULT_MAILBOX_QUOTAS. */
   quotas?: MailboxQuotas;
+  /**
+   * Success reports (RFC 3461 NOTIFY=SUCCESS) for local recipients, filed in the sender's INBOX
+   * in the delivery transaction, from this MTA name and domain. Without it none are made.
+   */
+  reports?: { name: string; operatorDomain: string };
 }
 
 /** The queue rows of a message's recipients at other operators. */
@@ -145,7 +151,7 @@ export function queueEntries(message: SubmittedMessage): NewQueueEntry[] {
  * there leaves nothing delivered here and the client retries the whole message.)
  */
 export function createLocalDelivery(options: LocalDeliveryOptions): Deliver {
-  const { store, onRemote, queue, quotas } = options;
+  const { store, onRemote, queue, quotas, reports } = options;
   return async (message) => {
     const remote = message.envelope.recipients.filter((r) => r.kind === 'remote');
     if (remote.length > 0 && !queue) {
@@ -153,6 +159,21 @@ export function createLocalDelivery(options: LocalDeliveryOptions): Deliver {
       await onRemote(message);
     }
     const mailboxIds = [...new Set(message.envelope.recipients.flatMap((r) => (r.kind === 'local' ? [r.mailboxId] : [])))];
+    const reported = reports ? successRecipients(message.envelope.recipients) : [];
+    // Written (durable) before the transaction that files it: only when a RCPT asked for it.
+    const report =
+      reports && reported.length > 0
+        ? await writeSuccessReport(store, {
+            reportingMta: reports.name,
+            operatorDomain: reports.operatorDomain,
+            messageRef: message.id,
+            envid: message.envelope.dsn.envid,
+            arrivalDate: message.receivedAt,
+            sender: message.sender.address,
+            blobHash: message.blob.hash,
+            recipients: reported,
+          })
+        : undefined;
     // Group commit: concurrent sessions share one durable commit; each still gets its own outcome.
     const folderIds = await store.groupTransaction(async (tx) => {
       const folders: number[] = [];
@@ -169,6 +190,10 @@ export function createLocalDelivery(options: LocalDeliveryOptions): Deliver {
       }
       if (queue) await tx.queue.enqueue(queueEntries(message));
       await auditSend(tx, message);
+      if (report) {
+        const folder = await fileReportLocally(tx, message.sender.mailboxId, report);
+        if (folder !== undefined) folders.push(folder);
+      }
       return folders;
     });
     if (queue && remote.length > 0) queue.poke();

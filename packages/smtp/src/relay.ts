@@ -4,6 +4,7 @@
 // authentication (domain reference §1). A retry of a message already delivered (the sender lost
 // our 250) is recognised and not delivered twice.
 
+import { randomBytes } from 'node:crypto';
 import type tls from 'node:tls';
 import type { Logger, MailboxQuotas } from '@mss/runtime';
 import type { Store } from '@mss/store';
@@ -16,6 +17,7 @@ import { commonSmtpOptions, listenSmtp, OurSmtpServer, type RunningSmtpListener 
 import { readHeaders } from './message.ts';
 import { answerRecipient, classifyLocal, domainOf, isLocalAddress, type TrustSpace } from './recipients.ts';
 import { replies } from './replies.ts';
+import { successRecipients, writeSuccessReport } from './success-report.ts';
 
 export interface RelayServerOptions {
   store: Store;
@@ -34,6 +36,11 @@ export interface RelayServerOptions {
   maxMessageSize?: number;
   /** What a mailbox may hold, per type (RCPT `452 4.2.2`, DATA `552 5.2.2`). Default: DEFAULT_MAILBOX_QUOTAS. */
   quotas?: MailboxQuotas;
+  /**
+   * The outbound queue: success reports (RFC 3461 NOTIFY=SUCCESS) go back to the sending
+   * operator through it, queued in the delivery transaction. Without it none are sent.
+   */
+  queue?: { poke(): void };
   name?: string;
   maxRecipients?: number;
   maxConnections?: number;
@@ -112,6 +119,23 @@ export async function startRelayServer(opts: RelayServerOptions): Promise<Runnin
         async deliver(blob, headers) {
           const local = rcpts.map((r) => conn.recipients.get(r.address.toLowerCase())).filter((r): r is Extract<Recipient, { kind: 'local' }> => r?.kind === 'local');
           const traceId = bench ? null : headers.traceId;
+          const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+          const reported = opts.queue && sender !== '' ? successRecipients(local) : [];
+          const reportRef = randomBytes(8).toString('hex');
+          // Written (durable) before the transaction that queues it: only when a RCPT asked for it.
+          const report =
+            reported.length > 0
+              ? await writeSuccessReport(store, {
+                  reportingMta: name,
+                  operatorDomain: firstDomain,
+                  messageRef: id,
+                  envid: session.envelope.dsn?.envid ?? null,
+                  arrivalDate: receivedAt,
+                  sender,
+                  blobHash: blob.hash,
+                  recipients: reported,
+                })
+              : undefined;
           const outcome = await store.groupTransaction(async (tx) => {
             const folders: number[] = [];
             let duplicates = 0;
@@ -123,8 +147,32 @@ export async function startRelayServer(opts: RelayServerOptions): Promise<Runnin
               folders.push(await appendToInbox(tx, r.mailboxId, { blobHash: blob.hash, size: blob.size, internalDate: receivedAt.toISOString(), authorIdnat: null, ...headers.metadata }, opts.quotas));
               if (traceId) await tx.queue.recordRelaySeen(peer.operator, traceId, r.address);
             }
-            return { folders, duplicates };
+            // A retry of a message already delivered had its report queued the first time.
+            if (report && duplicates === 0) {
+              await tx.queue.enqueue([
+                {
+                  messageRef: reportRef,
+                  blobHash: report.hash,
+                  size: report.size,
+                  senderAddress: `MAILER-DAEMON@${firstDomain}`,
+                  // No mailbox of ours sent it: nothing is reported about a report (NOTIFY=NEVER).
+                  senderMailboxId: 0,
+                  authorIdnat: null,
+                  mailFrom: '',
+                  envid: null,
+                  ret: null,
+                  bodyType: '8BITMIME',
+                  smtpUtf8: false,
+                  recipient: sender,
+                  domain: domainOf(sender),
+                  notify: ['NEVER'],
+                  orcpt: null,
+                },
+              ]);
+            }
+            return { folders, duplicates, reportQueued: report !== undefined && duplicates === 0 };
           });
+          if (outcome.reportQueued) opts.queue?.poke();
           return {
             text: replies.relayAccepted(id, outcome.folders.length, outcome.duplicates).message,
             folderIds: outcome.folders,

@@ -74,7 +74,15 @@ export async function startSubmissionServer(opts: SubmissionServerOptions): Prom
   const maxMessageSize = opts.maxMessageSize ?? 25 * MIB;
   const maxHeaderBytes = opts.maxHeaderBytes ?? 256 * 1024;
   const name = opts.name ?? `smtp.${opts.operatorDomains[0]!.toLowerCase()}`;
-  const deliver = opts.deliver ?? createLocalDelivery({ store, ...(opts.onRemote ? { onRemote: opts.onRemote } : {}), ...(opts.queue ? { queue: opts.queue } : {}), ...(opts.quotas ? { quotas: opts.quotas } : {}) });
+  const deliver =
+    opts.deliver ??
+    createLocalDelivery({
+      store,
+      ...(opts.onRemote ? { onRemote: opts.onRemote } : {}),
+      ...(opts.queue ? { queue: opts.queue } : {}),
+      ...(opts.quotas ? { quotas: opts.quotas } : {}),
+      reports: { name, operatorDomain: opts.operatorDomains[0]!.toLowerCase() },
+    });
   const inTrustSpace = (domain: string): boolean => (opts.trustSpace ? opts.trustSpace.isWhitelisted(domain) : domain.endsWith('.mssante.fr'));
   const log = logger.child({ service: 'smtpSubmission' });
 

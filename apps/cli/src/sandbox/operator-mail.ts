@@ -53,10 +53,11 @@ export async function startOperatorMail(s: OperatorMailSetup, logger: Logger): P
       ipAddresses: ['127.0.0.1'],
     });
     const tls = { cert: cert.certPem, key: cert.keyPem };
-    const relay = await startRelayServer({ store: s.store, logger: log, host: s.host, port: s.ports.smtpRelay, tls: { ...tls, ca: s.pki.caCertPem }, operatorDomains: [s.domain], trustSpace: whitelist, quotas: s.quotas });
+    const queue = new QueueRunner({ store: s.store, logger: log, trustSpace: whitelist, tls: { ...tls, ca: s.pki.caCertPem }, name: `mx.${s.domain}`, operatorDomain: s.domain, retry: { firstDelayMs: 30_000, maxDelayMs: 600_000 } });
+    // The relay queues success reports (NOTIFY=SUCCESS) back to the sending operator.
+    const relay = await startRelayServer({ store: s.store, logger: log, host: s.host, port: s.ports.smtpRelay, tls: { ...tls, ca: s.pki.caCertPem }, operatorDomains: [s.domain], trustSpace: whitelist, quotas: s.quotas, queue });
     started.push(relay);
     services.push({ key: s.keys.smtpRelay, url: relay.url, stop: () => relay.stop() });
-    const queue = new QueueRunner({ store: s.store, logger: log, trustSpace: whitelist, tls: { ...tls, ca: s.pki.caCertPem }, name: `mx.${s.domain}`, operatorDomain: s.domain, retry: { firstDelayMs: 30_000, maxDelayMs: 600_000 } });
     await queue.start();
     started.push(queue);
     const submission = await startSubmissionServer({

@@ -1,13 +1,16 @@
-// Delivery status notifications (RFC 3464, in a multipart/report of RFC 6522) for recipients at
-// other operators that could not be reached: sent by the operator that accepted the message,
-// to the mailbox it was sent as, which is always one of ours (submission only sends as the
-// mailbox opened).
+// Delivery status notifications (RFC 3464, in a multipart/report of RFC 6522): failures, for
+// recipients at other operators that could not be reached, sent by the operator that accepted
+// the message to the mailbox it was sent as (always one of ours: submission only sends as the
+// mailbox opened); and successes (RFC 3461 NOTIFY=SUCCESS), sent by the operator that put the
+// message in the recipient's mailbox.
 
 import { randomBytes } from 'node:crypto';
 import { rfc5322Date } from '../received.ts';
 
 export interface FailedRecipient {
   recipient: string;
+  /** `delivered` for a success report (Status 2.0.0); a failure when absent. */
+  action?: 'failed' | 'delivered';
   /** RFC 3461 ORCPT as received (`rfc822;addr`), if any. */
   orcpt: string | null;
   /** RFC 3463 status, e.g. `5.1.1`, `4.4.7`. */
@@ -50,35 +53,50 @@ function field(value: string): string {
 export function buildDsn(d: DsnInput): Buffer {
   const boundary = `dsn-${randomBytes(12).toString('hex')}`;
   const messageId = `<dsn.${d.messageRef}.${randomBytes(4).toString('hex')}@${d.operatorDomain}>`;
+  const delivered = d.recipients.every((r) => r.action === 'delivered');
   const expired = d.recipients.some((r) => r.status === '4.4.7');
-  const human = [
-    `This is the mail system of ${d.reportingMta}.`,
-    '',
-    `Your message ${d.messageRef} (received ${rfc5322Date(d.arrivalDate)}) could not be delivered to the`,
-    `following recipient${d.recipients.length > 1 ? 's' : ''} at other MSSante operators${expired ? ' before its maximum time in the queue ran out' : ''}:`,
-    '',
-    ...d.recipients.map((r) => `  <${r.recipient}>: ${field(r.diagnostic)}`),
-    '',
-    'Nothing more will be tried for these recipients. The delivery report is attached.',
-    '',
-  ].join('\r\n');
+  const plural = d.recipients.length > 1 ? 's' : '';
+  const human = delivered
+    ? [
+        `This is the mail system of ${d.reportingMta}.`,
+        '',
+        `Your message ${d.messageRef} (received ${rfc5322Date(d.arrivalDate)}) was delivered to the mailbox`,
+        `of the following recipient${plural}, as you asked (NOTIFY=SUCCESS):`,
+        '',
+        ...d.recipients.map((r) => `  <${r.recipient}>`),
+        '',
+        'The delivery report is attached.',
+        '',
+      ].join('\r\n')
+    : [
+        `This is the mail system of ${d.reportingMta}.`,
+        '',
+        `Your message ${d.messageRef} (received ${rfc5322Date(d.arrivalDate)}) could not be delivered to the`,
+        `following recipient${plural} at other MSSante operators${expired ? ' before its maximum time in the queue ran out' : ''}:`,
+        '',
+        ...d.recipients.map((r) => `  <${r.recipient}>: ${field(r.diagnostic)}`),
+        '',
+        'Nothing more will be tried for these recipients. The delivery report is attached.',
+        '',
+      ].join('\r\n');
   const perMessage = [`Reporting-MTA: dns; ${d.reportingMta}`];
   if (d.envid) perMessage.push(`Original-Envelope-Id: ${field(d.envid)}`);
   perMessage.push(`Arrival-Date: ${rfc5322Date(d.arrivalDate)}`);
   const perRecipient = d.recipients.map((r) => {
     const lines = [`Final-Recipient: rfc822; ${r.recipient}`];
     if (r.orcpt) lines.push(`Original-Recipient: ${r.orcpt.includes(';') ? field(r.orcpt) : `rfc822; ${field(r.orcpt)}`}`);
-    lines.push('Action: failed', `Status: ${r.status}`);
+    lines.push(`Action: ${r.action ?? 'failed'}`, `Status: ${r.status}`);
     if (r.remoteMta) lines.push(`Remote-MTA: dns; ${r.remoteMta}`);
     lines.push(`Diagnostic-Code: smtp; ${field(r.diagnostic)}`);
     if (r.lastAttempt) lines.push(`Last-Attempt-Date: ${rfc5322Date(r.lastAttempt)}`);
     return lines.join('\r\n');
   });
-  const full = d.ret?.toUpperCase() === 'FULL';
+  // RFC 3461 §4.3: RET is about failures; a report with no failure returns only the headers.
+  const full = !delivered && d.ret?.toUpperCase() === 'FULL';
   const head = [
     `From: Mail Delivery System <MAILER-DAEMON@${d.operatorDomain}>`,
     `To: <${d.sender}>`,
-    `Subject: Undelivered Mail Returned to Sender`,
+    `Subject: ${delivered ? 'Successful Mail Delivery Report' : 'Undelivered Mail Returned to Sender'}`,
     `Date: ${rfc5322Date(d.now)}`,
     `Message-ID: ${messageId}`,
     // RFC 3834: no automatic reply to this one.
@@ -104,7 +122,7 @@ export function buildDsn(d: DsnInput): Buffer {
     '',
     `--${boundary}`,
     `Content-Type: ${full ? 'message/rfc822' : 'text/rfc822-headers'}`,
-    `Content-Description: ${full ? 'Undelivered message' : 'Undelivered message headers'}`,
+    `Content-Description: ${full ? 'Undelivered message' : delivered ? 'Delivered message headers' : 'Undelivered message headers'}`,
     '',
     '',
   ].join('\r\n');
@@ -117,4 +135,11 @@ export function buildDsn(d: DsnInput): Buffer {
 export function wantsFailureDsn(notify: string | null): boolean {
   if (!notify) return true;
   return notify.toUpperCase().split(',').includes('FAILURE');
+}
+
+/** RFC 3461 §4.1: a success DSN only when NOTIFY asked for it (never by default). */
+export function wantsSuccessDsn(notify: readonly string[] | string | null): boolean {
+  if (!notify) return false;
+  const values = typeof notify === 'string' ? notify.split(',') : notify;
+  return values.some((v) => v.trim().toUpperCase() === 'SUCCESS');
 }

@@ -98,26 +98,30 @@ export async function startTwoOperators(options: { retry?: Partial<RetryPolicy> 
   const certA = await pki.issueServerCertificate({ commonName: A, dnsNames: ['localhost', `mx.${A}`], ipAddresses: ['127.0.0.1'] });
   const certB = await pki.issueServerCertificate({ commonName: B, dnsNames: ['localhost', `mx.${B}`], ipAddresses: ['127.0.0.1'] });
   const trust = new FixedTrustSpace();
-  const relayOf = (store: Store, domain: string, cert: IssuedCertificate) =>
-    startRelayServer({ store, logger, host: '127.0.0.1', port: 0, tls: { cert: cert.certPem, key: cert.keyPem, ca: pki.caCertPem }, operatorDomains: [domain], trustSpace: trust, closeTimeoutMs: 500 });
-  let relayB = await relayOf(sb.store, B, certB);
-  const relayA = await relayOf(sa.store, A, certA);
+  const runnerOf = (store: Store, domain: string, cert: IssuedCertificate) =>
+    new QueueRunner({
+      store,
+      logger,
+      trustSpace: trust,
+      tls: { cert: cert.certPem, key: cert.keyPem, ca: pki.caCertPem },
+      name: `mx.${domain}`,
+      operatorDomain: domain,
+      retry: { firstDelayMs: 60_000, ...options.retry },
+      pollMs: 200,
+      connectTimeoutMs: 2000,
+    });
+  const runner = runnerOf(sa.store, A, certA);
+  // B's queue only carries its success reports (NOTIFY=SUCCESS) back to A.
+  const runnerB = runnerOf(sb.store, B, certB);
+  const relayOf = (store: Store, domain: string, cert: IssuedCertificate, queue: QueueRunner) =>
+    startRelayServer({ store, logger, host: '127.0.0.1', port: 0, tls: { cert: cert.certPem, key: cert.keyPem, ca: pki.caCertPem }, operatorDomains: [domain], trustSpace: trust, closeTimeoutMs: 500, queue });
+  let relayB = await relayOf(sb.store, B, certB, runnerB);
+  const relayA = await relayOf(sa.store, A, certA, runner);
   trust.routes.set(B, { host: '127.0.0.1', port: relayB.port });
   trust.routes.set(A, { host: '127.0.0.1', port: relayA.port });
 
   const psc = await startPsc({ store: sa.store, logger, host: '127.0.0.1', port: 0, dataDir: sa.dataDir });
   const access = new AccessControl({ store: sa.store, publicBaseUrl: 'http://127.0.0.1:8080' });
-  const runner = new QueueRunner({
-    store: sa.store,
-    logger,
-    trustSpace: trust,
-    tls: { cert: certA.certPem, key: certA.keyPem, ca: pki.caCertPem },
-    name: `mx.${A}`,
-    operatorDomain: A,
-    retry: { firstDelayMs: 60_000, ...options.retry },
-    pollMs: 200,
-    connectTimeoutMs: 2000,
-  });
   const submission = await startSubmissionServer({
     store: sa.store,
     access,
@@ -132,6 +136,7 @@ export async function startTwoOperators(options: { retry?: Partial<RetryPolicy> 
     closeTimeoutMs: 500,
   });
   await runner.start();
+  await runnerB.start();
   const b: Operator = { store: sb.store, dataDir: sb.dataDir, cert: certB, relay: relayB, ...(await operatorParts(sb.store, sb.dataDir)) };
   let bUp = true;
   return {
@@ -149,13 +154,14 @@ export async function startTwoOperators(options: { retry?: Partial<RetryPolicy> 
     },
     async restartB() {
       if (bUp) await relayB.stop();
-      relayB = await relayOf(sb.store, B, certB);
+      relayB = await relayOf(sb.store, B, certB, runnerB);
       b.relay = relayB;
       bUp = true;
       trust.routes.set(B, { host: '127.0.0.1', port: relayB.port });
     },
     async close() {
       await runner.stop();
+      await runnerB.stop();
       await submission.stop();
       await relayA.stop();
       if (bUp) await relayB.stop();
