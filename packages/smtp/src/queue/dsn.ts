@@ -9,8 +9,10 @@ import { rfc5322Date } from '../received.ts';
 
 export interface FailedRecipient {
   recipient: string;
-  /** `delivered` for a success report (Status 2.0.0); a failure when absent. */
-  action?: 'failed' | 'delivered';
+  /** `delivered` for a success report (Status 2.0.0), `delayed` for a warning; a failure when absent. */
+  action?: 'failed' | 'delivered' | 'delayed';
+  /** For `delayed`: when the queue gives up (RFC 3464 Will-Retry-Until). */
+  willRetryUntil?: Date;
   /** RFC 3461 ORCPT as received (`rfc822;addr`), if any. */
   orcpt: string | null;
   /** RFC 3463 status, e.g. `5.1.1`, `4.4.7`. */
@@ -54,9 +56,24 @@ export function buildDsn(d: DsnInput): Buffer {
   const boundary = `dsn-${randomBytes(12).toString('hex')}`;
   const messageId = `<dsn.${d.messageRef}.${randomBytes(4).toString('hex')}@${d.operatorDomain}>`;
   const delivered = d.recipients.every((r) => r.action === 'delivered');
+  const delayed = d.recipients.every((r) => r.action === 'delayed');
   const expired = d.recipients.some((r) => r.status === '4.4.7');
   const plural = d.recipients.length > 1 ? 's' : '';
-  const human = delivered
+  const until = d.recipients.find((r) => r.willRetryUntil)?.willRetryUntil;
+  const human = delayed
+    ? [
+        `This is the mail system of ${d.reportingMta}.`,
+        '',
+        `Your message ${d.messageRef} (received ${rfc5322Date(d.arrivalDate)}) has not yet been delivered to the`,
+        `following recipient${plural} at other MSSante operators:`,
+        '',
+        ...d.recipients.map((r) => `  <${r.recipient}>: ${field(r.diagnostic)}`),
+        '',
+        `This is a warning only: nothing needs to be sent again. Delivery will be tried${until ? ` until ${rfc5322Date(until)}` : ''};`,
+        'you will be told if it fails for good. The delivery report is attached.',
+        '',
+      ].join('\r\n')
+    : delivered
     ? [
         `This is the mail system of ${d.reportingMta}.`,
         '',
@@ -89,14 +106,15 @@ export function buildDsn(d: DsnInput): Buffer {
     if (r.remoteMta) lines.push(`Remote-MTA: dns; ${r.remoteMta}`);
     lines.push(`Diagnostic-Code: smtp; ${field(r.diagnostic)}`);
     if (r.lastAttempt) lines.push(`Last-Attempt-Date: ${rfc5322Date(r.lastAttempt)}`);
+    if (r.willRetryUntil) lines.push(`Will-Retry-Until: ${rfc5322Date(r.willRetryUntil)}`);
     return lines.join('\r\n');
   });
   // RFC 3461 §4.3: RET is about failures; a report with no failure returns only the headers.
-  const full = !delivered && d.ret?.toUpperCase() === 'FULL';
+  const full = !delivered && !delayed && d.ret?.toUpperCase() === 'FULL';
   const head = [
     `From: Mail Delivery System <MAILER-DAEMON@${d.operatorDomain}>`,
     `To: <${d.sender}>`,
-    `Subject: ${delivered ? 'Successful Mail Delivery Report' : 'Undelivered Mail Returned to Sender'}`,
+    `Subject: ${delivered ? 'Successful Mail Delivery Report' : delayed ? 'Delayed Mail (still being retried)' : 'Undelivered Mail Returned to Sender'}`,
     `Date: ${rfc5322Date(d.now)}`,
     `Message-ID: ${messageId}`,
     // RFC 3834: no automatic reply to this one.
@@ -122,7 +140,7 @@ export function buildDsn(d: DsnInput): Buffer {
     '',
     `--${boundary}`,
     `Content-Type: ${full ? 'message/rfc822' : 'text/rfc822-headers'}`,
-    `Content-Description: ${full ? 'Undelivered message' : delivered ? 'Delivered message headers' : 'Undelivered message headers'}`,
+    `Content-Description: ${full ? 'Undelivered message' : delivered ? 'Delivered message headers' : delayed ? 'Delayed message headers' : 'Undelivered message headers'}`,
     '',
     '',
   ].join('\r\n');
@@ -135,6 +153,15 @@ export function buildDsn(d: DsnInput): Buffer {
 export function wantsFailureDsn(notify: string | null): boolean {
   if (!notify) return true;
   return notify.toUpperCase().split(',').includes('FAILURE');
+}
+
+/**
+ * RFC 3461 §4.1: a delay warning when NOTIFY asked for DELAY, or when NOTIFY was not given (the
+ * MTA's choice then; like sendmail, we warn), never for NOTIFY=NEVER or a list without DELAY.
+ */
+export function wantsDelayDsn(notify: string | null): boolean {
+  if (!notify) return true;
+  return notify.toUpperCase().split(',').includes('DELAY');
 }
 
 /** RFC 3461 §4.1: a success DSN only when NOTIFY asked for it (never by default). */

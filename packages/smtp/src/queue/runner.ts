@@ -6,12 +6,12 @@
 
 import type tls from 'node:tls';
 import type { Logger } from '@mss/runtime';
-import type { QueueRow, Store } from '@mss/store';
+import type { QueueRow, Repositories, Store } from '@mss/store';
 import { operatorOfCertificate } from '@mss/trust';
 import SMTPConnection from 'nodemailer/lib/smtp-connection/index.js';
 import { readHeaders } from '../message.ts';
 import type { TrustSpace } from '../recipients.ts';
-import { buildDsn, wantsFailureDsn, type FailedRecipient } from './dsn.ts';
+import { buildDsn, wantsDelayDsn, wantsFailureDsn, type FailedRecipient } from './dsn.ts';
 
 export interface RoutingTrustSpace extends TrustSpace {
   /** The MX of a whitelisted domain, or undefined when it has none yet (the message waits). */
@@ -25,6 +25,8 @@ export interface RetryPolicy {
   maxDelayMs: number;
   /** Time in the queue after which a recipient is given up (DSN 4.4.7). Default 5 days, as Postfix. */
   maxAgeMs: number;
+  /** Time in the queue after which the sender is warned once (a `delayed` DSN); 0: never. Default 4 h. */
+  delayWarningMs: number;
 }
 
 export interface QueueRunnerOptions {
@@ -65,7 +67,7 @@ type Outcome =
   | { kind: 'deferred'; rows: QueueRow[]; error: string }
   | { kind: 'failed'; rows: QueueRow[]; status: string; diagnostic: string; remoteMta: string | null };
 
-const DEFAULT_RETRY: RetryPolicy = { firstDelayMs: 60_000, maxDelayMs: 3_600_000, maxAgeMs: 5 * 86_400_000 };
+const DEFAULT_RETRY: RetryPolicy = { firstDelayMs: 60_000, maxDelayMs: 3_600_000, maxAgeMs: 5 * 86_400_000, delayWarningMs: 4 * 3_600_000 };
 
 /** RFC 3463 code in a reply, or a generic one by class. */
 function statusOf(reply: string, code: number): string {
@@ -293,12 +295,59 @@ export class QueueRunner {
       return;
     }
     if (outcome.kind === 'deferred') {
-      const next = this.nextAttempt(first, store.now());
-      await store.queue.markDeferred(ids, outcome.error, next);
+      const now = store.now();
+      const next = this.nextAttempt(first, now);
+      const warning = await this.delayWarning(outcome, now);
+      let warned: number | undefined;
+      await store.transaction(async (tx) => {
+        await tx.queue.markDeferred(ids, outcome.error, next);
+        if (warning) warned = await fileInSenderInbox(tx, Number(first.sender_mailbox_id), warning);
+      });
+      if (warned !== undefined) store.notifyFolderChanged(warned);
       this.log.info({ id: first.message_ref, domain: first.domain, recipients: ids.length, error: outcome.error, next: next.toISOString(), attempts: first.attempts + 1 }, 'smtp delivery deferred');
       return;
     }
     await this.fail(outcome);
+  }
+
+  /**
+   * The delay warning this deferral owes, if any: once per row, at the first deferral past
+   * `delayWarningMs` in the queue (the attempt before it was still short of it), so no flag is
+   * kept; written durable before the transaction that files it with the deferral.
+   */
+  private async delayWarning(outcome: Extract<Outcome, { kind: 'deferred' }>, now: Date): Promise<DsnBlob | undefined> {
+    const w = this.retry.delayWarningMs;
+    if (w <= 0) return undefined;
+    const crossed = outcome.rows.filter((r) => {
+      if (r.mail_from === '' || !wantsDelayDsn(r.notify)) return false;
+      const created = Date.parse(r.created_at);
+      const previous = r.last_attempt_at ? Date.parse(r.last_attempt_at) : created;
+      return now.getTime() - created >= w && previous - created < w;
+    });
+    if (crossed.length === 0) return undefined;
+    const first = crossed[0]!;
+    const status = /\b([45]\.\d{1,3}\.\d{1,3})\b/.exec(outcome.error)?.[1]?.replace(/^5/, '4') ?? '4.4.1';
+    const willRetryUntil = new Date(Date.parse(first.created_at) + this.retry.maxAgeMs);
+    return this.writeDsn(first, crossed.map((r) => ({ recipient: r.recipient, orcpt: r.orcpt, action: 'delayed' as const, status, diagnostic: outcome.error, remoteMta: null, lastAttempt: now, willRetryUntil })));
+  }
+
+  private async writeDsn(first: QueueRow, recipients: FailedRecipient[]): Promise<DsnBlob> {
+    const { store } = this.o;
+    const original = await store.blobs.get(first.blob_hash);
+    const bytes = buildDsn({
+      reportingMta: this.o.name,
+      operatorDomain: this.o.operatorDomain,
+      messageRef: first.message_ref,
+      envid: first.envid,
+      arrivalDate: new Date(first.created_at),
+      ret: first.ret,
+      original,
+      sender: first.sender_address,
+      recipients,
+      now: store.now(),
+    });
+    const blob = await store.blobs.put(bytes);
+    return { ...blob, headers: readHeaders(bytes) };
   }
 
   /** Closes the rows and puts the DSN in the sender's INBOX, all in one transaction. */
@@ -309,35 +358,23 @@ export class QueueRunner {
     const recipients: FailedRecipient[] = outcome.rows
       .filter((r) => wantsFailureDsn(r.notify))
       .map((r) => ({ recipient: r.recipient, orcpt: r.orcpt, status: outcome.status, diagnostic: outcome.diagnostic, remoteMta: outcome.remoteMta, lastAttempt: r.last_attempt_at ? new Date(r.last_attempt_at) : null }));
-    let dsn: { hash: string; size: number; headers: ReturnType<typeof readHeaders> } | undefined;
-    if (recipients.length > 0) {
-      const original = await store.blobs.get(first.blob_hash);
-      const bytes = buildDsn({
-        reportingMta: this.o.name,
-        operatorDomain: this.o.operatorDomain,
-        messageRef: first.message_ref,
-        envid: first.envid,
-        arrivalDate: new Date(first.created_at),
-        ret: first.ret,
-        original,
-        sender: first.sender_address,
-        recipients,
-        now: store.now(),
-      });
-      const blob = await store.blobs.put(bytes);
-      dsn = { ...blob, headers: readHeaders(bytes) };
-    }
+    const dsn = recipients.length > 0 ? await this.writeDsn(first, recipients) : undefined;
     const folderId = await store.transaction(async (tx) => {
       await tx.queue.markFailed(ids, `${outcome.status} ${outcome.diagnostic}`, outcome.status !== '4.4.7');
-      if (!dsn) return undefined;
-      const box = await tx.mailboxes.byId(Number(first.sender_mailbox_id));
-      // A sender mailbox closed meanwhile gets no DSN: there is nobody left to read it.
-      if (!box || box.status === 'closed') return undefined;
-      const inbox = await tx.mail.ensureFolder(box.id, 'INBOX');
-      await tx.mail.appendMessage(inbox.id, { blobHash: dsn.hash, size: dsn.size, authorIdnat: null, ...dsn.headers.metadata });
-      return inbox.id;
+      return dsn ? fileInSenderInbox(tx, Number(first.sender_mailbox_id), dsn) : undefined;
     });
     if (folderId !== undefined) store.notifyFolderChanged(folderId);
     this.log.info({ id: first.message_ref, domain: first.domain, recipients: ids.length, status: outcome.status, diagnostic: outcome.diagnostic, dsn: folderId !== undefined }, 'smtp delivery failed');
   }
+}
+
+type DsnBlob = { hash: string; size: number; headers: ReturnType<typeof readHeaders> };
+
+/** A DSN into the sender mailbox's INBOX; a sender mailbox closed meanwhile gets none (nobody is left to read it). */
+async function fileInSenderInbox(tx: Repositories, mailboxId: number, dsn: DsnBlob): Promise<number | undefined> {
+  const box = await tx.mailboxes.byId(mailboxId);
+  if (!box || box.status === 'closed') return undefined;
+  const inbox = await tx.mail.ensureFolder(box.id, 'INBOX');
+  await tx.mail.appendMessage(inbox.id, { blobHash: dsn.hash, size: dsn.size, authorIdnat: null, ...dsn.headers.metadata });
+  return inbox.id;
 }
