@@ -25,6 +25,7 @@ def main() -> int:
     p.add_argument('--to', required=True, action='append', help='recipient (repeatable)')
     p.add_argument('--subject', required=True)
     p.add_argument('--body', default='Bonjour,\n\nCeci est un message de démonstration.\n')
+    p.add_argument('--notify', help='RFC 3461 NOTIFY for every recipient, e.g. SUCCESS,FAILURE (a delivery report comes back)')
     a = p.parse_args()
     host, port = a.smtp.rsplit(':', 1)
     msg = EmailMessage()
@@ -46,7 +47,8 @@ def main() -> int:
                 code, reply = s.docmd('')
             print(f'authentication refused: {code} {reply.decode()}', file=sys.stderr)
             return 1
-        refused = s.send_message(msg)
+        rcpt_options = [f'NOTIFY={a.notify}'] if a.notify else []
+        refused = s.send_message(msg, rcpt_options=rcpt_options)
         if refused:
             print(f'refused recipients: {refused}', file=sys.stderr)
             return 1
