@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
-import { startAnnuaireHttp, StoreDirectoryData } from '@mss/annuaire';
+import { SearchWorkers, startAnnuaireHttp, StoreDirectoryData } from '@mss/annuaire';
 import { createProgress, silentLogger } from '@mss/runtime';
 import { seedDemo, seedDirectory } from '@mss/seed';
 import { Store } from '@mss/store';
@@ -20,12 +20,13 @@ const CLIENTS = Number(process.env.BENCH_FHIR_CLIENTS ?? 4);
 const REQUESTS = Number(process.env.BENCH_FHIR_REQUESTS ?? 100);
 const DOMAIN = 'operateur-a.mssante.fr';
 const KEY = 'bench';
+const THREADS = Number(process.env.BENCH_FHIR_THREADS ?? 2);
 
 export async function runFhirBench(): Promise<string[]> {
   const kept = process.env.BENCH_FHIR_DATA_DIR;
   const dataDir = kept ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mss-bench-fhir-'));
   const store = await Store.open({ dataDir, databaseUrl: undefined });
-  const out = [`# fhir: ${PROFESSIONALS} professionals (SQLite), ${CLIENTS} clients x ${REQUESTS} requests per kind`, 'kind\tsearches_per_s\tp50_ms\tp99_ms\tp99_goal_50ms'];
+  const out = [`# fhir: ${PROFESSIONALS} professionals (SQLite), ${CLIENTS} clients x ${REQUESTS} requests per kind, searches on ${THREADS > 0 ? `${THREADS} worker thread${THREADS === 1 ? '' : 's'}` : 'the main thread'}`, 'kind\tsearches_per_s\tp50_ms\tp99_ms\tp99_goal_50ms'];
   try {
     let seedSeconds = 0;
     if ((await store.directory.counts()).persons < PROFESSIONALS) {
@@ -39,7 +40,9 @@ export async function runFhirBench(): Promise<string[]> {
     }
     await sql`pragma optimize`.execute(store.kysely);
     const data = new StoreDirectoryData(store);
-    const http = await startAnnuaireHttp({ host: '127.0.0.1', port: 0, logger: silentLogger(), data, apiKeys: [KEY] });
+    // FHIR searches on BENCH_FHIR_THREADS worker threads (0: on the main thread), as the sandbox runs them.
+    const workers = THREADS > 0 ? await SearchWorkers.start({ dataDir, databaseUrl: undefined }, THREADS) : undefined;
+    const http = await startAnnuaireHttp({ host: '127.0.0.1', port: 0, logger: silentLogger(), data, apiKeys: [KEY], ...(workers ? { searchWorkers: workers } : {}) });
     try {
       // Different people for different requests: a cache of one answer would measure nothing.
       const people = await data.searchPractitioners({ family: [[{ value: 'b', mode: 'prefix' }]] }, { limit: 500 });
@@ -85,6 +88,7 @@ export async function runFhirBench(): Promise<string[]> {
       if (seedSeconds) out.push(`seed\t${PROFESSIONALS} professionals in ${seedSeconds.toFixed(0)} s\t-\t-\t-`);
     } finally {
       await http.stop();
+      await workers?.stop();
     }
   } finally {
     await store.close();

@@ -43,6 +43,7 @@ export { StoreSnapshotSource } from './directory/store-source.ts';
 // The HTTP side: FHIR API v2, extraction files, mailbox resolution (R-ANN-4).
 export { startAnnuaireHttp, SANDBOX_API_KEY, API_KEY_HEADER, FHIR_BASE_PATH, LEGACY_EXTRACTION_PATH } from './http/server.ts';
 export type { AnnuaireHttpOptions, RunningAnnuaireHttp } from './http/server.ts';
+export { SearchWorkers, type SearchWorkerData } from './http/search-workers.ts';
 export { StoreDirectoryData } from './directory/data.ts';
 export type { DirectoryData, DirectoryMailbox } from './directory/data.ts';
 export { resolveMailbox, ResolutionError, professionalIdnat, structureIdnat } from './resolve/resolver.ts';

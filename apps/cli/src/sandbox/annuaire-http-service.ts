@@ -1,8 +1,8 @@
 import path from 'node:path';
-import { SANDBOX_API_KEY, StoreDirectoryData, startAnnuaireHttp, type FeedOperator } from '@mss/annuaire';
+import { SANDBOX_API_KEY, SearchWorkers, StoreDirectoryData, startAnnuaireHttp, type FeedOperator } from '@mss/annuaire';
 import type { Logger, MssConfig } from '@mss/runtime';
 import type { Store } from '@mss/store';
-import { annuaireDataDir } from './annuaire-store.ts';
+import { annuaireDataDir, annuaireStoreLocation } from './annuaire-store.ts';
 import type { RunningService } from './service.ts';
 
 /**
@@ -19,6 +19,9 @@ export function sandboxFeedOperators(domains: readonly string[]): FeedOperator[]
 
 /** The Annuaire Santé stand-in's HTTP side (FHIR v2 read and write, extraction files, resolver) over its own store. */
 export async function startAnnuaireHttpService(config: MssConfig, store: Store, operators: readonly FeedOperator[], logger: Logger, onChange?: () => void): Promise<RunningService> {
+  // FHIR searches on two threads of their own: an LPS's directory look-ups do not queue behind
+  // each other, nor behind the operators' feed, on the main thread.
+  const searchWorkers = await SearchWorkers.start(annuaireStoreLocation(config), 2);
   const http = await startAnnuaireHttp({
     host: config.host,
     port: config.ports.annuaireHttp,
@@ -27,6 +30,17 @@ export async function startAnnuaireHttpService(config: MssConfig, store: Store, 
     apiKeys: [SANDBOX_API_KEY],
     extractionDir: path.join(annuaireDataDir(config.dataDir), 'extractions'),
     feed: { store, operators, ...(onChange ? { onChange } : {}) },
+    searchWorkers,
+  }).catch(async (err: unknown) => {
+    await searchWorkers.stop();
+    throw err;
   });
-  return { key: 'annuaireHttp', url: http.url, stop: () => http.stop() };
+  return {
+    key: 'annuaireHttp',
+    url: http.url,
+    async stop() {
+      await http.stop();
+      await searchWorkers.stop();
+    },
+  };
 }

@@ -18,6 +18,11 @@ export function annuaireDataDir(dataDir: string): string {
   return path.join(dataDir, 'annuaire');
 }
 
+/** Where the Annuaire's store is, as `Store.open` takes it (also for the FHIR search threads). */
+export function annuaireStoreLocation(config: MssConfig): { dataDir: string; databaseUrl: string | undefined } {
+  return { dataDir: annuaireDataDir(config.dataDir), databaseUrl: config.databaseUrl ? annuaireDatabaseUrl(config.databaseUrl) : undefined };
+}
+
 export interface AnnuaireSeedOptions {
   professionals: number;
   seed: number;
@@ -33,9 +38,9 @@ export interface AnnuaireSeedOptions {
  * B's person and situation are national facts too, but B's mailbox is not: B declares it.
  */
 export async function openAnnuaireStore(config: MssConfig, logger: Logger, options: AnnuaireSeedOptions): Promise<Store> {
-  const dataDir = annuaireDataDir(config.dataDir);
+  const { dataDir, databaseUrl } = annuaireStoreLocation(config);
   fs.mkdirSync(dataDir, { recursive: true });
-  const store = await Store.open({ dataDir, databaseUrl: config.databaseUrl ? annuaireDatabaseUrl(config.databaseUrl) : undefined });
+  const store = await Store.open({ dataDir, databaseUrl });
   try {
     const marker = path.join(dataDir, SEEDED_MARKER);
     // Only on first start: afterwards the operators' feed owns these mailboxes (one withdrawn

@@ -14,6 +14,7 @@ import { readResource } from '../fhir/read.ts';
 import { search, SEARCHABLE_TYPES, type SearchableType } from '../fhir/search.ts';
 import { resolveMailbox, ResolutionError } from '../resolve/resolver.ts';
 import { feedHandler, type FeedOptions } from '../feed/routes.ts';
+import type { SearchWorkers } from './search-workers.ts';
 
 export const FHIR_BASE_PATH = '/fhir/v2';
 export const API_KEY_HEADER = 'esante-api-key';
@@ -38,6 +39,8 @@ export interface AnnuaireHttpOptions {
   now?: () => Date;
   /** The operators' write side (FHIR PATCH, full declaration); read-only without it. */
   feed?: FeedOptions;
+  /** Threads that run FHIR searches (each with its own store connection); on the main thread without it. */
+  searchWorkers?: SearchWorkers;
 }
 
 export interface RunningAnnuaireHttp {
@@ -112,12 +115,14 @@ export async function startAnnuaireHttp(options: AnnuaireHttpOptions): Promise<R
       const ctx = { data, base, now };
       if (rest.length === 1) {
         if (method !== 'GET' && !head) throw new FhirError(405, 'not-supported', `${method} is not allowed: this API is read-only (GET, or POST ${t}/_search)`, { Allow: 'GET, HEAD' });
+        if (options.searchWorkers) return sendText(res, 200, FHIR_JSON, await options.searchWorkers.search(t, url.searchParams, base, now()), head);
         return sendJson(res, 200, FHIR_JSON, await search(ctx, t, url.searchParams), head);
       }
       if (rest.length === 2 && rest[1] === '_search') {
         if (method !== 'POST') throw new FhirError(405, 'not-supported', `use POST on ${t}/_search`, { Allow: 'POST' });
         const params = new URLSearchParams(url.searchParams);
         for (const [k, v] of await readForm(req)) params.append(k, v);
+        if (options.searchWorkers) return sendText(res, 200, FHIR_JSON, await options.searchWorkers.search(t, params, base, now()), false);
         return sendJson(res, 200, FHIR_JSON, await search(ctx, t, params), false);
       }
       if (rest.length === 2) {
@@ -241,7 +246,11 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
 }
 
 function sendJson(res: ServerResponse, status: number, type: string, body: unknown, head: boolean, headers: Record<string, string> = {}): void {
-  const text = Buffer.from(JSON.stringify(body));
+  sendText(res, status, type, JSON.stringify(body), head, headers);
+}
+
+function sendText(res: ServerResponse, status: number, type: string, json: string, head: boolean, headers: Record<string, string> = {}): void {
+  const text = Buffer.from(json);
   res.writeHead(status, { 'Content-Type': type, 'Content-Length': String(text.length), ...headers });
   res.end(head ? undefined : text);
 }
