@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import nodemailer from 'nodemailer';
-import { ANNE, GP, PER, startTwoOperators, type TwoOperators } from './support/two-operators.ts';
+import { acceptedRef, sendAsGp, ANNE, PER, startTwoOperators, type TwoOperators } from './support/two-operators.ts';
 import { eventually } from './support/smtp-world.ts';
 
 let w: TwoOperators;
@@ -13,22 +13,7 @@ before(async () => {
 });
 after(async () => w.close());
 
-async function send(mail: nodemailer.SendMailOptions & { dsn?: unknown }): Promise<string> {
-  const t = nodemailer.createTransport({
-    host: '127.0.0.1',
-    port: w.a.submission.port,
-    secure: false,
-    requireTLS: true,
-    tls: { rejectUnauthorized: false },
-    auth: { type: 'OAuth2', user: PER, accessToken: await w.token(GP) },
-  });
-  try {
-    const info = await t.sendMail({ from: PER, ...mail });
-    return /accepted as ([0-9a-f]{16})/.exec(info.response)![1]!;
-  } finally {
-    t.close();
-  }
-}
+const send = async (mail: nodemailer.SendMailOptions & { dsn?: unknown }): Promise<string> => acceptedRef(await sendAsGp(w, mail));
 
 async function dsns(subject: RegExp): Promise<string[]> {
   const out: string[] = [];

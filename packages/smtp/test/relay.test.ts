@@ -10,7 +10,7 @@ import nodemailer from 'nodemailer';
 import { loadOrCreatePki } from '@mss/trust';
 import { silentLogger } from '@mss/runtime';
 import { startRelayServer } from '../src/index.ts';
-import { A, ANNE, B, GP, PER, startTwoOperators, type TwoOperators } from './support/two-operators.ts';
+import { sendAsGp, A, ANNE, B, GP, PER, startTwoOperators, type TwoOperators } from './support/two-operators.ts';
 import { eventually } from './support/smtp-world.ts';
 import { Conversation } from './support/conversation.ts';
 
@@ -20,21 +20,7 @@ before(async () => {
 });
 after(async () => w.close());
 
-async function send(mail: nodemailer.SendMailOptions & { dsn?: unknown }) {
-  const t = nodemailer.createTransport({
-    host: '127.0.0.1',
-    port: w.a.submission.port,
-    secure: false,
-    requireTLS: true,
-    tls: { rejectUnauthorized: false },
-    auth: { type: 'OAuth2', user: PER, accessToken: await w.token(GP) },
-  });
-  try {
-    return await t.sendMail({ from: PER, ...mail });
-  } finally {
-    t.close();
-  }
-}
+const send = (mail: nodemailer.SendMailOptions & { dsn?: unknown }) => sendAsGp(w, mail);
 
 async function refusal(p: Promise<unknown>): Promise<{ responseCode?: number; response?: string }> {
   try {

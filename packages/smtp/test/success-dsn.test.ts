@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import nodemailer from 'nodemailer';
-import { A, ANNE, GP, PER, startTwoOperators, type TwoOperators } from './support/two-operators.ts';
+import { acceptedRef, sendAsGp, A, ANNE, PER, startTwoOperators, type TwoOperators } from './support/two-operators.ts';
 import { eventually } from './support/smtp-world.ts';
 
 const CAB = `cabinet.infirmiers-des-lilas@${A}`;
@@ -16,21 +16,7 @@ before(async () => {
 });
 after(async () => w.close());
 
-async function send(mail: nodemailer.SendMailOptions & { dsn?: unknown }) {
-  const t = nodemailer.createTransport({
-    host: '127.0.0.1',
-    port: w.a.submission.port,
-    secure: false,
-    requireTLS: true,
-    tls: { rejectUnauthorized: false },
-    auth: { type: 'OAuth2', user: PER, accessToken: await w.token(GP) },
-  });
-  try {
-    return await t.sendMail({ from: PER, ...mail });
-  } finally {
-    t.close();
-  }
-}
+const send = (mail: nodemailer.SendMailOptions & { dsn?: unknown }) => sendAsGp(w, mail);
 
 async function reports(): Promise<string[]> {
   const out: string[] = [];
@@ -44,7 +30,7 @@ async function reports(): Promise<string[]> {
 test('a local recipient with NOTIFY=SUCCESS: the sender gets a "delivered" report with the headers only, in the same delivery', async () => {
   const before = (await reports()).length;
   const info = await send({ to: CAB, subject: 'Compte rendu avec accusé', text: 'corps confidentiel\n', dsn: { id: 'lps-42', notify: ['success', 'failure'], recipient: CAB } });
-  const ref = /accepted as ([0-9a-f]{16})/.exec(info.response)![1]!;
+  const ref = acceptedRef(info);
   const all = await reports();
   assert.equal(all.length, before + 1, 'filed with the delivery, before the 250');
   const dsn = all.at(-1)!;
@@ -72,7 +58,7 @@ test('no NOTIFY, or NOTIFY without SUCCESS: no report', async () => {
 test('a recipient at the other operator with NOTIFY=SUCCESS: B reports the delivery; the report comes back through B’s queue to the GP’s INBOX', async () => {
   const before = (await reports()).length;
   const info = await send({ to: ANNE, subject: 'Avis avec accusé', text: 'x\n', dsn: { notify: ['success'] } });
-  const ref = /accepted as ([0-9a-f]{16})/.exec(info.response)![1]!;
+  const ref = acceptedRef(info);
   await eventually(async () => (await reports()).length === before + 1, 10_000);
   const dsn = (await reports()).at(-1)!;
   assert.match(dsn, /^From: Mail Delivery System <MAILER-DAEMON@operateur-b\.mssante\.fr>/m);

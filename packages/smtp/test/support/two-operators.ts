@@ -2,6 +2,7 @@
 // Lambert's PER, relay), one test PKI, a fixed trust space. What the sandbox does, without the
 // HTTP whitelist (tested in @mss/trust and in the sandbox tests).
 import fs from 'node:fs';
+import nodemailer from 'nodemailer';
 import os from 'node:os';
 import path from 'node:path';
 import { AccessControl, createTokenValidator } from '@mss/access';
@@ -171,4 +172,29 @@ export async function startTwoOperators(options: { retry?: Partial<RetryPolicy> 
       fs.rmSync(pkiDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Submits a message as Dr Martin (PER at A) through A's submission listener with nodemailer:
+ * STARTTLS, XOAUTH2 with a fresh PSC token. `dsn` takes nodemailer's RFC 3461 options.
+ */
+export async function sendAsGp(w: TwoOperators, mail: nodemailer.SendMailOptions & { dsn?: unknown }): Promise<nodemailer.SentMessageInfo> {
+  const t = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port: w.a.submission.port,
+    secure: false,
+    requireTLS: true,
+    tls: { rejectUnauthorized: false },
+    auth: { type: 'OAuth2', user: PER, accessToken: await w.token(GP) },
+  });
+  try {
+    return await t.sendMail({ from: PER, ...mail });
+  } finally {
+    t.close();
+  }
+}
+
+/** Our id of a message, from the 250 that accepted it. */
+export function acceptedRef(info: { response: string }): string {
+  return /accepted as ([0-9a-f]{16})/.exec(info.response)![1]!;
 }
