@@ -12,7 +12,7 @@ import { NormalizedDn, shareEntryDn } from './dn.ts';
 import { baseAttributeType, type FilterNode } from './filter.ts';
 import { compileFilter, type MatchingSchema } from './filter-match.ts';
 import { caseExactValue, caseIgnorePiece, caseIgnoreValue } from './matching-rules.ts';
-import { type LdapEntry, type LdapEntrySource, type SourceSearchRequest, VERIFIED } from './source.ts';
+import { type LdapEntry, type LdapEntrySource, type SourceSearchRequest, verifiedWhen } from './source.ts';
 
 /** What an address-book search looks up: mail, names, identifiers. */
 export const DEFAULT_INDEXED_ATTRIBUTES = ['mail', 'cn', 'sn', 'givenName', 'displayName', 'uid', 'employeeNumber'];
@@ -339,11 +339,9 @@ export class IndexedEntrySource implements LdapEntrySource {
   }
 
   search(request: SourceSearchRequest): Iterable<LdapEntry> {
-    const entries = this.matching(request);
     // Scope and filter are checked here with the source's schema: when it is the server's, the
     // server need not check them again.
-    if (request.schema === this.schema) (entries as { [VERIFIED]?: boolean })[VERIFIED] = true;
-    return entries;
+    return verifiedWhen(this.matching(request), request.schema === this.schema);
   }
 
   private *matching(request: SourceSearchRequest): Generator<LdapEntry> {

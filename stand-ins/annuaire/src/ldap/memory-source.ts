@@ -1,6 +1,6 @@
 import { NormalizedDn, shareEntryDn } from './dn.ts';
 import { compileFilter, type MatchingSchema } from './filter-match.ts';
-import { type LdapEntry, type LdapEntrySource, type SourceSearchRequest, VERIFIED } from './source.ts';
+import { type LdapEntry, type LdapEntrySource, type SourceSearchRequest, verifiedWhen } from './source.ts';
 
 /**
  * An entry source over an array, scanned in full for every search: for tests and small demos.
@@ -26,10 +26,8 @@ export class MemoryEntrySource implements LdapEntrySource {
   }
 
   search(request: SourceSearchRequest): Iterable<LdapEntry> {
-    const entries = this.matching(request);
     // Checked with this source's schema: when it is the server's, the server need not check again.
-    if (request.schema === this.schema) (entries as { [VERIFIED]?: boolean })[VERIFIED] = true;
-    return entries;
+    return verifiedWhen(this.matching(request), request.schema === this.schema);
   }
 
   private *matching(request: SourceSearchRequest): Generator<LdapEntry> {

@@ -11,7 +11,7 @@ import { compileFilter, type MatchingSchema } from './filter-match.ts';
 import { formatFilter } from './filter-string.ts';
 import { encodeSearchResultDone, encodeSearchResultEntry, type SearchRequest } from './messages.ts';
 import { type LdapResult, LdapResultError, ResultCode } from './result-codes.ts';
-import { type LdapEntry, type LdapEntrySource, VERIFIED } from './source.ts';
+import { type LdapEntry, type LdapEntrySource, isVerified } from './source.ts';
 
 export interface SearchSettings {
   source: LdapEntrySource;
@@ -149,7 +149,7 @@ async function execute(
   try {
     const produced = settings.source.search({ baseDn: base.text, scope: request.scope, filter, signal: stop, schema: settings.schema });
     // A source that checked scope and filter with our rules already (VERIFIED) is not checked twice.
-    const verified = (produced as { [VERIFIED]?: boolean })[VERIFIED] === true;
+    const verified = isVerified(produced);
     if (Symbol.iterator in produced) syncIterator = produced[Symbol.iterator]();
     else iterator = produced[Symbol.asyncIterator]();
     let sliceStart = performance.now();

@@ -9,6 +9,19 @@ import type { MatchingSchema } from './filter-match.ts';
  */
 export const VERIFIED: unique symbol = Symbol('mss.ldap.verified');
 
+type MaybeVerified = { [VERIFIED]?: boolean };
+
+/** Marks a source's results VERIFIED when it checked them with the server's own rules (`schema`). */
+export function verifiedWhen<T extends object>(results: T, sameSchema: boolean): T {
+  if (sameSchema) (results as MaybeVerified)[VERIFIED] = true;
+  return results;
+}
+
+/** Whether a source marked its results VERIFIED. */
+export function isVerified(results: object): boolean {
+  return (results as MaybeVerified)[VERIFIED] === true;
+}
+
 /**
  * One directory entry as a source hands it to the server. The server treats it as an immutable
  * snapshot (it caches derived data per attributes object), and attribute names are matched
