@@ -7,7 +7,8 @@ import type { MssHeaders } from '@mss/mime';
 import { DEFAULT_MAILBOX_QUOTAS, exceedsQuota, quotaOf, type MailboxQuotas } from '@mss/runtime';
 import type { BlobRef, NewMessage, NewQueueEntry, Repositories, Store } from '@mss/store';
 import type { MessageMetadata } from './message.ts';
-import { fileReportLocally, successRecipients, writeSuccessReport } from './success-report.ts';
+import { fileDsn } from './queue/dsn-filing.ts';
+import { successRecipients, writeSuccessReport } from './success-report.ts';
 
 /** RFC 3461 parameters of one RCPT, kept for the DSNs the queue will send. */
 export interface RecipientDsn {
@@ -191,7 +192,7 @@ export function createLocalDelivery(options: LocalDeliveryOptions): Deliver {
       if (queue) await tx.queue.enqueue(queueEntries(message));
       await auditSend(tx, message);
       if (report) {
-        const folder = await fileReportLocally(tx, message.sender.mailboxId, report);
+        const folder = await fileDsn(tx, message.sender.mailboxId, report);
         if (folder !== undefined) folders.push(folder);
       }
       return folders;

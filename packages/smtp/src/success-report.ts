@@ -2,10 +2,10 @@
 // to the envelope sender (RFC 3464 "delivered", Status 2.0.0, headers only). Only when asked for:
 // NOTIFY is absent or without SUCCESS on almost every message, and then nothing here runs.
 
-import type { Repositories, Store } from '@mss/store';
+import type { Store } from '@mss/store';
 import type { Recipient } from './delivery.ts';
-import { readHeaders } from './message.ts';
-import { buildDsn, wantsSuccessDsn } from './queue/dsn.ts';
+import { wantsSuccessDsn } from './queue/dsn.ts';
+import { writeDsn, type WrittenDsn } from './queue/dsn-filing.ts';
 
 export interface SuccessReportInput {
   /** Our MTA name (Reporting-MTA) and domain (the report's From: MAILER-DAEMON@…). */
@@ -22,13 +22,6 @@ export interface SuccessReportInput {
   recipients: Recipient[];
 }
 
-/** A committed report ready to append or to queue. */
-export interface SuccessReport {
-  hash: string;
-  size: number;
-  metadata: ReturnType<typeof readHeaders>['metadata'];
-}
-
 /** The local recipients whose RCPT asked for a success report (one per mailbox). */
 export function successRecipients(recipients: readonly Recipient[]): Extract<Recipient, { kind: 'local' }>[] {
   const byMailbox = new Map<number, Extract<Recipient, { kind: 'local' }>>();
@@ -36,17 +29,16 @@ export function successRecipients(recipients: readonly Recipient[]): Extract<Rec
   return [...byMailbox.values()];
 }
 
-/** Builds the report and makes its blob durable; the caller files it in its own transaction. */
-export async function writeSuccessReport(store: Store, r: SuccessReportInput): Promise<SuccessReport> {
-  const original = await store.blobs.get(r.blobHash);
-  const bytes = buildDsn({
+/** Builds the report and makes its blob durable; the caller files it (`fileDsn`) or queues it in its own transaction. */
+export function writeSuccessReport(store: Store, r: SuccessReportInput): Promise<WrittenDsn> {
+  return writeDsn(store, {
     reportingMta: r.reportingMta,
     operatorDomain: r.operatorDomain,
     messageRef: r.messageRef,
     envid: r.envid,
     arrivalDate: r.arrivalDate,
     ret: null,
-    original,
+    originalHash: r.blobHash,
     sender: r.sender,
     recipients: r.recipients.map((x) => ({
       recipient: x.address,
@@ -59,19 +51,4 @@ export async function writeSuccessReport(store: Store, r: SuccessReportInput): P
     })),
     now: store.now(),
   });
-  const blob = await store.blobs.put(bytes);
-  return { ...blob, metadata: readHeaders(bytes).metadata };
-}
-
-/**
- * Files a report in one of our mailboxes' INBOX, inside the caller's transaction. A sender
- * mailbox that is no longer active gets none; the quota is not checked (a report is small, and a
- * full sender mailbox must not turn the delivery it reports into a refusal). Returns the folder.
- */
-export async function fileReportLocally(tx: Repositories, mailboxId: number, report: SuccessReport): Promise<number | undefined> {
-  const box = await tx.mailboxes.byId(mailboxId);
-  if (!box || box.status !== 'active') return undefined;
-  const inbox = await tx.mail.ensureFolder(box.id, 'INBOX');
-  await tx.mail.appendMessage(inbox.id, { blobHash: report.hash, size: report.size, authorIdnat: null, ...report.metadata });
-  return inbox.id;
 }

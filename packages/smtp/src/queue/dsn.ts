@@ -60,42 +60,38 @@ export function buildDsn(d: DsnInput): Buffer {
   const expired = d.recipients.some((r) => r.status === '4.4.7');
   const plural = d.recipients.length > 1 ? 's' : '';
   const until = d.recipients.find((r) => r.willRetryUntil)?.willRetryUntil;
-  const human = delayed
-    ? [
-        `This is the mail system of ${d.reportingMta}.`,
-        '',
-        `Your message ${d.messageRef} (received ${rfc5322Date(d.arrivalDate)}) has not yet been delivered to the`,
-        `following recipient${plural} at other MSSante operators:`,
-        '',
-        ...d.recipients.map((r) => `  <${r.recipient}>: ${field(r.diagnostic)}`),
-        '',
-        `This is a warning only: nothing needs to be sent again. Delivery will be tried${until ? ` until ${rfc5322Date(until)}` : ''};`,
-        'you will be told if it fails for good. The delivery report is attached.',
-        '',
-      ].join('\r\n')
+  // What the report says, by kind: its subject, how its text begins and ends, whether each
+  // recipient's reason is given, and how the returned headers are described.
+  const text = delayed
+    ? {
+        subject: 'Delayed Mail (still being retried)',
+        headersPart: 'Delayed message headers',
+        lead: 'has not yet been delivered to the',
+        tail: `following recipient${plural} at other MSSante operators:`,
+        reasons: true,
+        closing: [`This is a warning only: nothing needs to be sent again. Delivery will be tried${until ? ` until ${rfc5322Date(until)}` : ''};`, 'you will be told if it fails for good. The delivery report is attached.'],
+      }
     : delivered
-    ? [
-        `This is the mail system of ${d.reportingMta}.`,
-        '',
-        `Your message ${d.messageRef} (received ${rfc5322Date(d.arrivalDate)}) was delivered to the mailbox`,
-        `of the following recipient${plural}, as you asked (NOTIFY=SUCCESS):`,
-        '',
-        ...d.recipients.map((r) => `  <${r.recipient}>`),
-        '',
-        'The delivery report is attached.',
-        '',
-      ].join('\r\n')
-    : [
-        `This is the mail system of ${d.reportingMta}.`,
-        '',
-        `Your message ${d.messageRef} (received ${rfc5322Date(d.arrivalDate)}) could not be delivered to the`,
-        `following recipient${plural} at other MSSante operators${expired ? ' before its maximum time in the queue ran out' : ''}:`,
-        '',
-        ...d.recipients.map((r) => `  <${r.recipient}>: ${field(r.diagnostic)}`),
-        '',
-        'Nothing more will be tried for these recipients. The delivery report is attached.',
-        '',
-      ].join('\r\n');
+      ? { subject: 'Successful Mail Delivery Report', headersPart: 'Delivered message headers', lead: 'was delivered to the mailbox', tail: `of the following recipient${plural}, as you asked (NOTIFY=SUCCESS):`, reasons: false, closing: ['The delivery report is attached.'] }
+      : {
+          subject: 'Undelivered Mail Returned to Sender',
+          headersPart: 'Undelivered message headers',
+          lead: 'could not be delivered to the',
+          tail: `following recipient${plural} at other MSSante operators${expired ? ' before its maximum time in the queue ran out' : ''}:`,
+          reasons: true,
+          closing: ['Nothing more will be tried for these recipients. The delivery report is attached.'],
+        };
+  const human = [
+    `This is the mail system of ${d.reportingMta}.`,
+    '',
+    `Your message ${d.messageRef} (received ${rfc5322Date(d.arrivalDate)}) ${text.lead}`,
+    text.tail,
+    '',
+    ...d.recipients.map((r) => (text.reasons ? `  <${r.recipient}>: ${field(r.diagnostic)}` : `  <${r.recipient}>`)),
+    '',
+    ...text.closing,
+    '',
+  ].join('\r\n');
   const perMessage = [`Reporting-MTA: dns; ${d.reportingMta}`];
   if (d.envid) perMessage.push(`Original-Envelope-Id: ${field(d.envid)}`);
   perMessage.push(`Arrival-Date: ${rfc5322Date(d.arrivalDate)}`);
@@ -114,7 +110,7 @@ export function buildDsn(d: DsnInput): Buffer {
   const head = [
     `From: Mail Delivery System <MAILER-DAEMON@${d.operatorDomain}>`,
     `To: <${d.sender}>`,
-    `Subject: ${delivered ? 'Successful Mail Delivery Report' : delayed ? 'Delayed Mail (still being retried)' : 'Undelivered Mail Returned to Sender'}`,
+    `Subject: ${text.subject}`,
     `Date: ${rfc5322Date(d.now)}`,
     `Message-ID: ${messageId}`,
     // RFC 3834: no automatic reply to this one.
@@ -140,7 +136,7 @@ export function buildDsn(d: DsnInput): Buffer {
     '',
     `--${boundary}`,
     `Content-Type: ${full ? 'message/rfc822' : 'text/rfc822-headers'}`,
-    `Content-Description: ${full ? 'Undelivered message' : delivered ? 'Delivered message headers' : delayed ? 'Delayed message headers' : 'Undelivered message headers'}`,
+    `Content-Description: ${full ? 'Undelivered message' : text.headersPart}`,
     '',
     '',
   ].join('\r\n');
@@ -149,10 +145,15 @@ export function buildDsn(d: DsnInput): Buffer {
   return Buffer.concat([Buffer.from(head, 'utf8'), returned, Buffer.from(tail)]);
 }
 
+/** The NOTIFY keywords of a recipient, upper-cased; null when NOTIFY was not given. */
+function notifyKeywords(notify: readonly string[] | string | null): string[] | null {
+  if (!notify) return null;
+  return (typeof notify === 'string' ? notify.split(',') : notify).map((v) => v.trim().toUpperCase());
+}
+
 /** RFC 3461 §4.1: no failure DSN when NOTIFY was given without FAILURE (NEVER, SUCCESS, DELAY). */
 export function wantsFailureDsn(notify: string | null): boolean {
-  if (!notify) return true;
-  return notify.toUpperCase().split(',').includes('FAILURE');
+  return notifyKeywords(notify)?.includes('FAILURE') ?? true;
 }
 
 /**
@@ -160,13 +161,10 @@ export function wantsFailureDsn(notify: string | null): boolean {
  * MTA's choice then; like sendmail, we warn), never for NOTIFY=NEVER or a list without DELAY.
  */
 export function wantsDelayDsn(notify: string | null): boolean {
-  if (!notify) return true;
-  return notify.toUpperCase().split(',').includes('DELAY');
+  return notifyKeywords(notify)?.includes('DELAY') ?? true;
 }
 
 /** RFC 3461 §4.1: a success DSN only when NOTIFY asked for it (never by default). */
 export function wantsSuccessDsn(notify: readonly string[] | string | null): boolean {
-  if (!notify) return false;
-  const values = typeof notify === 'string' ? notify.split(',') : notify;
-  return values.some((v) => v.trim().toUpperCase() === 'SUCCESS');
+  return notifyKeywords(notify)?.includes('SUCCESS') ?? false;
 }

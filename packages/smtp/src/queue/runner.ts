@@ -6,12 +6,12 @@
 
 import type tls from 'node:tls';
 import type { Logger } from '@mss/runtime';
-import type { QueueRow, Repositories, Store } from '@mss/store';
+import type { QueueRow, Store } from '@mss/store';
 import { operatorOfCertificate } from '@mss/trust';
 import SMTPConnection from 'nodemailer/lib/smtp-connection/index.js';
-import { readHeaders } from '../message.ts';
 import type { TrustSpace } from '../recipients.ts';
-import { buildDsn, wantsDelayDsn, wantsFailureDsn, type FailedRecipient } from './dsn.ts';
+import { wantsDelayDsn, wantsFailureDsn, type FailedRecipient } from './dsn.ts';
+import { fileDsn, writeDsn, type WrittenDsn } from './dsn-filing.ts';
 
 export interface RoutingTrustSpace extends TrustSpace {
   /** The MX of a whitelisted domain, or undefined when it has none yet (the message waits). */
@@ -301,7 +301,7 @@ export class QueueRunner {
       let warned: number | undefined;
       await store.transaction(async (tx) => {
         await tx.queue.markDeferred(ids, outcome.error, next);
-        if (warning) warned = await fileInSenderInbox(tx, Number(first.sender_mailbox_id), warning);
+        if (warning) warned = await fileDsn(tx, Number(first.sender_mailbox_id), warning);
       });
       if (warned !== undefined) store.notifyFolderChanged(warned);
       this.log.info({ id: first.message_ref, domain: first.domain, recipients: ids.length, error: outcome.error, next: next.toISOString(), attempts: first.attempts + 1 }, 'smtp delivery deferred');
@@ -315,7 +315,7 @@ export class QueueRunner {
    * `delayWarningMs` in the queue (the attempt before it was still short of it), so no flag is
    * kept; written durable before the transaction that files it with the deferral.
    */
-  private async delayWarning(outcome: Extract<Outcome, { kind: 'deferred' }>, now: Date): Promise<DsnBlob | undefined> {
+  private async delayWarning(outcome: Extract<Outcome, { kind: 'deferred' }>, now: Date): Promise<WrittenDsn | undefined> {
     const w = this.retry.delayWarningMs;
     if (w <= 0) return undefined;
     const crossed = outcome.rows.filter((r) => {
@@ -331,24 +331,21 @@ export class QueueRunner {
     return this.writeDsn(first, crossed.map((r) => ({ recipient: r.recipient, orcpt: r.orcpt, action: 'delayed' as const, status, diagnostic: outcome.error, remoteMta: null, lastAttempt: now, willRetryUntil })));
   }
 
-  private async writeDsn(first: QueueRow, recipients: FailedRecipient[]): Promise<DsnBlob> {
-    const { store } = this.o;
-    const original = await store.blobs.get(first.blob_hash);
-    const bytes = buildDsn({
+  private writeDsn(first: QueueRow, recipients: FailedRecipient[]): Promise<WrittenDsn> {
+    return writeDsn(this.o.store, {
       reportingMta: this.o.name,
       operatorDomain: this.o.operatorDomain,
       messageRef: first.message_ref,
       envid: first.envid,
       arrivalDate: new Date(first.created_at),
       ret: first.ret,
-      original,
+      originalHash: first.blob_hash,
       sender: first.sender_address,
       recipients,
-      now: store.now(),
+      now: this.o.store.now(),
     });
-    const blob = await store.blobs.put(bytes);
-    return { ...blob, headers: readHeaders(bytes) };
   }
+
 
   /** Closes the rows and puts the DSN in the sender's INBOX, all in one transaction. */
   private async fail(outcome: Extract<Outcome, { kind: 'failed' }>): Promise<void> {
@@ -361,20 +358,9 @@ export class QueueRunner {
     const dsn = recipients.length > 0 ? await this.writeDsn(first, recipients) : undefined;
     const folderId = await store.transaction(async (tx) => {
       await tx.queue.markFailed(ids, `${outcome.status} ${outcome.diagnostic}`, outcome.status !== '4.4.7');
-      return dsn ? fileInSenderInbox(tx, Number(first.sender_mailbox_id), dsn) : undefined;
+      return dsn ? fileDsn(tx, Number(first.sender_mailbox_id), dsn) : undefined;
     });
     if (folderId !== undefined) store.notifyFolderChanged(folderId);
     this.log.info({ id: first.message_ref, domain: first.domain, recipients: ids.length, status: outcome.status, diagnostic: outcome.diagnostic, dsn: folderId !== undefined }, 'smtp delivery failed');
   }
-}
-
-type DsnBlob = { hash: string; size: number; headers: ReturnType<typeof readHeaders> };
-
-/** A DSN into the sender mailbox's INBOX; a sender mailbox closed meanwhile gets none (nobody is left to read it). */
-async function fileInSenderInbox(tx: Repositories, mailboxId: number, dsn: DsnBlob): Promise<number | undefined> {
-  const box = await tx.mailboxes.byId(mailboxId);
-  if (!box || box.status === 'closed') return undefined;
-  const inbox = await tx.mail.ensureFolder(box.id, 'INBOX');
-  await tx.mail.appendMessage(inbox.id, { blobHash: dsn.hash, size: dsn.size, authorIdnat: null, ...dsn.headers.metadata });
-  return inbox.id;
 }
