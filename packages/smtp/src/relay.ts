@@ -121,7 +121,6 @@ export async function startRelayServer(opts: RelayServerOptions): Promise<Runnin
           const traceId = bench ? null : headers.traceId;
           const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
           const reported = opts.queue && sender !== '' ? successRecipients(local) : [];
-          const reportRef = randomBytes(8).toString('hex');
           // Written (durable) before the transaction that queues it: only when a RCPT asked for it.
           const report =
             reported.length > 0
@@ -151,7 +150,7 @@ export async function startRelayServer(opts: RelayServerOptions): Promise<Runnin
             if (report && duplicates === 0) {
               await tx.queue.enqueue([
                 {
-                  messageRef: reportRef,
+                  messageRef: randomBytes(8).toString('hex'),
                   blobHash: report.hash,
                   size: report.size,
                   senderAddress: `MAILER-DAEMON@${firstDomain}`,
