@@ -2,7 +2,7 @@ import path from 'node:path';
 import { SANDBOX_API_KEY, SearchWorkers, StoreDirectoryData, startAnnuaireHttp, type FeedOperator } from '@mss/annuaire';
 import type { Logger, MssConfig } from '@mss/runtime';
 import type { Store } from '@mss/store';
-import { annuaireDataDir, annuaireStoreLocation } from './annuaire-store.ts';
+import { annuaireStoreLocation } from './annuaire-store.ts';
 import type { RunningService } from './service.ts';
 
 /**
@@ -21,14 +21,15 @@ export function sandboxFeedOperators(domains: readonly string[]): FeedOperator[]
 export async function startAnnuaireHttpService(config: MssConfig, store: Store, operators: readonly FeedOperator[], logger: Logger, onChange?: () => void): Promise<RunningService> {
   // FHIR searches on two threads of their own: an LPS's directory look-ups do not queue behind
   // each other, nor behind the operators' feed, on the main thread.
-  const searchWorkers = await SearchWorkers.start(annuaireStoreLocation(config), 2);
+  const where = annuaireStoreLocation(config);
+  const searchWorkers = await SearchWorkers.start(where, 2);
   const http = await startAnnuaireHttp({
     host: config.host,
     port: config.ports.annuaireHttp,
     logger: logger.child({ service: 'annuaireHttp' }),
     data: new StoreDirectoryData(store),
     apiKeys: [SANDBOX_API_KEY],
-    extractionDir: path.join(annuaireDataDir(config.dataDir), 'extractions'),
+    extractionDir: path.join(where.dataDir, 'extractions'),
     feed: { store, operators, ...(onChange ? { onChange } : {}) },
     searchWorkers,
   }).catch(async (err: unknown) => {

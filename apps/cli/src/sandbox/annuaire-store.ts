@@ -3,24 +3,13 @@ import path from 'node:path';
 import { createProgress, type Logger, type MssConfig } from '@mss/runtime';
 import { Store } from '@mss/store';
 import { demoPersonas, generateDirectory, loadBatch, secondOperatorPersonas, type SeedBatch } from '@mss/seed';
+import { siblingStore, type StoreLocation } from './store-location.ts';
 
 const SEEDED_MARKER = 'seeded.json';
 
-/** The Annuaire's database: its own file on SQLite, its own schema on PostgreSQL. */
-export function annuaireDatabaseUrl(url: string): string {
-  const u = new URL(url);
-  const schema = u.searchParams.get('schema');
-  u.searchParams.set('schema', schema ? `${schema}_annuaire` : 'annuaire');
-  return u.toString();
-}
-
-export function annuaireDataDir(dataDir: string): string {
-  return path.join(dataDir, 'annuaire');
-}
-
-/** Where the Annuaire's store is, as `Store.open` takes it (also for the FHIR search threads). */
-export function annuaireStoreLocation(config: MssConfig): { dataDir: string; databaseUrl: string | undefined } {
-  return { dataDir: annuaireDataDir(config.dataDir), databaseUrl: config.databaseUrl ? annuaireDatabaseUrl(config.databaseUrl) : undefined };
+/** The Annuaire's store: its own directory and file on SQLite, its own schema on PostgreSQL. */
+export function annuaireStoreLocation(config: StoreLocation): StoreLocation {
+  return siblingStore(config, 'annuaire');
 }
 
 export interface AnnuaireSeedOptions {

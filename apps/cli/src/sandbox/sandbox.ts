@@ -16,7 +16,7 @@ import { sandboxFeedKey, sandboxFeedOperators, startAnnuaireHttpService } from '
 import { DirectoryFeedSender } from '@mss/directory-feed';
 import { startTrustService } from './trust-service.ts';
 import { startOperatorMail, type OperatorMail } from './operator-mail.ts';
-import { openSecondOperatorStore, secondOperatorDataDir } from './second-operator.ts';
+import { openSecondOperatorStore, secondOperatorStore } from './second-operator.ts';
 import { adminPasswordFile } from '../api-client.ts';
 
 export interface SandboxOptions {
@@ -119,7 +119,7 @@ export async function startSandbox(config: MssConfig, logger: Logger, options: S
     );
     operators.push(a);
     // The second operator: its own store and listeners, so that mail between operators is real.
-    const dataDirB = secondOperatorDataDir(config.dataDir);
+    const dataDirB = secondOperatorStore(config).dataDir;
     storeB = await openSecondOperatorStore(config);
     const personasB = await seedSecondOperator(storeB, config.secondOperatorDomain);
     personas.push(...personasB);
