@@ -1,19 +1,19 @@
 // How an outbox row reads in the directory's FHIR write API (formats-notes §2.1–2.2): which
 // resource carries the mailbox, found by its business identifier, and the Parameters body.
 
+import {
+  BAL_TYPE_SYSTEM,
+  EMAIL_TYPE_EXTENSION,
+  EMAIL_TYPE_SYSTEM,
+  FINESS_SYSTEM,
+  IDNPS_SYSTEM,
+  IDNST_SYSTEM,
+  MAILBOX_METADATA_EXTENSION,
+  RPPS_SYSTEM,
+  SIRENE_SYSTEM,
+  TECHNICAL_SYSTEM,
+} from '@mss/domain';
 import type { DirectoryPublication } from '@mss/store';
-
-export const IDNPS_SYSTEM = 'urn:oid:1.2.250.1.71.4.2.1';
-export const IDNST_SYSTEM = 'urn:oid:1.2.250.1.71.4.2.2';
-export const RPPS_SYSTEM = 'http://rpps.fr';
-export const FINESS_SYSTEM = 'https://finess.esante.gouv.fr';
-export const SIRENE_SYSTEM = 'http://sirene.fr';
-/** Situations d'exercice (PractitionerRole) as the Annuaire stand-in identifies them. */
-export const SITUATION_SYSTEM = 'https://annuaire.sante.fr';
-export const EMAIL_TYPE_EXTENSION = 'https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-contact-point-email-type';
-export const EMAIL_TYPE_SYSTEM = 'https://mos.esante.gouv.fr/NOS/TRE_R256-TypeMessagerie/FHIR/TRE-R256-TypeMessagerie';
-export const MAILBOX_METADATA_EXTENSION = 'https://interop.esante.gouv.fr/ig/fhir/annuaire/StructureDefinition/as-ext-mailbox-mss-metadata';
-export const BAL_TYPE_SYSTEM = 'https://mos.esante.gouv.fr/NOS/TRE_R257-TypeBAL/FHIR/TRE-R257-TypeBAL';
 
 type ResourceType = 'Practitioner' | 'PractitionerRole' | 'Organization';
 
@@ -37,7 +37,7 @@ export function structureIdentifier(idnat: string): string {
  */
 export function resourceFor(p: DirectoryPublication, operation: 'publish' | 'withdraw'): { type: ResourceType; identifier: string } {
   if (p.type === 'ORG' || p.type === 'APP') return { type: 'Organization', identifier: structureIdentifier(p.ownerIdnat) };
-  if (p.situationId && operation === 'publish') return { type: 'PractitionerRole', identifier: `${SITUATION_SYSTEM}|${p.situationId}` };
+  if (p.situationId && operation === 'publish') return { type: 'PractitionerRole', identifier: `${TECHNICAL_SYSTEM}|${p.situationId}` };
   return { type: 'Practitioner', identifier: personIdentifier(p.ownerIdnat) };
 }
 

@@ -16,3 +16,4 @@ export * from './mailbox/address.ts';
 export * from './mailbox/holder.ts';
 export * from './mailbox/publication.ts';
 export * from './mailbox/roles.ts';
+export * from './directory/fhir-systems.ts';
