@@ -40,10 +40,10 @@ export class DirectoryFeedSender {
   private readonly batch: number;
   private failures = 0;
   private nextAttempt = 0;
-  private timer: NodeJS.Timeout | undefined;
+  /** The pending timer of each periodic task (`drain`, `declaration`). */
+  private readonly timers = new Map<string, NodeJS.Timeout>();
   private running: Promise<DrainResult> | undefined;
   private declaring: Promise<Answer> | undefined;
-  private declarationTimer: NodeJS.Timeout | undefined;
   private stopped = false;
 
   constructor(options: DirectoryFeedOptions) {
@@ -65,12 +65,9 @@ export class DirectoryFeedSender {
   /** Drains every `pollMs` (unref'd), waiting out the backoff after a failure. */
   start(pollMs = 1000): void {
     this.stopped = false;
-    const tick = async () => {
-      if (this.stopped) return;
+    this.repeat('drain', 0, pollMs, async () => {
       if (Date.now() >= this.nextAttempt) await this.drain().catch((err: unknown) => this.logger.error({ err }, 'directory feed: drain failed'));
-      if (!this.stopped) this.timer = setTimeout(tick, pollMs).unref();
-    };
-    this.timer = setTimeout(tick, 0).unref();
+    });
   }
 
   /**
@@ -79,18 +76,25 @@ export class DirectoryFeedSender {
    * directory refused for good. Declarations never overlap.
    */
   declarePeriodically(everyMs: number, firstInMs = everyMs): void {
+    this.repeat('declaration', firstInMs, everyMs, async () => {
+      await this.declareAll().catch((err: unknown) => this.logger.error({ err }, 'directory feed: full declaration failed'));
+    });
+  }
+
+  /** Runs `work` after `firstMs`, then `everyMs` after each run ends, until stop() (unref'd timers). */
+  private repeat(name: string, firstMs: number, everyMs: number, work: () => Promise<void>): void {
     const tick = async () => {
       if (this.stopped) return;
-      await this.declareAll().catch((err: unknown) => this.logger.error({ err }, 'directory feed: full declaration failed'));
-      if (!this.stopped) this.declarationTimer = setTimeout(tick, everyMs).unref();
+      await work();
+      if (!this.stopped) this.timers.set(name, setTimeout(tick, everyMs).unref());
     };
-    this.declarationTimer = setTimeout(tick, firstInMs).unref();
+    this.timers.set(name, setTimeout(tick, firstMs).unref());
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    if (this.declarationTimer) clearTimeout(this.declarationTimer);
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
     await Promise.all([this.running?.catch(() => {}), this.declaring?.catch(() => {})]);
   }
 
