@@ -193,27 +193,23 @@ export class BlobWriter {
     this.finished = true;
     const hash = this.hasher.digest('hex');
     try {
-      if (!this.handle && this.store.syncPool) {
-        const data = this.buffered.length === 1 ? this.buffered[0]! : Buffer.concat(this.buffered, this.bufferedBytes);
-        this.buffered = [];
-        const final = this.store.pathOf(hash);
-        const dir = path.dirname(final);
-        const ensureDir = !this.store.knownDirs.has(dir);
-        await this.store.syncPool.run({ tmp: this.tmp, final, dir, ensureDir, data });
-        if (ensureDir) this.store.knownDirs.add(dir);
-        return { hash, size: this.size };
-      }
+      const final = this.store.pathOf(hash);
+      const dir = path.dirname(final);
       if (!this.handle) {
         const data = this.buffered.length === 1 ? this.buffered[0]! : Buffer.concat(this.buffered, this.bufferedBytes);
         this.buffered = [];
+        if (this.store.syncPool) {
+          const ensureDir = !this.store.knownDirs.has(dir);
+          await this.store.syncPool.run({ tmp: this.tmp, final, dir, ensureDir, data });
+          if (ensureDir) this.store.knownDirs.add(dir);
+          return { hash, size: this.size };
+        }
         await step((done) => writeFileDurably(this.tmp, data, done));
       } else {
         await this.handle.sync();
         await this.handle.close();
         this.handle = null;
       }
-      const final = this.store.pathOf(hash);
-      const dir = path.dirname(final);
       if (!this.store.knownDirs.has(dir)) {
         const firstCreated = await fsp.mkdir(dir, { recursive: true });
         // New fan-out directories are entries of their parents: make those durable too.
