@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { AccessControl, createTokenValidator } from '@mss/access';
 import { startImapServer } from '@mss/imap';
-import { createLogger } from '@mss/runtime';
+import { createLogger, loadStoreSettings, logLevelSetting } from '@mss/runtime';
 import { seedDemo } from '@mss/seed';
 import { Store } from '@mss/store';
 
@@ -33,10 +33,10 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 }
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mss-bench-imap-'));
-const logger = createLogger({ name: 'imap-bench', level: process.env.MSS_LOG_LEVEL ?? 'warn' });
+const logger = createLogger({ name: 'imap-bench', level: logLevelSetting(undefined, process.env, 'warn') });
 let store: Store | undefined;
 try {
-  store = await Store.open({ dataDir: dir, databaseUrl: undefined });
+  store = await Store.open({ dataDir: dir, databaseUrl: undefined, ...loadStoreSettings() });
   await seedDemo(store, BENCH_DOMAIN);
   const box = await store.mailboxes.byAddress(BENCH_USER);
   if (!box || box.status !== 'active') throw new Error(`seedDemo did not create an active mailbox ${BENCH_USER}`);

@@ -11,7 +11,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { IndexedEntrySource, startLdapServer, type LdapEntry } from '@mss/annuaire';
-import { createLogger } from '@mss/runtime';
+import { createLogger, logLevelSetting } from '@mss/runtime';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const SHARED = path.resolve(process.env.BENCH_SHARED ?? path.join(HERE, '..', '..', 'shared', 'bench'));
@@ -43,7 +43,7 @@ const t0 = performance.now();
 const entries = await readLdif(N);
 const source = new IndexedEntrySource(entries);
 const seconds = (performance.now() - t0) / 1000;
-const logger = createLogger({ name: 'ldap-bench', level: process.env.MSS_LOG_LEVEL ?? 'warn' });
+const logger = createLogger({ name: 'ldap-bench', level: logLevelSetting(undefined, process.env, 'warn') });
 const server = await startLdapServer({ host: '127.0.0.1', port: Number(process.argv[2] ?? 0), source, logger, maxConnections: 4096 });
 process.stdout.write(`ready\t${server.port}\t${entries.length}\t${seconds.toFixed(1)}\n`);
 const stop = async (): Promise<void> => {

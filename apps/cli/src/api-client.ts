@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { MssError, loadConfig, type MssConfig } from '@mss/runtime';
+import { MssError, loadClientEnvironment, loadConfig, type MssConfig } from '@mss/runtime';
 import type { CommandContext, OptionSpec } from './cli.ts';
 import { requireString } from './cli.ts';
 
@@ -43,13 +43,14 @@ export async function apiClient(ctx: CommandContext): Promise<ApiClient> {
   const config = loadConfig({ dataDir: requireString(ctx, 'data-dir'), portBase: requireString(ctx, 'port-base') });
   const base = (requireString(ctx, 'api') ?? `http://${config.host}:${config.ports.adminApi}`).replace(/\/$/, '');
   let authorization: string | undefined;
-  const token = requireString(ctx, 'token') ?? process.env.MSS_TOKEN;
+  const fromEnv = loadClientEnvironment();
+  const token = requireString(ctx, 'token') ?? fromEnv.token;
   const as = requireString(ctx, 'as');
   if ([token !== undefined, as !== undefined, ctx.values.admin === true].filter(Boolean).length > 1) {
     throw new MssError('USAGE', 'give only one of --token, --as and --admin', { exitCode: 2 });
   }
   if (ctx.values.admin) {
-    let password = process.env.MSS_ADMIN_PASSWORD;
+    let password = fromEnv.adminPassword;
     if (!password) {
       try {
         password = fs.readFileSync(adminPasswordFile(config.dataDir), 'utf8').trim();

@@ -1,4 +1,4 @@
-import { describeError, MssError } from '@mss/runtime';
+import { describeError, loadClientEnvironment, MssError } from '@mss/runtime';
 import { dispatch, type Command } from './cli.ts';
 import { idCheck } from './commands/id-check.ts';
 import { dbMigrate } from './commands/db.ts';
@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   } catch (err) {
     // A user-facing error is one line; anything else is a bug, shown in full only on request.
     process.stderr.write(`mss: ${describeError(err)}\n`);
-    if (process.env.MSS_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    if (loadClientEnvironment().debug && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     process.exitCode = err instanceof MssError ? err.exitCode : 70;
   }
 }

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { MssError } from './errors.ts';
+import { intSetting, logLevelSetting, type Environment, type LogLevel } from './env.ts';
 
 /** Every listening service of the trust space, with its stable endpoint key and default port. */
 export const SERVICE_PORTS = {
@@ -72,7 +73,7 @@ function parseBytes(raw: string, what: string): number {
 }
 
 /** Limits from `MSS_QUOTA_STORAGE_<TYPE>` (a size) and `MSS_QUOTA_MESSAGES_<TYPE>` over the defaults. */
-export function loadQuotas(env: NodeJS.ProcessEnv = process.env): MailboxQuotas {
+export function loadQuotas(env: Environment = process.env): MailboxQuotas {
   const out = {} as Record<QuotaMailboxType, MailboxQuota>;
   for (const type of Object.keys(DEFAULT_MAILBOX_QUOTAS) as QuotaMailboxType[]) {
     const storageRaw = env[`MSS_QUOTA_STORAGE_${type}`];
@@ -82,6 +83,18 @@ export function loadQuotas(env: NodeJS.ProcessEnv = process.env): MailboxQuotas 
     out[type] = { storage: storageRaw ? parseBytes(storageRaw, `MSS_QUOTA_STORAGE_${type}`) : DEFAULT_MAILBOX_QUOTAS[type].storage, messages };
   }
   return out;
+}
+
+/** The store's defaults, when no configuration is given (tests, library callers). */
+export const DEFAULT_PG_POOL_SIZE = 10;
+export const DEFAULT_BLOB_WORKERS = 8;
+
+/** How each store is run: MSS_PG_POOL_SIZE (1-1000), MSS_BLOB_WORKERS (0-64). */
+export function loadStoreSettings(env: Environment = process.env): { pgPoolSize: number; blobWorkers: number } {
+  return {
+    pgPoolSize: intSetting(env, 'MSS_PG_POOL_SIZE', { fallback: DEFAULT_PG_POOL_SIZE, min: 1, max: 1000 }),
+    blobWorkers: intSetting(env, 'MSS_BLOB_WORKERS', { fallback: DEFAULT_BLOB_WORKERS, min: 0, max: 64 }),
+  };
 }
 
 export interface MssConfig {
@@ -95,7 +108,11 @@ export interface MssConfig {
   /** The sandbox's second operator (its own store in `<dataDir>/operateur-b`). */
   secondOperatorDomain: string;
   secondOperatorName: string;
-  logLevel: string;
+  logLevel: LogLevel;
+  /** MSS_PG_POOL_SIZE: connections of the PostgreSQL pool of each store (default 10). */
+  pgPoolSize: number;
+  /** MSS_BLOB_WORKERS: threads that commit in-memory message bodies (0 = libuv's pool; default 8). */
+  blobWorkers: number;
   /** Per mailbox type: what a mailbox may hold (IMAP QUOTA, SMTP mailbox full). */
   quotas: MailboxQuotas;
 }
@@ -121,7 +138,7 @@ function parsePort(raw: number | string, what: string): number {
  * Builds the one validated configuration object. Precedence: explicit input (CLI flags) over
  * environment (MSS_*) over embedded defaults.
  */
-export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = process.env): MssConfig {
+export function loadConfig(input: ConfigInput = {}, env: Environment = process.env): MssConfig {
   const dataDir = path.resolve(input.dataDir ?? env.MSS_DATA_DIR ?? '.mss-data');
   const databaseUrl = input.databaseUrl ?? (env.MSS_DATABASE_URL || undefined);
   const host = input.host ?? env.MSS_HOST ?? '127.0.0.1';
@@ -153,7 +170,8 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     operatorName: env.MSS_OPERATOR_NAME ?? 'Opérateur A (sandbox)',
     secondOperatorDomain: operatorDomain === 'operateur-b.mssante.fr' ? 'operateur-c.mssante.fr' : 'operateur-b.mssante.fr',
     secondOperatorName: 'Opérateur B (sandbox)',
-    logLevel: input.logLevel ?? env.MSS_LOG_LEVEL ?? 'info',
+    logLevel: logLevelSetting(input.logLevel, env, 'info'),
+    ...loadStoreSettings(env),
     quotas: loadQuotas(env),
   };
 }
@@ -164,7 +182,10 @@ export function describeConfig(config: MssConfig): string {
   const ports = Object.entries(config.ports)
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
-  return `config: dataDir=${config.dataDir} database=${db} host=${config.host} domain=${config.operatorDomain} ${ports}`;
+  return (
+    `config: dataDir=${config.dataDir} database=${db} host=${config.host} domain=${config.operatorDomain} ${ports}` +
+    ` logLevel=${config.logLevel} pgPoolSize=${config.pgPoolSize} blobWorkers=${config.blobWorkers}`
+  );
 }
 
 export function redactUrl(raw: string): string {

@@ -2,4 +2,5 @@ export * from './errors.ts';
 export * from './log.ts';
 export * from './progress.ts';
 export * from './config.ts';
+export * from './env.ts';
 export * from './net.ts';

@@ -4,13 +4,14 @@ export type { Logger };
 
 /**
  * Structured JSON logs on stderr, so that stdout stays free for machine-readable output
- * (`mss sandbox --json`). Secrets are redacted by path wherever they might be attached.
+ * (`mss sandbox --json`). Secrets are redacted by path wherever they might be attached. The level
+ * comes from the caller (the configuration's `logLevel`), never from the environment directly.
  */
 export function createLogger(options: { level?: string; name?: string; destination?: NodeJS.WritableStream } = {}): Logger {
   return pino(
     {
       name: options.name ?? 'mss',
-      level: options.level ?? process.env.MSS_LOG_LEVEL ?? 'info',
+      level: options.level ?? 'info',
       base: { pid: process.pid },
       redact: {
         paths: ['token', 'accessToken', 'password', 'secret', '*.token', '*.accessToken', '*.password', '*.secret', 'headers.authorization'],

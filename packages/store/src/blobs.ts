@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { MssError } from '@mss/runtime';
+import { DEFAULT_BLOB_WORKERS, MssError } from '@mss/runtime';
 import { ensureWritableDir } from './engine/open.ts';
 import { BlobSyncPool } from './blob-sync.ts';
 
@@ -31,7 +31,7 @@ export class BlobStore {
     this.root = root;
     this.tmpDir = path.join(root, 'tmp');
     ensureWritableDir(this.tmpDir, 'blob directory');
-    const workers = options.syncWorkers ?? Number(process.env.MSS_BLOB_WORKERS ?? 8);
+    const workers = options.syncWorkers ?? DEFAULT_BLOB_WORKERS;
     this.syncPool = workers > 0 ? new BlobSyncPool(workers) : undefined;
   }
 

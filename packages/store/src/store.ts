@@ -45,6 +45,8 @@ export interface StoreOptions extends OpenOptions {
   /** Run pending migrations on open (default true; `mss db migrate` runs them explicitly). */
   migrate?: boolean;
   now?: () => Date;
+  /** Threads committing in-memory message bodies (the configuration's `blobWorkers`; default 8, 0 = none). */
+  blobWorkers?: number | undefined;
 }
 
 /**
@@ -85,7 +87,7 @@ export class Store extends Repositories {
     let migration: MigrationReport | undefined;
     try {
       if (options.migrate !== false) migration = await migrateToLatest(opened.db, opened.engine, opened.schema);
-      const blobs = new BlobStore(path.join(options.dataDir, 'blobs'));
+      const blobs = new BlobStore(path.join(options.dataDir, 'blobs'), { syncWorkers: options.blobWorkers });
       return new Store(opened.db, opened.engine, opened.description, blobs, now, opened.schema, migration, opened.sqlite);
     } catch (err) {
       await opened.db.destroy();

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { testDatabaseUrl } from '@mss/runtime';
 import { Store, type StoreOptions } from './store.ts';
 
 /**
@@ -12,7 +13,7 @@ import { Store, type StoreOptions } from './store.ts';
 export async function openTestStore(options: Partial<StoreOptions> = {}): Promise<{ store: Store; dataDir: string; databaseUrl: string | undefined; cleanup: () => Promise<void> }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mss-store-test-'));
   let databaseUrl: string | undefined;
-  const base = process.env.MSS_DATABASE_URL;
+  const base = testDatabaseUrl();
   if (base) {
     const url = new URL(base);
     url.searchParams.set('schema', `t_${randomBytes(6).toString('hex')}`);
@@ -32,4 +33,4 @@ export async function openTestStore(options: Partial<StoreOptions> = {}): Promis
   };
 }
 
-export const TEST_ENGINE: 'sqlite' | 'postgres' = process.env.MSS_DATABASE_URL ? 'postgres' : 'sqlite';
+export const TEST_ENGINE: 'sqlite' | 'postgres' = testDatabaseUrl() ? 'postgres' : 'sqlite';

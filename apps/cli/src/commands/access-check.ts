@@ -1,8 +1,9 @@
 import { AccessControl, TokenError, createTokenValidator } from '@mss/access';
 import { isMailboxAction, ACTIONS, type MailboxAction } from '@mss/domain';
-import { MssError, loadConfig } from '@mss/runtime';
+import { MssError, loadClientEnvironment, loadConfig } from '@mss/runtime';
 import { Store } from '@mss/store';
 import { STORE_OPTIONS, requireString, type Command } from '../cli.ts';
+import { operatorStore } from '../sandbox/store-location.ts';
 
 /**
  * What the operator would answer to this token for this mailbox: the same validation and the
@@ -21,14 +22,14 @@ export const accessCheck: Command = {
     json: { type: 'boolean', description: 'Print the decision as JSON' },
   },
   async run(ctx) {
-    const token = requireString(ctx, 'token') ?? process.env.MSS_TOKEN;
+    const token = requireString(ctx, 'token') ?? loadClientEnvironment().token;
     const mailbox = requireString(ctx, 'mailbox');
     if (!token || !mailbox) throw new MssError('USAGE', '--token and --mailbox are required', { exitCode: 2 });
     const action = requireString(ctx, 'action') ?? 'read';
     if (!isMailboxAction(action)) throw new MssError('USAGE', `--action: "${action}" is not one of ${ACTIONS.join(', ')}`, { exitCode: 2 });
     const config = loadConfig({ dataDir: requireString(ctx, 'data-dir'), databaseUrl: requireString(ctx, 'database-url'), portBase: requireString(ctx, 'port-base') });
     const issuer = requireString(ctx, 'issuer') ?? `http://${config.host}:${config.ports.psc}/auth/realms/esante-wallet`;
-    const store = await Store.open({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+    const store = await Store.open(operatorStore(config));
     try {
       const access = new AccessControl({ store, publicBaseUrl: `http://${config.host}:${config.ports.adminApi}` });
       let idnat: string;

@@ -1,5 +1,5 @@
 import { SANDBOX_API_KEY, type MailboxCandidate, type Resolution } from '@mss/annuaire';
-import { loadConfig, MssError } from '@mss/runtime';
+import { loadClientEnvironment, loadConfig, MssError } from '@mss/runtime';
 import { requireString, type Command } from '../cli.ts';
 
 const resolve: Command = {
@@ -34,7 +34,7 @@ const resolve: Command = {
     const url = `${origin}/resolve?${q}`;
     let res: Response;
     try {
-      res = await fetch(url, { headers: { 'ESANTE-API-KEY': requireString(ctx, 'key') ?? process.env.MSS_ANNUAIRE_API_KEY ?? SANDBOX_API_KEY }, signal: AbortSignal.timeout(30_000) });
+      res = await fetch(url, { headers: { 'ESANTE-API-KEY': requireString(ctx, 'key') ?? loadClientEnvironment().annuaireApiKey ?? SANDBOX_API_KEY }, signal: AbortSignal.timeout(30_000) });
     } catch (err) {
       const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
       throw new MssError('ANNUAIRE_UNREACHABLE', `the Annuaire is not reachable at ${origin} (${cause}): is mss sandbox running? (--port-base, --url)`);

@@ -1,6 +1,7 @@
 import { loadConfig } from '@mss/runtime';
 import { Store } from '@mss/store';
 import { STORE_OPTIONS, requireString, type Command } from '../cli.ts';
+import { operatorStore } from '../sandbox/store-location.ts';
 
 export const dbMigrate: Command = {
   name: 'migrate',
@@ -8,7 +9,7 @@ export const dbMigrate: Command = {
   options: { ...STORE_OPTIONS },
   async run(ctx) {
     const config = loadConfig({ dataDir: requireString(ctx, 'data-dir'), databaseUrl: requireString(ctx, 'database-url') });
-    const store = await Store.open({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, migrate: false });
+    const store = await Store.open({ ...operatorStore(config), migrate: false });
     try {
       const report = await store.migrate();
       ctx.stdout.write(

@@ -2,6 +2,7 @@ import { createProgress, loadConfig } from '@mss/runtime';
 import { Store } from '@mss/store';
 import { seedDemo, seedDirectory } from '@mss/seed';
 import { STORE_OPTIONS, parseIntOption, requireString, type Command } from '../cli.ts';
+import { operatorStore } from '../sandbox/store-location.ts';
 
 export const seedCommand: Command = {
   name: 'seed',
@@ -24,7 +25,7 @@ export const seedCommand: Command = {
     });
     const professionals = parseIntOption(requireString(ctx, 'professionals'), 'professionals', 10_000, 0, 2_000_000);
     const seed = parseIntOption(requireString(ctx, 'seed'), 'seed', 1);
-    const store = await Store.open({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+    const store = await Store.open(operatorStore(config));
     try {
       await seedDemo(store, config.operatorDomain);
       const bar = createProgress('seeding', professionals, ctx.stderr);

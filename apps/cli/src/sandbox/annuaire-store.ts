@@ -27,11 +27,11 @@ export interface AnnuaireSeedOptions {
  * B's person and situation are national facts too, but B's mailbox is not: B declares it.
  */
 export async function openAnnuaireStore(config: MssConfig, logger: Logger, options: AnnuaireSeedOptions): Promise<Store> {
-  const { dataDir, databaseUrl } = annuaireStoreLocation(config);
-  fs.mkdirSync(dataDir, { recursive: true });
-  const store = await Store.open({ dataDir, databaseUrl });
+  const where = annuaireStoreLocation(config);
+  fs.mkdirSync(where.dataDir, { recursive: true });
+  const store = await Store.open(where);
   try {
-    const marker = path.join(dataDir, SEEDED_MARKER);
+    const marker = path.join(where.dataDir, SEEDED_MARKER);
     // Only on first start: afterwards the operators' feed owns these mailboxes (one withdrawn
     // must not come back at the next start).
     if (!fs.existsSync(marker)) {

@@ -17,6 +17,7 @@ import { DirectoryFeedSender } from '@mss/directory-feed';
 import { startTrustService } from './trust-service.ts';
 import { startOperatorMail, type OperatorMail } from './operator-mail.ts';
 import { openSecondOperatorStore, secondOperatorStore } from './second-operator.ts';
+import { operatorStore } from './store-location.ts';
 import { adminPasswordFile } from '../api-client.ts';
 
 export interface SandboxOptions {
@@ -44,7 +45,7 @@ const DAY_MS = 24 * 3600 * 1000;
  */
 export async function startSandbox(config: MssConfig, logger: Logger, options: SandboxOptions): Promise<Sandbox> {
   logger.info(describeConfig(config));
-  const store = await Store.open({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  const store = await Store.open(operatorStore(config));
   let storeB: Store | undefined;
   let annuaireStore: Store | undefined;
   const running: RunningService[] = [];

@@ -3,6 +3,14 @@ import path from 'node:path';
 export interface StoreLocation {
   dataDir: string;
   databaseUrl: string | undefined;
+  /** From the configuration (MSS_PG_POOL_SIZE, MSS_BLOB_WORKERS): the same for every store of the sandbox. */
+  pgPoolSize: number;
+  blobWorkers: number;
+}
+
+/** The first operator's store, as the configuration places it. */
+export function operatorStore(config: StoreLocation): StoreLocation {
+  return { dataDir: config.dataDir, databaseUrl: config.databaseUrl, pgPoolSize: config.pgPoolSize, blobWorkers: config.blobWorkers };
 }
 
 /**
@@ -12,10 +20,11 @@ export interface StoreLocation {
  */
 export function siblingStore(config: StoreLocation, name: string): StoreLocation {
   const dataDir = path.join(config.dataDir, name);
-  if (!config.databaseUrl) return { dataDir, databaseUrl: undefined };
+  const { pgPoolSize, blobWorkers } = config;
+  if (!config.databaseUrl) return { dataDir, databaseUrl: undefined, pgPoolSize, blobWorkers };
   const u = new URL(config.databaseUrl);
   const schema = u.searchParams.get('schema');
   const own = name.replaceAll('-', '_');
   u.searchParams.set('schema', schema ? `${schema}_${own}` : own);
-  return { dataDir, databaseUrl: u.toString() };
+  return { dataDir, databaseUrl: u.toString(), pgPoolSize, blobWorkers };
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Kysely, SqliteDialect } from 'kysely';
 import pg from 'pg';
-import { MssError, redactUrl, systemErrorCode } from '@mss/runtime';
+import { DEFAULT_PG_POOL_SIZE, MssError, redactUrl, systemErrorCode } from '@mss/runtime';
 import type { Database } from '../schema.ts';
 import type { Engine } from '../migrations/types.ts';
 import { NodeSqliteDatabase } from './node-sqlite.ts';
@@ -12,6 +12,8 @@ export interface OpenOptions {
   /** `postgres://…[?schema=name]`, `sqlite:/path/file.sqlite`, or undefined for `<dataDir>/mss.sqlite`. */
   databaseUrl?: string | undefined;
   dataDir: string;
+  /** Connections of the PostgreSQL pool (the configuration's `pgPoolSize`; default 10). */
+  pgPoolSize?: number | undefined;
 }
 
 export interface OpenedDatabase {
@@ -65,7 +67,7 @@ export async function openDatabase(options: OpenOptions): Promise<OpenedDatabase
       { exitCode: 2 },
     );
   }
-  return openPostgres(parsed);
+  return openPostgres(parsed, options.pgPoolSize ?? DEFAULT_PG_POOL_SIZE);
 }
 
 async function openSqlite(file: string, dir: string): Promise<OpenedDatabase> {
@@ -87,7 +89,7 @@ async function openSqlite(file: string, dir: string): Promise<OpenedDatabase> {
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
-async function openPostgres(parsed: URL): Promise<OpenedDatabase> {
+async function openPostgres(parsed: URL, poolSize: number): Promise<OpenedDatabase> {
   const schema = parsed.searchParams.get('schema') ?? undefined;
   if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
     throw new MssError('DATABASE_URL_INVALID', `MSS_DATABASE_URL: schema "${schema}" must match ${SCHEMA_NAME}`, { exitCode: 2 });
@@ -96,7 +98,7 @@ async function openPostgres(parsed: URL): Promise<OpenedDatabase> {
   const where = `${parsed.hostname || 'localhost'}:${parsed.port || '5432'}${parsed.pathname}`;
   const pool = new pg.Pool({
     connectionString: parsed.toString(),
-    max: Number(process.env.MSS_PG_POOL_SIZE ?? 10),
+    max: poolSize,
     // int8 columns (ids, UIDs, MODSEQs) stay far below 2^53: read them as numbers on both engines.
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>

@@ -10,8 +10,9 @@ import { search, type SearchableType } from '../fhir/search.ts';
 import type { SearchReply, SearchRequest, SearchWorkerData } from './search-workers.ts';
 
 const port = parentPort!;
-const { dataDir, databaseUrl } = workerData as SearchWorkerData;
-const store = await Store.open({ dataDir, databaseUrl, migrate: false });
+const { dataDir, databaseUrl, pgPoolSize } = workerData as SearchWorkerData;
+// Searches only read: no thread of its own for committing message bodies.
+const store = await Store.open({ dataDir, databaseUrl, pgPoolSize, blobWorkers: 0, migrate: false });
 const data = new StoreDirectoryData(store);
 
 port.on('message', (m: SearchRequest | 'close') => {

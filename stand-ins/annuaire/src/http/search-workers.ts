@@ -11,6 +11,8 @@ export interface SearchWorkerData {
   /** Where the Annuaire's store is (as given to `Store.open`). */
   dataDir: string;
   databaseUrl: string | undefined;
+  /** Connections of each thread's PostgreSQL pool (the configuration's `pgPoolSize`; default 10). */
+  pgPoolSize?: number | undefined;
 }
 
 export interface SearchRequest {

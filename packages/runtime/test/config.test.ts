@@ -1,0 +1,95 @@
+// The configuration is the one reader of the environment: each MSS_* setting is typed and
+// validated, and a bad value is one clear error naming the variable and what it accepts.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import {
+  DEFAULT_BLOB_WORKERS,
+  DEFAULT_PG_POOL_SIZE,
+  MssError,
+  createLogger,
+  describeConfig,
+  durationSetting,
+  loadClientEnvironment,
+  loadConfig,
+  loadStoreSettings,
+} from '../src/index.ts';
+
+function configError(fn: () => unknown): MssError {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof MssError, `expected an MssError, got ${String(err)}`);
+    assert.equal(err.code, 'CONFIG_INVALID');
+    assert.equal(err.exitCode, 2, 'a usage error');
+    return err;
+  }
+  assert.fail('expected a configuration error');
+}
+
+test('defaults when nothing is set: pool of 10, 8 blob workers, level info', () => {
+  const c = loadConfig({}, {});
+  assert.equal(c.pgPoolSize, DEFAULT_PG_POOL_SIZE);
+  assert.equal(c.pgPoolSize, 10);
+  assert.equal(c.blobWorkers, DEFAULT_BLOB_WORKERS);
+  assert.equal(c.blobWorkers, 8);
+  assert.equal(c.logLevel, 'info');
+  assert.match(describeConfig(c), / logLevel=info pgPoolSize=10 blobWorkers=8$/, 'every effective setting on the start-up line');
+});
+
+test('MSS_PG_POOL_SIZE, MSS_BLOB_WORKERS, MSS_LOG_LEVEL are read and typed', () => {
+  const c = loadConfig({}, { MSS_PG_POOL_SIZE: '25', MSS_BLOB_WORKERS: '0', MSS_LOG_LEVEL: 'debug' });
+  assert.equal(c.pgPoolSize, 25);
+  assert.equal(c.blobWorkers, 0, '0 = commits through the thread pool');
+  assert.equal(c.logLevel, 'debug');
+  assert.equal(loadConfig({ logLevel: 'warn' }, { MSS_LOG_LEVEL: 'debug' }).logLevel, 'warn', 'a flag wins over the environment');
+  assert.deepEqual(loadStoreSettings({ MSS_PG_POOL_SIZE: ' 3 ' }), { pgPoolSize: 3, blobWorkers: 8 });
+});
+
+test('a bad number is an error naming the variable and the accepted range, never NaN', () => {
+  assert.equal(configError(() => loadConfig({}, { MSS_PG_POOL_SIZE: 'lots' })).message, 'MSS_PG_POOL_SIZE: "lots" is not an integer from 1 to 1000');
+  assert.equal(configError(() => loadConfig({}, { MSS_PG_POOL_SIZE: '0' })).message, 'MSS_PG_POOL_SIZE: "0" is not an integer from 1 to 1000');
+  assert.equal(configError(() => loadConfig({}, { MSS_PG_POOL_SIZE: '2.5' })).message, 'MSS_PG_POOL_SIZE: "2.5" is not an integer from 1 to 1000');
+  assert.equal(configError(() => loadConfig({}, { MSS_BLOB_WORKERS: '-1' })).message, 'MSS_BLOB_WORKERS: "-1" is not an integer from 0 to 64');
+  assert.equal(configError(() => loadConfig({}, { MSS_BLOB_WORKERS: '1e3' })).message, 'MSS_BLOB_WORKERS: "1e3" is not an integer from 0 to 64');
+});
+
+test('a bad log level is an error listing the levels, from the variable or from the flag', () => {
+  assert.equal(
+    configError(() => loadConfig({}, { MSS_LOG_LEVEL: 'verbose' })).message,
+    'MSS_LOG_LEVEL: "verbose" is not a log level (fatal, error, warn, info, debug, trace, silent)',
+  );
+  assert.match(configError(() => loadConfig({ logLevel: 'loud' }, {})).message, /^--log-level: "loud" is not a log level/);
+});
+
+test('durations: seconds or with a unit; below the minimum or garbage is an error', () => {
+  assert.equal(durationSetting({}, 'MSS_X', { fallbackMs: 60_000, minMs: 100 }), 60_000);
+  assert.equal(durationSetting({ MSS_X: '90' }, 'MSS_X', { fallbackMs: 1, minMs: 100 }), 90_000);
+  assert.equal(durationSetting({ MSS_X: '30m' }, 'MSS_X', { fallbackMs: 1, minMs: 100 }), 1_800_000);
+  assert.equal(durationSetting({ MSS_X: '250ms' }, 'MSS_X', { fallbackMs: 1, minMs: 100 }), 250);
+  assert.match(configError(() => durationSetting({ MSS_X: '50ms' }, 'MSS_X', { fallbackMs: 1, minMs: 100 })).message, /^MSS_X: "50ms" is not a duration/);
+  assert.match(configError(() => durationSetting({ MSS_X: 'soon' }, 'MSS_X', { fallbackMs: 1, minMs: 100 })).message, /^MSS_X: "soon" is not a duration/);
+});
+
+test('the client commands’ credentials come from the same place', () => {
+  assert.deepEqual(loadClientEnvironment({ MSS_TOKEN: 't', MSS_ADMIN_PASSWORD: 'p', MSS_ANNUAIRE_API_KEY: 'k', MSS_DEBUG: '1' }), {
+    token: 't',
+    adminPassword: 'p',
+    annuaireApiKey: 'k',
+    debug: true,
+  });
+  assert.deepEqual(loadClientEnvironment({ MSS_TOKEN: '', MSS_DEBUG: '0' }), { token: undefined, adminPassword: undefined, annuaireApiKey: undefined, debug: false });
+});
+
+test('createLogger takes its level from the caller, not from MSS_LOG_LEVEL', () => {
+  const before = process.env.MSS_LOG_LEVEL;
+  process.env.MSS_LOG_LEVEL = 'trace';
+  try {
+    const sink = new Writable({ write: (_chunk, _enc, done) => done() });
+    assert.equal(createLogger({ destination: sink }).level, 'info');
+    assert.equal(createLogger({ destination: sink, level: 'warn' }).level, 'warn');
+  } finally {
+    if (before === undefined) delete process.env.MSS_LOG_LEVEL;
+    else process.env.MSS_LOG_LEVEL = before;
+  }
+});
