@@ -19,6 +19,7 @@ import {
   whitelistDomains,
   type Whitelist,
 } from '../src/index.ts';
+import { DEFAULT_XML_LIMITS, XmlError, parseXml } from '../src/xml.ts';
 import { tempDir } from './support.ts';
 
 const NS = WHITELIST_NAMESPACE;
@@ -88,27 +89,53 @@ test('the parser is strict about the namespace', () => {
   // Nom must be a child of Domaine.
   assert.deepEqual(parseWhitelistXml(`<L xmlns="${NS}"><Nom>seul.mssante.fr</Nom></L>`), []);
   // An undeclared prefix is an error, not "no namespace".
-  assert.throws(() => parseWhitelistXml('<n:L><n:Domaine/></n:L>'), (err: unknown) => invalid(err) && /prefix "n" is not declared/.test((err as Error).message));
+  assert.throws(() => parseWhitelistXml('<n:L><n:Domaine/></n:L>'), (err: unknown) => invalid(err) && /unbound namespace prefix: "n"/.test((err as Error).message));
 });
 
 test('malformed, truncated or hostile documents are errors', () => {
   const good = toXml(sample());
   const cases: [string, RegExp][] = [
-    [good.slice(0, good.length - 20), /not closed|truncated|bad end tag/],
-    ['', /no root element/],
-    ['<html><body>Service indisponible</body></html', /bad end tag|not closed/],
-    [`<L xmlns="${NS}"><Domaine><Nom>a.mssante.fr</Domaine></L>`, /does not close/],
-    [`<L xmlns="${NS}"></L><L xmlns="${NS}"></L>`, /more than one root/],
-    [`<L xmlns="${NS}" a="1" a="2"></L>`, /given twice/],
+    [good.slice(0, good.length - 20), /is not closed \(truncated document\?\)/],
+    [good.slice(0, good.length / 2), /is not closed \(truncated document\?\)/],
+    ['', /must contain a root element/],
+    ['<html><body>Service indisponible</body></html', /<html> is not closed/],
+    [`<L xmlns="${NS}"><Domaine><Nom>a.mssante.fr</Domaine></L>`, /unexpected close tag/],
+    [`<L xmlns="${NS}"></L><L xmlns="${NS}"></L>`, /only one root/],
+    [`<L xmlns="${NS}" a="1" a="2"></L>`, /duplicate attribute: a/],
     [`<!DOCTYPE L [<!ENTITY x "y">]><L xmlns="${NS}"><Domaine><Nom>&x;</Nom></Domaine></L>`, /DOCTYPE is not accepted/],
-    [`<L xmlns="${NS}"><Domaine><Nom>&unknown;</Nom></Domaine></L>`, /unknown entity/],
-    [`<L xmlns="${NS}"><Domaine><Nom>a & b</Nom></Domaine></L>`, /bare "&"/],
+    [`<!DOCTYPE L SYSTEM "file:///etc/passwd"><L xmlns="${NS}"></L>`, /DOCTYPE is not accepted/],
+    [`<L xmlns="${NS}"><Domaine><Nom>&unknown;</Nom></Domaine></L>`, /undefined entity/],
+    [`<L xmlns="${NS}"><Domaine><Nom>a & b</Nom></Domaine></L>`, /not closed|entity/],
     [`${'<a>'.repeat(100)}`, /nested too deep/],
-    [`{"operators": []}`, /text outside the root/],
+    [`{"operators": []}`, /text data outside of root/],
   ];
   for (const [xml, pattern] of cases) {
     assert.throws(() => parseWhitelistXml(xml), (err: unknown) => invalid(err) && pattern.test((err as Error).message), `expected ${pattern} for ${xml.slice(0, 60)}`);
   }
+});
+
+test('billion laughs: entity declarations are refused with the DOCTYPE, before any is expanded', () => {
+  // The classic: ten levels of ten references, 10^9 "lol"s (3 GB) if expanded.
+  const levels = ['<!ENTITY lol0 "lol">'];
+  for (let i = 1; i <= 9; i++) levels.push(`<!ENTITY lol${i} "${`&lol${i - 1};`.repeat(10)}">`);
+  const bomb = `<?xml version="1.0"?>\n<!DOCTYPE L [\n${levels.join('\n')}\n]>\n<L xmlns="${NS}"><Domaine><Nom>&lol9;</Nom></Domaine></L>`;
+  assert.throws(() => parseWhitelistXml(bomb), (err: unknown) => invalid(err) && /DOCTYPE is not accepted \(line \d+\)/.test((err as Error).message));
+  // Without its DOCTYPE the reference names nothing: an error, never an expansion.
+  const body = bomb.slice(bomb.indexOf('<L '));
+  assert.throws(() => parseWhitelistXml(body), (err: unknown) => invalid(err) && /undefined entity/.test((err as Error).message));
+  // Quadratic blow-up needs declared entities too; the predefined ones expand to one character.
+  const amps = `<L xmlns="${NS}"><Domaine><Nom>${'&amp;'.repeat(100_000)}</Nom></Domaine></L>`;
+  assert.deepEqual(parseWhitelistXml(amps), [], 'read, and not a domain');
+});
+
+test('limits: a document over the size accepted is refused before it is parsed', () => {
+  const good = toXml(sample());
+  assert.ok(parseXml(good, { maxChars: good.length }));
+  assert.throws(() => parseXml(good, { maxChars: good.length - 1 }), (err: unknown) => err instanceof XmlError && /larger than the \d+ characters accepted/.test(err.message));
+  const huge = `<L xmlns="${NS}">${' '.repeat(DEFAULT_XML_LIMITS.maxChars)}</L>`;
+  assert.throws(() => parseWhitelistXml(huge), (err: unknown) => invalid(err) && /larger than the 16777216 characters accepted/.test((err as Error).message));
+  assert.throws(() => parseXml('<a><b><c/></b></a>', { maxDepth: 2 }), (err: unknown) => err instanceof XmlError && /nested too deep/.test(err.message));
+  assert.ok(parseXml('<a><b><c/></b></a>', { maxDepth: 3 }));
 });
 
 test('the data model is validated: mssante.fr domains, one owner per domain, a usable MX', () => {
