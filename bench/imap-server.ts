@@ -1,6 +1,6 @@
 /**
  * Bench-only IMAP server: a fresh SQLite store in a temp dir, the demo personas (`seedDemo`), and
- * `startImapServer` with the bench LOGIN (`benchLogin`, no TLS) on a loopback port, so that the
+ * `startImapServer` with a LOGIN hook of its own (`benchLogin` below, no TLS) on a loopback port, so that the
  * shared load scripts (`../shared/bench/imap/`) can be pointed at us. Runs until SIGINT/SIGTERM
  * (or BENCH_IMAP_MAX_S seconds, default 900), then stops and removes its temp dir.
  *
@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { AccessControl, createTokenValidator } from '@mss/access';
-import { startImapServer } from '@mss/imap';
+import { startImapServer, type LoginHook } from '@mss/imap';
 import { createLogger, loadStoreSettings, logLevelSetting } from '@mss/runtime';
 import { seedDemo } from '@mss/seed';
 import { Store } from '@mss/store';
@@ -32,6 +32,19 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(2);
 }
 
+/**
+ * The bench's LOGIN: any active mailbox with the bench password, for a day. It lives here, not in
+ * @mss/imap, so that no listener of the operator can accept a password.
+ */
+function benchLogin(expected: string): LoginHook {
+  return async (userid, given, store) => {
+    const box = await store.mailboxes.byAddress(userid);
+    if (!box || box.status !== 'active' || given !== expected) return null;
+    const identity = { idnat: box.owner_idnat, mailbox: box.address, mailboxId: box.id, clientId: 'bench', role: 'bench' };
+    return { identity, expiresAt: new Date(Date.now() + 24 * 3600_000), text: 'LOGIN completed (bench listener)' };
+  };
+}
+
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mss-bench-imap-'));
 const logger = createLogger({ name: 'imap-bench', level: logLevelSetting(undefined, process.env, 'warn') });
 let store: Store | undefined;
@@ -43,7 +56,7 @@ try {
   const access = new AccessControl({ store, logger });
   // LOGIN on the bench listener never validates tokens: an issuer nobody listens on will do.
   const tokenValidator = createTokenValidator({ issuer: 'http://127.0.0.1:9/auth/realms/none' });
-  const server = await startImapServer({ store, access, tokenValidator, logger, host: HOST, port, benchLogin: { password }, name: 'imapBench' });
+  const server = await startImapServer({ store, access, tokenValidator, logger, host: HOST, port, login: benchLogin(password), name: 'imapBench' });
 
   let stopping = false;
   const stop = async (why: string): Promise<void> => {

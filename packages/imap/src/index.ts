@@ -1,3 +1,4 @@
 export * from './protocol/index.ts';
 export { startImapServer, type RunningImapServer } from './server/server.ts';
-export type { ImapServerOptions } from './server/options.ts';
+export type { ImapServerOptions, LoginHook } from './server/options.ts';
+export type { Identity } from './server/state.ts';

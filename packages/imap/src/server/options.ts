@@ -2,6 +2,14 @@ import type { SecureContextOptions } from 'node:tls';
 import type { AccessControl, TokenValidator } from '@mss/access';
 import type { Logger, MailboxQuotas } from '@mss/runtime';
 import type { Store } from '@mss/store';
+import type { Identity } from './state.ts';
+
+/**
+ * Checks `LOGIN <userid> <password>` (RFC 3501 §6.2.3) and says whom the session acts for; null
+ * refuses. No listener of the operator has one (LOGIN is disabled there: a password would skip
+ * the token and the decision point); the bench passes its own so that standard load tools work.
+ */
+export type LoginHook = (userid: string, password: string, store: Store) => Promise<{ identity: Identity; expiresAt: Date; text?: string } | null>;
 
 export interface ImapServerOptions {
   store: Store;
@@ -12,11 +20,8 @@ export interface ImapServerOptions {
   port: number;
   /** Certificate and key for STARTTLS; without it STARTTLS is not offered (and nobody can log in). */
   tls?: SecureContextOptions;
-  /**
-   * Bench-only: accept LOGIN with these static credentials (user = a mailbox address) without
-   * TLS, so that standard IMAP load tools can be pointed at us. Never in production.
-   */
-  benchLogin?: { password: string };
+  /** Bench-only: accept LOGIN, checked by this hook (see LoginHook). Never in production. */
+  login?: LoginHook;
   /** Endpoint key in logs: `imap`, or `imapBench` for the bench listener. */
   name?: string;
   /** Close connections idle for this long (RFC 3501: at least 30 minutes). */

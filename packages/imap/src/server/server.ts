@@ -11,8 +11,8 @@ export interface RunningImapServer {
 }
 
 /**
- * The API LPS IMAP listener (RFC 3501 with STARTTLS and SASL XOAUTH2/OAUTHBEARER), or, with
- * `benchLogin`, the bench-only listener that accepts LOGIN.
+ * The API LPS IMAP listener (RFC 3501 with STARTTLS and SASL XOAUTH2/OAUTHBEARER), or, with a
+ * `login` hook (the bench's), a listener that accepts LOGIN.
  */
 export async function startImapServer(opts: ImapServerOptions): Promise<RunningImapServer> {
   const sessions = new Set<ImapSession>();

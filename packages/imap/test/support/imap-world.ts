@@ -37,7 +37,7 @@ export interface ImapWorld {
   close(): Promise<void>;
 }
 
-export async function startImapWorld(options: { benchLogin?: boolean; quotas?: MailboxQuotas } = {}): Promise<ImapWorld> {
+export async function startImapWorld(options: { quotas?: MailboxQuotas } = {}): Promise<ImapWorld> {
   const { store, dataDir, cleanup } = await openTestStore();
   await seedDemo(store, D);
   const logger = silentLogger();
@@ -52,7 +52,6 @@ export async function startImapWorld(options: { benchLogin?: boolean; quotas?: M
     host: '127.0.0.1',
     port: 0,
     tls: testCertificate(),
-    ...(options.benchLogin ? { benchLogin: { password: 'bench' } } : {}),
     ...(options.quotas ? { quotas: options.quotas } : {}),
   });
   return {

@@ -1,0 +1,46 @@
+import { exceedsQuota } from '@mss/runtime';
+import { code, type CommandOf, type ImapDateTime } from '../../protocol/index.ts';
+import { cachesOf, messageView } from '../message.ts';
+import { attribution } from './attribution.ts';
+import type { AuthenticatedState, SessionContext } from './context.ts';
+import { ImapNo } from './errors.ts';
+import { targetFolder } from './folder-lookup.ts';
+import { mailboxQuota, overQuota } from './quota.ts';
+
+/** RFC 3501 §6.3.11 with UIDPLUS (RFC 4315 §3) and QUOTA (RFC 9208 §4.3.1); R-CAB-9 attribution. */
+export async function append(ctx: SessionContext, cmd: CommandOf<'APPEND'>, state: AuthenticatedState): Promise<void> {
+  const identity = state.identity;
+  const f = await targetFolder(ctx, identity, cmd.args.mailbox);
+  const message = cmd.args.message;
+  if (message.length === 0) throw new ImapNo('Empty message');
+  // RFC 9208 §4.3.1: over quota, nothing is written (checked again in the transaction).
+  const quota = await mailboxQuota(ctx, identity);
+  if (exceedsQuota(quota, await ctx.store.mail.usage(identity.mailboxId), message.length, 1)) throw overQuota();
+  const view = messageView(message);
+  const caches = cachesOf(view);
+  const blob = await ctx.store.blobs.put(message);
+  const flags = cmd.args.flags.filter((x) => x !== '\\Recent');
+  const internalDate = cmd.args.internalDate ? imapDateToIso(cmd.args.internalDate) : undefined;
+  // The message and its attribution commit together: one fsync, never one without the other.
+  const row = await ctx.store.groupTransaction(async (tx) => {
+    if (exceedsQuota(quota, await tx.mail.usage(identity.mailboxId), blob.size, 1)) throw overQuota();
+    const r = await tx.mail.appendMessage(f.id, {
+      blobHash: blob.hash,
+      size: blob.size,
+      flags,
+      ...(internalDate ? { internalDate } : {}),
+      authorIdnat: identity.idnat,
+      ...view.metadata(),
+      ...caches,
+    });
+    await tx.audit.append(attribution(identity, 'append', f.name));
+    return r;
+  });
+  ctx.store.notifyFolderChanged(f.id);
+  if (state.kind === 'selected' && state.selected.folderId === f.id) await ctx.pushUpdates(true);
+  ctx.ok(cmd.tag, 'APPEND completed', code.appendUid(Number(f.uidvalidity), [Number(row.uid)]));
+}
+
+function imapDateToIso(d: ImapDateTime): string {
+  return d.date.toISOString();
+}

@@ -1,0 +1,69 @@
+import { code, continuation, raw, tagged, type CommandOf } from '../../protocol/index.ts';
+import { authenticateSasl, isOauthbearerAbort } from '../auth.ts';
+import type { SessionContext } from './context.ts';
+
+/**
+ * RFC 3501 §6.2.2 with SASL-IR (RFC 4959): XOAUTH2 or OAUTHBEARER over TLS only (R-AUTH-1..3);
+ * the token is validated and the decision taken by @mss/access's one decision point.
+ */
+export async function authenticate(ctx: SessionContext, cmd: CommandOf<'AUTHENTICATE'>): Promise<void> {
+  if (!ctx.tlsActive) {
+    ctx.write(tagged(cmd.tag, 'NO', 'Authentication requires TLS: use STARTTLS first', code.simple('PRIVACYREQUIRED')));
+    return;
+  }
+  const mechanism = cmd.args.mechanism.toUpperCase();
+  if (mechanism !== 'XOAUTH2' && mechanism !== 'OAUTHBEARER') {
+    ctx.write(tagged(cmd.tag, 'NO', `Unsupported mechanism ${mechanism.slice(0, 20)}: use XOAUTH2 or OAUTHBEARER`));
+    return;
+  }
+  let response = cmd.args.initialResponse;
+  if (response === null) {
+    ctx.write(continuation());
+    const r = await ctx.readSaslResponse();
+    if (r.cancel) {
+      ctx.write(tagged(cmd.tag, 'BAD', 'Authentication cancelled'));
+      return;
+    }
+    response = r.data;
+  }
+  const outcome = await authenticateSasl(mechanism, response, { access: ctx.opts.access, validator: ctx.opts.tokenValidator });
+  if (!outcome.ok) {
+    if (outcome.kind === 'token') {
+      // R-AUTH-3: the mechanism's error challenge first; the client answers (empty or ^A), then NO.
+      ctx.write(continuation(outcome.challenge));
+      const reply = await ctx.readSaslResponse();
+      if (mechanism === 'OAUTHBEARER' && !reply.cancel && !isOauthbearerAbort(reply.data)) ctx.log.debug('client did not abort after OAUTHBEARER error challenge');
+      ctx.write(tagged(cmd.tag, 'NO', 'Authentication failed', code.simple('AUTHENTICATIONFAILED')));
+    } else if (outcome.kind === 'authorization') {
+      ctx.write(tagged(cmd.tag, 'NO', outcome.text, code.simple('AUTHORIZATIONFAILED')));
+    } else if (outcome.kind === 'temporary') {
+      ctx.write(tagged(cmd.tag, 'NO', 'Cannot check the token now, try again later', code.simple('UNAVAILABLE')));
+    } else {
+      ctx.write(tagged(cmd.tag, 'NO', outcome.text, code.simple('AUTHENTICATIONFAILED')));
+    }
+    return;
+  }
+  const identity = { idnat: outcome.idnat, mailbox: outcome.mailbox, mailboxId: outcome.mailboxId, clientId: outcome.clientId, role: outcome.role };
+  await ctx.becomeAuthenticated(identity, outcome.expiresAt);
+  ctx.ok(cmd.tag, `Authenticated: ${outcome.mailbox} as ${outcome.role}`, ['CAPABILITY', raw(ctx.capabilities())]);
+}
+
+/**
+ * RFC 3501 §6.2.3. Refused on every listener of the operator (LOGINDISABLED): a password would
+ * skip the token and the decision point. Only a listener given a `login` hook (the bench's)
+ * accepts it.
+ */
+export async function login(ctx: SessionContext, cmd: CommandOf<'LOGIN'>): Promise<void> {
+  const hook = ctx.opts.login;
+  if (!hook) {
+    ctx.write(tagged(cmd.tag, 'NO', 'LOGIN is disabled: use AUTHENTICATE XOAUTH2 or OAUTHBEARER after STARTTLS', code.simple('PRIVACYREQUIRED')));
+    return;
+  }
+  const granted = await hook(cmd.args.userid, cmd.args.password, ctx.store);
+  if (!granted) {
+    ctx.write(tagged(cmd.tag, 'NO', 'Authentication failed', code.simple('AUTHENTICATIONFAILED')));
+    return;
+  }
+  await ctx.becomeAuthenticated(granted.identity, granted.expiresAt);
+  ctx.ok(cmd.tag, granted.text ?? 'LOGIN completed', ['CAPABILITY', raw(ctx.capabilities())]);
+}

@@ -1,0 +1,45 @@
+import { exceedsQuota } from '@mss/runtime';
+import { code, untaggedStatus, type CommandOf } from '../../protocol/index.ts';
+import type { Selected } from '../state.ts';
+import { attribute } from './attribution.ts';
+import type { SessionContext } from './context.ts';
+import { ImapNo } from './errors.ts';
+import { targetFolder } from './folder-lookup.ts';
+import { mailboxQuota, overQuota } from './quota.ts';
+import { targetsOrBad } from './targets.ts';
+
+/** RFC 3501 §6.4.7 (COPY), RFC 6851 (MOVE), with COPYUID (RFC 4315 §3) and QUOTA (RFC 9208 §4.3.1). */
+export async function copyMove(ctx: SessionContext, cmd: CommandOf<'COPY' | 'MOVE'>, state: Selected): Promise<void> {
+  const sel = state.selected;
+  const identity = state.identity;
+  if (cmd.command === 'MOVE' && sel.readOnly) throw new ImapNo('Folder is read-only');
+  const targets = targetsOrBad(ctx, cmd.tag, sel, cmd.args.set, cmd.uid);
+  if (!targets) return;
+  const dest = await targetFolder(ctx, identity, cmd.args.mailbox);
+  const uids = targets.map((t) => t.uid);
+  // A COPY adds to the mailbox's usage; a MOVE to another folder of the mailbox (its one quota
+  // root) frees what it takes, so only a MOVE onto its own folder (a copy) is checked.
+  const quota = cmd.command === 'COPY' || dest.id === sel.folderId ? await mailboxQuota(ctx, identity) : null;
+  const pairs = await ctx.store.transaction(async (tx) => {
+    const before = quota ? await tx.mail.usage(identity.mailboxId) : null;
+    const p = await tx.mail.copyMessages(sel.folderId, uids, dest.id);
+    if (cmd.command === 'MOVE' && dest.id !== sel.folderId) await tx.mail.expunge(sel.folderId, p.map(([from]) => from));
+    if (quota && before && p.length > 0) {
+      // RFC 9208 §4.3.1: the copies are rolled back with the transaction.
+      const after = await tx.mail.usage(identity.mailboxId);
+      if (exceedsQuota(quota, before, after.storage - before.storage, after.messages - before.messages)) throw overQuota();
+    }
+    return p;
+  });
+  ctx.store.notifyFolderChanged(dest.id);
+  const copyUid = pairs.length ? code.copyUid(Number(dest.uidvalidity), pairs.map(([a]) => a), pairs.map(([, b]) => b)) : null;
+  if (cmd.command === 'MOVE') {
+    await attribute(ctx, identity, 'move', `${sel.name}->${dest.name}`);
+    ctx.store.notifyFolderChanged(sel.folderId);
+    // RFC 6851: COPYUID comes untagged before the EXPUNGEs.
+    if (copyUid) ctx.write(untaggedStatus('OK', 'Moved', copyUid));
+    await ctx.pushUpdates(true);
+    return ctx.ok(cmd.tag, `${cmd.uid ? 'UID ' : ''}MOVE completed`);
+  }
+  ctx.ok(cmd.tag, `${cmd.uid ? 'UID ' : ''}COPY completed`, copyUid);
+}

@@ -1,0 +1,69 @@
+import { fetchResponse, type CommandOf, type ImapValue } from '../../protocol/index.ts';
+import { renderItem, type FetchRow } from '../fetch-render.ts';
+import { parsedFlags } from '../folder-index.ts';
+import { cachesOf, messageView, readBody, type MessageView } from '../message.ts';
+import type { SelectedFolder } from '../selected.ts';
+import type { Selected } from '../state.ts';
+import type { SessionContext } from './context.ts';
+import { targetsOrBad } from './targets.ts';
+
+/** RFC 3501 §6.4.5 (CHANGEDSINCE: RFC 7162 §3.1.4). Reading a body sets `\Seen` unless PEEK or read-only. */
+export async function fetch(ctx: SessionContext, cmd: CommandOf<'FETCH'>, state: Selected): Promise<void> {
+  const sel = state.selected;
+  const store = ctx.store;
+  const mark = sel.index.mark;
+  let wrote = false;
+  const targets = targetsOrBad(ctx, cmd.tag, sel, cmd.args.set, cmd.uid);
+  if (!targets) return;
+  const condstore = ctx.enabled.has('CONDSTORE');
+  const items = [...cmd.args.items];
+  if (cmd.uid && !items.some((i) => i.item === 'UID')) items.unshift({ item: 'UID' });
+  if ((condstore || cmd.args.changedSince !== null) && !items.some((i) => i.item === 'MODSEQ')) items.push({ item: 'MODSEQ' });
+  const fromRow = ['UID', 'FLAGS', 'MODSEQ', 'INTERNALDATE', 'RFC822.SIZE'];
+  const needsBody = (row: FetchRow) => items.some((i) => !fromRow.includes(i.item) && !(i.item === 'ENVELOPE' && row.envelope) && !(i.item === 'BODYSTRUCTURE' && row.body_structure));
+  const marksSeen = !sel.readOnly && items.some((i) => (i.item === 'BODY[]' && !i.peek) || i.item === 'RFC822' || i.item === 'RFC822.TEXT');
+  const rows = await rowsOf(ctx, sel, targets.map((t) => t.uid), items.some((i) => i.item === 'ENVELOPE' || i.item === 'BODYSTRUCTURE'));
+  const changedSince = cmd.args.changedSince === null ? null : Number(cmd.args.changedSince);
+  for (const t of targets) {
+    const row = rows.get(t.uid);
+    if (!row) continue; // expunged by another session; announced later
+    if (changedSince !== null && Number(row.modseq) <= changedSince) continue;
+    let flags: readonly string[] = parsedFlags(row.flags);
+    let modseq = Number(row.modseq);
+    if (marksSeen && !flags.includes('\\Seen')) {
+      flags = [...flags, '\\Seen'];
+      const set = flags;
+      modseq = (await store.groupTransaction((tx) => tx.mail.setFlagsModseq(sel.folderId, [t.uid], set))).modseq;
+      wrote = true;
+      sel.noteFlags(t.uid, modseq);
+      store.notifyFolderChanged(sel.folderId);
+      if (!items.some((i) => i.item === 'FLAGS')) items.push({ item: 'FLAGS' });
+    }
+    const view: MessageView | undefined = needsBody(row) ? messageView(await readBody(store, row.blob_hash, Number(row.size))) : undefined;
+    if (view && (row.envelope === null || row.body_structure === null) && items.some((i) => i.item === 'ENVELOPE' || i.item === 'BODYSTRUCTURE')) {
+      // Stored without caches (SMTP delivery): fill them for next time.
+      const c = cachesOf(view);
+      await store.mail.setCaches(sel.folderId, t.uid, { ...(c.envelope ? { envelope: c.envelope } : {}), ...(c.bodyStructure ? { bodyStructure: c.bodyStructure } : {}) });
+    }
+    const out: [string, ImapValue][] = [];
+    for (const item of items) out.push(...renderItem(item, row, flags, modseq, view));
+    ctx.write(fetchResponse(t.seq, out));
+  }
+  await ctx.pushUpdates(cmd.uid, false, wrote ? undefined : mark);
+  ctx.ok(cmd.tag, `${cmd.uid ? 'UID ' : ''}FETCH completed`);
+}
+
+async function rowsOf(ctx: SessionContext, sel: SelectedFolder, uids: number[], withStructures: boolean): Promise<Map<number, FetchRow>> {
+  const map = new Map<number, FetchRow>();
+  if (uids.length === 0) return map;
+  // Scattered UIDs by name, a run of them as one range scan (filtered here).
+  const mail = ctx.store.mail;
+  const rows = uids.length <= 64 || uids.at(-1)! - uids[0]! < 2 * uids.length ? await mail.fetchRows(sel.folderId, uids, withStructures) : await mail.messages(sel.folderId, { fromUid: uids[0], toUid: uids.at(-1) });
+  if (rows.length === uids.length) {
+    for (const r of rows) map.set(Number(r.uid), r);
+    return map;
+  }
+  const wanted = new Set(uids);
+  for (const r of rows) if (wanted.has(Number(r.uid))) map.set(Number(r.uid), r);
+  return map;
+}

@@ -1,0 +1,54 @@
+import type { CommandOf } from '../../protocol/index.ts';
+import { DELIMITER, isValidFolderName, normaliseFolderName } from '../folders.ts';
+import type { AuthenticatedState, SessionContext } from './context.ts';
+import { ImapNo } from './errors.ts';
+import { folderOr404 } from './folder-lookup.ts';
+
+/** RFC 3501 §6.3.3 */
+export async function create(ctx: SessionContext, cmd: CommandOf<'CREATE'>, state: AuthenticatedState): Promise<void> {
+  const name = normaliseFolderName(cmd.args.mailbox.replace(/\/$/, ''));
+  const mailboxId = state.identity.mailboxId;
+  if (name === 'INBOX') throw new ImapNo('INBOX always exists', 'ALREADYEXISTS');
+  if (!isValidFolderName(name)) throw new ImapNo('Invalid folder name', 'CANNOT');
+  if (await ctx.store.mail.folder(mailboxId, name)) throw new ImapNo('Folder already exists', 'ALREADYEXISTS');
+  await ctx.store.mail.createFolder(mailboxId, name);
+  ctx.ok(cmd.tag, 'CREATE completed');
+}
+
+/** RFC 3501 §6.3.4: a folder with sub-folders is refused (we never keep \Noselect folders). */
+export async function deleteFolder(ctx: SessionContext, cmd: CommandOf<'DELETE'>, state: AuthenticatedState): Promise<void> {
+  const name = normaliseFolderName(cmd.args.mailbox);
+  if (name === 'INBOX') throw new ImapNo('INBOX cannot be deleted', 'CANNOT');
+  const f = await folderOr404(ctx, state.identity, name);
+  const children = (await ctx.store.mail.folders(state.identity.mailboxId)).some((x) => x.name.startsWith(`${f.name}${DELIMITER}`));
+  if (children) throw new ImapNo('Folder has sub-folders; delete them first', 'CANNOT');
+  await ctx.store.transaction((tx) => tx.mail.deleteFolder(f.id));
+  if (state.kind === 'selected' && state.selected.folderId === f.id) ctx.deselect();
+  ctx.store.notifyFolderChanged(f.id);
+  ctx.ok(cmd.tag, 'DELETE completed');
+}
+
+/** RFC 3501 §6.3.5: sub-folders follow. Renaming INBOX is refused (documented). */
+export async function rename(ctx: SessionContext, cmd: CommandOf<'RENAME'>, state: AuthenticatedState): Promise<void> {
+  const from = normaliseFolderName(cmd.args.from);
+  const to = normaliseFolderName(cmd.args.to);
+  const mailboxId = state.identity.mailboxId;
+  if (from === 'INBOX') throw new ImapNo('Renaming INBOX is not supported here; move its messages instead', 'CANNOT');
+  if (!isValidFolderName(to) || to === 'INBOX') throw new ImapNo('Invalid target name', 'CANNOT');
+  const f = await folderOr404(ctx, state.identity, from);
+  if (await ctx.store.mail.folder(mailboxId, to)) throw new ImapNo('Target folder exists', 'ALREADYEXISTS');
+  await ctx.store.transaction(async (tx) => {
+    for (const child of await tx.mail.folders(mailboxId)) {
+      if (child.name.startsWith(`${from}${DELIMITER}`)) await tx.mail.renameFolder(child.id, `${to}${child.name.slice(from.length)}`);
+    }
+    await tx.mail.renameFolder(f.id, to);
+  });
+  ctx.ok(cmd.tag, 'RENAME completed');
+}
+
+/** RFC 3501 §6.3.6, §6.3.7 */
+export async function subscribe(ctx: SessionContext, cmd: CommandOf<'SUBSCRIBE' | 'UNSUBSCRIBE'>, state: AuthenticatedState): Promise<void> {
+  const f = await folderOr404(ctx, state.identity, cmd.args.mailbox);
+  await ctx.store.mail.setSubscribed(f.id, cmd.command === 'SUBSCRIBE');
+  ctx.ok(cmd.tag, `${cmd.command} completed`);
+}

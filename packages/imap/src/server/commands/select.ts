@@ -1,0 +1,54 @@
+import { atom, code, raw, untagged, untaggedStatus, type CommandOf } from '../../protocol/index.ts';
+import { acquireIndex, releaseIndex } from '../folder-index.ts';
+import { searchHeadersOfBlob } from '../message.ts';
+import { SelectedFolder } from '../selected.ts';
+import type { AuthenticatedState, SessionContext } from './context.ts';
+import { ImapNo } from './errors.ts';
+import { expungeDeleted } from './expunge.ts';
+import { folderOr404 } from './folder-lookup.ts';
+import type { Selected } from '../state.ts';
+
+export const SYSTEM_FLAGS = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'];
+const FLAGS_LIST = raw(`(${SYSTEM_FLAGS.join(' ')})`);
+const PERMANENT_FLAGS = raw(`(${SYSTEM_FLAGS.join(' ')} \\*)`);
+
+/** RFC 3501 §6.3.1, §6.3.2 (CONDSTORE: RFC 7162 §3.1.8). A failed SELECT leaves no folder selected. */
+export async function select(ctx: SessionContext, cmd: CommandOf<'SELECT' | 'EXAMINE'>, state: AuthenticatedState): Promise<void> {
+  const readOnly = cmd.command === 'EXAMINE';
+  if (cmd.args.condstore) ctx.enabled.add('CONDSTORE');
+  ctx.deselect();
+  const identity = state.identity;
+  const f = await folderOr404(ctx, identity, cmd.args.mailbox);
+  const store = ctx.store;
+  const index = acquireIndex(store, f.id, searchHeadersOfBlob);
+  try {
+    await index.ensureFresh(store, f);
+  } catch (err) {
+    releaseIndex(store, index);
+    throw err;
+  }
+  if (index.gone) {
+    releaseIndex(store, index);
+    throw new ImapNo(`No such folder ${cmd.args.mailbox.slice(0, 100)}`, 'NONEXISTENT');
+  }
+  const sel = new SelectedFolder(index, f.name, readOnly);
+  ctx.enterSelected(identity, sel);
+  const firstUnseen = index.firstUnseenSeq();
+  ctx.write(untagged(atom('FLAGS'), FLAGS_LIST));
+  ctx.write(untagged(sel.exists, atom('EXISTS')));
+  ctx.write(untagged(0, atom('RECENT')));
+  if (firstUnseen > 0) ctx.write(untaggedStatus('OK', `First unseen`, code.unseen(firstUnseen)));
+  ctx.write(untaggedStatus('OK', 'Permanent flags', readOnly ? ['PERMANENTFLAGS', raw('()')] : ['PERMANENTFLAGS', PERMANENT_FLAGS]));
+  ctx.write(untaggedStatus('OK', 'UIDs valid', code.uidValidity(sel.uidValidity)));
+  ctx.write(untaggedStatus('OK', 'Predicted next UID', code.uidNext(sel.uidNext)));
+  ctx.write(untaggedStatus('OK', 'Highest', code.highestModseq(BigInt(sel.highestModseq))));
+  ctx.ok(cmd.tag, `${readOnly ? 'EXAMINE' : 'SELECT'} completed`, readOnly ? ['READ-ONLY'] : ['READ-WRITE']);
+}
+
+/** RFC 3501 §6.4.2 (CLOSE expunges silently unless read-only), RFC 3691 (UNSELECT). */
+export async function close(ctx: SessionContext, cmd: CommandOf<'CLOSE' | 'UNSELECT'>, state: Selected): Promise<void> {
+  const sel = state.selected;
+  if (cmd.command === 'CLOSE' && !sel.readOnly) await expungeDeleted(ctx, state, null, false);
+  ctx.deselect();
+  ctx.ok(cmd.tag, `${cmd.command} completed`);
+}

@@ -1,0 +1,141 @@
+import type { MessageRow } from '@mss/store';
+import { resolveSequenceSet, type CalendarDate, type SearchKey } from '../protocol/index.ts';
+import type { SearchHeaderKey, SearchHeaders } from './folder-index.ts';
+import type { MessageView } from './message.ts';
+
+/** What a search key may look at for one message; the search fills only what its keys need. */
+export interface SearchContext {
+  /** Read only when a key needs it (dates, sizes). */
+  row: MessageRow | undefined;
+  uid: number;
+  seq: number;
+  flags: readonly string[];
+  modseq: number;
+  exists: number;
+  maxUid: number;
+  view: MessageView | undefined;
+  headers: SearchHeaders | undefined;
+}
+
+/** The keys that need the message itself (its headers or body), not only the folder's caches. */
+export const CONTENT_KEYS = /"key":"(BODY|TEXT|HEADER|SENTBEFORE|SENTON|SENTSINCE)"/;
+/** The keys answered from the folder's cached decoded headers. */
+export const HEADER_KEYS = /"key":"(BCC|CC|FROM|SUBJECT|TO)"/;
+/** The keys that need the message's row (dates, size). */
+export const ROW_KEYS = /"key":"(BEFORE|ON|SINCE|LARGER|SMALLER)"/;
+
+// A needle lower-cased once per command, not once per message.
+const loweredNeedles = new WeakMap<object, string>();
+function lowered(k: { value: string }): string {
+  let v = loweredNeedles.get(k);
+  if (v === undefined) {
+    v = k.value.toLowerCase();
+    loweredNeedles.set(k, v);
+  }
+  return v;
+}
+
+// A search key's set resolved once per command, not once per message.
+const resolvedSets = new WeakMap<object, { max: number; set: ReturnType<typeof resolveSequenceSet> }>();
+function resolvedOnce(k: Extract<SearchKey, { key: 'UID' | 'SEQUENCE' }>, max: number) {
+  const hit = resolvedSets.get(k);
+  if (hit && hit.max === max) return hit.set;
+  const set = resolveSequenceSet(k.set, max);
+  resolvedSets.set(k, { max, set });
+  return set;
+}
+
+function dayOf(iso: string | Date): string {
+  return (typeof iso === 'string' ? new Date(iso) : iso).toISOString().slice(0, 10);
+}
+
+function calendar(d: CalendarDate): string {
+  return `${String(d.year).padStart(4, '0')}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
+}
+
+function contains(haystack: string, needle: string): boolean {
+  return haystack.toLowerCase().includes(needle.toLowerCase());
+}
+
+/** RFC 3501 §6.4.4: whether one message matches one search key. */
+export function matches(k: SearchKey, c: SearchContext): boolean {
+  const has = (f: string) => c.flags.includes(f);
+  switch (k.key) {
+    case 'ALL':
+      return true;
+    case 'ANSWERED':
+      return has('\\Answered');
+    case 'DELETED':
+      return has('\\Deleted');
+    case 'DRAFT':
+      return has('\\Draft');
+    case 'FLAGGED':
+      return has('\\Flagged');
+    case 'SEEN':
+      return has('\\Seen');
+    case 'UNANSWERED':
+      return !has('\\Answered');
+    case 'UNDELETED':
+      return !has('\\Deleted');
+    case 'UNDRAFT':
+      return !has('\\Draft');
+    case 'UNFLAGGED':
+      return !has('\\Flagged');
+    case 'UNSEEN':
+      return !has('\\Seen');
+    case 'NEW':
+    case 'RECENT':
+      return false; // \Recent is not tracked (documented)
+    case 'OLD':
+      return true;
+    case 'KEYWORD':
+      return has(k.flag);
+    case 'UNKEYWORD':
+      return !has(k.flag);
+    case 'BEFORE':
+      return dayOf(c.row!.internal_date) < calendar(k.date);
+    case 'ON':
+      return dayOf(c.row!.internal_date) === calendar(k.date);
+    case 'SINCE':
+      return dayOf(c.row!.internal_date) >= calendar(k.date);
+    case 'SENTBEFORE':
+    case 'SENTON':
+    case 'SENTSINCE': {
+      const sent = c.view?.sentDate() ?? (c.row!.sent_date ? new Date(c.row!.sent_date) : new Date(c.row!.internal_date));
+      const d = dayOf(sent);
+      const ref = calendar(k.date);
+      return k.key === 'SENTBEFORE' ? d < ref : k.key === 'SENTON' ? d === ref : d >= ref;
+    }
+    case 'LARGER':
+      return Number(c.row!.size) > k.size;
+    case 'SMALLER':
+      return Number(c.row!.size) < k.size;
+    case 'UID':
+      return resolvedOnce(k, c.maxUid).has(c.uid);
+    case 'SEQUENCE':
+      return resolvedOnce(k, c.exists).has(c.seq);
+    case 'MODSEQ':
+      return c.modseq >= Number(k.modseq);
+    case 'NOT':
+      return !matches(k.operand, c);
+    case 'OR':
+      return matches(k.left, c) || matches(k.right, c);
+    case 'AND':
+      return k.keys.every((x) => matches(x, c));
+    case 'HEADER':
+      return c.view!.headerValues(k.field).some((v) => contains(v, k.value)) || (k.value === '' && c.view!.headerValues(k.field).length > 0);
+    case 'FROM':
+    case 'TO':
+    case 'CC':
+    case 'BCC':
+    case 'SUBJECT': {
+      const values = c.headers?.[k.key.toLowerCase() as SearchHeaderKey];
+      if (c.headers) return values !== null && values !== undefined && values.includes(lowered(k));
+      return c.view!.headerValues(k.key).some((v) => contains(v, k.value));
+    }
+    case 'BODY':
+      return contains(c.view!.bodyText(), k.value);
+    case 'TEXT':
+      return contains(c.view!.headerText(), k.value) || contains(c.view!.bodyText(), k.value);
+  }
+}
