@@ -15,6 +15,16 @@ export {
   type VerifyOptions,
 } from './pki.ts';
 export {
+  CRL_PATH,
+  CRL_PEM_PATH,
+  REVOCATION_REASONS,
+  normaliseSerial,
+  type CrlDocument,
+  type RevocationReason,
+  type RevocationResult,
+  type RevokedEntry,
+} from './revocation.ts';
+export {
   MES_OPERATOR_NAME,
   PATIENT_DOMAIN,
   ROUTES_PATH,
@@ -43,3 +53,4 @@ export {
 } from './whitelist.ts';
 export { CA_PATH, CHAIN_PATH, OPERATORS_PATH, startTrust, type RunningTrust, type TrustOptions } from './server.ts';
 export { WhitelistCache, clearWhitelistCache, type WhitelistCacheOptions, type WhitelistCacheStatus } from './client.ts';
+export { RevocationListCache, type RevocationListCacheOptions, type RevocationListState, type RevocationStatus } from './revocation-client.ts';

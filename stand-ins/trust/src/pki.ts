@@ -10,6 +10,7 @@
 //   ca/ca.pem, ca/ca.key.pem                    the root, created once and then only loaded
 //   servers/<name>.pem, servers/<name>.key.pem  per operator, serverAuth + clientAuth
 //   clients/<kind>-<name>.pem, ….key.pem        operator (clientAuth) or APP mailbox certificates
+//   revoked.json                                the certificates the CA has revoked (its CRL's source)
 
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
@@ -20,6 +21,7 @@ import { X509Certificate as NodeX509Certificate, createHash, createPrivateKey, r
 import { MssError } from '@mss/runtime';
 import { readIfExists, writeFileAtomic } from './files.ts';
 import { isHostname } from './names.ts';
+import { RevocationRegistry, type CrlDocument, type RevocationReason, type RevocationResult, type RevokedEntry } from './revocation.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
@@ -123,6 +125,12 @@ export interface Pki {
   operatorOf(cert: CertificateInput): string | undefined;
   /** The root as a degenerate PKCS#7 SignedData (DER), the shape of IGC-Santé's `.p7b` bundles. */
   chainP7b(): Uint8Array;
+  /** Adds a serial to the revocation list (idempotent: a second call keeps the first date). */
+  revoke(serial: string, reason?: RevocationReason): Promise<RevocationResult>;
+  /** The revoked certificates, oldest first. */
+  revocations(): Promise<RevokedEntry[]>;
+  /** The CRL (RFC 5280 §5) of the current revocation list, signed by the CA. */
+  crl(): Promise<CrlDocument>;
 }
 
 export interface PkiOptions {
@@ -220,6 +228,7 @@ class TestPki implements Pki {
   readonly caCertPem: string;
   private readonly ca: LoadedCa;
   private readonly clock: () => Date;
+  private readonly revoked: RevocationRegistry;
   /** Issuance is serialised: two requests for the same name must not race on its files. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -228,6 +237,7 @@ class TestPki implements Pki {
     this.ca = ca;
     this.caCertPem = ca.certPem;
     this.clock = clock;
+    this.revoked = new RevocationRegistry(dir, ca, clock);
   }
 
   async issueServerCertificate(request: ServerCertificateRequest): Promise<IssuedCertificate> {
@@ -325,6 +335,18 @@ class TestPki implements Pki {
     return new Uint8Array(new x509.X509Certificates([this.ca.cert]).export('raw'));
   }
 
+  revoke(serial: string, reason?: RevocationReason): Promise<RevocationResult> {
+    return this.revoked.revoke(serial, reason);
+  }
+
+  revocations(): Promise<RevokedEntry[]> {
+    return this.revoked.list();
+  }
+
+  crl(): Promise<CrlDocument> {
+    return this.revoked.crl();
+  }
+
   private issue(spec: IssueSpec): Promise<IssuedCertificate> {
     const run = this.queue.then(() => this.issueNow(spec));
     this.queue = run.catch(() => {});
@@ -373,8 +395,8 @@ class TestPki implements Pki {
 
   /**
    * The certificate already on disk for this name, when it is still what was asked for: same
-   * CA, same names and purposes, its key beside it, about the same lifetime, and comfortably
-   * inside its validity (a certificate in its last fifth is renewed).
+   * CA, same names and purposes, its key beside it, about the same lifetime, comfortably
+   * inside its validity (a certificate in its last fifth is renewed), and not revoked.
    */
   private async reusable(certFile: string, keyFile: string, spec: IssueSpec): Promise<IssuedCertificate | undefined> {
     const [certPem, keyPem] = await Promise.all([readIfExists(certFile), readIfExists(keyFile)]);
@@ -393,6 +415,7 @@ class TestPki implements Pki {
       if (Math.abs(lifetime - spec.days * DAY_MS) > 60 * 60 * 1000) return undefined;
       const now = spec.now.getTime();
       if (now < info.notBefore.getTime() || now > info.notAfter.getTime() - lifetime / 5) return undefined;
+      if (await this.revoked.isRevoked(info.serialNumber)) return undefined;
       return { certPem, keyPem };
     } catch {
       return undefined;

@@ -1,6 +1,6 @@
 // The ANS side of the trust space over HTTP: the whitelist in its published XML shape, the
-// routing data the sandbox uses instead of DNS, the test CA, and a registration hook for the
-// sandbox's operators. State is the whitelist file and the PKI directory under
+// routing data the sandbox uses instead of DNS, the test CA and its revocation list (CRL), and a
+// registration hook for the sandbox's operators. State is the whitelist file and the PKI directory under
 // <dataDir>/trust; everything served is rebuilt from them at each change.
 
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
@@ -9,6 +9,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { MssError, isLoopbackAddress, listenError, type Logger } from '@mss/runtime';
 import { loadOrCreatePki, type Pki } from './pki.ts';
+import { CRL_PATH, CRL_PEM_PATH } from './revocation.ts';
 import {
   ROUTES_PATH,
   WHITELIST_PATH,
@@ -117,6 +118,14 @@ export async function startTrust(options: TrustOptions): Promise<RunningTrust> {
       if (!read) return methodNotAllowed(res, 'GET, HEAD');
       return sendCacheable(req, res, chain, 'application/pkcs7-mime; smime-type=certs-only', etagOf(chain), undefined);
     }
+    if (pathname === CRL_PATH || pathname === CRL_PEM_PATH) {
+      if (!read) return methodNotAllowed(res, 'GET, HEAD');
+      // Read at each request: `mss trust revoke` (another process) changes the list on disk.
+      const crl = await pki.crl();
+      const pem = pathname === CRL_PEM_PATH;
+      const body = pem ? Buffer.from(crl.pem) : Buffer.from(crl.der);
+      return sendCacheable(req, res, body, pem ? 'application/x-pem-file' : 'application/pkix-crl', etagOf(body), crl.thisUpdate.toUTCString());
+    }
     if (pathname === OPERATORS_PATH) {
       if (read) return sendJson(res, 200, list.operators, method === 'HEAD');
       if (method !== 'POST') return methodNotAllowed(res, 'GET, HEAD, POST');
@@ -146,7 +155,7 @@ export async function startTrust(options: TrustOptions): Promise<RunningTrust> {
       if (!read) return methodNotAllowed(res, 'GET, HEAD');
       return sendJson(res, 200, {
         service: 'mss-operator trust space stand-in (ANS)',
-        endpoints: [WHITELIST_PATH, ROUTES_PATH, CA_PATH, CHAIN_PATH, OPERATORS_PATH],
+        endpoints: [WHITELIST_PATH, ROUTES_PATH, CA_PATH, CHAIN_PATH, CRL_PATH, CRL_PEM_PATH, OPERATORS_PATH],
         domains: whitelistDomains(list).length,
       }, method === 'HEAD');
     }
