@@ -1,5 +1,6 @@
 // @mss/access: how a client proves who it is (SASL bearer mechanisms, Pro Santé Connect
-// tokens) and, below, whether that person may open the mailbox.
+// tokens; SASL EXTERNAL with an APP software's client certificate) and, below, whether that
+// person or software may open the mailbox.
 
 export { SaslError, type SaslErrorCode, type SaslMechanism } from './sasl/errors.ts';
 export {
@@ -28,7 +29,20 @@ export {
   type ValidatedToken,
 } from './token/validator.ts';
 export type { JwksStats } from './token/jwks.ts';
+export { encodeExternal, parseExternal, type ExternalRequest } from './sasl/external.ts';
+export {
+  CERTIFICATE_ERROR_TEXT,
+  CertificateError,
+  createCertificateValidator,
+  sanEmails,
+  type CertificateErrorCode,
+  type CertificateValidator,
+  type CertificateValidatorConfig,
+  type RevocationSource,
+  type ValidatedCertificate,
+} from './certificate/validator.ts';
 
 // decision point: exported below by the lead
 export * from './decision/index.ts';
 export { authenticateBearer, type BearerMechanism, type BearerAuthOutcome } from './bearer-auth.ts';
+export { authenticateCertificate, type CertificateAuthOutcome } from './certificate-auth.ts';

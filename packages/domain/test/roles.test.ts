@@ -30,6 +30,7 @@ const EXPECTED: Record<string, string[]> = {
   'delegate PER': [...MAIL],
   'delegate ORG': [...MAIL],
   'delegate CAB': [...MAIL],
+  'application APP': [...MAIL], // the APP's software, by its certificate (§5, our choice): mail only
   'operator-admin PER': ['change-status', ...GOV],
   'operator-admin ORG': ['transfer-ownership', 'delete', 'change-status', ...GOV],
   'operator-admin APP': ['transfer-ownership', 'delete', 'change-status', ...GOV],
@@ -38,6 +39,7 @@ const EXPECTED: Record<string, string[]> = {
 
 function ruleFor(role: MailboxRole, action: MailboxAction, type: MailboxType): string {
   if (role === 'delegate') return type === 'APP' ? 'R-DEL-1' : 'R-DEL-3';
+  if (role === 'application') return '§5 certificate authentication of APP software';
   if (action === 'manage-cotitulaires') return 'R-CAB-3';
   if (action === 'manage-delegates') return 'R-DEL-2';
   if (action === 'transfer-ownership' || action === 'delete') return 'R-CAB-6';
@@ -89,7 +91,7 @@ describe('§5 role table', () => {
   test('rolesForType lists the roles that exist on each type', () => {
     assert.deepEqual(rolesForType('PER'), ['holder', 'delegate', 'operator-admin']);
     assert.deepEqual(rolesForType('ORG'), ['responsible', 'delegate', 'operator-admin']);
-    assert.deepEqual(rolesForType('APP'), ['responsible', 'operator-admin']);
+    assert.deepEqual(rolesForType('APP'), ['responsible', 'application', 'operator-admin']);
     assert.deepEqual(rolesForType('CAB'), ['owner', 'cotitulaire', 'delegate', 'operator-admin']);
   });
 

@@ -1,7 +1,7 @@
 import { may, type MailboxRole, type MailboxType } from '@mss/domain';
 import { silentLogger, type Logger } from '@mss/runtime';
 import type { Repositories, Store } from '@mss/store';
-import type { Channel, Decision, DecisionRequest, DenyReason } from './types.ts';
+import type { Channel, Decision, DecisionRequest, DenyReason, Principal } from './types.ts';
 import { RevocationBus } from './revocation.ts';
 
 export interface AccessControlOptions {
@@ -45,6 +45,24 @@ export class AccessControl {
     return this.evaluate(tx, req);
   }
 
+  /**
+   * Records a refused client certificate in the same trail, with its serial as the principal when
+   * one was presented; the reason is `invalid-certificate:<code>`.
+   */
+  async recordCertificateFailure(req: { serial: string | null; mailbox: string | null; channel: Channel; code: string }): Promise<void> {
+    await this.store.audit.append({
+      idnat: req.serial === null ? null : principalName({ kind: 'application', serial: req.serial, mailbox: '' }),
+      mailbox: req.mailbox,
+      action: 'authenticate',
+      channel: req.channel,
+      client_id: null,
+      outcome: 'denied',
+      reason: `invalid-certificate:${req.code}`,
+      role: null,
+    });
+    this.logger.info({ channel: req.channel, mailbox: req.mailbox, serial: req.serial, reason: req.code }, 'client certificate refused');
+  }
+
   /** Records a refused token (no person known) in the same trail, so failed logins are visible. */
   async recordTokenFailure(req: { mailbox: string | null; channel: Channel; clientId?: string | null; code: string }): Promise<void> {
     await this.store.audit.append({
@@ -80,6 +98,17 @@ export class AccessControl {
     }
     if (mailbox.status === 'suspended' && !historyOnly) return deny('mailbox-suspended', `mailbox ${mailbox.address} is suspended`, { mailboxId: mailbox.id });
 
+    if (req.principal.kind === 'application') {
+      // The software holds the role on the one mailbox its certificate names; the role table
+      // gives that role to APP mailboxes only. No CGU: terms are accepted by persons (R-CAB-4),
+      // here the APP's responsible persons.
+      const certified = req.principal.mailbox.toLowerCase() === mailbox.address.toLowerCase();
+      if (!certified) return deny('no-right', `certificate ${req.principal.serial} names ${req.principal.mailbox}, not ${mailbox.address}`, { mailboxId: mailbox.id });
+      return may('application', req.action, type)
+        ? allow('application')
+        : deny('action-not-allowed', `a certificate opens APP mailboxes only, not a ${type} mailbox`, { mailboxId: mailbox.id });
+    }
+
     const idnat = req.principal.idnat;
     const roles = await this.rolesOf(repos, mailbox.id, idnat);
     if (roles.length === 0) return deny('no-right', `${idnat} holds no role on ${mailbox.address}`, { mailboxId: mailbox.id });
@@ -107,7 +136,7 @@ export class AccessControl {
 
   async audit(req: DecisionRequest, d: Decision): Promise<void> {
     await this.store.audit.append({
-      idnat: req.principal.kind === 'person' ? req.principal.idnat : `operator-admin:${req.principal.name}`,
+      idnat: principalName(req.principal),
       mailbox: req.mailbox,
       action: req.action,
       channel: req.channel,
@@ -121,4 +150,11 @@ export class AccessControl {
       'access decision',
     );
   }
+}
+
+/** Who acted, as the audit trail's principal column holds it. */
+function principalName(p: Principal): string {
+  if (p.kind === 'person') return p.idnat;
+  if (p.kind === 'operator-admin') return `operator-admin:${p.name}`;
+  return `certificate:${p.serial}`;
 }

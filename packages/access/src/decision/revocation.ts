@@ -9,7 +9,9 @@ export type RevocationEvent =
   | { kind: 'holder-removed'; mailboxId: number; idnat: string; role: string }
   | { kind: 'mailbox-status-changed'; mailboxId: number; status: 'suspended' | 'closed' }
   | { kind: 'ownership-transferred'; mailboxId: number; from: string; to: string }
-  | { kind: 'cgu-published'; version: string };
+  | { kind: 'cgu-published'; version: string }
+  /** The trust space CA revoked a client certificate (a newer CRL lists this serial). */
+  | { kind: 'certificate-revoked'; serial: string };
 
 /**
  * In-process publish/subscribe. One operator process hosts the protocol servers and the admin
@@ -38,17 +40,24 @@ export class RevocationBus {
   }
 }
 
-/** Whether an event can concern a session of `idnat` on `mailboxId` (the session then re-checks). */
-export function concerns(event: RevocationEvent, session: { idnat: string; mailboxId: number }): boolean {
+/**
+ * Whether an event can concern a session of `idnat` (or of the certificate `principal`) on
+ * `mailboxId` (the session then re-checks). Person events never concern a certificate's session,
+ * nor certificate events a person's.
+ */
+export function concerns(event: RevocationEvent, session: { idnat: string; mailboxId: number; principal?: { serial: string } | undefined }): boolean {
+  const certificate = session.principal?.serial;
   switch (event.kind) {
-    case 'cgu-published':
-      return true;
+    case 'certificate-revoked':
+      return certificate !== undefined && certificate.toUpperCase() === event.serial.toUpperCase();
     case 'mailbox-status-changed':
       return event.mailboxId === session.mailboxId;
+    case 'cgu-published':
+      return certificate === undefined;
     case 'ownership-transferred':
-      return event.mailboxId === session.mailboxId && (event.from === session.idnat || event.to === session.idnat);
+      return certificate === undefined && event.mailboxId === session.mailboxId && (event.from === session.idnat || event.to === session.idnat);
     case 'delegation-ended':
     case 'holder-removed':
-      return event.mailboxId === session.mailboxId && event.idnat === session.idnat;
+      return certificate === undefined && event.mailboxId === session.mailboxId && event.idnat === session.idnat;
   }
 }

@@ -1,13 +1,15 @@
 import type { MailboxAction } from '@mss/domain';
 import type { AccessControl } from './access-control.ts';
 import { concerns, type RevocationEvent } from './revocation.ts';
-import type { Channel, DenyReason } from './types.ts';
+import type { Channel, DenyReason, Principal } from './types.ts';
 
-export type SessionEndReason = DenyReason | 'token-expired';
+export type SessionEndReason = DenyReason | 'token-expired' | 'certificate-expired' | 'certificate-revoked';
 
 /** R-AUTH-4: why an authenticated session ends, in the same words for every protocol. */
 export const SESSION_END_TEXT: Record<SessionEndReason, string> = {
   'token-expired': 'Access token expired; reconnect with a fresh one',
+  'certificate-expired': 'Client certificate expired; reconnect with a valid one',
+  'certificate-revoked': 'Client certificate revoked; reconnect with a valid one',
   'no-right': 'Access to this mailbox has been revoked',
   'action-not-allowed': 'Access to this mailbox has been revoked',
   'cgu-not-accepted': 'New terms of use must be accepted before further access',
@@ -19,6 +21,11 @@ export const SESSION_END_TEXT: Record<SessionEndReason, string> = {
 
 export interface GuardedSession {
   idnat: string;
+  /**
+   * Who opened the session, when not the person `idnat` names: an APP's software by its
+   * certificate (then `tokenExpiresAt` is the certificate's end of validity).
+   */
+  principal?: Extract<Principal, { kind: 'application' }>;
   mailbox: string;
   mailboxId: number;
   channel: Channel;
@@ -31,8 +38,8 @@ export interface GuardedSession {
 
 /**
  * Keeps an authenticated protocol session honest after login (R-AUTH-4): it ends the session
- * when the token expires, and re-decides through AccessControl whenever a revocation event may
- * concern it. `onEnd` is called at most once.
+ * when the token (or client certificate) expires or the certificate is revoked, and re-decides
+ * through AccessControl whenever a revocation event may concern it. `onEnd` is called at most once.
  */
 export class SessionGuard {
   private readonly access: AccessControl;
@@ -64,19 +71,23 @@ export class SessionGuard {
   private armExpiry(): void {
     // setTimeout takes at most ~24.8 days; re-arm in steps for longer tokens.
     const ms = this.session.tokenExpiresAt.getTime() - Date.now();
+    const expired = this.session.principal ? 'certificate-expired' : 'token-expired';
     if (ms <= 0) {
-      queueMicrotask(() => this.end('token-expired'));
+      queueMicrotask(() => this.end(expired));
       return;
     }
-    this.timer = setTimeout(() => (Date.now() >= this.session.tokenExpiresAt.getTime() ? this.end('token-expired') : this.armExpiry()), Math.min(ms, 2 ** 31 - 1));
+    this.timer = setTimeout(() => (Date.now() >= this.session.tokenExpiresAt.getTime() ? this.end(expired) : this.armExpiry()), Math.min(ms, 2 ** 31 - 1));
     this.timer.unref();
   }
 
   private onEvent(event: RevocationEvent): void {
     if (this.ended || !concerns(event, this.session)) return;
+    // The certificate itself is withdrawn: like an expired token, the credential is gone, whatever
+    // the decision would say about the mailbox.
+    if (event.kind === 'certificate-revoked') return this.end('certificate-revoked');
     void this.access
       .decide({
-        principal: { kind: 'person', idnat: this.session.idnat },
+        principal: this.session.principal ?? { kind: 'person', idnat: this.session.idnat },
         mailbox: this.session.mailbox,
         action: this.session.action,
         channel: this.session.channel,

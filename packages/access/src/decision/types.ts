@@ -3,8 +3,15 @@ import type { MailboxAction, MailboxRole, MailboxType } from '@mss/domain';
 /** Where the request came from; recorded with every decision. */
 export type Channel = 'imap' | 'smtp' | 'webmail' | 'admin-api' | 'cli' | 'ldap' | 'system';
 
-/** Who acts: a person known by IdNat (from a PSC token), or the operator's administrator. */
-export type Principal = { kind: 'person'; idnat: string } | { kind: 'operator-admin'; name: string };
+/**
+ * Who acts: a person known by IdNat (from a PSC token), the operator's administrator, or the
+ * software of an APP mailbox known by its client certificate (serial, and the one mailbox the
+ * certificate names), checked by the certificate validator before it gets here.
+ */
+export type Principal =
+  | { kind: 'person'; idnat: string }
+  | { kind: 'operator-admin'; name: string }
+  | { kind: 'application'; serial: string; mailbox: string };
 
 export interface DecisionRequest {
   principal: Principal;

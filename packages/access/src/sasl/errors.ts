@@ -1,4 +1,4 @@
-export type SaslMechanism = 'XOAUTH2' | 'OAUTHBEARER';
+export type SaslMechanism = 'XOAUTH2' | 'OAUTHBEARER' | 'EXTERNAL';
 
 export type SaslErrorCode =
   | 'malformed-base64'

@@ -3,7 +3,7 @@
 
 import type { MailboxType } from './types.ts';
 
-export const ROLES = ['holder', 'responsible', 'owner', 'cotitulaire', 'delegate', 'operator-admin'] as const;
+export const ROLES = ['holder', 'responsible', 'owner', 'cotitulaire', 'delegate', 'application', 'operator-admin'] as const;
 export type MailboxRole = (typeof ROLES)[number];
 
 /**
@@ -48,6 +48,9 @@ const GOVERN = ['edit-publication', 'read-history'] as const;
  * - cotitulaires manage delegates (R-DEL-2) but not cotitulaires (R-CAB-3, owner only).
  * - operator-admin never reads or sends mail (least privilege); on ORG/APP it transfers and
  *   deletes, as the table says, since there is no individual owner to do it.
+ * - application is the software of an APP mailbox, authenticated by its certificate rather than
+ *   a person's token (§5, our choice: SASL EXTERNAL over mutual TLS): it reads and sends, and
+ *   exists on APP mailboxes only; it governs nothing.
  */
 export const ROLE_TABLE: Readonly<Record<MailboxRole, Readonly<Partial<Record<MailboxType, readonly MailboxAction[]>>>>> = {
   holder: {
@@ -67,6 +70,9 @@ export const ROLE_TABLE: Readonly<Record<MailboxRole, Readonly<Partial<Record<Ma
     PER: [...MAIL],
     ORG: [...MAIL],
     CAB: [...MAIL],
+  },
+  application: {
+    APP: [...MAIL],
   },
   'operator-admin': {
     PER: ['change-status', ...GOVERN],
