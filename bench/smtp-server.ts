@@ -1,9 +1,11 @@
 /**
  * Bench-only SMTP side of the project, in a child process of `smtp.bench.ts`: a fresh SQLite
  * store in a temp dir with the demo personas, the PSC stand-in, and two listeners —
- *  - the relay's **bench listener** (plaintext, no client certificate, any sender; the same
- *    delivery path as the relay: blob fsynced, one SQLite transaction, then 250), which Postfix's
- *    smtp-source is pointed at;
+ *  - a **bench relay listener**, built here around the relay's `createRelaySmtpServer` (the
+ *    shipped relay has no plaintext mode): plaintext taken as TLS terminated in front
+ *    (smtp-server's `secured`), every peer one operator, any sender; the same delivery path as
+ *    the relay (blob fsynced, one SQLite transaction, then 250). Postfix's smtp-source is
+ *    pointed at it;
  *  - the API LPS **submission** listener (STARTTLS + XOAUTH2), for the Node load driver.
  * Prints one line on stdout: `ready<TAB>relayPort<TAB>submissionPort<TAB>token<TAB>caFile<TAB>dir`.
  * On SIGTERM prints `delivered<TAB>N` (messages in the bench mailbox's INBOX) and exits.
@@ -15,7 +17,7 @@ import { AccessControl, createTokenValidator } from '@mss/access';
 import { cibaToken, startPsc } from '@mss/psc';
 import { createLogger, loadStoreSettings, logLevelSetting } from '@mss/runtime';
 import { seedDemo } from '@mss/seed';
-import { startRelayServer, startSubmissionServer } from '@mss/smtp';
+import { createRelaySmtpServer, listenSmtp, startSubmissionServer, type RelayTransport } from '@mss/smtp';
 import { Store } from '@mss/store';
 import { loadOrCreatePki } from '@mss/trust';
 
@@ -33,8 +35,16 @@ const cert = await pki.issueServerCertificate({ commonName: DOMAIN, dnsNames: ['
 const caFile = path.join(dir, 'ca.pem');
 fs.writeFileSync(caFile, pki.caCertPem);
 const psc = await startPsc({ store, logger, host: HOST, port: 0, dataDir: dir });
-const trustSpace = { isWhitelisted: (d: string) => d.endsWith('.mssante.fr'), operatorFor: (d: string) => d };
-const relay = await startRelayServer({ store, logger, host: HOST, port: Number(process.argv[2] ?? 0), operatorDomains: [DOMAIN], trustSpace, benchPlaintext: true, maxConnections: 2000 });
+// Bench only: no certificate to check (smtp-source speaks plaintext), every peer one operator
+// whose every sender domain is its own.
+const benchTransport: RelayTransport = {
+  smtpOptions: { secure: true, secured: true },
+  judgePeer: () => ({ ok: true, operatorDomain: 'bench.invalid', operator: 'bench' }),
+};
+const benchTrust = { isWhitelisted: () => true, operatorFor: () => 'bench' };
+const relaySmtp = createRelaySmtpServer({ store, logger, operatorDomains: [DOMAIN], trustSpace: benchTrust, maxConnections: 2000 }, benchTransport);
+const relay = await listenSmtp(relaySmtp, 'smtpRelayBench', HOST, Number(process.argv[2] ?? 0));
+logger.warn({ url: relay.url }, 'SMTP RELAY BENCH LISTENER (plaintext, no certificate: benchmarks only)');
 const submission = await startSubmissionServer({
   store,
   access: new AccessControl({ store, logger }),

@@ -27,10 +27,8 @@ export interface ConnectionLimits {
 export type PeerJudgement = { ok: true; operatorDomain: string; operator: string } | { ok: false; reason: string };
 
 export interface RelayMode {
-  /** Judges the TLS socket's client certificate (null on a plaintext bench connection). */
+  /** Judges the TLS socket's client certificate, once TLS is up. */
   judgePeer(socket: tls.TLSSocket | null): PeerJudgement;
-  /** Bench listener only: no STARTTLS required, every peer taken as `judgePeer(null)` says. */
-  allowPlaintext: boolean;
 }
 
 export interface ConnectionDeps {
@@ -133,7 +131,7 @@ export class SubmissionConnection extends SMTPConnection {
     if (this.bareNewline) return this.refuseBareNewline(this.bareNewline);
     if (++this.commandCount > this.deps.limits.maxCommands) return this.reply(replies.tooManyCommands());
     const relay = this.deps.relay;
-    if (!this.secure && this._nextHandler === false && !relay?.allowPlaintext) {
+    if (!this.secure && this._nextHandler === false) {
       const name = command.toString('latin1').split(' ')[0]!.toUpperCase();
       if (!BEFORE_TLS.has(name)) {
         this.reply(replies.starttlsFirst());
@@ -141,7 +139,7 @@ export class SubmissionConnection extends SMTPConnection {
         return;
       }
     }
-    if (relay && (this.secure || relay.allowPlaintext)) {
+    if (relay && this.secure) {
       this.peer ??= this.judge(relay);
       const name = command.toString('latin1').split(' ')[0]!.toUpperCase();
       // RFC 3207 §4.1: a peer whose authentication is not good enough gets 554 to everything but QUIT.

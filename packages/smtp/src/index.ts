@@ -20,8 +20,15 @@ export { BareNewlineScanner, type BareNewline } from './bare-newline.ts';
 export { receivedHeader, rfc5322Date, type ReceivedInput } from './received.ts';
 export { replies, SmtpReply, SESSION_END_TEXT } from './replies.ts';
 export type { MessageMetadata } from './message.ts';
-export { startRelayServer, judgePeerCertificate, type RelayServerOptions } from './relay.ts';
-export type { RunningSmtpListener } from './listen.ts';
+export {
+  startRelayServer,
+  createRelaySmtpServer,
+  judgePeerCertificate,
+  type RelayCoreOptions,
+  type RelayServerOptions,
+  type RelayTransport,
+} from './relay.ts';
+export { listenSmtp, type OurSmtpServer, type RunningSmtpListener } from './listen.ts';
 export type { PeerJudgement } from './connection.ts';
 export { queueEntries } from './delivery.ts';
 export { type TrustSpace } from './recipients.ts';

@@ -9,7 +9,7 @@ import type tls from 'node:tls';
 import type { Logger, MailboxQuotas } from '@mss/runtime';
 import type { Store } from '@mss/store';
 import { describeCertificate, operatorOfCertificate } from '@mss/trust';
-import type { SMTPServerAddress, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
+import type { SMTPServerAddress, SMTPServerDataStream, SMTPServerOptions, SMTPServerSession } from 'smtp-server';
 import { connectionOf, type PeerJudgement } from './connection.ts';
 import { receiveData, startMessage } from './data.ts';
 import { appendToInbox, type Recipient } from './delivery.ts';
@@ -19,20 +19,12 @@ import { answerRecipient, classifyLocal, domainOf, isLocalAddress, type TrustSpa
 import { replies } from './replies.ts';
 import { successRecipients, writeSuccessReport } from './success-report.ts';
 
-export interface RelayServerOptions {
+/** What the relay does with mail, whoever the transport lets in. */
+export interface RelayCoreOptions {
   store: Store;
   logger: Logger;
-  host: string;
-  port: number;
-  /** This operator's certificate and key, and the trust space's CA that client certificates must chain to. Required unless `benchPlaintext`. */
-  tls?: { cert: string | Buffer; key: string | Buffer; ca: string | Buffer };
   operatorDomains: string[];
   trustSpace: TrustSpace;
-  /**
-   * BENCH ONLY: plaintext, no certificate asked, any sender. For measuring the delivery path
-   * with standard SMTP load tools (Postfix's smtp-source); never in a sandbox or in production.
-   */
-  benchPlaintext?: boolean;
   maxMessageSize?: number;
   /** What a mailbox may hold, per type (RCPT `452 4.2.2`, DATA `552 5.2.2`). Default: DEFAULT_MAILBOX_QUOTAS. */
   quotas?: MailboxQuotas;
@@ -52,8 +44,25 @@ export interface RelayServerOptions {
   closeTimeoutMs?: number;
 }
 
+export interface RelayServerOptions extends RelayCoreOptions {
+  host: string;
+  port: number;
+  /** This operator's certificate and key, and the trust space's CA that client certificates must chain to. */
+  tls: { cert: string | Buffer; key: string | Buffer; ca: string | Buffer };
+}
+
+/**
+ * How peers reach the relay and who they are: smtp-server's transport options (TLS settings)
+ * and the judgement of a connection's peer. The operator's is STARTTLS with a client
+ * certificate of the trust space (`startRelayServer`); a benchmark builds its own around
+ * `createRelaySmtpServer`, outside the shipped code.
+ */
+export interface RelayTransport {
+  smtpOptions: Pick<SMTPServerOptions, 'secure' | 'secured' | 'key' | 'cert' | 'ca' | 'requestCert' | 'rejectUnauthorized'>;
+  judgePeer(socket: tls.TLSSocket | null): PeerJudgement;
+}
+
 const MIB = 1024 * 1024;
-const BENCH_PEER: PeerJudgement = { ok: true, operatorDomain: 'bench.invalid', operator: 'bench' };
 
 /** Who the client certificate says is connecting, or why that is not good enough. */
 export function judgePeerCertificate(socket: tls.TLSSocket | null, trust: TrustSpace): PeerJudgement {
@@ -69,17 +78,29 @@ export function judgePeerCertificate(socket: tls.TLSSocket | null, trust: TrustS
   return { ok: true, operatorDomain: domain, operator: trust.operatorFor(domain) ?? domain };
 }
 
+/** The relay listener of this operator: STARTTLS, and a client certificate of the trust space's CA. */
 export async function startRelayServer(opts: RelayServerOptions): Promise<RunningSmtpListener> {
+  if (!opts.tls) throw new Error('startRelayServer: tls is required');
+  const transport: RelayTransport = {
+    smtpOptions: { secure: false, key: opts.tls.key, cert: opts.tls.cert, ca: opts.tls.ca, requestCert: true, rejectUnauthorized: false },
+    judgePeer: (socket) => judgePeerCertificate(socket, opts.trustSpace),
+  };
+  const smtp = createRelaySmtpServer(opts, transport);
+  const listener = await listenSmtp(smtp, 'smtpRelay', opts.host, opts.port);
+  opts.logger.child({ service: 'smtpRelay' }).info({ url: listener.url, maxMessageSize: smtp.options.size }, 'smtp relay listening');
+  return listener;
+}
+
+/** The relay's SMTP server (not listening yet): hooks, limits and connection class, over the given transport. */
+export function createRelaySmtpServer(opts: RelayCoreOptions, transport: RelayTransport): OurSmtpServer {
   const { store, logger, trustSpace } = opts;
   if (opts.operatorDomains.length === 0) throw new Error('startRelayServer: operatorDomains is empty');
-  if (!opts.tls && !opts.benchPlaintext) throw new Error('startRelayServer: tls is required (benchPlaintext is for benchmarks only)');
   const localDomains = new Set(opts.operatorDomains.map((d) => d.toLowerCase()));
   const firstDomain = opts.operatorDomains[0]!.toLowerCase();
   const maxMessageSize = opts.maxMessageSize ?? 25 * MIB;
   const maxHeaderBytes = opts.maxHeaderBytes ?? 256 * 1024;
   const name = opts.name ?? `mx.${firstDomain}`;
-  const log = logger.child({ service: opts.benchPlaintext ? 'smtpRelayBench' : 'smtpRelay' });
-  const bench = opts.benchPlaintext === true;
+  const log = logger.child({ service: 'smtpRelay' });
 
   function onMailFrom(address: SMTPServerAddress, session: SMTPServerSession, callback: (err?: Error | null) => void): void {
     const conn = connectionOf(session);
@@ -87,7 +108,7 @@ export async function startRelayServer(opts: RelayServerOptions): Promise<Runnin
     const peer = conn.peer;
     if (!peer?.ok) return callback(replies.insecurePeer(peer?.reason ?? 'TLS with a client certificate is required'));
     // The null sender is how other operators return DSNs: always accepted.
-    if (bench || address.address === '') return callback();
+    if (address.address === '') return callback();
     const domain = domainOf(address.address);
     if (!trustSpace.isWhitelisted(domain) || trustSpace.operatorFor(domain) !== peer.operator) {
       conn.log.info({ peer: peer.operatorDomain, sender: address.address }, 'smtp relay sender domain refused');
@@ -118,7 +139,7 @@ export async function startRelayServer(opts: RelayServerOptions): Promise<Runnin
         check: (head) => readHeaders(head),
         async deliver(blob, headers) {
           const local = rcpts.map((r) => conn.recipients.get(r.address.toLowerCase())).filter((r): r is Extract<Recipient, { kind: 'local' }> => r?.kind === 'local');
-          const traceId = bench ? null : headers.traceId;
+          const traceId = headers.traceId;
           const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
           const reported = opts.queue && sender !== '' ? successRecipients(local) : [];
           // Written (durable) before the transaction that queues it: only when a RCPT asked for it.
@@ -186,25 +207,20 @@ export async function startRelayServer(opts: RelayServerOptions): Promise<Runnin
   const smtp = new OurSmtpServer(
     {
       ...commonSmtpOptions({ ...opts, name, maxMessageSize }),
-      secure: false,
-      ...(opts.tls ? { key: opts.tls.key, cert: opts.tls.cert, ca: opts.tls.ca, requestCert: true, rejectUnauthorized: false } : {}),
-      // The bench listener offers no STARTTLS: smtp-source would otherwise be told to use it.
-      hideSTARTTLS: bench,
+      ...transport.smtpOptions,
       authOptional: true,
       // AUTH stays enabled only so that our connection can say why it is refused (502, not 500).
-      disabledCommands: ['WIZ', 'SHELL', 'KILL', 'XCLIENT', 'XFORWARD', ...(bench ? ['STARTTLS'] : [])],
+      disabledCommands: ['WIZ', 'SHELL', 'KILL', 'XCLIENT', 'XFORWARD'],
       onMailFrom,
       onRcptTo,
       onData,
     },
     {
-      relay: { judgePeer: (socket) => (bench ? BENCH_PEER : judgePeerCertificate(socket, trustSpace)), allowPlaintext: bench },
+      relay: { judgePeer: (socket) => transport.judgePeer(socket) },
       logger: log,
       limits: { maxCommands: opts.maxCommandsPerConnection ?? 10_000, hardErrorLimit: opts.hardErrorLimit ?? 20 },
     },
   );
   smtp.on('error', (err: Error & { code?: string }) => log.debug({ err: err.message, code: err.code }, 'smtp connection error'));
-  const listener = await listenSmtp(smtp, bench ? 'smtpRelayBench' : 'smtpRelay', opts.host, opts.port);
-  log.info({ url: listener.url, maxMessageSize, bench }, bench ? 'SMTP RELAY BENCH LISTENER (plaintext, no certificate: benchmarks only)' : 'smtp relay listening');
-  return listener;
+  return smtp;
 }

@@ -2,14 +2,14 @@
 // listener over mutual TLS, DSNs back to the sender; and the relay's refusals, byte-exact.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import tls from 'node:tls';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
+import { SMTPServer } from 'smtp-server';
 import { loadOrCreatePki } from '@mss/trust';
-import { silentLogger } from '@mss/runtime';
-import { startRelayServer } from '../src/index.ts';
 import { sendAsGp, A, ANNE, B, GP, PER, startTwoOperators, type TwoOperators } from './support/two-operators.ts';
 import { eventually } from './support/smtp-world.ts';
 import { Conversation } from './support/conversation.ts';
@@ -229,9 +229,11 @@ test('outbound: A refuses to deliver to a server whose certificate is not that o
 });
 
 test('outbound: no plaintext fallback — a peer that offers no STARTTLS gets nothing, the message waits', async () => {
-  const plain = await startRelayServer({ store: w.b.store, logger: silentLogger(), host: '127.0.0.1', port: 0, operatorDomains: [B], trustSpace: w.trust, benchPlaintext: true });
+  // A peer that speaks SMTP but offers no STARTTLS (smtp-server with it disabled), and would take anything.
+  const plain = new SMTPServer({ hideSTARTTLS: true, disabledCommands: ['STARTTLS'], hideENHANCEDSTATUSCODES: false, authOptional: true, logger: false, onData: (s, _session, cb) => s.resume().on('end', () => cb()) });
+  await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
   const realB = w.trust.routes.get(B)!;
-  w.trust.routes.set(B, { host: '127.0.0.1', port: plain.port });
+  w.trust.routes.set(B, { host: '127.0.0.1', port: (plain.server.address() as net.AddressInfo).port });
   try {
     const before = (await w.b.inbox(ANNE)).length;
     const info = await send({ to: ANNE, subject: 'Jamais en clair', text: 'x\n' });
@@ -244,7 +246,7 @@ test('outbound: no plaintext fallback — a peer that offers no STARTTLS gets no
     assert.equal((await w.a.store.queue.remove({ messageRef: ref })).length, 1);
   } finally {
     w.trust.routes.set(B, realB);
-    await plain.stop();
+    await new Promise<void>((resolve) => plain.close(() => resolve()));
   }
 });
 
