@@ -42,7 +42,17 @@ export {
   unfoldedHeader,
 } from './headers.ts';
 export { param } from './params.ts';
-export { DEFAULT_SEARCH_CHARS, type SearchTextOptions, headerTextForSearch, headerValuesForSearch, textForSearch } from './search.ts';
+export {
+  DEFAULT_SEARCH_CHARS,
+  type SearchTextOptions,
+  addressesForSearch,
+  headerTextForSearch,
+  headerValuesForSearch,
+  textForSearch,
+} from './search.ts';
+export { type MessageDate, parseMessageDate } from './date.ts';
+export { type BaseSubject, baseSubject } from './base-subject.ts';
+export { messageIds } from './message-ids.ts';
 export { type MssHeaders, type XdmAttachment, findXdmAttachments, mssHeaders } from './mssante.ts';
 export { decodeBody, decodeText } from './content.ts';
 export {

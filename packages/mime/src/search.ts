@@ -6,7 +6,7 @@
 //   HEADER f x → headerValuesForSearch(root, f) has a value including x (FROM, SUBJECT… alike)
 
 import { decodeText } from './content.ts';
-import { decodeHeaderValue, decodedHeaders } from './headers.ts';
+import { decodeHeaderValue, decodedHeaders, parseAddressList } from './headers.ts';
 import type { MimeNode } from './types.ts';
 
 export interface SearchTextOptions {
@@ -57,4 +57,14 @@ export function headerTextForSearch(node: MimeNode): string {
 /** The decoded values of every `name` field (SEARCH HEADER, FROM, TO, CC, BCC, SUBJECT). */
 export function headerValuesForSearch(node: MimeNode, name: string): string[] {
   return decodedHeaders(node, name);
+}
+
+/**
+ * An address field's addresses as SEARCH FROM/TO/CC/BCC also matches them: `Name <local@domain>`
+ * (or `<local@domain>`), with the comments and folding white space (CFWS, RFC 5322 §3.4.1) that
+ * may sit inside an address taken out, so `<user (c)@ (c) example.org>` is found by
+ * `user@example.org`. Matching the field's text alone would miss it.
+ */
+export function addressesForSearch(value: string): string[] {
+  return parseAddressList(value).map((a) => (a.name ? `${a.name} <${a.address}>` : `<${a.address}>`));
 }

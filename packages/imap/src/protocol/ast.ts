@@ -46,6 +46,29 @@ export type SearchKey =
       readonly entry: { readonly name: string; readonly type: 'priv' | 'shared' | 'all' } | null;
     };
 
+/**
+ * `SEARCH RETURN (…)` (RFC 4731 §3.1): which ESEARCH result items the client asked for. An
+ * empty `RETURN ()` means ALL.
+ */
+export interface SearchReturn {
+  readonly min: boolean;
+  readonly max: boolean;
+  readonly all: boolean;
+  readonly count: boolean;
+}
+
+/** RFC 5256 §3 sort-key. */
+export type SortKey = 'ARRIVAL' | 'CC' | 'DATE' | 'FROM' | 'SIZE' | 'SUBJECT' | 'TO';
+
+export interface SortCriterion {
+  readonly key: SortKey;
+  /** `REVERSE` before the key: that key only, descending. */
+  readonly reverse: boolean;
+}
+
+/** RFC 5256 §3 thread-alg values this server implements. */
+export type ThreadAlgorithm = 'ORDEREDSUBJECT' | 'REFERENCES';
+
 export type SectionText = 'HEADER' | 'HEADER.FIELDS' | 'HEADER.FIELDS.NOT' | 'TEXT' | 'MIME';
 
 export interface Section {

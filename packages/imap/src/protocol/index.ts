@@ -71,4 +71,12 @@ export {
   bodyStructureValue,
   envelopeValue,
 } from './message-structure.ts';
+export {
+  type EsearchResult,
+  type ThreadNode,
+  esearchResponse,
+  searchResponse,
+  sortResponse,
+  threadResponse,
+} from './search-responses.ts';
 export { BASE_CAPABILITIES, type CapabilityState, capabilityList, capabilityString } from './capabilities.ts';

@@ -1,3 +1,4 @@
+import { addressesForSearch } from '@mss/mime';
 import type { FolderRow, Store } from '@mss/store';
 import { parseFlags } from '@mss/store';
 
@@ -17,6 +18,7 @@ export interface SearchHeaders {
 }
 export type SearchHeaderKey = keyof SearchHeaders;
 const HEADER_KEYS: readonly SearchHeaderKey[] = ['from', 'to', 'cc', 'bcc', 'subject'];
+const ADDRESS_KEYS = new Set<SearchHeaderKey>(['from', 'to', 'cc', 'bcc']);
 
 /** Stored form (the `search_headers` column): the values as decoded, before lower-casing. */
 export type StoredSearchHeaders = Partial<Record<SearchHeaderKey, string[]>>;
@@ -25,7 +27,11 @@ export function searchHeadersFromStored(stored: StoredSearchHeaders): SearchHead
   const out = { from: null, to: null, cc: null, bcc: null, subject: null } as SearchHeaders;
   for (const k of HEADER_KEYS) {
     const values = stored[k];
-    if (values && values.length > 0) out[k] = values.map((v) => v.toLowerCase()).join('\0');
+    if (!values || values.length === 0) continue;
+    // An address field is also matched as its addresses with their comments taken out
+    // (RFC 5322 §3.4.1 CFWS): `<user (c)@ (c) example.org>` is found by `user@example.org`.
+    const all = ADDRESS_KEYS.has(k) ? [...values, ...values.flatMap(addressesForSearch)] : values;
+    out[k] = all.map((v) => v.toLowerCase()).join('\0');
   }
   return out;
 }
