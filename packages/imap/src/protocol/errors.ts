@@ -12,6 +12,12 @@ export class ParseError extends Error {
   }
 }
 
+/**
+ * A command that follows the grammar but names a mailbox no name can be (not canonical modified
+ * UTF-7, not UTF-8): answered `NO`, not `BAD` — the command is well formed (RFC 3501 §5.1.3).
+ */
+export class MailboxNameError extends ParseError {}
+
 /** A client token shown in an error text, cut short: error texts are echoed to the client. */
 export function shown(token: string): string {
   return token.length > 40 ? `${token.slice(0, 40)}…` : token;

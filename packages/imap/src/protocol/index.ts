@@ -1,7 +1,7 @@
 // The IMAP protocol layer: framing, command parsing, response encoding. No sockets, no storage.
 
 export type * from './ast.ts';
-export { ParseError } from './errors.ts';
+export { MailboxNameError, ParseError } from './errors.ts';
 export {
   DEFAULT_FRAMER_LIMITS,
   type FramedCommand,

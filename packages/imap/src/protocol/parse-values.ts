@@ -3,7 +3,7 @@
 import { ATOM, BACKSLASH, SEQUENCE, allChars } from './chars.ts';
 import type { Cursor } from './cursor.ts';
 import type { StatusItem } from './ast.ts';
-import { ParseError, shown } from './errors.ts';
+import { MailboxNameError, ParseError, shown } from './errors.ts';
 import { decodeMailboxName } from './mutf7.ts';
 import { parseSequenceSet, type SequenceSet } from './sequence-set.ts';
 
@@ -22,12 +22,12 @@ export function mailboxFromRaw(raw: string | Buffer, normaliseInbox = true): str
   let name: string | null;
   if (ASCII.test(bytes)) {
     name = decodeMailboxName(bytes);
-    if (name === null) throw new ParseError('Invalid mailbox name: not modified UTF-7');
+    if (name === null) throw new MailboxNameError('Invalid mailbox name: not modified UTF-7');
   } else {
     try {
       name = utf8.decode(Buffer.from(bytes, 'latin1'));
     } catch {
-      throw new ParseError('Invalid mailbox name: not UTF-8');
+      throw new MailboxNameError('Invalid mailbox name: not UTF-8');
     }
   }
   return normaliseInbox && INBOX.test(name) ? 'INBOX' : name;

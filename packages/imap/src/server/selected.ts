@@ -1,5 +1,6 @@
 import type { Store } from '@mss/store';
 import { parsedFlags, type FolderIndex } from './folder-index.ts';
+import { keywordsIn } from './keywords.ts';
 
 export interface SyncResult {
   /** Sequence numbers to announce as EXPUNGE, already in the order to send them. */
@@ -34,6 +35,8 @@ export class SelectedFolder {
   private pendingExpunge = false;
   /** This session's own flag changes (uid → MODSEQ they got): not announced back to it. */
   private noted: Map<number, number> | undefined;
+  /** The keywords the client was told of in `* FLAGS` (RFC 3501 §7.2.6); only grows. */
+  readonly keywords: Set<string>;
 
   constructor(index: FolderIndex, name: string, readOnly: boolean) {
     this.folderId = index.folderId;
@@ -45,6 +48,18 @@ export class SelectedFolder {
     this.len = index.uids.length;
     this.syncedModseq = index.highestModseq;
     this.syncedUidNext = index.uidnext;
+    this.keywords = keywordsIn(index.flags);
+  }
+
+  /** Adds the keywords of `flags` the client was not told of yet; true when there were any. */
+  learnKeywords(flags: readonly string[]): boolean {
+    let learnt = false;
+    for (const f of flags) {
+      if (f.startsWith('\\') || this.keywords.has(f)) continue;
+      this.keywords.add(f);
+      learnt = true;
+    }
+    return learnt;
   }
 
   get uidNext(): number {

@@ -5,6 +5,7 @@ import { MssError, type Logger } from '@mss/runtime';
 import type { Store } from '@mss/store';
 import {
   Framer,
+  MailboxNameError,
   ParseError,
   atom,
   capabilityString,
@@ -29,6 +30,7 @@ import { ImapNo } from './commands/errors.ts';
 import { QUOTA_CAPABILITIES } from './commands/quota.ts';
 import { SPECIAL_USE } from './folders.ts';
 import { releaseIndex } from './folder-index.ts';
+import { flagsResponses } from './keywords.ts';
 import type { ImapServerOptions } from './options.ts';
 import type { SelectedFolder } from './selected.ts';
 import { LOGGED_OUT, NOT_AUTHENTICATED, type Authenticated, type Identity, type Selected, type SessionState } from './state.ts';
@@ -315,6 +317,10 @@ export class ImapSession implements SessionContext {
     try {
       cmd = parseCommand(framed);
     } catch (err) {
+      if (err instanceof MailboxNameError && err.tag) {
+        this.write(tagged(err.tag, 'NO', err.message, code.simple('CANNOT')));
+        return;
+      }
       if (err instanceof ParseError) {
         if (err.message === 'Empty command line') return;
         this.bad(err.tag, err.message);
@@ -387,6 +393,12 @@ export class ImapSession implements SessionContext {
 
   // --- output of changes ---------------------------------------------------------------------
 
+  showingFlags(flags: readonly string[]): void {
+    const state = this.current;
+    if (state.kind !== 'selected' || !state.selected.learnKeywords(flags)) return;
+    for (const b of flagsResponses(state.selected.keywords, state.selected.readOnly)) this.write(b);
+  }
+
   /** Announces what changed in the selected folder; expunges only where RFC 3501 §7.4.1 allows. */
   async pushUpdates(allowExpunge = true, fresh = false, mark?: number): Promise<void> {
     const state = this.current;
@@ -396,6 +408,7 @@ export class ImapSession implements SessionContext {
     if (r.exists !== null) this.write(untagged(r.exists, atom('EXISTS')));
     const condstore = this.enabled.has('CONDSTORE');
     for (const c of r.changed) {
+      this.showingFlags(c.flags);
       const items: [string, ImapValue][] = [['FLAGS', raw(`(${c.flags.join(' ')})`)]];
       if (condstore) items.push(['MODSEQ', raw(`(${c.modseq})`)]);
       this.write(fetchResponse(c.seq, items));

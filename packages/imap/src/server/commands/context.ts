@@ -32,6 +32,8 @@ export interface SessionContext {
   enterSelected(identity: Identity, selected: SelectedFolder): Selected;
   /** Leaves the selected state (the shared index is let go); a no-op otherwise. */
   deselect(): void;
+  /** Before a FETCH shows these flags: a keyword the client was not told of gets `* FLAGS` first (RFC 3501 §7.2.6). */
+  showingFlags(flags: readonly string[]): void;
   /** Announces what changed in the selected folder; expunges only where RFC 3501 §7.4.1 allows. */
   pushUpdates(allowExpunge?: boolean, fresh?: boolean, mark?: number): Promise<void>;
   readSaslResponse(): Promise<SaslReply>;

@@ -17,13 +17,15 @@ export async function copyMove(ctx: SessionContext, cmd: CommandOf<'COPY' | 'MOV
   if (!targets) return;
   const dest = await targetFolder(ctx, identity, cmd.args.mailbox);
   const uids = targets.map((t) => t.uid);
-  // A COPY adds to the mailbox's usage; a MOVE to another folder of the mailbox (its one quota
-  // root) frees what it takes, so only a MOVE onto its own folder (a copy) is checked.
-  const quota = cmd.command === 'COPY' || dest.id === sel.folderId ? await mailboxQuota(ctx, identity) : null;
+  // A COPY adds to the mailbox's usage; a MOVE within the mailbox (its one quota root) takes
+  // what it gives back, so only a COPY is checked.
+  const quota = cmd.command === 'COPY' ? await mailboxQuota(ctx, identity) : null;
   const pairs = await ctx.store.transaction(async (tx) => {
     const before = quota ? await tx.mail.usage(identity.mailboxId) : null;
     const p = await tx.mail.copyMessages(sel.folderId, uids, dest.id);
-    if (cmd.command === 'MOVE' && dest.id !== sel.folderId) await tx.mail.expunge(sel.folderId, p.map(([from]) => from));
+    // RFC 6851 §3.3: a MOVE into the selected folder itself still expunges the sources; the
+    // messages come back under new UIDs.
+    if (cmd.command === 'MOVE') await tx.mail.expunge(sel.folderId, p.map(([from]) => from));
     if (quota && before && p.length > 0) {
       // RFC 9208 §4.3.1: the copies are rolled back with the transaction.
       const after = await tx.mail.usage(identity.mailboxId);

@@ -45,6 +45,7 @@ export async function fetch(ctx: SessionContext, cmd: CommandOf<'FETCH'>, state:
       const c = cachesOf(view);
       await store.mail.setCaches(sel.folderId, t.uid, { ...(c.envelope ? { envelope: c.envelope } : {}), ...(c.bodyStructure ? { bodyStructure: c.bodyStructure } : {}) });
     }
+    if (items.some((i) => i.item === 'FLAGS')) ctx.showingFlags(flags);
     const out: [string, ImapValue][] = [];
     for (const item of items) out.push(...renderItem(item, row, flags, modseq, view));
     ctx.write(fetchResponse(t.seq, out));

@@ -1,5 +1,6 @@
-import { atom, code, raw, untagged, untaggedStatus, type CommandOf } from '../../protocol/index.ts';
+import { atom, code, untagged, untaggedStatus, type CommandOf } from '../../protocol/index.ts';
 import { acquireIndex, releaseIndex } from '../folder-index.ts';
+import { flagsResponses } from '../keywords.ts';
 import { searchHeadersOfBlob } from '../message.ts';
 import { SelectedFolder } from '../selected.ts';
 import type { AuthenticatedState, SessionContext } from './context.ts';
@@ -8,9 +9,6 @@ import { expungeDeleted } from './expunge.ts';
 import { folderOr404 } from './folder-lookup.ts';
 import type { Selected } from '../state.ts';
 
-export const SYSTEM_FLAGS = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'];
-const FLAGS_LIST = raw(`(${SYSTEM_FLAGS.join(' ')})`);
-const PERMANENT_FLAGS = raw(`(${SYSTEM_FLAGS.join(' ')} \\*)`);
 
 /** RFC 3501 §6.3.1, §6.3.2 (CONDSTORE: RFC 7162 §3.1.8). A failed SELECT leaves no folder selected. */
 export async function select(ctx: SessionContext, cmd: CommandOf<'SELECT' | 'EXAMINE'>, state: AuthenticatedState): Promise<void> {
@@ -34,11 +32,12 @@ export async function select(ctx: SessionContext, cmd: CommandOf<'SELECT' | 'EXA
   const sel = new SelectedFolder(index, f.name, readOnly);
   ctx.enterSelected(identity, sel);
   const firstUnseen = index.firstUnseenSeq();
-  ctx.write(untagged(atom('FLAGS'), FLAGS_LIST));
+  const [flags, permanentFlags] = flagsResponses(sel.keywords, readOnly);
+  ctx.write(flags!);
   ctx.write(untagged(sel.exists, atom('EXISTS')));
   ctx.write(untagged(0, atom('RECENT')));
   if (firstUnseen > 0) ctx.write(untaggedStatus('OK', `First unseen`, code.unseen(firstUnseen)));
-  ctx.write(untaggedStatus('OK', 'Permanent flags', readOnly ? ['PERMANENTFLAGS', raw('()')] : ['PERMANENTFLAGS', PERMANENT_FLAGS]));
+  ctx.write(permanentFlags!);
   ctx.write(untaggedStatus('OK', 'UIDs valid', code.uidValidity(sel.uidValidity)));
   ctx.write(untaggedStatus('OK', 'Predicted next UID', code.uidNext(sel.uidNext)));
   ctx.write(untaggedStatus('OK', 'Highest', code.highestModseq(BigInt(sel.highestModseq))));

@@ -53,7 +53,10 @@ export async function storeFlags(ctx: SessionContext, cmd: CommandOf<'STORE'>, s
     if (!cmd.args.silent || condstore) {
       const items: [string, ImapValue][] = [];
       if (cmd.uid) items.push(['UID', r.uid]);
-      if (!cmd.args.silent) items.push(['FLAGS', raw(`(${r.flags})`)]);
+      if (!cmd.args.silent) {
+        ctx.showingFlags(parsedFlags(r.flags));
+        items.push(['FLAGS', raw(`(${r.flags})`)]);
+      }
       if (condstore || cmd.args.unchangedSince !== null) items.push(['MODSEQ', raw(`(${r.modseq})`)]);
       ctx.write(fetchResponse(r.seq, items));
     }
