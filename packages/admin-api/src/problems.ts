@@ -28,6 +28,8 @@ export const PROBLEM_DOCS: Record<string, string> = {
   conflict: 'A concurrent change won; retry.',
   unauthenticated: 'A valid Pro Santé Connect access token (Bearer) or the operator administrator’s credentials (Basic) are required.',
   'not-found': 'No such resource.',
+  'request-too-large': 'The request line and headers are larger than accepted (16 KiB): a query string that long belongs in a body.',
+  'request-timeout': 'The request did not arrive in time.',
   internal: 'An unexpected error; it has been logged.',
 };
 
@@ -41,6 +43,12 @@ export interface Problem {
 
 export function problem(status: number, code: string, detail?: string, extra: Record<string, unknown> = {}): Problem {
   return { type: `/problems/${code}`, title: PROBLEM_DOCS[code]?.split('.')[0] ?? code, status, ...(detail ? { detail } : {}), ...extra };
+}
+
+/** The problem for a request Node's HTTP parser refused (it reached no route). */
+export function clientProblem(status: number, detail: string): Problem & { detail: string } {
+  const code = status === 431 || status === 413 ? 'request-too-large' : status === 408 ? 'request-timeout' : 'invalid-input';
+  return { ...problem(status, code, detail), detail };
 }
 
 export function sendProblem(reply: FastifyReply, p: Problem): FastifyReply {

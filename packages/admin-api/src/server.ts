@@ -2,11 +2,11 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Store } from '@mss/store';
-import type { Logger } from '@mss/runtime';
+import { answerClientError, type Logger } from '@mss/runtime';
 import type { AccessControl, TokenValidator } from '@mss/access';
 import { GovernanceError, type Governance } from '@mss/governance';
 import { authenticate } from './auth.ts';
-import { PROBLEM_DOCS, problem, sendProblem } from './problems.ts';
+import { PROBLEM_DOCS, clientProblem, problem, sendProblem } from './problems.ts';
 import { historyEntrySchema, mailboxSchema, problemSchema } from './schemas.ts';
 import { mailboxRoutes } from './routes/mailboxes.ts';
 import { cguRoutes } from './routes/cgu.ts';
@@ -36,6 +36,9 @@ export async function buildAdminApi(options: AdminApiOptions): Promise<FastifyIn
     loggerInstance: options.logger.child({ service: 'adminApi' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { allErrors: false, removeAdditional: false, coerceTypes: 'array' } },
+    // A request Node cannot parse (431 for an oversized query string or headers, 400, 408) is
+    // answered with our problem types too, not fastify's own JSON.
+    clientErrorHandler: (err, socket) => answerClientError(err, socket, (status, detail) => clientProblem(status, detail)),
   }) as unknown as FastifyInstance;
 
   await app.register(swagger, {

@@ -4,3 +4,4 @@ export * from './progress.ts';
 export * from './config.ts';
 export * from './env.ts';
 export * from './net.ts';
+export * from './http-client-errors.ts';

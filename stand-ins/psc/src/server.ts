@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import type Provider from 'oidc-provider';
 import { errors } from 'oidc-provider';
-import { MssError, isLoopbackAddress, listenError, type Logger } from '@mss/runtime';
+import { MssError, answerClientErrorsAsProblems, isLoopbackAddress, listenError, type Logger } from '@mss/runtime';
 import type { Store } from '@mss/store';
 import { MemoryStorage } from './adapter.ts';
 import { CibaRegistry, toJson } from './ciba.ts';
@@ -265,6 +265,8 @@ export async function startPsc(options: PscOptions): Promise<RunningPsc> {
       else res.destroy();
     });
   });
+  // Requests Node's parser refuses (431 for an oversized query string…) get problem+json too.
+  answerClientErrorsAsProblems(server);
 
   await listen(server, options.port, host);
   const { port } = server.address() as AddressInfo;

@@ -7,7 +7,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { MssError, isLoopbackAddress, listenError, type Logger } from '@mss/runtime';
+import { MssError, answerClientErrorsAsProblems, isLoopbackAddress, listenError, type Logger } from '@mss/runtime';
 import { loadOrCreatePki, type Pki } from './pki.ts';
 import { CRL_PATH, CRL_PEM_PATH } from './revocation.ts';
 import {
@@ -169,6 +169,8 @@ export async function startTrust(options: TrustOptions): Promise<RunningTrust> {
       else res.destroy();
     });
   });
+  // Requests Node's parser refuses (431 for an oversized query string…) get problem+json too.
+  answerClientErrorsAsProblems(server);
   server.keepAliveTimeout = 5_000;
 
   await new Promise<void>((resolve, reject) => {

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { MssError, listenError, type Logger } from '@mss/runtime';
+import { MssError, answerClientErrorsAsProblems, listenError, type Logger } from '@mss/runtime';
 import type { DirectoryData } from '../directory/data.ts';
 import { extractionZip } from '../extraction/extraction.ts';
 import { EXTRACTION_FILE, listExtractionFiles } from '../extraction/files.ts';
@@ -202,6 +202,8 @@ export async function startAnnuaireHttp(options: AnnuaireHttpOptions): Promise<R
       else sendProblem(res, 500, 'internal error; see the stand-in\'s log');
     });
   });
+  // Requests Node's parser refuses (431 for an oversized query string…) get problem+json too.
+  answerClientErrorsAsProblems(server);
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolveListen, reject) => {
     const onError = (err: unknown): void => reject(listenError(err, 'annuaireHttp', host, port));
