@@ -1,8 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import createClient, { type Client } from 'openapi-fetch';
 import { MssError, loadClientEnvironment, loadConfig, type MssConfig } from '@mss/runtime';
+import type { components, paths } from './generated/admin-api.ts';
 import type { CommandContext, OptionSpec } from './cli.ts';
 import { requireString } from './cli.ts';
+import { requirePersonIdnat } from './idnat-option.ts';
 
 /** Options of every command that talks to the running operator's admin API. */
 export const API_OPTIONS: Record<string, OptionSpec> = {
@@ -15,40 +18,72 @@ export const API_OPTIONS: Record<string, OptionSpec> = {
   json: { type: 'boolean', description: 'Print JSON instead of a table' },
 };
 
+export type Mailbox = components['schemas']['Mailbox'];
+export type HistoryEntry = components['schemas']['HistoryEntry'];
+export type MailboxCreation = paths['/api/v1/mailboxes']['post']['requestBody']['content']['application/json'];
+
+/**
+ * The admin API as the CLI sees it: a client typed by `generated/admin-api.ts`, which
+ * `npm run gen:api` derives from the API's own OpenAPI document (a test fails when they differ).
+ */
+export type AdminApi = Client<paths>;
+
 export interface ApiClient {
   config: MssConfig;
   base: string;
-  call<T = any>(method: string, path: string, body?: unknown): Promise<T>;
+  api: AdminApi;
 }
 
 export function adminPasswordFile(dataDir: string): string {
   return path.join(dataDir, 'admin-password');
 }
 
-async function personaIdnat(config: MssConfig, base: string, who: string): Promise<string> {
-  if (/^[0-9]/.test(who)) return who;
-  let info: { personas?: { key: string; idnat: string }[] };
-  try {
-    info = (await (await fetch(`${base}/sandbox`)).json()) as typeof info;
-  } catch {
-    throw new MssError('API_UNREACHABLE', `cannot reach the sandbox at ${base} to look up persona "${who}" (is "mss sandbox" running?)`);
+/** A fetch that turns "nothing listens there" into the one line a user can act on. */
+function fetchFrom(base: string): typeof fetch {
+  return async (input, init) => {
+    try {
+      return await fetch(input, init);
+    } catch {
+      throw new MssError('API_UNREACHABLE', `cannot reach the admin API at ${base} (is "mss sandbox" running?)`);
+    }
+  };
+}
+
+/**
+ * The data of a successful answer. A refusal becomes one line with its status and problem type
+ * (RFC 9457 problem+json, as every error of the API is), e.g. `403 forbidden: …`.
+ */
+export async function answer<T>(pending: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
+  const { data, error, response } = await pending;
+  if (response.ok) return data as T;
+  const problem = (typeof error === 'object' && error !== null ? error : {}) as Partial<components['schemas']['Problem']>;
+  const code = problem.type?.replace('/problems/', '') ?? String(response.status);
+  throw new MssError('API_ERROR', `${response.status} ${code}: ${problem.detail ?? problem.title ?? response.statusText}`);
+}
+
+async function personaIdnat(api: Client<paths>, base: string, who: string): Promise<string> {
+  if (/^[0-9]/.test(who)) return requirePersonIdnat(who, '--as');
+  const { data, response } = await api.GET('/sandbox');
+  if (!data) {
+    throw new MssError('USAGE', `${base} publishes no personas (${response.status}): is it "mss sandbox"? Use --token, or --as <IdNat>`, { exitCode: 2 });
   }
-  const p = info.personas?.find((x) => x.key === who);
-  if (!p) throw new MssError('USAGE', `no persona "${who}" (known: ${(info.personas ?? []).map((x) => x.key).join(', ')})`, { exitCode: 2 });
+  const p = data.personas.find((x) => x.key === who);
+  if (!p) throw new MssError('USAGE', `no persona "${who}" (known: ${data.personas.map((x) => x.key).join(', ')})`, { exitCode: 2 });
   return p.idnat;
 }
 
-/** Builds the Authorization header from --token / --as / --admin, then calls the API. */
+/** Builds the Authorization header from --token / --as / --admin, and a client that sends it. */
 export async function apiClient(ctx: CommandContext): Promise<ApiClient> {
   const config = loadConfig({ dataDir: requireString(ctx, 'data-dir'), portBase: requireString(ctx, 'port-base') });
   const base = (requireString(ctx, 'api') ?? `http://${config.host}:${config.ports.adminApi}`).replace(/\/$/, '');
-  let authorization: string | undefined;
   const fromEnv = loadClientEnvironment();
   const token = requireString(ctx, 'token') ?? fromEnv.token;
   const as = requireString(ctx, 'as');
   if ([token !== undefined, as !== undefined, ctx.values.admin === true].filter(Boolean).length > 1) {
     throw new MssError('USAGE', 'give only one of --token, --as and --admin', { exitCode: 2 });
   }
+  const anonymous = createClient<paths>({ baseUrl: base, fetch: fetchFrom(base) });
+  let authorization: string | undefined;
   if (ctx.values.admin) {
     let password = fromEnv.adminPassword;
     if (!password) {
@@ -61,40 +96,14 @@ export async function apiClient(ctx: CommandContext): Promise<ApiClient> {
     authorization = `Basic ${Buffer.from(`admin:${password}`).toString('base64')}`;
   } else if (as) {
     const { cibaToken } = await import('@mss/psc');
-    const idnat = await personaIdnat(config, base, as);
+    const idnat = await personaIdnat(anonymous, base, as);
     const t = await cibaToken({ pscUrl: `http://${config.host}:${config.ports.psc}`, idnat });
     authorization = `Bearer ${t.access_token}`;
   } else if (token) {
     authorization = `Bearer ${token}`;
   }
-  return {
-    config,
-    base,
-    async call(method, p, body) {
-      let res: Response;
-      try {
-        res = await fetch(`${base}${p}`, {
-          method,
-          headers: { ...(authorization ? { authorization } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-          body: body === undefined ? undefined : JSON.stringify(body),
-        });
-      } catch {
-        throw new MssError('API_UNREACHABLE', `cannot reach the admin API at ${base} (is "mss sandbox" running?)`);
-      }
-      const text = await res.text();
-      const parsed = text ? (JSON.parse(text) as unknown) : undefined;
-      if (!res.ok) {
-        const prob = (parsed ?? {}) as { type?: string; detail?: string; title?: string; acceptUrl?: string };
-        const code = prob.type?.replace('/problems/', '') ?? String(res.status);
-        throw new MssError('API_ERROR', `${res.status} ${code}: ${prob.detail ?? prob.title ?? res.statusText}`);
-      }
-      return parsed as any;
-    },
-  };
-}
-
-export function mailboxPath(address: string): string {
-  return `/api/v1/mailboxes/${encodeURIComponent(address)}`;
+  const api = authorization ? createClient<paths>({ baseUrl: base, fetch: fetchFrom(base), headers: { authorization } }) : anonymous;
+  return { config, base, api };
 }
 
 /** A plain table: one header row, columns padded to their widest cell. */

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { adminApiDocument } from '@mss/admin-api';
 import { exitOf, firstLine, freePortBase, isolatedDatabaseEnv, mss, spawnMss } from './run-mss.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -49,6 +50,12 @@ test('the sandbox serves the PSC stand-in with PSC’s discovery paths', async (
     assert.equal(doc.issuer, `${endpoints.psc}/auth/realms/esante-wallet`);
     assert.equal(doc.backchannel_authentication_endpoint, `${endpoints.psc}/auth/realms/esante-wallet/protocol/openid-connect/ext/ciba/auth`);
   }
+});
+
+test('the OpenAPI document the CLI generates its client from is the one the sandbox serves', async () => {
+  const served = (await (await fetch(`${endpoints.adminApi}/openapi.json`)).json()) as { paths: Record<string, unknown> };
+  assert.ok('/sandbox' in served.paths, 'the persona look-up of --as is described too');
+  assert.deepEqual(served, await adminApiDocument());
 });
 
 test('issue 4: mss psc token prints a JWT that access accepts for the GP’s mailbox and refuses for the CAB', () => {

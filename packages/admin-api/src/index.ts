@@ -1,1 +1,2 @@
 export { buildAdminApi, type AdminApiOptions } from './server.ts';
+export { adminApiDocument } from './document.ts';

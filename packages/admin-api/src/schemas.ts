@@ -82,3 +82,26 @@ export const addressParam = {
   properties: { address: { type: 'string', minLength: 3, maxLength: 254, description: 'The mailbox address' } },
   required: ['address'],
 } as const;
+
+/** `GET /sandbox`: what the sandbox publishes about itself (only served under `mss sandbox`). */
+export const sandboxInfoSchema = {
+  type: 'object',
+  properties: {
+    endpoints: { type: 'object', additionalProperties: { type: 'string' }, description: 'Endpoint key (adminApi, psc, imap…) to URL' },
+    personas: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          key: { type: 'string' },
+          role: { type: 'string' },
+          idnat: { type: 'string' },
+          name: { type: 'string' },
+          mailboxes: { type: 'array', items: { type: 'string' } },
+        },
+        required: ['key', 'role', 'idnat', 'name', 'mailboxes'],
+      },
+    },
+  },
+  required: ['endpoints', 'personas'],
+} as const;

@@ -7,7 +7,7 @@ import type { AccessControl, TokenValidator } from '@mss/access';
 import { GovernanceError, type Governance } from '@mss/governance';
 import { authenticate } from './auth.ts';
 import { PROBLEM_DOCS, clientProblem, problem, sendProblem } from './problems.ts';
-import { historyEntrySchema, mailboxSchema, problemSchema } from './schemas.ts';
+import { historyEntrySchema, mailboxSchema, problemSchema, sandboxInfoSchema } from './schemas.ts';
 import { mailboxRoutes } from './routes/mailboxes.ts';
 import { cguRoutes } from './routes/cgu.ts';
 
@@ -99,7 +99,8 @@ export async function buildAdminApi(options: AdminApiOptions): Promise<FastifyIn
 
   if (options.sandboxInfo) {
     const info = options.sandboxInfo;
-    app.get('/sandbox', { schema: { hide: true } }, async () => info());
+    const schema = { tags: ['sandbox'], summary: 'The sandbox\'s endpoints and demo personas (only under mss sandbox)', security: [], response: { 200: sandboxInfoSchema } };
+    app.get('/sandbox', { schema }, async () => info());
   }
 
   if (options.governance && options.access) {

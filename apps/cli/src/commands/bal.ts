@@ -1,7 +1,9 @@
+import { isMailboxType } from '@mss/domain';
 import { MssError } from '@mss/runtime';
 import type { Command, CommandContext } from '../cli.ts';
 import { requireString } from '../cli.ts';
-import { API_OPTIONS, apiClient, mailboxPath, table } from '../api-client.ts';
+import { API_OPTIONS, answer, apiClient, table } from '../api-client.ts';
+import type { AdminApi, HistoryEntry, Mailbox, MailboxCreation } from '../api-client.ts';
 
 function arg(ctx: CommandContext, i: number, name: string): string {
   const v = ctx.positionals[i];
@@ -9,7 +11,7 @@ function arg(ctx: CommandContext, i: number, name: string): string {
   return v;
 }
 
-function printMailbox(ctx: CommandContext, m: any): void {
+function printMailbox(ctx: CommandContext, m: Mailbox): void {
   if (ctx.values.json) {
     ctx.stdout.write(`${JSON.stringify(m)}\n`);
     return;
@@ -18,18 +20,33 @@ function printMailbox(ctx: CommandContext, m: any): void {
     `${m.address}  ${m.type}  ${m.status}${m.listeRouge ? '  liste rouge' : ''}`,
     `attached to ${m.ownerIdnat}${m.description ? `  — ${m.description}` : ''}${m.service ? `  (service ${m.service})` : ''}`,
     '',
-    table(m.holders.map((h: any) => [h.role, h.idnat, h.addedAt, h.addedBy]), ['ROLE', 'IDNAT', 'SINCE', 'ADDED BY']),
+    table(m.holders.map((h) => [h.role, h.idnat, h.addedAt, h.addedBy]), ['ROLE', 'IDNAT', 'SINCE', 'ADDED BY']),
   ];
   if (m.delegations?.length) {
-    lines.push('', table(m.delegations.map((d: any) => [d.id, d.delegateIdnat, d.grantedBy, d.startAt, d.endAt ?? '—']), ['DELEGATION', 'DELEGATE', 'GRANTED BY', 'FROM', 'UNTIL']));
+    const rows = m.delegations.map((d) => [d.id, d.delegateIdnat, d.grantedBy, d.startAt, d.endAt ?? '—']);
+    lines.push('', table(rows, ['DELEGATION', 'DELEGATE', 'GRANTED BY', 'FROM', 'UNTIL']));
   }
   ctx.stdout.write(`${lines.join('\n')}\n`);
 }
 
-/** `?reason=…` when the caller gave --reason: DELETE carries its reason in the query. */
-function reasonQuery(ctx: CommandContext): string {
+/** `{ reason }` when the caller gave --reason: DELETE carries its reason in the query. */
+function reasonQuery(ctx: CommandContext): { reason?: string } {
   const reason = requireString(ctx, 'reason');
-  return reason ? `?reason=${encodeURIComponent(reason)}` : '';
+  return reason ? { reason } : {};
+}
+
+/**
+ * The common shape of a mailbox command: one call on the mailbox named by the first argument,
+ * as the acting person, then the mailbox the API answers, printed.
+ */
+async function onMailbox(
+  ctx: CommandContext,
+  call: (api: AdminApi, path: { address: string }) => Promise<{ data?: Mailbox; error?: unknown; response: Response }>,
+): Promise<number> {
+  const path = { address: arg(ctx, 0, 'address') };
+  const { api } = await apiClient(ctx);
+  printMailbox(ctx, await answer(call(api, path)));
+  return 0;
 }
 
 const leaf = (c: Omit<Command, 'options'> & { options?: Command['options'] }): Command => ({ ...c, options: { ...API_OPTIONS, ...(c.options ?? {}) } });
@@ -52,17 +69,19 @@ export const balCommand: Command = {
         'liste-rouge': { type: 'boolean', description: 'Do not publish in the directory (R-BAL-3)' },
       },
       async run(ctx) {
-        const api = await apiClient(ctx);
+        const { api } = await apiClient(ctx);
         const type = requireString(ctx, 'type');
         if (!type) throw new MssError('USAGE', '--type is required (PER, ORG, APP or CAB)', { exitCode: 2 });
-        const body: Record<string, unknown> = { type: type.toUpperCase(), address: arg(ctx, 0, 'address') };
+        const upper = type.toUpperCase();
+        if (!isMailboxType(upper)) throw new MssError('USAGE', `--type: "${type}" is not PER, ORG, APP or CAB`, { exitCode: 2 });
+        const body: MailboxCreation = { type: upper, address: arg(ctx, 0, 'address') };
         if (requireString(ctx, 'holder')) body.holderIdnat = requireString(ctx, 'holder');
         if (requireString(ctx, 'structure')) body.structureIdnat = requireString(ctx, 'structure');
         if (requireString(ctx, 'responsible')) body.responsibleIdnats = requireString(ctx, 'responsible')!.split(',').map((s) => s.trim()).filter(Boolean);
         if (requireString(ctx, 'description')) body.description = requireString(ctx, 'description');
         if (requireString(ctx, 'service')) body.service = requireString(ctx, 'service');
         if (ctx.values['liste-rouge']) body.listeRouge = true;
-        printMailbox(ctx, await api.call('POST', '/api/v1/mailboxes', body));
+        printMailbox(ctx, await answer(api.POST('/api/v1/mailboxes', { body })));
         return 0;
       },
     }),
@@ -70,8 +89,9 @@ export const balCommand: Command = {
       name: 'list',
       summary: 'The mailboxes you hold, co-hold or are delegated, with your role',
       async run(ctx) {
-        const r = await (await apiClient(ctx)).call('GET', '/api/v1/mailboxes');
-        ctx.stdout.write(ctx.values.json ? `${JSON.stringify(r)}\n` : `${table(r.mailboxes.map((m: any) => [m.address, m.type, m.status, m.role, m.endAt ?? '']), ['ADDRESS', 'TYPE', 'STATUS', 'ROLE', 'UNTIL'])}\n`);
+        const r = await answer((await apiClient(ctx)).api.GET('/api/v1/mailboxes'));
+        const rows = r.mailboxes.map((m) => [m.address, m.type, m.status, m.role, m.endAt ?? '']);
+        ctx.stdout.write(ctx.values.json ? `${JSON.stringify(r)}\n` : `${table(rows, ['ADDRESS', 'TYPE', 'STATUS', 'ROLE', 'UNTIL'])}\n`);
         return 0;
       },
     }),
@@ -80,8 +100,7 @@ export const balCommand: Command = {
       summary: 'One mailbox: status, attachment, holders, delegations',
       args: '<address>',
       async run(ctx) {
-        printMailbox(ctx, await (await apiClient(ctx)).call('GET', mailboxPath(arg(ctx, 0, 'address'))));
-        return 0;
+        return onMailbox(ctx, (api, path) => api.GET('/api/v1/mailboxes/{address}', { params: { path } }));
       },
     }),
     leaf({
@@ -90,8 +109,8 @@ export const balCommand: Command = {
       args: '<address>',
       options: { reason: { type: 'string', description: 'Why (kept in the history)', valueName: 'text' } },
       async run(ctx) {
-        printMailbox(ctx, await (await apiClient(ctx)).call('POST', `${mailboxPath(arg(ctx, 0, 'address'))}/status`, { status: 'closed', reason: requireString(ctx, 'reason') ?? '' }));
-        return 0;
+        const body = { status: 'closed' as const, reason: requireString(ctx, 'reason') ?? '' };
+        return onMailbox(ctx, (api, path) => api.POST('/api/v1/mailboxes/{address}/status', { params: { path }, body }));
       },
     }),
     leaf({
@@ -100,8 +119,7 @@ export const balCommand: Command = {
       args: '<address>',
       options: { reason: { type: 'string', description: 'Why (kept in the history)', valueName: 'text' } },
       async run(ctx) {
-        printMailbox(ctx, await (await apiClient(ctx)).call('DELETE', `${mailboxPath(arg(ctx, 0, 'address'))}${reasonQuery(ctx)}`));
-        return 0;
+        return onMailbox(ctx, (api, path) => api.DELETE('/api/v1/mailboxes/{address}', { params: { path, query: reasonQuery(ctx) } }));
       },
     }),
     leaf({
@@ -111,8 +129,8 @@ export const balCommand: Command = {
       async run(ctx) {
         const v = arg(ctx, 1, 'on|off');
         if (v !== 'on' && v !== 'off') throw new MssError('USAGE', 'say "on" or "off"', { exitCode: 2 });
-        printMailbox(ctx, await (await apiClient(ctx)).call('PATCH', mailboxPath(arg(ctx, 0, 'address')), { listeRouge: v === 'on' }));
-        return 0;
+        const body = { listeRouge: v === 'on' };
+        return onMailbox(ctx, (api, path) => api.PATCH('/api/v1/mailboxes/{address}', { params: { path }, body }));
       },
     }),
     {
@@ -124,8 +142,8 @@ export const balCommand: Command = {
           summary: 'Add a cotitulaire (a PS with an IdNat; need not be a customer) — R-CAB-3',
           args: '<address> <idnat>',
           async run(ctx) {
-            printMailbox(ctx, await (await apiClient(ctx)).call('POST', `${mailboxPath(arg(ctx, 0, 'address'))}/cotitulaires`, { idnat: arg(ctx, 1, 'idnat') }));
-            return 0;
+            const body = { idnat: arg(ctx, 1, 'idnat') };
+            return onMailbox(ctx, (api, path) => api.POST('/api/v1/mailboxes/{address}/cotitulaires', { params: { path }, body }));
           },
         }),
         leaf({
@@ -134,8 +152,9 @@ export const balCommand: Command = {
           args: '<address> <idnat>',
           options: { reason: { type: 'string', description: 'Why (kept in the history)', valueName: 'text' } },
           async run(ctx) {
-            printMailbox(ctx, await (await apiClient(ctx)).call('DELETE', `${mailboxPath(arg(ctx, 0, 'address'))}/cotitulaires/${encodeURIComponent(arg(ctx, 1, 'idnat'))}${reasonQuery(ctx)}`));
-            return 0;
+            const idnat = arg(ctx, 1, 'idnat');
+            const params = (path: { address: string }) => ({ path: { ...path, idnat }, query: reasonQuery(ctx) });
+            return onMailbox(ctx, (api, path) => api.DELETE('/api/v1/mailboxes/{address}/cotitulaires/{idnat}', { params: params(path) }));
           },
         }),
       ],
@@ -146,8 +165,8 @@ export const balCommand: Command = {
       args: '<address> <new-owner-idnat>',
       options: { reason: { type: 'string', description: 'Why (kept in the history)', valueName: 'text' } },
       async run(ctx) {
-        printMailbox(ctx, await (await apiClient(ctx)).call('POST', `${mailboxPath(arg(ctx, 0, 'address'))}/transfer`, { newOwnerIdnat: arg(ctx, 1, 'new-owner-idnat'), ...(requireString(ctx, 'reason') ? { reason: requireString(ctx, 'reason') } : {}) }));
-        return 0;
+        const body = { newOwnerIdnat: arg(ctx, 1, 'new-owner-idnat'), ...reasonQuery(ctx) };
+        return onMailbox(ctx, (api, path) => api.POST('/api/v1/mailboxes/{address}/transfer', { params: { path }, body }));
       },
     }),
     leaf({
@@ -157,8 +176,8 @@ export const balCommand: Command = {
       options: { until: { type: 'string', description: 'End date (YYYY-MM-DD, through that day)', valueName: 'date' } },
       async run(ctx) {
         const until = requireString(ctx, 'until');
-        printMailbox(ctx, await (await apiClient(ctx)).call('POST', `${mailboxPath(arg(ctx, 0, 'address'))}/delegations`, { delegateIdnat: arg(ctx, 1, 'idnat'), ...(until ? { endAt: until } : {}) }));
-        return 0;
+        const body = { delegateIdnat: arg(ctx, 1, 'idnat'), ...(until ? { endAt: until } : {}) };
+        return onMailbox(ctx, (api, path) => api.POST('/api/v1/mailboxes/{address}/delegations', { params: { path }, body }));
       },
     }),
     leaf({
@@ -167,10 +186,10 @@ export const balCommand: Command = {
       args: '<address> <delegation-id>',
       options: { reason: { type: 'string', description: 'Why (kept in the history)', valueName: 'text' } },
       async run(ctx) {
-        const id = arg(ctx, 1, 'delegation-id');
-        if (!/^[0-9]+$/.test(id)) throw new MssError('USAGE', `delegation id "${id}" is not a number`, { exitCode: 2 });
-        printMailbox(ctx, await (await apiClient(ctx)).call('DELETE', `${mailboxPath(arg(ctx, 0, 'address'))}/delegations/${id}${reasonQuery(ctx)}`));
-        return 0;
+        const raw = arg(ctx, 1, 'delegation-id');
+        if (!/^[0-9]+$/.test(raw)) throw new MssError('USAGE', `delegation id "${raw}" is not a number`, { exitCode: 2 });
+        const params = (path: { address: string }) => ({ path: { ...path, id: Number(raw) }, query: reasonQuery(ctx) });
+        return onMailbox(ctx, (api, path) => api.DELETE('/api/v1/mailboxes/{address}/delegations/{id}', { params: params(path) }));
       },
     }),
     leaf({
@@ -178,13 +197,17 @@ export const balCommand: Command = {
       summary: 'The history of a mailbox: every cotitulaire, delegation, ownership, status event, with who did it',
       args: '<address>',
       async run(ctx) {
-        const api = await apiClient(ctx);
-        const entries: any[] = [];
-        let next: string | null = `${mailboxPath(arg(ctx, 0, 'address'))}/history?limit=500`;
-        while (next) {
-          const page: { entries: any[]; next: string | null } = await api.call('GET', next);
+        const path = { address: arg(ctx, 0, 'address') };
+        const { api } = await apiClient(ctx);
+        const entries: HistoryEntry[] = [];
+        // Pages of 500 (the most the API gives), following the `after` of each `next` link.
+        let after: number | undefined;
+        for (;;) {
+          const query = { limit: 500, ...(after === undefined ? {} : { after }) };
+          const page = await answer(api.GET('/api/v1/mailboxes/{address}/history', { params: { path, query } }));
           entries.push(...page.entries);
-          next = page.next;
+          if (!page.next) break;
+          after = Number(new URL(page.next, 'http://next.invalid').searchParams.get('after'));
         }
         ctx.stdout.write(
           ctx.values.json
@@ -197,6 +220,17 @@ export const balCommand: Command = {
   ],
 };
 
+/** The version to accept: the argument or --version (the CGU page shows the latter), not two different ones. */
+function cguVersion(ctx: CommandContext): string | undefined {
+  const option = requireString(ctx, 'version');
+  const [positional, ...extra] = ctx.positionals;
+  if (extra.length > 0) throw new MssError('USAGE', `mss cgu accept takes one version (got ${ctx.positionals.length})`, { exitCode: 2 });
+  if (option !== undefined && positional !== undefined && option !== positional) {
+    throw new MssError('USAGE', `two versions given: "${positional}" and --version "${option}"`, { exitCode: 2 });
+  }
+  return option ?? positional;
+}
+
 export const cguCommand: Command = {
   name: 'cgu',
   summary: 'The operator’s terms of use: publish a version (admin), accept it (a person)',
@@ -208,7 +242,8 @@ export const cguCommand: Command = {
       options: { title: { type: 'string', description: 'Title of the version', valueName: 'text' } },
       async run(ctx) {
         const v = arg(ctx, 0, 'version');
-        const r = await (await apiClient(ctx)).call('POST', '/api/v1/cgu', { version: v, title: requireString(ctx, 'title') ?? `CGU ${v}` });
+        const body = { version: v, title: requireString(ctx, 'title') ?? `CGU ${v}` };
+        const r = await answer((await apiClient(ctx)).api.POST('/api/v1/cgu', { body }));
         ctx.stdout.write(ctx.values.json ? `${JSON.stringify(r)}\n` : `published CGU ${r.version} (${r.url})\n`);
         return 0;
       },
@@ -217,10 +252,11 @@ export const cguCommand: Command = {
       name: 'accept',
       summary: 'Accept the current CGU (or the given version) as the acting person',
       args: '[version]',
+      options: { version: { type: 'string', description: 'The version to accept (the same as the argument)', valueName: 'version' } },
       async run(ctx) {
-        const api = await apiClient(ctx);
-        const v = ctx.positionals[0] ?? (await api.call('GET', '/api/v1/cgu/current')).version;
-        const r = await api.call('POST', `/api/v1/cgu/${encodeURIComponent(v)}/accept`);
+        const { api } = await apiClient(ctx);
+        const version = cguVersion(ctx) ?? (await answer(api.GET('/api/v1/cgu/current'))).version;
+        const r = await answer(api.POST('/api/v1/cgu/{version}/accept', { params: { path: { version } } }));
         ctx.stdout.write(ctx.values.json ? `${JSON.stringify(r)}\n` : `accepted CGU ${r.version} at ${r.acceptedAt}\n`);
         return 0;
       },

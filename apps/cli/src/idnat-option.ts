@@ -1,0 +1,12 @@
+import { checkIdNatPerson } from '@mss/domain';
+import { MssError } from '@mss/runtime';
+
+/**
+ * A person's IdNat given on the command line, checked here before any service is asked (R-ID-1):
+ * a typo is told as what is wrong with it, not as "unknown" from Pro Santé Connect.
+ */
+export function requirePersonIdnat(value: string, option: string): string {
+  const check = checkIdNatPerson(value);
+  if (!check.ok) throw new MssError('USAGE', `${option}: ${check.error.message}`, { exitCode: 2 });
+  return check.value.idnat;
+}
