@@ -401,6 +401,7 @@ def main(argv=None):
     parser.add_argument("--progress", type=float, default=2.0, help="seconds between progress lines")
     parser.add_argument("--quiet", action="store_true")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for any reply")
+    parser.add_argument("--verbose", action="store_true", help="scripts: also show why known defects fail")
     parser.add_argument("--script", metavar="PATH", help="run scripted sessions (a .imap file or a directory of them)")
     args = parser.parse_args(argv)
     socket.setdefaulttimeout(args.timeout)
