@@ -21,10 +21,10 @@ before(async () => {
 });
 after(async () => w.close());
 
-test('issue #12: every RFC script of scripts/imap-stress/rfc gets the exact responses it expects', async () => {
+test('issue #12: every RFC script of scripts/imap-stress/rfc gets the exact responses it expects', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mss-imap-scripts-'));
   const json = path.join(dir, 'summary.json');
-  const args = [STRESS, '--port', String(w.imap.port), '--user', PER, '--auth', 'xoauth2', '--starttls', 'yes', '--json', json, '--script', SCRIPTS];
+  const args = [STRESS, '--port', String(w.imap.port), '--user', PER, '--auth', 'xoauth2', '--starttls', 'yes', '--json', json, '--verbose', '--script', SCRIPTS];
   const env = { ...process.env, IMAP_STRESS_SECRET: await w.token(GP) };
   // Asynchronous: the server under test runs in this very process.
   const { code, output } = await new Promise<{ code: number; output: string }>((resolve) => {
@@ -32,6 +32,12 @@ test('issue #12: every RFC script of scripts/imap-stress/rfc gets the exact resp
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, output: `${stdout}\n${stderr}` });
     });
   });
+  // Known defects (xfail, with why) and fixed ones still marked (XPASS) show in the test report.
+  let inXfail = false;
+  for (const line of output.split('\n')) {
+    inXfail = /^xfail /.test(line) || (inXfail && line.startsWith('  '));
+    if (inXfail || /^XPASS /.test(line)) t.diagnostic(line);
+  }
   const summary = JSON.parse(fs.readFileSync(json, 'utf8')) as { counts: Record<string, number>; failures: string[] };
   fs.rmSync(dir, { recursive: true, force: true });
   assert.deepEqual(summary.failures, [], output);
