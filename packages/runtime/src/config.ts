@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { MssError } from './errors.ts';
-import { intSetting, logLevelSetting, type Environment, type LogLevel } from './env.ts';
+import { DEFAULT_MAX_CONNECTIONS_PER_ADDRESS } from './address-limit.ts';
+import { durationSetting, intSetting, logLevelSetting, type Environment, type LogLevel } from './env.ts';
 
 /** Every listening service of the trust space, with its stable endpoint key and default port. */
 export const SERVICE_PORTS = {
@@ -97,6 +98,27 @@ export function loadStoreSettings(env: Environment = process.env): { pgPoolSize:
   };
 }
 
+/** Limits and timeouts of the mail and directory listeners (docs/choices.md). */
+export interface ListenerSettings {
+  /** MSS_MAX_CONNECTIONS_PER_ADDRESS: connections one client address holds on one listener (default 256). */
+  maxConnectionsPerAddress: number;
+  /** MSS_IMAP_LOGIN_TIMEOUT: before authentication, an IMAP client completes a command within this (default 60 s). */
+  imapLoginTimeoutMs: number;
+  /** MSS_IMAP_IDLE_TIMEOUT: authenticated IMAP autologout (default 30 min, the least RFC 9051 §5.4 allows). */
+  imapIdleTimeoutMs: number;
+  /** MSS_LDAP_IDLE_TIMEOUT: an LDAP session with no complete request and nothing running for this long is closed (default 300 s). */
+  ldapIdleTimeoutMs: number;
+}
+
+export function loadListenerSettings(env: Environment = process.env): ListenerSettings {
+  return {
+    maxConnectionsPerAddress: intSetting(env, 'MSS_MAX_CONNECTIONS_PER_ADDRESS', { fallback: DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, min: 1, max: 1_000_000 }),
+    imapLoginTimeoutMs: durationSetting(env, 'MSS_IMAP_LOGIN_TIMEOUT', { fallbackMs: 60_000, minMs: 1000 }),
+    imapIdleTimeoutMs: durationSetting(env, 'MSS_IMAP_IDLE_TIMEOUT', { fallbackMs: 30 * 60_000, minMs: 30 * 60_000 }),
+    ldapIdleTimeoutMs: durationSetting(env, 'MSS_LDAP_IDLE_TIMEOUT', { fallbackMs: 300_000, minMs: 1000 }),
+  };
+}
+
 export interface MssConfig {
   dataDir: string;
   /** `postgres://…` selects PostgreSQL; undefined means the embedded SQLite in dataDir. */
@@ -115,6 +137,7 @@ export interface MssConfig {
   blobWorkers: number;
   /** Per mailbox type: what a mailbox may hold (IMAP QUOTA, SMTP mailbox full). */
   quotas: MailboxQuotas;
+  listeners: ListenerSettings;
 }
 
 export interface ConfigInput {
@@ -173,6 +196,7 @@ export function loadConfig(input: ConfigInput = {}, env: Environment = process.e
     logLevel: logLevelSetting(input.logLevel, env, 'info'),
     ...loadStoreSettings(env),
     quotas: loadQuotas(env),
+    listeners: loadListenerSettings(env),
   };
 }
 

@@ -5,3 +5,4 @@ export * from './config.ts';
 export * from './env.ts';
 export * from './net.ts';
 export * from './http-client-errors.ts';
+export * from './address-limit.ts';

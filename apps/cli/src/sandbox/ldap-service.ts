@@ -14,7 +14,14 @@ export async function startAnnuaireLdap(config: MssConfig, store: Store, logger:
   source.start(300);
   const onChange = () => source.refreshSoon();
   changes?.on('change', onChange);
-  const server = await startLdapServer({ host: config.host, port: config.ports.annuaireLdap, source, logger });
+  const server = await startLdapServer({
+    host: config.host,
+    port: config.ports.annuaireLdap,
+    source,
+    logger,
+    maxConnectionsPerAddress: config.listeners.maxConnectionsPerAddress,
+    idleTimeoutSeconds: config.listeners.ldapIdleTimeoutMs / 1000,
+  });
   return {
     key: 'annuaireLdap',
     url: server.url,

@@ -24,6 +24,7 @@ import { type ResponseChannel, runSearch, type SearchSettings, StopReason, until
 export interface ConnectionSettings extends SearchSettings {
   decodeLimits: DecodeLimits;
   maxMessageBytes: number;
+  /** With no complete request and nothing in progress for this long, the session is closed. */
   idleTimeoutMs: number;
   /** Operations in progress at once; beyond, the connection stops reading until one ends. */
   maxOperations: number;
@@ -45,6 +46,11 @@ export class LdapConnection implements ResponseChannel {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private flushScheduled = false;
+  /**
+   * Restarted by each complete request and each operation's end, not by bytes: a client that
+   * sends half a message, or trickles one byte at a time, is still idle (issue #12).
+   */
+  private readonly idleTimer: NodeJS.Timeout;
   readonly finished: Promise<void>;
 
   constructor(socket: Socket, settings: ConnectionSettings, logger: Logger) {
@@ -54,9 +60,9 @@ export class LdapConnection implements ResponseChannel {
     this.framer = new MessageFramer(settings.maxMessageBytes);
     this.finished = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.setNoDelay(true);
-    socket.setTimeout(settings.idleTimeoutMs);
+    this.idleTimer = setTimeout(() => this.onIdle(), settings.idleTimeoutMs);
+    this.idleTimer.unref();
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('timeout', () => this.onIdle());
     socket.on('error', (err) => logger.debug({ err }, 'connection error'));
     socket.on('close', () => this.onClose());
   }
@@ -156,6 +162,7 @@ export class LdapConnection implements ResponseChannel {
         }
         const frame = this.framer.next();
         if (frame === null) break;
+        this.idleTimer.refresh();
         this.dispatch(decodeMessage(frame, this.settings.decodeLimits));
       }
       this.resumeReading();
@@ -227,6 +234,7 @@ export class LdapConnection implements ResponseChannel {
           .catch((err: unknown) => this.logger.error({ err, messageId }, 'search failed'))
           .finally(() => {
             this.operations.delete(messageId);
+            this.idleTimer.refresh();
             if (!this.closing) this.pump();
           });
         return;
@@ -236,12 +244,16 @@ export class LdapConnection implements ResponseChannel {
 
   private onIdle(): void {
     // Time spent waiting on a slow source or a slow reader is the time limit's business.
-    if (this.operations.size > 0) return;
+    if (this.operations.size > 0) {
+      this.idleTimer.refresh();
+      return;
+    }
     this.logger.debug('idle timeout');
     this.close();
   }
 
   private onClose(): void {
+    clearTimeout(this.idleTimer);
     this.closed = true;
     this.closing = true;
     this.abortAll(StopReason.closed);

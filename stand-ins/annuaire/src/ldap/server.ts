@@ -1,7 +1,7 @@
 // The LDAP listener: accepts sessions, applies the connection cap, and stops cleanly.
 
 import { createServer, type Server, type Socket } from 'node:net';
-import { type Logger, MssError, listenError } from '@mss/runtime';
+import { AddressConnectionLimit, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, type Logger, MssError, listenError } from '@mss/runtime';
 import { defaultBerLimits } from './ber.ts';
 import { attributeTypeSet } from './attributes.ts';
 import { type ConnectionSettings, LdapConnection } from './connection.ts';
@@ -33,6 +33,11 @@ export interface LdapServerOptions {
   timeLimitSeconds?: number;
   /** Sessions at once (default 1024); the next ones get a Notice of Disconnection. */
   maxConnections?: number;
+  /**
+   * Sessions one client address holds at once (default 256), so that one client cannot take
+   * all `maxConnections`; the next ones from it get a Notice of Disconnection (unavailable).
+   */
+  maxConnectionsPerAddress?: number;
   /** Attributes never returned nor searchable, whatever the client asks (default: phone numbers). */
   hiddenAttributes?: readonly string[];
   /** Subtrees this server holds, shown in the root DSE; searches elsewhere get noSuchObject. */
@@ -41,7 +46,7 @@ export interface LdapServerOptions {
   rootDseAttributes?: Record<string, string[]>;
   /** Attribute types and their matching rules; without it every attribute is a caseIgnore string. */
   schema?: MatchingSchema;
-  /** Seconds without traffic (and no operation in progress) before a session is closed (default 300). */
+  /** Seconds without a complete request (and no operation in progress) before a session is closed (default 300). */
   idleTimeoutSeconds?: number;
   /** Largest LDAPMessage accepted, in bytes (default 1 MiB). */
   maxMessageBytes?: number;
@@ -61,6 +66,7 @@ export async function startLdapServer(options: LdapServerOptions): Promise<Runni
   const logger = options.logger.child({ service: SERVICE });
   const settings = connectionSettings(options);
   const maxConnections = positive(options.maxConnections ?? 1024, 'maxConnections');
+  const perAddress = new AddressConnectionLimit(positive(options.maxConnectionsPerAddress ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, 'maxConnectionsPerAddress'));
   const connections = new Set<LdapConnection>();
   let nextId = 1;
   let stopping = false;
@@ -70,10 +76,19 @@ export async function startLdapServer(options: LdapServerOptions): Promise<Runni
       refuse(socket, stopping ? 'the server is shutting down' : `too many connections (limit ${maxConnections})`);
       return;
     }
+    const release = perAddress.acquire(socket.remoteAddress);
+    if (!release) {
+      logger.info({ remote: socket.remoteAddress, limit: perAddress.max }, 'LDAP connection refused: too many from this address');
+      refuse(socket, `too many connections from ${socket.remoteAddress} (limit ${perAddress.max} per address)`);
+      return;
+    }
     const id = nextId++;
     const connection = new LdapConnection(socket, settings, logger.child({ conn: id, remote: `${socket.remoteAddress}:${socket.remotePort}` }));
     connections.add(connection);
-    void connection.finished.then(() => connections.delete(connection));
+    void connection.finished.then(() => {
+      connections.delete(connection);
+      release();
+    });
   });
 
   await listen(server, options.host, options.port);

@@ -148,8 +148,9 @@ export class RawClient {
     socket.on('error', () => undefined);
   }
 
-  static async connect(port: number): Promise<RawClient> {
-    const socket = connect({ host: '127.0.0.1', port });
+  /** `localAddress`: another loopback address (127.0.0.2) to be another client. */
+  static async connect(port: number, localAddress?: string): Promise<RawClient> {
+    const socket = connect({ host: '127.0.0.1', port, ...(localAddress ? { localAddress } : {}) });
     await once(socket, 'connect');
     return new RawClient(socket);
   }
