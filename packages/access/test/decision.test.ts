@@ -8,17 +8,18 @@ import { AccessControl } from '../src/decision/index.ts';
 const MAIL: MailboxAction[] = ['read', 'send', 'organise'];
 const GOV: MailboxAction[] = ['edit-publication', 'read-history'];
 /** §5 of the domain reference, written out again here by hand so that the code is checked against the text. */
+// 'create' is decided before the mailbox exists (decideCreation): tested on its own below.
 const EXPECTED: Record<string, Partial<Record<MailboxType, MailboxAction[]>>> = {
-  holder: { PER: [...MAIL, 'manage-delegates', 'appear-in-directory', ...GOV] },
+  holder: { PER: [...MAIL, 'manage-delegates', 'appear-in-directory', ...GOV, 'create'] },
   responsible: { ORG: [...MAIL, 'manage-delegates', ...GOV], APP: [...MAIL, ...GOV] },
-  owner: { CAB: [...MAIL, 'manage-delegates', 'manage-cotitulaires', 'transfer-ownership', 'delete', 'appear-in-directory', ...GOV] },
+  owner: { CAB: [...MAIL, 'manage-delegates', 'manage-cotitulaires', 'transfer-ownership', 'delete', 'appear-in-directory', ...GOV, 'create'] },
   cotitulaire: { CAB: [...MAIL, 'manage-delegates'] },
   delegate: { PER: [...MAIL], ORG: [...MAIL], CAB: [...MAIL], APP: [] },
   'operator-admin': {
-    PER: ['change-status', ...GOV],
-    ORG: ['transfer-ownership', 'delete', 'change-status', ...GOV],
-    APP: ['transfer-ownership', 'delete', 'change-status', ...GOV],
-    CAB: ['change-status', ...GOV],
+    PER: ['change-status', ...GOV, 'create'],
+    ORG: ['transfer-ownership', 'delete', 'change-status', ...GOV, 'create'],
+    APP: ['transfer-ownership', 'delete', 'change-status', ...GOV, 'create'],
+    CAB: ['change-status', ...GOV, 'create'],
   },
 };
 
@@ -161,6 +162,55 @@ describe(`access decisions on ${TEST_ENGINE} (R-AUTH-2, role table §5)`, () => 
       assert.deepEqual([closed.allowed, !closed.allowed && closed.reason], [false, 'mailbox-closed']);
     }
     await store.mailboxes.update(ids.ORG, { status: 'active' });
+  });
+
+  test('R-AUTH-3, decide then reveal: whoever has no role is told "no-right" whatever the state of the mailbox', async () => {
+    for (const status of ['suspended', 'closed'] as const) {
+      await store.mailboxes.update(ids.CAB, { status });
+      for (const who of [P.stranger, P.lapsed, P.holder]) {
+        const d = await access.decide({ principal: { kind: 'person', idnat: who }, mailbox: BOX.CAB, action: 'read', channel: 'imap' });
+        assert.deepEqual([d.allowed, !d.allowed && d.reason, !d.allowed && d.mailboxType], [false, 'no-right', undefined], `${who} on a ${status} CAB`);
+      }
+      // Those with a role there learn the state (R-BAL-2).
+      const owner = await access.decide({ principal: { kind: 'person', idnat: P.owner }, mailbox: BOX.CAB, action: 'read', channel: 'imap' });
+      assert.deepEqual([owner.allowed, !owner.allowed && owner.reason], [false, `mailbox-${status}`]);
+    }
+    await store.mailboxes.update(ids.CAB, { status: 'active', closed_at: null });
+  });
+
+  test('an allowed decision carries a capability scoped to that mailbox', async () => {
+    const d = await access.decide({ principal: { kind: 'person', idnat: P.owner }, mailbox: BOX.CAB, action: 'read', channel: 'imap' });
+    assert.ok(d.allowed);
+    assert.deepEqual([d.scope.mailboxId, d.scope.address, d.scope.type], [ids.CAB, BOX.CAB, 'CAB']);
+    assert.deepEqual((await d.scope.holders()).map((h) => h.person_idnat).sort(), [P.owner, P.cotit, P.cotitNoCgu].sort());
+    assert.deepEqual(JSON.parse(JSON.stringify(d.scope)), { mailboxId: ids.CAB, address: BOX.CAB, type: 'CAB' }, 'logs show the mailbox, not the repositories');
+  });
+
+  test('creation and CGU publication are decided by the role table and audited, allowed or denied', async () => {
+    const admin = { kind: 'operator-admin', name: 'admin' } as const;
+    const holder = { kind: 'person', idnat: P.holder } as const;
+    const cases = [
+      [holder, 'PER', P.holder, true, 'holder'], // R-BAL-1: a PS creates their own PER
+      [holder, 'CAB', P.holder, true, 'owner'], // R-CAB-1: and their own CAB
+      [holder, 'PER', P.owner, false, 'no-right'], // not for somebody else
+      [holder, 'ORG', null, false, 'no-right'], // ORG/APP are the operator's
+      [admin, 'APP', null, true, 'operator-admin'],
+      [admin, 'PER', P.owner, true, 'operator-admin'],
+    ] as const;
+    for (const [principal, type, ownerIdnat, allowed, why] of cases) {
+      const mailbox = `new.${type.toLowerCase()}@operateur-a.mssante.fr`;
+      const d = await access.decideCreation({ principal, mailbox, type, ownerIdnat, channel: 'admin-api' });
+      assert.deepEqual([d.allowed, d.allowed ? d.role : d.reason], [allowed, why], `${principal.kind} creates ${type} for ${ownerIdnat}`);
+      const row = (await store.audit.list({ mailbox, limit: 1000 })).at(-1)!;
+      assert.deepEqual([row.action, row.channel, row.outcome, row.reason], ['create', 'admin-api', allowed ? 'allowed' : 'denied', why]);
+    }
+    for (const [principal, allowed] of [[admin, true], [holder, false]] as const) {
+      const d = await access.decideOperator({ principal, action: 'publish-cgu', channel: 'admin-api' });
+      assert.equal(d.allowed, allowed);
+      const who = principal.kind === 'person' ? principal.idnat : 'operator-admin:admin';
+      const row = (await store.audit.list({ idnat: who, limit: 1000 })).at(-1)!;
+      assert.deepEqual([row.mailbox, row.action, row.outcome], [null, 'publish-cgu', allowed ? 'allowed' : 'denied']);
+    }
   });
 
   test('addresses are matched case-insensitively', async () => {

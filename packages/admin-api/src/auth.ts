@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { TokenError, type AccessControl, type Principal, type TokenValidator } from '@mss/access';
-import { GovernanceError } from '@mss/governance';
+import { ApiError } from './problems.ts';
 
 export interface Authenticator {
   validator: TokenValidator | undefined;
@@ -28,14 +28,14 @@ export async function authenticate(auth: Authenticator, req: FastifyRequest): Pr
   const header = req.headers.authorization ?? '';
   const [scheme, value = ''] = header.split(/\s+/, 2) as [string, string?];
   if (/^bearer$/i.test(scheme) && value) {
-    if (!auth.validator) throw new GovernanceError('unauthenticated', 'token authentication is not configured');
+    if (!auth.validator) throw new ApiError('unauthenticated', 'token authentication is not configured');
     try {
       const t = await auth.validator.validate(value);
       return { principal: { kind: 'person', idnat: t.idnat }, clientId: t.clientId ?? null };
     } catch (err) {
       const code = err instanceof TokenError ? err.code : 'error';
       await auth.access.recordTokenFailure({ mailbox: null, channel: 'admin-api', code });
-      throw new GovernanceError('unauthenticated', `access token refused (${code})`);
+      throw new ApiError('unauthenticated', `access token refused (${code})`);
     }
   }
   if (/^basic$/i.test(scheme) && value && auth.adminPassword) {
@@ -45,7 +45,7 @@ export async function authenticate(auth: Authenticator, req: FastifyRequest): Pr
       return { principal: { kind: 'operator-admin', name: 'admin' }, clientId: null };
     }
     await auth.access.recordTokenFailure({ mailbox: null, channel: 'admin-api', code: 'bad-admin-credentials' });
-    throw new GovernanceError('unauthenticated', 'administrator credentials refused');
+    throw new ApiError('unauthenticated', 'administrator credentials refused');
   }
-  throw new GovernanceError('unauthenticated', 'send a Pro Santé Connect access token (Authorization: Bearer …) or the administrator credentials (Basic)');
+  throw new ApiError('unauthenticated', 'send a Pro Santé Connect access token (Authorization: Bearer …) or the administrator credentials (Basic)');
 }

@@ -1,37 +1,62 @@
 import type { FastifyReply } from 'fastify';
+import { MssError } from '@mss/runtime';
+import type { GovernanceErrorKind } from '@mss/governance';
 
-/** Stable problem types (RFC 9457): `/problems/<code>`, each described at that path. */
-export const PROBLEM_DOCS: Record<string, string> = {
-  'invalid-input': 'The request body or parameters do not match the documented schema, or a required value is missing.',
-  'invalid-identifier': 'An identifier (IdNat, RPPS, FINESS…) fails its format or check-digit rule (R-ID-1). The detail names the field and the rule.',
-  'invalid-address': 'The mailbox address is not a valid MSSanté address of this operator (R-BAL-1).',
-  'cab-naming': 'A CAB address must start with "cabinet." and no other type may (R-CAB-2).',
-  'cab-with-finess': 'A CAB mailbox is for a liberal practice without FINESS (R-CAB-1); a structure with a FINESS holds ORG mailboxes.',
-  'not-in-directory': 'The person or structure is not in the Annuaire Santé (R-ID-2).',
-  'not-a-professional': 'The person is registered (e.g. a secretary through RPPS+) but is not a health professional, which this role requires (R-CAB-1, R-CAB-3).',
-  'address-taken': 'The address is already held by a mailbox of this operator (R-BAL-1, R-BAL-2).',
-  'not-delegable': 'APP mailboxes are not delegated (R-DEL-1).',
-  'end-date-in-past': 'A delegation’s end date must be in the future.',
-  'already-has-access': 'The person already holds this mailbox or has a delegation in force on it.',
-  'not-a-cab': 'Cotitulaires exist only on CAB mailboxes (R-CAB-3).',
-  'mailbox-not-found': 'No mailbox with this address at this operator.',
-  'delegation-not-found': 'No delegation in force with this id on this mailbox.',
-  'cotitulaire-not-found': 'The person is not a cotitulaire of this mailbox.',
-  forbidden: 'The authenticated person or administrator may not do this on this mailbox (the role table of §5).',
-  'cgu-not-accepted': 'The current terms of use must be accepted first (R-CAB-4); `acceptUrl` says where.',
-  'mailbox-closed': 'The mailbox is closed; closing is final (R-BAL-2).',
-  'mailbox-suspended': 'The mailbox is suspended.',
-  'invalid-transition': 'The lifecycle does not allow this status change (R-BAL-2).',
-  'cgu-not-current': 'Only the current CGU version can be accepted.',
-  'cgu-exists': 'This CGU version has already been published.',
-  'no-cgu': 'The operator has not published any CGU.',
-  conflict: 'A concurrent change won; retry.',
-  unauthenticated: 'A valid Pro Santé Connect access token (Bearer) or the operator administrator’s credentials (Basic) are required.',
-  'not-found': 'No such resource.',
-  'request-too-large': 'The request line and headers are larger than accepted (16 KiB): a query string that long belongs in a body.',
-  'request-timeout': 'The request did not arrive in time.',
-  internal: 'An unexpected error; it has been logged.',
+/** Refusals that belong to HTTP itself rather than to governance. */
+type ApiProblemCode = 'unauthenticated' | 'not-found' | 'request-too-large' | 'request-timeout' | 'internal';
+export type ProblemCode = GovernanceErrorKind | ApiProblemCode;
+
+/**
+ * Every problem type the API answers with (RFC 9457: `/problems/<code>`, each described at that
+ * path and in docs/problems.md), with its HTTP status: the one place governance errors meet HTTP.
+ */
+export const PROBLEMS: Readonly<Record<ProblemCode, { status: number; doc: string }>> = {
+  'invalid-input': { status: 400, doc: 'The request body or parameters do not match the documented schema, or a required value is missing.' },
+  'invalid-identifier': { status: 400, doc: 'An identifier (IdNat, RPPS, FINESS…) fails its format or check-digit rule (R-ID-1). The detail names the field and the rule.' },
+  'invalid-address': { status: 400, doc: 'The mailbox address is not a valid MSSanté address of this operator (R-BAL-1).' },
+  'cab-naming': { status: 400, doc: 'A CAB address must start with "cabinet." and no other type may (R-CAB-2).' },
+  'cab-with-finess': { status: 422, doc: 'A CAB mailbox is for a liberal practice without FINESS (R-CAB-1); a structure with a FINESS holds ORG mailboxes.' },
+  'not-in-directory': { status: 422, doc: 'The person or structure is not in the Annuaire Santé (R-ID-2).' },
+  'not-a-professional': {
+    status: 422,
+    doc: 'The person is registered (e.g. a secretary through RPPS+) but is not a health professional, which this role requires (R-CAB-1, R-CAB-3).',
+  },
+  'address-taken': { status: 409, doc: 'The address is already held by a mailbox of this operator (R-BAL-1, R-BAL-2).' },
+  'not-delegable': { status: 422, doc: 'APP mailboxes are not delegated (R-DEL-1).' },
+  'end-date-in-past': { status: 400, doc: 'A delegation’s end date must be in the future.' },
+  'already-has-access': { status: 409, doc: 'The person already holds this mailbox or has a delegation in force on it.' },
+  'not-a-cab': { status: 422, doc: 'Cotitulaires exist only on CAB mailboxes (R-CAB-3).' },
+  'mailbox-not-found': {
+    status: 404,
+    doc: 'No mailbox with this address at this operator. A caller with no role on a mailbox gets the same answer: whoever has no right learns nothing about it.',
+  },
+  'delegation-not-found': { status: 404, doc: 'No delegation in force with this id on this mailbox.' },
+  'cotitulaire-not-found': { status: 404, doc: 'The person is not a cotitulaire of this mailbox.' },
+  forbidden: { status: 403, doc: 'The authenticated person or administrator may not do this (the role table of §5).' },
+  'cgu-not-accepted': { status: 403, doc: 'The current terms of use must be accepted first (R-CAB-4); `acceptUrl` says where.' },
+  'mailbox-closed': { status: 409, doc: 'The mailbox is closed; closing is final (R-BAL-2).' },
+  'mailbox-suspended': { status: 409, doc: 'The mailbox is suspended.' },
+  'invalid-transition': { status: 409, doc: 'The lifecycle does not allow this status change (R-BAL-2).' },
+  'cgu-not-current': { status: 409, doc: 'Only the current CGU version can be accepted.' },
+  'cgu-exists': { status: 409, doc: 'This CGU version has already been published.' },
+  'no-cgu': { status: 409, doc: 'The operator has not published any CGU.' },
+  conflict: { status: 409, doc: 'A concurrent change won; retry.' },
+  unauthenticated: { status: 401, doc: 'A valid Pro Santé Connect access token (Bearer) or the operator administrator’s credentials (Basic) are required.' },
+  'not-found': { status: 404, doc: 'No such resource.' },
+  'request-too-large': { status: 431, doc: 'The request line and headers are larger than accepted (16 KiB): a query string that long belongs in a body.' },
+  'request-timeout': { status: 408, doc: 'The request did not arrive in time.' },
+  internal: { status: 500, doc: 'An unexpected error; it has been logged.' },
 };
+
+/** A refusal of the HTTP layer itself (no credentials…), answered like a governance error. */
+export class ApiError extends MssError {
+  readonly kind: ApiProblemCode;
+  constructor(kind: ApiProblemCode, message: string) {
+    super(`API_${kind.toUpperCase().replace(/-/g, '_')}`, message);
+    this.name = 'ApiError';
+    this.kind = kind;
+  }
+}
 
 export interface Problem {
   type: string;
@@ -41,14 +66,14 @@ export interface Problem {
   [k: string]: unknown;
 }
 
-export function problem(status: number, code: string, detail?: string, extra: Record<string, unknown> = {}): Problem {
-  return { type: `/problems/${code}`, title: PROBLEM_DOCS[code]?.split('.')[0] ?? code, status, ...(detail ? { detail } : {}), ...extra };
+export function problem(code: ProblemCode, detail?: string, extra: Record<string, unknown> = {}, status = PROBLEMS[code].status): Problem {
+  return { type: `/problems/${code}`, title: PROBLEMS[code].doc.split(/\.(?:\s|$)/)[0]!, status, ...(detail ? { detail } : {}), ...extra };
 }
 
 /** The problem for a request Node's HTTP parser refused (it reached no route). */
 export function clientProblem(status: number, detail: string): Problem & { detail: string } {
   const code = status === 431 || status === 413 ? 'request-too-large' : status === 408 ? 'request-timeout' : 'invalid-input';
-  return { ...problem(status, code, detail), detail };
+  return { ...problem(code, detail, {}, status), detail };
 }
 
 export function sendProblem(reply: FastifyReply, p: Problem): FastifyReply {

@@ -6,7 +6,7 @@ import { answerClientError, type Logger } from '@mss/runtime';
 import type { AccessControl, TokenValidator } from '@mss/access';
 import { GovernanceError, type Governance } from '@mss/governance';
 import { authenticate } from './auth.ts';
-import { PROBLEM_DOCS, clientProblem, problem, sendProblem } from './problems.ts';
+import { ApiError, PROBLEMS, clientProblem, problem, sendProblem, type ProblemCode } from './problems.ts';
 import { historyEntrySchema, mailboxSchema, problemSchema, sandboxInfoSchema } from './schemas.ts';
 import { mailboxRoutes } from './routes/mailboxes.ts';
 import { cguRoutes } from './routes/cgu.ts';
@@ -68,18 +68,19 @@ export async function buildAdminApi(options: AdminApiOptions): Promise<FastifyIn
   app.addSchema(historyEntrySchema);
 
   app.setNotFoundHandler((req, reply) => {
-    void sendProblem(reply, problem(404, 'not-found', `${req.method} ${req.url.split('?')[0]} is not served here`));
+    void sendProblem(reply, problem('not-found', `${req.method} ${req.url.split('?')[0]} is not served here`));
   });
   app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown; code?: string }, _req, reply) => {
-    if (err instanceof GovernanceError) {
-      if (err.status === 401) void reply.header('www-authenticate', 'Bearer realm="mss-operator"');
-      return sendProblem(reply, problem(err.status, err.problem, err.message, err.extra));
+    if (err instanceof GovernanceError) return sendProblem(reply, problem(err.kind, err.message, err.extra));
+    if (err instanceof ApiError) {
+      if (err.kind === 'unauthenticated') void reply.header('www-authenticate', 'Bearer realm="mss-operator"');
+      return sendProblem(reply, problem(err.kind, err.message));
     }
     if (err.validation || err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || (err.statusCode && err.statusCode >= 400 && err.statusCode < 500)) {
-      return sendProblem(reply, problem(err.statusCode && err.statusCode !== 500 ? err.statusCode : 400, 'invalid-input', err.message));
+      return sendProblem(reply, problem('invalid-input', err.message, {}, err.statusCode && err.statusCode !== 500 ? err.statusCode : 400));
     }
     options.logger.error({ err }, 'admin api error');
-    return sendProblem(reply, problem(500, 'internal'));
+    return sendProblem(reply, problem('internal'));
   });
 
   app.get('/health', { schema: { hide: true } }, async (_req, reply) => {
@@ -87,14 +88,14 @@ export async function buildAdminApi(options: AdminApiOptions): Promise<FastifyIn
       await options.store.ping();
       return { status: 'ok', database: options.store.engine, operatorDomain: options.operatorDomain };
     } catch {
-      return sendProblem(reply, problem(503, 'internal', 'database unavailable'));
+      return sendProblem(reply, problem('internal', 'database unavailable', {}, 503));
     }
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get<{ Params: { code: string } }>('/problems/:code', { schema: { hide: true } }, async (req, reply) => {
-    const doc = PROBLEM_DOCS[req.params.code];
-    if (!doc) return sendProblem(reply, problem(404, 'not-found', `no problem type ${req.params.code}`));
-    return reply.type('text/plain; charset=utf-8').send(`${req.params.code}\n\n${doc}\n`);
+    const known = Object.hasOwn(PROBLEMS, req.params.code) ? PROBLEMS[req.params.code as ProblemCode] : undefined;
+    if (!known) return sendProblem(reply, problem('not-found', `no problem type ${req.params.code}`));
+    return reply.type('text/plain; charset=utf-8').send(`${req.params.code}\n\n${known.doc}\n`);
   });
 
   if (options.sandboxInfo) {
@@ -107,7 +108,7 @@ export async function buildAdminApi(options: AdminApiOptions): Promise<FastifyIn
     const auth = { validator: options.tokenValidator, adminPassword: options.adminPassword, access: options.access };
     const who = (req: import('fastify').FastifyRequest) => authenticate(auth, req);
     mailboxRoutes(app, options.governance, who);
-    cguRoutes(app, options.governance, options.store, who);
+    cguRoutes(app, options.governance, who);
   }
   return app;
 }

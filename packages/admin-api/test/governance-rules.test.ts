@@ -122,7 +122,7 @@ test('R-DEL-4/R-DEL-5: revocation and expiry are in the history, and the delegat
   assert.equal((await w.call('GET', mbox(per), CAST.secretary)).status, 200);
   const revoked = await w.call('DELETE', `${mbox(per)}/delegations/${id}?reason=${encodeURIComponent('fin de contrat')}`, CAST.holder);
   assert.equal(revoked.status, 200);
-  expectProblem(await w.call('GET', mbox(per), CAST.secretary), 403, 'forbidden');
+  expectProblem(await w.call('GET', mbox(per), CAST.secretary), 404, 'mailbox-not-found');
   expectProblem(await w.call('DELETE', `${mbox(per)}/delegations/${id}`, CAST.holder), 404, 'delegation-not-found');
   // Expiry by the scheduler's job: a delegation whose end date has passed.
   const box = (await w.store.mailboxes.byAddress(per))!;
@@ -144,7 +144,7 @@ test('R-CAB-6 / R-CAB-7: ownership transfer moves the directory attachment and i
   assert.equal(r.status, 200, JSON.stringify(r.body));
   assert.equal(r.body.ownerIdnat, CAST.newOwner);
   assert.deepEqual(r.body.holders.map((h: any) => [h.idnat, h.role]), [[CAST.newOwner, 'owner']], 'the former cotitulaire is now owner only; the former owner keeps no role');
-  expectProblem(await w.call('GET', mbox(cab), CAST.owner), 403, 'forbidden');
+  expectProblem(await w.call('GET', mbox(cab), CAST.owner), 404, 'mailbox-not-found');
   const box = (await w.store.mailboxes.byAddress(cab))!;
   const last = (await w.store.outbox.forMailbox(box.id)).at(-1)!;
   assert.equal(JSON.parse(last.payload).ownerIdnat, CAST.newOwner);

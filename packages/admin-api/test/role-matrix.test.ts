@@ -1,5 +1,7 @@
 // The role matrix of §5 end to end over HTTP: every role × every governance action, asserting
 // the status code and the problem type (R-CAB-3, R-CAB-5, R-CAB-6, R-DEL-2, R-DEL-3, R-BAL-2).
+// Whoever holds no role on a mailbox (a stranger, a lapsed delegate) gets 404 mailbox-not-found
+// for everything, as for an address that does not exist (R-AUTH-3: decide, then reveal).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { TEST_ENGINE } from '@mss/store/testing';
@@ -14,6 +16,8 @@ const ACTIONS: Action[] = ['view', 'edit-publication', 'add-cotitulaire', 'grant
 const OK = 'ok';
 const F = 403; // forbidden
 const NC = 422; // not a CAB
+const NF = 404; // no role here: answered as for a mailbox that does not exist
+const NONE = { view: NF, 'edit-publication': NF, 'add-cotitulaire': NF, 'grant-delegation': NF, 'revoke-delegation': NF, history: NF, suspend: NF, transfer: NF, delete: NF };
 const EXPECTED: Record<string, Partial<Record<Type, Record<Action, string | number>>>> = {
   holder: { PER: { view: OK, 'edit-publication': OK, 'add-cotitulaire': NC, 'grant-delegation': OK, 'revoke-delegation': OK, history: OK, suspend: F, transfer: F, delete: F } },
   responsible: { ORG: { view: OK, 'edit-publication': OK, 'add-cotitulaire': NC, 'grant-delegation': OK, 'revoke-delegation': OK, history: OK, suspend: F, transfer: F, delete: F } },
@@ -24,15 +28,8 @@ const EXPECTED: Record<string, Partial<Record<Type, Record<Action, string | numb
     ORG: { view: OK, 'edit-publication': F, 'add-cotitulaire': NC, 'grant-delegation': F, 'revoke-delegation': F, history: F, suspend: F, transfer: F, delete: F },
     CAB: { view: OK, 'edit-publication': F, 'add-cotitulaire': F, 'grant-delegation': F, 'revoke-delegation': F, history: F, suspend: F, transfer: F, delete: F },
   },
-  lapsed: {
-    PER: { view: F, 'edit-publication': F, 'add-cotitulaire': NC, 'grant-delegation': F, 'revoke-delegation': F, history: F, suspend: F, transfer: F, delete: F },
-    CAB: { view: F, 'edit-publication': F, 'add-cotitulaire': F, 'grant-delegation': F, 'revoke-delegation': F, history: F, suspend: F, transfer: F, delete: F },
-  },
-  stranger: {
-    PER: { view: F, 'edit-publication': F, 'add-cotitulaire': NC, 'grant-delegation': F, 'revoke-delegation': F, history: F, suspend: F, transfer: F, delete: F },
-    ORG: { view: F, 'edit-publication': F, 'add-cotitulaire': NC, 'grant-delegation': F, 'revoke-delegation': F, history: F, suspend: F, transfer: F, delete: F },
-    CAB: { view: F, 'edit-publication': F, 'add-cotitulaire': F, 'grant-delegation': F, 'revoke-delegation': F, history: F, suspend: F, transfer: F, delete: F },
-  },
+  lapsed: { PER: NONE, CAB: NONE },
+  stranger: { PER: NONE, ORG: NONE, CAB: NONE },
   admin: {
     PER: { view: OK, 'edit-publication': OK, 'add-cotitulaire': NC, 'grant-delegation': F, 'revoke-delegation': F, history: OK, suspend: OK, transfer: F, delete: F },
     ORG: { view: OK, 'edit-publication': OK, 'add-cotitulaire': NC, 'grant-delegation': F, 'revoke-delegation': F, history: OK, suspend: OK, transfer: OK, delete: OK },
@@ -64,7 +61,7 @@ for (const [role, byType] of Object.entries(EXPECTED)) {
         } else {
           assert.equal(r.status, expected, label);
           assert.equal(r.headers.get('content-type'), 'application/problem+json; charset=utf-8', label);
-          assert.equal(r.body.type, expected === F ? '/problems/forbidden' : '/problems/not-a-cab', label);
+          assert.equal(r.body.type, { [F]: '/problems/forbidden', [NC]: '/problems/not-a-cab', [NF]: '/problems/mailbox-not-found' }[expected], label);
         }
       }
     });

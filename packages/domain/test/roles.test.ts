@@ -14,6 +14,8 @@ import {
   isMailboxAction,
   isMailboxRole,
   may,
+  mayOperate,
+  OPERATOR_ACTIONS,
   rolesForType,
 } from '../src/index.ts';
 
@@ -21,20 +23,21 @@ import {
 // the role exists; every other (role, type) pair may do nothing.
 const MAIL = ['read', 'send', 'organise'];
 const GOV = ['edit-publication', 'read-history']; // ours: who answers for the mailbox, and the operator
+// 'create' is asked for the role the principal would have on the new mailbox (ours).
 const EXPECTED: Record<string, string[]> = {
-  'holder PER': [...MAIL, 'manage-delegates', 'appear-in-directory', ...GOV],
+  'holder PER': [...MAIL, 'manage-delegates', 'appear-in-directory', ...GOV, 'create'],
   'responsible ORG': [...MAIL, 'manage-delegates', ...GOV],
   'responsible APP': [...MAIL, ...GOV], // APP not delegable (R-DEL-1); the structure is published, not the person
-  'owner CAB': [...MAIL, 'manage-delegates', 'manage-cotitulaires', 'transfer-ownership', 'delete', 'appear-in-directory', ...GOV],
+  'owner CAB': [...MAIL, 'manage-delegates', 'manage-cotitulaires', 'transfer-ownership', 'delete', 'appear-in-directory', ...GOV, 'create'],
   'cotitulaire CAB': [...MAIL, 'manage-delegates'],
   'delegate PER': [...MAIL],
   'delegate ORG': [...MAIL],
   'delegate CAB': [...MAIL],
   'application APP': [...MAIL], // the APP's software, by its certificate (§5, our choice): mail only
-  'operator-admin PER': ['change-status', ...GOV],
-  'operator-admin ORG': ['transfer-ownership', 'delete', 'change-status', ...GOV],
-  'operator-admin APP': ['transfer-ownership', 'delete', 'change-status', ...GOV],
-  'operator-admin CAB': ['change-status', ...GOV],
+  'operator-admin PER': ['change-status', ...GOV, 'create'],
+  'operator-admin ORG': ['transfer-ownership', 'delete', 'change-status', ...GOV, 'create'],
+  'operator-admin APP': ['transfer-ownership', 'delete', 'change-status', ...GOV, 'create'],
+  'operator-admin CAB': ['change-status', ...GOV, 'create'],
 };
 
 function ruleFor(role: MailboxRole, action: MailboxAction, type: MailboxType): string {
@@ -46,6 +49,7 @@ function ruleFor(role: MailboxRole, action: MailboxAction, type: MailboxType): s
   if (action === 'appear-in-directory') return 'R-ANN-2';
   if (action === 'edit-publication') return 'R-BAL-3';
   if (action === 'read-history') return 'R-CAB-7';
+  if (action === 'create') return type === 'CAB' ? 'R-CAB-1' : 'R-BAL-1';
   return 'R-CAB-5';
 }
 
@@ -93,6 +97,12 @@ describe('§5 role table', () => {
     assert.deepEqual(rolesForType('ORG'), ['responsible', 'delegate', 'operator-admin']);
     assert.deepEqual(rolesForType('APP'), ['responsible', 'application', 'operator-admin']);
     assert.deepEqual(rolesForType('CAB'), ['owner', 'cotitulaire', 'delegate', 'operator-admin']);
+  });
+
+  test('R-CAB-4: only the operator\'s administrators publish a CGU version (operator-wide actions)', () => {
+    assert.equal(mayOperate('operator-admin', 'publish-cgu'), true);
+    assert.equal(mayOperate('person', 'publish-cgu'), false);
+    assert.deepEqual([...OPERATOR_ACTIONS], ['publish-cgu']);
   });
 
   test('guards', () => {

@@ -10,7 +10,7 @@ import {
 } from '@mss/domain';
 import type { AccessControl, Decision, DecisionRequest, Principal } from '@mss/access';
 import { MssError, silentLogger, type Logger } from '@mss/runtime';
-import { publicationOf, type MailboxRow, type Repositories, type Store } from '@mss/store';
+import { MailboxScope, type CguVersion, type MailboxRow, type Repositories, type Store } from '@mss/store';
 import { GovernanceError } from './errors.ts';
 import { toView, type MailboxView } from './views.ts';
 
@@ -44,7 +44,7 @@ export interface PublicationChanges {
   digitization?: boolean;
 }
 
-const actorName = (p: Principal): string => (p.kind === 'person' ? p.idnat : 'operator-admin');
+const actorName = (p: Principal): string => (p.kind === 'person' ? p.idnat : p.kind === 'application' ? `certificate:${p.serial}` : 'operator-admin');
 
 function personIdnat(value: string, field: string): string {
   const r = checkIdNatPerson(value, field);
@@ -52,15 +52,24 @@ function personIdnat(value: string, field: string): string {
   return r.value.idnat;
 }
 
+/** What an allowed decision hands governance: the role, and the capability on that one mailbox. */
+type Allowed = Extract<Decision, { allowed: true }>;
+type Denied = Extract<Decision, { allowed: false }>;
+/** Asks the decision point about one mailbox inside the change's transaction; throws the refusal. */
+type Check = (address: string, action: MailboxAction) => Promise<Allowed>;
+
 /**
  * Mailbox governance (§3–§5): creation, status, publication settings, CAB cotitulaires and
- * ownership, delegations, CGU. Each operation validates its input with @mss/domain, asks
- * @mss/access inside the same transaction as the change, writes the history, queues what the
- * directory must learn, and — once committed — publishes the revocations that end sessions.
+ * ownership, delegations, CGU. Every operation on a mailbox asks @mss/access first, inside the
+ * same transaction as the change, and works only through the capability the decision returns
+ * (a `MailboxScope`): a caller with no right learns nothing about the mailbox, not even its type
+ * or status (decide, then reveal). Then it validates with @mss/domain, writes the history,
+ * queues what the directory must learn, and — once committed — publishes the revocations that
+ * end sessions.
  */
 export class Governance {
-  readonly store: Store;
   readonly access: AccessControl;
+  private readonly store: Store;
   private readonly domains: readonly string[];
   private readonly logger: Logger;
 
@@ -76,25 +85,28 @@ export class Governance {
    * serialisation failure, so that two concurrent changes end in one consistent state. Access
    * decisions taken inside are audited afterwards, whether the change committed or not.
    */
-  private async change<T>(fn: (tx: Repositories, check: (req: Omit<DecisionRequest, 'channel'>) => Promise<Extract<Decision, { allowed: true }>>) => Promise<T>, channel: DecisionRequest['channel'] = 'admin-api'): Promise<T> {
+  private async change<T>(actor: Principal, fn: (tx: Repositories, check: Check) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const decisions: [DecisionRequest, Decision][] = [];
       try {
         return await this.store.transaction(
           (tx) =>
-            fn(tx, async (partial) => {
-              const req = { ...partial, channel };
+            fn(tx, async (address, action) => {
+              const req: DecisionRequest = { principal: actor, mailbox: address, action, channel: 'admin-api' };
               const d = await this.access.decideWithin(tx, req);
               decisions.push([req, d]);
-              if (!d.allowed) throw denial(d, partial.mailbox, partial.action);
+              if (!d.allowed) throw denial(d, address, action);
               return d;
             }),
           { serializable: true },
         );
       } catch (err) {
-        if (isSerializationFailure(err) && attempt < 5) {
-          decisions.length = 0;
-          continue;
+        if (isSerializationFailure(err)) {
+          if (attempt < 5) {
+            decisions.length = 0;
+            continue;
+          }
+          throw new GovernanceError('conflict', 'concurrent changes to the same mailbox kept winning; retry');
         }
         throw err;
       } finally {
@@ -111,29 +123,39 @@ export class Governance {
     if (!address.ok) {
       throw new GovernanceError(address.error.rule === 'R-CAB-2' ? 'cab-naming' : 'invalid-address', address.error.message, { rule: address.error.rule });
     }
-    const result = await this.change(async (tx) => {
+    const personal = type === 'PER' || type === 'CAB';
+    let futureOwner: string | null = null;
+    if (personal) {
+      if (input.structureIdnat) {
+        throw new GovernanceError(
+          type === 'CAB' ? 'cab-with-finess' : 'invalid-input',
+          type === 'CAB'
+            ? 'a CAB mailbox is for a liberal practice without FINESS (R-CAB-1): a structure with a FINESS holds ORG mailboxes'
+            : 'a PER mailbox belongs to a person, not a structure',
+        );
+      }
+      const requested = input.holderIdnat ?? (actor.kind === 'person' ? actor.idnat : undefined);
+      if (!requested) throw new GovernanceError('invalid-input', `holderIdnat is required to create a ${type} mailbox as the operator`);
+      futureOwner = personIdnat(requested, 'holderIdnat');
+    }
+    // The 'create' row of the role table: a person creates their own PER or CAB; the operator
+    // creates any type, ORG/APP only by them (R-CAB-1).
+    const decision = await this.access.decideCreation({ principal: actor, mailbox: address.value.address, type, ownerIdnat: futureOwner, channel: 'admin-api' });
+    if (!decision.allowed) {
+      throw new GovernanceError(
+        'forbidden',
+        personal ? `a ${type} mailbox is created by its future ${type === 'PER' ? 'holder' : 'owner'} or by the operator` : `${type} mailboxes are created by the operator's administrators`,
+        { reason: decision.reason },
+      );
+    }
+    const result = await this.change(actor, async (tx) => {
       let ownerIdnat: string;
       const holders: { idnat: string; role: 'holder' | 'owner' | 'responsible' }[] = [];
-      if (type === 'PER' || type === 'CAB') {
-        if (input.structureIdnat) {
-          throw new GovernanceError(
-            type === 'CAB' ? 'cab-with-finess' : 'invalid-input',
-            type === 'CAB'
-              ? 'a CAB mailbox is for a liberal practice without FINESS (R-CAB-1): a structure with a FINESS holds ORG mailboxes'
-              : 'a PER mailbox belongs to a person, not a structure',
-          );
-        }
-        const requested = input.holderIdnat ?? (actor.kind === 'person' ? actor.idnat : undefined);
-        if (!requested) throw new GovernanceError('invalid-input', `holderIdnat is required to create a ${type} mailbox as the operator`);
-        ownerIdnat = personIdnat(requested, 'holderIdnat');
-        // A person creates their own PER or CAB; the operator may create one on their behalf.
-        if (actor.kind === 'person' && actor.idnat !== ownerIdnat) {
-          throw new GovernanceError('forbidden', `a ${type} mailbox is created by its future ${type === 'PER' ? 'holder' : 'owner'} or by the operator`);
-        }
+      if (futureOwner) {
+        ownerIdnat = futureOwner;
         await this.requireProfessional(tx, ownerIdnat, 'holderIdnat');
         holders.push({ idnat: ownerIdnat, role: type === 'PER' ? 'holder' : 'owner' });
       } else {
-        if (actor.kind !== 'operator-admin') throw new GovernanceError('forbidden', `${type} mailboxes are created by the operator's administrators`);
         if (!input.structureIdnat) throw new GovernanceError('invalid-input', `structureIdnat is required for a ${type} mailbox`);
         const s = checkIdNatStructure(input.structureIdnat, 'structureIdnat');
         if (!s.ok) throw new GovernanceError('invalid-identifier', s.error.message, { field: 'structureIdnat', rule: s.error.rule });
@@ -164,23 +186,24 @@ export class Governance {
         service: input.service ?? null,
         digitization: input.digitization ?? true,
       });
-      for (const h of holders) await tx.mailboxes.addHolder(row.id, h.idnat, h.role, actorName(actor));
-      await tx.mail.ensureFolder(row.id, 'INBOX');
-      await tx.history.append({ mailboxId: row.id, actor: actorName(actor), event: 'mailbox.created', subjectIdnat: ownerIdnat, details: { address: row.address, type, holders } });
-      await tx.outbox.enqueue(row.id, 'publish', publicationOf(row));
-      return this.view(tx, row, true);
+      // Allowed by the creation decision above: the new mailbox's own scope, and nothing wider.
+      const box = new MailboxScope(tx, row);
+      for (const h of holders) await box.addHolder(h.idnat, h.role, actorName(actor));
+      await box.ensureFolder('INBOX');
+      await box.appendHistory({ actor: actorName(actor), event: 'mailbox.created', subjectIdnat: ownerIdnat, details: { address: row.address, type, holders } });
+      await box.enqueuePublication('publish', row);
+      return this.view(box, row, true);
     });
     this.logger.info({ mailbox: result.address, type, actor: actorName(actor) }, 'mailbox created');
     return result;
   }
 
   async getMailbox(actor: Principal, address: string): Promise<MailboxView> {
-    return this.change(async (tx, check) => {
-      const row = await this.mailboxOr404(tx, address);
+    return this.change(actor, async (tx, check) => {
       // Anyone who may use the mailbox may see it; the operator sees it through read-history.
-      await check({ principal: actor, mailbox: row.address, action: actor.kind === 'operator-admin' ? 'read-history' : 'read' });
-      const governs = (await this.canQuietly(tx, actor, row, 'manage-delegates')) || (await this.canQuietly(tx, actor, row, 'read-history'));
-      return this.view(tx, row, governs);
+      const { scope } = await check(address, actor.kind === 'operator-admin' ? 'read-history' : 'read');
+      const governs = (await this.canQuietly(tx, actor, scope.address, 'manage-delegates')) || (await this.canQuietly(tx, actor, scope.address, 'read-history'));
+      return this.view(scope, await scope.row(), governs);
     });
   }
 
@@ -197,61 +220,52 @@ export class Governance {
   }
 
   async changeStatus(actor: Principal, address: string, status: MailboxStatus, reason: string): Promise<MailboxView> {
-    const result = await this.change(async (tx, check) => {
-      const row = await this.mailboxOr404(tx, address);
-      if (row.status === 'closed') throw new GovernanceError('mailbox-closed', `mailbox ${row.address} is closed (R-BAL-2: closed is final)`);
-      await check({ principal: actor, mailbox: row.address, action: 'change-status' });
-      return this.applyStatus(tx, actor, row, status, reason);
-    });
+    // A closed mailbox is refused by the decision itself (R-BAL-2: closed is final).
+    const result = await this.change(actor, async (_tx, check) => this.applyStatus(actor, (await check(address, 'change-status')).scope, status, reason));
     if (status !== 'active') this.access.bus.publish({ kind: 'mailbox-status-changed', mailboxId: result.id, status });
     return result.view;
   }
 
   /** Deleting a mailbox closes it: its history and audit stay, its address is not reused (R-BAL-2, R-CAB-6). */
   async deleteMailbox(actor: Principal, address: string, reason: string): Promise<MailboxView> {
-    const result = await this.change(async (tx, check) => {
-      const row = await this.mailboxOr404(tx, address);
-      if (row.status === 'closed') throw new GovernanceError('mailbox-closed', `mailbox ${row.address} is already closed`);
-      await check({ principal: actor, mailbox: row.address, action: 'delete' });
-      return this.applyStatus(tx, actor, row, 'closed', reason);
-    });
+    const result = await this.change(actor, async (_tx, check) => this.applyStatus(actor, (await check(address, 'delete')).scope, 'closed', reason));
     this.access.bus.publish({ kind: 'mailbox-status-changed', mailboxId: result.id, status: 'closed' });
     return result.view;
   }
 
-  private async applyStatus(tx: Repositories, actor: Principal, row: MailboxRow, status: MailboxStatus, reason: string): Promise<{ id: number; view: MailboxView }> {
+  private async applyStatus(actor: Principal, box: MailboxScope, status: MailboxStatus, reason: string): Promise<{ id: number; view: MailboxView }> {
+    const row = await box.row();
     if (!canTransition(row.status as MailboxStatus, status)) {
       throw new GovernanceError('invalid-transition', `a mailbox cannot go from ${row.status} to ${status} (R-BAL-2)`);
     }
     const at = this.store.now().toISOString();
-    const updated = (await tx.mailboxes.update(row.id, { status, ...(status === 'closed' ? { closed_at: at } : {}) }))!;
+    const updated = await box.update({ status, ...(status === 'closed' ? { closed_at: at } : {}) });
     if (status === 'closed') {
       // The delegations end with the mailbox; their end is part of its history.
-      for (const d of await tx.mailboxes.activeDelegations(row.id)) {
-        await tx.mailboxes.revokeDelegation(d.id, actorName(actor), 'mailbox closed');
-        await tx.history.append({ mailboxId: row.id, actor: actorName(actor), event: 'delegation.revoked', subjectIdnat: d.delegate_idnat, reason: 'mailbox closed', details: { delegationId: d.id } });
+      for (const d of await box.activeDelegations()) {
+        await box.revokeDelegation(d.id, actorName(actor), 'mailbox closed');
+        await box.appendHistory({ actor: actorName(actor), event: 'delegation.revoked', subjectIdnat: d.delegate_idnat, reason: 'mailbox closed', details: { delegationId: d.id } });
       }
     }
-    await tx.history.append({ mailboxId: row.id, actor: actorName(actor), event: `mailbox.${status === 'active' ? 'reactivated' : status}`, reason, details: { from: row.status, to: status } });
-    await tx.outbox.enqueue(row.id, status === 'active' ? 'publish' : 'withdraw', publicationOf(updated));
-    return { id: row.id, view: await this.view(tx, updated, true) };
+    await box.appendHistory({ actor: actorName(actor), event: `mailbox.${status === 'active' ? 'reactivated' : status}`, reason, details: { from: row.status, to: status } });
+    await box.enqueuePublication(status === 'active' ? 'publish' : 'withdraw', updated);
+    return { id: box.mailboxId, view: await this.view(box, updated, true) };
   }
 
   async updatePublication(actor: Principal, address: string, changes: PublicationChanges): Promise<MailboxView> {
-    return this.change(async (tx, check) => {
-      const row = await this.mailboxOr404(tx, address);
-      await check({ principal: actor, mailbox: row.address, action: 'edit-publication' });
+    return this.change(actor, async (_tx, check) => {
+      const { scope: box } = await check(address, 'edit-publication');
       const set: Partial<MailboxRow> = {};
       if (changes.listeRouge !== undefined) set.liste_rouge = changes.listeRouge ? 1 : 0;
       if (changes.description !== undefined) set.description = changes.description;
       if (changes.service !== undefined) set.service = changes.service;
       if (changes.digitization !== undefined) set.digitization = changes.digitization ? 1 : 0;
       if (Object.keys(set).length === 0) throw new GovernanceError('invalid-input', 'nothing to change: give listeRouge, description, service or digitization');
-      const updated = (await tx.mailboxes.update(row.id, set))!;
+      const updated = await box.update(set);
       const event = changes.listeRouge === undefined ? 'publication.updated' : changes.listeRouge ? 'liste-rouge.on' : 'liste-rouge.off';
-      await tx.history.append({ mailboxId: row.id, actor: actorName(actor), event, details: { ...changes } });
-      await tx.outbox.enqueue(row.id, 'publish', publicationOf(updated));
-      return this.view(tx, updated, true);
+      await box.appendHistory({ actor: actorName(actor), event, details: { ...changes } });
+      await box.enqueuePublication('publish', updated);
+      return this.view(box, updated, true);
     });
   }
 
@@ -259,29 +273,27 @@ export class Governance {
 
   async addCotitulaire(actor: Principal, address: string, idnat: string): Promise<MailboxView> {
     const who = personIdnat(idnat, 'idnat');
-    return this.change(async (tx, check) => {
-      const row = await this.mailboxOr404(tx, address);
-      this.requireCab(row);
-      await check({ principal: actor, mailbox: row.address, action: 'manage-cotitulaires' });
+    return this.change(actor, async (tx, check) => {
+      // Only a CAB owner may (R-CAB-3); whoever else has a role there is told "not a CAB" when it is not one.
+      const { scope: box } = await check(address, 'manage-cotitulaires');
       // R-CAB-3: a PS registered in RPPS/RPPS+; need not be a customer of the operator.
       await this.requireProfessional(tx, who, 'idnat');
-      const holders = await tx.mailboxes.holders(row.id);
-      if (holders.some((h) => h.person_idnat === who)) throw new GovernanceError('already-has-access', `${who} is already ${holders.find((h) => h.person_idnat === who)!.role} of ${row.address}`);
-      await tx.mailboxes.addHolder(row.id, who, 'cotitulaire', actorName(actor));
-      await tx.history.append({ mailboxId: row.id, actor: actorName(actor), event: 'cotitulaire.added', subjectIdnat: who });
-      return this.view(tx, row, true);
+      const holders = await box.holders();
+      const already = holders.find((h) => h.person_idnat === who);
+      if (already) throw new GovernanceError('already-has-access', `${who} is already ${already.role} of ${box.address}`);
+      await box.addHolder(who, 'cotitulaire', actorName(actor));
+      await box.appendHistory({ actor: actorName(actor), event: 'cotitulaire.added', subjectIdnat: who });
+      return this.view(box, await box.row(), true);
     });
   }
 
   async removeCotitulaire(actor: Principal, address: string, idnat: string, reason: string | null = null): Promise<MailboxView> {
     const who = personIdnat(idnat, 'idnat');
-    const result = await this.change(async (tx, check) => {
-      const row = await this.mailboxOr404(tx, address);
-      this.requireCab(row);
-      await check({ principal: actor, mailbox: row.address, action: 'manage-cotitulaires' });
-      if (!(await tx.mailboxes.removeHolder(row.id, who, 'cotitulaire'))) throw new GovernanceError('cotitulaire-not-found', `${who} is not a cotitulaire of ${row.address}`);
-      await tx.history.append({ mailboxId: row.id, actor: actorName(actor), event: 'cotitulaire.removed', subjectIdnat: who, reason });
-      return { id: row.id, view: await this.view(tx, row, true) };
+    const result = await this.change(actor, async (_tx, check) => {
+      const { scope: box } = await check(address, 'manage-cotitulaires');
+      if (!(await box.removeHolder(who, 'cotitulaire'))) throw new GovernanceError('cotitulaire-not-found', `${who} is not a cotitulaire of ${box.address}`);
+      await box.appendHistory({ actor: actorName(actor), event: 'cotitulaire.removed', subjectIdnat: who, reason });
+      return { id: box.mailboxId, view: await this.view(box, await box.row(), true) };
     });
     this.access.bus.publish({ kind: 'holder-removed', mailboxId: result.id, idnat: who, role: 'cotitulaire' });
     return result.view;
@@ -293,27 +305,27 @@ export class Governance {
    * cotitulaire). ORG/APP: the operator moves the mailbox to another structure.
    */
   async transferOwnership(actor: Principal, address: string, newOwner: string, reason: string | null = null): Promise<MailboxView> {
-    const result = await this.change(async (tx, check) => {
-      const row = await this.mailboxOr404(tx, address);
-      await check({ principal: actor, mailbox: row.address, action: 'transfer-ownership' });
+    const result = await this.change(actor, async (tx, check) => {
+      const { scope: box } = await check(address, 'transfer-ownership');
+      const row = await box.row();
       let to: string;
       if (row.type === 'CAB') {
         to = personIdnat(newOwner, 'newOwnerIdnat');
         await this.requireProfessional(tx, to, 'newOwnerIdnat');
         if (to === row.owner_idnat) throw new GovernanceError('invalid-input', `${to} already owns ${row.address}`);
-        await tx.mailboxes.removeHolder(row.id, row.owner_idnat, 'owner');
-        await tx.mailboxes.removeHolder(row.id, to, 'cotitulaire');
-        await tx.mailboxes.addHolder(row.id, to, 'owner', actorName(actor));
+        await box.removeHolder(row.owner_idnat, 'owner');
+        await box.removeHolder(to, 'cotitulaire');
+        await box.addHolder(to, 'owner', actorName(actor));
       } else {
         const s = checkIdNatStructure(newOwner, 'newOwnerIdnat');
         if (!s.ok) throw new GovernanceError('invalid-identifier', s.error.message, { field: 'newOwnerIdnat' });
         if (!(await tx.directory.structure(s.value.idnat))) throw new GovernanceError('not-in-directory', `structure ${s.value.idnat} is not in the directory (R-ID-2)`);
         to = s.value.idnat;
       }
-      const updated = (await tx.mailboxes.update(row.id, { owner_idnat: to, situation_id: null }))!;
-      await tx.history.append({ mailboxId: row.id, actor: actorName(actor), event: 'ownership.transferred', subjectIdnat: to, reason, details: { from: row.owner_idnat, to } });
-      await tx.outbox.enqueue(row.id, 'publish', publicationOf(updated));
-      return { id: row.id, from: row.owner_idnat, to, view: await this.view(tx, updated, true) };
+      const updated = await box.update({ owner_idnat: to, situation_id: null });
+      await box.appendHistory({ actor: actorName(actor), event: 'ownership.transferred', subjectIdnat: to, reason, details: { from: row.owner_idnat, to } });
+      await box.enqueuePublication('publish', updated);
+      return { id: box.mailboxId, from: row.owner_idnat, to, view: await this.view(box, updated, true) };
     });
     this.access.bus.publish({ kind: 'ownership-transferred', mailboxId: result.id, from: result.from, to: result.to });
     return result.view;
@@ -330,30 +342,29 @@ export class Governance {
       if (end.getTime() <= now.getTime()) throw new GovernanceError('end-date-in-past', `endAt ${input.endAt} is not in the future`);
       endAt = end.toISOString();
     }
-    return this.change(async (tx, check) => {
-      const row = await this.mailboxOr404(tx, address);
-      if (!isDelegable(row.type as MailboxType)) throw new GovernanceError('not-delegable', `${row.type} mailboxes cannot be delegated (R-DEL-1)`);
-      await check({ principal: actor, mailbox: row.address, action: 'manage-delegates' });
+    return this.change(actor, async (tx, check) => {
+      // No role may manage the delegates of an APP (R-DEL-1): those with a role there are told "not delegable".
+      const { scope: box } = await check(address, 'manage-delegates');
       const person = await tx.directory.person(who);
       // R-DEL-1: another PS, a secretary or a medical assistant, with an IdNat.
       if (!person || person.kind === 'PATIENT') throw new GovernanceError('not-in-directory', `${who} is not a professional, secretary or medical assistant in the directory (R-DEL-1)`, { field: 'delegateIdnat' });
-      if ((await tx.mailboxes.holders(row.id)).some((h) => h.person_idnat === who)) throw new GovernanceError('already-has-access', `${who} already holds ${row.address}`);
-      if ((await tx.mailboxes.activeDelegations(row.id)).some((d) => d.delegate_idnat === who)) throw new GovernanceError('already-has-access', `${who} already has a delegation on ${row.address}; revoke it to change it`);
-      const d = await tx.mailboxes.grantDelegation({ mailboxId: row.id, delegateIdnat: who, grantedBy: actorName(actor), startAt: now.toISOString(), endAt });
-      await tx.history.append({ mailboxId: row.id, actor: actorName(actor), event: 'delegation.granted', subjectIdnat: who, details: { delegationId: d.id, endAt } });
-      return this.view(tx, row, true);
+      if ((await box.holders()).some((h) => h.person_idnat === who)) throw new GovernanceError('already-has-access', `${who} already holds ${box.address}`);
+      if ((await box.activeDelegations()).some((d) => d.delegate_idnat === who)) throw new GovernanceError('already-has-access', `${who} already has a delegation on ${box.address}; revoke it to change it`);
+      const d = await box.grantDelegation({ delegateIdnat: who, grantedBy: actorName(actor), startAt: now.toISOString(), endAt });
+      await box.appendHistory({ actor: actorName(actor), event: 'delegation.granted', subjectIdnat: who, details: { delegationId: d.id, endAt } });
+      return this.view(box, await box.row(), true);
     });
   }
 
   async revokeDelegation(actor: Principal, address: string, delegationId: number, reason: string): Promise<MailboxView> {
-    const result = await this.change(async (tx, check) => {
-      const row = await this.mailboxOr404(tx, address);
-      const d = await tx.mailboxes.delegation(delegationId);
-      if (!d || d.mailbox_id !== row.id || d.revoked_at) throw new GovernanceError('delegation-not-found', `no delegation ${delegationId} in force on ${row.address}`);
-      await check({ principal: actor, mailbox: row.address, action: 'manage-delegates' });
-      await tx.mailboxes.revokeDelegation(d.id, actorName(actor), reason);
-      await tx.history.append({ mailboxId: row.id, actor: actorName(actor), event: 'delegation.revoked', subjectIdnat: d.delegate_idnat, reason, details: { delegationId: d.id } });
-      return { id: row.id, idnat: d.delegate_idnat, view: await this.view(tx, row, true) };
+    const result = await this.change(actor, async (_tx, check) => {
+      const { scope: box } = await check(address, 'manage-delegates');
+      // Another mailbox's delegation is not found through this mailbox's scope.
+      const d = await box.delegation(delegationId);
+      if (!d || d.revoked_at) throw new GovernanceError('delegation-not-found', `no delegation ${delegationId} in force on ${box.address}`);
+      await box.revokeDelegation(d.id, actorName(actor), reason);
+      await box.appendHistory({ actor: actorName(actor), event: 'delegation.revoked', subjectIdnat: d.delegate_idnat, reason, details: { delegationId: d.id } });
+      return { id: box.mailboxId, idnat: d.delegate_idnat, view: await this.view(box, await box.row(), true) };
     });
     this.access.bus.publish({ kind: 'delegation-ended', mailboxId: result.id, idnat: result.idnat, reason });
     return result.view;
@@ -396,8 +407,9 @@ export class Governance {
 
   // --- CGU -----------------------------------------------------------------------------------
 
-  async publishCgu(actor: Principal, input: { version: string; title: string; url?: string }): Promise<{ version: string; url: string; title: string; published_at: string }> {
-    if (actor.kind !== 'operator-admin') throw new GovernanceError('forbidden', 'CGU versions are published by the operator’s administrators');
+  async publishCgu(actor: Principal, input: { version: string; title: string; url?: string }): Promise<CguVersion> {
+    const decision = await this.access.decideOperator({ principal: actor, action: 'publish-cgu', channel: 'admin-api' });
+    if (!decision.allowed) throw new GovernanceError('forbidden', 'CGU versions are published by the operator’s administrators', { reason: decision.reason });
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/.test(input.version)) throw new GovernanceError('invalid-input', 'version: 1-40 characters among letters, digits, dot, dash, underscore');
     const published = await this.store.transaction(async (tx) => {
       if (await tx.cgu.get(input.version)) throw new GovernanceError('cgu-exists', `CGU version ${input.version} already exists`);
@@ -410,7 +422,24 @@ export class Governance {
     return published;
   }
 
-  async acceptCgu(idnat: string, version: string): Promise<{ version: string; acceptedAt: string }> {
+  /** The CGU version in force (R-CAB-4). */
+  async currentCgu(): Promise<CguVersion> {
+    const current = await this.store.cgu.current();
+    if (!current) throw new GovernanceError('no-cgu', 'the operator has published no CGU');
+    return current;
+  }
+
+  /** One published CGU version, and whether it is the one in force. */
+  async cguVersion(version: string): Promise<CguVersion & { current: boolean }> {
+    const v = await this.store.cgu.get(version);
+    if (!v) throw new GovernanceError('no-cgu', `no CGU version ${version}`);
+    return { ...v, current: (await this.store.cgu.current())?.version === v.version };
+  }
+
+  /** A person accepts the CGU in force, with their own token; acceptance is per version and kept once. */
+  async acceptCgu(actor: Principal, version: string): Promise<{ version: string; acceptedAt: string }> {
+    if (actor.kind !== 'person') throw new GovernanceError('invalid-input', 'CGU are accepted by persons, with their own token');
+    const idnat = actor.idnat;
     return this.store.transaction(async (tx) => {
       const current = await tx.cgu.current();
       if (!current) throw new GovernanceError('no-cgu', 'the operator has published no CGU');
@@ -428,24 +457,13 @@ export class Governance {
   // --- history -------------------------------------------------------------------------------
 
   async history(actor: Principal, address: string, page: { afterId?: number; limit?: number }) {
-    return this.change(async (tx, check) => {
-      const row = await this.mailboxOr404(tx, address);
-      await check({ principal: actor, mailbox: row.address, action: 'read-history' });
-      return tx.history.list({ mailboxId: row.id, afterId: page.afterId, limit: page.limit ?? 50 });
+    return this.change(actor, async (_tx, check) => {
+      const { scope } = await check(address, 'read-history');
+      return scope.history({ afterId: page.afterId, limit: page.limit ?? 50 });
     });
   }
 
   // --- helpers -------------------------------------------------------------------------------
-
-  private async mailboxOr404(tx: Repositories, address: string): Promise<MailboxRow> {
-    const row = await tx.mailboxes.byAddress(address);
-    if (!row) throw new GovernanceError('mailbox-not-found', `no mailbox ${address} at this operator`);
-    return row;
-  }
-
-  private requireCab(row: MailboxRow): void {
-    if (row.type !== 'CAB') throw new GovernanceError('not-a-cab', `${row.address} is a ${row.type} mailbox: cotitulaires exist only on CAB mailboxes (R-CAB-3)`);
-  }
 
   private async requirePerson(tx: Repositories, idnat: string, field: string) {
     const p = await tx.directory.person(idnat);
@@ -458,12 +476,13 @@ export class Governance {
     if (p.kind !== 'PS') throw new GovernanceError('not-a-professional', `${idnat} is registered as ${p.kind.toLowerCase().replace('_', ' ')}, not as a health professional`, { field });
   }
 
-  private async canQuietly(tx: Repositories, actor: Principal, row: MailboxRow, action: MailboxAction): Promise<boolean> {
-    return (await this.access.decideWithin(tx, { principal: actor, mailbox: row.address, action, channel: 'admin-api' })).allowed;
+  /** Whether the actor may also govern the mailbox (what the view shows them); not audited: nothing is done with it. */
+  private async canQuietly(tx: Repositories, actor: Principal, address: string, action: MailboxAction): Promise<boolean> {
+    return (await this.access.decideWithin(tx, { principal: actor, mailbox: address, action, channel: 'admin-api' })).allowed;
   }
 
-  private async view(tx: Repositories, row: MailboxRow, withDelegations: boolean): Promise<MailboxView> {
-    return toView(row, await tx.mailboxes.holders(row.id), withDelegations ? await tx.mailboxes.activeDelegations(row.id) : undefined);
+  private async view(box: MailboxScope, row: MailboxRow, withDelegations: boolean): Promise<MailboxView> {
+    return toView(row, await box.holders(), withDelegations ? await box.activeDelegations() : undefined);
   }
 }
 
@@ -484,18 +503,31 @@ function parseEndDate(value: string): Date {
   return d;
 }
 
-function denial(d: Extract<Decision, { allowed: false }>, mailbox: string, action: string): GovernanceError {
+/**
+ * A refusal in the domain's words. Whoever holds no role on the mailbox gets exactly what an
+ * unknown address gets (decide, then reveal); only those with a role learn its status, or that
+ * its type rules the action out (not a CAB, not delegable), since they can see the mailbox.
+ */
+function denial(d: Denied, address: string, action: MailboxAction): GovernanceError {
   switch (d.reason) {
     case 'unknown-mailbox':
-      return new GovernanceError('mailbox-not-found', `no mailbox ${mailbox} at this operator`);
+    case 'no-right':
+    case 'invalid-token':
+      return new GovernanceError('mailbox-not-found', `no mailbox ${address} at this operator`);
     case 'mailbox-closed':
-      return new GovernanceError('mailbox-closed', `mailbox ${mailbox} is closed`);
+      return new GovernanceError('mailbox-closed', `mailbox ${address} is closed (R-BAL-2: closed is final)`);
     case 'mailbox-suspended':
-      return new GovernanceError('mailbox-suspended', `mailbox ${mailbox} is suspended`);
+      return new GovernanceError('mailbox-suspended', `mailbox ${address} is suspended`);
     case 'cgu-not-accepted':
       return new GovernanceError('cgu-not-accepted', `accept the operator's terms of use first: ${d.cguUrl}`, { acceptUrl: d.cguUrl });
-    default:
-      return new GovernanceError('forbidden', `not allowed to ${action} on ${mailbox} (${d.reason})`, { reason: d.reason });
+    case 'action-not-allowed':
+      if (action === 'manage-cotitulaires' && d.mailboxType && d.mailboxType !== 'CAB') {
+        return new GovernanceError('not-a-cab', `${address} is a ${d.mailboxType} mailbox: cotitulaires exist only on CAB mailboxes (R-CAB-3)`);
+      }
+      if (action === 'manage-delegates' && d.mailboxType && !isDelegable(d.mailboxType)) {
+        return new GovernanceError('not-delegable', `${d.mailboxType} mailboxes cannot be delegated (R-DEL-1)`);
+      }
+      return new GovernanceError('forbidden', `not allowed to ${action} on ${address}`, { reason: d.reason });
   }
 }
 

@@ -1,3 +1,3 @@
 export { Governance, type GovernanceOptions, type CreateMailboxInput, type PublicationChanges } from './governance.ts';
-export { GovernanceError, type ProblemCode } from './errors.ts';
+export { GovernanceError, GOVERNANCE_ERROR_KINDS, type GovernanceErrorKind } from './errors.ts';
 export type { MailboxView } from './views.ts';

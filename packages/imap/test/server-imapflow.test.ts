@@ -89,7 +89,7 @@ test('R-CAB-4 / story 1: a cotitulaire who has not accepted the CGU is refused w
     assert.equal(err.serverResponseCode, 'AUTHORIZATIONFAILED');
     return true;
   });
-  await w.gov.acceptCgu(MARC, '2026-01');
+  await w.gov.acceptCgu({ kind: 'person', idnat: MARC }, '2026-01');
   const ok = client(CAB, await w.token(MARC));
   await ok.connect();
   await ok.logout();

@@ -13,3 +13,4 @@ export { publicationOf } from './repos/outbox.ts';
 export type { NewQueueEntry, QueueFilter } from './repos/queue.ts';
 export type * from './schema.ts';
 export type { PublishedMailbox } from './repos/directory.ts';
+export { MailboxScope, OutOfScopeError } from './mailbox-scope.ts';

@@ -45,7 +45,9 @@ export const accessCheck: Command = {
         return 1;
       }
       const d = await access.decide({ principal: { kind: 'person', idnat }, mailbox, action: action as MailboxAction, channel: 'cli', clientId });
-      if (ctx.values.json) ctx.stdout.write(`${JSON.stringify({ idnat, ...d })}\n`);
+      // The capability an allowed decision carries is for code, not for the user.
+      const { scope: _scope, ...shown } = d.allowed ? d : { ...d, scope: undefined };
+      if (ctx.values.json) ctx.stdout.write(`${JSON.stringify({ idnat, ...shown })}\n`);
       else if (d.allowed) ctx.stdout.write(`allowed: ${idnat} may ${action} ${d.address} as ${d.role}\n`);
       else ctx.stdout.write(`denied: ${idnat} may not ${action} ${mailbox}: ${d.reason}${d.cguUrl ? ` — accept the terms at ${d.cguUrl}` : ''}\n`);
       return d.allowed ? 0 : 1;

@@ -1,7 +1,7 @@
-import { may, type MailboxRole, type MailboxType } from '@mss/domain';
+import { may, mayOperate, type MailboxRole, type MailboxType } from '@mss/domain';
 import { silentLogger, type Logger } from '@mss/runtime';
-import type { Repositories, Store } from '@mss/store';
-import type { Channel, Decision, DecisionRequest, DenyReason, Principal } from './types.ts';
+import { MailboxScope, type Repositories, type Store } from '@mss/store';
+import type { Channel, CreationRequest, Decision, DecisionRequest, DenyReason, OperatorRequest, PlainDecision, Principal } from './types.ts';
 import { RevocationBus } from './revocation.ts';
 
 export interface AccessControlOptions {
@@ -12,13 +12,22 @@ export interface AccessControlOptions {
   bus?: RevocationBus;
 }
 
+/** What the audit trail records of a request, whichever kind it is. */
+interface AuditedRequest {
+  principal: Principal;
+  mailbox: string | null;
+  action: string;
+  channel: Channel;
+  clientId?: string | null;
+}
+
 /**
  * The one place that decides whether a principal may do an action on a mailbox (R-AUTH-2 and
  * the role table of §5). Every decision, allowed or not, is written to the audit trail before
  * it is returned; nothing else in the code base answers this question.
  */
 export class AccessControl {
-  readonly store: Store;
+  private readonly store: Store;
   readonly bus: RevocationBus;
   private readonly logger: Logger;
   private readonly publicBaseUrl: string;
@@ -30,9 +39,39 @@ export class AccessControl {
     this.bus = options.bus ?? new RevocationBus();
   }
 
+  /** Decides, audits, and on allow hands back the capability on that mailbox (`scope`, bound to the store). */
   async decide(req: DecisionRequest): Promise<Decision> {
     const decision = await this.evaluate(this.store, req);
     await this.audit(req, decision);
+    return decision;
+  }
+
+  /**
+   * Whether the principal may create this mailbox, by the role they would have on it (the
+   * 'create' row of the role table): the future PER holder or CAB owner themselves, or the
+   * operator's administrators. Audited like every decision.
+   */
+  async decideCreation(req: CreationRequest): Promise<PlainDecision> {
+    const p = req.principal;
+    const personal = req.type === 'PER' ? 'holder' : req.type === 'CAB' ? 'owner' : null;
+    const role: MailboxRole | null = p.kind === 'operator-admin' ? 'operator-admin' : p.kind === 'person' && req.ownerIdnat === p.idnat ? personal : null;
+    const who = principalName(p);
+    const decision: PlainDecision = !role
+      ? { allowed: false, reason: 'no-right', detail: `${who} would hold no role on this ${req.type} mailbox` }
+      : may(role, 'create', req.type)
+        ? { allowed: true, role }
+        : { allowed: false, reason: 'action-not-allowed', detail: `a ${role} may not create a ${req.type} mailbox` };
+    await this.audit({ ...req, action: 'create' }, decision);
+    return decision;
+  }
+
+  /** Whether the principal may do an operator-wide action (OPERATOR_TABLE), audited with no mailbox. */
+  async decideOperator(req: OperatorRequest): Promise<PlainDecision> {
+    const actor = req.principal.kind === 'operator-admin' ? 'operator-admin' : 'person';
+    const decision: PlainDecision = mayOperate(actor, req.action)
+      ? { allowed: true, role: 'operator-admin' }
+      : { allowed: false, reason: 'action-not-allowed', detail: `only the operator's administrators may ${req.action}` };
+    await this.audit({ ...req, mailbox: null }, decision);
     return decision;
   }
 
@@ -79,48 +118,59 @@ export class AccessControl {
   }
 
   private async evaluate(repos: Repositories, req: DecisionRequest): Promise<Decision> {
-    const deny = (reason: DenyReason, detail: string, extra: { cguUrl?: string; mailboxId?: number } = {}): Decision => ({ allowed: false, reason, detail, ...extra });
+    const deny = (reason: DenyReason, detail: string, extra: { cguUrl?: string; mailboxId?: number; mailboxType?: MailboxType } = {}): Decision => ({
+      allowed: false,
+      reason,
+      detail,
+      ...extra,
+    });
     const mailbox = await repos.mailboxes.byAddress(req.mailbox);
     if (!mailbox) return deny('unknown-mailbox', `no mailbox ${req.mailbox} at this operator`);
     const type = mailbox.type as MailboxType;
-    const allow = (role: MailboxRole): Decision => ({ allowed: true, role, mailboxId: mailbox.id, mailboxType: type, address: mailbox.address });
+    const known = { mailboxId: mailbox.id, mailboxType: type };
+    const allow = (role: MailboxRole): Decision => ({ allowed: true, role, mailboxId: mailbox.id, mailboxType: type, address: mailbox.address, scope: new MailboxScope(repos, mailbox) });
     // A closed or suspended mailbox keeps its history readable by those who govern it (R-BAL-2).
     const historyOnly = req.action === 'read-history';
-    if (mailbox.status === 'closed' && !historyOnly) return deny('mailbox-closed', `mailbox ${mailbox.address} is closed`, { mailboxId: mailbox.id });
 
     if (req.principal.kind === 'operator-admin') {
+      if (mailbox.status === 'closed' && !historyOnly) return deny('mailbox-closed', `mailbox ${mailbox.address} is closed`, known);
       if (mailbox.status === 'suspended' && req.action !== 'change-status' && !historyOnly) {
-        return deny('mailbox-suspended', `mailbox ${mailbox.address} is suspended`, { mailboxId: mailbox.id });
+        return deny('mailbox-suspended', `mailbox ${mailbox.address} is suspended`, known);
       }
       return may('operator-admin', req.action, type)
         ? allow('operator-admin')
-        : deny('action-not-allowed', `the operator's administrators may not ${req.action} on a ${type} mailbox`, { mailboxId: mailbox.id });
+        : deny('action-not-allowed', `the operator's administrators may not ${req.action} on a ${type} mailbox`, known);
     }
-    if (mailbox.status === 'suspended' && !historyOnly) return deny('mailbox-suspended', `mailbox ${mailbox.address} is suspended`, { mailboxId: mailbox.id });
 
+    // Decide, then reveal: a principal with no role learns nothing of the mailbox — not its type,
+    // not that it is closed or suspended (R-AUTH-3); callers answer as for an unknown mailbox.
     if (req.principal.kind === 'application') {
       // The software holds the role on the one mailbox its certificate names; the role table
       // gives that role to APP mailboxes only. No CGU: terms are accepted by persons (R-CAB-4),
       // here the APP's responsible persons.
       const certified = req.principal.mailbox.toLowerCase() === mailbox.address.toLowerCase();
       if (!certified) return deny('no-right', `certificate ${req.principal.serial} names ${req.principal.mailbox}, not ${mailbox.address}`, { mailboxId: mailbox.id });
+      if (mailbox.status === 'closed' && !historyOnly) return deny('mailbox-closed', `mailbox ${mailbox.address} is closed`, known);
+      if (mailbox.status === 'suspended' && !historyOnly) return deny('mailbox-suspended', `mailbox ${mailbox.address} is suspended`, known);
       return may('application', req.action, type)
         ? allow('application')
-        : deny('action-not-allowed', `a certificate opens APP mailboxes only, not a ${type} mailbox`, { mailboxId: mailbox.id });
+        : deny('action-not-allowed', `a certificate opens APP mailboxes only, not a ${type} mailbox`, known);
     }
 
     const idnat = req.principal.idnat;
     const roles = await this.rolesOf(repos, mailbox.id, idnat);
     if (roles.length === 0) return deny('no-right', `${idnat} holds no role on ${mailbox.address}`, { mailboxId: mailbox.id });
+    if (mailbox.status === 'closed' && !historyOnly) return deny('mailbox-closed', `mailbox ${mailbox.address} is closed`, known);
+    if (mailbox.status === 'suspended' && !historyOnly) return deny('mailbox-suspended', `mailbox ${mailbox.address} is suspended`, known);
     const role = roles.find((r) => may(r, req.action, type));
-    if (!role) return deny('action-not-allowed', `${roles.join('/')} may not ${req.action} on a ${type} mailbox`, { mailboxId: mailbox.id });
+    if (!role) return deny('action-not-allowed', `${roles.join('/')} may not ${req.action} on a ${type} mailbox`, known);
 
     // R-AUTH-2 / R-CAB-4: the current CGU must be accepted before any access.
     const cgu = await repos.cgu.current();
     if (cgu && !(await repos.cgu.acceptance(idnat, cgu.version))) {
       return deny('cgu-not-accepted', `the terms of use version ${cgu.version} must be accepted first`, {
         cguUrl: `${this.publicBaseUrl}${cgu.url.startsWith('/') ? cgu.url : `/${cgu.url}`}`,
-        mailboxId: mailbox.id,
+        ...known,
       });
     }
     return allow(role);
@@ -134,7 +184,7 @@ export class AccessControl {
     return roles;
   }
 
-  async audit(req: DecisionRequest, d: Decision): Promise<void> {
+  async audit(req: AuditedRequest, d: Decision | PlainDecision): Promise<void> {
     await this.store.audit.append({
       idnat: principalName(req.principal),
       mailbox: req.mailbox,

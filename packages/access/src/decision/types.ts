@@ -1,4 +1,5 @@
-import type { MailboxAction, MailboxRole, MailboxType } from '@mss/domain';
+import type { MailboxAction, MailboxRole, MailboxType, OperatorAction } from '@mss/domain';
+import type { MailboxScope } from '@mss/store';
 
 /** Where the request came from; recorded with every decision. */
 export type Channel = 'imap' | 'smtp' | 'webmail' | 'admin-api' | 'cli' | 'ldap' | 'system';
@@ -32,6 +33,33 @@ export type DenyReason =
   | 'action-not-allowed'
   | 'cgu-not-accepted';
 
+/**
+ * An allowed decision carries the capability it grants: `scope`, the repositories of that one
+ * mailbox (bound to the store, or to the transaction the decision was read in). A refusal says
+ * why in a stable code; `mailboxType` only when the principal has a role there (they know it).
+ */
 export type Decision =
-  | { allowed: true; role: MailboxRole; mailboxId: number; mailboxType: MailboxType; address: string }
-  | { allowed: false; reason: DenyReason; detail: string; cguUrl?: string; mailboxId?: number };
+  | { allowed: true; role: MailboxRole; mailboxId: number; mailboxType: MailboxType; address: string; scope: MailboxScope }
+  | { allowed: false; reason: DenyReason; detail: string; cguUrl?: string; mailboxId?: number; mailboxType?: MailboxType };
+
+/** May the principal create a mailbox of this type for this owner (the 'create' row of the role table)? */
+export interface CreationRequest {
+  principal: Principal;
+  mailbox: string;
+  type: MailboxType;
+  /** The future PER holder or CAB owner (a person's IdNat); null for ORG/APP. */
+  ownerIdnat: string | null;
+  channel: Channel;
+  clientId?: string | null;
+}
+
+/** An action on the operator as a whole (OPERATOR_TABLE), not on one mailbox. */
+export interface OperatorRequest {
+  principal: Principal;
+  action: OperatorAction;
+  channel: Channel;
+  clientId?: string | null;
+}
+
+/** The answer to a creation or operator-wide request: no mailbox exists yet, so no capability. */
+export type PlainDecision = { allowed: true; role: MailboxRole } | { allowed: false; reason: 'no-right' | 'action-not-allowed'; detail: string };

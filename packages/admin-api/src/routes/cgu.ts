@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Store } from '@mss/store';
-import { GovernanceError, type Governance } from '@mss/governance';
+import type { Governance } from '@mss/governance';
 import type { Authenticated } from '../auth.ts';
 import { errorResponses } from '../schemas.ts';
 
@@ -14,7 +13,7 @@ const cguSchema = {
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-export function cguRoutes(app: FastifyInstance, gov: Governance, store: Store, auth: Auth): void {
+export function cguRoutes(app: FastifyInstance, gov: Governance, auth: Auth): void {
   const tags = ['cgu'];
   app.post<{ Body: { version: string; title: string } }>(
     '/api/v1/cgu',
@@ -29,11 +28,7 @@ export function cguRoutes(app: FastifyInstance, gov: Governance, store: Store, a
     async (req, reply) => reply.code(201).send(await gov.publishCgu((await auth(req)).principal, req.body)),
   );
 
-  app.get('/api/v1/cgu/current', { schema: { tags, summary: 'The CGU version in force', response: { 200: cguSchema, ...errorResponses } } }, async () => {
-    const current = await store.cgu.current();
-    if (!current) throw new GovernanceError('no-cgu', 'the operator has published no CGU');
-    return current;
-  });
+  app.get('/api/v1/cgu/current', { schema: { tags, summary: 'The CGU version in force', response: { 200: cguSchema, ...errorResponses } } }, async () => gov.currentCgu());
 
   app.post<{ Params: { version: string } }>(
     '/api/v1/cgu/:version/accept',
@@ -45,18 +40,13 @@ export function cguRoutes(app: FastifyInstance, gov: Governance, store: Store, a
         response: { 200: { type: 'object', properties: { version: { type: 'string' }, acceptedAt: { type: 'string' } }, required: ['version', 'acceptedAt'] }, ...errorResponses },
       },
     },
-    async (req) => {
-      const { principal } = await auth(req);
-      if (principal.kind !== 'person') throw new GovernanceError('invalid-input', 'CGU are accepted by persons, with their own token');
-      return gov.acceptCgu(principal.idnat, req.params.version);
-    },
+    async (req) => gov.acceptCgu((await auth(req)).principal, req.params.version),
   );
 
   // The human page the refusals point to: the terms, and how to accept them.
   app.get<{ Params: { version: string } }>('/cgu/:version', { schema: { hide: true } }, async (req, reply) => {
-    const v = await store.cgu.get(req.params.version);
-    if (!v) throw new GovernanceError('no-cgu', `no CGU version ${req.params.version}`);
-    const current = (await store.cgu.current())?.version === v.version;
+    const v = await gov.cguVersion(req.params.version);
+    const current = v.current;
     return reply.type('text/html; charset=utf-8').send(`<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>${escapeHtml(v.title)}</title></head><body>
 <h1>${escapeHtml(v.title)}</h1><p>Version ${escapeHtml(v.version)}, publiée le ${escapeHtml(v.published_at.slice(0, 10))}${current ? ' (en vigueur)' : ' (remplacée)'}.</p>
 <p>Conditions générales d’utilisation du service de messagerie sécurisée de santé de l’opérateur (texte de démonstration du bac à sable).</p>

@@ -16,6 +16,10 @@ export type MailboxRole = (typeof ROLES)[number];
  * are ours too: the §5 table is silent. They belong to whoever answers for the mailbox — the
  * PER holder, the ORG/APP responsible persons, the CAB owner — and to the operator's
  * administrators; never to cotitulaires or delegates, who use the mailbox but do not govern it.
+ *
+ * 'create' is asked before the mailbox exists, for the role the principal would have on it: a
+ * person creates their own PER (holder) or CAB (owner, R-CAB-1); the operator's administrators
+ * create every type (ORG/APP only by them, since a structure has no login of its own).
  */
 export const ACTIONS = [
   'read',
@@ -29,6 +33,7 @@ export const ACTIONS = [
   'change-status',
   'edit-publication',
   'read-history',
+  'create',
 ] as const;
 export type MailboxAction = (typeof ACTIONS)[number];
 
@@ -54,14 +59,14 @@ const GOVERN = ['edit-publication', 'read-history'] as const;
  */
 export const ROLE_TABLE: Readonly<Record<MailboxRole, Readonly<Partial<Record<MailboxType, readonly MailboxAction[]>>>>> = {
   holder: {
-    PER: [...MAIL, 'manage-delegates', 'appear-in-directory', ...GOVERN],
+    PER: [...MAIL, 'manage-delegates', 'appear-in-directory', ...GOVERN, 'create'],
   },
   responsible: {
     ORG: [...MAIL, 'manage-delegates', ...GOVERN],
     APP: [...MAIL, ...GOVERN],
   },
   owner: {
-    CAB: [...MAIL, 'manage-delegates', 'manage-cotitulaires', 'transfer-ownership', 'delete', 'appear-in-directory', ...GOVERN],
+    CAB: [...MAIL, 'manage-delegates', 'manage-cotitulaires', 'transfer-ownership', 'delete', 'appear-in-directory', ...GOVERN, 'create'],
   },
   cotitulaire: {
     CAB: [...MAIL, 'manage-delegates'],
@@ -75,12 +80,29 @@ export const ROLE_TABLE: Readonly<Record<MailboxRole, Readonly<Partial<Record<Ma
     APP: [...MAIL],
   },
   'operator-admin': {
-    PER: ['change-status', ...GOVERN],
-    ORG: ['transfer-ownership', 'delete', 'change-status', ...GOVERN],
-    APP: ['transfer-ownership', 'delete', 'change-status', ...GOVERN],
-    CAB: ['change-status', ...GOVERN],
+    PER: ['change-status', ...GOVERN, 'create'],
+    ORG: ['transfer-ownership', 'delete', 'change-status', ...GOVERN, 'create'],
+    APP: ['transfer-ownership', 'delete', 'change-status', ...GOVERN, 'create'],
+    CAB: ['change-status', ...GOVERN, 'create'],
   },
 };
+
+/**
+ * Actions on the operator as a whole rather than on one mailbox, decided and audited the same
+ * way. Publishing a CGU version binds every user (R-CAB-4): only the operator's administrators.
+ */
+export const OPERATOR_ACTIONS = ['publish-cgu'] as const;
+export type OperatorAction = (typeof OPERATOR_ACTIONS)[number];
+export type OperatorActor = 'operator-admin' | 'person';
+
+export const OPERATOR_TABLE: Readonly<Record<OperatorActor, readonly OperatorAction[]>> = {
+  'operator-admin': ['publish-cgu'],
+  person: [],
+};
+
+export function mayOperate(actor: OperatorActor, action: OperatorAction): boolean {
+  return OPERATOR_TABLE[actor].includes(action);
+}
 
 export function may(role: MailboxRole, action: MailboxAction, type: MailboxType): boolean {
   return ROLE_TABLE[role]?.[type]?.includes(action) ?? false;
