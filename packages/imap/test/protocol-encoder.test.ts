@@ -248,7 +248,8 @@ describe('ENVELOPE and BODYSTRUCTURE (RFC 3501 §8 sample)', () => {
 });
 
 describe('capabilities', () => {
-  const always = 'IMAP4rev1 LITERAL+ IDLE UIDPLUS MOVE NAMESPACE SPECIAL-USE ENABLE CONDSTORE ID UNSELECT';
+  const always =
+    'IMAP4rev1 LITERAL+ IDLE UIDPLUS MOVE NAMESPACE SPECIAL-USE ENABLE CONDSTORE ID UNSELECT ESEARCH SORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES WITHIN';
 
   test('before TLS: STARTTLS and LOGINDISABLED, no mechanism', () => {
     assert.equal(capabilityString({ tls: false, authenticated: false }), `${always} STARTTLS LOGINDISABLED`);

@@ -27,12 +27,13 @@ describe('SEARCH', () => {
         { key: 'SINCE', date: { year: 1994, month: 2, day: 1 } },
         { key: 'NOT', operand: { key: 'FROM', value: 'Smith' } },
       ],
+      return: null,
     });
     assert.deepEqual(search('A283 SEARCH TEXT "string not in mailbox"').criteria, [
       { key: 'TEXT', value: 'string not in mailbox' },
     ]);
     const eightBit = Buffer.concat([Buffer.from('A284 SEARCH CHARSET UTF-8 TEXT {5}\r\n'), Buffer.from('été'), Buffer.from('\r\n')]);
-    assert.deepEqual(search(eightBit as unknown as string), { charset: 'UTF-8', criteria: [{ key: 'TEXT', value: 'été' }] });
+    assert.deepEqual(search(eightBit as unknown as string), { charset: 'UTF-8', criteria: [{ key: 'TEXT', value: 'été' }], return: null });
   });
 
   test('every key of §6.4.4', () => {

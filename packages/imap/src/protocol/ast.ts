@@ -33,6 +33,8 @@ export type SearchKey =
     }
   | { readonly key: 'HEADER'; readonly field: string; readonly value: string }
   | { readonly key: 'LARGER' | 'SMALLER'; readonly size: number }
+  /** WITHIN (RFC 5032): INTERNALDATE more than / at most `seconds` before now. */
+  | { readonly key: 'OLDER' | 'YOUNGER'; readonly seconds: number }
   /** `UID set`, or a bare sequence set (`SEQUENCE`, message numbers). */
   | { readonly key: 'UID' | 'SEQUENCE'; readonly set: SequenceSet }
   | { readonly key: 'NOT'; readonly operand: SearchKey }
@@ -159,8 +161,14 @@ export interface CommandArgs {
   CLOSE: Record<string, never>;
   /** `uids` for UID EXPUNGE (UIDPLUS), null for EXPUNGE. */
   EXPUNGE: { readonly uids: SequenceSet | null };
-  /** `criteria`: all must match. `charset` as given (upper-cased), null when absent. */
-  SEARCH: { readonly charset: string | null; readonly criteria: readonly SearchKey[] };
+  /**
+   * `criteria`: all must match. `charset` as given (upper-cased), null when absent. `return`:
+   * the RFC 4731 RETURN options, null when the client did not write RETURN (a classic SEARCH).
+   */
+  SEARCH: { readonly charset: string | null; readonly criteria: readonly SearchKey[]; readonly return: SearchReturn | null };
+  /** RFC 5256 §3: the charset is mandatory here. */
+  SORT: { readonly sort: readonly SortCriterion[]; readonly charset: string; readonly criteria: readonly SearchKey[] };
+  THREAD: { readonly algorithm: ThreadAlgorithm; readonly charset: string; readonly criteria: readonly SearchKey[] };
   /** `items` has the macro expanded; `macro` says which one was used. */
   FETCH: {
     readonly set: SequenceSet;
@@ -192,7 +200,7 @@ export interface CommandArgs {
 
 export type CommandName = keyof CommandArgs;
 
-/** `uid` is true for `UID COPY/MOVE/FETCH/SEARCH/STORE/EXPUNGE`, false otherwise. */
+/** `uid` is true for `UID COPY/MOVE/FETCH/SEARCH/SORT/THREAD/STORE/EXPUNGE`, false otherwise. */
 export type Command = {
   [K in CommandName]: { readonly tag: string; readonly command: K; readonly uid: boolean; readonly args: CommandArgs[K] };
 }[CommandName];

@@ -13,6 +13,11 @@ export const BASE_CAPABILITIES = [
   'CONDSTORE',
   'ID',
   'UNSELECT',
+  'ESEARCH',
+  'SORT',
+  'THREAD=ORDEREDSUBJECT',
+  'THREAD=REFERENCES',
+  'WITHIN',
 ] as const;
 
 export interface CapabilityState {

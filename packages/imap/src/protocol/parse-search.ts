@@ -1,6 +1,8 @@
-// SEARCH criteria (RFC 3501 §6.4.4, with MODSEQ from RFC 7162 §3.1.5).
+// SEARCH criteria (RFC 3501 §6.4.4, with MODSEQ from RFC 7162 §3.1.5 and OLDER/YOUNGER from
+// RFC 5032), SEARCH RETURN options (RFC 4731 §3.1), and the SORT and THREAD commands that take
+// the same criteria (RFC 5256 §3).
 
-import type { SearchKey } from './ast.ts';
+import type { SearchKey, SearchReturn, SortCriterion, SortKey, ThreadAlgorithm } from './ast.ts';
 import { ATOM, DQUOTE, LPAREN, STAR, isDigit } from './chars.ts';
 import { type Cursor, text } from './cursor.ts';
 import { parseSearchDate, type CalendarDate } from './datetime.ts';
@@ -29,21 +31,93 @@ const FLAG_KEYS = new Set([
 const STRING_KEYS = new Set(['BCC', 'BODY', 'CC', 'FROM', 'SUBJECT', 'TEXT', 'TO']);
 const DATE_KEYS = new Set(['BEFORE', 'ON', 'SINCE', 'SENTBEFORE', 'SENTON', 'SENTSINCE']);
 
-/** `[CHARSET astring] 1*(SP search-key)`, positioned after `SEARCH`. */
-export function searchArguments(c: Cursor): { charset: string | null; criteria: SearchKey[] } {
+const RETURN_OPTIONS = new Set(['MIN', 'MAX', 'ALL', 'COUNT']);
+const SORT_KEYS = new Set<string>(['ARRIVAL', 'CC', 'DATE', 'FROM', 'SIZE', 'SUBJECT', 'TO']);
+const THREAD_ALGORITHMS = new Set<string>(['ORDEREDSUBJECT', 'REFERENCES']);
+
+/** `[SP "RETURN" SP "(" [opt *(SP opt)] ")"] SP [CHARSET astring SP] search-key *(SP search-key)`. */
+export function searchArguments(c: Cursor): { charset: string | null; criteria: SearchKey[]; return: SearchReturn | null } {
   c.sp();
+  let returned: SearchReturn | null = null;
   let charset: string | null = null;
-  const start = c.pos;
-  if (c.run(ATOM).toUpperCase() !== 'CHARSET') {
+  let start = c.pos;
+  let word = c.run(ATOM).toUpperCase();
+  if (word === 'RETURN') {
+    c.sp();
+    returned = returnOptions(c);
+    c.sp();
+    start = c.pos;
+    word = c.run(ATOM).toUpperCase();
+  }
+  if (word !== 'CHARSET') {
     c.pos = start;
   } else {
     c.sp();
     charset = c.astring('Expected a charset').toUpperCase();
     c.sp();
   }
+  return { charset, criteria: searchProgram(c), return: returned };
+}
+
+/** RFC 4731 §3.1; SAVE (RFC 5182, SEARCHRES) is not offered, so it is as unknown as any other. */
+function returnOptions(c: Cursor): SearchReturn {
+  const options = c.list(
+    () => {
+      const option = c.keyword('Expected a RETURN option');
+      if (!RETURN_OPTIONS.has(option)) throw new ParseError(`Unknown RETURN option ${shown(option)}`);
+      return option;
+    },
+    true,
+    'Expected RETURN options',
+  );
+  if (options.length === 0) return { min: false, max: false, all: true, count: false };
+  return { min: options.includes('MIN'), max: options.includes('MAX'), all: options.includes('ALL'), count: options.includes('COUNT') };
+}
+
+function searchProgram(c: Cursor): SearchKey[] {
   const criteria = [searchKey(c, 0)];
   while (c.maybeSp()) criteria.push(searchKey(c, 0));
-  return { charset, criteria };
+  return criteria;
+}
+
+/** `search-charset`: an atom or a quoted string (RFC 5256 §5), upper-cased. */
+function searchCharset(c: Cursor): string {
+  return c.astring('Expected a charset').toUpperCase();
+}
+
+/** `SP sort-criteria SP search-charset 1*(SP search-key)` (RFC 5256 §5), after `SORT`. */
+export function sortArguments(c: Cursor): { sort: SortCriterion[]; charset: string; criteria: SearchKey[] } {
+  c.sp();
+  const sort = c.list(
+    () => {
+      let key = c.keyword('Expected a sort key');
+      let reverse = false;
+      if (key === 'REVERSE') {
+        reverse = true;
+        c.sp();
+        key = c.keyword('Expected a sort key');
+      }
+      if (!SORT_KEYS.has(key)) throw new ParseError(`Unknown sort key ${shown(key)}`);
+      return { key: key as SortKey, reverse };
+    },
+    false,
+    'Expected sort criteria',
+  );
+  c.sp();
+  const charset = searchCharset(c);
+  c.sp();
+  return { sort, charset, criteria: searchProgram(c) };
+}
+
+/** `SP thread-alg SP search-charset 1*(SP search-key)` (RFC 5256 §5), after `THREAD`. */
+export function threadArguments(c: Cursor): { algorithm: ThreadAlgorithm; charset: string; criteria: SearchKey[] } {
+  c.sp();
+  const algorithm = c.keyword('Expected a threading algorithm');
+  if (!THREAD_ALGORITHMS.has(algorithm)) throw new ParseError(`Unknown threading algorithm ${shown(algorithm)}`);
+  c.sp();
+  const charset = searchCharset(c);
+  c.sp();
+  return { algorithm: algorithm as ThreadAlgorithm, charset, criteria: searchProgram(c) };
 }
 
 export function searchKey(c: Cursor, depth: number): SearchKey {
@@ -82,6 +156,11 @@ export function searchKey(c: Cursor, depth: number): SearchKey {
     case 'SMALLER':
       c.sp();
       return { key, size: c.number('Expected a size') };
+    case 'OLDER':
+    case 'YOUNGER':
+      c.sp();
+      return { key, seconds: c.nzNumber('Expected an interval in seconds') };
+
     case 'UID':
       c.sp();
       return { key, set: sequenceSet(c) };

@@ -10,7 +10,7 @@ import type { FramedCommand } from './framer.ts';
 import { appendArguments, createArguments, getQuotaArguments, setQuotaArguments, listArguments, lsubArguments, mailboxArgument, renameArguments, selectArguments, statusArguments } from './parse-mailbox-commands.ts';
 import { fetchArguments } from './parse-fetch.ts';
 import { copyArguments, expungeArguments, storeArguments } from './parse-message-commands.ts';
-import { searchArguments } from './parse-search.ts';
+import { searchArguments, sortArguments, threadArguments } from './parse-search.ts';
 
 type ArgumentParser = (c: Cursor, uid: boolean) => CommandArgs[CommandName];
 
@@ -38,6 +38,8 @@ const PARSERS: Record<CommandName, ArgumentParser> = {
   CLOSE: none,
   EXPUNGE: expungeArguments,
   SEARCH: searchArguments,
+  SORT: sortArguments,
+  THREAD: threadArguments,
   FETCH: fetchArguments,
   STORE: storeArguments,
   COPY: copyArguments,
@@ -52,7 +54,7 @@ const PARSERS: Record<CommandName, ArgumentParser> = {
   SETQUOTA: setQuotaArguments,
 };
 
-const UID_COMMANDS = new Set<string>(['COPY', 'MOVE', 'FETCH', 'SEARCH', 'STORE', 'EXPUNGE']);
+const UID_COMMANDS = new Set<string>(['COPY', 'MOVE', 'FETCH', 'SEARCH', 'SORT', 'THREAD', 'STORE', 'EXPUNGE']);
 
 export function parseCommand(framed: FramedCommand): Command {
   const c = new Cursor(framed);

@@ -1,3 +1,4 @@
+import { addressesForSearch, parseMessageDate } from '@mss/mime';
 import type { MessageRow } from '@mss/store';
 import { resolveSequenceSet, type CalendarDate, type SearchKey } from '../protocol/index.ts';
 import type { SearchHeaderKey, SearchHeaders } from './folder-index.ts';
@@ -15,6 +16,8 @@ export interface SearchContext {
   maxUid: number;
   view: MessageView | undefined;
   headers: SearchHeaders | undefined;
+  /** When the command began (ms): OLDER and YOUNGER count back from it (RFC 5032). */
+  now: number;
 }
 
 /** The keys that need the message itself (its headers or body), not only the folder's caches. */
@@ -22,7 +25,7 @@ export const CONTENT_KEYS = /"key":"(BODY|TEXT|HEADER|SENTBEFORE|SENTON|SENTSINC
 /** The keys answered from the folder's cached decoded headers. */
 export const HEADER_KEYS = /"key":"(BCC|CC|FROM|SUBJECT|TO)"/;
 /** The keys that need the message's row (dates, size). */
-export const ROW_KEYS = /"key":"(BEFORE|ON|SINCE|LARGER|SMALLER)"/;
+export const ROW_KEYS = /"key":"(BEFORE|ON|SINCE|LARGER|SMALLER|OLDER|YOUNGER)"/;
 
 // A needle lower-cased once per command, not once per message.
 const loweredNeedles = new WeakMap<object, string>();
@@ -47,6 +50,18 @@ function resolvedOnce(k: Extract<SearchKey, { key: 'UID' | 'SEQUENCE' }>, max: n
 
 function dayOf(iso: string | Date): string {
   return (typeof iso === 'string' ? new Date(iso) : iso).toISOString().slice(0, 10);
+}
+
+/**
+ * The day of the `Date:` field as written, in its own zone (RFC 3501 §6.4.4: `Date: Mon, 26 Mar
+ * 2007 00:00:00 +0300` is SENTON 26-Mar-2007); a message without a readable one is taken as
+ * sent on its INTERNALDATE's day, as RFC 5256 §2.2 does for sorting.
+ */
+function sentDay(c: SearchContext): string {
+  const field = c.view?.headerValues('Date')[0];
+  const d = field === undefined ? null : parseMessageDate(field);
+  if (d) return calendar(d);
+  return dayOf(c.row!.internal_date);
 }
 
 function calendar(d: CalendarDate): string {
@@ -101,11 +116,15 @@ export function matches(k: SearchKey, c: SearchContext): boolean {
     case 'SENTBEFORE':
     case 'SENTON':
     case 'SENTSINCE': {
-      const sent = c.view?.sentDate() ?? (c.row!.sent_date ? new Date(c.row!.sent_date) : new Date(c.row!.internal_date));
-      const d = dayOf(sent);
+      const d = sentDay(c);
       const ref = calendar(k.date);
       return k.key === 'SENTBEFORE' ? d < ref : k.key === 'SENTON' ? d === ref : d >= ref;
     }
+    // RFC 5032 §3: OLDER and YOUNGER are each other's complement.
+    case 'OLDER':
+      return new Date(c.row!.internal_date).getTime() < c.now - k.seconds * 1000;
+    case 'YOUNGER':
+      return new Date(c.row!.internal_date).getTime() >= c.now - k.seconds * 1000;
     case 'LARGER':
       return Number(c.row!.size) > k.size;
     case 'SMALLER':
@@ -131,7 +150,10 @@ export function matches(k: SearchKey, c: SearchContext): boolean {
     case 'SUBJECT': {
       const values = c.headers?.[k.key.toLowerCase() as SearchHeaderKey];
       if (c.headers) return values !== null && values !== undefined && values.includes(lowered(k));
-      return c.view!.headerValues(k.key).some((v) => contains(v, k.value));
+      const fields = c.view!.headerValues(k.key);
+      // Addresses are matched with their comments taken out too, as searchHeadersFromStored does.
+      const all = k.key === 'SUBJECT' ? fields : [...fields, ...fields.flatMap(addressesForSearch)];
+      return all.some((v) => contains(v, k.value));
     }
     case 'BODY':
       return contains(c.view!.bodyText(), k.value);

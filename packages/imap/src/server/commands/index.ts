@@ -13,6 +13,7 @@ import { create, deleteFolder, rename, subscribe } from './mailboxes.ts';
 import { getQuota, getQuotaRoot, setQuota } from './quota.ts';
 import { search } from './search.ts';
 import { close, select } from './select.ts';
+import { sort, thread } from './sort.ts';
 import { status } from './status.ts';
 import { storeFlags } from './store.ts';
 
@@ -54,6 +55,8 @@ export const COMMANDS: CommandTable = {
   UNSELECT: command(SELECTED, close),
   EXPUNGE: command(SELECTED, expunge),
   SEARCH: command(SELECTED, search),
+  SORT: command(SELECTED, sort),
+  THREAD: command(SELECTED, thread),
   FETCH: command(SELECTED, fetch),
   STORE: command(SELECTED, storeFlags),
   COPY: command(SELECTED, copyMove),
