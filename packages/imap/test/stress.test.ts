@@ -16,11 +16,6 @@ import { GP, PER, startImapWorld, type ImapWorld } from './support/imap-world.ts
 const STRESS = fileURLToPath(new URL('../../../scripts/imap-stress/stress.py', import.meta.url));
 const SECONDS = Number(process.env.MSS_IMAP_STRESS_SECONDS ?? 8);
 const CLIENTS = Number(process.env.MSS_IMAP_STRESS_CLIENTS ?? 10);
-// A defect still open when this test landed: SEARCH MODSEQ ends the session (* BYE Internal error,
-// RFC 7162 §3.1.5), so the MODSEQ key is left out of the mix. MSS_IMAP_STRESS_STRICT=1 puts it back,
-// to check the fix; then remove this switch.
-const STRICT = process.env.MSS_IMAP_STRESS_STRICT === '1';
-const KNOWN_DEFECTS = STRICT ? [] : ['--no-search-modseq'];
 
 interface Summary {
   clients_not_started: number;
@@ -55,7 +50,7 @@ async function runStress(extra: string[]): Promise<{ code: number; output: strin
 }
 
 test(`issue #12: ${CLIENTS} clients × ${SECONDS} s of concurrent APPEND/FETCH/STORE/EXPUNGE/COPY/MOVE/SEARCH with keywords, no error`, async () => {
-  const { code, output, summary } = await runStress(['--seed', '12', ...KNOWN_DEFECTS]);
+  const { code, output, summary } = await runStress(['--seed', '12']);
   assert.equal(summary.clients_not_started, 0, output);
   assert.deepEqual(summary.errors, {}, output);
   assert.equal(code, 0, output);
