@@ -1,15 +1,33 @@
 // AUTH XOAUTH2 / OAUTHBEARER for submission, the same way IMAP does it: the SASL message is read
 // by @mss/access, the token checked by its validator, and the right to *send* from the mailbox
-// named by the client is the one decision point's (R-AUTH-1, R-AUTH-2, R-AUTH-3).
+// named by the client is the one decision point's (R-AUTH-1, R-AUTH-2, R-AUTH-3). AUTH EXTERNAL
+// is the same for an APP mailbox's software, with its TLS client certificate instead of a token.
 
-import { authenticateBearer as authenticateSasl, type AccessControl, type BearerAuthOutcome, type BearerMechanism, type TokenValidator } from '@mss/access';
+import type { X509Certificate } from 'node:crypto';
+import {
+  authenticateBearer as authenticateSasl,
+  authenticateCertificate,
+  type AccessControl,
+  type BearerAuthOutcome,
+  type BearerMechanism,
+  type CertificateAuthOutcome,
+  type CertificateValidator,
+  type Principal,
+  type TokenValidator,
+} from '@mss/access';
 import type { MailboxRole } from '@mss/domain';
 
 export type { BearerMechanism };
 
 /** Who is sending: the person (author) and the mailbox they opened (sender). */
 export interface SubmissionIdentity {
+  /**
+   * The author: a person's IdNat, or `certificate:<serial>` for an APP's software (recorded as
+   * the message's author and in the audit, so that what a certificate sent stays traceable).
+   */
   idnat: string;
+  /** Set when the software of an APP mailbox authenticated with its certificate (AUTH EXTERNAL). */
+  principal?: Extract<Principal, { kind: 'application' }>;
   mailbox: string;
   mailboxId: number;
   role: MailboxRole;
@@ -34,5 +52,22 @@ export async function authenticateBearer(
   return {
     ok: true,
     identity: { idnat: r.idnat, mailbox: r.mailbox, mailboxId: r.mailboxId, role: r.role, clientId: r.clientId, tokenExpiresAt: r.expiresAt, username: r.mailbox },
+  };
+}
+
+export type ExternalAuthOutcome = { ok: true; identity: SubmissionIdentity } | Exclude<CertificateAuthOutcome, { ok: true }>;
+
+/** AUTH EXTERNAL: the certificate of the TLS session, for the right to send. */
+export async function authenticateExternal(
+  response: string,
+  certificate: X509Certificate | undefined,
+  deps: { access: AccessControl; certificates: CertificateValidator },
+): Promise<ExternalAuthOutcome> {
+  const r = await authenticateCertificate(response, certificate, { access: deps.access, validator: deps.certificates, channel: 'smtp', action: 'send' });
+  if (!r.ok) return r;
+  const author = `certificate:${r.principal.serial}`;
+  return {
+    ok: true,
+    identity: { idnat: author, principal: r.principal, mailbox: r.mailbox, mailboxId: r.mailboxId, role: r.role, clientId: null, tokenExpiresAt: r.expiresAt, username: r.mailbox },
   };
 }

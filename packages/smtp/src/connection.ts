@@ -1,17 +1,18 @@
 // One submission connection: smtp-server's SMTPConnection with the few behaviours the API LPS
-// needs that the library has no hook for — AUTH by bearer token only (XOAUTH2 through
-// @mss/access's strict parser, and OAUTHBEARER, which the library lacks), nothing but
+// needs that the library has no hook for — AUTH by bearer token (XOAUTH2 through @mss/access's
+// strict parser, and OAUTHBEARER, which the library lacks) or by an APP's TLS client certificate
+// (EXTERNAL, which the library lacks too), nothing but
 // EHLO/STARTTLS/NOOP/RSET/QUIT before TLS, replies that carry their own enhanced status code,
 // refusal of bare CR/LF, and per-connection limits. Mail policy stays in the server's hooks.
 
 import type net from 'node:net';
 import type tls from 'node:tls';
-import { SessionGuard, type AccessControl, type SessionEndReason, type TokenValidator } from '@mss/access';
+import { SessionGuard, type AccessControl, type CertificateValidator, type SessionEndReason, type TokenValidator } from '@mss/access';
 import type { Logger } from '@mss/runtime';
 import type { SMTPServer, SMTPServerSession } from 'smtp-server';
 import { SMTPConnection, type SMTPConnectionOptions } from 'smtp-server/lib/smtp-connection.js';
 import type { SMTPStream } from 'smtp-server/lib/smtp-stream.js';
-import { authenticateBearer, type BearerMechanism, type SubmissionIdentity } from './auth.ts';
+import { authenticateBearer, authenticateExternal, type BearerMechanism, type ExternalAuthOutcome, type SubmissionIdentity } from './auth.ts';
 import { NewlineGuardStream, type BareNewline } from './bare-newline.ts';
 import type { Recipient } from './delivery.ts';
 import { OWN_ENHANCED_CODE, replies, type SmtpReply } from './replies.ts';
@@ -32,8 +33,8 @@ export interface RelayMode {
 }
 
 export interface ConnectionDeps {
-  /** Submission: AUTH by bearer token. */
-  auth?: { access: AccessControl; validator: TokenValidator };
+  /** Submission: AUTH by bearer token, and EXTERNAL by an APP's client certificate when `certificates` is given. */
+  auth?: { access: AccessControl; validator: TokenValidator; certificates?: CertificateValidator };
   /** Relay between operators: no AUTH, the peer is its client certificate. */
   relay?: RelayMode;
   logger: Logger;
@@ -173,7 +174,19 @@ export class SubmissionConnection extends SMTPConnection {
     if (!this.secure) return refuse(replies.starttlsFirst());
     if (this.session.user) return refuse(replies.alreadyAuthenticated());
     if (this.session.envelope.mailFrom) return refuse(replies.authInTransaction());
-    if (mechanism !== 'XOAUTH2' && mechanism !== 'OAUTHBEARER') return refuse(replies.authUnknownMechanism());
+    const external = this.deps.auth.certificates !== undefined;
+    if (mechanism === 'EXTERNAL' && external) {
+      if (args.length > 1) return refuse(replies.authSyntax());
+      const initial = args[0];
+      if (initial === undefined) {
+        // RFC 4422 A.1: the message (the authorization identity, maybe empty) after an empty challenge.
+        this._nextHandler = (line, next) => this.authenticateExternal(line.toString('latin1').trim(), next);
+        this.send(334);
+        return callback();
+      }
+      return this.authenticateExternal(initial, callback);
+    }
+    if (mechanism !== 'XOAUTH2' && mechanism !== 'OAUTHBEARER') return refuse(replies.authUnknownMechanism(external));
     if (args.length > 1) return refuse(replies.authSyntax());
     const initial = args[0];
     if (initial === undefined) {
@@ -183,6 +196,43 @@ export class SubmissionConnection extends SMTPConnection {
       return callback();
     }
     this.authenticate(mechanism, initial === '=' ? '' : initial, callback);
+  }
+
+  /**
+   * AUTH EXTERNAL: the certificate the client presented in the STARTTLS handshake (asked for,
+   * never required by TLS, so that its refusal is this reply) opens its APP mailbox.
+   */
+  private authenticateExternal(response: string, callback: () => void): void {
+    if (response === '*') {
+      this.reply(replies.authAborted());
+      return callback();
+    }
+    const certificate = (this._socket as tls.TLSSocket).getPeerX509Certificate?.();
+    const { access, certificates } = this.deps.auth!;
+    // RFC 4954 §4: "=" is the empty initial response; some clients send it as a continuation too.
+    authenticateExternal(response === '=' ? '' : response, certificate, { access, certificates: certificates! }).then(
+      (outcome: ExternalAuthOutcome) => {
+        if (this._closed) return callback();
+        if (outcome.ok) {
+          this.becomeAuthenticated(outcome.identity);
+          this.reply(replies.authenticated(outcome.identity.mailbox, outcome.identity.role));
+        } else if (outcome.kind === 'certificate') {
+          this.reply(outcome.code === 'no-certificate' ? replies.noCertificate(outcome.text) : replies.certificateRefused(outcome.text));
+        } else if (outcome.kind === 'authorization') {
+          this.reply(replies.notAllowed(outcome.text));
+        } else if (outcome.kind === 'temporary') {
+          this.reply(replies.certificateTemporary(outcome.text));
+        } else {
+          this.reply(replies.authMalformed(outcome.text));
+        }
+        callback();
+      },
+      (err: unknown) => {
+        this.log.error({ err }, 'smtp certificate authentication failed with an internal error');
+        if (!this._closed) this.reply(replies.authTemporary());
+        callback();
+      },
+    );
   }
 
   override _onClose(): void {
@@ -230,10 +280,19 @@ export class SubmissionConnection extends SMTPConnection {
     this.identity = identity;
     this.session.user = identity;
     this.session.transmissionType = this._transmissionType();
-    // R-AUTH-4: the right to send lasts as long as the token and the role behind it.
+    // R-AUTH-4: the right to send lasts as long as the token (or certificate) and the role behind it.
     this.guard = new SessionGuard(
       this.deps.auth!.access,
-      { idnat: identity.idnat, mailbox: identity.mailbox, mailboxId: identity.mailboxId, channel: 'smtp', clientId: identity.clientId, tokenExpiresAt: identity.tokenExpiresAt, action: 'send' },
+      {
+        idnat: identity.idnat,
+        ...(identity.principal ? { principal: identity.principal } : {}),
+        mailbox: identity.mailbox,
+        mailboxId: identity.mailboxId,
+        channel: 'smtp',
+        clientId: identity.clientId,
+        tokenExpiresAt: identity.tokenExpiresAt,
+        action: 'send',
+      },
       (reason) => {
         this.ended = reason;
         this.log.info({ reason, mailbox: identity.mailbox }, 'smtp session may no longer send');

@@ -38,7 +38,13 @@ export const replies = {
   authTemporary: () => reply(454, '4.7.0', 'Temporary authentication failure, try again later'),
   authAborted: () => reply(501, '5.7.0', 'Authentication aborted'),
   authMalformed: (text: string) => reply(501, '5.5.2', text),
-  authUnknownMechanism: () => reply(504, '5.5.4', 'Unrecognized authentication type: use XOAUTH2 or OAUTHBEARER'),
+  authUnknownMechanism: (external = false) =>
+    reply(504, '5.5.4', `Unrecognized authentication type: use XOAUTH2 or OAUTHBEARER${external ? ', or EXTERNAL with an APP certificate' : ''}`),
+  // AUTH EXTERNAL (an APP's client certificate): no certificate is no credentials at all (5.7.0);
+  // one that is not good enough, invalid credentials (5.7.8). The reason is the vendor's to fix.
+  noCertificate: (text: string) => reply(535, '5.7.0', `Authentication failed: ${text}`),
+  certificateRefused: (text: string) => reply(535, '5.7.8', `Authentication credentials invalid: ${text}`),
+  certificateTemporary: (text: string) => reply(454, '4.7.0', `Temporary authentication failure: ${text}; try again later`),
   authSyntax: () => reply(501, '5.5.4', 'Syntax: AUTH mechanism [initial-response]'),
   alreadyAuthenticated: () => reply(503, '5.5.1', 'Already authenticated'),
   authInTransaction: () => reply(503, '5.5.1', 'AUTH is not allowed during a mail transaction'),

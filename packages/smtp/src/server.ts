@@ -2,7 +2,7 @@
 // engine speaks SMTP, our hooks decide who may send what to whom, and a 250 after DATA is only
 // sent once the message is durable and delivered.
 
-import type { AccessControl, TokenValidator } from '@mss/access';
+import type { AccessControl, CertificateValidator, TokenValidator } from '@mss/access';
 import type { Logger, MailboxQuotas } from '@mss/runtime';
 import type { Store } from '@mss/store';
 import type { SMTPServerAddress, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
@@ -23,6 +23,12 @@ export interface SubmissionServerOptions {
   port: number;
   /** Certificate and key for STARTTLS (PEM). */
   tls: { cert: string | Buffer; key: string | Buffer };
+  /**
+   * AUTH EXTERNAL for APP mailboxes: the STARTTLS handshake asks for a client certificate of
+   * `ca` (the trust space CA; never required), and `validator` judges it at AUTH. Without it,
+   * no certificate is asked for and EXTERNAL is not offered.
+   */
+  certificates?: { ca: string | Buffer; validator: CertificateValidator };
   /** This operator's mail domains: recipients there are delivered locally. */
   operatorDomains: string[];
   /** Largest message (DATA bytes), advertised with SIZE. Default 25 MiB. */
@@ -170,9 +176,12 @@ export async function startSubmissionServer(opts: SubmissionServerOptions): Prom
       secure: false,
       key: opts.tls.key,
       cert: opts.tls.cert,
+      // A certificate is asked for, not required: one that is missing or refused gets a 535 at
+      // AUTH EXTERNAL that says why, and token clients are not concerned.
+      ...(opts.certificates ? { ca: opts.certificates.ca, requestCert: true, rejectUnauthorized: false } : {}),
       hideSTARTTLS: false,
       allowInsecureAuth: false,
-      authMethods: ['XOAUTH2', 'OAUTHBEARER'],
+      authMethods: ['XOAUTH2', 'OAUTHBEARER', ...(opts.certificates ? ['EXTERNAL'] : [])],
       authOptional: false,
       authRequiredMessage: replies.authRequired,
       disabledCommands: ['WIZ', 'SHELL', 'KILL', 'XCLIENT', 'XFORWARD'],
@@ -182,7 +191,7 @@ export async function startSubmissionServer(opts: SubmissionServerOptions): Prom
       onAuth: (_auth, _session, callback) => callback(replies.credentialsInvalid()),
     },
     {
-      auth: { access: opts.access, validator: opts.tokenValidator },
+      auth: { access: opts.access, validator: opts.tokenValidator, ...(opts.certificates ? { certificates: opts.certificates.validator } : {}) },
       logger: log,
       limits: { maxCommands: opts.maxCommandsPerConnection ?? 10_000, hardErrorLimit: opts.hardErrorLimit ?? 20 },
     },

@@ -1,14 +1,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { AccessControl, createTokenValidator } from '@mss/access';
+import { AccessControl, createCertificateValidator, createTokenValidator, type RevocationSource } from '@mss/access';
 import { Governance } from '@mss/governance';
 import { startPsc, cibaToken, type RunningPsc } from '@mss/psc';
 import { silentLogger } from '@mss/runtime';
 import { demoPersonas, seedDemo } from '@mss/seed';
 import { openTestStore } from '@mss/store/testing';
 import type { MessageRow, Store } from '@mss/store';
-import { loadOrCreatePki } from '@mss/trust';
+import { loadOrCreatePki, type Pki } from '@mss/trust';
 import { startSubmissionServer, type RunningSubmissionServer, type SubmissionServerOptions } from '../../src/index.ts';
 
 export const D = 'operateur-a.mssante.fr';
@@ -21,6 +21,7 @@ export const NATHALIE = demoPersonas(D).personas.find((p) => p.key === 'hospital
 export const PER = `paul.martin@${D}`;
 export const CAB = `cabinet.infirmiers-des-lilas@${D}`;
 export const ORG = `cardiologie.ch-lilas@${D}`;
+export const APP = `labo-resultats.ch-lilas@${D}`;
 
 export type ServerOverrides = Partial<Omit<SubmissionServerOptions, 'store' | 'access' | 'logger' | 'tls'>>;
 
@@ -33,6 +34,12 @@ export interface SmtpWorld {
   dataDir: string;
   /** The test PKI's root (PEM file), for clients that verify the server certificate. */
   caFile: string;
+  /** The test PKI (the trust stand-in's): APP client certificates for AUTH EXTERNAL. */
+  pki: Pki;
+  /** For `startAnother`: AUTH EXTERNAL against the test PKI, with the revocations below. */
+  certificates: NonNullable<SubmissionServerOptions['certificates']>;
+  /** What the certificate validator takes as the CRL: serials revoked, or no CRL at all. */
+  revocations: { revoked: Set<string>; known: boolean };
   token(idnat: string): Promise<string>;
   /** Another listener on the same store, e.g. with a failing `deliver`. */
   startAnother(overrides: ServerOverrides): Promise<RunningSubmissionServer>;
@@ -66,6 +73,9 @@ export async function startSmtpWorld(overrides: ServerOverrides = {}): Promise<S
   const caFile = path.join(pkiDir, 'root-ca.pem');
   fs.writeFileSync(caFile, pki.caCertPem);
   const tokenValidator = createTokenValidator({ issuer: psc.issuer });
+  const revocations = { revoked: new Set<string>(), known: true };
+  const revocationSource: RevocationSource = { status: (serial) => (!revocations.known ? 'unknown' : revocations.revoked.has(serial) ? 'revoked' : 'good') };
+  const certificates = { ca: pki.caCertPem, validator: createCertificateValidator({ caCertPem: pki.caCertPem, revocations: revocationSource }) };
   const base = { store, access, tokenValidator, logger, host: '127.0.0.1', port: 0, tls: { cert: cert.certPem, key: cert.keyPem }, operatorDomains: [D], closeTimeoutMs: 1000 };
   const smtp = await startSubmissionServer({ ...base, ...overrides });
   const others: RunningSubmissionServer[] = [];
@@ -77,6 +87,9 @@ export async function startSmtpWorld(overrides: ServerOverrides = {}): Promise<S
     smtp,
     dataDir,
     caFile,
+    pki,
+    certificates,
+    revocations,
     token: async (idnat) => (await cibaToken({ pscUrl: psc.url, idnat })).access_token,
     async startAnother(o) {
       const s = await startSubmissionServer({ ...base, ...o });
