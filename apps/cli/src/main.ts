@@ -9,6 +9,7 @@ import { pscCommand } from './commands/psc.ts';
 import { accessCheck } from './commands/access-check.ts';
 import { queueCommand } from './commands/queue.ts';
 import { annuaireCommand } from './commands/annuaire.ts';
+import { trustCommand } from './commands/trust.ts';
 
 export const ROOT: Command = {
   name: 'mss',
@@ -21,6 +22,7 @@ export const ROOT: Command = {
     pscCommand,
     queueCommand,
     annuaireCommand,
+    trustCommand,
     { name: 'access', summary: 'The access decision point, from the command line', subcommands: [accessCheck] },
     { name: 'db', summary: 'Database maintenance', subcommands: [dbMigrate] },
     { name: 'id', summary: 'Identifiers: RPPS, ADELI, IdNat, FINESS, SIRET, INS, MSSanté addresses', subcommands: [idCheck] },

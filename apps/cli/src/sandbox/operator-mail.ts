@@ -1,17 +1,17 @@
 import path from 'node:path';
-import type { AccessControl, TokenValidator } from '@mss/access';
+import { createCertificateValidator, type AccessControl, type TokenValidator } from '@mss/access';
 import { startImapServer } from '@mss/imap';
 import type { Logger, MailboxQuotas, ServiceKey } from '@mss/runtime';
 import { QueueRunner, startRelayServer, startSubmissionServer } from '@mss/smtp';
 import type { Store } from '@mss/store';
-import { WhitelistCache, type Pki } from '@mss/trust';
+import { RevocationListCache, WhitelistCache, type Pki } from '@mss/trust';
 import type { RunningService } from './service.ts';
 
 export interface OperatorMailSetup {
   domain: string;
   host: string;
   store: Store;
-  /** Where its whitelist copy is kept. */
+  /** Where its whitelist and CRL copies are kept. */
   dataDir: string;
   access: AccessControl;
   tokenValidator: TokenValidator;
@@ -27,6 +27,8 @@ export interface OperatorMail {
   services: RunningService[];
   queue: QueueRunner;
   whitelist: WhitelistCache;
+  /** Its copy of the trust space CA's CRL (APP certificates at AUTH EXTERNAL). */
+  revocations: RevocationListCache;
   stop(): Promise<void>;
 }
 
@@ -34,6 +36,8 @@ export interface OperatorMail {
  * One operator's mail services: its whitelist copy, the relay other operators deliver to, the
  * queue that sends to them, the API LPS submission and IMAP listeners. The operator's
  * certificate names its domain (that is how peers recognise it) and serves every listener.
+ * Submission and IMAP also take APP software certificates (SASL EXTERNAL), checked against the
+ * trust space CA and the operator's copy of its CRL, refreshed like the whitelist.
  */
 export async function startOperatorMail(s: OperatorMailSetup, logger: Logger): Promise<OperatorMail> {
   const log = logger.child({ operator: s.domain });
@@ -47,6 +51,15 @@ export async function startOperatorMail(s: OperatorMailSetup, logger: Logger): P
     const whitelist = new WhitelistCache({ url: s.trustUrl, cacheDir: path.join(s.dataDir, 'trust-cache'), logger: log, refreshIntervalMs: 5000 });
     await whitelist.start();
     started.push({ stop: async () => whitelist.stop() });
+    const revocations = new RevocationListCache({ url: s.trustUrl, caCertPem: s.pki.caCertPem, cacheDir: path.join(s.dataDir, 'trust-cache'), logger: log, refreshIntervalMs: 5000 });
+    await revocations.start();
+    started.push({ stop: async () => revocations.stop() });
+    // R-AUTH-4: a certificate the CA revokes ends the sessions it opened, at the next CRL refresh.
+    const unsubscribe = revocations.onRevoked((serials) => {
+      for (const serial of serials) s.access.bus.publish({ kind: 'certificate-revoked', serial });
+    });
+    started.push({ stop: async () => void unsubscribe() });
+    const certificates = { ca: s.pki.caCertPem, validator: createCertificateValidator({ caCertPem: s.pki.caCertPem, revocations }) };
     const cert = await s.pki.issueServerCertificate({
       commonName: s.domain,
       dnsNames: ['localhost', `smtp.${s.domain}`, `mx.${s.domain}`, `imap.${s.domain}`],
@@ -72,13 +85,14 @@ export async function startOperatorMail(s: OperatorMailSetup, logger: Logger): P
       trustSpace: whitelist,
       queue,
       quotas: s.quotas,
+      certificates,
     });
     started.push(submission);
     services.push({ key: s.keys.smtpSubmission, url: submission.url, stop: () => submission.stop() });
     const imap = await startImapServer({ store: s.store, access: s.access, tokenValidator: s.tokenValidator, logger: log, host: s.host, port: s.ports.imap, tls, quotas: s.quotas });
     started.push(imap);
     services.push({ key: s.keys.imap, url: imap.url, stop: () => imap.stop() });
-    return { services, queue, whitelist, stop };
+    return { services, queue, whitelist, revocations, stop };
   } catch (err) {
     await stop();
     throw err;
