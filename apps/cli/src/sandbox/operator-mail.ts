@@ -89,7 +89,7 @@ export async function startOperatorMail(s: OperatorMailSetup, logger: Logger): P
     });
     started.push(submission);
     services.push({ key: s.keys.smtpSubmission, url: submission.url, stop: () => submission.stop() });
-    const imap = await startImapServer({ store: s.store, access: s.access, tokenValidator: s.tokenValidator, logger: log, host: s.host, port: s.ports.imap, tls, quotas: s.quotas });
+    const imap = await startImapServer({ store: s.store, access: s.access, tokenValidator: s.tokenValidator, logger: log, host: s.host, port: s.ports.imap, tls, quotas: s.quotas, certificates });
     started.push(imap);
     services.push({ key: s.keys.imap, url: imap.url, stop: () => imap.stop() });
     return { services, queue, whitelist, revocations, stop };

@@ -1,5 +1,5 @@
 import type { SecureContextOptions } from 'node:tls';
-import type { AccessControl, TokenValidator } from '@mss/access';
+import type { AccessControl, CertificateValidator, TokenValidator } from '@mss/access';
 import type { Logger, MailboxQuotas } from '@mss/runtime';
 import type { Store } from '@mss/store';
 import type { Identity } from './state.ts';
@@ -20,6 +20,12 @@ export interface ImapServerOptions {
   port: number;
   /** Certificate and key for STARTTLS; without it STARTTLS is not offered (and nobody can log in). */
   tls?: SecureContextOptions;
+  /**
+   * AUTHENTICATE EXTERNAL for APP mailboxes: STARTTLS asks for a client certificate of `ca` (the
+   * trust space CA; never required, so that a refusal is a tagged NO saying why), and `validator`
+   * judges it. Without it no certificate is asked for and EXTERNAL is not offered.
+   */
+  certificates?: { ca: string | Buffer; validator: CertificateValidator };
   /** Bench-only: accept LOGIN, checked by this hook (see LoginHook). Never in production. */
   login?: LoginHook;
   /** Endpoint key in logs: `imap`, or `imapBench` for the bench listener. */

@@ -1,3 +1,4 @@
+import type { X509Certificate } from 'node:crypto';
 import type net from 'node:net';
 import tls from 'node:tls';
 import { SESSION_END_TEXT, SessionGuard } from '@mss/access';
@@ -107,6 +108,7 @@ export class ImapSession implements SessionContext {
       authenticated: this.current.kind === 'authenticated' || this.current.kind === 'selected',
       starttlsAvailable: !!this.opts.tls && !this.tls,
       loginEnabled: !!this.opts.login,
+      saslMechanisms: this.opts.certificates ? ['XOAUTH2', 'OAUTHBEARER', 'EXTERNAL'] : ['XOAUTH2', 'OAUTHBEARER'],
       extra: QUOTA_CAPABILITIES,
     });
   }
@@ -178,7 +180,16 @@ export class ImapSession implements SessionContext {
     // R-AUTH-4: the session lives only as long as the token and the right behind it.
     this.guard = new SessionGuard(
       this.opts.access,
-      { idnat: identity.idnat, mailbox: identity.mailbox, mailboxId: identity.mailboxId, channel: 'imap', clientId: identity.clientId, tokenExpiresAt: expiresAt, action: 'read' },
+      {
+        idnat: identity.idnat,
+        ...(identity.principal ? { principal: identity.principal } : {}),
+        mailbox: identity.mailbox,
+        mailboxId: identity.mailboxId,
+        channel: 'imap',
+        clientId: identity.clientId,
+        tokenExpiresAt: expiresAt,
+        action: 'read',
+      },
       (reason) => {
         this.log.info({ reason, mailbox: identity.mailbox }, 'imap session ended by revocation');
         this.bye(SESSION_END_TEXT[reason]);
@@ -359,15 +370,22 @@ export class ImapSession implements SessionContext {
     }
   }
 
+  peerCertificate(): X509Certificate | undefined {
+    return this.socket instanceof tls.TLSSocket ? this.socket.getPeerX509Certificate() : undefined;
+  }
+
   startTls(tag: string): void {
-    const secureContext = tls.createSecureContext(this.opts.tls);
+    const certificates = this.opts.certificates;
+    const secureContext = tls.createSecureContext(certificates ? { ...this.opts.tls, ca: certificates.ca } : this.opts.tls);
     this.write(tagged(tag, 'OK', 'Begin TLS negotiation now'));
     this.flush();
     const plain = this.socket;
     plain.removeAllListeners('data');
     plain.removeAllListeners('close');
     plain.removeAllListeners('error');
-    const secure = new tls.TLSSocket(plain, { isServer: true, secureContext });
+    // With certificates, a client certificate is asked for but never required by TLS: AUTHENTICATE
+    // EXTERNAL judges it and says why it refuses one; token clients are not concerned.
+    const secure = new tls.TLSSocket(plain, { isServer: true, secureContext, ...(certificates ? { requestCert: true, rejectUnauthorized: false } : {}) });
     this.socket = secure;
     this.attach(secure);
     secure.once('secure', () => {

@@ -1,8 +1,12 @@
+import type { Principal } from '@mss/access';
 import type { SelectedFolder } from './selected.ts';
 
 /** Who a session acts for: the person (IdNat) and the mailbox (BAL) opened, as authorised. */
 export interface Identity {
+  /** A person's IdNat, or `certificate:<serial>` for an APP's software (AUTHENTICATE EXTERNAL). */
   readonly idnat: string;
+  /** Set when an APP's software authenticated with its client certificate. */
+  readonly principal?: Extract<Principal, { kind: 'application' }>;
   readonly mailbox: string;
   readonly mailboxId: number;
   readonly clientId: string | null;

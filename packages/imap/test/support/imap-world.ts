@@ -9,7 +9,7 @@ import { silentLogger, type MailboxQuotas } from '@mss/runtime';
 import { seedDemo } from '@mss/seed';
 import { openTestStore } from '@mss/store/testing';
 import type { Store } from '@mss/store';
-import { startImapServer, type RunningImapServer } from '../../src/index.ts';
+import { startImapServer, type ImapServerOptions, type RunningImapServer } from '../../src/index.ts';
 
 export const GP = '810000001056';
 export const CLAIRE = '810000001130';
@@ -37,7 +37,7 @@ export interface ImapWorld {
   close(): Promise<void>;
 }
 
-export async function startImapWorld(options: { quotas?: MailboxQuotas } = {}): Promise<ImapWorld> {
+export async function startImapWorld(options: { quotas?: MailboxQuotas; tls?: { cert: string; key: string }; certificates?: ImapServerOptions['certificates'] } = {}): Promise<ImapWorld> {
   const { store, dataDir, cleanup } = await openTestStore();
   await seedDemo(store, D);
   const logger = silentLogger();
@@ -51,8 +51,9 @@ export async function startImapWorld(options: { quotas?: MailboxQuotas } = {}): 
     logger,
     host: '127.0.0.1',
     port: 0,
-    tls: testCertificate(),
+    tls: options.tls ?? testCertificate(),
     ...(options.quotas ? { quotas: options.quotas } : {}),
+    ...(options.certificates ? { certificates: options.certificates } : {}),
   });
   return {
     store,

@@ -1,10 +1,13 @@
 import { code, continuation, raw, tagged, type CommandOf } from '../../protocol/index.ts';
-import { authenticateSasl, isOauthbearerAbort } from '../auth.ts';
+import { authenticateExternal, authenticateSasl, isOauthbearerAbort } from '../auth.ts';
+import type { CertificateValidator } from '@mss/access';
 import type { SessionContext } from './context.ts';
 
 /**
  * RFC 3501 §6.2.2 with SASL-IR (RFC 4959): XOAUTH2 or OAUTHBEARER over TLS only (R-AUTH-1..3);
- * the token is validated and the decision taken by @mss/access's one decision point.
+ * the token is validated and the decision taken by @mss/access's one decision point. EXTERNAL
+ * (RFC 4422 appendix A) where the listener takes APP certificates: the same, with the client
+ * certificate of the TLS session instead of a token.
  */
 export async function authenticate(ctx: SessionContext, cmd: CommandOf<'AUTHENTICATE'>): Promise<void> {
   if (!ctx.tlsActive) {
@@ -12,8 +15,10 @@ export async function authenticate(ctx: SessionContext, cmd: CommandOf<'AUTHENTI
     return;
   }
   const mechanism = cmd.args.mechanism.toUpperCase();
+  const certificates = ctx.opts.certificates;
+  if (mechanism === 'EXTERNAL' && certificates) return authenticateWithCertificate(ctx, cmd, certificates.validator);
   if (mechanism !== 'XOAUTH2' && mechanism !== 'OAUTHBEARER') {
-    ctx.write(tagged(cmd.tag, 'NO', `Unsupported mechanism ${mechanism.slice(0, 20)}: use XOAUTH2 or OAUTHBEARER`));
+    ctx.write(tagged(cmd.tag, 'NO', `Unsupported mechanism ${mechanism.slice(0, 20)}: use XOAUTH2 or OAUTHBEARER${certificates ? ', or EXTERNAL with an APP certificate' : ''}`));
     return;
   }
   let response = cmd.args.initialResponse;
@@ -44,6 +49,37 @@ export async function authenticate(ctx: SessionContext, cmd: CommandOf<'AUTHENTI
     return;
   }
   const identity = { idnat: outcome.idnat, mailbox: outcome.mailbox, mailboxId: outcome.mailboxId, clientId: outcome.clientId, role: outcome.role };
+  await ctx.becomeAuthenticated(identity, outcome.expiresAt);
+  ctx.ok(cmd.tag, `Authenticated: ${outcome.mailbox} as ${outcome.role}`, ['CAPABILITY', raw(ctx.capabilities())]);
+}
+
+/**
+ * AUTHENTICATE EXTERNAL: the message is the authorization identity (empty: `=` with SASL-IR,
+ * RFC 4959 §3, or an empty line after `+ `); the certificate opens its APP mailbox or nothing.
+ * Refusals: the certificate (missing, of another CA, expired, revoked…) is AUTHENTICATIONFAILED
+ * with the reason; a good certificate for a mailbox it may not open is AUTHORIZATIONFAILED
+ * (RFC 5530: the authentication identity may not act as the authorization identity asked for).
+ */
+async function authenticateWithCertificate(ctx: SessionContext, cmd: CommandOf<'AUTHENTICATE'>, validator: CertificateValidator): Promise<void> {
+  let response = cmd.args.initialResponse;
+  if (response === null) {
+    ctx.write(continuation());
+    const r = await ctx.readSaslResponse();
+    if (r.cancel) {
+      ctx.write(tagged(cmd.tag, 'BAD', 'Authentication cancelled'));
+      return;
+    }
+    response = r.data;
+  }
+  const outcome = await authenticateExternal(response, ctx.peerCertificate(), { access: ctx.opts.access, validator });
+  if (!outcome.ok) {
+    if (outcome.kind === 'certificate') ctx.write(tagged(cmd.tag, 'NO', `Authentication failed: ${outcome.text}`, code.simple('AUTHENTICATIONFAILED')));
+    else if (outcome.kind === 'authorization') ctx.write(tagged(cmd.tag, 'NO', outcome.text, code.simple('AUTHORIZATIONFAILED')));
+    else if (outcome.kind === 'temporary') ctx.write(tagged(cmd.tag, 'NO', `Cannot check the certificate now: ${outcome.text}; try again later`, code.simple('UNAVAILABLE')));
+    else ctx.write(tagged(cmd.tag, 'NO', outcome.text, code.simple('AUTHENTICATIONFAILED')));
+    return;
+  }
+  const identity = { idnat: `certificate:${outcome.principal.serial}`, principal: outcome.principal, mailbox: outcome.mailbox, mailboxId: outcome.mailboxId, clientId: null, role: outcome.role };
   await ctx.becomeAuthenticated(identity, outcome.expiresAt);
   ctx.ok(cmd.tag, `Authenticated: ${outcome.mailbox} as ${outcome.role}`, ['CAPABILITY', raw(ctx.capabilities())]);
 }

@@ -1,3 +1,4 @@
+import type { X509Certificate } from 'node:crypto';
 import type { Logger } from '@mss/runtime';
 import type { Store } from '@mss/store';
 import type { Command, EncodedCode } from '../../protocol/index.ts';
@@ -37,6 +38,8 @@ export interface SessionContext {
   /** Announces what changed in the selected folder; expunges only where RFC 3501 §7.4.1 allows. */
   pushUpdates(allowExpunge?: boolean, fresh?: boolean, mark?: number): Promise<void>;
   readSaslResponse(): Promise<SaslReply>;
+  /** The client certificate of the TLS session, if the client presented one (AUTHENTICATE EXTERNAL). */
+  peerCertificate(): X509Certificate | undefined;
   startTls(tag: string): void;
   logout(tag: string): void;
   startIdle(tag: string): Promise<void>;
