@@ -67,12 +67,16 @@ test('RFC 3501 §6.3.1 / §6.3.2: SELECT untagged data; EXAMINE is read-only', a
   const sel = await command(c, 's2', 'SELECT INBOX');
   assert.match(sel, /\* FLAGS \(\\Answered \\Flagged \\Deleted \\Seen \\Draft\)\r\n/);
   assert.match(sel, /\* 5 EXISTS\r\n/);
-  assert.match(sel, /\* 0 RECENT\r\n/);
+  // RFC 3501 §2.3.2: this is the first session to select INBOX since the appends (EXAMINE only
+  // looks): the five are \Recent here, and no longer once it selects the folder again.
+  assert.match(sel, /\* 5 RECENT\r\n/);
   assert.match(sel, /\* OK \[UNSEEN 1\]/);
   assert.match(sel, /\* OK \[PERMANENTFLAGS \(\\Answered \\Flagged \\Deleted \\Seen \\Draft \\\*\)\]/);
   assert.match(sel, /\* OK \[UIDVALIDITY \d+\]/);
   assert.match(sel, /\* OK \[UIDNEXT 6\]/);
   assert.match(sel, /s2 OK \[READ-WRITE\] SELECT completed/);
+  assert.match(await command(c, 's3', 'FETCH 1 FLAGS'), /\* 1 FETCH \(FLAGS \(\\Recent\)\)\r\n/);
+  assert.match(await command(c, 's4', 'SELECT INBOX'), /\* 0 RECENT\r\n/);
 });
 
 test('RFC 3501 §6.4.6: STORE answers FETCH FLAGS; .SILENT does not', async () => {

@@ -134,6 +134,8 @@ export interface MailFoldersTable {
   storage_used: Generated<number>;
   /** Number of the folder's messages, maintained likewise. */
   message_count: Generated<number>;
+  /** Highest UID an IMAP session has taken as `\Recent` (RFC 3501 §2.3.2); above it, recent for the next. */
+  recent_uid: Generated<number>;
 }
 
 export interface MailMessagesTable {

@@ -28,3 +28,9 @@ export function flagsResponses(keywords: Iterable<string>, readOnly: boolean): B
     untaggedStatus('OK', 'Permanent flags', ['PERMANENTFLAGS', readOnly ? raw('()') : flagsToken(list, true)]),
   ];
 }
+
+/** A FETCH FLAGS list, `\Recent` last when the message is recent in this session (RFC 3501 §2.3.2). */
+export function flagsText(flags: string | readonly string[], recent: boolean): string {
+  const text = typeof flags === 'string' ? flags : flags.join(' ');
+  return recent ? (text ? `(${text} \\Recent)` : '(\\Recent)') : `(${text})`;
+}

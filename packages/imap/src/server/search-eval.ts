@@ -18,6 +18,8 @@ export interface SearchContext {
   headers: SearchHeaders | undefined;
   /** When the command began (ms): OLDER and YOUNGER count back from it (RFC 5032). */
   now: number;
+  /** `\Recent` in this session (RFC 3501 §2.3.2). */
+  recent: boolean;
 }
 
 /** The keys that need the message itself (its headers or body), not only the folder's caches. */
@@ -98,11 +100,12 @@ export function matches(k: SearchKey, c: SearchContext): boolean {
       return !has('\\Flagged');
     case 'UNSEEN':
       return !has('\\Seen');
-    case 'NEW':
     case 'RECENT':
-      return false; // \Recent is not tracked (documented)
+      return c.recent;
+    case 'NEW':
+      return c.recent && !has('\\Seen');
     case 'OLD':
-      return true;
+      return !c.recent;
     case 'KEYWORD':
       return has(k.flag);
     case 'UNKEYWORD':

@@ -11,6 +11,8 @@ export interface SyncResult {
   changed: { seq: number; uid: number; flags: readonly string[]; modseq: number }[];
 }
 
+export type RecentMode = 'claim' | 'observe' | 'none';
+
 const NOTHING: SyncResult = Object.freeze({ expunged: [], exists: null, changed: [] }) as SyncResult;
 
 /**
@@ -37,8 +39,17 @@ export class SelectedFolder {
   private noted: Map<number, number> | undefined;
   /** The keywords the client was told of in `* FLAGS` (RFC 3501 §7.2.6); only grows. */
   readonly keywords: Set<string>;
+  /**
+   * `\Recent` (RFC 3501 §2.3.2) as this session has it: `claim` takes new messages from the
+   * folder's mark (SELECT), `observe` sees those above the mark at selection without taking them
+   * (EXAMINE), `none` has no `\Recent` (IMAP4rev2, RFC 9051).
+   */
+  readonly recentMode: RecentMode;
+  /** UID ranges (from, to] recent in this session. */
+  private readonly recent: [number, number][] = [];
+  private observedUpTo = 0;
 
-  constructor(index: FolderIndex, name: string, readOnly: boolean) {
+  constructor(index: FolderIndex, name: string, readOnly: boolean, recentMode: RecentMode = 'none') {
     this.folderId = index.folderId;
     this.index = index;
     this.name = name;
@@ -49,6 +60,46 @@ export class SelectedFolder {
     this.syncedModseq = index.highestModseq;
     this.syncedUidNext = index.uidnext;
     this.keywords = keywordsIn(index.flags);
+    this.recentMode = recentMode;
+  }
+
+  /**
+   * Takes as recent the messages up to the view's highest UID that no session took yet (claim),
+   * or notes those above the folder's mark (observe, once, at selection).
+   */
+  async takeRecent(store: Store, markAtSelection?: number): Promise<boolean> {
+    if (this.recentMode === 'none') return false;
+    const upTo = this.maxUid;
+    if (this.recentMode === 'observe') {
+      if (markAtSelection !== undefined && this.recent.length === 0) this.recent.push([markAtSelection, Number.MAX_SAFE_INTEGER]);
+      const arrived = upTo > this.observedUpTo;
+      this.observedUpTo = upTo;
+      return arrived;
+    }
+    const last = this.recent.at(-1)?.[1] ?? 0;
+    if (upTo <= last) return false;
+    const before = await store.mail.claimRecent(this.folderId, upTo);
+    if (before >= upTo) return false;
+    const from = Math.max(before, last);
+    const prev = this.recent.at(-1);
+    if (prev && prev[1] === from) prev[1] = upTo;
+    else this.recent.push([from, upTo]);
+    return true;
+  }
+
+  isRecent(uid: number): boolean {
+    for (const [from, to] of this.recent) if (uid > from && uid <= to) return true;
+    return false;
+  }
+
+  /** How many messages of the view are recent in this session (the `* n RECENT` response, RFC 3501 §7.3.2). */
+  recentCount(): number {
+    let n = 0;
+    for (const [from, to] of this.recent) {
+      const hi = to >= this.maxUid ? this.len : this.index.lowerBound(to + 1, this.uids, this.len);
+      n += hi - this.index.lowerBound(from + 1, this.uids, this.len);
+    }
+    return n;
   }
 
   /** Adds the keywords of `flags` the client was not told of yet; true when there were any. */

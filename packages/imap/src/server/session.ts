@@ -31,7 +31,7 @@ import { ImapNo } from './commands/errors.ts';
 import { QUOTA_CAPABILITIES } from './commands/quota.ts';
 import { SPECIAL_USE } from './folders.ts';
 import { releaseIndex } from './folder-index.ts';
-import { flagsResponses } from './keywords.ts';
+import { flagsResponses, flagsText } from './keywords.ts';
 import type { ImapServerOptions } from './options.ts';
 import type { SelectedFolder } from './selected.ts';
 import { LOGGED_OUT, NOT_AUTHENTICATED, type Authenticated, type Identity, type Selected, type SessionState } from './state.ts';
@@ -421,13 +421,19 @@ export class ImapSession implements SessionContext {
   async pushUpdates(allowExpunge = true, fresh = false, mark?: number): Promise<void> {
     const state = this.current;
     if (state.kind !== 'selected' || this.closed) return;
-    const r = await state.selected.sync(this.store, allowExpunge, fresh, mark);
+    const sel = state.selected;
+    const r = await sel.sync(this.store, allowExpunge, fresh, mark);
     for (const seq of r.expunged) this.write(untagged(seq, atom('EXPUNGE')));
-    if (r.exists !== null) this.write(untagged(r.exists, atom('EXISTS')));
+    if (r.exists !== null) {
+      const tookRecent = await sel.takeRecent(this.store);
+      this.write(untagged(r.exists, atom('EXISTS')));
+      // RFC 3501 §7.3.2: new messages this session took as \Recent change the count it was told.
+      if (tookRecent) this.write(untagged(sel.recentCount(), atom('RECENT')));
+    }
     const condstore = this.enabled.has('CONDSTORE');
     for (const c of r.changed) {
       this.showingFlags(c.flags);
-      const items: [string, ImapValue][] = [['FLAGS', raw(`(${c.flags.join(' ')})`)]];
+      const items: [string, ImapValue][] = [['FLAGS', raw(flagsText(c.flags, sel.isRecent(c.uid)))]];
       if (condstore) items.push(['MODSEQ', raw(`(${c.modseq})`)]);
       this.write(fetchResponse(c.seq, items));
     }

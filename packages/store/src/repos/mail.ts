@@ -336,7 +336,38 @@ export class MailRepo {
     return { storage: Number(r?.storage ?? 0), messages: Number(r?.messages ?? 0) };
   }
 
-  async status(folderId: number): Promise<{ messages: number; unseen: number; uidnext: number; uidvalidity: number; highestModseq: number; deleted: number; deletedStorage: number }> {
+  /**
+   * Takes the messages of a folder up to `upToUid` as `\Recent` for the calling session (RFC 3501
+   * §2.3.2): returns the highest UID claimed before, so the caller's are those in (returned,
+   * upToUid]; none when it is not below `upToUid`. A compare-and-set, so that two sessions never
+   * both get a message as recent, on either engine.
+   */
+  async claimRecent(folderId: number, upToUid: number): Promise<number> {
+    for (;;) {
+      const f = await this.ctx.db.selectFrom('mail_folders').select('recent_uid').where('id', '=', folderId).executeTakeFirst();
+      if (!f) return upToUid;
+      const mark = Number(f.recent_uid);
+      if (mark >= upToUid) return mark;
+      const r = await this.ctx.db.updateTable('mail_folders').set({ recent_uid: upToUid }).where('id', '=', folderId).where('recent_uid', '=', mark).executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 1) return mark;
+    }
+  }
+
+  async status(folderId: number): Promise<{
+    messages: number;
+    unseen: number;
+    uidnext: number;
+    uidvalidity: number;
+    highestModseq: number;
+    deleted: number;
+    deletedStorage: number;
+    /** Messages no session has taken as `\Recent` yet (RFC 3501 §2.3.2). */
+    recent: number;
+    /** Bytes of the folder's messages (RFC 8438 STATUS SIZE). */
+    size: number;
+    /** Highest UID some session took as `\Recent`. */
+    recentUid: number;
+  }> {
     const f = await this.ctx.db.selectFrom('mail_folders').selectAll().where('id', '=', folderId).executeTakeFirst();
     if (!f) throw new MssError('FOLDER_MISSING', `folder ${folderId} does not exist`);
     const counts = await this.ctx.db
@@ -347,6 +378,7 @@ export class MailRepo {
         eb.fn.sum<number>(sql<number>`case when flags like ${'%\\Seen%'} escape '!' then 0 else 1 end`).as('unseen'),
         eb.fn.sum<number>(sql<number>`case when flags like ${'%\\Deleted%'} escape '!' then 1 else 0 end`).as('deleted'),
         eb.fn.sum<number>(sql<number>`case when flags like ${'%\\Deleted%'} escape '!' then size else 0 end`).as('deleted_storage'),
+        eb.fn.sum<number>(sql<number>`case when uid > ${Number(f.recent_uid)} then 1 else 0 end`).as('recent'),
       ])
       .where('folder_id', '=', folderId)
       .executeTakeFirstOrThrow();
@@ -358,6 +390,9 @@ export class MailRepo {
       uidnext: Number(f.uidnext),
       uidvalidity: Number(f.uidvalidity),
       highestModseq: Number(f.highest_modseq),
+      recent: Number(counts.recent ?? 0),
+      size: Number(f.storage_used),
+      recentUid: Number(f.recent_uid),
     };
   }
 }

@@ -47,7 +47,8 @@ export async function fetch(ctx: SessionContext, cmd: CommandOf<'FETCH'>, state:
     }
     if (items.some((i) => i.item === 'FLAGS')) ctx.showingFlags(flags);
     const out: [string, ImapValue][] = [];
-    for (const item of items) out.push(...renderItem(item, row, flags, modseq, view));
+    const shown = sel.isRecent(t.uid) ? [...flags, '\\Recent'] : flags;
+    for (const item of items) out.push(...renderItem(item, row, shown, modseq, view));
     ctx.write(fetchResponse(t.seq, out));
   }
   await ctx.pushUpdates(cmd.uid, false, wrote ? undefined : mark);

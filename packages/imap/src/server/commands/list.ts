@@ -8,9 +8,39 @@ export function list(ctx: SessionContext, cmd: CommandOf<'LIST'>, state: Authent
   return listFolders(ctx, state, cmd.tag, a.reference, a.patterns, false, a.return.specialUse || a.select.specialUse);
 }
 
-/** RFC 3501 §6.3.9 */
-export function lsub(ctx: SessionContext, cmd: CommandOf<'LSUB'>, state: AuthenticatedState): Promise<void> {
-  return listFolders(ctx, state, cmd.tag, cmd.args.reference, [cmd.args.pattern], true, false);
+/**
+ * RFC 3501 §6.3.9: the subscribed folders matching the pattern. When `foo/bar` is subscribed and
+ * `foo` is not, a pattern that matches `foo` but not `foo/bar` (`%`) returns `foo` flagged
+ * `\Noselect`, so that a client walking the tree level by level still finds `foo/bar`.
+ */
+export async function lsub(ctx: SessionContext, cmd: CommandOf<'LSUB'>, state: AuthenticatedState): Promise<void> {
+  const { reference, pattern } = cmd.args;
+  if (pattern === '') {
+    ctx.write(untagged(atom('LSUB'), raw('(\\Noselect)'), str(DELIMITER), str('')));
+    return ctx.ok(cmd.tag, 'LSUB completed');
+  }
+  const matcher = listPatternToRegExp(reference, pattern);
+  const subscribed = new Set((await ctx.store.mail.folders(state.identity.mailboxId)).filter((f) => f.subscribed).map((f) => f.name));
+  const out = new Map<string, string>();
+  for (const name of subscribed) {
+    if (matcher.test(name)) {
+      out.set(name, '');
+      continue;
+    }
+    for (let i = name.lastIndexOf(DELIMITER); i > 0; i = name.lastIndexOf(DELIMITER, i - 1)) {
+      const parent = name.slice(0, i);
+      if (!subscribed.has(parent) && matcher.test(parent)) out.set(parent, '\\Noselect');
+    }
+  }
+  for (const name of [...out.keys()].sort(byName)) {
+    ctx.write(untagged(atom('LSUB'), raw(`(${out.get(name)})`), str(DELIMITER), mailboxName(name)));
+  }
+  ctx.ok(cmd.tag, 'LSUB completed');
+}
+
+/** INBOX first, then by name. */
+function byName(a: string, b: string): number {
+  return a === 'INBOX' ? -1 : b === 'INBOX' ? 1 : a.localeCompare(b);
 }
 
 async function listFolders(ctx: SessionContext, state: AuthenticatedState, tag: string, reference: string, patterns: readonly string[], lsub: boolean, specialUse: boolean): Promise<void> {

@@ -53,6 +53,7 @@ export async function matchingMessages(ctx: SessionContext, sel: SelectedFolder,
     view: undefined,
     headers: undefined,
     now: Date.now(),
+    recent: false,
   };
   const test = () => {
     if (keys.every((k) => matches(k, c))) found.push({ seq: c.seq, uid: c.uid, modseq: c.modseq });
@@ -69,6 +70,7 @@ export async function matchingMessages(ctx: SessionContext, sel: SelectedFolder,
     c.seq = seq;
     c.flags = parsedFlags(flags);
     c.modseq = modseq;
+    c.recent = sel.isRecent(uid);
     c.row = rows?.get(uid);
     c.headers = headers?.get(uid);
     test();
@@ -81,6 +83,7 @@ export async function matchingMessages(ctx: SessionContext, sel: SelectedFolder,
     c.seq = seq;
     c.flags = parsedFlags(flags);
     c.modseq = modseq;
+    c.recent = sel.isRecent(uid);
     c.row = row;
     c.headers = headers?.get(uid);
     c.view = messageView(await readBody(store, row.blob_hash, Number(row.size)));

@@ -29,13 +29,17 @@ export async function select(ctx: SessionContext, cmd: CommandOf<'SELECT' | 'EXA
     releaseIndex(store, index);
     throw new ImapNo(`No such folder ${cmd.args.mailbox.slice(0, 100)}`, 'NONEXISTENT');
   }
-  const sel = new SelectedFolder(index, f.name, readOnly);
+  // RFC 3501 §2.3.2 / §6.3.2: SELECT takes the new messages as \Recent, EXAMINE only sees them;
+  // RFC 9051 has no \Recent.
+  const recentMode = ctx.enabled.has('IMAP4REV2') ? 'none' : readOnly ? 'observe' : 'claim';
+  const sel = new SelectedFolder(index, f.name, readOnly, recentMode);
+  await sel.takeRecent(store, Number(f.recent_uid));
   ctx.enterSelected(identity, sel);
   const firstUnseen = index.firstUnseenSeq();
   const [flags, permanentFlags] = flagsResponses(sel.keywords, readOnly);
   ctx.write(flags!);
   ctx.write(untagged(sel.exists, atom('EXISTS')));
-  ctx.write(untagged(0, atom('RECENT')));
+  if (recentMode !== 'none') ctx.write(untagged(sel.recentCount(), atom('RECENT')));
   if (firstUnseen > 0) ctx.write(untaggedStatus('OK', `First unseen`, code.unseen(firstUnseen)));
   ctx.write(permanentFlags!);
   ctx.write(untaggedStatus('OK', 'UIDs valid', code.uidValidity(sel.uidValidity)));

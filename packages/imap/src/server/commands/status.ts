@@ -11,7 +11,8 @@ export async function status(ctx: SessionContext, cmd: CommandOf<'STATUS'>, stat
   for (const item of cmd.args.items) {
     const value = {
       MESSAGES: st.messages,
-      RECENT: 0,
+      // RFC 3501 §2.3.2: the messages no session has taken as \Recent yet.
+      RECENT: st.recent,
       UIDNEXT: st.uidnext,
       UIDVALIDITY: st.uidvalidity,
       UNSEEN: st.unseen,

@@ -1,6 +1,7 @@
 import { normaliseFlags, parseFlags } from '@mss/store';
 import { compactSequenceSet, fetchResponse, raw, type CommandOf, type ImapValue } from '../../protocol/index.ts';
 import { parsedFlags } from '../folder-index.ts';
+import { flagsText } from '../keywords.ts';
 import type { Selected } from '../state.ts';
 import type { SessionContext } from './context.ts';
 import { ImapNo } from './errors.ts';
@@ -55,7 +56,7 @@ export async function storeFlags(ctx: SessionContext, cmd: CommandOf<'STORE'>, s
       if (cmd.uid) items.push(['UID', r.uid]);
       if (!cmd.args.silent) {
         ctx.showingFlags(parsedFlags(r.flags));
-        items.push(['FLAGS', raw(`(${r.flags})`)]);
+        items.push(['FLAGS', raw(flagsText(r.flags, sel.isRecent(r.uid)))]);
       }
       if (condstore || cmd.args.unchangedSince !== null) items.push(['MODSEQ', raw(`(${r.modseq})`)]);
       ctx.write(fetchResponse(r.seq, items));
