@@ -17,3 +17,4 @@ export * from './mailbox/holder.ts';
 export * from './mailbox/publication.ts';
 export * from './mailbox/roles.ts';
 export * from './directory/fhir-systems.ts';
+export * from './mailbox/reception.ts';

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { ImapFlow } from 'imapflow';
-import { DEFAULT_MAILBOX_QUOTAS, type MailboxQuotas } from '@mss/runtime';
+import { DEFAULT_MAILBOX_QUOTAS, type MailboxQuotas } from '@mss/domain';
 import { TEST_ENGINE } from '@mss/store/testing';
 import { CAB, GP, PER, SOPHIE, startImapWorld, type ImapWorld } from './support/imap-world.ts';
 import { command, openAuthenticated, type Conversation } from './support/conversation.ts';

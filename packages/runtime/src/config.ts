@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { DEFAULT_MAILBOX_QUOTAS, MAILBOX_TYPES, type MailboxQuota, type MailboxQuotas, type MailboxType } from '@mss/domain';
 import { MssError } from './errors.ts';
 import { DEFAULT_MAX_CONNECTIONS_PER_ADDRESS } from './address-limit.ts';
 import { durationSetting, intSetting, logLevelSetting, type Environment, type LogLevel } from './env.ts';
@@ -34,37 +35,6 @@ export const PORT_BASE_ORDER: readonly ServiceKey[] = [
   'smtpRelayB',
 ];
 
-export type QuotaMailboxType = 'PER' | 'ORG' | 'APP' | 'CAB';
-
-/** What one mailbox may hold (IMAP QUOTA, RFC 9208; SMTP "mailbox full"): bytes and messages. */
-export interface MailboxQuota {
-  storage: number;
-  messages: number;
-}
-export type MailboxQuotas = Readonly<Record<QuotaMailboxType, MailboxQuota>>;
-
-const GIB = 1024 * 1024 * 1024;
-/**
- * Default limits per mailbox type (docs/choices.md): a person's mailbox 2 GiB, mailboxes shared
- * by a structure or a practice (ORG, CAB) 10 GiB, an application's 2 GiB; 1,000,000 messages.
- */
-export const DEFAULT_MAILBOX_QUOTAS: MailboxQuotas = {
-  PER: { storage: 2 * GIB, messages: 1_000_000 },
-  ORG: { storage: 10 * GIB, messages: 1_000_000 },
-  APP: { storage: 2 * GIB, messages: 1_000_000 },
-  CAB: { storage: 10 * GIB, messages: 1_000_000 },
-};
-
-/** The quota of a mailbox type (an unknown type gets the person's). */
-export function quotaOf(quotas: MailboxQuotas, type: string): MailboxQuota {
-  return quotas[type as QuotaMailboxType] ?? quotas.PER;
-}
-
-/** Whether adding `bytes` in `messages` messages to what a mailbox uses would pass its quota. */
-export function exceedsQuota(quota: MailboxQuota, usage: { storage: number; messages: number }, bytes: number, messages: number): boolean {
-  return usage.storage + bytes > quota.storage || usage.messages + messages > quota.messages;
-}
-
 /** `2147483648`, `512M`, `2G`, `2GiB`… → bytes. */
 function parseBytes(raw: string, what: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b)?\s*$/i.exec(raw);
@@ -75,8 +45,8 @@ function parseBytes(raw: string, what: string): number {
 
 /** Limits from `MSS_QUOTA_STORAGE_<TYPE>` (a size) and `MSS_QUOTA_MESSAGES_<TYPE>` over the defaults. */
 export function loadQuotas(env: Environment = process.env): MailboxQuotas {
-  const out = {} as Record<QuotaMailboxType, MailboxQuota>;
-  for (const type of Object.keys(DEFAULT_MAILBOX_QUOTAS) as QuotaMailboxType[]) {
+  const out = {} as Record<MailboxType, MailboxQuota>;
+  for (const type of MAILBOX_TYPES) {
     const storageRaw = env[`MSS_QUOTA_STORAGE_${type}`];
     const messagesRaw = env[`MSS_QUOTA_MESSAGES_${type}`];
     const messages = messagesRaw ? Number(messagesRaw) : DEFAULT_MAILBOX_QUOTAS[type].messages;

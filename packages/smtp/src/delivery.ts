@@ -4,7 +4,7 @@
 // entries for other operators in that same transaction.
 
 import type { MssHeaders } from '@mss/mime';
-import { DEFAULT_MAILBOX_QUOTAS, exceedsQuota, quotaOf, type MailboxQuotas } from '@mss/runtime';
+import { DEFAULT_MAILBOX_QUOTAS, receptionRefusal, type MailboxQuotas } from '@mss/domain';
 import type { BlobRef, NewMessage, NewQueueEntry, Repositories, Store } from '@mss/store';
 import type { MessageMetadata } from './message.ts';
 import { fileDsn } from './queue/dsn-filing.ts';
@@ -93,8 +93,9 @@ export async function auditSend(tx: Repositories, message: SubmittedMessage): Pr
  */
 export async function appendToInbox(tx: Repositories, mailboxId: number, message: NewMessage, quotas: MailboxQuotas = DEFAULT_MAILBOX_QUOTAS): Promise<number> {
   const box = await tx.mailboxes.byId(mailboxId);
-  if (!box || box.status !== 'active') throw new RecipientUnavailable();
-  if (exceedsQuota(quotaOf(quotas, box.type), await tx.mail.usage(mailboxId), message.size, 1)) throw new MailboxFull(box.address);
+  if (!box) throw new RecipientUnavailable();
+  const refusal = await receptionRefusal(box, () => tx.mail.usage(mailboxId), { bytes: message.size, messages: 1 }, quotas);
+  if (refusal) throw refusal.kind === 'not-active' ? new RecipientUnavailable() : new MailboxFull(box.address);
   const inbox = await tx.mail.ensureFolder(mailboxId, 'INBOX');
   await tx.mail.appendMessage(inbox.id, message);
   return inbox.id;

@@ -1,4 +1,4 @@
-import { DEFAULT_MAILBOX_QUOTAS, exceedsQuota, quotaOf, type MailboxQuotas } from '@mss/runtime';
+import { DEFAULT_MAILBOX_QUOTAS, receptionRefusal, type MailboxQuotas } from '@mss/domain';
 import type { Store } from '@mss/store';
 import type { SMTPServerAddress } from 'smtp-server';
 import type { Recipient, RecipientDsn } from './delivery.ts';
@@ -32,8 +32,9 @@ export async function classifyLocal(store: Store, a: SMTPServerAddress, firstDom
   const full = address.includes('@') ? address : `${address}@${firstDomain}`;
   const box = await store.mailboxes.byAddress(full);
   if (!box || box.status === 'closed') return replies.unknownRecipient(address);
-  if (box.status !== 'active') return replies.recipientDisabled(address, box.status);
-  if (exceedsQuota(quotaOf(quotas, box.type), await store.mail.usage(box.id), 1, 1)) return replies.mailboxFull(box.address);
+  const refusal = await receptionRefusal(box, () => store.mail.usage(box.id), { bytes: 1, messages: 1 }, quotas);
+  if (refusal?.kind === 'not-active') return replies.recipientDisabled(address, box.status);
+  if (refusal) return replies.mailboxFull(box.address);
   return { kind: 'local', address: box.address, mailboxId: box.id, dsn: dsnOf(a) };
 }
 

@@ -6,7 +6,8 @@
 
 import { randomBytes } from 'node:crypto';
 import type tls from 'node:tls';
-import type { Logger, MailboxQuotas } from '@mss/runtime';
+import type { Logger } from '@mss/runtime';
+import type { MailboxQuotas } from '@mss/domain';
 import type { Store } from '@mss/store';
 import { describeCertificate, operatorOfCertificate } from '@mss/trust';
 import type { SMTPServerAddress, SMTPServerDataStream, SMTPServerOptions, SMTPServerSession } from 'smtp-server';

@@ -3,7 +3,8 @@
 // sent once the message is durable and delivered.
 
 import type { AccessControl, CertificateValidator, TokenValidator } from '@mss/access';
-import type { Logger, MailboxQuotas } from '@mss/runtime';
+import type { Logger } from '@mss/runtime';
+import type { MailboxQuotas } from '@mss/domain';
 import type { Store } from '@mss/store';
 import type { SMTPServerAddress, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import { connectionOf } from './connection.ts';

@@ -4,7 +4,7 @@
 // nothing is delivered to anyone then (one transaction).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_MAILBOX_QUOTAS } from '@mss/runtime';
+import { DEFAULT_MAILBOX_QUOTAS } from '@mss/domain';
 import { GP, ORG, PER, startSmtpWorld, type SmtpWorld } from './support/smtp-world.ts';
 import { Conversation, message } from './support/conversation.ts';
 

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { createCertificateValidator, type AccessControl, type TokenValidator } from '@mss/access';
 import { startImapServer } from '@mss/imap';
-import type { Logger, MailboxQuotas, ServiceKey } from '@mss/runtime';
+import type { Logger, ServiceKey } from '@mss/runtime';
+import type { MailboxQuotas } from '@mss/domain';
 import { QueueRunner, startRelayServer, startSubmissionServer } from '@mss/smtp';
 import type { Store } from '@mss/store';
 import { RevocationListCache, WhitelistCache, type Pki } from '@mss/trust';

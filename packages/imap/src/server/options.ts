@@ -1,6 +1,7 @@
 import type { SecureContextOptions } from 'node:tls';
 import type { AccessControl, CertificateValidator, TokenValidator } from '@mss/access';
-import type { Logger, MailboxQuotas } from '@mss/runtime';
+import type { Logger } from '@mss/runtime';
+import type { MailboxQuotas } from '@mss/domain';
 import type { Store } from '@mss/store';
 import type { Identity } from './state.ts';
 

@@ -1,4 +1,4 @@
-import { exceedsQuota } from '@mss/runtime';
+import { exceedsQuota } from '@mss/domain';
 import { code, type CommandOf, type ImapDateTime } from '../../protocol/index.ts';
 import { cachesOf, messageView } from '../message.ts';
 import { attribution } from './attribution.ts';

@@ -1,4 +1,4 @@
-import { exceedsQuota } from '@mss/runtime';
+import { exceedsQuota } from '@mss/domain';
 import { code, untaggedStatus, type CommandOf } from '../../protocol/index.ts';
 import type { Selected } from '../state.ts';
 import { attribute } from './attribution.ts';

@@ -1,4 +1,4 @@
-import { DEFAULT_MAILBOX_QUOTAS, quotaOf, type MailboxQuota } from '@mss/runtime';
+import { DEFAULT_MAILBOX_QUOTAS, quotaOf, type MailboxQuota } from '@mss/domain';
 import { atom, mailboxName, str, untagged, type CommandOf } from '../../protocol/index.ts';
 import type { Identity } from '../state.ts';
 import type { AuthenticatedState, SessionContext } from './context.ts';
