@@ -40,6 +40,19 @@ test('imaplib: no AUTH before TLS; XOAUTH2 after; APPEND, UID SEARCH/FETCH/STORE
   assert.equal(out.noop_after_bad, 'OK');
 });
 
+test('imaplib: SORT and THREAD (RFC 5256), SENTON in the Date field\'s zone (RFC 3501 §6.4.4)', async () => {
+  const out = await run(PER, await w.token(GP), 'sort');
+  for (const cap of ['SORT', 'THREAD=REFERENCES', 'THREAD=ORDEREDSUBJECT', 'ESEARCH', 'WITHIN']) assert.ok(out.capabilities.includes(cap), cap);
+  // Sent: 1 = 25 Mar 21:00 UTC, 2 = 25 Mar 08:00, 3 = 27 Mar.
+  assert.deepEqual(out.sort_date, ['OK', ['3 1 2']]);
+  // Base subjects: Bilan, Bilan, Autre; FROM breaks the tie (a before b).
+  assert.deepEqual(out.sort_subject, ['OK', ['3 2 1']]);
+  assert.deepEqual(out.uid_sort, ['OK', ['2 1']]);
+  assert.deepEqual(out.thread_references, ['OK', ['(2 1)(3)']]);
+  assert.deepEqual(out.thread_orderedsubject, ['OK', ['(2 1)(3)']]);
+  assert.deepEqual(out.senton, ['OK', ['1']]);
+});
+
 test('imaplib: a refused token fails AUTHENTICATE cleanly', async () => {
   const out = await run(CAB, await w.token(GP), 'none');
   assert.equal(out.auth, 'NO');

@@ -68,5 +68,32 @@ if scenario == "mail":
         out["bad"] = str(e)
     typ, data = m.noop()
     out["noop_after_bad"] = typ
+if scenario == "sort":
+    m.create("Tri")
+    messages = [
+        b"From: <b@x.org>\r\nSubject: Re: Bilan\r\nDate: Mon, 26 Mar 2007 00:00:00 +0300\r\n"
+        b"Message-ID: <s2@x.org>\r\nReferences: <s1@x.org>\r\n\r\nb\r\n",
+        b"From: <a@x.org>\r\nSubject: Bilan\r\nDate: Sun, 25 Mar 2007 08:00:00 +0000\r\n"
+        b"Message-ID: <s1@x.org>\r\n\r\na\r\n",
+        b"From: <c@x.org>\r\nSubject: [liste] Autre\r\nDate: Tue, 27 Mar 2007 08:00:00 +0000\r\n"
+        b"Message-ID: <s3@x.org>\r\n\r\nc\r\n",
+    ]
+    for msg in messages:
+        m.append("Tri", None, None, msg)
+    m.select("Tri")
+    out["capabilities"] = sorted(m.capabilities)
+    typ, data = m.sort("(REVERSE DATE)", "UTF-8", "ALL")
+    out["sort_date"] = [typ, [x.decode() for x in data]]
+    typ, data = m.sort("(SUBJECT FROM)", "UTF-8", "ALL")
+    out["sort_subject"] = [typ, [x.decode() for x in data]]
+    typ, data = m.uid("SORT", "(FROM)", "UTF-8", "NOT", "FROM", "c@x.org")
+    out["uid_sort"] = [typ, [x.decode() for x in data]]
+    typ, data = m.thread("REFERENCES", "UTF-8", "ALL")
+    out["thread_references"] = [typ, [x.decode() for x in data]]
+    typ, data = m.thread("ORDEREDSUBJECT", "UTF-8", "ALL")
+    out["thread_orderedsubject"] = [typ, [x.decode() for x in data]]
+    typ, data = m.search(None, "SENTON", "26-Mar-2007")
+    out["senton"] = [typ, [x.decode() for x in data]]
+
 m.logout()
 print(json.dumps(out))
