@@ -31,6 +31,7 @@ KINDS = {
     "flag-lost": "a keyword only one client changes changed without its STORE: a lost or stale update (RFC 3501 §6.4.6)",
     "store-not-applied": "the FETCH answering STORE does not show the change to a flag only this client uses (RFC 3501 §6.4.6)",
     "move-not-expunged": "after MOVE, a moved message still exists in the source (RFC 6851 §3.3)",
+    "expunge-with-qresync": "EXPUNGE sent once QRESYNC is enabled, where VANISHED is due (RFC 7162 §3.2.10)",
     "modseq-backwards": "MODSEQ or HIGHESTMODSEQ went down (RFC 7162 §3.1)",
     "modseq-missing": "FETCH FLAGS without MODSEQ once CONDSTORE is enabled (RFC 7162 §3.2)",
     "flags-changed-same-modseq": "flags changed but MODSEQ did not (RFC 7162 §3.1)",
@@ -101,6 +102,8 @@ class FolderView:
         self.max_uid_seen = 0
         self.expunged = set()
         self.condstore = False
+        self.qresync = False
+        self.untagged = {}  # kind -> count, for the summary
         self.vanished_removes = False
         self.last_fetch = {}  # uid -> items of the last FETCH for it in the current command
         self.command = None  # name of the command running, e.g. "FETCH"
@@ -119,6 +122,7 @@ class FolderView:
     def on_response(self, r):
         if r.tag != "*":
             return
+        self.untagged[r.kind] = self.untagged.get(r.kind, 0) + 1
         try:
             handler = getattr(self, "_on_" + r.kind.lower(), None)
             if handler:
@@ -180,6 +184,8 @@ class FolderView:
                 self.search_problems.append("%s with EXISTS %d" % (beyond[:5], len(self.entries)))
 
     def _on_expunge(self, r):
+        if self.qresync:
+            self.fail("expunge-with-qresync", r.raw)
         seq = r.number
         if seq < 1 or seq > len(self.entries):
             self.fail("expunge-beyond-exists", "EXPUNGE %d with EXISTS %d" % (seq, len(self.entries)))
@@ -193,15 +199,33 @@ class FolderView:
         items = list(r.data)
         if items and isinstance(items[0], list):  # (EARLIER): about the past, not this view (RFC 7162 §3.2.10)
             return
-        gone = set(parse_uid_set(str(items[0])))
-        kept = []
-        for entry in self.entries:
-            if entry.uid in gone:
-                self.expunged.add(entry.uid)
-                self.empty_fetches.pop(entry.uid, None)
+        for uid in sorted(parse_uid_set(str(items[0]))):
+            self._vanish(uid)
+
+    def _vanish(self, uid):
+        """Removes the message with this UID; one whose UID the client never learned counts too.
+
+        UIDs ascend with sequence numbers, so a UID not known lies in the gap between the known
+        UIDs around it: an entry of unknown UID in that gap is the message (any one of them: they
+        carry nothing else). A UID with no room for it is one this session never had; ignored.
+        """
+        gap = []
+        for i, entry in enumerate(self.entries):
+            if entry.uid == uid:
+                self.entries.pop(i)
+                self.expunged.add(uid)
+                self.empty_fetches.pop(uid, None)
+                return
+            if entry.uid is None:
+                gap.append(i)
+            elif entry.uid < uid:
+                gap = []
             else:
-                kept.append(entry)
-        self.entries = kept
+                break
+        if gap:
+            self.entries.pop(gap[0])
+        self.expunged.add(uid)
+        self.empty_fetches.pop(uid, None)
 
     def _on_fetch(self, r):
         seq = r.number

@@ -70,7 +70,10 @@ class StressClient(threading.Thread):
         try:
             self.client.open()
             caps = self.client.conn.capabilities
-            if self.args.condstore and "CONDSTORE" in caps:
+            if self.args.qresync and "QRESYNC" in caps:
+                self.client.must("ENABLE QRESYNC")  # implies CONDSTORE (RFC 7162 §3.2.3)
+                self.view.condstore = self.view.qresync = True
+            elif self.args.condstore and "CONDSTORE" in caps:
                 self.client.must("ENABLE CONDSTORE")
                 self.view.condstore = True
             self.run_command("SELECT", "SELECT " + quote(self.args.mailbox))
@@ -340,7 +343,13 @@ def run_stress(options, args):
     elapsed = time.monotonic() - start
     if not args.keep:
         cleanup(setup, args)
+    untagged = {}
+    for c in clients:
+        for kind, n in c.view.untagged.items():
+            untagged[kind] = untagged.get(kind, 0) + n
     summary = summarise(shared, args, elapsed, len(not_started))
+    summary["untagged"] = untagged
+    summary["extensions"] = sorted({"CONDSTORE" for c in clients if c.view.condstore} | {"QRESYNC" for c in clients if c.view.qresync})
     print_summary(summary)
     if args.json:
         with open(args.json, "w") as f:
@@ -370,6 +379,8 @@ def print_summary(s):
     for name in sorted(s["commands"]):
         v = s["commands"][name]
         print("  %-8s %6d OK %5d NO %5d BAD" % (name, v["OK"], v["NO"], v["BAD"]))
+    print("  untagged: " + " ".join("%s %d" % kv for kv in sorted(s.get("untagged", {}).items())))
+    print("  enabled: " + (" ".join(s.get("extensions", [])) or "nothing"))
     if not s["errors"]:
         print("errors: none")
     for kind, n in sorted(s["errors"].items(), key=lambda kv: -kv[1]):
@@ -390,6 +401,8 @@ def main(argv=None):
     parser.add_argument("--mailbox", default=None, help="folder to stress (default stress-<random>, created and deleted)")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--no-condstore", dest="condstore", action="store_false", help="do not ENABLE CONDSTORE")
+    parser.add_argument("--no-qresync", dest="qresync", action="store_false",
+                        help="do not ENABLE QRESYNC (when announced: VANISHED replaces EXPUNGE)")
     parser.add_argument("--no-move-within", dest="move_within", action="store_false",
                         help="never MOVE a message into the folder it is in (RFC 6851 §3.3)")
     parser.add_argument("--no-search-modseq", dest="search_modseq", action="store_false",

@@ -49,8 +49,9 @@ async function runStress(extra: string[]): Promise<{ code: number; output: strin
   return { code, output, summary };
 }
 
-test(`issue #12: ${CLIENTS} clients × ${SECONDS} s of concurrent APPEND/FETCH/STORE/EXPUNGE/COPY/MOVE/SEARCH with keywords, no error`, async () => {
+test(`issue #12: ${CLIENTS} clients × ${SECONDS} s of concurrent APPEND/FETCH/STORE/EXPUNGE/COPY/MOVE/SEARCH with keywords, no error`, async (t) => {
   const { code, output, summary } = await runStress(['--seed', '12']);
+  for (const line of output.split('\n').filter((l) => /^(IMAP stress:|  [A-Z]+ +\d+ OK|  untagged:|  enabled:|error )/.test(l))) t.diagnostic(line);
   assert.equal(summary.clients_not_started, 0, output);
   assert.deepEqual(summary.errors, {}, output);
   assert.equal(code, 0, output);
