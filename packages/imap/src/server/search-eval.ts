@@ -3,6 +3,7 @@ import type { MessageRow } from '@mss/store';
 import { resolveSequenceSet, type CalendarDate, type SearchKey } from '../protocol/index.ts';
 import type { SearchHeaderKey, SearchHeaders } from './folder-index.ts';
 import type { MessageView } from './message.ts';
+import type { SortData } from './sort-data.ts';
 
 /** What a search key may look at for one message; the search fills only what its keys need. */
 export interface SearchContext {
@@ -20,14 +21,18 @@ export interface SearchContext {
   now: number;
   /** `\Recent` in this session (RFC 3501 §2.3.2). */
   recent: boolean;
+  /** What SORT keeps of the message (its Date field's day): SENT* keys need not open it. */
+  sortData: SortData | undefined;
 }
 
 /** The keys that need the message itself (its headers or body), not only the folder's caches. */
-export const CONTENT_KEYS = /"key":"(BODY|TEXT|HEADER|SENTBEFORE|SENTON|SENTSINCE)"/;
+export const CONTENT_KEYS = /"key":"(BODY|TEXT|HEADER)"/;
+/** The keys answered from the Date field, kept with the SORT keys (sort-data.ts). */
+export const SENT_KEYS = /"key":"(SENTBEFORE|SENTON|SENTSINCE)"/;
 /** The keys answered from the folder's cached decoded headers. */
 export const HEADER_KEYS = /"key":"(BCC|CC|FROM|SUBJECT|TO)"/;
 /** The keys that need the message's row (dates, size). */
-export const ROW_KEYS = /"key":"(BEFORE|ON|SINCE|LARGER|SMALLER|OLDER|YOUNGER)"/;
+export const ROW_KEYS = /"key":"(BEFORE|ON|SINCE|LARGER|SMALLER|OLDER|YOUNGER|SENTBEFORE|SENTON|SENTSINCE)"/;
 
 // A needle lower-cased once per command, not once per message.
 const loweredNeedles = new WeakMap<object, string>();
@@ -60,13 +65,13 @@ function dayOf(iso: string | Date): string {
  * sent on its INTERNALDATE's day, as RFC 5256 §2.2 does for sorting.
  */
 function sentDay(c: SearchContext): string {
+  if (c.sortData) return c.sortData.sentDay ?? dayOf(c.row!.internal_date);
   const field = c.view?.headerValues('Date')[0];
   const d = field === undefined ? null : parseMessageDate(field);
-  if (d) return calendar(d);
-  return dayOf(c.row!.internal_date);
+  return d ? calendar(d) : dayOf(c.row!.internal_date);
 }
 
-function calendar(d: CalendarDate): string {
+export function calendar(d: CalendarDate): string {
   return `${String(d.year).padStart(4, '0')}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
 }
 

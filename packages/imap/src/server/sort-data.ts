@@ -6,11 +6,14 @@ import { baseSubject, decodedHeader, headerAddresses, messageIds, parseMessage, 
 import type { MessageRow, Store } from '@mss/store';
 import type { FolderIndex } from './folder-index.ts';
 import { readBody } from './message.ts';
+import { calendar } from './search-eval.ts';
 import { collationKey } from './sort-order.ts';
 
 export interface SortData {
   /** The `Date:` field's instant (ms), null when missing or unreadable (INTERNALDATE stands in). */
   readonly sent: number | null;
+  /** Its day as written, in its own zone (`YYYY-MM-DD`, what SENTON compares), null likewise. */
+  readonly sentDay: string | null;
   /** Base subject (RFC 5256 §2.1) as an i;ascii-casemap collation key. */
   readonly subject: string;
   readonly replyOrForward: boolean;
@@ -25,12 +28,14 @@ export interface SortData {
 
 /** The sort and thread keys of a message's header. */
 export function sortDataOf(root: MimeNode): SortData {
-  const date = unfoldedHeader(root, 'Date');
+  const field = unfoldedHeader(root, 'Date');
+  const date = field === null ? null : parseMessageDate(field);
   const subject = baseSubject(decodedHeader(root, 'Subject'));
   const firstMailbox = (field: string) => collationKey(headerAddresses(root, field)[0]?.local ?? '');
   const references = messageIds(unfoldedHeader(root, 'References'));
   return {
-    sent: date === null ? null : (parseMessageDate(date)?.epochMs ?? null),
+    sent: date?.epochMs ?? null,
+    sentDay: date ? calendar(date) : null,
     subject: collationKey(subject.base),
     replyOrForward: subject.replyOrForward,
     from: firstMailbox('From'),

@@ -1,7 +1,8 @@
 import { code, esearchResponse, searchResponse, tagged, type CommandOf, type SearchKey, type SearchReturn } from '../../protocol/index.ts';
 import { parsedFlags } from '../folder-index.ts';
 import { messageView, readBody } from '../message.ts';
-import { CONTENT_KEYS, HEADER_KEYS, ROW_KEYS, matches, type SearchContext } from '../search-eval.ts';
+import { CONTENT_KEYS, HEADER_KEYS, ROW_KEYS, SENT_KEYS, matches, type SearchContext } from '../search-eval.ts';
+import { sortDataFor } from '../sort-data.ts';
 import type { SelectedFolder } from '../selected.ts';
 import type { Selected } from '../state.ts';
 import type { SessionContext } from './context.ts';
@@ -30,8 +31,9 @@ function criteriaText(keys: readonly SearchKey[]): string {
 
 /**
  * The messages of the selected folder matching every key, in mailbox order. FROM/TO/CC/BCC/
- * SUBJECT come from the folder's cached decoded headers, dates and sizes from the rows; only
- * BODY, TEXT, HEADER and the SENT* dates open the messages themselves.
+ * SUBJECT come from the folder's cached decoded headers, dates and sizes from the rows, the
+ * SENT* dates from the SORT keys (read once per message); only BODY, TEXT and HEADER open the
+ * messages each time.
  */
 export async function matchingMessages(ctx: SessionContext, sel: SelectedFolder, keys: readonly SearchKey[]): Promise<SearchMatch[]> {
   const store = ctx.store;
@@ -41,6 +43,7 @@ export async function matchingMessages(ctx: SessionContext, sel: SelectedFolder,
   const needsRow = needsContent || ROW_KEYS.test(criteria);
   const headers = needsHeaders ? await sel.index.searchHeaders(store) : undefined;
   const rows = needsRow ? new Map((await store.mail.messages(sel.folderId)).map((r) => [Number(r.uid), r])) : undefined;
+  const sortData = rows && SENT_KEYS.test(criteria) ? await sortDataFor(store, sel.index, [...rows.values()]) : undefined;
   const found: SearchMatch[] = [];
   const c: SearchContext = {
     row: undefined,
@@ -54,6 +57,7 @@ export async function matchingMessages(ctx: SessionContext, sel: SelectedFolder,
     headers: undefined,
     now: Date.now(),
     recent: false,
+    sortData: undefined,
   };
   const test = () => {
     if (keys.every((k) => matches(k, c))) found.push({ seq: c.seq, uid: c.uid, modseq: c.modseq });
@@ -73,6 +77,7 @@ export async function matchingMessages(ctx: SessionContext, sel: SelectedFolder,
     c.recent = sel.isRecent(uid);
     c.row = rows?.get(uid);
     c.headers = headers?.get(uid);
+    c.sortData = sortData?.get(uid);
     test();
   });
   const candidateRows = rows ?? new Map((await store.mail.messagesByUid(sel.folderId, candidates.map((x) => x[0]))).map((r) => [Number(r.uid), r]));
@@ -86,6 +91,7 @@ export async function matchingMessages(ctx: SessionContext, sel: SelectedFolder,
     c.recent = sel.isRecent(uid);
     c.row = row;
     c.headers = headers?.get(uid);
+    c.sortData = sortData?.get(uid);
     c.view = messageView(await readBody(store, row.blob_hash, Number(row.size)));
     test();
   }
