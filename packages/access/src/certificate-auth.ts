@@ -6,6 +6,7 @@
 
 import type { X509Certificate } from 'node:crypto';
 import type { MailboxAction, MailboxRole } from '@mss/domain';
+import type { MailboxScope } from '@mss/store';
 import { CertificateError, CERTIFICATE_ERROR_TEXT, type CertificateErrorCode, type CertificateValidator } from './certificate/validator.ts';
 import type { AccessControl } from './decision/access-control.ts';
 import type { Channel, DenyReason, Principal } from './decision/types.ts';
@@ -23,6 +24,8 @@ export type CertificateAuthOutcome =
       commonName: string | undefined;
       /** The certificate's end of validity: the session ends then (R-AUTH-4). */
       expiresAt: Date;
+      /** The capability the decision granted: that one mailbox's repositories. */
+      scope: MailboxScope;
     }
   /** The certificate is missing or not good enough: `text` says which (the vendor's to fix). */
   | { ok: false; kind: 'certificate'; code: Exclude<CertificateErrorCode, 'revocation-unknown'>; text: string }
@@ -65,5 +68,5 @@ export async function authenticateCertificate(
           : `This client certificate may not ${verb} this mailbox`;
     return { ok: false, kind: 'authorization', reason: d.reason, text };
   }
-  return { ok: true, principal, mailbox: d.address, mailboxId: d.mailboxId, role: d.role, commonName: certificate.commonName, expiresAt: certificate.notAfter };
+  return { ok: true, principal, mailbox: d.address, mailboxId: d.mailboxId, role: d.role, commonName: certificate.commonName, expiresAt: certificate.notAfter, scope: d.scope };
 }
