@@ -173,7 +173,32 @@ class FolderView:
 
     def _on_search(self, r):
         # Judged against the view as it is when the result arrives: EXPUNGEs may follow it.
-        numbers = [int(x) for x in r.data if not isinstance(x, list)]
+        self._judge_search([int(x) for x in r.data if not isinstance(x, list)])
+
+    def _on_esearch(self, r):
+        """RFC 4731 §3.1: `* ESEARCH [(TAG "t")] [UID] MIN n MAX n COUNT n ALL set`."""
+        items = list(r.data)
+        if items and isinstance(items[0], list):
+            items = items[1:]
+        uid = bool(items) and str(items[0]).upper() == "UID"
+        if uid:
+            items = items[1:]
+        if uid != self.search_uids:
+            self.search_problems.append("ESEARCH %s UID for a %s" % ("with" if uid else "without", r.raw[:100]))
+        if len(items) % 2:
+            raise ProtocolError("ESEARCH data is not name/value pairs")
+        result = {str(items[i]).upper(): str(items[i + 1]) for i in range(0, len(items), 2)}
+        numbers = parse_uid_set(result["ALL"]) if "ALL" in result else []
+        numbers += [int(result[k]) for k in ("MIN", "MAX") if k in result]
+        self._judge_search(numbers)
+        if "ALL" in result:
+            every = parse_uid_set(result["ALL"])
+            if "COUNT" in result and int(result["COUNT"]) != len(every):
+                self.search_problems.append("COUNT %s for ALL of %d: %s" % (result["COUNT"], len(every), r.raw[:100]))
+            if "MIN" in result and int(result["MIN"]) != min(every) or "MAX" in result and int(result["MAX"]) != max(every):
+                self.search_problems.append("MIN/MAX disagree with ALL: %s" % r.raw[:120])
+
+    def _judge_search(self, numbers):
         if self.search_uids:
             gone = sorted(set(numbers) & self.expunged)
             if gone:

@@ -278,12 +278,46 @@ class StressClient(threading.Thread):
                        + (["MODSEQ %d" % max(1, (self.view.highest_modseq or 1) - 10)] if self.view.condstore and self.args.search_modseq else []))
         self.view.search_uids = uid
         self.view.search_problems = []
-        self.run_command("SEARCH", "%sSEARCH %s" % ("UID " if uid else "", key))
+        returns = ""
+        if "ESEARCH" in self.client.conn.capabilities and r.random() < 0.4:
+            returns = "RETURN (%s) " % " ".join(r.sample(["MIN", "MAX", "COUNT", "ALL"], r.randint(0, 4)))
+        self.run_command("SEARCH", "%sSEARCH %s%s" % ("UID " if uid else "", returns, key))
         for problem in self.view.search_problems:
             self.view.fail("search-beyond-exists", "%sSEARCH %s returned %s" % ("UID " if uid else "", key, problem))
 
     def op_noop(self):
+        if "IDLE" in self.client.conn.capabilities and self.rand.random() < 0.5:
+            return self.idle()
         self.run_command("NOOP", "NOOP")
+
+    def idle(self):
+        """IDLE for a moment (RFC 2177): what the server pushes meanwhile is judged like the rest."""
+        conn = self.client.conn
+        tag = self.client.next_tag()
+        self.view.command = "IDLE"
+        conn.send_raw(("%s IDLE\r\n" % tag).encode())
+        conn._remember("C: %s IDLE" % tag)
+        while True:
+            r = conn.read_response()
+            if r.tag == "+":
+                break
+            if r.tag == tag:  # refused before idling
+                self.shared.count("IDLE", r.kind)
+                if r.kind != "OK":
+                    self.view.fail("bad" if r.kind == "BAD" else "unexpected-no", "IDLE answered " + r.raw)
+                return
+            self.view.on_response(r)
+        time.sleep(self.rand.uniform(0.05, 0.6))
+        conn.send_raw(b"DONE\r\n")
+        conn._remember("C: DONE")
+        while True:
+            r = conn.read_response()
+            if r.tag == tag:
+                break
+            self.view.on_response(r)
+        self.shared.count("IDLE", r.kind)
+        if r.kind != "OK":
+            self.view.fail("bad" if r.kind == "BAD" else "unexpected-no", "IDLE answered " + r.raw)
 
     def op_resync(self):
         """FETCH 1:* (UID FLAGS): learn every UID, which arms the UID order checks."""
