@@ -181,10 +181,35 @@ class Matcher:
             got = self._match_set(m.group(1), inner[1:-1].split())
             text = self.match_text(m.group(2), response.text) if got is not None else None
             return None if text is None else {**got, **text}
+        m = re.fullmatch(r'\* ESEARCH (\(TAG "[^"]*"\))((?: UID)?)((?: [A-Z]+ [^ ]+)*)', pattern)
+        if m and response.kind == "ESEARCH":
+            # Return data in any order (RFC 4731 §3.1 fixes none), each value matched as written.
+            got = Matcher._esearch_items(response.raw)
+            if got is None or got[0] != (m.group(1), bool(m.group(2))):
+                return None
+            want = m.group(3).split()
+            expected = dict(zip(want[0::2], want[1::2]))
+            if set(expected) != set(got[1]):
+                return None
+            bound = {}
+            for name, value in expected.items():
+                more = self.match_text(value, got[1][name])
+                if more is None:
+                    return None
+                bound.update(more)
+            return bound
         m = re.fullmatch(r"\* SEARCH((?: [^ ]+)*)", pattern)
         if m and response.kind == "SEARCH" and "${" not in pattern and "(" not in pattern:
             return self._match_set(m.group(1).strip(), [str(v) for v in response.data])
         return NotImplemented
+
+    @staticmethod
+    def _esearch_items(raw):
+        m = re.fullmatch(r'\* ESEARCH (\(TAG "[^"]*"\))((?: UID)?)((?: [A-Za-z]+ [^ ]+)*)', raw)
+        if not m:
+            return None
+        words = m.group(3).split()
+        return (m.group(1), bool(m.group(2))), {k.upper(): v for k, v in zip(words[0::2], words[1::2])}
 
     @staticmethod
     def _match_set(expected_text, received):
