@@ -5,7 +5,7 @@
 import type { CalendarDate, ImapDateTime } from './datetime.ts';
 import type { SequenceSet } from './sequence-set.ts';
 
-export type StatusItem = 'MESSAGES' | 'RECENT' | 'UIDNEXT' | 'UIDVALIDITY' | 'UNSEEN' | 'HIGHESTMODSEQ' | 'DELETED' | 'DELETED-STORAGE';
+export type StatusItem = 'MESSAGES' | 'RECENT' | 'UIDNEXT' | 'UIDVALIDITY' | 'UNSEEN' | 'HIGHESTMODSEQ' | 'DELETED' | 'DELETED-STORAGE' | 'SIZE';
 
 export type SearchKey =
   | {

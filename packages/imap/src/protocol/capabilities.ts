@@ -3,7 +3,9 @@
 
 export const BASE_CAPABILITIES = [
   'IMAP4rev1',
+  'IMAP4rev2',
   'LITERAL+',
+  'LITERAL-',
   'IDLE',
   'UIDPLUS',
   'MOVE',
@@ -18,6 +20,10 @@ export const BASE_CAPABILITIES = [
   'THREAD=ORDEREDSUBJECT',
   'THREAD=REFERENCES',
   'WITHIN',
+  'LIST-EXTENDED',
+  'LIST-STATUS',
+  'CHILDREN',
+  'STATUS=SIZE',
 ] as const;
 
 export interface CapabilityState {

@@ -1,4 +1,5 @@
-import { atom, code, untagged, untaggedStatus, type CommandOf } from '../../protocol/index.ts';
+import { atom, code, mailboxName, raw, str, untagged, untaggedStatus, type CommandOf } from '../../protocol/index.ts';
+import { DELIMITER } from '../folders.ts';
 import { acquireIndex, releaseIndex } from '../folder-index.ts';
 import { flagsResponses } from '../keywords.ts';
 import { searchHeadersOfBlob } from '../message.ts';
@@ -14,6 +15,9 @@ import type { Selected } from '../state.ts';
 export async function select(ctx: SessionContext, cmd: CommandOf<'SELECT' | 'EXAMINE'>, state: AuthenticatedState): Promise<void> {
   const readOnly = cmd.command === 'EXAMINE';
   if (cmd.args.condstore) ctx.enabled.add('CONDSTORE');
+  const rev2 = ctx.enabled.has('IMAP4REV2');
+  // RFC 9051 §6.3.2: leaving a selected mailbox for another is told with [CLOSED] first.
+  if (rev2 && state.kind === 'selected') ctx.write(untaggedStatus('OK', 'Previous mailbox closed', code.simple('CLOSED')));
   ctx.deselect();
   const identity = state.identity;
   const f = await folderOr404(ctx, identity, cmd.args.mailbox);
@@ -31,7 +35,7 @@ export async function select(ctx: SessionContext, cmd: CommandOf<'SELECT' | 'EXA
   }
   // RFC 3501 §2.3.2 / §6.3.2: SELECT takes the new messages as \Recent, EXAMINE only sees them;
   // RFC 9051 has no \Recent.
-  const recentMode = ctx.enabled.has('IMAP4REV2') ? 'none' : readOnly ? 'observe' : 'claim';
+  const recentMode = rev2 ? 'none' : readOnly ? 'observe' : 'claim';
   const sel = new SelectedFolder(index, f.name, readOnly, recentMode);
   await sel.takeRecent(store, Number(f.recent_uid));
   ctx.enterSelected(identity, sel);
@@ -45,6 +49,8 @@ export async function select(ctx: SessionContext, cmd: CommandOf<'SELECT' | 'EXA
   ctx.write(untaggedStatus('OK', 'UIDs valid', code.uidValidity(sel.uidValidity)));
   ctx.write(untaggedStatus('OK', 'Predicted next UID', code.uidNext(sel.uidNext)));
   ctx.write(untaggedStatus('OK', 'Highest', code.highestModseq(BigInt(sel.highestModseq))));
+  // RFC 9051 §6.3.2: LIST is one of SELECT's required untagged responses in IMAP4rev2.
+  if (rev2) ctx.write(untagged(atom('LIST'), raw('()'), str(DELIMITER), mailboxName(sel.name)));
   ctx.ok(cmd.tag, `${readOnly ? 'EXAMINE' : 'SELECT'} completed`, readOnly ? ['READ-ONLY'] : ['READ-WRITE']);
 }
 
