@@ -56,7 +56,8 @@ try {
   const access = new AccessControl({ store, logger });
   // LOGIN on the bench listener never validates tokens: an issuer nobody listens on will do.
   const tokenValidator = createTokenValidator({ issuer: 'http://127.0.0.1:9/auth/realms/none' });
-  const server = await startImapServer({ store, access, tokenValidator, logger, host: HOST, port, login: benchLogin(password), name: 'imapBench' });
+  // Every bench client (and its 1,000 IDLE sessions) comes from 127.0.0.1.
+  const server = await startImapServer({ store, access, tokenValidator, logger, host: HOST, port, login: benchLogin(password), name: 'imapBench', maxConnectionsPerAddress: 100_000 });
 
   let stopping = false;
   const stop = async (why: string): Promise<void> => {

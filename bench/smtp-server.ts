@@ -42,7 +42,7 @@ const benchTransport: RelayTransport = {
   judgePeer: () => ({ ok: true, operatorDomain: 'bench.invalid', operator: 'bench' }),
 };
 const benchTrust = { isWhitelisted: () => true, operatorFor: () => 'bench' };
-const relaySmtp = createRelaySmtpServer({ store, logger, operatorDomains: [DOMAIN], trustSpace: benchTrust, maxConnections: 2000 }, benchTransport);
+const relaySmtp = createRelaySmtpServer({ store, logger, operatorDomains: [DOMAIN], trustSpace: benchTrust, maxConnections: 2000, maxConnectionsPerAddress: 2000 }, benchTransport);
 const relay = await listenSmtp(relaySmtp, 'smtpRelayBench', HOST, Number(process.argv[2] ?? 0));
 logger.warn({ url: relay.url }, 'SMTP RELAY BENCH LISTENER (plaintext, no certificate: benchmarks only)');
 const submission = await startSubmissionServer({
@@ -55,6 +55,8 @@ const submission = await startSubmissionServer({
   tls: { cert: cert.certPem, key: cert.keyPem },
   operatorDomains: [DOMAIN],
   maxConnections: 2000,
+  // Every bench client comes from 127.0.0.1.
+  maxConnectionsPerAddress: 2000,
   maxCommandsPerConnection: 1_000_000,
 });
 const token = (await cibaToken({ pscUrl: psc.url, idnat: GP })).access_token;

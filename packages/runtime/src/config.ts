@@ -178,7 +178,9 @@ export function describeConfig(config: MssConfig): string {
     .join(' ');
   return (
     `config: dataDir=${config.dataDir} database=${db} host=${config.host} domain=${config.operatorDomain} ${ports}` +
-    ` logLevel=${config.logLevel} pgPoolSize=${config.pgPoolSize} blobWorkers=${config.blobWorkers}`
+    ` logLevel=${config.logLevel} pgPoolSize=${config.pgPoolSize} blobWorkers=${config.blobWorkers}` +
+    ` maxConnectionsPerAddress=${config.listeners.maxConnectionsPerAddress} imapLoginTimeoutMs=${config.listeners.imapLoginTimeoutMs}` +
+    ` imapIdleTimeoutMs=${config.listeners.imapIdleTimeoutMs} ldapIdleTimeoutMs=${config.listeners.ldapIdleTimeoutMs}`
   );
 }
 

@@ -34,7 +34,17 @@ test('defaults when nothing is set: pool of 10, 8 blob workers, level info', () 
   assert.equal(c.blobWorkers, DEFAULT_BLOB_WORKERS);
   assert.equal(c.blobWorkers, 8);
   assert.equal(c.logLevel, 'info');
-  assert.match(describeConfig(c), / logLevel=info pgPoolSize=10 blobWorkers=8$/, 'every effective setting on the start-up line');
+  assert.match(describeConfig(c), / logLevel=info pgPoolSize=10 blobWorkers=8 /, 'every effective setting on the start-up line');
+  assert.deepEqual(c.listeners, { maxConnectionsPerAddress: 256, imapLoginTimeoutMs: 60_000, imapIdleTimeoutMs: 1_800_000, ldapIdleTimeoutMs: 300_000 });
+  assert.match(describeConfig(c), / maxConnectionsPerAddress=256 imapLoginTimeoutMs=60000 imapIdleTimeoutMs=1800000 ldapIdleTimeoutMs=300000$/);
+});
+
+test('listener limits and timeouts: MSS_MAX_CONNECTIONS_PER_ADDRESS, MSS_IMAP_*_TIMEOUT, MSS_LDAP_IDLE_TIMEOUT', () => {
+  const l = loadConfig({}, { MSS_MAX_CONNECTIONS_PER_ADDRESS: '20', MSS_IMAP_LOGIN_TIMEOUT: '30s', MSS_IMAP_IDLE_TIMEOUT: '1h', MSS_LDAP_IDLE_TIMEOUT: '90' }).listeners;
+  assert.deepEqual(l, { maxConnectionsPerAddress: 20, imapLoginTimeoutMs: 30_000, imapIdleTimeoutMs: 3_600_000, ldapIdleTimeoutMs: 90_000 });
+  assert.match(configError(() => loadConfig({}, { MSS_MAX_CONNECTIONS_PER_ADDRESS: '0' })).message, /^MSS_MAX_CONNECTIONS_PER_ADDRESS: "0" is not an integer from 1/);
+  // RFC 9051 §5.4: an autologout timer after authentication is at least 30 minutes.
+  assert.match(configError(() => loadConfig({}, { MSS_IMAP_IDLE_TIMEOUT: '10m' })).message, /^MSS_IMAP_IDLE_TIMEOUT: "10m" is not a duration of at least 1800000 ms/);
 });
 
 test('MSS_PG_POOL_SIZE, MSS_BLOB_WORKERS, MSS_LOG_LEVEL are read and typed', () => {

@@ -8,7 +8,7 @@
 import type net from 'node:net';
 import type tls from 'node:tls';
 import { SessionGuard, type AccessControl, type CertificateValidator, type SessionEndReason, type TokenValidator } from '@mss/access';
-import type { Logger } from '@mss/runtime';
+import type { AddressConnectionLimit, Logger } from '@mss/runtime';
 import type { SMTPServer, SMTPServerSession } from 'smtp-server';
 import { SMTPConnection, type SMTPConnectionOptions } from 'smtp-server/lib/smtp-connection.js';
 import type { SMTPStream } from 'smtp-server/lib/smtp-stream.js';
@@ -39,6 +39,8 @@ export interface ConnectionDeps {
   relay?: RelayMode;
   logger: Logger;
   limits: ConnectionLimits;
+  /** Connections per client address on this listener (shared by its connections). */
+  perAddress?: AddressConnectionLimit;
 }
 
 // RFC 3207 §4: before TLS, anything else is answered "530 5.7.0 Must issue a STARTTLS command first".
@@ -70,6 +72,7 @@ export class SubmissionConnection extends SMTPConnection {
   private commandCount = 0;
   private errorCount = 0;
   private hideAuthInReply = false;
+  private releaseAddressSlot: (() => void) | undefined;
 
   constructor(server: SMTPServer, socket: net.Socket | tls.TLSSocket, options: SMTPConnectionOptions | null | undefined, deps: ConnectionDeps) {
     super(server, socket, options);
@@ -87,6 +90,16 @@ export class SubmissionConnection extends SMTPConnection {
       if (this._server.options.maxClients && this._server.connections.size > this._server.options.maxClients) {
         this.send(421, `${this.name} Too many connected clients, try again in a moment`, false);
         return;
+      }
+      // One client address may not hold every connection of the listener (issue #12).
+      const perAddress = this.deps.perAddress;
+      if (perAddress) {
+        this.releaseAddressSlot = perAddress.acquire(this.remoteAddress);
+        if (!this.releaseAddressSlot) {
+          this.log.info({ remote: this.remoteAddress, limit: perAddress.max }, 'smtp connection refused: too many from this address');
+          this.reply(replies.tooManyFromAddress(perAddress.max));
+          return;
+        }
       }
       setImmediate(() => this.connectionReady());
     });
@@ -236,6 +249,7 @@ export class SubmissionConnection extends SMTPConnection {
   }
 
   override _onClose(): void {
+    this.releaseAddressSlot?.();
     super._onClose();
     this.guard?.close();
     this.guard = null;

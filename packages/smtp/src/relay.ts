@@ -6,7 +6,7 @@
 
 import { randomBytes } from 'node:crypto';
 import type tls from 'node:tls';
-import type { Logger } from '@mss/runtime';
+import { AddressConnectionLimit, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, type Logger } from '@mss/runtime';
 import type { MailboxQuotas } from '@mss/domain';
 import type { Store } from '@mss/store';
 import { describeCertificate, operatorOfCertificate } from '@mss/trust';
@@ -37,6 +37,8 @@ export interface RelayCoreOptions {
   name?: string;
   maxRecipients?: number;
   maxConnections?: number;
+  /** Connections one client address holds at once (default 256; the next get `421 4.7.0`). */
+  maxConnectionsPerAddress?: number;
   idleTimeoutMs?: number;
   maxCommandLength?: number;
   maxCommandsPerConnection?: number;
@@ -220,6 +222,7 @@ export function createRelaySmtpServer(opts: RelayCoreOptions, transport: RelayTr
       relay: { judgePeer: (socket) => transport.judgePeer(socket) },
       logger: log,
       limits: { maxCommands: opts.maxCommandsPerConnection ?? 10_000, hardErrorLimit: opts.hardErrorLimit ?? 20 },
+      perAddress: new AddressConnectionLimit(opts.maxConnectionsPerAddress ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS),
     },
   );
   smtp.on('error', (err: Error & { code?: string }) => log.debug({ err: err.message, code: err.code }, 'smtp connection error'));

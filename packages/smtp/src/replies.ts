@@ -78,6 +78,7 @@ export const replies = {
   localError: () => reply(451, '4.3.0', 'Local error in processing, message not accepted; try again later'),
   tooManyErrors: () => reply(421, '4.7.0', 'Too many errors, closing connection'),
   tooManyCommands: () => reply(421, '4.7.0', 'Too many commands on one connection, closing'),
+  tooManyFromAddress: (limit: number) => reply(421, '4.7.0', `Too many connections from your address (limit ${limit}), try again later`),
   lineTooLong: () => reply(421, '4.7.0', 'Command line too long, closing connection'),
   shuttingDown: () => reply(421, '4.3.2', 'Server shutting down, try again later'),
   sessionEnded: (reason: SessionEndReason) => reply(421, '4.7.0', `${SESSION_END_TEXT[reason]}; closing connection`),

@@ -3,7 +3,7 @@
 // sent once the message is durable and delivered.
 
 import type { AccessControl, CertificateValidator, TokenValidator } from '@mss/access';
-import type { Logger } from '@mss/runtime';
+import { AddressConnectionLimit, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, type Logger } from '@mss/runtime';
 import type { MailboxQuotas } from '@mss/domain';
 import type { Store } from '@mss/store';
 import type { SMTPServerAddress, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
@@ -56,6 +56,8 @@ export interface SubmissionServerOptions {
   maxRecipients?: number;
   /** Default 1000. */
   maxConnections?: number;
+  /** Connections one client address holds at once (default 256; the next get `421 4.7.0`). */
+  maxConnectionsPerAddress?: number;
   /** Idle time before `421` and close. Default 5 minutes (RFC 5321 §4.5.3.2). */
   idleTimeoutMs?: number;
   /** Longest command line; AUTH lines carry a PSC token. Default 16 KiB (RFC 4954 asks for 12,288). */
@@ -195,6 +197,7 @@ export async function startSubmissionServer(opts: SubmissionServerOptions): Prom
       auth: { access: opts.access, validator: opts.tokenValidator, ...(opts.certificates ? { certificates: opts.certificates.validator } : {}) },
       logger: log,
       limits: { maxCommands: opts.maxCommandsPerConnection ?? 10_000, hardErrorLimit: opts.hardErrorLimit ?? 20 },
+      perAddress: new AddressConnectionLimit(opts.maxConnectionsPerAddress ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS),
     },
   );
   smtp.on('error', (err: Error & { code?: string }) => log.debug({ err: err.message, code: err.code }, 'smtp connection error'));

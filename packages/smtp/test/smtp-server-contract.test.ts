@@ -104,6 +104,7 @@ test('on a live connection: our class and parser are used, and the members we re
     assert.equal(c.secure, false);
     assert.equal(typeof c.id, 'string');
     assert.equal(c.name, 'contract.test');
+    assert.equal(c.remoteAddress, '127.0.0.1', 'remoteAddress (the per-address limit counts by it)');
     assert.equal(typeof c.session.envelope, 'object');
     assert.equal(typeof (c._parser as unknown as { isClosed: unknown }).isClosed, 'boolean', 'SMTPStream.isClosed (read by the bare-newline guard)');
     assert.equal(typeof (c._server as unknown as { options: { maxClients: unknown; maxCommandLength: unknown } }).options.maxClients, 'number');

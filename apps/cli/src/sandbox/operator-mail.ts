@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { createCertificateValidator, type AccessControl, type TokenValidator } from '@mss/access';
 import { startImapServer } from '@mss/imap';
-import type { Logger, ServiceKey } from '@mss/runtime';
+import type { ListenerSettings, Logger, ServiceKey } from '@mss/runtime';
 import type { MailboxQuotas } from '@mss/domain';
 import { QueueRunner, startRelayServer, startSubmissionServer } from '@mss/smtp';
 import type { Store } from '@mss/store';
@@ -22,6 +22,8 @@ export interface OperatorMailSetup {
   keys: { smtpSubmission: ServiceKey; imap: ServiceKey; smtpRelay: ServiceKey };
   /** What a mailbox may hold (configuration: MSS_QUOTA_*). */
   quotas: MailboxQuotas;
+  /** Connections per client address, IMAP timeouts (configuration: MSS_MAX_CONNECTIONS_PER_ADDRESS, MSS_IMAP_*). */
+  listeners: ListenerSettings;
 }
 
 export interface OperatorMail {
@@ -69,7 +71,7 @@ export async function startOperatorMail(s: OperatorMailSetup, logger: Logger): P
     const tls = { cert: cert.certPem, key: cert.keyPem };
     const queue = new QueueRunner({ store: s.store, logger: log, trustSpace: whitelist, tls: { ...tls, ca: s.pki.caCertPem }, name: `mx.${s.domain}`, operatorDomain: s.domain, retry: { firstDelayMs: 30_000, maxDelayMs: 600_000 } });
     // The relay queues success reports (NOTIFY=SUCCESS) back to the sending operator.
-    const relay = await startRelayServer({ store: s.store, logger: log, host: s.host, port: s.ports.smtpRelay, tls: { ...tls, ca: s.pki.caCertPem }, operatorDomains: [s.domain], trustSpace: whitelist, quotas: s.quotas, queue });
+    const relay = await startRelayServer({ store: s.store, logger: log, host: s.host, port: s.ports.smtpRelay, tls: { ...tls, ca: s.pki.caCertPem }, operatorDomains: [s.domain], trustSpace: whitelist, quotas: s.quotas, queue, maxConnectionsPerAddress: s.listeners.maxConnectionsPerAddress });
     started.push(relay);
     services.push({ key: s.keys.smtpRelay, url: relay.url, stop: () => relay.stop() });
     await queue.start();
@@ -87,10 +89,24 @@ export async function startOperatorMail(s: OperatorMailSetup, logger: Logger): P
       queue,
       quotas: s.quotas,
       certificates,
+      maxConnectionsPerAddress: s.listeners.maxConnectionsPerAddress,
     });
     started.push(submission);
     services.push({ key: s.keys.smtpSubmission, url: submission.url, stop: () => submission.stop() });
-    const imap = await startImapServer({ store: s.store, access: s.access, tokenValidator: s.tokenValidator, logger: log, host: s.host, port: s.ports.imap, tls, quotas: s.quotas, certificates });
+    const imap = await startImapServer({
+      store: s.store,
+      access: s.access,
+      tokenValidator: s.tokenValidator,
+      logger: log,
+      host: s.host,
+      port: s.ports.imap,
+      tls,
+      quotas: s.quotas,
+      certificates,
+      maxConnectionsPerAddress: s.listeners.maxConnectionsPerAddress,
+      loginTimeoutMs: s.listeners.imapLoginTimeoutMs,
+      idleTimeoutMs: s.listeners.imapIdleTimeoutMs,
+    });
     started.push(imap);
     services.push({ key: s.keys.imap, url: imap.url, stop: () => imap.stop() });
     return { services, queue, whitelist, revocations, stop };

@@ -105,7 +105,7 @@ export async function startSandbox(config: MssConfig, logger: Logger, options: S
     const directoryChanges = new EventEmitter();
     add(await startAnnuaireHttpService(config, annuaireStore, sandboxFeedOperators([config.operatorDomain, config.secondOperatorDomain]), logger, () => directoryChanges.emit('change')));
     add(await startAnnuaireLdap(config, annuaireStore, logger, directoryChanges));
-    const mail = { host: config.host, tokenValidator, pki: trust.trust.pki, trustUrl: trust.url, quotas: config.quotas };
+    const mail = { host: config.host, tokenValidator, pki: trust.trust.pki, trustUrl: trust.url, quotas: config.quotas, listeners: config.listeners };
     const a = await startOperatorMail(
       {
         ...mail,

@@ -31,9 +31,16 @@ export interface ImapServerOptions {
   login?: LoginHook;
   /** Endpoint key in logs: `imap`, or `imapBench` for the bench listener. */
   name?: string;
-  /** Close connections idle for this long (RFC 3501: at least 30 minutes). */
+  /**
+   * Autologout of an authenticated session with no command completed for this long (default 30
+   * minutes, the least RFC 9051 §5.4 allows; a client re-arming IDLE every 29 minutes stays).
+   */
   idleTimeoutMs?: number;
+  /** Before authentication, a client must complete a command within this (default 60 s), or gets `* BYE`. */
+  loginTimeoutMs?: number;
   maxConnections?: number;
+  /** Connections one client address holds at once (default 256; the next get `* BYE`). */
+  maxConnectionsPerAddress?: number;
   /** Largest message accepted by APPEND. */
   maxMessageSize?: number;
   /** What a mailbox may hold, per type (QUOTA, RFC 9208). Default: DEFAULT_MAILBOX_QUOTAS. */

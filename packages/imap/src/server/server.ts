@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { listenError } from '@mss/runtime';
+import { AddressConnectionLimit, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, listenError } from '@mss/runtime';
 import type { ImapServerOptions } from './options.ts';
 import { ImapSession } from './session.ts';
 
@@ -17,15 +17,28 @@ export interface RunningImapServer {
 export async function startImapServer(opts: ImapServerOptions): Promise<RunningImapServer> {
   const sessions = new Set<ImapSession>();
   const name = opts.name ?? 'imap';
+  const perAddress = new AddressConnectionLimit(opts.maxConnectionsPerAddress ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS);
   const server = net.createServer((socket) => {
     if (opts.maxConnections && sessions.size >= opts.maxConnections) {
       socket.end('* BYE Too many connections, try again later\r\n');
       return;
     }
+    // One client address may not hold every connection (issue #12): RFC 9051 §7.1.5, BYE at once.
+    const release = perAddress.acquire(socket.remoteAddress);
+    if (!release) {
+      opts.logger.info({ service: name, remote: socket.remoteAddress, limit: perAddress.max }, 'imap connection refused: too many from this address');
+      socket.on('error', () => undefined);
+      socket.end(`* BYE Too many connections from your address (limit ${perAddress.max}), try again later\r\n`);
+      return;
+    }
     socket.setNoDelay(true);
     const session = new ImapSession(socket, opts);
     sessions.add(session);
-    socket.once('close', () => sessions.delete(session));
+    // Not the plain socket's 'close': after STARTTLS the session lives on the TLS socket.
+    void session.closedPromise.then(() => {
+      sessions.delete(session);
+      release();
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err) => reject(listenError(err, name, opts.host, opts.port)));

@@ -71,6 +71,10 @@ export class ImapSession implements SessionContext {
   private outBytes = 0;
   private flushScheduled = false;
   private idleTimer: NodeJS.Timeout | undefined;
+  private idleTimerMs = 0;
+  private resolveClosed!: () => void;
+  /** Resolves when the connection is over (whichever socket it ended on, plain or TLS). */
+  readonly closedPromise: Promise<void> = new Promise((resolve) => (this.resolveClosed = resolve));
 
   constructor(socket: net.Socket, opts: ImapServerOptions, tlsOnConnect = false) {
     this.socket = socket;
@@ -81,7 +85,7 @@ export class ImapSession implements SessionContext {
     this.framer = new Framer({ maxAppendLiteralSize: opts.maxMessageSize ?? 50 * 1024 * 1024 });
     this.attach(socket);
     this.write(untaggedStatus('OK', 'mss-operator IMAP ready', ['CAPABILITY', raw(this.capabilities())]));
-    this.touch();
+    this.armIdleTimer();
   }
 
   get state(): SessionState {
@@ -159,13 +163,33 @@ export class ImapSession implements SessionContext {
     if (++this.badCount > MAX_BAD) this.bye('Too many invalid commands');
   }
 
-  private touch(): void {
-    if (this.idleTimer) {
+  /**
+   * (Re)starts the inactivity timer, from a completed command line, not from bytes: half a line,
+   * or a line trickled in, does not keep a connection open. Before authentication a client has
+   * `loginTimeoutMs` (60 s); after, `idleTimeoutMs` (30 minutes, RFC 9051 §5.4), which a client
+   * in IDLE resets by re-arming it (DONE, IDLE) every 29 minutes.
+   */
+  private armIdleTimer(): void {
+    const ms = this.current.kind === 'not-authenticated' ? (this.opts.loginTimeoutMs ?? 60_000) : (this.opts.idleTimeoutMs ?? 30 * 60_000);
+    if (this.idleTimer && this.idleTimerMs === ms) {
       this.idleTimer.refresh();
       return;
     }
-    this.idleTimer = setTimeout(() => this.bye('Idle for too long'), this.opts.idleTimeoutMs ?? 30 * 60_000);
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimerMs = ms;
+    this.idleTimer = setTimeout(() => this.onInactive(), ms);
     this.idleTimer.unref();
+  }
+
+  private onInactive(): void {
+    // A command still running (a token being checked, a long FETCH) is not inactivity.
+    if (this.busy) {
+      this.idleTimer?.refresh();
+      return;
+    }
+    const before = this.current.kind === 'not-authenticated';
+    this.log.info({ authenticated: !before, timeoutMs: this.idleTimerMs }, 'imap autologout');
+    this.bye(before ? `Autologout; no command completed within ${Math.round(this.idleTimerMs / 1000)} s` : 'Autologout; idle for too long');
   }
 
   // --- state changes -------------------------------------------------------------------------
@@ -258,6 +282,7 @@ export class ImapSession implements SessionContext {
   private destroy(): void {
     this.finish();
     this.socket.destroy();
+    this.resolveClosed();
   }
 
   // --- input ---------------------------------------------------------------------------------
@@ -267,10 +292,13 @@ export class ImapSession implements SessionContext {
     this.busy = true;
     try {
       for (let ev = this.framer.next(); ev && !this.closed; ev = this.framer.next()) {
-        this.touch();
         switch (ev.type) {
           case 'command':
+            // From the line's arrival and again at its end: a command that takes long (a slow
+            // token check) is not inactivity.
+            this.armIdleTimer();
             await this.onCommand(ev.command);
+            if (!this.closed) this.armIdleTimer();
             break;
           case 'literal-request':
             this.onLiteralRequest(ev.tag, ev.name);

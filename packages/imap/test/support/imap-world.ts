@@ -38,7 +38,9 @@ export interface ImapWorld {
   close(): Promise<void>;
 }
 
-export async function startImapWorld(options: { quotas?: MailboxQuotas; tls?: { cert: string; key: string }; certificates?: ImapServerOptions['certificates'] } = {}): Promise<ImapWorld> {
+export async function startImapWorld(
+  options: { quotas?: MailboxQuotas; tls?: { cert: string; key: string }; certificates?: ImapServerOptions['certificates']; server?: Partial<ImapServerOptions> } = {},
+): Promise<ImapWorld> {
   const { store, dataDir, cleanup } = await openTestStore();
   await seedDemo(store, D);
   const logger = silentLogger();
@@ -55,6 +57,7 @@ export async function startImapWorld(options: { quotas?: MailboxQuotas; tls?: { 
     tls: options.tls ?? testCertificate(),
     ...(options.quotas ? { quotas: options.quotas } : {}),
     ...(options.certificates ? { certificates: options.certificates } : {}),
+    ...options.server,
   });
   return {
     store,

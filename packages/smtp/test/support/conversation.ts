@@ -9,6 +9,8 @@ export class Conversation {
   private buffer = '';
   private waiters: (() => void)[] = [];
   closed = false;
+  /** The server's first reply (220, or 421 when it refuses the connection). */
+  greeting = '';
   readonly ended: Promise<void>;
   private resolveEnded!: () => void;
 
@@ -18,14 +20,15 @@ export class Conversation {
     this.attach(socket);
   }
 
-  static async open(port: number): Promise<Conversation> {
-    const socket = net.connect(port, '127.0.0.1');
+  /** `localAddress`: another loopback address (127.0.0.2) to be another client. */
+  static async open(port: number, localAddress?: string): Promise<Conversation> {
+    const socket = net.connect({ port, host: '127.0.0.1', ...(localAddress ? { localAddress } : {}) });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve());
       socket.once('error', reject);
     });
     const c = new Conversation(socket);
-    await c.reply();
+    c.greeting = await c.reply();
     return c;
   }
 
