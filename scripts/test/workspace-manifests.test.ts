@@ -1,9 +1,9 @@
 // Every workspace package declares what it imports, so that it can be installed, built or
 // published on its own and a dependency cannot be used by accident because another package
 // of the workspace happened to pull it in (issue #19, "Package manifests declare what each
-// package imports"). Shipped code (src/, bin/) may import only its `dependencies`; tests may
-// also import its `devDependencies` or the repository's root `devDependencies` (the shared
-// test clients: imapflow, nodemailer, fast-check…).
+// package imports"). Shipped code (src/, bin/) may import only its `dependencies`; tests and
+// development scripts (test/, scripts/) may also import its `devDependencies` or the
+// repository's root `devDependencies` (the shared test clients: imapflow, nodemailer, fast-check…).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -46,9 +46,13 @@ function codeFiles(dir: string): string[] {
     .map((e) => path.join(e.parentPath, e.name));
 }
 
-/** Test code is under test/; everything else of the package ships (src/, bin/, or a flat package like bench/). */
+/**
+ * Development code is under test/ or scripts/ (code generators); everything else of the package
+ * ships (src/, bin/, or a flat package like bench/).
+ */
 function isTestFile(pkgDir: string, file: string): boolean {
-  return path.relative(pkgDir, file).split(path.sep)[0] === 'test';
+  const top = path.relative(pkgDir, file).split(path.sep)[0];
+  return top === 'test' || top === 'scripts';
 }
 
 const IMPORT_FORMS = [
