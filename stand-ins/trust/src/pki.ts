@@ -494,10 +494,14 @@ function usageName(oid: string): string {
   return oid;
 }
 
-/** 16 random bytes, first bit clear: a positive serial (RFC 5280 §4.1.2.2) without a leading 0. */
+/**
+ * 16 random bytes, first bit clear: a positive serial (RFC 5280 §4.1.2.2). The first byte is kept in
+ * 0x40–0x7f so its hex never starts with 0: Node prints serials with their leading zero, openssl and
+ * our revocation list without, and the same serial must read the same everywhere.
+ */
 function randomSerial(): string {
   const bytes = randomBytes(16);
-  bytes[0] = ((bytes[0] as number) & 0x7f) | 0x01;
+  bytes[0] = ((bytes[0] as number) & 0x3f) | 0x40;
   return bytes.toString('hex');
 }
 
