@@ -166,7 +166,7 @@ describe('backpressure', () => {
       // 2,000 entries are 128 MiB; what may be in flight is bounded by socket buffers (a few MiB).
       assert.ok(whilePaused > 0 && whilePaused < 400, `${whilePaused} entries produced while the client was not reading`);
       client.socket.resume();
-      const done = await client.result(1, 20_000);
+      const done = await client.result(1, 60_000); // 128 MiB over loopback: seconds on a loaded machine
       assert.equal(done.resultCode, ResultCode.success);
       assert.equal(client.entries(1).length, 2000);
       assert.equal(produced, 2000);
