@@ -103,7 +103,7 @@ test('RFC 5322 §3.4.1: FROM/TO/CC match an address written with comments (CFWS)
 test('RFC 4731 §3.1/§3.2: SEARCH RETURN answers one ESEARCH with the tag and the items asked for', async () => {
   assert.equal(
     await exchange('e1', 'SEARCH RETURN (MIN MAX COUNT ALL) FROM x.org'),
-    '* ESEARCH (TAG "e1") MIN 2 MAX 4 COUNT 3 ALL 2:4\r\ne1 OK SEARCH completed\r\n',
+    '* ESEARCH (TAG "e1") MIN 2 MAX 4 ALL 2:4 COUNT 3\r\ne1 OK SEARCH completed\r\n',
   );
   assert.equal(await exchange('e2', 'UID SEARCH RETURN () ALL'), '* ESEARCH (TAG "e2") UID ALL 1:4\r\ne2 OK UID SEARCH completed\r\n', 'RETURN () is ALL');
   assert.equal(await exchange('e3', 'SEARCH RETURN (COUNT MIN) SUBJECT nowhere'), '* ESEARCH (TAG "e3") COUNT 0\r\ne3 OK SEARCH completed\r\n');

@@ -28,8 +28,8 @@ export interface EsearchResult {
 }
 
 /**
- * `* ESEARCH (TAG "a") [UID] [MIN n] [MAX n] [COUNT n] [ALL set] [MODSEQ n]`. With no match,
- * MIN, MAX and ALL are left out and COUNT is 0 (RFC 4731 §3.1).
+ * `* ESEARCH (TAG "a") [UID] [MIN n] [MAX n] [ALL set] [COUNT n] [MODSEQ n]` (Dovecot's order; the
+ * RFC fixes none). With no match, MIN, MAX and ALL are left out and COUNT is 0 (RFC 4731 §3.1).
  */
 export function esearchResponse(r: EsearchResult): Buffer {
   let line = `* ESEARCH (TAG "${r.tag}")`;
@@ -37,8 +37,8 @@ export function esearchResponse(r: EsearchResult): Buffer {
   const n = r.matches.length;
   if (n > 0 && r.options.min) line += ` MIN ${r.matches[0]}`;
   if (n > 0 && r.options.max) line += ` MAX ${r.matches[n - 1]}`;
-  if (r.options.count) line += ` COUNT ${n}`;
   if (n > 0 && r.options.all) line += ` ALL ${compactSequenceSet(r.matches)}`;
+  if (r.options.count) line += ` COUNT ${n}`;
   if (r.modseq !== null && n > 0 && (r.options.all || r.options.min || r.options.max || r.options.count)) line += ` MODSEQ ${r.modseq}`;
   return Buffer.from(`${line}\r\n`, 'latin1');
 }
