@@ -64,3 +64,17 @@ export {
   encodeQuotedPrintable,
 } from './transfer-encoding.ts';
 export { decodeBytes } from './charset.ts';
+export {
+  type StoredAddress,
+  type StoredEnvelope,
+  type StoredGroup,
+  type StoredMailbox,
+  type StoredMessage,
+  type StoredPart,
+  bodyStructureOfStored,
+  envelopeOfStored,
+  storedEnvelope,
+  storedMessage,
+  storedPart,
+} from './stored.ts';
+export { type MessageData, type SearchHeaderValues, messageData, searchHeaderValues, sentDate } from './message-data.ts';

@@ -8,6 +8,10 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { bodyStructureValue, encodeValue, envelopeValue } from '@mss/imap';
 import {
+  bodyStructureOfStored,
+  envelopeOfStored,
+  storedMessage,
+  type StoredMessage,
   type MimeNode,
   type SectionText,
   bodyStructure,
@@ -64,9 +68,14 @@ const TEXTS: (SectionText | null)[] = [null, 'HEADER', 'HEADER.FIELDS', 'HEADER.
 function exercise(raw: Buffer): void {
   const root = parseMessage(raw);
   assert.ok(checkTree(root, raw.length) <= 10_000);
-  encodeValue(envelopeValue(envelope(root)));
-  encodeValue(bodyStructureValue(bodyStructure(root, true), true));
-  encodeValue(bodyStructureValue(bodyStructure(root, false), false));
+  const env = encodeValue(envelopeValue(envelope(root)));
+  const extended = encodeValue(bodyStructureValue(bodyStructure(root, true), true));
+  const plain = encodeValue(bodyStructureValue(bodyStructure(root, false), false));
+  // The stored form (JSON in the store) gives IMAP the very same bytes once read back.
+  const stored = JSON.parse(JSON.stringify(storedMessage(root))) as StoredMessage;
+  assert.deepEqual(encodeValue(envelopeValue(envelopeOfStored(stored.envelope))), env);
+  assert.deepEqual(encodeValue(bodyStructureValue(bodyStructureOfStored(stored.body, true), true)), extended);
+  assert.deepEqual(encodeValue(bodyStructureValue(bodyStructureOfStored(stored.body, false), false)), plain);
   for (const { part, node } of walkParts(root)) {
     for (const text of TEXTS) {
       const s = section(raw, root, { part, text, fields: ['subject', 'content-type'] });

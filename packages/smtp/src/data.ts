@@ -1,9 +1,10 @@
 // The DATA phase shared by the submission and relay listeners: the message streams to a
 // temporary blob behind our trace header; once its last byte is in, the listener's checks run,
-// and only then is the blob committed (fsync) and delivered. The reply is sent once, after
+// then the ingestion step (store's `ingestMessage`), and only then is the blob committed (fsync)
+// and delivered. The reply is sent once, after
 // delivery: a 250 means durable; anything that fails before answers 4xx/5xx and leaves nothing.
 
-import type { BlobRef, Store } from '@mss/store';
+import { ingestMessage, type BlobRef, type IngestedMessage, type Store } from '@mss/store';
 import { randomBytes } from 'node:crypto';
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import { receivedHeader } from './received.ts';
@@ -53,8 +54,8 @@ export interface DataHandling<T> {
   limits: ReceiverLimits;
   /** Once the message is complete and within limits: a refusal, or what `deliver` needs. */
   check(head: Buffer): SmtpReply | T;
-  /** Makes the committed blob visible where it goes; throws to refuse with 4xx. */
-  deliver(blob: BlobRef, checked: T): Promise<Delivered>;
+  /** Makes the committed blob visible where it goes, with its ingested data; throws to refuse with 4xx. */
+  deliver(message: { blob: BlobRef; data: IngestedMessage }, checked: T): Promise<Delivered>;
 }
 
 export function receiveData<T>(stream: SMTPServerDataStream, h: DataHandling<T>, callback: (err?: Error | null, message?: string) => void): void {
@@ -102,8 +103,13 @@ export function receiveData<T>(stream: SMTPServerDataStream, h: DataHandling<T>,
     if (checked instanceof SmtpReply) return refuse(checked);
     let delivered: Delivered;
     try {
+      // Parsed from memory before the commit hands the bytes to a blob worker; a message too big
+      // to be held (spilled to disk) is read back once it is durable.
+      const held = await receiver.heldBytes();
+      const early = held ? ingestMessage(held) : undefined;
       const blob = await receiver.commit();
-      delivered = await h.deliver(blob, checked);
+      const data = early ?? ingestMessage(await store.blobs.get(blob.hash));
+      delivered = await h.deliver({ blob, data }, checked);
       conn.log.info({ id, ...delivered.log }, 'smtp message accepted');
     } catch (err) {
       return refuse(err instanceof SmtpReply || err instanceof Error ? err : new Error(String(err)), err instanceof SmtpReply ? 'info' : 'error');

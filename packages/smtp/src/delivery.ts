@@ -1,12 +1,11 @@
 // The seam between accepting a message and delivering it. The listener only calls
-// `deliver(message)` once the blob is durable, and answers 250 only if it resolves; today's
-// `deliver` appends to local INBOXes in one transaction, tomorrow's will also write queue
-// entries for other operators in that same transaction.
+// `deliver(message)` once the blob is durable and the ingestion step has run, and answers 250
+// only if it resolves. Submission and the relay both go through `deliverLocally`: local INBOXes,
+// and what the caller writes with them (queue rows, audit, reports), in one transaction.
 
 import type { MssHeaders } from '@mss/mime';
 import { DEFAULT_MAILBOX_QUOTAS, receptionRefusal, type MailboxQuotas } from '@mss/domain';
-import type { BlobRef, NewMessage, NewQueueEntry, Repositories, Store } from '@mss/store';
-import type { MessageMetadata } from './message.ts';
+import type { BlobRef, IngestedMessage, NewMessage, NewQueueEntry, Repositories, Store } from '@mss/store';
 import { fileDsn } from './queue/dsn-filing.ts';
 import { successRecipients, writeSuccessReport } from './success-report.ts';
 
@@ -38,7 +37,8 @@ export interface SubmittedMessage {
     bodyType: string;
     smtpUtf8: boolean;
   };
-  headers: MessageMetadata;
+  /** What the ingestion step computed from the stored bytes (metadata, structure, search values). */
+  data: IngestedMessage;
   mss: MssHeaders;
 }
 
@@ -146,11 +146,66 @@ export function queueEntries(message: SubmittedMessage): NewQueueEntry[] {
   );
 }
 
+/** A message on its way into local INBOXes: durable blob, ingested data. */
+export interface IncomingMessage {
+  blob: BlobRef;
+  data: IngestedMessage;
+  receivedAt: Date;
+  /** The person who submitted it (R-CAB-9); null for mail from another operator. */
+  authorIdnat: string | null;
+}
+
+export interface LocalDelivery {
+  message: IncomingMessage;
+  /** Local recipients; a mailbox named twice gets one copy. */
+  recipients: readonly { mailboxId: number; address: string }[];
+  /**
+   * The relay's retry key (the sending operator and its id of the message): a recipient that
+   * already got it (the sender lost our 250) is skipped, and each delivery is remembered.
+   */
+  retry?: { operator: string; traceId: string };
+  /** Written in the same transaction once the INBOXes have it; returns more folders that changed. */
+  also?: (tx: Repositories, outcome: { delivered: number; duplicates: number }) => Promise<number[] | void>;
+}
+
+export interface LocalOutcome {
+  folderIds: number[];
+  delivered: number;
+  duplicates: number;
+}
+
 /**
- * Local delivery: every local recipient's INBOX gets the message, the remote recipients their
- * queue rows, and the audit row is written, in one transaction — all of it or nothing. (With
- * `onRemote` instead of a queue, remote recipients are handed over first, so that a refusal
- * there leaves nothing delivered here and the client retries the whole message.)
+ * The one delivery transaction of both listeners (group commit: concurrent sessions share one
+ * durable commit, each still gets its own outcome): every local recipient's INBOX gets the
+ * message with its ingested data, then `also` runs — all of it, or nothing.
+ */
+export function deliverLocally(store: Store, d: LocalDelivery, quotas?: MailboxQuotas): Promise<LocalOutcome> {
+  const m = d.message;
+  const row: NewMessage = { blobHash: m.blob.hash, size: m.blob.size, internalDate: m.receivedAt.toISOString(), authorIdnat: m.authorIdnat, data: m.data };
+  const recipients = [...new Map(d.recipients.map((r) => [r.mailboxId, r])).values()];
+  return store.groupTransaction(async (tx) => {
+    const folderIds: number[] = [];
+    let duplicates = 0;
+    for (const r of recipients) {
+      if (d.retry && (await tx.queue.relaySeen(d.retry.operator, d.retry.traceId, r.address))) {
+        duplicates++;
+        continue;
+      }
+      folderIds.push(await appendToInbox(tx, r.mailboxId, row, quotas));
+      if (d.retry) await tx.queue.recordRelaySeen(d.retry.operator, d.retry.traceId, r.address);
+    }
+    const delivered = folderIds.length;
+    const more = await d.also?.(tx, { delivered, duplicates });
+    if (more) folderIds.push(...more);
+    return { folderIds, delivered, duplicates };
+  });
+}
+
+/**
+ * Submission's delivery: every local recipient's INBOX gets the message, the remote recipients
+ * their queue rows, and the audit row is written, in one transaction — all of it or nothing.
+ * (With `onRemote` instead of a queue, remote recipients are handed over first, so that a
+ * refusal there leaves nothing delivered here and the client retries the whole message.)
  */
 export function createLocalDelivery(options: LocalDeliveryOptions): Deliver {
   const { store, onRemote, queue, quotas, reports } = options;
@@ -160,7 +215,7 @@ export function createLocalDelivery(options: LocalDeliveryOptions): Deliver {
       if (!onRemote) throw new Error('remote recipients accepted without a queue or an onRemote handler');
       await onRemote(message);
     }
-    const mailboxIds = [...new Set(message.envelope.recipients.flatMap((r) => (r.kind === 'local' ? [r.mailboxId] : [])))];
+    const local = message.envelope.recipients.filter((r) => r.kind === 'local');
     const reported = reports ? successRecipients(message.envelope.recipients) : [];
     // Written (durable) before the transaction that files it: only when a RCPT asked for it.
     const report =
@@ -176,29 +231,21 @@ export function createLocalDelivery(options: LocalDeliveryOptions): Deliver {
             recipients: reported,
           })
         : undefined;
-    // Group commit: concurrent sessions share one durable commit; each still gets its own outcome.
-    const folderIds = await store.groupTransaction(async (tx) => {
-      const folders: number[] = [];
-      for (const mailboxId of mailboxIds) {
-        folders.push(
-          await appendToInbox(tx, mailboxId, {
-            blobHash: message.blob.hash,
-            size: message.blob.size,
-            internalDate: message.receivedAt.toISOString(),
-            authorIdnat: message.author.idnat,
-            ...message.headers,
-          }, quotas),
-        );
-      }
-      if (queue) await tx.queue.enqueue(queueEntries(message));
-      await auditSend(tx, message);
-      if (report) {
-        const folder = await fileDsn(tx, message.sender.mailboxId, report);
-        if (folder !== undefined) folders.push(folder);
-      }
-      return folders;
-    });
+    const outcome = await deliverLocally(
+      store,
+      {
+        message: { blob: message.blob, data: message.data, receivedAt: message.receivedAt, authorIdnat: message.author.idnat },
+        recipients: local,
+        async also(tx) {
+          if (queue) await tx.queue.enqueue(queueEntries(message));
+          await auditSend(tx, message);
+          const folder = report ? await fileDsn(tx, message.sender.mailboxId, report) : undefined;
+          return folder === undefined ? [] : [folder];
+        },
+      },
+      quotas,
+    );
     if (queue && remote.length > 0) queue.poke();
-    return { folderIds, local: mailboxIds.length, remote: remote.length };
+    return { folderIds: outcome.folderIds, local: outcome.delivered, remote: remote.length };
   };
 }

@@ -6,10 +6,14 @@ export { startSubmissionServer, type RunningSubmissionServer, type SubmissionSer
 export {
   auditSend,
   createLocalDelivery,
+  deliverLocally,
   RecipientUnavailable,
   MailboxFull,
   type Deliver,
   type DeliveryReport,
+  type IncomingMessage,
+  type LocalDelivery,
+  type LocalOutcome,
   type LocalDeliveryOptions,
   type Recipient,
   type RecipientDsn,
@@ -19,7 +23,6 @@ export type { SubmissionIdentity } from './auth.ts';
 export { BareNewlineScanner, type BareNewline } from './bare-newline.ts';
 export { receivedHeader, rfc5322Date, type ReceivedInput } from './received.ts';
 export { replies, SmtpReply, SESSION_END_TEXT } from './replies.ts';
-export type { MessageMetadata } from './message.ts';
 export {
   startRelayServer,
   createRelaySmtpServer,

@@ -1,16 +1,7 @@
 // What the listener reads from a submitted message: only its header section, kept in memory
 // while the whole message streams to disk, and parsed by @mss/mime.
 
-import {
-  decodedHeader,
-  headerAddresses,
-  mssHeaders,
-  parseMessage,
-  rawHeaders,
-  unfoldedHeader,
-  type MimeNode,
-  type MssHeaders,
-} from '@mss/mime';
+import { headerAddresses, mssHeaders, parseMessage, rawHeaders, type MssHeaders } from '@mss/mime';
 import { replies, type SmtpReply } from './replies.ts';
 
 const CRLF = Buffer.from('\r\n');
@@ -57,28 +48,12 @@ export class HeaderCollector {
   }
 }
 
-export interface MessageMetadata {
-  messageId: string | null;
-  subject: string | null;
-  fromAddr: string | null;
-  toAddrs: string | null;
-  sentDate: string | null;
-}
-
 export interface CheckedHeaders {
-  metadata: MessageMetadata;
   /** Ref. #2 headers (§9), for the indicators and the patient rules to come. */
   mss: MssHeaders;
 }
 
 const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
-
-function sentDate(root: MimeNode): string | null {
-  const d = unfoldedHeader(root, 'Date');
-  if (!d) return null;
-  const t = Date.parse(d.replace(/\s*\([^)]*\)\s*$/, ''));
-  return Number.isNaN(t) ? null : new Date(t).toISOString();
-}
 
 /**
  * Sends only as the mailbox opened: `From:` must be exactly that mailbox, and so must `Sender:`
@@ -97,26 +72,13 @@ export function checkHeaders(head: Buffer, mailbox: string): CheckedHeaders | Sm
     const sender = headerAddresses(root, 'sender');
     if (sender.length !== 1 || !same(sender[0]!.address, mailbox)) return replies.headerSender(mailbox);
   }
-  return describe(root);
+  return { mss: mssHeaders(root) };
 }
 
-function describe(root: MimeNode): CheckedHeaders {
-  return {
-    metadata: {
-      messageId: unfoldedHeader(root, 'Message-ID'),
-      subject: decodedHeader(root, 'Subject'),
-      fromAddr: decodedHeader(root, 'From'),
-      toAddrs: decodedHeader(root, 'To'),
-      sentDate: sentDate(root),
-    },
-    mss: mssHeaders(root),
-  };
-}
-
-/** What IMAP stores of a message received from another operator: no sender rule applies here. */
+/** What the relay reads of a message from another operator: no sender rule applies here. */
 export function readHeaders(head: Buffer): CheckedHeaders & { traceId: string | null } {
   const root = parseMessage(head);
-  return { ...describe(root), traceId: sendingTraceId(rawHeaders(root, 'received')[0]) };
+  return { mss: mssHeaders(root), traceId: sendingTraceId(rawHeaders(root, 'received')[0]) };
 }
 
 /**

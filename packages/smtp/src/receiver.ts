@@ -61,6 +61,12 @@ export class MessageReceiver extends Writable {
       );
   }
 
+  /** The whole message when it is still held in memory (not spilled to disk); valid until commit(). */
+  async heldBytes(): Promise<Buffer | null> {
+    if (this.failure) return null;
+    return (await this.writer).heldBytes();
+  }
+
   /** fsync, rename into place: after this the bytes survive a crash (and nothing refers to them yet). */
   async commit(): Promise<BlobRef> {
     if (this.failure) throw this.failure;

@@ -8,17 +8,18 @@ import { randomBytes } from 'node:crypto';
 import type tls from 'node:tls';
 import { AddressConnectionLimit, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, type Logger } from '@mss/runtime';
 import type { MailboxQuotas } from '@mss/domain';
-import type { Store } from '@mss/store';
+import type { NewQueueEntry, Store } from '@mss/store';
 import { describeCertificate, operatorOfCertificate } from '@mss/trust';
 import type { SMTPServerAddress, SMTPServerDataStream, SMTPServerOptions, SMTPServerSession } from 'smtp-server';
 import { connectionOf, type PeerJudgement } from './connection.ts';
 import { receiveData, startMessage } from './data.ts';
-import { appendToInbox, type Recipient } from './delivery.ts';
+import { deliverLocally, type Recipient } from './delivery.ts';
 import { commonSmtpOptions, listenSmtp, OurSmtpServer, type RunningSmtpListener } from './listen.ts';
 import { readHeaders } from './message.ts';
 import { answerRecipient, classifyLocal, domainOf, isLocalAddress, type TrustSpace } from './recipients.ts';
 import { replies } from './replies.ts';
 import { successRecipients, writeSuccessReport } from './success-report.ts';
+import type { WrittenDsn } from './queue/dsn-filing.ts';
 
 /** What the relay does with mail, whoever the transport lets in. */
 export interface RelayCoreOptions {
@@ -66,6 +67,28 @@ export interface RelayTransport {
 }
 
 const MIB = 1024 * 1024;
+
+/** The queue row that sends a success report back to the sending operator, from the null sender. */
+function reportEntry(report: WrittenDsn, sender: string, operatorDomain: string): NewQueueEntry {
+  return {
+    messageRef: randomBytes(8).toString('hex'),
+    blobHash: report.hash,
+    size: report.size,
+    senderAddress: `MAILER-DAEMON@${operatorDomain}`,
+    // No mailbox of ours sent it: nothing is reported about a report (NOTIFY=NEVER).
+    senderMailboxId: 0,
+    authorIdnat: null,
+    mailFrom: '',
+    envid: null,
+    ret: null,
+    bodyType: '8BITMIME',
+    smtpUtf8: false,
+    recipient: sender,
+    domain: domainOf(sender),
+    notify: ['NEVER'],
+    orcpt: null,
+  };
+}
 
 /** Who the client certificate says is connecting, or why that is not good enough. */
 export function judgePeerCertificate(socket: tls.TLSSocket | null, trust: TrustSpace): PeerJudgement {
@@ -140,7 +163,7 @@ export function createRelaySmtpServer(opts: RelayCoreOptions, transport: RelayTr
         trace,
         limits: { maxMessageSize, maxHeaderBytes },
         check: (head) => readHeaders(head),
-        async deliver(blob, headers) {
+        async deliver({ blob, data }, headers) {
           const local = rcpts.map((r) => conn.recipients.get(r.address.toLowerCase())).filter((r): r is Extract<Recipient, { kind: 'local' }> => r?.kind === 'local');
           const traceId = headers.traceId;
           const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
@@ -159,47 +182,27 @@ export function createRelaySmtpServer(opts: RelayCoreOptions, transport: RelayTr
                   recipients: reported,
                 })
               : undefined;
-          const outcome = await store.groupTransaction(async (tx) => {
-            const folders: number[] = [];
-            let duplicates = 0;
-            for (const r of new Map(local.map((l) => [l.mailboxId, l])).values()) {
-              if (traceId && (await tx.queue.relaySeen(peer.operator, traceId, r.address))) {
-                duplicates++;
-                continue;
-              }
-              folders.push(await appendToInbox(tx, r.mailboxId, { blobHash: blob.hash, size: blob.size, internalDate: receivedAt.toISOString(), authorIdnat: null, ...headers.metadata }, opts.quotas));
-              if (traceId) await tx.queue.recordRelaySeen(peer.operator, traceId, r.address);
-            }
-            // A retry of a message already delivered had its report queued the first time.
-            if (report && duplicates === 0) {
-              await tx.queue.enqueue([
-                {
-                  messageRef: randomBytes(8).toString('hex'),
-                  blobHash: report.hash,
-                  size: report.size,
-                  senderAddress: `MAILER-DAEMON@${firstDomain}`,
-                  // No mailbox of ours sent it: nothing is reported about a report (NOTIFY=NEVER).
-                  senderMailboxId: 0,
-                  authorIdnat: null,
-                  mailFrom: '',
-                  envid: null,
-                  ret: null,
-                  bodyType: '8BITMIME',
-                  smtpUtf8: false,
-                  recipient: sender,
-                  domain: domainOf(sender),
-                  notify: ['NEVER'],
-                  orcpt: null,
-                },
-              ]);
-            }
-            return { folders, duplicates, reportQueued: report !== undefined && duplicates === 0 };
-          });
-          if (outcome.reportQueued) opts.queue?.poke();
+          // A retry of a message already delivered had its report queued the first time.
+          let reportQueued = false;
+          const outcome = await deliverLocally(
+            store,
+            {
+              message: { blob, data, receivedAt, authorIdnat: null },
+              recipients: local,
+              ...(traceId ? { retry: { operator: peer.operator, traceId } } : {}),
+              async also(tx, { duplicates }) {
+                if (!report || duplicates > 0) return;
+                await tx.queue.enqueue([reportEntry(report, sender, firstDomain)]);
+                reportQueued = true;
+              },
+            },
+            opts.quotas,
+          );
+          if (reportQueued) opts.queue?.poke();
           return {
-            text: replies.relayAccepted(id, outcome.folders.length, outcome.duplicates).message,
-            folderIds: outcome.folders,
-            log: { peer: peer.operatorDomain, traceId, delivered: outcome.folders.length, duplicates: outcome.duplicates, size: blob.size },
+            text: replies.relayAccepted(id, outcome.delivered, outcome.duplicates).message,
+            folderIds: outcome.folderIds,
+            log: { peer: peer.operatorDomain, traceId, delivered: outcome.delivered, duplicates: outcome.duplicates, size: blob.size },
           };
         },
       },

@@ -138,7 +138,7 @@ export async function startSubmissionServer(opts: SubmissionServerOptions): Prom
         trace,
         limits: { maxMessageSize, maxHeaderBytes },
         check: (head) => checkHeaders(head, identity.mailbox),
-        async deliver(blob, checked) {
+        async deliver({ blob, data }, checked) {
           const recipients: Recipient[] = [];
           for (const r of rcpts) {
             const known = conn.recipients.get(r.address.toLowerCase());
@@ -158,7 +158,7 @@ export async function startSubmissionServer(opts: SubmissionServerOptions): Prom
               bodyType: session.envelope.bodyType ?? '7bit',
               smtpUtf8: session.envelope.smtpUtf8 ?? false,
             },
-            headers: checked.metadata,
+            data,
             mss: checked.mss,
           };
           const report = await deliver(message);

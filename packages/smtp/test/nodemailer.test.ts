@@ -155,7 +155,7 @@ test('addresses compare case-insensitively; DSN parameters (RFC 3461) are accept
   assert.equal(r.kind, 'local');
   assert.deepEqual(r.dsn.notify, ['FAILURE', 'DELAY']);
   assert.match(r.dsn.orcpt ?? '', /^rfc822;cardiologie\.ch-lilas@/i);
-  assert.equal(m.headers.subject, 'DSN');
+  assert.equal(m.data.subject, 'DSN');
 });
 
 test('20 messages submitted in parallel each land exactly once', async () => {

@@ -104,12 +104,10 @@ test('header collector: stops at the empty line, across chunks, and knows when i
   assert.equal(empty.bytes().toString(), '\r\n');
 });
 
-test('From: must be the mailbox alone (Sender: too, when present); metadata as IMAP stores it', () => {
+test('From: must be the mailbox alone (Sender: too, when present)', () => {
   const box = 'paul.martin@operateur-a.mssante.fr';
   const ok = checkHeaders(Buffer.from(`From: "Dr Martin" <Paul.Martin@Operateur-A.mssante.fr>\r\nSubject: =?utf-8?q?=C3=A9t=C3=A9?=\r\nDate: Thu, 5 Mar 2026 08:09:07 +0100 (CET)\r\nX-MSS-NIL: DEV935997\r\n\r\n`), box);
   assert.ok(!(ok instanceof SmtpReply));
-  assert.equal(ok.metadata.subject, 'été');
-  assert.equal(ok.metadata.sentDate, '2026-03-05T07:09:07.000Z');
   assert.equal(ok.mss.nil, 'DEV935997');
   const refused = (head: string): string => {
     const r = checkHeaders(Buffer.from(head), box);

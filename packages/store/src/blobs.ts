@@ -180,6 +180,17 @@ export class BlobWriter {
     await this.writeAll(chunk);
   }
 
+  /**
+   * The bytes written so far when they are all still in memory (null once spilled to disk): one
+   * buffer, which commit() then writes as it is. Valid until commit(), which may hand it to a
+   * worker thread (its memory then moves there).
+   */
+  heldBytes(): Buffer | null {
+    if (this.handle || this.finished) return null;
+    if (this.buffered.length !== 1) this.buffered = [Buffer.concat(this.buffered, this.bufferedBytes)];
+    return this.buffered[0]!;
+  }
+
   private async writeAll(data: Uint8Array): Promise<void> {
     let offset = 0;
     while (offset < data.byteLength) {

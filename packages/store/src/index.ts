@@ -4,7 +4,9 @@ export { openDatabase, ensureWritableDir, type OpenOptions } from './engine/open
 export { migrateToLatest, type MigrationReport } from './migrate.ts';
 export { MIGRATIONS, type Engine } from './migrations/index.ts';
 export { addressKey, type NewMailbox, type NewDelegation, type MailboxMembership } from './repos/mailboxes.ts';
-export { normaliseFlags, parseFlags, type NewMessage } from './repos/mail.ts';
+export { normaliseFlags, parseFlags, type FetchRow, type NewMessage } from './repos/mail.ts';
+export { ingestMessage, parseSearchHeaders, parseStructure, type IngestedMessage } from './ingest.ts';
+export type { MigrationContext } from './migrations/index.ts';
 export type { HistoryEvent, HistoryEntry } from './repos/history.ts';
 export type { CguVersion } from './repos/cgu.ts';
 export type { AuditRecord } from './repos/audit.ts';

@@ -1,6 +1,6 @@
 import { Migrator, type Kysely, type Migration } from 'kysely';
 import { MssError } from '@mss/runtime';
-import { MIGRATIONS, type Engine } from './migrations/index.ts';
+import { MIGRATIONS, type Engine, type MigrationContext } from './migrations/index.ts';
 
 export interface MigrationReport {
   applied: string[];
@@ -8,9 +8,9 @@ export interface MigrationReport {
 }
 
 /** Applies every pending migration, in order, each in its own transaction. */
-export async function migrateToLatest(db: Kysely<any>, engine: Engine, schema?: string): Promise<MigrationReport> {
+export async function migrateToLatest(db: Kysely<any>, engine: Engine, context: MigrationContext, schema?: string): Promise<MigrationReport> {
   const migrations: Record<string, Migration> = {};
-  for (const m of MIGRATIONS) migrations[m.name] = { up: (trx) => m.up(trx, engine) };
+  for (const m of MIGRATIONS) migrations[m.name] = { up: (trx) => m.up(trx, engine, context) };
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => migrations },

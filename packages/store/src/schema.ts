@@ -155,10 +155,12 @@ export interface MailMessagesTable {
   from_addr: string | null;
   to_addrs: string | null;
   sent_date: string | null;
-  /** IMAP ENVELOPE and BODYSTRUCTURE as written on the wire (latin1 text), when cached. */
-  envelope: string | null;
-  body_structure: string | null;
-  /** JSON: the decoded From/To/Cc/Bcc/Subject values SEARCH compares, when cached. */
+  /**
+   * JSON of @mss/mime's `StoredMessage` (envelope and MIME part tree), computed when the message
+   * was stored (ingest.ts); null only for a row whose blob could not be read by the backfill.
+   */
+  structure: string | null;
+  /** JSON: the decoded From/To/Cc/Bcc/Subject values SEARCH compares (same rule as `structure`). */
   search_headers: string | null;
 }
 

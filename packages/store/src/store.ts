@@ -13,7 +13,8 @@ import { DirectoryRepo } from './repos/directory.ts';
 import { MailboxRepo } from './repos/mailboxes.ts';
 import { CguRepo } from './repos/cgu.ts';
 import { HistoryRepo } from './repos/history.ts';
-import { MailRepo } from './repos/mail.ts';
+import { MailRepo, type NewMessage } from './repos/mail.ts';
+import { ingestMessage } from './ingest.ts';
 import { AuditRepo } from './repos/audit.ts';
 import { OutboxRepo } from './repos/outbox.ts';
 import { QueueRepo } from './repos/queue.ts';
@@ -85,18 +86,31 @@ export class Store extends Repositories {
     const opened = await openDatabase(options);
     const now = options.now ?? (() => new Date());
     let migration: MigrationReport | undefined;
+    let blobs: BlobStore | undefined;
     try {
-      if (options.migrate !== false) migration = await migrateToLatest(opened.db, opened.engine, opened.schema);
-      const blobs = new BlobStore(path.join(options.dataDir, 'blobs'), { syncWorkers: options.blobWorkers });
+      blobs = new BlobStore(path.join(options.dataDir, 'blobs'), { syncWorkers: options.blobWorkers });
+      const store = blobs;
+      if (options.migrate !== false) migration = await migrateToLatest(opened.db, opened.engine, { readBlob: (hash) => store.get(hash) }, opened.schema);
       return new Store(opened.db, opened.engine, opened.description, blobs, now, opened.schema, migration, opened.sqlite);
     } catch (err) {
+      await blobs?.close();
       await opened.db.destroy();
       throw err;
     }
   }
 
+  /**
+   * A whole message held in memory (IMAP APPEND, a DSN built here): its blob made durable and the
+   * ingestion step run, ready for `mail.appendMessage` in the caller's transaction.
+   */
+  async ingest(raw: Buffer): Promise<Pick<NewMessage, 'blobHash' | 'size' | 'data'>> {
+    const data = ingestMessage(raw);
+    const blob = await this.blobs.put(raw);
+    return { blobHash: blob.hash, size: blob.size, data };
+  }
+
   async migrate(): Promise<MigrationReport> {
-    return migrateToLatest(this.db, this.engine, this.schema);
+    return migrateToLatest(this.db, this.engine, { readBlob: (hash) => this.blobs.get(hash) }, this.schema);
   }
 
   /**

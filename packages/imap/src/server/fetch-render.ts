@@ -1,11 +1,22 @@
 import type { Store } from '@mss/store';
 import { formatDateTime, literal, raw, str, type FetchItem, type ImapValue } from '../protocol/index.ts';
-import { cachedBodyStructure, cachedEnvelope, type MessageView } from './message.ts';
+import type { MessageView } from './message.ts';
+import type { StructureItem, WireForms } from './wire-forms.ts';
 
 export type FetchRow = Awaited<ReturnType<Store['mail']['fetchRows']>>[number];
 
-/** One FETCH data item of a message (RFC 3501 §7.4.2); `view` is there when the item needs the body. */
-export function renderItem(item: FetchItem, row: FetchRow, flags: readonly string[], modseq: number, view: MessageView | undefined): [string, ImapValue][] {
+/** From the stored structure; parsed from the body only for a row the backfill could not compute (nothing written). */
+function structureOf(item: StructureItem, row: FetchRow, view: MessageView | undefined, forms: WireForms): ImapValue {
+  const kept = forms.get(item, row.blob_hash, row.structure);
+  if (kept !== undefined) return kept;
+  return item === 'ENVELOPE' ? view!.envelope() : view!.bodyStructure(item === 'BODYSTRUCTURE');
+}
+
+/**
+ * One FETCH data item of a message (RFC 3501 §7.4.2); `view` is there when the item needs the
+ * body, `forms` encodes ENVELOPE, BODY and BODYSTRUCTURE from the stored structure.
+ */
+export function renderItem(item: FetchItem, row: FetchRow, flags: readonly string[], modseq: number, view: MessageView | undefined, forms: WireForms): [string, ImapValue][] {
   switch (item.item) {
     case 'UID':
       return [['UID', Number(row.uid)]];
@@ -24,11 +35,9 @@ export function renderItem(item: FetchItem, row: FetchRow, flags: readonly strin
     case 'RFC822.TEXT':
       return [['RFC822.TEXT', literal(view!.sectionBytes({ part: [], text: 'TEXT', fields: [] }))]];
     case 'ENVELOPE':
-      return [['ENVELOPE', cachedEnvelope(row) ?? view!.envelope()]];
     case 'BODY':
-      return [['BODY', view!.bodyStructure(false)]];
     case 'BODYSTRUCTURE':
-      return [['BODYSTRUCTURE', cachedBodyStructure(row) ?? view!.bodyStructure(true)]];
+      return [[item.item, structureOf(item.item, row, view, forms)]];
     case 'BODY[]': {
       let data = view!.sectionBytes(item.section);
       const name = fetchItemName(item);

@@ -1,6 +1,7 @@
 import { addressesForSearch } from '@mss/mime';
 import type { FolderRow, Store } from '@mss/store';
-import { parseFlags } from '@mss/store';
+import { parseFlags, parseSearchHeaders } from '@mss/store';
+import type { SearchHeaderValues } from '@mss/mime';
 
 type IndexEntry = Awaited<ReturnType<Store['mail']['changesSince']>>['rows'][number];
 
@@ -20,8 +21,8 @@ export type SearchHeaderKey = keyof SearchHeaders;
 const HEADER_KEYS: readonly SearchHeaderKey[] = ['from', 'to', 'cc', 'bcc', 'subject'];
 const ADDRESS_KEYS = new Set<SearchHeaderKey>(['from', 'to', 'cc', 'bcc']);
 
-/** Stored form (the `search_headers` column): the values as decoded, before lower-casing. */
-export type StoredSearchHeaders = Partial<Record<SearchHeaderKey, string[]>>;
+/** Stored form (the `search_headers` column, computed at ingestion): the values as decoded, before lower-casing. */
+export type StoredSearchHeaders = SearchHeaderValues;
 
 export function searchHeadersFromStored(stored: StoredSearchHeaders): SearchHeaders {
   const out = { from: null, to: null, cc: null, bcc: null, subject: null } as SearchHeaders;
@@ -337,24 +338,12 @@ export class FolderIndex {
   }
 
   private async addHeaders(store: Store, rows: readonly { uid: number; search_headers?: string | null; blob_hash?: string }[], into: Map<number, SearchHeaders>): Promise<void> {
-    const computed: [number, string][] = [];
     for (const r of rows) {
       if (into.has(r.uid)) continue;
-      let stored: StoredSearchHeaders;
-      if (r.search_headers) {
-        stored = JSON.parse(r.search_headers) as StoredSearchHeaders;
-      } else {
-        // Stored by another path (SMTP delivery): parse once, keep it for next time.
-        stored = await this.headersOf(store, r.blob_hash!);
-        computed.push([r.uid, JSON.stringify(stored)]);
-      }
+      // Computed when the message was stored; parsed from the body (and not written: reads never
+      // write) only for a row the backfill could not compute.
+      const stored = r.search_headers ? parseSearchHeaders(r.search_headers) : await this.headersOf(store, r.blob_hash!);
       into.set(r.uid, searchHeadersFromStored(stored));
-    }
-    // One commit for all of them, not one each.
-    if (computed.length > 0) {
-      await store.transaction(async (tx) => {
-        for (const [uid, json] of computed) await tx.mail.setCaches(this.folderId, uid, { searchHeaders: json });
-      });
     }
   }
 }

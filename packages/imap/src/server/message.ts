@@ -1,18 +1,18 @@
 import {
   bodyStructure,
-  decodedHeader,
   envelope,
   headerTextForSearch,
   headerValuesForSearch,
   parseMessage,
+  searchHeaderValues,
   section as mimeSection,
+  sentDate,
   textForSearch,
-  unfoldedHeader,
   type MimeNode,
 } from '@mss/mime';
 import fs from 'node:fs';
 import type { Store } from '@mss/store';
-import { bodyStructureValue, encodeValue, encoded, envelopeValue, literal, type ImapValue, type Section } from '../protocol/index.ts';
+import { bodyStructureValue, envelopeValue, literal, type ImapValue, type Section } from '../protocol/index.ts';
 import type { StoredSearchHeaders } from './folder-index.ts';
 
 /** Bodies up to this size are read synchronously: from the page cache that beats four thread-pool hops. */
@@ -41,35 +41,12 @@ export async function readBody(store: Store, hash: string, size: number): Promis
   return store.blobs.get(hash);
 }
 
-/**
- * The cached forms of a message's ENVELOPE and BODYSTRUCTURE (latin1 text of their encoded
- * bytes) and its search headers (JSON). A value holding NUL is not cached: PostgreSQL text
- * cannot store it, and such a message is rare enough to parse each time.
- */
-export function cachesOf(view: MessageView): { envelope: string | null; bodyStructure: string | null; searchHeaders: string } {
-  const keep = (b: Buffer) => (b.includes(0) ? null : b.toString('latin1'));
-  return {
-    envelope: keep(encodeValue(view.envelope())),
-    bodyStructure: keep(encodeValue(view.bodyStructure(true))),
-    searchHeaders: JSON.stringify(view.searchHeaders()),
-  };
-}
-
-export function cachedEnvelope(row: { envelope?: string | null }): ImapValue | null {
-  return row.envelope ? encoded(Buffer.from(row.envelope, 'latin1')) : null;
-}
-
-export function cachedBodyStructure(row: { body_structure?: string | null }): ImapValue | null {
-  return row.body_structure ? encoded(Buffer.from(row.body_structure, 'latin1')) : null;
-}
-
 export async function searchHeadersOfBlob(store: Store, hash: string): Promise<StoredSearchHeaders> {
   return messageView(await store.blobs.get(hash)).searchHeaders();
 }
 
 /** What the session needs from a stored message: metadata, sections, structures, search text. */
 export interface MessageView {
-  metadata(): { messageId: string | null; subject: string | null; fromAddr: string | null; toAddrs: string | null; sentDate: string | null };
   whole(): ImapValue;
   sectionBytes(section: Section): Buffer;
   literalOrNil(data: Buffer): ImapValue;
@@ -82,25 +59,11 @@ export interface MessageView {
   searchHeaders(): StoredSearchHeaders;
 }
 
-function dateOf(root: MimeNode): Date | null {
-  const d = unfoldedHeader(root, 'Date');
-  if (!d) return null;
-  const t = Date.parse(d.replace(/\s*\([^)]*\)\s*$/, ''));
-  return Number.isNaN(t) ? null : new Date(t);
-}
-
 /** A stored message read through @mss/mime, parsed once, without copying the body. */
 export function messageView(raw: Buffer): MessageView {
   let parsed: MimeNode | undefined;
   const root = (): MimeNode => (parsed ??= parseMessage(raw));
   return {
-    metadata: () => ({
-      messageId: unfoldedHeader(root(), 'Message-ID'),
-      subject: decodedHeader(root(), 'Subject'),
-      fromAddr: decodedHeader(root(), 'From'),
-      toAddrs: decodedHeader(root(), 'To'),
-      sentDate: dateOf(root())?.toISOString() ?? null,
-    }),
     whole: () => literal(raw),
     // RFC 3501 leaves a section that does not exist open; like Dovecot, answer an empty string.
     // BODY[] (the whole message) needs no parse.
@@ -108,16 +71,10 @@ export function messageView(raw: Buffer): MessageView {
     literalOrNil: (data) => literal(data),
     envelope: () => envelopeValue(envelope(root())),
     bodyStructure: (extended) => bodyStructureValue(bodyStructure(root(), extended), extended),
-    sentDate: () => dateOf(root()),
+    sentDate: () => sentDate(root()),
     headerValues: (name) => headerValuesForSearch(root(), name),
     headerText: () => headerTextForSearch(root()),
     bodyText: () => textForSearch(raw, root()),
-    searchHeaders: () => ({
-      from: headerValuesForSearch(root(), 'FROM'),
-      to: headerValuesForSearch(root(), 'TO'),
-      cc: headerValuesForSearch(root(), 'CC'),
-      bcc: headerValuesForSearch(root(), 'BCC'),
-      subject: headerValuesForSearch(root(), 'SUBJECT'),
-    }),
+    searchHeaders: () => searchHeaderValues(root()),
   };
 }

@@ -2,23 +2,22 @@
 // (success reports): the report is built from the stored original and made durable before the
 // transaction that files it, then filed in one of our mailboxes inside that transaction.
 
-import type { Repositories, Store } from '@mss/store';
-import { readHeaders } from '../message.ts';
+import type { IngestedMessage, Repositories, Store } from '@mss/store';
 import { buildDsn, type DsnInput } from './dsn.ts';
 
 /** A DSN whose blob is durable, ready to file or to queue. */
 export interface WrittenDsn {
   hash: string;
   size: number;
-  metadata: ReturnType<typeof readHeaders>['metadata'];
+  data: IngestedMessage;
 }
 
 /** Builds the DSN of a stored message (read by its blob hash) and makes it durable. */
 export async function writeDsn(store: Store, input: Omit<DsnInput, 'original'> & { originalHash: string }): Promise<WrittenDsn> {
   const { originalHash, ...rest } = input;
   const bytes = buildDsn({ ...rest, original: await store.blobs.get(originalHash) });
-  const blob = await store.blobs.put(bytes);
-  return { ...blob, metadata: readHeaders(bytes).metadata };
+  const { blobHash, size, data } = await store.ingest(bytes);
+  return { hash: blobHash, size, data };
 }
 
 /**
@@ -31,6 +30,6 @@ export async function fileDsn(tx: Repositories, mailboxId: number, dsn: WrittenD
   const box = await tx.mailboxes.byId(mailboxId);
   if (!box || box.status === 'closed') return undefined;
   const inbox = await tx.mail.ensureFolder(box.id, 'INBOX');
-  await tx.mail.appendMessage(inbox.id, { blobHash: dsn.hash, size: dsn.size, authorIdnat: null, ...dsn.metadata });
+  await tx.mail.appendMessage(inbox.id, { blobHash: dsn.hash, size: dsn.size, authorIdnat: null, data: dsn.data });
   return inbox.id;
 }

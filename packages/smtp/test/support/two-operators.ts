@@ -10,7 +10,7 @@ import { startPsc, cibaToken, type RunningPsc } from '@mss/psc';
 import { silentLogger } from '@mss/runtime';
 import { seedDemo, seedSecondOperator, SECOND_OPERATOR_DOMAIN } from '@mss/seed';
 import { openTestStore } from '@mss/store/testing';
-import type { MessageRow, Store } from '@mss/store';
+import type { MessageRow, Store, StoreOptions } from '@mss/store';
 import { loadOrCreatePki, type IssuedCertificate, type Pki } from '@mss/trust';
 import {
   QueueRunner,
@@ -85,9 +85,9 @@ async function operatorParts(store: Store, dataDir: string): Promise<Pick<Operat
   };
 }
 
-export async function startTwoOperators(options: { retry?: Partial<RetryPolicy> } = {}): Promise<TwoOperators> {
+export async function startTwoOperators(options: { retry?: Partial<RetryPolicy>; storeA?: Partial<StoreOptions> } = {}): Promise<TwoOperators> {
   const logger = silentLogger();
-  const sa = await openTestStore();
+  const sa = await openTestStore(options.storeA);
   const sb = await openTestStore();
   await seedDemo(sa.store, A);
   await seedSecondOperator(sb.store, B);

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect, type LogEvent } from 'kysely';
 import pg from 'pg';
 import { DEFAULT_PG_POOL_SIZE, MssError, redactUrl, systemErrorCode } from '@mss/runtime';
 import type { Database } from '../schema.ts';
@@ -14,6 +14,17 @@ export interface OpenOptions {
   dataDir: string;
   /** Connections of the PostgreSQL pool (the configuration's `pgPoolSize`; default 10). */
   pgPoolSize?: number | undefined;
+  /**
+   * Told the SQL of every statement the store runs (transaction control included), for a debug
+   * log or a test that counts writes; absent, statements cost nothing extra.
+   */
+  onStatement?: ((sql: string) => void) | undefined;
+}
+
+/** Kysely's `log` option when statements are observed. */
+function statementLog(options: OpenOptions): { log?: (event: LogEvent) => void } {
+  const on = options.onStatement;
+  return on ? { log: (event) => on(event.query.sql) } : {};
 }
 
 export interface OpenedDatabase {
@@ -47,7 +58,7 @@ function describeCause(err: unknown): string {
 
 export async function openDatabase(options: OpenOptions): Promise<OpenedDatabase> {
   const url = options.databaseUrl;
-  if (url === undefined || url === '') return openSqlite(path.join(options.dataDir, 'mss.sqlite'), options.dataDir);
+  if (url === undefined || url === '') return openSqlite(path.join(options.dataDir, 'mss.sqlite'), options.dataDir, options);
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -58,7 +69,7 @@ export async function openDatabase(options: OpenOptions): Promise<OpenedDatabase
   }
   if (parsed.protocol === 'sqlite:') {
     const file = path.resolve(decodeURIComponent(parsed.pathname));
-    return openSqlite(file, path.dirname(file));
+    return openSqlite(file, path.dirname(file), options);
   }
   if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
     throw new MssError(
@@ -67,10 +78,10 @@ export async function openDatabase(options: OpenOptions): Promise<OpenedDatabase
       { exitCode: 2 },
     );
   }
-  return openPostgres(parsed, options.pgPoolSize ?? DEFAULT_PG_POOL_SIZE);
+  return openPostgres(parsed, options.pgPoolSize ?? DEFAULT_PG_POOL_SIZE, options);
 }
 
-async function openSqlite(file: string, dir: string): Promise<OpenedDatabase> {
+async function openSqlite(file: string, dir: string, options: OpenOptions): Promise<OpenedDatabase> {
   ensureWritableDir(dir);
   let database: NodeSqliteDatabase;
   try {
@@ -83,13 +94,13 @@ async function openSqlite(file: string, dir: string): Promise<OpenedDatabase> {
   } catch (err) {
     throw new MssError('DATABASE_OPEN_FAILED', `cannot open SQLite database ${file}: ${describeCause(err)}`, { cause: err });
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }), ...statementLog(options) });
   return { db, engine: 'sqlite', description: `sqlite:${file}`, schema: undefined, sqlite: database };
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
-async function openPostgres(parsed: URL, poolSize: number): Promise<OpenedDatabase> {
+async function openPostgres(parsed: URL, poolSize: number, options: OpenOptions): Promise<OpenedDatabase> {
   const schema = parsed.searchParams.get('schema') ?? undefined;
   if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
     throw new MssError('DATABASE_URL_INVALID', `MSS_DATABASE_URL: schema "${schema}" must match ${SCHEMA_NAME}`, { exitCode: 2 });
@@ -121,7 +132,7 @@ async function openPostgres(parsed: URL, poolSize: number): Promise<OpenedDataba
     await pool.end().catch(() => {});
     throw new MssError('DATABASE_CONNECT_FAILED', `cannot use PostgreSQL at ${where}: ${describePgError(err)}`, { cause: err });
   }
-  const db = new Kysely<Database>({ dialect: new CurrentSchemaPostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new CurrentSchemaPostgresDialect({ pool }), ...statementLog(options) });
   return { db, engine: 'postgres', description: redactUrl(parsed.toString()) + (schema ? ` schema=${schema}` : ''), schema: current };
 }
 

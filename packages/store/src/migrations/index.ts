@@ -7,8 +7,9 @@ import { directorySearch } from './0006-directory-search.ts';
 import { directoryPages } from './0007-directory-pages.ts';
 import { mailUsage } from './0008-mail-usage.ts';
 import { mailRecent } from './0009-mail-recent.ts';
+import { messageData } from './0010-message-data.ts';
 import type { MssMigration } from './types.ts';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
-export const MIGRATIONS: readonly MssMigration[] = [initial, accessAudit, directoryOutbox, smtpQueue, imapCache, directorySearch, directoryPages, mailUsage, mailRecent];
-export type { Engine, MssMigration } from './types.ts';
+export const MIGRATIONS: readonly MssMigration[] = [initial, accessAudit, directoryOutbox, smtpQueue, imapCache, directorySearch, directoryPages, mailUsage, mailRecent, messageData];
+export type { Engine, MigrationContext, MssMigration } from './types.ts';

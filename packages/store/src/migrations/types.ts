@@ -2,8 +2,13 @@ import type { Kysely } from 'kysely';
 
 export type Engine = 'sqlite' | 'postgres';
 
+/** What a migration may read besides the database: the message bodies, for backfills. */
+export interface MigrationContext {
+  readBlob(hash: string): Promise<Buffer>;
+}
+
 /** A forward-only migration: there is no `down`; a mistake is fixed by a later migration. */
 export interface MssMigration {
   name: string;
-  up(db: Kysely<any>, engine: Engine): Promise<void>;
+  up(db: Kysely<any>, engine: Engine, context: MigrationContext): Promise<void>;
 }

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { MssError } from '@mss/runtime';
 import type { FolderRow, MessageRow } from '../schema.ts';
+import type { IngestedMessage } from '../ingest.ts';
 import { cachedQuery } from './cached-query.ts';
 import { isoNow, isUniqueViolation, type RepoContext } from './executor.ts';
 
@@ -10,15 +11,8 @@ export interface NewMessage {
   flags?: readonly string[];
   internalDate?: string;
   authorIdnat?: string | null;
-  messageId?: string | null;
-  subject?: string | null;
-  fromAddr?: string | null;
-  toAddrs?: string | null;
-  sentDate?: string | null;
-  /** IMAP caches (see MailMessagesTable): computed by whoever parsed the message, or later. */
-  envelope?: string | null;
-  bodyStructure?: string | null;
-  searchHeaders?: string | null;
+  /** What the ingestion step computed from the bytes (`ingestMessage`): required, so no way in skips it. */
+  data: IngestedMessage;
 }
 
 /** What an IMAP folder index keeps per message; `search_headers` and `blob_hash` when asked. */
@@ -34,10 +28,10 @@ export interface IndexEntry {
 const EXPUNGE_LOG_KEEP = 100_000;
 const EXPUNGE_PRUNE_EVERY = 1024;
 
-const FETCH_COLUMNS = ['uid', 'modseq', 'flags', 'internal_date', 'size', 'blob_hash', 'envelope', 'body_structure'] as const;
-/** Without the cached ENVELOPE and BODYSTRUCTURE (a FETCH that renders neither). */
+const FETCH_COLUMNS = ['uid', 'modseq', 'flags', 'internal_date', 'size', 'blob_hash', 'structure'] as const;
+/** Without the structure (a FETCH that renders no ENVELOPE, BODY or BODYSTRUCTURE). */
 const FETCH_COLUMNS_LEAN = ['uid', 'modseq', 'flags', 'internal_date', 'size', 'blob_hash'] as const;
-export type FetchRow = Pick<MessageRow, (typeof FETCH_COLUMNS_LEAN)[number]> & Partial<Pick<MessageRow, 'envelope' | 'body_structure'>>;
+export type FetchRow = Pick<MessageRow, (typeof FETCH_COLUMNS_LEAN)[number]> & Partial<Pick<MessageRow, 'structure'>>;
 
 /** IMAP flags are stored as one canonical string: unique, sorted, space-separated. */
 export function normaliseFlags(flags: readonly string[]): string {
@@ -135,14 +129,13 @@ export class MailRepo {
         size: m.size,
         blob_hash: m.blobHash,
         author_idnat: m.authorIdnat ?? null,
-        message_id: m.messageId ?? null,
-        subject: m.subject ?? null,
-        from_addr: m.fromAddr ?? null,
-        to_addrs: m.toAddrs ?? null,
-        sent_date: m.sentDate ?? null,
-        envelope: m.envelope ?? null,
-        body_structure: m.bodyStructure ?? null,
-        search_headers: m.searchHeaders ?? null,
+        message_id: m.data.messageId,
+        subject: m.data.subject,
+        from_addr: m.data.fromAddr,
+        to_addrs: m.data.toAddrs,
+        sent_date: m.data.sentDate,
+        structure: m.data.structure,
+        search_headers: m.data.searchHeaders,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -182,20 +175,10 @@ export class MailRepo {
     };
   }
 
-  /** Every message's cached search headers (null when not cached yet) and blob, for SEARCH. */
+  /** Every message's search values (JSON; null only if its blob was unreadable when backfilled) and blob, for SEARCH. */
   async searchHeaders(folderId: number): Promise<{ uid: number; search_headers: string | null; blob_hash: string }[]> {
     const rows = await this.ctx.db.selectFrom('mail_messages').select(['uid', 'search_headers', 'blob_hash']).where('folder_id', '=', folderId).orderBy('uid').execute();
     return rows.map((r) => ({ ...r, uid: Number(r.uid) }));
-  }
-
-  /** Fills IMAP caches of a stored message; they derive from its immutable body, so MODSEQ stays. */
-  async setCaches(folderId: number, uid: number, caches: { envelope?: string; bodyStructure?: string; searchHeaders?: string }): Promise<void> {
-    const set: { envelope?: string; body_structure?: string; search_headers?: string } = {};
-    if (caches.envelope !== undefined) set.envelope = caches.envelope;
-    if (caches.bodyStructure !== undefined) set.body_structure = caches.bodyStructure;
-    if (caches.searchHeaders !== undefined) set.search_headers = caches.searchHeaders;
-    if (Object.keys(set).length === 0) return;
-    await this.ctx.db.updateTable('mail_messages').set(set).where('folder_id', '=', folderId).where('uid', '=', uid).execute();
   }
 
   /**

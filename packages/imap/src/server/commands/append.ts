@@ -1,6 +1,5 @@
 import { exceedsQuota } from '@mss/domain';
 import { code, type CommandOf, type ImapDateTime } from '../../protocol/index.ts';
-import { cachesOf, messageView } from '../message.ts';
 import { attribution } from './attribution.ts';
 import type { AuthenticatedState, SessionContext } from './context.ts';
 import { ImapNo } from './errors.ts';
@@ -16,23 +15,14 @@ export async function append(ctx: SessionContext, cmd: CommandOf<'APPEND'>, stat
   // RFC 9208 §4.3.1: over quota, nothing is written (checked again in the transaction).
   const quota = await mailboxQuota(ctx, identity);
   if (exceedsQuota(quota, await ctx.store.mail.usage(identity.mailboxId), message.length, 1)) throw overQuota();
-  const view = messageView(message);
-  const caches = cachesOf(view);
-  const blob = await ctx.store.blobs.put(message);
+  // The ingestion step (structure, search values) with the blob made durable, before the transaction.
+  const ingested = await ctx.store.ingest(message);
   const flags = cmd.args.flags.filter((x) => x !== '\\Recent');
   const internalDate = cmd.args.internalDate ? imapDateToIso(cmd.args.internalDate) : undefined;
   // The message and its attribution commit together: one fsync, never one without the other.
   const row = await ctx.store.groupTransaction(async (tx) => {
-    if (exceedsQuota(quota, await tx.mail.usage(identity.mailboxId), blob.size, 1)) throw overQuota();
-    const r = await tx.mail.appendMessage(f.id, {
-      blobHash: blob.hash,
-      size: blob.size,
-      flags,
-      ...(internalDate ? { internalDate } : {}),
-      authorIdnat: identity.idnat,
-      ...view.metadata(),
-      ...caches,
-    });
+    if (exceedsQuota(quota, await tx.mail.usage(identity.mailboxId), ingested.size, 1)) throw overQuota();
+    const r = await tx.mail.appendMessage(f.id, { ...ingested, flags, ...(internalDate ? { internalDate } : {}), authorIdnat: identity.idnat });
     await tx.audit.append(attribution(identity, 'append', f.name));
     return r;
   });

@@ -1,7 +1,8 @@
 import { fetchResponse, type CommandOf, type ImapValue } from '../../protocol/index.ts';
 import { renderItem, type FetchRow } from '../fetch-render.ts';
 import { parsedFlags } from '../folder-index.ts';
-import { cachesOf, messageView, readBody, type MessageView } from '../message.ts';
+import { messageView, readBody, type MessageView } from '../message.ts';
+import { STRUCTURE_ITEMS, wireForms } from '../wire-forms.ts';
 import type { SelectedFolder } from '../selected.ts';
 import type { Selected } from '../state.ts';
 import type { SessionContext } from './context.ts';
@@ -20,9 +21,11 @@ export async function fetch(ctx: SessionContext, cmd: CommandOf<'FETCH'>, state:
   if (cmd.uid && !items.some((i) => i.item === 'UID')) items.unshift({ item: 'UID' });
   if ((condstore || cmd.args.changedSince !== null) && !items.some((i) => i.item === 'MODSEQ')) items.push({ item: 'MODSEQ' });
   const fromRow = ['UID', 'FLAGS', 'MODSEQ', 'INTERNALDATE', 'RFC822.SIZE'];
-  const needsBody = (row: FetchRow) => items.some((i) => !fromRow.includes(i.item) && !(i.item === 'ENVELOPE' && row.envelope) && !(i.item === 'BODYSTRUCTURE' && row.body_structure));
+  // ENVELOPE, BODY and BODYSTRUCTURE come from the stored structure: the body is read for other items only.
+  const needsBody = (row: FetchRow) => items.some((i) => !fromRow.includes(i.item) && !(STRUCTURE_ITEMS.includes(i.item) && row.structure));
+  const forms = wireForms(store);
   const marksSeen = !sel.readOnly && items.some((i) => (i.item === 'BODY[]' && !i.peek) || i.item === 'RFC822' || i.item === 'RFC822.TEXT');
-  const rows = await rowsOf(ctx, sel, targets.map((t) => t.uid), items.some((i) => i.item === 'ENVELOPE' || i.item === 'BODYSTRUCTURE'));
+  const rows = await rowsOf(ctx, sel, targets.map((t) => t.uid), items.some((i) => STRUCTURE_ITEMS.includes(i.item)));
   const changedSince = cmd.args.changedSince === null ? null : Number(cmd.args.changedSince);
   for (const t of targets) {
     const row = rows.get(t.uid);
@@ -40,15 +43,10 @@ export async function fetch(ctx: SessionContext, cmd: CommandOf<'FETCH'>, state:
       if (!items.some((i) => i.item === 'FLAGS')) items.push({ item: 'FLAGS' });
     }
     const view: MessageView | undefined = needsBody(row) ? messageView(await readBody(store, row.blob_hash, Number(row.size))) : undefined;
-    if (view && (row.envelope === null || row.body_structure === null) && items.some((i) => i.item === 'ENVELOPE' || i.item === 'BODYSTRUCTURE')) {
-      // Stored without caches (SMTP delivery): fill them for next time.
-      const c = cachesOf(view);
-      await store.mail.setCaches(sel.folderId, t.uid, { ...(c.envelope ? { envelope: c.envelope } : {}), ...(c.bodyStructure ? { bodyStructure: c.bodyStructure } : {}) });
-    }
     if (items.some((i) => i.item === 'FLAGS')) ctx.showingFlags(flags);
     const out: [string, ImapValue][] = [];
     const shown = sel.isRecent(t.uid) ? [...flags, '\\Recent'] : flags;
-    for (const item of items) out.push(...renderItem(item, row, shown, modseq, view));
+    for (const item of items) out.push(...renderItem(item, row, shown, modseq, view, forms));
     ctx.write(fetchResponse(t.seq, out));
   }
   await ctx.pushUpdates(cmd.uid, false, wrote ? undefined : mark);
