@@ -20,40 +20,10 @@ export interface BlobSyncJob {
   data: Uint8Array;
 }
 
-const WORKER_SOURCE = `
-const fs = require('node:fs');
-const path = require('node:path');
-const { parentPort } = require('node:worker_threads');
-function fsyncDir(dir) {
-  const fd = fs.openSync(dir, 'r');
-  try { fs.fsyncSync(fd); } finally { fs.closeSync(fd); }
-}
-parentPort.on('message', (job) => {
-  try {
-    const fd = fs.openSync(job.tmp, 'wx', 0o600);
-    try {
-      const data = job.data;
-      let offset = 0;
-      while (offset < data.byteLength) offset += fs.writeSync(fd, data, offset, data.byteLength - offset);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    if (job.ensureDir) {
-      const firstCreated = fs.mkdirSync(job.dir, { recursive: true });
-      // New fan-out directories are entries of their parents: make those durable too.
-      if (firstCreated) for (let d = job.dir; d.length >= firstCreated.length; d = path.dirname(d)) fsyncDir(path.dirname(d));
-    }
-    // Same content, same name: if it is already there, the existing file is as good.
-    fs.renameSync(job.tmp, job.final);
-    fsyncDir(job.dir);
-    parentPort.postMessage({ ok: true });
-  } catch (err) {
-    try { fs.rmSync(job.tmp, { force: true }); } catch {}
-    parentPort.postMessage({ ok: false, message: String(err && err.message || err), code: err && err.code });
-  }
-});
-`;
+/** What the worker answers for one job. */
+export type BlobSyncResult = { ok: true } | { ok: false; message: string; code?: string };
+
+const WORKER_MODULE = new URL('./blob-sync-worker.ts', import.meta.url);
 
 interface Pending {
   job: BlobSyncJob;
@@ -106,16 +76,16 @@ export class BlobSyncPool {
   }
 
   private spawn(): Worker {
-    const worker = new Worker(WORKER_SOURCE, { eval: true });
+    const worker = new Worker(WORKER_MODULE);
     worker.unref();
-    worker.on('message', (m: { ok: boolean; message?: string; code?: string }) => {
+    worker.on('message', (m: BlobSyncResult) => {
       const pending = this.busy.get(worker);
       this.busy.delete(worker);
       if (this.closed) void worker.terminate();
       else this.rest(worker);
       if (pending) {
         if (m.ok) pending.resolve();
-        else pending.reject(Object.assign(new Error(m.message ?? 'blob write failed'), { code: m.code }));
+        else pending.reject(Object.assign(new Error(m.message), { code: m.code }));
       }
       this.dispatch();
     });
