@@ -67,9 +67,10 @@ test('a recipient at the other operator with NOTIFY=SUCCESS: B reports the deliv
   assert.match(dsn, /^Action: delivered$/m);
   assert.match(dsn, /Subject: =\?UTF-8\?Q\?Avis_avec_accus/);
   // A's queue row is delivered; B's report row went out from the null sender and is delivered too.
-  assert.equal((await w.a.store.queue.list({ messageRef: ref }))[0]?.status, 'delivered');
-  const bRows = await w.b.store.queue.list({});
-  assert.ok(bRows.some((r) => r.mail_from === '' && r.recipient === PER && r.status === 'delivered'), JSON.stringify(bRows));
+  await eventually(async () => (await w.a.store.queue.list({ messageRef: ref }))[0]?.status === 'delivered', 10_000);
+  // B marks its row once it has A's 250, which may come after A's INBOX shows the report.
+  const reportDelivered = async () => (await w.b.store.queue.list({})).some((r) => r.mail_from === '' && r.recipient === PER && r.status === 'delivered');
+  await eventually(reportDelivered, 10_000).catch(async () => assert.fail(JSON.stringify(await w.b.store.queue.list({}))));
 });
 
 test('a retry of a message B already delivered (A lost the 250) is not reported twice', async () => {
