@@ -55,10 +55,10 @@ before(async () => {
   for (const h of await w.store.mailboxes.holders(lab.id)) await w.store.mailboxes.addHolder(other.id, h.person_idnat, h.role, null);
   // A result waiting in the APP's INBOX (as delivered by SMTP).
   const raw = Buffer.from(`From: <${PER}>\r\nTo: <${APP}>\r\nSubject: Demande de resultats\r\n\r\nMerci.\r\n`);
-  const blob = await w.store.blobs.put(raw);
+  const message = await w.store.ingest(raw);
   await w.store.transaction(async (tx) => {
     const inbox = await tx.mail.ensureFolder(lab.id, 'INBOX');
-    await tx.mail.appendMessage(inbox.id, { blobHash: blob.hash, size: blob.size });
+    await tx.mail.appendMessage(inbox.id, message);
   });
 
   save('app', await pki.issueClientCertificate({ commonName: 'Automate labo CH Lilas', kind: 'app', mailbox: APP }));

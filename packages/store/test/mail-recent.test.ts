@@ -20,9 +20,9 @@ after(async () => cleanup());
 
 test(`${ENGINE}: claimRecent hands each UID to one caller; STATUS counts what is left (RFC 3501 §2.3.2)`, async () => {
   const f = await store.mail.createFolder(mailboxId, 'INBOX');
-  const blob = await store.blobs.put('Subject: x\r\n\r\nbody\r\n');
+  const blob = await store.ingest(Buffer.from('Subject: x\r\n\r\nbody\r\n'));
   await store.transaction(async (tx) => {
-    for (let i = 0; i < 3; i++) await tx.mail.appendMessage(f.id, { blobHash: blob.hash, size: blob.size });
+    for (let i = 0; i < 3; i++) await tx.mail.appendMessage(f.id, blob);
   });
   let st = await store.mail.status(f.id);
   assert.equal(st.recent, 3);
@@ -41,13 +41,13 @@ test(`${ENGINE}: claimRecent hands each UID to one caller; STATUS counts what is
 
 test(`${ENGINE}: the migration takes the messages already stored as seen by a session`, async () => {
   const f = await store.mail.createFolder(mailboxId, 'Old');
-  const blob = await store.blobs.put('Subject: y\r\n\r\nbody\r\n');
+  const blob = await store.ingest(Buffer.from('Subject: y\r\n\r\nbody\r\n'));
   await store.transaction(async (tx) => {
-    for (let i = 0; i < 4; i++) await tx.mail.appendMessage(f.id, { blobHash: blob.hash, size: blob.size });
+    for (let i = 0; i < 4; i++) await tx.mail.appendMessage(f.id, blob);
   });
   const db = dbOf(store);
   await sql`alter table mail_folders drop column recent_uid`.execute(db);
-  await mailRecent.up(db, ENGINE);
+  await mailRecent.up(db, ENGINE, { readBlob: (h) => store.blobs.get(h) });
   const st = await store.mail.status(f.id);
   assert.equal(st.recentUid, 4);
   assert.equal(st.recent, 0);
