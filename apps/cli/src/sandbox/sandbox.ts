@@ -167,6 +167,11 @@ export async function startSandbox(config: MssConfig, logger: Logger, options: S
   }
 }
 
+/** A demo APP mailbox (the lab robot's), to show how its software gets a certificate. */
+function appMailbox(sandbox: Sandbox): string | undefined {
+  return sandbox.personas.flatMap((p) => p.mailboxes).find((m) => m.startsWith('labo-'));
+}
+
 /** The human table printed when the sandbox is ready. */
 export function describeSandbox(sandbox: Sandbox): string {
   const lines = ['MSSanté trust space sandbox is running.', '', 'Endpoints:'];
@@ -181,6 +186,7 @@ export function describeSandbox(sandbox: Sandbox): string {
     'Operator administrator: user "admin", password in <data-dir>/admin-password (mss … --admin reads it).',
     sandbox.endpoints.trust ? `Test CA (IGC-Santé stand-in) for TLS clients: ${sandbox.endpoints.trust}/pki/ca.pem` : '',
     'Get a token: npx mss psc token --idnat 810000001056    Check it: npx mss access check --token … --mailbox …',
+    `APP software certificate (SMTP/IMAP EXTERNAL): npx mss trust issue-app-cert ${appMailbox(sandbox) ?? '<APP mailbox address>'}`,
     sandbox.endpoints.annuaireHttp ? `Annuaire FHIR: ${sandbox.endpoints.annuaireHttp}/fhir/v2 (header ESANTE-API-KEY: mss-sandbox-esante-api-key)    Resolve: npx mss annuaire resolve --professional …` : '',
     '',
     'Press Ctrl-C to stop.',
