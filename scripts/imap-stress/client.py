@@ -99,7 +99,7 @@ class Client:
             self.conn.send_raw(("%s AUTHENTICATE XOAUTH2 %s\r\n" % (tag, blob)).encode())
         else:
             self.conn.send_raw(("%s AUTHENTICATE XOAUTH2\r\n" % tag).encode())
-        self.conn._remember("C: %s AUTHENTICATE XOAUTH2 ***" % tag)
+        self.conn.remember("C: %s AUTHENTICATE XOAUTH2 ***" % tag)
         sent_blob = "SASL-IR" in self.conn.capabilities
         while True:
             r = self.conn.read_response()

@@ -197,7 +197,7 @@ class Connection:
         self.sock = self._tls_context().wrap_socket(self.sock, server_hostname=self.host)
         self.reader = self.sock.makefile("rb")
 
-    def _remember(self, line):
+    def remember(self, line):
         self.transcript.append(line if len(line) < 400 else line[:400] + "…")
         del self.transcript[:-12]
 
@@ -222,7 +222,7 @@ class Connection:
             break
         # A literal ends the segment before it: its `{N}` marker was cut, restore it in the text.
         response = parse_response(_merge(segments))
-        self._remember("S: " + response.raw)
+        self.remember("S: " + response.raw)
         return response
 
     def send_raw(self, data):
@@ -240,7 +240,7 @@ class Connection:
                 pending += b"{%d%s}\r\n" % (len(part), b"+" if plus else b"")
                 if not plus:
                     self.send_raw(pending)
-                    self._remember("C: " + pending.decode("utf-8", "replace").rstrip())
+                    self.remember("C: " + pending.decode("utf-8", "replace").rstrip())
                     pending = b""
                     while True:
                         response = self.read_response()
@@ -254,7 +254,7 @@ class Connection:
                 pending += part.encode("utf-8")
         pending += b"\r\n"
         self.send_raw(pending)
-        self._remember("C: " + pending.decode("utf-8", "replace").rstrip()[:400])
+        self.remember("C: " + pending.decode("utf-8", "replace").rstrip()[:400])
         return None
 
     def close(self):

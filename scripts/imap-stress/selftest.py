@@ -7,6 +7,8 @@ sequence that breaks it (and one that does not). Run: python3 scripts/imap-stres
 import sys
 import unittest
 
+sys.dont_write_bytecode = True  # run from the repository: leave no __pycache__ beside the sources
+
 from imapwire import Literal, ProtocolError, _merge, fetch_items, parse_response
 from model import FolderView, Shared
 from scripted import Matcher, extract_literals

@@ -15,6 +15,8 @@ import sys
 import threading
 import time
 
+sys.dont_write_bytecode = True  # run from the repository: leave no __pycache__ beside the sources
+
 from client import Client, CommandFailed, LoginOptions, quote
 from imapwire import ProtocolError, parse_uid_set
 from model import KINDS, FolderView, Shared
@@ -286,7 +288,7 @@ class StressClient(threading.Thread):
             self.view.fail("search-beyond-exists", "%sSEARCH %s returned %s" % ("UID " if uid else "", key, problem))
 
     def op_noop(self):
-        if "IDLE" in self.client.conn.capabilities and self.rand.random() < 0.5:
+        if self.args.idle and "IDLE" in self.client.conn.capabilities and self.rand.random() < 0.5:
             return self.idle()
         self.run_command("NOOP", "NOOP")
 
@@ -296,7 +298,7 @@ class StressClient(threading.Thread):
         tag = self.client.next_tag()
         self.view.command = "IDLE"
         conn.send_raw(("%s IDLE\r\n" % tag).encode())
-        conn._remember("C: %s IDLE" % tag)
+        conn.remember("C: %s IDLE" % tag)
         while True:
             r = conn.read_response()
             if r.tag == "+":
@@ -309,7 +311,7 @@ class StressClient(threading.Thread):
             self.view.on_response(r)
         time.sleep(self.rand.uniform(0.05, 0.6))
         conn.send_raw(b"DONE\r\n")
-        conn._remember("C: DONE")
+        conn.remember("C: DONE")
         while True:
             r = conn.read_response()
             if r.tag == tag:
@@ -437,6 +439,7 @@ def main(argv=None):
     parser.add_argument("--no-condstore", dest="condstore", action="store_false", help="do not ENABLE CONDSTORE")
     parser.add_argument("--no-qresync", dest="qresync", action="store_false",
                         help="do not ENABLE QRESYNC (when announced: VANISHED replaces EXPUNGE)")
+    parser.add_argument("--no-idle", dest="idle", action="store_false", help="NOOP only, never IDLE")
     parser.add_argument("--no-move-within", dest="move_within", action="store_false",
                         help="never MOVE a message into the folder it is in (RFC 6851 §3.3)")
     parser.add_argument("--no-search-modseq", dest="search_modseq", action="store_false",
