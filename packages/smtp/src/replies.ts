@@ -33,6 +33,7 @@ const reply = (code: number, enhanced: string, text: string): SmtpReply => new S
 export const replies = {
   starttlsFirst: () => reply(530, '5.7.0', 'Must issue a STARTTLS command first'),
   authRequired: 'Authentication required: AUTH XOAUTH2 or OAUTHBEARER with a Pro Sante Connect token',
+  authRequiredOrCertificate: 'Authentication required: AUTH XOAUTH2 or OAUTHBEARER with a Pro Sante Connect token, or EXTERNAL with an APP certificate',
   credentialsInvalid: () => reply(535, '5.7.8', 'Authentication credentials invalid'),
   notAllowed: (text: string) => reply(535, '5.7.8', text),
   authTemporary: () => reply(454, '4.7.0', 'Temporary authentication failure, try again later'),

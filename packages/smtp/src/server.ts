@@ -93,6 +93,7 @@ export async function startSubmissionServer(opts: SubmissionServerOptions): Prom
       reports: { name, operatorDomain: opts.operatorDomains[0]!.toLowerCase() },
     });
   const inTrustSpace = (domain: string): boolean => (opts.trustSpace ? opts.trustSpace.isWhitelisted(domain) : domain.endsWith('.mssante.fr'));
+  const authRequired = opts.certificates ? replies.authRequiredOrCertificate : replies.authRequired;
   const log = logger.child({ service: 'smtpSubmission' });
 
   /** Where a recipient goes, or the reply that refuses it. */
@@ -108,7 +109,7 @@ export async function startSubmissionServer(opts: SubmissionServerOptions): Prom
     const conn = connectionOf(session);
     conn.recipients.clear();
     const id = conn.identity;
-    if (!id) return callback(new SmtpReply(530, '5.7.0', replies.authRequired));
+    if (!id) return callback(new SmtpReply(530, '5.7.0', authRequired));
     if (conn.ended) return callback(replies.sessionEnded(conn.ended));
     if (address.address === '') return callback(replies.nullSender(id.mailbox));
     if (address.address.toLowerCase() !== id.mailbox.toLowerCase()) {
@@ -186,7 +187,7 @@ export async function startSubmissionServer(opts: SubmissionServerOptions): Prom
       allowInsecureAuth: false,
       authMethods: ['XOAUTH2', 'OAUTHBEARER', ...(opts.certificates ? ['EXTERNAL'] : [])],
       authOptional: false,
-      authRequiredMessage: replies.authRequired,
+      authRequiredMessage: authRequired,
       disabledCommands: ['WIZ', 'SHELL', 'KILL', 'XCLIENT', 'XFORWARD'],
       onMailFrom,
       onRcptTo,

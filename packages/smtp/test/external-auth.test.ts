@@ -170,7 +170,7 @@ for (const r of refusals) {
   test(`refused, nothing opened: ${r.name} → ${r.auth[0]} ${r.auth[1].slice(0, 5)}; audited`, async () => {
     const out = await py({ ...r.options, mail_from: APP });
     assert.deepEqual(out.auth, r.auth);
-    assert.deepEqual(out.mail, [530, '5.7.0 Authentication required: AUTH XOAUTH2 or OAUTHBEARER with a Pro Sante Connect token']);
+    assert.deepEqual(out.mail, [530, '5.7.0 Authentication required: AUTH XOAUTH2 or OAUTHBEARER with a Pro Sante Connect token, or EXTERNAL with an APP certificate']);
     const row = await lastAudit();
     const serial = r.options.cert ? certs[r.options.cert]!.serial : null;
     assert.equal(row.idnat, r.audit.principal === 'serial' ? `certificate:${serial}` : null);
