@@ -88,6 +88,10 @@ class StressClient(threading.Thread):
                (self.op_copy, 6), (self.op_move, 6), (self.op_search, 12), (self.op_noop, 6), (self.op_resync, 3)]
         total = sum(w for _, w in ops)
         try:
+            # One of each first, whatever the deadline: a slow server still gets every command tried.
+            for op in (lambda: self.op_append(verify=True), self.op_resync, self.op_fetch, self.op_store, self.op_copy, self.op_move,
+                       self.op_search, self.op_noop, self.op_expunge):
+                op()
             while time.monotonic() < self.deadline:
                 pick = self.rand.uniform(0, total)
                 for op, weight in ops:
@@ -125,7 +129,7 @@ class StressClient(threading.Thread):
 
     # --- operations
 
-    def op_append(self):
+    def op_append(self, verify=None):
         n = len(self.view.entries)
         if n > TARGET_SIZE * 2 or n > TARGET_SIZE and self.rand.random() < 0.6:
             return self.op_expunge()
@@ -145,7 +149,7 @@ class StressClient(threading.Thread):
             self.shared.appended[uid] = hashlib.sha256(message).hexdigest()
         if uid not in self.view.expunged:
             self.view.own[uid] = True
-        if self.rand.random() < 0.5:
+        if verify or verify is None and self.rand.random() < 0.5:
             self.run_command("FETCH", "UID FETCH %d (UID FLAGS RFC822.SIZE ENVELOPE BODY.PEEK[])" % uid)
             got = self.view.last_fetch.get(uid)
             if got is not None and self.own_keyword.upper() not in {str(f).upper() for f in got.get("FLAGS", [])}:
