@@ -3,7 +3,7 @@
 with a Pro Santé Connect access token, SEARCH by subject in INBOX; prints its headers.
 
   token=$(npx mss psc token --idnat 810000001635)
-  python3 scripts/demo/read.py --imap 127.0.0.1:10144 --ca ca.pem --token "$token" \\
+  python3 scripts/demo/read.py --imap 127.0.0.1:10144 --ca .mss-data/ca.pem --token "$token" \\
       --user anne.lambert@operateur-b.mssante.fr --subject 'Avis'
 """
 import argparse

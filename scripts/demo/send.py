@@ -4,7 +4,7 @@ STARTTLS (the certificate checked against the trust space's CA), AUTH XOAUTH2 wi
 Connect access token, then the message sent as the mailbox opened. Standard library only.
 
   token=$(npx mss psc token --idnat 810000001056)
-  python3 scripts/demo/send.py --smtp 127.0.0.1:10587 --ca ca.pem --token "$token" \\
+  python3 scripts/demo/send.py --smtp 127.0.0.1:10587 --ca .mss-data/ca.pem --token "$token" \\
       --user paul.martin@operateur-a.mssante.fr --to anne.lambert@operateur-b.mssante.fr --subject 'Avis'
 """
 import argparse
@@ -19,7 +19,7 @@ from email.utils import make_msgid, formatdate
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--smtp', required=True, help='host:port of smtpSubmission')
-    p.add_argument('--ca', required=True, help='PEM file of the trust space CA (GET /pki/ca.pem on the trust service)')
+    p.add_argument('--ca', required=True, help='PEM file of the trust space CA (the sandbox writes <data-dir>/ca.pem; also GET /pki/ca.pem)')
     p.add_argument('--token', required=True, help='PSC access token (mss psc token --idnat …)')
     p.add_argument('--user', required=True, help='the mailbox to send as')
     p.add_argument('--to', required=True, action='append', help='recipient (repeatable)')

@@ -1,4 +1,4 @@
-import { checkIdNatPerson } from '@mss/domain';
+import { checkIdNatPerson, checkIns } from '@mss/domain';
 import { MssError } from '@mss/runtime';
 
 /**
@@ -7,6 +7,9 @@ import { MssError } from '@mss/runtime';
  */
 export function requirePersonIdnat(value: string, option: string): string {
   const check = checkIdNatPerson(value);
-  if (!check.ok) throw new MssError('USAGE', `${option}: ${check.error.message}`, { exitCode: 2 });
-  return check.value.idnat;
+  if (check.ok) return check.value.idnat;
+  if (checkIns(value).ok) {
+    throw new MssError('USAGE', `${option}: ${value.trim()} is a patient's INS; Pro Santé Connect knows professionals, by IdNat`, { exitCode: 2 });
+  }
+  throw new MssError('USAGE', `${option}: ${check.error.message}`, { exitCode: 2 });
 }

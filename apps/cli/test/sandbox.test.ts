@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { PORT_BASE_ORDER } from '@mss/runtime';
 import { MIGRATIONS } from '@mss/store';
 import { exitOf, firstLine, freePortBase, isolatedDatabaseEnv, mss, spawnMss } from './run-mss.ts';
 
@@ -39,6 +40,10 @@ test('mss sandbox --json prints one ready line, serves, and stops cleanly on SIG
     assert.equal(missing.headers.get('content-type'), 'application/problem+json; charset=utf-8');
     const info = (await (await fetch(`${ready.endpoints.adminApi}/sandbox`)).json()) as Ready;
     assert.deepEqual(info.endpoints, ready.endpoints);
+    // The trust space's CA for the demo's TLS clients, in the data dir (README "Try it").
+    const ca = await (await fetch(`${ready.endpoints.trust}/pki/ca.pem`)).text();
+    assert.match(ca, /^-----BEGIN CERTIFICATE-----/);
+    assert.equal(fs.readFileSync(path.join(dataDir, 'ca.pem'), 'utf8'), ca);
     child.kill('SIGINT');
     assert.equal(await exitOf(child), 0);
     // The first start seeded the directory once; a marker says so, with its figures.
@@ -65,6 +70,23 @@ test('a port in use: one clear line and a non-zero exit', async () => {
     const lines = stderr.trim().split('\n').filter((l) => l.startsWith('mss: '));
     assert.deepEqual(lines, [`mss: port ${base} on 127.0.0.1 is already in use (adminApi); stop the other program or pick other ports with --port-base`]);
     assert.doesNotMatch(stderr, /    at /, 'no stack trace');
+  } finally {
+    blocker.close();
+  }
+});
+
+test('a port of the second operator in use: its own name, one line, and nothing seeded or logged before', async () => {
+  const base = await freePortBase();
+  const imapB = base + PORT_BASE_ORDER.indexOf('imapB');
+  const blocker = net.createServer();
+  await new Promise<void>((r) => blocker.listen(imapB, '127.0.0.1', r));
+  const dataDir = path.join(tmpDir(), 'not-yet');
+  try {
+    const r = mss(['sandbox', '--json', '--data-dir', dataDir, '--port-base', String(base), '--professionals', '300'], isolatedDatabaseEnv());
+    assert.equal(r.status, 1);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr, `mss: port ${imapB} on 127.0.0.1 is already in use (imapB); stop the other program or pick other ports with --port-base\n`);
+    assert.equal(fs.existsSync(dataDir), false, 'the data directory was not even created, let alone seeded');
   } finally {
     blocker.close();
   }

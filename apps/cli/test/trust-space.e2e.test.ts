@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { adminApiDocument } from '@mss/admin-api';
+import { makeRpps } from '@mss/domain';
 import { exitOf, firstLine, freePortBase, isolatedDatabaseEnv, mss, spawnMss } from './run-mss.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -77,10 +78,15 @@ test('issue 4: mss psc token prints a JWT that access accepts for the GP’s mai
 });
 
 test('a patient or an unknown IdNat gets no PSC token; one clear line', () => {
-  const r = cli('psc', 'token', '--idnat', '279035121518989');
-  assert.equal(r.status, 1);
-  assert.match(r.stderr, /^mss: Pro Santé Connect does not know this IdNat/m);
-  assert.equal(r.stderr.trim().split('\n').length, 1);
+  // A patient's INS is told apart locally (first-use.test.ts has the other malformed IdNats)…
+  const patient = cli('psc', 'token', '--idnat', '279035121518989');
+  assert.equal(patient.status, 2);
+  assert.equal(patient.stderr, "mss: --idnat: 279035121518989 is a patient's INS; Pro Santé Connect knows professionals, by IdNat\n");
+  // …a well-formed IdNat nobody has is for Pro Santé Connect to refuse.
+  const unknown = cli('psc', 'token', '--idnat', `8${makeRpps('9999999990')}`);
+  assert.equal(unknown.status, 1);
+  assert.match(unknown.stderr, /^mss: Pro Santé Connect does not know this IdNat/m);
+  assert.equal(unknown.stderr.trim().split('\n').length, 1);
 });
 
 test('story 1 (governance): Claire adds Marc; Marc is refused until he accepts the CGU; the history says who did what', () => {
@@ -289,8 +295,9 @@ test('SMTP → IMAP in the sandbox: the GP submits with XOAUTH2 to the CAB; an I
 test('issue 5, between operators: given only IdNats, a script gets tokens, the GP submits to Anne at the second operator, and she reads it there over IMAP; mss queue shows it delivered', async () => {
   const ANNE = '810000001635';
   const ANNE_PER = 'anne.lambert@operateur-b.mssante.fr';
-  const caFile = path.join(dataDir, 'trust-ca.pem');
-  fs.writeFileSync(caFile, await (await fetch(`${endpoints.trust}/pki/ca.pem`)).text());
+  // As in the README: the CA the sandbox wrote into its data dir (nothing in the working directory).
+  const caFile = path.join(dataDir, 'ca.pem');
+  assert.equal(fs.readFileSync(caFile, 'utf8'), await (await fetch(`${endpoints.trust}/pki/ca.pem`)).text());
   const hostPort = (url: string) => url.replace(/^[a-z]+:\/\//, '');
   const subject = `Avis cardiologique ${Date.now()}`;
   const run = (script: string, args: string[]) =>
@@ -324,4 +331,22 @@ test('issue 5, between operators: given only IdNats, a script gets tokens, the G
   const bad = queue('remove', 'xyz');
   assert.equal(bad.status, 2);
   assert.equal(bad.stderr, 'mss: "xyz" is neither a queue entry id (digits) nor a message id (16 hex digits)\n');
+});
+
+// Last: a new CGU version must be accepted by everyone, which would change what the tests above see.
+test('mss cgu accept takes the version as the CGU page says (--version) and as an argument', async () => {
+  const published = cli('cgu', 'publish', '2099-01', '--admin', '--data-dir', dataDir, '--json');
+  assert.equal(published.status, 0, published.stderr);
+  const page = await (await fetch(`${endpoints.adminApi}/cgu/2099-01`)).text();
+  const shown = /<code>mss cgu accept --version (\S+) --token …<\/code>/.exec(page);
+  assert.ok(shown, page);
+  const byOption = cli('cgu', 'accept', '--version', shown[1]!, '--as', 'gp');
+  assert.equal(byOption.status, 0, byOption.stderr);
+  assert.match(byOption.stdout, /^accepted CGU 2099-01 at \d{4}-/);
+  const byArgument = cli('cgu', 'accept', '2099-01', '--as', 'cab-owner', '--json');
+  assert.equal(byArgument.status, 0, byArgument.stderr);
+  assert.equal((JSON.parse(byArgument.stdout) as { version: string }).version, '2099-01');
+  const both = cli('cgu', 'accept', '2099-01', '--version', '2026-01', '--as', 'gp');
+  assert.equal(both.status, 2);
+  assert.equal(both.stderr, 'mss: two versions given: "2099-01" and --version "2026-01"\n');
 });

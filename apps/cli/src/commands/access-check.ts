@@ -1,9 +1,9 @@
 import { AccessControl, TokenError, createTokenValidator } from '@mss/access';
 import { isMailboxAction, ACTIONS, type MailboxAction } from '@mss/domain';
 import { MssError, loadClientEnvironment, loadConfig } from '@mss/runtime';
-import { Store } from '@mss/store';
 import { STORE_OPTIONS, requireString, type Command } from '../cli.ts';
 import { operatorStore } from '../sandbox/store-location.ts';
+import { openExistingStore } from '../existing-store.ts';
 
 /**
  * What the operator would answer to this token for this mailbox: the same validation and the
@@ -29,7 +29,7 @@ export const accessCheck: Command = {
     if (!isMailboxAction(action)) throw new MssError('USAGE', `--action: "${action}" is not one of ${ACTIONS.join(', ')}`, { exitCode: 2 });
     const config = loadConfig({ dataDir: requireString(ctx, 'data-dir'), databaseUrl: requireString(ctx, 'database-url'), portBase: requireString(ctx, 'port-base') });
     const issuer = requireString(ctx, 'issuer') ?? `http://${config.host}:${config.ports.psc}/auth/realms/esante-wallet`;
-    const store = await Store.open(operatorStore(config));
+    const store = await openExistingStore(operatorStore(config));
     try {
       const access = new AccessControl({ store, publicBaseUrl: `http://${config.host}:${config.ports.adminApi}` });
       let idnat: string;

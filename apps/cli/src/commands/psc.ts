@@ -1,6 +1,7 @@
 import { approveRequest, cibaToken, denyRequest } from '@mss/psc';
 import { MssError, loadConfig } from '@mss/runtime';
 import { requireString, type Command, type CommandContext, type OptionSpec } from '../cli.ts';
+import { requirePersonIdnat } from '../idnat-option.ts';
 
 const PSC_OPTIONS: Record<string, OptionSpec> = {
   psc: { type: 'string', description: 'Base URL of the PSC stand-in', default: 'http://127.0.0.1:8081', valueName: 'url' },
@@ -52,8 +53,9 @@ export const pscCommand: Command = {
         json: { type: 'boolean', description: 'Print the whole token response as JSON' },
       },
       async run(ctx) {
-        const idnat = requireString(ctx, 'idnat');
-        if (!idnat) throw new MssError('USAGE', '--idnat is required', { exitCode: 2 });
+        const given = requireString(ctx, 'idnat');
+        if (!given) throw new MssError('USAGE', '--idnat is required', { exitCode: 2 });
+        const idnat = requirePersonIdnat(given, '--idnat');
         const client = requireString(ctx, 'client');
         const secret = requireString(ctx, 'secret') ?? (client === 'mss-bench' ? 'mss-bench-secret' : undefined);
         const t = await cibaToken({

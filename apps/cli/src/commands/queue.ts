@@ -1,8 +1,9 @@
 import { loadConfig, MssError } from '@mss/runtime';
-import { Store, type QueueRow, type QueueStatus } from '@mss/store';
+import type { QueueRow, QueueStatus, Store } from '@mss/store';
 import { STORE_OPTIONS, requireString, type Command, type CommandContext } from '../cli.ts';
 import { operatorStore } from '../sandbox/store-location.ts';
-import { openSecondOperatorStore } from '../sandbox/second-operator.ts';
+import { secondOperatorStore } from '../sandbox/second-operator.ts';
+import { openExistingStore } from '../existing-store.ts';
 
 const STATUSES: readonly QueueStatus[] = ['queued', 'delivered', 'failed', 'removed'];
 
@@ -16,7 +17,7 @@ async function withQueueStore<T>(ctx: CommandContext, fn: (store: Store) => Prom
   const config = loadConfig({ dataDir: requireString(ctx, 'data-dir'), databaseUrl: requireString(ctx, 'database-url') });
   const which = (requireString(ctx, 'operator') ?? 'a').toLowerCase();
   if (which !== 'a' && which !== 'b') throw new MssError('USAGE', `--operator: "${which}" is not a or b`, { exitCode: 2 });
-  const store = which === 'a' ? await Store.open(operatorStore(config)) : await openSecondOperatorStore(config);
+  const store = await openExistingStore(which === 'a' ? operatorStore(config) : secondOperatorStore(config));
   try {
     return await fn(store);
   } finally {

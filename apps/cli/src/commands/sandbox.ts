@@ -1,14 +1,30 @@
-import { createLogger, loadConfig } from '@mss/runtime';
+import { PORT_BASE_ORDER, SERVICE_PORTS, createLogger, loadConfig } from '@mss/runtime';
 import { STORE_OPTIONS, parseIntOption, requireString, type Command } from '../cli.ts';
 import { describeSandbox, startSandbox } from '../sandbox/sandbox.ts';
+
+/** Help text in lines of at most 100 characters, broken only between the pieces given. */
+function wrap(pieces: string[], width = 100): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of pieces) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  return [...lines, line].join('\n');
+}
 
 export const sandboxCommand: Command = {
   name: 'sandbox',
   summary: 'Start the whole trust space on loopback (seeds the demo directory on first start)',
-  description:
-    'Every service listens on 127.0.0.1. Default ports: adminApi 8080, psc 8081, annuaireHttp 8082,\n' +
-    'smtpSubmission 10587, imap 10143, annuaireLdap 10389 (as each service arrives). With --port-base N\n' +
-    'they take N, N+1, … in that order. Logs are JSON lines on stderr.',
+  description: wrap([
+    ...'Every service listens on 127.0.0.1. Default ports:'.split(' '),
+    ...PORT_BASE_ORDER.map((key, i) => `${key} ${SERVICE_PORTS[key]}${i < PORT_BASE_ORDER.length - 1 ? ',' : '.'}`),
+    ...'With --port-base N they take N, N+1, … in that order. Logs are JSON lines on stderr.'.split(' '),
+  ]),
   options: {
     ...STORE_OPTIONS,
     json: { type: 'boolean', description: 'Print exactly one JSON line on stdout once ready: {"ready":true,"endpoints":{…},"personas":[…]}' },

@@ -106,6 +106,7 @@ export async function startOperatorMail(s: OperatorMailSetup, logger: Logger): P
       maxConnectionsPerAddress: s.listeners.maxConnectionsPerAddress,
       loginTimeoutMs: s.listeners.imapLoginTimeoutMs,
       idleTimeoutMs: s.listeners.imapIdleTimeoutMs,
+      name: s.keys.imap,
     });
     started.push(imap);
     services.push({ key: s.keys.imap, url: imap.url, stop: () => imap.stop() });

@@ -19,6 +19,7 @@ import { startOperatorMail, type OperatorMail } from './operator-mail.ts';
 import { openSecondOperatorStore, secondOperatorStore } from './second-operator.ts';
 import { operatorStore } from './store-location.ts';
 import { adminPasswordFile } from '../api-client.ts';
+import { checkPortsFree } from './ports.ts';
 
 export interface SandboxOptions {
   /** Professionals in the synthetic directory seeded on first start. */
@@ -44,8 +45,11 @@ const DAY_MS = 24 * 3600 * 1000;
  * stop in reverse; if one cannot start, those already started are stopped before failing.
  */
 export async function startSandbox(config: MssConfig, logger: Logger, options: SandboxOptions): Promise<Sandbox> {
-  logger.info(describeConfig(config));
+  // What a user can get wrong (a port in use, an unusable data dir or database) is one `mss:`
+  // line with nothing before it: checked before the first log line.
+  await checkPortsFree(config);
   const store = await Store.open(operatorStore(config));
+  logger.info(describeConfig(config));
   let storeB: Store | undefined;
   let annuaireStore: Store | undefined;
   const running: RunningService[] = [];
@@ -96,6 +100,8 @@ export async function startSandbox(config: MssConfig, logger: Logger, options: S
     // Dependency order: the trust space (PKI, whitelist) and PSC first, then the operator's servers.
     const trust = await startTrustService(config, logger);
     add(trust);
+    // For TLS clients of the demo (README "Try it"): inside the data dir, not the working directory.
+    fs.writeFileSync(caFile(config.dataDir), trust.trust.pki.caCertPem);
     const psc = await startPscService(config, store, logger);
     add(psc);
     // A short JWKS cooldown: in the sandbox keys are rotated on demand and must be picked up at once.
@@ -184,7 +190,7 @@ export function describeSandbox(sandbox: Sandbox): string {
   lines.push(
     '',
     'Operator administrator: user "admin", password in <data-dir>/admin-password (mss … --admin reads it).',
-    sandbox.endpoints.trust ? `Test CA (IGC-Santé stand-in) for TLS clients: ${sandbox.endpoints.trust}/pki/ca.pem` : '',
+    sandbox.endpoints.trust ? `Test CA (IGC-Santé stand-in) for TLS clients: <data-dir>/ca.pem, or ${sandbox.endpoints.trust}/pki/ca.pem` : '',
     'Get a token: npx mss psc token --idnat 810000001056    Check it: npx mss access check --token … --mailbox …',
     `APP software certificate (SMTP/IMAP EXTERNAL): npx mss trust issue-app-cert ${appMailbox(sandbox) ?? '<APP mailbox address>'}`,
     sandbox.endpoints.annuaireHttp ? `Annuaire FHIR: ${sandbox.endpoints.annuaireHttp}/fhir/v2 (header ESANTE-API-KEY: mss-sandbox-esante-api-key)    Resolve: npx mss annuaire resolve --professional …` : '',
@@ -192,6 +198,11 @@ export function describeSandbox(sandbox: Sandbox): string {
     'Press Ctrl-C to stop.',
   );
   return lines.join('\n');
+}
+
+/** The trust space's CA certificate (PEM), written at every start for the demo's TLS clients. */
+export function caFile(dataDir: string): string {
+  return path.join(dataDir, 'ca.pem');
 }
 
 /** The operator administrator's password: generated once per data directory, readable by its owner only. */

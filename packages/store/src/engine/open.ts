@@ -19,6 +19,12 @@ export interface OpenOptions {
    * log or a test that counts writes; absent, statements cost nothing extra.
    */
   onStatement?: ((sql: string) => void) | undefined;
+  /**
+   * Create the database when it is not there (default true). False for a command that works on
+   * an existing store (`mss access check`, `mss queue`): a missing one is `STORE_MISSING` and
+   * nothing is created — no directory, no SQLite file, no PostgreSQL schema.
+   */
+  create?: boolean | undefined;
 }
 
 /** Kysely's `log` option when statements are observed. */
@@ -38,9 +44,27 @@ export interface OpenedDatabase {
   sqlite?: NodeSqliteDatabase;
 }
 
+/**
+ * `mkdir -p` that always ends. Node's recursive mkdir retries for ever where a parent exists but
+ * refuses new entries with ENOENT (`/proc/x`): here each level is made once, and the first
+ * refusal is the answer.
+ */
+function makeDirectory(dir: string): void {
+  try {
+    fs.mkdirSync(dir);
+    return;
+  } catch (err) {
+    const code = systemErrorCode(err);
+    if (code === 'EEXIST' && fs.statSync(dir).isDirectory()) return;
+    if (code !== 'ENOENT' || path.dirname(dir) === dir) throw err;
+  }
+  makeDirectory(path.dirname(dir));
+  fs.mkdirSync(dir);
+}
+
 export function ensureWritableDir(dir: string, what = 'data directory'): void {
   try {
-    fs.mkdirSync(dir, { recursive: true });
+    makeDirectory(dir);
     fs.accessSync(dir, fs.constants.W_OK);
     const probe = path.join(dir, `.write-test-${process.pid}`);
     fs.writeFileSync(probe, '');
@@ -81,7 +105,12 @@ export async function openDatabase(options: OpenOptions): Promise<OpenedDatabase
   return openPostgres(parsed, options.pgPoolSize ?? DEFAULT_PG_POOL_SIZE, options);
 }
 
+function storeMissing(where: string): MssError {
+  return new MssError('STORE_MISSING', `there is no store at ${where} (nothing was created)`);
+}
+
 async function openSqlite(file: string, dir: string, options: OpenOptions): Promise<OpenedDatabase> {
+  if (options.create === false && !fs.existsSync(file)) throw storeMissing(`sqlite:${file}`);
   ensureWritableDir(dir);
   let database: NodeSqliteDatabase;
   try {
@@ -119,18 +148,26 @@ async function openPostgres(parsed: URL, poolSize: number, options: OpenOptions)
   });
   // Idle-client errors (server restart) must not crash the process; the next query reconnects.
   pool.on('error', () => {});
+  const create = options.create !== false;
   let current: string;
+  let exists = true;
   try {
     const client = await pool.connect();
     try {
-      if (schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+      if (schema && create) await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
       current = String((await client.query('SELECT current_schema() AS s')).rows[0]?.s ?? 'public');
+      // A store is a schema where the migrations ran (search_path names the schema, if any).
+      if (!create) exists = (await client.query("SELECT to_regclass('mss_migrations') AS t")).rows[0]?.t != null;
     } finally {
       client.release();
     }
   } catch (err) {
     await pool.end().catch(() => {});
     throw new MssError('DATABASE_CONNECT_FAILED', `cannot use PostgreSQL at ${where}: ${describePgError(err)}`, { cause: err });
+  }
+  if (!exists) {
+    await pool.end().catch(() => {});
+    throw storeMissing(`postgres://${where}${schema ? ` schema ${schema}` : ''}`);
   }
   const db = new Kysely<Database>({ dialect: new CurrentSchemaPostgresDialect({ pool }), ...statementLog(options) });
   return { db, engine: 'postgres', description: redactUrl(parsed.toString()) + (schema ? ` schema=${schema}` : ''), schema: current };
