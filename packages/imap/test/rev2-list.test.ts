@@ -34,7 +34,7 @@ test('RFC 9051 §6.1.1 / RFC 7888 §4 / RFC 5258 §1 / RFC 5819 §1 / RFC 3348 /
 
 test('RFC 7888 §5: a non-synchronizing literal of 4096 octets or less needs no continuation (LITERAL-)', async () => {
   c.send('n1 CREATE {3+}\r\nLit\r\n');
-  assert.match(await c.until(/n1 [^\r]*\r\n/), /^n1 OK CREATE completed\r\n$/);
+  assert.match(await c.until(/n1 [^\r]*\r\n/), /^n1 OK \[MAILBOXID \(F\d+\)\] CREATE completed\r\n$/);
 });
 
 test('RFC 8438 §3: STATUS SIZE is the octets of the mailbox\'s messages', async () => {

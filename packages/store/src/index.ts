@@ -16,3 +16,4 @@ export type { NewQueueEntry, QueueFilter } from './repos/queue.ts';
 export type * from './schema.ts';
 export type { PublishedMailbox } from './repos/directory.ts';
 export { MailboxScope, OutOfScopeError } from './mailbox-scope.ts';
+export { mailboxObjectId, emailObjectId, OBJECT_ID } from './object-ids.ts';

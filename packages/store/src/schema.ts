@@ -162,6 +162,8 @@ export interface MailMessagesTable {
   structure: string | null;
   /** JSON: the decoded From/To/Cc/Bcc/Subject values SEARCH compares (same rule as `structure`). */
   search_headers: string | null;
+  /** When it was saved into this folder (RFC 8514 SAVEDATE); a COPY gets its own. */
+  saved_at: string | null;
 }
 
 /** UIDs expunged from a folder and the MODSEQ of their expunge, so that caches can follow. */

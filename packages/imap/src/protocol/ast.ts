@@ -5,7 +5,7 @@
 import type { CalendarDate, ImapDateTime } from './datetime.ts';
 import type { SequenceSet } from './sequence-set.ts';
 
-export type StatusItem = 'MESSAGES' | 'RECENT' | 'UIDNEXT' | 'UIDVALIDITY' | 'UNSEEN' | 'HIGHESTMODSEQ' | 'DELETED' | 'DELETED-STORAGE' | 'SIZE';
+export type StatusItem = 'MESSAGES' | 'RECENT' | 'UIDNEXT' | 'UIDVALIDITY' | 'UNSEEN' | 'HIGHESTMODSEQ' | 'DELETED' | 'DELETED-STORAGE' | 'SIZE' | 'MAILBOXID';
 
 export type SearchKey =
   | {
@@ -23,16 +23,20 @@ export type SearchKey =
         | 'UNDELETED'
         | 'UNDRAFT'
         | 'UNFLAGGED'
-        | 'UNSEEN';
+        | 'UNSEEN'
+        /** RFC 8514 §4.2: every message, where the folder keeps save dates (ours always do). */
+        | 'SAVEDATESUPPORTED';
     }
   | { readonly key: 'BCC' | 'BODY' | 'CC' | 'FROM' | 'SUBJECT' | 'TEXT' | 'TO'; readonly value: string }
   | { readonly key: 'KEYWORD' | 'UNKEYWORD'; readonly flag: string }
   | {
-      readonly key: 'BEFORE' | 'ON' | 'SINCE' | 'SENTBEFORE' | 'SENTON' | 'SENTSINCE';
+      readonly key: 'BEFORE' | 'ON' | 'SINCE' | 'SENTBEFORE' | 'SENTON' | 'SENTSINCE' | 'SAVEDBEFORE' | 'SAVEDON' | 'SAVEDSINCE';
       readonly date: CalendarDate;
     }
   | { readonly key: 'HEADER'; readonly field: string; readonly value: string }
   | { readonly key: 'LARGER' | 'SMALLER'; readonly size: number }
+  /** OBJECTID (RFC 8474 §6): the message whose EMAILID / THREADID is `id`. */
+  | { readonly key: 'EMAILID' | 'THREADID'; readonly id: string }
   /** WITHIN (RFC 5032): INTERNALDATE more than / at most `seconds` before now. */
   | { readonly key: 'OLDER' | 'YOUNGER'; readonly seconds: number }
   /** `UID set`, or a bare sequence set (`SEQUENCE`, message numbers). */
@@ -98,7 +102,12 @@ export type SimpleFetchItem =
   | 'BODY'
   | 'BODYSTRUCTURE'
   | 'UID'
-  | 'MODSEQ';
+  | 'MODSEQ'
+  /** RFC 8474 §5 */
+  | 'EMAILID'
+  | 'THREADID'
+  /** RFC 8514 §3 */
+  | 'SAVEDATE';
 
 export type FetchItem =
   | { readonly item: SimpleFetchItem }

@@ -24,6 +24,8 @@ export const BASE_CAPABILITIES = [
   'LIST-STATUS',
   'CHILDREN',
   'STATUS=SIZE',
+  'OBJECTID',
+  'SAVEDATE',
 ] as const;
 
 export interface CapabilityState {

@@ -19,6 +19,9 @@ const SIMPLE = new Set<string>([
   'BODYSTRUCTURE',
   'UID',
   'MODSEQ',
+  'EMAILID',
+  'THREADID',
+  'SAVEDATE',
 ]);
 
 const simple = (...names: SimpleFetchItem[]): FetchItem[] => names.map((item) => ({ item }));

@@ -27,9 +27,12 @@ const FLAG_KEYS = new Set([
   'UNDRAFT',
   'UNFLAGGED',
   'UNSEEN',
+  'SAVEDATESUPPORTED',
 ]);
 const STRING_KEYS = new Set(['BCC', 'BODY', 'CC', 'FROM', 'SUBJECT', 'TEXT', 'TO']);
-const DATE_KEYS = new Set(['BEFORE', 'ON', 'SINCE', 'SENTBEFORE', 'SENTON', 'SENTSINCE']);
+const DATE_KEYS = new Set(['BEFORE', 'ON', 'SINCE', 'SENTBEFORE', 'SENTON', 'SENTSINCE', 'SAVEDBEFORE', 'SAVEDON', 'SAVEDSINCE']);
+/** RFC 8474 §6 `objectid`. */
+const OBJECT_ID = /^[A-Za-z0-9_-]{1,255}$/;
 
 const RETURN_OPTIONS = new Set(['MIN', 'MAX', 'ALL', 'COUNT']);
 const SORT_KEYS = new Set<string>(['ARRIVAL', 'CC', 'DATE', 'FROM', 'SIZE', 'SUBJECT', 'TO']);
@@ -161,6 +164,13 @@ export function searchKey(c: Cursor, depth: number): SearchKey {
       c.sp();
       return { key, seconds: c.nzNumber('Expected an interval in seconds') };
 
+    case 'EMAILID':
+    case 'THREADID': {
+      c.sp();
+      const id = c.atom('Expected an object id');
+      if (!OBJECT_ID.test(id)) throw new ParseError('Invalid object id');
+      return { key, id };
+    }
     case 'UID':
       c.sp();
       return { key, set: sequenceSet(c) };

@@ -63,7 +63,7 @@ export function flagFromText(text: string): string | null {
   return SYSTEM_FLAGS.get(text.toUpperCase()) ?? text;
 }
 
-const STATUS_ITEMS = new Set<string>(['MESSAGES', 'RECENT', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN', 'HIGHESTMODSEQ', 'DELETED', 'DELETED-STORAGE', 'SIZE']);
+const STATUS_ITEMS = new Set<string>(['MESSAGES', 'RECENT', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN', 'HIGHESTMODSEQ', 'DELETED', 'DELETED-STORAGE', 'SIZE', 'MAILBOXID']);
 
 export function statusItems(c: Cursor): StatusItem[] {
   return c.list(

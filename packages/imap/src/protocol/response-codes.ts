@@ -57,6 +57,8 @@ export const code = {
     if (source.length !== destination.length) throw new TypeError('COPYUID sets differ in length');
     return ['COPYUID', uidValidity, uidSet(source), uidSet(destination)];
   },
+  /** OBJECTID (RFC 8474 §4): the folder's MAILBOXID, on SELECT/EXAMINE and CREATE. */
+  mailboxId: (id: string): EncodedCode => ['MAILBOXID', raw(`(${id})`)],
   /** CONDSTORE: messages that failed UNCHANGEDSINCE. */
   modified: (numbers: readonly number[]): EncodedCode => ['MODIFIED', uidSet(numbers)],
 };

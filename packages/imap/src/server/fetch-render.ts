@@ -1,4 +1,4 @@
-import type { Store } from '@mss/store';
+import { emailObjectId, type Store } from '@mss/store';
 import { formatDateTime, literal, raw, str, type FetchItem, type ImapValue } from '../protocol/index.ts';
 import type { MessageView } from './message.ts';
 import type { StructureItem, WireForms } from './wire-forms.ts';
@@ -28,6 +28,14 @@ export function renderItem(item: FetchItem, row: FetchRow, flags: readonly strin
       return [['INTERNALDATE', str(formatDateTime(new Date(row.internal_date), 0))]];
     case 'RFC822.SIZE':
       return [['RFC822.SIZE', Number(row.size)]];
+    // RFC 8474 §5.1, §5.2: ids in parentheses; no thread ids are computed, hence NIL.
+    case 'EMAILID':
+      return [['EMAILID', raw(`(${emailObjectId(row.blob_hash)})`)]];
+    case 'THREADID':
+      return [['THREADID', null]];
+    // RFC 8514 §3: NIL only for a row stored without one (none since migration 0011).
+    case 'SAVEDATE':
+      return [['SAVEDATE', row.saved_at ? str(formatDateTime(new Date(row.saved_at), 0)) : null]];
     case 'RFC822':
       return [['RFC822', view!.whole()]];
     case 'RFC822.HEADER':

@@ -1,5 +1,5 @@
 import { addressesForSearch, parseMessageDate } from '@mss/mime';
-import type { MessageRow } from '@mss/store';
+import { emailObjectId, type MessageRow } from '@mss/store';
 import { resolveSequenceSet, type CalendarDate, type SearchKey } from '../protocol/index.ts';
 import type { SearchHeaderKey, SearchHeaders } from './folder-index.ts';
 import type { MessageView } from './message.ts';
@@ -32,7 +32,7 @@ export const SENT_KEYS = /"key":"(SENTBEFORE|SENTON|SENTSINCE)"/;
 /** The keys answered from the folder's cached decoded headers. */
 export const HEADER_KEYS = /"key":"(BCC|CC|FROM|SUBJECT|TO)"/;
 /** The keys that need the message's row (dates, size). */
-export const ROW_KEYS = /"key":"(BEFORE|ON|SINCE|LARGER|SMALLER|OLDER|YOUNGER|SENTBEFORE|SENTON|SENTSINCE)"/;
+export const ROW_KEYS = /"key":"(BEFORE|ON|SINCE|LARGER|SMALLER|OLDER|YOUNGER|SENTBEFORE|SENTON|SENTSINCE|SAVEDBEFORE|SAVEDON|SAVEDSINCE|EMAILID)"/;
 
 // A needle lower-cased once per command, not once per message.
 const loweredNeedles = new WeakMap<object, string>();
@@ -128,6 +128,21 @@ export function matches(k: SearchKey, c: SearchContext): boolean {
       const ref = calendar(k.date);
       return k.key === 'SENTBEFORE' ? d < ref : k.key === 'SENTON' ? d === ref : d >= ref;
     }
+    // RFC 8514 §4.1: the save date's day; a row without one falls back on its INTERNALDATE.
+    case 'SAVEDBEFORE':
+    case 'SAVEDON':
+    case 'SAVEDSINCE': {
+      const d = dayOf(c.row!.saved_at ?? c.row!.internal_date);
+      const ref = calendar(k.date);
+      return k.key === 'SAVEDBEFORE' ? d < ref : k.key === 'SAVEDON' ? d === ref : d >= ref;
+    }
+    case 'SAVEDATESUPPORTED':
+      return true;
+    // RFC 8474 §6: no thread ids are given (THREADID NIL), so none matches.
+    case 'EMAILID':
+      return emailObjectId(c.row!.blob_hash) === k.id;
+    case 'THREADID':
+      return false;
     // RFC 5032 §3: OLDER and YOUNGER are each other's complement.
     case 'OLDER':
       return new Date(c.row!.internal_date).getTime() < c.now - k.seconds * 1000;

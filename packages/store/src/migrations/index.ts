@@ -8,8 +8,9 @@ import { directoryPages } from './0007-directory-pages.ts';
 import { mailUsage } from './0008-mail-usage.ts';
 import { mailRecent } from './0009-mail-recent.ts';
 import { messageData } from './0010-message-data.ts';
+import { mailSaved } from './0011-mail-saved.ts';
 import type { MssMigration } from './types.ts';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
-export const MIGRATIONS: readonly MssMigration[] = [initial, accessAudit, directoryOutbox, smtpQueue, imapCache, directorySearch, directoryPages, mailUsage, mailRecent, messageData];
+export const MIGRATIONS: readonly MssMigration[] = [initial, accessAudit, directoryOutbox, smtpQueue, imapCache, directorySearch, directoryPages, mailUsage, mailRecent, messageData, mailSaved];
 export type { Engine, MigrationContext, MssMigration } from './types.ts';

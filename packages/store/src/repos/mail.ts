@@ -28,9 +28,9 @@ export interface IndexEntry {
 const EXPUNGE_LOG_KEEP = 100_000;
 const EXPUNGE_PRUNE_EVERY = 1024;
 
-const FETCH_COLUMNS = ['uid', 'modseq', 'flags', 'internal_date', 'size', 'blob_hash', 'structure'] as const;
+const FETCH_COLUMNS = ['uid', 'modseq', 'flags', 'internal_date', 'size', 'blob_hash', 'saved_at', 'structure'] as const;
 /** Without the structure (a FETCH that renders no ENVELOPE, BODY or BODYSTRUCTURE). */
-const FETCH_COLUMNS_LEAN = ['uid', 'modseq', 'flags', 'internal_date', 'size', 'blob_hash'] as const;
+const FETCH_COLUMNS_LEAN = ['uid', 'modseq', 'flags', 'internal_date', 'size', 'blob_hash', 'saved_at'] as const;
 export type FetchRow = Pick<MessageRow, (typeof FETCH_COLUMNS_LEAN)[number]> & Partial<Pick<MessageRow, 'structure'>>;
 
 /** IMAP flags are stored as one canonical string: unique, sorted, space-separated. */
@@ -136,6 +136,7 @@ export class MailRepo {
         sent_date: m.data.sentDate,
         structure: m.data.structure,
         search_headers: m.data.searchHeaders,
+        saved_at: isoNow(this.ctx),
       })
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -231,10 +232,11 @@ export class MailRepo {
     const bytes = rows.reduce((n, r) => n + Number(r.size), 0);
     const { firstUid, modseq } = await this.bump(toFolderId, rows.length, bytes, rows.length);
     const pairs: [number, number][] = [];
+    const savedAt = isoNow(this.ctx);
     for (const [i, r] of rows.entries()) {
       const uid = firstUid + i;
       const { id: _id, ...rest } = r;
-      await this.ctx.db.insertInto('mail_messages').values({ ...rest, folder_id: toFolderId, uid, modseq }).execute();
+      await this.ctx.db.insertInto('mail_messages').values({ ...rest, folder_id: toFolderId, uid, modseq, saved_at: savedAt }).execute();
       pairs.push([Number(r.uid), uid]);
     }
     return pairs;

@@ -20,7 +20,7 @@ export async function fetch(ctx: SessionContext, cmd: CommandOf<'FETCH'>, state:
   const items = [...cmd.args.items];
   if (cmd.uid && !items.some((i) => i.item === 'UID')) items.unshift({ item: 'UID' });
   if ((condstore || cmd.args.changedSince !== null) && !items.some((i) => i.item === 'MODSEQ')) items.push({ item: 'MODSEQ' });
-  const fromRow = ['UID', 'FLAGS', 'MODSEQ', 'INTERNALDATE', 'RFC822.SIZE'];
+  const fromRow = ['UID', 'FLAGS', 'MODSEQ', 'INTERNALDATE', 'RFC822.SIZE', 'EMAILID', 'THREADID', 'SAVEDATE'];
   // ENVELOPE, BODY and BODYSTRUCTURE come from the stored structure: the body is read for other items only.
   const needsBody = (row: FetchRow) => items.some((i) => !fromRow.includes(i.item) && !(STRUCTURE_ITEMS.includes(i.item) && row.structure));
   const forms = wireForms(store);

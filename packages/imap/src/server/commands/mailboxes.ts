@@ -1,4 +1,5 @@
-import type { CommandOf } from '../../protocol/index.ts';
+import { mailboxObjectId } from '@mss/store';
+import { code, type CommandOf } from '../../protocol/index.ts';
 import { DELIMITER, isValidFolderName, normaliseFolderName } from '../folders.ts';
 import type { AuthenticatedState, SessionContext } from './context.ts';
 import { ImapNo } from './errors.ts';
@@ -11,8 +12,9 @@ export async function create(ctx: SessionContext, cmd: CommandOf<'CREATE'>, stat
   if (name === 'INBOX') throw new ImapNo('INBOX always exists', 'ALREADYEXISTS');
   if (!isValidFolderName(name)) throw new ImapNo('Invalid folder name', 'CANNOT');
   if (await ctx.store.mail.folder(mailboxId, name)) throw new ImapNo('Folder already exists', 'ALREADYEXISTS');
-  await ctx.store.mail.createFolder(mailboxId, name);
-  ctx.ok(cmd.tag, 'CREATE completed');
+  const created = await ctx.store.mail.createFolder(mailboxId, name);
+  // RFC 8474 §4.1
+  ctx.ok(cmd.tag, 'CREATE completed', code.mailboxId(mailboxObjectId(created.id)));
 }
 
 /** RFC 3501 §6.3.4: a folder with sub-folders is refused (we never keep \Noselect folders). */

@@ -1,3 +1,4 @@
+import { mailboxObjectId } from '@mss/store';
 import { atom, code, mailboxName, raw, str, untagged, untaggedStatus, type CommandOf } from '../../protocol/index.ts';
 import { DELIMITER } from '../folders.ts';
 import { acquireIndex, releaseIndex } from '../folder-index.ts';
@@ -49,6 +50,7 @@ export async function select(ctx: SessionContext, cmd: CommandOf<'SELECT' | 'EXA
   ctx.write(untaggedStatus('OK', 'UIDs valid', code.uidValidity(sel.uidValidity)));
   ctx.write(untaggedStatus('OK', 'Predicted next UID', code.uidNext(sel.uidNext)));
   ctx.write(untaggedStatus('OK', 'Highest', code.highestModseq(BigInt(sel.highestModseq))));
+  ctx.write(untaggedStatus('OK', 'Ok', code.mailboxId(mailboxObjectId(f.id))));
   // RFC 9051 §6.3.2: LIST is one of SELECT's required untagged responses in IMAP4rev2.
   if (rev2) ctx.write(untagged(atom('LIST'), raw('()'), str(DELIMITER), mailboxName(sel.name)));
   ctx.ok(cmd.tag, `${readOnly ? 'EXAMINE' : 'SELECT'} completed`, readOnly ? ['READ-ONLY'] : ['READ-WRITE']);

@@ -1,4 +1,5 @@
-import { atom, mailboxName, untagged, type CommandOf, type ImapValue, type StatusItem } from '../../protocol/index.ts';
+import { mailboxObjectId } from '@mss/store';
+import { atom, mailboxName, raw, untagged, type CommandOf, type ImapValue, type StatusItem } from '../../protocol/index.ts';
 import type { AuthenticatedState, SessionContext } from './context.ts';
 import { folderOr404 } from './folder-lookup.ts';
 import { kib } from './quota.ts';
@@ -28,6 +29,8 @@ export async function statusValues(ctx: SessionContext, folderId: number, wanted
       'DELETED-STORAGE': kib(st.deletedStorage),
       // RFC 8438 §3: the total size of the mailbox in octets.
       SIZE: st.size,
+      // RFC 8474 §4.2
+      MAILBOXID: raw(`(${mailboxObjectId(folderId)})`),
     }[item];
     items.push(atom(item), value);
   }
