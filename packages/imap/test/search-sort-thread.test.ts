@@ -203,3 +203,17 @@ test('imapflow: search() with ESEARCH RETURN options, since/before through WITHI
     await client.logout();
   }
 });
+
+test('RFC 5256 §3: a header longer than one read (a 40 KiB References field) before a large body is read whole', async () => {
+  assert.match(await exchange('h1', 'CREATE Long'), /h1 OK/);
+  const refs = Array.from({ length: 1200 }, (_v, i) => `<r${i}.padding-padding@example.org>`).join('\r\n ');
+  const root = crlf('From: a@x.org', 'Subject: root', 'Date: Mon, 26 Mar 2007 10:00:00 +0000', 'Message-ID: <r1199.padding-padding@example.org>', '', 'root', '');
+  const reply = crlf('From: b@x.org', 'Subject: unrelated', 'Date: Mon, 26 Mar 2007 11:00:00 +0000', 'Message-ID: <reply@example.org>', `References: ${refs}`, '', 'x'.repeat(300_000), '');
+  const other = crlf('From: c@x.org', 'Subject: other', 'Date: Mon, 26 Mar 2007 09:00:00 +0000', '', 'other', '');
+  for (const [i, m] of [root, reply, other].entries()) assert.match(await exchange(`h${i + 2}`, `APPEND Long {${Buffer.byteLength(m)}+}\r\n${m}`), /OK/);
+  assert.match(await exchange('h5', 'SELECT Long'), /\* 3 EXISTS/);
+  // The reply's parent is its last reference, the root (their subjects differ: only References
+  // links them), found only if the whole References field was read.
+  assert.equal(await exchange('h6', 'THREAD REFERENCES UTF-8 ALL'), '* THREAD (3)(1 2)\r\nh6 OK THREAD completed\r\n');
+  assert.equal(await exchange('h7', 'SORT (REVERSE DATE) UTF-8 ALL'), '* SORT 2 1 3\r\nh7 OK SORT completed\r\n');
+});

@@ -4,6 +4,7 @@
 
 import { baseSubject, decodedHeader, headerAddresses, messageIds, parseMessage, parseMessageDate, unfoldedHeader, type MimeNode } from '@mss/mime';
 import type { MessageRow, Store } from '@mss/store';
+import fs from 'node:fs/promises';
 import type { FolderIndex } from './folder-index.ts';
 import { readBody } from './message.ts';
 import { calendar } from './search-eval.ts';
@@ -46,12 +47,55 @@ export function sortDataOf(root: MimeNode): SortData {
   };
 }
 
-/** The header of a raw message: the body is not needed and need not be parsed. */
-function headerOf(raw: Buffer): Buffer {
-  const crlf = raw.indexOf('\r\n\r\n');
-  if (crlf >= 0) return raw.subarray(0, crlf + 4);
-  const lf = raw.indexOf('\n\n');
-  return lf >= 0 ? raw.subarray(0, lf + 2) : raw;
+/** Where the header section ends (its blank line included), or -1 when `bytes` holds no end. */
+function headerEnd(bytes: Buffer): number {
+  const crlf = bytes.indexOf('\r\n\r\n');
+  if (crlf >= 0) return crlf + 4;
+  const lf = bytes.indexOf('\n\n');
+  return lf >= 0 ? lf + 2 : -1;
+}
+
+/** Read in steps of this much until the header section ends; a message's body is never needed. */
+const HEADER_CHUNK = 16 * 1024;
+/** A header section longer than this (the parser's own field limit is 64 KiB each) is read whole. */
+const HEADER_MAX = 1024 * 1024;
+
+/**
+ * The header section of a stored message, without reading its body: a message with a 10 MB
+ * attachment costs one 16 KiB read, not 10 MB. Falls back to the whole message (the store's own
+ * read, which reports a missing blob properly) when the header does not end within 1 MiB.
+ */
+async function readHeader(store: Store, hash: string, size: number): Promise<Buffer> {
+  if (size > HEADER_CHUNK) {
+    const header = await headerByChunks(store, hash, size);
+    if (header) return header;
+  }
+  const whole = await readBody(store, hash, size);
+  const end = headerEnd(whole);
+  return end >= 0 ? whole.subarray(0, end) : whole;
+}
+
+async function headerByChunks(store: Store, hash: string, size: number): Promise<Buffer | null> {
+  let handle: fs.FileHandle | undefined;
+  try {
+    handle = await fs.open(store.blobs.pathOf(hash), 'r');
+    let buf = Buffer.alloc(0);
+    while (buf.length < Math.min(size, HEADER_MAX)) {
+      const chunk = Buffer.allocUnsafe(HEADER_CHUNK);
+      const { bytesRead } = await handle.read(chunk, 0, HEADER_CHUNK, buf.length);
+      if (bytesRead === 0) break;
+      // Look again from just before the new bytes: the blank line may straddle two reads.
+      const from = Math.max(0, buf.length - 3);
+      buf = Buffer.concat([buf, chunk.subarray(0, bytesRead)]);
+      const end = headerEnd(buf.subarray(from));
+      if (end >= 0) return buf.subarray(0, from + end);
+    }
+  } catch {
+    // the store's own read follows, and reports a missing blob properly
+  } finally {
+    await handle?.close();
+  }
+  return null;
 }
 
 interface Cache {
@@ -72,7 +116,7 @@ export async function sortDataFor(store: Store, index: FolderIndex, rows: readon
     const uid = Number(row.uid);
     let data = cache.byUid.get(uid);
     if (!data) {
-      data = sortDataOf(parseMessage(headerOf(await readBody(store, row.blob_hash, Number(row.size)))));
+      data = sortDataOf(parseMessage(await readHeader(store, row.blob_hash, Number(row.size))));
       cache.byUid.set(uid, data);
     }
     out.set(uid, data);
