@@ -15,7 +15,7 @@ import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { createCertificateValidator } from '@mss/access';
 import { loadOrCreatePki, type IssuedCertificate, type Pki } from '@mss/trust';
-import { D, PER, startImapWorld, type ImapWorld } from './support/imap-world.ts';
+import { CAB, D, PER, startImapWorld, type ImapWorld } from './support/imap-world.ts';
 
 const SCRIPT = fileURLToPath(new URL('./support/imaplib_external.py', import.meta.url));
 const APP = `labo-resultats.ch-lilas@${D}`;
@@ -64,6 +64,7 @@ before(async () => {
   save('app', await pki.issueClientCertificate({ commonName: 'Automate labo CH Lilas', kind: 'app', mailbox: APP }));
   save('per', await pki.issueClientCertificate({ commonName: 'Logiciel du Dr Martin', kind: 'app', mailbox: PER }));
   save('org', await pki.issueClientCertificate({ commonName: 'Logiciel de cardiologie', kind: 'app', mailbox: ORG }));
+  save('cab', await pki.issueClientCertificate({ commonName: 'Logiciel du cabinet', kind: 'app', mailbox: CAB }));
   save('operator', await pki.issueClientCertificate({ commonName: D, kind: 'operator' }));
   save('expired', await pki.issueClientCertificate({ commonName: 'Ancien automate', kind: 'app', mailbox: `ancien@${D}`, days: 1, now: new Date(Date.now() - 10 * DAY) }));
   save('revoked', await pki.issueClientCertificate({ commonName: 'Automate vole', kind: 'app', mailbox: OTHER_APP }));
@@ -111,6 +112,7 @@ const refusals: { name: string; cert?: string; authzid?: string; reply: string; 
   { name: 'another APP mailbox asked for', cert: 'app', authzid: OTHER_APP, reply: '[AUTHORIZATIONFAILED] This client certificate may not open this mailbox', reason: 'no-right', principal: true },
   { name: 'a certificate naming a PER mailbox', cert: 'per', reply: '[AUTHORIZATIONFAILED] A client certificate may only open an APP mailbox', reason: 'action-not-allowed', principal: true },
   { name: 'a certificate naming an ORG mailbox', cert: 'org', authzid: ORG, reply: '[AUTHORIZATIONFAILED] A client certificate may only open an APP mailbox', reason: 'action-not-allowed', principal: true },
+  { name: 'a certificate naming a CAB mailbox', cert: 'cab', reply: '[AUTHORIZATIONFAILED] A client certificate may only open an APP mailbox', reason: 'action-not-allowed', principal: true },
 ];
 
 for (const r of refusals) {

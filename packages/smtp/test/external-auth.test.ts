@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { loadOrCreatePki, type IssuedCertificate } from '@mss/trust';
 import type { RunningSubmissionServer } from '../src/index.ts';
-import { APP, D, ORG, PER, eventually, startSmtpWorld, type SmtpWorld } from './support/smtp-world.ts';
+import { APP, CAB, D, ORG, PER, eventually, startSmtpWorld, type SmtpWorld } from './support/smtp-world.ts';
 
 const SCRIPT = fileURLToPath(new URL('./support/smtplib_external.py', import.meta.url));
 const OTHER_APP = `imagerie.ch-lilas@${D}`;
@@ -45,6 +45,7 @@ before(async () => {
   save('app', await w.pki.issueClientCertificate({ commonName: 'Automate labo CH Lilas', kind: 'app', mailbox: APP }));
   save('per', await w.pki.issueClientCertificate({ commonName: 'Logiciel du Dr Martin', kind: 'app', mailbox: PER }));
   save('org', await w.pki.issueClientCertificate({ commonName: 'Logiciel de cardiologie', kind: 'app', mailbox: ORG }));
+  save('cab', await w.pki.issueClientCertificate({ commonName: 'Logiciel du cabinet', kind: 'app', mailbox: CAB }));
   save('operator', await w.pki.issueClientCertificate({ commonName: D, kind: 'operator' }));
   save('expired', await w.pki.issueClientCertificate({ commonName: 'Ancien automate', kind: 'app', mailbox: `ancien@${D}`, days: 1, now: new Date(Date.now() - 10 * DAY) }));
   save('revoked', await w.pki.issueClientCertificate({ commonName: 'Automate vole', kind: 'app', mailbox: OTHER_APP }));
@@ -163,6 +164,12 @@ const refusals: { name: string; options: PyOptions; auth: [number, string]; audi
     options: { cert: 'org', authzid: ORG },
     auth: [535, '5.7.8 A client certificate may only send from an APP mailbox'],
     audit: { principal: 'serial', reason: 'action-not-allowed', mailbox: ORG },
+  },
+  {
+    name: 'a certificate naming a CAB mailbox',
+    options: { cert: 'cab' },
+    auth: [535, '5.7.8 A client certificate may only send from an APP mailbox'],
+    audit: { principal: 'serial', reason: 'action-not-allowed', mailbox: CAB },
   },
 ];
 
