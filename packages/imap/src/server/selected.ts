@@ -48,6 +48,8 @@ export class SelectedFolder {
   /** UID ranges (from, to] recent in this session. */
   private readonly recent: [number, number][] = [];
   private observedUpTo = 0;
+  private recentNoted = false;
+  private claiming: Promise<unknown> = Promise.resolve();
 
   constructor(index: FolderIndex, name: string, readOnly: boolean, recentMode: RecentMode = 'none') {
     this.folderId = index.folderId;
@@ -77,9 +79,31 @@ export class SelectedFolder {
       return arrived;
     }
     const last = this.recent.at(-1)?.[1] ?? 0;
-    if (upTo <= last) return false;
-    const before = await store.mail.claimRecent(this.folderId, upTo);
-    if (before >= upTo) return false;
+    // Marks only grow: one read at selection already above the view means nothing to take.
+    if (upTo <= last || (markAtSelection !== undefined && markAtSelection >= upTo)) return this.takeNoted();
+    // A group transaction: the claim shares its commit (and fsync, off the event loop) with
+    // others. Claims run one after another, so that their ranges are noted in order.
+    const claim = this.claiming.then(() => store.groupTransaction((tx) => tx.mail.claimRecent(this.folderId, upTo)));
+    this.claiming = claim.catch(() => undefined);
+    const before = await claim;
+    return this.addRecent(before, upTo) || this.takeNoted();
+  }
+
+  /** Whether claims noted since the last `takeRecent` are still to be told (`* n RECENT`). */
+  private takeNoted(): boolean {
+    const noted = this.recentNoted;
+    this.recentNoted = false;
+    return noted;
+  }
+
+  /** Records a claim made by this session in its own APPEND's transaction: UIDs in (before, upTo]. */
+  noteClaimed(before: number, upTo: number): void {
+    if (this.addRecent(before, upTo)) this.recentNoted = true;
+  }
+
+  private addRecent(before: number, upTo: number): boolean {
+    const last = this.recent.at(-1)?.[1] ?? 0;
+    if (before >= upTo || upTo <= last) return false;
     const from = Math.max(before, last);
     const prev = this.recent.at(-1);
     if (prev && prev[1] === from) prev[1] = upTo;

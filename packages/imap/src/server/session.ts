@@ -452,18 +452,19 @@ export class ImapSession implements SessionContext {
     const sel = state.selected;
     const r = await sel.sync(this.store, allowExpunge, fresh, mark);
     for (const seq of r.expunged) this.write(untagged(seq, atom('EXPUNGE')));
-    if (r.exists !== null) {
-      const tookRecent = await sel.takeRecent(this.store);
-      this.write(untagged(r.exists, atom('EXISTS')));
-      // RFC 3501 §7.3.2: new messages this session took as \Recent change the count it was told.
-      if (tookRecent) this.write(untagged(sel.recentCount(), atom('RECENT')));
-    }
+    if (r.exists !== null) this.write(untagged(r.exists, atom('EXISTS')));
     const condstore = this.enabled.has('CONDSTORE');
     for (const c of r.changed) {
       this.showingFlags(c.flags);
       const items: [string, ImapValue][] = [['FLAGS', raw(flagsText(c.flags, sel.isRecent(c.uid)))]];
       if (condstore) items.push(['MODSEQ', raw(`(${c.modseq})`)]);
       this.write(fetchResponse(c.seq, items));
+    }
+    // Written before anything is awaited: in IDLE two of these may run at once, and what one
+    // computed must not go out after what the other computed later. New messages are \Recent
+    // here if no session took them; the count the client was told changes (RFC 3501 §7.3.2).
+    if (r.exists !== null && sel.recentMode !== 'none' && (await sel.takeRecent(this.store)) && !this.closed) {
+      this.write(untagged(sel.recentCount(), atom('RECENT')));
     }
   }
 }

@@ -19,16 +19,23 @@ export async function append(ctx: SessionContext, cmd: CommandOf<'APPEND'>, stat
   const ingested = await ctx.store.ingest(message);
   const flags = cmd.args.flags.filter((x) => x !== '\\Recent');
   const internalDate = cmd.args.internalDate ? imapDateToIso(cmd.args.internalDate) : undefined;
+  const claiming = state.kind === 'selected' && state.selected.folderId === f.id && state.selected.recentMode === 'claim';
   // The message and its attribution commit together: one fsync, never one without the other.
   const row = await ctx.store.groupTransaction(async (tx) => {
     if (exceedsQuota(quota, await tx.mail.usage(identity.mailboxId), ingested.size, 1)) throw overQuota();
     const r = await tx.mail.appendMessage(f.id, { ...ingested, flags, ...(internalDate ? { internalDate } : {}), authorIdnat: identity.idnat });
     await tx.audit.append(attribution(identity, 'append', f.name));
-    return r;
+    // Appending to the folder it has selected, the session is the first to know of the message:
+    // it takes it as \Recent in the same commit (RFC 3501 §2.3.2), not in one of its own.
+    const claimedBefore = claiming ? await tx.mail.claimRecent(f.id, Number(r.uid)) : null;
+    return { uid: Number(r.uid), claimedBefore };
   });
   ctx.store.notifyFolderChanged(f.id);
-  if (state.kind === 'selected' && state.selected.folderId === f.id) await ctx.pushUpdates(true);
-  ctx.ok(cmd.tag, 'APPEND completed', code.appendUid(Number(f.uidvalidity), [Number(row.uid)]));
+  if (state.kind === 'selected' && state.selected.folderId === f.id) {
+    if (row.claimedBefore !== null) state.selected.noteClaimed(row.claimedBefore, row.uid);
+    await ctx.pushUpdates(true);
+  }
+  ctx.ok(cmd.tag, 'APPEND completed', code.appendUid(Number(f.uidvalidity), [row.uid]));
 }
 
 function imapDateToIso(d: ImapDateTime): string {
