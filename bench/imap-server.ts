@@ -16,7 +16,7 @@ import { AccessControl, createTokenValidator } from '@mss/access';
 import { startImapServer, type LoginHook } from '@mss/imap';
 import { createLogger, loadStoreSettings, logLevelSetting } from '@mss/runtime';
 import { seedDemo } from '@mss/seed';
-import { Store } from '@mss/store';
+import { MailboxScope, Store } from '@mss/store';
 
 const BENCH_DOMAIN = 'operateur-a.mssante.fr';
 /** The demo PS person's own (PER) mailbox, created by `seedDemo` with its holder row. */
@@ -40,7 +40,7 @@ function benchLogin(expected: string): LoginHook {
   return async (userid, given, store) => {
     const box = await store.mailboxes.byAddress(userid);
     if (!box || box.status !== 'active' || given !== expected) return null;
-    const identity = { idnat: box.owner_idnat, mailbox: box.address, mailboxId: box.id, clientId: 'bench', role: 'bench' };
+    const identity = { idnat: box.owner_idnat, mailbox: box.address, scope: new MailboxScope(store, box), clientId: 'bench', role: 'bench' };
     return { identity, expiresAt: new Date(Date.now() + 24 * 3600_000), text: 'LOGIN completed (bench listener)' };
   };
 }

@@ -3,6 +3,7 @@
 // the client (R-AUTH-1, R-AUTH-2, R-AUTH-3). SMTP and IMAP only map the outcome to their replies.
 
 import type { MailboxAction, MailboxRole } from '@mss/domain';
+import type { MailboxScope } from '@mss/store';
 import type { AccessControl } from './decision/access-control.ts';
 import type { Channel, DenyReason } from './decision/types.ts';
 import { parseOauthbearer, oauthbearerErrorChallenge } from './sasl/oauthbearer.ts';
@@ -14,7 +15,8 @@ import type { TokenValidator } from './token/validator.ts';
 export type BearerMechanism = 'XOAUTH2' | 'OAUTHBEARER';
 
 export type BearerAuthOutcome =
-  | { ok: true; idnat: string; mailbox: string; mailboxId: number; role: MailboxRole; clientId: string | null; expiresAt: Date }
+  /** `scope`: the capability on the mailbox opened, the only way the session reaches it. */
+  | { ok: true; idnat: string; mailbox: string; mailboxId: number; scope: MailboxScope; role: MailboxRole; clientId: string | null; expiresAt: Date }
   /** A refused token: send the mechanism's error challenge, read the client's answer, then fail. */
   | { ok: false; kind: 'token'; challenge: string }
   /** A valid person without the right: fail with `text`, no challenge. */
@@ -62,5 +64,5 @@ export async function authenticateBearer(
           : `Not allowed to ${deps.action === 'send' ? 'send from' : 'open'} this mailbox`;
     return { ok: false, kind: 'authorization', reason: d.reason, text };
   }
-  return { ok: true, idnat: validated.idnat, mailbox: d.address, mailboxId: d.mailboxId, role: d.role, clientId, expiresAt: validated.expiresAt };
+  return { ok: true, idnat: validated.idnat, mailbox: d.address, mailboxId: d.mailboxId, scope: d.scope, role: d.role, clientId, expiresAt: validated.expiresAt };
 }

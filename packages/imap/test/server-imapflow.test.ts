@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ImapFlow } from 'imapflow';
 import { TEST_ENGINE } from '@mss/store/testing';
-import { CAB, D, GP, JULIE, MARC, PER, startImapWorld, type ImapWorld } from './support/imap-world.ts';
+import { CAB, CLAIRE, D, GP, JULIE, MARC, PER, startImapWorld, type ImapWorld } from './support/imap-world.ts';
 
 let w: ImapWorld;
 before(async () => {
@@ -98,6 +98,29 @@ test('R-CAB-4 / story 1: a cotitulaire who has not accepted the CGU is refused w
 test('R-AUTH-2: a valid token for a mailbox the person has no right to is refused', async () => {
   const c = client(CAB, await w.token(GP));
   await assert.rejects(c.connect(), (err: Error & { serverResponseCode?: string }) => err.serverResponseCode === 'AUTHORIZATIONFAILED');
+});
+
+test(`${TEST_ENGINE}: R-AUTH-3, decide then reveal: a person with no right learns nothing — a suspended mailbox answers as one that does not exist`, async () => {
+  const refusal = async (user: string, who = GP) => {
+    const c = client(user, await w.token(who));
+    let seen: { code?: string; text: string } | undefined;
+    await assert.rejects(c.connect(), (err: Error & { serverResponseCode?: string; responseText?: string }) => {
+      seen = { code: err.serverResponseCode, text: String(err.responseText ?? err.message) };
+      return true;
+    });
+    return seen;
+  };
+  const unknown = await refusal(`personne@${D}`);
+  const box = (await w.store.mailboxes.byAddress(CAB))!;
+  await w.store.mailboxes.update(box.id, { status: 'suspended' });
+  try {
+    assert.deepEqual(await refusal(CAB), unknown);
+    assert.equal(unknown?.code, 'AUTHORIZATIONFAILED');
+    // Its owner, who has a role there, is told why (R-BAL-2).
+    assert.match((await refusal(CAB, CLAIRE))?.text ?? '', /This mailbox is suspended/);
+  } finally {
+    await w.store.mailboxes.update(box.id, { status: 'active' });
+  }
 });
 
 test('R-AUTH-3: a forged token gets the XOAUTH2 error challenge, then NO [AUTHENTICATIONFAILED]', async () => {

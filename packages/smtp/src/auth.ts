@@ -16,6 +16,7 @@ import {
   type TokenValidator,
 } from '@mss/access';
 import type { MailboxRole } from '@mss/domain';
+import type { MailboxScope } from '@mss/store';
 
 export type { BearerMechanism };
 
@@ -29,7 +30,8 @@ export interface SubmissionIdentity {
   /** Set when the software of an APP mailbox authenticated with its certificate (AUTH EXTERNAL). */
   principal?: Extract<Principal, { kind: 'application' }>;
   mailbox: string;
-  mailboxId: number;
+  /** The capability the decision point returned on the sending mailbox: the session reaches it only through this. */
+  scope: MailboxScope;
   role: MailboxRole;
   clientId: string | null;
   tokenExpiresAt: Date;
@@ -51,7 +53,7 @@ export async function authenticateBearer(
   if (!r.ok) return r;
   return {
     ok: true,
-    identity: { idnat: r.idnat, mailbox: r.mailbox, mailboxId: r.mailboxId, role: r.role, clientId: r.clientId, tokenExpiresAt: r.expiresAt, username: r.mailbox },
+    identity: { idnat: r.idnat, mailbox: r.mailbox, scope: r.scope, role: r.role, clientId: r.clientId, tokenExpiresAt: r.expiresAt, username: r.mailbox },
   };
 }
 
@@ -68,6 +70,6 @@ export async function authenticateExternal(
   const author = `certificate:${r.principal.serial}`;
   return {
     ok: true,
-    identity: { idnat: author, principal: r.principal, mailbox: r.mailbox, mailboxId: r.mailboxId, role: r.role, clientId: null, tokenExpiresAt: r.expiresAt, username: r.mailbox },
+    identity: { idnat: author, principal: r.principal, mailbox: r.mailbox, scope: r.scope, role: r.role, clientId: null, tokenExpiresAt: r.expiresAt, username: r.mailbox },
   };
 }

@@ -301,7 +301,7 @@ export class SubmissionConnection extends SMTPConnection {
         idnat: identity.idnat,
         ...(identity.principal ? { principal: identity.principal } : {}),
         mailbox: identity.mailbox,
-        mailboxId: identity.mailboxId,
+        mailboxId: identity.scope.mailboxId,
         channel: 'smtp',
         clientId: identity.clientId,
         tokenExpiresAt: identity.tokenExpiresAt,

@@ -151,7 +151,7 @@ export async function startSubmissionServer(opts: SubmissionServerOptions): Prom
             blob,
             receivedAt,
             author: { idnat: identity.idnat, role: identity.role, clientId: identity.clientId },
-            sender: { address: identity.mailbox, mailboxId: identity.mailboxId },
+            sender: { address: identity.mailbox, mailboxId: identity.scope.mailboxId },
             envelope: {
               mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : identity.mailbox,
               recipients,

@@ -114,6 +114,10 @@ export class MailboxScope {
     return this.repos.mail.folder(this.mailboxId, name);
   }
 
+  createFolder(name: string): Promise<FolderRow> {
+    return this.repos.mail.createFolder(this.mailboxId, name);
+  }
+
   ensureFolder(name: string): Promise<FolderRow> {
     return this.repos.mail.ensureFolder(this.mailboxId, name);
   }

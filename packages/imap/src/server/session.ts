@@ -198,8 +198,9 @@ export class ImapSession implements SessionContext {
     const state: Authenticated = { kind: 'authenticated', identity };
     this.current = state;
     await this.store.transaction(async (tx) => {
-      await tx.mail.ensureFolder(identity.mailboxId, 'INBOX');
-      for (const name of Object.keys(SPECIAL_USE)) await tx.mail.ensureFolder(identity.mailboxId, name);
+      const box = identity.scope.within(tx);
+      await box.ensureFolder('INBOX');
+      for (const name of Object.keys(SPECIAL_USE)) await box.ensureFolder(name);
     });
     // R-AUTH-4: the session lives only as long as the token and the right behind it.
     this.guard = new SessionGuard(
@@ -208,7 +209,7 @@ export class ImapSession implements SessionContext {
         idnat: identity.idnat,
         ...(identity.principal ? { principal: identity.principal } : {}),
         mailbox: identity.mailbox,
-        mailboxId: identity.mailboxId,
+        mailboxId: identity.scope.mailboxId,
         channel: 'imap',
         clientId: identity.clientId,
         tokenExpiresAt: expiresAt,

@@ -1,4 +1,5 @@
 import type { Principal } from '@mss/access';
+import type { MailboxScope } from '@mss/store';
 import type { SelectedFolder } from './selected.ts';
 
 /** Who a session acts for: the person (IdNat) and the mailbox (BAL) opened, as authorised. */
@@ -8,7 +9,11 @@ export interface Identity {
   /** Set when an APP's software authenticated with its client certificate. */
   readonly principal?: Extract<Principal, { kind: 'application' }>;
   readonly mailbox: string;
-  readonly mailboxId: number;
+  /**
+   * The capability the decision point returned: the session reaches its mailbox (folders, usage,
+   * quota type) only through it, so a command cannot touch another mailbox by mistake.
+   */
+  readonly scope: MailboxScope;
   readonly clientId: string | null;
   readonly role: string;
 }

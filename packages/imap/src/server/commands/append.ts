@@ -14,7 +14,7 @@ export async function append(ctx: SessionContext, cmd: CommandOf<'APPEND'>, stat
   if (message.length === 0) throw new ImapNo('Empty message');
   // RFC 9208 §4.3.1: over quota, nothing is written (checked again in the transaction).
   const quota = await mailboxQuota(ctx, identity);
-  if (exceedsQuota(quota, await ctx.store.mail.usage(identity.mailboxId), message.length, 1)) throw overQuota();
+  if (exceedsQuota(quota, await identity.scope.usage(), message.length, 1)) throw overQuota();
   // The ingestion step (structure, search values) with the blob made durable, before the transaction.
   const ingested = await ctx.store.ingest(message);
   const flags = cmd.args.flags.filter((x) => x !== '\\Recent');
@@ -22,7 +22,7 @@ export async function append(ctx: SessionContext, cmd: CommandOf<'APPEND'>, stat
   const claiming = state.kind === 'selected' && state.selected.folderId === f.id && state.selected.recentMode === 'claim';
   // The message and its attribution commit together: one fsync, never one without the other.
   const row = await ctx.store.groupTransaction(async (tx) => {
-    if (exceedsQuota(quota, await tx.mail.usage(identity.mailboxId), ingested.size, 1)) throw overQuota();
+    if (exceedsQuota(quota, await identity.scope.within(tx).usage(), ingested.size, 1)) throw overQuota();
     const r = await tx.mail.appendMessage(f.id, { ...ingested, flags, ...(internalDate ? { internalDate } : {}), authorIdnat: identity.idnat });
     await tx.audit.append(attribution(identity, 'append', f.name));
     // Appending to the folder it has selected, the session is the first to know of the message:

@@ -48,7 +48,7 @@ export async function authenticate(ctx: SessionContext, cmd: CommandOf<'AUTHENTI
     }
     return;
   }
-  const identity = { idnat: outcome.idnat, mailbox: outcome.mailbox, mailboxId: outcome.mailboxId, clientId: outcome.clientId, role: outcome.role };
+  const identity = { idnat: outcome.idnat, mailbox: outcome.mailbox, scope: outcome.scope, clientId: outcome.clientId, role: outcome.role };
   await ctx.becomeAuthenticated(identity, outcome.expiresAt);
   ctx.ok(cmd.tag, `Authenticated: ${outcome.mailbox} as ${outcome.role}`, ['CAPABILITY', raw(ctx.capabilities())]);
 }
@@ -79,7 +79,7 @@ async function authenticateWithCertificate(ctx: SessionContext, cmd: CommandOf<'
     else ctx.write(tagged(cmd.tag, 'NO', outcome.text, code.simple('AUTHENTICATIONFAILED')));
     return;
   }
-  const identity = { idnat: `certificate:${outcome.principal.serial}`, principal: outcome.principal, mailbox: outcome.mailbox, mailboxId: outcome.mailboxId, clientId: null, role: outcome.role };
+  const identity = { idnat: `certificate:${outcome.principal.serial}`, principal: outcome.principal, mailbox: outcome.mailbox, scope: outcome.scope, clientId: null, role: outcome.role };
   await ctx.becomeAuthenticated(identity, outcome.expiresAt);
   ctx.ok(cmd.tag, `Authenticated: ${outcome.mailbox} as ${outcome.role}`, ['CAPABILITY', raw(ctx.capabilities())]);
 }

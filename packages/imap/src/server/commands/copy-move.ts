@@ -21,14 +21,14 @@ export async function copyMove(ctx: SessionContext, cmd: CommandOf<'COPY' | 'MOV
   // what it gives back, so only a COPY is checked.
   const quota = cmd.command === 'COPY' ? await mailboxQuota(ctx, identity) : null;
   const pairs = await ctx.store.transaction(async (tx) => {
-    const before = quota ? await tx.mail.usage(identity.mailboxId) : null;
+    const before = quota ? await identity.scope.within(tx).usage() : null;
     const p = await tx.mail.copyMessages(sel.folderId, uids, dest.id);
     // RFC 6851 §3.3: a MOVE into the selected folder itself still expunges the sources; the
     // messages come back under new UIDs.
     if (cmd.command === 'MOVE') await tx.mail.expunge(sel.folderId, p.map(([from]) => from));
     if (quota && before && p.length > 0) {
       // RFC 9208 §4.3.1: the copies are rolled back with the transaction.
-      const after = await tx.mail.usage(identity.mailboxId);
+      const after = await identity.scope.within(tx).usage();
       if (exceedsQuota(quota, before, after.storage - before.storage, after.messages - before.messages)) throw overQuota();
     }
     return p;

@@ -27,7 +27,7 @@ export async function list(ctx: SessionContext, cmd: CommandOf<'LIST'>, state: A
   const extended = cmd.args.extended || ctx.enabled.has('IMAP4REV2');
   const matchers = patterns.filter((p) => p !== '').map((p) => listPatternToRegExp(reference, p));
   const matches = (name: string) => matchers.some((r) => r.test(name));
-  const folders = await ctx.store.mail.folders(state.identity.mailboxId);
+  const folders = await state.identity.scope.folders();
   const candidates = new Map<string, Candidate>();
   for (const f of folders) {
     candidates.set(f.name, { name: f.name, folder: f });
@@ -87,7 +87,7 @@ export async function lsub(ctx: SessionContext, cmd: CommandOf<'LSUB'>, state: A
     return ctx.ok(cmd.tag, 'LSUB completed');
   }
   const matcher = listPatternToRegExp(reference, pattern);
-  const subscribed = new Set((await ctx.store.mail.folders(state.identity.mailboxId)).filter((f) => f.subscribed).map((f) => f.name));
+  const subscribed = new Set((await state.identity.scope.folders()).filter((f) => f.subscribed).map((f) => f.name));
   const out = new Map<string, string>();
   for (const name of subscribed) {
     if (matcher.test(name)) {

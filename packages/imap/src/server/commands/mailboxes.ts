@@ -8,11 +8,11 @@ import { folderOr404 } from './folder-lookup.ts';
 /** RFC 3501 §6.3.3 */
 export async function create(ctx: SessionContext, cmd: CommandOf<'CREATE'>, state: AuthenticatedState): Promise<void> {
   const name = normaliseFolderName(cmd.args.mailbox.replace(/\/$/, ''));
-  const mailboxId = state.identity.mailboxId;
+  const box = state.identity.scope;
   if (name === 'INBOX') throw new ImapNo('INBOX always exists', 'ALREADYEXISTS');
   if (!isValidFolderName(name)) throw new ImapNo('Invalid folder name', 'CANNOT');
-  if (await ctx.store.mail.folder(mailboxId, name)) throw new ImapNo('Folder already exists', 'ALREADYEXISTS');
-  const created = await ctx.store.mail.createFolder(mailboxId, name);
+  if (await box.folder(name)) throw new ImapNo('Folder already exists', 'ALREADYEXISTS');
+  const created = await box.createFolder(name);
   // RFC 8474 §4.1
   ctx.ok(cmd.tag, 'CREATE completed', code.mailboxId(mailboxObjectId(created.id)));
 }
@@ -22,7 +22,7 @@ export async function deleteFolder(ctx: SessionContext, cmd: CommandOf<'DELETE'>
   const name = normaliseFolderName(cmd.args.mailbox);
   if (name === 'INBOX') throw new ImapNo('INBOX cannot be deleted', 'CANNOT');
   const f = await folderOr404(ctx, state.identity, name);
-  const children = (await ctx.store.mail.folders(state.identity.mailboxId)).some((x) => x.name.startsWith(`${f.name}${DELIMITER}`));
+  const children = (await state.identity.scope.folders()).some((x) => x.name.startsWith(`${f.name}${DELIMITER}`));
   if (children) throw new ImapNo('Folder has sub-folders; delete them first', 'CANNOT');
   await ctx.store.transaction((tx) => tx.mail.deleteFolder(f.id));
   if (state.kind === 'selected' && state.selected.folderId === f.id) ctx.deselect();
@@ -34,13 +34,13 @@ export async function deleteFolder(ctx: SessionContext, cmd: CommandOf<'DELETE'>
 export async function rename(ctx: SessionContext, cmd: CommandOf<'RENAME'>, state: AuthenticatedState): Promise<void> {
   const from = normaliseFolderName(cmd.args.from);
   const to = normaliseFolderName(cmd.args.to);
-  const mailboxId = state.identity.mailboxId;
+  const box = state.identity.scope;
   if (from === 'INBOX') throw new ImapNo('Renaming INBOX is not supported here; move its messages instead', 'CANNOT');
   if (!isValidFolderName(to) || to === 'INBOX') throw new ImapNo('Invalid target name', 'CANNOT');
   const f = await folderOr404(ctx, state.identity, from);
-  if (await ctx.store.mail.folder(mailboxId, to)) throw new ImapNo('Target folder exists', 'ALREADYEXISTS');
+  if (await box.folder(to)) throw new ImapNo('Target folder exists', 'ALREADYEXISTS');
   await ctx.store.transaction(async (tx) => {
-    for (const child of await tx.mail.folders(mailboxId)) {
+    for (const child of await box.within(tx).folders()) {
       if (child.name.startsWith(`${from}${DELIMITER}`)) await tx.mail.renameFolder(child.id, `${to}${child.name.slice(from.length)}`);
     }
     await tx.mail.renameFolder(f.id, to);

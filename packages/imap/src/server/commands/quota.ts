@@ -18,8 +18,7 @@ const limitsOf = new WeakMap<Identity, MailboxQuota>();
 export async function mailboxQuota(ctx: SessionContext, identity: Identity): Promise<MailboxQuota> {
   let q = limitsOf.get(identity);
   if (!q) {
-    const box = await ctx.store.mailboxes.byId(identity.mailboxId);
-    q = quotaOf(ctx.opts.quotas ?? DEFAULT_MAILBOX_QUOTAS, box?.type ?? 'PER');
+    q = quotaOf(ctx.opts.quotas ?? DEFAULT_MAILBOX_QUOTAS, identity.scope.type);
     limitsOf.set(identity, q);
   }
   return q;
@@ -37,7 +36,7 @@ export function kib(bytes: number): number {
 /** `* QUOTA "" (STORAGE used limit MESSAGE used limit)`, STORAGE in units of 1024 octets (§5.1). */
 async function writeQuota(ctx: SessionContext, identity: Identity): Promise<void> {
   const quota = await mailboxQuota(ctx, identity);
-  const usage = await ctx.store.mail.usage(identity.mailboxId);
+  const usage = await identity.scope.usage();
   ctx.write(untagged(atom('QUOTA'), str(QUOTA_ROOT), [atom('STORAGE'), kib(usage.storage), Math.floor(quota.storage / 1024), atom('MESSAGE'), usage.messages, quota.messages]));
 }
 
