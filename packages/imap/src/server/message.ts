@@ -6,7 +6,6 @@ import {
   parseMessage,
   searchHeaderValues,
   section as mimeSection,
-  sentDate,
   textForSearch,
   type MimeNode,
 } from '@mss/mime';
@@ -52,7 +51,6 @@ export interface MessageView {
   literalOrNil(data: Buffer): ImapValue;
   envelope(): ImapValue;
   bodyStructure(extended: boolean): ImapValue;
-  sentDate(): Date | null;
   headerValues(name: string): string[];
   headerText(): string;
   bodyText(): string;
@@ -71,7 +69,6 @@ export function messageView(raw: Buffer): MessageView {
     literalOrNil: (data) => literal(data),
     envelope: () => envelopeValue(envelope(root())),
     bodyStructure: (extended) => bodyStructureValue(bodyStructure(root(), extended), extended),
-    sentDate: () => sentDate(root()),
     headerValues: (name) => headerValuesForSearch(root(), name),
     headerText: () => headerTextForSearch(root()),
     bodyText: () => textForSearch(raw, root()),
