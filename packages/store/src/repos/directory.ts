@@ -570,6 +570,27 @@ function isUnrestricted(q: PractitionerSearch | StructureSearch | SituationSearc
   return Object.values(q).every((v) => v === undefined || (Array.isArray(v) && v.length === 0));
 }
 
+type DirectorySearch = PractitionerSearch | StructureSearch | SituationSearch;
+
+/** What differs between the three searches: their table, key, mailbox types and counter. */
+interface SearchKind<Q extends DirectorySearch> {
+  table: 'persons' | 'structures' | 'situations';
+  key: string;
+  mailboxTypes: readonly string[];
+  counter: string;
+  where: (engine: Engine, q: Q, dense?: DenseMailboxes) => RawBuilder<SqlBool>;
+}
+
+const PRACTITIONERS: SearchKind<PractitionerSearch> = {
+  table: 'persons', key: 'idnat', mailboxTypes: ['PER', 'CAB'], counter: 'practitioners', where: practitionerWhere,
+};
+const STRUCTURES: SearchKind<StructureSearch> = {
+  table: 'structures', key: 'idnat', mailboxTypes: ['ORG', 'APP'], counter: 'structures', where: structureWhere,
+};
+const SITUATIONS: SearchKind<SituationSearch> = {
+  table: 'situations', key: 'id', mailboxTypes: ['PER', 'CAB'], counter: 'situations', where: situationWhere,
+};
+
 /** A page of search results, with the total when it came at little cost (see DirectoryReadRepo.page). */
 export interface SearchPage<T> {
   rows: T[];
@@ -657,13 +678,23 @@ export class DirectoryReadRepo {
     return dense;
   }
 
-  /** Practitioners: a page, with the total when asked and cheap (see page()). */
-  async pagePractitioners(q: PractitionerSearch, page: KeysetPage, withTotal = false): Promise<SearchPage<Person>> {
-    const dense = await this.denseMailboxes(q.mailbox, ['PER', 'CAB']);
-    // A dense mailbox filter is common enough to walk to a page, rare enough that counting its
-    // matches would walk the whole table: its total only comes with count… (_total=accurate).
-    const total = withTotal && dense.size === 0 && { counter: isUnrestricted(q) ? 'practitioners' : '' };
-    return this.page<Person>('persons', 'idnat', practitionerWhere(this.ctx.engine, q, dense), page, isSelective(q, dense), total);
+  /**
+   * A page of one kind of search, with the total when asked and cheap (see page()). A dense
+   * mailbox filter is common enough to walk to a page, rare enough that counting its matches
+   * would walk the whole table: its total only comes with count… (_total=accurate).
+   */
+  private async pageOf<Q extends DirectorySearch, T>(kind: SearchKind<Q>, q: Q, page: KeysetPage, withTotal: boolean): Promise<SearchPage<T>> {
+    const dense = await this.denseMailboxes(q.mailbox, kind.mailboxTypes);
+    const total = withTotal && dense.size === 0 && { counter: isUnrestricted(q) ? kind.counter : '' };
+    return this.page<T>(kind.table, kind.key, kind.where(this.ctx.engine, q, dense), page, isSelective(q, dense), total);
+  }
+
+  private countOf<Q extends DirectorySearch>(kind: SearchKind<Q>, q: Q): Promise<number> {
+    return this.count(kind.table, kind.where(this.ctx.engine, q), isUnrestricted(q) ? kind.counter : undefined);
+  }
+
+  pagePractitioners(q: PractitionerSearch, page: KeysetPage, withTotal = false): Promise<SearchPage<Person>> {
+    return this.pageOf(PRACTITIONERS, q, page, withTotal);
   }
 
   async searchPractitioners(q: PractitionerSearch, page: KeysetPage): Promise<Person[]> {
@@ -671,15 +702,11 @@ export class DirectoryReadRepo {
   }
 
   countPractitioners(q: PractitionerSearch): Promise<number> {
-    return this.count('persons', practitionerWhere(this.ctx.engine, q), isUnrestricted(q) ? 'practitioners' : undefined);
+    return this.countOf(PRACTITIONERS, q);
   }
 
-  async pageStructures(q: StructureSearch, page: KeysetPage, withTotal = false): Promise<SearchPage<Structure>> {
-    const dense = await this.denseMailboxes(q.mailbox, ['ORG', 'APP']);
-    // A dense mailbox filter is common enough to walk to a page, rare enough that counting its
-    // matches would walk the whole table: its total only comes with count… (_total=accurate).
-    const total = withTotal && dense.size === 0 && { counter: isUnrestricted(q) ? 'structures' : '' };
-    return this.page<Structure>('structures', 'idnat', structureWhere(this.ctx.engine, q, dense), page, isSelective(q, dense), total);
+  pageStructures(q: StructureSearch, page: KeysetPage, withTotal = false): Promise<SearchPage<Structure>> {
+    return this.pageOf(STRUCTURES, q, page, withTotal);
   }
 
   async searchStructures(q: StructureSearch, page: KeysetPage): Promise<Structure[]> {
@@ -687,15 +714,11 @@ export class DirectoryReadRepo {
   }
 
   countStructures(q: StructureSearch): Promise<number> {
-    return this.count('structures', structureWhere(this.ctx.engine, q), isUnrestricted(q) ? 'structures' : undefined);
+    return this.countOf(STRUCTURES, q);
   }
 
-  async pageSituations(q: SituationSearch, page: KeysetPage, withTotal = false): Promise<SearchPage<Situation>> {
-    const dense = await this.denseMailboxes(q.mailbox, ['PER', 'CAB']);
-    // A dense mailbox filter is common enough to walk to a page, rare enough that counting its
-    // matches would walk the whole table: its total only comes with count… (_total=accurate).
-    const total = withTotal && dense.size === 0 && { counter: isUnrestricted(q) ? 'situations' : '' };
-    return this.page<Situation>('situations', 'id', situationWhere(this.ctx.engine, q, dense), page, isSelective(q, dense), total);
+  pageSituations(q: SituationSearch, page: KeysetPage, withTotal = false): Promise<SearchPage<Situation>> {
+    return this.pageOf(SITUATIONS, q, page, withTotal);
   }
 
   async searchSituations(q: SituationSearch, page: KeysetPage): Promise<Situation[]> {
@@ -703,7 +726,7 @@ export class DirectoryReadRepo {
   }
 
   countSituations(q: SituationSearch): Promise<number> {
-    return this.count('situations', situationWhere(this.ctx.engine, q), isUnrestricted(q) ? 'situations' : undefined);
+    return this.countOf(SITUATIONS, q);
   }
 
   /** Persons by IdNat, patients excluded (they are not in the directory). */
