@@ -80,6 +80,12 @@ export class FolderIndex {
   /** Every change with a MODSEQ above this is in `log`. */
   logFloor = 0;
   gone = false;
+  /**
+   * A UID up to which some session is known to have taken the messages as \Recent: a lower bound
+   * of the folder's mark in the store (it only grows), so that the sessions of this process that
+   * come after the first need not ask the store.
+   */
+  recentMark = 0;
   /** Sessions that hold this index (SELECTed); an unheld index may be dropped. */
   refs = 0;
   private log: { modseq: number; uid: number }[] = [];

@@ -79,13 +79,16 @@ export class SelectedFolder {
       return arrived;
     }
     const last = this.recent.at(-1)?.[1] ?? 0;
-    // Marks only grow: one read at selection already above the view means nothing to take.
-    if (upTo <= last || (markAtSelection !== undefined && markAtSelection >= upTo)) return this.takeNoted();
+    const index = this.index;
+    if (markAtSelection !== undefined && markAtSelection > index.recentMark) index.recentMark = markAtSelection;
+    // Marks only grow: a mark already at the view's end means there is nothing to take.
+    if (upTo <= last || index.recentMark >= upTo) return this.takeNoted();
     // A group transaction: the claim shares its commit (and fsync, off the event loop) with
     // others. Claims run one after another, so that their ranges are noted in order.
     const claim = this.claiming.then(() => store.groupTransaction((tx) => tx.mail.claimRecent(this.folderId, upTo)));
     this.claiming = claim.catch(() => undefined);
     const before = await claim;
+    if (upTo > index.recentMark) index.recentMark = upTo;
     return this.addRecent(before, upTo) || this.takeNoted();
   }
 
@@ -98,6 +101,7 @@ export class SelectedFolder {
 
   /** Records a claim made by this session in its own APPEND's transaction: UIDs in (before, upTo]. */
   noteClaimed(before: number, upTo: number): void {
+    if (upTo > this.index.recentMark) this.index.recentMark = upTo;
     if (this.addRecent(before, upTo)) this.recentNoted = true;
   }
 
