@@ -97,6 +97,21 @@ const PLACE_AS_NAME = PLACE_NAMES.map((p) =>
   : p,
 );
 
+/**
+ * Structures named "<title> <place>" with the slug "<slug>-<place>-<city>"; `articled`: the
+ * place is a name of its own ("EHPAD Les Tilleuls"), not a complement ("Pharmacie des Tilleuls").
+ */
+const NAMED_AFTER_PLACE: Record<Exclude<StructureKindKey, 'CH'>, { title: string; slug: string; articled?: true }> = {
+  CLINIQUE: { title: 'Clinique', slug: 'clinique' },
+  CENTRE_SANTE: { title: 'Centre de santé', slug: 'cds' },
+  EHPAD: { title: 'EHPAD', slug: 'ehpad', articled: true },
+  LABO: { title: 'Laboratoire de biologie médicale', slug: 'labm' },
+  PHARMACIE: { title: 'Pharmacie', slug: 'pharmacie' },
+  IMAGERIE: { title: 'Centre d’imagerie médicale', slug: 'imagerie' },
+  OPTIQUE: { title: 'Optique', slug: 'optique', articled: true },
+  AUDITION: { title: 'Centre auditif', slug: 'audition' },
+};
+
 const PROFESSION_TABLE = new WeightedTable(PROFESSIONS, (p) => p.weight);
 const SPECIALITY_TABLES = new Map<Profession, WeightedTable<Speciality>>();
 const GROUP_TABLES = new Map<Profession, WeightedTable<number>>();
@@ -551,38 +566,11 @@ class DirectoryGenerator {
         }
         break;
       }
-      case 'CLINIQUE':
-        name = `Clinique ${placeName}`;
-        slugBase = `clinique-${placeSlug}-${citySlug}`;
-        break;
-      case 'CENTRE_SANTE':
-        name = `Centre de santé ${placeName}`;
-        slugBase = `cds-${placeSlug}-${citySlug}`;
-        break;
-      case 'EHPAD':
-        name = `EHPAD ${PLACE_AS_NAME[pi] as string}`;
-        slugBase = `ehpad-${placeSlug}-${citySlug}`;
-        break;
-      case 'LABO':
-        name = `Laboratoire de biologie médicale ${placeName}`;
-        slugBase = `labm-${placeSlug}-${citySlug}`;
-        break;
-      case 'PHARMACIE':
-        name = `Pharmacie ${placeName}`;
-        slugBase = `pharmacie-${placeSlug}-${citySlug}`;
-        break;
-      case 'IMAGERIE':
-        name = `Centre d’imagerie médicale ${placeName}`;
-        slugBase = `imagerie-${placeSlug}-${citySlug}`;
-        break;
-      case 'OPTIQUE':
-        name = `Optique ${PLACE_AS_NAME[pi] as string}`;
-        slugBase = `optique-${placeSlug}-${citySlug}`;
-        break;
-      case 'AUDITION':
-        name = `Centre auditif ${placeName}`;
-        slugBase = `audition-${placeSlug}-${citySlug}`;
-        break;
+      default: {
+        const named = NAMED_AFTER_PLACE[kind.key];
+        name = `${named.title} ${named.articled ? (PLACE_AS_NAME[pi] as string) : placeName}`;
+        slugBase = `${named.slug}-${placeSlug}-${citySlug}`;
+      }
     }
     const slug = this.#claimSlug(clip(slugBase, 40));
 
