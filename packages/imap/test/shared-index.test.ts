@@ -143,11 +143,13 @@ test('ENVELOPE, BODY and BODYSTRUCTURE encoded from the stored structure are wha
   await w.store.transaction((tx) => tx.mail.appendMessage(folder.id, { ...ingested, data: { ...ingested.data, structure: null as unknown as string } }));
   w.store.notifyFolderChanged(folder.id);
   await command(a, 'e2', 'NOOP');
-  const r = await command(a, 'e3', 'FETCH 4:5 (ENVELOPE BODY BODYSTRUCTURE)');
-  const [fromStored, parsed] = r.split(/\* \d FETCH /).slice(1);
+  // The row without a structure first: its blob's encoded forms are not in memory yet.
+  const parsed = (await command(a, 'e3', 'FETCH 5 (ENVELOPE BODY BODYSTRUCTURE)')).split(/\* \d FETCH /)[1];
+  const fromStored = (await command(a, 'e3', 'FETCH 4 (ENVELOPE BODY BODYSTRUCTURE)')).split(/\* \d FETCH /)[1];
   assert.ok(fromStored && parsed);
   assert.match(fromStored, /BODYSTRUCTURE \("TEXT" "PLAIN" \("CHARSET" "utf-8"\)/);
-  assert.equal(fromStored.replace(/\r\n$/, ''), parsed.replace(/\r\ne3 OK[^\r]*\r\n$/, ''));
+  const item = (r: string) => r.replace(/\r\ne3 OK[^\r]*\r\n$/, '');
+  assert.equal(item(fromStored), item(parsed));
 });
 
 test('an index older than the pruned expunge log rereads the folder and still announces the expunge', async () => {

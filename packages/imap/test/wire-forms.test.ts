@@ -27,7 +27,8 @@ test('RFC 3501 §7.4.2: encoded from the stored structure, byte for byte what pa
   // Again: from memory (a blob never changes).
   assert.deepEqual(bytes(forms.get('ENVELOPE', 'h', structure)), encodeValue(envelopeValue(envelope(root))));
   assert.deepEqual(forms.stats, { encoded: 3, kept: 1 });
-  assert.equal(forms.get('ENVELOPE', 'h', null), undefined, 'no structure: the caller parses the body');
+  assert.ok(forms.has('ENVELOPE', 'h') && !forms.has('ENVELOPE', 'other'));
+  assert.equal(forms.get('ENVELOPE', 'other', null), undefined, 'neither in memory nor stored: the caller parses the body');
 });
 
 test('what is kept stays within its budget: the oldest half goes', () => {

@@ -10,7 +10,9 @@ import { bodyStructureValue, encodeValue, encoded, envelopeValue, type ImapValue
 
 export type StructureItem = 'ENVELOPE' | 'BODY' | 'BODYSTRUCTURE';
 
-export const STRUCTURE_ITEMS: readonly string[] = ['ENVELOPE', 'BODY', 'BODYSTRUCTURE'] satisfies StructureItem[];
+export function isStructureItem(item: string): item is StructureItem {
+  return item === 'ENVELOPE' || item === 'BODY' || item === 'BODYSTRUCTURE';
+}
 
 /** What IMAP writes for `item` of a message whose stored structure is `s`. */
 export function structureValue(item: StructureItem, s: StoredMessage): ImapValue {
@@ -36,19 +38,24 @@ export class WireForms {
     this.budget = budget;
   }
 
+  /** Whether `item` of the blob is in memory (then its row's structure need not be read). */
+  has(item: StructureItem, blobHash: string): boolean {
+    return this.kept.get(item)!.has(blobHash);
+  }
+
   /**
    * `item` of the message stored as `blobHash`, from memory or encoded from its stored structure
-   * (`structure`, the row's column). Undefined without a structure (a row whose blob could not be
-   * read when it was backfilled): the caller parses the body, and writes nothing either.
+   * (`structure`, the row's column). Undefined when neither is there (a row whose blob could not
+   * be read when it was backfilled): the caller parses the body, and writes nothing either.
    */
   get(item: StructureItem, blobHash: string, structure: string | null | undefined): ImapValue | undefined {
-    if (!structure) return undefined;
     const map = this.kept.get(item)!;
     const hit = map.get(blobHash);
     if (hit) {
       this.stats.kept++;
       return encoded(hit);
     }
+    if (!structure) return undefined;
     const bytes = encodeValue(structureValue(item, parseStructure(structure)));
     this.stats.encoded++;
     map.set(blobHash, bytes);

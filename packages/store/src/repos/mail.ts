@@ -200,6 +200,13 @@ export class MailRepo {
     return this.ctx.db.selectFrom('mail_messages').select(columns).where('folder_id', '=', folderId).where('uid', 'in', uids).orderBy('uid').execute();
   }
 
+  /** The stored structure of some messages, by UID (FETCH reads it only for those it has not encoded yet). */
+  async structures(folderId: number, uids: readonly number[]): Promise<Map<number, string | null>> {
+    if (uids.length === 0) return new Map();
+    const rows = await this.ctx.db.selectFrom('mail_messages').select(['uid', 'structure']).where('folder_id', '=', folderId).where('uid', 'in', uids).execute();
+    return new Map(rows.map((r) => [Number(r.uid), r.structure]));
+  }
+
   /** Messages by UID (those that still exist), in UID order. */
   async messagesByUid(folderId: number, uids: readonly number[]): Promise<MessageRow[]> {
     if (uids.length === 0) return [];

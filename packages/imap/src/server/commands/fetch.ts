@@ -2,7 +2,7 @@ import { fetchResponse, type CommandOf, type ImapValue } from '../../protocol/in
 import { renderItem, type FetchRow } from '../fetch-render.ts';
 import { parsedFlags } from '../folder-index.ts';
 import { messageView, readBody, type MessageView } from '../message.ts';
-import { STRUCTURE_ITEMS, wireForms } from '../wire-forms.ts';
+import { isStructureItem, wireForms } from '../wire-forms.ts';
 import type { SelectedFolder } from '../selected.ts';
 import type { Selected } from '../state.ts';
 import type { SessionContext } from './context.ts';
@@ -21,11 +21,18 @@ export async function fetch(ctx: SessionContext, cmd: CommandOf<'FETCH'>, state:
   if (cmd.uid && !items.some((i) => i.item === 'UID')) items.unshift({ item: 'UID' });
   if ((condstore || cmd.args.changedSince !== null) && !items.some((i) => i.item === 'MODSEQ')) items.push({ item: 'MODSEQ' });
   const fromRow = ['UID', 'FLAGS', 'MODSEQ', 'INTERNALDATE', 'RFC822.SIZE', 'EMAILID', 'THREADID', 'SAVEDATE'];
-  // ENVELOPE, BODY and BODYSTRUCTURE come from the stored structure: the body is read for other items only.
-  const needsBody = (row: FetchRow) => items.some((i) => !fromRow.includes(i.item) && !(STRUCTURE_ITEMS.includes(i.item) && row.structure));
   const forms = wireForms(store);
+  const structureItems = items.flatMap((i) => (isStructureItem(i.item) ? [i.item] : []));
+  // ENVELOPE, BODY and BODYSTRUCTURE come from memory or the stored structure: the body is read for other items only.
+  const needsBody = (row: FetchRow) => items.some((i) => !fromRow.includes(i.item) && !(isStructureItem(i.item) && (row.structure || forms.has(i.item, row.blob_hash))));
   const marksSeen = !sel.readOnly && items.some((i) => (i.item === 'BODY[]' && !i.peek) || i.item === 'RFC822' || i.item === 'RFC822.TEXT');
-  const rows = await rowsOf(ctx, sel, targets.map((t) => t.uid), items.some((i) => STRUCTURE_ITEMS.includes(i.item)));
+  const rows = await rowsOf(ctx, sel, targets.map((t) => t.uid));
+  // The stored structure is read only for messages whose encoded forms are not in memory.
+  const unknown = structureItems.length === 0 ? [] : [...rows.values()].filter((r) => r.structure === undefined && !structureItems.every((item) => forms.has(item, r.blob_hash)));
+  if (unknown.length > 0) {
+    const structures = await store.mail.structures(sel.folderId, unknown.map((r) => Number(r.uid)));
+    for (const r of unknown) r.structure = structures.get(Number(r.uid)) ?? null;
+  }
   const changedSince = cmd.args.changedSince === null ? null : Number(cmd.args.changedSince);
   for (const t of targets) {
     const row = rows.get(t.uid);
@@ -53,12 +60,12 @@ export async function fetch(ctx: SessionContext, cmd: CommandOf<'FETCH'>, state:
   ctx.ok(cmd.tag, `${cmd.uid ? 'UID ' : ''}FETCH completed`);
 }
 
-async function rowsOf(ctx: SessionContext, sel: SelectedFolder, uids: number[], withStructures: boolean): Promise<Map<number, FetchRow>> {
+async function rowsOf(ctx: SessionContext, sel: SelectedFolder, uids: number[]): Promise<Map<number, FetchRow>> {
   const map = new Map<number, FetchRow>();
   if (uids.length === 0) return map;
   // Scattered UIDs by name, a run of them as one range scan (filtered here).
   const mail = ctx.store.mail;
-  const rows = uids.length <= 64 || uids.at(-1)! - uids[0]! < 2 * uids.length ? await mail.fetchRows(sel.folderId, uids, withStructures) : await mail.messages(sel.folderId, { fromUid: uids[0], toUid: uids.at(-1) });
+  const rows = uids.length <= 64 || uids.at(-1)! - uids[0]! < 2 * uids.length ? await mail.fetchRows(sel.folderId, uids, false) : await mail.messages(sel.folderId, { fromUid: uids[0], toUid: uids.at(-1) });
   if (rows.length === uids.length) {
     for (const r of rows) map.set(Number(r.uid), r);
     return map;
