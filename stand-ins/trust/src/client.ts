@@ -13,6 +13,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '@mss/runtime';
 import { readIfExists, writeFileAtomic } from './files.ts';
+import { RefreshLoop, fetchErrorMessage, readLimited } from './refresh.ts';
 import { ROUTES_PATH, WHITELIST_PATH, normaliseDomain, parseRoutes, parseWhitelistXml, type MxEndpoint, type RoutesDocument } from './whitelist.ts';
 
 export interface WhitelistCacheOptions {
@@ -57,7 +58,7 @@ export class WhitelistCache {
   private readonly routesUrl: string;
   private readonly cacheDir: string;
   private readonly logger: Logger;
-  private readonly intervalMs: number;
+  private readonly loop: RefreshLoop;
   private readonly timeoutMs: number;
   private readonly maxBytes: number;
   private readonly fetchImpl: typeof fetch;
@@ -69,9 +70,6 @@ export class WhitelistCache {
   private checkedAt: string | undefined;
   private lastError: string | undefined;
   private failureKey: string | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private running = false;
-  private inFlight: Promise<boolean> | undefined;
 
   constructor(options: WhitelistCacheOptions) {
     const base = options.url.replace(/\/+$/, '');
@@ -79,7 +77,11 @@ export class WhitelistCache {
     this.routesUrl = base.endsWith('.xml') ? new URL(ROUTES_PATH, base).toString() : `${base}${ROUTES_PATH}`;
     this.cacheDir = path.resolve(options.cacheDir);
     this.logger = options.logger;
-    this.intervalMs = options.refreshIntervalMs ?? 60_000;
+    this.loop = new RefreshLoop({
+      intervalMs: options.refreshIntervalMs ?? 60_000,
+      refreshOnce: () => this.refreshOnce(),
+      onCrash: (err) => this.logger.error({ err }, 'trust: whitelist refresh crashed'),
+    });
     this.timeoutMs = options.timeoutMs ?? 5_000;
     this.maxBytes = options.maxBytes ?? 16 * 1024 * 1024;
     this.fetchImpl = options.fetch ?? fetch;
@@ -89,26 +91,17 @@ export class WhitelistCache {
    * Loads the disk copy, refreshes once, then keeps refreshing in the background. Never fails
    * because the service is down: with no copy at all, no domain is whitelisted until one comes.
    */
-  async start(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    await this.loadDiskCopy();
-    await this.refresh();
-    this.schedule();
+  start(): Promise<void> {
+    return this.loop.start(() => this.loadDiskCopy());
   }
 
   stop(): void {
-    this.running = false;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.loop.stop();
   }
 
   /** Fetches now. Resolves true when the copy in use is current, false when the old one was kept. */
   refresh(): Promise<boolean> {
-    this.inFlight ??= this.refreshOnce().finally(() => {
-      this.inFlight = undefined;
-    });
-    return this.inFlight;
+    return this.loop.refresh();
   }
 
   isWhitelisted(domain: string): boolean {
@@ -141,17 +134,6 @@ export class WhitelistCache {
 
   status(): WhitelistCacheStatus {
     return { source: this.source, domains: this.domainSet.size, fetchedAt: this.meta.fetchedAt, checkedAt: this.checkedAt, lastError: this.lastError };
-  }
-
-  private schedule(): void {
-    if (!this.running) return;
-    this.timer = setTimeout(() => {
-      this.refresh()
-        .catch((err: unknown) => this.logger.error({ err }, 'trust: whitelist refresh crashed'))
-        .finally(() => this.schedule());
-    }, this.intervalMs);
-    // The cache serves a process; it must not be what keeps it alive.
-    this.timer.unref();
   }
 
   private async loadDiskCopy(): Promise<void> {
@@ -194,14 +176,14 @@ export class WhitelistCache {
       }
       xmlOk = true;
     } catch (err) {
-      problems.push({ text: `${this.xmlUrl}: ${message(err)}`, unreachable: err instanceof Unreachable });
+      problems.push({ text: `${this.xmlUrl}: ${fetchErrorMessage(err)}`, unreachable: err instanceof Unreachable });
     }
     try {
       const hasRoutes = Object.keys(this.routes).length > 0;
       const got = await this.get(this.routesUrl, hasRoutes ? this.meta.routesEtag : undefined);
       if (got !== 'not-modified') newRoutes = { body: got.body, routes: parseRoutes(JSON.parse(got.body)).routes, etag: got.etag };
     } catch (err) {
-      problems.push({ text: `${this.routesUrl}: ${message(err)}`, unreachable: err instanceof Unreachable });
+      problems.push({ text: `${this.routesUrl}: ${fetchErrorMessage(err)}`, unreachable: err instanceof Unreachable });
     }
     if (xmlOk) this.source = 'network';
     if (newXml) {
@@ -247,7 +229,7 @@ export class WhitelistCache {
     try {
       await writeFileAtomic(path.join(this.cacheDir, file), content);
     } catch (err) {
-      problems.push({ text: `saving ${path.join(this.cacheDir, file)}: ${message(err)}`, unreachable: false });
+      problems.push({ text: `saving ${path.join(this.cacheDir, file)}: ${fetchErrorMessage(err)}`, unreachable: false });
     }
   }
 
@@ -255,7 +237,7 @@ export class WhitelistCache {
     try {
       return await this.fetchImpl(url, { headers, signal: AbortSignal.timeout(this.timeoutMs), redirect: 'error' });
     } catch (err) {
-      throw new Unreachable(message(err), { cause: err });
+      throw new Unreachable(fetchErrorMessage(err), { cause: err });
     }
   }
 
@@ -282,7 +264,7 @@ export class WhitelistCache {
       await res.body?.cancel();
       throw new Error(`${declared} bytes, more than the ${this.maxBytes} accepted`);
     }
-    const body = await readLimited(res, this.maxBytes);
+    const body = new TextDecoder('utf-8', { fatal: true }).decode(await readLimited(res, this.maxBytes));
     return { body, etag: res.headers.get('etag') ?? undefined };
   }
 }
@@ -292,32 +274,6 @@ class Unreachable extends Error {}
 interface Problem {
   text: string;
   unreachable: boolean;
-}
-
-async function readLimited(res: Response, max: number): Promise<string> {
-  if (!res.body) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of res.body) {
-    size += chunk.length;
-    if (size > max) {
-      await res.body.cancel().catch(() => {});
-      throw new Error(`more than the ${max} bytes accepted`);
-    }
-    chunks.push(chunk);
-  }
-  return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
-}
-
-function message(err: unknown): string {
-  if (err instanceof Error) {
-    const cause = (err as { cause?: unknown }).cause;
-    // fetch() reports every network failure as "fetch failed"; the cause says which.
-    if (err.message === 'fetch failed' && cause instanceof Error) return cause.message || (cause as NodeJS.ErrnoException).code || err.message;
-    if (err.name === 'TimeoutError') return 'no answer in time';
-    return err.message;
-  }
-  return String(err);
 }
 
 /** For `mss` commands: drops the operator's cached copy (the next start fetches afresh). */

@@ -12,6 +12,7 @@ import * as x509 from '@peculiar/x509';
 import { webcrypto } from 'node:crypto';
 import type { Logger } from '@mss/runtime';
 import { readIfExists, writeFileAtomic } from './files.ts';
+import { RefreshLoop, fetchErrorMessage, readLimited } from './refresh.ts';
 import { CRL_PATH, normaliseSerial } from './revocation.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
@@ -65,7 +66,7 @@ export class RevocationListCache {
   private readonly ca: x509.X509Certificate;
   private readonly cacheDir: string;
   private readonly logger: Logger;
-  private readonly intervalMs: number;
+  private readonly loop: RefreshLoop;
   private readonly timeoutMs: number;
   private readonly maxBytes: number;
   private readonly fetchImpl: typeof fetch;
@@ -76,9 +77,6 @@ export class RevocationListCache {
   private checkedAt: string | undefined;
   private lastError: string | undefined;
   private warnedStale = false;
-  private timer: NodeJS.Timeout | undefined;
-  private running = false;
-  private inFlight: Promise<boolean> | undefined;
   private readonly listeners = new Set<(newlyRevoked: string[]) => void>();
 
   constructor(options: RevocationListCacheOptions) {
@@ -87,7 +85,11 @@ export class RevocationListCache {
     this.ca = new x509.X509Certificate(options.caCertPem);
     this.cacheDir = path.resolve(options.cacheDir);
     this.logger = options.logger;
-    this.intervalMs = options.refreshIntervalMs ?? 60_000;
+    this.loop = new RefreshLoop({
+      intervalMs: options.refreshIntervalMs ?? 60_000,
+      refreshOnce: () => this.refreshOnce(),
+      onCrash: (err) => this.logger.error({ err }, 'trust: CRL refresh crashed'),
+    });
     this.timeoutMs = options.timeoutMs ?? 5_000;
     this.maxBytes = options.maxBytes ?? 4 * 1024 * 1024;
     this.fetchImpl = options.fetch ?? fetch;
@@ -95,26 +97,17 @@ export class RevocationListCache {
   }
 
   /** Loads the disk copy, refreshes once, then keeps refreshing. Never fails because the service is down. */
-  async start(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    await this.loadDiskCopy();
-    await this.refresh();
-    this.schedule();
+  start(): Promise<void> {
+    return this.loop.start(() => this.loadDiskCopy());
   }
 
   stop(): void {
-    this.running = false;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.loop.stop();
   }
 
   /** Fetches now. Resolves true when the copy in use is current, false when the old one was kept. */
   refresh(): Promise<boolean> {
-    this.inFlight ??= this.refreshOnce().finally(() => {
-      this.inFlight = undefined;
-    });
-    return this.inFlight;
+    return this.loop.refresh();
   }
 
   /** `unknown` until a CRL has been loaded: the caller decides (certificate logins fail closed). */
@@ -152,16 +145,6 @@ export class RevocationListCache {
     this.warnedStale = stale;
   }
 
-  private schedule(): void {
-    if (!this.running) return;
-    this.timer = setTimeout(() => {
-      this.refresh()
-        .catch((err: unknown) => this.logger.error({ err }, 'trust: CRL refresh crashed'))
-        .finally(() => this.schedule());
-    }, this.intervalMs);
-    this.timer.unref();
-  }
-
   private async loadDiskCopy(): Promise<void> {
     try {
       const der = await fs.readFile(path.join(this.cacheDir, CRL_FILE)).catch((err: NodeJS.ErrnoException) => {
@@ -178,7 +161,7 @@ export class RevocationListCache {
       // A copy of another CA (the sandbox's PKI was recreated) or a damaged file: the network decides.
       this.current = undefined;
       this.etag = undefined;
-      this.logger.warn({ err: messageOf(err), dir: this.cacheDir }, 'trust: local CRL copy unusable, ignored');
+      this.logger.warn({ err: fetchErrorMessage(err), dir: this.cacheDir }, 'trust: local CRL copy unusable, ignored');
     }
   }
 
@@ -205,7 +188,7 @@ export class RevocationListCache {
       this.lastError = undefined;
       return true;
     } catch (err) {
-      const error = `${this.url}: ${messageOf(err)}`;
+      const error = `${this.url}: ${fetchErrorMessage(err)}`;
       if (error !== this.lastError) this.logger.warn({ error, kept: this.source }, 'trust: CRL refresh failed, keeping the last good copy');
       this.lastError = error;
       return false;
@@ -237,7 +220,7 @@ export class RevocationListCache {
     try {
       res = await this.fetchImpl(this.url, { headers, signal: AbortSignal.timeout(this.timeoutMs), redirect: 'error' });
     } catch (err) {
-      throw new Error(messageOf(err), { cause: err });
+      throw new Error(fetchErrorMessage(err), { cause: err });
     }
     if (res.status === 304 && etag) {
       await res.body?.cancel();
@@ -247,26 +230,7 @@ export class RevocationListCache {
       await res.body?.cancel();
       throw new Error(`HTTP ${res.status}`);
     }
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    for await (const chunk of res.body ?? []) {
-      size += chunk.length;
-      if (size > this.maxBytes) {
-        await res.body?.cancel().catch(() => {});
-        throw new Error(`more than the ${this.maxBytes} bytes accepted`);
-      }
-      chunks.push(chunk);
-    }
-    return { der: new Uint8Array(Buffer.concat(chunks)), etag: res.headers.get('etag') ?? undefined };
+    const der = new Uint8Array(await readLimited(res, this.maxBytes));
+    return { der, etag: res.headers.get('etag') ?? undefined };
   }
-}
-
-function messageOf(err: unknown): string {
-  if (err instanceof Error) {
-    const cause = (err as { cause?: unknown }).cause;
-    if (err.message === 'fetch failed' && cause instanceof Error) return cause.message || (cause as NodeJS.ErrnoException).code || err.message;
-    if (err.name === 'TimeoutError') return 'no answer in time';
-    return err.message;
-  }
-  return String(err);
 }
