@@ -80,6 +80,16 @@ export function lengthError<T>(field: string, value: string, expected: number): 
   return got === expected ? undefined : fail(field, value, 'length', `must be ${expected} characters, got ${got}`);
 }
 
+/** A string of exactly `length` ASCII digits (RPPS, SIREN, SIRET), trimmed; the check digit is the caller's. */
+export function checkDigits(field: string, value: string, length: number): Check<string> {
+  const v = normaliseInput(value);
+  if (v === undefined) return notAString(field, value);
+  const bad = lengthError<string>(field, v, length);
+  if (bad) return bad;
+  if (!/^[0-9]+$/.test(v)) return fail(field, v, 'charset', 'must contain digits only');
+  return ok(v);
+}
+
 /**
  * Wraps the error of an identifier embedded in another (the RPPS inside an IdNat) so that
  * the outer field and whole value are reported, with the inner rule and explanation.

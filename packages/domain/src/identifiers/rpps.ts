@@ -2,16 +2,12 @@
 // and medical assistants): a 10-digit sequence and a Luhn check digit.
 
 import { luhnCheckDigit } from './checksums.ts';
-import { type Check, fail, lengthError, normaliseInput, notAString, ok, unwrap } from './errors.ts';
-
-const DIGITS = /^[0-9]+$/;
+import { type Check, checkDigits, fail, ok, unwrap } from './errors.ts';
 
 export function checkRpps(value: string, field = 'RPPS'): Check<string> {
-  const v = normaliseInput(value);
-  if (v === undefined) return notAString(field, value);
-  const bad = lengthError<string>(field, v, 11);
-  if (bad) return bad;
-  if (!DIGITS.test(v)) return fail(field, v, 'charset', 'must contain digits only');
+  const digits = checkDigits(field, value, 11);
+  if (!digits.ok) return digits;
+  const v = digits.value;
   const expected = luhnCheckDigit(v.slice(0, 10));
   if (String(expected) !== v[10]) return fail(field, v, 'luhn', `check digit should be ${expected} (Luhn)`);
   return ok(v);

@@ -2,14 +2,12 @@
 // FINESS are registered in the Annuaire Santé by SIREN or SIRET (IdNat_Struct types 2 and 3).
 
 import { luhnCheckDigit } from './checksums.ts';
-import { type Check, fail, lengthError, normaliseInput, notAString, ok, unwrap } from './errors.ts';
+import { type Check, checkDigits, fail, ok, unwrap } from './errors.ts';
 
 export function checkSiren(value: string, field = 'SIREN'): Check<string> {
-  const v = normaliseInput(value);
-  if (v === undefined) return notAString(field, value);
-  const bad = lengthError<string>(field, v, 9);
-  if (bad) return bad;
-  if (!/^[0-9]+$/.test(v)) return fail(field, v, 'charset', 'must contain digits only');
+  const digits = checkDigits(field, value, 9);
+  if (!digits.ok) return digits;
+  const v = digits.value;
   const expected = luhnCheckDigit(v.slice(0, 8));
   if (String(expected) !== v[8]) return fail(field, v, 'luhn', `check digit should be ${expected} (Luhn)`);
   return ok(v);

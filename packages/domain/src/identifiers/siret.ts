@@ -5,7 +5,7 @@
 // (35600000000048) does satisfy Luhn, so for that SIREN either rule is accepted.
 
 import { luhnCheckDigit } from './checksums.ts';
-import { type Check, fail, lengthError, normaliseInput, notAString, ok, unwrap } from './errors.ts';
+import { type Check, checkDigits, fail, ok, unwrap } from './errors.ts';
 
 export const LA_POSTE_SIREN = '356000000';
 
@@ -16,11 +16,9 @@ function digitSum(digits: string): number {
 }
 
 export function checkSiret(value: string, field = 'SIRET'): Check<string> {
-  const v = normaliseInput(value);
-  if (v === undefined) return notAString(field, value);
-  const bad = lengthError<string>(field, v, 14);
-  if (bad) return bad;
-  if (!/^[0-9]+$/.test(v)) return fail(field, v, 'charset', 'must contain digits only');
+  const digits = checkDigits(field, value, 14);
+  if (!digits.ok) return digits;
+  const v = digits.value;
   const expected = luhnCheckDigit(v.slice(0, 13));
   if (String(expected) === v[13]) return ok(v);
   if (!v.startsWith(LA_POSTE_SIREN)) {
