@@ -192,7 +192,7 @@ describe('encode → parse round trips', () => {
       fc.property(text, (name) => {
         const line = Buffer.concat([Buffer.from('a SELECT '), encodeValue(mailboxName(name)), Buffer.from('\r\n')]);
         const expected = /^inbox$/i.test(name) ? 'INBOX' : name.toWellFormed();
-        assert.deepEqual(parse(line).args, { mailbox: expected, condstore: false });
+        assert.deepEqual(parse(line).args, { mailbox: expected, condstore: false, qresync: null });
       }),
       { numRuns: 2000 },
     );

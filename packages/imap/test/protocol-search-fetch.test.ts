@@ -120,6 +120,7 @@ describe('FETCH', () => {
       ],
       macro: null,
       changedSince: null,
+      vanished: false,
     });
   });
 
@@ -182,9 +183,11 @@ describe('FETCH', () => {
       tag: 'a',
       command: 'FETCH',
       uid: true,
-      args: { set: seq('1:*'), items: [{ item: 'FLAGS' }], macro: null, changedSince: 12n },
+      args: { set: seq('1:*'), items: [{ item: 'FLAGS' }], macro: null, changedSince: 12n, vanished: false },
     });
-    assert.equal(parseError('a FETCH 1 FLAGS (VANISHED)').message, 'Unknown fetch modifier VANISHED');
+    // RFC 7162 §3.2.6: VANISHED only beside CHANGEDSINCE.
+    assert.equal(parseError('a FETCH 1 FLAGS (VANISHED)').message, 'VANISHED needs CHANGEDSINCE');
+    assert.equal(fetch('a UID FETCH 1:* FLAGS (CHANGEDSINCE 5 VANISHED)').vanished, true);
     assert.equal(parseError('a FETCH 1 FLAGS (CHANGEDSINCE 99999999999999999999)').message, 'Invalid mod-sequence');
   });
 

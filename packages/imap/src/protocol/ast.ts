@@ -117,6 +117,16 @@ export type FetchItem =
   | { readonly item: 'BINARY[]'; readonly peek: boolean; readonly part: readonly number[]; readonly partial: ByteRange | null }
   | { readonly item: 'BINARY.SIZE'; readonly part: readonly number[] };
 
+/** `QRESYNC (uidvalidity modseq [known-uids [seq-match]])` of SELECT/EXAMINE (RFC 7162 §3.2.5). */
+export interface QresyncParams {
+  readonly uidValidity: number;
+  readonly modseq: bigint;
+  /** The UIDs the client knows of, null when not given (then: every UID). */
+  readonly knownUids: SequenceSet | null;
+  /** Message numbers and the UIDs they had for the client (not used by this server: it has the expunge log). */
+  readonly seqMatch: { readonly seqs: SequenceSet; readonly uids: SequenceSet } | null;
+}
+
 export interface ListSelectOptions {
   readonly subscribed: boolean;
   readonly remote: boolean;
@@ -140,8 +150,8 @@ export interface CommandArgs {
   /** `initialResponse`: SASL-IR base64 text, '' for `=`, null when absent. */
   AUTHENTICATE: { readonly mechanism: string; readonly initialResponse: string | null };
   LOGIN: { readonly userid: string; readonly password: string };
-  SELECT: { readonly mailbox: string; readonly condstore: boolean };
-  EXAMINE: { readonly mailbox: string; readonly condstore: boolean };
+  SELECT: { readonly mailbox: string; readonly condstore: boolean; readonly qresync: QresyncParams | null };
+  EXAMINE: { readonly mailbox: string; readonly condstore: boolean; readonly qresync: QresyncParams | null };
   /** `specialUse`: the USE attributes of RFC 6154, e.g. ['\\Sent']. */
   CREATE: { readonly mailbox: string; readonly specialUse: readonly string[] };
   DELETE: { readonly mailbox: string };
@@ -184,6 +194,8 @@ export interface CommandArgs {
     readonly items: readonly FetchItem[];
     readonly macro: 'ALL' | 'FAST' | 'FULL' | null;
     readonly changedSince: bigint | null;
+    /** `VANISHED` modifier (RFC 7162 §3.2.6): UID FETCH with CHANGEDSINCE only. */
+    readonly vanished: boolean;
   };
   STORE: {
     readonly set: SequenceSet;

@@ -13,6 +13,7 @@ export const BASE_CAPABILITIES = [
   'SPECIAL-USE',
   'ENABLE',
   'CONDSTORE',
+  'QRESYNC',
   'ID',
   'UNSELECT',
   'ESEARCH',

@@ -55,10 +55,15 @@ export function fetchArguments(c: Cursor): CommandArgs['FETCH'] {
     }
   }
   let changedSince: bigint | null = null;
+  let vanished = false;
   if (c.maybeSp()) {
     c.list(
       () => {
         const modifier = c.keyword('Expected a fetch modifier');
+        if (modifier === 'VANISHED' && !vanished) {
+          vanished = true;
+          return;
+        }
         if (modifier !== 'CHANGEDSINCE' || changedSince !== null) {
           throw new ParseError(`Unknown fetch modifier ${shown(modifier)}`);
         }
@@ -70,7 +75,9 @@ export function fetchArguments(c: Cursor): CommandArgs['FETCH'] {
       'Expected fetch modifiers',
     );
   }
-  return { set, items, macro, changedSince };
+  // RFC 7162 §3.2.6: VANISHED only beside CHANGEDSINCE (whether it is a UID FETCH is the session's check).
+  if (vanished && changedSince === null) throw new ParseError('VANISHED needs CHANGEDSINCE');
+  return { set, items, macro, changedSince, vanished };
 }
 
 export function fetchItem(c: Cursor): FetchItem {

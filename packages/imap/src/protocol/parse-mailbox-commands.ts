@@ -1,30 +1,56 @@
 // Commands that name mailboxes: SELECT/EXAMINE, CREATE, DELETE, RENAME, (UN)SUBSCRIBE, LIST,
 // LSUB, STATUS, APPEND, GETQUOTA/GETQUOTAROOT/SETQUOTA.
 
-import type { CommandArgs, ListReturnOptions, ListSelectOptions, StatusItem } from './ast.ts';
-import { BACKSLASH, DQUOTE, LPAREN } from './chars.ts';
+import type { CommandArgs, ListReturnOptions, ListSelectOptions, QresyncParams, StatusItem } from './ast.ts';
+import { BACKSLASH, DQUOTE, LPAREN, RPAREN } from './chars.ts';
 import type { Cursor } from './cursor.ts';
 import { parseDateTime } from './datetime.ts';
 import { ParseError, shown } from './errors.ts';
-import { flag, flagList, mailbox, mailboxFromRaw, statusItems } from './parse-values.ts';
+import { flag, flagList, mailbox, mailboxFromRaw, sequenceSet, statusItems } from './parse-values.ts';
 
 /** SELECT and EXAMINE: `mailbox [SP "(" select-param *(SP select-param) ")"]` (RFC 4466). */
 export function selectArguments(c: Cursor): CommandArgs['SELECT'] {
   c.sp();
   const name = mailbox(c);
   let condstore = false;
+  let qresync: QresyncParams | null = null;
   if (c.maybeSp()) {
     c.list(
       () => {
         const param = c.keyword('Expected a SELECT parameter');
-        if (param !== 'CONDSTORE') throw new ParseError(`Unknown SELECT parameter ${shown(param)}`);
-        condstore = true;
+        if (param === 'CONDSTORE' && !condstore) condstore = true;
+        else if (param === 'QRESYNC' && qresync === null) qresync = qresyncParams(c);
+        else throw new ParseError(`Unknown SELECT parameter ${shown(param)}`);
       },
       false,
       'Expected SELECT parameters',
     );
   }
-  return { mailbox: name, condstore };
+  return { mailbox: name, condstore, qresync };
+}
+
+/** `SP "(" uidvalidity SP mod-sequence-value [SP known-uids] [SP seq-match-data] ")"` (RFC 7162 §7). */
+function qresyncParams(c: Cursor): QresyncParams {
+  c.sp();
+  c.char(LPAREN, 'Expected (');
+  const uidValidity = c.nzNumber('Expected a UIDVALIDITY');
+  c.sp();
+  const modseq = c.modSequence(false);
+  let knownUids = null;
+  let seqMatch = null;
+  if (c.maybeSp()) {
+    if (c.peek() !== LPAREN) knownUids = sequenceSet(c);
+    if (c.peek() === LPAREN || (knownUids !== null && c.maybeSp())) {
+      c.char(LPAREN, 'Expected (');
+      const seqs = sequenceSet(c);
+      c.sp();
+      const uids = sequenceSet(c);
+      c.char(RPAREN, 'Expected )');
+      seqMatch = { seqs, uids };
+    }
+  }
+  c.char(RPAREN, 'Expected )');
+  return { uidValidity, modseq, knownUids, seqMatch };
 }
 
 const SPECIAL_USES = new Map(

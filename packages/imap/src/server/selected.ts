@@ -5,6 +5,8 @@ import { keywordsIn } from './keywords.ts';
 export interface SyncResult {
   /** Sequence numbers to announce as EXPUNGE, already in the order to send them. */
   expunged: number[];
+  /** Their UIDs, for `* VANISHED` once QRESYNC is enabled (RFC 7162 §3.2.10). */
+  expungedUids: number[];
   /** New EXISTS count, when it changed. */
   exists: number | null;
   /** Messages whose flags changed: sequence number, uid, flags, modseq. */
@@ -13,7 +15,7 @@ export interface SyncResult {
 
 export type RecentMode = 'claim' | 'observe' | 'none';
 
-const NOTHING: SyncResult = Object.freeze({ expunged: [], exists: null, changed: [] }) as SyncResult;
+const NOTHING: SyncResult = Object.freeze({ expunged: [], expungedUids: [], exists: null, changed: [] }) as SyncResult;
 
 /**
  * The selected folder as this session has announced it. The message sequence is a prefix of the
@@ -220,7 +222,7 @@ export class SelectedFolder {
       this.noted = undefined;
       return NOTHING;
     }
-    const result: SyncResult = { expunged: [], exists: null, changed: [] };
+    const result: SyncResult = { expunged: [], expungedUids: [], exists: null, changed: [] };
     const oldLen = this.len;
     const oldMax = this.maxUid;
     let pending = false;
@@ -230,6 +232,7 @@ export class SelectedFolder {
       if (gone.length === 0 || allowExpunge) {
         // Highest first, so that each announced number is still right when the client applies it.
         for (let j = gone.length - 1; j >= 0; j--) result.expunged.push(gone[j]! + 1);
+        for (const i of gone) result.expungedUids.push(this.uids[i]!);
         // UIDs only grow, so what is left of the view is exactly the index's UIDs up to oldMax.
         this.uids = idx.uids;
         this.len = idx.uids.length;

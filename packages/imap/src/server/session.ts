@@ -11,6 +11,7 @@ import {
   atom,
   capabilityString,
   code,
+  compactSequenceSet,
   continuation,
   fetchResponse,
   isIdleDone,
@@ -452,7 +453,12 @@ export class ImapSession implements SessionContext {
     if (state.kind !== 'selected' || this.closed) return;
     const sel = state.selected;
     const r = await sel.sync(this.store, allowExpunge, fresh, mark);
-    for (const seq of r.expunged) this.write(untagged(seq, atom('EXPUNGE')));
+    // RFC 7162 §3.2.10: once QRESYNC is enabled, expunges are told by UID, never as EXPUNGE.
+    if (this.enabled.has('QRESYNC')) {
+      if (r.expungedUids.length > 0) this.write(untagged(atom('VANISHED'), raw(compactSequenceSet(r.expungedUids))));
+    } else {
+      for (const seq of r.expunged) this.write(untagged(seq, atom('EXPUNGE')));
+    }
     if (r.exists !== null) this.write(untagged(r.exists, atom('EXISTS')));
     const condstore = this.enabled.has('CONDSTORE');
     for (const c of r.changed) {

@@ -176,6 +176,16 @@ export class MailRepo {
     };
   }
 
+  /**
+   * The UIDs expunged from a folder after `modseq` (QRESYNC, RFC 7162 §3.2.5.2), and whether the
+   * log still reaches back that far (`complete` false: it was pruned after `modseq`).
+   */
+  async expungedSince(folderId: number, modseq: number): Promise<{ uids: number[]; complete: boolean }> {
+    const rows = await this.ctx.db.selectFrom('mail_expunged').select('uid').where('folder_id', '=', folderId).where('modseq', '>', modseq).execute();
+    const uids = rows.map((r) => Number(r.uid));
+    return { uids: uids.filter((u) => u > 0).sort((a, b) => a - b), complete: !uids.includes(0) };
+  }
+
   /** Every message's search values (JSON; null only if its blob was unreadable when backfilled) and blob, for SEARCH. */
   async searchHeaders(folderId: number): Promise<{ uid: number; search_headers: string | null; blob_hash: string }[]> {
     const rows = await this.ctx.db.selectFrom('mail_messages').select(['uid', 'search_headers', 'blob_hash']).where('folder_id', '=', folderId).orderBy('uid').execute();

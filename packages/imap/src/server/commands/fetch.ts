@@ -1,4 +1,4 @@
-import { fetchResponse, type CommandOf, type ImapValue } from '../../protocol/index.ts';
+import { atom, compactSequenceSet, fetchResponse, raw, resolveSequenceSet, untagged, type CommandOf, type ImapValue } from '../../protocol/index.ts';
 import { renderItem, type FetchRow } from '../fetch-render.ts';
 import { parsedFlags } from '../folder-index.ts';
 import { messageView, readBody, type MessageView } from '../message.ts';
@@ -7,6 +7,7 @@ import type { SelectedFolder } from '../selected.ts';
 import type { Selected } from '../state.ts';
 import type { SessionContext } from './context.ts';
 import { targetsOrBad } from './targets.ts';
+import { vanishedSince } from '../vanished.ts';
 
 /** RFC 3501 §6.4.5 (CHANGEDSINCE: RFC 7162 §3.1.4). Reading a body sets `\Seen` unless PEEK or read-only. */
 export async function fetch(ctx: SessionContext, cmd: CommandOf<'FETCH'>, state: Selected): Promise<void> {
@@ -14,8 +15,15 @@ export async function fetch(ctx: SessionContext, cmd: CommandOf<'FETCH'>, state:
   const store = ctx.store;
   const mark = sel.index.mark;
   let wrote = false;
+  // RFC 7162 §3.2.6: VANISHED is for UID FETCH once QRESYNC is enabled.
+  if (cmd.args.vanished && (!cmd.uid || !ctx.enabled.has('QRESYNC'))) return ctx.bad(cmd.tag, 'VANISHED needs UID FETCH and ENABLE QRESYNC');
   const targets = targetsOrBad(ctx, cmd.tag, sel, cmd.args.set, cmd.uid);
   if (!targets) return;
+  if (cmd.args.vanished && cmd.args.changedSince !== null) {
+    const within = resolveSequenceSet(cmd.args.set, Math.max(sel.uidNext - 1, 1));
+    const vanished = await vanishedSince(store, sel, Number(cmd.args.changedSince), within);
+    if (vanished.length > 0) ctx.write(untagged(atom('VANISHED'), raw('(EARLIER)'), raw(compactSequenceSet(vanished))));
+  }
   const condstore = ctx.enabled.has('CONDSTORE');
   const items = [...cmd.args.items];
   if (cmd.uid && !items.some((i) => i.item === 'UID')) items.unshift({ item: 'UID' });

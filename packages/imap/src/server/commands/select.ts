@@ -1,12 +1,13 @@
 import { mailboxObjectId } from '@mss/store';
-import { atom, code, mailboxName, raw, str, untagged, untaggedStatus, type CommandOf } from '../../protocol/index.ts';
+import { atom, code, compactSequenceSet, fetchResponse, mailboxName, raw, resolveSequenceSet, str, untagged, untaggedStatus, type CommandOf } from '../../protocol/index.ts';
 import { DELIMITER } from '../folders.ts';
 import { acquireIndex, releaseIndex } from '../folder-index.ts';
-import { flagsResponses } from '../keywords.ts';
+import { flagsResponses, flagsText } from '../keywords.ts';
 import { searchHeadersOfBlob } from '../message.ts';
 import { SelectedFolder } from '../selected.ts';
 import type { AuthenticatedState, SessionContext } from './context.ts';
 import { ImapNo } from './errors.ts';
+import { vanishedSince } from '../vanished.ts';
 import { expungeDeleted } from './expunge.ts';
 import { folderOr404 } from './folder-lookup.ts';
 import type { Selected } from '../state.ts';
@@ -15,10 +16,12 @@ import type { Selected } from '../state.ts';
 /** RFC 3501 §6.3.1, §6.3.2 (CONDSTORE: RFC 7162 §3.1.8). A failed SELECT leaves no folder selected. */
 export async function select(ctx: SessionContext, cmd: CommandOf<'SELECT' | 'EXAMINE'>, state: AuthenticatedState): Promise<void> {
   const readOnly = cmd.command === 'EXAMINE';
+  // RFC 7162 §3.2.5: the QRESYNC parameter without ENABLE QRESYNC first is BAD.
+  if (cmd.args.qresync && !ctx.enabled.has('QRESYNC')) return ctx.bad(cmd.tag, 'QRESYNC is not enabled');
   if (cmd.args.condstore) ctx.enabled.add('CONDSTORE');
   const rev2 = ctx.enabled.has('IMAP4REV2');
-  // RFC 9051 §6.3.2: leaving a selected mailbox for another is told with [CLOSED] first.
-  if (rev2 && state.kind === 'selected') ctx.write(untaggedStatus('OK', 'Previous mailbox closed', code.simple('CLOSED')));
+  // RFC 9051 §6.3.2, RFC 7162 §3.2.11: leaving a selected mailbox for another is told with [CLOSED] first.
+  if ((rev2 || ctx.enabled.has('QRESYNC')) && state.kind === 'selected') ctx.write(untaggedStatus('OK', 'Previous mailbox closed', code.simple('CLOSED')));
   ctx.deselect();
   const identity = state.identity;
   const f = await folderOr404(ctx, identity, cmd.args.mailbox);
@@ -53,6 +56,21 @@ export async function select(ctx: SessionContext, cmd: CommandOf<'SELECT' | 'EXA
   ctx.write(untaggedStatus('OK', 'Ok', code.mailboxId(mailboxObjectId(f.id))));
   // RFC 9051 §6.3.2: LIST is one of SELECT's required untagged responses in IMAP4rev2.
   if (rev2) ctx.write(untagged(atom('LIST'), raw('()'), str(DELIMITER), mailboxName(sel.name)));
+  const q = cmd.args.qresync;
+  // RFC 7162 §3.2.5.2: with the UIDVALIDITY the client has, what it missed since its MODSEQ.
+  if (q && q.uidValidity === sel.uidValidity) {
+    const since = Number(q.modseq);
+    const known = q.knownUids ? resolveSequenceSet(q.knownUids, Math.max(sel.uidNext - 1, 1)) : { has: () => true };
+    const vanished = await vanishedSince(store, sel, since, known);
+    if (vanished.length > 0) ctx.write(untagged(atom('VANISHED'), raw('(EARLIER)'), raw(compactSequenceSet(vanished))));
+    for (const uid of [...new Set(index.changedSince(since))].sort((a, b) => a - b)) {
+      const p = index.position(uid);
+      const seq = sel.seqOf(uid);
+      if (p < 0 || seq === undefined) continue;
+      const flags = index.flags[p]!;
+      ctx.write(fetchResponse(seq, [['UID', uid], ['FLAGS', raw(flagsText(flags, sel.isRecent(uid)))], ['MODSEQ', raw(`(${index.modseqs[p]})`)]]));
+    }
+  }
   ctx.ok(cmd.tag, `${readOnly ? 'EXAMINE' : 'SELECT'} completed`, readOnly ? ['READ-ONLY'] : ['READ-WRITE']);
 }
 
