@@ -21,16 +21,8 @@ export async function authenticate(ctx: SessionContext, cmd: CommandOf<'AUTHENTI
     ctx.write(tagged(cmd.tag, 'NO', `Unsupported mechanism ${mechanism.slice(0, 20)}: use XOAUTH2 or OAUTHBEARER${certificates ? ', or EXTERNAL with an APP certificate' : ''}`));
     return;
   }
-  let response = cmd.args.initialResponse;
-  if (response === null) {
-    ctx.write(continuation());
-    const r = await ctx.readSaslResponse();
-    if (r.cancel) {
-      ctx.write(tagged(cmd.tag, 'BAD', 'Authentication cancelled'));
-      return;
-    }
-    response = r.data;
-  }
+  const response = await saslResponse(ctx, cmd);
+  if (response === null) return;
   const outcome = await authenticateSasl(mechanism, response, { access: ctx.opts.access, validator: ctx.opts.tokenValidator });
   if (!outcome.ok) {
     if (outcome.kind === 'token') {
@@ -61,16 +53,8 @@ export async function authenticate(ctx: SessionContext, cmd: CommandOf<'AUTHENTI
  * (RFC 5530: the authentication identity may not act as the authorization identity asked for).
  */
 async function authenticateWithCertificate(ctx: SessionContext, cmd: CommandOf<'AUTHENTICATE'>, validator: CertificateValidator): Promise<void> {
-  let response = cmd.args.initialResponse;
-  if (response === null) {
-    ctx.write(continuation());
-    const r = await ctx.readSaslResponse();
-    if (r.cancel) {
-      ctx.write(tagged(cmd.tag, 'BAD', 'Authentication cancelled'));
-      return;
-    }
-    response = r.data;
-  }
+  const response = await saslResponse(ctx, cmd);
+  if (response === null) return;
   const outcome = await authenticateExternal(response, ctx.peerCertificate(), { access: ctx.opts.access, validator });
   if (!outcome.ok) {
     if (outcome.kind === 'certificate') ctx.write(tagged(cmd.tag, 'NO', `Authentication failed: ${outcome.text}`, code.simple('AUTHENTICATIONFAILED')));
@@ -102,4 +86,19 @@ export async function login(ctx: SessionContext, cmd: CommandOf<'LOGIN'>): Promi
   }
   await ctx.becomeAuthenticated(granted.identity, granted.expiresAt);
   ctx.ok(cmd.tag, granted.text ?? 'LOGIN completed', ['CAPABILITY', raw(ctx.capabilities())]);
+}
+
+/**
+ * The client's SASL response: the initial one (SASL-IR, RFC 4959) or one asked for with `+ `;
+ * null when the client cancelled (`*`, RFC 3501 §6.2.2), which has been answered BAD.
+ */
+async function saslResponse(ctx: SessionContext, cmd: CommandOf<'AUTHENTICATE'>): Promise<string | null> {
+  if (cmd.args.initialResponse !== null) return cmd.args.initialResponse;
+  ctx.write(continuation());
+  const r = await ctx.readSaslResponse();
+  if (r.cancel) {
+    ctx.write(tagged(cmd.tag, 'BAD', 'Authentication cancelled'));
+    return null;
+  }
+  return r.data;
 }
