@@ -87,32 +87,30 @@ const undefinedPredicate: Predicate = () => 'UNDEFINED';
 const falsePredicate: Predicate = () => 'FALSE';
 const truePredicate: Predicate = () => 'TRUE';
 
+/**
+ * AND (`decisive` FALSE) and OR (`decisive` TRUE) in three-valued logic, RFC 4511 §4.5.1.7: the
+ * decisive value as soon as a part gives it; otherwise UNDEFINED if any part is, else the other
+ * value (so an empty AND is TRUE and an empty OR FALSE, RFC 4526).
+ */
+function junction(parts: readonly Predicate[], decisive: 'TRUE' | 'FALSE'): Predicate {
+  const otherwise: Truth = decisive === 'TRUE' ? 'FALSE' : 'TRUE';
+  return (entry) => {
+    let result: Truth = otherwise;
+    for (const part of parts) {
+      const truth = part(entry);
+      if (truth === decisive) return decisive;
+      if (truth === 'UNDEFINED') result = 'UNDEFINED';
+    }
+    return result;
+  };
+}
+
 function compile(node: FilterNode, schema: MatchingSchema | undefined): Predicate {
   switch (node.type) {
-    case 'and': {
-      const parts = node.filters.map((child) => compile(child, schema));
-      return (entry) => {
-        let result: Truth = 'TRUE';
-        for (const part of parts) {
-          const truth = part(entry);
-          if (truth === 'FALSE') return 'FALSE';
-          if (truth === 'UNDEFINED') result = 'UNDEFINED';
-        }
-        return result;
-      };
-    }
-    case 'or': {
-      const parts = node.filters.map((child) => compile(child, schema));
-      return (entry) => {
-        let result: Truth = 'FALSE';
-        for (const part of parts) {
-          const truth = part(entry);
-          if (truth === 'TRUE') return 'TRUE';
-          if (truth === 'UNDEFINED') result = 'UNDEFINED';
-        }
-        return result;
-      };
-    }
+    case 'and':
+      return junction(node.filters.map((child) => compile(child, schema)), 'FALSE');
+    case 'or':
+      return junction(node.filters.map((child) => compile(child, schema)), 'TRUE');
     case 'not': {
       const inner = compile(node.filter, schema);
       return (entry) => {
