@@ -27,6 +27,7 @@ export const BASE_CAPABILITIES = [
   'STATUS=SIZE',
   'OBJECTID',
   'SAVEDATE',
+  'BINARY',
 ] as const;
 
 export interface CapabilityState {

@@ -33,7 +33,9 @@ export type SimpleCode =
   | 'UNAVAILABLE'
   | 'TOOBIG'
   | 'HASCHILDREN'
-  | 'USEATTR';
+  | 'USEATTR'
+  /** RFC 3516 §3 */
+  | 'UNKNOWN-CTE';
 
 function uidSet(uids: readonly number[]): ImapValue {
   if (uids.length === 0) throw new TypeError('a UID set cannot be empty');

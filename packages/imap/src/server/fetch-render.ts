@@ -1,5 +1,6 @@
 import { emailObjectId, type Store } from '@mss/store';
-import { formatDateTime, literal, raw, str, type FetchItem, type ImapValue } from '../protocol/index.ts';
+import { concat, fetchItemResponseName, formatDateTime, literal, raw, str, type FetchItem, type ImapValue } from '../protocol/index.ts';
+import { ImapNo } from './commands/errors.ts';
 import type { MessageView } from './message.ts';
 import type { StructureItem, WireForms } from './wire-forms.ts';
 
@@ -52,10 +53,21 @@ export function renderItem(item: FetchItem, row: FetchRow, flags: readonly strin
       if (item.partial) data = data.subarray(item.partial.offset, item.partial.offset + item.partial.length);
       return [[name, view!.literalOrNil(data)]];
     }
-    case 'BINARY[]':
+    // RFC 3516 §4.2: decoded; as literal8 (`~{n}`) when the bytes hold a NUL.
+    case 'BINARY[]': {
+      let data = binaryOf(view!, item.part);
+      if (item.partial) data = data.subarray(item.partial.offset, item.partial.offset + item.partial.length);
+      return [[fetchItemResponseName(item), data.includes(0) ? concat([raw('~'), literal(data)]) : literal(data)]];
+    }
     case 'BINARY.SIZE':
-      return [];
+      return [[fetchItemResponseName(item), binaryOf(view!, item.part).length]];
   }
+}
+
+function binaryOf(view: MessageView, part: readonly number[]): Buffer {
+  const data = view.binary(part);
+  if (data === null) throw new ImapNo('A part has a Content-Transfer-Encoding this server cannot decode', 'UNKNOWN-CTE');
+  return data;
 }
 
 function fetchItemName(item: Extract<FetchItem, { item: 'BODY[]' }>): string {

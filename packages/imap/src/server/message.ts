@@ -1,6 +1,8 @@
 import {
   bodyStructure,
+  decodeTransfer,
   envelope,
+  findPart,
   headerTextForSearch,
   headerValuesForSearch,
   parseMessage,
@@ -55,7 +57,15 @@ export interface MessageView {
   headerText(): string;
   bodyText(): string;
   searchHeaders(): StoredSearchHeaders;
+  /**
+   * RFC 3516 §4.2: a part with its Content-Transfer-Encoding undone; an empty buffer for a part
+   * that does not exist; null when the encoding is not one this server can undo (UNKNOWN-CTE).
+   */
+  binary(part: readonly number[]): Buffer | null;
 }
+
+/** The encodings RFC 3516 asks a server to undo; the identity ones need nothing. */
+const KNOWN_CTE = new Set(['7bit', '8bit', 'binary', 'base64', 'quoted-printable']);
 
 /** A stored message read through @mss/mime, parsed once, without copying the body. */
 export function messageView(raw: Buffer): MessageView {
@@ -73,5 +83,12 @@ export function messageView(raw: Buffer): MessageView {
     headerText: () => headerTextForSearch(root()),
     bodyText: () => textForSearch(raw, root()),
     searchHeaders: () => searchHeaderValues(root()),
+    binary: (part) => {
+      if (part.length === 0) return raw;
+      const node = findPart(root(), part);
+      if (!node) return Buffer.alloc(0);
+      if (!KNOWN_CTE.has(node.encoding)) return null;
+      return decodeTransfer(raw.subarray(node.bodyStart, node.bodyEnd), node.encoding);
+    },
   };
 }

@@ -33,7 +33,7 @@ export async function fetch(ctx: SessionContext, cmd: CommandOf<'FETCH'>, state:
   const structureItems = items.flatMap((i) => (isStructureItem(i.item) ? [i.item] : []));
   // ENVELOPE, BODY and BODYSTRUCTURE come from memory or the stored structure: the body is read for other items only.
   const needsBody = (row: FetchRow) => items.some((i) => !fromRow.includes(i.item) && !(isStructureItem(i.item) && (row.structure || forms.has(i.item, row.blob_hash))));
-  const marksSeen = !sel.readOnly && items.some((i) => (i.item === 'BODY[]' && !i.peek) || i.item === 'RFC822' || i.item === 'RFC822.TEXT');
+  const marksSeen = !sel.readOnly && items.some((i) => ((i.item === 'BODY[]' || i.item === 'BINARY[]') && !i.peek) || i.item === 'RFC822' || i.item === 'RFC822.TEXT');
   const rows = await rowsOf(ctx, sel, targets.map((t) => t.uid));
   // The stored structure is read only for messages whose encoded forms are not in memory.
   const unknown = structureItems.length === 0 ? [] : [...rows.values()].filter((r) => r.structure === undefined && !structureItems.every((item) => forms.has(item, r.blob_hash)));
