@@ -1,3 +1,4 @@
+import type { AddressInfo, Server } from 'node:net';
 import { MssError, systemErrorCode } from './errors.ts';
 
 /**
@@ -15,6 +16,19 @@ export function listenError(err: unknown, service: string, host: string, port: n
     default:
       return new MssError('LISTEN_FAILED', `cannot listen on ${host}:${port} (${service}): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
+}
+
+/** Listens, failing with listenError's wording; resolves to the port bound (the one asked, or the one given for 0). */
+export async function listenOn(server: Server, service: string, host: string, port: number): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: unknown): void => reject(listenError(err, service, host, port));
+    server.once('error', onError);
+    server.listen({ host, port }, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  return (server.address() as AddressInfo).port;
 }
 
 /** True for 127.0.0.0/8 and ::1, including IPv4-mapped IPv6 (`::ffff:127.0.0.1`). */

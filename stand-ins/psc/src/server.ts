@@ -5,11 +5,10 @@
 // requests and the token ledger live here, outside the provider, and survive the swap.
 
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import type Provider from 'oidc-provider';
 import { errors } from 'oidc-provider';
-import { MssError, answerClientErrorsAsProblems, isLoopbackAddress, listenError, type Logger } from '@mss/runtime';
+import { MssError, answerClientErrorsAsProblems, isLoopbackAddress, listenOn, type Logger } from '@mss/runtime';
 import type { Store } from '@mss/store';
 import { MemoryStorage } from './adapter.ts';
 import { CibaRegistry, toJson } from './ciba.ts';
@@ -75,17 +74,6 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
   if (value === undefined) return fallback;
   if (!Number.isSafeInteger(value) || value <= 0) throw new MssError('PSC_OPTION_INVALID', `${name} must be a positive whole number of seconds (got ${String(value)})`);
   return value;
-}
-
-async function listen(server: http.Server, port: number, host: string): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const onError = (err: unknown) => reject(listenError(err, 'psc', host, port));
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
 }
 
 export async function startPsc(options: PscOptions): Promise<RunningPsc> {
@@ -268,8 +256,7 @@ export async function startPsc(options: PscOptions): Promise<RunningPsc> {
   // Requests Node's parser refuses (431 for an oversized query string…) get problem+json too.
   answerClientErrorsAsProblems(server);
 
-  await listen(server, options.port, host);
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOn(server, 'psc', host, options.port);
   const url = `http://${urlHost(host)}:${port}`;
   issuer = `${url}${REALM_PATH}`;
   ledger = new AccessTokenLedger(issuer);

@@ -4,10 +4,9 @@
 // <dataDir>/trust; everything served is rebuilt from them at each change.
 
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { MssError, answerClientErrorsAsProblems, isLoopbackAddress, listenError, type Logger } from '@mss/runtime';
+import { MssError, answerClientErrorsAsProblems, isLoopbackAddress, listenOn, type Logger } from '@mss/runtime';
 import { loadOrCreatePki, type Pki } from './pki.ts';
 import { CRL_PATH, CRL_PEM_PATH } from './revocation.ts';
 import {
@@ -173,16 +172,8 @@ export async function startTrust(options: TrustOptions): Promise<RunningTrust> {
   answerClientErrorsAsProblems(server);
   server.keepAliveTimeout = 5_000;
 
-  await new Promise<void>((resolve, reject) => {
-    const onError = (err: unknown): void => reject(listenError(err, 'trust', host, port));
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+  const bound = await listenOn(server, 'trust', host, port);
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
   logger.info({ url, domains: whitelistDomains(list).length, pki: pki.dir }, 'trust: listening');
 
   let stopped: Promise<void> | undefined;

@@ -1,10 +1,9 @@
 import fs from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { MssError, answerClientErrorsAsProblems, listenError, type Logger } from '@mss/runtime';
+import { MssError, answerClientErrorsAsProblems, listenOn, type Logger } from '@mss/runtime';
 import type { DirectoryData } from '../directory/data.ts';
 import { extractionZip } from '../extraction/extraction.ts';
 import { EXTRACTION_FILE, listExtractionFiles } from '../extraction/files.ts';
@@ -205,23 +204,15 @@ export async function startAnnuaireHttp(options: AnnuaireHttpOptions): Promise<R
   // Requests Node's parser refuses (431 for an oversized query string…) get problem+json too.
   answerClientErrorsAsProblems(server);
   server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolveListen, reject) => {
-    const onError = (err: unknown): void => reject(listenError(err, 'annuaireHttp', host, port));
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolveListen();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  origin = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+  const bound = await listenOn(server, 'annuaireHttp', host, port);
+  origin = `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
   logger.info({ url: origin, fhir: `${origin}${FHIR_BASE_PATH}` }, 'annuaire http: listening');
 
   let stopped: Promise<void> | undefined;
   return {
     url: origin,
     fhirBase: `${origin}${FHIR_BASE_PATH}`,
-    port: address.port,
+    port: bound,
     stop: () => {
       stopped ??= new Promise<void>((done) => {
         server.close(() => done());

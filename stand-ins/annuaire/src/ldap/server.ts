@@ -1,7 +1,7 @@
 // The LDAP listener: accepts sessions, applies the connection cap, and stops cleanly.
 
 import { createServer, type Server, type Socket } from 'node:net';
-import { AddressConnectionLimit, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, type Logger, MssError, listenError } from '@mss/runtime';
+import { AddressConnectionLimit, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, type Logger, MssError, listenOn } from '@mss/runtime';
 import { defaultBerLimits } from './ber.ts';
 import { attributeTypeSet } from './attributes.ts';
 import { type ConnectionSettings, LdapConnection } from './connection.ts';
@@ -91,9 +91,7 @@ export async function startLdapServer(options: LdapServerOptions): Promise<Runni
     });
   });
 
-  await listen(server, options.host, options.port);
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : options.port;
+  const port = await listenOn(server, SERVICE, options.host, options.port);
   server.on('error', (err) => logger.error({ err }, 'LDAP listener error'));
   const url = `ldap://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
   logger.info({ url }, 'LDAP server listening');
@@ -147,16 +145,5 @@ function refuse(socket: Socket, reason: string): void {
   socket.on('error', () => undefined);
   socket.end(encodeNoticeOfDisconnection(ResultCode.unavailable, reason));
   setTimeout(() => socket.destroy(), 2000).unref();
-}
-
-function listen(server: Server, host: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error): void => reject(listenError(err, SERVICE, host, port));
-    server.once('error', onError);
-    server.listen({ host, port }, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
 }
 
