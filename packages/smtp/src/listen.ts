@@ -4,7 +4,7 @@
 
 import type net from 'node:net';
 import type tls from 'node:tls';
-import { listenError, type ServiceKey } from '@mss/runtime';
+import { listenOn, type ServiceKey } from '@mss/runtime';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import type { SMTPConnectionOptions } from 'smtp-server/lib/smtp-connection.js';
 import { SubmissionConnection, type ConnectionDeps } from './connection.ts';
@@ -41,15 +41,7 @@ export interface RunningSmtpListener {
 }
 
 export async function listenSmtp(smtp: OurSmtpServer, service: ServiceKey | string, host: string, port: number): Promise<RunningSmtpListener> {
-  await new Promise<void>((resolve, reject) => {
-    const onError = (err: Error): void => reject(listenError(err, service, host, port));
-    smtp.server.once('error', onError);
-    smtp.server.listen(port, host, () => {
-      smtp.server.off('error', onError);
-      resolve();
-    });
-  });
-  const bound = (smtp.server.address() as net.AddressInfo).port;
+  const bound = await listenOn(smtp.server, service, host, port);
   let stopping: Promise<void> | undefined;
   return {
     url: `smtp://${host.includes(':') ? `[${host}]` : host}:${bound}`,
