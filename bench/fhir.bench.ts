@@ -26,7 +26,10 @@ export async function runFhirBench(): Promise<string[]> {
   const kept = process.env.BENCH_FHIR_DATA_DIR;
   const dataDir = kept ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mss-bench-fhir-'));
   const store = await Store.open({ dataDir, databaseUrl: undefined });
-  const out = [`# fhir: ${PROFESSIONALS} professionals (SQLite), ${CLIENTS} clients x ${REQUESTS} requests per kind, searches on ${THREADS > 0 ? `${THREADS} worker thread${THREADS === 1 ? '' : 's'}` : 'the main thread'}`, 'kind\tsearches_per_s\tp50_ms\tp99_ms\tp99_goal_50ms'];
+  const out = [
+    `# fhir: ${PROFESSIONALS} professionals (SQLite), ${CLIENTS} clients x ${REQUESTS} requests per kind, searches on ${THREADS > 0 ? `${THREADS} worker thread${THREADS === 1 ? '' : 's'}` : 'the main thread'}`,
+    'kind\tsearches_per_s\tp50_ms\tp99_ms\tp99_goal_50ms',
+  ];
   try {
     let seedSeconds = 0;
     if ((await store.directory.counts()).persons < PROFESSIONALS) {
@@ -42,7 +45,14 @@ export async function runFhirBench(): Promise<string[]> {
     const data = new StoreDirectoryData(store);
     // FHIR searches on BENCH_FHIR_THREADS worker threads (0: on the main thread), as the sandbox runs them.
     const workers = THREADS > 0 ? await SearchWorkers.start({ dataDir, databaseUrl: undefined }, THREADS) : undefined;
-    const http = await startAnnuaireHttp({ host: '127.0.0.1', port: 0, logger: silentLogger(), data, apiKeys: [KEY], ...(workers ? { searchWorkers: workers } : {}) });
+    const http = await startAnnuaireHttp({
+      host: '127.0.0.1',
+      port: 0,
+      logger: silentLogger(),
+      data,
+      apiKeys: [KEY],
+      ...(workers ? { searchWorkers: workers } : {}),
+    });
     try {
       // Different people for different requests: a cache of one answer would measure nothing.
       const people = await data.searchPractitioners({ family: [[{ value: 'b', mode: 'prefix' }]] }, { limit: 500 });
@@ -83,7 +93,9 @@ export async function runFhirBench(): Promise<string[]> {
         const seconds = (performance.now() - started) / 1000;
         times.sort((a, b) => a - b);
         const q = (p: number): number => times[Math.min(times.length - 1, Math.floor(p * times.length))]!;
-        out.push(`${kind}\t${(times.length / seconds).toFixed(0)}\t${q(0.5).toFixed(1)}\t${q(0.99).toFixed(1)}\t${q(0.99) < 50 ? 'ok' : 'MISSED'}`);
+        out.push(
+          `${kind}\t${(times.length / seconds).toFixed(0)}\t${q(0.5).toFixed(1)}\t${q(0.99).toFixed(1)}\t${q(0.99) < 50 ? 'ok' : 'MISSED'}`,
+        );
       }
       if (seedSeconds) out.push(`seed\t${PROFESSIONALS} professionals in ${seedSeconds.toFixed(0)} s\t-\t-\t-`);
     } finally {

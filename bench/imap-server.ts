@@ -40,7 +40,13 @@ function benchLogin(expected: string): LoginHook {
   return async (userid, given, store) => {
     const box = await store.mailboxes.byAddress(userid);
     if (!box || box.status !== 'active' || given !== expected) return null;
-    const identity = { idnat: box.owner_idnat, mailbox: box.address, scope: new MailboxScope(store, box), clientId: 'bench', role: 'bench' };
+    const identity = {
+      idnat: box.owner_idnat,
+      mailbox: box.address,
+      scope: new MailboxScope(store, box),
+      clientId: 'bench',
+      role: 'bench',
+    };
     return { identity, expiresAt: new Date(Date.now() + 24 * 3600_000), text: 'LOGIN completed (bench listener)' };
   };
 }
@@ -57,7 +63,17 @@ try {
   // LOGIN on the bench listener never validates tokens: an issuer nobody listens on will do.
   const tokenValidator = createTokenValidator({ issuer: 'http://127.0.0.1:9/auth/realms/none' });
   // Every bench client (and its 1,000 IDLE sessions) comes from 127.0.0.1.
-  const server = await startImapServer({ store, access, tokenValidator, logger, host: HOST, port, login: benchLogin(password), name: 'imapBench', maxConnectionsPerAddress: 100_000 });
+  const server = await startImapServer({
+    store,
+    access,
+    tokenValidator,
+    logger,
+    host: HOST,
+    port,
+    login: benchLogin(password),
+    name: 'imapBench',
+    maxConnectionsPerAddress: 100_000,
+  });
 
   let stopping = false;
   const stop = async (why: string): Promise<void> => {

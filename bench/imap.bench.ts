@@ -48,10 +48,12 @@ function log(line: string): void {
 /** Dovecot on PATH, installing the peers with the shared (idempotent, apt-only) script if we are root. */
 async function ensureDovecot(): Promise<{ ok: true; version: string } | { ok: false; why: string }> {
   if (!hasCommand('dovecot')) {
-    if (process.getuid?.() !== 0) return { ok: false, why: 'dovecot is not installed and we are not root (run ../shared/bench/install-peers.sh as root)' };
+    if (process.getuid?.() !== 0)
+      return { ok: false, why: 'dovecot is not installed and we are not root (run ../shared/bench/install-peers.sh as root)' };
     log('imap bench: dovecot missing, running ../shared/bench/install-peers.sh (apt)');
     const r = await run(path.join(SHARED, 'install-peers.sh'), [], { timeoutMs: 600_000 });
-    if (r.code !== 0) return { ok: false, why: `install-peers.sh failed (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}` };
+    if (r.code !== 0)
+      return { ok: false, why: `install-peers.sh failed (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}` };
     if (!hasCommand('dovecot')) return { ok: false, why: 'install-peers.sh ran but dovecot is still not on PATH' };
   }
   const v = spawnSync('dovecot', ['--version'], { encoding: 'utf8' });
@@ -74,9 +76,13 @@ interface SideResult {
 }
 
 async function seed(port: number, user: string): Promise<SideResult['seed']> {
-  const r = await run('python3', [path.join(IMAP_DIR, 'imap-seed.py'), HOST, String(port), user, PASSWORD, String(N), 'INBOX', String(SEED_SIZE), String(SEED_CONNS)], {
-    timeoutMs: 900_000,
-  });
+  const r = await run(
+    'python3',
+    [path.join(IMAP_DIR, 'imap-seed.py'), HOST, String(port), user, PASSWORD, String(N), 'INBOX', String(SEED_SIZE), String(SEED_CONNS)],
+    {
+      timeoutMs: 900_000,
+    },
+  );
   if (r.code !== 0) throw new Error(`imap-seed.py failed (${r.code}): ${r.stderr.trim().split('\n').slice(-5).join('\n')}`);
   const line = r.stdout.trim().split('\n').at(-1)!.split('\t');
   return { appended: Number(line[1]), seconds: Number(line[2]), rate: Number(line[3]) };
@@ -103,9 +109,26 @@ async function extraBench(port: number, user: string): Promise<{ medians: Map<st
   const errors = new Map<string, number>();
   let raw = '';
   for (let r = 1; r <= RUNS; r++) {
-    const res = await run('python3', [path.join(HERE, 'imap-load-extra.py'), HOST, String(port), user, PASSWORD, '-s', String(SESSIONS), '-t', String(SECONDS), '-c', EXTRA, '--no-header'], {
-      timeoutMs: (SECONDS * 6 + 130) * 1000,
-    });
+    const res = await run(
+      'python3',
+      [
+        path.join(HERE, 'imap-load-extra.py'),
+        HOST,
+        String(port),
+        user,
+        PASSWORD,
+        '-s',
+        String(SESSIONS),
+        '-t',
+        String(SECONDS),
+        '-c',
+        EXTRA,
+        '--no-header',
+      ],
+      {
+        timeoutMs: (SECONDS * 6 + 130) * 1000,
+      },
+    );
     raw += res.stdout.replace(/^(?=.)/gm, `${r}\t`) + (res.stderr ? `# stderr\n${res.stderr}` : '');
     if (res.code !== 0) log(`imap bench: imap-load-extra.py exited ${res.code}: ${res.stderr.trim().split('\n').slice(-3).join(' | ')}`);
     for (const e of res.stderr.split('\n').filter((l) => l.startsWith('# first error'))) log(`imap bench: ${e.slice(2)}`);
@@ -296,7 +319,9 @@ async function side(name: string, port: number, user: string, pids: () => number
     log(`imap bench: ${name}: ${IDLE} idle sessions (LOGIN + SELECT INBOX)`);
     res.rss = await idleRss(port, user, pids);
     const r = res.rss;
-    log(`  ${name}: ${r.sessions} open (${r.failed} failed) in ${r.seconds.toFixed(1)} s; RSS ${r.before.rssKiB} -> ${r.after.rssKiB} KiB over ${r.after.processes} process(es)`);
+    log(
+      `  ${name}: ${r.sessions} open (${r.failed} failed) in ${r.seconds.toFixed(1)} s; RSS ${r.before.rssKiB} -> ${r.after.rssKiB} KiB over ${r.after.processes} process(es)`,
+    );
   }
   log(`imap bench: ${name}: imap-bench.sh SESSIONS=${SESSIONS} SECONDS_PER_CMD=${SECONDS} RUNS=${RUNS} COMMANDS=${COMMANDS}`);
   const b = await loadBench(port, user);
@@ -321,7 +346,14 @@ async function dovecotSide(): Promise<SideResult | { skipped: string }> {
   if (!dv.ok) return { skipped: dv.why };
   const port = await freePort();
   // Serve mode (no CMD): the script stops Dovecot and removes its temp dir on SIGTERM.
-  const peer = await startDaemon(path.join(IMAP_DIR, 'peer-dovecot.sh'), [String(port)], { MAX_S: '900', PASS: PASSWORD }, (_o, e) => /serving \(Ctrl-C/.test(e), 60_000, 'peer-dovecot.sh');
+  const peer = await startDaemon(
+    path.join(IMAP_DIR, 'peer-dovecot.sh'),
+    [String(port)],
+    { MAX_S: '900', PASS: PASSWORD },
+    (_o, e) => /serving \(Ctrl-C/.test(e),
+    60_000,
+    'peer-dovecot.sh',
+  );
   const dir = /dir (\/\S+)/.exec(peer.stderr())?.[1];
   const masterPid = () => (dir ? Number(fs.readFileSync(path.join(dir, 'pid'), 'utf8').trim()) : 0);
   try {
@@ -336,7 +368,14 @@ async function dovecotSide(): Promise<SideResult | { skipped: string }> {
 
 async function oursSide(): Promise<SideResult> {
   const port = await freePort();
-  const server = await startDaemon(process.execPath, [path.join(HERE, 'imap-server.ts'), String(port)], { BENCH_IMAP_MAX_S: '900', BENCH_IMAP_PASSWORD: PASSWORD }, (o) => o.includes('ready\t'), 60_000, 'bench/imap-server.ts');
+  const server = await startDaemon(
+    process.execPath,
+    [path.join(HERE, 'imap-server.ts'), String(port)],
+    { BENCH_IMAP_MAX_S: '900', BENCH_IMAP_PASSWORD: PASSWORD },
+    (o) => o.includes('ready\t'),
+    60_000,
+    'bench/imap-server.ts',
+  );
   try {
     const user = /^ready\t\S+\t(\S+)\t/m.exec(server.stdout())?.[1] ?? USER;
     log(`imap bench: ours (bench listener, SQLite) on ${HOST}:${port}, user ${user}, pid ${server.child.pid}`);
@@ -354,11 +393,15 @@ function fmt(n: number | undefined, digits = 1): string {
 }
 
 export async function runImapBench(): Promise<string[]> {
-  log(`imap bench: ${N} messages, ${SESSIONS} sessions, ${SECONDS} s per command, ${RUNS} run(s), ${IDLE} idle sessions; scripts in ${IMAP_DIR}`);
+  log(
+    `imap bench: ${N} messages, ${SESSIONS} sessions, ${SECONDS} s per command, ${RUNS} run(s), ${IDLE} idle sessions; scripts in ${IMAP_DIR}`,
+  );
   const lines: string[] = [];
   let peer: SideResult | null = null;
   if (WITH_PEER) {
-    const p = await dovecotSide().catch((err: unknown) => ({ skipped: `Dovecot run failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}` }));
+    const p = await dovecotSide().catch((err: unknown) => ({
+      skipped: `Dovecot run failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
+    }));
     if ('skipped' in p) {
       const msg = `imap bench: DOVECOT NOT AVAILABLE (${p.skipped}); measuring ours only, ratios "-"`;
       log(msg);
@@ -371,25 +414,80 @@ export async function runImapBench(): Promise<string[]> {
   }
   const ours = await oursSide();
 
-  lines.push(['imap', 'kind', 'sessions', 'seconds_x_runs', 'mss_ops_per_s', 'dovecot_ops_per_s', 'ratio_vs_peer', 'mss_errors', 'dovecot_errors'].join('\t'));
+  lines.push(
+    [
+      'imap',
+      'kind',
+      'sessions',
+      'seconds_x_runs',
+      'mss_ops_per_s',
+      'dovecot_ops_per_s',
+      'ratio_vs_peer',
+      'mss_errors',
+      'dovecot_errors',
+    ].join('\t'),
+  );
   const seedRatio = peer?.seed && ours.seed ? (ours.seed.rate / peer.seed.rate).toFixed(2) : '-';
-  lines.push(['imap', `seed-append(${N}x${SEED_SIZE}B)`, SEED_CONNS, fmt(ours.seed?.seconds, 1), fmt(ours.seed?.rate), fmt(peer?.seed?.rate), seedRatio, 0, peer ? 0 : '-'].join('\t'));
+  lines.push(
+    [
+      'imap',
+      `seed-append(${N}x${SEED_SIZE}B)`,
+      SEED_CONNS,
+      fmt(ours.seed?.seconds, 1),
+      fmt(ours.seed?.rate),
+      fmt(peer?.seed?.rate),
+      seedRatio,
+      0,
+      peer ? 0 : '-',
+    ].join('\t'),
+  );
   for (const kind of [...COMMANDS.split(','), ...EXTRA.split(',')].filter(Boolean)) {
     const o = ours.medians.get(kind);
     const p = peer?.medians.get(kind);
     const ratio = o && p && p.rate > 0 ? (o.rate / p.rate).toFixed(2) : '-';
-    lines.push(['imap', kind, SESSIONS, `${SECONDS}x${RUNS}`, fmt(o?.rate), fmt(p?.rate), ratio, o ? o.errors : '-', p ? p.errors : '-'].join('\t'));
+    lines.push(
+      ['imap', kind, SESSIONS, `${SECONDS}x${RUNS}`, fmt(o?.rate), fmt(p?.rate), ratio, o ? o.errors : '-', p ? p.errors : '-'].join('\t'),
+    );
   }
   if (IDLE > 0) {
-    lines.push(['imap-rss', 'server', 'idle_sessions', 'failed', 'processes', 'rss_before_kib', 'rss_after_kib', 'rss_kib_per_session', 'pss_kib_per_session', 'mss_over_peer'].join('\t'));
+    lines.push(
+      [
+        'imap-rss',
+        'server',
+        'idle_sessions',
+        'failed',
+        'processes',
+        'rss_before_kib',
+        'rss_after_kib',
+        'rss_kib_per_session',
+        'pss_kib_per_session',
+        'mss_over_peer',
+      ].join('\t'),
+    );
     const per = (r: RssResult, k: 'rssKiB' | 'pssKiB') => (r.sessions ? (r.after[k] - r.before[k]) / r.sessions : NaN);
-    const rows: [string, RssResult | null][] = [['mss', ours.rss], ['dovecot', peer?.rss ?? null]];
+    const rows: [string, RssResult | null][] = [
+      ['mss', ours.rss],
+      ['dovecot', peer?.rss ?? null],
+    ];
     // Per-session growth of PSS (shared pages split between Dovecot's processes; = RSS for our one process).
     const peerPer = peer?.rss ? per(peer.rss, 'pssKiB') : NaN;
     for (const [name, r] of rows) {
       if (!r) continue;
       const mssOverPeer = name === 'mss' && peerPer > 0 ? (per(r, 'pssKiB') / peerPer).toFixed(2) : '-';
-      lines.push(['imap-rss', name, r.sessions, r.failed, r.after.processes, r.before.rssKiB, r.after.rssKiB, fmt(per(r, 'rssKiB')), fmt(per(r, 'pssKiB')), mssOverPeer].join('\t'));
+      lines.push(
+        [
+          'imap-rss',
+          name,
+          r.sessions,
+          r.failed,
+          r.after.processes,
+          r.before.rssKiB,
+          r.after.rssKiB,
+          fmt(per(r, 'rssKiB')),
+          fmt(per(r, 'pssKiB')),
+          mssOverPeer,
+        ].join('\t'),
+      );
     }
   }
   return lines;

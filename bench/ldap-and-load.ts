@@ -37,7 +37,13 @@ if (isMainThread) {
       const [given, surname] = m.split('@')[0]!.split('.');
       return [surname!.replace(/\d+$/, ''), given!] as const;
     });
-  const ws = Array.from({ length: workers }, (_, i) => new Worker(new URL(import.meta.url), { workerData: { host, port, n: Math.floor(conns / workers) + (i < conns % workers ? 1 : 0), names, seconds } }));
+  const ws = Array.from(
+    { length: workers },
+    (_, i) =>
+      new Worker(new URL(import.meta.url), {
+        workerData: { host, port, n: Math.floor(conns / workers) + (i < conns % workers ? 1 : 0), names, seconds },
+      }),
+  );
   let ready = 0;
   const results: Result[] = [];
   for (const w of ws) {
@@ -54,12 +60,20 @@ if (isMainThread) {
       const p = (q: number): string => (lat.length ? lat[Math.min(lat.length - 1, Math.floor(q * lat.length))]!.toFixed(2) : 'nan');
       const entries = results.reduce((a, r) => a + r.entries, 0);
       const errs = results.reduce((a, r) => a + r.errs, 0);
-      process.stdout.write(`${['and3', conns, dt.toFixed(2), ops, (ops / dt).toFixed(1), (ops ? entries / ops : 0).toFixed(1), p(0.5), p(0.99), errs].join('\t')}\n`);
+      process.stdout.write(
+        `${['and3', conns, dt.toFixed(2), ops, (ops / dt).toFixed(1), (ops ? entries / ops : 0).toFixed(1), p(0.5), p(0.99), errs].join('\t')}\n`,
+      );
       process.exit(0);
     });
   }
 } else {
-  const { host, port, n, names, seconds } = workerData as { host: string; port: string; n: number; names: [string, string][]; seconds: number };
+  const { host, port, n, names, seconds } = workerData as {
+    host: string;
+    port: string;
+    n: number;
+    names: [string, string][];
+    seconds: number;
+  };
   const clients = await Promise.all(
     Array.from({ length: n }, async () => {
       const c = new Client({ url: `ldap://${host}:${port}`, timeout: 10_000, connectTimeout: 5000 });
@@ -78,7 +92,12 @@ if (isMainThread) {
           const [sn, given] = names[Math.floor(Math.random() * names.length)]!;
           const t = performance.now();
           try {
-            const { searchEntries } = await c.search(BASE, { scope: 'sub', filter: `(&(objectClass=inetOrgPerson)(sn=${sn})(givenName=${given}))`, sizeLimit: 100, attributes: ['cn', 'mail', 'uid', 'sn', 'givenName'] });
+            const { searchEntries } = await c.search(BASE, {
+              scope: 'sub',
+              filter: `(&(objectClass=inetOrgPerson)(sn=${sn})(givenName=${given}))`,
+              sizeLimit: 100,
+              attributes: ['cn', 'mail', 'uid', 'sn', 'givenName'],
+            });
             r.entries += searchEntries.length;
             r.ops++;
             r.lat.push(performance.now() - t);

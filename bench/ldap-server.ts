@@ -44,7 +44,14 @@ const entries = await readLdif(N);
 const source = new IndexedEntrySource(entries);
 const seconds = (performance.now() - t0) / 1000;
 const logger = createLogger({ name: 'ldap-bench', level: logLevelSetting(undefined, process.env, 'warn') });
-const server = await startLdapServer({ host: '127.0.0.1', port: Number(process.argv[2] ?? 0), source, logger, maxConnections: 4096, maxConnectionsPerAddress: 4096 });
+const server = await startLdapServer({
+  host: '127.0.0.1',
+  port: Number(process.argv[2] ?? 0),
+  source,
+  logger,
+  maxConnections: 4096,
+  maxConnectionsPerAddress: 4096,
+});
 process.stdout.write(`ready\t${server.port}\t${entries.length}\t${seconds.toFixed(1)}\n`);
 const stop = async (): Promise<void> => {
   await server.stop();

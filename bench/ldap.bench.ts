@@ -58,25 +58,50 @@ async function ensureSlapd(): Promise<string | null> {
 }
 
 export async function runLdapBench(): Promise<string[]> {
-  const out = [`# ldap: ${N} entries, ldap-bench.sh (${driverEnv().DRIVER} driver, ${driverEnv().CONNS} connections, ${driverEnv().DURATION} s)`, 'kind\tside\tsearches_per_s\terrors\tratio_vs_slapd'];
+  const out = [
+    `# ldap: ${N} entries, ldap-bench.sh (${driverEnv().DRIVER} driver, ${driverEnv().CONNS} connections, ${driverEnv().DURATION} s)`,
+    'kind\tside\tsearches_per_s\terrors\tratio_vs_slapd',
+  ];
   const why = WITH_PEER ? await ensureSlapd() : 'BENCH_LDAP_PEER=0';
   // One set of existing addresses for every driver and both sides.
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mss-ldap-bench-'));
   mailsFile = path.join(tmp, 'mails');
   const mails = await run('python3', [path.join(LDAP_DIR, 'gen-ldif.py'), String(N), '--mails'], { timeoutMs: 300_000 });
-  fs.writeFileSync(mailsFile, mails.stdout.split('\n').filter(Boolean).sort(() => Math.random() - 0.5).slice(0, 20_000).join('\n') + '\n');
-  const drivers = (port: string): string[] => ['bash', '-c', `bash ${path.join(LDAP_DIR, 'ldap-bench.sh')} 127.0.0.1 ${port} && "$NODE_BIN" ${path.join(HERE, 'ldap-and-load.ts')} 127.0.0.1 ${port}`];
+  fs.writeFileSync(
+    mailsFile,
+    mails.stdout
+      .split('\n')
+      .filter(Boolean)
+      .sort(() => Math.random() - 0.5)
+      .slice(0, 20_000)
+      .join('\n') + '\n',
+  );
+  const drivers = (port: string): string[] => [
+    'bash',
+    '-c',
+    `bash ${path.join(LDAP_DIR, 'ldap-bench.sh')} 127.0.0.1 ${port} && "$NODE_BIN" ${path.join(HERE, 'ldap-and-load.ts')} 127.0.0.1 ${port}`,
+  ];
   let peer = new Map<string, { rate: number; errors: number }>();
   if (!why) {
     log(`ldap bench: slapd with ${N} entries (slapadd first)`);
     const port = await freePort();
-    const r = await run('bash', [path.join(LDAP_DIR, 'peer-slapd.sh'), String(port), ...drivers(String(port))], { env: driverEnv(), timeoutMs: 1_200_000 });
+    const r = await run('bash', [path.join(LDAP_DIR, 'peer-slapd.sh'), String(port), ...drivers(String(port))], {
+      env: driverEnv(),
+      timeoutMs: 1_200_000,
+    });
     peer = medians(r.stdout);
     if (peer.size === 0) log(`ldap bench: slapd gave no figures (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
   } else log(`ldap bench: peer skipped: ${why}`);
 
   log(`ldap bench: ours with ${N} entries`);
-  const server = await startDaemon(process.execPath, [path.join(HERE, 'ldap-server.ts')], { BENCH_LDAP_ENTRIES: String(N) }, (o) => o.includes('\n'), 600_000, 'ldap bench server');
+  const server = await startDaemon(
+    process.execPath,
+    [path.join(HERE, 'ldap-server.ts')],
+    { BENCH_LDAP_ENTRIES: String(N) },
+    (o) => o.includes('\n'),
+    600_000,
+    'ldap bench server',
+  );
   try {
     const [, port, entries, loadSeconds] = server.stdout().split('\n')[0]!.split('\t');
     const r = await run(drivers(port!)[0]!, drivers(port!).slice(1), { env: driverEnv(), timeoutMs: 600_000 });

@@ -20,7 +20,11 @@ export async function freePort(): Promise<number> {
 }
 
 export /** Runs a command to completion with a time limit; stdout and stderr are collected. */
-function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs: number; echoStderr?: boolean }): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(
+  cmd: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; timeoutMs: number; echoStderr?: boolean },
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -53,7 +57,14 @@ export interface Daemon {
   stop(): Promise<void>;
 }
 
-export function startDaemon(cmd: string, args: string[], env: NodeJS.ProcessEnv, ready: (out: string, err: string) => boolean, timeoutMs: number, what: string): Promise<Daemon> {
+export function startDaemon(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  ready: (out: string, err: string) => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<Daemon> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

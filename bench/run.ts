@@ -9,7 +9,14 @@ import { runSmtpBench } from './smtp.bench.ts';
 import { runLdapBench } from './ldap.bench.ts';
 import { runFhirBench } from './fhir.bench.ts';
 
-const ALL: Record<string, () => Promise<string[]>> = { seed: runSeedBench, token: runTokenBench, imap: runImapBench, smtp: runSmtpBench, ldap: runLdapBench, fhir: runFhirBench };
+const ALL: Record<string, () => Promise<string[]>> = {
+  seed: runSeedBench,
+  token: runTokenBench,
+  imap: runImapBench,
+  smtp: runSmtpBench,
+  ldap: runLdapBench,
+  fhir: runFhirBench,
+};
 const wanted = (process.env.BENCH ?? Object.keys(ALL).join(',')).split(',').filter(Boolean);
 for (const name of wanted) {
   const bench = ALL[name];

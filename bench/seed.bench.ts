@@ -58,12 +58,54 @@ async function peerRawSqlite(): Promise<number> {
   for (const b of generateDirectory({ seed: 1, professionals: N, operatorDomain: DOMAIN }) as Iterable<SeedBatch>) {
     db.exec('BEGIN');
     for (const p of b.persons)
-      person.run(p.idnat, p.kind, p.idType, p.rpps, p.civility, p.lastName, p.firstName, p.professionCode, p.professionLabel, p.categoryCode, p.specialityCode, p.specialityLabel, now, now);
-    for (const x of b.structures) structure.run(x.idnat, x.idType, x.finess, x.siret, x.name, x.sectorCode, x.street, x.postalCode, x.city, x.departement, now, now);
+      person.run(
+        p.idnat,
+        p.kind,
+        p.idType,
+        p.rpps,
+        p.civility,
+        p.lastName,
+        p.firstName,
+        p.professionCode,
+        p.professionLabel,
+        p.categoryCode,
+        p.specialityCode,
+        p.specialityLabel,
+        now,
+        now,
+      );
+    for (const x of b.structures)
+      structure.run(x.idnat, x.idType, x.finess, x.siret, x.name, x.sectorCode, x.street, x.postalCode, x.city, x.departement, now, now);
     for (const x of b.situations)
-      situation.run(x.id, x.personIdnat, x.structureIdnat, x.practiceName, x.mode, x.roleLabel, x.street, x.postalCode, x.city, x.departement, x.startDate, x.endDate);
+      situation.run(
+        x.id,
+        x.personIdnat,
+        x.structureIdnat,
+        x.practiceName,
+        x.mode,
+        x.roleLabel,
+        x.street,
+        x.postalCode,
+        x.city,
+        x.departement,
+        x.startDate,
+        x.endDate,
+      );
     for (const m of b.mailboxes) {
-      const r = mailbox.get(m.address, m.address.toLowerCase(), m.type, 'active', m.ownerIdnat, m.situationId, m.listeRouge ? 1 : 0, m.description, m.service, m.digitization ? 1 : 0, now, now) as { id: number };
+      const r = mailbox.get(
+        m.address,
+        m.address.toLowerCase(),
+        m.type,
+        'active',
+        m.ownerIdnat,
+        m.situationId,
+        m.listeRouge ? 1 : 0,
+        m.description,
+        m.service,
+        m.digitization ? 1 : 0,
+        now,
+        now,
+      ) as { id: number };
       ids.set(m.address, r.id);
     }
     for (const h of b.holders) holder.run(ids.get(h.mailboxAddress) ?? 0, h.personIdnat, h.role, now, 'seed');

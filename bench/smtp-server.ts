@@ -42,7 +42,10 @@ const benchTransport: RelayTransport = {
   judgePeer: () => ({ ok: true, operatorDomain: 'bench.invalid', operator: 'bench' }),
 };
 const benchTrust = { isWhitelisted: () => true, operatorFor: () => 'bench' };
-const relaySmtp = createRelaySmtpServer({ store, logger, operatorDomains: [DOMAIN], trustSpace: benchTrust, maxConnections: 2000, maxConnectionsPerAddress: 2000 }, benchTransport);
+const relaySmtp = createRelaySmtpServer(
+  { store, logger, operatorDomains: [DOMAIN], trustSpace: benchTrust, maxConnections: 2000, maxConnectionsPerAddress: 2000 },
+  benchTransport,
+);
 const relay = await listenSmtp(relaySmtp, 'smtpRelayBench', HOST, Number(process.argv[2] ?? 0));
 logger.warn({ url: relay.url }, 'SMTP RELAY BENCH LISTENER (plaintext, no certificate: benchmarks only)');
 const submission = await startSubmissionServer({

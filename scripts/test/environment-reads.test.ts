@@ -29,7 +29,12 @@ function shippedFiles(): string[] {
 test('no shipped module but the configuration loader reads process.env', () => {
   const files = shippedFiles();
   assert.ok(files.length > 100, 'the scan sees the code base');
-  const readers = files.filter((f) => /\bprocess\.env\b/.test(fs.readFileSync(path.join(ROOT, f), 'utf8').replace(/^\s*(\/\/|\*).*$/gm, '')));
-  assert.deepEqual(readers.filter((f) => !READERS.has(f)), []);
+  const readers = files.filter((f) =>
+    /\bprocess\.env\b/.test(fs.readFileSync(path.join(ROOT, f), 'utf8').replace(/^\s*(\/\/|\*).*$/gm, '')),
+  );
+  assert.deepEqual(
+    readers.filter((f) => !READERS.has(f)),
+    [],
+  );
   assert.deepEqual(readers.sort(), [...READERS].sort(), 'the loader itself is found by the same scan');
 });

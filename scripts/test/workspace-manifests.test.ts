@@ -112,7 +112,8 @@ for (const dir of workspaceDirs()) {
       }
     }
     for (const name of deps) {
-      if (!shippedUses.has(name) && !name.startsWith('@types/')) problems.push(`${name} is in dependencies but only tests (or nothing) import it`);
+      if (!shippedUses.has(name) && !name.startsWith('@types/'))
+        problems.push(`${name} is in dependencies but only tests (or nothing) import it`);
     }
     assert.deepEqual(problems, []);
   });

@@ -10,10 +10,22 @@ import { requirePersonIdnat } from './idnat-option.ts';
 /** Options of every command that talks to the running operator's admin API. */
 export const API_OPTIONS: Record<string, OptionSpec> = {
   token: { type: 'string', description: 'Act with this Pro Santé Connect access token (or MSS_TOKEN)', valueName: 'jwt' },
-  as: { type: 'string', description: 'Act as a demo persona key or an IdNat: gets a token from the PSC stand-in (CIBA, auto-approved)', valueName: 'who' },
-  admin: { type: 'boolean', description: 'Act as the operator administrator (password from <data-dir>/admin-password or MSS_ADMIN_PASSWORD)' },
+  as: {
+    type: 'string',
+    description: 'Act as a demo persona key or an IdNat: gets a token from the PSC stand-in (CIBA, auto-approved)',
+    valueName: 'who',
+  },
+  admin: {
+    type: 'boolean',
+    description: 'Act as the operator administrator (password from <data-dir>/admin-password or MSS_ADMIN_PASSWORD)',
+  },
   api: { type: 'string', description: 'Admin API base URL', default: 'http://127.0.0.1:8080', valueName: 'url' },
-  'data-dir': { type: 'string', description: 'Data directory of the running sandbox (for --admin)', default: './.mss-data', valueName: 'dir' },
+  'data-dir': {
+    type: 'string',
+    description: 'Data directory of the running sandbox (for --admin)',
+    default: './.mss-data',
+    valueName: 'dir',
+  },
   'port-base': { type: 'string', description: 'Port base the sandbox was started with', valueName: 'port' },
   json: { type: 'boolean', description: 'Print JSON instead of a table' },
 };
@@ -65,7 +77,9 @@ async function personaIdnat(api: Client<paths>, base: string, who: string): Prom
   if (/^[0-9]/.test(who)) return requirePersonIdnat(who, '--as');
   const { data, response } = await api.GET('/sandbox');
   if (!data) {
-    throw new MssError('USAGE', `${base} publishes no personas (${response.status}): is it "mss sandbox"? Use --token, or --as <IdNat>`, { exitCode: 2 });
+    throw new MssError('USAGE', `${base} publishes no personas (${response.status}): is it "mss sandbox"? Use --token, or --as <IdNat>`, {
+      exitCode: 2,
+    });
   }
   const p = data.personas.find((x) => x.key === who);
   if (!p) throw new MssError('USAGE', `no persona "${who}" (known: ${data.personas.map((x) => x.key).join(', ')})`, { exitCode: 2 });
@@ -90,7 +104,10 @@ export async function apiClient(ctx: CommandContext): Promise<ApiClient> {
       try {
         password = fs.readFileSync(adminPasswordFile(config.dataDir), 'utf8').trim();
       } catch {
-        throw new MssError('ADMIN_PASSWORD_MISSING', `no administrator password: set MSS_ADMIN_PASSWORD or point --data-dir at the sandbox's data directory (${adminPasswordFile(config.dataDir)} not readable)`);
+        throw new MssError(
+          'ADMIN_PASSWORD_MISSING',
+          `no administrator password: set MSS_ADMIN_PASSWORD or point --data-dir at the sandbox's data directory (${adminPasswordFile(config.dataDir)} not readable)`,
+        );
       }
     }
     authorization = `Basic ${Buffer.from(`admin:${password}`).toString('base64')}`;
@@ -110,5 +127,12 @@ export async function apiClient(ctx: CommandContext): Promise<ApiClient> {
 export function table(rows: (string | number | null | undefined)[][], header: string[]): string {
   const cells = [header, ...rows.map((r) => r.map((c) => (c === null || c === undefined ? '' : String(c))))];
   const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  return cells.map((r) => r.map((c, i) => (c ?? '').padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  return cells
+    .map((r) =>
+      r
+        .map((c, i) => (c ?? '').padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }

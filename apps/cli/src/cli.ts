@@ -41,16 +41,27 @@ function helpFor(path: string[], cmd: Command): string {
   }
   lines.push(`Usage: ${name}${cmd.options ? ' [options]' : ''}${cmd.args ? ` ${cmd.args}` : ''}`, '', cmd.summary);
   if (cmd.description) lines.push('', cmd.description);
-  const opts = Object.entries({ ...(cmd.options ?? {}), help: { type: 'boolean', short: 'h', description: 'Show this help' } as OptionSpec });
+  const opts = Object.entries({
+    ...(cmd.options ?? {}),
+    help: { type: 'boolean', short: 'h', description: 'Show this help' } as OptionSpec,
+  });
   lines.push('', 'Options:');
-  const labels = opts.map(([k, o]) => `${o.short ? `-${o.short}, ` : '    '}--${k}${o.type === 'string' ? ` <${o.valueName ?? 'value'}>` : ''}`);
+  const labels = opts.map(
+    ([k, o]) => `${o.short ? `-${o.short}, ` : '    '}--${k}${o.type === 'string' ? ` <${o.valueName ?? 'value'}>` : ''}`,
+  );
   const width = Math.max(...labels.map((l) => l.length));
-  opts.forEach(([, o], i) => lines.push(`  ${labels[i]!.padEnd(width)}  ${o.description}${o.default !== undefined ? ` (default: ${o.default})` : ''}`));
+  opts.forEach(([, o], i) =>
+    lines.push(`  ${labels[i]!.padEnd(width)}  ${o.description}${o.default !== undefined ? ` (default: ${o.default})` : ''}`),
+  );
   return lines.join('\n');
 }
 
 /** Resolves argv to a command, parses its options strictly, and runs it. Returns the exit code. */
-export async function dispatch(root: Command, argv: string[], io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream }): Promise<number> {
+export async function dispatch(
+  root: Command,
+  argv: string[],
+  io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream },
+): Promise<number> {
   let cmd = root;
   const path: string[] = [];
   let rest = argv;
@@ -62,7 +73,11 @@ export async function dispatch(root: Command, argv: string[], io: { stdout: Node
     }
     const sub = cmd.subcommands.find((c) => c.name === next);
     if (!sub) {
-      throw new MssError('USAGE', `unknown command "${[...path, next].join(' ')}"; run "mss ${path.join(' ')}${path.length ? ' ' : ''}--help"`, { exitCode: 2 });
+      throw new MssError(
+        'USAGE',
+        `unknown command "${[...path, next].join(' ')}"; run "mss ${path.join(' ')}${path.length ? ' ' : ''}--help"`,
+        { exitCode: 2 },
+      );
     }
     cmd = sub;
     path.push(next);
@@ -105,6 +120,16 @@ export function parseIntOption(raw: string | undefined, name: string, fallback: 
 
 /** Options shared by every command that opens the store. */
 export const STORE_OPTIONS: Record<string, OptionSpec> = {
-  'data-dir': { type: 'string', description: 'Data directory (SQLite database, message blobs, PKI)', default: './.mss-data (or MSS_DATA_DIR)', valueName: 'dir' },
-  'database-url': { type: 'string', description: 'postgres://… to use PostgreSQL instead of the embedded SQLite', default: 'MSS_DATABASE_URL', valueName: 'url' },
+  'data-dir': {
+    type: 'string',
+    description: 'Data directory (SQLite database, message blobs, PKI)',
+    default: './.mss-data (or MSS_DATA_DIR)',
+    valueName: 'dir',
+  },
+  'database-url': {
+    type: 'string',
+    description: 'postgres://… to use PostgreSQL instead of the embedded SQLite',
+    default: 'MSS_DATABASE_URL',
+    valueName: 'url',
+  },
 };

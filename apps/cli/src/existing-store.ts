@@ -11,6 +11,8 @@ export async function openExistingStore(where: StoreLocation): Promise<Store> {
     return await Store.open({ ...where, create: false });
   } catch (err) {
     if (!(err instanceof MssError) || err.code !== 'STORE_MISSING') throw err;
-    throw new MssError('STORE_MISSING', `${err.message}: start "mss sandbox" first, or point --data-dir (or --database-url) at its store`, { cause: err });
+    throw new MssError('STORE_MISSING', `${err.message}: start "mss sandbox" first, or point --data-dir (or --database-url) at its store`, {
+      cause: err,
+    });
   }
 }

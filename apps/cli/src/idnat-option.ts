@@ -9,7 +9,9 @@ export function requirePersonIdnat(value: string, option: string): string {
   const check = checkIdNatPerson(value);
   if (check.ok) return check.value.idnat;
   if (checkIns(value).ok) {
-    throw new MssError('USAGE', `${option}: ${value.trim()} is a patient's INS; Pro Santé Connect knows professionals, by IdNat`, { exitCode: 2 });
+    throw new MssError('USAGE', `${option}: ${value.trim()} is a patient's INS; Pro Santé Connect knows professionals, by IdNat`, {
+      exitCode: 2,
+    });
   }
   throw new MssError('USAGE', `${option}: ${check.error.message}`, { exitCode: 2 });
 }

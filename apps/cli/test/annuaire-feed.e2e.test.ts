@@ -69,21 +69,39 @@ test('the Annuaire listens on annuaireHttp with its FHIR base and LDAP on annuai
 
 test('a PER created at operator A with mss bal create is found over FHIR and LDAP', async () => {
   const address = `paul.martin.bagnolet@${A}`;
-  const created = await run(process.execPath, [MSS_BIN, 'bal', 'create', address, '--type', 'PER', '--as', 'gp', '--port-base', String(base), '--json'], env);
+  const created = await run(
+    process.execPath,
+    [MSS_BIN, 'bal', 'create', address, '--type', 'PER', '--as', 'gp', '--port-base', String(base), '--json'],
+    env,
+  );
   assert.equal(created.code, 0, created.stderr);
-  await eventually('FHIR shows the new PER on Dr Martin', () => practitionerMailboxes(GP), (m) => m.includes(address));
+  await eventually(
+    'FHIR shows the new PER on Dr Martin',
+    () => practitionerMailboxes(GP),
+    (m) => m.includes(address),
+  );
   if (!fs.existsSync(LDAPSEARCH)) return;
-  const found = await eventually('ldapsearch finds it', () => ldap(`(mail=${address})`), (r) => r.stdout.includes(`mail: ${address}`));
+  const found = await eventually(
+    'ldapsearch finds it',
+    () => ldap(`(mail=${address})`),
+    (r) => r.stdout.includes(`mail: ${address}`),
+  );
   assert.match(found.stdout, /typeBAL: PER/);
 });
 
-test('Anne Lambert\'s PER at operator B, declared at start, is found over FHIR and LDAP', async () => {
+test("Anne Lambert's PER at operator B, declared at start, is found over FHIR and LDAP", async () => {
   const anne = 'anne.lambert@operateur-b.mssante.fr';
   assert.ok((await practitionerMailboxes(ANNE)).includes(anne));
-  const res = await fetch(`${endpoints.annuaireHttp}/fhir/v2/PractitionerRole?mailbox-mss=${encodeURIComponent(anne)}`, { headers: { 'ESANTE-API-KEY': API_KEY } });
+  const res = await fetch(`${endpoints.annuaireHttp}/fhir/v2/PractitionerRole?mailbox-mss=${encodeURIComponent(anne)}`, {
+    headers: { 'ESANTE-API-KEY': API_KEY },
+  });
   assert.equal(((await res.json()) as { total: number }).total, 1);
   if (!fs.existsSync(LDAPSEARCH)) return;
-  await eventually('ldapsearch finds Anne\'s PER', () => ldap('(sn=Lambert)'), (r) => r.stdout.includes(`mail: ${anne}`));
+  await eventually(
+    "ldapsearch finds Anne's PER",
+    () => ldap('(sn=Lambert)'),
+    (r) => r.stdout.includes(`mail: ${anne}`),
+  );
 });
 
 test('mss annuaire resolve: the mailbox to use, with why; errors are one clear line', async () => {
@@ -131,10 +149,18 @@ test('issue 8, done when: a CAB made through the admin API shows on its owner (F
   };
   const canUnzip = fs.existsSync('/usr/bin/unzip');
 
-  await eventually('FHIR shows the CAB on Claire, its owner', () => practitionerMailboxes(CLAIRE), (m) => m.includes(cab));
+  await eventually(
+    'FHIR shows the CAB on Claire, its owner',
+    () => practitionerMailboxes(CLAIRE),
+    (m) => m.includes(cab),
+  );
   assert.ok(!(await practitionerMailboxes(SOPHIE)).includes(cab), 'never on the cotitulaire');
   if (fs.existsSync(LDAPSEARCH)) {
-    const found = await eventually('ldapsearch finds the CAB', () => ldap(`(mail=${cab})`), (r) => r.stdout.includes(`mail: ${cab}`));
+    const found = await eventually(
+      'ldapsearch finds the CAB',
+      () => ldap(`(mail=${cab})`),
+      (r) => r.stdout.includes(`mail: ${cab}`),
+    );
     assert.match(found.stdout, /typeBAL: CAB/);
     assert.equal(found.stdout.split('dn: ').length - 1, 1, 'one entry');
   }
@@ -147,9 +173,23 @@ test('issue 8, done when: a CAB made through the admin API shows on its owner (F
 
   const red = await bal('liste-rouge', cab, 'on', '--as', 'cab-owner');
   assert.equal(red.code, 0, red.stderr);
-  await eventually('FHIR no longer shows it', () => practitionerMailboxes(CLAIRE), (m) => !m.includes(cab));
-  if (fs.existsSync(LDAPSEARCH)) await eventually('ldapsearch no longer finds it', () => ldap(`(mail=${cab})`), (r) => r.code === 0 && !r.stdout.includes(cab));
-  if (canUnzip) assert.deepEqual((await extractionLines()).filter((l) => l.includes(cab)), [], 'not in the next extraction');
+  await eventually(
+    'FHIR no longer shows it',
+    () => practitionerMailboxes(CLAIRE),
+    (m) => !m.includes(cab),
+  );
+  if (fs.existsSync(LDAPSEARCH))
+    await eventually(
+      'ldapsearch no longer finds it',
+      () => ldap(`(mail=${cab})`),
+      (r) => r.code === 0 && !r.stdout.includes(cab),
+    );
+  if (canUnzip)
+    assert.deepEqual(
+      (await extractionLines()).filter((l) => l.includes(cab)),
+      [],
+      'not in the next extraction',
+    );
 });
 
 test('issue 8, done when: (sn=Martin) over LDAP stops at 100 entries with sizeLimitExceeded when there are more', async () => {

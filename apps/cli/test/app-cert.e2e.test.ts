@@ -55,7 +55,10 @@ const hostPort = (url: string): string => url.replace(/^[a-z]+:\/\//, '').replac
 
 async function curl(args: string[]): Promise<{ code: number; out: string; err: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)('curl', ['-sS', '-v', '--ssl-reqd', ...args], { encoding: 'utf8', timeout: 60_000 });
+    const { stdout, stderr } = await promisify(execFile)('curl', ['-sS', '-v', '--ssl-reqd', ...args], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     return { code: 0, out: stdout, err: stderr };
   } catch (e) {
     const x = e as { code?: number; stdout?: string; stderr?: string };
@@ -66,7 +69,23 @@ async function curl(args: string[]): Promise<{ code: number; out: string; err: s
 function send(c: Issued, to: string, subject: string): Promise<{ code: number; out: string; err: string }> {
   const file = path.join(dataDir, `${subject.replace(/\W+/g, '-')}.eml`);
   fs.writeFileSync(file, `From: <${APP}>\r\nTo: <${to}>\r\nSubject: ${subject}\r\n\r\nResultats d'analyse.\r\n`);
-  return curl(['--cacert', c.ca, '--cert', c.certificate, '--key', c.key, '--login-options', 'AUTH=EXTERNAL', '--mail-from', APP, '--mail-rcpt', to, '-T', file, `smtp://${hostPort(endpoints.smtpSubmission!)}`]);
+  return curl([
+    '--cacert',
+    c.ca,
+    '--cert',
+    c.certificate,
+    '--key',
+    c.key,
+    '--login-options',
+    'AUTH=EXTERNAL',
+    '--mail-from',
+    APP,
+    '--mail-rcpt',
+    to,
+    '-T',
+    file,
+    `smtp://${hostPort(endpoints.smtpSubmission!)}`,
+  ]);
 }
 
 test('issue-app-cert: the certificate names the APP mailbox (SAN rfc822Name), chains to the trust CA; the key is private', () => {
@@ -89,7 +108,17 @@ test('with only its certificate, the APP software sends (SMTP AUTH EXTERNAL) and
   const toGp = await send(c, PER, 'Resultats pour le Dr Martin');
   assert.equal(toGp.code, 0, toGp.err);
 
-  const read = await curl(['--cacert', c.ca, '--cert', c.certificate, '--key', c.key, '--login-options', 'AUTH=EXTERNAL', `imap://${hostPort(endpoints.imap!)}/INBOX;UID=1;SECTION=HEADER.FIELDS%20(SUBJECT)`]);
+  const read = await curl([
+    '--cacert',
+    c.ca,
+    '--cert',
+    c.certificate,
+    '--key',
+    c.key,
+    '--login-options',
+    'AUTH=EXTERNAL',
+    `imap://${hostPort(endpoints.imap!)}/INBOX;UID=1;SECTION=HEADER.FIELDS%20(SUBJECT)`,
+  ]);
   assert.equal(read.code, 0, read.err);
   assert.equal(read.out.trim(), 'Subject: Resultats 42');
 
@@ -108,7 +137,17 @@ test('with only its certificate, the APP software sends (SMTP AUTH EXTERNAL) and
     await new Promise((r) => setTimeout(r, 500));
   } while (Date.now() < deadline);
   assert.match(refused.err, /< 535 5\.7\.8 Authentication credentials invalid: the client certificate has been revoked/);
-  const imapRefused = await curl(['--cacert', c.ca, '--cert', c.certificate, '--key', c.key, '--login-options', 'AUTH=EXTERNAL', `imap://${hostPort(endpoints.imap!)}/INBOX;UID=1`]);
+  const imapRefused = await curl([
+    '--cacert',
+    c.ca,
+    '--cert',
+    c.certificate,
+    '--key',
+    c.key,
+    '--login-options',
+    'AUTH=EXTERNAL',
+    `imap://${hostPort(endpoints.imap!)}/INBOX;UID=1`,
+  ]);
   assert.notEqual(imapRefused.code, 0);
   assert.match(imapRefused.err, /NO \[AUTHENTICATIONFAILED\] Authentication failed: the client certificate has been revoked/);
 

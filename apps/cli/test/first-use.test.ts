@@ -25,7 +25,10 @@ test('mss access check with no sandbox: one "mss:" line, exit 1, and no store is
   const r = mssIn(cwd, ['access', 'check', '--token', 'x.y.z', '--mailbox', 'paul.martin@operateur-a.mssante.fr']);
   assert.equal(r.status, 1);
   assert.equal(r.stdout, '');
-  assert.match(r.stderr, /^mss: there is no store at .+ \(nothing was created\): start "mss sandbox" first, or point --data-dir \(or --database-url\) at its store\n$/);
+  assert.match(
+    r.stderr,
+    /^mss: there is no store at .+ \(nothing was created\): start "mss sandbox" first, or point --data-dir \(or --database-url\) at its store\n$/,
+  );
   if (!process.env.MSS_DATABASE_URL) assert.ok(r.stderr.includes(path.join(cwd, '.mss-data', 'mss.sqlite')), r.stderr);
   assert.deepEqual(fs.readdirSync(cwd), [], 'nothing written in the working directory');
 });
@@ -41,7 +44,9 @@ test('mss queue list with no sandbox: the same line, nothing created, for either
   assert.deepEqual(fs.readdirSync(cwd), []);
 });
 
-test('--data-dir /proc/x fails in one line instead of hanging (Node\'s recursive mkdir loops there)', { skip: !fs.existsSync('/proc/self') }, async () => {
+test("--data-dir /proc/x fails in one line instead of hanging (Node's recursive mkdir loops there)", {
+  skip: !fs.existsSync('/proc/self'),
+}, async () => {
   const migrate = mss(['db', 'migrate', '--data-dir', '/proc/x'], isolatedDatabaseEnv());
   assert.equal(migrate.status, 1, `status ${migrate.status}: ${migrate.stderr}`);
   assert.match(migrate.stderr, /^mss: (data|blob) directory \/proc\/x\S* is not writable \(ENOENT\)\n$/);
@@ -79,5 +84,6 @@ test('mss sandbox --help lists every default port, from the one table of ports',
   assert.equal(r.status, 0);
   const help = r.stdout.replace(/\s+/g, ' ');
   assert.equal(PORT_BASE_ORDER.length, Object.keys(SERVICE_PORTS).length);
-  for (const key of PORT_BASE_ORDER) assert.ok(help.includes(` ${key} ${SERVICE_PORTS[key]}`), `${key} ${SERVICE_PORTS[key]} in: ${r.stdout}`);
+  for (const key of PORT_BASE_ORDER)
+    assert.ok(help.includes(` ${key} ${SERVICE_PORTS[key]}`), `${key} ${SERVICE_PORTS[key]} in: ${r.stdout}`);
 });

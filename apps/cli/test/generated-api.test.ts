@@ -11,5 +11,9 @@ test('the committed admin API client types are what `npm run gen:api` gives from
   const today = (await generateAdminApiTypes()).split('\n');
   const first = today.findIndex((line, i) => line !== committed[i]);
   const at = first < 0 && today.length !== committed.length ? Math.min(today.length, committed.length) : first;
-  assert.equal(at, -1, `${GENERATED_FILE} differs from the API at line ${at + 1}: run "npm run gen:api"\n- ${committed[at]}\n+ ${today[at]}`);
+  assert.equal(
+    at,
+    -1,
+    `${GENERATED_FILE} differs from the API at line ${at + 1}: run "npm run gen:api"\n- ${committed[at]}\n+ ${today[at]}`,
+  );
 });

@@ -20,7 +20,10 @@ let endpoints: Record<string, string>;
 before(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mss-http-problems-'));
   const base = await freePortBase();
-  child = spawnMss(['sandbox', '--json', '--data-dir', dataDir, '--port-base', String(base), '--professionals', '0'], isolatedDatabaseEnv());
+  child = spawnMss(
+    ['sandbox', '--json', '--data-dir', dataDir, '--port-base', String(base), '--professionals', '0'],
+    isolatedDatabaseEnv(),
+  );
   endpoints = (JSON.parse(await firstLine(child)) as { endpoints: Record<string, string> }).endpoints;
 });
 
@@ -40,12 +43,17 @@ interface Answer {
 
 function curl(args: string[]): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    execFile('curl', ['-sS', '-g', '-o', '-', '-w', '\n%{http_code} %{content_type}', ...args], { timeout: 30_000, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
-      if (err) return reject(new Error(`curl ${args.join(' ').slice(0, 200)}: ${stderr || err.message}`));
-      const nl = stdout.lastIndexOf('\n');
-      const [code, ...type] = stdout.slice(nl + 1).split(' ');
-      resolve({ status: Number(code), contentType: type.join(' '), body: stdout.slice(0, nl) });
-    });
+    execFile(
+      'curl',
+      ['-sS', '-g', '-o', '-', '-w', '\n%{http_code} %{content_type}', ...args],
+      { timeout: 30_000, maxBuffer: 1 << 20 },
+      (err, stdout, stderr) => {
+        if (err) return reject(new Error(`curl ${args.join(' ').slice(0, 200)}: ${stderr || err.message}`));
+        const nl = stdout.lastIndexOf('\n');
+        const [code, ...type] = stdout.slice(nl + 1).split(' ');
+        resolve({ status: Number(code), contentType: type.join(' '), body: stdout.slice(0, nl) });
+      },
+    );
   });
 }
 

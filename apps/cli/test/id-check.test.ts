@@ -35,7 +35,10 @@ test('mss id check: INS, including Corsica, and patient addresses', () => {
 test('mss id check: a Corsican FINESS', () => {
   const r = mss(['id', 'check', '--json', '2A0000016']);
   const parsed = JSON.parse(r.stdout) as { interpretations: { kind: string; valid: boolean }[] };
-  assert.ok(parsed.interpretations.some((i) => i.kind === 'FINESS' && i.valid), r.stdout);
+  assert.ok(
+    parsed.interpretations.some((i) => i.kind === 'FINESS' && i.valid),
+    r.stdout,
+  );
   const bad = mss(['id', 'check', '2A0000017']);
   assert.match(bad.stdout, /FINESS 2A0000017: check digit should be 6/);
 });
@@ -43,7 +46,10 @@ test('mss id check: a Corsican FINESS', () => {
 test('mss id check: FINESS and MSSanté addresses', () => {
   const fin = mss(['id', 'check', '--json', '010000016']);
   const parsed = JSON.parse(fin.stdout) as { interpretations: { kind: string; valid: boolean }[] };
-  assert.ok(parsed.interpretations.some((i) => i.kind === 'FINESS'), fin.stdout);
+  assert.ok(
+    parsed.interpretations.some((i) => i.kind === 'FINESS'),
+    fin.stdout,
+  );
   assert.equal(mss(['id', 'check', 'paul.martin@operateur-a.mssante.fr']).status, 0);
   const gmail = mss(['id', 'check', 'paul.martin@gmail.com']);
   assert.equal(gmail.status, 1);
@@ -66,7 +72,14 @@ test('usage errors are one line with exit 2, help exits 0', () => {
   const badOpt = mss(['seed', '--bogus']);
   assert.equal(badOpt.status, 2);
   assert.match(badOpt.stderr, /--bogus/);
-  for (const args of [['--help'], ['sandbox', '--help'], ['seed', '--help'], ['db', '--help'], ['db', 'migrate', '--help'], ['id', 'check', '--help']]) {
+  for (const args of [
+    ['--help'],
+    ['sandbox', '--help'],
+    ['seed', '--help'],
+    ['db', '--help'],
+    ['db', 'migrate', '--help'],
+    ['id', 'check', '--help'],
+  ]) {
     const h = mss(args);
     assert.equal(h.status, 0, args.join(' '));
     assert.match(h.stdout, /^Usage: mss/);

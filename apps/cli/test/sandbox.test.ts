@@ -19,7 +19,10 @@ interface Ready {
 test('mss sandbox --json prints one ready line, serves, and stops cleanly on SIGINT', async () => {
   const dataDir = tmpDir();
   const base = await freePortBase();
-  const child = spawnMss(['sandbox', '--json', '--data-dir', dataDir, '--port-base', String(base), '--professionals', '300'], isolatedDatabaseEnv());
+  const child = spawnMss(
+    ['sandbox', '--json', '--data-dir', dataDir, '--port-base', String(base), '--professionals', '300'],
+    isolatedDatabaseEnv(),
+  );
   try {
     const line = await firstLine(child);
     const ready = JSON.parse(line) as Ready;
@@ -27,14 +30,19 @@ test('mss sandbox --json prints one ready line, serves, and stops cleanly on SIG
     assert.equal(ready.endpoints.adminApi, `http://127.0.0.1:${base}`);
     for (const url of Object.values(ready.endpoints)) assert.match(url, /^[a-z]+:\/\/127\.0\.0\.1:\d+$/);
     const keys = ready.personas.map((p) => p.key);
-    for (const k of ['gp', 'cab-owner', 'cab-cotitulaire', 'secretary', 'hospital-admin', 'patient']) assert.ok(keys.includes(k), `persona ${k}`);
+    for (const k of ['gp', 'cab-owner', 'cab-cotitulaire', 'secretary', 'hospital-admin', 'patient'])
+      assert.ok(keys.includes(k), `persona ${k}`);
     for (const p of ready.personas) {
       assert.equal(typeof p.idnat, 'string');
       assert.ok(Array.isArray(p.mailboxes));
     }
     const health = await fetch(`${ready.endpoints.adminApi}/health`);
     assert.equal(health.status, 200);
-    assert.deepEqual(await health.json(), { status: 'ok', database: process.env.MSS_DATABASE_URL ? 'postgres' : 'sqlite', operatorDomain: 'operateur-a.mssante.fr' });
+    assert.deepEqual(await health.json(), {
+      status: 'ok',
+      database: process.env.MSS_DATABASE_URL ? 'postgres' : 'sqlite',
+      operatorDomain: 'operateur-a.mssante.fr',
+    });
     const missing = await fetch(`${ready.endpoints.adminApi}/no-such-thing`);
     assert.equal(missing.status, 404);
     assert.equal(missing.headers.get('content-type'), 'application/problem+json; charset=utf-8');
@@ -59,7 +67,10 @@ test('a port in use: one clear line and a non-zero exit', async () => {
   const blocker = net.createServer();
   await new Promise<void>((r) => blocker.listen(base, '127.0.0.1', r));
   try {
-    const child = spawnMss(['sandbox', '--json', '--data-dir', tmpDir(), '--port-base', String(base), '--professionals', '0'], isolatedDatabaseEnv());
+    const child = spawnMss(
+      ['sandbox', '--json', '--data-dir', tmpDir(), '--port-base', String(base), '--professionals', '0'],
+      isolatedDatabaseEnv(),
+    );
     let stderr = '';
     let stdout = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -67,9 +78,14 @@ test('a port in use: one clear line and a non-zero exit', async () => {
     const code = await exitOf(child);
     assert.equal(code, 1);
     assert.equal(stdout, '', 'no ready line');
-    const lines = stderr.trim().split('\n').filter((l) => l.startsWith('mss: '));
-    assert.deepEqual(lines, [`mss: port ${base} on 127.0.0.1 is already in use (adminApi); stop the other program or pick other ports with --port-base`]);
-    assert.doesNotMatch(stderr, /    at /, 'no stack trace');
+    const lines = stderr
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('mss: '));
+    assert.deepEqual(lines, [
+      `mss: port ${base} on 127.0.0.1 is already in use (adminApi); stop the other program or pick other ports with --port-base`,
+    ]);
+    assert.doesNotMatch(stderr, / {4}at /, 'no stack trace');
   } finally {
     blocker.close();
   }
@@ -82,10 +98,16 @@ test('a port of the second operator in use: its own name, one line, and nothing 
   await new Promise<void>((r) => blocker.listen(imapB, '127.0.0.1', r));
   const dataDir = path.join(tmpDir(), 'not-yet');
   try {
-    const r = mss(['sandbox', '--json', '--data-dir', dataDir, '--port-base', String(base), '--professionals', '300'], isolatedDatabaseEnv());
+    const r = mss(
+      ['sandbox', '--json', '--data-dir', dataDir, '--port-base', String(base), '--professionals', '300'],
+      isolatedDatabaseEnv(),
+    );
     assert.equal(r.status, 1);
     assert.equal(r.stdout, '');
-    assert.equal(r.stderr, `mss: port ${imapB} on 127.0.0.1 is already in use (imapB); stop the other program or pick other ports with --port-base\n`);
+    assert.equal(
+      r.stderr,
+      `mss: port ${imapB} on 127.0.0.1 is already in use (imapB); stop the other program or pick other ports with --port-base\n`,
+    );
     assert.equal(fs.existsSync(dataDir), false, 'the data directory was not even created, let alone seeded');
   } finally {
     blocker.close();
@@ -98,13 +120,16 @@ test('an unwritable data directory: one clear line and a non-zero exit', () => {
   const r = mss(['sandbox', '--data-dir', file, '--port-base', '1'], { MSS_DATABASE_URL: '' });
   assert.equal(r.status, 1);
   assert.match(r.stderr, /^mss: data directory .*a-file is not writable \((EEXIST|ENOTDIR)\)$/m);
-  assert.doesNotMatch(r.stderr, /    at /);
+  assert.doesNotMatch(r.stderr, / {4}at /);
 });
 
 test('a bad MSS_DATABASE_URL: one clear line and a non-zero exit', () => {
   const r = mss(['db', 'migrate', '--data-dir', tmpDir()], { MSS_DATABASE_URL: 'mysql://x@127.0.0.1/y' });
   assert.equal(r.status, 2);
-  assert.equal(r.stderr, 'mss: MSS_DATABASE_URL scheme "mysql:" is not supported: use postgres://… for PostgreSQL, or leave it unset for the embedded SQLite\n');
+  assert.equal(
+    r.stderr,
+    'mss: MSS_DATABASE_URL scheme "mysql:" is not supported: use postgres://… for PostgreSQL, or leave it unset for the embedded SQLite\n',
+  );
   const down = mss(['db', 'migrate', '--data-dir', tmpDir()], { MSS_DATABASE_URL: 'postgres://u:secret@127.0.0.1:1/db' });
   assert.equal(down.status, 1);
   assert.match(down.stderr, /^mss: cannot use PostgreSQL at 127\.0\.0\.1:1\/db: connection refused/);

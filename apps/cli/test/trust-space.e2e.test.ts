@@ -49,7 +49,10 @@ test('the sandbox serves the PSC stand-in with PSC’s discovery paths', async (
     assert.equal(res.status, 200);
     const doc = (await res.json()) as { issuer: string; backchannel_authentication_endpoint: string };
     assert.equal(doc.issuer, `${endpoints.psc}/auth/realms/esante-wallet`);
-    assert.equal(doc.backchannel_authentication_endpoint, `${endpoints.psc}/auth/realms/esante-wallet/protocol/openid-connect/ext/ciba/auth`);
+    assert.equal(
+      doc.backchannel_authentication_endpoint,
+      `${endpoints.psc}/auth/realms/esante-wallet/protocol/openid-connect/ext/ciba/auth`,
+    );
   }
 });
 
@@ -96,9 +99,16 @@ test('story 1 (governance): Claire adds Marc; Marc is refused until he accepts t
   const marc = cli('psc', 'token', '--idnat', MARC).stdout.trim();
   const refused = cliData('access', 'check', '--token', marc, '--mailbox', CAB);
   assert.equal(refused.status, 1);
-  assert.equal(refused.stdout, `denied: ${MARC} may not read ${CAB}: cgu-not-accepted — accept the terms at ${endpoints.adminApi}/cgu/2026-01\n`);
+  assert.equal(
+    refused.stdout,
+    `denied: ${MARC} may not read ${CAB}: cgu-not-accepted — accept the terms at ${endpoints.adminApi}/cgu/2026-01\n`,
+  );
   // Marc accepts with plain curl and his token, as a vendor script would.
-  const curl = spawnSync('curl', ['-sS', '-X', 'POST', '-H', `Authorization: Bearer ${marc}`, `${endpoints.adminApi}/api/v1/cgu/2026-01/accept`], { encoding: 'utf8' });
+  const curl = spawnSync(
+    'curl',
+    ['-sS', '-X', 'POST', '-H', `Authorization: Bearer ${marc}`, `${endpoints.adminApi}/api/v1/cgu/2026-01/accept`],
+    { encoding: 'utf8' },
+  );
   if (curl.error) {
     assert.equal(cli('cgu', 'accept', '--token', marc).status, 0);
   } else {
@@ -113,7 +123,9 @@ test('story 1 (governance): Claire adds Marc; Marc is refused until he accepts t
   assert.equal((JSON.parse(transfer.stdout) as { ownerIdnat: string }).ownerIdnat, MARC);
   const history = cli('bal', 'history', CAB, '--as', 'cab-cotitulaire', '--json');
   assert.equal(history.status, 0, history.stderr);
-  const events = (JSON.parse(history.stdout) as { entries: { event: string; actor: string; subjectIdnat: string | null }[] }).entries.map((e) => [e.event, e.actor, e.subjectIdnat]);
+  const events = (JSON.parse(history.stdout) as { entries: { event: string; actor: string; subjectIdnat: string | null }[] }).entries.map(
+    (e) => [e.event, e.actor, e.subjectIdnat],
+  );
   assert.deepEqual(events.at(-1), ['ownership.transferred', CLAIRE, MARC]);
   assert.ok(events.some(([e, , s]) => e === 'cotitulaire.added' && s === MARC));
   const table = cli('bal', 'history', CAB, '--as', 'cab-cotitulaire');
@@ -122,7 +134,9 @@ test('story 1 (governance): Claire adds Marc; Marc is refused until he accepts t
 
 test('story 2 (governance): the GP delegates to Julie until a date; revocation ends her access at once', () => {
   const show = cli('bal', 'show', PER, '--as', 'gp', '--json');
-  const seeded = (JSON.parse(show.stdout) as { delegations: { id: number; delegateIdnat: string }[] }).delegations.find((d) => d.delegateIdnat === JULIE);
+  const seeded = (JSON.parse(show.stdout) as { delegations: { id: number; delegateIdnat: string }[] }).delegations.find(
+    (d) => d.delegateIdnat === JULIE,
+  );
   assert.ok(seeded, 'the seed gives Julie a delegation');
   const julie = cli('psc', 'token', '--idnat', JULIE).stdout.trim();
   assert.equal(cliData('access', 'check', '--token', julie, '--mailbox', PER).status, 0);
@@ -134,9 +148,20 @@ test('story 2 (governance): the GP delegates to Julie until a date; revocation e
   assert.equal(again.status, 0, again.stderr);
   assert.equal(cliData('access', 'check', '--token', julie, '--mailbox', PER).status, 0);
   const mine = cli('bal', 'list', '--as', 'secretary', '--json');
-  assert.deepEqual((JSON.parse(mine.stdout) as { mailboxes: { address: string; role: string; endAt: string }[] }).mailboxes.map((m) => [m.address, m.role, m.endAt]), [[PER, 'delegate', '2099-12-31T23:59:59.999Z']]);
+  assert.deepEqual(
+    (JSON.parse(mine.stdout) as { mailboxes: { address: string; role: string; endAt: string }[] }).mailboxes.map((m) => [
+      m.address,
+      m.role,
+      m.endAt,
+    ]),
+    [[PER, 'delegate', '2099-12-31T23:59:59.999Z']],
+  );
   const h = cli('bal', 'history', PER, '--as', 'gp', '--json');
-  const events = (JSON.parse(h.stdout) as { entries: { event: string; actor: string; reason: string | null }[] }).entries.map((e) => [e.event, e.actor, e.reason]);
+  const events = (JSON.parse(h.stdout) as { entries: { event: string; actor: string; reason: string | null }[] }).entries.map((e) => [
+    e.event,
+    e.actor,
+    e.reason,
+  ]);
   assert.deepEqual(events.slice(-2), [
     ['delegation.revoked', GP, 'fin de contrat'],
     ['delegation.granted', GP, null],
@@ -168,18 +193,39 @@ test('key rotation: a token signed before rotation still passes; new tokens use 
 test('curl speaks IMAP to the sandbox: STARTTLS, then XOAUTH2 and OAUTHBEARER with a PSC token; a bad token is denied', () => {
   const token = cli('psc', 'token', '--idnat', GP).stdout.trim();
   for (const mech of ['XOAUTH2', 'OAUTHBEARER']) {
-    const r = spawnSync('curl', ['-sS', '--ssl-reqd', '--insecure', '--login-options', `AUTH=${mech}`, '--oauth2-bearer', token, '--user', PER, `${endpoints.imap}/`], { encoding: 'utf8' });
+    const r = spawnSync(
+      'curl',
+      ['-sS', '--ssl-reqd', '--insecure', '--login-options', `AUTH=${mech}`, '--oauth2-bearer', token, '--user', PER, `${endpoints.imap}/`],
+      { encoding: 'utf8' },
+    );
     assert.equal(r.status, 0, `${mech}: ${r.stderr}`);
     assert.match(r.stdout, /^\* LIST \(\\HasNoChildren\) "\/" INBOX\r?$/m);
     assert.match(r.stdout, /\\Sent\) "\/" Sent/);
   }
-  const bad = spawnSync('curl', ['-sS', '--ssl-reqd', '--insecure', '--login-options', 'AUTH=XOAUTH2', '--oauth2-bearer', 'not.a.token', '--user', PER, `${endpoints.imap}/`], { encoding: 'utf8' });
+  const bad = spawnSync(
+    'curl',
+    [
+      '-sS',
+      '--ssl-reqd',
+      '--insecure',
+      '--login-options',
+      'AUTH=XOAUTH2',
+      '--oauth2-bearer',
+      'not.a.token',
+      '--user',
+      PER,
+      `${endpoints.imap}/`,
+    ],
+    { encoding: 'utf8' },
+  );
   assert.equal(bad.status, 67, 'curl: login denied');
 });
 
 test('the Annuaire LDAP stand-in answers ldapsearch: the GP’s PER, the CAB on its owner only, no delegates, no phone', () => {
   const ldapsearch = (filter: string, ...attrs: string[]) =>
-    spawnSync('ldapsearch', ['-x', '-LLL', '-H', endpoints.annuaireLdap!, '-b', 'ou=bal,o=mssante,c=fr', filter, ...attrs], { encoding: 'utf8' });
+    spawnSync('ldapsearch', ['-x', '-LLL', '-H', endpoints.annuaireLdap!, '-b', 'ou=bal,o=mssante,c=fr', filter, ...attrs], {
+      encoding: 'utf8',
+    });
   const probe = ldapsearch('(mail=paul.martin@operateur-a.mssante.fr)');
   if (probe.error) {
     assert.fail('ldapsearch (ldap-utils) is required for this test');
@@ -202,9 +248,32 @@ test('issue 7 over IMAP: a new cotitulaire opens the CAB only after accepting th
   const { ImapFlow } = await import('imapflow');
   const imapPort = Number(new URL(endpoints.imap!).port);
   const connect = (user: string, accessToken: string) =>
-    new ImapFlow({ host: '127.0.0.1', port: imapPort, secure: false, doSTARTTLS: true, tls: { rejectUnauthorized: false }, auth: { user, accessToken }, logger: false });
+    new ImapFlow({
+      host: '127.0.0.1',
+      port: imapPort,
+      secure: false,
+      doSTARTTLS: true,
+      tls: { rejectUnauthorized: false },
+      auth: { user, accessToken },
+      logger: false,
+    });
   // The owner (Marc since story 1) looks a colleague up in the directory and adds her as cotitulaire.
-  const found = spawnSync('ldapsearch', ['-x', '-LLL', '-z', '1', '-H', endpoints.annuaireLdap!, '-b', 'ou=bal,o=mssante,c=fr', '(&(typeBAL=PER)(codeProfession=60))', 'identificationNationalePP'], { encoding: 'utf8' });
+  const found = spawnSync(
+    'ldapsearch',
+    [
+      '-x',
+      '-LLL',
+      '-z',
+      '1',
+      '-H',
+      endpoints.annuaireLdap!,
+      '-b',
+      'ou=bal,o=mssante,c=fr',
+      '(&(typeBAL=PER)(codeProfession=60))',
+      'identificationNationalePP',
+    ],
+    { encoding: 'utf8' },
+  );
   const colleague = /identificationNationalePP: (\d+)/.exec(found.stdout)?.[1];
   assert.ok(colleague, found.stdout + found.stderr);
   const added = cli('bal', 'cotitulaire', 'add', CAB, colleague, '--as', MARC);
@@ -215,7 +284,11 @@ test('issue 7 over IMAP: a new cotitulaire opens the CAB only after accepting th
     assert.match(String(err.responseText), /terms of use must be accepted/);
     return true;
   });
-  const curl = spawnSync('curl', ['-sS', '-f', '-X', 'POST', '-H', `Authorization: Bearer ${token}`, `${endpoints.adminApi}/api/v1/cgu/2026-01/accept`], { encoding: 'utf8' });
+  const curl = spawnSync(
+    'curl',
+    ['-sS', '-f', '-X', 'POST', '-H', `Authorization: Bearer ${token}`, `${endpoints.adminApi}/api/v1/cgu/2026-01/accept`],
+    { encoding: 'utf8' },
+  );
   assert.equal(curl.status, 0, curl.stderr);
   const c = connect(CAB, token);
   await c.connect();
@@ -224,7 +297,9 @@ test('issue 7 over IMAP: a new cotitulaire opens the CAB only after accepting th
   await c.logout();
 
   // The GP delegates to Julie with an end date; her open IMAP session ends within a second of the revocation.
-  const show = JSON.parse(cli('bal', 'show', PER, '--as', 'gp', '--json').stdout) as { delegations: { id: number; delegateIdnat: string }[] };
+  const show = JSON.parse(cli('bal', 'show', PER, '--as', 'gp', '--json').stdout) as {
+    delegations: { id: number; delegateIdnat: string }[];
+  };
   const current = show.delegations.find((d) => d.delegateIdnat === JULIE);
   assert.ok(current, 'Julie holds a delegation since story 2');
   const julie = connect(PER, cli('psc', 'token', '--idnat', JULIE).stdout.trim());
@@ -236,10 +311,25 @@ test('issue 7 over IMAP: a new cotitulaire opens the CAB only after accepting th
   const committed = Date.now();
   const at = await closed;
   assert.ok(at - committed < 1000, `session closed ${at - committed} ms after the revocation was committed`);
-  const history = JSON.parse(cli('bal', 'history', PER, '--as', 'gp', '--json').stdout) as { entries: { event: string; actor: string; subjectIdnat: string; reason: string | null }[] };
-  assert.deepEqual(history.entries.at(-1), { ...history.entries.at(-1)!, event: 'delegation.revoked', actor: GP, subjectIdnat: JULIE, reason: 'fin de mission' });
-  const cabHistory = JSON.parse(cli('bal', 'history', CAB, '--as', MARC, '--json').stdout) as { entries: { event: string; actor: string; subjectIdnat: string }[] };
-  assert.deepEqual(cabHistory.entries.at(-1), { ...cabHistory.entries.at(-1)!, event: 'cotitulaire.added', actor: MARC, subjectIdnat: colleague });
+  const history = JSON.parse(cli('bal', 'history', PER, '--as', 'gp', '--json').stdout) as {
+    entries: { event: string; actor: string; subjectIdnat: string; reason: string | null }[];
+  };
+  assert.deepEqual(history.entries.at(-1), {
+    ...history.entries.at(-1)!,
+    event: 'delegation.revoked',
+    actor: GP,
+    subjectIdnat: JULIE,
+    reason: 'fin de mission',
+  });
+  const cabHistory = JSON.parse(cli('bal', 'history', CAB, '--as', MARC, '--json').stdout) as {
+    entries: { event: string; actor: string; subjectIdnat: string }[];
+  };
+  assert.deepEqual(cabHistory.entries.at(-1), {
+    ...cabHistory.entries.at(-1)!,
+    event: 'cotitulaire.added',
+    actor: MARC,
+    subjectIdnat: colleague,
+  });
 });
 
 test('SMTP → IMAP in the sandbox: the GP submits with XOAUTH2 to the CAB; an IDLE session there sees it within a second; Sophie reads and moves it', async () => {
@@ -248,7 +338,15 @@ test('SMTP → IMAP in the sandbox: the GP submits with XOAUTH2 to the CAB; an I
   const SOPHIE = '810000001395';
   const imapPort = Number(new URL(endpoints.imap!).port);
   const smtpPort = Number(new URL(endpoints.smtpSubmission!).port);
-  const idler = new ImapFlow({ host: '127.0.0.1', port: imapPort, secure: false, doSTARTTLS: true, tls: { rejectUnauthorized: false }, auth: { user: CAB, accessToken: cli('psc', 'token', '--idnat', SOPHIE).stdout.trim() }, logger: false });
+  const idler = new ImapFlow({
+    host: '127.0.0.1',
+    port: imapPort,
+    secure: false,
+    doSTARTTLS: true,
+    tls: { rejectUnauthorized: false },
+    auth: { user: CAB, accessToken: cli('psc', 'token', '--idnat', SOPHIE).stdout.trim() },
+    logger: false,
+  });
   await idler.connect();
   try {
     const before = (await idler.mailboxOpen('INBOX')).exists;
@@ -262,14 +360,28 @@ test('SMTP → IMAP in the sandbox: the GP submits with XOAUTH2 to the CAB; an I
       tls: { rejectUnauthorized: false },
       auth: { type: 'OAuth2', user: PER, accessToken: cli('psc', 'token', '--idnat', GP).stdout.trim() },
     });
-    const info = await transport.sendMail({ from: PER, to: CAB, subject: 'Patient commun: relais infirmier', text: 'Merci de passer demain matin.', headers: { 'X-MSS-NIL': 'DEV000001' } });
+    const info = await transport.sendMail({
+      from: PER,
+      to: CAB,
+      subject: 'Patient commun: relais infirmier',
+      text: 'Merci de passer demain matin.',
+      headers: { 'X-MSS-NIL': 'DEV000001' },
+    });
     assert.match(info.response, /^250 /);
     // Measured from the 250 (the message is then durable and visible), not from the start of the
     // SMTP session, whose TLS handshake and token check say nothing about IDLE.
     const delivered = Date.now();
     const at = await announced;
     assert.ok(at - delivered < 1000, `IDLE announced ${at - delivered} ms after the 250`);
-    const reader = new ImapFlow({ host: '127.0.0.1', port: imapPort, secure: false, doSTARTTLS: true, tls: { rejectUnauthorized: false }, auth: { user: CAB, accessToken: cli('psc', 'token', '--idnat', SOPHIE).stdout.trim() }, logger: false });
+    const reader = new ImapFlow({
+      host: '127.0.0.1',
+      port: imapPort,
+      secure: false,
+      doSTARTTLS: true,
+      tls: { rejectUnauthorized: false },
+      auth: { user: CAB, accessToken: cli('psc', 'token', '--idnat', SOPHIE).stdout.trim() },
+      logger: false,
+    });
     await reader.connect();
     try {
       const lock = await reader.getMailboxLock('INBOX');
@@ -308,23 +420,73 @@ test('issue 5, between operators: given only IdNats, a script gets tokens, the G
         resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
       );
     });
-  const sent = await run('send.py', ['--smtp', hostPort(endpoints.smtpSubmission!), '--ca', caFile, '--token', cli('psc', 'token', '--idnat', GP).stdout.trim(), '--user', PER, '--to', ANNE_PER, '--subject', subject]);
+  const sent = await run('send.py', [
+    '--smtp',
+    hostPort(endpoints.smtpSubmission!),
+    '--ca',
+    caFile,
+    '--token',
+    cli('psc', 'token', '--idnat', GP).stdout.trim(),
+    '--user',
+    PER,
+    '--to',
+    ANNE_PER,
+    '--subject',
+    subject,
+  ]);
   assert.equal(sent.code, 0, sent.stderr);
   assert.match(sent.stdout, /^<.+@operateur-a\.mssante\.fr> accepted\n$/);
-  const read = await run('read.py', ['--imap', hostPort(endpoints.imapB!), '--ca', caFile, '--token', cli('psc', 'token', '--idnat', ANNE).stdout.trim(), '--user', ANNE_PER, '--subject', subject]);
+  const read = await run('read.py', [
+    '--imap',
+    hostPort(endpoints.imapB!),
+    '--ca',
+    caFile,
+    '--token',
+    cli('psc', 'token', '--idnat', ANNE).stdout.trim(),
+    '--user',
+    ANNE_PER,
+    '--subject',
+    subject,
+  ]);
   assert.equal(read.code, 0, read.stderr);
   assert.match(read.stdout, new RegExp(`Subject: ${subject}`));
   assert.match(read.stdout, /by mx\.operateur-b\.mssante\.fr \(MSSante operator\) with ESMTPS id/);
   assert.match(read.stdout, /by smtp\.operateur-a\.mssante\.fr \(MSSante operator\) with ESMTPSA id/);
   // Anne's token does not open the GP's mailbox at A, nor does the GP's open hers at B.
-  const wrong = await run('read.py', ['--imap', hostPort(endpoints.imapB!), '--ca', caFile, '--token', cli('psc', 'token', '--idnat', GP).stdout.trim(), '--user', ANNE_PER, '--subject', subject, '--wait', '0']);
+  const wrong = await run('read.py', [
+    '--imap',
+    hostPort(endpoints.imapB!),
+    '--ca',
+    caFile,
+    '--token',
+    cli('psc', 'token', '--idnat', GP).stdout.trim(),
+    '--user',
+    ANNE_PER,
+    '--subject',
+    subject,
+    '--wait',
+    '0',
+  ]);
   assert.notEqual(wrong.code, 0);
   assert.match(wrong.stderr, /AUTHENTICATIONFAILED|Not allowed/);
   const queue = (...args: string[]) => mss(['queue', ...args, '--data-dir', dataDir], env);
   const q = queue('list', '--all');
   assert.equal(q.status, 0, q.stderr);
   assert.match(q.stdout, new RegExp(`delivered +attempts=1 +${PER.replace(/\./g, '\\.')} -> ${ANNE_PER.replace(/\./g, '\\.')}`));
-  const outside = await run('send.py', ['--smtp', hostPort(endpoints.smtpSubmission!), '--ca', caFile, '--token', cli('psc', 'token', '--idnat', GP).stdout.trim(), '--user', PER, '--to', 'someone@gmail.com', '--subject', 'x']);
+  const outside = await run('send.py', [
+    '--smtp',
+    hostPort(endpoints.smtpSubmission!),
+    '--ca',
+    caFile,
+    '--token',
+    cli('psc', 'token', '--idnat', GP).stdout.trim(),
+    '--user',
+    PER,
+    '--to',
+    'someone@gmail.com',
+    '--subject',
+    'x',
+  ]);
   assert.notEqual(outside.code, 0);
   assert.match(outside.stderr, /550.*domain not in the MSSante trust space/);
   const none = queue('retry', '0123456789abcdef');

@@ -16,7 +16,16 @@ export type BearerMechanism = 'XOAUTH2' | 'OAUTHBEARER';
 
 export type BearerAuthOutcome =
   /** `scope`: the capability on the mailbox opened, the only way the session reaches it. */
-  | { ok: true; idnat: string; mailbox: string; mailboxId: number; scope: MailboxScope; role: MailboxRole; clientId: string | null; expiresAt: Date }
+  | {
+      ok: true;
+      idnat: string;
+      mailbox: string;
+      mailboxId: number;
+      scope: MailboxScope;
+      role: MailboxRole;
+      clientId: string | null;
+      expiresAt: Date;
+    }
   /** A refused token: send the mechanism's error challenge, read the client's answer, then fail. */
   | { ok: false; kind: 'token'; challenge: string }
   /** A valid person without the right: fail with `text`, no challenge. */
@@ -37,10 +46,15 @@ export async function authenticateBearer(
     else ({ user, token } = parseOauthbearer(response));
   } catch (err) {
     const code = err instanceof SaslError ? err.code : 'malformed-message';
-    return { ok: false, kind: 'malformed', text: code === 'malformed-base64' ? 'Cannot Base64-decode client response' : `Invalid ${mechanism} response (${code})` };
+    return {
+      ok: false,
+      kind: 'malformed',
+      text: code === 'malformed-base64' ? 'Cannot Base64-decode client response' : `Invalid ${mechanism} response (${code})`,
+    };
   }
   if (!user) return { ok: false, kind: 'malformed', text: `Invalid ${mechanism} response: the mailbox address (user= / a=) is required` };
-  const challenge = mechanism === 'XOAUTH2' ? xoauth2ErrorChallenge() : oauthbearerErrorChallenge({ status: 'invalid_token', scope: 'openid scope_all' });
+  const challenge =
+    mechanism === 'XOAUTH2' ? xoauth2ErrorChallenge() : oauthbearerErrorChallenge({ status: 'invalid_token', scope: 'openid scope_all' });
   let validated;
   try {
     validated = await deps.validator.validate(token);
@@ -51,7 +65,13 @@ export async function authenticateBearer(
     return { ok: false, kind: 'token', challenge };
   }
   const clientId = validated.clientId ?? null;
-  const d = await deps.access.decide({ principal: { kind: 'person', idnat: validated.idnat }, mailbox: user, action: deps.action, channel: deps.channel, clientId });
+  const d = await deps.access.decide({
+    principal: { kind: 'person', idnat: validated.idnat },
+    mailbox: user,
+    action: deps.action,
+    channel: deps.channel,
+    clientId,
+  });
   if (!d.allowed) {
     const what = deps.action === 'send' ? 'sending from' : 'opening';
     // Our documented choice (R-CAB-4): the refusal names the page where the terms are accepted,
@@ -64,5 +84,14 @@ export async function authenticateBearer(
           : `Not allowed to ${deps.action === 'send' ? 'send from' : 'open'} this mailbox`;
     return { ok: false, kind: 'authorization', reason: d.reason, text };
   }
-  return { ok: true, idnat: validated.idnat, mailbox: d.address, mailboxId: d.mailboxId, scope: d.scope, role: d.role, clientId, expiresAt: validated.expiresAt };
+  return {
+    ok: true,
+    idnat: validated.idnat,
+    mailbox: d.address,
+    mailboxId: d.mailboxId,
+    scope: d.scope,
+    role: d.role,
+    clientId,
+    expiresAt: validated.expiresAt,
+  };
 }

@@ -45,7 +45,11 @@ export async function authenticateCertificate(
     ({ authzid } = parseExternal(response));
   } catch (err) {
     const code = err instanceof SaslError ? err.code : 'malformed-message';
-    return { ok: false, kind: 'malformed', text: code === 'malformed-base64' ? 'Cannot Base64-decode client response' : `Invalid EXTERNAL response (${code})` };
+    return {
+      ok: false,
+      kind: 'malformed',
+      text: code === 'malformed-base64' ? 'Cannot Base64-decode client response' : `Invalid EXTERNAL response (${code})`,
+    };
   }
   let certificate;
   try {
@@ -57,7 +61,13 @@ export async function authenticateCertificate(
     return { ok: false, kind: 'certificate', code: err.code, text: CERTIFICATE_ERROR_TEXT[err.code] };
   }
   const principal = { kind: 'application' as const, serial: certificate.serial, mailbox: certificate.mailbox };
-  const d = await deps.access.decide({ principal, mailbox: authzid ?? certificate.mailbox, action: deps.action, channel: deps.channel, clientId: null });
+  const d = await deps.access.decide({
+    principal,
+    mailbox: authzid ?? certificate.mailbox,
+    action: deps.action,
+    channel: deps.channel,
+    clientId: null,
+  });
   if (!d.allowed) {
     const verb = deps.action === 'send' ? 'send from' : 'open';
     const text =
@@ -68,5 +78,14 @@ export async function authenticateCertificate(
           : `This client certificate may not ${verb} this mailbox`;
     return { ok: false, kind: 'authorization', reason: d.reason, text };
   }
-  return { ok: true, principal, mailbox: d.address, mailboxId: d.mailboxId, role: d.role, commonName: certificate.commonName, expiresAt: certificate.notAfter, scope: d.scope };
+  return {
+    ok: true,
+    principal,
+    mailbox: d.address,
+    mailboxId: d.mailboxId,
+    role: d.role,
+    commonName: certificate.commonName,
+    expiresAt: certificate.notAfter,
+    scope: d.scope,
+  };
 }

@@ -44,7 +44,10 @@ describe('SASL EXTERNAL message (RFC 4422 appendix A)', () => {
 
   test('refused: not base64, not UTF-8, control characters (NUL), too long', () => {
     const refused = (response: string, code: string) =>
-      assert.throws(() => parseExternal(response), (err: unknown) => err instanceof SaslError && err.mechanism === 'EXTERNAL' && err.code === code);
+      assert.throws(
+        () => parseExternal(response),
+        (err: unknown) => err instanceof SaslError && err.mechanism === 'EXTERNAL' && err.code === code,
+      );
     refused('not base64!', 'malformed-base64');
     refused(Buffer.from([0xff, 0xfe]).toString('base64'), 'malformed-message');
     refused(b64(`${APP}\0other@${DOMAIN}`), 'malformed-message');
@@ -92,9 +95,20 @@ describe('certificate validator', () => {
     const foreign = await t.other.issueClientCertificate({ commonName: 'Automate', kind: 'app', mailbox: APP });
     refusal(() => validator.validate(x509Of(foreign.certPem)), 'untrusted');
     refusal(() => validator.validate(x509Of(t.pki.caCertPem)), 'untrusted');
-    const expired = await t.pki.issueClientCertificate({ commonName: 'Vieil automate', kind: 'app', mailbox: APP2, days: 1, now: new Date(Date.now() - 10 * DAY) });
+    const expired = await t.pki.issueClientCertificate({
+      commonName: 'Vieil automate',
+      kind: 'app',
+      mailbox: APP2,
+      days: 1,
+      now: new Date(Date.now() - 10 * DAY),
+    });
     refusal(() => validator.validate(x509Of(expired.certPem)), 'expired');
-    const future = await t.pki.issueClientCertificate({ commonName: 'Futur automate', kind: 'app', mailbox: `futur@${DOMAIN}`, now: new Date(Date.now() + 10 * DAY) });
+    const future = await t.pki.issueClientCertificate({
+      commonName: 'Futur automate',
+      kind: 'app',
+      mailbox: `futur@${DOMAIN}`,
+      now: new Date(Date.now() + 10 * DAY),
+    });
     refusal(() => validator.validate(x509Of(future.certPem)), 'not-yet-valid');
     const serverOnly = await t.forge({ emails: [APP], usages: ['1.3.6.1.5.5.7.3.1'] });
     refusal(() => validator.validate(serverOnly), 'wrong-purpose');
@@ -132,13 +146,39 @@ describe(`decision and audit for a certificate on ${TEST_ENGINE}`, () => {
     ({ store, cleanup } = await openTestStore());
     t = await testPki();
     access = new AccessControl({ store });
-    validator = createCertificateValidator({ caCertPem: t.pki.caCertPem, revocations: { status: (s) => (revoked.has(s) ? 'revoked' : 'good') } });
-    const base = { kind: 'PS' as const, id_type: 'RPPS' as const, civility: 'M', first_name: 'X', profession_code: '10', profession_label: 'Médecin', category_code: 'C', speciality_code: null, speciality_label: null };
+    validator = createCertificateValidator({
+      caCertPem: t.pki.caCertPem,
+      revocations: { status: (s) => (revoked.has(s) ? 'revoked' : 'good') },
+    });
+    const base = {
+      kind: 'PS' as const,
+      id_type: 'RPPS' as const,
+      civility: 'M',
+      first_name: 'X',
+      profession_code: '10',
+      profession_label: 'Médecin',
+      category_code: 'C',
+      speciality_code: null,
+      speciality_label: null,
+    };
     await store.directory.upsertPersons([
       { ...base, idnat: RESPONSIBLE, rpps: RESPONSIBLE.slice(1), last_name: 'Girard' },
       { ...base, idnat: GP, rpps: GP.slice(1), last_name: 'Martin' },
     ]);
-    await store.directory.upsertStructures([{ idnat: '1930000013', id_type: 'FINESS', finess: '930000013', siret: null, name: 'CH', sector_code: null, street: '1 rue', postal_code: '93260', city: 'Les Lilas', departement: '93' }]);
+    await store.directory.upsertStructures([
+      {
+        idnat: '1930000013',
+        id_type: 'FINESS',
+        finess: '930000013',
+        siret: null,
+        name: 'CH',
+        sector_code: null,
+        street: '1 rue',
+        postal_code: '93260',
+        city: 'Les Lilas',
+        departement: '93',
+      },
+    ]);
     for (const [address, type, owner] of [
       [APP, 'APP', '1930000013'],
       [APP2, 'APP', '1930000013'],
@@ -156,7 +196,8 @@ describe(`decision and audit for a certificate on ${TEST_ENGINE}`, () => {
     await t.cleanup();
   });
 
-  const certFor = async (mailbox: string, name = 'Automate') => x509Of((await t.pki.issueClientCertificate({ commonName: name, kind: 'app', mailbox })).certPem);
+  const certFor = async (mailbox: string, name = 'Automate') =>
+    x509Of((await t.pki.issueClientCertificate({ commonName: name, kind: 'app', mailbox })).certPem);
   const lastAudit = async () => {
     const rows = await store.audit.list({ limit: 1000 });
     return rows.at(-1)!;
@@ -165,7 +206,11 @@ describe(`decision and audit for a certificate on ${TEST_ENGINE}`, () => {
   test('its own APP mailbox, with or without the authorization identity: read and send as "application", audited by serial', async () => {
     const cert = await certFor(APP);
     const serial = cert.serialNumber.replace(/^0+/, '').toUpperCase();
-    for (const [response, action] of [['', 'read'], [b64(APP), 'send'], [b64(APP.toUpperCase()), 'read']] as const) {
+    for (const [response, action] of [
+      ['', 'read'],
+      [b64(APP), 'send'],
+      [b64(APP.toUpperCase()), 'read'],
+    ] as const) {
       const r = await authenticateCertificate(response, cert, { access, validator, channel: 'imap', action });
       assert.equal(r.ok, true, r.ok ? '' : JSON.stringify(r));
       if (!r.ok) continue;
@@ -186,7 +231,12 @@ describe(`decision and audit for a certificate on ${TEST_ENGINE}`, () => {
   test('another mailbox named as authorization identity: refused by the decision point (no-right), audited', async () => {
     const cert = await certFor(APP);
     const r = await authenticateCertificate(b64(APP2), cert, { access, validator, channel: 'smtp', action: 'send' });
-    assert.deepEqual(r, { ok: false, kind: 'authorization', reason: 'no-right', text: 'This client certificate may not send from this mailbox' });
+    assert.deepEqual(r, {
+      ok: false,
+      kind: 'authorization',
+      reason: 'no-right',
+      text: 'This client certificate may not send from this mailbox',
+    });
     const row = await lastAudit();
     assert.equal(row.mailbox, APP2);
     assert.equal(row.outcome, 'denied');
@@ -197,14 +247,24 @@ describe(`decision and audit for a certificate on ${TEST_ENGINE}`, () => {
   test('a certificate naming a PER mailbox opens nothing: only APP mailboxes (role table), audited', async () => {
     const cert = await certFor(PER, 'Logiciel du Dr Martin');
     const r = await authenticateCertificate('', cert, { access, validator, channel: 'imap', action: 'read' });
-    assert.deepEqual(r, { ok: false, kind: 'authorization', reason: 'action-not-allowed', text: 'A client certificate may only open an APP mailbox' });
+    assert.deepEqual(r, {
+      ok: false,
+      kind: 'authorization',
+      reason: 'action-not-allowed',
+      text: 'A client certificate may only open an APP mailbox',
+    });
     assert.equal((await lastAudit()).reason, 'action-not-allowed');
   });
 
   test('a closed APP mailbox and an unknown one are refused', async () => {
     const closed = await authenticateCertificate('', await certFor(CLOSED_APP), { access, validator, channel: 'imap', action: 'read' });
     assert.deepEqual(closed, { ok: false, kind: 'authorization', reason: 'mailbox-closed', text: 'This mailbox is closed' });
-    const unknown = await authenticateCertificate('', await certFor(`inconnu@${DOMAIN}`), { access, validator, channel: 'imap', action: 'read' });
+    const unknown = await authenticateCertificate('', await certFor(`inconnu@${DOMAIN}`), {
+      access,
+      validator,
+      channel: 'imap',
+      action: 'read',
+    });
     assert.equal(unknown.ok === false && unknown.kind === 'authorization' && unknown.reason, 'unknown-mailbox');
   });
 

@@ -12,7 +12,9 @@ const GOV: MailboxAction[] = ['edit-publication', 'read-history'];
 const EXPECTED: Record<string, Partial<Record<MailboxType, MailboxAction[]>>> = {
   holder: { PER: [...MAIL, 'manage-delegates', 'appear-in-directory', ...GOV, 'create'] },
   responsible: { ORG: [...MAIL, 'manage-delegates', ...GOV], APP: [...MAIL, ...GOV] },
-  owner: { CAB: [...MAIL, 'manage-delegates', 'manage-cotitulaires', 'transfer-ownership', 'delete', 'appear-in-directory', ...GOV, 'create'] },
+  owner: {
+    CAB: [...MAIL, 'manage-delegates', 'manage-cotitulaires', 'transfer-ownership', 'delete', 'appear-in-directory', ...GOV, 'create'],
+  },
   cotitulaire: { CAB: [...MAIL, 'manage-delegates'] },
   delegate: { PER: [...MAIL], ORG: [...MAIL], CAB: [...MAIL], APP: [] },
   'operator-admin': {
@@ -25,10 +27,32 @@ const EXPECTED: Record<string, Partial<Record<MailboxType, MailboxAction[]>>> = 
 
 const idnat = (n: number) => `8${makeRpps(String(1_000_000_000 + n))}`;
 const person = (n: number, last: string) => ({
-  idnat: idnat(n), kind: 'PS' as const, id_type: 'RPPS' as const, rpps: idnat(n).slice(1), civility: 'M', last_name: last, first_name: 'Test',
-  profession_code: '10', profession_label: 'Médecin', category_code: 'C', speciality_code: null, speciality_label: null,
+  idnat: idnat(n),
+  kind: 'PS' as const,
+  id_type: 'RPPS' as const,
+  rpps: idnat(n).slice(1),
+  civility: 'M',
+  last_name: last,
+  first_name: 'Test',
+  profession_code: '10',
+  profession_label: 'Médecin',
+  category_code: 'C',
+  speciality_code: null,
+  speciality_label: null,
 });
-const P = { holder: idnat(1), orgResp: idnat(2), appResp: idnat(3), owner: idnat(4), cotit: idnat(5), delegate: idnat(6), lapsed: idnat(7), stranger: idnat(8), cotitNoCgu: idnat(9), delegateNoCgu: idnat(10), revoked: idnat(11) };
+const P = {
+  holder: idnat(1),
+  orgResp: idnat(2),
+  appResp: idnat(3),
+  owner: idnat(4),
+  cotit: idnat(5),
+  delegate: idnat(6),
+  lapsed: idnat(7),
+  stranger: idnat(8),
+  cotitNoCgu: idnat(9),
+  delegateNoCgu: idnat(10),
+  revoked: idnat(11),
+};
 const BOX: Record<MailboxType, string> = {
   PER: 'per.holder@operateur-a.mssante.fr',
   ORG: 'cardiologie.ch@operateur-a.mssante.fr',
@@ -46,9 +70,28 @@ describe(`access decisions on ${TEST_ENGINE} (R-AUTH-2, role table §5)`, () => 
     ({ store, cleanup } = await openTestStore());
     access = new AccessControl({ store, publicBaseUrl: 'http://127.0.0.1:8080' });
     await store.directory.upsertPersons(Object.entries(P).map(([k, v], i) => ({ ...person(i + 1, k), idnat: v, rpps: v.slice(1) })));
-    await store.directory.upsertStructures([{ idnat: '1930000013', id_type: 'FINESS', finess: '930000013', siret: null, name: 'CH', sector_code: null, street: '1 rue', postal_code: '93260', city: 'Les Lilas', departement: '93' }]);
+    await store.directory.upsertStructures([
+      {
+        idnat: '1930000013',
+        id_type: 'FINESS',
+        finess: '930000013',
+        siret: null,
+        name: 'CH',
+        sector_code: null,
+        street: '1 rue',
+        postal_code: '93260',
+        city: 'Les Lilas',
+        departement: '93',
+      },
+    ]);
     for (const t of MAILBOX_TYPES) {
-      ids[t] = (await store.mailboxes.create({ address: BOX[t], type: t, ownerIdnat: t === 'ORG' || t === 'APP' ? '1930000013' : t === 'PER' ? P.holder : P.owner })).id;
+      ids[t] = (
+        await store.mailboxes.create({
+          address: BOX[t],
+          type: t,
+          ownerIdnat: t === 'ORG' || t === 'APP' ? '1930000013' : t === 'PER' ? P.holder : P.owner,
+        })
+      ).id;
     }
     await store.mailboxes.addHolder(ids.PER, P.holder, 'holder', null);
     await store.mailboxes.addHolder(ids.ORG, P.orgResp, 'responsible', null);
@@ -60,7 +103,13 @@ describe(`access decisions on ${TEST_ENGINE} (R-AUTH-2, role table §5)`, () => 
     for (const t of MAILBOX_TYPES) {
       // Even a delegation on an APP mailbox that slipped into the data gives no right (R-DEL-1).
       await store.mailboxes.grantDelegation({ mailboxId: ids[t], delegateIdnat: P.delegate, grantedBy: 'test', startAt: past });
-      await store.mailboxes.grantDelegation({ mailboxId: ids[t], delegateIdnat: P.lapsed, grantedBy: 'test', startAt: past, endAt: '2021-01-01T00:00:00.000Z' });
+      await store.mailboxes.grantDelegation({
+        mailboxId: ids[t],
+        delegateIdnat: P.lapsed,
+        grantedBy: 'test',
+        startAt: past,
+        endAt: '2021-01-01T00:00:00.000Z',
+      });
       await store.mailboxes.grantDelegation({ mailboxId: ids[t], delegateIdnat: P.delegateNoCgu, grantedBy: 'test', startAt: past });
       const d = await store.mailboxes.grantDelegation({ mailboxId: ids[t], delegateIdnat: P.revoked, grantedBy: 'test', startAt: past });
       await store.mailboxes.revokeDelegation(d.id, 'test', 'revoked in test');
@@ -85,7 +134,10 @@ describe(`access decisions on ${TEST_ENGINE} (R-AUTH-2, role table §5)`, () => 
         const allowedActions = byType[type];
         if (allowedActions === undefined) continue; // the role does not exist on this type: see the stranger test
         for (const action of ACTIONS) {
-          const principal = role === 'operator-admin' ? ({ kind: 'operator-admin', name: 'admin' } as const) : ({ kind: 'person', idnat: actorOf[role]![type]! } as const);
+          const principal =
+            role === 'operator-admin'
+              ? ({ kind: 'operator-admin', name: 'admin' } as const)
+              : ({ kind: 'person', idnat: actorOf[role]![type]! } as const);
           const d = await access.decide({ principal, mailbox: BOX[type], action, channel: 'imap', clientId: 'test-client' });
           const label = `${role} ${action} ${type}`;
           if (allowedActions.includes(action)) {
@@ -116,7 +168,11 @@ describe(`access decisions on ${TEST_ENGINE} (R-AUTH-2, role table §5)`, () => 
   });
 
   test('R-CAB-4: a cotitulaire or delegate who has not accepted the current CGU is refused, with the acceptance URL', async () => {
-    for (const [who, type] of [[P.cotitNoCgu, 'CAB'], [P.delegateNoCgu, 'PER'], [P.delegateNoCgu, 'CAB']] as const) {
+    for (const [who, type] of [
+      [P.cotitNoCgu, 'CAB'],
+      [P.delegateNoCgu, 'PER'],
+      [P.delegateNoCgu, 'CAB'],
+    ] as const) {
       const d = await access.decide({ principal: { kind: 'person', idnat: who }, mailbox: BOX[type], action: 'read', channel: 'imap' });
       assert.equal(d.allowed, false);
       if (!d.allowed) {
@@ -149,12 +205,27 @@ describe(`access decisions on ${TEST_ENGINE} (R-AUTH-2, role table §5)`, () => 
   });
 
   test('unknown, suspended and closed mailboxes', async () => {
-    const unknown = await access.decide({ principal: { kind: 'person', idnat: P.holder }, mailbox: 'nobody@operateur-a.mssante.fr', action: 'read', channel: 'imap' });
+    const unknown = await access.decide({
+      principal: { kind: 'person', idnat: P.holder },
+      mailbox: 'nobody@operateur-a.mssante.fr',
+      action: 'read',
+      channel: 'imap',
+    });
     assert.deepEqual([unknown.allowed, !unknown.allowed && unknown.reason], [false, 'unknown-mailbox']);
     await store.mailboxes.update(ids.ORG, { status: 'suspended' });
-    const susp = await access.decide({ principal: { kind: 'person', idnat: P.orgResp }, mailbox: BOX.ORG, action: 'read', channel: 'imap' });
+    const susp = await access.decide({
+      principal: { kind: 'person', idnat: P.orgResp },
+      mailbox: BOX.ORG,
+      action: 'read',
+      channel: 'imap',
+    });
     assert.deepEqual([susp.allowed, !susp.allowed && susp.reason], [false, 'mailbox-suspended']);
-    const reactivate = await access.decide({ principal: { kind: 'operator-admin', name: 'admin' }, mailbox: BOX.ORG, action: 'change-status', channel: 'admin-api' });
+    const reactivate = await access.decide({
+      principal: { kind: 'operator-admin', name: 'admin' },
+      mailbox: BOX.ORG,
+      action: 'change-status',
+      channel: 'admin-api',
+    });
     assert.equal(reactivate.allowed, true, 'the operator can still reactivate a suspended mailbox');
     await store.mailboxes.update(ids.ORG, { status: 'closed' });
     for (const principal of [{ kind: 'person', idnat: P.orgResp } as const, { kind: 'operator-admin', name: 'admin' } as const]) {
@@ -169,10 +240,19 @@ describe(`access decisions on ${TEST_ENGINE} (R-AUTH-2, role table §5)`, () => 
       await store.mailboxes.update(ids.CAB, { status });
       for (const who of [P.stranger, P.lapsed, P.holder]) {
         const d = await access.decide({ principal: { kind: 'person', idnat: who }, mailbox: BOX.CAB, action: 'read', channel: 'imap' });
-        assert.deepEqual([d.allowed, !d.allowed && d.reason, !d.allowed && d.mailboxType], [false, 'no-right', undefined], `${who} on a ${status} CAB`);
+        assert.deepEqual(
+          [d.allowed, !d.allowed && d.reason, !d.allowed && d.mailboxType],
+          [false, 'no-right', undefined],
+          `${who} on a ${status} CAB`,
+        );
       }
       // Those with a role there learn the state (R-BAL-2).
-      const owner = await access.decide({ principal: { kind: 'person', idnat: P.owner }, mailbox: BOX.CAB, action: 'read', channel: 'imap' });
+      const owner = await access.decide({
+        principal: { kind: 'person', idnat: P.owner },
+        mailbox: BOX.CAB,
+        action: 'read',
+        channel: 'imap',
+      });
       assert.deepEqual([owner.allowed, !owner.allowed && owner.reason], [false, `mailbox-${status}`]);
     }
     await store.mailboxes.update(ids.CAB, { status: 'active', closed_at: null });
@@ -183,7 +263,11 @@ describe(`access decisions on ${TEST_ENGINE} (R-AUTH-2, role table §5)`, () => 
     assert.ok(d.allowed);
     assert.deepEqual([d.scope.mailboxId, d.scope.address, d.scope.type], [ids.CAB, BOX.CAB, 'CAB']);
     assert.deepEqual((await d.scope.holders()).map((h) => h.person_idnat).sort(), [P.owner, P.cotit, P.cotitNoCgu].sort());
-    assert.deepEqual(JSON.parse(JSON.stringify(d.scope)), { mailboxId: ids.CAB, address: BOX.CAB, type: 'CAB' }, 'logs show the mailbox, not the repositories');
+    assert.deepEqual(
+      JSON.parse(JSON.stringify(d.scope)),
+      { mailboxId: ids.CAB, address: BOX.CAB, type: 'CAB' },
+      'logs show the mailbox, not the repositories',
+    );
   });
 
   test('creation and CGU publication are decided by the role table and audited, allowed or denied', async () => {
@@ -204,7 +288,10 @@ describe(`access decisions on ${TEST_ENGINE} (R-AUTH-2, role table §5)`, () => 
       const row = (await store.audit.list({ mailbox, limit: 1000 })).at(-1)!;
       assert.deepEqual([row.action, row.channel, row.outcome, row.reason], ['create', 'admin-api', allowed ? 'allowed' : 'denied', why]);
     }
-    for (const [principal, allowed] of [[admin, true], [holder, false]] as const) {
+    for (const [principal, allowed] of [
+      [admin, true],
+      [holder, false],
+    ] as const) {
       const d = await access.decideOperator({ principal, action: 'publish-cgu', channel: 'admin-api' });
       assert.equal(d.allowed, allowed);
       const who = principal.kind === 'person' ? principal.idnat : 'operator-admin:admin';
@@ -214,18 +301,38 @@ describe(`access decisions on ${TEST_ENGINE} (R-AUTH-2, role table §5)`, () => 
   });
 
   test('addresses are matched case-insensitively', async () => {
-    const d = await access.decide({ principal: { kind: 'person', idnat: P.holder }, mailbox: 'PER.Holder@OPERATEUR-A.mssante.fr', action: 'read', channel: 'imap' });
+    const d = await access.decide({
+      principal: { kind: 'person', idnat: P.holder },
+      mailbox: 'PER.Holder@OPERATEUR-A.mssante.fr',
+      action: 'read',
+      channel: 'imap',
+    });
     assert.equal(d.allowed, true);
   });
 
   test('every decision is in the audit trail, with who, what, where and why — never a token', async () => {
     const before = (await store.audit.list({ idnat: P.stranger, limit: 1000 })).length;
-    await access.decide({ principal: { kind: 'person', idnat: P.stranger }, mailbox: BOX.PER, action: 'send', channel: 'smtp', clientId: 'lps-x' });
-    await access.decide({ principal: { kind: 'person', idnat: P.holder }, mailbox: BOX.PER, action: 'send', channel: 'smtp', clientId: 'lps-x' });
+    await access.decide({
+      principal: { kind: 'person', idnat: P.stranger },
+      mailbox: BOX.PER,
+      action: 'send',
+      channel: 'smtp',
+      clientId: 'lps-x',
+    });
+    await access.decide({
+      principal: { kind: 'person', idnat: P.holder },
+      mailbox: BOX.PER,
+      action: 'send',
+      channel: 'smtp',
+      clientId: 'lps-x',
+    });
     const strangerRows = await store.audit.list({ idnat: P.stranger, limit: 1000 });
     assert.equal(strangerRows.length, before + 1);
     const last = strangerRows.at(-1)!;
-    assert.deepEqual([last.mailbox, last.action, last.channel, last.client_id, last.outcome, last.reason, last.role], [BOX.PER, 'send', 'smtp', 'lps-x', 'denied', 'no-right', null]);
+    assert.deepEqual(
+      [last.mailbox, last.action, last.channel, last.client_id, last.outcome, last.reason, last.role],
+      [BOX.PER, 'send', 'smtp', 'lps-x', 'denied', 'no-right', null],
+    );
     const holderLast = (await store.audit.list({ idnat: P.holder, limit: 1000 })).at(-1)!;
     assert.deepEqual([holderLast.outcome, holderLast.role], ['allowed', 'holder']);
     await access.recordTokenFailure({ mailbox: BOX.PER, channel: 'imap', clientId: null, code: 'expired' });

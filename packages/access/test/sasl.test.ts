@@ -108,7 +108,8 @@ describe('XOAUTH2', () => {
 
 describe('OAUTHBEARER (RFC 7628)', () => {
   test('the RFC 7628 §4.1 example, byte for byte', () => {
-    const wire = 'bixhPXVzZXJAZXhhbXBsZS5jb20sAWhvc3Q9c2VydmVyLmV4YW1wbGUuY29tAXBvcnQ9MTQzAWF1dGg9QmVhcmVyIHZGOWRmdDRxbVRjMk52YjNSbGNrQmhiSFJoZG1semRHRXVZMjl0Q2c9PQEB';
+    const wire =
+      'bixhPXVzZXJAZXhhbXBsZS5jb20sAWhvc3Q9c2VydmVyLmV4YW1wbGUuY29tAXBvcnQ9MTQzAWF1dGg9QmVhcmVyIHZGOWRmdDRxbVRjMk52YjNSbGNrQmhiSFJoZG1semRHRXVZMjl0Q2c9PQEB';
     const creds = { user: 'user@example.com', token: 'vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg==', host: 'server.example.com', port: 143 };
     assert.deepEqual(parseOauthbearer(wire), creds);
     assert.equal(encodeOauthbearer(creds), wire);
@@ -121,7 +122,10 @@ describe('OAUTHBEARER (RFC 7628)', () => {
     assert.deepEqual(parseOauthbearer(bytes('y,a=x@y.fr,', 1, `auth=bearer ${TOKEN}`, 1, 1)), { user: 'x@y.fr', token: TOKEN });
     assert.deepEqual(parseOauthbearer(bytes('n,a=a=2Cb=3Dc@d.fr,', 1, `auth=Bearer ${TOKEN}`, 1, 1)), { user: 'a,b=c@d.fr', token: TOKEN });
     assert.equal(encodeOauthbearer({ user: 'a,b=c@d.fr', token: TOKEN }), bytes('n,a=a=2Cb=3Dc@d.fr,', 1, `auth=Bearer ${TOKEN}`, 1, 1));
-    assert.deepEqual(parseOauthbearer(bytes('n,a=é@ñ.fr,', 1, 'mfa=otp', 1, `auth=Bearer ${TOKEN}`, 1, 1)), { user: 'é@ñ.fr', token: TOKEN });
+    assert.deepEqual(parseOauthbearer(bytes('n,a=é@ñ.fr,', 1, 'mfa=otp', 1, `auth=Bearer ${TOKEN}`, 1, 1)), {
+      user: 'é@ñ.fr',
+      token: TOKEN,
+    });
     // Final ^A missing.
     assert.deepEqual(parseOauthbearer(bytes('n,,', 1, `auth=Bearer ${TOKEN}`, 1)), { token: TOKEN });
   });
@@ -169,7 +173,8 @@ describe('OAUTHBEARER (RFC 7628)', () => {
     assert.equal(isOauthbearerAbort('AQ=='), true);
     assert.equal(isOauthbearerAbort('AQ==\r\n'), true);
     assert.equal(isOauthbearerAbort('AQ'), true);
-    for (const other of ['', '*', 'AA==', 'AQE=', b64(`n,,${A}auth=Bearer x${A}${A}`), 'AR==']) assert.equal(isOauthbearerAbort(other), false, other);
+    for (const other of ['', '*', 'AA==', 'AQE=', b64(`n,,${A}auth=Bearer x${A}${A}`), 'AR=='])
+      assert.equal(isOauthbearerAbort(other), false, other);
     // @ts-expect-error: callers in plain JS
     assert.equal(isOauthbearerAbort(null), false);
   });
@@ -177,9 +182,7 @@ describe('OAUTHBEARER (RFC 7628)', () => {
 
 // Allowed alphabets: a mailbox-like user without control characters (and, for XOAUTH2, none of
 // the ^A separator); a token from RFC 6750's b64token.
-const userArb = fc
-  .string({ unit: 'grapheme', minLength: 1, maxLength: 60 })
-  .filter((s) => !/[\x00-\x1f\x7f]/.test(s));
+const userArb = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 60 }).filter((s) => !/[\x00-\x1f\x7f]/.test(s));
 const tokenArb = fc
   .tuple(fc.stringMatching(/^[A-Za-z0-9\-._~+/]{1,200}$/), fc.integer({ min: 0, max: 2 }))
   .map(([t, pad]) => t + '='.repeat(pad));
@@ -222,13 +225,11 @@ describe('SASL properties', () => {
       fc.base64String(),
       fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b).toString('base64')),
       // Near-misses: valid messages with one byte replaced.
-      fc
-        .tuple(userArb, tokenArb, fc.nat(), fc.integer({ min: 0, max: 255 }), fc.boolean())
-        .map(([u, t, pos, byte, oauth]) => {
-          const bytes = Buffer.from(oauth ? encodeOauthbearer({ user: u, token: t }) : encodeXoauth2(u, t), 'base64');
-          bytes[pos % bytes.length] = byte;
-          return bytes.toString('base64');
-        }),
+      fc.tuple(userArb, tokenArb, fc.nat(), fc.integer({ min: 0, max: 255 }), fc.boolean()).map(([u, t, pos, byte, oauth]) => {
+        const bytes = Buffer.from(oauth ? encodeOauthbearer({ user: u, token: t }) : encodeXoauth2(u, t), 'base64');
+        bytes[pos % bytes.length] = byte;
+        return bytes.toString('base64');
+      }),
     );
     fc.assert(
       fc.property(inputs, (input) => {

@@ -3,13 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { SignJWT, createLocalJWKSet, exportSPKI, jwtVerify } from 'jose';
 import { makeRpps } from '@mss/domain';
-import {
-  TokenConfigError,
-  TokenError,
-  type TokenErrorCode,
-  type TokenValidatorConfig,
-  createTokenValidator,
-} from '../src/index.ts';
+import { TokenConfigError, TokenError, type TokenErrorCode, type TokenValidatorConfig, createTokenValidator } from '../src/index.ts';
 import { IDNAT, type Idp, type SigningKey, b64urlJson, makeKey, pscClaims, sign, signRs256Raw, startIdp } from './support/idp.ts';
 
 let idp: Idp;
@@ -219,12 +213,25 @@ describe('token validation: attacks and mistakes', () => {
     const v = validator();
     const good = await sign(k1, pscClaims(idp.issuer));
     const [h, p, s] = good.split('.') as [string, string, string];
-    for (const bad of ['', 'abc', `${h}.${p}`, `${h}.${p}.${s}.x`, `${h}.${p}.${s}!`, `!!.${p}.${s}`, `${b64urlJson([1])}.${p}.${s}`,
-      `${Buffer.from('{"alg":').toString('base64url')}.${p}.${s}`, `${h}..${s}`, `${h}.${p}.${s.slice(1)}`,
-      'a'.repeat(20_000)]) {
+    for (const bad of [
+      '',
+      'abc',
+      `${h}.${p}`,
+      `${h}.${p}.${s}.x`,
+      `${h}.${p}.${s}!`,
+      `!!.${p}.${s}`,
+      `${b64urlJson([1])}.${p}.${s}`,
+      `${Buffer.from('{"alg":').toString('base64url')}.${p}.${s}`,
+      `${h}..${s}`,
+      `${h}.${p}.${s.slice(1)}`,
+      'a'.repeat(20_000),
+    ]) {
       await refused(v.validate(bad), 'malformed');
     }
-    await refused(v.validate(signRs256Raw(k1.privateKey, { alg: 'RS256', kid: 'k1', crit: ['exp'], exp: 1 }, pscClaims(idp.issuer))), 'malformed');
+    await refused(
+      v.validate(signRs256Raw(k1.privateKey, { alg: 'RS256', kid: 'k1', crit: ['exp'], exp: 1 }, pscClaims(idp.issuer))),
+      'malformed',
+    );
     await refused(v.validate(await sign(k1, { ...pscClaims(idp.issuer), exp: 1e20 })), 'malformed');
     await refused(v.validate(await sign(k1, { ...pscClaims(idp.issuer), nbf: 'yesterday' as unknown as number })), 'malformed');
     await refused(v.validate(await sign(k1, { ...pscClaims(idp.issuer), aud: [1] as unknown as string[] })), 'malformed');
@@ -411,7 +418,11 @@ describe('token validation: properties', () => {
               return false;
             },
           );
-          const theirs = await jwtVerify(mutated, local, { issuer: idp.issuer, audience: 'mss-operator', algorithms: ['RS256', 'PS256', 'ES256'] }).then(
+          const theirs = await jwtVerify(mutated, local, {
+            issuer: idp.issuer,
+            audience: 'mss-operator',
+            algorithms: ['RS256', 'PS256', 'ES256'],
+          }).then(
             () => true,
             () => false,
           );
@@ -435,7 +446,9 @@ describe('token validation: properties', () => {
           fc.string({ unit: 'binary' }),
           fc.tuple(fc.base64String(), fc.base64String(), fc.base64String()).map((xs) => xs.join('.')),
           fc.tuple(fc.json(), fc.string()).map(([j, s]) => `${h}.${Buffer.from(j).toString('base64url')}.${s}`),
-          fc.tuple(fc.json(), fc.json()).map(([a, b]) => `${Buffer.from(a).toString('base64url')}.${Buffer.from(b).toString('base64url')}.AAAA`),
+          fc
+            .tuple(fc.json(), fc.json())
+            .map(([a, b]) => `${Buffer.from(a).toString('base64url')}.${Buffer.from(b).toString('base64url')}.AAAA`),
         ),
         async (input) => {
           await assert.rejects(v.validate(input), (err: unknown) => err instanceof TokenError);

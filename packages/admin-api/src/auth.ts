@@ -47,5 +47,8 @@ export async function authenticate(auth: Authenticator, req: FastifyRequest): Pr
     await auth.access.recordTokenFailure({ mailbox: null, channel: 'admin-api', code: 'bad-admin-credentials' });
     throw new ApiError('unauthenticated', 'administrator credentials refused');
   }
-  throw new ApiError('unauthenticated', 'send a Pro Santé Connect access token (Authorization: Bearer …) or the administrator credentials (Basic)');
+  throw new ApiError(
+    'unauthenticated',
+    'send a Pro Santé Connect access token (Authorization: Bearer …) or the administrator credentials (Basic)',
+  );
 }

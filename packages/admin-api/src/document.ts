@@ -21,7 +21,14 @@ export async function adminApiDocument(): Promise<Record<string, unknown>> {
       const access = new AccessControl({ store });
       const governance = new Governance({ store, access, operatorDomains: ['operateur-a.mssante.fr'] });
       const sandboxInfo = () => ({ endpoints: {}, personas: [] });
-      const app = await buildAdminApi({ store, logger: silentLogger(), operatorDomain: 'operateur-a.mssante.fr', governance, access, sandboxInfo });
+      const app = await buildAdminApi({
+        store,
+        logger: silentLogger(),
+        operatorDomain: 'operateur-a.mssante.fr',
+        governance,
+        access,
+        sandboxInfo,
+      });
       try {
         await app.ready();
         // A plain JSON value, as a client fetching /openapi.json would get it.

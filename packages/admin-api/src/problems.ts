@@ -11,11 +11,20 @@ export type ProblemCode = GovernanceErrorKind | ApiProblemCode;
  * path and in docs/problems.md), with its HTTP status: the one place governance errors meet HTTP.
  */
 export const PROBLEMS: Readonly<Record<ProblemCode, { status: number; doc: string }>> = {
-  'invalid-input': { status: 400, doc: 'The request body or parameters do not match the documented schema, or a required value is missing.' },
-  'invalid-identifier': { status: 400, doc: 'An identifier (IdNat, RPPS, FINESS…) fails its format or check-digit rule (R-ID-1). The detail names the field and the rule.' },
+  'invalid-input': {
+    status: 400,
+    doc: 'The request body or parameters do not match the documented schema, or a required value is missing.',
+  },
+  'invalid-identifier': {
+    status: 400,
+    doc: 'An identifier (IdNat, RPPS, FINESS…) fails its format or check-digit rule (R-ID-1). The detail names the field and the rule.',
+  },
   'invalid-address': { status: 400, doc: 'The mailbox address is not a valid MSSanté address of this operator (R-BAL-1).' },
   'cab-naming': { status: 400, doc: 'A CAB address must start with "cabinet." and no other type may (R-CAB-2).' },
-  'cab-with-finess': { status: 422, doc: 'A CAB mailbox is for a liberal practice without FINESS (R-CAB-1); a structure with a FINESS holds ORG mailboxes.' },
+  'cab-with-finess': {
+    status: 422,
+    doc: 'A CAB mailbox is for a liberal practice without FINESS (R-CAB-1); a structure with a FINESS holds ORG mailboxes.',
+  },
   'not-in-directory': { status: 422, doc: 'The person or structure is not in the Annuaire Santé (R-ID-2).' },
   'not-a-professional': {
     status: 422,
@@ -41,9 +50,15 @@ export const PROBLEMS: Readonly<Record<ProblemCode, { status: number; doc: strin
   'cgu-exists': { status: 409, doc: 'This CGU version has already been published.' },
   'no-cgu': { status: 409, doc: 'The operator has not published any CGU.' },
   conflict: { status: 409, doc: 'A concurrent change won; retry.' },
-  unauthenticated: { status: 401, doc: 'A valid Pro Santé Connect access token (Bearer) or the operator administrator’s credentials (Basic) are required.' },
+  unauthenticated: {
+    status: 401,
+    doc: 'A valid Pro Santé Connect access token (Bearer) or the operator administrator’s credentials (Basic) are required.',
+  },
   'not-found': { status: 404, doc: 'No such resource.' },
-  'request-too-large': { status: 431, doc: 'The request line and headers are larger than accepted (16 KiB): a query string that long belongs in a body.' },
+  'request-too-large': {
+    status: 431,
+    doc: 'The request line and headers are larger than accepted (16 KiB): a query string that long belongs in a body.',
+  },
   'request-timeout': { status: 408, doc: 'The request did not arrive in time.' },
   internal: { status: 500, doc: 'An unexpected error; it has been logged.' },
 };

@@ -45,7 +45,13 @@ export const mailboxSchema = {
       type: 'array',
       items: {
         type: 'object',
-        properties: { id: { type: 'integer' }, delegateIdnat: { type: 'string' }, grantedBy: { type: 'string' }, startAt: { type: 'string' }, endAt: nullableString },
+        properties: {
+          id: { type: 'integer' },
+          delegateIdnat: { type: 'string' },
+          grantedBy: { type: 'string' },
+          startAt: { type: 'string' },
+          endAt: nullableString,
+        },
         required: ['id', 'delegateIdnat', 'grantedBy', 'startAt'],
       },
     },

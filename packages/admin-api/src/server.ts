@@ -76,7 +76,12 @@ export async function buildAdminApi(options: AdminApiOptions): Promise<FastifyIn
       if (err.kind === 'unauthenticated') void reply.header('www-authenticate', 'Bearer realm="mss-operator"');
       return sendProblem(reply, problem(err.kind, err.message));
     }
-    if (err.validation || err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || (err.statusCode && err.statusCode >= 400 && err.statusCode < 500)) {
+    if (
+      err.validation ||
+      err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ||
+      err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
+      (err.statusCode && err.statusCode >= 400 && err.statusCode < 500)
+    ) {
       return sendProblem(reply, problem('invalid-input', err.message, {}, err.statusCode && err.statusCode !== 500 ? err.statusCode : 400));
     }
     options.logger.error({ err }, 'admin api error');
@@ -100,7 +105,12 @@ export async function buildAdminApi(options: AdminApiOptions): Promise<FastifyIn
 
   if (options.sandboxInfo) {
     const info = options.sandboxInfo;
-    const schema = { tags: ['sandbox'], summary: 'The sandbox\'s endpoints and demo personas (only under mss sandbox)', security: [], response: { 200: sandboxInfoSchema } };
+    const schema = {
+      tags: ['sandbox'],
+      summary: "The sandbox's endpoints and demo personas (only under mss sandbox)",
+      security: [],
+      response: { 200: sandboxInfoSchema },
+    };
     app.get('/sandbox', { schema }, async () => info());
   }
 

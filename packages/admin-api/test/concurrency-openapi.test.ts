@@ -26,8 +26,14 @@ test(`${TEST_ENGINE}: two concurrent ownership transfers end in one consistent s
     const winner = a.status === 200 ? CAST.newOwner : CAST.cotitulaire;
     const view = await w.call('GET', mbox(CAB), 'admin');
     assert.equal(view.body.ownerIdnat, winner);
-    assert.deepEqual(view.body.holders.filter((h: any) => h.role === 'owner').map((h: any) => h.idnat), [winner], 'one owner, and it is the directory attachment');
-    const transfers = (await w.call('GET', `${mbox(CAB)}/history`, 'admin')).body.entries.filter((e: any) => e.event === 'ownership.transferred');
+    assert.deepEqual(
+      view.body.holders.filter((h: any) => h.role === 'owner').map((h: any) => h.idnat),
+      [winner],
+      'one owner, and it is the directory attachment',
+    );
+    const transfers = (await w.call('GET', `${mbox(CAB)}/history`, 'admin')).body.entries.filter(
+      (e: any) => e.event === 'ownership.transferred',
+    );
     assert.equal(transfers.length, 1);
   }
 });
@@ -43,7 +49,11 @@ test(`${TEST_ENGINE}: a delegation granted while the mailbox closes: never an ac
     assert.ok(grant.status === 201 || grant.status === 409, JSON.stringify(grant.body));
     const box = (await w.store.mailboxes.byAddress(PER))!;
     assert.equal(box.status, 'closed');
-    assert.deepEqual(await w.store.mailboxes.activeDelegations(box.id), [], 'closing ended every delegation, including one granted just before');
+    assert.deepEqual(
+      await w.store.mailboxes.activeDelegations(box.id),
+      [],
+      'closing ended every delegation, including one granted just before',
+    );
   }
 });
 
@@ -54,7 +64,9 @@ test('the OpenAPI 3.1 document validates and lists every route', async () => {
   const validator = new Validator();
   const result = await validator.validate(doc);
   assert.equal(result.valid, true, JSON.stringify(result.errors, null, 2)?.slice(0, 2000));
-  const routes = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`)).sort();
+  const routes = Object.entries(doc.paths)
+    .flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`))
+    .sort();
   assert.deepEqual(routes, [
     'DELETE /api/v1/mailboxes/{address}',
     'DELETE /api/v1/mailboxes/{address}/cotitulaires/{idnat}',

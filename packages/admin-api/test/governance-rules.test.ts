@@ -20,50 +20,136 @@ const expectProblem = (r: { status: number; body: any }, status: number, type: s
 };
 
 test(`${TEST_ENGINE}: R-CAB-1/R-CAB-2: a PS creates a CAB named cabinet.… and becomes its owner; history and directory outbox follow`, async () => {
-  const r = await w.call('POST', '/api/v1/mailboxes', CAST.owner, { type: 'CAB', address: `cabinet.infirmiers-des-lilas@${D}`, description: 'Cabinet infirmier des Lilas' });
+  const r = await w.call('POST', '/api/v1/mailboxes', CAST.owner, {
+    type: 'CAB',
+    address: `cabinet.infirmiers-des-lilas@${D}`,
+    description: 'Cabinet infirmier des Lilas',
+  });
   assert.equal(r.status, 201, JSON.stringify(r.body));
   assert.equal(r.body.ownerIdnat, CAST.owner);
-  assert.deepEqual(r.body.holders.map((h: any) => [h.idnat, h.role]), [[CAST.owner, 'owner']]);
+  assert.deepEqual(
+    r.body.holders.map((h: any) => [h.idnat, h.role]),
+    [[CAST.owner, 'owner']],
+  );
   const box = await w.store.mailboxes.byAddress(`cabinet.infirmiers-des-lilas@${D}`);
   assert.ok(box);
   assert.equal((await w.store.mail.folders(box.id))[0]?.name, 'INBOX');
   const outbox = await w.store.outbox.forMailbox(box.id);
-  assert.deepEqual(outbox.map((o) => o.operation), ['publish']);
+  assert.deepEqual(
+    outbox.map((o) => o.operation),
+    ['publish'],
+  );
   assert.deepEqual(JSON.parse(outbox[0]!.payload).ownerIdnat, CAST.owner);
   const mine = await w.call('GET', '/api/v1/mailboxes', CAST.owner);
   assert.ok(mine.body.mailboxes.some((m: any) => m.address === `cabinet.infirmiers-des-lilas@${D}` && m.role === 'owner'));
 });
 
 test('R-CAB-2: a CAB without the cabinet. prefix, or an ORG with it, is refused', async () => {
-  expectProblem(await w.call('POST', '/api/v1/mailboxes', CAST.owner, { type: 'CAB', address: `infirmiers@${D}` }), 400, 'cab-naming', /cabinet\./);
-  expectProblem(await w.call('POST', '/api/v1/mailboxes', 'admin', { type: 'ORG', address: `cabinet.cardio@${D}`, structureIdnat: STRUCT, responsibleIdnats: [CAST.responsible] }), 400, 'cab-naming');
+  expectProblem(
+    await w.call('POST', '/api/v1/mailboxes', CAST.owner, { type: 'CAB', address: `infirmiers@${D}` }),
+    400,
+    'cab-naming',
+    /cabinet\./,
+  );
+  expectProblem(
+    await w.call('POST', '/api/v1/mailboxes', 'admin', {
+      type: 'ORG',
+      address: `cabinet.cardio@${D}`,
+      structureIdnat: STRUCT,
+      responsibleIdnats: [CAST.responsible],
+    }),
+    400,
+    'cab-naming',
+  );
 });
 
 test('R-CAB-1: FINESS on a CAB is refused', async () => {
-  expectProblem(await w.call('POST', '/api/v1/mailboxes', CAST.owner, { type: 'CAB', address: `cabinet.x@${D}`, structureIdnat: STRUCT }), 422, 'cab-with-finess');
+  expectProblem(
+    await w.call('POST', '/api/v1/mailboxes', CAST.owner, { type: 'CAB', address: `cabinet.x@${D}`, structureIdnat: STRUCT }),
+    422,
+    'cab-with-finess',
+  );
 });
 
 test('R-BAL-1: a duplicate address (any case) is refused', async () => {
   assert.equal((await w.call('POST', '/api/v1/mailboxes', CAST.holder, { type: 'PER', address: `jeanne.holder@${D}` })).status, 201);
-  expectProblem(await w.call('POST', '/api/v1/mailboxes', CAST.holder, { type: 'PER', address: `Jeanne.Holder@${D.toUpperCase()}` }), 409, 'address-taken');
+  expectProblem(
+    await w.call('POST', '/api/v1/mailboxes', CAST.holder, { type: 'PER', address: `Jeanne.Holder@${D.toUpperCase()}` }),
+    409,
+    'address-taken',
+  );
 });
 
 test('R-ID-1 / R-ID-2: invalid IdNat, unknown persons and structures, foreign domains', async () => {
-  expectProblem(await w.call('POST', '/api/v1/mailboxes', 'admin', { type: 'PER', address: `a.b@${D}`, holderIdnat: '810000001917' }), 400, 'invalid-identifier', /check digit/);
-  expectProblem(await w.call('POST', '/api/v1/mailboxes', 'admin', { type: 'PER', address: `a.b@${D}`, holderIdnat: '810000001916' }), 422, 'not-in-directory', /R-ID-2/);
-  expectProblem(await w.call('POST', '/api/v1/mailboxes', 'admin', { type: 'ORG', address: `urgences@${D}`, structureIdnat: '1930000999', responsibleIdnats: [CAST.responsible] }), 400, 'invalid-identifier');
-  expectProblem(await w.call('POST', '/api/v1/mailboxes', CAST.holder, { type: 'PER', address: `a.b@gmail.com` }), 400, 'invalid-address', /mssante/);
-  expectProblem(await w.call('POST', '/api/v1/mailboxes', CAST.holder, { type: 'PER', address: `a.b@autre-operateur.mssante.fr` }), 400, 'invalid-address');
+  expectProblem(
+    await w.call('POST', '/api/v1/mailboxes', 'admin', { type: 'PER', address: `a.b@${D}`, holderIdnat: '810000001917' }),
+    400,
+    'invalid-identifier',
+    /check digit/,
+  );
+  expectProblem(
+    await w.call('POST', '/api/v1/mailboxes', 'admin', { type: 'PER', address: `a.b@${D}`, holderIdnat: '810000001916' }),
+    422,
+    'not-in-directory',
+    /R-ID-2/,
+  );
+  expectProblem(
+    await w.call('POST', '/api/v1/mailboxes', 'admin', {
+      type: 'ORG',
+      address: `urgences@${D}`,
+      structureIdnat: '1930000999',
+      responsibleIdnats: [CAST.responsible],
+    }),
+    400,
+    'invalid-identifier',
+  );
+  expectProblem(
+    await w.call('POST', '/api/v1/mailboxes', CAST.holder, { type: 'PER', address: `a.b@gmail.com` }),
+    400,
+    'invalid-address',
+    /mssante/,
+  );
+  expectProblem(
+    await w.call('POST', '/api/v1/mailboxes', CAST.holder, { type: 'PER', address: `a.b@autre-operateur.mssante.fr` }),
+    400,
+    'invalid-address',
+  );
   // A secretary has an IdNat but is not a health professional: no PER of their own.
-  expectProblem(await w.call('POST', '/api/v1/mailboxes', CAST.secretary, { type: 'PER', address: `secr@${D}` }), 422, 'not-a-professional');
+  expectProblem(
+    await w.call('POST', '/api/v1/mailboxes', CAST.secretary, { type: 'PER', address: `secr@${D}` }),
+    422,
+    'not-a-professional',
+  );
 });
 
 test('a person creates only their own PER; ORG/APP are the operator’s', async () => {
-  expectProblem(await w.call('POST', '/api/v1/mailboxes', CAST.stranger, { type: 'PER', address: `x.y@${D}`, holderIdnat: CAST.holder }), 403, 'forbidden');
-  expectProblem(await w.call('POST', '/api/v1/mailboxes', CAST.responsible, { type: 'ORG', address: `urgences@${D}`, structureIdnat: STRUCT, responsibleIdnats: [CAST.responsible] }), 403, 'forbidden');
-  const org = await w.call('POST', '/api/v1/mailboxes', 'admin', { type: 'ORG', address: `urgences@${D}`, structureIdnat: STRUCT, responsibleIdnats: [CAST.responsible], service: 'Urgences' });
+  expectProblem(
+    await w.call('POST', '/api/v1/mailboxes', CAST.stranger, { type: 'PER', address: `x.y@${D}`, holderIdnat: CAST.holder }),
+    403,
+    'forbidden',
+  );
+  expectProblem(
+    await w.call('POST', '/api/v1/mailboxes', CAST.responsible, {
+      type: 'ORG',
+      address: `urgences@${D}`,
+      structureIdnat: STRUCT,
+      responsibleIdnats: [CAST.responsible],
+    }),
+    403,
+    'forbidden',
+  );
+  const org = await w.call('POST', '/api/v1/mailboxes', 'admin', {
+    type: 'ORG',
+    address: `urgences@${D}`,
+    structureIdnat: STRUCT,
+    responsibleIdnats: [CAST.responsible],
+    service: 'Urgences',
+  });
   assert.equal(org.status, 201, JSON.stringify(org.body));
-  assert.deepEqual(org.body.holders.map((h: any) => h.role), ['responsible']);
+  assert.deepEqual(
+    org.body.holders.map((h: any) => h.role),
+    ['responsible'],
+  );
 });
 
 test('R-CAB-3: cotitulaires: owner only, PS with an IdNat, not necessarily a customer; R-CAB-7 history', async () => {
@@ -75,7 +161,11 @@ test('R-CAB-3: cotitulaires: owner only, PS with an IdNat, not necessarily a cus
   expectProblem(await w.call('POST', `${mbox(cab)}/cotitulaires`, CAST.owner, { idnat: '810000001916' }), 422, 'not-in-directory');
   expectProblem(await w.call('POST', `${mbox(cab)}/cotitulaires`, CAST.owner, { idnat: CAST.secretary }), 422, 'not-a-professional');
   expectProblem(await w.call('POST', `${mbox(cab)}/cotitulaires`, CAST.owner, { idnat: 'not-an-idnat' }), 400, 'invalid-identifier');
-  const removed = await w.call('DELETE', `${mbox(cab)}/cotitulaires/${CAST.cotitulaire}?reason=${encodeURIComponent('left the practice')}`, CAST.owner);
+  const removed = await w.call(
+    'DELETE',
+    `${mbox(cab)}/cotitulaires/${CAST.cotitulaire}?reason=${encodeURIComponent('left the practice')}`,
+    CAST.owner,
+  );
   assert.equal(removed.status, 200);
   expectProblem(await w.call('DELETE', `${mbox(cab)}/cotitulaires/${CAST.cotitulaire}`, CAST.owner), 404, 'cotitulaire-not-found');
   const history = await w.call('GET', `${mbox(cab)}/history`, CAST.owner);
@@ -91,20 +181,49 @@ test('R-CAB-3: cotitulaires: owner only, PS with an IdNat, not necessarily a cus
 });
 
 test('R-DEL-1/R-DEL-2: delegations: APP refused, end date in the past refused, patients refused, duplicate refused', async () => {
-  const app = await w.call('POST', '/api/v1/mailboxes', 'admin', { type: 'APP', address: `labo-resultats@${D}`, structureIdnat: STRUCT, responsibleIdnats: [CAST.responsible] });
+  const app = await w.call('POST', '/api/v1/mailboxes', 'admin', {
+    type: 'APP',
+    address: `labo-resultats@${D}`,
+    structureIdnat: STRUCT,
+    responsibleIdnats: [CAST.responsible],
+  });
   assert.equal(app.status, 201);
-  expectProblem(await w.call('POST', `${mbox(`labo-resultats@${D}`)}/delegations`, CAST.responsible, { delegateIdnat: CAST.secretary }), 422, 'not-delegable', /R-DEL-1/);
+  expectProblem(
+    await w.call('POST', `${mbox(`labo-resultats@${D}`)}/delegations`, CAST.responsible, { delegateIdnat: CAST.secretary }),
+    422,
+    'not-delegable',
+    /R-DEL-1/,
+  );
   const per = `jeanne.holder@${D}`;
-  expectProblem(await w.call('POST', `${mbox(per)}/delegations`, CAST.holder, { delegateIdnat: CAST.secretary, endAt: '2020-01-01' }), 400, 'end-date-in-past');
-  expectProblem(await w.call('POST', `${mbox(per)}/delegations`, CAST.holder, { delegateIdnat: CAST.secretary, endAt: 'tomorrow' }), 400, 'invalid-input');
-  expectProblem(await w.call('POST', `${mbox(per)}/delegations`, CAST.holder, { delegateIdnat: CAST.patientLike }), 400, 'invalid-identifier');
+  expectProblem(
+    await w.call('POST', `${mbox(per)}/delegations`, CAST.holder, { delegateIdnat: CAST.secretary, endAt: '2020-01-01' }),
+    400,
+    'end-date-in-past',
+  );
+  expectProblem(
+    await w.call('POST', `${mbox(per)}/delegations`, CAST.holder, { delegateIdnat: CAST.secretary, endAt: 'tomorrow' }),
+    400,
+    'invalid-input',
+  );
+  expectProblem(
+    await w.call('POST', `${mbox(per)}/delegations`, CAST.holder, { delegateIdnat: CAST.patientLike }),
+    400,
+    'invalid-identifier',
+  );
   const ok = await w.call('POST', `${mbox(per)}/delegations`, CAST.holder, { delegateIdnat: CAST.secretary, endAt: '2099-12-31' });
   assert.equal(ok.status, 201, JSON.stringify(ok.body));
   assert.equal(ok.body.delegations[0].endAt, '2099-12-31T23:59:59.999Z');
-  expectProblem(await w.call('POST', `${mbox(per)}/delegations`, CAST.holder, { delegateIdnat: CAST.secretary }), 409, 'already-has-access');
+  expectProblem(
+    await w.call('POST', `${mbox(per)}/delegations`, CAST.holder, { delegateIdnat: CAST.secretary }),
+    409,
+    'already-has-access',
+  );
   expectProblem(await w.call('POST', `${mbox(per)}/delegations`, CAST.holder, { delegateIdnat: CAST.holder }), 409, 'already-has-access');
   const mine = await w.call('GET', '/api/v1/mailboxes', CAST.secretary);
-  assert.deepEqual(mine.body.mailboxes.map((m: any) => [m.address, m.role, m.endAt]), [[per, 'delegate', '2099-12-31T23:59:59.999Z']]);
+  assert.deepEqual(
+    mine.body.mailboxes.map((m: any) => [m.address, m.role, m.endAt]),
+    [[per, 'delegate', '2099-12-31T23:59:59.999Z']],
+  );
 });
 
 test('R-DEL-3: delegates are never published: the directory outbox never names them', async () => {
@@ -126,7 +245,13 @@ test('R-DEL-4/R-DEL-5: revocation and expiry are in the history, and the delegat
   expectProblem(await w.call('DELETE', `${mbox(per)}/delegations/${id}`, CAST.holder), 404, 'delegation-not-found');
   // Expiry by the scheduler's job: a delegation whose end date has passed.
   const box = (await w.store.mailboxes.byAddress(per))!;
-  await w.store.mailboxes.grantDelegation({ mailboxId: box.id, delegateIdnat: CAST.newDelegate, grantedBy: CAST.holder, startAt: '2026-01-01T00:00:00.000Z', endAt: '2026-01-02T00:00:00.000Z' });
+  await w.store.mailboxes.grantDelegation({
+    mailboxId: box.id,
+    delegateIdnat: CAST.newDelegate,
+    grantedBy: CAST.holder,
+    startAt: '2026-01-01T00:00:00.000Z',
+    endAt: '2026-01-02T00:00:00.000Z',
+  });
   assert.equal(await w.gov.expireLapsedDelegations(), 1);
   assert.equal(await w.gov.expireLapsedDelegations(), 0);
   const events = (await w.call('GET', `${mbox(per)}/history`, CAST.holder)).body.entries.map((e: any) => [e.event, e.actor, e.reason]);
@@ -143,7 +268,11 @@ test('R-CAB-6 / R-CAB-7: ownership transfer moves the directory attachment and i
   const r = await w.call('POST', `${mbox(cab)}/transfer`, CAST.owner, { newOwnerIdnat: CAST.newOwner, reason: 'départ' });
   assert.equal(r.status, 200, JSON.stringify(r.body));
   assert.equal(r.body.ownerIdnat, CAST.newOwner);
-  assert.deepEqual(r.body.holders.map((h: any) => [h.idnat, h.role]), [[CAST.newOwner, 'owner']], 'the former cotitulaire is now owner only; the former owner keeps no role');
+  assert.deepEqual(
+    r.body.holders.map((h: any) => [h.idnat, h.role]),
+    [[CAST.newOwner, 'owner']],
+    'the former cotitulaire is now owner only; the former owner keeps no role',
+  );
   expectProblem(await w.call('GET', mbox(cab), CAST.owner), 404, 'mailbox-not-found');
   const box = (await w.store.mailboxes.byAddress(cab))!;
   const last = (await w.store.outbox.forMailbox(box.id)).at(-1)!;
@@ -197,14 +326,18 @@ test('R-CAB-4: CGU: publish (admin), accept (person), wrong version, page', asyn
 
 test('authentication: none, forged token, expired token, bad admin password — 401 problem, audited', async () => {
   expectProblem(await w.call('GET', '/api/v1/mailboxes', null), 401, 'unauthenticated');
-  const forged = await fetch(`${w.base}/api/v1/mailboxes`, { headers: { authorization: 'Bearer eyJhbGciOiJub25lIn0.eyJTdWJqZWN0TmFtZUlEIjoiODEwMDAwMDAxOTE2In0.' } });
+  const forged = await fetch(`${w.base}/api/v1/mailboxes`, {
+    headers: { authorization: 'Bearer eyJhbGciOiJub25lIn0.eyJTdWJqZWN0TmFtZUlEIjoiODEwMDAwMDAxOTE2In0.' },
+  });
   assert.equal(forged.status, 401);
   assert.equal(forged.headers.get('www-authenticate'), 'Bearer realm="mss-operator"');
   const expired = await w.tokenFor(CAST.holder, { expiresIn: '-5m' });
   const r = await fetch(`${w.base}/api/v1/mailboxes`, { headers: { authorization: `Bearer ${expired}` } });
   assert.equal(r.status, 401);
   assert.match(((await r.json()) as { detail: string }).detail, /expired/);
-  const bad = await fetch(`${w.base}/api/v1/mailboxes`, { headers: { authorization: `Basic ${Buffer.from('admin:wrong').toString('base64')}` } });
+  const bad = await fetch(`${w.base}/api/v1/mailboxes`, {
+    headers: { authorization: `Basic ${Buffer.from('admin:wrong').toString('base64')}` },
+  });
   assert.equal(bad.status, 401);
   const audit = await w.store.audit.list({ limit: 1000 });
   assert.ok(audit.some((a) => a.reason === 'invalid-token:expired'));
@@ -214,7 +347,11 @@ test('authentication: none, forged token, expired token, bad admin password — 
 
 test('bad requests: malformed JSON, wrong content type, unknown fields, unknown route — all problem+json', async () => {
   const token = await w.tokenFor(CAST.holder);
-  const malformed = await fetch(`${w.base}/api/v1/mailboxes`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{"type":' });
+  const malformed = await fetch(`${w.base}/api/v1/mailboxes`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: '{"type":',
+  });
   assert.equal(malformed.status, 400);
   assert.equal(malformed.headers.get('content-type'), 'application/problem+json; charset=utf-8');
   expectProblem(await w.call('POST', '/api/v1/mailboxes', CAST.holder, { type: 'PER', address: `z@${D}`, extra: 1 }), 400, 'invalid-input');

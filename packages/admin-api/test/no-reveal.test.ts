@@ -23,7 +23,10 @@ before(async () => {
   states['active APP'] = { address: app.address, delegationId: 999_999 };
   const more = await seedMailboxes(w, 2);
   await w.store.mailboxes.update((await w.store.mailboxes.byAddress(more.CAB))!.id, { status: 'suspended' });
-  await w.store.mailboxes.update((await w.store.mailboxes.byAddress(more.PER))!.id, { status: 'closed', closed_at: '2026-06-01T00:00:00.000Z' });
+  await w.store.mailboxes.update((await w.store.mailboxes.byAddress(more.PER))!.id, {
+    status: 'closed',
+    closed_at: '2026-06-01T00:00:00.000Z',
+  });
   states['suspended CAB'] = { address: more.CAB, delegationId: more.delegationIds.CAB! };
   states['closed PER'] = { address: more.PER, delegationId: more.delegationIds.PER! };
   states['nonexistent'] = { address: `personne@${D}`, delegationId: 1 };
@@ -40,7 +43,10 @@ const ROUTES: Route[] = [
   { name: 'DELETE cotitulaire', call: (as, a) => w.call('DELETE', `${mbox(a)}/cotitulaires/${CAST.cotitulaire}`, as) },
   { name: 'POST transfer', call: (as, a) => w.call('POST', `${mbox(a)}/transfer`, as, { newOwnerIdnat: CAST.newOwner }) },
   { name: 'POST transfer (structure)', call: (as, a) => w.call('POST', `${mbox(a)}/transfer`, as, { newOwnerIdnat: STRUCT2 }) },
-  { name: 'POST delegation', call: (as, a) => w.call('POST', `${mbox(a)}/delegations`, as, { delegateIdnat: CAST.newDelegate, endAt: '2099-12-31' }) },
+  {
+    name: 'POST delegation',
+    call: (as, a) => w.call('POST', `${mbox(a)}/delegations`, as, { delegateIdnat: CAST.newDelegate, endAt: '2099-12-31' }),
+  },
   { name: 'DELETE delegation (its own id)', call: (as, a, id) => w.call('DELETE', `${mbox(a)}/delegations/${id}`, as) },
   { name: 'DELETE delegation (no such id)', call: (as, a) => w.call('DELETE', `${mbox(a)}/delegations/424242`, as) },
   { name: 'GET history', call: (as, a) => w.call('GET', `${mbox(a)}/history`, as) },
@@ -48,7 +54,11 @@ const ROUTES: Route[] = [
 
 /** What a caller sees, with the address they typed put back as a placeholder. */
 function seen(r: { status: number; body: unknown; headers: Headers }, address: string) {
-  return { status: r.status, contentType: r.headers.get('content-type'), body: JSON.parse(JSON.stringify(r.body).split(address).join(HERE)) };
+  return {
+    status: r.status,
+    contentType: r.headers.get('content-type'),
+    body: JSON.parse(JSON.stringify(r.body).split(address).join(HERE)),
+  };
 }
 
 for (const who of ['stranger', 'lapsed'] as const) {
@@ -93,6 +103,11 @@ test(`${TEST_ENGINE}: creating a mailbox one may not create is refused alike whe
     assert.equal(a.status, 403);
     assert.equal(a.body.type, '/problems/forbidden');
   }
-  const org = await w.call('POST', '/api/v1/mailboxes', CAST.responsible, { type: 'ORG', address: states['active ORG']!.address, structureIdnat: STRUCT2, responsibleIdnats: [CAST.responsible] });
+  const org = await w.call('POST', '/api/v1/mailboxes', CAST.responsible, {
+    type: 'ORG',
+    address: states['active ORG']!.address,
+    structureIdnat: STRUCT2,
+    responsibleIdnats: [CAST.responsible],
+  });
   assert.equal(org.body.type, '/problems/forbidden');
 });

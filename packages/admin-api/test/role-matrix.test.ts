@@ -9,31 +9,168 @@ import { STRUCT2, mbox, startWorld, type World } from './support/world.ts';
 import { CAST, seedCast, seedMailboxes } from './support/cast.ts';
 
 type Type = 'PER' | 'ORG' | 'CAB';
-type Action = 'view' | 'edit-publication' | 'add-cotitulaire' | 'grant-delegation' | 'revoke-delegation' | 'history' | 'suspend' | 'transfer' | 'delete';
-const ACTIONS: Action[] = ['view', 'edit-publication', 'add-cotitulaire', 'grant-delegation', 'revoke-delegation', 'history', 'suspend', 'transfer', 'delete'];
+type Action =
+  | 'view'
+  | 'edit-publication'
+  | 'add-cotitulaire'
+  | 'grant-delegation'
+  | 'revoke-delegation'
+  | 'history'
+  | 'suspend'
+  | 'transfer'
+  | 'delete';
+const ACTIONS: Action[] = [
+  'view',
+  'edit-publication',
+  'add-cotitulaire',
+  'grant-delegation',
+  'revoke-delegation',
+  'history',
+  'suspend',
+  'transfer',
+  'delete',
+];
 
 // Expected HTTP outcome per role, action and mailbox type, written from the domain reference.
 const OK = 'ok';
 const F = 403; // forbidden
 const NC = 422; // not a CAB
 const NF = 404; // no role here: answered as for a mailbox that does not exist
-const NONE = { view: NF, 'edit-publication': NF, 'add-cotitulaire': NF, 'grant-delegation': NF, 'revoke-delegation': NF, history: NF, suspend: NF, transfer: NF, delete: NF };
+const NONE = {
+  view: NF,
+  'edit-publication': NF,
+  'add-cotitulaire': NF,
+  'grant-delegation': NF,
+  'revoke-delegation': NF,
+  history: NF,
+  suspend: NF,
+  transfer: NF,
+  delete: NF,
+};
 const EXPECTED: Record<string, Partial<Record<Type, Record<Action, string | number>>>> = {
-  holder: { PER: { view: OK, 'edit-publication': OK, 'add-cotitulaire': NC, 'grant-delegation': OK, 'revoke-delegation': OK, history: OK, suspend: F, transfer: F, delete: F } },
-  responsible: { ORG: { view: OK, 'edit-publication': OK, 'add-cotitulaire': NC, 'grant-delegation': OK, 'revoke-delegation': OK, history: OK, suspend: F, transfer: F, delete: F } },
-  owner: { CAB: { view: OK, 'edit-publication': OK, 'add-cotitulaire': OK, 'grant-delegation': OK, 'revoke-delegation': OK, history: OK, suspend: F, transfer: OK, delete: OK } },
-  cotitulaire: { CAB: { view: OK, 'edit-publication': F, 'add-cotitulaire': F, 'grant-delegation': OK, 'revoke-delegation': OK, history: F, suspend: F, transfer: F, delete: F } },
+  holder: {
+    PER: {
+      view: OK,
+      'edit-publication': OK,
+      'add-cotitulaire': NC,
+      'grant-delegation': OK,
+      'revoke-delegation': OK,
+      history: OK,
+      suspend: F,
+      transfer: F,
+      delete: F,
+    },
+  },
+  responsible: {
+    ORG: {
+      view: OK,
+      'edit-publication': OK,
+      'add-cotitulaire': NC,
+      'grant-delegation': OK,
+      'revoke-delegation': OK,
+      history: OK,
+      suspend: F,
+      transfer: F,
+      delete: F,
+    },
+  },
+  owner: {
+    CAB: {
+      view: OK,
+      'edit-publication': OK,
+      'add-cotitulaire': OK,
+      'grant-delegation': OK,
+      'revoke-delegation': OK,
+      history: OK,
+      suspend: F,
+      transfer: OK,
+      delete: OK,
+    },
+  },
+  cotitulaire: {
+    CAB: {
+      view: OK,
+      'edit-publication': F,
+      'add-cotitulaire': F,
+      'grant-delegation': OK,
+      'revoke-delegation': OK,
+      history: F,
+      suspend: F,
+      transfer: F,
+      delete: F,
+    },
+  },
   delegate: {
-    PER: { view: OK, 'edit-publication': F, 'add-cotitulaire': NC, 'grant-delegation': F, 'revoke-delegation': F, history: F, suspend: F, transfer: F, delete: F },
-    ORG: { view: OK, 'edit-publication': F, 'add-cotitulaire': NC, 'grant-delegation': F, 'revoke-delegation': F, history: F, suspend: F, transfer: F, delete: F },
-    CAB: { view: OK, 'edit-publication': F, 'add-cotitulaire': F, 'grant-delegation': F, 'revoke-delegation': F, history: F, suspend: F, transfer: F, delete: F },
+    PER: {
+      view: OK,
+      'edit-publication': F,
+      'add-cotitulaire': NC,
+      'grant-delegation': F,
+      'revoke-delegation': F,
+      history: F,
+      suspend: F,
+      transfer: F,
+      delete: F,
+    },
+    ORG: {
+      view: OK,
+      'edit-publication': F,
+      'add-cotitulaire': NC,
+      'grant-delegation': F,
+      'revoke-delegation': F,
+      history: F,
+      suspend: F,
+      transfer: F,
+      delete: F,
+    },
+    CAB: {
+      view: OK,
+      'edit-publication': F,
+      'add-cotitulaire': F,
+      'grant-delegation': F,
+      'revoke-delegation': F,
+      history: F,
+      suspend: F,
+      transfer: F,
+      delete: F,
+    },
   },
   lapsed: { PER: NONE, CAB: NONE },
   stranger: { PER: NONE, ORG: NONE, CAB: NONE },
   admin: {
-    PER: { view: OK, 'edit-publication': OK, 'add-cotitulaire': NC, 'grant-delegation': F, 'revoke-delegation': F, history: OK, suspend: OK, transfer: F, delete: F },
-    ORG: { view: OK, 'edit-publication': OK, 'add-cotitulaire': NC, 'grant-delegation': F, 'revoke-delegation': F, history: OK, suspend: OK, transfer: OK, delete: OK },
-    CAB: { view: OK, 'edit-publication': OK, 'add-cotitulaire': F, 'grant-delegation': F, 'revoke-delegation': F, history: OK, suspend: OK, transfer: F, delete: F },
+    PER: {
+      view: OK,
+      'edit-publication': OK,
+      'add-cotitulaire': NC,
+      'grant-delegation': F,
+      'revoke-delegation': F,
+      history: OK,
+      suspend: OK,
+      transfer: F,
+      delete: F,
+    },
+    ORG: {
+      view: OK,
+      'edit-publication': OK,
+      'add-cotitulaire': NC,
+      'grant-delegation': F,
+      'revoke-delegation': F,
+      history: OK,
+      suspend: OK,
+      transfer: OK,
+      delete: OK,
+    },
+    CAB: {
+      view: OK,
+      'edit-publication': OK,
+      'add-cotitulaire': F,
+      'grant-delegation': F,
+      'revoke-delegation': F,
+      history: OK,
+      suspend: OK,
+      transfer: F,
+      delete: F,
+    },
   },
 };
 
@@ -61,7 +198,11 @@ for (const [role, byType] of Object.entries(EXPECTED)) {
         } else {
           assert.equal(r.status, expected, label);
           assert.equal(r.headers.get('content-type'), 'application/problem+json; charset=utf-8', label);
-          assert.equal(r.body.type, { [F]: '/problems/forbidden', [NC]: '/problems/not-a-cab', [NF]: '/problems/mailbox-not-found' }[expected], label);
+          assert.equal(
+            r.body.type,
+            { [F]: '/problems/forbidden', [NC]: '/problems/not-a-cab', [NF]: '/problems/mailbox-not-found' }[expected],
+            label,
+          );
         }
       }
     });

@@ -69,5 +69,5 @@ export class DirectoryClient {
 function diagnostics(body: unknown): string {
   const issue = (body as { issue?: { diagnostics?: string }[] } | null)?.issue?.[0];
   if (issue?.diagnostics) return issue.diagnostics;
-  return typeof body === 'string' ? body.slice(0, 200) : JSON.stringify(body)?.slice(0, 200) ?? '';
+  return typeof body === 'string' ? body.slice(0, 200) : (JSON.stringify(body)?.slice(0, 200) ?? '');
 }

@@ -66,7 +66,8 @@ export class DirectoryFeedSender {
   start(pollMs = 1000): void {
     this.stopped = false;
     this.repeat('drain', 0, pollMs, async () => {
-      if (Date.now() >= this.nextAttempt) await this.drain().catch((err: unknown) => this.logger.error({ err }, 'directory feed: drain failed'));
+      if (Date.now() >= this.nextAttempt)
+        await this.drain().catch((err: unknown) => this.logger.error({ err }, 'directory feed: drain failed'));
     });
   }
 
@@ -134,7 +135,10 @@ export class DirectoryFeedSender {
           await this.store.outbox.markFailed(row.id, `refused: ${answer.error}`);
           await this.store.outbox.markSent(row.id);
           result.refused++;
-          this.logger.error({ address: row.address, operation: row.operation, error: answer.error }, 'directory feed: the directory refused a change; closed, see directory_outbox.last_error');
+          this.logger.error(
+            { address: row.address, operation: row.operation, error: answer.error },
+            'directory feed: the directory refused a change; closed, see directory_outbox.last_error',
+          );
         } else {
           await this.store.outbox.markFailed(row.id, answer.error ?? `HTTP ${answer.status}`);
           this.failures++;
@@ -158,5 +162,14 @@ export class DirectoryFeedSender {
  * target. 401 (a key not yet configured), 408, 409 (a concurrent write), 429 and 5xx are retried.
  */
 function isFinal(status: number): boolean {
-  return status === 400 || status === 403 || status === 404 || status === 405 || status === 412 || status === 413 || status === 415 || status === 422;
+  return (
+    status === 400 ||
+    status === 403 ||
+    status === 404 ||
+    status === 405 ||
+    status === 412 ||
+    status === 413 ||
+    status === 415 ||
+    status === 422
+  );
 }

@@ -30,7 +30,13 @@ async function startDirectory(): Promise<void> {
     logger: silentLogger(),
     data: new StoreDirectoryData(annuaire),
     apiKeys: [READ_KEY],
-    feed: { store: annuaire, operators: [{ name: 'operateur-a', key: 'ka', domains: [A] }, { name: 'operateur-b', key: 'kb', domains: [B] }] },
+    feed: {
+      store: annuaire,
+      operators: [
+        { name: 'operateur-a', key: 'ka', domains: [A] },
+        { name: 'operateur-b', key: 'kb', domains: [B] },
+      ],
+    },
   });
   port = http.port;
 }
@@ -53,16 +59,29 @@ after(async () => {
   for (const c of cleanups) await c();
 });
 
-const sender = (store: Store, key: string) => new DirectoryFeedSender({ store, url: `http://127.0.0.1:${port}`, key, logger: silentLogger(), backoff: { initialMs: 10, maxMs: 100 } });
+const sender = (store: Store, key: string) =>
+  new DirectoryFeedSender({ store, url: `http://127.0.0.1:${port}`, key, logger: silentLogger(), backoff: { initialMs: 10, maxMs: 100 } });
 
 function publication(address: string, changes: Partial<DirectoryPublication> = {}): DirectoryPublication {
-  return { address, type: 'PER', ownerIdnat: GP, situationId: null, listeRouge: false, description: null, service: null, digitization: true, ...changes };
+  return {
+    address,
+    type: 'PER',
+    ownerIdnat: GP,
+    situationId: null,
+    listeRouge: false,
+    description: null,
+    service: null,
+    digitization: true,
+    ...changes,
+  };
 }
 
 async function enqueue(store: Store, operation: 'publish' | 'withdraw', p: DirectoryPublication): Promise<void> {
   await store.transaction(async (tx) => {
     const existing = await tx.mailboxes.byAddress(p.address);
-    const id = existing?.id ?? (await tx.mailboxes.create({ address: p.address, type: p.type, ownerIdnat: p.ownerIdnat, situationId: p.situationId })).id;
+    const id =
+      existing?.id ??
+      (await tx.mailboxes.create({ address: p.address, type: p.type, ownerIdnat: p.ownerIdnat, situationId: p.situationId })).id;
     await tx.outbox.enqueue(id, operation, p);
   });
 }
@@ -82,7 +101,10 @@ async function fhirMailboxes(path: string): Promise<string[]> {
 
 test('backoff doubles from the initial delay and stops at the maximum', () => {
   const p = { initialMs: 1000, maxMs: 60_000 };
-  assert.deepEqual([0, 1, 2, 3, 6, 7, 50].map((n) => backoffDelay(n, p)), [0, 1000, 2000, 4000, 32_000, 60_000, 60_000]);
+  assert.deepEqual(
+    [0, 1, 2, 3, 6, 7, 50].map((n) => backoffDelay(n, p)),
+    [0, 1000, 2000, 4000, 32_000, 60_000, 60_000],
+  );
 });
 
 test('a publish becomes a conditional PATCH by RPPS; the mailbox shows on the Practitioner', async () => {
@@ -137,12 +159,21 @@ test('a change the directory refuses for good is closed with its reason and does
   assert.ok(await inDirectory(`apres.refus@${A}`));
 });
 
-test('a full declaration from operator B publishes Anne Lambert\'s PER on her role, and withdraws it once closed', async () => {
+test("a full declaration from operator B publishes Anne Lambert's PER on her role, and withdraws it once closed", async () => {
   const anne = `anne.lambert@${B}`;
   const b = sender(operatorB, 'kb');
   const first = await b.declareAll();
   assert.equal(first.status, 200, JSON.stringify(first.body));
-  assert.deepEqual(first.body, { operator: 'operateur-b', received: 1, created: 1, updated: 0, unchanged: 0, rejected: 0, withdrawn: 0, errors: [] });
+  assert.deepEqual(first.body, {
+    operator: 'operateur-b',
+    received: 1,
+    created: 1,
+    updated: 0,
+    unchanged: 0,
+    rejected: 0,
+    withdrawn: 0,
+    errors: [],
+  });
   assert.ok((await fhirMailboxes(`/Practitioner/${ANNE}`)).includes(anne));
   // A's mailboxes are not B's to withdraw.
   assert.ok(await inDirectory(`paul.martin@${A}`));

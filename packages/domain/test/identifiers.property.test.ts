@@ -91,8 +91,7 @@ function assertAgree(validator: Validator, value: string): void {
   } else {
     assert.throws(
       () => validator.parse(value),
-      (e: unknown) =>
-        e instanceof InvalidIdentifierError && e.message === checked.error.message && e.rule === checked.error.rule,
+      (e: unknown) => e instanceof InvalidIdentifierError && e.message === checked.error.message && e.rule === checked.error.rule,
     );
   }
 }
@@ -125,7 +124,10 @@ for (const validator of VALIDATORS) {
     });
 
     test('parse and check agree, on arbitrary and on valid values', () => {
-      fc.assert(fc.property(fc.oneof(anyString, valid), (v) => assertAgree(validator, v)), { numRuns: 300 });
+      fc.assert(
+        fc.property(fc.oneof(anyString, valid), (v) => assertAgree(validator, v)),
+        { numRuns: 300 },
+      );
     });
 
     test('check is idempotent on what it returns', () => {
@@ -154,25 +156,24 @@ describe('R-ID-1: a one-digit typo is always caught', () => {
     ['FINESS (Luhn, Corsica included)', withOneDigitChanged(validFiness), (v) => checkFiness(v)],
     ['SIREN (Luhn)', withOneDigitChanged(validSiren), (v) => checkSiren(v)],
     // The La Poste digit-sum rule lets some typos through by design; it is tested apart.
-    [
-      'SIRET (Luhn)',
-      withOneDigitChanged(validSiret).filter(([, t]) => !t.startsWith(LA_POSTE_SIREN)),
-      (v) => checkSiret(v),
-    ],
+    ['SIRET (Luhn)', withOneDigitChanged(validSiret).filter(([, t]) => !t.startsWith(LA_POSTE_SIREN)), (v) => checkSiret(v)],
     ['INS (mod 97 key)', withOneDigitChanged(validIns), (v) => checkIns(v)],
     // Position 0 is the IdNat type: 1+FINESS and 2+SIREN share Luhn, so a changed type can
     // be another valid IdNat; the typo property is about the embedded number.
-    ['IdNat PS (RPPS part)', withOneDigitChanged(validRpps.map((r) => `8${r}`), 1), (v) => checkIdNatPerson(v)],
+    [
+      'IdNat PS (RPPS part)',
+      withOneDigitChanged(
+        validRpps.map((r) => `8${r}`),
+        1,
+      ),
+      (v) => checkIdNatPerson(v),
+    ],
     [
       'IdNat structure (number part)',
       withOneDigitChanged(validIdNatStructure, 1).filter(([, t]) => !t.slice(1).startsWith(LA_POSTE_SIREN)),
       (v) => checkIdNatStructure(v),
     ],
-    [
-      'patient address (INS part)',
-      withOneDigitChanged(validPatientAddress),
-      (v) => checkMssAddress(v),
-    ],
+    ['patient address (INS part)', withOneDigitChanged(validPatientAddress), (v) => checkMssAddress(v)],
   ];
   for (const [name, pairs, check] of cases) {
     test(name, () => {

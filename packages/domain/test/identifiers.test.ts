@@ -186,11 +186,7 @@ describe('R-ID-1: IdNat of a person', () => {
     });
   });
   test('the embedded identifier is validated, and its rule reported', () => {
-    rejects(
-      checkIdNatPerson('810000001917'),
-      'luhn',
-      'IdNat PS 810000001917: RPPS 10000001917: check digit should be 6 (Luhn)',
-    );
+    rejects(checkIdNatPerson('810000001917'), 'luhn', 'IdNat PS 810000001917: RPPS 10000001917: check digit should be 6 (Luhn)');
     rejects(checkIdNatPerson('81000000191'), 'length', 'IdNat PS 81000000191: RPPS 1000000191: must be 11 characters, got 10');
     rejects(checkIdNatPerson('3750712185/1'), 'luhn', 'IdNat PS 3750712185/1: FINESS 750712185: check digit should be 4 (Luhn)');
   });
@@ -237,22 +233,14 @@ describe('R-DOC-3: INS', () => {
     assert.deepEqual(parseIns('185052a12345633'), { ins: '185052A12345633', nir: '185052A123456', key: '33', corsica: true });
     assert.deepEqual(parseIns('185052B12345660'), { ins: '185052B12345660', nir: '185052B123456', key: '60', corsica: true });
     // The same number with the other Corsican département has another key.
-    rejects(
-      checkIns('185052B12345633'),
-      'ins-key',
-      'INS 185052B12345633: key should be 60 (97 − NIR mod 97, with 2A/2B read as 19/18)',
-    );
+    rejects(checkIns('185052B12345633'), 'ins-key', 'INS 185052B12345633: key should be 60 (97 − NIR mod 97, with 2A/2B read as 19/18)');
   });
   test('rejects a wrong key with the expected one', () => {
     rejects(checkIns('279035121518988'), 'ins-key', 'INS 279035121518988: key should be 89 (97 − NIR mod 97)');
   });
   test('rejects wrong length, letters elsewhere, bad first character', () => {
     rejects(checkIns('27903512151898'), 'length', 'INS 27903512151898: must be 15 characters, got 14');
-    rejects(
-      checkIns('2790A5121518989'),
-      'charset',
-      'INS 2790A5121518989: must be 15 digits, except 2A or 2B (Corsica) at positions 6–7',
-    );
+    rejects(checkIns('2790A5121518989'), 'charset', 'INS 2790A5121518989: must be 15 digits, except 2A or 2B (Corsica) at positions 6–7');
     rejects(checkIns('185053A12345633'), 'charset', error(checkIns('185053A12345633')).message);
     rejects(
       checkIns('579035121518989'),
@@ -332,7 +320,11 @@ describe('R-BAL-1: MSSanté address', () => {
     );
     const long = `a@${Array.from({ length: 25 }, () => 'abcdefghi').join('.')}.mssante.fr`;
     assert.equal(error(checkMssAddress(long)).rule, 'length');
-    rejects(checkMssAddress('jérôme@x.mssante.fr'), 'charset', 'MSSanté address "jérôme@x.mssante.fr": must contain printable ASCII characters only, without spaces');
+    rejects(
+      checkMssAddress('jérôme@x.mssante.fr'),
+      'charset',
+      'MSSanté address "jérôme@x.mssante.fr": must contain printable ASCII characters only, without spaces',
+    );
     rejects(checkMssAddress(''), 'length', 'MSSanté address "": must not be empty');
   });
   test('the field name can be chosen', () => {

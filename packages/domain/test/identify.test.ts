@@ -10,9 +10,7 @@ const kinds = (found: Identification[]) => found.map((f) => `${f.kind}:${f.valid
 
 describe('R-ID-1: identify', () => {
   test('an RPPS', () => {
-    assert.deepEqual(identify('10000001916'), [
-      { kind: 'RPPS', valid: true, detail: 'RPPS 10000001916 is valid (IdNat 810000001916)' },
-    ]);
+    assert.deepEqual(identify('10000001916'), [{ kind: 'RPPS', valid: true, detail: 'RPPS 10000001916 is valid (IdNat 810000001916)' }]);
     const [bad] = identify('10000001917');
     assert.equal(bad?.valid, false);
     assert.equal(bad?.detail, 'RPPS 10000001917 is not valid: check digit should be 6 (Luhn)');
@@ -23,10 +21,7 @@ describe('R-ID-1: identify', () => {
     // 750712184 is a real FINESS (Luhn), hence also a Luhn-valid SIREN, and an ADELI shape.
     assert.deepEqual(kinds(identify('750712184')), ['ADELI:ok', 'FINESS:ok', 'SIREN:ok']);
     assert.deepEqual(kinds(identify('750712185')), ['ADELI:ok', 'FINESS:ko', 'SIREN:ko']);
-    assert.equal(
-      identify('750712184')[1]?.detail,
-      'FINESS 750712184 is valid (IdNat structure 1750712184)',
-    );
+    assert.equal(identify('750712184')[1]?.detail, 'FINESS 750712184 is valid (IdNat structure 1750712184)');
   });
 
   test('Corsican 9-character values are ADELI or FINESS, never SIREN', () => {
@@ -44,10 +39,7 @@ describe('R-ID-1: identify', () => {
     );
     assert.deepEqual(kinds(identify('0123456789')), ['IDNAT_PS:ok']);
     assert.equal(identify('0123456789')[0]?.detail, 'IdNat PS 0123456789 is valid (ADELI 123456789, format only)');
-    assert.equal(
-      identify('3750712184/EMP-1')[0]?.detail,
-      'IdNat PS 3750712184/EMP-1 is valid (staff EMP-1 of FINESS 750712184)',
-    );
+    assert.equal(identify('3750712184/EMP-1')[0]?.detail, 'IdNat PS 3750712184/EMP-1 is valid (staff EMP-1 of FINESS 750712184)');
     assert.deepEqual(identify('1750712184'), [
       { kind: 'IDNAT_STRUCT', valid: true, detail: 'IdNat structure 1750712184 is valid (FINESS 750712184)' },
     ]);
@@ -68,10 +60,7 @@ describe('R-ID-1: identify', () => {
     assert.deepEqual(identify('279035121518989'), [
       { kind: 'INS', valid: true, detail: 'INS 279035121518989 is valid (NIR 2790351215189, key 89)' },
     ]);
-    assert.equal(
-      identify('185052a12345633')[0]?.detail,
-      'INS 185052A12345633 is valid (NIR 185052A123456, key 33, born in Corsica)',
-    );
+    assert.equal(identify('185052a12345633')[0]?.detail, 'INS 185052A12345633 is valid (NIR 185052A123456, key 33, born in Corsica)');
     assert.deepEqual(kinds(identify('373282932000074')), ['IDNAT_STRUCT:ok', 'INS:ko']);
     const ins = makeIns('3730829320000');
     assert.deepEqual(kinds(identify(ins)), ['INS:ok', 'IDNAT_STRUCT:ko']);
@@ -120,7 +109,14 @@ describe('R-ID-1: identify', () => {
       [validIns, 'INS'],
     ];
     for (const [arb, kind] of cases) {
-      fc.assert(fc.property(arb, (v) => assert.ok(identify(v).some((f) => f.kind === kind && f.valid), v)));
+      fc.assert(
+        fc.property(arb, (v) =>
+          assert.ok(
+            identify(v).some((f) => f.kind === kind && f.valid),
+            v,
+          ),
+        ),
+      );
     }
   });
 });

@@ -116,12 +116,15 @@ describe('R-CAB-2 and R-BAL-1: addresses per type', () => {
   test('R-CAB-2 (our choice, both ways): only CAB may start with "cabinet."', () => {
     for (const type of ['PER', 'ORG', 'APP'] as const) {
       const r = checkMailboxAddressForType(type, 'CABINET.lilas@medecin.mssante.fr', { operatorDomains });
-      assert.equal(!r.ok && r.error.message, `${type} mailbox address CABINET.lilas@medecin.mssante.fr: only CAB mailboxes may start with "cabinet." (R-CAB-2)`);
+      assert.equal(
+        !r.ok && r.error.message,
+        `${type} mailbox address CABINET.lilas@medecin.mssante.fr: only CAB mailboxes may start with "cabinet." (R-CAB-2)`,
+      );
       assert.equal(ruleOf(type, 'cabinets@medecin.mssante.fr'), undefined);
     }
   });
 
-  test('R-BAL-1: the domain must be one of the operator\'s', () => {
+  test("R-BAL-1: the domain must be one of the operator's", () => {
     assert.equal(ruleOf('ORG', 'cardiologie@ch-exemple.mssante.fr'), undefined);
     assert.equal(ruleOf('ORG', 'cardiologie@ch-autre.mssante.fr'), 'operator-domain');
     assert.equal(ruleOf('PER', 'jean@gmail.com'), 'domain');

@@ -27,13 +27,25 @@ test('receptionRefusal: not active first (without reading the usage), then the q
   const quotas = { ...DEFAULT_MAILBOX_QUOTAS, ORG: { storage: 1000, messages: 10 } };
   let reads = 0;
   const usage = (u: { storage: number; messages: number }) => async () => (reads++, u);
-  assert.deepEqual(await receptionRefusal({ type: 'ORG', status: 'suspended' }, usage({ storage: 0, messages: 0 }), { bytes: 1, messages: 1 }, quotas), {
-    kind: 'not-active',
-    status: 'suspended',
-  });
+  assert.deepEqual(
+    await receptionRefusal({ type: 'ORG', status: 'suspended' }, usage({ storage: 0, messages: 0 }), { bytes: 1, messages: 1 }, quotas),
+    {
+      kind: 'not-active',
+      status: 'suspended',
+    },
+  );
   assert.equal(reads, 0, 'a refused mailbox costs no usage query');
-  assert.equal(await receptionRefusal({ type: 'ORG', status: 'active' }, usage({ storage: 900, messages: 3 }), { bytes: 100, messages: 1 }, quotas), null);
-  assert.deepEqual(await receptionRefusal({ type: 'ORG', status: 'active' }, usage({ storage: 900, messages: 3 }), { bytes: 101, messages: 1 }, quotas), { kind: 'over-quota' });
+  assert.equal(
+    await receptionRefusal({ type: 'ORG', status: 'active' }, usage({ storage: 900, messages: 3 }), { bytes: 100, messages: 1 }, quotas),
+    null,
+  );
+  assert.deepEqual(
+    await receptionRefusal({ type: 'ORG', status: 'active' }, usage({ storage: 900, messages: 3 }), { bytes: 101, messages: 1 }, quotas),
+    { kind: 'over-quota' },
+  );
   // The same usage fits a PER, whose quota is the default.
-  assert.equal(await receptionRefusal({ type: 'PER', status: 'active' }, usage({ storage: 900, messages: 3 }), { bytes: 101, messages: 1 }, quotas), null);
+  assert.equal(
+    await receptionRefusal({ type: 'PER', status: 'active' }, usage({ storage: 900, messages: 3 }), { bytes: 101, messages: 1 }, quotas),
+    null,
+  );
 });

@@ -28,7 +28,16 @@ const EXPECTED: Record<string, string[]> = {
   'holder PER': [...MAIL, 'manage-delegates', 'appear-in-directory', ...GOV, 'create'],
   'responsible ORG': [...MAIL, 'manage-delegates', ...GOV],
   'responsible APP': [...MAIL, ...GOV], // APP not delegable (R-DEL-1); the structure is published, not the person
-  'owner CAB': [...MAIL, 'manage-delegates', 'manage-cotitulaires', 'transfer-ownership', 'delete', 'appear-in-directory', ...GOV, 'create'],
+  'owner CAB': [
+    ...MAIL,
+    'manage-delegates',
+    'manage-cotitulaires',
+    'transfer-ownership',
+    'delete',
+    'appear-in-directory',
+    ...GOV,
+    'create',
+  ],
   'cotitulaire CAB': [...MAIL, 'manage-delegates'],
   'delegate PER': [...MAIL],
   'delegate ORG': [...MAIL],
@@ -74,7 +83,10 @@ describe('§5 role table', () => {
     for (const role of ROLES) {
       for (const type of MAILBOX_TYPES) {
         const rights = READ_SEND_ACTIONS.map((a) => may(role, a, type));
-        assert.ok(rights.every((r) => r === rights[0]), `${role} on ${type}`);
+        assert.ok(
+          rights.every((r) => r === rights[0]),
+          `${role} on ${type}`,
+        );
       }
     }
   });
@@ -99,7 +111,7 @@ describe('§5 role table', () => {
     assert.deepEqual(rolesForType('CAB'), ['owner', 'cotitulaire', 'delegate', 'operator-admin']);
   });
 
-  test('R-CAB-4: only the operator\'s administrators publish a CGU version (operator-wide actions)', () => {
+  test("R-CAB-4: only the operator's administrators publish a CGU version (operator-wide actions)", () => {
     assert.equal(mayOperate('operator-admin', 'publish-cgu'), true);
     assert.equal(mayOperate('person', 'publish-cgu'), false);
     assert.deepEqual([...OPERATOR_ACTIONS], ['publish-cgu']);

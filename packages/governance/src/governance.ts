@@ -44,7 +44,8 @@ export interface PublicationChanges {
   digitization?: boolean;
 }
 
-const actorName = (p: Principal): string => (p.kind === 'person' ? p.idnat : p.kind === 'application' ? `certificate:${p.serial}` : 'operator-admin');
+const actorName = (p: Principal): string =>
+  p.kind === 'person' ? p.idnat : p.kind === 'application' ? `certificate:${p.serial}` : 'operator-admin';
 
 function personIdnat(value: string, field: string): string {
   const r = checkIdNatPerson(value, field);
@@ -121,7 +122,9 @@ export class Governance {
     const type = input.type;
     const address = checkMailboxAddressForType(type, input.address, { operatorDomains: this.domains });
     if (!address.ok) {
-      throw new GovernanceError(address.error.rule === 'R-CAB-2' ? 'cab-naming' : 'invalid-address', address.error.message, { rule: address.error.rule });
+      throw new GovernanceError(address.error.rule === 'R-CAB-2' ? 'cab-naming' : 'invalid-address', address.error.message, {
+        rule: address.error.rule,
+      });
     }
     const personal = type === 'PER' || type === 'CAB';
     let futureOwner: string | null = null;
@@ -140,11 +143,19 @@ export class Governance {
     }
     // The 'create' row of the role table: a person creates their own PER or CAB; the operator
     // creates any type, ORG/APP only by them (R-CAB-1).
-    const decision = await this.access.decideCreation({ principal: actor, mailbox: address.value.address, type, ownerIdnat: futureOwner, channel: 'admin-api' });
+    const decision = await this.access.decideCreation({
+      principal: actor,
+      mailbox: address.value.address,
+      type,
+      ownerIdnat: futureOwner,
+      channel: 'admin-api',
+    });
     if (!decision.allowed) {
       throw new GovernanceError(
         'forbidden',
-        personal ? `a ${type} mailbox is created by its future ${type === 'PER' ? 'holder' : 'owner'} or by the operator` : `${type} mailboxes are created by the operator's administrators`,
+        personal
+          ? `a ${type} mailbox is created by its future ${type === 'PER' ? 'holder' : 'owner'} or by the operator`
+          : `${type} mailboxes are created by the operator's administrators`,
         { reason: decision.reason },
       );
     }
@@ -159,13 +170,20 @@ export class Governance {
         if (!input.structureIdnat) throw new GovernanceError('invalid-input', `structureIdnat is required for a ${type} mailbox`);
         const s = checkIdNatStructure(input.structureIdnat, 'structureIdnat');
         if (!s.ok) throw new GovernanceError('invalid-identifier', s.error.message, { field: 'structureIdnat', rule: s.error.rule });
-        if (s.value.type !== 'FINESS') throw new GovernanceError('invalid-input', `${type} mailboxes belong to a structure with a FINESS (IdNat 1+FINESS), not ${s.value.type}`);
+        if (s.value.type !== 'FINESS')
+          throw new GovernanceError(
+            'invalid-input',
+            `${type} mailboxes belong to a structure with a FINESS (IdNat 1+FINESS), not ${s.value.type}`,
+          );
         if (!(await tx.directory.structure(s.value.idnat))) {
-          throw new GovernanceError('not-in-directory', `structure ${s.value.idnat} is not in the directory (R-ID-2)`, { field: 'structureIdnat' });
+          throw new GovernanceError('not-in-directory', `structure ${s.value.idnat} is not in the directory (R-ID-2)`, {
+            field: 'structureIdnat',
+          });
         }
         ownerIdnat = s.value.idnat;
         const responsibles = [...new Set(input.responsibleIdnats ?? [])];
-        if (responsibles.length === 0) throw new GovernanceError('invalid-input', `an ${type} mailbox needs at least one responsible person`);
+        if (responsibles.length === 0)
+          throw new GovernanceError('invalid-input', `an ${type} mailbox needs at least one responsible person`);
         for (const r of responsibles) {
           const idnat = personIdnat(r, 'responsibleIdnats');
           await this.requirePerson(tx, idnat, 'responsibleIdnats');
@@ -174,7 +192,8 @@ export class Governance {
       }
       if (input.situationId) {
         const sit = await tx.directory.situation(input.situationId);
-        if (!sit || sit.person_idnat !== ownerIdnat) throw new GovernanceError('invalid-input', `situation ${input.situationId} is not one of ${ownerIdnat}'s situations d'exercice`);
+        if (!sit || sit.person_idnat !== ownerIdnat)
+          throw new GovernanceError('invalid-input', `situation ${input.situationId} is not one of ${ownerIdnat}'s situations d'exercice`);
       }
       const row = await createOr409(tx, {
         address: address.value.address,
@@ -190,7 +209,12 @@ export class Governance {
       const box = new MailboxScope(tx, row);
       for (const h of holders) await box.addHolder(h.idnat, h.role, actorName(actor));
       await box.ensureFolder('INBOX');
-      await box.appendHistory({ actor: actorName(actor), event: 'mailbox.created', subjectIdnat: ownerIdnat, details: { address: row.address, type, holders } });
+      await box.appendHistory({
+        actor: actorName(actor),
+        event: 'mailbox.created',
+        subjectIdnat: ownerIdnat,
+        details: { address: row.address, type, holders },
+      });
       await box.enqueuePublication('publish', row);
       return this.view(box, row, true);
     });
@@ -202,7 +226,9 @@ export class Governance {
     return this.change(actor, async (tx, check) => {
       // Anyone who may use the mailbox may see it; the operator sees it through read-history.
       const { scope } = await check(address, actor.kind === 'operator-admin' ? 'read-history' : 'read');
-      const governs = (await this.canQuietly(tx, actor, scope.address, 'manage-delegates')) || (await this.canQuietly(tx, actor, scope.address, 'read-history'));
+      const governs =
+        (await this.canQuietly(tx, actor, scope.address, 'manage-delegates')) ||
+        (await this.canQuietly(tx, actor, scope.address, 'read-history'));
       return this.view(scope, await scope.row(), governs);
     });
   }
@@ -221,19 +247,28 @@ export class Governance {
 
   async changeStatus(actor: Principal, address: string, status: MailboxStatus, reason: string): Promise<MailboxView> {
     // A closed mailbox is refused by the decision itself (R-BAL-2: closed is final).
-    const result = await this.change(actor, async (_tx, check) => this.applyStatus(actor, (await check(address, 'change-status')).scope, status, reason));
+    const result = await this.change(actor, async (_tx, check) =>
+      this.applyStatus(actor, (await check(address, 'change-status')).scope, status, reason),
+    );
     if (status !== 'active') this.access.bus.publish({ kind: 'mailbox-status-changed', mailboxId: result.id, status });
     return result.view;
   }
 
   /** Deleting a mailbox closes it: its history and audit stay, its address is not reused (R-BAL-2, R-CAB-6). */
   async deleteMailbox(actor: Principal, address: string, reason: string): Promise<MailboxView> {
-    const result = await this.change(actor, async (_tx, check) => this.applyStatus(actor, (await check(address, 'delete')).scope, 'closed', reason));
+    const result = await this.change(actor, async (_tx, check) =>
+      this.applyStatus(actor, (await check(address, 'delete')).scope, 'closed', reason),
+    );
     this.access.bus.publish({ kind: 'mailbox-status-changed', mailboxId: result.id, status: 'closed' });
     return result.view;
   }
 
-  private async applyStatus(actor: Principal, box: MailboxScope, status: MailboxStatus, reason: string): Promise<{ id: number; view: MailboxView }> {
+  private async applyStatus(
+    actor: Principal,
+    box: MailboxScope,
+    status: MailboxStatus,
+    reason: string,
+  ): Promise<{ id: number; view: MailboxView }> {
     const row = await box.row();
     if (!canTransition(row.status as MailboxStatus, status)) {
       throw new GovernanceError('invalid-transition', `a mailbox cannot go from ${row.status} to ${status} (R-BAL-2)`);
@@ -244,10 +279,21 @@ export class Governance {
       // The delegations end with the mailbox; their end is part of its history.
       for (const d of await box.activeDelegations()) {
         await box.revokeDelegation(d.id, actorName(actor), 'mailbox closed');
-        await box.appendHistory({ actor: actorName(actor), event: 'delegation.revoked', subjectIdnat: d.delegate_idnat, reason: 'mailbox closed', details: { delegationId: d.id } });
+        await box.appendHistory({
+          actor: actorName(actor),
+          event: 'delegation.revoked',
+          subjectIdnat: d.delegate_idnat,
+          reason: 'mailbox closed',
+          details: { delegationId: d.id },
+        });
       }
     }
-    await box.appendHistory({ actor: actorName(actor), event: `mailbox.${status === 'active' ? 'reactivated' : status}`, reason, details: { from: row.status, to: status } });
+    await box.appendHistory({
+      actor: actorName(actor),
+      event: `mailbox.${status === 'active' ? 'reactivated' : status}`,
+      reason,
+      details: { from: row.status, to: status },
+    });
     await box.enqueuePublication(status === 'active' ? 'publish' : 'withdraw', updated);
     return { id: box.mailboxId, view: await this.view(box, updated, true) };
   }
@@ -260,7 +306,8 @@ export class Governance {
       if (changes.description !== undefined) set.description = changes.description;
       if (changes.service !== undefined) set.service = changes.service;
       if (changes.digitization !== undefined) set.digitization = changes.digitization ? 1 : 0;
-      if (Object.keys(set).length === 0) throw new GovernanceError('invalid-input', 'nothing to change: give listeRouge, description, service or digitization');
+      if (Object.keys(set).length === 0)
+        throw new GovernanceError('invalid-input', 'nothing to change: give listeRouge, description, service or digitization');
       const updated = await box.update(set);
       const event = changes.listeRouge === undefined ? 'publication.updated' : changes.listeRouge ? 'liste-rouge.on' : 'liste-rouge.off';
       await box.appendHistory({ actor: actorName(actor), event, details: { ...changes } });
@@ -291,7 +338,8 @@ export class Governance {
     const who = personIdnat(idnat, 'idnat');
     const result = await this.change(actor, async (_tx, check) => {
       const { scope: box } = await check(address, 'manage-cotitulaires');
-      if (!(await box.removeHolder(who, 'cotitulaire'))) throw new GovernanceError('cotitulaire-not-found', `${who} is not a cotitulaire of ${box.address}`);
+      if (!(await box.removeHolder(who, 'cotitulaire')))
+        throw new GovernanceError('cotitulaire-not-found', `${who} is not a cotitulaire of ${box.address}`);
       await box.appendHistory({ actor: actorName(actor), event: 'cotitulaire.removed', subjectIdnat: who, reason });
       return { id: box.mailboxId, view: await this.view(box, await box.row(), true) };
     });
@@ -319,11 +367,18 @@ export class Governance {
       } else {
         const s = checkIdNatStructure(newOwner, 'newOwnerIdnat');
         if (!s.ok) throw new GovernanceError('invalid-identifier', s.error.message, { field: 'newOwnerIdnat' });
-        if (!(await tx.directory.structure(s.value.idnat))) throw new GovernanceError('not-in-directory', `structure ${s.value.idnat} is not in the directory (R-ID-2)`);
+        if (!(await tx.directory.structure(s.value.idnat)))
+          throw new GovernanceError('not-in-directory', `structure ${s.value.idnat} is not in the directory (R-ID-2)`);
         to = s.value.idnat;
       }
       const updated = await box.update({ owner_idnat: to, situation_id: null });
-      await box.appendHistory({ actor: actorName(actor), event: 'ownership.transferred', subjectIdnat: to, reason, details: { from: row.owner_idnat, to } });
+      await box.appendHistory({
+        actor: actorName(actor),
+        event: 'ownership.transferred',
+        subjectIdnat: to,
+        reason,
+        details: { from: row.owner_idnat, to },
+      });
       await box.enqueuePublication('publish', updated);
       return { id: box.mailboxId, from: row.owner_idnat, to, view: await this.view(box, updated, true) };
     });
@@ -347,11 +402,23 @@ export class Governance {
       const { scope: box } = await check(address, 'manage-delegates');
       const person = await tx.directory.person(who);
       // R-DEL-1: another PS, a secretary or a medical assistant, with an IdNat.
-      if (!person || person.kind === 'PATIENT') throw new GovernanceError('not-in-directory', `${who} is not a professional, secretary or medical assistant in the directory (R-DEL-1)`, { field: 'delegateIdnat' });
-      if ((await box.holders()).some((h) => h.person_idnat === who)) throw new GovernanceError('already-has-access', `${who} already holds ${box.address}`);
-      if ((await box.activeDelegations()).some((d) => d.delegate_idnat === who)) throw new GovernanceError('already-has-access', `${who} already has a delegation on ${box.address}; revoke it to change it`);
+      if (!person || person.kind === 'PATIENT')
+        throw new GovernanceError(
+          'not-in-directory',
+          `${who} is not a professional, secretary or medical assistant in the directory (R-DEL-1)`,
+          { field: 'delegateIdnat' },
+        );
+      if ((await box.holders()).some((h) => h.person_idnat === who))
+        throw new GovernanceError('already-has-access', `${who} already holds ${box.address}`);
+      if ((await box.activeDelegations()).some((d) => d.delegate_idnat === who))
+        throw new GovernanceError('already-has-access', `${who} already has a delegation on ${box.address}; revoke it to change it`);
       const d = await box.grantDelegation({ delegateIdnat: who, grantedBy: actorName(actor), startAt: now.toISOString(), endAt });
-      await box.appendHistory({ actor: actorName(actor), event: 'delegation.granted', subjectIdnat: who, details: { delegationId: d.id, endAt } });
+      await box.appendHistory({
+        actor: actorName(actor),
+        event: 'delegation.granted',
+        subjectIdnat: who,
+        details: { delegationId: d.id, endAt },
+      });
       return this.view(box, await box.row(), true);
     });
   }
@@ -363,7 +430,13 @@ export class Governance {
       const d = await box.delegation(delegationId);
       if (!d || d.revoked_at) throw new GovernanceError('delegation-not-found', `no delegation ${delegationId} in force on ${box.address}`);
       await box.revokeDelegation(d.id, actorName(actor), reason);
-      await box.appendHistory({ actor: actorName(actor), event: 'delegation.revoked', subjectIdnat: d.delegate_idnat, reason, details: { delegationId: d.id } });
+      await box.appendHistory({
+        actor: actorName(actor),
+        event: 'delegation.revoked',
+        subjectIdnat: d.delegate_idnat,
+        reason,
+        details: { delegationId: d.id },
+      });
       return { id: box.mailboxId, idnat: d.delegate_idnat, view: await this.view(box, await box.row(), true) };
     });
     this.access.bus.publish({ kind: 'delegation-ended', mailboxId: result.id, idnat: result.idnat, reason });
@@ -379,11 +452,19 @@ export class Governance {
       const lapsed = await tx.mailboxes.lapsedDelegations();
       for (const d of lapsed) {
         await tx.mailboxes.revokeDelegation(d.id, 'system', 'end date reached');
-        await tx.history.append({ mailboxId: d.mailbox_id, actor: 'system', event: 'delegation.expired', subjectIdnat: d.delegate_idnat, reason: 'end date reached', details: { delegationId: d.id, endAt: d.end_at } });
+        await tx.history.append({
+          mailboxId: d.mailbox_id,
+          actor: 'system',
+          event: 'delegation.expired',
+          subjectIdnat: d.delegate_idnat,
+          reason: 'end date reached',
+          details: { delegationId: d.id, endAt: d.end_at },
+        });
       }
       return lapsed;
     });
-    for (const d of ended) this.access.bus.publish({ kind: 'delegation-ended', mailboxId: d.mailbox_id, idnat: d.delegate_idnat, reason: 'end date reached' });
+    for (const d of ended)
+      this.access.bus.publish({ kind: 'delegation-ended', mailboxId: d.mailbox_id, idnat: d.delegate_idnat, reason: 'end date reached' });
     return ended.length;
   }
 
@@ -396,7 +477,14 @@ export class Governance {
         const holders = await tx.mailboxes.holders(m.mailbox.id);
         if (grantedBy && !holders.some((h) => h.person_idnat === grantedBy) && m.delegation.granted_by !== grantedBy) continue;
         await tx.mailboxes.revokeDelegation(m.delegation.id, 'system', reason);
-        await tx.history.append({ mailboxId: m.mailbox.id, actor: 'system', event: 'delegation.revoked', subjectIdnat: delegateIdnat, reason, details: { delegationId: m.delegation.id } });
+        await tx.history.append({
+          mailboxId: m.mailbox.id,
+          actor: 'system',
+          event: 'delegation.revoked',
+          subjectIdnat: delegateIdnat,
+          reason,
+          details: { delegationId: m.delegation.id },
+        });
         out.push({ id: m.delegation.id, mailbox_id: m.mailbox.id });
       }
       return out;
@@ -409,11 +497,17 @@ export class Governance {
 
   async publishCgu(actor: Principal, input: { version: string; title: string; url?: string }): Promise<CguVersion> {
     const decision = await this.access.decideOperator({ principal: actor, action: 'publish-cgu', channel: 'admin-api' });
-    if (!decision.allowed) throw new GovernanceError('forbidden', 'CGU versions are published by the operator’s administrators', { reason: decision.reason });
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/.test(input.version)) throw new GovernanceError('invalid-input', 'version: 1-40 characters among letters, digits, dot, dash, underscore');
+    if (!decision.allowed)
+      throw new GovernanceError('forbidden', 'CGU versions are published by the operator’s administrators', { reason: decision.reason });
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/.test(input.version))
+      throw new GovernanceError('invalid-input', 'version: 1-40 characters among letters, digits, dot, dash, underscore');
     const published = await this.store.transaction(async (tx) => {
       if (await tx.cgu.get(input.version)) throw new GovernanceError('cgu-exists', `CGU version ${input.version} already exists`);
-      const row = await tx.cgu.publish({ version: input.version, title: input.title, url: input.url ?? `/cgu/${encodeURIComponent(input.version)}` });
+      const row = await tx.cgu.publish({
+        version: input.version,
+        title: input.title,
+        url: input.url ?? `/cgu/${encodeURIComponent(input.version)}`,
+      });
       await tx.history.append({ mailboxId: null, actor: actorName(actor), event: 'cgu.published', details: { version: input.version } });
       return row;
     });
@@ -443,7 +537,10 @@ export class Governance {
     return this.store.transaction(async (tx) => {
       const current = await tx.cgu.current();
       if (!current) throw new GovernanceError('no-cgu', 'the operator has published no CGU');
-      if (current.version !== version) throw new GovernanceError('cgu-not-current', `version ${version} is not the current CGU (${current.version})`, { current: current.version });
+      if (current.version !== version)
+        throw new GovernanceError('cgu-not-current', `version ${version} is not the current CGU (${current.version})`, {
+          current: current.version,
+        });
       if (!(await tx.directory.person(idnat))) throw new GovernanceError('not-in-directory', `${idnat} is not in the directory`);
       const already = await tx.cgu.acceptance(idnat, version);
       if (already) return { version, acceptedAt: already.accepted_at };
@@ -473,7 +570,12 @@ export class Governance {
 
   private async requireProfessional(tx: Repositories, idnat: string, field: string): Promise<void> {
     const p = await this.requirePerson(tx, idnat, field);
-    if (p.kind !== 'PS') throw new GovernanceError('not-a-professional', `${idnat} is registered as ${p.kind.toLowerCase().replace('_', ' ')}, not as a health professional`, { field });
+    if (p.kind !== 'PS')
+      throw new GovernanceError(
+        'not-a-professional',
+        `${idnat} is registered as ${p.kind.toLowerCase().replace('_', ' ')}, not as a health professional`,
+        { field },
+      );
   }
 
   /** Whether the actor may also govern the mailbox (what the view shows them); not audited: nothing is done with it. */
@@ -522,7 +624,10 @@ function denial(d: Denied, address: string, action: MailboxAction): GovernanceEr
       return new GovernanceError('cgu-not-accepted', `accept the operator's terms of use first: ${d.cguUrl}`, { acceptUrl: d.cguUrl });
     case 'action-not-allowed':
       if (action === 'manage-cotitulaires' && d.mailboxType && d.mailboxType !== 'CAB') {
-        return new GovernanceError('not-a-cab', `${address} is a ${d.mailboxType} mailbox: cotitulaires exist only on CAB mailboxes (R-CAB-3)`);
+        return new GovernanceError(
+          'not-a-cab',
+          `${address} is a ${d.mailboxType} mailbox: cotitulaires exist only on CAB mailboxes (R-CAB-3)`,
+        );
       }
       if (action === 'manage-delegates' && d.mailboxType && !isDelegable(d.mailboxType)) {
         return new GovernanceError('not-delegable', `${d.mailboxType} mailboxes cannot be delegated (R-DEL-1)`);

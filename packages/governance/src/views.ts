@@ -32,7 +32,15 @@ export function toView(row: MailboxRow, holders: HolderRow[], delegations?: Dele
     closedAt: row.closed_at,
     holders: holders.map((h) => ({ idnat: h.person_idnat, role: h.role, addedAt: h.added_at, addedBy: h.added_by })),
     ...(delegations
-      ? { delegations: delegations.map((d) => ({ id: d.id, delegateIdnat: d.delegate_idnat, grantedBy: d.granted_by, startAt: d.start_at, endAt: d.end_at })) }
+      ? {
+          delegations: delegations.map((d) => ({
+            id: d.id,
+            delegateIdnat: d.delegate_idnat,
+            grantedBy: d.granted_by,
+            startAt: d.start_at,
+            endAt: d.end_at,
+          })),
+        }
       : {}),
   };
 }

@@ -26,11 +26,41 @@ before(async () => {
   access.bus.subscribe((e) => events.push(e));
   gov = new Governance({ store, access, operatorDomains: [D] });
   const person = (id: string, last: string, kind: 'PS' | 'SECRETARY' = 'PS') => ({
-    idnat: id, kind, id_type: 'RPPS' as const, rpps: id.slice(1), civility: 'MME', last_name: last, first_name: 'Test',
-    profession_code: kind === 'PS' ? '60' : null, profession_label: null, category_code: 'C', speciality_code: null, speciality_label: null,
+    idnat: id,
+    kind,
+    id_type: 'RPPS' as const,
+    rpps: id.slice(1),
+    civility: 'MME',
+    last_name: last,
+    first_name: 'Test',
+    profession_code: kind === 'PS' ? '60' : null,
+    profession_label: null,
+    category_code: 'C',
+    speciality_code: null,
+    speciality_label: null,
   });
-  await store.directory.upsertPersons([person(P.gp, 'Gp'), person(P.nurse, 'Nurse'), person(P.resp, 'Resp'), person(P.locum, 'Locum'), person(P.stranger, 'Stranger'), person(P.secretary, 'Secr', 'SECRETARY')]);
-  await store.directory.upsertStructures([{ idnat: STRUCT, id_type: 'FINESS', finess: STRUCT.slice(1), siret: null, name: 'CH', sector_code: null, street: '1 rue', postal_code: '93260', city: 'Les Lilas', departement: '93' }]);
+  await store.directory.upsertPersons([
+    person(P.gp, 'Gp'),
+    person(P.nurse, 'Nurse'),
+    person(P.resp, 'Resp'),
+    person(P.locum, 'Locum'),
+    person(P.stranger, 'Stranger'),
+    person(P.secretary, 'Secr', 'SECRETARY'),
+  ]);
+  await store.directory.upsertStructures([
+    {
+      idnat: STRUCT,
+      id_type: 'FINESS',
+      finess: STRUCT.slice(1),
+      siret: null,
+      name: 'CH',
+      sector_code: null,
+      street: '1 rue',
+      postal_code: '93260',
+      city: 'Les Lilas',
+      departement: '93',
+    },
+  ]);
 });
 after(async () => cleanup());
 
@@ -50,26 +80,52 @@ const lastAudit = async (who: string) => (await store.audit.list({ idnat: who, l
 
 test(`${TEST_ENGINE}: R-CAB-1 / R-BAL-1: a PS creates their own PER and CAB; the decision is audited; INBOX, history and directory follow`, async () => {
   const per = await gov.createMailbox(as(P.gp), { type: 'PER', address: `paul.gp@${D}` });
-  assert.deepEqual(per.holders.map((h) => [h.idnat, h.role]), [[P.gp, 'holder']]);
+  assert.deepEqual(
+    per.holders.map((h) => [h.idnat, h.role]),
+    [[P.gp, 'holder']],
+  );
   assert.deepEqual(
     [(await lastAudit(P.gp)).action, (await lastAudit(P.gp)).outcome, (await lastAudit(P.gp)).role],
     ['create', 'allowed', 'holder'],
   );
   const cab = await gov.createMailbox(as(P.nurse), { type: 'CAB', address: `cabinet.lilas@${D}` });
-  assert.deepEqual(cab.holders.map((h) => h.role), ['owner']);
+  assert.deepEqual(
+    cab.holders.map((h) => h.role),
+    ['owner'],
+  );
   const box = (await store.mailboxes.byAddress(cab.address))!;
-  assert.deepEqual((await store.mail.folders(box.id)).map((f) => f.name), ['INBOX']);
-  assert.deepEqual((await store.history.list({ mailboxId: box.id })).map((e) => e.event), ['mailbox.created']);
-  assert.deepEqual((await store.outbox.forMailbox(box.id)).map((o) => o.operation), ['publish']);
+  assert.deepEqual(
+    (await store.mail.folders(box.id)).map((f) => f.name),
+    ['INBOX'],
+  );
+  assert.deepEqual(
+    (await store.history.list({ mailboxId: box.id })).map((e) => e.event),
+    ['mailbox.created'],
+  );
+  assert.deepEqual(
+    (await store.outbox.forMailbox(box.id)).map((o) => o.operation),
+    ['publish'],
+  );
 });
 
 test(`${TEST_ENGINE}: creation by whoever would hold no role is refused and audited; ORG/APP are the operator's`, async () => {
   await refused(gov.createMailbox(as(P.stranger), { type: 'PER', address: `autre@${D}`, holderIdnat: P.gp }), 'forbidden');
   const row = await lastAudit(P.stranger);
   assert.deepEqual([row.action, row.outcome, row.reason, row.mailbox], ['create', 'denied', 'no-right', `autre@${D}`]);
-  await refused(gov.createMailbox(as(P.resp), { type: 'ORG', address: `urgences@${D}`, structureIdnat: STRUCT, responsibleIdnats: [P.resp] }), 'forbidden');
-  const org = await gov.createMailbox(ADMIN, { type: 'ORG', address: `urgences@${D}`, structureIdnat: STRUCT, responsibleIdnats: [P.resp] });
-  assert.deepEqual(org.holders.map((h) => [h.idnat, h.role]), [[P.resp, 'responsible']]);
+  await refused(
+    gov.createMailbox(as(P.resp), { type: 'ORG', address: `urgences@${D}`, structureIdnat: STRUCT, responsibleIdnats: [P.resp] }),
+    'forbidden',
+  );
+  const org = await gov.createMailbox(ADMIN, {
+    type: 'ORG',
+    address: `urgences@${D}`,
+    structureIdnat: STRUCT,
+    responsibleIdnats: [P.resp],
+  });
+  assert.deepEqual(
+    org.holders.map((h) => [h.idnat, h.role]),
+    [[P.resp, 'responsible']],
+  );
   await refused(gov.createMailbox(as(P.secretary), { type: 'PER', address: `secr@${D}` }), 'not-a-professional');
   await refused(gov.createMailbox(as(P.nurse), { type: 'CAB', address: `infirmiers@${D}` }), 'cab-naming', /cabinet\./);
 });
@@ -123,7 +179,11 @@ test(`${TEST_ENGINE}: R-DEL-1 / R-DEL-2 / R-DEL-5: delegations; an id of another
   assert.equal((await store.mailboxes.delegation(cabDelegation.id))?.revoked_at, null);
   events.length = 0;
   await gov.revokeDelegation(as(P.gp), `paul.gp@${D}`, perView.delegations![0]!.id, 'fin de remplacement');
-  assert.deepEqual(events.map((e) => e.kind), ['delegation-ended'], 'R-AUTH-4: open sessions are told');
+  assert.deepEqual(
+    events.map((e) => e.kind),
+    ['delegation-ended'],
+    'R-AUTH-4: open sessions are told',
+  );
   const history = await gov.history(as(P.gp), `paul.gp@${D}`, {});
   assert.deepEqual(history.map((e) => e.event).slice(-2), ['delegation.granted', 'delegation.revoked']);
 });

@@ -58,8 +58,15 @@ test('RFC 3516 §4.2: BINARY.PEEK decodes quoted-printable and base64; NUL bytes
   const b64 = await command(c, 'f2', 'FETCH 1 (BINARY.PEEK[2])');
   assert.ok(b64.startsWith(`* 1 FETCH (BINARY[2] ~{${BYTES.length}}\r\n${BYTES.toString('latin1')})\r\n`), JSON.stringify(b64));
   assert.match(await command(c, 'f3', 'FETCH 1 (BINARY.PEEK[2]<0.2>)'), /^\* 1 FETCH \(BINARY\[2\]<0> ~\{2\}\r\n/m);
-  assert.match(await command(c, 'f3b', 'FETCH 1 (BINARY.PEEK[2]<1.2>)'), /^\* 1 FETCH \(BINARY\[2\]<1> \{2\}\r\n/m, 'no NUL: a plain literal');
-  assert.deepEqual((await command(c, 'f4', 'FETCH 1 (BINARY.SIZE[1] BINARY.SIZE[2] FLAGS)')).split('\r\n')[0], `* 1 FETCH (BINARY.SIZE[1] ${Buffer.byteLength('café = ok')} BINARY.SIZE[2] ${BYTES.length} FLAGS (\\Recent))`);
+  assert.match(
+    await command(c, 'f3b', 'FETCH 1 (BINARY.PEEK[2]<1.2>)'),
+    /^\* 1 FETCH \(BINARY\[2\]<1> \{2\}\r\n/m,
+    'no NUL: a plain literal',
+  );
+  assert.deepEqual(
+    (await command(c, 'f4', 'FETCH 1 (BINARY.SIZE[1] BINARY.SIZE[2] FLAGS)')).split('\r\n')[0],
+    `* 1 FETCH (BINARY.SIZE[1] ${Buffer.byteLength('café = ok')} BINARY.SIZE[2] ${BYTES.length} FLAGS (\\Recent))`,
+  );
 });
 
 test('RFC 3516 §4.2: BINARY sets \\Seen; an encoding the server cannot undo is NO [UNKNOWN-CTE]', async () => {

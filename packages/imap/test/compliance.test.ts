@@ -100,7 +100,10 @@ test('RFC 3501 §6.4.4: SEARCH keys; RFC 3501 §6.4.8: UID SEARCH answers UIDs',
 test('RFC 3501 §6.4.5: FETCH data items; BODY.PEEK leaves \\Seen; partial fetch', async () => {
   const r = await command(c, 'g1', 'FETCH 4 (UID RFC822.SIZE FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)] BODY[TEXT]<0.4>)');
   // BODY[TEXT] without PEEK sets \Seen, and the same FETCH response says so (RFC 3501 §6.4.5).
-  assert.match(r, /\* 4 FETCH \(UID 4 RFC822\.SIZE \d+ FLAGS \(\\Seen\) BODY\[HEADER\.FIELDS \(SUBJECT\)\] \{22\}\r\nSubject: message 4\r\n\r\n BODY\[TEXT\]<0> \{4\}\r\nbody\)\r\n/);
+  assert.match(
+    r,
+    /\* 4 FETCH \(UID 4 RFC822\.SIZE \d+ FLAGS \(\\Seen\) BODY\[HEADER\.FIELDS \(SUBJECT\)\] \{22\}\r\nSubject: message 4\r\n\r\n BODY\[TEXT\]<0> \{4\}\r\nbody\)\r\n/,
+  );
   const peek = await command(c, 'g0', 'FETCH 5 (FLAGS BODY.PEEK[TEXT])');
   assert.match(peek, /\* 5 FETCH \(FLAGS \(\) BODY\[TEXT\] \{8\}\r\nbody 5\r\n\)/, 'PEEK leaves \\Seen unset');
   assert.match(await command(c, 'g2', 'FETCH 9 FLAGS'), /g2 BAD/, 'a sequence number beyond EXISTS is a client error');

@@ -36,7 +36,11 @@ test('RFC 3501 §7.2.6 / RFC 9051 §7.3.5: a new keyword is named in * FLAGS and
   await append(a, 'Keywords');
   await append(a, 'Keywords', '$Known');
   const sel = await command(a, 'k1', 'SELECT Keywords');
-  assert.match(sel, /\* FLAGS \(\\Answered \\Flagged \\Deleted \\Seen \\Draft \$Known\)\r\n/, 'keywords already in use are in SELECT\'s FLAGS');
+  assert.match(
+    sel,
+    /\* FLAGS \(\\Answered \\Flagged \\Deleted \\Seen \\Draft \$Known\)\r\n/,
+    "keywords already in use are in SELECT's FLAGS",
+  );
   assert.match(sel, /\* OK \[PERMANENTFLAGS \(\\Answered \\Flagged \\Deleted \\Seen \\Draft \$Known \\\*\)\]/);
   assert.match(await command(b, 'k2', 'SELECT Keywords'), /k2 OK/);
 
@@ -121,7 +125,10 @@ test('RFC 3501 §2.3.2 / §6.3.1 / §6.3.2 / §6.3.10 / §6.4.4: \\Recent belong
   // EXAMINE shows them as recent but takes nothing away (§6.3.2).
   const ex = await command(b, 'r2', 'EXAMINE Rec');
   assert.match(ex, /\* 2 RECENT\r\n/);
-  assert.deepEqual(untaggedLines(await command(b, 'r3', 'FETCH 1:* FLAGS')), ['* 1 FETCH (FLAGS (\\Recent))', '* 2 FETCH (FLAGS (\\Recent))']);
+  assert.deepEqual(untaggedLines(await command(b, 'r3', 'FETCH 1:* FLAGS')), [
+    '* 1 FETCH (FLAGS (\\Recent))',
+    '* 2 FETCH (FLAGS (\\Recent))',
+  ]);
   assert.match(await command(a, 'r4', 'STATUS Rec (RECENT)'), /\* STATUS Rec \(RECENT 2\)\r\n/);
   // SELECT takes them: recent here, in FETCH FLAGS and the NEW/OLD/RECENT keys.
   assert.match(await command(a, 'r5', 'SELECT Rec'), /\* 2 RECENT\r\n/);
@@ -129,7 +136,11 @@ test('RFC 3501 §2.3.2 / §6.3.1 / §6.3.2 / §6.3.10 / §6.4.4: \\Recent belong
   assert.deepEqual(untaggedLines(await command(a, 'r7', 'STORE 1 +FLAGS (\\Seen)')), ['* 1 FETCH (FLAGS (\\Seen \\Recent))']);
   assert.deepEqual(untaggedLines(await command(a, 'r8', 'SEARCH NEW')), ['* SEARCH 2'], 'NEW is RECENT UNSEEN');
   assert.deepEqual(untaggedLines(await command(a, 'r9', 'SEARCH OLD')), ['* SEARCH']);
-  assert.deepEqual(untaggedLines(await command(a, 'r10', 'STORE 2 +FLAGS (\\Recent)')), ['* 2 FETCH (FLAGS (\\Recent))'], 'a client cannot set it');
+  assert.deepEqual(
+    untaggedLines(await command(a, 'r10', 'STORE 2 +FLAGS (\\Recent)')),
+    ['* 2 FETCH (FLAGS (\\Recent))'],
+    'a client cannot set it',
+  );
   // ... and no other session gets them as recent.
   assert.match(await command(b, 'r11', 'STATUS Rec (RECENT)'), /\* STATUS Rec \(RECENT 0\)\r\n/);
   assert.match(await command(b, 'r12', 'SELECT Rec'), /\* 0 RECENT\r\n/);

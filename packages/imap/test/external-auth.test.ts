@@ -66,7 +66,16 @@ before(async () => {
   save('org', await pki.issueClientCertificate({ commonName: 'Logiciel de cardiologie', kind: 'app', mailbox: ORG }));
   save('cab', await pki.issueClientCertificate({ commonName: 'Logiciel du cabinet', kind: 'app', mailbox: CAB }));
   save('operator', await pki.issueClientCertificate({ commonName: D, kind: 'operator' }));
-  save('expired', await pki.issueClientCertificate({ commonName: 'Ancien automate', kind: 'app', mailbox: `ancien@${D}`, days: 1, now: new Date(Date.now() - 10 * DAY) }));
+  save(
+    'expired',
+    await pki.issueClientCertificate({
+      commonName: 'Ancien automate',
+      kind: 'app',
+      mailbox: `ancien@${D}`,
+      days: 1,
+      now: new Date(Date.now() - 10 * DAY),
+    }),
+  );
   save('revoked', await pki.issueClientCertificate({ commonName: 'Automate vole', kind: 'app', mailbox: OTHER_APP }));
   revocations.revoked.add(certs.revoked!.serial);
   const foreign = await loadOrCreatePki(path.join(dir, 'foreign-ca'));
@@ -104,15 +113,70 @@ test('Python ssl + imaplib: AUTH=EXTERNAL announced after STARTTLS; the certific
 });
 
 const refusals: { name: string; cert?: string; authzid?: string; reply: string; reason: string; principal: boolean }[] = [
-  { name: 'no certificate', reply: '[AUTHENTICATIONFAILED] Authentication failed: no TLS client certificate was presented', reason: 'invalid-certificate:no-certificate', principal: false },
-  { name: 'a certificate of another CA', cert: 'foreign', reply: '[AUTHENTICATIONFAILED] Authentication failed: the client certificate is not issued by the MSSante trust space CA', reason: 'invalid-certificate:untrusted', principal: true },
-  { name: 'an expired certificate', cert: 'expired', reply: '[AUTHENTICATIONFAILED] Authentication failed: the client certificate has expired', reason: 'invalid-certificate:expired', principal: true },
-  { name: 'a revoked certificate', cert: 'revoked', reply: '[AUTHENTICATIONFAILED] Authentication failed: the client certificate has been revoked', reason: 'invalid-certificate:revoked', principal: true },
-  { name: 'an operator certificate', cert: 'operator', reply: '[AUTHENTICATIONFAILED] Authentication failed: the client certificate names no mailbox (subject alternative name rfc822Name)', reason: 'invalid-certificate:no-mailbox', principal: true },
-  { name: 'another APP mailbox asked for', cert: 'app', authzid: OTHER_APP, reply: '[AUTHORIZATIONFAILED] This client certificate may not open this mailbox', reason: 'no-right', principal: true },
-  { name: 'a certificate naming a PER mailbox', cert: 'per', reply: '[AUTHORIZATIONFAILED] A client certificate may only open an APP mailbox', reason: 'action-not-allowed', principal: true },
-  { name: 'a certificate naming an ORG mailbox', cert: 'org', authzid: ORG, reply: '[AUTHORIZATIONFAILED] A client certificate may only open an APP mailbox', reason: 'action-not-allowed', principal: true },
-  { name: 'a certificate naming a CAB mailbox', cert: 'cab', reply: '[AUTHORIZATIONFAILED] A client certificate may only open an APP mailbox', reason: 'action-not-allowed', principal: true },
+  {
+    name: 'no certificate',
+    reply: '[AUTHENTICATIONFAILED] Authentication failed: no TLS client certificate was presented',
+    reason: 'invalid-certificate:no-certificate',
+    principal: false,
+  },
+  {
+    name: 'a certificate of another CA',
+    cert: 'foreign',
+    reply: '[AUTHENTICATIONFAILED] Authentication failed: the client certificate is not issued by the MSSante trust space CA',
+    reason: 'invalid-certificate:untrusted',
+    principal: true,
+  },
+  {
+    name: 'an expired certificate',
+    cert: 'expired',
+    reply: '[AUTHENTICATIONFAILED] Authentication failed: the client certificate has expired',
+    reason: 'invalid-certificate:expired',
+    principal: true,
+  },
+  {
+    name: 'a revoked certificate',
+    cert: 'revoked',
+    reply: '[AUTHENTICATIONFAILED] Authentication failed: the client certificate has been revoked',
+    reason: 'invalid-certificate:revoked',
+    principal: true,
+  },
+  {
+    name: 'an operator certificate',
+    cert: 'operator',
+    reply: '[AUTHENTICATIONFAILED] Authentication failed: the client certificate names no mailbox (subject alternative name rfc822Name)',
+    reason: 'invalid-certificate:no-mailbox',
+    principal: true,
+  },
+  {
+    name: 'another APP mailbox asked for',
+    cert: 'app',
+    authzid: OTHER_APP,
+    reply: '[AUTHORIZATIONFAILED] This client certificate may not open this mailbox',
+    reason: 'no-right',
+    principal: true,
+  },
+  {
+    name: 'a certificate naming a PER mailbox',
+    cert: 'per',
+    reply: '[AUTHORIZATIONFAILED] A client certificate may only open an APP mailbox',
+    reason: 'action-not-allowed',
+    principal: true,
+  },
+  {
+    name: 'a certificate naming an ORG mailbox',
+    cert: 'org',
+    authzid: ORG,
+    reply: '[AUTHORIZATIONFAILED] A client certificate may only open an APP mailbox',
+    reason: 'action-not-allowed',
+    principal: true,
+  },
+  {
+    name: 'a certificate naming a CAB mailbox',
+    cert: 'cab',
+    reply: '[AUTHORIZATIONFAILED] A client certificate may only open an APP mailbox',
+    reason: 'action-not-allowed',
+    principal: true,
+  },
 ];
 
 for (const r of refusals) {
@@ -133,7 +197,10 @@ test('no revocation list yet: NO [UNAVAILABLE], nothing opened', async () => {
   revocations.known = false;
   try {
     const out = await py('app');
-    assert.equal(out.auth[1], '[UNAVAILABLE] Cannot check the certificate now: the revocation list of the trust space is not available; try again later');
+    assert.equal(
+      out.auth[1],
+      '[UNAVAILABLE] Cannot check the certificate now: the revocation list of the trust space is not available; try again later',
+    );
     assert.equal(out.select_after, 'z1 NO Authenticate first');
   } finally {
     revocations.known = true;
@@ -144,20 +211,59 @@ test('curl --cert --login-options AUTH=EXTERNAL reads the APP mailbox (SASL-IR, 
   const c = certs.app!;
   const { stdout, stderr } = await promisify(execFile)(
     'curl',
-    ['-sS', '-v', '--ssl-reqd', '--cacert', caFile, '--cert', c.cert, '--key', c.key, '--login-options', 'AUTH=EXTERNAL', `imap://localhost:${w.imap.port}/INBOX;UID=1;SECTION=HEADER.FIELDS%20(SUBJECT)`],
+    [
+      '-sS',
+      '-v',
+      '--ssl-reqd',
+      '--cacert',
+      caFile,
+      '--cert',
+      c.cert,
+      '--key',
+      c.key,
+      '--login-options',
+      'AUTH=EXTERNAL',
+      `imap://localhost:${w.imap.port}/INBOX;UID=1;SECTION=HEADER.FIELDS%20(SUBJECT)`,
+    ],
     { encoding: 'utf8', timeout: 30_000 },
   );
   assert.match(stderr, /> [A-Z0-9]+ AUTHENTICATE EXTERNAL =\r?\n/);
-  assert.match(stderr, /< [A-Z0-9]+ OK \[CAPABILITY [^\]]+\] Authenticated: labo-resultats\.ch-lilas@operateur-a\.mssante\.fr as application/);
+  assert.match(
+    stderr,
+    /< [A-Z0-9]+ OK \[CAPABILITY [^\]]+\] Authenticated: labo-resultats\.ch-lilas@operateur-a\.mssante\.fr as application/,
+  );
   assert.equal(stdout.trim(), 'Subject: Demande de resultats');
 });
 
 /** openssl s_client as a line-oriented IMAP client, presenting a certificate. */
-function opensslClient(cert: string): { write(s: string): void; until(re: RegExp, ms?: number): Promise<string>; exited: Promise<number | null> } {
+function opensslClient(cert: string): {
+  write(s: string): void;
+  until(re: RegExp, ms?: number): Promise<string>;
+  exited: Promise<number | null>;
+} {
   const c = certs[cert]!;
-  const child = spawn('openssl', ['s_client', '-starttls', 'imap', '-connect', `127.0.0.1:${w.imap.port}`, '-quiet', '-ign_eof', '-CAfile', caFile, '-verify_return_error', '-cert', c.cert, '-key', c.key], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    'openssl',
+    [
+      's_client',
+      '-starttls',
+      'imap',
+      '-connect',
+      `127.0.0.1:${w.imap.port}`,
+      '-quiet',
+      '-ign_eof',
+      '-CAfile',
+      caFile,
+      '-verify_return_error',
+      '-cert',
+      c.cert,
+      '-key',
+      c.key,
+    ],
+    {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
   child.stderr.on('data', (d: Buffer) => (out += d.toString('utf8')));
@@ -193,7 +299,10 @@ test('openssl s_client -cert: a refused authorization identity, then `+ ` and th
 });
 
 test('openssl s_client -cert: the exact tagged NO for a revoked and an expired certificate, and SELECT refused after it', async () => {
-  for (const [cert, why] of [['revoked', 'has been revoked'], ['expired', 'has expired']] as const) {
+  for (const [cert, why] of [
+    ['revoked', 'has been revoked'],
+    ['expired', 'has expired'],
+  ] as const) {
     const c = opensslClient(cert);
     await c.until(/\. OK /);
     c.write('a AUTHENTICATE EXTERNAL =\r\n');

@@ -98,7 +98,10 @@ test('the N+1th connection from one address gets * BYE; 127.0.0.2 still connects
 
     const third = new Conversation(net.connect(w.imap.port, '127.0.0.1'));
     const gone = closed(third);
-    assert.match(await third.until(/\* BYE [^\r]*\r\n/), /^\* BYE Too many connections from your address \(limit 2\), try again later\r\n$/);
+    assert.match(
+      await third.until(/\* BYE [^\r]*\r\n/),
+      /^\* BYE Too many connections from your address \(limit 2\), try again later\r\n$/,
+    );
     await gone;
 
     const other = new Conversation(net.connect({ port: w.imap.port, host: '127.0.0.1', localAddress: '127.0.0.2' }));

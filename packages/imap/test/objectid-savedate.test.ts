@@ -67,7 +67,10 @@ test('RFC 8474 §5.1/§5.2/§6: EMAILID is kept by COPY and MOVE, THREADID is NI
   assert.match(await command(c, 'e3', 'UID COPY 1 Copies'), /e3 OK/);
   assert.match(await command(c, 'e4', 'UID MOVE 2 Copies'), /e4 OK/);
   assert.match(await command(c, 'e5', 'SELECT Copies'), /e5 OK/);
-  assert.deepEqual(lines(await command(c, 'e6', 'FETCH 1:2 (EMAILID)')), [`* 1 FETCH (EMAILID (${ids[0]}))`, `* 2 FETCH (EMAILID (${ids[1]}))`]);
+  assert.deepEqual(lines(await command(c, 'e6', 'FETCH 1:2 (EMAILID)')), [
+    `* 1 FETCH (EMAILID (${ids[0]}))`,
+    `* 2 FETCH (EMAILID (${ids[1]}))`,
+  ]);
   assert.deepEqual(lines(await command(c, 'e7', `SEARCH EMAILID ${ids[1]}`)), ['* SEARCH 2']);
   assert.deepEqual(lines(await command(c, 'e8', 'SEARCH EMAILID M0000')), ['* SEARCH']);
   assert.deepEqual(lines(await command(c, 'e9', 'SEARCH THREADID T1')), ['* SEARCH'], 'no message has a THREADID');
@@ -86,19 +89,34 @@ test('RFC 8514 §3/§4: SAVEDATE is when the message entered this folder, not it
     const [line] = lines(await command(c, 's6', 'FETCH 1 (INTERNALDATE SAVEDATE)'));
     const [, internal, saved] = /^\* 1 FETCH \(INTERNALDATE "([^"]+)" SAVEDATE "([^"]+)"\)$/.exec(line!)!;
     assert.equal(internal, ' 1-Jan-2001 10:00:00 +0000', `${folder}: INTERNALDATE as APPEND gave it, kept by COPY`);
-    assert.ok(Math.abs(Date.parse(saved!.trim().replace(/^(\d+)-(\w+)-(\d+) /, '$2 $1 $3 ')) - Date.now()) < 86_400_000, `${folder}: saved now, ${saved}`);
+    assert.ok(
+      Math.abs(Date.parse(saved!.trim().replace(/^(\d+)-(\w+)-(\d+) /, '$2 $1 $3 ')) - Date.now()) < 86_400_000,
+      `${folder}: saved now, ${saved}`,
+    );
     // §4.1: the SAVED* keys compare the save date's day; BEFORE/SINCE still the INTERNALDATE's.
     assert.deepEqual(lines(await command(c, 's7', `SEARCH SAVEDSINCE ${searchDate(-1)}`)), ['* SEARCH 1']);
     assert.deepEqual(lines(await command(c, 's8', `SEARCH SAVEDBEFORE ${searchDate(-1)}`)), ['* SEARCH']);
     assert.deepEqual(lines(await command(c, 's9', 'SEARCH SAVEDON 1-Jan-2001')), ['* SEARCH']);
     assert.deepEqual(lines(await command(c, 's10', 'SEARCH ON 1-Jan-2001')), ['* SEARCH 1']);
-    assert.deepEqual(lines(await command(c, 's11', 'SEARCH SAVEDATESUPPORTED')), ['* SEARCH 1'], '§4.2: every message of a folder that keeps save dates');
+    assert.deepEqual(
+      lines(await command(c, 's11', 'SEARCH SAVEDATESUPPORTED')),
+      ['* SEARCH 1'],
+      '§4.2: every message of a folder that keeps save dates',
+    );
   }
   assert.match(await command(c, 's12', 'SEARCH SAVEDON 1-Foo-2001'), /s12 BAD/);
 });
 
 test('imapflow: the MAILBOXID of mailboxCreate and of the opened mailbox, EMAILID and THREADID on fetch, search by emailId', async () => {
-  const client = new ImapFlow({ host: '127.0.0.1', port: w.imap.port, secure: false, doSTARTTLS: true, tls: { rejectUnauthorized: false }, auth: { user: PER, accessToken: await w.token(GP) }, logger: false });
+  const client = new ImapFlow({
+    host: '127.0.0.1',
+    port: w.imap.port,
+    secure: false,
+    doSTARTTLS: true,
+    tls: { rejectUnauthorized: false },
+    auth: { user: PER, accessToken: await w.token(GP) },
+    logger: false,
+  });
   await client.connect();
   try {
     const created = await client.mailboxCreate('Flow');

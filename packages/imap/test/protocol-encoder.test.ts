@@ -97,7 +97,10 @@ describe('lines', () => {
     assert.equal(line(code.highestModseq(715194045007n)), '* OK [HIGHESTMODSEQ 715194045007] x\r\n');
     assert.equal(line(code.permanentFlags(['\\Deleted', '\\Seen', '\\*'])), '* OK [PERMANENTFLAGS (\\Deleted \\Seen \\*)] x\r\n');
     assert.equal(line(code.appendUid(38505, [3955])), '* OK [APPENDUID 38505 3955] x\r\n');
-    assert.equal(line(code.copyUid(38505, [304, 319, 320, 321], [3956, 3957, 3958, 3959])), '* OK [COPYUID 38505 304,319:321 3956:3959] x\r\n');
+    assert.equal(
+      line(code.copyUid(38505, [304, 319, 320, 321], [3956, 3957, 3958, 3959])),
+      '* OK [COPYUID 38505 304,319:321 3956:3959] x\r\n',
+    );
     assert.equal(line(code.modified([7, 9])), '* OK [MODIFIED 7,9] x\r\n');
     assert.equal(line(code.capability(['IMAP4rev1', 'IDLE'])), '* OK [CAPABILITY IMAP4rev1 IDLE] x\r\n');
     assert.equal(line(code.badCharset(['UTF-8', 'US-ASCII'])), '* OK [BADCHARSET (UTF-8 US-ASCII)] x\r\n');
@@ -132,10 +135,19 @@ describe('lines', () => {
       ['MODSEQ', [624140003n]],
       [name, str('From: a\r\n')],
     ]).toString();
-    assert.equal(response, '* 12 FETCH (FLAGS (\\Seen) UID 4827313 MODSEQ (624140003) BODY[HEADER.FIELDS (From Subject)]<0> {9}\r\nFrom: a\r\n)\r\n');
+    assert.equal(
+      response,
+      '* 12 FETCH (FLAGS (\\Seen) UID 4827313 MODSEQ (624140003) BODY[HEADER.FIELDS (From Subject)]<0> {9}\r\nFrom: a\r\n)\r\n',
+    );
     const others = parse('a FETCH 1 (BODY[] BODY[1.2.MIME] BINARY.PEEK[1]<5.5> BINARY.SIZE[2] RFC822.SIZE)');
     if (others.command !== 'FETCH') return;
-    assert.deepEqual(others.args.items.map(fetchItemResponseName), ['BODY[]', 'BODY[1.2.MIME]', 'BINARY[1]<5>', 'BINARY.SIZE[2]', 'RFC822.SIZE']);
+    assert.deepEqual(others.args.items.map(fetchItemResponseName), [
+      'BODY[]',
+      'BODY[1.2.MIME]',
+      'BINARY[1]<5>',
+      'BINARY.SIZE[2]',
+      'RFC822.SIZE',
+    ]);
   });
 });
 
@@ -201,7 +213,16 @@ describe('ENVELOPE and BODYSTRUCTURE (RFC 3501 §8 sample)', () => {
       subtype: 'MIXED',
       params: [['BOUNDARY', 'xyz']],
       parts: [
-        { type: 'TEXT', subtype: 'PLAIN', params: [['CHARSET', 'US-ASCII']], id: null, description: null, encoding: '7BIT', size: 1152, lines: 23 },
+        {
+          type: 'TEXT',
+          subtype: 'PLAIN',
+          params: [['CHARSET', 'US-ASCII']],
+          id: null,
+          description: null,
+          encoding: '7BIT',
+          size: 1152,
+          lines: 23,
+        },
         {
           type: 'APPLICATION',
           subtype: 'ZIP',
@@ -256,10 +277,7 @@ describe('capabilities', () => {
   });
 
   test('after TLS: the OAuth mechanisms and SASL-IR', () => {
-    assert.equal(
-      capabilityString({ tls: true, authenticated: false }),
-      `${always} AUTH=XOAUTH2 AUTH=OAUTHBEARER SASL-IR LOGINDISABLED`,
-    );
+    assert.equal(capabilityString({ tls: true, authenticated: false }), `${always} AUTH=XOAUTH2 AUTH=OAUTHBEARER SASL-IR LOGINDISABLED`);
   });
 
   test('authenticated: only what can still be used', () => {

@@ -111,7 +111,9 @@ describe('fuzzing', { timeout: 120_000 }, () => {
 
   test('random IMAP-ish text: only events, commands and ParseError', () => {
     const token = fc.constantFrom(
-      ...'a1 UID FETCH SEARCH STORE LIST APPEND LOGIN SELECT NOT OR ( ) [ ] < > . " \\ { } {0} {3+} ~{2} * : , 1 2:* BODY.PEEK HEADER.FIELDS MIME TEXT CHARSET MODSEQ +FLAGS \\Seen NIL INBOX &AOk- \r\n'.split(' '),
+      ...'a1 UID FETCH SEARCH STORE LIST APPEND LOGIN SELECT NOT OR ( ) [ ] < > . " \\ { } {0} {3+} ~{2} * : , 1 2:* BODY.PEEK HEADER.FIELDS MIME TEXT CHARSET MODSEQ +FLAGS \\Seen NIL INBOX &AOk- \r\n'.split(
+        ' ',
+      ),
       ' ',
       '\r\n',
       '\n',

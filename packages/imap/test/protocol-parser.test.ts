@@ -55,9 +55,17 @@ describe('RFC 3501 §6.3 authenticated', () => {
     assert.deepEqual(argsOf('EXAMINE', 'A932 EXAMINE blurdybloop'), { mailbox: 'blurdybloop', condstore: false, qresync: null });
     assert.deepEqual(argsOf('SELECT', 'a SELECT inBox (CONDSTORE)'), { mailbox: 'INBOX', condstore: true, qresync: null });
     // RFC 7162 §3.2.5: QRESYNC (uidvalidity modseq [known-uids [(seq-match)]]).
-    assert.deepEqual(argsOf('SELECT', 'a SELECT INBOX (QRESYNC (1 2))').qresync, { uidValidity: 1, modseq: 2n, knownUids: null, seqMatch: null });
+    assert.deepEqual(argsOf('SELECT', 'a SELECT INBOX (QRESYNC (1 2))').qresync, {
+      uidValidity: 1,
+      modseq: 2n,
+      knownUids: null,
+      seqMatch: null,
+    });
     const full = argsOf('SELECT', 'a SELECT INBOX (QRESYNC (67890007 90060115194045000 41:211,214:541 (1,3 41,43)))').qresync;
-    assert.deepEqual([full?.uidValidity, full?.modseq, full?.knownUids, full?.seqMatch], [67890007, 90060115194045000n, seq('41:211,214:541'), { seqs: seq('1,3'), uids: seq('41,43') }]);
+    assert.deepEqual(
+      [full?.uidValidity, full?.modseq, full?.knownUids, full?.seqMatch],
+      [67890007, 90060115194045000n, seq('41:211,214:541'), { seqs: seq('1,3'), uids: seq('41,43') }],
+    );
     assert.equal(parseError('a SELECT INBOX (FOO)').message, 'Unknown SELECT parameter FOO');
     assert.match(parseError('a SELECT INBOX (QRESYNC (0 2))').message, /UIDVALIDITY|number/i);
   });

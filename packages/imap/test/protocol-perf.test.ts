@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import { Framer, parseCommand } from '../src/index.ts';
 
 const SHAPES = [
-  (i: number) => `A${i} UID FETCH ${i}:${i + 50} (UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER.FIELDS (From To Subject Date Message-ID)])`,
+  (i: number) =>
+    `A${i} UID FETCH ${i}:${i + 50} (UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER.FIELDS (From To Subject Date Message-ID)])`,
   (i: number) => `A${i} FETCH ${i} (FLAGS BODY.PEEK[])`,
   (i: number) => `A${i} UID FETCH 1:* (FLAGS) (CHANGEDSINCE ${i})`,
   (i: number) => `A${i} FETCH ${i}:* ALL`,

@@ -80,12 +80,31 @@ describe('responses', () => {
   const none = { min: false, max: false, all: false, count: false };
   test('ESEARCH (RFC 4731 §3.2): tag, UID, the items asked for; nothing but COUNT 0 when no match', () => {
     const text = (r: Parameters<typeof esearchResponse>[0]) => esearchResponse(r).toString('latin1');
-    assert.equal(text({ tag: 'A282', uid: false, matches: [2, 10, 11], options: { ...none, min: true, count: true }, modseq: null }), '* ESEARCH (TAG "A282") MIN 2 COUNT 3\r\n');
-    assert.equal(text({ tag: 'A283', uid: false, matches: [2, 10, 11], options: { ...none, all: true }, modseq: null }), '* ESEARCH (TAG "A283") ALL 2,10:11\r\n');
-    assert.equal(text({ tag: 'A285', uid: true, matches: [7, 9, 3800], options: { ...none, min: true, max: true }, modseq: null }), '* ESEARCH (TAG "A285") UID MIN 7 MAX 3800\r\n');
-    assert.equal(text({ tag: 'A286', uid: false, matches: [], options: { min: true, max: true, all: true, count: true }, modseq: 5 }), '* ESEARCH (TAG "A286") COUNT 0\r\n');
-    assert.equal(text({ tag: 'A287', uid: false, matches: [], options: { ...none, all: true }, modseq: null }), '* ESEARCH (TAG "A287")\r\n');
-    assert.equal(text({ tag: 'a', uid: false, matches: [1, 2, 3, 5], options: { ...none, all: true }, modseq: 1236 }), '* ESEARCH (TAG "a") ALL 1:3,5 MODSEQ 1236\r\n', 'RFC 7162 §3.1.5');
+    assert.equal(
+      text({ tag: 'A282', uid: false, matches: [2, 10, 11], options: { ...none, min: true, count: true }, modseq: null }),
+      '* ESEARCH (TAG "A282") MIN 2 COUNT 3\r\n',
+    );
+    assert.equal(
+      text({ tag: 'A283', uid: false, matches: [2, 10, 11], options: { ...none, all: true }, modseq: null }),
+      '* ESEARCH (TAG "A283") ALL 2,10:11\r\n',
+    );
+    assert.equal(
+      text({ tag: 'A285', uid: true, matches: [7, 9, 3800], options: { ...none, min: true, max: true }, modseq: null }),
+      '* ESEARCH (TAG "A285") UID MIN 7 MAX 3800\r\n',
+    );
+    assert.equal(
+      text({ tag: 'A286', uid: false, matches: [], options: { min: true, max: true, all: true, count: true }, modseq: 5 }),
+      '* ESEARCH (TAG "A286") COUNT 0\r\n',
+    );
+    assert.equal(
+      text({ tag: 'A287', uid: false, matches: [], options: { ...none, all: true }, modseq: null }),
+      '* ESEARCH (TAG "A287")\r\n',
+    );
+    assert.equal(
+      text({ tag: 'a', uid: false, matches: [1, 2, 3, 5], options: { ...none, all: true }, modseq: 1236 }),
+      '* ESEARCH (TAG "a") ALL 1:3,5 MODSEQ 1236\r\n',
+      'RFC 7162 §3.1.5',
+    );
   });
 
   test('SEARCH and SORT lines', () => {

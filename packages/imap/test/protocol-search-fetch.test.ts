@@ -29,9 +29,7 @@ describe('SEARCH', () => {
       ],
       return: null,
     });
-    assert.deepEqual(search('A283 SEARCH TEXT "string not in mailbox"').criteria, [
-      { key: 'TEXT', value: 'string not in mailbox' },
-    ]);
+    assert.deepEqual(search('A283 SEARCH TEXT "string not in mailbox"').criteria, [{ key: 'TEXT', value: 'string not in mailbox' }]);
     const eightBit = Buffer.concat([Buffer.from('A284 SEARCH CHARSET UTF-8 TEXT {5}\r\n'), Buffer.from('été'), Buffer.from('\r\n')]);
     assert.deepEqual(search(eightBit as unknown as string), { charset: 'UTF-8', criteria: [{ key: 'TEXT', value: 'été' }], return: null });
   });
@@ -44,9 +42,39 @@ describe('SEARCH', () => {
       'SUBJECT s TEXT t TO o UID 1:5,7 UNANSWERED UNDELETED UNDRAFT UNFLAGGED UNKEYWORD $Junk UNSEEN 2,4:*';
     const keys = search(text).criteria.map((k) => k.key);
     assert.deepEqual(keys, [
-      'ALL', 'ANSWERED', 'BCC', 'BEFORE', 'BODY', 'CC', 'DELETED', 'DRAFT', 'FLAGGED', 'FROM', 'HEADER', 'KEYWORD',
-      'LARGER', 'NEW', 'OLD', 'ON', 'RECENT', 'SEEN', 'SENTBEFORE', 'SENTON', 'SENTSINCE', 'SINCE', 'SMALLER',
-      'SUBJECT', 'TEXT', 'TO', 'UID', 'UNANSWERED', 'UNDELETED', 'UNDRAFT', 'UNFLAGGED', 'UNKEYWORD', 'UNSEEN',
+      'ALL',
+      'ANSWERED',
+      'BCC',
+      'BEFORE',
+      'BODY',
+      'CC',
+      'DELETED',
+      'DRAFT',
+      'FLAGGED',
+      'FROM',
+      'HEADER',
+      'KEYWORD',
+      'LARGER',
+      'NEW',
+      'OLD',
+      'ON',
+      'RECENT',
+      'SEEN',
+      'SENTBEFORE',
+      'SENTON',
+      'SENTSINCE',
+      'SINCE',
+      'SMALLER',
+      'SUBJECT',
+      'TEXT',
+      'TO',
+      'UID',
+      'UNANSWERED',
+      'UNDELETED',
+      'UNDRAFT',
+      'UNFLAGGED',
+      'UNKEYWORD',
+      'UNSEEN',
       'SEQUENCE',
     ]);
     const criteria = search(text).criteria;
@@ -60,7 +88,13 @@ describe('SEARCH', () => {
     assert.deepEqual(search('a search OR (FROM alice SUBJECT "bilan") NOT (SEEN 1:5) UNDELETED').criteria, [
       {
         key: 'OR',
-        left: { key: 'AND', keys: [{ key: 'FROM', value: 'alice' }, { key: 'SUBJECT', value: 'bilan' }] },
+        left: {
+          key: 'AND',
+          keys: [
+            { key: 'FROM', value: 'alice' },
+            { key: 'SUBJECT', value: 'bilan' },
+          ],
+        },
         right: { key: 'NOT', operand: { key: 'AND', keys: [{ key: 'SEEN' }, { key: 'SEQUENCE', set: seq('1:5') }] } },
       },
       { key: 'UNDELETED' },
@@ -92,7 +126,11 @@ describe('SEARCH', () => {
       { key: 'MODSEQ', modseq: 620162338n, entry: { name: '/flags/\\Draft', type: 'all' } },
     ]);
     assert.deepEqual(search('t SEARCH OR NOT MODSEQ 720162338 LARGER 50000').criteria, [
-      { key: 'OR', left: { key: 'NOT', operand: { key: 'MODSEQ', modseq: 720162338n, entry: null } }, right: { key: 'LARGER', size: 50000 } },
+      {
+        key: 'OR',
+        left: { key: 'NOT', operand: { key: 'MODSEQ', modseq: 720162338n, entry: null } },
+        right: { key: 'LARGER', size: 50000 },
+      },
     ]);
   });
 
@@ -135,7 +173,10 @@ describe('FETCH', () => {
 
   test('every simple attribute, alone or in a list', () => {
     const all = 'ENVELOPE FLAGS INTERNALDATE RFC822 RFC822.HEADER RFC822.SIZE RFC822.TEXT BODY BODYSTRUCTURE UID MODSEQ';
-    assert.deepEqual(fetch(`a FETCH 1 (${all.toLowerCase()})`).items, all.split(' ').map((item) => ({ item })));
+    assert.deepEqual(
+      fetch(`a FETCH 1 (${all.toLowerCase()})`).items,
+      all.split(' ').map((item) => ({ item })),
+    );
     assert.deepEqual(fetch('A999 UID FETCH 4827313:4828442 FLAGS').items, [{ item: 'FLAGS' }]);
   });
 
@@ -147,7 +188,9 @@ describe('FETCH', () => {
       section: { part: [], text: 'HEADER.FIELDS', fields: ['From', 'Subject'] },
       partial: { offset: 0, length: 100 },
     });
-    const sections = fetch('a FETCH 1 (BODY[] BODY[1] BODY[1.2.3] BODY[header] BODY[TEXT] BODY[2.MIME] BODY[1.HEADER.FIELDS.NOT (X-A "X B")] BODY[3.TEXT]<10.20>)').items;
+    const sections = fetch(
+      'a FETCH 1 (BODY[] BODY[1] BODY[1.2.3] BODY[header] BODY[TEXT] BODY[2.MIME] BODY[1.HEADER.FIELDS.NOT (X-A "X B")] BODY[3.TEXT]<10.20>)',
+    ).items;
     assert.deepEqual(
       sections.map((s) => (s.item === 'BODY[]' ? [s.section.part, s.section.text, s.section.fields, s.partial] : null)),
       [

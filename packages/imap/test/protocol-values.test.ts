@@ -71,7 +71,15 @@ describe('dates', () => {
     assert.equal(formatDateTime(new Date('2026-03-05T23:30:00Z')), ' 5-Mar-2026 23:30:00 +0000');
     assert.equal(formatDateTime(new Date('2026-03-05T23:30:00Z'), 90), ' 6-Mar-2026 01:00:00 +0130');
     assert.equal(parseDateTime(' 5-mar-2026 23:30:00 +0000')?.date.toISOString(), '2026-03-05T23:30:00.000Z');
-    for (const bad of ['32-Jan-2020 00:00:00 +0000', '29-Feb-2023 00:00:00 +0000', '1-Foo-2020 00:00:00 +0000', '01-Jan-2020 24:00:00 +0000', '01-Jan-2020 00:00:00 +0060', '01-Jan-2020 00:00:00', '']) {
+    for (const bad of [
+      '32-Jan-2020 00:00:00 +0000',
+      '29-Feb-2023 00:00:00 +0000',
+      '1-Foo-2020 00:00:00 +0000',
+      '01-Jan-2020 24:00:00 +0000',
+      '01-Jan-2020 00:00:00 +0060',
+      '01-Jan-2020 00:00:00',
+      '',
+    ]) {
       assert.equal(parseDateTime(bad), null, bad);
     }
   });
@@ -118,7 +126,10 @@ describe('sequence sets', () => {
     assert.deepEqual([...clamped.values()], [1, 2, 3, 4, 5]);
     assert.equal(clamped.min, 1);
     assert.equal(clamped.max, 5);
-    assert.deepEqual(resolveSequenceSet(parseSequenceSet('3,1'), 9).ranges(), [[1, 1], [3, 3]]);
+    assert.deepEqual(resolveSequenceSet(parseSequenceSet('3,1'), 9).ranges(), [
+      [1, 1],
+      [3, 3],
+    ]);
   });
 
   test('compact formatting keeps order', () => {

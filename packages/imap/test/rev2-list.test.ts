@@ -37,7 +37,7 @@ test('RFC 7888 §5: a non-synchronizing literal of 4096 octets or less needs no 
   assert.match(await c.until(/n1 [^\r]*\r\n/), /^n1 OK \[MAILBOXID \(F\d+\)\] CREATE completed\r\n$/);
 });
 
-test('RFC 8438 §3: STATUS SIZE is the octets of the mailbox\'s messages', async () => {
+test("RFC 8438 §3: STATUS SIZE is the octets of the mailbox's messages", async () => {
   assert.match(await command(c, 's0', 'CREATE Sized'), /s0 OK/);
   await append(c, 'Sized', 1);
   await append(c, 'Sized', 2);
@@ -47,11 +47,23 @@ test('RFC 8438 §3: STATUS SIZE is the octets of the mailbox\'s messages', async
 
 test('RFC 3501 §6.3.8 / RFC 5258 §3: a level with no folder is \\Noselect (\\NonExistent in an extended LIST) only where % stops at it', async () => {
   for (const name of ['Ext', 'Ext/a', 'Ext/b/deep']) assert.match(await command(c, 'e0', `CREATE ${name}`), /e0 OK/);
-  assert.deepEqual(lines(await command(c, 'e1', 'LIST "" "Ext/%"')), ['* LIST (\\HasNoChildren) "/" Ext/a', '* LIST (\\Noselect \\HasChildren) "/" Ext/b']);
-  assert.deepEqual(lines(await command(c, 'e2', 'LIST "" "Ext/*"')), ['* LIST (\\HasNoChildren) "/" Ext/a', '* LIST (\\HasNoChildren) "/" Ext/b/deep']);
-  assert.deepEqual(lines(await command(c, 'e3', 'LIST () "" "Ext/%"')), ['* LIST (\\HasNoChildren) "/" Ext/a', '* LIST (\\NonExistent \\HasChildren) "/" Ext/b']);
+  assert.deepEqual(lines(await command(c, 'e1', 'LIST "" "Ext/%"')), [
+    '* LIST (\\HasNoChildren) "/" Ext/a',
+    '* LIST (\\Noselect \\HasChildren) "/" Ext/b',
+  ]);
+  assert.deepEqual(lines(await command(c, 'e2', 'LIST "" "Ext/*"')), [
+    '* LIST (\\HasNoChildren) "/" Ext/a',
+    '* LIST (\\HasNoChildren) "/" Ext/b/deep',
+  ]);
+  assert.deepEqual(lines(await command(c, 'e3', 'LIST () "" "Ext/%"')), [
+    '* LIST (\\HasNoChildren) "/" Ext/a',
+    '* LIST (\\NonExistent \\HasChildren) "/" Ext/b',
+  ]);
   // §3: several patterns in one command.
-  assert.deepEqual(lines(await command(c, 'e4', 'LIST "" ("Ext" "Ext/a")')), ['* LIST (\\HasChildren) "/" Ext', '* LIST (\\HasNoChildren) "/" Ext/a']);
+  assert.deepEqual(lines(await command(c, 'e4', 'LIST "" ("Ext" "Ext/a")')), [
+    '* LIST (\\HasChildren) "/" Ext',
+    '* LIST (\\HasNoChildren) "/" Ext/a',
+  ]);
 });
 
 test('RFC 5258 §3.1 / §3.2 / §3.5: SUBSCRIBED selection, RECURSIVEMATCH with CHILDINFO, RETURN (SUBSCRIBED CHILDREN)', async () => {
@@ -60,7 +72,9 @@ test('RFC 5258 §3.1 / §3.2 / §3.5: SUBSCRIBED selection, RECURSIVEMATCH with 
     '* LIST (\\HasChildren \\Subscribed) "/" Ext',
     '* LIST (\\HasNoChildren \\Subscribed) "/" Ext/b/deep',
   ]);
-  assert.deepEqual(lines(await command(c, 'b2', 'LIST (SUBSCRIBED RECURSIVEMATCH) "" "Ext/%"')), ['* LIST (\\NonExistent \\HasChildren) "/" Ext/b ("CHILDINFO" ("SUBSCRIBED"))']);
+  assert.deepEqual(lines(await command(c, 'b2', 'LIST (SUBSCRIBED RECURSIVEMATCH) "" "Ext/%"')), [
+    '* LIST (\\NonExistent \\HasChildren) "/" Ext/b ("CHILDINFO" ("SUBSCRIBED"))',
+  ]);
   assert.deepEqual(lines(await command(c, 'b3', 'LIST "" "Ext/%" RETURN (SUBSCRIBED CHILDREN)')), [
     '* LIST (\\HasNoChildren) "/" Ext/a',
     '* LIST (\\NonExistent \\HasChildren) "/" Ext/b',
@@ -71,10 +85,13 @@ test('RFC 5258 §3.1 / §3.2 / §3.5: SUBSCRIBED selection, RECURSIVEMATCH with 
 test('RFC 6154 §3 with RFC 5258: SPECIAL-USE as a selection option filters, as a return option only annotates', async () => {
   const selected = lines(await command(c, 'u1', 'LIST (SPECIAL-USE) "" "*"'));
   assert.deepEqual(selected.map((l) => l.split(' ').at(-1)).sort(), ['Drafts', 'Junk', 'Sent', 'Trash']);
-  assert.deepEqual(lines(await command(c, 'u2', 'LIST "" ("Sent" "Ext") RETURN (SPECIAL-USE)')), ['* LIST (\\HasChildren) "/" Ext', '* LIST (\\HasNoChildren \\Sent) "/" Sent']);
+  assert.deepEqual(lines(await command(c, 'u2', 'LIST "" ("Sent" "Ext") RETURN (SPECIAL-USE)')), [
+    '* LIST (\\HasChildren) "/" Ext',
+    '* LIST (\\HasNoChildren \\Sent) "/" Sent',
+  ]);
 });
 
-test('RFC 5819 §2: RETURN (STATUS …) follows each selectable mailbox\'s LIST line with its STATUS; none for a level with no folder', async () => {
+test("RFC 5819 §2: RETURN (STATUS …) follows each selectable mailbox's LIST line with its STATUS; none for a level with no folder", async () => {
   assert.deepEqual(lines(await command(c, 't1', 'LIST "" "Ext/%" RETURN (STATUS (MESSAGES UIDNEXT SIZE))')), [
     '* LIST (\\HasNoChildren) "/" Ext/a',
     '* STATUS Ext/a (MESSAGES 0 UIDNEXT 1 SIZE 0)',
@@ -95,7 +112,10 @@ test('RFC 9051 §6.3.1: ENABLE IMAP4rev2 — no \\Recent, LIST in SELECT, [CLOSE
     assert.deepEqual(lines(await command(rev2, 'r3', 'FETCH 1 FLAGS')), ['* 1 FETCH (FLAGS ())']);
     assert.match(await command(rev2, 'r4', 'SEARCH ALL'), /^\* ESEARCH \(TAG "r4"\) ALL 1\r\n/m, '§6.4.4: ESEARCH, not SEARCH');
     assert.match(await command(rev2, 'r5', 'SELECT INBOX'), /^\* OK \[CLOSED\][^\r]*\r\n/, '§6.3.2: [CLOSED] first');
-    assert.deepEqual(lines(await command(rev2, 'r6', 'LIST "" "Ext/%"')), ['* LIST (\\HasNoChildren) "/" Ext/a', '* LIST (\\NonExistent \\HasChildren) "/" Ext/b']);
+    assert.deepEqual(lines(await command(rev2, 'r6', 'LIST "" "Ext/%"')), [
+      '* LIST (\\HasNoChildren) "/" Ext/a',
+      '* LIST (\\NonExistent \\HasChildren) "/" Ext/b',
+    ]);
     // The rev2 session took nothing: the message is still recent for the next IMAP4rev1 session.
     assert.match(await command(c, 'r7', 'SELECT Two'), /\* 1 RECENT\r\n/);
     assert.match(await command(c, 'r8', 'UNSELECT'), /r8 OK/);
@@ -104,15 +124,27 @@ test('RFC 9051 §6.3.1: ENABLE IMAP4rev2 — no \\Recent, LIST in SELECT, [CLOSE
   }
 });
 
-test('imapflow: list({ statusQuery }) reads the folders\' status through LIST-STATUS (RFC 5819)', async () => {
-  const client = new ImapFlow({ host: '127.0.0.1', port: w.imap.port, secure: false, doSTARTTLS: true, tls: { rejectUnauthorized: false }, auth: { user: PER, accessToken: await w.token(GP) }, logger: false });
+test("imapflow: list({ statusQuery }) reads the folders' status through LIST-STATUS (RFC 5819)", async () => {
+  const client = new ImapFlow({
+    host: '127.0.0.1',
+    port: w.imap.port,
+    secure: false,
+    doSTARTTLS: true,
+    tls: { rejectUnauthorized: false },
+    auth: { user: PER, accessToken: await w.token(GP) },
+    logger: false,
+  });
   await client.connect();
   try {
     assert.ok(client.capabilities.has('LIST-STATUS'));
     const folders = await client.list({ statusQuery: { messages: true, uidNext: true } });
     const sized = folders.find((f) => f.path === 'Sized');
     assert.deepEqual({ messages: sized?.status?.messages, uidNext: sized?.status?.uidNext }, { messages: 2, uidNext: 3 });
-    assert.equal(folders.find((f) => f.path === 'Ext/b'), undefined, 'a level with no folder is not a folder');
+    assert.equal(
+      folders.find((f) => f.path === 'Ext/b'),
+      undefined,
+      'a level with no folder is not a folder',
+    );
   } finally {
     await client.logout();
   }

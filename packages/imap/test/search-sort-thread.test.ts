@@ -56,7 +56,10 @@ const MESSAGES: [internalDate: string, text: string][] = [
     ),
   ],
   // No Date field: its sent date is its INTERNALDATE (RFC 5256 §2.2).
-  ['01-Jan-2007 10:00:00 +0000', crlf('From: bob@x.org', 'Subject: Cherry (fwd)', 'Message-ID: <m4@example.org>', '', 'four'.repeat(100), '')],
+  [
+    '01-Jan-2007 10:00:00 +0000',
+    crlf('From: bob@x.org', 'Subject: Cherry (fwd)', 'Message-ID: <m4@example.org>', '', 'four'.repeat(100), ''),
+  ],
 ];
 
 before(async () => {
@@ -66,7 +69,7 @@ before(async () => {
   for (const [i, [date, text]] of MESSAGES.entries()) {
     assert.match(await command(c, `a${i}`, `APPEND Tri "${date}" {${Buffer.byteLength(text)}+}\r\n${text}`), new RegExp(`a${i} OK`));
   }
-  assert.match(await command(c, 's1', 'SELECT Tri'), /\* 4 EXISTS\r\n[^]*s1 OK/);
+  assert.match(await command(c, 's1', 'SELECT Tri'), /\* 4 EXISTS\r\n[\s\S]*s1 OK/);
 });
 after(async () => {
   c.socket.destroy();
@@ -80,14 +83,19 @@ async function exchange(tag: string, text: string): Promise<string> {
 
 test('CAPABILITY announces ESEARCH, SORT, THREAD=ORDEREDSUBJECT, THREAD=REFERENCES, WITHIN', async () => {
   const r = await exchange('k1', 'CAPABILITY');
-  for (const cap of ['ESEARCH', 'SORT', 'THREAD=ORDEREDSUBJECT', 'THREAD=REFERENCES', 'WITHIN']) assert.match(r, new RegExp(` ${cap}( |\\r)`));
+  for (const cap of ['ESEARCH', 'SORT', 'THREAD=ORDEREDSUBJECT', 'THREAD=REFERENCES', 'WITHIN'])
+    assert.match(r, new RegExp(` ${cap}( |\\r)`));
 });
 
-test('RFC 3501 §6.4.4: SENTON/SENTBEFORE/SENTSINCE compare the Date field\'s day in its own zone', async () => {
+test("RFC 3501 §6.4.4: SENTON/SENTBEFORE/SENTSINCE compare the Date field's day in its own zone", async () => {
   // Message 1 says 26 Mar +0300 (25 Mar in UTC); message 2 says 25 Mar -0500 (26 Mar in UTC).
   assert.equal(await exchange('d1', 'SEARCH SENTON 26-Mar-2007'), '* SEARCH 1\r\nd1 OK SEARCH completed\r\n');
   assert.equal(await exchange('d2', 'SEARCH SENTON 25-Mar-2007'), '* SEARCH 2\r\nd2 OK SEARCH completed\r\n');
-  assert.equal(await exchange('d3', 'SEARCH SENTBEFORE 26-Mar-2007'), '* SEARCH 2 4\r\nd3 OK SEARCH completed\r\n', 'message 4 has no Date: its INTERNALDATE');
+  assert.equal(
+    await exchange('d3', 'SEARCH SENTBEFORE 26-Mar-2007'),
+    '* SEARCH 2 4\r\nd3 OK SEARCH completed\r\n',
+    'message 4 has no Date: its INTERNALDATE',
+  );
   assert.equal(await exchange('d4', 'SEARCH SENTSINCE 26-Mar-2007'), '* SEARCH 1 3\r\nd4 OK SEARCH completed\r\n');
   assert.equal(await exchange('d5', 'UID SEARCH SENTSINCE 27-Mar-2007'), '* SEARCH 3\r\nd5 OK UID SEARCH completed\r\n');
 });
@@ -96,7 +104,11 @@ test('RFC 5322 §3.4.1: FROM/TO/CC match an address written with comments (CFWS)
   assert.equal(await exchange('f1', 'SEARCH FROM user-from@domain.org'), '* SEARCH 1\r\nf1 OK SEARCH completed\r\n');
   assert.equal(await exchange('f2', 'SEARCH TO user-to@domain.org'), '* SEARCH 1\r\nf2 OK SEARCH completed\r\n');
   assert.equal(await exchange('f3', 'SEARCH CC "<user-cc@domain.org>"'), '* SEARCH 1\r\nf3 OK SEARCH completed\r\n');
-  assert.equal(await exchange('f4', 'SEARCH CC "Real Name"'), '* SEARCH 1\r\nf4 OK SEARCH completed\r\n', 'the comment is still searchable text');
+  assert.equal(
+    await exchange('f4', 'SEARCH CC "Real Name"'),
+    '* SEARCH 1\r\nf4 OK SEARCH completed\r\n',
+    'the comment is still searchable text',
+  );
   assert.equal(await exchange('f5', 'SEARCH FROM x.org NOT TO bob'), '* SEARCH 3 4\r\nf5 OK SEARCH completed\r\n');
 });
 
@@ -105,12 +117,26 @@ test('RFC 4731 §3.1/§3.2: SEARCH RETURN answers one ESEARCH with the tag and t
     await exchange('e1', 'SEARCH RETURN (MIN MAX COUNT ALL) FROM x.org'),
     '* ESEARCH (TAG "e1") MIN 2 MAX 4 ALL 2:4 COUNT 3\r\ne1 OK SEARCH completed\r\n',
   );
-  assert.equal(await exchange('e2', 'UID SEARCH RETURN () ALL'), '* ESEARCH (TAG "e2") UID ALL 1:4\r\ne2 OK UID SEARCH completed\r\n', 'RETURN () is ALL');
-  assert.equal(await exchange('e3', 'SEARCH RETURN (COUNT MIN) SUBJECT nowhere'), '* ESEARCH (TAG "e3") COUNT 0\r\ne3 OK SEARCH completed\r\n');
+  assert.equal(
+    await exchange('e2', 'UID SEARCH RETURN () ALL'),
+    '* ESEARCH (TAG "e2") UID ALL 1:4\r\ne2 OK UID SEARCH completed\r\n',
+    'RETURN () is ALL',
+  );
+  assert.equal(
+    await exchange('e3', 'SEARCH RETURN (COUNT MIN) SUBJECT nowhere'),
+    '* ESEARCH (TAG "e3") COUNT 0\r\ne3 OK SEARCH completed\r\n',
+  );
   assert.equal(await exchange('e4', 'SEARCH RETURN (MIN) SUBJECT nowhere'), '* ESEARCH (TAG "e4")\r\ne4 OK SEARCH completed\r\n');
-  assert.equal(await exchange('e5', 'SEARCH RETURN (MAX) CHARSET UTF-8 SUBJECT apple'), '* ESEARCH (TAG "e5") MAX 2\r\ne5 OK SEARCH completed\r\n');
+  assert.equal(
+    await exchange('e5', 'SEARCH RETURN (MAX) CHARSET UTF-8 SUBJECT apple'),
+    '* ESEARCH (TAG "e5") MAX 2\r\ne5 OK SEARCH completed\r\n',
+  );
   assert.equal(await exchange('e6', 'SEARCH RETURN (SAVE) ALL'), 'e6 BAD Unknown RETURN option SAVE\r\n', 'SEARCHRES is not offered');
-  assert.match(await exchange('e7', 'SEARCH RETURN (ALL) MODSEQ 1'), /^\* ESEARCH \(TAG "e7"\) ALL 1:4 MODSEQ \d+\r\ne7 OK/, 'RFC 7162 §3.1.5');
+  assert.match(
+    await exchange('e7', 'SEARCH RETURN (ALL) MODSEQ 1'),
+    /^\* ESEARCH \(TAG "e7"\) ALL 1:4 MODSEQ \d+\r\ne7 OK/,
+    'RFC 7162 §3.1.5',
+  );
 });
 
 test('RFC 5256 §3: SORT by each key, REVERSE, several keys; mailbox order breaks ties', async () => {
@@ -176,7 +202,12 @@ test('imapflow: search() with ESEARCH RETURN options, since/before through WITHI
   try {
     const lock = await client.getMailboxLock('Tri');
     try {
-      assert.deepEqual(await client.search({ from: 'x.org' }, { returnOptions: ['MIN', 'MAX', 'COUNT', 'ALL'] }), { min: 2, max: 5, count: 4, all: '2:5' });
+      assert.deepEqual(await client.search({ from: 'x.org' }, { returnOptions: ['MIN', 'MAX', 'COUNT', 'ALL'] }), {
+        min: 2,
+        max: 5,
+        count: 4,
+        all: '2:5',
+      });
       assert.deepEqual(await client.search({ from: 'user-from@domain.org' }, { uid: true, returnOptions: ['ALL'] }), { all: '1' });
       // imapflow turns `since` into YOUNGER when the server announces WITHIN.
       assert.deepEqual(await client.search({ since: new Date(Date.now() - 86_400_000) }), [5]);
@@ -184,7 +215,9 @@ test('imapflow: search() with ESEARCH RETURN options, since/before through WITHI
       const raw = async (name: string, args: { type: string; value: string }[] | unknown[]) => {
         let line: unknown[] = [];
         const exec = (client as unknown as { exec: (c: string, a: unknown[], o: unknown) => Promise<{ next(): void }> }).exec.bind(client);
-        const r = await exec(name, args, { untagged: { [name.replace(/^UID /, '')]: async (u: { attributes?: unknown[] }) => void (line = u.attributes ?? []) } });
+        const r = await exec(name, args, {
+          untagged: { [name.replace(/^UID /, '')]: async (u: { attributes?: unknown[] }) => void (line = u.attributes ?? []) },
+        });
         r.next();
         return line;
       };
@@ -195,7 +228,12 @@ test('imapflow: search() with ESEARCH RETURN options, since/before through WITHI
         ['5', '3', '2', '1', '4'],
       );
       const threads = await raw('THREAD', [atom('REFERENCES'), atom('UTF-8'), atom('ALL')]);
-      assert.equal(JSON.stringify(threads).match(/"value":"\d+"/g)?.join(','), '"value":"4","value":"1","value":"2","value":"3","value":"5"');
+      assert.equal(
+        JSON.stringify(threads)
+          .match(/"value":"\d+"/g)
+          ?.join(','),
+        '"value":"4","value":"1","value":"2","value":"3","value":"5"',
+      );
     } finally {
       lock.release();
     }
@@ -207,10 +245,28 @@ test('imapflow: search() with ESEARCH RETURN options, since/before through WITHI
 test('RFC 5256 §3: a header longer than one read (a 40 KiB References field) before a large body is read whole', async () => {
   assert.match(await exchange('h1', 'CREATE Long'), /h1 OK/);
   const refs = Array.from({ length: 1200 }, (_v, i) => `<r${i}.padding-padding@example.org>`).join('\r\n ');
-  const root = crlf('From: a@x.org', 'Subject: root', 'Date: Mon, 26 Mar 2007 10:00:00 +0000', 'Message-ID: <r1199.padding-padding@example.org>', '', 'root', '');
-  const reply = crlf('From: b@x.org', 'Subject: unrelated', 'Date: Mon, 26 Mar 2007 11:00:00 +0000', 'Message-ID: <reply@example.org>', `References: ${refs}`, '', 'x'.repeat(300_000), '');
+  const root = crlf(
+    'From: a@x.org',
+    'Subject: root',
+    'Date: Mon, 26 Mar 2007 10:00:00 +0000',
+    'Message-ID: <r1199.padding-padding@example.org>',
+    '',
+    'root',
+    '',
+  );
+  const reply = crlf(
+    'From: b@x.org',
+    'Subject: unrelated',
+    'Date: Mon, 26 Mar 2007 11:00:00 +0000',
+    'Message-ID: <reply@example.org>',
+    `References: ${refs}`,
+    '',
+    'x'.repeat(300_000),
+    '',
+  );
   const other = crlf('From: c@x.org', 'Subject: other', 'Date: Mon, 26 Mar 2007 09:00:00 +0000', '', 'other', '');
-  for (const [i, m] of [root, reply, other].entries()) assert.match(await exchange(`h${i + 2}`, `APPEND Long {${Buffer.byteLength(m)}+}\r\n${m}`), /OK/);
+  for (const [i, m] of [root, reply, other].entries())
+    assert.match(await exchange(`h${i + 2}`, `APPEND Long {${Buffer.byteLength(m)}+}\r\n${m}`), /OK/);
   assert.match(await exchange('h5', 'SELECT Long'), /\* 3 EXISTS/);
   // The reply's parent is its last reference, the root (their subjects differ: only References
   // links them), found only if the whole References field was read.

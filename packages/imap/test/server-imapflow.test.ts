@@ -37,7 +37,16 @@ test(`${TEST_ENGINE}: the GP opens his PER over STARTTLS + XOAUTH2, appends, fet
     assert.ok(c.capabilities.has('IDLE'));
     assert.ok(c.capabilities.has('UIDPLUS'));
     const folders = (await c.list()).map((f) => [f.path, f.specialUse ?? null]);
-    assert.deepEqual(folders.sort(), [['Drafts', '\\Drafts'], ['INBOX', '\\Inbox'], ['Junk', '\\Junk'], ['Sent', '\\Sent'], ['Trash', '\\Trash']].sort());
+    assert.deepEqual(
+      folders.sort(),
+      [
+        ['Drafts', '\\Drafts'],
+        ['INBOX', '\\Inbox'],
+        ['Junk', '\\Junk'],
+        ['Sent', '\\Sent'],
+        ['Trash', '\\Trash'],
+      ].sort(),
+    );
     const appended = await c.append('INBOX', MESSAGE('Bilan cardiologique'), ['\\Flagged']);
     assert.ok(appended && typeof appended === 'object' && appended.uid === 1, String(appended && appended.uid));
     const lock = await c.getMailboxLock('INBOX');

@@ -15,7 +15,10 @@ after(async () => w.close());
 
 // Asynchronous on purpose: the server under test runs in this very process.
 async function run(user: string, token: string, scenario: string): Promise<Record<string, any>> {
-  const { stdout } = await promisify(execFile)('python3', [SCRIPT, String(w.imap.port), user, token, scenario], { encoding: 'utf8', timeout: 30_000 });
+  const { stdout } = await promisify(execFile)('python3', [SCRIPT, String(w.imap.port), user, token, scenario], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   return JSON.parse(stdout) as Record<string, any>;
 }
 
@@ -40,9 +43,10 @@ test('imaplib: no AUTH before TLS; XOAUTH2 after; APPEND, UID SEARCH/FETCH/STORE
   assert.equal(out.noop_after_bad, 'OK');
 });
 
-test('imaplib: SORT and THREAD (RFC 5256), SENTON in the Date field\'s zone (RFC 3501 §6.4.4)', async () => {
+test("imaplib: SORT and THREAD (RFC 5256), SENTON in the Date field's zone (RFC 3501 §6.4.4)", async () => {
   const out = await run(PER, await w.token(GP), 'sort');
-  for (const cap of ['SORT', 'THREAD=REFERENCES', 'THREAD=ORDEREDSUBJECT', 'ESEARCH', 'WITHIN']) assert.ok(out.capabilities.includes(cap), cap);
+  for (const cap of ['SORT', 'THREAD=REFERENCES', 'THREAD=ORDEREDSUBJECT', 'ESEARCH', 'WITHIN'])
+    assert.ok(out.capabilities.includes(cap), cap);
   // Sent: 1 = 25 Mar 21:00 UTC, 2 = 25 Mar 08:00, 3 = 27 Mar.
   assert.deepEqual(out.sort_date, ['OK', ['3 1 2']]);
   // Base subjects: Bilan, Bilan, Autre; FROM breaks the tie (a before b).

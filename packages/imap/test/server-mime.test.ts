@@ -49,7 +49,15 @@ const MESSAGE = Buffer.from(
 );
 
 test('BODYSTRUCTURE, ENVELOPE and parts of a real-world message', async () => {
-  const c = new ImapFlow({ host: '127.0.0.1', port: w.imap.port, secure: false, doSTARTTLS: true, tls: { rejectUnauthorized: false }, auth: { user: PER, accessToken: await w.token(GP) }, logger: false });
+  const c = new ImapFlow({
+    host: '127.0.0.1',
+    port: w.imap.port,
+    secure: false,
+    doSTARTTLS: true,
+    tls: { rejectUnauthorized: false },
+    auth: { user: PER, accessToken: await w.token(GP) },
+    logger: false,
+  });
   await c.connect();
   try {
     await c.append('INBOX', MESSAGE);
@@ -63,8 +71,17 @@ test('BODYSTRUCTURE, ENVELOPE and parts of a real-world message', async () => {
       assert.equal(msg.size, MESSAGE.length);
       const bs = msg.bodyStructure!;
       assert.equal(bs.type, 'multipart/mixed');
-      assert.deepEqual(bs.childNodes!.map((n) => n.type), ['multipart/alternative', 'application/zip']);
-      assert.deepEqual(bs.childNodes![0]!.childNodes!.map((n) => [n.part, n.type]), [['1.1', 'text/plain'], ['1.2', 'text/html']]);
+      assert.deepEqual(
+        bs.childNodes!.map((n) => n.type),
+        ['multipart/alternative', 'application/zip'],
+      );
+      assert.deepEqual(
+        bs.childNodes![0]!.childNodes!.map((n) => [n.part, n.type]),
+        [
+          ['1.1', 'text/plain'],
+          ['1.2', 'text/html'],
+        ],
+      );
       const attachment = bs.childNodes![1]!;
       assert.equal(attachment.part, '2');
       assert.equal(attachment.disposition, 'attachment');

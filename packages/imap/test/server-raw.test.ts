@@ -1,7 +1,7 @@
 // Protocol edge cases on a raw socket, byte for byte (RFC 3501 sections cited).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Conversation, openConversation } from './support/conversation.ts';
+import { type Conversation, openConversation } from './support/conversation.ts';
 import { PER, GP, startImapWorld, type ImapWorld } from './support/imap-world.ts';
 
 let w: ImapWorld;
@@ -33,7 +33,10 @@ test('RFC 3501 §6.2.2 / SASL-IR: AUTHENTICATE with a continuation, then command
   await c.until(/^\+ ?\r\n/m);
   const token = await w.token(GP);
   c.send(`${Buffer.from(`user=${PER}\x01auth=Bearer ${token}\x01\x01`).toString('base64')}\r\n`);
-  assert.match(await c.until(/b1 [^\r]*\r\n/), /b1 OK \[CAPABILITY [^\]]*\] Authenticated: paul\.martin@operateur-a\.mssante\.fr as holder/);
+  assert.match(
+    await c.until(/b1 [^\r]*\r\n/),
+    /b1 OK \[CAPABILITY [^\]]*\] Authenticated: paul\.martin@operateur-a\.mssante\.fr as holder/,
+  );
   c.send('b2 SELECT INBOX\r\n');
   const sel = await c.until(/b2 [^\r]*\r\n/);
   assert.match(sel, /\* FLAGS \(\\Answered \\Flagged \\Deleted \\Seen \\Draft\)/);

@@ -58,7 +58,10 @@ test('RFC 3501 §7.3.1/§7.4.2: two sessions see each other’s appends, flag ch
   assert.match(during, /\* 6 EXISTS\r\n/);
   assert.match(await command(a, 'a8', 'SEARCH ALL'), /\* SEARCH 3 4 5 6\r\n/, 'expunged messages no longer match');
   assert.deepEqual(untaggedOf(await command(a, 'a9', 'NOOP')), ['* 2 EXPUNGE', '* 1 EXPUNGE', '* 4 EXISTS']);
-  assert.match(await command(a, 'a10', 'UID FETCH 1:* (UID)'), /\* 1 FETCH \(UID 3\)\r\n\* 2 FETCH \(UID 4\)\r\n\* 3 FETCH \(UID 5\)\r\n\* 4 FETCH \(UID 6\)\r\n/);
+  assert.match(
+    await command(a, 'a10', 'UID FETCH 1:* (UID)'),
+    /\* 1 FETCH \(UID 3\)\r\n\* 2 FETCH \(UID 4\)\r\n\* 3 FETCH \(UID 5\)\r\n\* 4 FETCH \(UID 6\)\r\n/,
+  );
 
   // A session that selects now starts from the folder as it is.
   const c = await openAuthenticated(w.imap.port, PER, await w.token(GP));
@@ -106,7 +109,8 @@ test('RFC 3501 §6.4.4: FROM/SUBJECT/TO/CC match substrings of decoded RFC 2047 
   assert.match(await append(a, 's1', encoded, 'Search'), /s1 OK/);
   assert.match(await append(a, 's2', msg(1, `Paul <paul@${D}>`), 'Search'), /s2 OK/);
   assert.match(await command(a, 's3', 'SELECT Search'), /\* 2 EXISTS/);
-  const utf8 = (tag: string, key: string, value: string) => command(a, tag, `SEARCH CHARSET UTF-8 ${key} {${Buffer.byteLength(value)}+}\r\n${value}`);
+  const utf8 = (tag: string, key: string, value: string) =>
+    command(a, tag, `SEARCH CHARSET UTF-8 ${key} {${Buffer.byteLength(value)}+}\r\n${value}`);
   assert.match(await utf8('s4', 'FROM', 'JÉRÔME méd'), /\* SEARCH 1\r\n/, 'decoded display name, any case');
   assert.match(await command(a, 's5', 'SEARCH FROM "MEDECIN@"'), /\* SEARCH 1\r\n/, 'the address too');
   assert.match(await utf8('s6', 'SUBJECT', "d'hospitalisation été"), /\* SEARCH 1\r\n/);
@@ -122,14 +126,19 @@ test('RFC 3501 §6.4.4: FROM/SUBJECT/TO/CC match substrings of decoded RFC 2047 
   // step: found by header SEARCH and given an ENVELOPE (whose strings stay as sent, RFC 3501
   // §7.4.2) from what was computed then; reading it writes nothing back.
   const folder = (await w.store.mail.folder((await w.store.mailboxes.byAddress(PER))!.id, 'Search'))!;
-  const raw = Buffer.from(`From: =?UTF-8?Q?H=C3=B4pital?= <ch@${D}>\r\nSubject: Sortie\r\nDate: Tue, 24 Nov 2026 08:30:00 +0100\r\n\r\nx\r\n`);
+  const raw = Buffer.from(
+    `From: =?UTF-8?Q?H=C3=B4pital?= <ch@${D}>\r\nSubject: Sortie\r\nDate: Tue, 24 Nov 2026 08:30:00 +0100\r\n\r\nx\r\n`,
+  );
   const ingested = await w.store.ingest(raw);
   await w.store.transaction((tx) => tx.mail.appendMessage(folder.id, ingested));
   w.store.notifyFolderChanged(folder.id);
   const stored = await w.store.mail.message(folder.id, 3);
   assert.match(await command(a, 's13b', 'NOOP'), /\* 3 EXISTS\r\n/);
   assert.match(await utf8('s14', 'FROM', 'hôpital'), /\* SEARCH 3\r\n/);
-  assert.match(await command(a, 's15', 'FETCH 3 ENVELOPE'), /\* 3 FETCH \(ENVELOPE \("Tue, 24 Nov 2026 08:30:00 \+0100" "Sortie" \(\("=\?UTF-8\?Q\?H=C3=B4pital\?=" NIL "ch" "operateur-a\.mssante\.fr"\)\)/);
+  assert.match(
+    await command(a, 's15', 'FETCH 3 ENVELOPE'),
+    /\* 3 FETCH \(ENVELOPE \("Tue, 24 Nov 2026 08:30:00 \+0100" "Sortie" \(\("=\?UTF-8\?Q\?H=C3=B4pital\?=" NIL "ch" "operateur-a\.mssante\.fr"\)\)/,
+  );
   assert.deepEqual(await w.store.mail.message(folder.id, 3), stored, 'the row is as it was stored: reads never write');
 });
 
@@ -140,7 +149,9 @@ test('ENVELOPE, BODY and BODYSTRUCTURE encoded from the stored structure are wha
   // A row without a structure (its blob was unreadable when the migration backfilled it): parsed
   // from the body when read.
   const ingested = await w.store.ingest(Buffer.from(m));
-  await w.store.transaction((tx) => tx.mail.appendMessage(folder.id, { ...ingested, data: { ...ingested.data, structure: null as unknown as string } }));
+  await w.store.transaction((tx) =>
+    tx.mail.appendMessage(folder.id, { ...ingested, data: { ...ingested.data, structure: null as unknown as string } }),
+  );
   w.store.notifyFolderChanged(folder.id);
   await command(a, 'e2', 'NOOP');
   // The row without a structure first: its blob's encoded forms are not in memory yet.
@@ -162,5 +173,8 @@ test('an index older than the pruned expunge log rereads the folder and still an
   const modseq = Number((await w.store.mail.folderById(folder.id))!.highest_modseq);
   await w.store.transaction((tx) => tx.mail.pruneExpunged(folder.id, modseq));
   assert.deepEqual(untaggedOf(await command(a, 'r2', 'NOOP')), [`* ${exists} EXPUNGE`, `* ${exists - 1} EXISTS`]);
-  assert.match(await command(a, 'r3', 'SEARCH ALL'), new RegExp(`\\* SEARCH ${Array.from({ length: exists - 1 }, (_, i) => i + 1).join(' ')}\\r\\n`));
+  assert.match(
+    await command(a, 'r3', 'SEARCH ALL'),
+    new RegExp(`\\* SEARCH ${Array.from({ length: exists - 1 }, (_, i) => i + 1).join(' ')}\\r\\n`),
+  );
 });

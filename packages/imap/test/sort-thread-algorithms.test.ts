@@ -32,9 +32,17 @@ function threadable(list: Msg[]): ThreadableMessage[] {
 
 describe('THREAD=REFERENCES (RFC 5256 §3)', () => {
   test('a References chain is one thread; one reply continues the list, two branch', () => {
-    const chain = threadable([{ id: 'a@x', at: 1 }, { id: 'b@x', refs: ['a@x'], at: 2 }, { id: 'c@x', refs: ['a@x', 'b@x'], at: 3 }]);
+    const chain = threadable([
+      { id: 'a@x', at: 1 },
+      { id: 'b@x', refs: ['a@x'], at: 2 },
+      { id: 'c@x', refs: ['a@x', 'b@x'], at: 3 },
+    ]);
     assert.equal(line(threadReferences(chain)), '* THREAD (1 2 3)\r\n');
-    const branch = threadable([{ id: 'a@x', at: 1 }, { id: 'b@x', refs: ['a@x'], at: 2 }, { id: 'c@x', refs: ['a@x'], at: 3 }]);
+    const branch = threadable([
+      { id: 'a@x', at: 1 },
+      { id: 'b@x', refs: ['a@x'], at: 2 },
+      { id: 'c@x', refs: ['a@x'], at: 3 },
+    ]);
     assert.equal(line(threadReferences(branch)), '* THREAD (1 (2)(3))\r\n');
   });
 
@@ -56,24 +64,38 @@ describe('THREAD=REFERENCES (RFC 5256 §3)', () => {
   });
 
   test('(1) a missing parent is a dummy: kept at the top with two children, dropped with one', () => {
-    const two = threadable([{ id: 'b@x', refs: ['gone@x'], at: 1, subject: 'b' }, { id: 'c@x', refs: ['gone@x'], at: 2, subject: 'c' }]);
+    const two = threadable([
+      { id: 'b@x', refs: ['gone@x'], at: 1, subject: 'b' },
+      { id: 'c@x', refs: ['gone@x'], at: 2, subject: 'c' },
+    ]);
     assert.equal(line(threadReferences(two)), '* THREAD ((1)(2))\r\n');
     const one = threadable([{ id: 'b@x', refs: ['gone@x'], at: 1 }]);
     assert.equal(line(threadReferences(one)), '* THREAD (1)\r\n');
-    const deep = threadable([{ id: 'a@x', at: 1, subject: 'a' }, { id: 'c@x', refs: ['a@x', 'gone@x'], at: 2, subject: 'c' }, { id: 'd@x', refs: ['a@x', 'gone@x'], at: 3, subject: 'd' }]);
+    const deep = threadable([
+      { id: 'a@x', at: 1, subject: 'a' },
+      { id: 'c@x', refs: ['a@x', 'gone@x'], at: 2, subject: 'c' },
+      { id: 'd@x', refs: ['a@x', 'gone@x'], at: 3, subject: 'd' },
+    ]);
     assert.equal(line(threadReferences(deep)), '* THREAD (1 (2)(3))\r\n', 'a dummy below the top gives its children to its parent');
   });
 
   test('(1) no Message-ID, or a duplicate one: a thread of its own; loops are never made', () => {
-    const dup = threadable([{ id: 'a@x', at: 1, subject: 'a' }, { id: 'a@x', at: 2, subject: 'b' }, { refs: ['a@x'], at: 3, subject: 'c' }]);
+    const dup = threadable([
+      { id: 'a@x', at: 1, subject: 'a' },
+      { id: 'a@x', at: 2, subject: 'b' },
+      { refs: ['a@x'], at: 3, subject: 'c' },
+    ]);
     assert.equal(line(threadReferences(dup)), '* THREAD (1 3)(2)\r\n');
-    const loop = threadable([{ id: 'a@x', refs: ['b@x'], at: 1, subject: 'a' }, { id: 'b@x', refs: ['a@x'], at: 2, subject: 'b' }]);
+    const loop = threadable([
+      { id: 'a@x', refs: ['b@x'], at: 1, subject: 'a' },
+      { id: 'b@x', refs: ['a@x'], at: 2, subject: 'b' },
+    ]);
     assert.equal(line(threadReferences(loop)), '* THREAD (2 1)\r\n', 'the second link would close a loop: not made');
     const self = threadable([{ id: 'a@x', refs: ['a@x'], at: 1 }]);
     assert.equal(line(threadReferences(self)), '* THREAD (1)\r\n');
   });
 
-  test('(1B) a message\'s own references replace a link made from a truncated References', () => {
+  test("(1B) a message's own references replace a link made from a truncated References", () => {
     const list = threadable([
       { id: 'a@x', at: 1, subject: 'a' },
       { id: 'b@x', at: 2, subject: 'b' },
@@ -85,13 +107,26 @@ describe('THREAD=REFERENCES (RFC 5256 §3)', () => {
   });
 
   test('(5) threads gathered by base subject: a reply under the original, two originals under a dummy', () => {
-    const reply = threadable([{ id: 'a@x', at: 1, subject: 'Hello' }, { id: 'b@x', at: 2, subject: 'Hello', reply: true }]);
+    const reply = threadable([
+      { id: 'a@x', at: 1, subject: 'Hello' },
+      { id: 'b@x', at: 2, subject: 'Hello', reply: true },
+    ]);
     assert.equal(line(threadReferences(reply)), '* THREAD (1 2)\r\n');
-    const replyFirst = threadable([{ id: 'b@x', at: 1, subject: 'Hello', reply: true }, { id: 'a@x', at: 2, subject: 'Hello' }]);
+    const replyFirst = threadable([
+      { id: 'b@x', at: 1, subject: 'Hello', reply: true },
+      { id: 'a@x', at: 2, subject: 'Hello' },
+    ]);
     assert.equal(line(threadReferences(replyFirst)), '* THREAD (2 1)\r\n', 'the non-reply takes the table, the reply goes under it');
-    const twins = threadable([{ id: 'a@x', at: 1, subject: 'Hello' }, { id: 'b@x', at: 2, subject: 'Hello' }, { id: 'c@x', at: 3, subject: 'Other' }]);
+    const twins = threadable([
+      { id: 'a@x', at: 1, subject: 'Hello' },
+      { id: 'b@x', at: 2, subject: 'Hello' },
+      { id: 'c@x', at: 3, subject: 'Other' },
+    ]);
     assert.equal(line(threadReferences(twins)), '* THREAD ((1)(2))(3)\r\n');
-    const empty = threadable([{ id: 'a@x', at: 1, subject: '' }, { id: 'b@x', at: 2, subject: '' }]);
+    const empty = threadable([
+      { id: 'a@x', at: 1, subject: '' },
+      { id: 'b@x', at: 2, subject: '' },
+    ]);
     assert.equal(line(threadReferences(empty)), '* THREAD (1)(2)\r\n', 'an empty subject gathers nothing');
   });
 
@@ -127,7 +162,10 @@ describe('THREAD=REFERENCES (RFC 5256 §3)', () => {
           for (const c of n.children) walk(c, false);
         };
         for (const t of threads) walk(t, true);
-        assert.deepEqual(seen.sort((a, b) => a - b), list.map((_m, i) => i + 1));
+        assert.deepEqual(
+          seen.sort((a, b) => a - b),
+          list.map((_m, i) => i + 1),
+        );
       }),
       { numRuns: 3000 },
     );
@@ -161,7 +199,10 @@ describe('THREAD=ORDEREDSUBJECT (RFC 5256 §3)', () => {
       fc.property(arb, (list) => {
         const threads = threadOrderedSubject(threadable(list));
         const ids = threads.flatMap((t) => [t.id!, ...t.children.map((c) => (assert.equal(c.children.length, 0), c.id!))]);
-        assert.deepEqual(ids.sort((a, b) => a - b), list.map((_m, i) => i + 1));
+        assert.deepEqual(
+          ids.sort((a, b) => a - b),
+          list.map((_m, i) => i + 1),
+        );
       }),
     );
   });
@@ -191,7 +232,13 @@ describe('SORT (RFC 5256 §3)', () => {
     assert.deepEqual(order(list, [{ key: 'SIZE', reverse: false }]), [2, 4, 3, 1]);
     assert.deepEqual(order(list, [{ key: 'SIZE', reverse: true }]), [1, 3, 2, 4], 'ties stay in mailbox order under REVERSE');
     assert.deepEqual(order(list, [{ key: 'SUBJECT', reverse: false }]), [2, 3, 4, 1], 'i;ascii-casemap: case folded');
-    assert.deepEqual(order(list, [{ key: 'SUBJECT', reverse: false }, { key: 'DATE', reverse: true }]), [4, 2, 3, 1]);
+    assert.deepEqual(
+      order(list, [
+        { key: 'SUBJECT', reverse: false },
+        { key: 'DATE', reverse: true },
+      ]),
+      [4, 2, 3, 1],
+    );
     assert.deepEqual(order(list, [{ key: 'DATE', reverse: false }]), [3, 1, 2, 4]);
   });
 

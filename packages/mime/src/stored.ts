@@ -211,7 +211,16 @@ function extension(p: StoredPart): Pick<SinglePartBody, 'disposition' | 'languag
 }
 
 function emptyText(extended: boolean): SinglePartBody {
-  const base: SinglePartBody = { type: 'TEXT', subtype: 'PLAIN', params: DEFAULT_TEXT_PARAMS, id: null, description: null, encoding: '7BIT', size: 0, lines: 0 };
+  const base: SinglePartBody = {
+    type: 'TEXT',
+    subtype: 'PLAIN',
+    params: DEFAULT_TEXT_PARAMS,
+    id: null,
+    description: null,
+    encoding: '7BIT',
+    size: 0,
+    lines: 0,
+  };
   return extended ? { ...base, md5: null, disposition: null, language: null, location: null } : base;
 }
 

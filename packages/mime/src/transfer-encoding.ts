@@ -115,7 +115,7 @@ export function decodeQuotedPrintable(input: Uint8Array): Buffer {
 
 const HEX = '0123456789ABCDEF';
 
-function escape(c: number): string {
+function escapeOctet(c: number): string {
   return '=' + HEX[c >> 4]! + HEX[c & 15]!;
 }
 
@@ -144,7 +144,7 @@ export function encodeQuotedPrintable(data: Uint8Array, options: QuotedPrintable
     let token: string;
     if (c >= 0x21 && c <= 0x7e && c !== EQUALS) token = String.fromCharCode(c);
     else if (isBlank(c) && lineBreakAt(i + 1) < 0) token = String.fromCharCode(c);
-    else token = escape(c);
+    else token = escapeOctet(c);
     // One column stays free for the soft break's '='.
     if (lineLength + token.length > max - 1) {
       out += '=\r\n';

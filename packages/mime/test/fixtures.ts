@@ -113,7 +113,7 @@ export const FORWARDED = crlf(
 export const ENCODED_WORDS = crlf(
   'From: =?UTF-8?Q?Marc_Lef=C3=A8vre?= <marc.lefevre@operateur-a.mssante.fr>',
   'To: =?ISO-8859-1?Q?Andr=E9?= <andre@operateur-b.mssante.fr>',
-  "Subject: =?UTF-8?B?UsOpc3VsdGF0cyBk?= =?UTF-8?B?J2FuYWx5c2U=?=",
+  'Subject: =?UTF-8?B?UsOpc3VsdGF0cyBk?= =?UTF-8?B?J2FuYWx5c2U=?=',
   'Date: Thu, 27 Nov 2025 11:11:11 +0100',
   'Message-ID: <enc.5@operateur-a.mssante.fr>',
   'MIME-Version: 1.0',

@@ -76,7 +76,7 @@ describe('RFC 2047 encoded-words', () => {
 
 describe('parameters', () => {
   test('RFC 2231 §4 and §4.1 examples: charset, language, continuations', () => {
-    const t1 = ctParams("message/external-body; access-type=URL; URL*0=\"ftp://\"; URL*1=\"cs.utk.edu/pub/moore/bulk-mailer/bulk-mailer.tar\"");
+    const t1 = ctParams('message/external-body; access-type=URL; URL*0="ftp://"; URL*1="cs.utk.edu/pub/moore/bulk-mailer/bulk-mailer.tar"');
     assert.equal(param(t1.params, 'url')?.value, 'ftp://cs.utk.edu/pub/moore/bulk-mailer/bulk-mailer.tar');
     assert.deepEqual(t1.wireParams, [
       ['access-type', 'URL'],
@@ -97,7 +97,7 @@ describe('parameters', () => {
     assert.deepEqual(t3.wireParams, [['title*', "us-ascii'en'This%20is%20even%20more%20%2A%2A%2Afun%2A%2A%2A%20isn%27t%20it!"]]);
   });
 
-  test('the MSSanté attachment name: filename*=UTF-8\'\'…, and the fallbacks', () => {
+  test("the MSSanté attachment name: filename*=UTF-8''…, and the fallbacks", () => {
     const root = parseMessage(buf(MIXED));
     assert.equal(filename(root.children[1]!), 'compte-rendu été.pdf');
     assert.equal(filename(root.children[0]!.children[1]!), 'logo.png');
@@ -105,7 +105,7 @@ describe('parameters', () => {
     assert.equal(filename(byName), 'été.pdf', 'RFC 2047 inside a quoted parameter, as Outlook and Gmail send');
     const raw8 = parseMessage(buf(crlf('Content-Disposition: attachment; filename="résumé.pdf"', '', '')));
     assert.equal(filename(raw8), 'résumé.pdf');
-    const both = parseMessage(buf(crlf("Content-Disposition: attachment; filename=\"plain.pdf\"; filename*=UTF-8''%C3%A9.pdf", '', '')));
+    const both = parseMessage(buf(crlf('Content-Disposition: attachment; filename="plain.pdf"; filename*=UTF-8\'\'%C3%A9.pdf', '', '')));
     assert.equal(filename(both), 'é.pdf', 'the RFC 2231 form wins');
     assert.deepEqual(both.disposition?.wireParams, [
       ['filename', 'plain.pdf'],
@@ -146,7 +146,13 @@ describe('address lists', () => {
           'Cabinet: claire@x.fr, "Sophie M." <sophie@x.fr>;, undisclosed-recipients:;, bare@y.fr (Comment Name)',
       ),
       [
-        { name: 'Marc Lefèvre', address: 'Marc.Lefevre@operateur-a.mssante.fr', local: 'Marc.Lefevre', domain: 'operateur-a.mssante.fr', group: null },
+        {
+          name: 'Marc Lefèvre',
+          address: 'Marc.Lefevre@operateur-a.mssante.fr',
+          local: 'Marc.Lefevre',
+          domain: 'operateur-a.mssante.fr',
+          group: null,
+        },
         { name: 'Dupont, Jean', address: 'jean.dupont@x.fr', local: 'jean.dupont', domain: 'x.fr', group: null },
         { name: '', address: 'claire@x.fr', local: 'claire', domain: 'x.fr', group: 'Cabinet' },
         { name: 'Sophie M.', address: 'sophie@x.fr', local: 'sophie', domain: 'x.fr', group: 'Cabinet' },
@@ -157,25 +163,52 @@ describe('address lists', () => {
 
   test('a patient address as MES writes it (R-MES-3)', () => {
     assert.deepEqual(parseAddressList('Léo Dupond <123456789012345@patient.mssante.fr>'), [
-      { name: 'Léo Dupond', address: '123456789012345@patient.mssante.fr', local: '123456789012345', domain: 'patient.mssante.fr', group: null },
+      {
+        name: 'Léo Dupond',
+        address: '123456789012345@patient.mssante.fr',
+        local: '123456789012345',
+        domain: 'patient.mssante.fr',
+        group: null,
+      },
     ]);
   });
 
   test('odd but seen: missing >, quoted local part kept when it needs quotes, no domain, empty', () => {
-    assert.deepEqual(parseAddressList('Name <a@b.fr').map((a) => a.address), ['a@b.fr']);
-    assert.deepEqual(parseAddressList('"john doe"@x.fr').map((a) => a.address), ['"john doe"@x.fr']);
-    assert.deepEqual(parseAddressList('root').map((a) => [a.address, a.domain]), [['root', '']]);
-    assert.deepEqual(parseAddressList('Mailer Daemon').map((a) => a.address), ['Mailer Daemon']);
+    assert.deepEqual(
+      parseAddressList('Name <a@b.fr').map((a) => a.address),
+      ['a@b.fr'],
+    );
+    assert.deepEqual(
+      parseAddressList('"john doe"@x.fr').map((a) => a.address),
+      ['"john doe"@x.fr'],
+    );
+    assert.deepEqual(
+      parseAddressList('root').map((a) => [a.address, a.domain]),
+      [['root', '']],
+    );
+    assert.deepEqual(
+      parseAddressList('Mailer Daemon').map((a) => a.address),
+      ['Mailer Daemon'],
+    );
     assert.deepEqual(parseAddressList(''), []);
     assert.deepEqual(parseAddressList('<>'), []);
     assert.deepEqual(parseAddressList(',,, ;;; @@@ <<>> ::: ((('), []);
-    assert.deepEqual(parseAddressList('a@b.fr,c@d.fr').map((a) => a.address), ['a@b.fr', 'c@d.fr']);
-    assert.deepEqual(parseAddressList('x@example . org').map((a) => a.address), ['x@example.org']);
+    assert.deepEqual(
+      parseAddressList('a@b.fr,c@d.fr').map((a) => a.address),
+      ['a@b.fr', 'c@d.fr'],
+    );
+    assert.deepEqual(
+      parseAddressList('x@example . org').map((a) => a.address),
+      ['x@example.org'],
+    );
   });
 
   test('headerAddresses: the From the SMTP side checks', () => {
     const root = parseMessage(buf(crlf('From: "Dr Paul Martin" <paul.martin@operateur-a.mssante.fr>', '', '')));
-    assert.deepEqual(headerAddresses(root, 'From').map((a) => a.address), ['paul.martin@operateur-a.mssante.fr']);
+    assert.deepEqual(
+      headerAddresses(root, 'From').map((a) => a.address),
+      ['paul.martin@operateur-a.mssante.fr'],
+    );
     assert.deepEqual(headerAddresses(root, 'Sender'), []);
   });
 });

@@ -68,7 +68,7 @@ describe('ENVELOPE', () => {
 
   test('groups, and encoded-words kept raw as RFC 3501 wants', () => {
     const mixed = envelope(parseMessage(buf(MIXED)));
-    assert.equal(mixed.subject, "=?UTF-8?Q?Compte-rendu_d=27hospitalisation?=");
+    assert.equal(mixed.subject, '=?UTF-8?Q?Compte-rendu_d=27hospitalisation?=');
     assert.deepEqual(mixed.cc, [
       {
         group: 'Secretariat',
@@ -90,7 +90,11 @@ describe('ENVELOPE', () => {
   });
 
   test('absent is NIL, present but empty is "" (strings) or NIL (addresses, defaulted)', () => {
-    const e = envelope(parseMessage(buf(crlf('Subject:', 'From: a@example.org', 'Sender:', 'Reply-To: r@example.org', 'To:   ', 'In-Reply-To: <x@y>', '', ''))));
+    const e = envelope(
+      parseMessage(
+        buf(crlf('Subject:', 'From: a@example.org', 'Sender:', 'Reply-To: r@example.org', 'To:   ', 'In-Reply-To: <x@y>', '', '')),
+      ),
+    );
     assert.equal(e.date, null);
     assert.equal(e.subject, '');
     assert.deepEqual(e.sender, e.from);
@@ -130,8 +134,12 @@ describe('ENVELOPE', () => {
   test('8-bit header text stays bytes, written as a literal', () => {
     const e = envelope(parseMessage(buf(crlf('Subject: Résultats', 'From: Léo Dupond <123456789012345@patient.mssante.fr>', '', ''))));
     assert.deepEqual(e.subject, Buffer.from('Résultats', 'utf8'));
-    assert.deepEqual(e.from, [{ name: Buffer.from('Léo Dupond', 'utf8'), adl: null, mailbox: '123456789012345', host: 'patient.mssante.fr' }]);
-    assert.ok(imapText(envelopeValue(e)).startsWith('(NIL {10}\r\nRésultats (({11}\r\nLéo Dupond NIL "123456789012345" "patient.mssante.fr"))'));
+    assert.deepEqual(e.from, [
+      { name: Buffer.from('Léo Dupond', 'utf8'), adl: null, mailbox: '123456789012345', host: 'patient.mssante.fr' },
+    ]);
+    assert.ok(
+      imapText(envelopeValue(e)).startsWith('(NIL {10}\r\nRésultats (({11}\r\nLéo Dupond NIL "123456789012345" "patient.mssante.fr"))'),
+    );
   });
 });
 
@@ -149,7 +157,10 @@ describe('BODY and BODYSTRUCTURE', () => {
       lines: 3,
     };
     assert.deepEqual(bodyStructure(root, false), expected);
-    assert.equal(imapText(bodyStructureValue(bodyStructure(root, false), false)), '("TEXT" "PLAIN" ("CHARSET" "us-ascii") NIL NIL "7BIT" 36 3)');
+    assert.equal(
+      imapText(bodyStructureValue(bodyStructure(root, false), false)),
+      '("TEXT" "PLAIN" ("CHARSET" "us-ascii") NIL NIL "7BIT" 36 3)',
+    );
     assert.equal(
       imapText(bodyStructureValue(bodyStructure(root, true), true)),
       '("TEXT" "PLAIN" ("CHARSET" "us-ascii") NIL NIL "7BIT" 36 3 NIL NIL NIL NIL)',
@@ -253,7 +264,16 @@ describe('BODY and BODYSTRUCTURE', () => {
       subtype: 'MIXED',
       params: [['BOUNDARY', 'fwd']],
       parts: [
-        { type: 'TEXT', subtype: 'PLAIN', params: [['CHARSET', 'utf-8']], id: null, description: null, encoding: '7BIT', size: 10, lines: 0 },
+        {
+          type: 'TEXT',
+          subtype: 'PLAIN',
+          params: [['CHARSET', 'utf-8']],
+          id: null,
+          description: null,
+          encoding: '7BIT',
+          size: 10,
+          lines: 0,
+        },
         {
           type: 'MESSAGE',
           subtype: 'RFC822',
@@ -275,7 +295,16 @@ describe('BODY and BODYSTRUCTURE', () => {
             inReplyTo: null,
             messageId: '<inner.4@ch-lilas.fr>',
           },
-          body: { type: 'TEXT', subtype: 'PLAIN', params: [['CHARSET', 'us-ascii']], id: null, description: null, encoding: '7BIT', size: 18, lines: 0 },
+          body: {
+            type: 'TEXT',
+            subtype: 'PLAIN',
+            params: [['CHARSET', 'us-ascii']],
+            id: null,
+            description: null,
+            encoding: '7BIT',
+            size: 18,
+            lines: 0,
+          },
         },
       ],
     });
@@ -405,8 +434,14 @@ describe('BODY[section]', () => {
     assert.equal(get(raw, spec([2])), innerHeader + 'Resultats normaux.');
     assert.equal(get(raw, spec([2, 1])), 'Resultats normaux.');
     assert.equal(get(raw, spec([2, 1], 'MIME')), innerHeader);
-    assert.equal(get(raw, spec([2], 'MIME')), 'Content-Type: message/rfc822\r\nContent-Disposition: attachment; filename="Resultats.eml"\r\n\r\n');
-    assert.equal(get(raw, spec([2], 'HEADER.FIELDS.NOT', ['from', 'to', 'date', 'message-id', 'content-type'])), 'Subject: Resultats\r\n\r\n');
+    assert.equal(
+      get(raw, spec([2], 'MIME')),
+      'Content-Type: message/rfc822\r\nContent-Disposition: attachment; filename="Resultats.eml"\r\n\r\n',
+    );
+    assert.equal(
+      get(raw, spec([2], 'HEADER.FIELDS.NOT', ['from', 'to', 'date', 'message-id', 'content-type'])),
+      'Subject: Resultats\r\n\r\n',
+    );
     const root = parseMessage(raw);
     assert.equal(findPart(root, [2, 1]), root.children[1]!.message);
   });

@@ -28,7 +28,11 @@ describe('X-MSS headers', () => {
       mesFin: false,
       subjectFin: false,
     });
-    const odd = mssHeaders(parseMessage(buf(crlf('X_MSS_INS: n', 'X-MSS-CODECDA: 34112-3;11488-4', 'x-mss-mes: fin', 'Subject: [FIN] Fin de prise en charge', '', ''))));
+    const odd = mssHeaders(
+      parseMessage(
+        buf(crlf('X_MSS_INS: n', 'X-MSS-CODECDA: 34112-3;11488-4', 'x-mss-mes: fin', 'Subject: [FIN] Fin de prise en charge', '', '')),
+      ),
+    );
     assert.deepEqual([odd.ins, odd.codeCda, odd.mesFin, odd.subjectFin], ['N', ['34112-3', '11488-4'], true, true]);
     const bad = mssHeaders(parseMessage(buf(crlf('X-MSS-INS: oui', '', ''))));
     assert.deepEqual([bad.ins, bad.insRaw], [null, 'oui']);

@@ -95,7 +95,10 @@ describe('multiparts', () => {
     assert.equal(body(raw, html), '<p>Voir <img src="cid:logo@ch-lilas"></p>');
     assert.equal(body(raw, png), 'iVBORw0KGgo=');
     assert.equal(png.id, '<logo@ch-lilas>');
-    assert.deepEqual(png.disposition?.params.map((p) => [p.name, p.value]), [['filename', 'logo.png']]);
+    assert.deepEqual(
+      png.disposition?.params.map((p) => [p.name, p.value]),
+      [['filename', 'logo.png']],
+    );
     // The close delimiter's line is the related part's; the CRLF before --outer is --outer's.
     assert.ok(body(raw, related).endsWith('iVBORw0KGgo=\r\n--inner--\r\n'));
     assert.equal(body(raw, pdf), 'JVBERi0xLjQK');
@@ -103,7 +106,15 @@ describe('multiparts', () => {
     assert.deepEqual(pdf.language, ['fr']);
     assert.deepEqual(pdf.disposition, {
       type: 'attachment',
-      params: [{ name: 'filename', value: 'compte-rendu été.pdf', raw: 'compte-rendu été.pdf'.replace('é', '\xc3\xa9').replace('é', '\xc3\xa9'), charset: 'UTF-8', language: null }],
+      params: [
+        {
+          name: 'filename',
+          value: 'compte-rendu été.pdf',
+          raw: 'compte-rendu été.pdf'.replace('é', '\xc3\xa9').replace('é', '\xc3\xa9'),
+          charset: 'UTF-8',
+          language: null,
+        },
+      ],
       wireParams: [['filename*', "UTF-8''compte-rendu%20%C3%A9t%C3%A9.pdf"]],
     });
     assert.equal(related.contentType.wireParams.length, 2);
@@ -127,7 +138,10 @@ describe('multiparts', () => {
   test('RFC 3501 §6.4.5 example: every part numbered as the RFC lists it', () => {
     const raw = buf(RFC3501_EXAMPLE);
     const root = parseMessage(raw);
-    const listed = [...walkParts(root)].map(({ part, node }) => [part.join('.'), `${node.contentType.type}/${node.contentType.subtype}`.toUpperCase()]);
+    const listed = [...walkParts(root)].map(({ part, node }) => [
+      part.join('.'),
+      `${node.contentType.type}/${node.contentType.subtype}`.toUpperCase(),
+    ]);
     assert.deepEqual(listed, [
       ['1', 'TEXT/PLAIN'],
       ['2', 'APPLICATION/OCTET-STREAM'],
@@ -148,7 +162,22 @@ describe('multiparts', () => {
   });
 
   test('multipart/digest: parts without Content-Type are message/rfc822', () => {
-    const raw = buf(crlf('Content-Type: multipart/digest; boundary=d', '', '--d', '', 'Subject: one', '', 'first', '--d', 'Content-Type: text/plain', '', 'x', '--d--'));
+    const raw = buf(
+      crlf(
+        'Content-Type: multipart/digest; boundary=d',
+        '',
+        '--d',
+        '',
+        'Subject: one',
+        '',
+        'first',
+        '--d',
+        'Content-Type: text/plain',
+        '',
+        'x',
+        '--d--',
+      ),
+    );
     const root = parseMessage(raw);
     assert.deepEqual(shape(root), ['multipart/digest', [['message/rfc822', 'text/plain'], 'text/plain']]);
     assert.equal(body(raw, root.children[0]!.message!), 'first');
@@ -156,7 +185,24 @@ describe('multiparts', () => {
 
   test('a boundary that prefixes another: the longest match wins (as Dovecot)', () => {
     const raw = buf(
-      crlf('Content-Type: multipart/mixed; boundary="abc"', '', '--abc', 'Content-Type: multipart/mixed; boundary="abcdef"', '', '--abcdef', '', 'inner one', '--abcdef', '', 'inner two', '--abcdef--', '--abc', '', 'outer two', '--abc--'),
+      crlf(
+        'Content-Type: multipart/mixed; boundary="abc"',
+        '',
+        '--abc',
+        'Content-Type: multipart/mixed; boundary="abcdef"',
+        '',
+        '--abcdef',
+        '',
+        'inner one',
+        '--abcdef',
+        '',
+        'inner two',
+        '--abcdef--',
+        '--abc',
+        '',
+        'outer two',
+        '--abc--',
+      ),
     );
     const root = parseMessage(raw);
     assert.deepEqual(shape(root), ['multipart/mixed', [['multipart/mixed', ['text/plain', 'text/plain']], 'text/plain']]);
@@ -167,16 +213,37 @@ describe('multiparts', () => {
   });
 
   test('the same boundary nested twice: the innermost owns it', () => {
-    const raw = buf(crlf('Content-Type: multipart/mixed; boundary=x', '', '--x', 'Content-Type: multipart/mixed; boundary=x', '', '--x', '', 'a', '--x--', '--x', '', 'b', '--x--'));
+    const raw = buf(
+      crlf(
+        'Content-Type: multipart/mixed; boundary=x',
+        '',
+        '--x',
+        'Content-Type: multipart/mixed; boundary=x',
+        '',
+        '--x',
+        '',
+        'a',
+        '--x--',
+        '--x',
+        '',
+        'b',
+        '--x--',
+      ),
+    );
     const root = parseMessage(raw);
     // Once the inner closes, `--x` belongs to the outer again.
     assert.deepEqual(shape(root), ['multipart/mixed', [['multipart/mixed', ['text/plain']], 'text/plain']]);
   });
 
   test('boundary lines may carry trailing text and white space; the line is the delimiter', () => {
-    const raw = buf(crlf('Content-Type: multipart/mixed; boundary=q', '', '--q  ', '', 'one', '--q garbage', '', 'two', '--q-- trailing', 'epilogue'));
+    const raw = buf(
+      crlf('Content-Type: multipart/mixed; boundary=q', '', '--q  ', '', 'one', '--q garbage', '', 'two', '--q-- trailing', 'epilogue'),
+    );
     const root = parseMessage(raw);
-    assert.deepEqual(root.children.map((c) => body(raw, c)), ['one', 'two']);
+    assert.deepEqual(
+      root.children.map((c) => body(raw, c)),
+      ['one', 'two'],
+    );
     assert.deepEqual(root.defects, []);
   });
 });
@@ -203,19 +270,40 @@ describe('malformed input', () => {
 
   test('a leading continuation line is skipped, the header goes on', () => {
     const root = parseMessage(buf(crlf(' orphan', 'Subject: kept', '', 'body')));
-    assert.deepEqual(root.fields.map((f) => f.name), ['Subject']);
+    assert.deepEqual(
+      root.fields.map((f) => f.name),
+      ['Subject'],
+    );
     assert.deepEqual(root.defects, ['malformed-header-line']);
   });
 
   test('missing final boundary: the last part runs to the end', () => {
     const raw = buf(crlf('Content-Type: multipart/mixed; boundary=m', '', '--m', '', 'one', '--m', '', 'two', 'still two'));
     const root = parseMessage(raw);
-    assert.deepEqual(root.children.map((c) => body(raw, c)), ['one', 'two\r\nstill two\r\n']);
+    assert.deepEqual(
+      root.children.map((c) => body(raw, c)),
+      ['one', 'two\r\nstill two\r\n'],
+    );
     assert.deepEqual(root.defects, ['missing-final-boundary']);
   });
 
   test('an inner multipart left open is closed by the outer boundary', () => {
-    const raw = buf(crlf('Content-Type: multipart/mixed; boundary=o', '', '--o', 'Content-Type: multipart/alternative; boundary=i', '', '--i', '', 'inner', '--o', '', 'outer', '--o--'));
+    const raw = buf(
+      crlf(
+        'Content-Type: multipart/mixed; boundary=o',
+        '',
+        '--o',
+        'Content-Type: multipart/alternative; boundary=i',
+        '',
+        '--i',
+        '',
+        'inner',
+        '--o',
+        '',
+        'outer',
+        '--o--',
+      ),
+    );
     const root = parseMessage(raw);
     assert.deepEqual(shape(root), ['multipart/mixed', [['multipart/alternative', ['text/plain']], 'text/plain']]);
     const inner = root.children[0]!;
@@ -282,7 +370,9 @@ describe('malformed input', () => {
     assert.deepEqual(root.defects, ['part-limit']);
     assert.equal(root.bodyEnd, raw.length);
     assert.equal(body(raw, root.children[8]!), 'part 8');
-    assert.ok(body(raw, root).endsWith('part 8\r\n--p\r\n\r\npart 9\r\n' + parts.slice(parts.indexOf('--p\r\n\r\npart 10\r\n')) + '--p--\r\n'));
+    assert.ok(
+      body(raw, root).endsWith('part 8\r\n--p\r\n\r\npart 9\r\n' + parts.slice(parts.indexOf('--p\r\n\r\npart 10\r\n')) + '--p--\r\n'),
+    );
   });
 
   test('10,000 parts by default, then opaque', () => {

@@ -97,7 +97,7 @@ const FRAGMENTS = [
   'Content-Type: multipart/digest; boundary=a',
   'Content-Type: message/rfc822',
   'Content-Type: text/plain; charset=utf-8',
-  'Content-Type: text/plain; name*0*=UTF-8\'\'%C3; name*1*=%A9',
+  "Content-Type: text/plain; name*0*=UTF-8''%C3; name*1*=%A9",
   'Content-Transfer-Encoding: base64',
   'Content-Transfer-Encoding: quoted-printable',
   'Content-Disposition: attachment; filename="IHE_XDM.ZIP"',
@@ -116,12 +116,18 @@ const FRAGMENTS = [
 ];
 
 const mimeish = fc
-  .tuple(fc.array(fc.constantFrom(...FRAGMENTS), { maxLength: 80, size: 'max' }), fc.array(fc.constantFrom('\r\n', '\n', '\r'), { minLength: 1, maxLength: 3 }))
+  .tuple(
+    fc.array(fc.constantFrom(...FRAGMENTS), { maxLength: 80, size: 'max' }),
+    fc.array(fc.constantFrom('\r\n', '\n', '\r'), { minLength: 1, maxLength: 3 }),
+  )
   .map(([lines, ends]) => Buffer.from(lines.map((l, i) => l + ends[i % ends.length]).join(''), 'latin1'));
 
 describe('never throws, offsets always within bounds', () => {
   test('arbitrary bytes', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 3000, size: 'max' }), (bytes) => exercise(Buffer.from(bytes))), RUNS);
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 3000, size: 'max' }), (bytes) => exercise(Buffer.from(bytes))),
+      RUNS,
+    );
   });
 
   test('MIME-shaped garbage: boundaries, nesting, encodings, line ends mixed', () => {
@@ -155,16 +161,20 @@ describe('never throws, offsets always within bounds', () => {
 describe('round trips', () => {
   test('base64: decode(encode(x)) = x, also with line breaks and garbage inserted', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 2000 }), fc.array(fc.tuple(fc.nat(), fc.constantFrom('\r\n', ' ', '*', '\t', '!')), { maxLength: 20 }), (bytes, noise) => {
-        const data = Buffer.from(bytes);
-        let encoded = encodeBase64(data).toString('latin1');
-        assert.deepEqual(decodeBase64(Buffer.from(encoded, 'latin1')), data);
-        for (const [at, junk] of noise) {
-          const i = at % (encoded.length + 1);
-          encoded = encoded.slice(0, i) + junk + encoded.slice(i);
-        }
-        assert.deepEqual(decodeBase64(Buffer.from(encoded, 'latin1')), data);
-      }),
+      fc.property(
+        fc.uint8Array({ maxLength: 2000 }),
+        fc.array(fc.tuple(fc.nat(), fc.constantFrom('\r\n', ' ', '*', '\t', '!')), { maxLength: 20 }),
+        (bytes, noise) => {
+          const data = Buffer.from(bytes);
+          let encoded = encodeBase64(data).toString('latin1');
+          assert.deepEqual(decodeBase64(Buffer.from(encoded, 'latin1')), data);
+          for (const [at, junk] of noise) {
+            const i = at % (encoded.length + 1);
+            encoded = encoded.slice(0, i) + junk + encoded.slice(i);
+          }
+          assert.deepEqual(decodeBase64(Buffer.from(encoded, 'latin1')), data);
+        },
+      ),
       RUNS,
     );
   });
@@ -191,7 +201,15 @@ describe('round trips', () => {
 
   test('encoded-words: any Unicode text through B and Q', () => {
     const q = (s: string) =>
-      [...Buffer.from(s, 'utf8')].map((b) => (b === 0x20 ? '_' : /[A-Za-z0-9]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : '=' + b.toString(16).toUpperCase().padStart(2, '0'))).join('');
+      [...Buffer.from(s, 'utf8')]
+        .map((b) =>
+          b === 0x20
+            ? '_'
+            : /[A-Za-z0-9]/.test(String.fromCharCode(b))
+              ? String.fromCharCode(b)
+              : '=' + b.toString(16).toUpperCase().padStart(2, '0'),
+        )
+        .join('');
     fc.assert(
       fc.property(fc.string({ unit: 'grapheme', maxLength: 100 }), (s) => {
         assert.equal(decodeWords(`=?UTF-8?B?${Buffer.from(s, 'utf8').toString('base64')}?=`), s);

@@ -21,7 +21,11 @@ describe('search text', () => {
     const fwd = buf(FORWARDED);
     const text = textForSearch(fwd, parseMessage(fwd));
     assert.ok(text.startsWith('Pour info.\nFrom: Laboratoire <labo-resultats.ch-lilas@operateur-a.mssante.fr>\n'));
-    assert.ok(text.endsWith('Subject: Resultats\nDate: Tue, 25 Nov 2025 18:30:00 +0100\nMessage-ID: <inner.4@ch-lilas.fr>\nContent-Type: text/plain; charset=us-ascii\nResultats normaux.'));
+    assert.ok(
+      text.endsWith(
+        'Subject: Resultats\nDate: Tue, 25 Nov 2025 18:30:00 +0100\nMessage-ID: <inner.4@ch-lilas.fr>\nContent-Type: text/plain; charset=us-ascii\nResultats normaux.',
+      ),
+    );
   });
 
   test('bounded: a huge text part costs at most maxChars', () => {

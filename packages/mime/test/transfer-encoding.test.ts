@@ -33,7 +33,10 @@ describe('base64', () => {
   test('encoding wraps at 76 characters with CRLF', () => {
     const data = Buffer.alloc(100, 0xab);
     const lines = encodeBase64(data).toString('latin1').split('\r\n');
-    assert.deepEqual(lines.map((l) => l.length), [76, 60]);
+    assert.deepEqual(
+      lines.map((l) => l.length),
+      [76, 60],
+    );
     assert.deepEqual(decodeBase64(encodeBase64(data)), data);
     assert.equal(encodeBase64(Buffer.alloc(0)).length, 0);
   });
@@ -80,7 +83,14 @@ describe('part bodies', () => {
     const mixed = buf(MIXED);
     const pdf = parseMessage(mixed).children[1]!;
     assert.equal(decodeBody(mixed, pdf).toString('latin1'), '%PDF-1.4\n');
-    const latin = buf(crlf('Content-Type: text/plain; charset=iso-8859-1', 'Content-Transfer-Encoding: base64', '', Buffer.from('Café', 'latin1').toString('base64')));
+    const latin = buf(
+      crlf(
+        'Content-Type: text/plain; charset=iso-8859-1',
+        'Content-Transfer-Encoding: base64',
+        '',
+        Buffer.from('Café', 'latin1').toString('base64'),
+      ),
+    );
     assert.equal(decodeText(latin, parseMessage(latin)), 'Café');
     assert.equal(decodeText(latin, parseMessage(latin), 2), 'Ca');
   });

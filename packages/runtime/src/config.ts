@@ -50,8 +50,12 @@ export function loadQuotas(env: Environment = process.env): MailboxQuotas {
     const storageRaw = env[`MSS_QUOTA_STORAGE_${type}`];
     const messagesRaw = env[`MSS_QUOTA_MESSAGES_${type}`];
     const messages = messagesRaw ? Number(messagesRaw) : DEFAULT_MAILBOX_QUOTAS[type].messages;
-    if (!Number.isInteger(messages) || messages < 0) throw new MssError('CONFIG_INVALID', `MSS_QUOTA_MESSAGES_${type}: "${messagesRaw}" is not a number of messages`, { exitCode: 2 });
-    out[type] = { storage: storageRaw ? parseBytes(storageRaw, `MSS_QUOTA_STORAGE_${type}`) : DEFAULT_MAILBOX_QUOTAS[type].storage, messages };
+    if (!Number.isInteger(messages) || messages < 0)
+      throw new MssError('CONFIG_INVALID', `MSS_QUOTA_MESSAGES_${type}: "${messagesRaw}" is not a number of messages`, { exitCode: 2 });
+    out[type] = {
+      storage: storageRaw ? parseBytes(storageRaw, `MSS_QUOTA_STORAGE_${type}`) : DEFAULT_MAILBOX_QUOTAS[type].storage,
+      messages,
+    };
   }
   return out;
 }
@@ -82,7 +86,11 @@ export interface ListenerSettings {
 
 export function loadListenerSettings(env: Environment = process.env): ListenerSettings {
   return {
-    maxConnectionsPerAddress: intSetting(env, 'MSS_MAX_CONNECTIONS_PER_ADDRESS', { fallback: DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, min: 1, max: 1_000_000 }),
+    maxConnectionsPerAddress: intSetting(env, 'MSS_MAX_CONNECTIONS_PER_ADDRESS', {
+      fallback: DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+      min: 1,
+      max: 1_000_000,
+    }),
     imapLoginTimeoutMs: durationSetting(env, 'MSS_IMAP_LOGIN_TIMEOUT', { fallbackMs: 60_000, minMs: 1000 }),
     imapIdleTimeoutMs: durationSetting(env, 'MSS_IMAP_IDLE_TIMEOUT', { fallbackMs: 30 * 60_000, minMs: 30 * 60_000 }),
     ldapIdleTimeoutMs: durationSetting(env, 'MSS_LDAP_IDLE_TIMEOUT', { fallbackMs: 300_000, minMs: 1000 }),

@@ -20,7 +20,10 @@ type ParserError = Error & { code?: string };
 export function describeClientError(err: ParserError): { status: number; detail: string } {
   switch (err.code) {
     case 'HPE_HEADER_OVERFLOW':
-      return { status: 431, detail: 'the request line and headers are larger than the 16 KiB accepted (a query string that long belongs in a POST body)' };
+      return {
+        status: 431,
+        detail: 'the request line and headers are larger than the 16 KiB accepted (a query string that long belongs in a POST body)',
+      };
     case 'ERR_HTTP_REQUEST_TIMEOUT':
     case 'ERR_HTTP_HEADERS_TIMEOUT':
       return { status: 408, detail: 'the request did not arrive in time' };
@@ -39,7 +42,12 @@ export function describeClientError(err: ParserError): { status: number; detail:
 export function answerClientError(
   err: ParserError,
   socket: Duplex,
-  build: (status: number, detail: string) => ClientErrorProblem = (status, detail) => ({ type: 'about:blank', title: http.STATUS_CODES[status] ?? 'Error', status, detail }),
+  build: (status: number, detail: string) => ClientErrorProblem = (status, detail) => ({
+    type: 'about:blank',
+    title: http.STATUS_CODES[status] ?? 'Error',
+    status,
+    detail,
+  }),
 ): void {
   // ECONNRESET and the like: the client has gone, nobody to answer.
   if (err.code === 'ECONNRESET' || !socket.writable || socket.destroyed) {

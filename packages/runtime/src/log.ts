@@ -14,7 +14,17 @@ export function createLogger(options: { level?: string; name?: string; destinati
       level: options.level ?? 'info',
       base: { pid: process.pid },
       redact: {
-        paths: ['token', 'accessToken', 'password', 'secret', '*.token', '*.accessToken', '*.password', '*.secret', 'headers.authorization'],
+        paths: [
+          'token',
+          'accessToken',
+          'password',
+          'secret',
+          '*.token',
+          '*.accessToken',
+          '*.password',
+          '*.secret',
+          'headers.authorization',
+        ],
         censor: '[redacted]',
       },
     },

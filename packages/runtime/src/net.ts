@@ -8,13 +8,23 @@ import { MssError, systemErrorCode } from './errors.ts';
 export function listenError(err: unknown, service: string, host: string, port: number): MssError {
   switch (systemErrorCode(err)) {
     case 'EADDRINUSE':
-      return new MssError('PORT_IN_USE', `port ${port} on ${host} is already in use (${service}); stop the other program or pick other ports with --port-base`, { cause: err });
+      return new MssError(
+        'PORT_IN_USE',
+        `port ${port} on ${host} is already in use (${service}); stop the other program or pick other ports with --port-base`,
+        { cause: err },
+      );
     case 'EACCES':
-      return new MssError('PORT_FORBIDDEN', `not allowed to listen on ${host}:${port} (${service}); use a port above 1023 or --port-base`, { cause: err });
+      return new MssError('PORT_FORBIDDEN', `not allowed to listen on ${host}:${port} (${service}); use a port above 1023 or --port-base`, {
+        cause: err,
+      });
     case 'EADDRNOTAVAIL':
       return new MssError('HOST_UNAVAILABLE', `address ${host} is not available on this machine (${service})`, { cause: err });
     default:
-      return new MssError('LISTEN_FAILED', `cannot listen on ${host}:${port} (${service}): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      return new MssError(
+        'LISTEN_FAILED',
+        `cannot listen on ${host}:${port} (${service}): ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
+      );
   }
 }
 

@@ -35,16 +35,38 @@ test('defaults when nothing is set: pool of 10, 8 blob workers, level info', () 
   assert.equal(c.blobWorkers, 8);
   assert.equal(c.logLevel, 'info');
   assert.match(describeConfig(c), / logLevel=info pgPoolSize=10 blobWorkers=8 /, 'every effective setting on the start-up line');
-  assert.deepEqual(c.listeners, { maxConnectionsPerAddress: 256, imapLoginTimeoutMs: 60_000, imapIdleTimeoutMs: 1_800_000, ldapIdleTimeoutMs: 300_000 });
-  assert.match(describeConfig(c), / maxConnectionsPerAddress=256 imapLoginTimeoutMs=60000 imapIdleTimeoutMs=1800000 ldapIdleTimeoutMs=300000$/);
+  assert.deepEqual(c.listeners, {
+    maxConnectionsPerAddress: 256,
+    imapLoginTimeoutMs: 60_000,
+    imapIdleTimeoutMs: 1_800_000,
+    ldapIdleTimeoutMs: 300_000,
+  });
+  assert.match(
+    describeConfig(c),
+    / maxConnectionsPerAddress=256 imapLoginTimeoutMs=60000 imapIdleTimeoutMs=1800000 ldapIdleTimeoutMs=300000$/,
+  );
 });
 
 test('listener limits and timeouts: MSS_MAX_CONNECTIONS_PER_ADDRESS, MSS_IMAP_*_TIMEOUT, MSS_LDAP_IDLE_TIMEOUT', () => {
-  const l = loadConfig({}, { MSS_MAX_CONNECTIONS_PER_ADDRESS: '20', MSS_IMAP_LOGIN_TIMEOUT: '30s', MSS_IMAP_IDLE_TIMEOUT: '1h', MSS_LDAP_IDLE_TIMEOUT: '90' }).listeners;
-  assert.deepEqual(l, { maxConnectionsPerAddress: 20, imapLoginTimeoutMs: 30_000, imapIdleTimeoutMs: 3_600_000, ldapIdleTimeoutMs: 90_000 });
-  assert.match(configError(() => loadConfig({}, { MSS_MAX_CONNECTIONS_PER_ADDRESS: '0' })).message, /^MSS_MAX_CONNECTIONS_PER_ADDRESS: "0" is not an integer from 1/);
+  const l = loadConfig(
+    {},
+    { MSS_MAX_CONNECTIONS_PER_ADDRESS: '20', MSS_IMAP_LOGIN_TIMEOUT: '30s', MSS_IMAP_IDLE_TIMEOUT: '1h', MSS_LDAP_IDLE_TIMEOUT: '90' },
+  ).listeners;
+  assert.deepEqual(l, {
+    maxConnectionsPerAddress: 20,
+    imapLoginTimeoutMs: 30_000,
+    imapIdleTimeoutMs: 3_600_000,
+    ldapIdleTimeoutMs: 90_000,
+  });
+  assert.match(
+    configError(() => loadConfig({}, { MSS_MAX_CONNECTIONS_PER_ADDRESS: '0' })).message,
+    /^MSS_MAX_CONNECTIONS_PER_ADDRESS: "0" is not an integer from 1/,
+  );
   // RFC 9051 §5.4: an autologout timer after authentication is at least 30 minutes.
-  assert.match(configError(() => loadConfig({}, { MSS_IMAP_IDLE_TIMEOUT: '10m' })).message, /^MSS_IMAP_IDLE_TIMEOUT: "10m" is not a duration of at least 1800000 ms/);
+  assert.match(
+    configError(() => loadConfig({}, { MSS_IMAP_IDLE_TIMEOUT: '10m' })).message,
+    /^MSS_IMAP_IDLE_TIMEOUT: "10m" is not a duration of at least 1800000 ms/,
+  );
 });
 
 test('MSS_PG_POOL_SIZE, MSS_BLOB_WORKERS, MSS_LOG_LEVEL are read and typed', () => {
@@ -57,11 +79,26 @@ test('MSS_PG_POOL_SIZE, MSS_BLOB_WORKERS, MSS_LOG_LEVEL are read and typed', () 
 });
 
 test('a bad number is an error naming the variable and the accepted range, never NaN', () => {
-  assert.equal(configError(() => loadConfig({}, { MSS_PG_POOL_SIZE: 'lots' })).message, 'MSS_PG_POOL_SIZE: "lots" is not an integer from 1 to 1000');
-  assert.equal(configError(() => loadConfig({}, { MSS_PG_POOL_SIZE: '0' })).message, 'MSS_PG_POOL_SIZE: "0" is not an integer from 1 to 1000');
-  assert.equal(configError(() => loadConfig({}, { MSS_PG_POOL_SIZE: '2.5' })).message, 'MSS_PG_POOL_SIZE: "2.5" is not an integer from 1 to 1000');
-  assert.equal(configError(() => loadConfig({}, { MSS_BLOB_WORKERS: '-1' })).message, 'MSS_BLOB_WORKERS: "-1" is not an integer from 0 to 64');
-  assert.equal(configError(() => loadConfig({}, { MSS_BLOB_WORKERS: '1e3' })).message, 'MSS_BLOB_WORKERS: "1e3" is not an integer from 0 to 64');
+  assert.equal(
+    configError(() => loadConfig({}, { MSS_PG_POOL_SIZE: 'lots' })).message,
+    'MSS_PG_POOL_SIZE: "lots" is not an integer from 1 to 1000',
+  );
+  assert.equal(
+    configError(() => loadConfig({}, { MSS_PG_POOL_SIZE: '0' })).message,
+    'MSS_PG_POOL_SIZE: "0" is not an integer from 1 to 1000',
+  );
+  assert.equal(
+    configError(() => loadConfig({}, { MSS_PG_POOL_SIZE: '2.5' })).message,
+    'MSS_PG_POOL_SIZE: "2.5" is not an integer from 1 to 1000',
+  );
+  assert.equal(
+    configError(() => loadConfig({}, { MSS_BLOB_WORKERS: '-1' })).message,
+    'MSS_BLOB_WORKERS: "-1" is not an integer from 0 to 64',
+  );
+  assert.equal(
+    configError(() => loadConfig({}, { MSS_BLOB_WORKERS: '1e3' })).message,
+    'MSS_BLOB_WORKERS: "1e3" is not an integer from 0 to 64',
+  );
 });
 
 test('a bad log level is an error listing the levels, from the variable or from the flag', () => {
@@ -77,8 +114,14 @@ test('durations: seconds or with a unit; below the minimum or garbage is an erro
   assert.equal(durationSetting({ MSS_X: '90' }, 'MSS_X', { fallbackMs: 1, minMs: 100 }), 90_000);
   assert.equal(durationSetting({ MSS_X: '30m' }, 'MSS_X', { fallbackMs: 1, minMs: 100 }), 1_800_000);
   assert.equal(durationSetting({ MSS_X: '250ms' }, 'MSS_X', { fallbackMs: 1, minMs: 100 }), 250);
-  assert.match(configError(() => durationSetting({ MSS_X: '50ms' }, 'MSS_X', { fallbackMs: 1, minMs: 100 })).message, /^MSS_X: "50ms" is not a duration/);
-  assert.match(configError(() => durationSetting({ MSS_X: 'soon' }, 'MSS_X', { fallbackMs: 1, minMs: 100 })).message, /^MSS_X: "soon" is not a duration/);
+  assert.match(
+    configError(() => durationSetting({ MSS_X: '50ms' }, 'MSS_X', { fallbackMs: 1, minMs: 100 })).message,
+    /^MSS_X: "50ms" is not a duration/,
+  );
+  assert.match(
+    configError(() => durationSetting({ MSS_X: 'soon' }, 'MSS_X', { fallbackMs: 1, minMs: 100 })).message,
+    /^MSS_X: "soon" is not a duration/,
+  );
 });
 
 test('the client commands’ credentials come from the same place', () => {
@@ -88,7 +131,12 @@ test('the client commands’ credentials come from the same place', () => {
     annuaireApiKey: 'k',
     debug: true,
   });
-  assert.deepEqual(loadClientEnvironment({ MSS_TOKEN: '', MSS_DEBUG: '0' }), { token: undefined, adminPassword: undefined, annuaireApiKey: undefined, debug: false });
+  assert.deepEqual(loadClientEnvironment({ MSS_TOKEN: '', MSS_DEBUG: '0' }), {
+    token: undefined,
+    adminPassword: undefined,
+    annuaireApiKey: undefined,
+    debug: false,
+  });
 });
 
 test('createLogger takes its level from the caller, not from MSS_LOG_LEVEL', () => {

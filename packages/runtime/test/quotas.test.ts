@@ -13,7 +13,12 @@ test('defaults: PER and APP 2 GiB, ORG and CAB 10 GiB, 1,000,000 messages', () =
 });
 
 test('sizes with units, message counts; a bad value is a configuration error', () => {
-  const q = loadQuotas({ MSS_QUOTA_STORAGE_PER: '512M', MSS_QUOTA_STORAGE_ORG: '20GiB', MSS_QUOTA_STORAGE_APP: '1048576', MSS_QUOTA_MESSAGES_CAB: '5000' });
+  const q = loadQuotas({
+    MSS_QUOTA_STORAGE_PER: '512M',
+    MSS_QUOTA_STORAGE_ORG: '20GiB',
+    MSS_QUOTA_STORAGE_APP: '1048576',
+    MSS_QUOTA_MESSAGES_CAB: '5000',
+  });
   assert.equal(q.PER.storage, 512 * 1024 ** 2);
   assert.equal(q.ORG.storage, 20 * 1024 ** 3);
   assert.equal(q.APP.storage, 1048576);

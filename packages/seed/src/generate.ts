@@ -31,16 +31,7 @@ import { finessFor, insFromNir, pad, rppsFromSequence, siretFor } from './ids.ts
 import { demoPersonas, PERSONA_PATIENT_INS } from './personas.ts';
 import { createRng, type Rng, WeightedTable } from './prng.ts';
 import { clip, ofCity, slugify } from './text.ts';
-import type {
-  SeedBatch,
-  SeedDelegation,
-  SeedHolder,
-  SeedMailbox,
-  SeedOptions,
-  SeedPerson,
-  SeedSituation,
-  SeedStructure,
-} from './types.ts';
+import type { SeedBatch, SeedDelegation, SeedHolder, SeedMailbox, SeedOptions, SeedPerson, SeedSituation, SeedStructure } from './types.ts';
 
 // ---- Tunable shares (documented in the README) ------------------------------------------
 
@@ -90,11 +81,15 @@ const CITY_OF = CITIES.map((c) => ofCity(c.name));
 const PLACE_SLUG = PLACE_NAMES.map(slugify);
 /** "des Tilleuls" → "Les Tilleuls", for names such as "EHPAD Les Tilleuls". */
 const PLACE_AS_NAME = PLACE_NAMES.map((p) =>
-  p.startsWith('des ') ? `Les ${p.slice(4)}`
-  : p.startsWith('du ') ? `Le ${p.slice(3)}`
-  : p.startsWith('de la ') ? `La ${p.slice(6)}`
-  : p.startsWith('de l’') ? `L’${p.slice(5)}`
-  : p,
+  p.startsWith('des ')
+    ? `Les ${p.slice(4)}`
+    : p.startsWith('du ')
+      ? `Le ${p.slice(3)}`
+      : p.startsWith('de la ')
+        ? `La ${p.slice(6)}`
+        : p.startsWith('de l’')
+          ? `L’${p.slice(5)}`
+          : p,
 );
 
 /**
@@ -621,7 +616,14 @@ class DirectoryGenerator {
     const org = (prefix: string, service: string, description: string): void => {
       const address = this.#claim(clip(`${prefix}.${slug}`, LOCAL_BASE_MAX)) + this.#domainSuffix;
       this.mailboxes.push({
-        address, type: 'ORG', ownerIdnat: record.idnat, situationId: null, listeRouge: false, description, service, digitization: rng.chance(0.9),
+        address,
+        type: 'ORG',
+        ownerIdnat: record.idnat,
+        situationId: null,
+        listeRouge: false,
+        description,
+        service,
+        digitization: rng.chance(0.9),
       });
       out.push(address);
     };
@@ -637,8 +639,14 @@ class DirectoryGenerator {
     if (rng.chance(kind.labAppShare)) {
       const address = this.#claim(clip(`labo-resultats.${slug}`, LOCAL_BASE_MAX)) + this.#domainSuffix;
       this.mailboxes.push({
-        address, type: 'APP', ownerIdnat: record.idnat, situationId: null, listeRouge: false,
-        description: 'Résultats de biologie, envoi automatique', service: 'Laboratoire', digitization: true,
+        address,
+        type: 'APP',
+        ownerIdnat: record.idnat,
+        situationId: null,
+        listeRouge: false,
+        description: 'Résultats de biologie, envoi automatique',
+        service: 'Laboratoire',
+        digitization: true,
       });
       out.push(address);
     }

@@ -10,7 +10,14 @@ export type {
   SeedStructure,
 } from './types.ts';
 export { generateDirectory, FIRST_GENERATED_RPPS_SEQUENCE } from './generate.ts';
-export { demoPersonas, secondOperatorPersonas, SECOND_OPERATOR_DOMAIN, secretaryDelegationEnd, PERSONA_PATIENT_INS, PATIENT_DOMAIN } from './personas.ts';
+export {
+  demoPersonas,
+  secondOperatorPersonas,
+  SECOND_OPERATOR_DOMAIN,
+  secretaryDelegationEnd,
+  PERSONA_PATIENT_INS,
+  PATIENT_DOMAIN,
+} from './personas.ts';
 // The database loader (load.ts, written by the lead) is re-exported because the CLI and the bench
 // import it from '@mss/seed'; it imports only types from @mss/store, so generation stays I/O-free.
 export { loadBatch, seedDemo, seedDirectory, seedSecondOperator, SEED_CGU, type SeedSummary } from './load.ts';

@@ -94,7 +94,15 @@ export async function loadBatch(tx: Repositories, batch: SeedBatch): Promise<{ m
     const id = idOf(d.mailboxAddress);
     return id === undefined
       ? []
-      : [{ mailboxId: id, delegateIdnat: d.delegateIdnat, grantedBy: d.grantedBy, startAt: `${d.startAt}T00:00:00.000Z`, endAt: d.endAt ? `${d.endAt}T23:59:59.999Z` : null }];
+      : [
+          {
+            mailboxId: id,
+            delegateIdnat: d.delegateIdnat,
+            grantedBy: d.grantedBy,
+            startAt: `${d.startAt}T00:00:00.000Z`,
+            endAt: d.endAt ? `${d.endAt}T23:59:59.999Z` : null,
+          },
+        ];
   });
   await tx.mailboxes.grantDelegations(delegations);
   await tx.history.appendMany([
@@ -108,9 +116,18 @@ export async function loadBatch(tx: Repositories, batch: SeedBatch): Promise<{ m
     })),
     ...batch.holders.flatMap((h) => {
       const id = idOf(h.mailboxAddress);
-      return id === undefined || h.role === 'holder' ? [] : [{ mailboxId: id, actor: 'system', event: `${h.role}.added`, subjectIdnat: h.personIdnat, reason: 'seed' }];
+      return id === undefined || h.role === 'holder'
+        ? []
+        : [{ mailboxId: id, actor: 'system', event: `${h.role}.added`, subjectIdnat: h.personIdnat, reason: 'seed' }];
     }),
-    ...delegations.map((d) => ({ mailboxId: d.mailboxId, actor: d.grantedBy, event: 'delegation.granted', subjectIdnat: d.delegateIdnat, reason: 'seed', details: { endAt: d.endAt } })),
+    ...delegations.map((d) => ({
+      mailboxId: d.mailboxId,
+      actor: d.grantedBy,
+      event: 'delegation.granted',
+      subjectIdnat: d.delegateIdnat,
+      reason: 'seed',
+      details: { endAt: d.endAt },
+    })),
   ]);
   return { mailboxesCreated: fresh.length, delegations: delegations.length };
 }
@@ -156,12 +173,24 @@ async function loadDemo(store: Store, demo: { batch: SeedBatch; personas: Person
     let cgu = await tx.cgu.current();
     if (!cgu) {
       cgu = await tx.cgu.publish({ ...SEED_CGU, publishedAt: '2026-01-01T00:00:00.000Z' });
-      await tx.history.append({ mailboxId: null, actor: 'operator-admin', event: 'cgu.published', reason: 'seed', details: { version: cgu.version } });
+      await tx.history.append({
+        mailboxId: null,
+        actor: 'operator-admin',
+        event: 'cgu.published',
+        reason: 'seed',
+        details: { version: cgu.version },
+      });
     }
     for (const idnat of demo.cguAcceptedBy) {
       if (!(await tx.cgu.acceptance(idnat, cgu.version))) {
         await tx.cgu.accept(idnat, cgu.version, '2026-01-02T09:00:00.000Z');
-        await tx.history.append({ mailboxId: null, actor: idnat, event: 'cgu.accepted', reason: 'seed', details: { version: cgu.version } });
+        await tx.history.append({
+          mailboxId: null,
+          actor: idnat,
+          event: 'cgu.accepted',
+          reason: 'seed',
+          details: { version: cgu.version },
+        });
       }
     }
   });

@@ -84,16 +84,38 @@ export function secondOperatorPersonas(operatorDomain: string): { batch: SeedBat
       persons: [person],
       structures: [],
       situations: [situation],
-      mailboxes: [{ address: per, type: 'PER', ownerIdnat: person.idnat, situationId: situation.id, listeRouge: false, description: null, service: null, digitization: true }],
+      mailboxes: [
+        {
+          address: per,
+          type: 'PER',
+          ownerIdnat: person.idnat,
+          situationId: situation.id,
+          listeRouge: false,
+          description: null,
+          service: null,
+          digitization: true,
+        },
+      ],
       holders: [{ mailboxAddress: per, personIdnat: person.idnat, role: 'holder' }],
       delegations: [],
     },
-    personas: [{ key: 'specialist', role: `Cardiologist, PER holder at the second operator (${domain})`, idnat: person.idnat, name: 'Dr Anne Lambert', mailboxes: [per] }],
+    personas: [
+      {
+        key: 'specialist',
+        role: `Cardiologist, PER holder at the second operator (${domain})`,
+        idnat: person.idnat,
+        name: 'Dr Anne Lambert',
+        mailboxes: [per],
+      },
+    ],
     cguAcceptedBy: [person.idnat],
   };
 }
 
-export function demoPersonas(operatorDomain: string, options: { today?: Date } = {}): { batch: SeedBatch; personas: Persona[]; cguAcceptedBy: string[] } {
+export function demoPersonas(
+  operatorDomain: string,
+  options: { today?: Date } = {},
+): { batch: SeedBatch; personas: Persona[]; cguAcceptedBy: string[] } {
   const domain = operatorDomain.toLowerCase();
   const delegationEnd = secretaryDelegationEnd(options.today);
   const paul = ps(1000000105, 'M', 'Paul', 'Martin', '10', 'Médecin', ['SM54', 'Médecine générale']);
@@ -162,7 +184,10 @@ export function demoPersonas(operatorDomain: string, options: { today?: Date } =
   const marcSit = liberal(marc, nursesPractice, '12 rue Jean Moulin', 'Associé', '2018-06-04');
   const sophieSit = liberal(sophie, nursesPractice, '12 rue Jean Moulin', 'Associé', '2019-01-07');
   // Salaried by the practice, not by a structure: that is what an RPPS+ situation records.
-  const julieSit: SeedSituation = { ...liberal(julie, drMartinPractice, '27 boulevard de la Liberté', 'Secrétaire médicale', '2026-01-05'), mode: 'S' };
+  const julieSit: SeedSituation = {
+    ...liberal(julie, drMartinPractice, '27 boulevard de la Liberté', 'Secrétaire médicale', '2026-01-05'),
+    mode: 'S',
+  };
   const nathalieSit: SeedSituation = {
     id: `sit-${nathalie.idnat}-1`,
     personIdnat: nathalie.idnat,
@@ -181,15 +206,45 @@ export function demoPersonas(operatorDomain: string, options: { today?: Date } =
   const org = `cardiologie.ch-lilas@${domain}`;
   const app = `labo-resultats.ch-lilas@${domain}`;
   const mailboxes: SeedMailbox[] = [
-    { address: per, type: 'PER', ownerIdnat: paul.idnat, situationId: paulSit.id, listeRouge: false, description: null, service: null, digitization: true },
-    { address: cab, type: 'CAB', ownerIdnat: claire.idnat, situationId: claireSit.id, listeRouge: false, description: nursesPractice, service: null, digitization: true },
     {
-      address: org, type: 'ORG', ownerIdnat: hospital.idnat, situationId: null, listeRouge: false,
-      description: 'Service de cardiologie — Centre hospitalier des Lilas', service: 'Cardiologie', digitization: true,
+      address: per,
+      type: 'PER',
+      ownerIdnat: paul.idnat,
+      situationId: paulSit.id,
+      listeRouge: false,
+      description: null,
+      service: null,
+      digitization: true,
     },
     {
-      address: app, type: 'APP', ownerIdnat: hospital.idnat, situationId: null, listeRouge: false,
-      description: 'Résultats de biologie, envoi automatique', service: 'Laboratoire', digitization: true,
+      address: cab,
+      type: 'CAB',
+      ownerIdnat: claire.idnat,
+      situationId: claireSit.id,
+      listeRouge: false,
+      description: nursesPractice,
+      service: null,
+      digitization: true,
+    },
+    {
+      address: org,
+      type: 'ORG',
+      ownerIdnat: hospital.idnat,
+      situationId: null,
+      listeRouge: false,
+      description: 'Service de cardiologie — Centre hospitalier des Lilas',
+      service: 'Cardiologie',
+      digitization: true,
+    },
+    {
+      address: app,
+      type: 'APP',
+      ownerIdnat: hospital.idnat,
+      situationId: null,
+      listeRouge: false,
+      description: 'Résultats de biologie, envoi automatique',
+      service: 'Laboratoire',
+      digitization: true,
     },
   ];
 
@@ -213,19 +268,40 @@ export function demoPersonas(operatorDomain: string, options: { today?: Date } =
     { key: 'gp', role: 'GP, PER holder', idnat: paul.idnat, name: 'Dr Paul Martin', mailboxes: [per] },
     { key: 'cab-owner', role: 'Liberal nurse, owner of the practice CAB', idnat: claire.idnat, name: 'Claire Dubois', mailboxes: [cab] },
     {
-      key: 'cab-cotitulaire', role: 'Liberal nurse, CAB cotitulaire, not a customer, CGU not accepted',
-      idnat: marc.idnat, name: 'Marc Lefèvre', mailboxes: [cab],
-    },
-    { key: 'cab-cotitulaire-2', role: 'Liberal nurse, CAB cotitulaire, CGU accepted', idnat: sophie.idnat, name: 'Sophie Moreau', mailboxes: [cab] },
-    {
-      key: 'secretary', role: `Medical secretary (RPPS+), delegate on the GP’s PER until ${delegationEnd}`,
-      idnat: julie.idnat, name: 'Julie Bernard', mailboxes: [per],
+      key: 'cab-cotitulaire',
+      role: 'Liberal nurse, CAB cotitulaire, not a customer, CGU not accepted',
+      idnat: marc.idnat,
+      name: 'Marc Lefèvre',
+      mailboxes: [cab],
     },
     {
-      key: 'hospital-admin', role: 'Hospital doctor (DIM), responsible for the hospital’s ORG and APP mailboxes',
-      idnat: nathalie.idnat, name: 'Dr Nathalie Girard', mailboxes: [org, app],
+      key: 'cab-cotitulaire-2',
+      role: 'Liberal nurse, CAB cotitulaire, CGU accepted',
+      idnat: sophie.idnat,
+      name: 'Sophie Moreau',
+      mailboxes: [cab],
     },
-    { key: 'patient', role: 'Patient (Mon Espace Santé), no operator mailbox', idnat: patient.idnat, name: 'Dominique Pat-Trois', mailboxes: [`${PERSONA_PATIENT_INS}@${PATIENT_DOMAIN}`] },
+    {
+      key: 'secretary',
+      role: `Medical secretary (RPPS+), delegate on the GP’s PER until ${delegationEnd}`,
+      idnat: julie.idnat,
+      name: 'Julie Bernard',
+      mailboxes: [per],
+    },
+    {
+      key: 'hospital-admin',
+      role: 'Hospital doctor (DIM), responsible for the hospital’s ORG and APP mailboxes',
+      idnat: nathalie.idnat,
+      name: 'Dr Nathalie Girard',
+      mailboxes: [org, app],
+    },
+    {
+      key: 'patient',
+      role: 'Patient (Mon Espace Santé), no operator mailbox',
+      idnat: patient.idnat,
+      name: 'Dominique Pat-Trois',
+      mailboxes: [`${PERSONA_PATIENT_INS}@${PATIENT_DOMAIN}`],
+    },
   ];
 
   return {

@@ -32,7 +32,10 @@ describe('generateDirectory determinism', () => {
     const same = namesA.filter((n, i) => n === namesB[i]).length;
     assert.ok(same < 5, `${same} of the first 50 names coincide between seeds 1 and 2`);
     // Neighbouring seeds must not just shift one stream by a step.
-    assert.notDeepEqual(a.persons.slice(1, 51).map((p) => p.lastName), namesB.map((n) => n.split(' ').at(-1)));
+    assert.notDeepEqual(
+      a.persons.slice(1, 51).map((p) => p.lastName),
+      namesB.map((n) => n.split(' ').at(-1)),
+    );
   });
 
   it('does not depend on the batch size (batches are cuts of one stream)', () => {

@@ -55,8 +55,14 @@ describe('generated identifiers', () => {
       assert.ok(check.ok, `INS ${p.idnat}`);
       assert.equal(p.civility, p.idnat[0] === '2' ? 'MME' : 'M', `civility of ${p.idnat}`);
     }
-    assert.ok(many.some((p) => /^.{5}2[AB]/.test(p.idnat)), 'no INS with 2A/2B');
-    assert.ok(many.some((p) => p.idnat.slice(5, 7) === '97'), 'no INS born overseas');
+    assert.ok(
+      many.some((p) => /^.{5}2[AB]/.test(p.idnat)),
+      'no INS with 2A/2B',
+    );
+    assert.ok(
+      many.some((p) => p.idnat.slice(5, 7) === '97'),
+      'no INS born overseas',
+    );
   });
 
   it('gives structures a valid FINESS or SIRET, including Corsican and overseas FINESS', () => {
@@ -77,9 +83,18 @@ describe('generated identifiers', () => {
         assert.ok(checkSiret(s.siret).ok && luhnValid(s.siret) && luhnValid(s.siret.slice(0, 9)), `SIRET ${s.siret}`);
       }
     }
-    assert.ok(run.structures.some((s) => s.finess?.startsWith('2A') || s.finess?.startsWith('2B')), 'no Corsican FINESS');
-    assert.ok(run.structures.some((s) => s.finess?.startsWith('97')), 'no overseas FINESS');
-    assert.ok(run.structures.some((s) => s.idType === 'SIRET'), 'no SIRET structure');
+    assert.ok(
+      run.structures.some((s) => s.finess?.startsWith('2A') || s.finess?.startsWith('2B')),
+      'no Corsican FINESS',
+    );
+    assert.ok(
+      run.structures.some((s) => s.finess?.startsWith('97')),
+      'no overseas FINESS',
+    );
+    assert.ok(
+      run.structures.some((s) => s.idType === 'SIRET'),
+      'no SIRET structure',
+    );
   });
 
   it('never repeats an IdNat, a situation id or an address, and does not collide with the personas', () => {
@@ -130,8 +145,14 @@ describe('generated mailboxes', () => {
       assert.equal(owner?.kind, 'PS', m.address);
       assert.match(localPart(m.address), /^[a-z-]+\.[a-z-]+\d*$/);
     }
-    assert.ok(pers.some((m) => /^[a-z]+-[a-z]+\./.test(m.address)), 'no compound first name in addresses');
-    assert.ok(pers.some((m) => /\.[a-z]+\d+@/.test(m.address)), 'no numeric suffix for homonyms');
+    assert.ok(
+      pers.some((m) => /^[a-z]+-[a-z]+\./.test(m.address)),
+      'no compound first name in addresses',
+    );
+    assert.ok(
+      pers.some((m) => /\.[a-z]+\d+@/.test(m.address)),
+      'no numeric suffix for homonyms',
+    );
   });
 
   it('gives each PER exactly one holder, its owner', () => {
@@ -177,7 +198,10 @@ describe('generated mailboxes', () => {
       assert.equal(ownerSituation.structureIdnat, null);
       const holders = holdersByMailbox.get(m.address) ?? [];
       const owners = holders.filter((h) => h.role === 'owner');
-      assert.deepEqual(owners.map((h) => h.personIdnat), [m.ownerIdnat]);
+      assert.deepEqual(
+        owners.map((h) => h.personIdnat),
+        [m.ownerIdnat],
+      );
       const cotitulaires = holders.filter((h) => h.role === 'cotitulaire');
       assert.ok(cotitulaires.length <= 3);
       assert.equal(holders.length, owners.length + cotitulaires.length);
@@ -203,7 +227,10 @@ describe('generated people and situations', () => {
   it('catches a dangling reference (the checker itself can fail)', () => {
     const first = run.batches[0];
     assert.ok(first);
-    const broken = { ...first, holders: [...first.holders, { mailboxAddress: `nobody@${DOMAIN}`, personIdnat: '0', role: 'holder' as const }] };
+    const broken = {
+      ...first,
+      holders: [...first.holders, { mailboxAddress: `nobody@${DOMAIN}`, personIdnat: '0', role: 'holder' as const }],
+    };
     assert.equal(referenceProblems([broken]).length, 2);
   });
 
@@ -222,7 +249,12 @@ describe('generated people and situations', () => {
       }
       assert.ok(s.street && s.city && /^\d{5}$/.test(s.postalCode), s.id);
     }
-    const counts = [...countBy(run.situations.filter((s) => personByIdnat.get(s.personIdnat)?.kind === 'PS'), (s) => s.personIdnat).values()];
+    const counts = [
+      ...countBy(
+        run.situations.filter((s) => personByIdnat.get(s.personIdnat)?.kind === 'PS'),
+        (s) => s.personIdnat,
+      ).values(),
+    ];
     assert.equal(counts.length, ps.length, 'every PS has a situation');
     const several = counts.filter((n) => n >= 2).length / counts.length;
     assert.ok(several > 0.1 && several < 0.2, `share with several situations ${several}`);
@@ -266,14 +298,29 @@ describe('generated people and situations', () => {
   it('looks like the French population of professionals', () => {
     const byProfession = countBy(ps, (p) => p.professionLabel ?? '');
     const sorted = [...byProfession.entries()].sort((a, b) => b[1] - a[1]);
-    assert.deepEqual(sorted.slice(0, 2).map(([label]) => label).sort(), ['Infirmier', 'Médecin']);
+    assert.deepEqual(
+      sorted
+        .slice(0, 2)
+        .map(([label]) => label)
+        .sort(),
+      ['Infirmier', 'Médecin'],
+    );
     const doctors = ps.filter((p) => p.professionCode === '10');
     const gps = doctors.filter((p) => p.specialityCode === 'SM54').length;
     assert.ok(gps / doctors.length > 0.35 && gps / doctors.length < 0.6, `GP share ${gps / doctors.length}`);
     assert.ok(ps.every((p) => p.categoryCode === 'C' && p.professionCode !== null && p.professionLabel !== null));
-    assert.ok(ps.some((p) => /[éèêëàâîïôûüç]/i.test(p.lastName + p.firstName)), 'no accents');
-    assert.ok(ps.some((p) => p.lastName.includes(' ')), 'no compound family names');
-    assert.ok(ps.some((p) => p.firstName.includes('-')), 'no compound first names');
+    assert.ok(
+      ps.some((p) => /[éèêëàâîïôûüç]/i.test(p.lastName + p.firstName)),
+      'no accents',
+    );
+    assert.ok(
+      ps.some((p) => p.lastName.includes(' ')),
+      'no compound family names',
+    );
+    assert.ok(
+      ps.some((p) => p.firstName.includes('-')),
+      'no compound first names',
+    );
     const departements = new Set(run.situations.map((s) => s.departement));
     for (const d of ['2A', '2B', '971', '972', '973', '974', '976']) assert.ok(departements.has(d), `no situation in ${d}`);
     const women = ps.filter((p) => p.civility === 'MME').length / ps.length;

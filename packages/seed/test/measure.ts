@@ -16,4 +16,6 @@ for (const batch of generateDirectory({ seed, professionals, operatorDomain: 'op
   counts.delegations += batch.delegations.length;
 }
 const ms = performance.now() - started;
-console.log(JSON.stringify({ professionals, seed, ms: Math.round(ms), ...counts, heapMB: Math.round(process.memoryUsage().heapUsed / 1e6) }));
+console.log(
+  JSON.stringify({ professionals, seed, ms: Math.round(ms), ...counts, heapMB: Math.round(process.memoryUsage().heapUsed / 1e6) }),
+);

@@ -70,7 +70,11 @@ describe('demo personas', () => {
     const marc = persona('cab-cotitulaire').idnat;
     const sophie = persona('cab-cotitulaire-2').idnat;
     assert.equal(cab.ownerIdnat, claire);
-    assert.deepEqual(holdersOf(CAB), [['owner', claire], ['cotitulaire', marc], ['cotitulaire', sophie]]);
+    assert.deepEqual(holdersOf(CAB), [
+      ['owner', claire],
+      ['cotitulaire', marc],
+      ['cotitulaire', sophie],
+    ]);
     for (const idnat of [claire, marc, sophie]) {
       assert.equal(person(idnat).professionCode, '60');
       const s = batch.situations.find((x) => x.personIdnat === idnat);

@@ -39,9 +39,7 @@ export interface SubmissionIdentity {
   username: string;
 }
 
-export type AuthOutcome =
-  | { ok: true; identity: SubmissionIdentity }
-  | Exclude<BearerAuthOutcome, { ok: true }>;
+export type AuthOutcome = { ok: true; identity: SubmissionIdentity } | Exclude<BearerAuthOutcome, { ok: true }>;
 
 /** The shared bearer authentication of @mss/access, for the right to send. */
 export async function authenticateBearer(
@@ -53,7 +51,15 @@ export async function authenticateBearer(
   if (!r.ok) return r;
   return {
     ok: true,
-    identity: { idnat: r.idnat, mailbox: r.mailbox, scope: r.scope, role: r.role, clientId: r.clientId, tokenExpiresAt: r.expiresAt, username: r.mailbox },
+    identity: {
+      idnat: r.idnat,
+      mailbox: r.mailbox,
+      scope: r.scope,
+      role: r.role,
+      clientId: r.clientId,
+      tokenExpiresAt: r.expiresAt,
+      username: r.mailbox,
+    },
   };
 }
 
@@ -65,11 +71,25 @@ export async function authenticateExternal(
   certificate: X509Certificate | undefined,
   deps: { access: AccessControl; certificates: CertificateValidator },
 ): Promise<ExternalAuthOutcome> {
-  const r = await authenticateCertificate(response, certificate, { access: deps.access, validator: deps.certificates, channel: 'smtp', action: 'send' });
+  const r = await authenticateCertificate(response, certificate, {
+    access: deps.access,
+    validator: deps.certificates,
+    channel: 'smtp',
+    action: 'send',
+  });
   if (!r.ok) return r;
   const author = `certificate:${r.principal.serial}`;
   return {
     ok: true,
-    identity: { idnat: author, principal: r.principal, mailbox: r.mailbox, scope: r.scope, role: r.role, clientId: null, tokenExpiresAt: r.expiresAt, username: r.mailbox },
+    identity: {
+      idnat: author,
+      principal: r.principal,
+      mailbox: r.mailbox,
+      scope: r.scope,
+      role: r.role,
+      clientId: null,
+      tokenExpiresAt: r.expiresAt,
+      username: r.mailbox,
+    },
   };
 }

@@ -12,7 +12,13 @@ import type { AddressConnectionLimit, Logger } from '@mss/runtime';
 import type { SMTPServer, SMTPServerSession } from 'smtp-server';
 import { SMTPConnection, type SMTPConnectionOptions } from 'smtp-server/lib/smtp-connection.js';
 import type { SMTPStream } from 'smtp-server/lib/smtp-stream.js';
-import { authenticateBearer, authenticateExternal, type BearerMechanism, type ExternalAuthOutcome, type SubmissionIdentity } from './auth.ts';
+import {
+  authenticateBearer,
+  authenticateExternal,
+  type BearerMechanism,
+  type ExternalAuthOutcome,
+  type SubmissionIdentity,
+} from './auth.ts';
 import { NewlineGuardStream, type BareNewline } from './bare-newline.ts';
 import type { Recipient } from './delivery.ts';
 import { OWN_ENHANCED_CODE, replies, type SmtpReply } from './replies.ts';
@@ -74,7 +80,12 @@ export class SubmissionConnection extends SMTPConnection {
   private hideAuthInReply = false;
   private releaseAddressSlot: (() => void) | undefined;
 
-  constructor(server: SMTPServer, socket: net.Socket | tls.TLSSocket, options: SMTPConnectionOptions | null | undefined, deps: ConnectionDeps) {
+  constructor(
+    server: SMTPServer,
+    socket: net.Socket | tls.TLSSocket,
+    options: SMTPConnectionOptions | null | undefined,
+    deps: ConnectionDeps,
+  ) {
     super(server, socket, options);
     this.deps = deps;
     this.log = deps.logger.child({ smtp: this.id });
@@ -317,7 +328,10 @@ export class SubmissionConnection extends SMTPConnection {
   private judge(relay: RelayMode): PeerJudgement {
     const socket = this.secure ? (this._socket as tls.TLSSocket) : null;
     const peer = relay.judgePeer(socket);
-    this.log.info(peer.ok ? { peer: peer.operatorDomain, operator: peer.operator } : { refused: peer.reason }, peer.ok ? 'smtp relay peer identified' : 'smtp relay peer refused');
+    this.log.info(
+      peer.ok ? { peer: peer.operatorDomain, operator: peer.operator } : { refused: peer.reason },
+      peer.ok ? 'smtp relay peer identified' : 'smtp relay peer refused',
+    );
     return peer;
   }
 

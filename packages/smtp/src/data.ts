@@ -58,7 +58,11 @@ export interface DataHandling<T> {
   deliver(message: { blob: BlobRef; data: IngestedMessage }, checked: T): Promise<Delivered>;
 }
 
-export function receiveData<T>(stream: SMTPServerDataStream, h: DataHandling<T>, callback: (err?: Error | null, message?: string) => void): void {
+export function receiveData<T>(
+  stream: SMTPServerDataStream,
+  h: DataHandling<T>,
+  callback: (err?: Error | null, message?: string) => void,
+): void {
   const { conn, store, id } = h;
   const receiver = new MessageReceiver(store, Buffer.from(h.trace, 'utf8'), h.limits);
   let settled = false;
@@ -71,8 +75,18 @@ export function receiveData<T>(stream: SMTPServerDataStream, h: DataHandling<T>,
   };
   const refuse = async (r: SmtpReply | Error, level: 'info' | 'error' = 'info'): Promise<void> => {
     await receiver.abort();
-    const reply = r instanceof SmtpReply ? r : r instanceof RecipientUnavailable ? replies.recipientUnavailableNow() : r instanceof MailboxFull ? replies.mailboxFullNow(r.address) : replies.localError();
-    conn.log[level]({ id, reply: reply.message, ...(r instanceof SmtpReply || r instanceof MailboxFull ? {} : { err: r }) }, 'smtp message refused');
+    const reply =
+      r instanceof SmtpReply
+        ? r
+        : r instanceof RecipientUnavailable
+          ? replies.recipientUnavailableNow()
+          : r instanceof MailboxFull
+            ? replies.mailboxFullNow(r.address)
+            : replies.localError();
+    conn.log[level](
+      { id, reply: reply.message, ...(r instanceof SmtpReply || r instanceof MailboxFull ? {} : { err: r }) },
+      'smtp message refused',
+    );
     answer(reply);
   };
 
@@ -112,7 +126,10 @@ export function receiveData<T>(stream: SMTPServerDataStream, h: DataHandling<T>,
       delivered = await h.deliver({ blob, data }, checked);
       conn.log.info({ id, ...delivered.log }, 'smtp message accepted');
     } catch (err) {
-      return refuse(err instanceof SmtpReply || err instanceof Error ? err : new Error(String(err)), err instanceof SmtpReply ? 'info' : 'error');
+      return refuse(
+        err instanceof SmtpReply || err instanceof Error ? err : new Error(String(err)),
+        err instanceof SmtpReply ? 'info' : 'error',
+      );
     }
     conn.delivered();
     answer(null, delivered.text);

@@ -91,7 +91,12 @@ export async function auditSend(tx: Repositories, message: SubmittedMessage): Pr
  * longer active (it was at RCPT) refuses the whole delivery, and so does one the message would
  * take over its quota (MailboxFull). Returns the INBOX's folder id.
  */
-export async function appendToInbox(tx: Repositories, mailboxId: number, message: NewMessage, quotas: MailboxQuotas = DEFAULT_MAILBOX_QUOTAS): Promise<number> {
+export async function appendToInbox(
+  tx: Repositories,
+  mailboxId: number,
+  message: NewMessage,
+  quotas: MailboxQuotas = DEFAULT_MAILBOX_QUOTAS,
+): Promise<number> {
   const box = await tx.mailboxes.byId(mailboxId);
   if (!box) throw new RecipientUnavailable();
   const refusal = await receptionRefusal(box, () => tx.mail.usage(mailboxId), { bytes: message.size, messages: 1 }, quotas);
@@ -181,7 +186,13 @@ export interface LocalOutcome {
  */
 export function deliverLocally(store: Store, d: LocalDelivery, quotas?: MailboxQuotas): Promise<LocalOutcome> {
   const m = d.message;
-  const row: NewMessage = { blobHash: m.blob.hash, size: m.blob.size, internalDate: m.receivedAt.toISOString(), authorIdnat: m.authorIdnat, data: m.data };
+  const row: NewMessage = {
+    blobHash: m.blob.hash,
+    size: m.blob.size,
+    internalDate: m.receivedAt.toISOString(),
+    authorIdnat: m.authorIdnat,
+    data: m.data,
+  };
   const recipients = [...new Map(d.recipients.map((r) => [r.mailboxId, r])).values()];
   return store.groupTransaction(async (tx) => {
     const folderIds: number[] = [];

@@ -34,7 +34,7 @@ export {
 export { listenSmtp, type OurSmtpServer, type RunningSmtpListener } from './listen.ts';
 export type { PeerJudgement } from './connection.ts';
 export { queueEntries } from './delivery.ts';
-export { type TrustSpace } from './recipients.ts';
+export type { TrustSpace } from './recipients.ts';
 export { QueueRunner, type QueueRunnerOptions, type RetryPolicy, type RoundReport, type RoutingTrustSpace } from './queue/runner.ts';
 export { buildDsn, wantsFailureDsn, headerSection, type DsnInput, type FailedRecipient } from './queue/dsn.ts';
 export { readHeaders, sendingTraceId } from './message.ts';

@@ -40,7 +40,12 @@ export interface RunningSmtpListener {
   stop(): Promise<void>;
 }
 
-export async function listenSmtp(smtp: OurSmtpServer, service: ServiceKey | string, host: string, port: number): Promise<RunningSmtpListener> {
+export async function listenSmtp(
+  smtp: OurSmtpServer,
+  service: ServiceKey | string,
+  host: string,
+  port: number,
+): Promise<RunningSmtpListener> {
   const bound = await listenOn(smtp.server, service, host, port);
   let stopping: Promise<void> | undefined;
   return {

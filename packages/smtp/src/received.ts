@@ -37,7 +37,10 @@ export interface ReceivedInput {
 }
 
 export function receivedHeader(r: ReceivedInput): string {
-  const host = r.clientHostname && r.clientHostname !== `[${r.remoteAddress}]` ? `${clean(r.clientHostname)} [${r.remoteAddress}]` : `[${r.remoteAddress}]`;
+  const host =
+    r.clientHostname && r.clientHostname !== `[${r.remoteAddress}]`
+      ? `${clean(r.clientHostname)} [${r.remoteAddress}]`
+      : `[${r.remoteAddress}]`;
   const lines = [`Received: from ${clean(r.helo || 'unknown')} (${host})`];
   if (r.tls) lines.push(`\t(using ${clean(r.tls.version ?? 'TLS')} with cipher ${clean(r.tls.name ?? 'unknown')})`);
   lines.push(`\tby ${clean(r.by)} (MSSante operator) with ${r.protocol} id ${r.id}`);

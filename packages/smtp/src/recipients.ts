@@ -27,7 +27,12 @@ export function dsnOf(a: SMTPServerAddress): RecipientDsn {
  * (RFC 5321 §4.1.1.3), which smtp-server lets through, is looked up in the first domain.
  * A mailbox already at its quota answers `452 4.2.2` (the client may retry once room is made).
  */
-export async function classifyLocal(store: Store, a: SMTPServerAddress, firstDomain: string, quotas: MailboxQuotas = DEFAULT_MAILBOX_QUOTAS): Promise<Recipient | SmtpReply> {
+export async function classifyLocal(
+  store: Store,
+  a: SMTPServerAddress,
+  firstDomain: string,
+  quotas: MailboxQuotas = DEFAULT_MAILBOX_QUOTAS,
+): Promise<Recipient | SmtpReply> {
   const address = a.address;
   const full = address.includes('@') ? address : `${address}@${firstDomain}`;
   const box = await store.mailboxes.byAddress(full);
@@ -43,7 +48,12 @@ export function isLocalAddress(address: string, localDomains: ReadonlySet<string
 }
 
 /** Answers a RCPT once its lookup is done: accepted (kept for DATA) or the reply that refuses it. */
-export function answerRecipient(conn: SubmissionConnection, address: SMTPServerAddress, lookup: Promise<Recipient | SmtpReply>, callback: (err?: Error | null) => void): void {
+export function answerRecipient(
+  conn: SubmissionConnection,
+  address: SMTPServerAddress,
+  lookup: Promise<Recipient | SmtpReply>,
+  callback: (err?: Error | null) => void,
+): void {
   lookup.then(
     (r) => {
       if (r instanceof SmtpReply) return callback(r);

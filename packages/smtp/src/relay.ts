@@ -95,9 +95,14 @@ export function judgePeerCertificate(socket: tls.TLSSocket | null, trust: TrustS
   if (!socket) return { ok: false, reason: 'TLS with a client certificate is required' };
   const cert = socket.getPeerCertificate();
   if (!cert || !cert.raw) return { ok: false, reason: 'no client certificate was presented' };
-  if (!socket.authorized) return { ok: false, reason: `the client certificate is not from the MSSante trust space CA (${String(socket.authorizationError ?? 'unverified')})` };
+  if (!socket.authorized)
+    return {
+      ok: false,
+      reason: `the client certificate is not from the MSSante trust space CA (${String(socket.authorizationError ?? 'unverified')})`,
+    };
   const kind = describeCertificate(cert.raw).kind;
-  if (kind !== 'server' && kind !== 'operator') return { ok: false, reason: `the client certificate is not an operator certificate (${kind})` };
+  if (kind !== 'server' && kind !== 'operator')
+    return { ok: false, reason: `the client certificate is not an operator certificate (${kind})` };
   const domain = operatorOfCertificate(cert.raw);
   if (!domain) return { ok: false, reason: 'the client certificate names no operator domain' };
   if (!trust.isWhitelisted(domain)) return { ok: false, reason: `${domain} is not on the MSSante whitelist` };
@@ -149,7 +154,11 @@ export function createRelaySmtpServer(opts: RelayCoreOptions, transport: RelayTr
     answerRecipient(conn, address, classifyLocal(store, address, firstDomain, opts.quotas), callback);
   }
 
-  function onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (err?: Error | null, message?: string) => void): void {
+  function onData(
+    stream: SMTPServerDataStream,
+    session: SMTPServerSession,
+    callback: (err?: Error | null, message?: string) => void,
+  ): void {
     const conn = connectionOf(session);
     const peer = conn.peer as Extract<PeerJudgement, { ok: true }>;
     const { id, receivedAt, trace } = startMessage(session, name);
@@ -164,7 +173,9 @@ export function createRelaySmtpServer(opts: RelayCoreOptions, transport: RelayTr
         limits: { maxMessageSize, maxHeaderBytes },
         check: (head) => readHeaders(head),
         async deliver({ blob, data }, headers) {
-          const local = rcpts.map((r) => conn.recipients.get(r.address.toLowerCase())).filter((r): r is Extract<Recipient, { kind: 'local' }> => r?.kind === 'local');
+          const local = rcpts
+            .map((r) => conn.recipients.get(r.address.toLowerCase()))
+            .filter((r): r is Extract<Recipient, { kind: 'local' }> => r?.kind === 'local');
           const traceId = headers.traceId;
           const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
           const reported = opts.queue && sender !== '' ? successRecipients(local) : [];

@@ -33,14 +33,19 @@ const reply = (code: number, enhanced: string, text: string): SmtpReply => new S
 export const replies = {
   starttlsFirst: () => reply(530, '5.7.0', 'Must issue a STARTTLS command first'),
   authRequired: 'Authentication required: AUTH XOAUTH2 or OAUTHBEARER with a Pro Sante Connect token',
-  authRequiredOrCertificate: 'Authentication required: AUTH XOAUTH2 or OAUTHBEARER with a Pro Sante Connect token, or EXTERNAL with an APP certificate',
+  authRequiredOrCertificate:
+    'Authentication required: AUTH XOAUTH2 or OAUTHBEARER with a Pro Sante Connect token, or EXTERNAL with an APP certificate',
   credentialsInvalid: () => reply(535, '5.7.8', 'Authentication credentials invalid'),
   notAllowed: (text: string) => reply(535, '5.7.8', text),
   authTemporary: () => reply(454, '4.7.0', 'Temporary authentication failure, try again later'),
   authAborted: () => reply(501, '5.7.0', 'Authentication aborted'),
   authMalformed: (text: string) => reply(501, '5.5.2', text),
   authUnknownMechanism: (external = false) =>
-    reply(504, '5.5.4', `Unrecognized authentication type: use XOAUTH2 or OAUTHBEARER${external ? ', or EXTERNAL with an APP certificate' : ''}`),
+    reply(
+      504,
+      '5.5.4',
+      `Unrecognized authentication type: use XOAUTH2 or OAUTHBEARER${external ? ', or EXTERNAL with an APP certificate' : ''}`,
+    ),
   // AUTH EXTERNAL (an APP's client certificate): no certificate is no credentials at all (5.7.0);
   // one that is not good enough, invalid credentials (5.7.8). The reason is the vendor's to fix.
   noCertificate: (text: string) => reply(535, '5.7.0', `Authentication failed: ${text}`),
@@ -53,15 +58,18 @@ export const replies = {
   authenticated: (mailbox: string, role: string) => reply(235, '2.7.0', `Authentication successful: ${mailbox} as ${role}`),
 
   envelopeSender: (mailbox: string) => reply(550, '5.7.1', `Sender address rejected: this session may only send as ${mailbox}`),
-  nullSender: (mailbox: string) => reply(550, '5.7.1', `Sender address rejected: the null sender is not allowed on submission, use ${mailbox}`),
-  headerFrom: (mailbox: string) => reply(550, '5.7.1', `Message rejected: the From: header must be ${mailbox} alone, the mailbox this session opened`),
+  nullSender: (mailbox: string) =>
+    reply(550, '5.7.1', `Sender address rejected: the null sender is not allowed on submission, use ${mailbox}`),
+  headerFrom: (mailbox: string) =>
+    reply(550, '5.7.1', `Message rejected: the From: header must be ${mailbox} alone, the mailbox this session opened`),
   headerSender: (mailbox: string) => reply(550, '5.7.1', `Message rejected: a Sender: header, when present, must be ${mailbox}`),
   duplicateHeader: (name: string) => reply(550, '5.7.1', `Message rejected: more than one ${name}: header`),
   headerTooLarge: (limit: number) => reply(552, '5.3.4', `Message rejected: header section larger than ${limit} bytes`),
   tooBig: (limit: number) => reply(552, '5.3.4', `Message exceeds the maximum size of ${limit} bytes`),
 
   unknownRecipient: (address: string) => reply(550, '5.1.1', `<${address}>: no such mailbox at this operator`),
-  recipientDisabled: (address: string, status: string) => reply(550, '5.2.1', `<${address}>: mailbox is ${status} and does not accept messages`),
+  recipientDisabled: (address: string, status: string) =>
+    reply(550, '5.2.1', `<${address}>: mailbox is ${status} and does not accept messages`),
   outsideTrustSpace: (address: string) => reply(550, '5.7.1', `<${address}>: domain not in the MSSante trust space`),
   relayUnavailable: (address: string) => reply(451, '4.4.0', `<${address}>: relay to other operators not yet available, try again later`),
   mailboxFull: (address: string) => reply(452, '4.2.2', `<${address}>: mailbox full, try again later`),
@@ -70,12 +78,17 @@ export const replies = {
 
   insecurePeer: (reason: string) => reply(554, '5.7.0', `Command refused due to lack of security: ${reason}`),
   peerSenderDomain: (domain: string, peer: string) =>
-    reply(550, '5.7.1', `Sender address rejected: ${domain || 'this domain'} does not belong to the operator of the client certificate (${peer})`),
+    reply(
+      550,
+      '5.7.1',
+      `Sender address rejected: ${domain || 'this domain'} does not belong to the operator of the client certificate (${peer})`,
+    ),
   relayDenied: (address: string) => reply(554, '5.7.1', `<${address}>: Relay access denied`),
   alreadyDelivered: (id: string) => reply(250, '2.0.0', `Ok: already delivered as ${id}`),
   relayAccepted: (id: string, delivered: number, duplicates: number) =>
     reply(250, '2.0.0', `Ok: queued as ${id} (${delivered} delivered${duplicates ? `, ${duplicates} already delivered before` : ''})`),
-  bareNewline: (kind: 'LF' | 'CR') => reply(550, '5.5.2', `Error: bare <${kind}> received; lines must end with <CR><LF>. Closing connection`),
+  bareNewline: (kind: 'LF' | 'CR') =>
+    reply(550, '5.5.2', `Error: bare <${kind}> received; lines must end with <CR><LF>. Closing connection`),
   localError: () => reply(451, '4.3.0', 'Local error in processing, message not accepted; try again later'),
   tooManyErrors: () => reply(421, '4.7.0', 'Too many errors, closing connection'),
   tooManyCommands: () => reply(421, '4.7.0', 'Too many commands on one connection, closing'),
@@ -84,7 +97,11 @@ export const replies = {
   shuttingDown: () => reply(421, '4.3.2', 'Server shutting down, try again later'),
   sessionEnded: (reason: SessionEndReason) => reply(421, '4.7.0', `${SESSION_END_TEXT[reason]}; closing connection`),
   accepted: (id: string, local: number, remote: number) =>
-    reply(250, '2.0.0', `Ok: accepted as ${id} (${local} local mailbox${local === 1 ? '' : 'es'}${remote ? `, ${remote} for other operators` : ''})`),
+    reply(
+      250,
+      '2.0.0',
+      `Ok: accepted as ${id} (${local} local mailbox${local === 1 ? '' : 'es'}${remote ? `, ${remote} for other operators` : ''})`,
+    ),
 } as const;
 
 export { SESSION_END_TEXT };

@@ -92,7 +92,8 @@ export async function startSubmissionServer(opts: SubmissionServerOptions): Prom
       ...(opts.quotas ? { quotas: opts.quotas } : {}),
       reports: { name, operatorDomain: opts.operatorDomains[0]!.toLowerCase() },
     });
-  const inTrustSpace = (domain: string): boolean => (opts.trustSpace ? opts.trustSpace.isWhitelisted(domain) : domain.endsWith('.mssante.fr'));
+  const inTrustSpace = (domain: string): boolean =>
+    opts.trustSpace ? opts.trustSpace.isWhitelisted(domain) : domain.endsWith('.mssante.fr');
   const authRequired = opts.certificates ? replies.authRequiredOrCertificate : replies.authRequired;
   const log = logger.child({ service: 'smtpSubmission' });
 
@@ -125,7 +126,11 @@ export async function startSubmissionServer(opts: SubmissionServerOptions): Prom
     answerRecipient(conn, address, classify(address), callback);
   }
 
-  function onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (err?: Error | null, message?: string) => void): void {
+  function onData(
+    stream: SMTPServerDataStream,
+    session: SMTPServerSession,
+    callback: (err?: Error | null, message?: string) => void,
+  ): void {
     const conn = connectionOf(session);
     const identity = conn.identity!;
     const { id, receivedAt, trace } = startMessage(session, name);
@@ -166,7 +171,14 @@ export async function startSubmissionServer(opts: SubmissionServerOptions): Prom
           return {
             text: replies.accepted(id, report.local, report.remote).message,
             folderIds: report.folderIds,
-            log: { author: identity.idnat, sender: identity.mailbox, local: report.local, remote: report.remote, size: blob.size, dsn: message.envelope.dsn },
+            log: {
+              author: identity.idnat,
+              sender: identity.mailbox,
+              local: report.local,
+              remote: report.remote,
+              size: blob.size,
+              dsn: message.envelope.dsn,
+            },
           };
         },
       },
@@ -195,7 +207,11 @@ export async function startSubmissionServer(opts: SubmissionServerOptions): Prom
       onAuth: (_auth, _session, callback) => callback(replies.credentialsInvalid()),
     },
     {
-      auth: { access: opts.access, validator: opts.tokenValidator, ...(opts.certificates ? { certificates: opts.certificates.validator } : {}) },
+      auth: {
+        access: opts.access,
+        validator: opts.tokenValidator,
+        ...(opts.certificates ? { certificates: opts.certificates.validator } : {}),
+      },
       logger: log,
       limits: { maxCommands: opts.maxCommandsPerConnection ?? 10_000, hardErrorLimit: opts.hardErrorLimit ?? 20 },
       perAddress: new AddressConnectionLimit(opts.maxConnectionsPerAddress ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS),

@@ -25,7 +25,8 @@ export interface SuccessReportInput {
 /** The local recipients whose RCPT asked for a success report (one per mailbox). */
 export function successRecipients(recipients: readonly Recipient[]): Extract<Recipient, { kind: 'local' }>[] {
   const byMailbox = new Map<number, Extract<Recipient, { kind: 'local' }>>();
-  for (const r of recipients) if (r.kind === 'local' && wantsSuccessDsn(r.dsn.notify) && !byMailbox.has(r.mailboxId)) byMailbox.set(r.mailboxId, r);
+  for (const r of recipients)
+    if (r.kind === 'local' && wantsSuccessDsn(r.dsn.notify) && !byMailbox.has(r.mailboxId)) byMailbox.set(r.mailboxId, r);
   return [...byMailbox.values()];
 }
 

@@ -39,7 +39,11 @@ test('R-AUTH-4 / R-DEL-5: once Julie’s delegation is revoked, her open session
   const before = (await w.inbox(ORG)).length;
   await w.gov.revokeDelegation({ kind: 'person', idnat: GP }, PER, d.id, 'fin de contrat');
   // The session guard re-decides on the revocation event; its refusal is in the audit trail.
-  await eventually(async () => (await w.store.audit.list({ idnat: JULIE, limit: 1000 })).some((a) => a.channel === 'smtp' && a.action === 'send' && a.outcome === 'denied'));
+  await eventually(async () =>
+    (await w.store.audit.list({ idnat: JULIE, limit: 1000 })).some(
+      (a) => a.channel === 'smtp' && a.action === 'send' && a.outcome === 'denied',
+    ),
+  );
   // A transaction already under way is not delivered either.
   assert.match(await c.command('DATA'), /^354 /);
   c.send(`${message(PER, ORG, 'après révocation')}.\r\n`);
@@ -49,7 +53,10 @@ test('R-AUTH-4 / R-DEL-5: once Julie’s delegation is revoked, her open session
   // And a new session is refused at AUTH.
   const again = await Conversation.open(w.smtp.port);
   await again.secure();
-  assert.equal(await again.command(`AUTH XOAUTH2 ${Buffer.from(`user=${PER}\x01auth=Bearer ${await w.token(JULIE)}\x01\x01`).toString('base64')}`), '535 5.7.8 Not allowed to send from this mailbox');
+  assert.equal(
+    await again.command(`AUTH XOAUTH2 ${Buffer.from(`user=${PER}\x01auth=Bearer ${await w.token(JULIE)}\x01\x01`).toString('base64')}`),
+    '535 5.7.8 Not allowed to send from this mailbox',
+  );
   await again.close();
 });
 
@@ -57,7 +64,9 @@ test('R-AUTH-4: after a revocation, the next MAIL FROM is refused with 421 4.7.0
   const c = await Conversation.authenticated(w.smtp.port, CAB, await w.token(SOPHIE));
   await w.gov.changeStatus(admin, CAB, 'suspended', 'contrôle');
   try {
-    await eventually(async () => (await w.store.audit.list({ mailbox: CAB, limit: 1000 })).some((a) => a.channel === 'smtp' && a.reason === 'mailbox-suspended'));
+    await eventually(async () =>
+      (await w.store.audit.list({ mailbox: CAB, limit: 1000 })).some((a) => a.channel === 'smtp' && a.reason === 'mailbox-suspended'),
+    );
     assert.equal(await c.command(`MAIL FROM:<${CAB}>`), '421 4.7.0 This mailbox has been suspended; closing connection');
     await c.ended;
   } finally {
@@ -184,11 +193,17 @@ test('AUTH: only XOAUTH2 and OAUTHBEARER, never twice; * aborts; bad base64 and 
   await c.secure();
   assert.equal(await c.command('AUTH PLAIN AHVzZXIAcGFzcw=='), '504 5.5.4 Unrecognized authentication type: use XOAUTH2 or OAUTHBEARER');
   assert.equal(await c.command('AUTH LOGIN'), '504 5.5.4 Unrecognized authentication type: use XOAUTH2 or OAUTHBEARER');
-  assert.equal(await c.command('MAIL FROM:<x@y.fr>'), `530 5.7.0 ${'Authentication required: AUTH XOAUTH2 or OAUTHBEARER with a Pro Sante Connect token'}`);
+  assert.equal(
+    await c.command('MAIL FROM:<x@y.fr>'),
+    `530 5.7.0 ${'Authentication required: AUTH XOAUTH2 or OAUTHBEARER with a Pro Sante Connect token'}`,
+  );
   assert.equal(await c.command('AUTH XOAUTH2'), '334 ');
   assert.equal(await c.command('*'), '501 5.7.0 Authentication aborted');
   assert.equal(await c.command('AUTH XOAUTH2 !!!'), '501 5.5.2 Cannot Base64-decode client response');
-  assert.equal(await c.command(`AUTH XOAUTH2 ${Buffer.from('auth=Bearer x\x01\x01').toString('base64')}`), '501 5.5.2 Invalid XOAUTH2 response (missing-user)');
+  assert.equal(
+    await c.command(`AUTH XOAUTH2 ${Buffer.from('auth=Bearer x\x01\x01').toString('base64')}`),
+    '501 5.5.2 Invalid XOAUTH2 response (missing-user)',
+  );
   assert.match(await c.command(`AUTH OAUTHBEARER ${Conversation.oauthbearer(PER, await w.token(GP))}`), /^235 2\.7\.0 /);
   assert.equal(await c.command(`AUTH OAUTHBEARER ${Conversation.oauthbearer(PER, await w.token(GP))}`), '503 5.5.1 Already authenticated');
   await c.close();

@@ -46,7 +46,15 @@ before(async () => {
   const certB = await pki.issueServerCertificate({ commonName: B, dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
   const certFile = path.join(pkiDir, 'a.json');
   fs.writeFileSync(certFile, JSON.stringify(certA), { mode: 0o600 });
-  relayB = await startRelayServer({ store: sb.store, logger, host: '127.0.0.1', port: 0, tls: { cert: certB.certPem, key: certB.keyPem, ca: pki.caCertPem }, operatorDomains: [B], trustSpace: new FixedTrustSpace() });
+  relayB = await startRelayServer({
+    store: sb.store,
+    logger,
+    host: '127.0.0.1',
+    port: 0,
+    tls: { cert: certB.certPem, key: certB.keyPem, ca: pki.caCertPem },
+    operatorDomains: [B],
+    trustSpace: new FixedTrustSpace(),
+  });
   env = {
     ...process.env,
     MSS_CRASH_DATA_DIR: sa.dataDir,
@@ -97,7 +105,9 @@ async function subjects(store: Store, address: string): Promise<Map<string, stri
   return out;
 }
 
-test('kill -9 under load: every 250 delivered exactly once, locally and at the other operator; nothing cut off ever appears', { timeout: 120_000 }, async (t) => {
+test('kill -9 under load: every 250 delivered exactly once, locally and at the other operator; nothing cut off ever appears', {
+  timeout: 120_000,
+}, async (t) => {
   let port = await startA();
   const token = (await cibaToken({ pscUrl: psc.url, idnat: GP })).access_token;
   const acked: { tag: string; to: string }[] = [];
@@ -112,7 +122,12 @@ test('kill -9 under load: every 250 delivered exactly once, locally and at the o
       while (!c.closed) {
         const to = n % 2 === 0 ? ORG : ANNE;
         const tag = `crash-${w}-${n++}`;
-        if ((await c.command(`MAIL FROM:<${PER}>`)) === '' || (await c.command(`RCPT TO:<${to}>`)) === '' || (await c.command('DATA')) === '') break;
+        if (
+          (await c.command(`MAIL FROM:<${PER}>`)) === '' ||
+          (await c.command(`RCPT TO:<${to}>`)) === '' ||
+          (await c.command('DATA')) === ''
+        )
+          break;
         c.send(`${messageFor(tag, to)}.\r\n`);
         const r = await c.reply(10_000).catch(() => '');
         if (r.startsWith('250 ')) acked.push({ tag, to });

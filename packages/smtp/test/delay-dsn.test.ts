@@ -3,7 +3,7 @@
 // without DELAY asks for none. Then the message is delivered as usual, with no failure DSN.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import nodemailer from 'nodemailer';
+import type nodemailer from 'nodemailer';
 import { acceptedRef, sendAsGp, ANNE, PER, startTwoOperators, type TwoOperators } from './support/two-operators.ts';
 import { eventually } from './support/smtp-world.ts';
 

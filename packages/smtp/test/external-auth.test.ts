@@ -47,7 +47,16 @@ before(async () => {
   save('org', await w.pki.issueClientCertificate({ commonName: 'Logiciel de cardiologie', kind: 'app', mailbox: ORG }));
   save('cab', await w.pki.issueClientCertificate({ commonName: 'Logiciel du cabinet', kind: 'app', mailbox: CAB }));
   save('operator', await w.pki.issueClientCertificate({ commonName: D, kind: 'operator' }));
-  save('expired', await w.pki.issueClientCertificate({ commonName: 'Ancien automate', kind: 'app', mailbox: `ancien@${D}`, days: 1, now: new Date(Date.now() - 10 * DAY) }));
+  save(
+    'expired',
+    await w.pki.issueClientCertificate({
+      commonName: 'Ancien automate',
+      kind: 'app',
+      mailbox: `ancien@${D}`,
+      days: 1,
+      now: new Date(Date.now() - 10 * DAY),
+    }),
+  );
   save('revoked', await w.pki.issueClientCertificate({ commonName: 'Automate vole', kind: 'app', mailbox: OTHER_APP }));
   w.revocations.revoked.add(certs.revoked!.serial);
   const foreign = await loadOrCreatePki(path.join(dir, 'foreign-ca'));
@@ -72,12 +81,30 @@ interface PyOptions {
 // Asynchronous on purpose: the server under test runs in this very process.
 async function py(o: PyOptions): Promise<Record<string, any>> {
   const c = o.cert ? certs[o.cert]! : undefined;
-  const args = { port: o.port ?? smtp.port, ca: w.caFile, ...(c ? { cert: c.cert, key: c.key } : {}), authzid: o.authzid ?? null, continuation: o.continuation ?? false, mail_from: o.mail_from, rcpt: o.rcpt, from_header: o.from_header, subject: o.subject ?? 'Resultats' };
+  const args = {
+    port: o.port ?? smtp.port,
+    ca: w.caFile,
+    ...(c ? { cert: c.cert, key: c.key } : {}),
+    authzid: o.authzid ?? null,
+    continuation: o.continuation ?? false,
+    mail_from: o.mail_from,
+    rcpt: o.rcpt,
+    from_header: o.from_header,
+    subject: o.subject ?? 'Resultats',
+  };
   const { stdout } = await promisify(execFile)('python3', [SCRIPT, JSON.stringify(args)], { encoding: 'utf8', timeout: 30_000 });
   return JSON.parse(stdout) as Record<string, any>;
 }
 
-async function lastAudit(): Promise<{ idnat: string | null; mailbox: string | null; action: string; outcome: string; reason: string; role: string | null; channel: string }> {
+async function lastAudit(): Promise<{
+  idnat: string | null;
+  mailbox: string | null;
+  action: string;
+  outcome: string;
+  reason: string;
+  role: string | null;
+  channel: string;
+}> {
   return (await w.store.audit.list({ limit: 1000 })).at(-1)!;
 }
 
@@ -90,7 +117,12 @@ test('EXTERNAL is offered after STARTTLS only where certificates are configured;
 });
 
 test('Python ssl + smtplib: the APP certificate alone sends as its mailbox (empty or explicit authorization identity, initial response or not); audited by serial', async () => {
-  for (const [authzid, continuation] of [[null, false], [APP, false], [null, true], [APP.toUpperCase(), true]] as const) {
+  for (const [authzid, continuation] of [
+    [null, false],
+    [APP, false],
+    [null, true],
+    [APP.toUpperCase(), true],
+  ] as const) {
     const subject = `Resultats ${String(authzid)} ${continuation}`;
     const out = await py({ cert: 'app', authzid, continuation, mail_from: APP, rcpt: PER, subject });
     if (continuation) assert.deepEqual(out.challenge, [334, '']);
@@ -105,8 +137,14 @@ test('Python ssl + smtplib: the APP certificate alone sends as its mailbox (empt
   // The author of what a certificate sent is the certificate (R-CAB-9: the actor is traceable).
   assert.equal(got.author_idnat, `certificate:${certs.app!.serial}`);
   const rows = (await w.store.audit.list({ idnat: `certificate:${certs.app!.serial}`, limit: 1000 })).filter((r) => r.channel === 'smtp');
-  assert.ok(rows.some((r) => r.action === 'send' && r.outcome === 'allowed' && r.role === 'application' && r.mailbox === APP), 'the decision');
-  assert.ok(rows.some((r) => r.action === 'smtp-send' && r.mailbox === APP), 'the message sent');
+  assert.ok(
+    rows.some((r) => r.action === 'send' && r.outcome === 'allowed' && r.role === 'application' && r.mailbox === APP),
+    'the decision',
+  );
+  assert.ok(
+    rows.some((r) => r.action === 'smtp-send' && r.mailbox === APP),
+    'the message sent',
+  );
 });
 
 test('the sender binding holds: an APP session sends only as its mailbox', async () => {
@@ -116,7 +154,12 @@ test('the sender binding holds: an APP session sends only as its mailbox', async
   assert.deepEqual(header.data, [550, `5.7.1 Message rejected: the From: header must be ${APP} alone, the mailbox this session opened`]);
 });
 
-const refusals: { name: string; options: PyOptions; auth: [number, string]; audit: { principal: 'serial' | null; reason: string; mailbox: string | null } }[] = [
+const refusals: {
+  name: string;
+  options: PyOptions;
+  auth: [number, string];
+  audit: { principal: 'serial' | null; reason: string; mailbox: string | null };
+}[] = [
   {
     name: 'no certificate',
     options: { authzid: APP },
@@ -177,7 +220,10 @@ for (const r of refusals) {
   test(`refused, nothing opened: ${r.name} → ${r.auth[0]} ${r.auth[1].slice(0, 5)}; audited`, async () => {
     const out = await py({ ...r.options, mail_from: APP });
     assert.deepEqual(out.auth, r.auth);
-    assert.deepEqual(out.mail, [530, '5.7.0 Authentication required: AUTH XOAUTH2 or OAUTHBEARER with a Pro Sante Connect token, or EXTERNAL with an APP certificate']);
+    assert.deepEqual(out.mail, [
+      530,
+      '5.7.0 Authentication required: AUTH XOAUTH2 or OAUTHBEARER with a Pro Sante Connect token, or EXTERNAL with an APP certificate',
+    ]);
     const row = await lastAudit();
     const serial = r.options.cert ? certs[r.options.cert]!.serial : null;
     assert.equal(row.idnat, r.audit.principal === 'serial' ? `certificate:${serial}` : null);
@@ -192,7 +238,10 @@ test('no revocation list yet: 454 4.7.0 (temporary), nothing opened', async () =
   w.revocations.known = false;
   try {
     const out = await py({ cert: 'app', mail_from: APP });
-    assert.deepEqual(out.auth, [454, '4.7.0 Temporary authentication failure: the revocation list of the trust space is not available; try again later']);
+    assert.deepEqual(out.auth, [
+      454,
+      '4.7.0 Temporary authentication failure: the revocation list of the trust space is not available; try again later',
+    ]);
     assert.equal(out.mail[0], 530);
   } finally {
     w.revocations.known = true;
@@ -200,11 +249,30 @@ test('no revocation list yet: 454 4.7.0 (temporary), nothing opened', async () =
 });
 
 /** openssl s_client as a line-oriented client, presenting the APP certificate. */
-function opensslClient(cert: string): { write(s: string): void; until(re: RegExp, ms?: number): Promise<string>; exited: Promise<number | null> } {
+function opensslClient(cert: string): {
+  write(s: string): void;
+  until(re: RegExp, ms?: number): Promise<string>;
+  exited: Promise<number | null>;
+} {
   const c = certs[cert]!;
   const child = spawn(
     'openssl',
-    ['s_client', '-starttls', 'smtp', '-connect', `127.0.0.1:${smtp.port}`, '-quiet', '-ign_eof', '-CAfile', w.caFile, '-verify_return_error', '-cert', c.cert, '-key', c.key],
+    [
+      's_client',
+      '-starttls',
+      'smtp',
+      '-connect',
+      `127.0.0.1:${smtp.port}`,
+      '-quiet',
+      '-ign_eof',
+      '-CAfile',
+      w.caFile,
+      '-verify_return_error',
+      '-cert',
+      c.cert,
+      '-key',
+      c.key,
+    ],
     { stdio: ['pipe', 'pipe', 'pipe'] },
   );
   let out = '';
@@ -249,7 +317,26 @@ test('curl --cert --login-options AUTH=EXTERNAL sends a message as the APP mailb
   fs.writeFileSync(message, `From: <${APP}>\r\nTo: <${PER}>\r\nSubject: Par curl\r\n\r\nResultats.\r\n`);
   const { stdout, stderr } = await promisify(execFile)(
     'curl',
-    ['-sS', '-v', '--ssl-reqd', '--cacert', w.caFile, '--cert', c.cert, '--key', c.key, '--login-options', 'AUTH=EXTERNAL', '--mail-from', APP, '--mail-rcpt', PER, '-T', message, `smtp://localhost:${smtp.port}`],
+    [
+      '-sS',
+      '-v',
+      '--ssl-reqd',
+      '--cacert',
+      w.caFile,
+      '--cert',
+      c.cert,
+      '--key',
+      c.key,
+      '--login-options',
+      'AUTH=EXTERNAL',
+      '--mail-from',
+      APP,
+      '--mail-rcpt',
+      PER,
+      '-T',
+      message,
+      `smtp://localhost:${smtp.port}`,
+    ],
     { encoding: 'utf8', timeout: 30_000 },
   );
   const log = stdout + stderr;

@@ -47,7 +47,13 @@ test('the GP sends to the cardiology ORG: in its INBOX with a Received header, a
   const changed: number[] = [];
   const onChange = (folderId: number): void => void changed.push(folderId);
   w.store.events.on('folder-changed', onChange);
-  const info = await send(PER, GP, { from: `Dr Paul Martin <${PER}>`, to: ORG, subject: 'Adressage patient', text: 'Bonjour,\nje vous adresse…\n', messageId: '<adressage-1@cabinet-martin>' });
+  const info = await send(PER, GP, {
+    from: `Dr Paul Martin <${PER}>`,
+    to: ORG,
+    subject: 'Adressage patient',
+    text: 'Bonjour,\nje vous adresse…\n',
+    messageId: '<adressage-1@cabinet-martin>',
+  });
   assert.match(info.response, /^250 2\.0\.0 Ok: accepted as [0-9a-f]{16} \(1 local mailbox\)$/);
   assert.deepEqual(info.accepted, [ORG]);
   const rows = await w.inbox(ORG);
@@ -60,7 +66,10 @@ test('the GP sends to the cardiology ORG: in its INBOX with a Received header, a
   assert.equal(row.message_id, '<adressage-1@cabinet-martin>');
   assert.match(row.from_addr ?? '', /paul\.martin@/);
   const raw = await w.blob(row.blob_hash);
-  assert.match(raw, /^Received: from \S+ \(\[127\.0\.0\.1\]\)\r\n\t\(using TLSv1\.[23] with cipher \S+\)\r\n\tby smtp\.operateur-a\.mssante\.fr \(MSSante operator\) with ESMTPSA id [0-9a-f]{16}\r\n\tfor <cardiologie\.ch-lilas@operateur-a\.mssante\.fr>;\r\n\t\w{3}, \d{1,2} \w{3} \d{4} \d\d:\d\d:\d\d \+0000\r\n/);
+  assert.match(
+    raw,
+    /^Received: from \S+ \(\[127\.0\.0\.1\]\)\r\n\t\(using TLSv1\.[23] with cipher \S+\)\r\n\tby smtp\.operateur-a\.mssante\.fr \(MSSante operator\) with ESMTPSA id [0-9a-f]{16}\r\n\tfor <cardiologie\.ch-lilas@operateur-a\.mssante\.fr>;\r\n\t\w{3}, \d{1,2} \w{3} \d{4} \d\d:\d\d:\d\d \+0000\r\n/,
+  );
   assert.ok(raw.includes('\r\nSubject: Adressage patient\r\n'));
   assert.ok(!raw.includes(GP), 'the author is recorded, not written into the message');
   assert.equal(Number(row.size), Buffer.byteLength(raw));
@@ -98,7 +107,10 @@ test('R-CAB-4: Marc (CGU not accepted) is refused with 535 and the acceptance UR
   const err = await refusal(send(CAB, MARC, { from: CAB, to: ORG, subject: 'x', text: 'x' }));
   assert.equal(err.code, 'EAUTH');
   assert.equal(err.responseCode, 535);
-  assert.match(err.response ?? '', /^535 5\.7\.8 The operator's terms of use must be accepted before sending from this mailbox: http:\/\/127\.0\.0\.1:8080\/cgu\/2026-01$/);
+  assert.match(
+    err.response ?? '',
+    /^535 5\.7\.8 The operator's terms of use must be accepted before sending from this mailbox: http:\/\/127\.0\.0\.1:8080\/cgu\/2026-01$/,
+  );
 });
 
 test('R-AUTH-2: a valid token of someone with no role on the CAB is refused', async () => {
@@ -120,7 +132,9 @@ test('send only as the mailbox opened: From: another mailbox → 550 5.7.1, noth
   const err2 = await refusal(send(PER, GP, { envelope: { from: PER, to: ORG }, from: CAB, to: ORG, subject: 'usurpation', text: 'x' }));
   assert.equal(err2.responseCode, 550);
   assert.match(err2.response ?? '', /^550 5\.7\.1 Message rejected: the From: header must be paul\.martin@operateur-a\.mssante\.fr alone/);
-  const err3 = await refusal(send(PER, GP, { envelope: { from: PER, to: ORG }, from: `${PER}, ${CAB}`, to: ORG, subject: 'deux From', text: 'x' }));
+  const err3 = await refusal(
+    send(PER, GP, { envelope: { from: PER, to: ORG }, from: `${PER}, ${CAB}`, to: ORG, subject: 'deux From', text: 'x' }),
+  );
   assert.match(err3.response ?? '', /^550 5\.7\.1 Message rejected: the From: header/);
   assert.equal((await w.inbox(ORG)).length, before);
   assert.deepEqual(w.blobTemporaries(), []);
@@ -140,10 +154,22 @@ test('addresses compare case-insensitively; DSN parameters (RFC 3461) are accept
     },
   });
   const before = (await w.inbox(ORG)).length;
-  await send(PER.toUpperCase(), GP, { from: `Paul.Martin@${D.toUpperCase()}`, envelope: { from: `PAUL.MARTIN@${D}`, to: ORG }, to: ORG, subject: 'casse', text: 'x' });
+  await send(PER.toUpperCase(), GP, {
+    from: `Paul.Martin@${D.toUpperCase()}`,
+    envelope: { from: `PAUL.MARTIN@${D}`, to: ORG },
+    to: ORG,
+    subject: 'casse',
+    text: 'x',
+  });
   assert.equal((await w.inbox(ORG)).length, before + 1);
   const t = transport(PER, await w.token(GP), s.port);
-  const mail: SMTPTransport.MailOptions = { from: PER, to: ORG, subject: 'DSN', text: 'x', dsn: { envid: 'env-42', ret: 'HDRS', notify: ['FAILURE', 'DELAY'], orcpt: `rfc822;${ORG}` } };
+  const mail: SMTPTransport.MailOptions = {
+    from: PER,
+    to: ORG,
+    subject: 'DSN',
+    text: 'x',
+    dsn: { envid: 'env-42', ret: 'HDRS', notify: ['FAILURE', 'DELAY'], orcpt: `rfc822;${ORG}` },
+  };
   await t.sendMail(mail);
   t.close();
   const m = submitted.at(-1)!;

@@ -19,9 +19,22 @@ after(async () => w.close());
 
 test('B stays down: attempts back off (150, 300, 400 ms…), then at the maximum age the GP gets a 4.4.7 DSN with the whole message (RET=FULL)', async () => {
   await w.stopB();
-  const t = nodemailer.createTransport({ host: '127.0.0.1', port: w.a.submission.port, secure: false, requireTLS: true, tls: { rejectUnauthorized: false }, auth: { type: 'OAuth2', user: PER, accessToken: await w.token(GP) } });
+  const t = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port: w.a.submission.port,
+    secure: false,
+    requireTLS: true,
+    tls: { rejectUnauthorized: false },
+    auth: { type: 'OAuth2', user: PER, accessToken: await w.token(GP) },
+  });
   const before = (await w.a.inbox(PER)).length;
-  const info = await t.sendMail({ from: PER, to: ANNE, subject: 'Jamais arrivé', text: 'Le corps du message.\n', dsn: { return: 'full', notify: ['failure', 'delay'] } } as nodemailer.SendMailOptions);
+  const info = await t.sendMail({
+    from: PER,
+    to: ANNE,
+    subject: 'Jamais arrivé',
+    text: 'Le corps du message.\n',
+    dsn: { return: 'full', notify: ['failure', 'delay'] },
+  } as nodemailer.SendMailOptions);
   t.close();
   const ref = /accepted as ([0-9a-f]{16})/.exec(info.response)![1]!;
   const seen: number[] = [];
@@ -47,8 +60,18 @@ test('B stays down: attempts back off (150, 300, 400 ms…), then at the maximum
 test('DSN builder: headers only by default, the original body never leaks; NOTIFY decides whether one is sent', () => {
   const original = Buffer.from('Received: x\r\nSubject: Secret\r\n\r\nDonnées de santé\r\n');
   const dsn = buildDsn({
-    reportingMta: 'mx.a', operatorDomain: 'a.mssante.fr', messageRef: 'abc', envid: null, arrivalDate: new Date(0), ret: null, original,
-    sender: 'x@a.mssante.fr', recipients: [{ recipient: 'y@b.mssante.fr', orcpt: null, status: '5.1.1', diagnostic: '550 5.1.1 nope', remoteMta: null, lastAttempt: null }], now: new Date(0),
+    reportingMta: 'mx.a',
+    operatorDomain: 'a.mssante.fr',
+    messageRef: 'abc',
+    envid: null,
+    arrivalDate: new Date(0),
+    ret: null,
+    original,
+    sender: 'x@a.mssante.fr',
+    recipients: [
+      { recipient: 'y@b.mssante.fr', orcpt: null, status: '5.1.1', diagnostic: '550 5.1.1 nope', remoteMta: null, lastAttempt: null },
+    ],
+    now: new Date(0),
   }).toString('utf8');
   assert.match(dsn, /Subject: Secret/);
   assert.doesNotMatch(dsn, /Données de santé/);
@@ -61,7 +84,12 @@ test('DSN builder: headers only by default, the original body never leaks; NOTIF
 });
 
 test('the sending operator’s trace id is read from its Received field, folded or not', () => {
-  assert.equal(sendingTraceId('from x ([127.0.0.1])\r\n\tby smtp.a (MSSante operator) with ESMTPSA id 0123456789abcdef\r\n\tfor <y@b>;\r\n\tMon, 1 Jan 2026'), '0123456789abcdef');
+  assert.equal(
+    sendingTraceId(
+      'from x ([127.0.0.1])\r\n\tby smtp.a (MSSante operator) with ESMTPSA id 0123456789abcdef\r\n\tfor <y@b>;\r\n\tMon, 1 Jan 2026',
+    ),
+    '0123456789abcdef',
+  );
   assert.equal(sendingTraceId('from x by y with ESMTPS id Ab.12-xy; date'), 'Ab.12-xy');
   assert.equal(sendingTraceId('from x by y; date'), null);
   assert.equal(sendingTraceId(undefined), null);
@@ -82,7 +110,19 @@ test('openssl s_client -starttls smtp: with A’s certificate the relay accepts 
   fs.writeFileSync(certFile, w.a.cert.certPem);
   fs.writeFileSync(keyFile, w.a.cert.keyPem, { mode: 0o600 });
   const before = (await w.b.inbox(ANNE)).length;
-  const base = ['s_client', '-quiet', '-starttls', 'smtp', '-connect', `127.0.0.1:${w.b.relay.port}`, '-CAfile', w.caFile, '-verify_return_error', '-name', 'mx.operateur-a.mssante.fr'];
+  const base = [
+    's_client',
+    '-quiet',
+    '-starttls',
+    'smtp',
+    '-connect',
+    `127.0.0.1:${w.b.relay.port}`,
+    '-CAfile',
+    w.caFile,
+    '-verify_return_error',
+    '-name',
+    'mx.operateur-a.mssante.fr',
+  ];
   const session = `EHLO mx.operateur-a.mssante.fr\r\nMAIL FROM:<${PER}>\r\nRCPT TO:<${ANNE}>\r\nDATA\r\nFrom: <${PER}>\r\nSubject: openssl\r\n\r\nx\r\n.\r\nQUIT\r\n`;
   const ok = await openssl([...base, '-cert', certFile, '-key', keyFile], session);
   assert.match(ok, /250 2\.1\.0 Accepted/);

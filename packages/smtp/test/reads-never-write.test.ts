@@ -62,13 +62,26 @@ test('IMAP FETCH and SEARCH of mail delivered by SMTP, relayed, filed as a DSN a
   await eventually(async () => (await w.a.inbox(PER)).some((m) => m.from_addr?.includes('operateur-b') === true), 10_000);
   const c = await client();
   try {
-    await c.append('INBOX', 'From: <secretariat@operateur-a.mssante.fr>\r\nTo: <paul.martin@operateur-a.mssante.fr>\r\nSubject: Ajout IMAP\r\n' +
-      'Content-Type: multipart/alternative; boundary=z\r\n\r\n--z\r\nContent-Type: text/plain\r\n\r\nun\r\n--z\r\nContent-Type: text/html\r\n\r\n<p>un</p>\r\n--z--\r\n');
+    await c.append(
+      'INBOX',
+      'From: <secretariat@operateur-a.mssante.fr>\r\nTo: <paul.martin@operateur-a.mssante.fr>\r\nSubject: Ajout IMAP\r\n' +
+        'Content-Type: multipart/alternative; boundary=z\r\n\r\n--z\r\nContent-Type: text/plain\r\n\r\nun\r\n--z\r\nContent-Type: text/html\r\n\r\n<p>un</p>\r\n--z--\r\n',
+    );
     const lock = await c.getMailboxLock('INBOX');
     try {
       counting = true;
       const fetched = [];
-      for await (const m of c.fetch('1:*', { uid: true, flags: true, envelope: true, bodyStructure: true, size: true, internalDate: true, headers: ['subject'], bodyParts: ['1'] })) fetched.push(m);
+      for await (const m of c.fetch('1:*', {
+        uid: true,
+        flags: true,
+        envelope: true,
+        bodyStructure: true,
+        size: true,
+        internalDate: true,
+        headers: ['subject'],
+        bodyParts: ['1'],
+      }))
+        fetched.push(m);
       const subjects = fetched.map((m) => m.envelope?.subject ?? '');
       const bySubject = new Map(fetched.map((m) => [m.envelope?.subject ?? '', m]));
       assert.ok(subjects.includes('Compte rendu local'), subjects.join(' | '));

@@ -2,12 +2,12 @@
 // listener over mutual TLS, DSNs back to the sender; and the relay's refusals, byte-exact.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
-import tls from 'node:tls';
+import type net from 'node:net';
+import type tls from 'node:tls';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import nodemailer from 'nodemailer';
+import type nodemailer from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
 import { loadOrCreatePki } from '@mss/trust';
 import { sendAsGp, A, ANNE, B, GP, PER, startTwoOperators, type TwoOperators } from './support/two-operators.ts';
@@ -55,7 +55,10 @@ test('A to B: the GP writes to Anne at the other operator; the queue relays it o
   const text = await w.b.blob(row.blob_hash);
   const received = text.split('\r\n').filter((l) => l.startsWith('Received:'));
   assert.equal(received.length, 2, 'B’s trace, then A’s');
-  assert.match(text, /^Received: from mx\.operateur-a\.mssante\.fr \(\[127\.0\.0\.1\]\)\r\n\t\(using TLSv1\.3 with cipher [^)]+\)\r\n\tby mx\.operateur-b\.mssante\.fr \(MSSante operator\) with ESMTPS id [0-9a-f]{16}\r\n\tfor <anne\.lambert@operateur-b\.mssante\.fr>;/);
+  assert.match(
+    text,
+    /^Received: from mx\.operateur-a\.mssante\.fr \(\[127\.0\.0\.1\]\)\r\n\t\(using TLSv1\.3 with cipher [^)]+\)\r\n\tby mx\.operateur-b\.mssante\.fr \(MSSante operator\) with ESMTPS id [0-9a-f]{16}\r\n\tfor <anne\.lambert@operateur-b\.mssante\.fr>;/,
+  );
   assert.match(text, new RegExp(`by smtp\\.${A.replace(/\./g, '\\.')} \\(MSSante operator\\) with ESMTPSA id ${ref}`));
   const queued = (await w.a.store.queue.list({ messageRef: ref }))[0]!;
   assert.equal(queued.author_idnat, GP);
@@ -94,7 +97,13 @@ test('patient domain: whitelisted but without a route yet, so the message waits 
 
 test('a recipient B does not know: B refuses it (550 5.1.1), A closes the row and puts a DSN (RFC 3464) in the GP’s INBOX', async () => {
   const before = (await w.a.inbox(PER)).length;
-  const info = await send({ to: `inconnu@${B}`, subject: 'Pour un inconnu', text: 'x\n', envelope: { from: PER, to: [`inconnu@${B}`] }, dsn: { id: 'env-42', return: 'headers', notify: ['failure'], recipient: `inconnu@${B}` } });
+  const info = await send({
+    to: `inconnu@${B}`,
+    subject: 'Pour un inconnu',
+    text: 'x\n',
+    envelope: { from: PER, to: [`inconnu@${B}`] },
+    dsn: { id: 'env-42', return: 'headers', notify: ['failure'], recipient: `inconnu@${B}` },
+  });
   const ref = /accepted as ([0-9a-f]{16})/.exec(info.response)![1]!;
   await eventually(async () => (await w.a.store.queue.list({ messageRef: ref }))[0]?.status === 'failed', 5000);
   const rows = await w.a.inbox(PER);
@@ -105,7 +114,13 @@ test('a recipient B does not know: B refuses it (550 5.1.1), A closes the row an
   assert.match(text, /^From: Mail Delivery System <MAILER-DAEMON@operateur-a\.mssante\.fr>\r\n/m);
   assert.match(text, /^Content-Type: multipart\/report; report-type=delivery-status; boundary="dsn-[0-9a-f]+"\r\n/m);
   assert.match(text, /^Reporting-MTA: dns; mx\.operateur-a\.mssante\.fr\r\nOriginal-Envelope-Id: env-42\r\nArrival-Date: /m);
-  assert.match(text, new RegExp(`^Final-Recipient: rfc822; inconnu@operateur-b\\.mssante\\.fr\\r\\nOriginal-Recipient: rfc822;inconnu@operateur-b\\.mssante\\.fr\\r\\nAction: failed\\r\\nStatus: 5\\.1\\.1\\r\\nRemote-MTA: dns; 127\\.0\\.0\\.1:${w.b.relay.port}\\r\\nDiagnostic-Code: smtp; 550 5\\.1\\.1 <inconnu@operateur-b\\.mssante\\.fr>: no such mailbox at this operator\\r\\n`, 'm'));
+  assert.match(
+    text,
+    new RegExp(
+      `^Final-Recipient: rfc822; inconnu@operateur-b\\.mssante\\.fr\\r\\nOriginal-Recipient: rfc822;inconnu@operateur-b\\.mssante\\.fr\\r\\nAction: failed\\r\\nStatus: 5\\.1\\.1\\r\\nRemote-MTA: dns; 127\\.0\\.0\\.1:${w.b.relay.port}\\r\\nDiagnostic-Code: smtp; 550 5\\.1\\.1 <inconnu@operateur-b\\.mssante\\.fr>: no such mailbox at this operator\\r\\n`,
+      'm',
+    ),
+  );
   assert.match(text, /^Content-Type: text\/rfc822-headers\r\n/m, 'RET=HDRS: the headers only');
   assert.match(text, /Subject: Pour un inconnu/);
   assert.doesNotMatch(text.split('text/rfc822-headers')[1]!, /\r\n\r\nx\r\n/, 'not the body');
@@ -145,7 +160,11 @@ test('a retry after a lost 250 (A died before recording it) is recognised by B a
   const ref = /accepted as ([0-9a-f]{16})/.exec(info.response)![1]!;
   await eventually(async () => (await w.a.store.queue.list({ messageRef: ref }))[0]?.status === 'delivered', 5000);
   // As if A had crashed between B's 250 and its own commit: the row is queued again.
-  await w.a.store.kysely.updateTable('smtp_queue').set({ status: 'queued', next_attempt_at: new Date(0).toISOString() }).where('message_ref', '=', ref).execute();
+  await w.a.store.kysely
+    .updateTable('smtp_queue')
+    .set({ status: 'queued', next_attempt_at: new Date(0).toISOString() })
+    .where('message_ref', '=', ref)
+    .execute();
   w.a.runner.poke();
   await eventually(async () => (await w.a.store.queue.list({ messageRef: ref }))[0]?.status === 'delivered', 5000);
   const row = (await w.a.store.queue.list({ messageRef: ref }))[0]!;
@@ -160,7 +179,10 @@ test('relay: the operator’s own certificate, its own domain as sender: accepte
   assert.equal(await c.command(`RCPT TO:<${ANNE}>`), '250 2.1.5 Accepted');
   assert.equal(await c.command(`RCPT TO:<someone@${A}>`), `554 5.7.1 <someone@${A}>: Relay access denied`);
   assert.equal(await c.command(`RCPT TO:<nobody@${B}>`), `550 5.1.1 <nobody@${B}>: no such mailbox at this operator`);
-  assert.equal(await c.command('AUTH XOAUTH2 abc'), '502 5.5.1 AUTH is not available here: operators authenticate with their client certificate');
+  assert.equal(
+    await c.command('AUTH XOAUTH2 abc'),
+    '502 5.5.1 AUTH is not available here: operators authenticate with their client certificate',
+  );
   assert.equal(await c.command('DATA'), '354 End data with <CR><LF>.<CR><LF>');
   c.send(`From: <${PER}>\r\nTo: <${ANNE}>\r\nSubject: direct\r\n\r\nx\r\n.\r\n`);
   assert.match(await c.reply(), /^250 2\.0\.0 Ok: queued as [0-9a-f]{16} \(1 delivered\)$/);
@@ -176,7 +198,10 @@ test('relay refusals: no STARTTLS, no certificate, another CA, an APP certificat
 
   const none = await relayConversation(w.b.relay.port);
   assert.equal(await none.command('EHLO x'), '554 5.7.0 Command refused due to lack of security: no client certificate was presented');
-  assert.equal(await none.command(`MAIL FROM:<${PER}>`), '554 5.7.0 Command refused due to lack of security: no client certificate was presented');
+  assert.equal(
+    await none.command(`MAIL FROM:<${PER}>`),
+    '554 5.7.0 Command refused due to lack of security: no client certificate was presented',
+  );
   assert.match(await none.command('QUIT'), /^221 /);
   await none.close();
 
@@ -185,7 +210,10 @@ test('relay refusals: no STARTTLS, no certificate, another CA, an APP certificat
     const other = await loadOrCreatePki(otherDir);
     const forged = await other.issueServerCertificate({ commonName: A, dnsNames: ['localhost'] });
     const c = await relayConversation(w.b.relay.port, forged);
-    assert.match(await c.command(`MAIL FROM:<${PER}>`), /^554 5\.7\.0 Command refused due to lack of security: the client certificate is not from the MSSante trust space CA \((UNABLE_TO_GET_ISSUER_CERT_LOCALLY|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE)\)$/);
+    assert.match(
+      await c.command(`MAIL FROM:<${PER}>`),
+      /^554 5\.7\.0 Command refused due to lack of security: the client certificate is not from the MSSante trust space CA \((UNABLE_TO_GET_ISSUER_CERT_LOCALLY|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE)\)$/,
+    );
     await c.close();
   } finally {
     fs.rmSync(otherDir, { recursive: true, force: true });
@@ -193,18 +221,30 @@ test('relay refusals: no STARTTLS, no certificate, another CA, an APP certificat
 
   const app = await w.pki.issueClientCertificate({ commonName: 'Logiciel labo', kind: 'app', mailbox: `labo-resultats.ch-lilas@${A}` });
   const appConv = await relayConversation(w.b.relay.port, app);
-  assert.equal(await appConv.command(`MAIL FROM:<${PER}>`), '554 5.7.0 Command refused due to lack of security: the client certificate is not an operator certificate (app)');
+  assert.equal(
+    await appConv.command(`MAIL FROM:<${PER}>`),
+    '554 5.7.0 Command refused due to lack of security: the client certificate is not an operator certificate (app)',
+  );
   await appConv.close();
 
   const notListed = await w.pki.issueServerCertificate({ commonName: 'operateur-z.mssante.fr', dnsNames: ['localhost'] });
   const z = await relayConversation(w.b.relay.port, notListed);
-  assert.equal(await z.command(`MAIL FROM:<x@operateur-z.mssante.fr>`), '554 5.7.0 Command refused due to lack of security: operateur-z.mssante.fr is not on the MSSante whitelist');
+  assert.equal(
+    await z.command(`MAIL FROM:<x@operateur-z.mssante.fr>`),
+    '554 5.7.0 Command refused due to lack of security: operateur-z.mssante.fr is not on the MSSante whitelist',
+  );
   await z.close();
 
   const c = await relayConversation(w.b.relay.port, w.a.cert);
   assert.match(await c.command('EHLO mx.operateur-a.mssante.fr'), /^250-/);
-  assert.equal(await c.command(`MAIL FROM:<x@${B}>`), `550 5.7.1 Sender address rejected: ${B} does not belong to the operator of the client certificate (${A})`);
-  assert.equal(await c.command(`MAIL FROM:<x@gmail.com>`), `550 5.7.1 Sender address rejected: gmail.com does not belong to the operator of the client certificate (${A})`);
+  assert.equal(
+    await c.command(`MAIL FROM:<x@${B}>`),
+    `550 5.7.1 Sender address rejected: ${B} does not belong to the operator of the client certificate (${A})`,
+  );
+  assert.equal(
+    await c.command(`MAIL FROM:<x@gmail.com>`),
+    `550 5.7.1 Sender address rejected: gmail.com does not belong to the operator of the client certificate (${A})`,
+  );
   await c.close();
 });
 
@@ -218,7 +258,10 @@ test('outbound: A refuses to deliver to a server whose certificate is not that o
     await eventually(async () => ((await w.a.store.queue.list({ messageRef: ref }))[0]?.attempts ?? 0) >= 1, 5000);
     const row = (await w.a.store.queue.list({ messageRef: ref }))[0]!;
     assert.equal(row.status, 'queued');
-    assert.match(row.last_error ?? '', /the server certificate \(operateur-a\.mssante\.fr\) is not that of the operator of operateur-b\.mssante\.fr/);
+    assert.match(
+      row.last_error ?? '',
+      /the server certificate \(operateur-a\.mssante\.fr\) is not that of the operator of operateur-b\.mssante\.fr/,
+    );
     w.trust.routes.set(B, realB);
     await w.a.store.queue.retryNow({ messageRef: ref });
     w.a.runner.poke();
@@ -230,7 +273,14 @@ test('outbound: A refuses to deliver to a server whose certificate is not that o
 
 test('outbound: no plaintext fallback — a peer that offers no STARTTLS gets nothing, the message waits', async () => {
   // A peer that speaks SMTP but offers no STARTTLS (smtp-server with it disabled), and would take anything.
-  const plain = new SMTPServer({ hideSTARTTLS: true, disabledCommands: ['STARTTLS'], hideENHANCEDSTATUSCODES: false, authOptional: true, logger: false, onData: (s, _session, cb) => s.resume().on('end', () => cb()) });
+  const plain = new SMTPServer({
+    hideSTARTTLS: true,
+    disabledCommands: ['STARTTLS'],
+    hideENHANCEDSTATUSCODES: false,
+    authOptional: true,
+    logger: false,
+    onData: (s, _session, cb) => s.resume().on('end', () => cb()),
+  });
   await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
   const realB = w.trust.routes.get(B)!;
   w.trust.routes.set(B, { host: '127.0.0.1', port: (plain.server.address() as net.AddressInfo).port });

@@ -21,7 +21,9 @@ import { NewlineGuardStream } from '../src/bare-newline.ts';
 const PINNED = '3.21.6';
 
 test('smtp-server is pinned exactly, and the installed copy is that version', () => {
-  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { dependencies: Record<string, string> };
+  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    dependencies: Record<string, string>;
+  };
   assert.equal(manifest.dependencies['smtp-server'], PINNED, 'an exact version: no ^ or ~ (upgrade by hand, with this test)');
   const require = createRequire(import.meta.url);
   const installed = JSON.parse(readFileSync(require.resolve('smtp-server/package.json'), 'utf8')) as { version: string };
@@ -50,11 +52,25 @@ test('the library methods we copy in overrides are the ones we copied', () => {
 
 test('every method we override or call exists where we expect it', () => {
   const connection = SMTPConnection.prototype as unknown as Record<string, unknown>;
-  for (const m of ['init', 'send', 'close', 'connectionReady', '_createParser', '_onCommand', '_onClose', '_setListeners', '_whenWritable', '_transmissionType', 'handler_EHLO', 'handler_AUTH']) {
+  for (const m of [
+    'init',
+    'send',
+    'close',
+    'connectionReady',
+    '_createParser',
+    '_onCommand',
+    '_onClose',
+    '_setListeners',
+    '_whenWritable',
+    '_transmissionType',
+    'handler_EHLO',
+    'handler_AUTH',
+  ]) {
     assert.equal(typeof connection[m], 'function', `SMTPConnection.prototype.${m}`);
   }
   const server = SMTPServer.prototype as unknown as Record<string, unknown>;
-  for (const m of ['connect', 'close', '_onError', '_onClientConnect']) assert.equal(typeof server[m], 'function', `SMTPServer.prototype.${m}`);
+  for (const m of ['connect', 'close', '_onError', '_onClientConnect'])
+    assert.equal(typeof server[m], 'function', `SMTPServer.prototype.${m}`);
   const stream = SMTPStream.prototype as unknown as Record<string, unknown>;
   for (const m of ['write', '_write']) assert.equal(typeof stream[m], 'function', `SMTPStream.prototype.${m}`);
 });
@@ -73,7 +89,10 @@ function replyReader(socket: net.Socket): (until: RegExp) => Promise<string> {
         buf = lines.slice(i + 1).join('\r\n');
         return out;
       }
-      await Promise.race([once(socket, 'data'), once(socket, 'close').then(() => assert.fail(`closed before ${until}; got ${JSON.stringify(buf)}`))]);
+      await Promise.race([
+        once(socket, 'data'),
+        once(socket, 'close').then(() => assert.fail(`closed before ${until}; got ${JSON.stringify(buf)}`)),
+      ]);
     }
   };
 }
@@ -106,9 +125,19 @@ test('on a live connection: our class and parser are used, and the members we re
     assert.equal(c.name, 'contract.test');
     assert.equal(c.remoteAddress, '127.0.0.1', 'remoteAddress (the per-address limit counts by it)');
     assert.equal(typeof c.session.envelope, 'object');
-    assert.equal(typeof (c._parser as unknown as { isClosed: unknown }).isClosed, 'boolean', 'SMTPStream.isClosed (read by the bare-newline guard)');
-    assert.equal(typeof (c._server as unknown as { options: { maxClients: unknown; maxCommandLength: unknown } }).options.maxClients, 'number');
-    assert.equal(typeof (c._server as unknown as { options: { maxClients: unknown; maxCommandLength: unknown } }).options.maxCommandLength, 'number');
+    assert.equal(
+      typeof (c._parser as unknown as { isClosed: unknown }).isClosed,
+      'boolean',
+      'SMTPStream.isClosed (read by the bare-newline guard)',
+    );
+    assert.equal(
+      typeof (c._server as unknown as { options: { maxClients: unknown; maxCommandLength: unknown } }).options.maxClients,
+      'number',
+    );
+    assert.equal(
+      typeof (c._server as unknown as { options: { maxClients: unknown; maxCommandLength: unknown } }).options.maxCommandLength,
+      'number',
+    );
 
     socket.write('EHLO client.test\r\n');
     const ehlo = await read(/^250 /);

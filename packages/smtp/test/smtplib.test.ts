@@ -37,7 +37,8 @@ test('no AUTH before TLS: not in EHLO, AUTH and MAIL get 530 5.7.0; after STARTT
   assert.deepEqual(out.auth, [530, '5.7.0 Must issue a STARTTLS command first']);
   assert.deepEqual(out.mail, [530, '5.7.0 Must issue a STARTTLS command first']);
   assert.equal(out.noop[0], 250);
-  for (const ext of ['auth', 'pipelining', '8bitmime', 'smtputf8', 'size', 'enhancedstatuscodes', 'dsn']) assert.ok(out.features_tls.includes(ext), ext);
+  for (const ext of ['auth', 'pipelining', '8bitmime', 'smtputf8', 'size', 'enhancedstatuscodes', 'dsn'])
+    assert.ok(out.features_tls.includes(ext), ext);
   assert.ok(!out.features_tls.includes('starttls'));
   assert.equal(out.auth_tls.trim(), 'XOAUTH2 OAUTHBEARER');
   assert.equal(out.size, String(25 * 1024 * 1024));
@@ -55,7 +56,10 @@ test('XOAUTH2 through smtplib.auth(): the GP’s message is delivered', async ()
 
 test('XOAUTH2 with a bad token: the error challenge, then 535 5.7.8; the refusal is audited', async () => {
   const out = await py('xoauth2-bad', [PER, tampered(await w.token(GP))]);
-  assert.deepEqual(out.challenge.map((c: string) => JSON.parse(c)), [{ status: '401', schemes: 'bearer', scope: 'mail' }]);
+  assert.deepEqual(
+    out.challenge.map((c: string) => JSON.parse(c)),
+    [{ status: '401', schemes: 'bearer', scope: 'mail' }],
+  );
   assert.deepEqual(out.auth, [535, '5.7.8 Authentication credentials invalid']);
   const rows = (await w.store.audit.list({ mailbox: PER, limit: 1000 })).filter((a) => a.action === 'authenticate' && a.channel === 'smtp');
   assert.equal(rows.at(-1)?.reason, 'invalid-token:bad-signature');
@@ -109,7 +113,10 @@ test('recipients: local ones must exist; other domains are outside the trust spa
   assert.deepEqual(out.rcpt[ORG.toUpperCase()], [250, '2.1.5 Accepted']);
   assert.deepEqual(out.rcpt[`personne@${D}`], [550, `5.1.1 <personne@${D}>: no such mailbox at this operator`]);
   assert.deepEqual(out.rcpt['someone@gmail.com'], [550, '5.7.1 <someone@gmail.com>: domain not in the MSSante trust space']);
-  assert.deepEqual(out.rcpt['secretariat@operateur-b.mssante.fr'], [451, '4.4.0 <secretariat@operateur-b.mssante.fr>: relay to other operators not yet available, try again later']);
+  assert.deepEqual(out.rcpt['secretariat@operateur-b.mssante.fr'], [
+    451,
+    '4.4.0 <secretariat@operateur-b.mssante.fr>: relay to other operators not yet available, try again later',
+  ]);
   assert.equal(out.rcpt.postmaster[0], 550);
 });
 

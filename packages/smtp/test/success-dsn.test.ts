@@ -29,7 +29,12 @@ async function reports(): Promise<string[]> {
 
 test('a local recipient with NOTIFY=SUCCESS: the sender gets a "delivered" report with the headers only, in the same delivery', async () => {
   const before = (await reports()).length;
-  const info = await send({ to: CAB, subject: 'Compte rendu avec accusé', text: 'corps confidentiel\n', dsn: { id: 'lps-42', notify: ['success', 'failure'], recipient: CAB } });
+  const info = await send({
+    to: CAB,
+    subject: 'Compte rendu avec accusé',
+    text: 'corps confidentiel\n',
+    dsn: { id: 'lps-42', notify: ['success', 'failure'], recipient: CAB },
+  });
   const ref = acceptedRef(info);
   const all = await reports();
   assert.equal(all.length, before + 1, 'filed with the delivery, before the 250');
@@ -69,7 +74,8 @@ test('a recipient at the other operator with NOTIFY=SUCCESS: B reports the deliv
   // A's queue row is delivered; B's report row went out from the null sender and is delivered too.
   await eventually(async () => (await w.a.store.queue.list({ messageRef: ref }))[0]?.status === 'delivered', 10_000);
   // B marks its row once it has A's 250, which may come after A's INBOX shows the report.
-  const reportDelivered = async () => (await w.b.store.queue.list({})).some((r) => r.mail_from === '' && r.recipient === PER && r.status === 'delivered');
+  const reportDelivered = async () =>
+    (await w.b.store.queue.list({})).some((r) => r.mail_from === '' && r.recipient === PER && r.status === 'delivered');
   await eventually(reportDelivered, 10_000).catch(async () => assert.fail(JSON.stringify(await w.b.store.queue.list({}))));
 });
 
@@ -86,7 +92,11 @@ test('a retry of a message B already delivered (A lost the 250) is not reported 
       tls: { cert: w.a.cert.certPem, key: w.a.cert.keyPem, ca: w.pki.caCertPem, servername: 'localhost' },
     });
     try {
-      await t.sendMail({ envelope: { from: PER, to: [ANNE] }, raw: trace + raw, dsn: { notify: ['success'] } } as nodemailer.SendMailOptions);
+      await t.sendMail({
+        envelope: { from: PER, to: [ANNE] },
+        raw: trace + raw,
+        dsn: { notify: ['success'] },
+      } as nodemailer.SendMailOptions);
     } finally {
       t.close();
     }

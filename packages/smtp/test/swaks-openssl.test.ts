@@ -17,7 +17,11 @@ after(async () => w.close());
 // Asynchronous on purpose: the server under test runs in this very process.
 async function swaks(args: string[]): Promise<{ out: string; code: number }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)('swaks', ['--server', '127.0.0.1', '--port', String(w.smtp.port), '--ehlo', 'client.example', ...args], { encoding: 'utf8', timeout: 30_000 });
+    const { stdout, stderr } = await promisify(execFile)(
+      'swaks',
+      ['--server', '127.0.0.1', '--port', String(w.smtp.port), '--ehlo', 'client.example', ...args],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
     return { out: stdout + stderr, code: 0 };
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; code?: number };
@@ -51,8 +55,30 @@ test('swaks: after STARTTLS (certificate verified against the test PKI) only XOA
 });
 
 /** openssl s_client as a line-oriented client: write bytes, wait for what the server says. */
-function openssl(): { write(s: string): void; until(re: RegExp, ms?: number): Promise<string>; exited: Promise<number | null>; kill(): void } {
-  const child = spawn('openssl', ['s_client', '-starttls', 'smtp', '-connect', `127.0.0.1:${w.smtp.port}`, '-quiet', '-ign_eof', '-CAfile', w.caFile, '-verify_return_error', '-verify_hostname', 'localhost'], { stdio: ['pipe', 'pipe', 'pipe'] });
+function openssl(): {
+  write(s: string): void;
+  until(re: RegExp, ms?: number): Promise<string>;
+  exited: Promise<number | null>;
+  kill(): void;
+} {
+  const child = spawn(
+    'openssl',
+    [
+      's_client',
+      '-starttls',
+      'smtp',
+      '-connect',
+      `127.0.0.1:${w.smtp.port}`,
+      '-quiet',
+      '-ign_eof',
+      '-CAfile',
+      w.caFile,
+      '-verify_return_error',
+      '-verify_hostname',
+      'localhost',
+    ],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
   child.stderr.on('data', (d: Buffer) => (out += d.toString('utf8')));
@@ -101,7 +127,9 @@ test('openssl s_client: a smuggling attempt sent in one go is refused at its fir
     s.write(`AUTH XOAUTH2 ${encodeXoauth2(PER, await w.token(GP))}\r\n`);
     await s.until(/235 2\.7\.0 /);
     const msg = (subject: string) => `From: <${PER}>\r\nSubject: ${subject}\r\n\r\nbody\r\n`;
-    s.write(`MAIL FROM:<${PER}>\r\nRCPT TO:<${ORG}>\r\nDATA\r\n${msg('outer')}\n.\r\nMAIL FROM:<${PER}>\r\nRCPT TO:<${ORG}>\r\nDATA\r\n${msg('smuggled')}.\r\n`);
+    s.write(
+      `MAIL FROM:<${PER}>\r\nRCPT TO:<${ORG}>\r\nDATA\r\n${msg('outer')}\n.\r\nMAIL FROM:<${PER}>\r\nRCPT TO:<${ORG}>\r\nDATA\r\n${msg('smuggled')}.\r\n`,
+    );
     const out = await s.until(/550 5\.5\.2 Error: bare <LF> received/);
     assert.doesNotMatch(out, /250 2\.0\.0/);
     assert.doesNotMatch(out.slice(out.indexOf('235 2.7.0')), /250 2\.1\.0/, 'not even the first MAIL was run');

@@ -85,8 +85,21 @@ test('RFC 5322 date and the Received header', () => {
       '\tfor <a@operateur-a.mssante.fr>;\r\n' +
       '\tThu, 5 Mar 2026 08:09:07 +0000\r\n',
   );
-  const two = receivedHeader({ helo: false, clientHostname: false, remoteAddress: '::1', by: 'x', protocol: 'ESMTPSA', id: '1', tls: false, recipients: ['a@x', 'b@x'], date: new Date(0) });
-  assert.equal(two, 'Received: from unknown ([::1])\r\n\tby x (MSSante operator) with ESMTPSA id 1;\r\n\tThu, 1 Jan 1970 00:00:00 +0000\r\n');
+  const two = receivedHeader({
+    helo: false,
+    clientHostname: false,
+    remoteAddress: '::1',
+    by: 'x',
+    protocol: 'ESMTPSA',
+    id: '1',
+    tls: false,
+    recipients: ['a@x', 'b@x'],
+    date: new Date(0),
+  });
+  assert.equal(
+    two,
+    'Received: from unknown ([::1])\r\n\tby x (MSSante operator) with ESMTPSA id 1;\r\n\tThu, 1 Jan 1970 00:00:00 +0000\r\n',
+  );
 });
 
 test('header collector: stops at the empty line, across chunks, and knows when it is too large', () => {
@@ -106,7 +119,12 @@ test('header collector: stops at the empty line, across chunks, and knows when i
 
 test('From: must be the mailbox alone (Sender: too, when present)', () => {
   const box = 'paul.martin@operateur-a.mssante.fr';
-  const ok = checkHeaders(Buffer.from(`From: "Dr Martin" <Paul.Martin@Operateur-A.mssante.fr>\r\nSubject: =?utf-8?q?=C3=A9t=C3=A9?=\r\nDate: Thu, 5 Mar 2026 08:09:07 +0100 (CET)\r\nX-MSS-NIL: DEV935997\r\n\r\n`), box);
+  const ok = checkHeaders(
+    Buffer.from(
+      `From: "Dr Martin" <Paul.Martin@Operateur-A.mssante.fr>\r\nSubject: =?utf-8?q?=C3=A9t=C3=A9?=\r\nDate: Thu, 5 Mar 2026 08:09:07 +0100 (CET)\r\nX-MSS-NIL: DEV935997\r\n\r\n`,
+    ),
+    box,
+  );
   assert.ok(!(ok instanceof SmtpReply));
   assert.equal(ok.mss.nil, 'DEV935997');
   const refused = (head: string): string => {
@@ -116,7 +134,10 @@ test('From: must be the mailbox alone (Sender: too, when present)', () => {
   };
   assert.match(refused('Subject: no From\r\n\r\n'), /^550 5\.7\.1 .*From:/);
   assert.match(refused(`From: <${box}>, <other@operateur-a.mssante.fr>\r\n\r\n`), /^550 5\.7\.1 .*From:/);
-  assert.match(refused(`From: <${box}>\r\nFrom: <other@operateur-a.mssante.fr>\r\n\r\n`), /^550 5\.7\.1 Message rejected: more than one From:/);
+  assert.match(
+    refused(`From: <${box}>\r\nFrom: <other@operateur-a.mssante.fr>\r\n\r\n`),
+    /^550 5\.7\.1 Message rejected: more than one From:/,
+  );
   assert.match(refused(`From: <${box}>\r\nSender: <julie@operateur-a.mssante.fr>\r\n\r\n`), /^550 5\.7\.1 .*Sender:/);
   assert.match(refused('From: undisclosed:;\r\n\r\n'), /^550 5\.7\.1 /);
 });

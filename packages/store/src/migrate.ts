@@ -8,7 +8,12 @@ export interface MigrationReport {
 }
 
 /** Applies every pending migration, in order, each in its own transaction. */
-export async function migrateToLatest(db: Kysely<any>, engine: Engine, context: MigrationContext, schema?: string): Promise<MigrationReport> {
+export async function migrateToLatest(
+  db: Kysely<any>,
+  engine: Engine,
+  context: MigrationContext,
+  schema?: string,
+): Promise<MigrationReport> {
   const migrations: Record<string, Migration> = {};
   for (const m of MIGRATIONS) migrations[m.name] = { up: (trx) => m.up(trx, engine, context) };
   const migrator = new Migrator({

@@ -70,7 +70,16 @@ export class Store extends Repositories {
   private readonly schema: string | undefined;
   private readonly sqlite: NodeSqliteDatabase | undefined;
 
-  private constructor(db: Kysely<Database>, engine: Engine, description: string, blobs: BlobStore, now: () => Date, schema: string | undefined, migration: MigrationReport | undefined, sqlite: NodeSqliteDatabase | undefined) {
+  private constructor(
+    db: Kysely<Database>,
+    engine: Engine,
+    description: string,
+    blobs: BlobStore,
+    now: () => Date,
+    schema: string | undefined,
+    migration: MigrationReport | undefined,
+    sqlite: NodeSqliteDatabase | undefined,
+  ) {
     super({ db, engine, now });
     this.db = db;
     this.sqlite = sqlite;
@@ -90,7 +99,8 @@ export class Store extends Repositories {
     try {
       blobs = new BlobStore(path.join(options.dataDir, 'blobs'), { syncWorkers: options.blobWorkers });
       const store = blobs;
-      if (options.migrate !== false) migration = await migrateToLatest(opened.db, opened.engine, { readBlob: (hash) => store.get(hash) }, opened.schema);
+      if (options.migrate !== false)
+        migration = await migrateToLatest(opened.db, opened.engine, { readBlob: (hash) => store.get(hash) }, opened.schema);
       return new Store(opened.db, opened.engine, opened.description, blobs, now, opened.schema, migration, opened.sqlite);
     } catch (err) {
       await blobs?.close();
@@ -159,7 +169,8 @@ export class Store extends Repositories {
     });
   }
 
-  private readonly group: { fn: (tx: Repositories) => Promise<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
+  private readonly group: { fn: (tx: Repositories) => Promise<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void }[] =
+    [];
   private groupRunning = false;
   /** Commits made by `groupTransaction` and the calls they carried (how well grouping works). */
   readonly groupStats = { commits: 0, calls: 0 };
@@ -240,7 +251,8 @@ export class Store extends Repositories {
 
   /** Drops this store's PostgreSQL schema: only for tests that made a schema of their own. */
   async dropSchema(): Promise<void> {
-    if (this.engine !== 'postgres' || !this.schema || this.schema === 'public') throw new Error('dropSchema: only for a PostgreSQL store opened with ?schema=');
+    if (this.engine !== 'postgres' || !this.schema || this.schema === 'public')
+      throw new Error('dropSchema: only for a PostgreSQL store opened with ?schema=');
     await sql.raw(`DROP SCHEMA ${this.schema} CASCADE`).execute(this.db);
   }
 

@@ -10,7 +10,9 @@ import { Store, type StoreOptions } from './store.ts';
  * (each store in a schema of its own, so test files can run in parallel), else SQLite in a
  * temporary directory. The same tests run on both.
  */
-export async function openTestStore(options: Partial<StoreOptions> = {}): Promise<{ store: Store; dataDir: string; databaseUrl: string | undefined; cleanup: () => Promise<void> }> {
+export async function openTestStore(
+  options: Partial<StoreOptions> = {},
+): Promise<{ store: Store; dataDir: string; databaseUrl: string | undefined; cleanup: () => Promise<void> }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mss-store-test-'));
   let databaseUrl: string | undefined;
   const base = testDatabaseUrl();

@@ -73,7 +73,13 @@ test('blob sync workers stop once idle, and start again on the next commit', asy
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mss-blobs-test-'));
   const { BlobSyncPool } = await import('../src/blob-sync.ts');
   const pool = new BlobSyncPool(3, 50);
-  const job = (name: string) => ({ tmp: path.join(root, `${name}.tmp`), final: path.join(root, name), dir: root, ensureDir: false, data: randomBytes(1000) });
+  const job = (name: string) => ({
+    tmp: path.join(root, `${name}.tmp`),
+    final: path.join(root, name),
+    dir: root,
+    ensureDir: false,
+    data: randomBytes(1000),
+  });
   try {
     await Promise.all(['a', 'b', 'c', 'd'].map((n) => pool.run(job(n))));
     assert.ok(pool.workers >= 1 && pool.workers <= 3, `${pool.workers} workers`);

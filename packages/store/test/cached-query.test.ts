@@ -23,7 +23,8 @@ test(`${ENGINE}: fetchRows, folder and folderById through their cached shapes`, 
     for (const [i, m] of messages.entries()) await tx.mail.appendMessage(inbox.id, { ...m, size: 10 + i });
     await tx.mail.appendMessage(sent.id, { ...messages[0]!, size: 99 });
   });
-  const subject = (r: { structure?: string | null }) => (r.structure === undefined ? undefined : parseStructure(r.structure!).envelope.subject);
+  const subject = (r: { structure?: string | null }) =>
+    r.structure === undefined ? undefined : parseStructure(r.structure!).envelope.subject;
   // Twice each: the second call runs the kept SQL with new arguments.
   for (let round = 0; round < 2; round++) {
     assert.equal((await store.mail.folder(mailboxId, 'Sent'))?.id, sent.id);
@@ -31,10 +32,23 @@ test(`${ENGINE}: fetchRows, folder and folderById through their cached shapes`, 
     assert.equal(await store.mail.folder(mailboxId, 'Nowhere'), undefined);
     assert.equal(Number((await store.mail.folderById(inbox.id))?.uidnext), 6);
     const full = await store.mail.fetchRows(inbox.id, [2, 3, 4]);
-    assert.deepEqual(full.map((r) => [Number(r.uid), Number(r.size), subject(r)]), [[2, 11, 'env1'], [3, 12, 'env2'], [4, 13, 'env3']]);
+    assert.deepEqual(
+      full.map((r) => [Number(r.uid), Number(r.size), subject(r)]),
+      [
+        [2, 11, 'env1'],
+        [3, 12, 'env2'],
+        [4, 13, 'env3'],
+      ],
+    );
     const lean = await store.mail.fetchRows(inbox.id, [5], false);
-    assert.deepEqual(lean.map((r) => [Number(r.uid), Number(r.size), subject(r)]), [[5, 14, undefined]]);
-    assert.deepEqual((await store.mail.fetchRows(sent.id, [1], false)).map((r) => Number(r.size)), [99]);
+    assert.deepEqual(
+      lean.map((r) => [Number(r.uid), Number(r.size), subject(r)]),
+      [[5, 14, undefined]],
+    );
+    assert.deepEqual(
+      (await store.mail.fetchRows(sent.id, [1], false)).map((r) => Number(r.size)),
+      [99],
+    );
     assert.deepEqual(await store.mail.usage(mailboxId), { storage: 10 + 11 + 12 + 13 + 14 + 99, messages: 6 });
   }
 });

@@ -68,7 +68,9 @@ test(`durability on ${ENGINE}: durable() resolves`, async () => {
   }
 });
 
-test('durability on sqlite: groupTransaction resolves only after the WAL fsync that follows its commit', { skip: ENGINE !== 'sqlite' }, async () => {
+test('durability on sqlite: groupTransaction resolves only after the WAL fsync that follows its commit', {
+  skip: ENGINE !== 'sqlite',
+}, async () => {
   await withStore(async (store, wal) => {
     const hold = holdFsyncs(wal);
     const call = track(store.groupTransaction(async (tx) => tx.directory.upsertPersons([person(idnat(1), 'Petit', 'Jean')])));
@@ -83,7 +85,9 @@ test('durability on sqlite: groupTransaction resolves only after the WAL fsync t
   });
 });
 
-test('durability on sqlite: transactions committed while an fsync is in flight share the next one', { skip: ENGINE !== 'sqlite' }, async () => {
+test('durability on sqlite: transactions committed while an fsync is in flight share the next one', {
+  skip: ENGINE !== 'sqlite',
+}, async () => {
   await withStore(async (store, wal) => {
     const hold = holdFsyncs(wal);
     const first = track(store.transaction((tx) => tx.directory.upsertPersons([person(idnat(2), 'Roux', 'Léa')])));
@@ -94,11 +98,17 @@ test('durability on sqlite: transactions committed while an fsync is in flight s
     for (const i of [3, 4, 5, 6, 8]) assert.ok(await store.directory.person(idnat(i)), 'committed');
     for (let i = 0; i < 50; i++) await new Promise<void>((r) => setImmediate(r));
     assert.equal(hold.started(), 1, 'no second fsync while the first is in flight');
-    assert.ok([first, ...rest, ...groups].every((c) => !c.settled()), 'nobody resolved before an fsync');
+    assert.ok(
+      [first, ...rest, ...groups].every((c) => !c.settled()),
+      'nobody resolved before an fsync',
+    );
     hold.release();
     await first.promise;
     await until(() => hold.started() === 2, 'one more fsync for all the later commits');
-    assert.ok([...rest, ...groups].every((c) => !c.settled()), 'the first fsync began before their commits: it does not count for them');
+    assert.ok(
+      [...rest, ...groups].every((c) => !c.settled()),
+      'the first fsync began before their commits: it does not count for them',
+    );
     hold.release();
     await Promise.all([...rest, ...groups].map((c) => c.promise));
     assert.deepEqual(wal.stats, { async: 2, sync: wal.stats.sync });
@@ -131,7 +141,10 @@ test('durability on sqlite: a failed fsync fails its waiters and every later com
     await until(() => hold.started() === 1, 'the fsync started');
     hold.fail(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }));
     await assert.rejects(call.promise, /fsync of .*-wal failed: EIO/);
-    await assert.rejects(store.transaction((tx) => tx.directory.upsertPersons([person(idnat(11), 'Noir', 'Eve')])), /fsync of .*-wal failed/);
+    await assert.rejects(
+      store.transaction((tx) => tx.directory.upsertPersons([person(idnat(11), 'Noir', 'Eve')])),
+      /fsync of .*-wal failed/,
+    );
     await assert.rejects(store.durable(), /fsync of .*-wal failed/);
   });
 });

@@ -27,8 +27,8 @@ test(`${ENGINE}: claimRecent hands each UID to one caller; STATUS counts what is
   let st = await store.mail.status(f.id);
   assert.equal(st.recent, 3);
   assert.equal(st.recentUid, 0);
-  assert.equal(st.size, 3 * blob.size, 'SIZE: the folder\'s bytes (RFC 8438)');
-  assert.equal(await store.mail.claimRecent(f.id, 2), 0, 'UIDs 1..2 are the caller\'s');
+  assert.equal(st.size, 3 * blob.size, "SIZE: the folder's bytes (RFC 8438)");
+  assert.equal(await store.mail.claimRecent(f.id, 2), 0, "UIDs 1..2 are the caller's");
   assert.equal(await store.mail.claimRecent(f.id, 2), 2, 'nothing left up to 2');
   assert.equal(await store.mail.claimRecent(f.id, 1), 2);
   st = await store.mail.status(f.id);

@@ -58,7 +58,10 @@ describe(`mail storage on ${ENGINE}`, () => {
     const again = await store.mail.createFolder(mailboxId, 'Brouillons');
     assert.ok(again.uidvalidity > tmp.uidvalidity);
     assert.equal((await store.mail.ensureFolder(mailboxId, 'INBOX')).id, inbox.id);
-    assert.deepEqual((await store.mail.folders(mailboxId)).map((f) => f.name), ['Brouillons', 'INBOX']);
+    assert.deepEqual(
+      (await store.mail.folders(mailboxId)).map((f) => f.name),
+      ['Brouillons', 'INBOX'],
+    );
   });
 
   test('UIDs are strictly ascending and MODSEQ grows with every change', async () => {
@@ -66,12 +69,13 @@ describe(`mail storage on ${ENGINE}`, () => {
     const blob = await store.ingest(Buffer.from('From: a@b.mssante.fr\r\n\r\nx\r\n'));
     // Concurrent appends: each in its own transaction; UIDs must come out unique.
     const appended = await Promise.all(
-      Array.from({ length: 12 }, (_, i) =>
-        store.transaction((tx) => tx.mail.appendMessage(inbox.id, { ...blob, authorIdnat: GP.idnat })),
-      ),
+      Array.from({ length: 12 }, (_, i) => store.transaction((tx) => tx.mail.appendMessage(inbox.id, { ...blob, authorIdnat: GP.idnat }))),
     );
     const uids = appended.map((m) => m.uid).sort((a, b) => a - b);
-    assert.deepEqual(uids, Array.from({ length: 12 }, (_, i) => i + 1));
+    assert.deepEqual(
+      uids,
+      Array.from({ length: 12 }, (_, i) => i + 1),
+    );
     const st = await store.mail.status(inbox.id);
     assert.equal(st.messages, 12);
     assert.equal(st.unseen, 12);
@@ -83,12 +87,18 @@ describe(`mail storage on ${ENGINE}`, () => {
     assert.ok(m1!.modseq > before);
     assert.equal(m1!.author_idnat, GP.idnat);
     const changed = await store.mail.changedSince(inbox.id, before);
-    assert.deepEqual(changed.map((m) => m.uid), [1, 2, 3]);
+    assert.deepEqual(
+      changed.map((m) => m.uid),
+      [1, 2, 3],
+    );
     const st2 = await store.mail.status(inbox.id);
     assert.equal(st2.unseen, 9);
     assert.equal(await store.transaction((tx) => tx.mail.expunge(inbox.id, [2, 3])), 2);
     const rest = await store.mail.messages(inbox.id, { fromUid: 1, toUid: 5 });
-    assert.deepEqual(rest.map((m) => m.uid), [1, 4, 5]);
+    assert.deepEqual(
+      rest.map((m) => m.uid),
+      [1, 4, 5],
+    );
     // After an expunge the next UID is still higher than any ever given.
     const next = await store.transaction((tx) => tx.mail.appendMessage(inbox.id, blob));
     assert.equal(next.uid, 13);
@@ -107,12 +117,23 @@ describe(`mail storage on ${ENGINE}`, () => {
     assert.equal(await store.transaction((tx) => tx.mail.expunge(folder.id, [2, 99])), 1);
     await store.transaction((tx) => tx.mail.appendMessage(folder.id, blob));
     const c = await store.mail.changesSince(folder.id, start, true);
-    assert.deepEqual(c.rows.map((r) => [r.uid, r.flags, r.modseq]), [[1, '\\Seen', start + 1], [3, '\\Seen', start + 1], [5, '', start + 3]]);
+    assert.deepEqual(
+      c.rows.map((r) => [r.uid, r.flags, r.modseq]),
+      [
+        [1, '\\Seen', start + 1],
+        [3, '\\Seen', start + 1],
+        [5, '', start + 3],
+      ],
+    );
     assert.deepEqual(JSON.parse(c.rows[0]!.search_headers!).subject, ['c'], 'search values computed when the message was stored');
     assert.deepEqual(c.expunged, [{ uid: 2, modseq: start + 2 }], 'only UIDs that existed are logged');
     assert.deepEqual(await store.mail.changesSince(folder.id, start + 3, false), { rows: [], expunged: [] });
     await store.transaction((tx) => tx.mail.pruneExpunged(folder.id, start + 2));
-    assert.deepEqual((await store.mail.changesSince(folder.id, start + 1, false)).expunged, [{ uid: 0, modseq: start + 2 }], 'a mark: reread the folder');
+    assert.deepEqual(
+      (await store.mail.changesSince(folder.id, start + 1, false)).expunged,
+      [{ uid: 0, modseq: start + 2 }],
+      'a mark: reread the folder',
+    );
     assert.deepEqual((await store.mail.changesSince(folder.id, start + 2, false)).expunged, [], 'after the cut nothing is lost');
     await store.transaction((tx) => tx.mail.deleteFolder(folder.id));
     assert.deepEqual(await store.mail.changesSince(folder.id, 0, false), { rows: [], expunged: [] });

@@ -28,7 +28,10 @@ test(`${ENGINE}: a scope refuses another mailbox's folder ids`, async () => {
   assert.equal((await mine.ownFolder(myInbox.id)).id, myInbox.id);
   await assert.rejects(mine.ownFolder(theirInbox.id), outOfScope);
   await assert.rejects(mine.ownFolder(987_654), outOfScope, 'a folder that does not exist is not ours either');
-  assert.deepEqual((await mine.folders()).map((f) => f.id), [myInbox.id]);
+  assert.deepEqual(
+    (await mine.folders()).map((f) => f.id),
+    [myInbox.id],
+  );
   assert.equal(await mine.folder('Archives'), undefined);
 });
 
@@ -44,10 +47,16 @@ test(`${ENGINE}: R-DEL-5: a scope neither finds nor revokes another mailbox's de
 
 test(`${ENGINE}: holders, history and directory outbox land on the scope's mailbox only`, async () => {
   await mine.addHolder(GP.idnat, 'holder', null);
-  assert.deepEqual((await mine.holders()).map((h) => h.person_idnat), [GP.idnat]);
+  assert.deepEqual(
+    (await mine.holders()).map((h) => h.person_idnat),
+    [GP.idnat],
+  );
   assert.deepEqual(await theirs.holders(), []);
   await mine.appendHistory({ actor: 'test', event: 'mailbox.created' });
-  assert.deepEqual((await mine.history({})).map((e) => [e.mailboxId, e.event]), [[mine.mailboxId, 'mailbox.created']]);
+  assert.deepEqual(
+    (await mine.history({})).map((e) => [e.mailboxId, e.event]),
+    [[mine.mailboxId, 'mailbox.created']],
+  );
   assert.deepEqual(await theirs.history({}), []);
   await assert.rejects(mine.enqueuePublication('publish', await theirs.row()), outOfScope);
   await mine.enqueuePublication('publish', await mine.row());

@@ -27,7 +27,10 @@ test('ingestMessage: metadata, the neutral structure and the search values of a 
   assert.deepEqual(s.envelope.from, [{ name: 'Dr Martin', local: 'paul.martin', domain: 'operateur-a.mssante.fr' }]);
   assert.equal(s.envelope.sender, null, 'no IMAP defaulting in the stored form');
   assert.equal(s.body.kind, 'multipart');
-  assert.deepEqual(s.body.parts!.map((p) => `${p.type}/${p.subtype}`), ['text/plain', 'application/pdf']);
+  assert.deepEqual(
+    s.body.parts!.map((p) => `${p.type}/${p.subtype}`),
+    ['text/plain', 'application/pdf'],
+  );
   assert.deepEqual(s.body.parts![1]!.disposition, { type: 'attachment', params: [['filename', 'cr.pdf']] });
   assert.deepEqual(parseSearchHeaders(d.searchHeaders).subject, ['Compte rendu été']);
   // 8-bit header bytes and a NUL survive as JSON text (PostgreSQL text cannot hold a raw NUL).
@@ -40,11 +43,16 @@ test(`${ENGINE}: migration 0010 computes the structure of rows stored before it,
   const { store, databaseUrl, cleanup } = await openTestStore({ migrate: false });
   try {
     const db = store.kysely as unknown as Kysely<any>;
-    const schema = databaseUrl ? new URL(databaseUrl).searchParams.get('schema') ?? undefined : undefined;
+    const schema = databaseUrl ? (new URL(databaseUrl).searchParams.get('schema') ?? undefined) : undefined;
     const before = MIGRATIONS.filter((m) => m.name < '0010');
     const migrator = new Migrator({
       db,
-      provider: { getMigrations: async () => Object.fromEntries(before.map((m) => [m.name, { up: (trx: Kysely<any>) => m.up(trx, store.engine, { readBlob: (h) => store.blobs.get(h) }) }])) },
+      provider: {
+        getMigrations: async () =>
+          Object.fromEntries(
+            before.map((m) => [m.name, { up: (trx: Kysely<any>) => m.up(trx, store.engine, { readBlob: (h) => store.blobs.get(h) }) }]),
+          ),
+      },
       migrationTableName: 'mss_migrations',
       migrationLockTableName: 'mss_migrations_lock',
       allowUnorderedMigrations: true,
@@ -52,7 +60,8 @@ test(`${ENGINE}: migration 0010 computes the structure of rows stored before it,
     });
     assert.equal((await migrator.migrateToLatest()).error, undefined);
     await store.directory.upsertPersons([GP]);
-    const mailboxId = (await store.mailboxes.create({ address: 'paul.martin@operateur-a.mssante.fr', type: 'PER', ownerIdnat: GP.idnat })).id;
+    const mailboxId = (await store.mailboxes.create({ address: 'paul.martin@operateur-a.mssante.fr', type: 'PER', ownerIdnat: GP.idnat }))
+      .id;
     const inbox = await store.mail.createFolder(mailboxId, 'INBOX');
     const blob = await store.blobs.put(RAW);
     const old = (uid: number, hash: string, envelope: string | null) =>
@@ -74,7 +83,10 @@ test(`${ENGINE}: migration 0010 computes the structure of rows stored before it,
     assert.ok(!('envelope' in rows[0]!) && !('body_structure' in rows[0]!), 'wire-form columns dropped');
     // Migration 0011 (RFC 8514 SAVEDATE): rows stored before it take their INTERNALDATE as save date.
     assert.ok(report.applied.includes('0011-mail-saved'));
-    assert.deepEqual(rows.map((r) => r.saved_at), rows.map((r) => r.internal_date));
+    assert.deepEqual(
+      rows.map((r) => r.saved_at),
+      rows.map((r) => r.internal_date),
+    );
     // Forward-only and done once: nothing pending any more.
     assert.deepEqual((await store.migrate()).applied, []);
   } finally {

@@ -22,19 +22,24 @@ test('a string that is not a URL is refused', async () => {
 });
 
 test('an unreachable PostgreSQL gives a clear line, without the password', async () => {
-  await assert.rejects(Store.open({ dataDir: tmp(), databaseUrl: 'postgres://mss:s3cret@127.0.0.1:1/mss' }), (err: Error & { code?: string }) => {
-    assert.equal(err.code, 'DATABASE_CONNECT_FAILED');
-    assert.match(err.message, /cannot use PostgreSQL at 127\.0\.0\.1:1\/mss: connection refused/);
-    assert.doesNotMatch(err.message, /s3cret/);
-    return true;
-  });
+  await assert.rejects(
+    Store.open({ dataDir: tmp(), databaseUrl: 'postgres://mss:s3cret@127.0.0.1:1/mss' }),
+    (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'DATABASE_CONNECT_FAILED');
+      assert.match(err.message, /cannot use PostgreSQL at 127\.0\.0\.1:1\/mss: connection refused/);
+      assert.doesNotMatch(err.message, /s3cret/);
+      return true;
+    },
+  );
 });
 
 test('a bad schema name in the URL is refused before connecting', async () => {
   await assert.rejects(Store.open({ dataDir: tmp(), databaseUrl: 'postgres://127.0.0.1:1/x?schema=a;drop' }), /schema "a;drop" must match/);
 });
 
-test('an unwritable data directory is reported as such', { skip: process.getuid?.() === 0 ? 'root can write anywhere' : false }, async () => {
+test('an unwritable data directory is reported as such', {
+  skip: process.getuid?.() === 0 ? 'root can write anywhere' : false,
+}, async () => {
   const dir = tmp();
   fs.chmodSync(dir, 0o500);
   await assert.rejects(Store.open({ dataDir: path.join(dir, 'sub') }), /data directory .* is not writable \(EACCES\)/);
@@ -61,7 +66,9 @@ test('the sqlite: URL form opens a database file where it says', async () => {
   }
 });
 
-test('a directory under /proc cannot be made: one clear error, at once (Node\'s recursive mkdir loops there)', { skip: !fs.existsSync('/proc/self') }, async () => {
+test("a directory under /proc cannot be made: one clear error, at once (Node's recursive mkdir loops there)", {
+  skip: !fs.existsSync('/proc/self'),
+}, async () => {
   await assert.rejects(Store.open({ dataDir: '/proc/x/y', databaseUrl: undefined }), (err: Error & { code?: string }) => {
     assert.equal(err.code, 'DATA_DIR_UNWRITABLE');
     assert.equal(err.message, 'data directory /proc/x/y is not writable (ENOENT)');
@@ -83,7 +90,9 @@ test('create: false opens an existing store and never makes one (SQLite: no dire
   await again.close();
 });
 
-test('create: false on PostgreSQL: a schema where no store was made is STORE_MISSING, and is not created', { skip: !process.env.MSS_DATABASE_URL && 'PostgreSQL only' }, async () => {
+test('create: false on PostgreSQL: a schema where no store was made is STORE_MISSING, and is not created', {
+  skip: !process.env.MSS_DATABASE_URL && 'PostgreSQL only',
+}, async () => {
   const url = new URL(process.env.MSS_DATABASE_URL!);
   const schema = `missing_${process.pid}_${Date.now()}`;
   url.searchParams.set('schema', schema);
@@ -97,7 +106,11 @@ test('create: false on PostgreSQL: a schema where no store was made is STORE_MIS
   const client = new pg.Client({ connectionString: server.toString() });
   await client.connect();
   try {
-    assert.equal((await client.query('SELECT 1 FROM information_schema.schemata WHERE schema_name = $1', [schema])).rowCount, 0, 'no schema made');
+    assert.equal(
+      (await client.query('SELECT 1 FROM information_schema.schemata WHERE schema_name = $1', [schema])).rowCount,
+      0,
+      'no schema made',
+    );
   } finally {
     await client.end();
   }

@@ -7,10 +7,24 @@ export { VERIFIED } from './ldap/source.ts';
 export { MemoryEntrySource } from './ldap/memory-source.ts';
 export { ResultCode, LdapResultError } from './ldap/result-codes.ts';
 export type { LdapResult } from './ldap/result-codes.ts';
-export { FilterError, defaultFilterLimits, decodeFilter, encodeFilter, hideAttributes, baseAttributeType, absoluteTrue, absoluteFalse } from './ldap/filter.ts';
+export {
+  FilterError,
+  defaultFilterLimits,
+  decodeFilter,
+  encodeFilter,
+  hideAttributes,
+  baseAttributeType,
+  absoluteTrue,
+  absoluteFalse,
+} from './ldap/filter.ts';
 export type { FilterNode, FilterLimits, AssertionType } from './ldap/filter.ts';
 export { parseFilter, formatFilter, escapeFilterValue } from './ldap/filter-string.ts';
-export { IndexedEntrySource, DEFAULT_INDEXED_ATTRIBUTES, DEFAULT_FLAGGED_ATTRIBUTES, type IndexedEntrySourceOptions } from './ldap/indexed-source.ts';
+export {
+  IndexedEntrySource,
+  DEFAULT_INDEXED_ATTRIBUTES,
+  DEFAULT_FLAGGED_ATTRIBUTES,
+  type IndexedEntrySourceOptions,
+} from './ldap/indexed-source.ts';
 export { matches, evaluate, compileFilter, createMatchingSchema } from './ldap/filter-match.ts';
 export type { Truth, MatchingSchema, AttributeTypeRules, ResolvedAttributeType, EqualityRule } from './ldap/filter-match.ts';
 export { parseDn, formatDn, normalizeDn, dnEquals, isInScope, NormalizedDn, DnSyntaxError } from './ldap/dn.ts';

@@ -9,7 +9,14 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CURL, UNZIP, curlMissing, persona, run, startHttpWorld, unzipMissing, type HttpWorld } from './support/http-world.ts';
-import { EXTRACTION_COLUMNS, extractionBaseName, extractionText, extractionZip, writeExtractionFile, type DirectoryData } from '../src/index.ts';
+import {
+  EXTRACTION_COLUMNS,
+  extractionBaseName,
+  extractionText,
+  extractionZip,
+  writeExtractionFile,
+  type DirectoryData,
+} from '../src/index.ts';
 import { splitStreet } from '../src/extraction/columns.ts';
 import { zipSingleEntry } from '../src/extraction/zip.ts';
 
@@ -98,14 +105,44 @@ describe('extraction over HTTP', { skip: curlMissing || unzipMissing }, () => {
     const by = new Map(rows.map((r) => [r['Adresse BAL'], r]));
     const gp = by.get(persona(w, 'gp').mailboxes[0]!)!;
     assert.deepEqual(
-      [gp['Type de BAL'], gp['Type Identifiant PP'], gp['Identifiant PP'], gp['Identification nationale PP'], gp["Nom d'exercice"], gp["Prénom d'exercice"], gp['Code Profession'], gp['Code savoir-faire'], gp['Catégorie profession'], gp['Libellé de catégorie profession']],
+      [
+        gp['Type de BAL'],
+        gp['Type Identifiant PP'],
+        gp['Identifiant PP'],
+        gp['Identification nationale PP'],
+        gp["Nom d'exercice"],
+        gp["Prénom d'exercice"],
+        gp['Code Profession'],
+        gp['Code savoir-faire'],
+        gp['Catégorie profession'],
+        gp['Libellé de catégorie profession'],
+      ],
       ['PER', '8', persona(w, 'gp').idnat.slice(1), persona(w, 'gp').idnat, 'Martin', 'Paul', '10', 'SM54', 'C', 'Civil'],
     );
-    assert.deepEqual([gp['L4NUMEROVOIE structure BAL'], gp['NL4TYPEVOIE structure BAL'], gp['L4LIBELLEVOIE structure BAL'], gp['L6LIGNEACHEMINEMENT structure BAL'], gp['Code postal structure BAL'], gp['Département structure BAL']], ['27', 'BD', 'de la Liberté', '93260 LES LILAS', '93260', '93']);
+    assert.deepEqual(
+      [
+        gp['L4NUMEROVOIE structure BAL'],
+        gp['NL4TYPEVOIE structure BAL'],
+        gp['L4LIBELLEVOIE structure BAL'],
+        gp['L6LIGNEACHEMINEMENT structure BAL'],
+        gp['Code postal structure BAL'],
+        gp['Département structure BAL'],
+      ],
+      ['27', 'BD', 'de la Liberté', '93260 LES LILAS', '93260', '93'],
+    );
     const cab = by.get(persona(w, 'cab-owner').mailboxes[0]!)!;
     assert.equal(cab['Identification nationale PP'], persona(w, 'cab-owner').idnat);
     const org = by.get(persona(w, 'hospital-admin').mailboxes[0]!)!;
-    assert.deepEqual([org['Type de BAL'], org['Type identifiant structure'], org['Identification Structure'], org['Service de rattachement'], org['Raison Sociale structure BAL']], ['ORG', '1', '1930000013', 'Cardiologie', 'Centre hospitalier des Lilas']);
+    assert.deepEqual(
+      [
+        org['Type de BAL'],
+        org['Type identifiant structure'],
+        org['Identification Structure'],
+        org['Service de rattachement'],
+        org['Raison Sociale structure BAL'],
+      ],
+      ['ORG', '1', '1930000013', 'Cardiologie', 'Centre hospitalier des Lilas'],
+    );
     const people = new Set(rows.map((r) => r['Identification nationale PP']));
     for (const key of ['cab-cotitulaire', 'cab-cotitulaire-2', 'secretary', 'patient']) assert.ok(!people.has(persona(w, key).idnat), key);
   });
@@ -122,7 +159,7 @@ describe('extraction over HTTP', { skip: curlMissing || unzipMissing }, () => {
     await w.store.mailboxes.update(m.id, { liste_rouge: 0 });
   });
 
-  test('HEAD gives the headers only; the real service\'s path serves the same file', async () => {
+  test("HEAD gives the headers only; the real service's path serves the same file", async () => {
     const head = await run(CURL, ['-sS', '-I', `${w.http.url}/extractions/latest`]);
     assert.match(head.stdout, /^HTTP\/1\.1 200/);
     assert.match(head.stdout, /content-disposition: attachment; filename=Extraction_Correspondance_MSSante_\d{12}\.zip/i);
@@ -138,16 +175,30 @@ describe('extraction over HTTP', { skip: curlMissing || unzipMissing }, () => {
     const written = await writeExtractionFile(w.data, path.join(tmp, 'daily'), at);
     assert.equal(path.basename(written), 'Extraction_Correspondance_MSSante_202603050300.zip');
     const list = (await (await fetch(`${w.http.url}/extractions`)).json()) as any;
-    assert.deepEqual(list.files.map((f: any) => f.name), ['Extraction_Correspondance_MSSante_202603050300.zip']);
+    assert.deepEqual(
+      list.files.map((f: any) => f.name),
+      ['Extraction_Correspondance_MSSante_202603050300.zip'],
+    );
     const file = path.join(tmp, 'daily-copy.zip');
     await download(list.files[0].url, file);
     assert.deepEqual(fs.readFileSync(file), fs.readFileSync(written));
     const { name, text } = await unzipText(file);
     assert.equal(name, 'Extraction_Correspondance_MSSante_202603050300.txt');
     readExtraction(text);
-    const missing = await run(CURL, ['-sS', '-o', '/dev/null', '-w', '%{http_code}', `${w.http.url}/extractions/Extraction_Correspondance_MSSante_209901010000.zip`]);
+    const missing = await run(CURL, [
+      '-sS',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code}',
+      `${w.http.url}/extractions/Extraction_Correspondance_MSSante_209901010000.zip`,
+    ]);
     assert.equal(missing.stdout, '404');
-    assert.deepEqual(fs.readdirSync(path.join(tmp, 'daily')), ['Extraction_Correspondance_MSSante_202603050300.zip'], 'no temporary file left');
+    assert.deepEqual(
+      fs.readdirSync(path.join(tmp, 'daily')),
+      ['Extraction_Correspondance_MSSante_202603050300.zip'],
+      'no temporary file left',
+    );
   });
 });
 
@@ -159,7 +210,11 @@ describe('streaming', () => {
         calls.push(afterId);
         const start = afterId ?? 0;
         if (start >= 10 * limit) return [];
-        return Array.from({ length: limit }, (_, i) => ({ ...sample, id: start + i + 1, address: `bal${start + i + 1}@operateur-a.mssante.fr` }));
+        return Array.from({ length: limit }, (_, i) => ({
+          ...sample,
+          id: start + i + 1,
+          address: `bal${start + i + 1}@operateur-a.mssante.fr`,
+        }));
       },
     } as unknown as DirectoryData;
     const { chunks } = extractionZip(data, new Date(), 100);
@@ -179,7 +234,11 @@ describe('streaming', () => {
       async publishedMailboxPage(afterId: number | undefined, limit: number) {
         const start = afterId ?? 0;
         if (start >= pages * limit) return [];
-        return Array.from({ length: limit }, (_, i) => ({ ...sample, id: start + i + 1, address: `bal${start + i + 1}@operateur-a.mssante.fr` }));
+        return Array.from({ length: limit }, (_, i) => ({
+          ...sample,
+          id: start + i + 1,
+          address: `bal${start + i + 1}@operateur-a.mssante.fr`,
+        }));
       },
     } as unknown as DirectoryData;
     const file = path.join(tmp, 'pages.zip');

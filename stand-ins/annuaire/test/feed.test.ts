@@ -9,7 +9,14 @@ import { openTestStore } from '@mss/store/testing';
 import type { Store } from '@mss/store';
 import { silentLogger } from '@mss/runtime';
 import { loadBatch, seedDemo, secondOperatorPersonas } from '@mss/seed';
-import { extractionText, startAnnuaireHttp, StoreDirectoryData, StoreSnapshotSource, DECLARATION_PATH, type RunningAnnuaireHttp } from '../src/index.ts';
+import {
+  extractionText,
+  startAnnuaireHttp,
+  StoreDirectoryData,
+  StoreSnapshotSource,
+  DECLARATION_PATH,
+  type RunningAnnuaireHttp,
+} from '../src/index.ts';
 import { parseFilter } from '../src/ldap/filter-string.ts';
 import { CURL, curlMissing, mailboxes, run } from './support/http-world.ts';
 
@@ -47,7 +54,10 @@ before(async () => {
     apiKeys: [READ_KEY],
     feed: {
       store,
-      operators: [{ name: 'operateur-a', key: KEY_A, domains: [A] }, { name: 'operateur-b', key: KEY_B, domains: [B] }],
+      operators: [
+        { name: 'operateur-a', key: KEY_A, domains: [A] },
+        { name: 'operateur-b', key: KEY_B, domains: [B] },
+      ],
       onChange: () => {
         changes++;
         live.refreshSoon(0);
@@ -62,13 +72,21 @@ after(async () => {
 });
 
 function telecom(address: string, type: string, meta: Record<string, unknown> = {}) {
-  const ext: Record<string, unknown>[] = [{ url: 'type', valueCodeableConcept: { coding: [{ system: 'https://mos.esante.gouv.fr/NOS/TRE_R257-TypeBAL/FHIR/TRE-R257-TypeBAL', code: type }] } }];
+  const ext: Record<string, unknown>[] = [
+    {
+      url: 'type',
+      valueCodeableConcept: { coding: [{ system: 'https://mos.esante.gouv.fr/NOS/TRE_R257-TypeBAL/FHIR/TRE-R257-TypeBAL', code: type }] },
+    },
+  ];
   for (const [k, v] of Object.entries(meta)) ext.push({ url: k, [typeof v === 'boolean' ? 'valueBoolean' : 'valueString']: v });
   return {
     system: 'email',
     value: address,
     extension: [
-      { url: 'https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-contact-point-email-type', valueCoding: { system: 'https://mos.esante.gouv.fr/NOS/TRE_R256-TypeMessagerie/FHIR/TRE-R256-TypeMessagerie', code: 'MSSANTE' } },
+      {
+        url: 'https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-contact-point-email-type',
+        valueCoding: { system: 'https://mos.esante.gouv.fr/NOS/TRE_R256-TypeMessagerie/FHIR/TRE-R256-TypeMessagerie', code: 'MSSANTE' },
+      },
       { url: META, extension: ext },
     ],
   };
@@ -81,7 +99,8 @@ const op = (type: string, path: string, value?: Record<string, unknown>) => ({
 const params = (...ops: unknown[]) => ({ resourceType: 'Parameters', parameter: ops });
 const insert = (res: string, address: string, type: string, meta?: Record<string, unknown>) =>
   params(op('insert', `${res}.telecom`, { valueContactPoint: telecom(address, type, meta) }));
-const field = (res: string, address: string, name: string) => `${res}.telecom.where(value = '${address}').extension('${META}').extension('${name}').value`;
+const field = (res: string, address: string, name: string) =>
+  `${res}.telecom.where(value = '${address}').extension('${META}').extension('${name}').value`;
 
 async function patch(path: string, body: unknown, key: string | null = KEY_A): Promise<{ status: number; body: any }> {
   const headers: Record<string, string> = { 'Content-Type': 'application/fhir+json' };
@@ -104,12 +123,24 @@ async function published(address: string): Promise<{ fhir: boolean; extraction: 
   const ldap = new StoreSnapshotSource(store, silentLogger());
   await ldap.refresh();
   let found = false;
-  for await (const _ of ldap.search({ baseDn: 'ou=bal,o=mssante,c=fr', scope: 'sub', filter: parseFilter(`(mail=${address})`), signal: new AbortController().signal })) found = true;
+  for await (const _ of ldap.search({
+    baseDn: 'ou=bal,o=mssante,c=fr',
+    scope: 'sub',
+    filter: parseFilter(`(mail=${address})`),
+    signal: new AbortController().signal,
+  }))
+    found = true;
   return { fhir: (bundle.entry ?? []).length + (org.entry ?? []).length > 0, extraction: text.includes(`|${address}|`), ldap: found };
 }
 
 async function inLive(address: string): Promise<boolean> {
-  for await (const _ of live.search({ baseDn: 'ou=bal,o=mssante,c=fr', scope: 'sub', filter: parseFilter(`(mail=${address})`), signal: new AbortController().signal })) return true;
+  for await (const _ of live.search({
+    baseDn: 'ou=bal,o=mssante,c=fr',
+    scope: 'sub',
+    filter: parseFilter(`(mail=${address})`),
+    signal: new AbortController().signal,
+  }))
+    return true;
   return false;
 }
 
@@ -135,20 +166,59 @@ test('conditional PATCH by RPPS and by FINESS; 404 when nothing matches, 412 whe
   assert.equal(r.status, 200, JSON.stringify(r.body));
   assert.equal(r.body.id, GP);
   const org = `urgences.ch-lilas@${A}`;
-  const o = await patch(`/Organization?identifier=${encodeURIComponent('https://finess.esante.gouv.fr|930000013')}`, insert('Organization', org, 'ORG', { service: 'Urgences', description: 'Accueil des urgences' }));
+  const o = await patch(
+    `/Organization?identifier=${encodeURIComponent('https://finess.esante.gouv.fr|930000013')}`,
+    insert('Organization', org, 'ORG', { service: 'Urgences', description: 'Accueil des urgences' }),
+  );
   assert.equal(o.status, 200, JSON.stringify(o.body));
   const t = o.body.telecom.find((x: any) => x.value === org);
   const meta = t.extension.find((e: any) => e.url === META).extension;
   assert.equal(meta.find((e: any) => e.url === 'service').valueString, 'Urgences');
 
-  const none = await patch(`/Practitioner?identifier=${encodeURIComponent('http://rpps.fr|19999999999')}`, insert('Practitioner', `x@${A}`, 'PER'));
+  const none = await patch(
+    `/Practitioner?identifier=${encodeURIComponent('http://rpps.fr|19999999999')}`,
+    insert('Practitioner', `x@${A}`, 'PER'),
+  );
   assert.equal(none.status, 404);
   assert.match(diagnostics(none.body), /no Practitioner has the identifier/);
 
   // A data-quality fault the real directory knows: one RPPS under two IdNats.
-  await store.directory.upsertPersons([{ idnat: '899999999990', kind: 'PS', id_type: 'RPPS', rpps: '19999999990', civility: null, last_name: 'Doublon', first_name: 'Un', profession_code: '10', profession_label: 'Médecin', category_code: 'C', speciality_code: null, speciality_label: null }]);
-  await store.directory.upsertPersons([{ idnat: '899999999991', kind: 'PS', id_type: 'RPPS', rpps: '19999999990', civility: null, last_name: 'Doublon', first_name: 'Deux', profession_code: '10', profession_label: 'Médecin', category_code: 'C', speciality_code: null, speciality_label: null }]);
-  const many = await patch(`/Practitioner?identifier=${encodeURIComponent('http://rpps.fr|19999999990')}`, insert('Practitioner', `doublon@${A}`, 'PER'));
+  await store.directory.upsertPersons([
+    {
+      idnat: '899999999990',
+      kind: 'PS',
+      id_type: 'RPPS',
+      rpps: '19999999990',
+      civility: null,
+      last_name: 'Doublon',
+      first_name: 'Un',
+      profession_code: '10',
+      profession_label: 'Médecin',
+      category_code: 'C',
+      speciality_code: null,
+      speciality_label: null,
+    },
+  ]);
+  await store.directory.upsertPersons([
+    {
+      idnat: '899999999991',
+      kind: 'PS',
+      id_type: 'RPPS',
+      rpps: '19999999990',
+      civility: null,
+      last_name: 'Doublon',
+      first_name: 'Deux',
+      profession_code: '10',
+      profession_label: 'Médecin',
+      category_code: 'C',
+      speciality_code: null,
+      speciality_label: null,
+    },
+  ]);
+  const many = await patch(
+    `/Practitioner?identifier=${encodeURIComponent('http://rpps.fr|19999999990')}`,
+    insert('Practitioner', `doublon@${A}`, 'PER'),
+  );
   assert.equal(many.status, 412);
   assert.match(diagnostics(many.body), /several Practitioner/);
   assert.equal((await patch('/Practitioner?family=Doublon', insert('Practitioner', `doublon@${A}`, 'PER'))).status, 400);
@@ -157,25 +227,40 @@ test('conditional PATCH by RPPS and by FINESS; 404 when nothing matches, 412 whe
 test('address and type are immutable after creation (400 with a diagnostic that says so)', async () => {
   const address = `immuable@${A}`;
   assert.equal((await patch(`/Practitioner/${GP}`, insert('Practitioner', address, 'PER'))).status, 200);
-  const changeAddress = await patch(`/Practitioner/${GP}`, params(op('replace', `Practitioner.telecom.where(value = '${address}').value`, { valueString: `autre@${A}` })));
+  const changeAddress = await patch(
+    `/Practitioner/${GP}`,
+    params(op('replace', `Practitioner.telecom.where(value = '${address}').value`, { valueString: `autre@${A}` })),
+  );
   assert.equal(changeAddress.status, 400);
   assert.match(diagnostics(changeAddress.body), /address of a mailbox cannot be changed after creation/);
-  const changeType = await patch(`/Practitioner/${GP}`, params(op('replace', field('Practitioner', address, 'type'), { valueCodeableConcept: { coding: [{ code: 'CAB' }] } })));
+  const changeType = await patch(
+    `/Practitioner/${GP}`,
+    params(op('replace', field('Practitioner', address, 'type'), { valueCodeableConcept: { coding: [{ code: 'CAB' }] } })),
+  );
   assert.equal(changeType.status, 400);
   assert.match(diagnostics(changeType.body), /type of a mailbox cannot be changed after creation/);
   const reinsert = await patch(`/Practitioner/${GP}`, insert('Practitioner', address, 'CAB'));
   assert.equal(reinsert.status, 400);
   assert.match(diagnostics(reinsert.body), /type of a mailbox cannot be changed.*is PER, not CAB/);
-  const replace = await patch(`/Practitioner/${GP}`, params(op('replace', `Practitioner.telecom.where(value = '${address}')`, { valueContactPoint: telecom(`autre@${A}`, 'PER') })));
+  const replace = await patch(
+    `/Practitioner/${GP}`,
+    params(op('replace', `Practitioner.telecom.where(value = '${address}')`, { valueContactPoint: telecom(`autre@${A}`, 'PER') })),
+  );
   assert.equal(replace.status, 400);
   assert.match(diagnostics(replace.body), /address of a mailbox cannot be changed/);
   // The whole PATCH is one transaction: a failing operation leaves the earlier ones undone.
-  const partial = await patch(`/Practitioner/${GP}`, params(op('replace', field('Practitioner', address, 'listeRouge'), { valueBoolean: true }), op('replace', `Practitioner.telecom.where(value = '${address}').value`, { valueString: 'x' })));
+  const partial = await patch(
+    `/Practitioner/${GP}`,
+    params(
+      op('replace', field('Practitioner', address, 'listeRouge'), { valueBoolean: true }),
+      op('replace', `Practitioner.telecom.where(value = '${address}').value`, { valueString: 'x' }),
+    ),
+  );
   assert.equal(partial.status, 400);
   assert.equal((await published(address)).fhir, true);
 });
 
-test('other refusals: 401 without or with a wrong key, 403 outside the operator\'s domains, 400 for a bad body or type, 415', async () => {
+test("other refusals: 401 without or with a wrong key, 403 outside the operator's domains, 400 for a bad body or type, 415", async () => {
   const body = insert('Practitioner', `refus@${A}`, 'PER');
   const noKey = await patch(`/Practitioner/${GP}`, body, null);
   assert.equal(noKey.status, 401);
@@ -191,20 +276,33 @@ test('other refusals: 401 without or with a wrong key, 403 outside the operator\
   const perDescription = await patch(`/Practitioner/${GP}`, insert('Practitioner', `desc@${A}`, 'PER', { description: 'x' }));
   assert.match(diagnostics(perDescription.body), /PER mailbox has no description/);
   assert.equal((await patch('/Practitioner/899000000000', body)).status, 404);
-  const res = await fetch(`${http.fhirBase}/Practitioner/${GP}`, { method: 'PATCH', headers: { Authorization: `Bearer ${KEY_A}`, 'Content-Type': 'application/json-patch+json' }, body: '[]' });
+  const res = await fetch(`${http.fhirBase}/Practitioner/${GP}`, {
+    method: 'PATCH',
+    headers: { Authorization: `Bearer ${KEY_A}`, 'Content-Type': 'application/json-patch+json' },
+    body: '[]',
+  });
   assert.equal(res.status, 415);
   // Reads still need the read key and stay read-only for everything but PATCH.
-  assert.equal((await fetch(`${http.fhirBase}/Practitioner/${GP}`, { method: 'PUT', headers: { 'ESANTE-API-KEY': READ_KEY } })).status, 405);
+  assert.equal(
+    (await fetch(`${http.fhirBase}/Practitioner/${GP}`, { method: 'PUT', headers: { 'ESANTE-API-KEY': READ_KEY } })).status,
+    405,
+  );
 });
 
 test('liste rouge hides a mailbox from FHIR, the extraction and LDAP, and lifting it shows it again', async () => {
   const cab = `cabinet.infirmiers-des-lilas@${A}`;
   assert.deepEqual(await published(cab), { fhir: true, extraction: true, ldap: true });
-  const on = await patch(`/Practitioner/810000001130`, params(op('replace', field('Practitioner', cab, 'listeRouge'), { valueBoolean: true })));
+  const on = await patch(
+    `/Practitioner/810000001130`,
+    params(op('replace', field('Practitioner', cab, 'listeRouge'), { valueBoolean: true })),
+  );
   assert.equal(on.status, 200, JSON.stringify(on.body));
   assert.ok(!mailboxes(on.body).includes(cab));
   assert.deepEqual(await published(cab), { fhir: false, extraction: false, ldap: false });
-  const off = await patch(`/Practitioner/810000001130`, params(op('replace', field('Practitioner', cab, 'listeRouge'), { valueBoolean: false })));
+  const off = await patch(
+    `/Practitioner/810000001130`,
+    params(op('replace', field('Practitioner', cab, 'listeRouge'), { valueBoolean: false })),
+  );
   assert.ok(mailboxes(off.body).includes(cab));
   assert.deepEqual(await published(cab), { fhir: true, extraction: true, ldap: true });
 });
@@ -213,7 +311,10 @@ test('a withdrawal (delete) removes the mailbox everywhere; deleting it again is
   const address = `retrait@${A}`;
   await patch(`/Practitioner/${GP}`, insert('Practitioner', address, 'PER'));
   const since = new Date(Date.now() - 1000).toISOString();
-  const del = await patch(`/Practitioner?identifier=${encodeURIComponent(`urn:oid:1.2.250.1.71.4.2.1|${GP}`)}`, params(op('delete', `Practitioner.telecom.where(value = '${address}')`)));
+  const del = await patch(
+    `/Practitioner?identifier=${encodeURIComponent(`urn:oid:1.2.250.1.71.4.2.1|${GP}`)}`,
+    params(op('delete', `Practitioner.telecom.where(value = '${address}')`)),
+  );
   assert.equal(del.status, 200);
   assert.ok(!mailboxes(del.body).includes(address));
   assert.deepEqual(await published(address), { fhir: false, extraction: false, ldap: false });
@@ -226,15 +327,25 @@ test('a withdrawal (delete) removes the mailbox everywhere; deleting it again is
 test('a full declaration creates what is new, keeps what is declared, withdraws what is missing', async () => {
   const ndjson = (...lines: unknown[]) => lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n') + '\n';
   const declare = async (key: string, body: string) => {
-    const res = await fetch(`${http.url}${DECLARATION_PATH}`, { method: 'PUT', headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/x-ndjson' }, body });
+    const res = await fetch(`${http.url}${DECLARATION_PATH}`, {
+      method: 'PUT',
+      headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/x-ndjson' },
+      body,
+    });
     return { status: res.status, body: (await res.json()) as any };
   };
   // Operator B declares Anne Lambert's PER, on her situation d'exercice.
   const anneSituation = secondOperatorPersonas(B).batch.situations[0]!.id;
   const anne = `anne.lambert@${B}`;
-  const b = await declare(KEY_B, ndjson({ address: anne, type: 'PER', ownerIdnat: ANNE, situationId: anneSituation, listeRouge: false, digitization: true }));
+  const b = await declare(
+    KEY_B,
+    ndjson({ address: anne, type: 'PER', ownerIdnat: ANNE, situationId: anneSituation, listeRouge: false, digitization: true }),
+  );
   assert.equal(b.status, 200, JSON.stringify(b.body));
-  assert.deepEqual({ created: b.body.created, withdrawn: b.body.withdrawn, rejected: b.body.rejected }, { created: 1, withdrawn: 0, rejected: 0 });
+  assert.deepEqual(
+    { created: b.body.created, withdrawn: b.body.withdrawn, rejected: b.body.rejected },
+    { created: 1, withdrawn: 0, rejected: 0 },
+  );
   assert.deepEqual(await published(anne), { fhir: true, extraction: true, ldap: true });
   const role = await read(`/PractitionerRole/${anneSituation}`);
   assert.ok(mailboxes(role).includes(anne));
@@ -244,27 +355,64 @@ test('a full declaration creates what is new, keeps what is declared, withdraws 
   const app = `labo-resultats.ch-lilas@${A}`;
   assert.equal((await published(app)).fhir, true);
   const kept = (await store.mailboxes.list({ limit: 1000 })).filter((m) => m.address.endsWith(`@${A}`) && m.address !== app);
-  const lines = kept.map((m) => ({ address: m.address, type: m.type, ownerIdnat: m.owner_idnat, situationId: m.situation_id, listeRouge: m.liste_rouge === 1, description: m.description, service: m.service, digitization: m.digitization === 1 }));
-  const a = await declare(KEY_A, ndjson(...lines, 'not json', { address: `x@${B}`, type: 'PER', ownerIdnat: GP }, { address: `nouveau@${A}`, type: 'PER', ownerIdnat: '899000000000' }));
+  const lines = kept.map((m) => ({
+    address: m.address,
+    type: m.type,
+    ownerIdnat: m.owner_idnat,
+    situationId: m.situation_id,
+    listeRouge: m.liste_rouge === 1,
+    description: m.description,
+    service: m.service,
+    digitization: m.digitization === 1,
+  }));
+  const a = await declare(
+    KEY_A,
+    ndjson(
+      ...lines,
+      'not json',
+      { address: `x@${B}`, type: 'PER', ownerIdnat: GP },
+      { address: `nouveau@${A}`, type: 'PER', ownerIdnat: '899000000000' },
+    ),
+  );
   assert.equal(a.status, 200, JSON.stringify(a.body));
   assert.equal(a.body.withdrawn, 1);
   assert.equal(a.body.unchanged, kept.length);
   assert.equal(a.body.rejected, 3);
-  assert.deepEqual(a.body.errors.map((e: any) => e.line), [kept.length + 1, kept.length + 2, kept.length + 3]);
+  assert.deepEqual(
+    a.body.errors.map((e: any) => e.line),
+    [kept.length + 1, kept.length + 2, kept.length + 3],
+  );
   assert.match(a.body.errors[1].diagnostics, /may not write/);
   assert.equal((await published(app)).fhir, false);
   assert.equal((await published(per)).fhir, true);
   assert.equal((await published(anne)).fhir, true);
 
   assert.equal((await declare('nope', ndjson())).status, 401);
-  const wrongType = await fetch(`${http.url}${DECLARATION_PATH}`, { method: 'PUT', headers: { Authorization: `Bearer ${KEY_A}`, 'Content-Type': 'application/json' }, body: '[]' });
+  const wrongType = await fetch(`${http.url}${DECLARATION_PATH}`, {
+    method: 'PUT',
+    headers: { Authorization: `Bearer ${KEY_A}`, 'Content-Type': 'application/json' },
+    body: '[]',
+  });
   assert.equal(wrongType.status, 415);
 });
 
 test('curl: a conditional PATCH by FINESS and its OperationOutcome errors', { skip: curlMissing }, async () => {
   const address = `curl.ch-lilas@${A}`;
   const url = `${http.fhirBase}/Organization?identifier=${encodeURIComponent('https://finess.esante.gouv.fr|930000013')}`;
-  const args = (key: string) => ['-s', '-w', '\n%{http_code}', '-X', 'PATCH', '-H', `Authorization: Bearer ${key}`, '-H', 'Content-Type: application/fhir+json', '--data-binary', JSON.stringify(insert('Organization', address, 'APP')), url];
+  const args = (key: string) => [
+    '-s',
+    '-w',
+    '\n%{http_code}',
+    '-X',
+    'PATCH',
+    '-H',
+    `Authorization: Bearer ${key}`,
+    '-H',
+    'Content-Type: application/fhir+json',
+    '--data-binary',
+    JSON.stringify(insert('Organization', address, 'APP')),
+    url,
+  ];
   const ok = await run(CURL, args(KEY_A));
   const [body, status] = ok.stdout.split('\n');
   assert.equal(status, '200');

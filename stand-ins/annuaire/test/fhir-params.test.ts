@@ -27,7 +27,9 @@ test('tokens: code, system|code, |code, system|', () => {
   assert.deepEqual(tokenValues(one('identifier=123')), [{ system: null, code: '123' }]);
   assert.deepEqual(tokenValues(one('identifier=http://rpps.fr|123')), [{ system: 'http://rpps.fr', code: '123' }]);
   assert.deepEqual(tokenValues(one('identifier=|123')), [{ system: '', code: '123' }]);
-  assert.deepEqual(tokenValues(one('identifier=https://finess.esante.gouv.fr|')), [{ system: 'https://finess.esante.gouv.fr', code: null }]);
+  assert.deepEqual(tokenValues(one('identifier=https://finess.esante.gouv.fr|')), [
+    { system: 'https://finess.esante.gouv.fr', code: null },
+  ]);
   assert.throws(() => tokenValues(one('identifier=|')), /empty token/);
 });
 
@@ -40,12 +42,16 @@ test('dates: the range a precision covers, zones, impossible dates', () => {
   assert.deepEqual(dateRange('2026-03-02T10:15:30.5Z'), { start: '2026-03-02T10:15:30.500Z', end: '2026-03-02T10:15:30.501Z' });
   assert.deepEqual(dateRange('2026-03-02T11:00:00+01:00'), { start: '2026-03-02T10:00:00.000Z', end: '2026-03-02T10:00:01.000Z' });
   assert.deepEqual(dateRange('2026-03-02T08:00:00-02:30'), { start: '2026-03-02T10:30:00.000Z', end: '2026-03-02T10:30:01.000Z' });
-  for (const bad of ['2026-02-30', '2025-02-29', '2026-13', '2026-03-02T24:00', '26-03-02', '2026-03-02 10:00', 'yesterday']) assert.equal(dateRange(bad), undefined, bad);
+  for (const bad of ['2026-02-30', '2025-02-29', '2026-13', '2026-03-02T24:00', '26-03-02', '2026-03-02 10:00', 'yesterday'])
+    assert.equal(dateRange(bad), undefined, bad);
 });
 
 test('date prefixes become bounds on the instant', () => {
   const bounds = (q: string) => dateBounds(one(`_lastUpdated=${encodeURIComponent(q)}`));
-  assert.deepEqual(bounds('2026-03-02'), [{ op: '>=', at: '2026-03-02T00:00:00.000Z' }, { op: '<', at: '2026-03-03T00:00:00.000Z' }]);
+  assert.deepEqual(bounds('2026-03-02'), [
+    { op: '>=', at: '2026-03-02T00:00:00.000Z' },
+    { op: '<', at: '2026-03-03T00:00:00.000Z' },
+  ]);
   assert.deepEqual(bounds('gt2026-03-02'), [{ op: '>=', at: '2026-03-03T00:00:00.000Z' }]);
   assert.deepEqual(bounds('ge2026-03-02'), [{ op: '>=', at: '2026-03-02T00:00:00.000Z' }]);
   assert.deepEqual(bounds('lt2026-03-02'), [{ op: '<', at: '2026-03-02T00:00:00.000Z' }]);

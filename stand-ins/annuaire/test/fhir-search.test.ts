@@ -104,10 +104,27 @@ describe('metadata', () => {
     assert.equal(c.resourceType, 'CapabilityStatement');
     assert.equal(c.fhirVersion, '4.0.1');
     const resources = c.rest[0].resource;
-    assert.deepEqual(resources.map((r: any) => r.type), ['Practitioner', 'PractitionerRole', 'Organization']);
+    assert.deepEqual(
+      resources.map((r: any) => r.type),
+      ['Practitioner', 'PractitionerRole', 'Organization'],
+    );
     const practitioner = resources[0];
-    for (const name of ['identifier', 'family', 'given', 'name', 'mailbox-mss', 'qualification-code', '_lastUpdated', '_count', '_total', '_elements']) {
-      assert.ok(practitioner.searchParam.some((p: any) => p.name === name), name);
+    for (const name of [
+      'identifier',
+      'family',
+      'given',
+      'name',
+      'mailbox-mss',
+      'qualification-code',
+      '_lastUpdated',
+      '_count',
+      '_total',
+      '_elements',
+    ]) {
+      assert.ok(
+        practitioner.searchParam.some((p: any) => p.name === name),
+        name,
+      );
     }
     assert.deepEqual(practitioner.searchRevInclude, ['PractitionerRole:practitioner']);
   });
@@ -134,10 +151,13 @@ describe('Practitioner', () => {
     const gp = persona(w, 'gp');
     const p = await ok(`/Practitioner/${gp.idnat}`);
     assert.equal(p.resourceType, 'Practitioner');
-    assert.deepEqual(p.identifier.map((i: any) => [i.type.coding[0].code, i.system, i.value]), [
-      ['IDNPS', IDNPS, gp.idnat],
-      ['RPPS', RPPS, gp.idnat.slice(1)],
-    ]);
+    assert.deepEqual(
+      p.identifier.map((i: any) => [i.type.coding[0].code, i.system, i.value]),
+      [
+        ['IDNPS', IDNPS, gp.idnat],
+        ['RPPS', RPPS, gp.idnat.slice(1)],
+      ],
+    );
     assert.equal(p.name[0].family, 'Martin');
     assert.deepEqual(p.name[0].given, ['Paul']);
     assert.ok(p.qualification.some((q: any) => q.code.coding[0].code === '10'));
@@ -147,11 +167,19 @@ describe('Practitioner', () => {
         system: 'email',
         value: gp.mailboxes[0],
         extension: [
-          { url: EMAIL_TYPE, valueCoding: { system: 'https://mos.esante.gouv.fr/NOS/TRE_R256-TypeMessagerie/FHIR/TRE-R256-TypeMessagerie', code: 'MSSANTE' } },
+          {
+            url: EMAIL_TYPE,
+            valueCoding: { system: 'https://mos.esante.gouv.fr/NOS/TRE_R256-TypeMessagerie/FHIR/TRE-R256-TypeMessagerie', code: 'MSSANTE' },
+          },
           {
             url: META,
             extension: [
-              { url: 'type', valueCodeableConcept: { coding: [{ system: 'https://mos.esante.gouv.fr/NOS/TRE_R257-TypeBAL/FHIR/TRE-R257-TypeBAL', code: 'PER' }] } },
+              {
+                url: 'type',
+                valueCodeableConcept: {
+                  coding: [{ system: 'https://mos.esante.gouv.fr/NOS/TRE_R257-TypeBAL/FHIR/TRE-R257-TypeBAL', code: 'PER' }],
+                },
+              },
               { url: 'digitization', valueBoolean: true },
             ],
           },
@@ -177,7 +205,8 @@ describe('Practitioner', () => {
 
   test('family: starts-with, case and accents ignored; :exact; :contains', async () => {
     const marc = persona(w, 'cab-cotitulaire').idnat;
-    for (const q of ['Lefèvre', 'lefevre', 'LEFEV', 'lef']) assert.ok(ids(await ok(`/Practitioner?family=${encodeURIComponent(q)}&_count=1000`)).includes(marc), q);
+    for (const q of ['Lefèvre', 'lefevre', 'LEFEV', 'lef'])
+      assert.ok(ids(await ok(`/Practitioner?family=${encodeURIComponent(q)}&_count=1000`)).includes(marc), q);
     assert.ok(ids(await ok(`/Practitioner?family:exact=${encodeURIComponent('Lefèvre')}&_count=1000`)).includes(marc));
     assert.ok(!ids(await ok(`/Practitioner?family:exact=lefevre&_count=1000`)).includes(marc));
     assert.ok(ids(await ok(`/Practitioner?family:contains=efev&_count=1000`)).includes(marc));
@@ -235,7 +264,10 @@ describe('Practitioner', () => {
     const zero = await ok('/Practitioner?_count=0');
     assert.equal(zero.entry, undefined);
     assert.equal(zero.total, first.total);
-    assert.equal(zero.link.some((l: any) => l.relation === 'next'), false);
+    assert.equal(
+      zero.link.some((l: any) => l.relation === 'next'),
+      false,
+    );
     // Counted on the first page; on later ones only when asked.
     const second = await ok(first.link.find((l: any) => l.relation === 'next').url);
     assert.equal(second.total, undefined);
@@ -273,7 +305,20 @@ describe('Practitioner', () => {
     const before = ids(await ok(next));
     // A person whose IdNat sorts first: an offset-based page would now repeat an entry.
     await w.store.directory.upsertPersons([
-      { idnat: '800000000001', kind: 'PS', id_type: 'RPPS', rpps: '00000000001', civility: 'M', last_name: 'Avant', first_name: 'Premier', profession_code: '10', profession_label: 'Médecin', category_code: 'C', speciality_code: null, speciality_label: null },
+      {
+        idnat: '800000000001',
+        kind: 'PS',
+        id_type: 'RPPS',
+        rpps: '00000000001',
+        civility: 'M',
+        last_name: 'Avant',
+        first_name: 'Premier',
+        profession_code: '10',
+        profession_label: 'Médecin',
+        category_code: 'C',
+        speciality_code: null,
+        speciality_label: null,
+      },
     ]);
     assert.deepEqual(ids(await ok(next)), before);
     assert.ok(ids(await ok('/Practitioner?_count=1')).includes('800000000001'));
@@ -307,9 +352,17 @@ describe('Practitioner', () => {
 
   test('POST [type]/_search with a form body searches like GET', async () => {
     const gp = persona(w, 'gp').idnat;
-    const b = await ok('/Practitioner/_search', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `identifier=${gp}` });
+    const b = await ok('/Practitioner/_search', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `identifier=${gp}`,
+    });
     assert.deepEqual(ids(b), [gp]);
-    await outcome('/Practitioner/_search', 415, /x-www-form-urlencoded/, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    await outcome('/Practitioner/_search', 415, /x-www-form-urlencoded/, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
   });
 });
 
@@ -325,7 +378,9 @@ describe('PractitionerRole', () => {
     assert.deepEqual(ids(await ok(`/PractitionerRole?identifier=sit-${gp.idnat}-1`)), [`sit-${gp.idnat}-1`]);
     assert.deepEqual(ids(await ok(`/PractitionerRole?_id=sit-${gp.idnat}-1`)), [`sit-${gp.idnat}-1`]);
     const admin = persona(w, 'hospital-admin');
-    const atHospital = await ok('/PractitionerRole?organization=1930000013&_include=PractitionerRole:organization&_include=PractitionerRole:practitioner');
+    const atHospital = await ok(
+      '/PractitionerRole?organization=1930000013&_include=PractitionerRole:organization&_include=PractitionerRole:practitioner',
+    );
     assert.ok(ids(atHospital).includes(`sit-${admin.idnat}-1`));
     const included = entries(atHospital, 'include').map((r: any) => `${r.resourceType}/${r.id}`);
     assert.ok(included.includes('Organization/1930000013'));
@@ -355,7 +410,10 @@ describe('Organization', () => {
     assert.deepEqual(mailboxes(org).sort(), persona(w, 'hospital-admin').mailboxes.slice().sort());
     const cardio = org.telecom.find((t: any) => t.value.startsWith('cardiologie'));
     const meta = cardio.extension.find((e: any) => e.url === META).extension;
-    assert.deepEqual(meta.map((e: any) => e.url), ['type', 'description', 'service', 'digitization']);
+    assert.deepEqual(
+      meta.map((e: any) => e.url),
+      ['type', 'description', 'service', 'digitization'],
+    );
     assert.equal(meta[0].valueCodeableConcept.coding[0].code, 'ORG');
     assert.equal(meta[2].valueString, 'Cardiologie');
     const sirets = await ok(`/Organization?identifier=${encodeURIComponent('http://sirene.fr|')}&_count=1`);
@@ -382,12 +440,44 @@ describe('more parameters', () => {
     assert.deepEqual(ids(await ok(`/Practitioner?_id=${gp}`)), [gp]);
     assert.deepEqual(ids(await ok('/Organization?_id=1930000013')), ['1930000013']);
     await w.store.directory.upsertPersons([
-      { idnat: '0751234567', kind: 'PS', id_type: 'ADELI', rpps: null, civility: 'MME', last_name: 'Adeli', first_name: 'Anne', profession_code: '70', profession_label: 'Orthophoniste', category_code: 'C', speciality_code: null, speciality_label: null },
-      { idnat: '3930000013/00042', kind: 'PS', id_type: 'FINESS_STAFF', rpps: null, civility: 'M', last_name: 'Salarié', first_name: 'Samuel', profession_code: '60', profession_label: 'Infirmier', category_code: 'C', speciality_code: null, speciality_label: null },
+      {
+        idnat: '0751234567',
+        kind: 'PS',
+        id_type: 'ADELI',
+        rpps: null,
+        civility: 'MME',
+        last_name: 'Adeli',
+        first_name: 'Anne',
+        profession_code: '70',
+        profession_label: 'Orthophoniste',
+        category_code: 'C',
+        speciality_code: null,
+        speciality_label: null,
+      },
+      {
+        idnat: '3930000013/00042',
+        kind: 'PS',
+        id_type: 'FINESS_STAFF',
+        rpps: null,
+        civility: 'M',
+        last_name: 'Salarié',
+        first_name: 'Samuel',
+        profession_code: '60',
+        profession_label: 'Infirmier',
+        category_code: 'C',
+        speciality_code: null,
+        speciality_label: null,
+      },
     ]);
     const adeli = await ok(`/Practitioner?identifier=${encodeURIComponent('http://adeli.fr|751234567')}`);
     assert.deepEqual(ids(adeli), ['0751234567']);
-    assert.deepEqual(entries(adeli)[0].identifier.map((i: any) => [i.system, i.value]), [[IDNPS, '0751234567'], ['http://adeli.fr', '751234567']]);
+    assert.deepEqual(
+      entries(adeli)[0].identifier.map((i: any) => [i.system, i.value]),
+      [
+        [IDNPS, '0751234567'],
+        ['http://adeli.fr', '751234567'],
+      ],
+    );
     const staff = await ok(`/Practitioner?identifier=${encodeURIComponent('3930000013/00042')}`);
     assert.deepEqual(ids(staff), ['3930000013.00042'], 'a FHIR id has no slash: it is written as a dot');
     assert.equal((await ok('/Practitioner/3930000013.00042')).identifier[0].value, '3930000013/00042');
@@ -398,7 +488,12 @@ describe('more parameters', () => {
     const admin = persona(w, 'hospital-admin').idnat;
     const b = await ok(`/PractitionerRole?practitioner=${admin}&_include=*&_total=estimate&_format=json`);
     assert.equal(b.total, 1);
-    assert.deepEqual(entries(b, 'include').map((r: any) => r.resourceType).sort(), ['Organization', 'Practitioner']);
+    assert.deepEqual(
+      entries(b, 'include')
+        .map((r: any) => r.resourceType)
+        .sort(),
+      ['Organization', 'Practitioner'],
+    );
     const head = await fetch(`${w.http.fhirBase}/Practitioner?family=martin`, { method: 'HEAD', headers: { 'ESANTE-API-KEY': KEY } });
     assert.equal(head.status, 200);
     assert.equal(await head.text(), '');
@@ -409,7 +504,11 @@ describe('more parameters', () => {
     const org = persona(w, 'hospital-admin').mailboxes[0]!;
     assert.deepEqual(ids(await ok(`/Organization?mailbox-mss:exact=${encodeURIComponent(org)}`)), ['1930000013']);
     assert.deepEqual(ids(await ok('/Organization?mailbox-mss:contains=ch-lilas')), ['1930000013']);
-    assert.equal((await ok(`/Organization?mailbox-mss=${encodeURIComponent(persona(w, 'gp').mailboxes[0]!)}`)).total, 0, 'a PER is not an organisation\'s');
+    assert.equal(
+      (await ok(`/Organization?mailbox-mss=${encodeURIComponent(persona(w, 'gp').mailboxes[0]!)}`)).total,
+      0,
+      "a PER is not an organisation's",
+    );
   });
 });
 
@@ -447,7 +546,13 @@ describe('the delta and liste rouge', () => {
     w.clock.now = new Date('2026-03-02T10:00:00.000Z');
     const m = await w.store.mailboxes.byAddress(addr);
     await w.store.mailboxes.update(m!.id, { liste_rouge: 1 });
-    for (const q of ['gt2026-03-01T09:00:00Z', 'ge2026-03-02', 'eq2026-03-02', 'ge2026-03-02T11:00:00%2B01:00', 'ge2026-03-02T11:00:00+01:00']) {
+    for (const q of [
+      'gt2026-03-01T09:00:00Z',
+      'ge2026-03-02',
+      'eq2026-03-02',
+      'ge2026-03-02T11:00:00%2B01:00',
+      'ge2026-03-02T11:00:00+01:00',
+    ]) {
       const b = await ok(`/Practitioner?_lastUpdated=${q}`);
       assert.deepEqual(ids(b), [gp.idnat], q);
     }

@@ -42,7 +42,15 @@ test('lengths switch to the long form from 128 bytes, in constructed elements to
 });
 
 test('BOOLEAN, NULL, ENUMERATED and tags round-trip', () => {
-  const bytes = new BerWriter().startConstructed(0x63).writeBoolean(true).writeBoolean(false).writeNull().writeEnumerated(2).writeOctetString('é', 0x80).endConstructed().finish();
+  const bytes = new BerWriter()
+    .startConstructed(0x63)
+    .writeBoolean(true)
+    .writeBoolean(false)
+    .writeNull()
+    .writeEnumerated(2)
+    .writeOctetString('é', 0x80)
+    .endConstructed()
+    .finish();
   assert.equal(bytes.toString('hex'), '630f0101ff01010005000a0102' + '8002c3a9');
   const r = new BerReader(bytes).readConstructed(0x63);
   assert.equal(r.readBoolean(), true);
@@ -88,7 +96,15 @@ test('a SearchRequest written by hand decodes (RFC 4511 §4.5.1)', () => {
     filter: { type: 'equalityMatch', attribute: 'sn', value: 'Martin' },
     attributes: ['cn'],
   });
-  assert.deepEqual(searchRequest(2, { baseObject: 'ou=bal,o=mssante,c=fr', scope: 2, filter: { type: 'equalityMatch', attribute: 'sn', value: 'Martin' }, attributes: ['cn'] }), bytes);
+  assert.deepEqual(
+    searchRequest(2, {
+      baseObject: 'ou=bal,o=mssante,c=fr',
+      scope: 2,
+      filter: { type: 'equalityMatch', attribute: 'sn', value: 'Martin' },
+      attributes: ['cn'],
+    }),
+    bytes,
+  );
 });
 
 test('defects are BerErrors: indefinite length, truncation, oversize, depth, multi-byte tags', () => {
@@ -118,7 +134,10 @@ test('defects are BerErrors: indefinite length, truncation, oversize, depth, mul
     );
   }
   const huge = hex('3084 7fffffff');
-  assert.throws(() => new BerReader(huge, { limits: { maxDepth: 8, maxLength: 1024 } }).readConstructed(), (err: unknown) => err instanceof BerError && err.kind === 'too-large');
+  assert.throws(
+    () => new BerReader(huge, { limits: { maxDepth: 8, maxLength: 1024 } }).readConstructed(),
+    (err: unknown) => err instanceof BerError && err.kind === 'too-large',
+  );
   const nested = new BerWriter();
   for (let i = 0; i < 10; i++) nested.startConstructed();
   for (let i = 0; i < 10; i++) nested.endConstructed();
@@ -146,10 +165,14 @@ test('decodeMessage refuses what RFC 4511 §4.1.1 calls a broken message', () =>
 const framedMessages = fc.array(
   fc.oneof(
     fc.integer({ min: 1, max: 2147483647 }).map((id) => bindRequest(id)),
-    fc.tuple(fc.integer({ min: 1, max: 100000 }), arbitraryFilter(3), fc.array(fc.string({ maxLength: 8 }), { maxLength: 4 })).map(([id, filter, attributes]) =>
-      searchRequest(id, { baseObject: 'ou=bal,o=mssante,c=fr', scope: 2, filter, attributes }),
-    ),
-    fc.integer({ min: 1, max: 400 }).map((size) => searchRequest(7, { baseObject: 'x'.repeat(size * 10), scope: 0, filter: { type: 'present', attribute: 'objectClass' } })),
+    fc
+      .tuple(fc.integer({ min: 1, max: 100000 }), arbitraryFilter(3), fc.array(fc.string({ maxLength: 8 }), { maxLength: 4 }))
+      .map(([id, filter, attributes]) => searchRequest(id, { baseObject: 'ou=bal,o=mssante,c=fr', scope: 2, filter, attributes })),
+    fc
+      .integer({ min: 1, max: 400 })
+      .map((size) =>
+        searchRequest(7, { baseObject: 'x'.repeat(size * 10), scope: 0, filter: { type: 'present', attribute: 'objectClass' } }),
+      ),
   ),
   { minLength: 1, maxLength: 6 },
 );
@@ -178,13 +201,22 @@ test('the framer cuts a stream split anywhere into the same messages (property)'
 test('the framer refuses an oversized or indefinite message from its header alone', () => {
   const framer = new MessageFramer(1024);
   framer.push(hex('3082 0401'));
-  assert.throws(() => framer.next(), (err: unknown) => err instanceof BerError && err.kind === 'too-large');
+  assert.throws(
+    () => framer.next(),
+    (err: unknown) => err instanceof BerError && err.kind === 'too-large',
+  );
   const indefinite = new MessageFramer(1024);
   indefinite.push(hex('3080'));
-  assert.throws(() => indefinite.next(), (err: unknown) => err instanceof BerError && err.kind === 'indefinite-length');
+  assert.throws(
+    () => indefinite.next(),
+    (err: unknown) => err instanceof BerError && err.kind === 'indefinite-length',
+  );
   const notASequence = new MessageFramer(1024);
   notASequence.push(hex('02'));
-  assert.throws(() => notASequence.next(), (err: unknown) => err instanceof BerError && err.kind === 'unexpected-tag');
+  assert.throws(
+    () => notASequence.next(),
+    (err: unknown) => err instanceof BerError && err.kind === 'unexpected-tag',
+  );
   const partial = new MessageFramer(1024);
   partial.push(hex('30'));
   assert.equal(partial.next(), null);
@@ -217,7 +249,9 @@ test('random bytes never escape as anything but a BerError (property)', () => {
     { numRuns: 3000 },
   );
   fc.assert(
-    fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => decodesSafely(Buffer.concat([Buffer.from([0x30, bytes.length < 128 ? bytes.length : 0x7f]), bytes]))),
+    fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) =>
+      decodesSafely(Buffer.concat([Buffer.from([0x30, bytes.length < 128 ? bytes.length : 0x7f]), bytes])),
+    ),
     { numRuns: 3000 },
   );
 });
@@ -245,13 +279,20 @@ test('mutated valid messages never escape as anything but a BerError (property)'
 
 test('integers and octet strings of any size round-trip (property)', () => {
   fc.assert(
-    fc.property(fc.integer({ min: -(2 ** 40), max: 2 ** 40 }), fc.oneof(fc.string({ unit: 'binary', maxLength: 300 }), fc.nat(70000).map((n) => 'é'.repeat(n))), (n, s) => {
-      const bytes = new BerWriter(1).startConstructed().writeInteger(n).writeOctetString(s).endConstructed().finish();
-      const r = new BerReader(bytes).readConstructed();
-      assert.equal(r.readInteger(), n);
-      assert.equal(r.readString(), s);
-      assert.ok(r.done);
-    }),
+    fc.property(
+      fc.integer({ min: -(2 ** 40), max: 2 ** 40 }),
+      fc.oneof(
+        fc.string({ unit: 'binary', maxLength: 300 }),
+        fc.nat(70000).map((n) => 'é'.repeat(n)),
+      ),
+      (n, s) => {
+        const bytes = new BerWriter(1).startConstructed().writeInteger(n).writeOctetString(s).endConstructed().finish();
+        const r = new BerReader(bytes).readConstructed();
+        assert.equal(r.readInteger(), n);
+        assert.equal(r.readString(), s);
+        assert.ok(r.done);
+      },
+    ),
     { numRuns: 200 },
   );
 });

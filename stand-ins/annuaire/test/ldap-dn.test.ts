@@ -4,14 +4,20 @@ import fc from 'fast-check';
 import { DnSyntaxError, dnEquals, formatDn, isInScope, NormalizedDn, normalizeDn, parseDn } from '../src/ldap/dn.ts';
 
 test('the examples of RFC 4514 §4 parse', () => {
-  assert.deepEqual(parseDn('UID=jsmith,DC=example,DC=net'), [[{ type: 'UID', value: 'jsmith' }], [{ type: 'DC', value: 'example' }], [{ type: 'DC', value: 'net' }]]);
+  assert.deepEqual(parseDn('UID=jsmith,DC=example,DC=net'), [
+    [{ type: 'UID', value: 'jsmith' }],
+    [{ type: 'DC', value: 'example' }],
+    [{ type: 'DC', value: 'net' }],
+  ]);
   assert.deepEqual(parseDn('OU=Sales+CN=J.  Smith,DC=example,DC=net')[0], [
     { type: 'OU', value: 'Sales' },
     { type: 'CN', value: 'J.  Smith' },
   ]);
   assert.deepEqual(parseDn('CN=James \\"Jim\\" Smith\\, III,DC=example,DC=net')[0], [{ type: 'CN', value: 'James "Jim" Smith, III' }]);
   assert.deepEqual(parseDn('CN=Before\\0dAfter,DC=example,DC=net')[0], [{ type: 'CN', value: 'Before\rAfter' }]);
-  assert.deepEqual(parseDn('1.3.6.1.4.1.1466.0=#04024869,DC=example,DC=com')[0], [{ type: '1.3.6.1.4.1.1466.0', value: '04024869', hex: true }]);
+  assert.deepEqual(parseDn('1.3.6.1.4.1.1466.0=#04024869,DC=example,DC=com')[0], [
+    { type: '1.3.6.1.4.1.1466.0', value: '04024869', hex: true },
+  ]);
   assert.deepEqual(parseDn('CN=Lu\\C4\\8Di\\C4\\87')[0], [{ type: 'CN', value: 'Lučić' }]);
   assert.deepEqual(parseDn(''), []);
 });
@@ -25,7 +31,10 @@ test('spaces: around separators ignored, escaped ones kept', () => {
 });
 
 test('normal form: case, aliases and OIDs of common types, multi-valued RDN order, escapes', () => {
-  assert.equal(normalizeDn('MAIL=Jean.Martin@Hopital.MSSante.fr,OU=BAL,O=MSSante,C=FR'), 'mail=jean.martin@hopital.mssante.fr,ou=bal,o=mssante,c=fr');
+  assert.equal(
+    normalizeDn('MAIL=Jean.Martin@Hopital.MSSante.fr,OU=BAL,O=MSSante,C=FR'),
+    'mail=jean.martin@hopital.mssante.fr,ou=bal,o=mssante,c=fr',
+  );
   assert.ok(dnEquals('commonName=Hélène  Lefèvre,organizationName=X', 'cn=HÉLÈNE LEFÈVRE,o=x'));
   assert.ok(dnEquals('2.5.4.3=a,2.5.4.10=b', 'cn=A,o=B'));
   assert.ok(dnEquals('cn=a+sn=b,o=x', 'sn=B+cn=A,o=x'));
@@ -57,7 +66,8 @@ test('scopes: base, one level, subtree', () => {
     [sibling, 'sub', false],
     ['c=fr', 'sub', false],
   ];
-  for (const [entry, scope, expected] of table) assert.equal(isInScope(entry, 'OU=Bal, O=MSSante, C=FR', scope), expected, `${entry} ${scope}`);
+  for (const [entry, scope, expected] of table)
+    assert.equal(isInScope(entry, 'OU=Bal, O=MSSante, C=FR', scope), expected, `${entry} ${scope}`);
   assert.ok(isInScope(child, '', 'sub'), 'the root contains everything');
   assert.ok(NormalizedDn.parse('').isRoot);
   assert.equal(NormalizedDn.parse(child).parent()?.text, base);

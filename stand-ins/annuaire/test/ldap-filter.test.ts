@@ -40,13 +40,22 @@ test('the examples of RFC 4515 §4 parse to the expected trees', () => {
     ],
     ['(o=univ*of*mich*)', { type: 'substrings', attribute: 'o', initial: 'univ', any: ['of', 'mich'] }],
     ['(seeAlso=)', { type: 'equalityMatch', attribute: 'seeAlso', value: '' }],
-    ['(cn:caseExactMatch:=Fred Flintstone)', { type: 'extensibleMatch', matchingRule: 'caseExactMatch', attribute: 'cn', value: 'Fred Flintstone', dnAttributes: false }],
+    [
+      '(cn:caseExactMatch:=Fred Flintstone)',
+      { type: 'extensibleMatch', matchingRule: 'caseExactMatch', attribute: 'cn', value: 'Fred Flintstone', dnAttributes: false },
+    ],
     ['(cn:=Betty Rubble)', { type: 'extensibleMatch', attribute: 'cn', value: 'Betty Rubble', dnAttributes: false }],
-    ['(sn:dn:2.4.6.8.10:=Barney Rubble)', { type: 'extensibleMatch', matchingRule: '2.4.6.8.10', attribute: 'sn', value: 'Barney Rubble', dnAttributes: true }],
+    [
+      '(sn:dn:2.4.6.8.10:=Barney Rubble)',
+      { type: 'extensibleMatch', matchingRule: '2.4.6.8.10', attribute: 'sn', value: 'Barney Rubble', dnAttributes: true },
+    ],
     ['(o:dn:=Ace Industry)', { type: 'extensibleMatch', attribute: 'o', value: 'Ace Industry', dnAttributes: true }],
     ['(:1.2.3:=Wilma Flintstone)', { type: 'extensibleMatch', matchingRule: '1.2.3', value: 'Wilma Flintstone', dnAttributes: false }],
     ['(:DN:2.4.6.8.10:=Dino)', { type: 'extensibleMatch', matchingRule: '2.4.6.8.10', value: 'Dino', dnAttributes: true }],
-    ['(o=Parens R Us \\28for all your parenthetical needs\\29)', { type: 'equalityMatch', attribute: 'o', value: 'Parens R Us (for all your parenthetical needs)' }],
+    [
+      '(o=Parens R Us \\28for all your parenthetical needs\\29)',
+      { type: 'equalityMatch', attribute: 'o', value: 'Parens R Us (for all your parenthetical needs)' },
+    ],
     ['(cn=*\\2A*)', { type: 'substrings', attribute: 'cn', any: ['*'] }],
     ['(filename=C:\\5cMyFile)', { type: 'equalityMatch', attribute: 'filename', value: 'C:\\MyFile' }],
     ['(bin=\\00\\00\\00\\04)', { type: 'equalityMatch', attribute: 'bin', value: '\0\0\0\u0004' }],
@@ -71,10 +80,16 @@ test('the examples of RFC 4515 §4 parse to the expected trees', () => {
 
 test('formatting escapes only what the grammar requires', () => {
   assert.equal(formatFilter(parseFilter('(cn=*\\2A*)')), '(cn=*\\2a*)');
-  assert.equal(formatFilter(parseFilter('(o=Parens R Us \\28for all your parenthetical needs\\29)')), '(o=Parens R Us \\28for all your parenthetical needs\\29)');
+  assert.equal(
+    formatFilter(parseFilter('(o=Parens R Us \\28for all your parenthetical needs\\29)')),
+    '(o=Parens R Us \\28for all your parenthetical needs\\29)',
+  );
   assert.equal(formatFilter(parseFilter('(sn=Lu\\c4\\8di\\c4\\87)')), '(sn=Lučić)');
   assert.equal(formatFilter(parseFilter('(filename=C:\\5cMyFile)')), '(filename=C:\\5cMyFile)');
-  assert.equal(formatFilter(parseFilter('(&(objectClass=Person)(|(sn=Jensen)(cn=Babs J*)))')), '(&(objectClass=Person)(|(sn=Jensen)(cn=Babs J*)))');
+  assert.equal(
+    formatFilter(parseFilter('(&(objectClass=Person)(|(sn=Jensen)(cn=Babs J*)))')),
+    '(&(objectClass=Person)(|(sn=Jensen)(cn=Babs J*)))',
+  );
   assert.equal(formatFilter(parseFilter('(sn:dn:2.4.6.8.10:=Barney Rubble)')), '(sn:dn:2.4.6.8.10:=Barney Rubble)');
 });
 
@@ -87,7 +102,21 @@ test('known filter encodings (OpenLDAP filter test cases)', () => {
 });
 
 test('malformed filter strings are syntax errors with a position', () => {
-  for (const text of ['(cn=a(b)', '(cn=a\\zz)', '(=a)', '(cn=a', '(&(a=b)', '(cn~=a*)', '(!(a=b)(c=d))', '(cn=a))', '(c n=a)', '(cn:=a*)', '(:=a)', '((cn=a))', '']) {
+  for (const text of [
+    '(cn=a(b)',
+    '(cn=a\\zz)',
+    '(=a)',
+    '(cn=a',
+    '(&(a=b)',
+    '(cn~=a*)',
+    '(!(a=b)(c=d))',
+    '(cn=a))',
+    '(c n=a)',
+    '(cn:=a*)',
+    '(:=a)',
+    '((cn=a))',
+    '',
+  ]) {
     assert.throws(
       () => parseFilter(text),
       (err: unknown) => err instanceof FilterError && err.kind === 'syntax' && typeof err.position === 'number',
@@ -98,7 +127,11 @@ test('malformed filter strings are syntax errors with a position', () => {
 
 test('malformed BER filters are FilterErrors (protocolError), not crashes', () => {
   const bad = (what: string, hex: string): void => {
-    assert.throws(() => fromBer(Buffer.from(hex, 'hex')), (err: unknown) => err instanceof FilterError && err.kind === 'syntax', what);
+    assert.throws(
+      () => fromBer(Buffer.from(hex, 'hex')),
+      (err: unknown) => err instanceof FilterError && err.kind === 'syntax',
+      what,
+    );
   };
   bad('unknown choice', 'aa00');
   bad('empty NOT', 'a200');
@@ -141,7 +174,10 @@ test('hostile filters are refused as limits (unwillingToPerform)', { timeout: 30
   const piecesBer = toBer({ type: 'substrings', attribute: 'cn', any: Array.from({ length: 100_000 }, () => 'a') });
   timed('100k substring pieces (BER: size limit)', () => fromBer(piecesBer));
   timed('100k substring pieces (BER: piece limit)', () => fromBer(piecesBer, roomy));
-  const wide = toBer({ type: 'or', filters: Array.from({ length: 5000 }, (_, i) => ({ type: 'equalityMatch' as const, attribute: 'mail', value: String(i) })) });
+  const wide = toBer({
+    type: 'or',
+    filters: Array.from({ length: 5000 }, (_, i) => ({ type: 'equalityMatch' as const, attribute: 'mail', value: String(i) })),
+  });
   timed('5000-way OR (BER: element limit)', () => fromBer(wide, roomy));
 });
 
@@ -242,8 +278,10 @@ test('unknown attributes, ordering without a rule, extensible matches: UNDEFINED
 test('AND, OR and NOT follow Kleene’s three-valued tables', () => {
   const leaves: Record<Truth, string> = { TRUE: '(cn=Babs Jensen)', FALSE: '(cn=nobody)', UNDEFINED: '(cn:=x)' };
   const values: Truth[] = ['TRUE', 'FALSE', 'UNDEFINED'];
-  const and = (a: Truth, b: Truth): Truth => (a === 'FALSE' || b === 'FALSE' ? 'FALSE' : a === 'TRUE' && b === 'TRUE' ? 'TRUE' : 'UNDEFINED');
-  const or = (a: Truth, b: Truth): Truth => (a === 'TRUE' || b === 'TRUE' ? 'TRUE' : a === 'FALSE' && b === 'FALSE' ? 'FALSE' : 'UNDEFINED');
+  const and = (a: Truth, b: Truth): Truth =>
+    a === 'FALSE' || b === 'FALSE' ? 'FALSE' : a === 'TRUE' && b === 'TRUE' ? 'TRUE' : 'UNDEFINED';
+  const or = (a: Truth, b: Truth): Truth =>
+    a === 'TRUE' || b === 'TRUE' ? 'TRUE' : a === 'FALSE' && b === 'FALSE' ? 'FALSE' : 'UNDEFINED';
   const not = (a: Truth): Truth => (a === 'TRUE' ? 'FALSE' : a === 'FALSE' ? 'TRUE' : 'UNDEFINED');
   for (const a of values) {
     assert.equal(truth(leaves[a]), a);
@@ -273,7 +311,8 @@ test('NOT of an item is the complement of the item wherever the item is defined 
 test('hidden attributes become absolute FALSE before anyone evaluates them', () => {
   const hidden = new Set(['telephonenumber']);
   const entry: LdapEntry = { dn: 'cn=x', attributes: { cn: ['x'], telephoneNumber: ['0612345678'] } };
-  const check = (text: string, expected: Truth): void => assert.equal(evaluate(hideAttributes(parseFilter(text), hidden), entry), expected, text);
+  const check = (text: string, expected: Truth): void =>
+    assert.equal(evaluate(hideAttributes(parseFilter(text), hidden), entry), expected, text);
   check('(telephoneNumber=0612345678)', 'FALSE');
   check('(TelephoneNumber;x=0612*)', 'FALSE');
   check('(telephoneNumber=*)', 'FALSE');

@@ -30,7 +30,8 @@ function values(ldif: string, attribute: string): string[] {
   const unfolded = ldif.replace(/\n /g, '');
   for (const line of unfolded.split('\n')) {
     const match = /^([^:]+)(::?) ?(.*)$/.exec(line);
-    if (match && match[1]!.toLowerCase() === attribute.toLowerCase()) out.push(match[2] === '::' ? Buffer.from(match[3]!, 'base64').toString('utf8') : match[3]!);
+    if (match && match[1]!.toLowerCase() === attribute.toLowerCase())
+      out.push(match[2] === '::' ? Buffer.from(match[3]!, 'base64').toString('utf8') : match[3]!);
   }
   return out;
 }

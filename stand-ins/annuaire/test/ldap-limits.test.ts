@@ -102,7 +102,10 @@ describe('time limits', () => {
       const elapsed = performance.now() - started;
       assert.equal(raw.status, ResultCode.timeLimitExceeded);
       assert.ok(raw.entries.length >= 3 && raw.entries.length <= 14, `${raw.entries.length} entries in 0.5 s at one per 40 ms`);
-      assert.deepEqual(raw.entries.map((e) => e.dn), entries.slice(0, raw.entries.length).map((e) => e.dn));
+      assert.deepEqual(
+        raw.entries.map((e) => e.dn),
+        entries.slice(0, raw.entries.length).map((e) => e.dn),
+      );
       // Not before the limit; the upper bound only says it did stop (a loaded machine is slow).
       assert.ok(elapsed >= 450 && elapsed < 10_000, `answered after ${elapsed} ms`);
       assert.ok(seen.aborted, 'the source was told to stop');
@@ -145,7 +148,10 @@ describe('time limits', () => {
 describe('backpressure', () => {
   test('a client that stops reading holds the search back instead of filling memory', async () => {
     const big = 'x'.repeat(64 * 1024);
-    const entries: LdapEntry[] = Array.from({ length: 2000 }, (_, i) => ({ dn: `cn=e${i},${BAL_BASE}`, attributes: { cn: [`e${i}`], description: [big] } }));
+    const entries: LdapEntry[] = Array.from({ length: 2000 }, (_, i) => ({
+      dn: `cn=e${i},${BAL_BASE}`,
+      attributes: { cn: [`e${i}`], description: [big] },
+    }));
     const memory = new MemoryEntrySource(entries);
     let produced = 0;
     const counting: LdapEntrySource = {

@@ -19,22 +19,37 @@ const ascii = (text: string): string => Buffer.from(text).toString('hex');
 
 test('responses have the encodings RFC 4511 prescribes', () => {
   assert.equal(encodeBindResponse(1, { resultCode: 0 }).toString('hex'), hex('300c 020101 6107 0a0100 0400 0400'));
-  assert.equal(encodeSearchResultDone(2, { resultCode: ResultCode.sizeLimitExceeded }).toString('hex'), hex('300c 020102 6507 0a0104 0400 0400'));
+  assert.equal(
+    encodeSearchResultDone(2, { resultCode: ResultCode.sizeLimitExceeded }).toString('hex'),
+    hex('300c 020102 6507 0a0104 0400 0400'),
+  );
   // SearchResultEntry { "cn=A", { { "cn", { "A" } } } }
-  assert.equal(encodeSearchResultEntry(2, 'cn=A', [['cn', ['A']]]).toString('hex'), hex(`3018 020102 6413 0404${ascii('cn=A')} 300b 3009 0402${ascii('cn')} 3103 0401${ascii('A')}`));
+  assert.equal(
+    encodeSearchResultEntry(2, 'cn=A', [['cn', ['A']]]).toString('hex'),
+    hex(`3018 020102 6413 0404${ascii('cn=A')} 300b 3009 0402${ascii('cn')} 3103 0401${ascii('A')}`),
+  );
   // typesOnly: an empty SET of values
-  assert.equal(encodeSearchResultEntry(3, '', [['cn', []]]).toString('hex'), hex(`3011 020103 640c 0400 3008 3006 0402${ascii('cn')} 3100`));
+  assert.equal(
+    encodeSearchResultEntry(3, '', [['cn', []]]).toString('hex'),
+    hex(`3011 020103 640c 0400 3008 3006 0402${ascii('cn')} 3100`),
+  );
   // Notice of Disconnection: messageID 0, ExtendedResponse with responseName 1.3.6.1.4.1.1466.20036
   assert.equal(
     encodeNoticeOfDisconnection(ResultCode.protocolError, 'x').toString('hex'),
     hex(`3025 020100 7820 0a0102 0400 0401${ascii('x')} 8a16${ascii('1.3.6.1.4.1.1466.20036')}`),
   );
-  assert.equal(encodeExtendedResponse(4, { resultCode: 0, responseValue: '' }).toString('hex'), hex('300e 020104 7809 0a0100 0400 0400 8b00'));
+  assert.equal(
+    encodeExtendedResponse(4, { resultCode: 0, responseValue: '' }).toString('hex'),
+    hex('300e 020104 7809 0a0100 0400 0400 8b00'),
+  );
 });
 
 test('a long entry uses long-form lengths at every level', () => {
   const values = Array.from({ length: 50 }, (_, i) => `value number ${i} ${'é'.repeat(i)}`);
-  const bytes = encodeSearchResultEntry(7, 'mail=x@y.mssante.fr,ou=bal,o=mssante,c=fr', [['description', values], ['cn', ['x']]]);
+  const bytes = encodeSearchResultEntry(7, 'mail=x@y.mssante.fr,ou=bal,o=mssante,c=fr', [
+    ['description', values],
+    ['cn', ['x']],
+  ]);
   assert.equal(bytes[1], 0x82, 'two length bytes for the message');
   const decoded = decodeResponse(bytes);
   assert.equal(decoded.kind, 'entry');

@@ -99,7 +99,10 @@ describe('raw protocol', () => {
       let deep: FilterNode = everything;
       for (let i = 0; i < 1000; i++) deep = { type: 'not', filter: deep };
       const pieces: FilterNode = { type: 'substrings', attribute: 'cn', any: Array.from({ length: 100_000 }, () => 'a') };
-      const wide: FilterNode = { type: 'or', filters: Array.from({ length: 5000 }, (_, i) => ({ type: 'equalityMatch' as const, attribute: 'mail', value: `${i}@x.fr` })) };
+      const wide: FilterNode = {
+        type: 'or',
+        filters: Array.from({ length: 5000 }, (_, i) => ({ type: 'equalityMatch' as const, attribute: 'mail', value: `${i}@x.fr` })),
+      };
       const started = performance.now();
       client.send(searchRequest(1, { baseObject: BAL_BASE, scope: 2, filter: deep }));
       client.send(searchRequest(2, { baseObject: BAL_BASE, scope: 2, filter: pieces }));
@@ -124,7 +127,9 @@ describe('raw protocol', () => {
     const client = await RawClient.connect(ldap.port);
     try {
       // A NOT holding two filters: well-formed BER, not a valid Filter.
-      client.send(searchRequest(1, { baseObject: BAL_BASE, scope: 2, filter: everything, rawFilter: Buffer.from('a206870161870162', 'hex') }));
+      client.send(
+        searchRequest(1, { baseObject: BAL_BASE, scope: 2, filter: everything, rawFilter: Buffer.from('a206870161870162', 'hex') }),
+      );
       client.send(searchRequest(2, { baseObject: BAL_BASE, scope: 3 as 2, filter: everything }));
       client.send(saslBindRequest(3, 'GSSAPI'));
       client.send(bindRequest(4, '', '', 2));
@@ -300,7 +305,8 @@ describe('connections', () => {
         startLdapServer({ host: '127.0.0.1', port, source: new MemoryEntrySource([] as LdapEntry[]), logger: silentLogger() }),
         (err: unknown) =>
           err instanceof MssError &&
-          err.message === `port ${port} on 127.0.0.1 is already in use (annuaireLdap); stop the other program or pick other ports with --port-base`,
+          err.message ===
+            `port ${port} on 127.0.0.1 is already in use (annuaireLdap); stop the other program or pick other ports with --port-base`,
       );
     } finally {
       blocker.close();

@@ -37,7 +37,10 @@ const first = (entry: LdapEntry, name: string): string => entry.attributes[name]
 
 /** DNs of the fixture entries a plain-JS predicate selects: the expectation, computed without our matcher. */
 function expected(predicate: (entry: LdapEntry) => boolean): string[] {
-  return ldap.entries.filter(predicate).map((entry) => entry.dn).sort();
+  return ldap.entries
+    .filter(predicate)
+    .map((entry) => entry.dn)
+    .sort();
 }
 
 async function dns(filter: string, scope: 'base' | 'one' | 'sub' = 'sub', base = BAL_BASE): Promise<string[]> {
@@ -59,22 +62,46 @@ describe('searches with ldapts', () => {
 
   test('equality, substrings, AND, OR, NOT and presence select what plain JavaScript selects', async () => {
     const martin = (e: LdapEntry): boolean => first(e, 'sn') === 'Martin';
-    assert.deepEqual(await dns('(&(sn=martin)(l=Lyon))'), expected((e) => martin(e) && first(e, 'l') === 'Lyon'));
-    assert.deepEqual(await dns('(&(sn=Martin)(|(l=Lyon)(l=LILLE)))'), expected((e) => martin(e) && ['Lyon', 'Lille'].includes(first(e, 'l'))));
-    assert.deepEqual(await dns('(&(sn=Martin)(!(l=Paris))(profession=Médecin))'), expected((e) => martin(e) && first(e, 'l') !== 'Paris' && first(e, 'profession') === 'Médecin'));
-    assert.deepEqual(await dns('(&(cn=hélène*)(postalCode=69*)(givenName=*))'), expected((e) => first(e, 'cn').startsWith('Hélène') && first(e, 'postalCode').startsWith('69')));
+    assert.deepEqual(
+      await dns('(&(sn=martin)(l=Lyon))'),
+      expected((e) => martin(e) && first(e, 'l') === 'Lyon'),
+    );
+    assert.deepEqual(
+      await dns('(&(sn=Martin)(|(l=Lyon)(l=LILLE)))'),
+      expected((e) => martin(e) && ['Lyon', 'Lille'].includes(first(e, 'l'))),
+    );
+    assert.deepEqual(
+      await dns('(&(sn=Martin)(!(l=Paris))(profession=Médecin))'),
+      expected((e) => martin(e) && first(e, 'l') !== 'Paris' && first(e, 'profession') === 'Médecin'),
+    );
+    assert.deepEqual(
+      await dns('(&(cn=hélène*)(postalCode=69*)(givenName=*))'),
+      expected((e) => first(e, 'cn').startsWith('Hélène') && first(e, 'postalCode').startsWith('69')),
+    );
     assert.deepEqual(await dns('(mail=*.martin.1?@*)'), [], 'a ? is a literal character, not a wildcard');
-    assert.deepEqual(await dns('(mail=*.martin.1*@lyon*)'), expected((e) => /\.martin\.1[^@]*@lyon/.test(first(e, 'mail'))));
-    assert.deepEqual(await dns('(sn~=LEFEVRE)'), expected((e) => first(e, 'sn') === 'Lefèvre'));
+    assert.deepEqual(
+      await dns('(mail=*.martin.1*@lyon*)'),
+      expected((e) => /\.martin\.1[^@]*@lyon/.test(first(e, 'mail'))),
+    );
+    assert.deepEqual(
+      await dns('(sn~=LEFEVRE)'),
+      expected((e) => first(e, 'sn') === 'Lefèvre'),
+    );
     assert.deepEqual(await dns('(sn=LEFEVRE)'), [], 'accents stay significant for equality');
-    assert.deepEqual(await dns('(&(sn=Martin)(rank>=990))'), expected((e) => martin(e) && first(e, 'rank') >= '990'));
+    assert.deepEqual(
+      await dns('(&(sn=Martin)(rank>=990))'),
+      expected((e) => martin(e) && first(e, 'rank') >= '990'),
+    );
     assert.ok((await dns('(&(sn=Martin)(l=Lyon))')).length > 10, 'the fixtures make these searches meaningful');
   });
 
   test('scopes: base reads one entry, one level lists children, a base outside the tree is noSuchObject', async () => {
     assert.deepEqual(await dns('(objectClass=*)', 'base'), [BAL_BASE]);
     assert.deepEqual(await dns('(ou=bal)', 'one', 'o=mssante,c=fr'), [BAL_BASE]);
-    assert.deepEqual(await dns('(&(sn=Martin)(l=Lyon))', 'one'), expected((e) => first(e, 'sn') === 'Martin' && first(e, 'l') === 'Lyon'));
+    assert.deepEqual(
+      await dns('(&(sn=Martin)(l=Lyon))', 'one'),
+      expected((e) => first(e, 'sn') === 'Martin' && first(e, 'l') === 'Lyon'),
+    );
     const target = ldap.entries[7]!;
     assert.deepEqual(await dns('(objectClass=*)', 'base', target.dn.toUpperCase()), [target.dn]);
     await assert.rejects(client.search('o=elsewhere,c=fr', { filter: '(objectClass=*)' }), NoSuchObjectError);
@@ -99,10 +126,15 @@ describe('searches with ldapts', () => {
     assert.deepEqual(Object.keys(named).sort(), ['cn', 'dn', 'mail'], 'names as the entry spells them');
     assert.equal(named.cn, first(target, 'cn'));
     const none = (await client.search(BAL_BASE, { filter, attributes: ['1.1'] })).searchEntries[0]!;
-    assert.deepEqual(Object.keys(none).filter((k) => k !== '1.1'), ['dn']);
+    assert.deepEqual(
+      Object.keys(none).filter((k) => k !== '1.1'),
+      ['dn'],
+    );
     const all = (await client.search(BAL_BASE, { filter, attributes: ['*'] })).searchEntries[0]!;
     assert.deepEqual(
-      Object.keys(all).filter((k) => k !== '*').sort(),
+      Object.keys(all)
+        .filter((k) => k !== '*')
+        .sort(),
       ['dn', ...Object.keys(target.attributes).filter((k) => !['telephoneNumber', 'mobile'].includes(k))].sort(),
     );
     const types = (await client.search(BAL_BASE, { filter, attributes: ['cn', 'sn'], returnAttributeValues: false })).searchEntries[0]!;
@@ -118,7 +150,10 @@ describe('searches with ldapts', () => {
       const { searchEntries } = await client.search(BAL_BASE, { filter: `(mail=${mail})`, attributes });
       assert.equal(searchEntries.length, 1);
       const text = JSON.stringify(searchEntries);
-      assert.ok(!text.includes(phone) && !text.includes(first(target, 'mobile')), `attributes ${attributes.join(',')} leaked a phone: ${text}`);
+      assert.ok(
+        !text.includes(phone) && !text.includes(first(target, 'mobile')),
+        `attributes ${attributes.join(',')} leaked a phone: ${text}`,
+      );
       const raw = await rawSearch(client, BAL_BASE, { filter: `(mail=${mail})`, attributes });
       assert.deepEqual(
         Object.keys(raw.entries[0]!.attributes).filter((k) => /phone|mobile/i.test(k)),
@@ -131,7 +166,11 @@ describe('searches with ldapts', () => {
   });
 
   test('the root DSE names the naming context and the protocol version', async () => {
-    const { searchEntries } = await client.search('', { scope: 'base', filter: '(objectClass=*)', attributes: ['namingContexts', 'supportedLDAPVersion', 'vendorName', 'supportedExtension'] });
+    const { searchEntries } = await client.search('', {
+      scope: 'base',
+      filter: '(objectClass=*)',
+      attributes: ['namingContexts', 'supportedLDAPVersion', 'vendorName', 'supportedExtension'],
+    });
     assert.equal(searchEntries.length, 1);
     const dse = searchEntries[0]!;
     assert.equal(dse.dn, '');
@@ -153,10 +192,21 @@ describe('searches with ldapts', () => {
   });
 
   test('controls: unknown critical ones are refused, unknown non-critical ones ignored', async () => {
-    await assert.rejects(client.search(BAL_BASE, { filter: '(sn=Nobody)' }, new Control('1.2.3.4.5.6', { critical: true })), UnavailableCriticalExtensionError);
-    const { searchEntries } = await client.search(BAL_BASE, { filter: `(mail=${first(ldap.entries[3]!, 'mail')})` }, new Control('1.2.3.4.5.6', { critical: false }));
+    await assert.rejects(
+      client.search(BAL_BASE, { filter: '(sn=Nobody)' }, new Control('1.2.3.4.5.6', { critical: true })),
+      UnavailableCriticalExtensionError,
+    );
+    const { searchEntries } = await client.search(
+      BAL_BASE,
+      { filter: `(mail=${first(ldap.entries[3]!, 'mail')})` },
+      new Control('1.2.3.4.5.6', { critical: false }),
+    );
     assert.equal(searchEntries.length, 1);
-    const manageDsaIt = await client.search(BAL_BASE, { filter: `(mail=${first(ldap.entries[3]!, 'mail')})` }, new Control('2.16.840.1.113730.3.4.2', { critical: true }));
+    const manageDsaIt = await client.search(
+      BAL_BASE,
+      { filter: `(mail=${first(ldap.entries[3]!, 'mail')})` },
+      new Control('2.16.840.1.113730.3.4.2', { critical: true }),
+    );
     assert.equal(manageDsaIt.searchEntries.length, 1, 'ManageDsaIT is honoured trivially: there are no referrals');
   });
 });
@@ -220,7 +270,10 @@ describe('with a schema', () => {
   test('aliases and OIDs select the same attribute, in filters and in attribute lists', async () => {
     const target = withSchema.entries[10]!;
     const mail = first(target, 'mail');
-    const { searchEntries } = await schemaClient.search(BAL_BASE, { filter: `(&(rfc822Mailbox=${mail})(surname=${first(target, 'sn')}))`, attributes: ['surname', '2.5.4.3'] });
+    const { searchEntries } = await schemaClient.search(BAL_BASE, {
+      filter: `(&(rfc822Mailbox=${mail})(surname=${first(target, 'sn')}))`,
+      attributes: ['surname', '2.5.4.3'],
+    });
     assert.equal(searchEntries.length, 1);
     assert.equal(searchEntries[0]!.sn, first(target, 'sn'));
     assert.equal(searchEntries[0]!.cn, first(target, 'cn'));
@@ -234,18 +287,32 @@ describe('with a schema', () => {
     // ldapts does not parse numeric OIDs in filter strings: this one goes out through our wire helper.
     const wire = await RawClient.connect(withSchema.port);
     try {
-      wire.send(searchRequest(1, { baseObject: BAL_BASE, scope: 2, filter: { type: 'equalityMatch', attribute: '2.5.4.20', value: phone }, attributes: ['2.5.4.20', '*'] }));
+      wire.send(
+        searchRequest(1, {
+          baseObject: BAL_BASE,
+          scope: 2,
+          filter: { type: 'equalityMatch', attribute: '2.5.4.20', value: phone },
+          attributes: ['2.5.4.20', '*'],
+        }),
+      );
       assert.equal((await wire.result(1)).resultCode, 0);
       assert.equal(wire.entries(1).length, 0);
     } finally {
       wire.close();
     }
-    const raw = await rawSearch(schemaClient, BAL_BASE, { filter: `(mail=${first(target, 'mail')})`, attributes: ['2.5.4.20', 'telephoneNumber'] });
+    const raw = await rawSearch(schemaClient, BAL_BASE, {
+      filter: `(mail=${first(target, 'mail')})`,
+      attributes: ['2.5.4.20', 'telephoneNumber'],
+    });
     assert.deepEqual(raw.entries[0]!.attributes, {});
   });
 
   test('value assertions on attributes the schema does not know are UNDEFINED: nothing matches, not even under NOT', async () => {
     assert.equal((await schemaClient.search(BAL_BASE, { filter: '(&(sn=Martin)(!(nosuchattribute=x)))' })).searchEntries.length, 0);
-    assert.equal((await rawSearch(schemaClient, BAL_BASE, { filter: '(&(sn=Martin)(!(nosuchattribute=*)))', sizeLimit: 5 })).entries.length, 5, 'presence of an unknown attribute is FALSE');
+    assert.equal(
+      (await rawSearch(schemaClient, BAL_BASE, { filter: '(&(sn=Martin)(!(nosuchattribute=*)))', sizeLimit: 5 })).entries.length,
+      5,
+      'presence of an unknown attribute is FALSE',
+    );
   });
 });

@@ -26,14 +26,56 @@ before(async () => {
   // Dr Anne Multi: a hospital post, a liberal practice in Lyon (PER and CAB), a post at a SIRET
   // structure with no mailbox of its own, an ended Paris practice, and a mailbox tied to nothing.
   await w.store.directory.upsertPersons([
-    { idnat: ANNE, kind: 'PS', id_type: 'RPPS', rpps: ANNE.slice(1), civility: 'MME', last_name: 'Multi', first_name: 'Anne', profession_code: '10', profession_label: 'Médecin', category_code: 'C', speciality_code: 'SM54', speciality_label: 'Médecine générale' },
+    {
+      idnat: ANNE,
+      kind: 'PS',
+      id_type: 'RPPS',
+      rpps: ANNE.slice(1),
+      civility: 'MME',
+      last_name: 'Multi',
+      first_name: 'Anne',
+      profession_code: '10',
+      profession_label: 'Médecin',
+      category_code: 'C',
+      speciality_code: 'SM54',
+      speciality_label: 'Médecine générale',
+    },
   ]);
   await w.store.directory.upsertStructures([
-    { idnat: `3${SIRET}`, id_type: 'SIRET', finess: null, siret: SIRET, name: 'Centre de santé du Vieux-Port', sector_code: 'SA05', street: '2 quai du Port', postal_code: '13002', city: 'Marseille', departement: '13' },
+    {
+      idnat: `3${SIRET}`,
+      id_type: 'SIRET',
+      finess: null,
+      siret: SIRET,
+      name: 'Centre de santé du Vieux-Port',
+      sector_code: 'SA05',
+      street: '2 quai du Port',
+      postal_code: '13002',
+      city: 'Marseille',
+      departement: '13',
+    },
   ]);
-  const sit = (n: string, structure: string | null, practice: string | null, street: string, postal: string, city: string, end: string | null = null) => ({
-    id: `sit-${ANNE}-${n}`, person_idnat: ANNE, structure_idnat: structure, practice_name: practice, mode: (structure ? 'S' : 'L') as 'S' | 'L', role_label: null,
-    street, postal_code: postal, city, departement: postal.slice(0, 2), start_date: '2015-01-01', end_date: end,
+  const sit = (
+    n: string,
+    structure: string | null,
+    practice: string | null,
+    street: string,
+    postal: string,
+    city: string,
+    end: string | null = null,
+  ) => ({
+    id: `sit-${ANNE}-${n}`,
+    person_idnat: ANNE,
+    structure_idnat: structure,
+    practice_name: practice,
+    mode: (structure ? 'S' : 'L') as 'S' | 'L',
+    role_label: null,
+    street,
+    postal_code: postal,
+    city,
+    departement: postal.slice(0, 2),
+    start_date: '2015-01-01',
+    end_date: end,
   });
   await w.store.directory.upsertSituations([
     sit('A', '1930000013', null, '10 rue de Paris', '93260', 'Les Lilas'),
@@ -54,7 +96,8 @@ after(async () => {
   await w?.close();
 });
 
-const resolve = (professional: string, context: Parameters<typeof resolveMailbox>[2] = {}) => resolveMailbox(w.data, professional, context, TODAY);
+const resolve = (professional: string, context: Parameters<typeof resolveMailbox>[2] = {}) =>
+  resolveMailbox(w.data, professional, context, TODAY);
 const addresses = (r: Resolution) => r.candidates.map((c) => c.address).sort();
 const PUBLISHED = [M.hospital, M.lyon, M.cab, M.anywhere, M.old].sort();
 
@@ -70,12 +113,15 @@ describe('resolveMailbox', () => {
     }
   });
 
-  test('a postal code or a city: the practice\'s PER before its CAB, both marked as fitting', async () => {
+  test("a postal code or a city: the practice's PER before its CAB, both marked as fitting", async () => {
     for (const context of [{ postalCode: '69002' }, { city: 'lyon' }, { city: 'LYON', postalCode: '69002' }]) {
       const r = await resolve(ANNE, context);
       assert.equal(r.outcome, 'matched', JSON.stringify(context));
       assert.equal(r.mailbox?.address, M.lyon);
-      assert.deepEqual(r.candidates.filter((c) => c.matched).map((c) => c.address), [M.lyon, M.cab]);
+      assert.deepEqual(
+        r.candidates.filter((c) => c.matched).map((c) => c.address),
+        [M.lyon, M.cab],
+      );
       assert.match(r.reason, /2 fit; a PER comes before a CAB/);
     }
     assert.equal((await resolve(ANNE, { city: 'Lyon', postalCode: '13002' })).outcome, 'no-match', 'every field given must fit');
@@ -119,7 +165,10 @@ describe('resolveMailbox', () => {
     const marc = await resolve(persona(w, 'cab-cotitulaire').idnat, { postalCode: '93260' });
     assert.equal(marc.outcome, 'no-mailbox');
     assert.deepEqual(marc.candidates, []);
-    assert.equal((await resolve(persona(w, 'cab-owner').idnat, { city: 'Les Lilas' })).mailbox?.address, persona(w, 'cab-owner').mailboxes[0]);
+    assert.equal(
+      (await resolve(persona(w, 'cab-owner').idnat, { city: 'Les Lilas' })).mailbox?.address,
+      persona(w, 'cab-owner').mailboxes[0],
+    );
   });
 
   test('errors: unknown professional 404, malformed identifiers 400', async () => {
@@ -131,7 +180,8 @@ describe('resolveMailbox', () => {
 });
 
 describe('GET /resolve', () => {
-  const get = (query: string, key: string | null = KEY) => fetch(`${w.http.url}/resolve?${query}`, { headers: key ? { 'ESANTE-API-KEY': key } : {} });
+  const get = (query: string, key: string | null = KEY) =>
+    fetch(`${w.http.url}/resolve?${query}`, { headers: key ? { 'ESANTE-API-KEY': key } : {} });
 
   test('JSON with the mailbox, the reason and the candidates', async () => {
     const res = await get(`professional=${ANNE}&structure=930000013`);
@@ -157,7 +207,17 @@ describe('GET /resolve', () => {
 
   test('curl', async (t) => {
     if (curlMissing) return t.skip(curlMissing);
-    const r = await run(CURL, ['-sS', '-G', '-H', `ESANTE-API-KEY: ${KEY}`, '--data-urlencode', `professional=${ANNE.slice(1)}`, '--data-urlencode', 'city=Lyon', `${w.http.url}/resolve`]);
+    const r = await run(CURL, [
+      '-sS',
+      '-G',
+      '-H',
+      `ESANTE-API-KEY: ${KEY}`,
+      '--data-urlencode',
+      `professional=${ANNE.slice(1)}`,
+      '--data-urlencode',
+      'city=Lyon',
+      `${w.http.url}/resolve`,
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const body = JSON.parse(r.stdout);
     assert.equal(body.mailbox.address, M.lyon);
@@ -171,11 +231,17 @@ describe('PractitionerRole?_query=resolve-mailbox', () => {
     assert.equal(r.status, 200);
     const b = r.body;
     assert.equal(b.type, 'searchset');
-    assert.deepEqual(entries(b).map((x: any) => x.id), [`sit-${ANNE}-B`]);
+    assert.deepEqual(
+      entries(b).map((x: any) => x.id),
+      [`sit-${ANNE}-B`],
+    );
     const role = entries(b)[0];
     const ranks = Object.fromEntries(role.telecom.map((t: any) => [t.value, t.rank]));
     assert.deepEqual(ranks, { [M.lyon]: 1, [M.cab]: 2, [M.anywhere]: 2 });
-    assert.deepEqual(entries(b, 'include').map((x: any) => x.id), [ANNE]);
+    assert.deepEqual(
+      entries(b, 'include').map((x: any) => x.id),
+      [ANNE],
+    );
     assert.deepEqual(mailboxes(entries(b, 'include')[0]).sort(), PUBLISHED);
     const oo = entries(b, 'outcome')[0];
     assert.equal(oo.resourceType, 'OperationOutcome');
@@ -184,7 +250,12 @@ describe('PractitionerRole?_query=resolve-mailbox', () => {
 
   test('no fit: every active role of the person, and why', async () => {
     const b = (await w.fhir(`/PractitionerRole?_query=resolve-mailbox&professional=${ANNE}&city=Bordeaux`)).body;
-    assert.deepEqual(entries(b).map((x: any) => x.id).sort(), [`sit-${ANNE}-A`, `sit-${ANNE}-B`, `sit-${ANNE}-C`]);
+    assert.deepEqual(
+      entries(b)
+        .map((x: any) => x.id)
+        .sort(),
+      [`sit-${ANNE}-A`, `sit-${ANNE}-B`, `sit-${ANNE}-C`],
+    );
     assert.match(entries(b, 'outcome')[0].issue[0].diagnostics, /^no-match/);
   });
 

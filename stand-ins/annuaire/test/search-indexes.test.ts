@@ -16,7 +16,14 @@ const dbOf = (s: Store) => (s as unknown as { db: Kysely<any> }).db;
 
 const searches: [string, (s: Store) => Promise<unknown>][] = [
   ['family prefix', (s) => s.directory.read.searchPractitioners({ family: [[{ value: 'lefèv', mode: 'prefix' }]] }, { limit: 51 })],
-  ['family + given', (s) => s.directory.read.searchPractitioners({ family: [[{ value: 'MARTIN', mode: 'prefix' }]], given: [[{ value: 'paul', mode: 'prefix' }]] }, { limit: 51 })],
+  [
+    'family + given',
+    (s) =>
+      s.directory.read.searchPractitioners(
+        { family: [[{ value: 'MARTIN', mode: 'prefix' }]], given: [[{ value: 'paul', mode: 'prefix' }]] },
+        { limit: 51 },
+      ),
+  ],
   ['given', (s) => s.directory.read.searchPractitioners({ given: [[{ value: 'Emi', mode: 'prefix' }]] }, { limit: 51 })],
   ['delta', (s) => s.directory.read.searchPractitioners({ updated: [{ op: '>=', at: '2000-01-01' }] }, { limit: 51 })],
   ['qualification', (s) => s.directory.read.searchPractitioners({ qualification: [[{ field: 'profession', code: '60' }]] }, { limit: 51 })],
@@ -35,13 +42,16 @@ after(async () => {
 
 test('the same answers with the 0006 indexes as without', async () => {
   const without = await Promise.all(searches.map(([, f]) => f(store)));
-  if (!MIGRATIONS.some((m) => m.name === directorySearch.name)) await directorySearch.up(dbOf(store), store.engine, { readBlob: (h) => store.blobs.get(h) });
+  if (!MIGRATIONS.some((m) => m.name === directorySearch.name))
+    await directorySearch.up(dbOf(store), store.engine, { readBlob: (h) => store.blobs.get(h) });
   const withIndexes = await Promise.all(searches.map(([, f]) => f(store)));
   for (let i = 0; i < searches.length; i++) assert.deepEqual(withIndexes[i], without[i], searches[i]![0]);
   assert.ok((without[0] as unknown[]).length >= 1, 'Lefèvre is found by an unaccented, lower-case prefix');
 });
 
-test('SQLite plans: name, delta and qualification searches go through their indexes, names from the index alone', { skip: TEST_ENGINE !== 'sqlite' && 'SQLite query plans only' }, async () => {
+test('SQLite plans: name, delta and qualification searches go through their indexes, names from the index alone', {
+  skip: TEST_ENGINE !== 'sqlite' && 'SQLite query plans only',
+}, async () => {
   const db = dbOf(store);
   const executor = db.getExecutor();
   const plans: string[] = [];

@@ -88,7 +88,11 @@ describe('bounded paging', () => {
       const unrestricted = !path.includes('?');
       if (bounded.ids.length > 2 && !unrestricted) assert.equal(bounded.total, undefined, `${path}: many matches, no total unless asked`);
       else if (!broad(path)) assert.equal(bounded.total, bounded.ids.length, `${path}: total when few, or from the counters`);
-      assert.equal((await ok(`${path}${path.includes('?') ? '&' : '?'}_total=accurate&_count=1`)).total, usual.ids.length, `${path}: _total=accurate`);
+      assert.equal(
+        (await ok(`${path}${path.includes('?') ? '&' : '?'}_total=accurate&_count=1`)).total,
+        usual.ids.length,
+        `${path}: _total=accurate`,
+      );
     }
     Object.assign(directorySearchLimits, defaults);
   });
@@ -99,7 +103,10 @@ describe('bounded paging', () => {
     Object.assign(directorySearchLimits, { mailboxList: 1 });
     try {
       assert.deepEqual((await walk('/PractitionerRole?mailbox-mss=cabinet.')).ids, listed.ids);
-      assert.deepEqual((await walk('/Practitioner?mailbox-mss=cabinet.')).ids, (Object.assign(directorySearchLimits, defaults), await walk('/Practitioner?mailbox-mss=cabinet.')).ids);
+      assert.deepEqual(
+        (await walk('/Practitioner?mailbox-mss=cabinet.')).ids,
+        (Object.assign(directorySearchLimits, defaults), await walk('/Practitioner?mailbox-mss=cabinet.')).ids,
+      );
     } finally {
       Object.assign(directorySearchLimits, defaults);
     }
@@ -125,7 +132,20 @@ describe('directory counters (migration 0007)', () => {
     assert.equal(c.situations[0], c.situations[1]);
     assert.equal((await ok('/Practitioner?_count=1')).total, c.real, 'an unrestricted search reads its total from the counter');
 
-    const person = (idnat: string, kind: 'PS' | 'PATIENT') => ({ idnat, kind, id_type: 'RPPS' as const, rpps: idnat.slice(1), civility: null, last_name: 'Compteur', first_name: 'Test', profession_code: null, profession_label: null, category_code: null, speciality_code: null, speciality_label: null });
+    const person = (idnat: string, kind: 'PS' | 'PATIENT') => ({
+      idnat,
+      kind,
+      id_type: 'RPPS' as const,
+      rpps: idnat.slice(1),
+      civility: null,
+      last_name: 'Compteur',
+      first_name: 'Test',
+      profession_code: null,
+      profession_label: null,
+      category_code: null,
+      speciality_code: null,
+      speciality_label: null,
+    });
     await w.store.directory.upsertPersons([person('899999999991', 'PS'), person('899999999992', 'PATIENT'), person('899999999993', 'PS')]);
     c = await counts();
     assert.equal(c.kept, c.real, 'inserts (a patient is not counted)');
@@ -135,13 +155,28 @@ describe('directory counters (migration 0007)', () => {
     await sql`delete from persons where idnat in ('899999999991', '899999999992', '899999999993')`.execute(dbOf(w));
     c = await counts();
     assert.equal(c.kept, c.real, 'deletes');
-    await w.store.directory.upsertStructures([{ idnat: '1999999999', id_type: 'FINESS', finess: '999999999', siret: null, name: 'Compteur', sector_code: null, street: 'x', postal_code: '75001', city: 'Paris', departement: '75' }]);
+    await w.store.directory.upsertStructures([
+      {
+        idnat: '1999999999',
+        id_type: 'FINESS',
+        finess: '999999999',
+        siret: null,
+        name: 'Compteur',
+        sector_code: null,
+        street: 'x',
+        postal_code: '75001',
+        city: 'Paris',
+        departement: '75',
+      },
+    ]);
     c = await counts();
     assert.equal(c.structures[0], c.structures[1], 'structures');
   });
 });
 
-test('SQLite plans: a mailbox prefix is counted and listed from the published-address index alone', { skip: TEST_ENGINE !== 'sqlite' && 'SQLite query plans only' }, async () => {
+test('SQLite plans: a mailbox prefix is counted and listed from the published-address index alone', {
+  skip: TEST_ENGINE !== 'sqlite' && 'SQLite query plans only',
+}, async () => {
   const db = dbOf(w);
   const executor = db.getExecutor();
   const plans: string[] = [];
@@ -161,12 +196,26 @@ test('SQLite plans: a mailbox prefix is counted and listed from the published-ad
     Object.assign(directorySearchLimits, defaults);
     executor.executeQuery = original;
   }
-  assert.match(plans[0]!, /USING (COVERING )?INDEX mailboxes_(published_address|address_held) \(address_key>\? AND address_key<\?\)/, 'the density probe: a range of the address index');
-  assert.match(plans[1]!, /USING (COVERING )?INDEX mailboxes_(published_address|address_held) \(address_key>\? AND address_key<\?\)/, 'the listed mailboxes');
-  assert.match(plans.at(-1)!, /USING (COVERING )?INDEX mailboxes_(published_)?owner \(owner_idnat=\?/, 'a dense prefix: each situation checked through its owner');
+  assert.match(
+    plans[0]!,
+    /USING (COVERING )?INDEX mailboxes_(published_address|address_held) \(address_key>\? AND address_key<\?\)/,
+    'the density probe: a range of the address index',
+  );
+  assert.match(
+    plans[1]!,
+    /USING (COVERING )?INDEX mailboxes_(published_address|address_held) \(address_key>\? AND address_key<\?\)/,
+    'the listed mailboxes',
+  );
+  assert.match(
+    plans.at(-1)!,
+    /USING (COVERING )?INDEX mailboxes_(published_)?owner \(owner_idnat=\?/,
+    'a dense prefix: each situation checked through its owner',
+  );
 });
 
-test('SQLite plans: the unrestricted Practitioner page walks the practitioners\' own key order, without the patients', { skip: TEST_ENGINE !== 'sqlite' && 'SQLite query plans only' }, async () => {
+test("SQLite plans: the unrestricted Practitioner page walks the practitioners' own key order, without the patients", {
+  skip: TEST_ENGINE !== 'sqlite' && 'SQLite query plans only',
+}, async () => {
   const plan = await sql.raw(`explain query plan select * from persons where (kind <> 'PATIENT') order by idnat limit 51`).execute(dbOf(w));
   assert.match((plan.rows as { detail: string }[]).map((r) => r.detail).join('; '), /persons_practitioners/);
 });

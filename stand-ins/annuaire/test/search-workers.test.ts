@@ -23,7 +23,14 @@ before(async () => {
   await seedDemo(store, DOMAIN);
   await seedDirectory(store, { seed: 11, professionals: 400, operatorDomain: DOMAIN });
   workers = await SearchWorkers.start({ dataDir: opened.dataDir, databaseUrl: opened.databaseUrl }, 2);
-  const common = { host: '127.0.0.1', port: 0, logger: silentLogger(), data: new StoreDirectoryData(store), apiKeys: [KEY], now: () => NOW };
+  const common = {
+    host: '127.0.0.1',
+    port: 0,
+    logger: silentLogger(),
+    data: new StoreDirectoryData(store),
+    apiKeys: [KEY],
+    now: () => NOW,
+  };
   plain = await startAnnuaireHttp(common);
   threaded = await startAnnuaireHttp({ ...common, searchWorkers: workers });
 });
@@ -37,7 +44,9 @@ after(async () => {
 async function get(server: RunningAnnuaireHttp, path: string): Promise<{ status: number; text: string }> {
   const res = await fetch(`${server.fhirBase}${path}`, { headers: { 'ESANTE-API-KEY': KEY } });
   // A Bundle's id is a fresh UUID per answer: the only part two answers may not share.
-  const text = (await res.text()).replaceAll(String(server.port), 'PORT').replace(/^\{"resourceType":"Bundle","id":"[0-9a-f-]{36}"/, '{"resourceType":"Bundle","id":"ID"');
+  const text = (await res.text())
+    .replaceAll(String(server.port), 'PORT')
+    .replace(/^\{"resourceType":"Bundle","id":"[0-9a-f-]{36}"/, '{"resourceType":"Bundle","id":"ID"');
   return { status: res.status, text };
 }
 

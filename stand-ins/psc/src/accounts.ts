@@ -149,7 +149,8 @@ export async function pscClaims(store: Store, idnat: string, today: string): Pro
   const situations = await store.directory.situationsOf(idnat, today);
   const structures = new Map<string, Structure | undefined>();
   for (const s of situations) {
-    if (s.structure_idnat && !structures.has(s.structure_idnat)) structures.set(s.structure_idnat, await store.directory.structure(s.structure_idnat));
+    if (s.structure_idnat && !structures.has(s.structure_idnat))
+      structures.set(s.structure_idnat, await store.directory.structure(s.structure_idnat));
   }
   const activities = situations.map((s) => activity(s, s.structure_idnat ? structures.get(s.structure_idnat) : undefined));
   const first = activities[0];

@@ -22,7 +22,10 @@ interface Entry {
  * `expired_token` rather than "unknown"; everything else only outlives the provider's clock
  * tolerance (15 s), so that memory follows the token lifetimes under a benchmark's load.
  */
-const KEEP_AFTER_EXPIRY_MS: Readonly<Record<string, number>> = { BackchannelAuthenticationRequest: 10 * 60 * 1000, DeviceCode: 10 * 60 * 1000 };
+const KEEP_AFTER_EXPIRY_MS: Readonly<Record<string, number>> = {
+  BackchannelAuthenticationRequest: 10 * 60 * 1000,
+  DeviceCode: 10 * 60 * 1000,
+};
 const DEFAULT_KEEP_AFTER_EXPIRY_MS = 60 * 1000;
 
 export class MemoryStorage {

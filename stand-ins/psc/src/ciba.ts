@@ -75,7 +75,9 @@ export class CibaRegistry {
   /** Requests still waiting for the person, oldest first. */
   pending(idnat?: string): PendingRequest[] {
     const now = this.#now();
-    return [...this.#requests.values()].filter((r) => r.decided === undefined && r.expiresAt > now && (idnat === undefined || r.idnat === idnat));
+    return [...this.#requests.values()].filter(
+      (r) => r.decided === undefined && r.expiresAt > now && (idnat === undefined || r.idnat === idnat),
+    );
   }
 
   /** The request if it can still be decided. */

@@ -33,7 +33,11 @@ async function call(url: string, init: RequestInit, pscUrl: string): Promise<Res
   try {
     return await fetch(url, init);
   } catch (err) {
-    throw new MssError('PSC_UNREACHABLE', `cannot reach Pro Santé Connect at ${pscUrl} (${(err as { cause?: { code?: string } }).cause?.code ?? (err instanceof Error ? err.message : String(err))})`, { cause: err });
+    throw new MssError(
+      'PSC_UNREACHABLE',
+      `cannot reach Pro Santé Connect at ${pscUrl} (${(err as { cause?: { code?: string } }).cause?.code ?? (err instanceof Error ? err.message : String(err))})`,
+      { cause: err },
+    );
   }
 }
 

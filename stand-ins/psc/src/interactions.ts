@@ -53,8 +53,14 @@ function clientIdOf(details: InteractionDetails): string {
 async function autoConsent(provider: Provider, details: InteractionDetails, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const accountId = details.session?.accountId;
   if (!accountId) throw new Error('consent prompt without a logged-in account');
-  const grant = (details.grantId ? await provider.Grant.find(details.grantId) : undefined) ?? new provider.Grant({ accountId, clientId: clientIdOf(details) });
-  const d = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
+  const grant =
+    (details.grantId ? await provider.Grant.find(details.grantId) : undefined) ??
+    new provider.Grant({ accountId, clientId: clientIdOf(details) });
+  const d = details.prompt.details as {
+    missingOIDCScope?: string[];
+    missingOIDCClaims?: string[];
+    missingResourceScopes?: Record<string, string[]>;
+  };
   if (d.missingOIDCScope?.length) grant.addOIDCScope(d.missingOIDCScope.join(' '));
   if (d.missingOIDCClaims?.length) grant.addOIDCClaims(d.missingOIDCClaims);
   for (const [resource, scopes] of Object.entries(d.missingResourceScopes ?? {})) grant.addResourceScope(resource, scopes.join(' '));
@@ -65,7 +71,13 @@ async function autoConsent(provider: Provider, details: InteractionDetails, req:
 /**
  * Serves `<basePath>/<uid>[/login|/approve|/deny]`. Returns false when the path is not ours.
  */
-export async function handleInteraction(req: IncomingMessage, res: ServerResponse, pathname: string, deps: InteractionDeps, logins: PendingLogins): Promise<boolean> {
+export async function handleInteraction(
+  req: IncomingMessage,
+  res: ServerResponse,
+  pathname: string,
+  deps: InteractionDeps,
+  logins: PendingLogins,
+): Promise<boolean> {
   const m = new RegExp(`^${deps.basePath}/([\\w-]+)(?:/(login|approve|deny))?$`).exec(pathname);
   if (!m) return false;
   const uid = m[1] as string;
@@ -75,11 +87,25 @@ export async function handleInteraction(req: IncomingMessage, res: ServerRespons
   try {
     details = await provider.interactionDetails(req, res);
   } catch {
-    sendHtml(res, 400, messagePage('Session expirée', "Cette demande de connexion a expiré ou n'existe pas. Relancez la connexion depuis votre application."));
+    sendHtml(
+      res,
+      400,
+      messagePage(
+        'Session expirée',
+        "Cette demande de connexion a expiré ou n'existe pas. Relancez la connexion depuis votre application.",
+      ),
+    );
     return true;
   }
   if (details.uid !== uid) {
-    sendHtml(res, 400, messagePage('Session expirée', "Cette demande de connexion ne correspond pas à votre navigateur. Relancez la connexion depuis votre application."));
+    sendHtml(
+      res,
+      400,
+      messagePage(
+        'Session expirée',
+        'Cette demande de connexion ne correspond pas à votre navigateur. Relancez la connexion depuis votre application.',
+      ),
+    );
     return true;
   }
   const self = `${deps.basePath}/${uid}`;
@@ -108,7 +134,11 @@ export async function handleInteraction(req: IncomingMessage, res: ServerRespons
     }
     const checked = await checkLogin(deps.store, idnat);
     if (!checked.ok) {
-      sendHtml(res, 400, loginPage({ action: `${self}/login`, clientId, personas: await loginPersonas(deps.store), error: checked.reason, idnat }));
+      sendHtml(
+        res,
+        400,
+        loginPage({ action: `${self}/login`, clientId, personas: await loginPersonas(deps.store), error: checked.reason, idnat }),
+      );
       return true;
     }
     logins.set(uid, checked.person.idnat, details.exp);
@@ -134,6 +164,11 @@ export async function handleInteraction(req: IncomingMessage, res: ServerRespons
   }
 
   logins.take(uid);
-  await provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'the person refused the login on their e-CPS' }, { mergeWithLastSubmission: false });
+  await provider.interactionFinished(
+    req,
+    res,
+    { error: 'access_denied', error_description: 'the person refused the login on their e-CPS' },
+    { mergeWithLastSubmission: false },
+  );
   return true;
 }

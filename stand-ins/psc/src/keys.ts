@@ -68,7 +68,9 @@ export function pruneRetired(file: KeyFile, now: Date): KeyFile {
 
 /** The earliest retirement still to come, for the timer that drops keys while running. */
 export function nextRetirement(file: KeyFile): number | undefined {
-  const dates = Object.values(file.retireAt).map((d) => Date.parse(d)).filter((t) => Number.isFinite(t));
+  const dates = Object.values(file.retireAt)
+    .map((d) => Date.parse(d))
+    .filter((t) => Number.isFinite(t));
   return dates.length ? Math.min(...dates) : undefined;
 }
 
@@ -86,7 +88,11 @@ export class KeyFileStore {
       raw = fs.readFileSync(this.file, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-        throw new MssError('PSC_KEYS_UNREADABLE', `cannot read the PSC signing keys ${this.file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
+        throw new MssError(
+          'PSC_KEYS_UNREADABLE',
+          `cannot read the PSC signing keys ${this.file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+          { cause: err },
+        );
       }
     }
     if (raw === undefined) {
@@ -98,10 +104,15 @@ export class KeyFileStore {
     try {
       parsed = JSON.parse(raw);
     } catch (err) {
-      throw new MssError('PSC_KEYS_INVALID', `the PSC signing keys ${this.file} are not valid JSON; delete the file to generate new keys`, { cause: err });
+      throw new MssError('PSC_KEYS_INVALID', `the PSC signing keys ${this.file} are not valid JSON; delete the file to generate new keys`, {
+        cause: err,
+      });
     }
     if (!isKeyFile(parsed)) {
-      throw new MssError('PSC_KEYS_INVALID', `the PSC signing keys ${this.file} are not a private JWKS; delete the file to generate new keys`);
+      throw new MssError(
+        'PSC_KEYS_INVALID',
+        `the PSC signing keys ${this.file} are not a private JWKS; delete the file to generate new keys`,
+      );
     }
     const file = pruneRetired({ keys: parsed.keys, retireAt: parsed.retireAt ?? {} }, now);
     if (file.keys.length !== parsed.keys.length) this.save(file);
@@ -118,7 +129,11 @@ export class KeyFileStore {
       fs.renameSync(tmp, this.file);
       fs.chmodSync(this.file, 0o600);
     } catch (err) {
-      throw new MssError('PSC_KEYS_UNWRITABLE', `cannot write the PSC signing keys ${this.file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
+      throw new MssError(
+        'PSC_KEYS_UNWRITABLE',
+        `cannot write the PSC signing keys ${this.file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+        { cause: err },
+      );
     }
   }
 }

@@ -28,14 +28,17 @@ ${body}
 }
 
 function personLine(p: Person): string {
-  const what = p.profession_label ?? (p.kind === 'SECRETARY' ? 'Secrétaire médical' : p.kind === 'MEDICAL_ASSISTANT' ? 'Assistant médical' : '');
+  const what =
+    p.profession_label ?? (p.kind === 'SECRETARY' ? 'Secrétaire médical' : p.kind === 'MEDICAL_ASSISTANT' ? 'Assistant médical' : '');
   return `${escapeHtml(p.first_name)} ${escapeHtml(p.last_name)}${what ? ` — ${escapeHtml(what)}` : ''} <span class="muted">(${escapeHtml(p.idnat)})</span>`;
 }
 
 export function loginPage(options: { action: string; clientId: string; personas: Person[]; error?: string; idnat?: string }): string {
   const personas = options.personas.length
     ? `<p>Personnes de démonstration :</p><form method="post" action="${escapeHtml(options.action)}"><ul>${options.personas
-        .map((p) => `<li><button type="submit" name="idnat" value="${escapeHtml(p.idnat)}" class="secondary">${personLine(p)}</button></li>`)
+        .map(
+          (p) => `<li><button type="submit" name="idnat" value="${escapeHtml(p.idnat)}" class="secondary">${personLine(p)}</button></li>`,
+        )
         .join('')}</ul></form>`
     : '';
   return layout(
@@ -92,7 +95,10 @@ export function messagePage(title: string, message: string): string {
 }
 
 export function errorPage(error: string, description: string): string {
-  return layout('Erreur — Pro Santé Connect', `<h1>Erreur</h1><p><strong>${escapeHtml(error)}</strong></p>${description ? `<p>${escapeHtml(description)}</p>` : ''}`);
+  return layout(
+    'Erreur — Pro Santé Connect',
+    `<h1>Erreur</h1><p><strong>${escapeHtml(error)}</strong></p>${description ? `<p>${escapeHtml(description)}</p>` : ''}`,
+  );
 }
 
 /** `form` is the provider's own hidden form (it carries the anti-forgery token). */

@@ -4,7 +4,15 @@
 // implied. Everything OAuth (client authentication, PKCE, codes, refresh, revocation,
 // introspection of opaque tokens, CIBA errors) is the provider's.
 
-import Provider, { errors, interactionPolicy, type Account, type ClientInstance, type GrantInstance, type JsonObject, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, {
+  errors,
+  interactionPolicy,
+  type Account,
+  type ClientInstance,
+  type GrantInstance,
+  type JsonObject,
+  type KoaContextWithOIDC,
+} from 'oidc-provider';
 import type { Logger } from '@mss/runtime';
 import type { Store } from '@mss/store';
 import { SCOPE_CLAIMS, idnatFromSub, pscClaims, pscUser, subFor } from './accounts.ts';
@@ -226,7 +234,8 @@ export function buildProvider(deps: ProviderDeps): Provider {
       },
       resourceIndicators: {
         enabled: true,
-        defaultResource: async (_ctx: unknown, _client: unknown, oneOf?: string[]) => (oneOf ? (oneOf.includes(resource) ? resource : oneOf[0]) : resource),
+        defaultResource: async (_ctx: unknown, _client: unknown, oneOf?: string[]) =>
+          oneOf ? (oneOf.includes(resource) ? resource : oneOf[0]) : resource,
         // Without this the provider issues an opaque, userinfo-only token whenever `openid` is
         // asked for; PSC's access tokens are always JWTs for the resource server.
         useGrantedResource: async () => true,
@@ -253,7 +262,12 @@ export function buildProvider(deps: ProviderDeps): Provider {
         validateRequestContext: async () => {},
         // The e-CPS app has no user code: the person unlocks it with their own PIN.
         verifyUserCode: async () => {},
-        triggerAuthenticationDevice: async (ctx: KoaContextWithOIDC, request: { jti: string; expiration?: number; scope?: string }, account: Account, client: ClientInstance) => {
+        triggerAuthenticationDevice: async (
+          ctx: KoaContextWithOIDC,
+          request: { jti: string; expiration?: number; scope?: string },
+          account: Account,
+          client: ClientInstance,
+        ) => {
           const idnat = idnatFromSub(account.accountId) as string;
           const person = await pscUser(store, idnat);
           const params = ctx.oidc?.params ?? {};

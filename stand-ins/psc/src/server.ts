@@ -72,7 +72,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value <= 0) throw new MssError('PSC_OPTION_INVALID', `${name} must be a positive whole number of seconds (got ${String(value)})`);
+  if (!Number.isSafeInteger(value) || value <= 0)
+    throw new MssError('PSC_OPTION_INVALID', `${name} must be a positive whole number of seconds (got ${String(value)})`);
   return value;
 }
 
@@ -137,18 +138,21 @@ export async function startPsc(options: PscOptions): Promise<RunningPsc> {
     retireTimer = undefined;
     const at = nextRetirement(keys);
     if (at === undefined) return;
-    retireTimer = setTimeout(() => {
-      void serialised(async () => {
-        const pruned = pruneRetired(keys, new Date());
-        if (pruned.keys.length !== keys.keys.length) {
-          keys = pruned;
-          keyFiles.save(keys);
-          install();
-          logger.info({ kids: keys.keys.map((k) => k.kid) }, 'psc: retired signing key dropped from the JWKS');
-        }
-        scheduleRetirement();
-      }).catch((err: unknown) => logger.error({ err }, 'psc: key retirement failed'));
-    }, Math.min(MAX_TIMER_MS, Math.max(0, at - Date.now()) + 50));
+    retireTimer = setTimeout(
+      () => {
+        void serialised(async () => {
+          const pruned = pruneRetired(keys, new Date());
+          if (pruned.keys.length !== keys.keys.length) {
+            keys = pruned;
+            keyFiles.save(keys);
+            install();
+            logger.info({ kids: keys.keys.map((k) => k.kid) }, 'psc: retired signing key dropped from the JWKS');
+          }
+          scheduleRetirement();
+        }).catch((err: unknown) => logger.error({ err }, 'psc: key retirement failed'));
+      },
+      Math.min(MAX_TIMER_MS, Math.max(0, at - Date.now()) + 50),
+    );
     retireTimer.unref();
   };
 
@@ -240,7 +244,8 @@ export async function startPsc(options: PscOptions): Promise<RunningPsc> {
       return;
     }
     if (pathname === '/admin/rotate-keys' && method === 'POST') {
-      if (!isLoopbackAddress(req.socket.remoteAddress)) return sendProblem(res, 403, 'Forbidden', 'key rotation is only accepted from this machine');
+      if (!isLoopbackAddress(req.socket.remoteAddress))
+        return sendProblem(res, 403, 'Forbidden', 'key rotation is only accepted from this machine');
       return sendJson(res, 200, await rotateKeys());
     }
     sendProblem(res, 404, 'Not Found', `no such resource: ${method} ${pathname}`);

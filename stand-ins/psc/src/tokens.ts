@@ -159,7 +159,10 @@ export function pscMiddleware(deps: MiddlewareDeps): Middleware {
     } else if (ctx.path.endsWith('/protocol/openid-connect/token')) {
       if (params.grant_type === CIBA_GRANT_TYPE && body.error === 'authorization_pending' && typeof params.auth_req_id === 'string') {
         if (deps.registry.pollTooFast(params.auth_req_id)) {
-          ctx.body = { error: 'slow_down', error_description: `polling faster than the ${CIBA_INTERVAL_SECONDS} s interval; wait 5 s more between polls` };
+          ctx.body = {
+            error: 'slow_down',
+            error_description: `polling faster than the ${CIBA_INTERVAL_SECONDS} s interval; wait 5 s more between polls`,
+          };
           ctx.status = 400;
         }
       } else if (ctx.status === 200 && typeof body.refresh_token === 'string') {

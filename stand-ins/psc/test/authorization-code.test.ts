@@ -1,7 +1,19 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as oidc from 'openid-client';
-import { CookieJar, GP, PATIENT_INS, SECRETARY, WEBMAIL, browse, formAction, startTestPsc, verifyAccessToken, webmailClient, type TestPsc } from './support.ts';
+import {
+  CookieJar,
+  GP,
+  PATIENT_INS,
+  SECRETARY,
+  WEBMAIL,
+  browse,
+  formAction,
+  startTestPsc,
+  verifyAccessToken,
+  webmailClient,
+  type TestPsc,
+} from './support.ts';
 
 interface Started {
   jar: CookieJar;
@@ -89,7 +101,12 @@ describe('psc authorization code + PKCE through the login pages', () => {
     assert.equal(callback.searchParams.get('state'), s.state);
     assert.ok(callback.searchParams.get('code'));
 
-    const tokens = await oidc.authorizationCodeGrant(client, callback, { pkceCodeVerifier: s.verifier, expectedState: s.state, expectedNonce: s.nonce, idTokenExpected: true });
+    const tokens = await oidc.authorizationCodeGrant(client, callback, {
+      pkceCodeVerifier: s.verifier,
+      expectedState: s.state,
+      expectedNonce: s.nonce,
+      idTokenExpected: true,
+    });
     const { payload } = await verifyAccessToken(t.psc, tokens.access_token);
     assert.equal(payload.SubjectNameID, GP);
     assert.equal(payload.azp, WEBMAIL.id);
@@ -106,7 +123,12 @@ describe('psc authorization code + PKCE through the login pages', () => {
     const s = await start(moved);
     const callback = await login(s, SECRETARY);
     assert.equal(callback.origin + callback.pathname, moved);
-    const tokens = await oidc.authorizationCodeGrant(client, callback, { pkceCodeVerifier: s.verifier, expectedState: s.state, expectedNonce: s.nonce }, { redirect_uri: moved });
+    const tokens = await oidc.authorizationCodeGrant(
+      client,
+      callback,
+      { pkceCodeVerifier: s.verifier, expectedState: s.state, expectedNonce: s.nonce },
+      { redirect_uri: moved },
+    );
     assert.equal((await verifyAccessToken(t.psc, tokens.access_token)).payload.SubjectNameID, SECRETARY);
   });
 
@@ -135,7 +157,11 @@ describe('psc authorization code + PKCE through the login pages', () => {
     const s = await start();
     const callback = await login(s, GP);
     await assert.rejects(
-      oidc.authorizationCodeGrant(client, callback, { pkceCodeVerifier: oidc.randomPKCECodeVerifier(), expectedState: s.state, expectedNonce: s.nonce }),
+      oidc.authorizationCodeGrant(client, callback, {
+        pkceCodeVerifier: oidc.randomPKCECodeVerifier(),
+        expectedState: s.state,
+        expectedNonce: s.nonce,
+      }),
       (err: unknown) => (err as { error?: string }).error === 'invalid_grant',
     );
   });
@@ -216,7 +242,10 @@ describe('psc authorization code + PKCE through the login pages', () => {
       hops.push(new URL(abs(res.headers.get('location') ?? '')).pathname);
       res = await browse(s.jar, abs(res.headers.get('location') ?? ''));
     }
-    assert.ok(hops.some((h) => h.includes('/login-actions/')), hops.join(' '));
+    assert.ok(
+      hops.some((h) => h.includes('/login-actions/')),
+      hops.join(' '),
+    );
     const back = new URL(res.headers.get('location') ?? '');
     const tokens = await oidc.authorizationCodeGrant(client, back, { pkceCodeVerifier: verifier, expectedState: 'consent' });
     assert.equal((await verifyAccessToken(t.psc, tokens.access_token)).payload.SubjectNameID, GP);

@@ -2,7 +2,20 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as oidc from 'openid-client';
 import { approveRequest, denyRequest } from '../src/index.ts';
-import { GP, HOSPITAL_ADMIN, LPS, PATIENT_INS, SECRETARY, cibaPoll, cibaRequest, lpsClient, sleep, startTestPsc, verifyAccessToken, type TestPsc } from './support.ts';
+import {
+  GP,
+  HOSPITAL_ADMIN,
+  LPS,
+  PATIENT_INS,
+  SECRETARY,
+  cibaPoll,
+  cibaRequest,
+  lpsClient,
+  sleep,
+  startTestPsc,
+  verifyAccessToken,
+  type TestPsc,
+} from './support.ts';
 
 interface PendingJson {
   auth_req_id: string;
@@ -31,7 +44,12 @@ describe('psc CIBA in poll mode (CIBA Core, formats-notes §6.2)', () => {
   });
 
   test('pending on the e-CPS, approved, then tokens PSC-shaped and verifiable', async () => {
-    const ack = await oidc.initiateBackchannelAuthentication(client, { scope: 'openid scope_all', acr_values: 'eidas1', login_hint: GP, binding_message: 'LPS-4711' });
+    const ack = await oidc.initiateBackchannelAuthentication(client, {
+      scope: 'openid scope_all',
+      acr_values: 'eidas1',
+      login_hint: GP,
+      binding_message: 'LPS-4711',
+    });
     assert.equal(typeof ack.auth_req_id, 'string');
     assert.equal(ack.expires_in, 120);
     assert.equal(ack.interval, 1);
@@ -39,7 +57,13 @@ describe('psc CIBA in poll mode (CIBA Core, formats-notes §6.2)', () => {
     const waiting = await pending(t, GP);
     assert.equal(waiting.length, 1);
     assert.deepEqual(
-      { id: waiting[0]?.auth_req_id, given: waiting[0]?.given_name, family: waiting[0]?.family_name, client: waiting[0]?.client_id, msg: waiting[0]?.binding_message },
+      {
+        id: waiting[0]?.auth_req_id,
+        given: waiting[0]?.given_name,
+        family: waiting[0]?.family_name,
+        client: waiting[0]?.client_id,
+        msg: waiting[0]?.binding_message,
+      },
       { id: ack.auth_req_id, given: 'Paul', family: 'Martin', client: LPS.id, msg: 'LPS-4711' },
     );
     const phone = await (await fetch(`${t.psc.url}/ecps`)).text();
@@ -124,7 +148,10 @@ describe('psc CIBA in poll mode (CIBA Core, formats-notes §6.2)', () => {
   test('denied on the e-CPS: access_denied', async () => {
     const ack = await oidc.initiateBackchannelAuthentication(client, { scope: 'openid scope_all', login_hint: GP });
     await denyRequest(t.psc.url, ack.auth_req_id);
-    await assert.rejects(oidc.pollBackchannelAuthenticationGrant(client, ack), (err: unknown) => (err as { error?: string }).error === 'access_denied');
+    await assert.rejects(
+      oidc.pollBackchannelAuthenticationGrant(client, ack),
+      (err: unknown) => (err as { error?: string }).error === 'access_denied',
+    );
   });
 
   test('a decision on an unknown or decided request is a 404 problem', async () => {

@@ -38,7 +38,9 @@ describe('psc client helpers (mss psc token|approve|deny)', () => {
     const { payload } = await verifyAccessToken(t.psc, tokens.access_token);
     assert.equal(payload.SubjectNameID, GP);
     assert.equal(payload.azp, 'mss-lps-sandbox');
-    const info = await fetch(`${t.psc.issuer}/protocol/openid-connect/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    const info = await fetch(`${t.psc.issuer}/protocol/openid-connect/userinfo`, {
+      headers: { authorization: `Bearer ${tokens.access_token}` },
+    });
     assert.equal(((await info.json()) as { SubjectNameID: string }).SubjectNameID, GP);
   });
 
@@ -61,7 +63,10 @@ describe('psc client helpers (mss psc token|approve|deny)', () => {
   });
 
   test('wrong client credentials are an MssError', async () => {
-    await assert.rejects(cibaToken({ pscUrl: t.psc.url, idnat: GP, clientId: 'mss-bench', clientSecret: 'nope' }), { name: 'MssError', code: 'PSC_CLIENT_REFUSED' });
+    await assert.rejects(cibaToken({ pscUrl: t.psc.url, idnat: GP, clientId: 'mss-bench', clientSecret: 'nope' }), {
+      name: 'MssError',
+      code: 'PSC_CLIENT_REFUSED',
+    });
   });
 
   test('approving an unknown request is an MssError', async () => {
@@ -95,10 +100,13 @@ describe('psc listen errors', () => {
   test('bad options are user-facing errors', async () => {
     const t = await startTestPsc();
     try {
-      await assert.rejects(startPsc({ store: t.store, logger: silentLogger(), host: '127.0.0.1', port: 0, dataDir: t.dataDir, accessTokenTtlSeconds: 0 }), {
-        name: 'MssError',
-        code: 'PSC_OPTION_INVALID',
-      });
+      await assert.rejects(
+        startPsc({ store: t.store, logger: silentLogger(), host: '127.0.0.1', port: 0, dataDir: t.dataDir, accessTokenTtlSeconds: 0 }),
+        {
+          name: 'MssError',
+          code: 'PSC_OPTION_INVALID',
+        },
+      );
     } finally {
       await t.close();
     }

@@ -83,8 +83,14 @@ describe('psc signing keys: rotation and retirement', () => {
     const refreshed = await oidc.refreshTokenGrant(client, old.refresh_token as string);
     assert.equal(kidOf(refreshed.access_token), newKid);
 
-    const file = JSON.parse(fs.readFileSync(path.join(t.dataDir, 'psc', 'keys.json'), 'utf8')) as { keys: { kid: string }[]; retireAt: Record<string, string> };
-    assert.deepEqual(file.keys.map((k) => k.kid), [newKid, oldKid]);
+    const file = JSON.parse(fs.readFileSync(path.join(t.dataDir, 'psc', 'keys.json'), 'utf8')) as {
+      keys: { kid: string }[];
+      retireAt: Record<string, string>;
+    };
+    assert.deepEqual(
+      file.keys.map((k) => k.kid),
+      [newKid, oldKid],
+    );
     assert.ok(file.retireAt[oldKid]);
 
     // Retirement runs on a timer: wait for it rather than guess how late a loaded machine is.
@@ -98,7 +104,10 @@ describe('psc signing keys: rotation and retirement', () => {
     await assert.rejects(verifyAccessToken(t.psc, old.access_token));
     assert.equal(decodeJwt(fresh.access_token).SubjectNameID, GP);
     const after = JSON.parse(fs.readFileSync(path.join(t.dataDir, 'psc', 'keys.json'), 'utf8')) as { keys: { kid: string }[] };
-    assert.deepEqual(after.keys.map((k) => k.kid), [newKid]);
+    assert.deepEqual(
+      after.keys.map((k) => k.kid),
+      [newKid],
+    );
   });
 
   test('POST /admin/rotate-keys rotates (from loopback)', async () => {

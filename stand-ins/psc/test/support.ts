@@ -44,7 +44,9 @@ export async function startTestPsc(options: Partial<PscOptions> = {}): Promise<T
 
 /** openid-client configured from the realm's discovery document, as a vendor would. */
 export async function lpsClient(psc: RunningPsc): Promise<oidc.Configuration> {
-  return oidc.discovery(new URL(psc.issuer), LPS.id, undefined, oidc.ClientSecretBasic(LPS.secret), { execute: [oidc.allowInsecureRequests] });
+  return oidc.discovery(new URL(psc.issuer), LPS.id, undefined, oidc.ClientSecretBasic(LPS.secret), {
+    execute: [oidc.allowInsecureRequests],
+  });
 }
 
 export async function webmailClient(psc: RunningPsc): Promise<oidc.Configuration> {
@@ -53,7 +55,12 @@ export async function webmailClient(psc: RunningPsc): Promise<oidc.Configuration
 
 export async function verifyAccessToken(psc: RunningPsc, token: string): Promise<{ payload: JWTPayload; kid: string | undefined }> {
   const jwks = createRemoteJWKSet(new URL(`${psc.issuer}/protocol/openid-connect/certs`), { cacheMaxAge: 0, cooldownDuration: 0 });
-  const { payload, protectedHeader } = await jwtVerify(token, jwks, { issuer: psc.issuer, audience: 'mss-operator', typ: 'at+jwt', algorithms: ['RS256', 'ES256'] });
+  const { payload, protectedHeader } = await jwtVerify(token, jwks, {
+    issuer: psc.issuer,
+    audience: 'mss-operator',
+    typ: 'at+jwt',
+    algorithms: ['RS256', 'ES256'],
+  });
   return { payload, kid: protectedHeader.kid };
 }
 
@@ -64,7 +71,11 @@ export async function jwksKids(psc: RunningPsc): Promise<string[]> {
 }
 
 /** Raw CIBA calls, for the error cases openid-client turns into exceptions or timeouts. */
-export async function cibaRequest(psc: RunningPsc, fields: Record<string, string>, client: { id: string; secret: string } = LPS): Promise<{ status: number; body: Record<string, unknown> }> {
+export async function cibaRequest(
+  psc: RunningPsc,
+  fields: Record<string, string>,
+  client: { id: string; secret: string } = LPS,
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(`${psc.issuer}/protocol/openid-connect/ext/ciba/auth`, {
     method: 'POST',
     headers: { authorization: basic(client.id, client.secret), 'content-type': 'application/x-www-form-urlencoded' },
@@ -73,7 +84,11 @@ export async function cibaRequest(psc: RunningPsc, fields: Record<string, string
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
-export async function cibaPoll(psc: RunningPsc, authReqId: string, client: { id: string; secret: string } = LPS): Promise<{ status: number; body: Record<string, unknown> }> {
+export async function cibaPoll(
+  psc: RunningPsc,
+  authReqId: string,
+  client: { id: string; secret: string } = LPS,
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(`${psc.issuer}/protocol/openid-connect/token`, {
     method: 'POST',
     headers: { authorization: basic(client.id, client.secret), 'content-type': 'application/x-www-form-urlencoded' },
@@ -125,7 +140,11 @@ export class CookieJar {
 }
 
 /** A browser-like request: sends the jar's cookies, stores the answer's, never follows redirects. */
-export async function browse(jar: CookieJar, url: string, init: { method?: string; form?: Record<string, string> } = {}): Promise<Response> {
+export async function browse(
+  jar: CookieJar,
+  url: string,
+  init: { method?: string; form?: Record<string, string> } = {},
+): Promise<Response> {
   const headers: Record<string, string> = { accept: 'text/html' };
   const cookie = jar.header(url);
   if (cookie) headers.cookie = cookie;

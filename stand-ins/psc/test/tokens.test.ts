@@ -77,7 +77,10 @@ describe('psc refresh, introspection, revocation', () => {
   test('revoking the refresh token ends the grant, and its access tokens with it', async () => {
     const tokens = await cibaToken({ pscUrl: t.psc.url, idnat: GP });
     await oidc.tokenRevocation(client, tokens.refresh_token as string);
-    await assert.rejects(oidc.refreshTokenGrant(client, tokens.refresh_token as string), (err: unknown) => (err as { error?: string }).error === 'invalid_grant');
+    await assert.rejects(
+      oidc.refreshTokenGrant(client, tokens.refresh_token as string),
+      (err: unknown) => (err as { error?: string }).error === 'invalid_grant',
+    );
     assert.equal((await oidc.tokenIntrospection(client, tokens.access_token)).active, false);
     assert.equal(await userinfoStatus(t, tokens.access_token), 401);
   });

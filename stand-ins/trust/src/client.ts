@@ -14,7 +14,15 @@ import path from 'node:path';
 import type { Logger } from '@mss/runtime';
 import { readIfExists, writeFileAtomic } from './files.ts';
 import { RefreshLoop, fetchErrorMessage, readLimited } from './refresh.ts';
-import { ROUTES_PATH, WHITELIST_PATH, normaliseDomain, parseRoutes, parseWhitelistXml, type MxEndpoint, type RoutesDocument } from './whitelist.ts';
+import {
+  ROUTES_PATH,
+  WHITELIST_PATH,
+  normaliseDomain,
+  parseRoutes,
+  parseWhitelistXml,
+  type MxEndpoint,
+  type RoutesDocument,
+} from './whitelist.ts';
 
 export interface WhitelistCacheOptions {
   /** Base URL of the trust service (e.g. `http://127.0.0.1:8087`), or the full list URL. */
@@ -133,7 +141,13 @@ export class WhitelistCache {
   }
 
   status(): WhitelistCacheStatus {
-    return { source: this.source, domains: this.domainSet.size, fetchedAt: this.meta.fetchedAt, checkedAt: this.checkedAt, lastError: this.lastError };
+    return {
+      source: this.source,
+      domains: this.domainSet.size,
+      fetchedAt: this.meta.fetchedAt,
+      checkedAt: this.checkedAt,
+      lastError: this.lastError,
+    };
   }
 
   private async loadDiskCopy(): Promise<void> {
@@ -216,7 +230,10 @@ export class WhitelistCache {
     // socket error of each attempt; each different broken answer is worth its own line.
     const key = problems.every((p) => p.unreachable) ? 'unreachable' : error;
     if (key !== this.failureKey) {
-      this.logger.warn({ error, kept: this.source, domains: this.domainSet.size, fetchedAt: this.meta.fetchedAt }, 'trust: whitelist refresh failed, keeping the last good copy');
+      this.logger.warn(
+        { error, kept: this.source, domains: this.domainSet.size, fetchedAt: this.meta.fetchedAt },
+        'trust: whitelist refresh failed, keeping the last good copy',
+      );
     } else {
       this.logger.debug({ error }, 'trust: whitelist refresh failed again');
     }
@@ -247,7 +264,8 @@ export class WhitelistCache {
     const res = await this.fetchOnce(url, headers).catch((err: unknown) => {
       // One more try at once: a kept-alive connection the server has just closed fails the
       // first request without saying anything about the service.
-      if (err instanceof Unreachable && !(err.cause instanceof Error && err.cause.name === 'TimeoutError')) return this.fetchOnce(url, headers);
+      if (err instanceof Unreachable && !(err.cause instanceof Error && err.cause.name === 'TimeoutError'))
+        return this.fetchOnce(url, headers);
       throw err;
     });
     if (res.status === 304) {

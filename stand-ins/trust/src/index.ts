@@ -53,4 +53,9 @@ export {
 } from './whitelist.ts';
 export { CA_PATH, CHAIN_PATH, OPERATORS_PATH, startTrust, type RunningTrust, type TrustOptions } from './server.ts';
 export { WhitelistCache, clearWhitelistCache, type WhitelistCacheOptions, type WhitelistCacheStatus } from './client.ts';
-export { RevocationListCache, type RevocationListCacheOptions, type RevocationListState, type RevocationStatus } from './revocation-client.ts';
+export {
+  RevocationListCache,
+  type RevocationListCacheOptions,
+  type RevocationListState,
+  type RevocationStatus,
+} from './revocation-client.ts';

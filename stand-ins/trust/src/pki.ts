@@ -161,7 +161,10 @@ async function loadCa(root: string, now: Date): Promise<LoadedCa | undefined> {
   const [certPem, keyPem] = await Promise.all([readIfExists(certFile), readIfExists(keyFile)]);
   if (certPem === undefined && keyPem === undefined) return undefined;
   const corrupt = (why: string): MssError =>
-    new MssError('TRUST_PKI_CORRUPT', `the test CA in ${caDir(root)} is unusable (${why}); delete ${root} to create a new one (every certificate it issued must then be reissued)`);
+    new MssError(
+      'TRUST_PKI_CORRUPT',
+      `the test CA in ${caDir(root)} is unusable (${why}); delete ${root} to create a new one (every certificate it issued must then be reissued)`,
+    );
   if (certPem === undefined || keyPem === undefined) throw corrupt(certPem === undefined ? 'ca.pem is missing' : 'ca.key.pem is missing');
   let nodeCert: NodeX509Certificate;
   let signingKey: webcrypto.CryptoKey;
@@ -169,7 +172,9 @@ async function loadCa(root: string, now: Date): Promise<LoadedCa | undefined> {
     nodeCert = new NodeX509Certificate(certPem);
     const keyObject = createPrivateKey(keyPem);
     if (!nodeCert.checkPrivateKey(keyObject)) throw corrupt('the key does not match the certificate');
-    signingKey = await webcrypto.subtle.importKey('pkcs8', keyObject.export({ type: 'pkcs8', format: 'der' }), KEY_ALGORITHM, false, ['sign']);
+    signingKey = await webcrypto.subtle.importKey('pkcs8', keyObject.export({ type: 'pkcs8', format: 'der' }), KEY_ALGORITHM, false, [
+      'sign',
+    ]);
   } catch (err) {
     if (err instanceof MssError) throw err;
     throw corrupt(err instanceof Error ? err.message : String(err));
@@ -213,7 +218,12 @@ async function createCa(root: string, now: Date): Promise<LoadedCa> {
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
       const other = await loadCa(root, now);
-      if (!other) throw new MssError('TRUST_PKI_CORRUPT', `cannot create the test CA: ${caDir(root)} holds other files but no CA; move them away or delete ${root}`, { cause: err });
+      if (!other)
+        throw new MssError(
+          'TRUST_PKI_CORRUPT',
+          `cannot create the test CA: ${caDir(root)} holds other files but no CA; move them away or delete ${root}`,
+          { cause: err },
+        );
       return other;
     }
   } finally {
@@ -244,11 +254,14 @@ class TestPki implements Pki {
     const commonName = requireCommonName(request.commonName);
     const dnsNames = uniqueLower([...(isHostname(commonName) ? [commonName] : []), ...(request.dnsNames ?? [])]);
     for (const name of dnsNames) {
-      if (!isHostname(name)) throw new MssError('TRUST_CERT_REQUEST_INVALID', `"${name}" is not a DNS name (server certificate for ${commonName})`);
+      if (!isHostname(name))
+        throw new MssError('TRUST_CERT_REQUEST_INVALID', `"${name}" is not a DNS name (server certificate for ${commonName})`);
     }
-    if (dnsNames.length === 0) throw new MssError('TRUST_CERT_REQUEST_INVALID', `a server certificate needs at least one DNS name (${commonName})`);
+    if (dnsNames.length === 0)
+      throw new MssError('TRUST_CERT_REQUEST_INVALID', `a server certificate needs at least one DNS name (${commonName})`);
     const ipAddresses = (request.ipAddresses ?? ['127.0.0.1', '::1']).map((ip) => {
-      if (isIP(ip) === 0) throw new MssError('TRUST_CERT_REQUEST_INVALID', `"${ip}" is not an IP address (server certificate for ${commonName})`);
+      if (isIP(ip) === 0)
+        throw new MssError('TRUST_CERT_REQUEST_INVALID', `"${ip}" is not an IP address (server certificate for ${commonName})`);
       return ip;
     });
     return this.issue({
@@ -270,7 +283,10 @@ class TestPki implements Pki {
     if (request.kind === 'app') {
       const mailbox = request.mailbox?.trim().toLowerCase();
       if (!mailbox || !isMailbox(mailbox)) {
-        throw new MssError('TRUST_CERT_REQUEST_INVALID', `an APP certificate needs the mailbox address it opens (got ${JSON.stringify(request.mailbox ?? null)})`);
+        throw new MssError(
+          'TRUST_CERT_REQUEST_INVALID',
+          `an APP certificate needs the mailbox address it opens (got ${JSON.stringify(request.mailbox ?? null)})`,
+        );
       }
       return this.issue({
         file: path.join(this.dir, 'clients', `app-${fileName(mailbox)}`),
@@ -284,10 +300,16 @@ class TestPki implements Pki {
         now: request.now ?? this.clock(),
       });
     }
-    if (request.kind !== 'operator') throw new MssError('TRUST_CERT_REQUEST_INVALID', `unknown client certificate kind ${JSON.stringify(request.kind)} (operator or app)`);
-    if (request.mailbox !== undefined) throw new MssError('TRUST_CERT_REQUEST_INVALID', 'an operator certificate names no mailbox (use kind "app")');
+    if (request.kind !== 'operator')
+      throw new MssError('TRUST_CERT_REQUEST_INVALID', `unknown client certificate kind ${JSON.stringify(request.kind)} (operator or app)`);
+    if (request.mailbox !== undefined)
+      throw new MssError('TRUST_CERT_REQUEST_INVALID', 'an operator certificate names no mailbox (use kind "app")');
     const domain = commonName.toLowerCase();
-    if (!isHostname(domain)) throw new MssError('TRUST_CERT_REQUEST_INVALID', `an operator certificate is named after the operator's domain ("${commonName}" is not a DNS name)`);
+    if (!isHostname(domain))
+      throw new MssError(
+        'TRUST_CERT_REQUEST_INVALID',
+        `an operator certificate is named after the operator's domain ("${commonName}" is not a DNS name)`,
+      );
     return this.issue({
       file: path.join(this.dir, 'clients', `operator-${fileName(domain)}`),
       commonName: domain,
@@ -308,17 +330,20 @@ class TestPki implements Pki {
     } catch {
       return { ok: false, reason: 'not a certificate (PEM or DER expected)' };
     }
-    if (nodeCert.fingerprint256 === this.ca.nodeCert.fingerprint256) return { ok: false, reason: 'this is the CA certificate itself, not an end entity' };
+    if (nodeCert.fingerprint256 === this.ca.nodeCert.fingerprint256)
+      return { ok: false, reason: 'this is the CA certificate itself, not an end entity' };
     if (!nodeCert.checkIssued(this.ca.nodeCert) || !nodeCert.verify(this.ca.nodeCert.publicKey)) {
       return { ok: false, reason: `not issued by ${CA_COMMON_NAME} (issuer: ${nodeCert.issuer.replaceAll('\n', ', ')})` };
     }
     const at = options.at ?? this.clock();
-    if (at.getTime() < nodeCert.validFromDate.getTime()) return { ok: false, reason: `not valid before ${nodeCert.validFromDate.toISOString()}` };
+    if (at.getTime() < nodeCert.validFromDate.getTime())
+      return { ok: false, reason: `not valid before ${nodeCert.validFromDate.toISOString()}` };
     if (at.getTime() > nodeCert.validToDate.getTime()) return { ok: false, reason: `expired on ${nodeCert.validToDate.toISOString()}` };
     const info = describeCertificate(nodeCert);
     if (options.purpose) {
       const wanted = options.purpose === 'server' ? 'serverAuth' : 'clientAuth';
-      if (!info.extendedKeyUsage.includes(wanted)) return { ok: false, reason: `not issued for ${wanted} (has ${info.extendedKeyUsage.join(', ') || 'no extended key usage'})` };
+      if (!info.extendedKeyUsage.includes(wanted))
+        return { ok: false, reason: `not issued for ${wanted} (has ${info.extendedKeyUsage.join(', ') || 'no extended key usage'})` };
     }
     return { ok: true, info };
   }
@@ -409,7 +434,12 @@ class TestPki implements Pki {
       const same = (a: string[], b: string[]): boolean => a.length === b.length && [...a].sort().every((v, i) => v === [...b].sort()[i]);
       const wantedUsages = spec.usages.map(usageName);
       if (info.commonName !== spec.commonName || info.kind !== spec.kind) return undefined;
-      if (!same(info.dnsNames, spec.dnsNames) || !same(info.ipAddresses.map(normaliseIp), spec.ipAddresses.map(normaliseIp)) || !same(info.emails, spec.emails)) return undefined;
+      if (
+        !same(info.dnsNames, spec.dnsNames) ||
+        !same(info.ipAddresses.map(normaliseIp), spec.ipAddresses.map(normaliseIp)) ||
+        !same(info.emails, spec.emails)
+      )
+        return undefined;
       if (!same(info.extendedKeyUsage, wantedUsages)) return undefined;
       const lifetime = info.notAfter.getTime() - info.notBefore.getTime() - BACKDATE_MS;
       if (Math.abs(lifetime - spec.days * DAY_MS) > 60 * 60 * 1000) return undefined;
@@ -521,7 +551,8 @@ function normaliseIp(ip: string): string {
 }
 
 function requireCommonName(value: unknown): string {
-  if (typeof value !== 'string' || value.trim() === '') throw new MssError('TRUST_CERT_REQUEST_INVALID', 'a certificate needs a common name');
+  if (typeof value !== 'string' || value.trim() === '')
+    throw new MssError('TRUST_CERT_REQUEST_INVALID', 'a certificate needs a common name');
   const cn = value.trim();
   // X.520 ub-common-name.
   if (cn.length > 64) throw new MssError('TRUST_CERT_REQUEST_INVALID', `common name "${cn}" is longer than 64 characters`);
@@ -530,7 +561,8 @@ function requireCommonName(value: unknown): string {
 
 function requireDays(days: number | undefined): number {
   if (days === undefined) return DEFAULT_DAYS;
-  if (!Number.isInteger(days) || days < 1 || days > MAX_DAYS) throw new MssError('TRUST_CERT_REQUEST_INVALID', `days must be a whole number from 1 to ${MAX_DAYS} (got ${String(days)})`);
+  if (!Number.isInteger(days) || days < 1 || days > MAX_DAYS)
+    throw new MssError('TRUST_CERT_REQUEST_INVALID', `days must be a whole number from 1 to ${MAX_DAYS} (got ${String(days)})`);
   return days;
 }
 
@@ -546,6 +578,9 @@ function isMailbox(value: string): boolean {
 /** A readable file name for a certificate; a short hash keeps names that had to be altered apart. */
 function fileName(name: string): string {
   const lower = name.toLowerCase();
-  const slug = lower.replace(/[^a-z0-9.@_-]+/g, '_').replace(/^\.+/, '_').slice(0, 100);
+  const slug = lower
+    .replace(/[^a-z0-9.@_-]+/g, '_')
+    .replace(/^\.+/, '_')
+    .slice(0, 100);
   return slug === lower ? slug : `${slug}-${createHash('sha256').update(name).digest('hex').slice(0, 8)}`;
 }

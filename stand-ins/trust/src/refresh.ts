@@ -75,7 +75,8 @@ export function fetchErrorMessage(err: unknown): string {
   if (err instanceof Error) {
     const cause = (err as { cause?: unknown }).cause;
     // fetch() reports every network failure as "fetch failed"; the cause says which.
-    if (err.message === 'fetch failed' && cause instanceof Error) return cause.message || (cause as NodeJS.ErrnoException).code || err.message;
+    if (err.message === 'fetch failed' && cause instanceof Error)
+      return cause.message || (cause as NodeJS.ErrnoException).code || err.message;
     if (err.name === 'TimeoutError') return 'no answer in time';
     return err.message;
   }

@@ -141,7 +141,11 @@ export class RevocationListCache {
   private noteStaleness(): void {
     const next = this.current?.nextUpdate;
     const stale = next !== undefined && next.getTime() < this.now().getTime();
-    if (stale && !this.warnedStale) this.logger.warn({ nextUpdate: next.toISOString(), url: this.url }, 'trust: the CRL in use is past its nextUpdate (kept: the last good copy)');
+    if (stale && !this.warnedStale)
+      this.logger.warn(
+        { nextUpdate: next.toISOString(), url: this.url },
+        'trust: the CRL in use is past its nextUpdate (kept: the last good copy)',
+      );
     this.warnedStale = stale;
   }
 
@@ -156,7 +160,10 @@ export class RevocationListCache {
       this.current = await this.check(new Uint8Array(der));
       this.etag = meta ? (JSON.parse(meta) as { etag?: string }).etag : undefined;
       this.source = 'disk';
-      this.logger.info({ revoked: this.current.serials.size, thisUpdate: this.current.thisUpdate.toISOString() }, 'trust: CRL loaded from the local copy');
+      this.logger.info(
+        { revoked: this.current.serials.size, thisUpdate: this.current.thisUpdate.toISOString() },
+        'trust: CRL loaded from the local copy',
+      );
     } catch (err) {
       // A copy of another CA (the sandbox's PKI was recreated) or a damaged file: the network decides.
       this.current = undefined;
@@ -205,7 +212,8 @@ export class RevocationListCache {
     }
     if (crl.issuer !== this.ca.subject) throw new Error(`issued by "${crl.issuer}", not by the trust space CA`);
     if (!(await crl.verify({ publicKey: this.ca }))) throw new Error('bad signature (not signed by the trust space CA)');
-    if (crl.thisUpdate.getTime() > this.now().getTime() + FUTURE_SKEW_MS) throw new Error(`dated in the future (${crl.thisUpdate.toISOString()})`);
+    if (crl.thisUpdate.getTime() > this.now().getTime() + FUTURE_SKEW_MS)
+      throw new Error(`dated in the future (${crl.thisUpdate.toISOString()})`);
     const serials = new Set<string>();
     for (const e of crl.entries) {
       const s = normaliseSerial(e.serialNumber);

@@ -86,11 +86,15 @@ export class RevocationRegistry {
       if (!Array.isArray(parsed.revoked)) throw new Error('no "revoked" array');
       return parsed.revoked.map((e: RevokedEntry) => {
         const serial = normaliseSerial(String(e.serial));
-        if (!serial || Number.isNaN(Date.parse(e.revokedAt)) || !REVOCATION_REASONS.includes(e.reason)) throw new Error(`bad entry ${JSON.stringify(e)}`);
+        if (!serial || Number.isNaN(Date.parse(e.revokedAt)) || !REVOCATION_REASONS.includes(e.reason))
+          throw new Error(`bad entry ${JSON.stringify(e)}`);
         return { serial, revokedAt: new Date(e.revokedAt).toISOString(), reason: e.reason };
       });
     } catch (err) {
-      throw new MssError('TRUST_PKI_CORRUPT', `${this.file} is unusable (${err instanceof Error ? err.message : String(err)}); fix or delete it (deleting un-revokes every certificate)`);
+      throw new MssError(
+        'TRUST_PKI_CORRUPT',
+        `${this.file} is unusable (${err instanceof Error ? err.message : String(err)}); fix or delete it (deleting un-revokes every certificate)`,
+      );
     }
   }
 
@@ -101,9 +105,12 @@ export class RevocationRegistry {
 
   revoke(serial: string, reason: RevocationReason = 'unspecified'): Promise<RevocationResult> {
     const normal = normaliseSerial(serial);
-    if (!normal) return Promise.reject(new MssError('TRUST_REVOCATION_INVALID', `"${serial}" is not a certificate serial number (hexadecimal)`));
+    if (!normal)
+      return Promise.reject(new MssError('TRUST_REVOCATION_INVALID', `"${serial}" is not a certificate serial number (hexadecimal)`));
     if (!REVOCATION_REASONS.includes(reason)) {
-      return Promise.reject(new MssError('TRUST_REVOCATION_INVALID', `unknown revocation reason "${reason}" (one of ${REVOCATION_REASONS.join(', ')})`));
+      return Promise.reject(
+        new MssError('TRUST_REVOCATION_INVALID', `unknown revocation reason "${reason}" (one of ${REVOCATION_REASONS.join(', ')})`),
+      );
     }
     const run = this.writes.then(async () => {
       const entries = await this.list();
@@ -125,7 +132,8 @@ export class RevocationRegistry {
     const entries = await this.list();
     const key = JSON.stringify(entries);
     const now = this.clock();
-    if (this.signed && this.signed.key === key && now.getTime() - this.signed.doc.thisUpdate.getTime() < CRL_RESIGN_MS) return this.signed.doc;
+    if (this.signed && this.signed.key === key && now.getTime() - this.signed.doc.thisUpdate.getTime() < CRL_RESIGN_MS)
+      return this.signed.doc;
     // Whole seconds, so that thisUpdate (UTCTime) and the CRL number say the same thing; never
     // below the previous number even if the clock stepped back.
     const previous = this.signed ? Math.floor(this.signed.doc.thisUpdate.getTime() / 1000) : 0;

@@ -89,7 +89,10 @@ export async function startTrust(options: TrustOptions): Promise<RunningTrust> {
       await saveWhitelist(file, result.list);
       list = result.list;
       published = publish(list);
-      logger.info({ operator: result.operator.name, domains: result.operator.domains, mx: result.operator.mx, created: result.created }, 'trust: operator registered');
+      logger.info(
+        { operator: result.operator.name, domains: result.operator.domains, mx: result.operator.mx, created: result.created },
+        'trust: operator registered',
+      );
       return { created: result.created, operator: result.operator };
     });
     writes = run.catch(() => {});
@@ -123,16 +126,29 @@ export async function startTrust(options: TrustOptions): Promise<RunningTrust> {
       const crl = await pki.crl();
       const pem = pathname === CRL_PEM_PATH;
       const body = pem ? Buffer.from(crl.pem) : Buffer.from(crl.der);
-      return sendCacheable(req, res, body, pem ? 'application/x-pem-file' : 'application/pkix-crl', etagOf(body), crl.thisUpdate.toUTCString());
+      return sendCacheable(
+        req,
+        res,
+        body,
+        pem ? 'application/x-pem-file' : 'application/pkix-crl',
+        etagOf(body),
+        crl.thisUpdate.toUTCString(),
+      );
     }
     if (pathname === OPERATORS_PATH) {
       if (read) return sendJson(res, 200, list.operators, method === 'HEAD');
       if (method !== 'POST') return methodNotAllowed(res, 'GET, HEAD, POST');
-      if (!isLoopbackAddress(req.socket.remoteAddress)) return sendProblem(res, 403, 'Forbidden', 'operators can only be registered from this machine');
+      if (!isLoopbackAddress(req.socket.remoteAddress))
+        return sendProblem(res, 403, 'Forbidden', 'operators can only be registered from this machine');
       // JSON only: a web page cannot send it cross-origin without a preflight, which we never
       // grant, so a page open in the sandbox user's browser cannot register an operator.
       if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
-        return sendProblem(res, 415, 'Unsupported Media Type', 'send the operator as application/json: { "name", "domains": [...], "mx": { "host", "port" } }');
+        return sendProblem(
+          res,
+          415,
+          'Unsupported Media Type',
+          'send the operator as application/json: { "name", "domains": [...], "mx": { "host", "port" } }',
+        );
       }
       let body: unknown;
       try {
@@ -152,11 +168,16 @@ export async function startTrust(options: TrustOptions): Promise<RunningTrust> {
     }
     if (pathname === '/') {
       if (!read) return methodNotAllowed(res, 'GET, HEAD');
-      return sendJson(res, 200, {
-        service: 'mss-operator trust space stand-in (ANS)',
-        endpoints: [WHITELIST_PATH, ROUTES_PATH, CA_PATH, CHAIN_PATH, CRL_PATH, CRL_PEM_PATH, OPERATORS_PATH],
-        domains: whitelistDomains(list).length,
-      }, method === 'HEAD');
+      return sendJson(
+        res,
+        200,
+        {
+          service: 'mss-operator trust space stand-in (ANS)',
+          endpoints: [WHITELIST_PATH, ROUTES_PATH, CA_PATH, CHAIN_PATH, CRL_PATH, CRL_PEM_PATH, OPERATORS_PATH],
+          domains: whitelistDomains(list).length,
+        },
+        method === 'HEAD',
+      );
     }
     return sendProblem(res, 404, 'Not Found', `no resource at ${pathname}`);
   };
@@ -219,7 +240,14 @@ function notModified(req: IncomingMessage, etag: string, lastModified: string | 
   return false;
 }
 
-function sendCacheable(req: IncomingMessage, res: ServerResponse, body: Buffer, type: string, etag: string, lastModified: string | undefined): void {
+function sendCacheable(
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: Buffer,
+  type: string,
+  etag: string,
+  lastModified: string | undefined,
+): void {
   const headers: Record<string, string> = { etag, 'cache-control': 'no-cache' };
   if (lastModified) headers['last-modified'] = lastModified;
   if (notModified(req, etag, lastModified)) {
@@ -233,7 +261,11 @@ function sendCacheable(req: IncomingMessage, res: ServerResponse, body: Buffer, 
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headOnly = false): void {
   const text = Buffer.from(JSON.stringify(body, null, 2) + '\n');
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': String(text.length) });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    'content-length': String(text.length),
+  });
   res.end(headOnly ? undefined : text);
 }
 
@@ -259,5 +291,3 @@ async function readBody(req: IncomingMessage): Promise<string> {
   }
   return Buffer.concat(chunks).toString('utf8');
 }
-
-

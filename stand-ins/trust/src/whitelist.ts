@@ -70,7 +70,8 @@ function checkMx(value: unknown, where: string): MxEndpoint | null {
   if (typeof value !== 'object') throw invalid(`${where}: mx must be { host, port } or null`);
   const { host, port } = value as { host?: unknown; port?: unknown };
   if (typeof host !== 'string' || host.trim() === '') throw invalid(`${where}: mx.host must be a host name or an IP address`);
-  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) throw invalid(`${where}: mx.port must be a TCP port (1-65535)`);
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535)
+    throw invalid(`${where}: mx.port must be a TCP port (1-65535)`);
   return { host: host.trim(), port };
 }
 
@@ -81,7 +82,8 @@ function checkMx(value: unknown, where: string): MxEndpoint | null {
 export function checkOperator(value: unknown): WhitelistOperator {
   if (typeof value !== 'object' || value === null) throw invalid('an operator is { name, domains, mx }');
   const { name, domains, mx } = value as { name?: unknown; domains?: unknown; mx?: unknown };
-  if (typeof name !== 'string' || name.trim() === '' || name.length > 200) throw invalid('operator name must be a non-empty string (200 characters at most)');
+  if (typeof name !== 'string' || name.trim() === '' || name.length > 200)
+    throw invalid('operator name must be a non-empty string (200 characters at most)');
   const where = `operator "${name.trim()}"`;
   if (!Array.isArray(domains) || domains.length === 0) throw invalid(`${where}: domains must be a non-empty list`);
   const clean = new Set<string>();
@@ -99,7 +101,8 @@ export function checkOperator(value: unknown): WhitelistOperator {
  * domain present (given to an operator named MES_OPERATOR_NAME, created without an MX if need be).
  */
 export function normaliseWhitelist(value: unknown): Whitelist {
-  if (typeof value !== 'object' || value === null || !Array.isArray((value as Whitelist).operators)) throw invalid('a whitelist is { operators: [...] }');
+  if (typeof value !== 'object' || value === null || !Array.isArray((value as Whitelist).operators))
+    throw invalid('a whitelist is { operators: [...] }');
   const raw = value as { operators: unknown[]; updatedAt?: unknown };
   const operators: WhitelistOperator[] = [];
   const owner = new Map<string, string>();
@@ -161,7 +164,10 @@ export async function loadWhitelist(file: string): Promise<Whitelist | undefined
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new MssError('TRUST_WHITELIST_INVALID', `${file} is not valid JSON (${err instanceof Error ? err.message : String(err)}); fix or delete it`);
+    throw new MssError(
+      'TRUST_WHITELIST_INVALID',
+      `${file} is not valid JSON (${err instanceof Error ? err.message : String(err)}); fix or delete it`,
+    );
   }
   try {
     return normaliseWhitelist(json);
@@ -223,7 +229,9 @@ export function parseWhitelistXml(xml: string): string[] {
     }
   }
   if (!inNamespace) {
-    throw invalid(`not a whitelist: no element in namespace ${WHITELIST_NAMESPACE} (root is ${root.ns ? `{${root.ns}}` : ''}${root.local})`);
+    throw invalid(
+      `not a whitelist: no element in namespace ${WHITELIST_NAMESPACE} (root is ${root.ns ? `{${root.ns}}` : ''}${root.local})`,
+    );
   }
   return [...domains].sort();
 }

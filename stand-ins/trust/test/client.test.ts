@@ -5,11 +5,23 @@ import http from 'node:http';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger, silentLogger, type Logger } from '@mss/runtime';
-import { PATIENT_DOMAIN, WHITELIST_NAMESPACE, WhitelistCache, parseWhitelistXml, startTrust, type RunningTrust, type WhitelistOperator } from '../src/index.ts';
+import {
+  PATIENT_DOMAIN,
+  WHITELIST_NAMESPACE,
+  WhitelistCache,
+  parseWhitelistXml,
+  startTrust,
+  type RunningTrust,
+  type WhitelistOperator,
+} from '../src/index.ts';
 import { tempDir } from './support.ts';
 
 const OPERATOR_A: WhitelistOperator = { name: 'Opérateur A', domains: ['operateur-a.mssante.fr'], mx: { host: '127.0.0.1', port: 10025 } };
-const OPERATOR_B: WhitelistOperator = { name: 'Opérateur B', domains: ['operateur-b.mssante.fr', 'ch-b.mssante.fr'], mx: { host: '127.0.0.1', port: 11025 } };
+const OPERATOR_B: WhitelistOperator = {
+  name: 'Opérateur B',
+  domains: ['operateur-b.mssante.fr', 'ch-b.mssante.fr'],
+  mx: { host: '127.0.0.1', port: 11025 },
+};
 const OPERATOR_C: WhitelistOperator = { name: 'Opérateur C', domains: ['operateur-c.mssante.fr'], mx: { host: '127.0.0.1', port: 12025 } };
 type T = { after(fn: () => Promise<void> | void): void };
 
@@ -19,7 +31,12 @@ async function trustWith(t: T, operators: WhitelistOperator[]): Promise<RunningT
   return trust;
 }
 
-function cache(t: T, url: string, cacheDir: string, extra: { logger?: Logger; fetch?: typeof fetch; refreshIntervalMs?: number } = {}): WhitelistCache {
+function cache(
+  t: T,
+  url: string,
+  cacheDir: string,
+  extra: { logger?: Logger; fetch?: typeof fetch; refreshIntervalMs?: number } = {},
+): WhitelistCache {
   const c = new WhitelistCache({ url, cacheDir, logger: extra.logger ?? silentLogger(), timeoutMs: 2000, ...extra });
   t.after(() => c.stop());
   return c;
@@ -30,7 +47,8 @@ function capturingLogger(): { logger: Logger; entries: { level: number; msg: str
   const entries: { level: number; msg: string }[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) entries.push(JSON.parse(line) as { level: number; msg: string });
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean))
+        entries.push(JSON.parse(line) as { level: number; msg: string });
       done();
     },
   });
@@ -120,7 +138,13 @@ test('refreshes with conditional requests and picks up registrations, also on it
 });
 
 test('keeps the last good copy, in memory and on disk, when the service goes down', async (t) => {
-  const trust = await startTrust({ host: '127.0.0.1', port: 0, dataDir: await tempDir(t, 'ans'), logger: silentLogger(), operators: [OPERATOR_A, OPERATOR_B] });
+  const trust = await startTrust({
+    host: '127.0.0.1',
+    port: 0,
+    dataDir: await tempDir(t, 'ans'),
+    logger: silentLogger(),
+    operators: [OPERATOR_A, OPERATOR_B],
+  });
   const cacheDir = await tempDir(t, 'op');
   const { logger, entries } = capturingLogger();
   const c = cache(t, trust.url, cacheDir, { logger });

@@ -16,19 +16,35 @@ test('a server and a client certificate of the test CA complete a mutual-TLS han
   const serverB = await pki.issueServerCertificate({ commonName: B, dnsNames: [B, 'localhost'] });
   // Operators present their server certificate when they connect to each other.
   const serverA = await pki.issueServerCertificate({ commonName: A, dnsNames: [A] });
-  const r = await mutualTls({ server: serverB, client: serverA, serverTrusts: [pki.caCertPem], clientTrusts: [pki.caCertPem], servername: B });
+  const r = await mutualTls({
+    server: serverB,
+    client: serverA,
+    serverTrusts: [pki.caCertPem],
+    clientTrusts: [pki.caCertPem],
+    servername: B,
+  });
   assert.equal(r.ok, true, `handshake failed: server ${r.serverError}, client ${r.clientError}`);
   assert.ok(r.peer);
   assert.equal(pki.operatorOf(r.peer), A);
   assert.equal(pki.operatorOf(r.peer.toString()), A);
 
   const operatorClient = await pki.issueClientCertificate({ commonName: A, kind: 'operator' });
-  const r2 = await mutualTls({ server: serverB, client: operatorClient, serverTrusts: [pki.caCertPem], clientTrusts: [pki.caCertPem], servername: B });
+  const r2 = await mutualTls({
+    server: serverB,
+    client: operatorClient,
+    serverTrusts: [pki.caCertPem],
+    clientTrusts: [pki.caCertPem],
+    servername: B,
+  });
   assert.equal(r2.ok, true, `handshake failed: server ${r2.serverError}, client ${r2.clientError}`);
   assert.equal(pki.operatorOf(r2.peer as X509Certificate), A);
   assert.equal(pki.describe(r2.peer as X509Certificate).kind, 'operator');
 
-  const app = await pki.issueClientCertificate({ commonName: 'Automate labo CH A', kind: 'app', mailbox: 'Labo.Resultats@operateur-a.mssante.fr' });
+  const app = await pki.issueClientCertificate({
+    commonName: 'Automate labo CH A',
+    kind: 'app',
+    mailbox: 'Labo.Resultats@operateur-a.mssante.fr',
+  });
   const r3 = await mutualTls({ server: serverB, client: app, serverTrusts: [pki.caCertPem], clientTrusts: [pki.caCertPem], servername: B });
   assert.equal(r3.ok, true, `handshake failed: server ${r3.serverError}, client ${r3.clientError}`);
   const info = pki.describe(r3.peer as X509Certificate);
@@ -38,7 +54,13 @@ test('a server and a client certificate of the test CA complete a mutual-TLS han
   assert.equal(pki.operatorOf(app.certPem), A);
 
   // The name check of the client side is real: a certificate for B does not pass as A.
-  const wrongName = await mutualTls({ server: serverB, client: serverA, serverTrusts: [pki.caCertPem], clientTrusts: [pki.caCertPem], servername: A });
+  const wrongName = await mutualTls({
+    server: serverB,
+    client: serverA,
+    serverTrusts: [pki.caCertPem],
+    clientTrusts: [pki.caCertPem],
+    servername: A,
+  });
   assert.equal(wrongName.ok, false);
   assert.equal(wrongName.clientError, 'ERR_TLS_CERT_ALTNAME_INVALID');
 });
@@ -67,13 +89,25 @@ test('a certificate from another CA is refused at the handshake, both ways', asy
   const server = await pki.issueServerCertificate({ commonName: B, dnsNames: [B] });
   const intruder = await other.issueServerCertificate({ commonName: A, dnsNames: [A] });
 
-  const asClient = await mutualTls({ server, client: intruder, serverTrusts: [pki.caCertPem], clientTrusts: [pki.caCertPem], servername: B });
+  const asClient = await mutualTls({
+    server,
+    client: intruder,
+    serverTrusts: [pki.caCertPem],
+    clientTrusts: [pki.caCertPem],
+    servername: B,
+  });
   assert.equal(asClient.ok, false);
   assert.equal(asClient.peer, undefined, 'the server must not accept the connection');
   assert.ok(asClient.serverError, 'the server reports the refused handshake');
   assert.equal(await serverVerdict({ server, client: intruder, serverTrusts: [pki.caCertPem] }), 'UNABLE_TO_VERIFY_LEAF_SIGNATURE');
 
-  const asServer = await mutualTls({ server: intruder, client: server, serverTrusts: [other.caCertPem], clientTrusts: [pki.caCertPem], servername: A });
+  const asServer = await mutualTls({
+    server: intruder,
+    client: server,
+    serverTrusts: [other.caCertPem],
+    clientTrusts: [pki.caCertPem],
+    servername: A,
+  });
   assert.equal(asServer.ok, false);
   // Node's server sends its root along when it has it in `ca`; either way the client finds no trusted issuer.
   assert.ok(['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN'].includes(asServer.clientError ?? ''), asServer.clientError);
@@ -92,7 +126,13 @@ test('no client certificate, or one without the client purpose, is refused', asy
 
   // A client-only certificate cannot serve: the TLS client checks the purpose.
   const clientOnly = await pki.issueClientCertificate({ commonName: A, kind: 'operator' });
-  const r = await mutualTls({ server: clientOnly, client: server, serverTrusts: [pki.caCertPem], clientTrusts: [pki.caCertPem], servername: A });
+  const r = await mutualTls({
+    server: clientOnly,
+    client: server,
+    serverTrusts: [pki.caCertPem],
+    clientTrusts: [pki.caCertPem],
+    servername: A,
+  });
   assert.equal(r.ok, false);
   assert.equal(r.clientError, 'INVALID_PURPOSE');
   const check = pki.verifyChain(clientOnly.certPem, { purpose: 'server' });
@@ -162,7 +202,10 @@ test('a damaged CA directory is reported, not silently replaced', async (t) => {
   const dir = await tempDir(t);
   await loadOrCreatePki(dir);
   await fs.rm(path.join(dir, 'ca', 'ca.key.pem'));
-  await assert.rejects(loadOrCreatePki(dir), (err: unknown) => err instanceof MssError && err.code === 'TRUST_PKI_CORRUPT' && /ca\.key\.pem is missing/.test(err.message));
+  await assert.rejects(
+    loadOrCreatePki(dir),
+    (err: unknown) => err instanceof MssError && err.code === 'TRUST_PKI_CORRUPT' && /ca\.key\.pem is missing/.test(err.message),
+  );
   await fs.writeFile(path.join(dir, 'ca', 'ca.key.pem'), 'garbage');
   await assert.rejects(loadOrCreatePki(dir), (err: unknown) => err instanceof MssError && err.code === 'TRUST_PKI_CORRUPT');
 });
@@ -170,7 +213,10 @@ test('a damaged CA directory is reported, not silently replaced', async (t) => {
 test('bad certificate requests are refused with a clear error', async (t) => {
   const pki = await loadOrCreatePki(await tempDir(t));
   const refused = (fn: () => Promise<unknown>, pattern: RegExp) =>
-    assert.rejects(fn(), (err: unknown) => err instanceof MssError && err.code === 'TRUST_CERT_REQUEST_INVALID' && pattern.test(err.message));
+    assert.rejects(
+      fn(),
+      (err: unknown) => err instanceof MssError && err.code === 'TRUST_CERT_REQUEST_INVALID' && pattern.test(err.message),
+    );
   await refused(() => pki.issueClientCertificate({ commonName: 'Robot', kind: 'app' }), /APP certificate needs the mailbox/);
   await refused(() => pki.issueClientCertificate({ commonName: 'Robot', kind: 'app', mailbox: 'not-an-address' }), /mailbox/);
   await refused(() => pki.issueClientCertificate({ commonName: 'Opérateur A', kind: 'operator' }), /not a DNS name/);
@@ -179,7 +225,10 @@ test('bad certificate requests are refused with a clear error', async (t) => {
   await refused(() => pki.issueServerCertificate({ commonName: A, dnsNames: [A], days: 0 }), /days/);
   await refused(() => pki.issueServerCertificate({ commonName: 'x'.repeat(65), dnsNames: [A] }), /64 characters/);
   assert.equal(pki.verifyChain('not a certificate').ok, false);
-  assert.throws(() => pki.operatorOf('not a certificate'), (err: unknown) => err instanceof MssError && err.code === 'TRUST_CERT_INVALID');
+  assert.throws(
+    () => pki.operatorOf('not a certificate'),
+    (err: unknown) => err instanceof MssError && err.code === 'TRUST_CERT_INVALID',
+  );
   assert.equal(pki.verifyChain(pki.caCertPem).ok, false);
 });
 
@@ -204,7 +253,15 @@ test('openssl agrees: verify, purposes, names, expiry, the PKCS#7 bundle', async
   const ok = await run(bin, ['verify', '-x509_strict', '-CAfile', caFile, '-purpose', 'sslserver', await write('s.pem', server.certPem)]);
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /: OK/);
-  const asClient = await run(bin, ['verify', '-x509_strict', '-CAfile', caFile, '-purpose', 'sslclient', await write('s.pem', server.certPem)]);
+  const asClient = await run(bin, [
+    'verify',
+    '-x509_strict',
+    '-CAfile',
+    caFile,
+    '-purpose',
+    'sslclient',
+    await write('s.pem', server.certPem),
+  ]);
   assert.equal(asClient.code, 0, asClient.stderr);
   const appOk = await run(bin, ['verify', '-x509_strict', '-CAfile', caFile, '-purpose', 'sslclient', await write('a.pem', app.certPem)]);
   assert.equal(appOk.code, 0, appOk.stderr);

@@ -8,7 +8,15 @@ import http from 'node:http';
 import path from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { MssError, silentLogger } from '@mss/runtime';
-import { CRL_PATH, CRL_PEM_PATH, RevocationListCache, loadOrCreatePki, normaliseSerial, startTrust, type RunningTrust } from '../src/index.ts';
+import {
+  CRL_PATH,
+  CRL_PEM_PATH,
+  RevocationListCache,
+  loadOrCreatePki,
+  normaliseSerial,
+  startTrust,
+  type RunningTrust,
+} from '../src/index.ts';
 import { NO_OPENSSL, openssl, run, tempDir } from './support.ts';
 
 type T = { after(fn: () => Promise<void> | void): void };
@@ -20,7 +28,13 @@ async function trust(t: T, dataDir?: string): Promise<RunningTrust> {
   return running;
 }
 
-function crlCache(t: T, url: string, caCertPem: string, cacheDir: string, extra: { fetch?: typeof fetch; now?: () => Date } = {}): RevocationListCache {
+function crlCache(
+  t: T,
+  url: string,
+  caCertPem: string,
+  cacheDir: string,
+  extra: { fetch?: typeof fetch; now?: () => Date } = {},
+): RevocationListCache {
   const c = new RevocationListCache({ url, caCertPem, cacheDir, logger: silentLogger(), timeoutMs: 5000, ...extra });
   t.after(() => c.stop());
   return c;
@@ -50,34 +64,53 @@ test('a revoked certificate is listed once in the CA-signed CRL, and a new one i
   assert.equal(first.entry.serial, serial);
   const again = await pki.revoke(serial);
   assert.deepEqual(again, { created: false, entry: first.entry }, 'the first revocation (date, reason) is kept');
-  assert.deepEqual((await pki.revocations()).map((e) => e.serial), [serial]);
+  assert.deepEqual(
+    (await pki.revocations()).map((e) => e.serial),
+    [serial],
+  );
 
   // …but never once revoked: the vendor gets a new key and serial.
   const renewed = await pki.issueClientCertificate({ commonName: 'Automate labo', kind: 'app', mailbox: APP });
   assert.notEqual(serialOf(renewed.certPem), serial);
 
   const crl = await pki.crl();
-  assert.deepEqual(crl.entries.map((e) => e.serial), [serial]);
+  assert.deepEqual(
+    crl.entries.map((e) => e.serial),
+    [serial],
+  );
   assert.ok(crl.nextUpdate.getTime() > crl.thisUpdate.getTime());
   assert.equal(crl.thisUpdate.getMilliseconds(), 0);
   assert.strictEqual(await pki.crl(), crl, 'unchanged list: the same document (HTTP caches hold)');
 
   await assert.rejects(pki.revoke('not-hex'), (err: unknown) => err instanceof MssError && err.code === 'TRUST_REVOCATION_INVALID');
-  await assert.rejects(pki.revoke(serial, 'bored' as 'unspecified'), (err: unknown) => err instanceof MssError && err.code === 'TRUST_REVOCATION_INVALID');
+  await assert.rejects(
+    pki.revoke(serial, 'bored' as 'unspecified'),
+    (err: unknown) => err instanceof MssError && err.code === 'TRUST_REVOCATION_INVALID',
+  );
 
   // Another process (mss trust revoke) sees the same list: it is the file.
   const reloaded = await loadOrCreatePki(pki.dir);
-  assert.deepEqual((await reloaded.revocations()).map((e) => e.serial), [serial]);
+  assert.deepEqual(
+    (await reloaded.revocations()).map((e) => e.serial),
+    [serial],
+  );
 });
 
-test('openssl agrees: the CRL is the CA\'s, and `verify -crl_check` refuses the revoked certificate only', { skip: openssl() ? false : NO_OPENSSL }, async (t) => {
+test("openssl agrees: the CRL is the CA's, and `verify -crl_check` refuses the revoked certificate only", {
+  skip: openssl() ? false : NO_OPENSSL,
+}, async (t) => {
   const dir = await tempDir(t);
   const pki = await loadOrCreatePki(path.join(dir, 'pki'));
   const revoked = await pki.issueClientCertificate({ commonName: 'Automate A', kind: 'app', mailbox: APP });
   const kept = await pki.issueClientCertificate({ commonName: 'Automate B', kind: 'app', mailbox: 'autre-app@operateur-a.mssante.fr' });
   await pki.revoke(serialOf(revoked.certPem), 'superseded');
   const crl = await pki.crl();
-  const files = { ca: path.join(dir, 'ca.pem'), crl: path.join(dir, 'crl.pem'), revoked: path.join(dir, 'r.pem'), kept: path.join(dir, 'k.pem') };
+  const files = {
+    ca: path.join(dir, 'ca.pem'),
+    crl: path.join(dir, 'crl.pem'),
+    revoked: path.join(dir, 'r.pem'),
+    kept: path.join(dir, 'k.pem'),
+  };
   await fs.writeFile(files.ca, pki.caCertPem);
   await fs.writeFile(files.crl, crl.pem);
   await fs.writeFile(files.revoked, revoked.certPem);

@@ -7,7 +7,15 @@ import path from 'node:path';
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { MssError, silentLogger } from '@mss/runtime';
-import { CA_COMMON_NAME, PATIENT_DOMAIN, parseRoutes, parseWhitelistXml, startTrust, type RunningTrust, type WhitelistOperator } from '../src/index.ts';
+import {
+  CA_COMMON_NAME,
+  PATIENT_DOMAIN,
+  parseRoutes,
+  parseWhitelistXml,
+  startTrust,
+  type RunningTrust,
+  type WhitelistOperator,
+} from '../src/index.ts';
 import { tempDir } from './support.ts';
 
 const OPERATOR_A: WhitelistOperator = { name: 'Opérateur A', domains: ['operateur-a.mssante.fr'], mx: { host: '127.0.0.1', port: 10025 } };
@@ -20,7 +28,11 @@ async function start(t: { after(fn: () => Promise<void>): void }, dataDir: strin
 }
 
 const post = (trust: RunningTrust, body: unknown, type = 'application/json') =>
-  fetch(`${trust.url}/operators`, { method: 'POST', headers: { 'content-type': type }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  fetch(`${trust.url}/operators`, {
+    method: 'POST',
+    headers: { 'content-type': type },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 
 test('serves the whitelist as XML with ETag and Last-Modified, and 304 when unchanged', async (t) => {
   const trust = await start(t, await tempDir(t));
@@ -38,8 +50,18 @@ test('serves the whitelist as XML with ETag and Last-Modified, and 304 when unch
   assert.equal(await again.text(), '');
   assert.equal(again.headers.get('etag'), etag);
   assert.equal((await fetch(`${trust.url}/listeblanchemssante.xml`, { headers: { 'if-none-match': `"other", W/${etag}` } })).status, 304);
-  assert.equal((await fetch(`${trust.url}/listeblanchemssante.xml`, { headers: { 'if-modified-since': lastModified as string } })).status, 304);
-  assert.equal((await fetch(`${trust.url}/listeblanchemssante.xml`, { headers: { 'if-none-match': '"stale"', 'if-modified-since': lastModified as string } })).status, 200);
+  assert.equal(
+    (await fetch(`${trust.url}/listeblanchemssante.xml`, { headers: { 'if-modified-since': lastModified as string } })).status,
+    304,
+  );
+  assert.equal(
+    (
+      await fetch(`${trust.url}/listeblanchemssante.xml`, {
+        headers: { 'if-none-match': '"stale"', 'if-modified-since': lastModified as string },
+      })
+    ).status,
+    200,
+  );
   const head = await fetch(`${trust.url}/listeblanchemssante.xml`, { method: 'HEAD' });
   assert.equal(head.status, 200);
   assert.equal(head.headers.get('etag'), etag);
@@ -60,7 +82,10 @@ test('serves routes.json, the CA and the PKCS#7 bundle', async (t) => {
   const routes = parseRoutes(await routesRes.json());
   assert.deepEqual(routes.routes['operateur-b.mssante.fr'], { operator: 'Opérateur B', mx: { host: '127.0.0.1', port: 11025 } });
   assert.deepEqual(routes.routes[PATIENT_DOMAIN]?.mx, null);
-  assert.equal((await fetch(`${trust.url}/routes.json`, { headers: { 'if-none-match': routesRes.headers.get('etag') as string } })).status, 304);
+  assert.equal(
+    (await fetch(`${trust.url}/routes.json`, { headers: { 'if-none-match': routesRes.headers.get('etag') as string } })).status,
+    304,
+  );
 
   const ca = await fetch(`${trust.url}/pki/ca.pem`);
   assert.equal(ca.status, 200);
@@ -96,16 +121,25 @@ test('POST /operators registers, updates, and refuses what it must', async (t) =
   assert.equal((await post(trust, 'x'.repeat(70 * 1024))).status, 413);
 
   const list = await fetch(`${trust.url}/operators`);
-  assert.deepEqual(((await list.json()) as WhitelistOperator[]).map((o) => o.name), ['Mon Espace Santé', 'Opérateur A', 'Opérateur B']);
+  assert.deepEqual(
+    ((await list.json()) as WhitelistOperator[]).map((o) => o.name),
+    ['Mon Espace Santé', 'Opérateur A', 'Opérateur B'],
+  );
 });
 
 test('POST /operators is refused from another machine', async (t) => {
-  const address = Object.values(os.networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+  const address = Object.values(os.networkInterfaces())
+    .flat()
+    .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
   if (!address) return t.skip('no non-loopback IPv4 address on this machine to call from');
   const trust = await startTrust({ host: '0.0.0.0', port: 0, dataDir: await tempDir(t), logger: silentLogger() });
   t.after(() => trust.stop());
   const port = new URL(trust.url).port;
-  const res = await fetch(`http://${address}:${port}/operators`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(OPERATOR_B) });
+  const res = await fetch(`http://${address}:${port}/operators`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(OPERATOR_B),
+  });
   assert.equal(res.status, 403);
   assert.equal((await fetch(`http://${address}:${port}/listeblanchemssante.xml`)).status, 200);
 });
@@ -119,13 +153,18 @@ test('the list, its dates and the CA survive a restart', async (t) => {
   await first.stop();
 
   const stored = JSON.parse(await fs.readFile(path.join(dataDir, 'trust', 'whitelist.json'), 'utf8')) as { operators: WhitelistOperator[] };
-  assert.deepEqual(stored.operators.map((o) => o.name), ['Mon Espace Santé', 'Opérateur A', 'Opérateur B']);
+  assert.deepEqual(
+    stored.operators.map((o) => o.name),
+    ['Mon Espace Santé', 'Opérateur A', 'Opérateur B'],
+  );
   await fs.access(path.join(dataDir, 'trust', 'pki', 'ca', 'ca.pem'));
 
   // Started again with the same operators: nothing changed, so nothing to refetch.
   const second = await start(t, dataDir, [OPERATOR_A]);
   assert.equal(second.pki.caCertPem, ca);
-  const after = await fetch(`${second.url}/listeblanchemssante.xml`, { headers: { 'if-none-match': before.headers.get('etag') as string } });
+  const after = await fetch(`${second.url}/listeblanchemssante.xml`, {
+    headers: { 'if-none-match': before.headers.get('etag') as string },
+  });
   assert.equal(after.status, 304);
   assert.equal(after.headers.get('last-modified'), before.headers.get('last-modified'));
 });

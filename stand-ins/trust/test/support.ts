@@ -82,7 +82,11 @@ export async function mutualTls(options: {
  * ECONNRESET); a server that wants to log or answer the reason accepts the handshake and reads
  * `authorizationError`, which is what this does.
  */
-export async function serverVerdict(options: { server: IssuedCertificate; client: IssuedCertificate; serverTrusts: string[] }): Promise<string | undefined> {
+export async function serverVerdict(options: {
+  server: IssuedCertificate;
+  client: IssuedCertificate;
+  serverTrusts: string[];
+}): Promise<string | undefined> {
   let verdict: string | undefined;
   const server = tls.createServer(
     { key: options.server.keyPem, cert: options.server.certPem, ca: options.serverTrusts, requestCert: true, rejectUnauthorized: false },
@@ -95,7 +99,13 @@ export async function serverVerdict(options: { server: IssuedCertificate; client
   const { port } = server.address() as { port: number };
   try {
     await new Promise<void>((resolve) => {
-      const socket = tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false, key: options.client.keyPem, cert: options.client.certPem });
+      const socket = tls.connect({
+        host: '127.0.0.1',
+        port,
+        rejectUnauthorized: false,
+        key: options.client.keyPem,
+        cert: options.client.certPem,
+      });
       socket.on('error', () => {});
       socket.on('close', () => resolve());
     });
@@ -123,7 +133,7 @@ export const NO_OPENSSL = 'openssl CLI not found: install it (Debian: apt-get in
 export function run(cmd: string, args: string[], input?: string | Uint8Array): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = execFile(cmd, args, { encoding: 'buffer' }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
       resolve({ code, stdout: stdout.toString('utf8'), stderr: stderr.toString('utf8') });
     });
     if (input !== undefined) child.stdin?.end(input);

@@ -53,7 +53,10 @@ test('the patient domain is always listed, without a route until Mon Espace Sant
   assert.equal(served.created, false);
   assert.deepEqual(toRoutes(served.list).routes[PATIENT_DOMAIN]?.mx, { host: '127.0.0.1', port: 12025 });
   // Someone else cannot take it.
-  assert.throws(() => upsertOperator(empty, { name: 'Pirate', domains: [PATIENT_DOMAIN], mx: null }), (err: unknown) => err instanceof MssError && err.code === 'TRUST_DOMAIN_TAKEN');
+  assert.throws(
+    () => upsertOperator(empty, { name: 'Pirate', domains: [PATIENT_DOMAIN], mx: null }),
+    (err: unknown) => err instanceof MssError && err.code === 'TRUST_DOMAIN_TAKEN',
+  );
 });
 
 test('the parser reads //n:Domaine/n:Nom whatever the prefix, and tolerates unknown elements', () => {
@@ -76,9 +79,18 @@ test('the parser reads //n:Domaine/n:Nom whatever the prefix, and tolerates unkn
 
 test('the parser is strict about the namespace', () => {
   // No namespace at all: not a whitelist.
-  assert.throws(() => parseWhitelistXml('<ListeBlanche><Domaine><Nom>a.mssante.fr</Nom></Domaine></ListeBlanche>'), (err: unknown) => invalid(err) && /no element in namespace/.test((err as Error).message));
+  assert.throws(
+    () => parseWhitelistXml('<ListeBlanche><Domaine><Nom>a.mssante.fr</Nom></Domaine></ListeBlanche>'),
+    (err: unknown) => invalid(err) && /no element in namespace/.test((err as Error).message),
+  );
   // Another namespace (http instead of https is another URI).
-  assert.throws(() => parseWhitelistXml('<ListeBlanche xmlns="http://listeblanche.mssante.fr/schema"><Domaine><Nom>a.mssante.fr</Nom></Domaine></ListeBlanche>'), invalid);
+  assert.throws(
+    () =>
+      parseWhitelistXml(
+        '<ListeBlanche xmlns="http://listeblanche.mssante.fr/schema"><Domaine><Nom>a.mssante.fr</Nom></Domaine></ListeBlanche>',
+      ),
+    invalid,
+  );
   // Elements of the right name in the wrong namespace do not count, even in a valid list.
   const mixed = `<ListeBlanche xmlns="${NS}" xmlns:o="urn:other">
     <o:Domaine><o:Nom>faux.mssante.fr</o:Nom></o:Domaine>
@@ -89,7 +101,10 @@ test('the parser is strict about the namespace', () => {
   // Nom must be a child of Domaine.
   assert.deepEqual(parseWhitelistXml(`<L xmlns="${NS}"><Nom>seul.mssante.fr</Nom></L>`), []);
   // An undeclared prefix is an error, not "no namespace".
-  assert.throws(() => parseWhitelistXml('<n:L><n:Domaine/></n:L>'), (err: unknown) => invalid(err) && /unbound namespace prefix: "n"/.test((err as Error).message));
+  assert.throws(
+    () => parseWhitelistXml('<n:L><n:Domaine/></n:L>'),
+    (err: unknown) => invalid(err) && /unbound namespace prefix: "n"/.test((err as Error).message),
+  );
 });
 
 test('malformed, truncated or hostile documents are errors', () => {
@@ -110,7 +125,11 @@ test('malformed, truncated or hostile documents are errors', () => {
     [`{"operators": []}`, /text data outside of root/],
   ];
   for (const [xml, pattern] of cases) {
-    assert.throws(() => parseWhitelistXml(xml), (err: unknown) => invalid(err) && pattern.test((err as Error).message), `expected ${pattern} for ${xml.slice(0, 60)}`);
+    assert.throws(
+      () => parseWhitelistXml(xml),
+      (err: unknown) => invalid(err) && pattern.test((err as Error).message),
+      `expected ${pattern} for ${xml.slice(0, 60)}`,
+    );
   }
 });
 
@@ -119,10 +138,16 @@ test('billion laughs: entity declarations are refused with the DOCTYPE, before a
   const levels = ['<!ENTITY lol0 "lol">'];
   for (let i = 1; i <= 9; i++) levels.push(`<!ENTITY lol${i} "${`&lol${i - 1};`.repeat(10)}">`);
   const bomb = `<?xml version="1.0"?>\n<!DOCTYPE L [\n${levels.join('\n')}\n]>\n<L xmlns="${NS}"><Domaine><Nom>&lol9;</Nom></Domaine></L>`;
-  assert.throws(() => parseWhitelistXml(bomb), (err: unknown) => invalid(err) && /DOCTYPE is not accepted \(line \d+\)/.test((err as Error).message));
+  assert.throws(
+    () => parseWhitelistXml(bomb),
+    (err: unknown) => invalid(err) && /DOCTYPE is not accepted \(line \d+\)/.test((err as Error).message),
+  );
   // Without its DOCTYPE the reference names nothing: an error, never an expansion.
   const body = bomb.slice(bomb.indexOf('<L '));
-  assert.throws(() => parseWhitelistXml(body), (err: unknown) => invalid(err) && /undefined entity/.test((err as Error).message));
+  assert.throws(
+    () => parseWhitelistXml(body),
+    (err: unknown) => invalid(err) && /undefined entity/.test((err as Error).message),
+  );
   // Quadratic blow-up needs declared entities too; the predefined ones expand to one character.
   const amps = `<L xmlns="${NS}"><Domaine><Nom>${'&amp;'.repeat(100_000)}</Nom></Domaine></L>`;
   assert.deepEqual(parseWhitelistXml(amps), [], 'read, and not a domain');
@@ -131,24 +156,52 @@ test('billion laughs: entity declarations are refused with the DOCTYPE, before a
 test('limits: a document over the size accepted is refused before it is parsed', () => {
   const good = toXml(sample());
   assert.ok(parseXml(good, { maxChars: good.length }));
-  assert.throws(() => parseXml(good, { maxChars: good.length - 1 }), (err: unknown) => err instanceof XmlError && /larger than the \d+ characters accepted/.test(err.message));
+  assert.throws(
+    () => parseXml(good, { maxChars: good.length - 1 }),
+    (err: unknown) => err instanceof XmlError && /larger than the \d+ characters accepted/.test(err.message),
+  );
   const huge = `<L xmlns="${NS}">${' '.repeat(DEFAULT_XML_LIMITS.maxChars)}</L>`;
-  assert.throws(() => parseWhitelistXml(huge), (err: unknown) => invalid(err) && /larger than the 16777216 characters accepted/.test((err as Error).message));
-  assert.throws(() => parseXml('<a><b><c/></b></a>', { maxDepth: 2 }), (err: unknown) => err instanceof XmlError && /nested too deep/.test(err.message));
+  assert.throws(
+    () => parseWhitelistXml(huge),
+    (err: unknown) => invalid(err) && /larger than the 16777216 characters accepted/.test((err as Error).message),
+  );
+  assert.throws(
+    () => parseXml('<a><b><c/></b></a>', { maxDepth: 2 }),
+    (err: unknown) => err instanceof XmlError && /nested too deep/.test(err.message),
+  );
   assert.ok(parseXml('<a><b><c/></b></a>', { maxDepth: 3 }));
 });
 
 test('the data model is validated: mssante.fr domains, one owner per domain, a usable MX', () => {
   const list = sample();
-  assert.throws(() => upsertOperator(list, { name: 'Intrus', domains: ['OPERATEUR-A.mssante.fr'], mx: null }), (err: unknown) => err instanceof MssError && err.code === 'TRUST_DOMAIN_TAKEN' && /belongs to operator "Opérateur A"/.test(err.message));
-  assert.throws(() => upsertOperator(list, { name: 'X', domains: ['gmail.com'], mx: null }), (err: unknown) => invalid(err) && /not under mssante\.fr/.test((err as Error).message));
+  assert.throws(
+    () => upsertOperator(list, { name: 'Intrus', domains: ['OPERATEUR-A.mssante.fr'], mx: null }),
+    (err: unknown) => err instanceof MssError && err.code === 'TRUST_DOMAIN_TAKEN' && /belongs to operator "Opérateur A"/.test(err.message),
+  );
+  assert.throws(
+    () => upsertOperator(list, { name: 'X', domains: ['gmail.com'], mx: null }),
+    (err: unknown) => invalid(err) && /not under mssante\.fr/.test((err as Error).message),
+  );
   assert.throws(() => upsertOperator(list, { name: 'X', domains: [], mx: null }), invalid);
   assert.throws(() => upsertOperator(list, { name: '', domains: ['x.mssante.fr'], mx: null }), invalid);
   assert.throws(() => upsertOperator(list, { name: 'X', domains: ['x.mssante.fr'], mx: { host: '127.0.0.1', port: 70000 } }), invalid);
-  assert.throws(() => normaliseWhitelist({ operators: [{ name: 'A', domains: ['a.mssante.fr'], mx: null }, { name: 'B', domains: ['a.mssante.fr'], mx: null }] }), invalid);
+  assert.throws(
+    () =>
+      normaliseWhitelist({
+        operators: [
+          { name: 'A', domains: ['a.mssante.fr'], mx: null },
+          { name: 'B', domains: ['a.mssante.fr'], mx: null },
+        ],
+      }),
+    invalid,
+  );
 
   // Re-registering under the same name replaces the entry (domains and MX).
-  const moved = upsertOperator(list, { name: 'Opérateur B', domains: ['operateur-b.mssante.fr', 'ght-b.mssante.fr'], mx: { host: 'localhost', port: 11026 } });
+  const moved = upsertOperator(list, {
+    name: 'Opérateur B',
+    domains: ['operateur-b.mssante.fr', 'ght-b.mssante.fr'],
+    mx: { host: 'localhost', port: 11026 },
+  });
   assert.equal(moved.created, false);
   assert.deepEqual(toRoutes(moved.list).routes['ght-b.mssante.fr'], { operator: 'Opérateur B', mx: { host: 'localhost', port: 11026 } });
   assert.equal(moved.list.operators.length, list.operators.length);
@@ -163,7 +216,10 @@ test('the list persists as JSON in the data dir', async (t) => {
   await saveWhitelist(file, list);
   assert.deepEqual(await loadWhitelist(file), list);
   await fs.writeFile(file, '{ broken');
-  await assert.rejects(loadWhitelist(file), (err: unknown) => invalid(err) && /not valid JSON.*fix or delete it/.test((err as Error).message));
+  await assert.rejects(
+    loadWhitelist(file),
+    (err: unknown) => invalid(err) && /not valid JSON.*fix or delete it/.test((err as Error).message),
+  );
 });
 
 test('routes.json round trip and validation', () => {

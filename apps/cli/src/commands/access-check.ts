@@ -27,7 +27,11 @@ export const accessCheck: Command = {
     if (!token || !mailbox) throw new MssError('USAGE', '--token and --mailbox are required', { exitCode: 2 });
     const action = requireString(ctx, 'action') ?? 'read';
     if (!isMailboxAction(action)) throw new MssError('USAGE', `--action: "${action}" is not one of ${ACTIONS.join(', ')}`, { exitCode: 2 });
-    const config = loadConfig({ dataDir: requireString(ctx, 'data-dir'), databaseUrl: requireString(ctx, 'database-url'), portBase: requireString(ctx, 'port-base') });
+    const config = loadConfig({
+      dataDir: requireString(ctx, 'data-dir'),
+      databaseUrl: requireString(ctx, 'database-url'),
+      portBase: requireString(ctx, 'port-base'),
+    });
     const issuer = requireString(ctx, 'issuer') ?? `http://${config.host}:${config.ports.psc}/auth/realms/esante-wallet`;
     const store = await openExistingStore(operatorStore(config));
     try {
@@ -41,15 +45,28 @@ export const accessCheck: Command = {
       } catch (err) {
         const code = err instanceof TokenError ? err.code : 'error';
         await access.recordTokenFailure({ mailbox, channel: 'cli', code });
-        ctx.stdout.write(ctx.values.json ? `${JSON.stringify({ allowed: false, reason: `invalid-token:${code}` })}\n` : `denied: token refused (${code})\n`);
+        ctx.stdout.write(
+          ctx.values.json
+            ? `${JSON.stringify({ allowed: false, reason: `invalid-token:${code}` })}\n`
+            : `denied: token refused (${code})\n`,
+        );
         return 1;
       }
-      const d = await access.decide({ principal: { kind: 'person', idnat }, mailbox, action: action as MailboxAction, channel: 'cli', clientId });
+      const d = await access.decide({
+        principal: { kind: 'person', idnat },
+        mailbox,
+        action: action as MailboxAction,
+        channel: 'cli',
+        clientId,
+      });
       // The capability an allowed decision carries is for code, not for the user.
       const { scope: _scope, ...shown } = d.allowed ? d : { ...d, scope: undefined };
       if (ctx.values.json) ctx.stdout.write(`${JSON.stringify({ idnat, ...shown })}\n`);
       else if (d.allowed) ctx.stdout.write(`allowed: ${idnat} may ${action} ${d.address} as ${d.role}\n`);
-      else ctx.stdout.write(`denied: ${idnat} may not ${action} ${mailbox}: ${d.reason}${d.cguUrl ? ` — accept the terms at ${d.cguUrl}` : ''}\n`);
+      else
+        ctx.stdout.write(
+          `denied: ${idnat} may not ${action} ${mailbox}: ${d.reason}${d.cguUrl ? ` — accept the terms at ${d.cguUrl}` : ''}\n`,
+        );
       return d.allowed ? 0 : 1;
     } finally {
       await store.close();

@@ -20,7 +20,10 @@ function printMailbox(ctx: CommandContext, m: Mailbox): void {
     `${m.address}  ${m.type}  ${m.status}${m.listeRouge ? '  liste rouge' : ''}`,
     `attached to ${m.ownerIdnat}${m.description ? `  — ${m.description}` : ''}${m.service ? `  (service ${m.service})` : ''}`,
     '',
-    table(m.holders.map((h) => [h.role, h.idnat, h.addedAt, h.addedBy]), ['ROLE', 'IDNAT', 'SINCE', 'ADDED BY']),
+    table(
+      m.holders.map((h) => [h.role, h.idnat, h.addedAt, h.addedBy]),
+      ['ROLE', 'IDNAT', 'SINCE', 'ADDED BY'],
+    ),
   ];
   if (m.delegations?.length) {
     const rows = m.delegations.map((d) => [d.id, d.delegateIdnat, d.grantedBy, d.startAt, d.endAt ?? '—']);
@@ -49,7 +52,10 @@ async function onMailbox(
   return 0;
 }
 
-const leaf = (c: Omit<Command, 'options'> & { options?: Command['options'] }): Command => ({ ...c, options: { ...API_OPTIONS, ...(c.options ?? {}) } });
+const leaf = (c: Omit<Command, 'options'> & { options?: Command['options'] }): Command => ({
+  ...c,
+  options: { ...API_OPTIONS, ...(c.options ?? {}) },
+});
 
 export const balCommand: Command = {
   name: 'bal',
@@ -77,7 +83,11 @@ export const balCommand: Command = {
         const body: MailboxCreation = { type: upper, address: arg(ctx, 0, 'address') };
         if (requireString(ctx, 'holder')) body.holderIdnat = requireString(ctx, 'holder');
         if (requireString(ctx, 'structure')) body.structureIdnat = requireString(ctx, 'structure');
-        if (requireString(ctx, 'responsible')) body.responsibleIdnats = requireString(ctx, 'responsible')!.split(',').map((s) => s.trim()).filter(Boolean);
+        if (requireString(ctx, 'responsible'))
+          body.responsibleIdnats = requireString(ctx, 'responsible')!
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean);
         if (requireString(ctx, 'description')) body.description = requireString(ctx, 'description');
         if (requireString(ctx, 'service')) body.service = requireString(ctx, 'service');
         if (ctx.values['liste-rouge']) body.listeRouge = true;
@@ -212,7 +222,10 @@ export const balCommand: Command = {
         ctx.stdout.write(
           ctx.values.json
             ? `${JSON.stringify({ entries })}\n`
-            : `${table(entries.map((e) => [e.at.replace('T', ' ').slice(0, 19), e.event, e.actor, e.subjectIdnat ?? '', e.reason ?? '']), ['WHEN (UTC)', 'EVENT', 'BY', 'WHOM', 'WHY'])}\n`,
+            : `${table(
+                entries.map((e) => [e.at.replace('T', ' ').slice(0, 19), e.event, e.actor, e.subjectIdnat ?? '', e.reason ?? '']),
+                ['WHEN (UTC)', 'EVENT', 'BY', 'WHOM', 'WHY'],
+              )}\n`,
         );
         return 0;
       },

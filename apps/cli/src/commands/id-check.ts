@@ -13,7 +13,8 @@ export const idCheck: Command = {
   options: { json: { type: 'boolean', description: 'Print the result as JSON' } },
   async run(ctx) {
     const value = ctx.positionals[0];
-    if (value === undefined || ctx.positionals.length > 1) throw new MssError('USAGE', 'mss id check takes exactly one value', { exitCode: 2 });
+    if (value === undefined || ctx.positionals.length > 1)
+      throw new MssError('USAGE', 'mss id check takes exactly one value', { exitCode: 2 });
     const results = identify(value);
     const valid = results.some((r) => r.valid);
     if (ctx.values.json) {
@@ -23,7 +24,8 @@ export const idCheck: Command = {
     } else if (results.length === 0) {
       ctx.stdout.write(`${value}: not a known identifier (RPPS, ADELI, IdNat, FINESS, SIREN, SIRET, INS, MSSanté address)\n`);
     } else {
-      for (const r of results) ctx.stdout.write(`${r.valid ? '✔' : '✘'} ${r.kind.padEnd(15)} ${r.valid ? r.detail : (r.error?.message ?? r.detail)}\n`);
+      for (const r of results)
+        ctx.stdout.write(`${r.valid ? '✔' : '✘'} ${r.kind.padEnd(15)} ${r.valid ? r.detail : (r.error?.message ?? r.detail)}\n`);
     }
     return valid ? 0 : 1;
   },

@@ -49,7 +49,10 @@ export const pscCommand: Command = {
         idnat: { type: 'string', description: 'IdNat of the person (e.g. 810000001056, the demo GP)', valueName: 'idnat' },
         client: { type: 'string', description: 'Client id', default: 'mss-lps-sandbox', valueName: 'id' },
         secret: { type: 'string', description: 'Client secret (defaults to the sandbox secret of the known clients)', valueName: 'secret' },
-        'no-approve': { type: 'boolean', description: 'Do not approve automatically: wait for approval on the e-CPS page or "mss psc approve"' },
+        'no-approve': {
+          type: 'boolean',
+          description: 'Do not approve automatically: wait for approval on the e-CPS page or "mss psc approve"',
+        },
         json: { type: 'boolean', description: 'Print the whole token response as JSON' },
       },
       async run(ctx) {

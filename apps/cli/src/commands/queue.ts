@@ -9,7 +9,12 @@ const STATUSES: readonly QueueStatus[] = ['queued', 'delivered', 'failed', 'remo
 
 const QUEUE_OPTIONS = {
   ...STORE_OPTIONS,
-  operator: { type: 'string' as const, description: 'Which operator of the sandbox: a (the first) or b (the second, in <data-dir>/operateur-b)', default: 'a', valueName: 'a|b' },
+  operator: {
+    type: 'string' as const,
+    description: 'Which operator of the sandbox: a (the first) or b (the second, in <data-dir>/operateur-b)',
+    default: 'a',
+    valueName: 'a|b',
+  },
 };
 
 /** Runs `fn` on the queue of the operator asked for (the sandbox's first or second), then closes it. */
@@ -28,7 +33,8 @@ async function withQueueStore<T>(ctx: CommandContext, fn: (store: Store) => Prom
 /** A queue row id (digits) or a message id (16 hex digits, as in the 250 reply). */
 function target(ctx: CommandContext, verb: string): { id: number } | { messageRef: string } {
   const arg = ctx.positionals[0];
-  if (arg === undefined || ctx.positionals.length > 1) throw new MssError('USAGE', `mss queue ${verb} takes one queue entry id or message id (mss queue list shows them)`, { exitCode: 2 });
+  if (arg === undefined || ctx.positionals.length > 1)
+    throw new MssError('USAGE', `mss queue ${verb} takes one queue entry id or message id (mss queue list shows them)`, { exitCode: 2 });
   if (/^\d{1,15}$/.test(arg)) return { id: Number(arg) };
   if (/^[0-9a-f]{16}$/i.test(arg)) return { messageRef: arg.toLowerCase() };
   throw new MssError('USAGE', `"${arg}" is neither a queue entry id (digits) nor a message id (16 hex digits)`, { exitCode: 2 });
@@ -36,7 +42,17 @@ function target(ctx: CommandContext, verb: string): { id: number } | { messageRe
 
 function line(r: QueueRow): string {
   const when = r.status === 'queued' ? `next ${r.next_attempt_at}` : `done ${r.done_at ?? '?'}`;
-  return [String(r.id).padStart(6), r.message_ref, r.status.padEnd(9), `attempts=${r.attempts}`, `${r.sender_address} -> ${r.recipient}`, when, r.last_error ? `(${r.last_error})` : ''].join('  ').trimEnd();
+  return [
+    String(r.id).padStart(6),
+    r.message_ref,
+    r.status.padEnd(9),
+    `attempts=${r.attempts}`,
+    `${r.sender_address} -> ${r.recipient}`,
+    when,
+    r.last_error ? `(${r.last_error})` : '',
+  ]
+    .join('  ')
+    .trimEnd();
 }
 
 const list: Command = {
@@ -51,7 +67,8 @@ const list: Command = {
   },
   async run(ctx) {
     const status = requireString(ctx, 'status') ?? 'queued';
-    if (!ctx.values.all && !STATUSES.includes(status as QueueStatus)) throw new MssError('USAGE', `--status: "${status}" is not one of ${STATUSES.join(', ')}`, { exitCode: 2 });
+    if (!ctx.values.all && !STATUSES.includes(status as QueueStatus))
+      throw new MssError('USAGE', `--status: "${status}" is not one of ${STATUSES.join(', ')}`, { exitCode: 2 });
     await withQueueStore(ctx, async (store) => {
       const rows = await store.queue.list(ctx.values.all ? {} : { status: status as QueueStatus });
       for (const r of rows) ctx.stdout.write(`${ctx.values.json ? JSON.stringify(r) : line(r)}\n`);
@@ -73,7 +90,8 @@ const retry: Command = {
     const t = ctx.values.all && ctx.positionals.length === 0 ? { all: true } : target(ctx, 'retry');
     await withQueueStore(ctx, async (store) => {
       const n = await store.queue.retryNow(t);
-      if (n === 0) throw new MssError('NOT_FOUND', 'nothing queued matches: delivered, failed and removed entries cannot be retried', { exitCode: 1 });
+      if (n === 0)
+        throw new MssError('NOT_FOUND', 'nothing queued matches: delivered, failed and removed entries cannot be retried', { exitCode: 1 });
       ctx.stdout.write(`${n} entr${n === 1 ? 'y' : 'ies'} due now\n`);
     });
     return 0;
@@ -89,11 +107,16 @@ const remove: Command = {
     const t = target(ctx, 'remove');
     await withQueueStore(ctx, async (store) => {
       const rows = await store.queue.remove(t);
-      if (rows.length === 0) throw new MssError('NOT_FOUND', 'nothing queued matches: delivered, failed and removed entries stay as they are', { exitCode: 1 });
+      if (rows.length === 0)
+        throw new MssError('NOT_FOUND', 'nothing queued matches: delivered, failed and removed entries stay as they are', { exitCode: 1 });
       for (const r of rows) ctx.stdout.write(`removed ${r.id} ${r.message_ref} ${r.recipient}\n`);
     });
     return 0;
   },
 };
 
-export const queueCommand: Command = { name: 'queue', summary: 'The outbound mail queue: list, retry, remove', subcommands: [list, retry, remove] };
+export const queueCommand: Command = {
+  name: 'queue',
+  summary: 'The outbound mail queue: list, retry, remove',
+  subcommands: [list, retry, remove],
+};

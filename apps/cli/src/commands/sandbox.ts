@@ -27,10 +27,18 @@ export const sandboxCommand: Command = {
   ]),
   options: {
     ...STORE_OPTIONS,
-    json: { type: 'boolean', description: 'Print exactly one JSON line on stdout once ready: {"ready":true,"endpoints":{…},"personas":[…]}' },
+    json: {
+      type: 'boolean',
+      description: 'Print exactly one JSON line on stdout once ready: {"ready":true,"endpoints":{…},"personas":[…]}',
+    },
     'port-base': { type: 'string', description: 'First port of a contiguous range for all services', valueName: 'port' },
     host: { type: 'string', description: 'Address to listen on', default: '127.0.0.1' },
-    professionals: { type: 'string', description: 'Size of the synthetic directory seeded on first start', default: '10000', valueName: 'n' },
+    professionals: {
+      type: 'string',
+      description: 'Size of the synthetic directory seeded on first start',
+      default: '10000',
+      valueName: 'n',
+    },
     seed: { type: 'string', description: 'Seed of the synthetic directory', default: '1', valueName: 'n' },
     'log-level': { type: 'string', description: 'fatal, error, warn, info, debug', default: 'info', valueName: 'level' },
   },

@@ -14,7 +14,12 @@ export const seedCommand: Command = {
     ...STORE_OPTIONS,
     professionals: { type: 'string', description: 'How many professionals to generate', default: '10000', valueName: 'n' },
     seed: { type: 'string', description: 'Seed of the generator (same seed, same directory)', default: '1', valueName: 'n' },
-    'operator-domain': { type: 'string', description: 'Mail domain of the generated mailboxes', default: 'operateur-a.mssante.fr', valueName: 'domain' },
+    'operator-domain': {
+      type: 'string',
+      description: 'Mail domain of the generated mailboxes',
+      default: 'operateur-a.mssante.fr',
+      valueName: 'domain',
+    },
     json: { type: 'boolean', description: 'Print the summary as JSON' },
   },
   async run(ctx) {
@@ -29,10 +34,13 @@ export const seedCommand: Command = {
     try {
       await seedDemo(store, config.operatorDomain);
       const bar = createProgress('seeding', professionals, ctx.stderr);
-      const summary = await seedDirectory(store, { seed, professionals, operatorDomain: config.operatorDomain }, (done) => bar.update(done));
+      const summary = await seedDirectory(store, { seed, professionals, operatorDomain: config.operatorDomain }, (done) =>
+        bar.update(done),
+      );
       bar.finish();
       const rate = summary.seconds > 0 ? Math.round(professionals / summary.seconds) : professionals;
-      if (ctx.values.json) ctx.stdout.write(`${JSON.stringify({ ...summary, professionals, seed, database: store.engine, perSecond: rate })}\n`);
+      if (ctx.values.json)
+        ctx.stdout.write(`${JSON.stringify({ ...summary, professionals, seed, database: store.engine, perSecond: rate })}\n`);
       else
         ctx.stdout.write(
           `seeded ${professionals} professionals in ${summary.seconds.toFixed(1)} s (${rate}/s) into ${store.description}: ` +

@@ -12,7 +12,12 @@ import { REVOCATION_REASONS, loadOrCreatePki, normaliseSerial, type Pki, type Re
 import { parseIntOption, requireString, type Command, type CommandContext, type OptionSpec } from '../cli.ts';
 
 const DATA_DIR_OPTION: Record<string, OptionSpec> = {
-  'data-dir': { type: 'string', description: 'Data directory of the sandbox (its test CA is in <data-dir>/trust/pki)', default: './.mss-data (or MSS_DATA_DIR)', valueName: 'dir' },
+  'data-dir': {
+    type: 'string',
+    description: 'Data directory of the sandbox (its test CA is in <data-dir>/trust/pki)',
+    default: './.mss-data (or MSS_DATA_DIR)',
+    valueName: 'dir',
+  },
 };
 
 /** The sandbox's test CA; created if absent only when `create` (issuing), never to revoke. */
@@ -43,7 +48,12 @@ const issueAppCert: Command = {
   ].join('\n'),
   options: {
     ...DATA_DIR_OPTION,
-    out: { type: 'string', description: 'Directory to write <address>.pem, <address>.key.pem and ca.pem to', default: '<data-dir>/app-certs', valueName: 'dir' },
+    out: {
+      type: 'string',
+      description: 'Directory to write <address>.pem, <address>.key.pem and ca.pem to',
+      default: '<data-dir>/app-certs',
+      valueName: 'dir',
+    },
     name: { type: 'string', description: 'Name of the software (certificate common name)', default: 'APP <address>', valueName: 'text' },
     days: { type: 'string', description: 'Validity in days (1-3650)', default: '365', valueName: 'n' },
     json: { type: 'boolean', description: 'Print one JSON object instead of lines' },
@@ -56,12 +66,21 @@ const issueAppCert: Command = {
     const issued = await pki.issueClientCertificate({ commonName, kind: 'app', mailbox: address, days });
     const out = path.resolve(requireString(ctx, 'out') ?? path.join(dataDir, 'app-certs'));
     await fs.mkdir(out, { recursive: true, mode: 0o700 });
-    const files = { certificate: path.join(out, `${address}.pem`), key: path.join(out, `${address}.key.pem`), ca: path.join(out, 'ca.pem') };
+    const files = {
+      certificate: path.join(out, `${address}.pem`),
+      key: path.join(out, `${address}.key.pem`),
+      ca: path.join(out, 'ca.pem'),
+    };
     await writePrivate(files.key, issued.keyPem);
     await fs.writeFile(files.certificate, issued.certPem);
     await fs.writeFile(files.ca, pki.caCertPem);
     const info = pki.describe(issued.certPem);
-    const summary = { mailbox: address, serial: normaliseSerial(info.serialNumber) ?? info.serialNumber, notAfter: info.notAfter.toISOString(), ...files };
+    const summary = {
+      mailbox: address,
+      serial: normaliseSerial(info.serialNumber) ?? info.serialNumber,
+      notAfter: info.notAfter.toISOString(),
+      ...files,
+    };
     if (ctx.values.json) ctx.stdout.write(`${JSON.stringify(summary)}\n`);
     else {
       ctx.stdout.write(
@@ -102,11 +121,16 @@ const revoke: Command = {
   async run(ctx) {
     const target = oneArg(ctx, 'serial | certificate.pem');
     const reason = (requireString(ctx, 'reason') ?? 'unspecified') as RevocationReason;
-    if (!REVOCATION_REASONS.includes(reason)) throw new MssError('USAGE', `--reason: "${reason}" is not one of ${REVOCATION_REASONS.join(', ')}`, { exitCode: 2 });
+    if (!REVOCATION_REASONS.includes(reason))
+      throw new MssError('USAGE', `--reason: "${reason}" is not one of ${REVOCATION_REASONS.join(', ')}`, { exitCode: 2 });
     const serial = await serialOf(target);
     const { pki } = await openPki(ctx, false);
     const r = await pki.revoke(serial, reason);
-    ctx.stdout.write(r.created ? `revoked ${r.entry.serial} (${r.entry.reason}) at ${r.entry.revokedAt}\n` : `${r.entry.serial} was already revoked (${r.entry.reason}) at ${r.entry.revokedAt}\n`);
+    ctx.stdout.write(
+      r.created
+        ? `revoked ${r.entry.serial} (${r.entry.reason}) at ${r.entry.revokedAt}\n`
+        : `${r.entry.serial} was already revoked (${r.entry.reason}) at ${r.entry.revokedAt}\n`,
+    );
     return 0;
   },
 };

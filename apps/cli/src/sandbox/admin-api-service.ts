@@ -13,7 +13,12 @@ export interface AdminApiDeps {
   adminPassword: string;
 }
 
-export async function startAdminApi(config: MssConfig, deps: AdminApiDeps, logger: Logger, sandboxInfo: () => unknown): Promise<RunningService> {
+export async function startAdminApi(
+  config: MssConfig,
+  deps: AdminApiDeps,
+  logger: Logger,
+  sandboxInfo: () => unknown,
+): Promise<RunningService> {
   const app = await buildAdminApi({ ...deps, logger, operatorDomain: config.operatorDomain, sandboxInfo });
   const port = config.ports.adminApi;
   try {

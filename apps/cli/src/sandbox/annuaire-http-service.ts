@@ -18,7 +18,13 @@ export function sandboxFeedOperators(domains: readonly string[]): FeedOperator[]
 }
 
 /** The Annuaire Santé stand-in's HTTP side (FHIR v2 read and write, extraction files, resolver) over its own store. */
-export async function startAnnuaireHttpService(config: MssConfig, store: Store, operators: readonly FeedOperator[], logger: Logger, onChange?: () => void): Promise<RunningService> {
+export async function startAnnuaireHttpService(
+  config: MssConfig,
+  store: Store,
+  operators: readonly FeedOperator[],
+  logger: Logger,
+  onChange?: () => void,
+): Promise<RunningService> {
   // FHIR searches on two threads of their own: an LPS's directory look-ups do not queue behind
   // each other, nor behind the operators' feed, on the main thread.
   const where = annuaireStoreLocation(config);

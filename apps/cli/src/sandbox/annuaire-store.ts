@@ -39,11 +39,16 @@ export async function openAnnuaireStore(config: MssConfig, logger: Logger, optio
         await loadBatch(tx, directoryOnly(demoPersonas(options.operatorDomain).batch));
         await loadBatch(tx, { ...directoryOnly(secondOperatorPersonas(options.secondOperatorDomain).batch), mailboxes: [] });
       });
-      const bar = options.progress && options.professionals > 0 ? createProgress('seeding national directory', options.professionals) : undefined;
+      const bar =
+        options.progress && options.professionals > 0 ? createProgress('seeding national directory', options.professionals) : undefined;
       const started = performance.now();
       let mailboxes = 0;
       if (options.professionals > 0) {
-        for (const batch of generateDirectory({ seed: options.seed, professionals: options.professionals, operatorDomain: options.operatorDomain })) {
+        for (const batch of generateDirectory({
+          seed: options.seed,
+          professionals: options.professionals,
+          operatorDomain: options.operatorDomain,
+        })) {
           await store.transaction((tx) => loadBatch(tx, directoryOnly(batch)));
           mailboxes += batch.mailboxes.length;
           bar?.update(batch.done);

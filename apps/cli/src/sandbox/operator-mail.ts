@@ -51,10 +51,21 @@ export async function startOperatorMail(s: OperatorMailSetup, logger: Logger): P
     started.length = 0;
   };
   try {
-    const whitelist = new WhitelistCache({ url: s.trustUrl, cacheDir: path.join(s.dataDir, 'trust-cache'), logger: log, refreshIntervalMs: 5000 });
+    const whitelist = new WhitelistCache({
+      url: s.trustUrl,
+      cacheDir: path.join(s.dataDir, 'trust-cache'),
+      logger: log,
+      refreshIntervalMs: 5000,
+    });
     await whitelist.start();
     started.push({ stop: async () => whitelist.stop() });
-    const revocations = new RevocationListCache({ url: s.trustUrl, caCertPem: s.pki.caCertPem, cacheDir: path.join(s.dataDir, 'trust-cache'), logger: log, refreshIntervalMs: 5000 });
+    const revocations = new RevocationListCache({
+      url: s.trustUrl,
+      caCertPem: s.pki.caCertPem,
+      cacheDir: path.join(s.dataDir, 'trust-cache'),
+      logger: log,
+      refreshIntervalMs: 5000,
+    });
     await revocations.start();
     started.push({ stop: async () => revocations.stop() });
     // R-AUTH-4: a certificate the CA revokes ends the sessions it opened, at the next CRL refresh.
@@ -69,9 +80,28 @@ export async function startOperatorMail(s: OperatorMailSetup, logger: Logger): P
       ipAddresses: ['127.0.0.1'],
     });
     const tls = { cert: cert.certPem, key: cert.keyPem };
-    const queue = new QueueRunner({ store: s.store, logger: log, trustSpace: whitelist, tls: { ...tls, ca: s.pki.caCertPem }, name: `mx.${s.domain}`, operatorDomain: s.domain, retry: { firstDelayMs: 30_000, maxDelayMs: 600_000 } });
+    const queue = new QueueRunner({
+      store: s.store,
+      logger: log,
+      trustSpace: whitelist,
+      tls: { ...tls, ca: s.pki.caCertPem },
+      name: `mx.${s.domain}`,
+      operatorDomain: s.domain,
+      retry: { firstDelayMs: 30_000, maxDelayMs: 600_000 },
+    });
     // The relay queues success reports (NOTIFY=SUCCESS) back to the sending operator.
-    const relay = await startRelayServer({ store: s.store, logger: log, host: s.host, port: s.ports.smtpRelay, tls: { ...tls, ca: s.pki.caCertPem }, operatorDomains: [s.domain], trustSpace: whitelist, quotas: s.quotas, queue, maxConnectionsPerAddress: s.listeners.maxConnectionsPerAddress });
+    const relay = await startRelayServer({
+      store: s.store,
+      logger: log,
+      host: s.host,
+      port: s.ports.smtpRelay,
+      tls: { ...tls, ca: s.pki.caCertPem },
+      operatorDomains: [s.domain],
+      trustSpace: whitelist,
+      quotas: s.quotas,
+      queue,
+      maxConnectionsPerAddress: s.listeners.maxConnectionsPerAddress,
+    });
     started.push(relay);
     services.push({ key: s.keys.smtpRelay, url: relay.url, stop: () => relay.stop() });
     await queue.start();

@@ -8,6 +8,13 @@ export async function startPscService(config: MssConfig, store: Store, logger: L
   const clients = DEFAULT_PSC_CLIENTS.map((c) =>
     c.clientId === 'mss-webmail' ? { ...c, redirectUris: [`http://${config.host}:${config.ports.adminApi}/webmail/callback`] } : c,
   );
-  const psc = await startPsc({ store, logger: logger.child({ service: 'psc' }), host: config.host, port: config.ports.psc, dataDir: config.dataDir, clients });
+  const psc = await startPsc({
+    store,
+    logger: logger.child({ service: 'psc' }),
+    host: config.host,
+    port: config.ports.psc,
+    dataDir: config.dataDir,
+    clients,
+  });
   return { key: 'psc', url: psc.url, psc, stop: () => psc.stop() };
 }

@@ -73,7 +73,11 @@ export async function startSandbox(config: MssConfig, logger: Logger, options: S
     const marker = path.join(config.dataDir, SEEDED_MARKER);
     if (!fs.existsSync(marker) && options.professionals > 0) {
       const bar = options.progress ? createProgress('seeding directory', options.professionals) : undefined;
-      const summary = await seedDirectory(store, { seed: options.seed, professionals: options.professionals, operatorDomain: config.operatorDomain }, (done) => bar?.update(done));
+      const summary = await seedDirectory(
+        store,
+        { seed: options.seed, professionals: options.professionals, operatorDomain: config.operatorDomain },
+        (done) => bar?.update(done),
+      );
       bar?.finish();
       fs.writeFileSync(marker, `${JSON.stringify({ ...summary, seed: options.seed, at: new Date().toISOString() })}\n`);
       logger.info({ ...summary }, 'synthetic directory seeded');
@@ -109,9 +113,24 @@ export async function startSandbox(config: MssConfig, logger: Logger, options: S
     add(await startAdminApi(config, { store, governance, access, tokenValidator, adminPassword }, logger, info));
     // The feed reports each change of the directory; the LDAP snapshot follows it at once.
     const directoryChanges = new EventEmitter();
-    add(await startAnnuaireHttpService(config, annuaireStore, sandboxFeedOperators([config.operatorDomain, config.secondOperatorDomain]), logger, () => directoryChanges.emit('change')));
+    add(
+      await startAnnuaireHttpService(
+        config,
+        annuaireStore,
+        sandboxFeedOperators([config.operatorDomain, config.secondOperatorDomain]),
+        logger,
+        () => directoryChanges.emit('change'),
+      ),
+    );
     add(await startAnnuaireLdap(config, annuaireStore, logger, directoryChanges));
-    const mail = { host: config.host, tokenValidator, pki: trust.trust.pki, trustUrl: trust.url, quotas: config.quotas, listeners: config.listeners };
+    const mail = {
+      host: config.host,
+      tokenValidator,
+      pki: trust.trust.pki,
+      trustUrl: trust.url,
+      quotas: config.quotas,
+      listeners: config.listeners,
+    };
     const a = await startOperatorMail(
       {
         ...mail,
@@ -150,8 +169,18 @@ export async function startSandbox(config: MssConfig, logger: Logger, options: S
     // Each operator feeds the national directory from its outbox (R-ANN-1) and declares its full
     // list daily. B declares before the sandbox is ready, so that Anne Lambert's PER is in the
     // directory before anyone looks.
-    for (const [domain, operatorStore] of [[config.operatorDomain, store], [config.secondOperatorDomain, storeB]] as const) {
-      feeds.push(new DirectoryFeedSender({ store: operatorStore, url: endpoints.annuaireHttp!, key: sandboxFeedKey(domain), logger: logger.child({ service: 'directoryFeed', operator: domain }) }));
+    for (const [domain, operatorStore] of [
+      [config.operatorDomain, store],
+      [config.secondOperatorDomain, storeB],
+    ] as const) {
+      feeds.push(
+        new DirectoryFeedSender({
+          store: operatorStore,
+          url: endpoints.annuaireHttp!,
+          key: sandboxFeedKey(domain),
+          logger: logger.child({ service: 'directoryFeed', operator: domain }),
+        }),
+      );
     }
     await feeds[1]!.declareAll();
     for (const f of feeds) f.start(1000);
@@ -186,14 +215,21 @@ export function describeSandbox(sandbox: Sandbox): string {
   lines.push('', 'Demo personas:');
   const kw = Math.max(...sandbox.personas.map((p) => p.key.length));
   const nw = Math.max(...sandbox.personas.map((p) => p.name.length));
-  for (const p of sandbox.personas) lines.push(`  ${p.key.padEnd(kw)}  ${p.name.padEnd(nw)}  ${p.idnat.padEnd(15)}  ${p.role}${p.mailboxes.length ? ` — ${p.mailboxes.join(', ')}` : ''}`);
+  for (const p of sandbox.personas)
+    lines.push(
+      `  ${p.key.padEnd(kw)}  ${p.name.padEnd(nw)}  ${p.idnat.padEnd(15)}  ${p.role}${p.mailboxes.length ? ` — ${p.mailboxes.join(', ')}` : ''}`,
+    );
   lines.push(
     '',
     'Operator administrator: user "admin", password in <data-dir>/admin-password (mss … --admin reads it).',
-    sandbox.endpoints.trust ? `Test CA (IGC-Santé stand-in) for TLS clients: <data-dir>/ca.pem, or ${sandbox.endpoints.trust}/pki/ca.pem` : '',
+    sandbox.endpoints.trust
+      ? `Test CA (IGC-Santé stand-in) for TLS clients: <data-dir>/ca.pem, or ${sandbox.endpoints.trust}/pki/ca.pem`
+      : '',
     'Get a token: npx mss psc token --idnat 810000001056    Check it: npx mss access check --token … --mailbox …',
     `APP software certificate (SMTP/IMAP EXTERNAL): npx mss trust issue-app-cert ${appMailbox(sandbox) ?? '<APP mailbox address>'}`,
-    sandbox.endpoints.annuaireHttp ? `Annuaire FHIR: ${sandbox.endpoints.annuaireHttp}/fhir/v2 (header ESANTE-API-KEY: mss-sandbox-esante-api-key)    Resolve: npx mss annuaire resolve --professional …` : '',
+    sandbox.endpoints.annuaireHttp
+      ? `Annuaire FHIR: ${sandbox.endpoints.annuaireHttp}/fhir/v2 (header ESANTE-API-KEY: mss-sandbox-esante-api-key)    Resolve: npx mss annuaire resolve --professional …`
+      : '',
     '',
     'Press Ctrl-C to stop.',
   );

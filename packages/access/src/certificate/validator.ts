@@ -97,7 +97,13 @@ export function createCertificateValidator(config: CertificateValidatorConfig): 
       if (revocation === 'revoked') throw new CertificateError('revoked', serial);
       // Fail closed: without a CRL, a revoked certificate cannot be told from a good one.
       if (revocation === 'unknown') throw new CertificateError('revocation-unknown', serial);
-      return { serial, mailbox: mailboxes[0]!, commonName: commonNameOf(cert.subject), notAfter: cert.validToDate, fingerprint256: cert.fingerprint256 };
+      return {
+        serial,
+        mailbox: mailboxes[0]!,
+        commonName: commonNameOf(cert.subject),
+        notAfter: cert.validToDate,
+        fingerprint256: cert.fingerprint256,
+      };
     },
   };
 }

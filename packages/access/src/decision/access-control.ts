@@ -1,7 +1,16 @@
 import { may, mayOperate, type MailboxRole, type MailboxType } from '@mss/domain';
 import { silentLogger, type Logger } from '@mss/runtime';
 import { MailboxScope, type Repositories, type Store } from '@mss/store';
-import type { Channel, CreationRequest, Decision, DecisionRequest, DenyReason, OperatorRequest, PlainDecision, Principal } from './types.ts';
+import type {
+  Channel,
+  CreationRequest,
+  Decision,
+  DecisionRequest,
+  DenyReason,
+  OperatorRequest,
+  PlainDecision,
+  Principal,
+} from './types.ts';
 import { RevocationBus } from './revocation.ts';
 
 export interface AccessControlOptions {
@@ -54,7 +63,8 @@ export class AccessControl {
   async decideCreation(req: CreationRequest): Promise<PlainDecision> {
     const p = req.principal;
     const personal = req.type === 'PER' ? 'holder' : req.type === 'CAB' ? 'owner' : null;
-    const role: MailboxRole | null = p.kind === 'operator-admin' ? 'operator-admin' : p.kind === 'person' && req.ownerIdnat === p.idnat ? personal : null;
+    const role: MailboxRole | null =
+      p.kind === 'operator-admin' ? 'operator-admin' : p.kind === 'person' && req.ownerIdnat === p.idnat ? personal : null;
     const who = principalName(p);
     const decision: PlainDecision = !role
       ? { allowed: false, reason: 'no-right', detail: `${who} would hold no role on this ${req.type} mailbox` }
@@ -118,7 +128,11 @@ export class AccessControl {
   }
 
   private async evaluate(repos: Repositories, req: DecisionRequest): Promise<Decision> {
-    const deny = (reason: DenyReason, detail: string, extra: { cguUrl?: string; mailboxId?: number; mailboxType?: MailboxType } = {}): Decision => ({
+    const deny = (
+      reason: DenyReason,
+      detail: string,
+      extra: { cguUrl?: string; mailboxId?: number; mailboxType?: MailboxType } = {},
+    ): Decision => ({
       allowed: false,
       reason,
       detail,
@@ -128,7 +142,14 @@ export class AccessControl {
     if (!mailbox) return deny('unknown-mailbox', `no mailbox ${req.mailbox} at this operator`);
     const type = mailbox.type as MailboxType;
     const known = { mailboxId: mailbox.id, mailboxType: type };
-    const allow = (role: MailboxRole): Decision => ({ allowed: true, role, mailboxId: mailbox.id, mailboxType: type, address: mailbox.address, scope: new MailboxScope(repos, mailbox) });
+    const allow = (role: MailboxRole): Decision => ({
+      allowed: true,
+      role,
+      mailboxId: mailbox.id,
+      mailboxType: type,
+      address: mailbox.address,
+      scope: new MailboxScope(repos, mailbox),
+    });
     // A closed or suspended mailbox keeps its history readable by those who govern it (R-BAL-2).
     const historyOnly = req.action === 'read-history';
 
@@ -149,9 +170,13 @@ export class AccessControl {
       // gives that role to APP mailboxes only. No CGU: terms are accepted by persons (R-CAB-4),
       // here the APP's responsible persons.
       const certified = req.principal.mailbox.toLowerCase() === mailbox.address.toLowerCase();
-      if (!certified) return deny('no-right', `certificate ${req.principal.serial} names ${req.principal.mailbox}, not ${mailbox.address}`, { mailboxId: mailbox.id });
+      if (!certified)
+        return deny('no-right', `certificate ${req.principal.serial} names ${req.principal.mailbox}, not ${mailbox.address}`, {
+          mailboxId: mailbox.id,
+        });
       if (mailbox.status === 'closed' && !historyOnly) return deny('mailbox-closed', `mailbox ${mailbox.address} is closed`, known);
-      if (mailbox.status === 'suspended' && !historyOnly) return deny('mailbox-suspended', `mailbox ${mailbox.address} is suspended`, known);
+      if (mailbox.status === 'suspended' && !historyOnly)
+        return deny('mailbox-suspended', `mailbox ${mailbox.address} is suspended`, known);
       return may('application', req.action, type)
         ? allow('application')
         : deny('action-not-allowed', `a certificate opens APP mailboxes only, not a ${type} mailbox`, known);
@@ -196,7 +221,13 @@ export class AccessControl {
       role: d.allowed ? d.role : null,
     });
     this.logger.info(
-      { channel: req.channel, mailbox: req.mailbox, action: req.action, outcome: d.allowed ? 'allowed' : 'denied', reason: d.allowed ? d.role : d.reason },
+      {
+        channel: req.channel,
+        mailbox: req.mailbox,
+        action: req.action,
+        outcome: d.allowed ? 'allowed' : 'denied',
+        reason: d.allowed ? d.role : d.reason,
+      },
       'access decision',
     );
   }

@@ -45,7 +45,10 @@ export class RevocationBus {
  * `mailboxId` (the session then re-checks). Person events never concern a certificate's session,
  * nor certificate events a person's.
  */
-export function concerns(event: RevocationEvent, session: { idnat: string; mailboxId: number; principal?: { serial: string } | undefined }): boolean {
+export function concerns(
+  event: RevocationEvent,
+  session: { idnat: string; mailboxId: number; principal?: { serial: string } | undefined },
+): boolean {
   const certificate = session.principal?.serial;
   switch (event.kind) {
     case 'certificate-revoked':
@@ -55,7 +58,9 @@ export function concerns(event: RevocationEvent, session: { idnat: string; mailb
     case 'cgu-published':
       return certificate === undefined;
     case 'ownership-transferred':
-      return certificate === undefined && event.mailboxId === session.mailboxId && (event.from === session.idnat || event.to === session.idnat);
+      return (
+        certificate === undefined && event.mailboxId === session.mailboxId && (event.from === session.idnat || event.to === session.idnat)
+      );
     case 'delegation-ended':
     case 'holder-removed':
       return certificate === undefined && event.mailboxId === session.mailboxId && event.idnat === session.idnat;

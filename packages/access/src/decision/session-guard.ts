@@ -76,7 +76,10 @@ export class SessionGuard {
       queueMicrotask(() => this.end(expired));
       return;
     }
-    this.timer = setTimeout(() => (Date.now() >= this.session.tokenExpiresAt.getTime() ? this.end(expired) : this.armExpiry()), Math.min(ms, 2 ** 31 - 1));
+    this.timer = setTimeout(
+      () => (Date.now() >= this.session.tokenExpiresAt.getTime() ? this.end(expired) : this.armExpiry()),
+      Math.min(ms, 2 ** 31 - 1),
+    );
     this.timer.unref();
   }
 

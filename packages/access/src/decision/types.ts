@@ -62,4 +62,6 @@ export interface OperatorRequest {
 }
 
 /** The answer to a creation or operator-wide request: no mailbox exists yet, so no capability. */
-export type PlainDecision = { allowed: true; role: MailboxRole } | { allowed: false; reason: 'no-right' | 'action-not-allowed'; detail: string };
+export type PlainDecision =
+  | { allowed: true; role: MailboxRole }
+  | { allowed: false; reason: 'no-right' | 'action-not-allowed'; detail: string };

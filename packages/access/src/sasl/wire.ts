@@ -62,11 +62,7 @@ export function hasControlChar(s: string): boolean {
  * A key=value field list. A key given twice is refused rather than resolved: two components
  * reading "the" user or token differently is how authentication bypasses happen.
  */
-export function parseFields(
-  mechanism: SaslMechanism,
-  fields: readonly string[],
-  key: RegExp,
-): Map<string, string> {
+export function parseFields(mechanism: SaslMechanism, fields: readonly string[], key: RegExp): Map<string, string> {
   const out = new Map<string, string>();
   for (const field of fields) {
     const eq = field.indexOf('=');

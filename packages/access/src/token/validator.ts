@@ -199,7 +199,8 @@ export function createTokenValidator(config: TokenValidatorConfig): TokenValidat
     if (iat !== undefined && iat > nowSec + tolerance) throw new TokenError('not-yet-valid', 'token was issued in the future');
 
     const rawId = claims.SubjectNameID ?? claims.preferred_username;
-    if (rawId === undefined || rawId === null) throw new TokenError('missing-claim', 'token has neither SubjectNameID nor preferred_username');
+    if (rawId === undefined || rawId === null)
+      throw new TokenError('missing-claim', 'token has neither SubjectNameID nor preferred_username');
     const id = typeof rawId === 'string' ? checkIdNatPerson(rawId) : undefined;
     if (!id?.ok) throw new TokenError('bad-idnat', "token subject is not a person's IdNat", { cause: id?.error });
 

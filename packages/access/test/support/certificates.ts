@@ -26,13 +26,22 @@ export async function testPki(): Promise<TestPki> {
   const pki = await loadOrCreatePki(path.join(dir, 'ca'));
   const other = await loadOrCreatePki(path.join(dir, 'other'));
   const caKey = createPrivateKey(await fs.readFile(path.join(pki.dir, 'ca', 'ca.key.pem')));
-  const signingKey = await webcrypto.subtle.importKey('pkcs8', caKey.export({ type: 'pkcs8', format: 'der' }), { name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);
+  const signingKey = await webcrypto.subtle.importKey(
+    'pkcs8',
+    caKey.export({ type: 'pkcs8', format: 'der' }),
+    { name: 'ECDSA', namedCurve: 'P-256' },
+    false,
+    ['sign'],
+  );
   const ca = new x509.X509Certificate(pki.caCertPem);
   return {
     pki,
     other,
     async forge({ emails, usages }) {
-      const keys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+      const keys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
+        'sign',
+        'verify',
+      ])) as webcrypto.CryptoKeyPair;
       const cert = await x509.X509CertificateGenerator.create({
         serialNumber: `01${randomBytes(8).toString('hex')}`,
         subject: 'CN=Forged for tests',
@@ -42,7 +51,10 @@ export async function testPki(): Promise<TestPki> {
         publicKey: keys.publicKey,
         signingKey,
         signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
-        extensions: [new x509.ExtendedKeyUsageExtension(usages), new x509.SubjectAlternativeNameExtension(emails.map((value) => ({ type: 'email' as const, value })))],
+        extensions: [
+          new x509.ExtendedKeyUsageExtension(usages),
+          new x509.SubjectAlternativeNameExtension(emails.map((value) => ({ type: 'email' as const, value }))),
+        ],
       });
       return new X509Certificate(cert.toString('pem'));
     },

@@ -21,14 +21,23 @@ export function cguRoutes(app: FastifyInstance, gov: Governance, auth: Auth): vo
       schema: {
         tags,
         summary: 'Publish a new CGU version (operator administrator); everyone must accept it before their next access (R-CAB-4)',
-        body: { type: 'object', additionalProperties: false, required: ['version', 'title'], properties: { version: { type: 'string', minLength: 1, maxLength: 40 }, title: { type: 'string', minLength: 1, maxLength: 200 } } },
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['version', 'title'],
+          properties: { version: { type: 'string', minLength: 1, maxLength: 40 }, title: { type: 'string', minLength: 1, maxLength: 200 } },
+        },
         response: { 201: cguSchema, ...errorResponses },
       },
     },
     async (req, reply) => reply.code(201).send(await gov.publishCgu((await auth(req)).principal, req.body)),
   );
 
-  app.get('/api/v1/cgu/current', { schema: { tags, summary: 'The CGU version in force', response: { 200: cguSchema, ...errorResponses } } }, async () => gov.currentCgu());
+  app.get(
+    '/api/v1/cgu/current',
+    { schema: { tags, summary: 'The CGU version in force', response: { 200: cguSchema, ...errorResponses } } },
+    async () => gov.currentCgu(),
+  );
 
   app.post<{ Params: { version: string } }>(
     '/api/v1/cgu/:version/accept',
@@ -37,7 +46,14 @@ export function cguRoutes(app: FastifyInstance, gov: Governance, auth: Auth): vo
         tags,
         summary: 'Accept a CGU version as the authenticated person',
         params: { type: 'object', properties: { version: { type: 'string' } }, required: ['version'] },
-        response: { 200: { type: 'object', properties: { version: { type: 'string' }, acceptedAt: { type: 'string' } }, required: ['version', 'acceptedAt'] }, ...errorResponses },
+        response: {
+          200: {
+            type: 'object',
+            properties: { version: { type: 'string' }, acceptedAt: { type: 'string' } },
+            required: ['version', 'acceptedAt'],
+          },
+          ...errorResponses,
+        },
       },
     },
     async (req) => gov.acceptCgu((await auth(req)).principal, req.params.version),
@@ -47,7 +63,9 @@ export function cguRoutes(app: FastifyInstance, gov: Governance, auth: Auth): vo
   app.get<{ Params: { version: string } }>('/cgu/:version', { schema: { hide: true } }, async (req, reply) => {
     const v = await gov.cguVersion(req.params.version);
     const current = v.current;
-    return reply.type('text/html; charset=utf-8').send(`<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>${escapeHtml(v.title)}</title></head><body>
+    return reply
+      .type('text/html; charset=utf-8')
+      .send(`<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>${escapeHtml(v.title)}</title></head><body>
 <h1>${escapeHtml(v.title)}</h1><p>Version ${escapeHtml(v.version)}, publiée le ${escapeHtml(v.published_at.slice(0, 10))}${current ? ' (en vigueur)' : ' (remplacée)'}.</p>
 <p>Conditions générales d’utilisation du service de messagerie sécurisée de santé de l’opérateur (texte de démonstration du bac à sable).</p>
 <h2>Accepter</h2><p>Avec votre jeton Pro Santé Connect : <code>POST /api/v1/cgu/${escapeHtml(encodeURIComponent(v.version))}/accept</code>

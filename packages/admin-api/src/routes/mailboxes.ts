@@ -14,7 +14,20 @@ const idnatPattern = { type: 'string', minLength: 10, maxLength: 40 } as const;
 export function mailboxRoutes(app: FastifyInstance, gov: Governance, auth: Auth): void {
   const tags = ['mailboxes'];
 
-  app.post<{ Body: { type: MailboxType; address: string; holderIdnat?: string; structureIdnat?: string; responsibleIdnats?: string[]; situationId?: string; listeRouge?: boolean; description?: string; service?: string; digitization?: boolean } }>(
+  app.post<{
+    Body: {
+      type: MailboxType;
+      address: string;
+      holderIdnat?: string;
+      structureIdnat?: string;
+      responsibleIdnats?: string[];
+      situationId?: string;
+      listeRouge?: boolean;
+      description?: string;
+      service?: string;
+      digitization?: boolean;
+    };
+  }>(
     '/api/v1/mailboxes',
     {
       schema: {
@@ -60,7 +73,13 @@ export function mailboxRoutes(app: FastifyInstance, gov: Governance, auth: Auth)
                 type: 'array',
                 items: {
                   type: 'object',
-                  properties: { address: { type: 'string' }, type: { type: 'string' }, status: { type: 'string' }, role: { type: 'string' }, endAt: { type: ['string', 'null'] } },
+                  properties: {
+                    address: { type: 'string' },
+                    type: { type: 'string' },
+                    status: { type: 'string' },
+                    role: { type: 'string' },
+                    endAt: { type: ['string', 'null'] },
+                  },
                   required: ['address', 'type', 'status', 'role'],
                 },
               },
@@ -73,18 +92,29 @@ export function mailboxRoutes(app: FastifyInstance, gov: Governance, auth: Auth)
     },
     async (req) => {
       const { principal } = await auth(req);
-      if (principal.kind !== 'person') throw new GovernanceError('invalid-input', 'the operator administrator holds no mailbox; use GET /api/v1/mailboxes/{address}');
+      if (principal.kind !== 'person')
+        throw new GovernanceError('invalid-input', 'the operator administrator holds no mailbox; use GET /api/v1/mailboxes/{address}');
       return { mailboxes: await gov.myMailboxes(principal.idnat) };
     },
   );
 
   app.get<{ Params: { address: string } }>(
     '/api/v1/mailboxes/:address',
-    { schema: { tags, summary: 'One mailbox, its holders (and delegations for those who govern it)', params: addressParam, response: { 200: { $ref: 'Mailbox#' }, ...errorResponses } } },
+    {
+      schema: {
+        tags,
+        summary: 'One mailbox, its holders (and delegations for those who govern it)',
+        params: addressParam,
+        response: { 200: { $ref: 'Mailbox#' }, ...errorResponses },
+      },
+    },
     async (req) => gov.getMailbox((await auth(req)).principal, req.params.address),
   );
 
-  app.patch<{ Params: { address: string }; Body: { listeRouge?: boolean; description?: string | null; service?: string | null; digitization?: boolean } }>(
+  app.patch<{
+    Params: { address: string };
+    Body: { listeRouge?: boolean; description?: string | null; service?: string | null; digitization?: boolean };
+  }>(
     '/api/v1/mailboxes/:address',
     {
       schema: {
@@ -95,7 +125,12 @@ export function mailboxRoutes(app: FastifyInstance, gov: Governance, auth: Auth)
           type: 'object',
           additionalProperties: false,
           minProperties: 1,
-          properties: { listeRouge: { type: 'boolean' }, description: { type: ['string', 'null'], maxLength: 500 }, service: { type: ['string', 'null'], maxLength: 200 }, digitization: { type: 'boolean' } },
+          properties: {
+            listeRouge: { type: 'boolean' },
+            description: { type: ['string', 'null'], maxLength: 500 },
+            service: { type: ['string', 'null'], maxLength: 200 },
+            digitization: { type: 'boolean' },
+          },
         },
         response: { 200: { $ref: 'Mailbox#' }, ...errorResponses },
       },
@@ -110,7 +145,12 @@ export function mailboxRoutes(app: FastifyInstance, gov: Governance, auth: Auth)
         tags,
         summary: 'Suspend, reactivate or close a mailbox (operator administrator; R-BAL-2)',
         params: addressParam,
-        body: { type: 'object', additionalProperties: false, required: ['status'], properties: { status: { type: 'string', enum: ['active', 'suspended', 'closed'] }, reason: { type: 'string', maxLength: 500 } } },
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['status'],
+          properties: { status: { type: 'string', enum: ['active', 'suspended', 'closed'] }, reason: { type: 'string', maxLength: 500 } },
+        },
         response: { 200: { $ref: 'Mailbox#' }, ...errorResponses },
       },
     },
@@ -119,7 +159,15 @@ export function mailboxRoutes(app: FastifyInstance, gov: Governance, auth: Auth)
 
   app.delete<{ Params: { address: string }; Querystring: { reason?: string } }>(
     '/api/v1/mailboxes/:address',
-    { schema: { tags, summary: 'Delete (close) a mailbox: CAB owner, or the operator for ORG/APP (R-CAB-6)', params: addressParam, querystring: reasonQuery, response: { 200: { $ref: 'Mailbox#' }, ...errorResponses } } },
+    {
+      schema: {
+        tags,
+        summary: 'Delete (close) a mailbox: CAB owner, or the operator for ORG/APP (R-CAB-6)',
+        params: addressParam,
+        querystring: reasonQuery,
+        response: { 200: { $ref: 'Mailbox#' }, ...errorResponses },
+      },
+    },
     async (req) => gov.deleteMailbox((await auth(req)).principal, req.params.address, req.query.reason ?? ''),
   );
 
@@ -158,7 +206,12 @@ export function mailboxRoutes(app: FastifyInstance, gov: Governance, auth: Auth)
         tags: ['cab'],
         summary: 'Transfer ownership (CAB owner to another PS; the operator for ORG/APP) — R-CAB-6',
         params: addressParam,
-        body: { type: 'object', additionalProperties: false, required: ['newOwnerIdnat'], properties: { newOwnerIdnat: idnatPattern, reason: { type: 'string', maxLength: 500 } } },
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['newOwnerIdnat'],
+          properties: { newOwnerIdnat: idnatPattern, reason: { type: 'string', maxLength: 500 } },
+        },
         response: { 200: { $ref: 'Mailbox#' }, ...errorResponses },
       },
     },
@@ -172,7 +225,15 @@ export function mailboxRoutes(app: FastifyInstance, gov: Governance, auth: Auth)
         tags: ['delegations'],
         summary: 'Delegate the mailbox to a PS, secretary or medical assistant, optionally until a date (R-DEL-1, R-DEL-2)',
         params: addressParam,
-        body: { type: 'object', additionalProperties: false, required: ['delegateIdnat'], properties: { delegateIdnat: idnatPattern, endAt: { type: 'string', maxLength: 40, description: 'YYYY-MM-DD (through that day) or an ISO 8601 instant' } } },
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['delegateIdnat'],
+          properties: {
+            delegateIdnat: idnatPattern,
+            endAt: { type: 'string', maxLength: 40, description: 'YYYY-MM-DD (through that day) or an ISO 8601 instant' },
+          },
+        },
         response: { 201: { $ref: 'Mailbox#' }, ...errorResponses },
       },
     },
@@ -185,7 +246,11 @@ export function mailboxRoutes(app: FastifyInstance, gov: Governance, auth: Auth)
       schema: {
         tags: ['delegations'],
         summary: 'Revoke a delegation; the delegate’s open sessions end at once (R-DEL-5, R-AUTH-4)',
-        params: { type: 'object', properties: { address: { type: 'string' }, id: { type: 'integer', minimum: 1 } }, required: ['address', 'id'] },
+        params: {
+          type: 'object',
+          properties: { address: { type: 'string' }, id: { type: 'integer', minimum: 1 } },
+          required: ['address', 'id'],
+        },
         querystring: reasonQuery,
         response: { 200: { $ref: 'Mailbox#' }, ...errorResponses },
       },
@@ -200,9 +265,17 @@ export function mailboxRoutes(app: FastifyInstance, gov: Governance, auth: Auth)
         tags: ['history'],
         summary: 'The append-only history of a mailbox, oldest first (R-CAB-7, R-DEL-4)',
         params: addressParam,
-        querystring: { type: 'object', properties: { after: { type: 'integer', minimum: 0 }, limit: { type: 'integer', minimum: 1, maximum: 500 } }, additionalProperties: false },
+        querystring: {
+          type: 'object',
+          properties: { after: { type: 'integer', minimum: 0 }, limit: { type: 'integer', minimum: 1, maximum: 500 } },
+          additionalProperties: false,
+        },
         response: {
-          200: { type: 'object', properties: { entries: { type: 'array', items: { $ref: 'HistoryEntry#' } }, next: { type: ['string', 'null'] } }, required: ['entries'] },
+          200: {
+            type: 'object',
+            properties: { entries: { type: 'array', items: { $ref: 'HistoryEntry#' } }, next: { type: ['string', 'null'] } },
+            required: ['entries'],
+          },
           ...errorResponses,
         },
       },
@@ -213,7 +286,10 @@ export function mailboxRoutes(app: FastifyInstance, gov: Governance, auth: Auth)
       const last = entries.at(-1);
       return {
         entries,
-        next: entries.length === limit && last ? `/api/v1/mailboxes/${encodeURIComponent(req.params.address)}/history?after=${last.id}&limit=${limit}` : null,
+        next:
+          entries.length === limit && last
+            ? `/api/v1/mailboxes/${encodeURIComponent(req.params.address)}/history?after=${last.id}&limit=${limit}`
+            : null,
       };
     },
   );

@@ -94,8 +94,18 @@ export async function startWorld(): Promise<World> {
 export function ps(n: number, last: string, kind: 'PS' | 'SECRETARY' = 'PS') {
   const id = idnat(n);
   return {
-    idnat: id, kind, id_type: 'RPPS' as const, rpps: id.slice(1), civility: 'MME', last_name: last, first_name: 'Test',
-    profession_code: kind === 'PS' ? '60' : null, profession_label: kind === 'PS' ? 'Infirmier' : 'Secrétaire médical', category_code: 'C', speciality_code: null, speciality_label: null,
+    idnat: id,
+    kind,
+    id_type: 'RPPS' as const,
+    rpps: id.slice(1),
+    civility: 'MME',
+    last_name: last,
+    first_name: 'Test',
+    profession_code: kind === 'PS' ? '60' : null,
+    profession_label: kind === 'PS' ? 'Infirmier' : 'Secrétaire médical',
+    category_code: 'C',
+    speciality_code: null,
+    speciality_label: null,
   };
 }
 

@@ -27,4 +27,3 @@ export function checkAdeli(value: string, field = 'ADELI'): Check<string> {
 export function parseAdeli(value: string, field?: string): string {
   return unwrap(checkAdeli(value, field));
 }
-

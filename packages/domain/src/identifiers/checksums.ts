@@ -27,7 +27,10 @@ export function luhnValid(digits: string): boolean {
  * replaced by 19 and 18 before the arithmetic, as the social-security rules say.
  */
 export function insKey(nir13: string): string {
-  const numeric = nir13.toUpperCase().replace(/^(.{5})2A/, '$119').replace(/^(.{5})2B/, '$118');
+  const numeric = nir13
+    .toUpperCase()
+    .replace(/^(.{5})2A/, '$119')
+    .replace(/^(.{5})2B/, '$118');
   if (!/^[0-9]{13}$/.test(numeric)) throw new RangeError(`insKey: "${nir13}" is not a 13-character NIR`);
   const key = 97 - Number(BigInt(numeric) % 97n);
   return String(key).padStart(2, '0');

@@ -50,12 +50,7 @@ const LABEL: Record<IdentifierKind, string> = {
 
 type Reading = { kind: IdentifierKind; shape: RegExp; read: (v: string) => Identification };
 
-function reading<T>(
-  kind: IdentifierKind,
-  shape: RegExp,
-  check: (v: string) => Check<T>,
-  describe: (value: T) => string,
-): Reading {
+function reading<T>(kind: IdentifierKind, shape: RegExp, check: (v: string) => Check<T>, describe: (value: T) => string): Reading {
   return {
     kind,
     shape,
@@ -68,7 +63,12 @@ function reading<T>(
 }
 
 const NUMBER_READINGS: readonly Reading[] = [
-  reading('RPPS', /^[0-9]{11}$/, (v) => checkRpps(v), (rpps) => `RPPS ${rpps} is valid (IdNat 8${rpps})`),
+  reading(
+    'RPPS',
+    /^[0-9]{11}$/,
+    (v) => checkRpps(v),
+    (rpps) => `RPPS ${rpps} is valid (IdNat 8${rpps})`,
+  ),
   reading(
     'ADELI',
     /^[0-9][0-9A-Za-z][0-9]{7}$/,
@@ -89,13 +89,17 @@ const NUMBER_READINGS: readonly Reading[] = [
     (v) => checkFiness(v),
     (f) => `FINESS ${f.finess} is valid (${f.corsica ? 'Corsica, ' : ''}IdNat structure 1${f.finess})`,
   ),
-  reading('SIREN', /^[0-9]{9}$/, (v) => checkSiren(v), (s) => `SIREN ${s} is valid (IdNat structure 2${s})`),
+  reading(
+    'SIREN',
+    /^[0-9]{9}$/,
+    (v) => checkSiren(v),
+    (s) => `SIREN ${s} is valid (IdNat structure 2${s})`,
+  ),
   reading(
     'SIRET',
     /^[0-9]{14}$/,
     (v) => checkSiret(v),
-    (s) =>
-      `SIRET ${s} is valid (SIREN ${s.slice(0, 9)}${s.startsWith(LA_POSTE_SIREN) ? ', La Poste' : ''}, IdNat structure 3${s})`,
+    (s) => `SIRET ${s} is valid (SIREN ${s.slice(0, 9)}${s.startsWith(LA_POSTE_SIREN) ? ', La Poste' : ''}, IdNat structure 3${s})`,
   ),
   reading(
     'IDNAT_STRUCT',

@@ -47,7 +47,7 @@ export function checkMssAddress(value: string, opts: MssAddressOptions = {}): Ch
       field,
       v,
       'syntax',
-      'local part must be dot-separated words of letters, digits and !#$%&\'*+/=?^_`{|}~- (no leading, trailing or double dot)',
+      "local part must be dot-separated words of letters, digits and !#$%&'*+/=?^_`{|}~- (no leading, trailing or double dot)",
     );
   }
   const domainProblem = domainSyntaxProblem(domain);

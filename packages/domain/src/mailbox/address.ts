@@ -16,11 +16,7 @@ export const CAB_PREFIX = 'cabinet.';
 
 export type MailboxAddressOptions = { operatorDomains: readonly string[]; field?: string };
 
-export function checkMailboxAddressForType(
-  type: MailboxType,
-  address: string,
-  opts: MailboxAddressOptions,
-): Check<MssAddress> {
+export function checkMailboxAddressForType(type: MailboxType, address: string, opts: MailboxAddressOptions): Check<MssAddress> {
   const field = opts.field ?? `${type} mailbox address`;
   // Syntax first, operator domains last, so that a patient address gets its own message.
   const parsed = checkMssAddress(address, { field });

@@ -6,10 +6,6 @@ import { type IdNatPerson, checkIdNatPerson } from '../identifiers/idnat-person.
 import { type IdNatStructure, checkIdNatStructure } from '../identifiers/idnat-structure.ts';
 import { holderIdKind, type MailboxType } from './types.ts';
 
-export function checkHolderIdNat(
-  type: MailboxType,
-  value: string,
-  field?: string,
-): Check<IdNatPerson> | Check<IdNatStructure> {
+export function checkHolderIdNat(type: MailboxType, value: string, field?: string): Check<IdNatPerson> | Check<IdNatStructure> {
   return holderIdKind(type) === 'person' ? checkIdNatPerson(value, field) : checkIdNatStructure(value, field);
 }

@@ -28,7 +28,7 @@ export function withOneDigitChanged(valid: Arbitrary<string>, from = 0): Arbitra
   return fc.tuple(valid, fc.nat(), fc.integer({ min: 1, max: 9 })).map(([v, pick, delta]) => {
     const positions = [...v].flatMap((c, i) => (i >= from && c >= '0' && c <= '9' ? [i] : []));
     const i = positions[pick % positions.length] as number;
-    const changed = String(((v.charCodeAt(i) - 48 + delta) % 10));
+    const changed = String((v.charCodeAt(i) - 48 + delta) % 10);
     return [v, v.slice(0, i) + changed + v.slice(i + 1)];
   });
 }

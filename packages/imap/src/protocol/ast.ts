@@ -5,7 +5,17 @@
 import type { CalendarDate, ImapDateTime } from './datetime.ts';
 import type { SequenceSet } from './sequence-set.ts';
 
-export type StatusItem = 'MESSAGES' | 'RECENT' | 'UIDNEXT' | 'UIDVALIDITY' | 'UNSEEN' | 'HIGHESTMODSEQ' | 'DELETED' | 'DELETED-STORAGE' | 'SIZE' | 'MAILBOXID';
+export type StatusItem =
+  | 'MESSAGES'
+  | 'RECENT'
+  | 'UIDNEXT'
+  | 'UIDVALIDITY'
+  | 'UNSEEN'
+  | 'HIGHESTMODSEQ'
+  | 'DELETED'
+  | 'DELETED-STORAGE'
+  | 'SIZE'
+  | 'MAILBOXID';
 
 export type SearchKey =
   | {

@@ -1,18 +1,7 @@
 // Reads the tokens of one framed command: the text of its lines and, at the end of each line
 // but the last, a literal. The grammar's low-level productions (RFC 3501 §9) live here.
 
-import {
-  ASTRING,
-  ATOM,
-  BACKSLASH,
-  DQUOTE,
-  LIST,
-  RPAREN,
-  SP,
-  isChar,
-  isDigit,
-  latin1ToUtf8,
-} from './chars.ts';
+import { ASTRING, ATOM, BACKSLASH, DQUOTE, LIST, RPAREN, SP, isChar, isDigit, latin1ToUtf8 } from './chars.ts';
 import { ParseError } from './errors.ts';
 import type { FramedCommand, FramedLiteral } from './framer.ts';
 

@@ -17,7 +17,18 @@ import type {
 } from '@mss/mime';
 import { concat, type ImapValue, nstr, str } from './encoder.ts';
 
-export type { Address, AddressEntry, AddressGroup, BodyDisposition, BodyParams, BodyStructure, Envelope, HeaderText, MultipartBody, SinglePartBody };
+export type {
+  Address,
+  AddressEntry,
+  AddressGroup,
+  BodyDisposition,
+  BodyParams,
+  BodyStructure,
+  Envelope,
+  HeaderText,
+  MultipartBody,
+  SinglePartBody,
+};
 
 function isGroup(entry: AddressEntry): entry is AddressGroup {
   return 'group' in entry;
@@ -77,15 +88,7 @@ export function bodyStructureValue(b: BodyStructure, extended: boolean): ImapVal
     if (extended) items.push(params(b.params), ...extension(b));
     return items;
   }
-  const items: ImapValue[] = [
-    str(b.type),
-    str(b.subtype),
-    params(b.params),
-    nstr(b.id),
-    nstr(b.description),
-    str(b.encoding),
-    b.size,
-  ];
+  const items: ImapValue[] = [str(b.type), str(b.subtype), params(b.params), nstr(b.id), nstr(b.description), str(b.encoding), b.size];
   const type = b.type.toUpperCase();
   const subtype = b.subtype.toUpperCase();
   if (type === 'MESSAGE' && subtype === 'RFC822') {

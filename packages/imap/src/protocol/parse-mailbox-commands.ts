@@ -54,10 +54,7 @@ function qresyncParams(c: Cursor): QresyncParams {
 }
 
 const SPECIAL_USES = new Map(
-  ['\\All', '\\Archive', '\\Drafts', '\\Flagged', '\\Junk', '\\Sent', '\\Trash', '\\Important'].map((u) => [
-    u.toUpperCase(),
-    u,
-  ]),
+  ['\\All', '\\Archive', '\\Drafts', '\\Flagged', '\\Junk', '\\Sent', '\\Trash', '\\Important'].map((u) => [u.toUpperCase(), u]),
 );
 
 /** `mailbox [SP "(" "USE" SP "(" [use-attr *(SP use-attr)] ")" ")"]` (RFC 6154 §3). */

@@ -37,9 +37,7 @@ export function mailbox(c: Cursor): string {
   return mailboxFromRaw(c.astringRaw('Expected a mailbox name'));
 }
 
-const SYSTEM_FLAGS = new Map(
-  ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft', '\\Recent'].map((f) => [f.toUpperCase(), f]),
-);
+const SYSTEM_FLAGS = new Map(['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft', '\\Recent'].map((f) => [f.toUpperCase(), f]));
 
 /** `flag`: system flags get their canonical case; keywords are kept as written. */
 export function flag(c: Cursor): string {
@@ -63,7 +61,18 @@ export function flagFromText(text: string): string | null {
   return SYSTEM_FLAGS.get(text.toUpperCase()) ?? text;
 }
 
-const STATUS_ITEMS = new Set<string>(['MESSAGES', 'RECENT', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN', 'HIGHESTMODSEQ', 'DELETED', 'DELETED-STORAGE', 'SIZE', 'MAILBOXID']);
+const STATUS_ITEMS = new Set<string>([
+  'MESSAGES',
+  'RECENT',
+  'UIDNEXT',
+  'UIDVALIDITY',
+  'UNSEEN',
+  'HIGHESTMODSEQ',
+  'DELETED',
+  'DELETED-STORAGE',
+  'SIZE',
+  'MAILBOXID',
+]);
 
 export function statusItems(c: Cursor): StatusItem[] {
   return c.list(

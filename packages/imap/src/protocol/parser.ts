@@ -7,7 +7,18 @@ import { ATOM, LPAREN, SP, TAG } from './chars.ts';
 import { Cursor } from './cursor.ts';
 import { ParseError, shown } from './errors.ts';
 import type { FramedCommand } from './framer.ts';
-import { appendArguments, createArguments, getQuotaArguments, setQuotaArguments, listArguments, lsubArguments, mailboxArgument, renameArguments, selectArguments, statusArguments } from './parse-mailbox-commands.ts';
+import {
+  appendArguments,
+  createArguments,
+  getQuotaArguments,
+  setQuotaArguments,
+  listArguments,
+  lsubArguments,
+  mailboxArgument,
+  renameArguments,
+  selectArguments,
+  statusArguments,
+} from './parse-mailbox-commands.ts';
 import { fetchArguments } from './parse-fetch.ts';
 import { copyArguments, expungeArguments, storeArguments } from './parse-message-commands.ts';
 import { searchArguments, sortArguments, threadArguments } from './parse-search.ts';

@@ -17,7 +17,14 @@ function structureOf(item: StructureItem, row: FetchRow, view: MessageView | und
  * One FETCH data item of a message (RFC 3501 §7.4.2); `view` is there when the item needs the
  * body, `forms` encodes ENVELOPE, BODY and BODYSTRUCTURE from the stored structure.
  */
-export function renderItem(item: FetchItem, row: FetchRow, flags: readonly string[], modseq: number, view: MessageView | undefined, forms: WireForms): [string, ImapValue][] {
+export function renderItem(
+  item: FetchItem,
+  row: FetchRow,
+  flags: readonly string[],
+  modseq: number,
+  view: MessageView | undefined,
+  forms: WireForms,
+): [string, ImapValue][] {
   switch (item.item) {
     case 'UID':
       return [['UID', Number(row.uid)]];

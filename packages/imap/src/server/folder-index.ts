@@ -333,7 +333,11 @@ export class FolderIndex {
         for (const uid of map.keys()) if (this.position(uid) < 0) map.delete(uid);
         const missing = this.uids.filter((u) => !map.has(u));
         if (missing.length > 0) {
-          const rows = (await store.mail.messagesByUid(this.folderId, missing)).map((r) => ({ uid: Number(r.uid), search_headers: r.search_headers, blob_hash: r.blob_hash }));
+          const rows = (await store.mail.messagesByUid(this.folderId, missing)).map((r) => ({
+            uid: Number(r.uid),
+            search_headers: r.search_headers,
+            blob_hash: r.blob_hash,
+          }));
           await this.addHeaders(store, rows, map);
         }
       }
@@ -343,7 +347,11 @@ export class FolderIndex {
     }
   }
 
-  private async addHeaders(store: Store, rows: readonly { uid: number; search_headers?: string | null; blob_hash?: string }[], into: Map<number, SearchHeaders>): Promise<void> {
+  private async addHeaders(
+    store: Store,
+    rows: readonly { uid: number; search_headers?: string | null; blob_hash?: string }[],
+    into: Map<number, SearchHeaders>,
+  ): Promise<void> {
     for (const r of rows) {
       if (into.has(r.uid)) continue;
       // Computed when the message was stored; parsed from the body (and not written: reads never
@@ -383,7 +391,11 @@ function registry(store: Store): Registry {
 }
 
 /** The shared index of a folder, held until `releaseIndex`. */
-export function acquireIndex(store: Store, folderId: number, headersOf: (store: Store, hash: string) => Promise<StoredSearchHeaders>): FolderIndex {
+export function acquireIndex(
+  store: Store,
+  folderId: number,
+  headersOf: (store: Store, hash: string) => Promise<StoredSearchHeaders>,
+): FolderIndex {
   const reg = registry(store);
   let idx = reg.indexes.get(folderId);
   if (!idx) {

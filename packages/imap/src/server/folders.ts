@@ -27,5 +27,12 @@ export function listPatternToRegExp(reference: string, pattern: string): RegExp 
 }
 
 export function isValidFolderName(name: string): boolean {
-  return name.length > 0 && name.length <= 255 && !name.startsWith(DELIMITER) && !name.endsWith(DELIMITER) && !name.includes(`${DELIMITER}${DELIMITER}`) && !/[\x00-\x1f\x7f]/.test(name);
+  return (
+    name.length > 0 &&
+    name.length <= 255 &&
+    !name.startsWith(DELIMITER) &&
+    !name.endsWith(DELIMITER) &&
+    !name.includes(`${DELIMITER}${DELIMITER}`) &&
+    !/[\x00-\x1f\x7f]/.test(name)
+  );
 }

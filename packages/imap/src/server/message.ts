@@ -75,7 +75,10 @@ export function messageView(raw: Buffer): MessageView {
     whole: () => literal(raw),
     // RFC 3501 leaves a section that does not exist open; like Dovecot, answer an empty string.
     // BODY[] (the whole message) needs no parse.
-    sectionBytes: (s) => (s.part.length === 0 && !s.text ? raw : (mimeSection(raw, root(), { part: s.part, text: s.text, fields: s.fields }) ?? Buffer.alloc(0))),
+    sectionBytes: (s) =>
+      s.part.length === 0 && !s.text
+        ? raw
+        : (mimeSection(raw, root(), { part: s.part, text: s.text, fields: s.fields }) ?? Buffer.alloc(0)),
     literalOrNil: (data) => literal(data),
     envelope: () => envelopeValue(envelope(root())),
     bodyStructure: (extended) => bodyStructureValue(bodyStructure(root(), extended), extended),

@@ -10,7 +10,11 @@ import type { Identity } from './state.ts';
  * refuses. No listener of the operator has one (LOGIN is disabled there: a password would skip
  * the token and the decision point); the bench passes its own so that standard load tools work.
  */
-export type LoginHook = (userid: string, password: string, store: Store) => Promise<{ identity: Identity; expiresAt: Date; text?: string } | null>;
+export type LoginHook = (
+  userid: string,
+  password: string,
+  store: Store,
+) => Promise<{ identity: Identity; expiresAt: Date; text?: string } | null>;
 
 export interface ImapServerOptions {
   store: Store;

@@ -32,7 +32,8 @@ export const SENT_KEYS = /"key":"(SENTBEFORE|SENTON|SENTSINCE)"/;
 /** The keys answered from the folder's cached decoded headers. */
 export const HEADER_KEYS = /"key":"(BCC|CC|FROM|SUBJECT|TO)"/;
 /** The keys that need the message's row (dates, size). */
-export const ROW_KEYS = /"key":"(BEFORE|ON|SINCE|LARGER|SMALLER|OLDER|YOUNGER|SENTBEFORE|SENTON|SENTSINCE|SAVEDBEFORE|SAVEDON|SAVEDSINCE|EMAILID)"/;
+export const ROW_KEYS =
+  /"key":"(BEFORE|ON|SINCE|LARGER|SMALLER|OLDER|YOUNGER|SENTBEFORE|SENTON|SENTSINCE|SAVEDBEFORE|SAVEDON|SAVEDSINCE|EMAILID)"/;
 
 // A needle lower-cased once per command, not once per message.
 const loweredNeedles = new WeakMap<object, string>();
@@ -165,7 +166,9 @@ export function matches(k: SearchKey, c: SearchContext): boolean {
     case 'AND':
       return k.keys.every((x) => matches(x, c));
     case 'HEADER':
-      return c.view!.headerValues(k.field).some((v) => contains(v, k.value)) || (k.value === '' && c.view!.headerValues(k.field).length > 0);
+      return (
+        c.view!.headerValues(k.field).some((v) => contains(v, k.value)) || (k.value === '' && c.view!.headerValues(k.field).length > 0)
+      );
     case 'FROM':
     case 'TO':
     case 'CC':

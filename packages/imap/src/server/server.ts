@@ -26,7 +26,10 @@ export async function startImapServer(opts: ImapServerOptions): Promise<RunningI
     // One client address may not hold every connection (issue #12): RFC 9051 §7.1.5, BYE at once.
     const release = perAddress.acquire(socket.remoteAddress);
     if (!release) {
-      opts.logger.info({ service: name, remote: socket.remoteAddress, limit: perAddress.max }, 'imap connection refused: too many from this address');
+      opts.logger.info(
+        { service: name, remote: socket.remoteAddress, limit: perAddress.max },
+        'imap connection refused: too many from this address',
+      );
       socket.on('error', () => undefined);
       socket.end(`* BYE Too many connections from your address (limit ${perAddress.max}), try again later\r\n`);
       return;

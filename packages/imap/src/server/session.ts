@@ -160,7 +160,11 @@ export class ImapSession implements SessionContext {
   }
 
   bad(tag: string | null, text: string, responseCode?: 'LIMIT' | 'CLIENTBUG'): void {
-    this.write(tag ? tagged(tag, 'BAD', text, responseCode ? code.simple(responseCode) : null) : untaggedStatus('BAD', text, responseCode ? code.simple(responseCode) : null));
+    this.write(
+      tag
+        ? tagged(tag, 'BAD', text, responseCode ? code.simple(responseCode) : null)
+        : untaggedStatus('BAD', text, responseCode ? code.simple(responseCode) : null),
+    );
     if (++this.badCount > MAX_BAD) this.bye('Too many invalid commands');
   }
 
@@ -309,7 +313,8 @@ export class ImapSession implements SessionContext {
             this.bad(ev.tag, `Line too long (limit ${ev.limit} bytes)`, 'LIMIT');
             break;
           case 'literal-too-big':
-            if (ev.name === 'APPEND' && ev.tag) this.write(tagged(ev.tag, 'NO', `Message too big (limit ${ev.limit} bytes)`, code.simple('TOOBIG')));
+            if (ev.name === 'APPEND' && ev.tag)
+              this.write(tagged(ev.tag, 'NO', `Message too big (limit ${ev.limit} bytes)`, code.simple('TOOBIG')));
             else this.bad(ev.tag, `Literal too big (limit ${ev.limit} bytes)`, 'LIMIT');
             break;
         }
@@ -329,7 +334,14 @@ export class ImapSession implements SessionContext {
     const kind = this.current.kind;
     if (this.saslWait || this.idleTag || (name === 'APPEND' && !COMMANDS.APPEND.states.includes(kind))) {
       this.framer.rejectLiteral();
-      if (tag) this.write(tagged(tag, kind === 'not-authenticated' ? 'NO' : 'BAD', kind === 'not-authenticated' ? 'Authenticate first' : 'Unexpected literal'));
+      if (tag)
+        this.write(
+          tagged(
+            tag,
+            kind === 'not-authenticated' ? 'NO' : 'BAD',
+            kind === 'not-authenticated' ? 'Authenticate first' : 'Unexpected literal',
+          ),
+        );
       return;
     }
     this.framer.acceptLiteral();
@@ -415,7 +427,11 @@ export class ImapSession implements SessionContext {
     plain.removeAllListeners('error');
     // With certificates, a client certificate is asked for but never required by TLS: AUTHENTICATE
     // EXTERNAL judges it and says why it refuses one; token clients are not concerned.
-    const secure = new tls.TLSSocket(plain, { isServer: true, secureContext, ...(certificates ? { requestCert: true, rejectUnauthorized: false } : {}) });
+    const secure = new tls.TLSSocket(plain, {
+      isServer: true,
+      secureContext,
+      ...(certificates ? { requestCert: true, rejectUnauthorized: false } : {}),
+    });
     this.socket = secure;
     this.attach(secure);
     secure.once('secure', () => {

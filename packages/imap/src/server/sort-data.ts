@@ -2,7 +2,16 @@
 // process and kept beside the folder's shared index, so a webmail that sorts the same folder
 // again and again opens each message once.
 
-import { baseSubject, decodedHeader, headerAddresses, messageIds, parseMessage, parseMessageDate, unfoldedHeader, type MimeNode } from '@mss/mime';
+import {
+  baseSubject,
+  decodedHeader,
+  headerAddresses,
+  messageIds,
+  parseMessage,
+  parseMessageDate,
+  unfoldedHeader,
+  type MimeNode,
+} from '@mss/mime';
 import type { MessageRow, Store } from '@mss/store';
 import fs from 'node:fs/promises';
 import type { FolderIndex } from './folder-index.ts';

@@ -7,7 +7,12 @@ import type { SelectedFolder } from './selected.ts';
  * (docs/choices.md, "QRESYNC expunge log") every UID of `within` below UIDNEXT that no message
  * has is told instead: a superset, which the RFC allows.
  */
-export async function vanishedSince(store: Store, sel: SelectedFolder, modseq: number, within: { has(uid: number): boolean }): Promise<number[]> {
+export async function vanishedSince(
+  store: Store,
+  sel: SelectedFolder,
+  modseq: number,
+  within: { has(uid: number): boolean },
+): Promise<number[]> {
   const log = await store.mail.expungedSince(sel.folderId, modseq);
   if (log.complete) return log.uids.filter((uid) => within.has(uid));
   const out: number[] = [];

@@ -45,7 +45,6 @@ export class Conversation {
   }
 }
 
-
 /** Opens a session and waits for the greeting. */
 export async function openConversation(port: number): Promise<Conversation> {
   const c = new Conversation(net.connect(port, '127.0.0.1'));

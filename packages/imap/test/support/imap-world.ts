@@ -24,7 +24,29 @@ export const CAB = `cabinet.infirmiers-des-lilas@${D}`;
 /** A throw-away certificate for 127.0.0.1, made with OpenSSL (an independent tool). */
 export function testCertificate(): { cert: string; key: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mss-imap-cert-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${dir}/key.pem`, '-out', `${dir}/cert.pem`, '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      `${dir}/key.pem`,
+      '-out',
+      `${dir}/cert.pem`,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    ],
+    { stdio: 'ignore' },
+  );
   return { cert: fs.readFileSync(`${dir}/cert.pem`, 'utf8'), key: fs.readFileSync(`${dir}/key.pem`, 'utf8') };
 }
 
@@ -39,7 +61,12 @@ export interface ImapWorld {
 }
 
 export async function startImapWorld(
-  options: { quotas?: MailboxQuotas; tls?: { cert: string; key: string }; certificates?: ImapServerOptions['certificates']; server?: Partial<ImapServerOptions> } = {},
+  options: {
+    quotas?: MailboxQuotas;
+    tls?: { cert: string; key: string };
+    certificates?: ImapServerOptions['certificates'];
+    server?: Partial<ImapServerOptions>;
+  } = {},
 ): Promise<ImapWorld> {
   const { store, dataDir, cleanup } = await openTestStore();
   await seedDemo(store, D);

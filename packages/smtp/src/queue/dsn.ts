@@ -69,10 +69,20 @@ export function buildDsn(d: DsnInput): Buffer {
         lead: 'has not yet been delivered to the',
         tail: `following recipient${plural} at other MSSante operators:`,
         reasons: true,
-        closing: [`This is a warning only: nothing needs to be sent again. Delivery will be tried${until ? ` until ${rfc5322Date(until)}` : ''};`, 'you will be told if it fails for good. The delivery report is attached.'],
+        closing: [
+          `This is a warning only: nothing needs to be sent again. Delivery will be tried${until ? ` until ${rfc5322Date(until)}` : ''};`,
+          'you will be told if it fails for good. The delivery report is attached.',
+        ],
       }
     : delivered
-      ? { subject: 'Successful Mail Delivery Report', headersPart: 'Delivered message headers', lead: 'was delivered to the mailbox', tail: `of the following recipient${plural}, as you asked (NOTIFY=SUCCESS):`, reasons: false, closing: ['The delivery report is attached.'] }
+      ? {
+          subject: 'Successful Mail Delivery Report',
+          headersPart: 'Delivered message headers',
+          lead: 'was delivered to the mailbox',
+          tail: `of the following recipient${plural}, as you asked (NOTIFY=SUCCESS):`,
+          reasons: false,
+          closing: ['The delivery report is attached.'],
+        }
       : {
           subject: 'Undelivered Mail Returned to Sender',
           headersPart: 'Undelivered message headers',

@@ -171,7 +171,15 @@ export class QueueRunner {
     const domain = first.domain;
     const now = this.o.store.now();
     if (now.getTime() - Date.parse(first.created_at) >= this.retry.maxAgeMs) {
-      return [{ kind: 'failed', rows, status: '4.4.7', diagnostic: `delivery time expired (${first.last_error ?? 'never delivered'})`, remoteMta: null }];
+      return [
+        {
+          kind: 'failed',
+          rows,
+          status: '4.4.7',
+          diagnostic: `delivery time expired (${first.last_error ?? 'never delivered'})`,
+          remoteMta: null,
+        },
+      ];
     }
     if (!this.o.trustSpace.isWhitelisted(domain)) {
       return [{ kind: 'failed', rows, status: '5.7.1', diagnostic: `${domain} is no longer in the MSSante trust space`, remoteMta: null }];
@@ -185,13 +193,16 @@ export class QueueRunner {
       const out: Outcome[] = [];
       const accepted = (info.accepted as string[]).map((a) => byAddress.get(a.toLowerCase())).filter((r): r is QueueRow => !!r);
       if (accepted.length) out.push({ kind: 'delivered', rows: accepted, reply: info.response });
-      for (const e of (info.rejectedErrors ?? []) as SmtpError[]) out.push(...this.refused(e, e.recipient ? [byAddress.get(e.recipient.toLowerCase())!].filter(Boolean) : [], mta));
+      for (const e of (info.rejectedErrors ?? []) as SmtpError[])
+        out.push(...this.refused(e, e.recipient ? [byAddress.get(e.recipient.toLowerCase())!].filter(Boolean) : [], mta));
       return out;
     } catch (err) {
       const e = err as SmtpError;
       if (e.rejectedErrors?.length) {
         const byAddress = new Map(rows.map((r) => [r.recipient.toLowerCase(), r]));
-        return e.rejectedErrors.flatMap((x) => this.refused(x, x.recipient ? [byAddress.get(x.recipient.toLowerCase())!].filter(Boolean) : [], mta));
+        return e.rejectedErrors.flatMap((x) =>
+          this.refused(x, x.recipient ? [byAddress.get(x.recipient.toLowerCase())!].filter(Boolean) : [], mta),
+        );
       }
       return this.refused(e, rows, mta);
     }
@@ -210,7 +221,10 @@ export class QueueRunner {
     return [{ kind: 'deferred', rows, error: reply ? `${mta} said: ${reply}${after}` : `${mta}: ${e.code ?? 'error'} ${e.message}` }];
   }
 
-  private send(rows: QueueRow[], route: { host: string; port: number }): Promise<{ accepted: string[]; rejected: string[]; rejectedErrors?: SmtpError[]; response: string }> {
+  private send(
+    rows: QueueRow[],
+    route: { host: string; port: number },
+  ): Promise<{ accepted: string[]; rejected: string[]; rejectedErrors?: SmtpError[]; response: string }> {
     const first = rows[0]!;
     const trust = this.o.trustSpace;
     const wanted = trust.operatorFor(first.domain);
@@ -235,7 +249,9 @@ export class QueueRunner {
         checkServerIdentity: (_host: string, cert: tls.PeerCertificate) => {
           const domain = cert.raw ? operatorOfCertificate(cert.raw) : undefined;
           if (!domain || trust.operatorFor(domain) !== wanted) {
-            return new Error(`the server certificate (${domain ?? 'no operator'}) is not that of the operator of ${first.domain} (${wanted ?? 'unknown'})`);
+            return new Error(
+              `the server certificate (${domain ?? 'no operator'}) is not that of the operator of ${first.domain} (${wanted ?? 'unknown'})`,
+            );
           }
           return undefined;
         },
@@ -243,7 +259,10 @@ export class QueueRunner {
     });
     return new Promise((resolve, reject) => {
       let done = false;
-      const finish = (err: SmtpError | null, info?: { accepted: string[]; rejected: string[]; rejectedErrors?: SmtpError[]; response: string }): void => {
+      const finish = (
+        err: SmtpError | null,
+        info?: { accepted: string[]; rejected: string[]; rejectedErrors?: SmtpError[]; response: string },
+      ): void => {
         if (done) return;
         done = true;
         if (err) {
@@ -291,7 +310,10 @@ export class QueueRunner {
     const first = outcome.rows[0]!;
     if (outcome.kind === 'delivered') {
       await store.queue.markDelivered(ids, outcome.reply);
-      this.log.info({ id: first.message_ref, domain: first.domain, recipients: ids.length, reply: outcome.reply }, 'smtp relayed to another operator');
+      this.log.info(
+        { id: first.message_ref, domain: first.domain, recipients: ids.length, reply: outcome.reply },
+        'smtp relayed to another operator',
+      );
       return;
     }
     if (outcome.kind === 'deferred') {
@@ -304,7 +326,17 @@ export class QueueRunner {
         if (warning) warned = await fileDsn(tx, Number(first.sender_mailbox_id), warning);
       });
       if (warned !== undefined) store.notifyFolderChanged(warned);
-      this.log.info({ id: first.message_ref, domain: first.domain, recipients: ids.length, error: outcome.error, next: next.toISOString(), attempts: first.attempts + 1 }, 'smtp delivery deferred');
+      this.log.info(
+        {
+          id: first.message_ref,
+          domain: first.domain,
+          recipients: ids.length,
+          error: outcome.error,
+          next: next.toISOString(),
+          attempts: first.attempts + 1,
+        },
+        'smtp delivery deferred',
+      );
       return;
     }
     await this.fail(outcome);
@@ -328,7 +360,19 @@ export class QueueRunner {
     const first = crossed[0]!;
     const status = /\b([45]\.\d{1,3}\.\d{1,3})\b/.exec(outcome.error)?.[1]?.replace(/^5/, '4') ?? '4.4.1';
     const willRetryUntil = new Date(Date.parse(first.created_at) + this.retry.maxAgeMs);
-    return this.writeDsn(first, crossed.map((r) => ({ recipient: r.recipient, orcpt: r.orcpt, action: 'delayed' as const, status, diagnostic: outcome.error, remoteMta: null, lastAttempt: now, willRetryUntil })));
+    return this.writeDsn(
+      first,
+      crossed.map((r) => ({
+        recipient: r.recipient,
+        orcpt: r.orcpt,
+        action: 'delayed' as const,
+        status,
+        diagnostic: outcome.error,
+        remoteMta: null,
+        lastAttempt: now,
+        willRetryUntil,
+      })),
+    );
   }
 
   private writeDsn(first: QueueRow, recipients: FailedRecipient[]): Promise<WrittenDsn> {
@@ -346,7 +390,6 @@ export class QueueRunner {
     });
   }
 
-
   /** Closes the rows and puts the DSN in the sender's INBOX, all in one transaction. */
   private async fail(outcome: Extract<Outcome, { kind: 'failed' }>): Promise<void> {
     const { store } = this.o;
@@ -354,13 +397,30 @@ export class QueueRunner {
     const ids = outcome.rows.map((r) => r.id);
     const recipients: FailedRecipient[] = outcome.rows
       .filter((r) => wantsFailureDsn(r.notify))
-      .map((r) => ({ recipient: r.recipient, orcpt: r.orcpt, status: outcome.status, diagnostic: outcome.diagnostic, remoteMta: outcome.remoteMta, lastAttempt: r.last_attempt_at ? new Date(r.last_attempt_at) : null }));
+      .map((r) => ({
+        recipient: r.recipient,
+        orcpt: r.orcpt,
+        status: outcome.status,
+        diagnostic: outcome.diagnostic,
+        remoteMta: outcome.remoteMta,
+        lastAttempt: r.last_attempt_at ? new Date(r.last_attempt_at) : null,
+      }));
     const dsn = recipients.length > 0 ? await this.writeDsn(first, recipients) : undefined;
     const folderId = await store.transaction(async (tx) => {
       await tx.queue.markFailed(ids, `${outcome.status} ${outcome.diagnostic}`, outcome.status !== '4.4.7');
       return dsn ? fileDsn(tx, Number(first.sender_mailbox_id), dsn) : undefined;
     });
     if (folderId !== undefined) store.notifyFolderChanged(folderId);
-    this.log.info({ id: first.message_ref, domain: first.domain, recipients: ids.length, status: outcome.status, diagnostic: outcome.diagnostic, dsn: folderId !== undefined }, 'smtp delivery failed');
+    this.log.info(
+      {
+        id: first.message_ref,
+        domain: first.domain,
+        recipients: ids.length,
+        status: outcome.status,
+        diagnostic: outcome.diagnostic,
+        dsn: folderId !== undefined,
+      },
+      'smtp delivery failed',
+    );
   }
 }

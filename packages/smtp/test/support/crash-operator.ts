@@ -24,7 +24,16 @@ const pki = await loadOrCreatePki(env('MSS_CRASH_PKI_DIR'));
 const cert = JSON.parse(fs.readFileSync(env('MSS_CRASH_CERT_FILE'), 'utf8')) as { certPem: string; keyPem: string };
 const trust = new FixedTrustSpace();
 trust.routes.set('operateur-b.mssante.fr', { host: '127.0.0.1', port: Number(env('MSS_CRASH_B_PORT')) });
-const runner = new QueueRunner({ store, logger, trustSpace: trust, tls: { cert: cert.certPem, key: cert.keyPem, ca: pki.caCertPem }, name: `mx.${A}`, operatorDomain: A, pollMs: 200, retry: { firstDelayMs: 200, maxDelayMs: 1000 } });
+const runner = new QueueRunner({
+  store,
+  logger,
+  trustSpace: trust,
+  tls: { cert: cert.certPem, key: cert.keyPem, ca: pki.caCertPem },
+  name: `mx.${A}`,
+  operatorDomain: A,
+  pollMs: 200,
+  retry: { firstDelayMs: 200, maxDelayMs: 1000 },
+});
 const smtp = await startSubmissionServer({
   store,
   access: new AccessControl({ store, publicBaseUrl: 'http://127.0.0.1:8080' }),

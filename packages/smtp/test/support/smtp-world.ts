@@ -74,9 +74,24 @@ export async function startSmtpWorld(overrides: ServerOverrides = {}): Promise<S
   fs.writeFileSync(caFile, pki.caCertPem);
   const tokenValidator = createTokenValidator({ issuer: psc.issuer });
   const revocations = { revoked: new Set<string>(), known: true };
-  const revocationSource: RevocationSource = { status: (serial) => (!revocations.known ? 'unknown' : revocations.revoked.has(serial) ? 'revoked' : 'good') };
-  const certificates = { ca: pki.caCertPem, validator: createCertificateValidator({ caCertPem: pki.caCertPem, revocations: revocationSource }) };
-  const base = { store, access, tokenValidator, logger, host: '127.0.0.1', port: 0, tls: { cert: cert.certPem, key: cert.keyPem }, operatorDomains: [D], closeTimeoutMs: 1000 };
+  const revocationSource: RevocationSource = {
+    status: (serial) => (!revocations.known ? 'unknown' : revocations.revoked.has(serial) ? 'revoked' : 'good'),
+  };
+  const certificates = {
+    ca: pki.caCertPem,
+    validator: createCertificateValidator({ caCertPem: pki.caCertPem, revocations: revocationSource }),
+  };
+  const base = {
+    store,
+    access,
+    tokenValidator,
+    logger,
+    host: '127.0.0.1',
+    port: 0,
+    tls: { cert: cert.certPem, key: cert.keyPem },
+    operatorDomains: [D],
+    closeTimeoutMs: 1000,
+  };
   const smtp = await startSubmissionServer({ ...base, ...overrides });
   const others: RunningSubmissionServer[] = [];
   return {

@@ -85,7 +85,9 @@ async function operatorParts(store: Store, dataDir: string): Promise<Pick<Operat
   };
 }
 
-export async function startTwoOperators(options: { retry?: Partial<RetryPolicy>; storeA?: Partial<StoreOptions> } = {}): Promise<TwoOperators> {
+export async function startTwoOperators(
+  options: { retry?: Partial<RetryPolicy>; storeA?: Partial<StoreOptions> } = {},
+): Promise<TwoOperators> {
   const logger = silentLogger();
   const sa = await openTestStore(options.storeA);
   const sb = await openTestStore();
@@ -115,7 +117,17 @@ export async function startTwoOperators(options: { retry?: Partial<RetryPolicy>;
   // B's queue only carries its success reports (NOTIFY=SUCCESS) back to A.
   const runnerB = runnerOf(sb.store, B, certB);
   const relayOf = (store: Store, domain: string, cert: IssuedCertificate, queue: QueueRunner) =>
-    startRelayServer({ store, logger, host: '127.0.0.1', port: 0, tls: { cert: cert.certPem, key: cert.keyPem, ca: pki.caCertPem }, operatorDomains: [domain], trustSpace: trust, closeTimeoutMs: 500, queue });
+    startRelayServer({
+      store,
+      logger,
+      host: '127.0.0.1',
+      port: 0,
+      tls: { cert: cert.certPem, key: cert.keyPem, ca: pki.caCertPem },
+      operatorDomains: [domain],
+      trustSpace: trust,
+      closeTimeoutMs: 500,
+      queue,
+    });
   let relayB = await relayOf(sb.store, B, certB, runnerB);
   const relayA = await relayOf(sa.store, A, certA, runner);
   trust.routes.set(B, { host: '127.0.0.1', port: relayB.port });
@@ -141,7 +153,15 @@ export async function startTwoOperators(options: { retry?: Partial<RetryPolicy>;
   const b: Operator = { store: sb.store, dataDir: sb.dataDir, cert: certB, relay: relayB, ...(await operatorParts(sb.store, sb.dataDir)) };
   let bUp = true;
   return {
-    a: { store: sa.store, dataDir: sa.dataDir, cert: certA, relay: relayA, submission, runner, ...(await operatorParts(sa.store, sa.dataDir)) },
+    a: {
+      store: sa.store,
+      dataDir: sa.dataDir,
+      cert: certA,
+      relay: relayA,
+      submission,
+      runner,
+      ...(await operatorParts(sa.store, sa.dataDir)),
+    },
     b,
     trust,
     pki,

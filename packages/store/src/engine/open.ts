@@ -87,9 +87,13 @@ export async function openDatabase(options: OpenOptions): Promise<OpenedDatabase
   try {
     parsed = new URL(url);
   } catch {
-    throw new MssError('DATABASE_URL_INVALID', `MSS_DATABASE_URL is not a valid URL (expected postgres://user:password@host:port/database)`, {
-      exitCode: 2,
-    });
+    throw new MssError(
+      'DATABASE_URL_INVALID',
+      `MSS_DATABASE_URL is not a valid URL (expected postgres://user:password@host:port/database)`,
+      {
+        exitCode: 2,
+      },
+    );
   }
   if (parsed.protocol === 'sqlite:') {
     const file = path.resolve(decodeURIComponent(parsed.pathname));

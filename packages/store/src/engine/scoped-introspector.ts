@@ -1,4 +1,13 @@
-import { PostgresDialect, sql, type DatabaseIntrospector, type DatabaseMetadata, type DatabaseMetadataOptions, type Kysely, type SchemaMetadata, type TableMetadata } from 'kysely';
+import {
+  PostgresDialect,
+  sql,
+  type DatabaseIntrospector,
+  type DatabaseMetadata,
+  type DatabaseMetadataOptions,
+  type Kysely,
+  type SchemaMetadata,
+  type TableMetadata,
+} from 'kysely';
 
 /**
  * Kysely's PostgreSQL introspector walks every schema of the database and calls
@@ -20,7 +29,15 @@ class CurrentSchemaIntrospector implements DatabaseIntrospector {
   }
 
   async getTables(options: DatabaseMetadataOptions = { withInternalKyselyTables: false }): Promise<TableMetadata[]> {
-    const rows = await sql<{ schema: string; table: string; kind: string; column: string; type: string; not_null: boolean; has_default: boolean }>`
+    const rows = await sql<{
+      schema: string;
+      table: string;
+      kind: string;
+      column: string;
+      type: string;
+      not_null: boolean;
+      has_default: boolean;
+    }>`
       SELECT ns.nspname AS schema, c.relname AS table, c.relkind AS kind, a.attname AS column,
              t.typname AS type, a.attnotnull AS not_null, a.atthasdef AS has_default
         FROM pg_catalog.pg_class c
@@ -38,7 +55,13 @@ class CurrentSchemaIntrospector implements DatabaseIntrospector {
         table = { name: r.table, schema: r.schema, isView: r.kind === 'v', columns: [] };
         tables.set(r.table, table);
       }
-      table.columns.push({ name: r.column, dataType: r.type, isNullable: !r.not_null, isAutoIncrementing: false, hasDefaultValue: r.has_default });
+      table.columns.push({
+        name: r.column,
+        dataType: r.type,
+        isNullable: !r.not_null,
+        isAutoIncrementing: false,
+        hasDefaultValue: r.has_default,
+      });
     }
     return [...tables.values()];
   }

@@ -15,12 +15,24 @@ export const directorySearch: MssMigration = {
     // its page of keys and counts its matches from the index alone.
     const family = foldNameSql('last_name');
     const given = foldNameSql('first_name');
-    await db.schema.createIndex('persons_family_folded').on('persons').expression(sql.raw(`${family}, ${given}, idnat, kind`)).execute();
-    await db.schema.createIndex('persons_given_folded').on('persons').expression(sql.raw(`${given}, ${family}, idnat, kind`)).execute();
+    await db.schema
+      .createIndex('persons_family_folded')
+      .on('persons')
+      .expression(sql.raw(`${family}, ${given}, idnat, kind`))
+      .execute();
+    await db.schema
+      .createIndex('persons_given_folded')
+      .on('persons')
+      .expression(sql.raw(`${given}, ${family}, idnat, kind`))
+      .execute();
     await db.schema.createIndex('persons_updated').on('persons').column('updated_at').execute();
     await db.schema.createIndex('persons_profession').on('persons').columns(['profession_code', 'idnat']).execute();
     await db.schema.createIndex('persons_speciality').on('persons').columns(['speciality_code', 'idnat']).execute();
-    await db.schema.createIndex('structures_name_folded').on('structures').expression(sql.raw(`${foldNameSql('name')}, idnat`)).execute();
+    await db.schema
+      .createIndex('structures_name_folded')
+      .on('structures')
+      .expression(sql.raw(`${foldNameSql('name')}, idnat`))
+      .execute();
     await db.schema.createIndex('structures_updated').on('structures').column('updated_at').execute();
     await db.schema.createIndex('mailboxes_updated').on('mailboxes').column('updated_at').execute();
   },

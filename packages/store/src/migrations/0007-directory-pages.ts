@@ -19,7 +19,9 @@ export const directoryPages: MssMigration = {
   name: '0007-directory-pages',
   async up(db, engine) {
     await sql
-      .raw(`create index mailboxes_published_address on mailboxes (address_key, type, owner_idnat, situation_id) where ${PUBLISHED_MAILBOX}`)
+      .raw(
+        `create index mailboxes_published_address on mailboxes (address_key, type, owner_idnat, situation_id) where ${PUBLISHED_MAILBOX}`,
+      )
       .execute(db);
     await sql
       .raw(`create index mailboxes_published_owner on mailboxes (owner_idnat, type, situation_id, address_key) where ${PUBLISHED_MAILBOX}`)
@@ -52,8 +54,12 @@ export const directoryPages: MssMigration = {
     if (engine === 'sqlite') {
       for (const { table, counter, when } of counted) {
         const bump = (delta: string) => `begin update directory_counts set n = n + ${delta} where name = '${counter}'; end`;
-        await sql.raw(`create trigger ${table}_count_insert after insert on ${table} ${when ? `when ${when('new')} ` : ''}${bump('1')}`).execute(db);
-        await sql.raw(`create trigger ${table}_count_delete after delete on ${table} ${when ? `when ${when('old')} ` : ''}${bump('-1')}`).execute(db);
+        await sql
+          .raw(`create trigger ${table}_count_insert after insert on ${table} ${when ? `when ${when('new')} ` : ''}${bump('1')}`)
+          .execute(db);
+        await sql
+          .raw(`create trigger ${table}_count_delete after delete on ${table} ${when ? `when ${when('old')} ` : ''}${bump('-1')}`)
+          .execute(db);
         if (when) {
           await sql
             .raw(
@@ -79,11 +85,21 @@ export const directoryPages: MssMigration = {
             `return null; end $$`,
         )
         .execute(db);
-      await sql.raw(`create trigger ${table}_count_insert after insert on ${table} referencing new table as new_rows for each statement execute function ${fn}()`).execute(db);
-      await sql.raw(`create trigger ${table}_count_delete after delete on ${table} referencing old table as old_rows for each statement execute function ${fn}()`).execute(db);
+      await sql
+        .raw(
+          `create trigger ${table}_count_insert after insert on ${table} referencing new table as new_rows for each statement execute function ${fn}()`,
+        )
+        .execute(db);
+      await sql
+        .raw(
+          `create trigger ${table}_count_delete after delete on ${table} referencing old table as old_rows for each statement execute function ${fn}()`,
+        )
+        .execute(db);
       if (when) {
         await sql
-          .raw(`create trigger ${table}_count_update after update on ${table} referencing old table as old_rows new table as new_rows for each statement execute function ${fn}()`)
+          .raw(
+            `create trigger ${table}_count_update after update on ${table} referencing old table as old_rows new table as new_rows for each statement execute function ${fn}()`,
+          )
           .execute(db);
       }
       // TRUNCATE skips row counts: it resets the counter.
@@ -93,7 +109,11 @@ export const directoryPages: MssMigration = {
             `update directory_counts set n = 0 where name = '${counter}'; return null; end $$`,
         )
         .execute(db);
-      await sql.raw(`create trigger ${table}_count_truncate after truncate on ${table} for each statement execute function ${table}_count_truncate()`).execute(db);
+      await sql
+        .raw(
+          `create trigger ${table}_count_truncate after truncate on ${table} for each statement execute function ${table}_count_truncate()`,
+        )
+        .execute(db);
     }
   },
 };

@@ -10,8 +10,14 @@ import type { MssMigration } from './types.ts';
 export const mailUsage: MssMigration = {
   name: '0008-mail-usage',
   async up(db) {
-    await db.schema.alterTable('mail_folders').addColumn('storage_used', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
-    await db.schema.alterTable('mail_folders').addColumn('message_count', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+    await db.schema
+      .alterTable('mail_folders')
+      .addColumn('storage_used', 'bigint', (c) => c.notNull().defaultTo(0))
+      .execute();
+    await db.schema
+      .alterTable('mail_folders')
+      .addColumn('message_count', 'bigint', (c) => c.notNull().defaultTo(0))
+      .execute();
     await recountMailUsage(db);
   },
 };

@@ -10,7 +10,10 @@ import type { MssMigration } from './types.ts';
 export const mailRecent: MssMigration = {
   name: '0009-mail-recent',
   async up(db) {
-    await db.schema.alterTable('mail_folders').addColumn('recent_uid', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+    await db.schema
+      .alterTable('mail_folders')
+      .addColumn('recent_uid', 'bigint', (c) => c.notNull().defaultTo(0))
+      .execute();
     await sql`update mail_folders set recent_uid = uidnext - 1`.execute(db);
   },
 };

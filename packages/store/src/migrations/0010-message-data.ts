@@ -45,7 +45,11 @@ export async function backfillMessageData(db: Kysely<any>, context: MigrationCon
       if (!byHash.has(r.blob_hash)) byHash.set(r.blob_hash, await context.readBlob(r.blob_hash).then(ingestMessage, () => null));
       const data = byHash.get(r.blob_hash);
       if (!data) continue;
-      await db.updateTable('mail_messages').set({ structure: data.structure, search_headers: data.searchHeaders }).where('id', '=', r.id).execute();
+      await db
+        .updateTable('mail_messages')
+        .set({ structure: data.structure, search_headers: data.searchHeaders })
+        .where('id', '=', r.id)
+        .execute();
       filled++;
     }
   }

@@ -12,5 +12,17 @@ import { mailSaved } from './0011-mail-saved.ts';
 import type { MssMigration } from './types.ts';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
-export const MIGRATIONS: readonly MssMigration[] = [initial, accessAudit, directoryOutbox, smtpQueue, imapCache, directorySearch, directoryPages, mailUsage, mailRecent, messageData, mailSaved];
+export const MIGRATIONS: readonly MssMigration[] = [
+  initial,
+  accessAudit,
+  directoryOutbox,
+  smtpQueue,
+  imapCache,
+  directorySearch,
+  directoryPages,
+  mailUsage,
+  mailRecent,
+  messageData,
+  mailSaved,
+];
 export type { Engine, MigrationContext, MssMigration } from './types.ts';

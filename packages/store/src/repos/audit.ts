@@ -27,6 +27,9 @@ export class AuditRepo {
     if (filter.idnat !== undefined) q = q.where('idnat', '=', filter.idnat);
     if (filter.mailbox !== undefined) q = q.where('mailbox', '=', filter.mailbox.toLowerCase());
     if (filter.afterId !== undefined) q = q.where('id', '>', filter.afterId);
-    return q.orderBy('id').limit(Math.min(filter.limit ?? 100, 1000)).execute();
+    return q
+      .orderBy('id')
+      .limit(Math.min(filter.limit ?? 100, 1000))
+      .execute();
   }
 }

@@ -18,7 +18,12 @@ const shapes = new Map<string, Shape>();
  * cost more than SQLite's answer. `name` must name one shape: a builder whose SQL depends on its
  * arguments (an IN list of their length) does not belong here.
  */
-export async function cachedQuery<R>(ctx: RepoContext, name: string, args: readonly Arg[], build: (...args: Arg[]) => Compilable<R>): Promise<R[]> {
+export async function cachedQuery<R>(
+  ctx: RepoContext,
+  name: string,
+  args: readonly Arg[],
+  build: (...args: Arg[]) => Compilable<R>,
+): Promise<R[]> {
   const key = `${ctx.engine}:${name}`;
   let shape = shapes.get(key);
   if (!shape) {
@@ -29,7 +34,8 @@ export async function cachedQuery<R>(ctx: RepoContext, name: string, args: reado
       const i = standIns.indexOf(p as Arg);
       return i >= 0 ? i : { value: p };
     });
-    for (let i = 0; i < args.length; i++) if (!slots.includes(i)) throw new Error(`cachedQuery ${name}: argument ${i} is not a bound parameter`);
+    for (let i = 0; i < args.length; i++)
+      if (!slots.includes(i)) throw new Error(`cachedQuery ${name}: argument ${i} is not a bound parameter`);
     shape = { sql: compiled.sql, slots };
     shapes.set(key, shape);
   }

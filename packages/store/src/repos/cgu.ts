@@ -23,7 +23,13 @@ export class CguRepo {
 
   /** The version in force: the one published last. */
   async current(): Promise<CguVersion | undefined> {
-    return this.ctx.db.selectFrom('cgu_versions').selectAll().orderBy('published_at', 'desc').orderBy('version', 'desc').limit(1).executeTakeFirst();
+    return this.ctx.db
+      .selectFrom('cgu_versions')
+      .selectAll()
+      .orderBy('published_at', 'desc')
+      .orderBy('version', 'desc')
+      .limit(1)
+      .executeTakeFirst();
   }
 
   async accept(personIdnat: string, version: string, at = isoNow(this.ctx)): Promise<void> {

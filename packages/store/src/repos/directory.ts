@@ -187,7 +187,9 @@ export class DirectoryRepo {
       .selectFrom('mailboxes as m')
       .leftJoin('persons as p', 'p.idnat', 'm.owner_idnat')
       .leftJoin('situations as s', 's.id', 'm.situation_id')
-      .leftJoin('structures as st', (j) => j.on((eb) => eb.or([eb('st.idnat', '=', eb.ref('m.owner_idnat')), eb('st.idnat', '=', eb.ref('s.structure_idnat'))])))
+      .leftJoin('structures as st', (j) =>
+        j.on((eb) => eb.or([eb('st.idnat', '=', eb.ref('m.owner_idnat')), eb('st.idnat', '=', eb.ref('s.structure_idnat'))])),
+      )
       .select([
         'm.id',
         'm.address',
@@ -221,12 +223,22 @@ export class DirectoryRepo {
       .where('m.liste_rouge', '=', 0)
       .where('m.released_at', 'is', null);
     if (page.afterId !== undefined) q = q.where('m.id', '>', page.afterId);
-    return q.orderBy('m.id').limit(page.limit ?? 1000).execute() as Promise<PublishedMailbox[]>;
+    return q
+      .orderBy('m.id')
+      .limit(page.limit ?? 1000)
+      .execute() as Promise<PublishedMailbox[]>;
   }
 
   async counts(): Promise<{ persons: number; structures: number; situations: number }> {
     const one = async (table: 'persons' | 'structures' | 'situations') =>
-      Number((await this.ctx.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+      Number(
+        (
+          await this.ctx.db
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
     return { persons: await one('persons'), structures: await one('structures'), situations: await one('situations') };
   }
 }
@@ -300,7 +312,10 @@ export interface KeysetPage {
 }
 
 /** The mailbox columns the directory shows (never holders, delegates or cotitulaires). */
-export type DirectoryMailbox = Pick<MailboxRow, 'id' | 'address' | 'type' | 'owner_idnat' | 'situation_id' | 'description' | 'service' | 'digitization' | 'updated_at'>;
+export type DirectoryMailbox = Pick<
+  MailboxRow,
+  'id' | 'address' | 'type' | 'owner_idnat' | 'situation_id' | 'description' | 'service' | 'digitization' | 'updated_at'
+>;
 
 // Accent folding for name search, the same in SQL and in JavaScript. SQLite's lower() only knows
 // ASCII and neither engine has unaccent() by default, so the letters of French names are replaced
@@ -314,7 +329,11 @@ const FOLDS: ReadonlyArray<readonly [string, string]> = [
   ...[...'òóôõöÒÓÔÕÖ'].map((c) => [c, 'o'] as const),
   ...[...'ùúûüÙÚÛÜ'].map((c) => [c, 'u'] as const),
   ...[...'ýÿÝŸ'].map((c) => [c, 'y'] as const),
-  ['æ', 'ae'], ['Æ', 'ae'], ['œ', 'oe'], ['Œ', 'oe'], ['’', "'"],
+  ['æ', 'ae'],
+  ['Æ', 'ae'],
+  ['œ', 'oe'],
+  ['Œ', 'oe'],
+  ['’', "'"],
 ];
 const FOLD_MAP = new Map(FOLDS);
 
@@ -447,7 +466,9 @@ function changedSql(engine: Engine, table: 'persons' | 'structures', bounds: rea
   }
   if (upper.length) {
     parts.push(timeSql('updated_at', upper));
-    parts.push(sql<SqlBool>`not exists (select 1 from mailboxes m where m.owner_idnat = ${sql.ref(`${table}.idnat`)} and not ${timeSql('m.updated_at', upper)})`);
+    parts.push(
+      sql<SqlBool>`not exists (select 1 from mailboxes m where m.owner_idnat = ${sql.ref(`${table}.idnat`)} and not ${timeSql('m.updated_at', upper)})`,
+    );
   }
   return allOf(parts);
 }
@@ -499,7 +520,11 @@ function practitionerWhere(engine: Engine, q: PractitionerSearch, dense: DenseMa
   // The skip scan checks the kind in the index: the row need not be read for it.
   const parts: RawBuilder<SqlBool>[] = [skip ?? sql<SqlBool>`kind <> 'PATIENT'`];
   for (const or of q.identifier ?? []) {
-    parts.push(anyOf(or.map((t) => (t.value === null ? sql<SqlBool>`${sql.ref(t.field)} is not null` : sql<SqlBool>`${sql.ref(t.field)} = ${t.value}`))));
+    parts.push(
+      anyOf(
+        or.map((t) => (t.value === null ? sql<SqlBool>`${sql.ref(t.field)} is not null` : sql<SqlBool>`${sql.ref(t.field)} = ${t.value}`)),
+      ),
+    );
   }
   for (const or of q.family?.slice(skip ? 1 : 0) ?? []) parts.push(anyOf(or.map((m) => textSql('last_name', m))));
   for (const or of q.given?.slice(skip ? 1 : 0) ?? []) parts.push(anyOf(or.map((m) => textSql('first_name', m))));
@@ -513,7 +538,11 @@ function practitionerWhere(engine: Engine, q: PractitionerSearch, dense: DenseMa
 function structureWhere(engine: Engine, q: StructureSearch, dense: DenseMailboxes = NONE_DENSE): RawBuilder<SqlBool> {
   const parts: RawBuilder<SqlBool>[] = [];
   for (const or of q.identifier ?? []) {
-    parts.push(anyOf(or.map((t) => (t.value === null ? sql<SqlBool>`${sql.ref(t.field)} is not null` : sql<SqlBool>`${sql.ref(t.field)} = ${t.value}`))));
+    parts.push(
+      anyOf(
+        or.map((t) => (t.value === null ? sql<SqlBool>`${sql.ref(t.field)} is not null` : sql<SqlBool>`${sql.ref(t.field)} = ${t.value}`)),
+      ),
+    );
   }
   for (const or of q.name ?? []) parts.push(anyOf(or.map((m) => textSql('name', m))));
   for (const or of q.mailbox ?? []) parts.push(hasMailboxSql('structures.idnat', or, ['ORG', 'APP'], dense));
@@ -523,7 +552,8 @@ function structureWhere(engine: Engine, q: StructureSearch, dense: DenseMailboxe
 
 function situationWhere(engine: Engine, q: SituationSearch, dense: DenseMailboxes = NONE_DENSE): RawBuilder<SqlBool> {
   const parts: RawBuilder<SqlBool>[] = [];
-  const inList = (column: string, values: string[]) => (values.length ? sql<SqlBool>`${sql.ref(column)} in (${sql.join(values)})` : sql<SqlBool>`1 = 0`);
+  const inList = (column: string, values: string[]) =>
+    values.length ? sql<SqlBool>`${sql.ref(column)} in (${sql.join(values)})` : sql<SqlBool>`1 = 0`;
   for (const or of q.id ?? []) parts.push(inList('id', or));
   for (const or of q.person ?? []) parts.push(inList('person_idnat', or));
   for (const or of q.structure ?? []) parts.push(inList('structure_idnat', or));
@@ -545,7 +575,8 @@ function situationWhere(engine: Engine, q: SituationSearch, dense: DenseMailboxe
     // reads every situation row to merge its two halves: a third slower at 2,000 matches).
     parts.push(sql<SqlBool>`id in (${attached} union select s2.id from situations s2 where s2.person_idnat in (${unattachedOwners}))`);
   }
-  if (q.updated?.length) parts.push(sql<SqlBool>`person_idnat in (select idnat from persons where ${changedSql(engine, 'persons', q.updated)})`);
+  if (q.updated?.length)
+    parts.push(sql<SqlBool>`person_idnat in (select idnat from persons where ${changedSql(engine, 'persons', q.updated)})`);
   return allOf(parts);
 }
 
@@ -560,8 +591,15 @@ function isSelective(q: PractitionerSearch | StructureSearch | SituationSearch, 
   const any = (ors: unknown[][] | undefined) => (ors ?? []).some((or) => or.length > 0);
   const sq = q as SituationSearch & PractitionerSearch & StructureSearch;
   return (
-    any(sq.identifier) || any(sq.id) || any(sq.person) || any(sq.structure) || (sq.updated ?? []).some((b) => b.op === '>' || b.op === '>=') ||
-    narrow(sq.family) || narrow(sq.given) || narrow(sq.name) || listed(sq.mailbox)
+    any(sq.identifier) ||
+    any(sq.id) ||
+    any(sq.person) ||
+    any(sq.structure) ||
+    (sq.updated ?? []).some((b) => b.op === '>' || b.op === '>=') ||
+    narrow(sq.family) ||
+    narrow(sq.given) ||
+    narrow(sq.name) ||
+    listed(sq.mailbox)
   );
 }
 
@@ -582,13 +620,25 @@ interface SearchKind<Q extends DirectorySearch> {
 }
 
 const PRACTITIONERS: SearchKind<PractitionerSearch> = {
-  table: 'persons', key: 'idnat', mailboxTypes: ['PER', 'CAB'], counter: 'practitioners', where: practitionerWhere,
+  table: 'persons',
+  key: 'idnat',
+  mailboxTypes: ['PER', 'CAB'],
+  counter: 'practitioners',
+  where: practitionerWhere,
 };
 const STRUCTURES: SearchKind<StructureSearch> = {
-  table: 'structures', key: 'idnat', mailboxTypes: ['ORG', 'APP'], counter: 'structures', where: structureWhere,
+  table: 'structures',
+  key: 'idnat',
+  mailboxTypes: ['ORG', 'APP'],
+  counter: 'structures',
+  where: structureWhere,
 };
 const SITUATIONS: SearchKind<SituationSearch> = {
-  table: 'situations', key: 'id', mailboxTypes: ['PER', 'CAB'], counter: 'situations', where: situationWhere,
+  table: 'situations',
+  key: 'id',
+  mailboxTypes: ['PER', 'CAB'],
+  counter: 'situations',
+  where: situationWhere,
 };
 
 /** A page of search results, with the total when it came at little cost (see DirectoryReadRepo.page). */
@@ -629,7 +679,8 @@ export class DirectoryReadRepo {
     const t = sql.table(table);
     const k = sql.ref(key);
     const after = page.after === undefined ? sql`` : sql` and ${k} > ${page.after}`;
-    const walk = async () => (await sql<T>`select * from ${t} where ${where}${after} order by ${k} limit ${page.limit}`.execute(this.ctx.db)).rows;
+    const walk = async () =>
+      (await sql<T>`select * from ${t} where ${where}${after} order by ${k} limit ${page.limit}`.execute(this.ctx.db)).rows;
     if (!selective) {
       const rows = await walk();
       if (!withTotal) return { rows };
@@ -637,11 +688,18 @@ export class DirectoryReadRepo {
       // At most `walkTotal` + 1 matches counted (rows read, not an index alone): the total when
       // there are no more.
       const first = sql`select 1 from ${t} where ${where} limit ${directorySearchLimits.walkTotal + 1}`;
-      const n = Number((await sql<{ n: number | string }>`select count(*) as n from (${first}) first_matches`.execute(this.ctx.db)).rows[0]?.n ?? 0);
+      const n = Number(
+        (await sql<{ n: number | string }>`select count(*) as n from (${first}) first_matches`.execute(this.ctx.db)).rows[0]?.n ?? 0,
+      );
       return n > directorySearchLimits.walkTotal ? { rows } : { rows, total: n };
     }
     const found = sql`select ${k} as k from ${t} where ${where}${after} limit ${directorySearchLimits.cheapTotal + 1}`;
-    const keys = (await sql<{ k: string; n: number | string }>`select k, count(*) over () as n from (${found}) found order by k limit ${page.limit}`.execute(this.ctx.db)).rows;
+    const keys = (
+      await sql<{
+        k: string;
+        n: number | string;
+      }>`select k, count(*) over () as n from (${found}) found order by k limit ${page.limit}`.execute(this.ctx.db)
+    ).rows;
     const n = Number(keys[0]?.n ?? 0);
     if (n > directorySearchLimits.cheapTotal) {
       // Too many to count on the way: the page's keys from the index all the same (ordered on an
@@ -650,11 +708,17 @@ export class DirectoryReadRepo {
       const pageKeys = sql`select ${k} from ${t} where ${where}${after} order by ${order} limit ${page.limit}`;
       return { rows: (await sql<T>`select * from ${t} where ${k} in (${pageKeys}) order by ${k}`.execute(this.ctx.db)).rows };
     }
-    const rows = keys.length ? (await sql<T>`select * from ${t} where ${k} in (${sql.join(keys.map((r) => r.k))}) order by ${k}`.execute(this.ctx.db)).rows : [];
+    const rows = keys.length
+      ? (await sql<T>`select * from ${t} where ${k} in (${sql.join(keys.map((r) => r.k))}) order by ${k}`.execute(this.ctx.db)).rows
+      : [];
     return withTotal ? { rows, total: n } : { rows };
   }
 
-  private async count(table: 'persons' | 'structures' | 'situations', where: RawBuilder<SqlBool>, counter: string | undefined): Promise<number> {
+  private async count(
+    table: 'persons' | 'structures' | 'situations',
+    where: RawBuilder<SqlBool>,
+    counter: string | undefined,
+  ): Promise<number> {
     if (counter) return this.counter(counter);
     const r = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(table)} where ${where}`.execute(this.ctx.db);
     return Number(r.rows[0]?.n ?? 0);
@@ -683,7 +747,12 @@ export class DirectoryReadRepo {
    * mailbox filter is common enough to walk to a page, rare enough that counting its matches
    * would walk the whole table: its total only comes with count… (_total=accurate).
    */
-  private async pageOf<Q extends DirectorySearch, T>(kind: SearchKind<Q>, q: Q, page: KeysetPage, withTotal: boolean): Promise<SearchPage<T>> {
+  private async pageOf<Q extends DirectorySearch, T>(
+    kind: SearchKind<Q>,
+    q: Q,
+    page: KeysetPage,
+    withTotal: boolean,
+  ): Promise<SearchPage<T>> {
     const dense = await this.denseMailboxes(q.mailbox, kind.mailboxTypes);
     const total = withTotal && dense.size === 0 && { counter: isUnrestricted(q) ? kind.counter : '' };
     return this.page<T>(kind.table, kind.key, kind.where(this.ctx.engine, q, dense), page, isSelective(q, dense), total);
@@ -732,23 +801,43 @@ export class DirectoryReadRepo {
   /** Persons by IdNat, patients excluded (they are not in the directory). */
   async persons(idnats: readonly string[]): Promise<Person[]> {
     if (idnats.length === 0) return [];
-    return this.ctx.db.selectFrom('persons').selectAll().where('idnat', 'in', [...idnats]).where('kind', '<>', 'PATIENT').execute();
+    return this.ctx.db
+      .selectFrom('persons')
+      .selectAll()
+      .where('idnat', 'in', [...idnats])
+      .where('kind', '<>', 'PATIENT')
+      .execute();
   }
 
   async structures(idnats: readonly string[]): Promise<Structure[]> {
     if (idnats.length === 0) return [];
-    return this.ctx.db.selectFrom('structures').selectAll().where('idnat', 'in', [...idnats]).execute();
+    return this.ctx.db
+      .selectFrom('structures')
+      .selectAll()
+      .where('idnat', 'in', [...idnats])
+      .execute();
   }
 
   async situationsOfPersons(idnats: readonly string[]): Promise<Situation[]> {
     if (idnats.length === 0) return [];
-    return this.ctx.db.selectFrom('situations').selectAll().where('person_idnat', 'in', [...idnats]).orderBy('id').execute();
+    return this.ctx.db
+      .selectFrom('situations')
+      .selectAll()
+      .where('person_idnat', 'in', [...idnats])
+      .orderBy('id')
+      .execute();
   }
 
   /** Situations at the given structures, at most `limit` (an `_revinclude` is bounded). */
   async situationsAtStructures(idnats: readonly string[], limit: number): Promise<Situation[]> {
     if (idnats.length === 0) return [];
-    return this.ctx.db.selectFrom('situations').selectAll().where('structure_idnat', 'in', [...idnats]).orderBy('id').limit(limit).execute();
+    return this.ctx.db
+      .selectFrom('situations')
+      .selectAll()
+      .where('structure_idnat', 'in', [...idnats])
+      .orderBy('id')
+      .limit(limit)
+      .execute();
   }
 
   /** Published mailboxes (R-BAL-3: active, not on liste rouge) of persons or structures. */

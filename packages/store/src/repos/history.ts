@@ -84,7 +84,10 @@ export class HistoryRepo {
     let q = this.ctx.db.selectFrom('history').selectAll();
     if (filter.mailboxId !== undefined) q = q.where('mailbox_id', '=', filter.mailboxId);
     if (filter.afterId !== undefined) q = q.where('id', '>', filter.afterId);
-    const rows = await q.orderBy('id').limit(Math.min(filter.limit ?? 100, 1000)).execute();
+    const rows = await q
+      .orderBy('id')
+      .limit(Math.min(filter.limit ?? 100, 1000))
+      .execute();
     return rows.map(toEntry);
   }
 }

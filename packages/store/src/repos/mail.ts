@@ -59,7 +59,9 @@ export class MailRepo {
   }
 
   async folder(mailboxId: number, name: string): Promise<FolderRow | undefined> {
-    const rows = await cachedQuery(this.ctx, 'mail.folder', [mailboxId, name], (m, n) => this.ctx.db.selectFrom('mail_folders').selectAll().where('mailbox_id', '=', Number(m)).where('name', '=', String(n)));
+    const rows = await cachedQuery(this.ctx, 'mail.folder', [mailboxId, name], (m, n) =>
+      this.ctx.db.selectFrom('mail_folders').selectAll().where('mailbox_id', '=', Number(m)).where('name', '=', String(n)),
+    );
     return rows[0];
   }
 
@@ -107,7 +109,12 @@ export class MailRepo {
       .set((eb) =>
         bytes === 0 && messages === 0
           ? { uidnext: eb('uidnext', '+', uids), highest_modseq: eb('highest_modseq', '+', 1) }
-          : { uidnext: eb('uidnext', '+', uids), highest_modseq: eb('highest_modseq', '+', 1), storage_used: eb('storage_used', '+', bytes), message_count: eb('message_count', '+', messages) },
+          : {
+              uidnext: eb('uidnext', '+', uids),
+              highest_modseq: eb('highest_modseq', '+', 1),
+              storage_used: eb('storage_used', '+', bytes),
+              message_count: eb('message_count', '+', messages),
+            },
       )
       .where('id', '=', folderId)
       .returning(['uidnext', 'highest_modseq'])
@@ -153,7 +160,12 @@ export class MailRepo {
 
   /** Every message's UID, flags and MODSEQ, in UID order: what an IMAP session keeps in memory. */
   async index(folderId: number): Promise<{ uid: number; flags: string; modseq: number }[]> {
-    const rows = await this.ctx.db.selectFrom('mail_messages').select(['uid', 'flags', 'modseq']).where('folder_id', '=', folderId).orderBy('uid').execute();
+    const rows = await this.ctx.db
+      .selectFrom('mail_messages')
+      .select(['uid', 'flags', 'modseq'])
+      .where('folder_id', '=', folderId)
+      .orderBy('uid')
+      .execute();
     return rows.map((r) => ({ uid: Number(r.uid), flags: r.flags, modseq: Number(r.modseq) }));
   }
 
@@ -163,13 +175,29 @@ export class MailRepo {
    * folder as of (at least) its current HIGHESTMODSEQ; applying a change twice is harmless.
    * An expunged UID 0 means the log was pruned after `modseq`: reread the whole folder.
    */
-  async changesSince(folderId: number, modseq: number, withHeaders: boolean): Promise<{ rows: IndexEntry[]; expunged: { uid: number; modseq: number }[] }> {
-    const columns = withHeaders ? (['uid', 'flags', 'modseq', 'search_headers', 'blob_hash'] as const) : (['uid', 'flags', 'modseq'] as const);
+  async changesSince(
+    folderId: number,
+    modseq: number,
+    withHeaders: boolean,
+  ): Promise<{ rows: IndexEntry[]; expunged: { uid: number; modseq: number }[] }> {
+    const columns = withHeaders
+      ? (['uid', 'flags', 'modseq', 'search_headers', 'blob_hash'] as const)
+      : (['uid', 'flags', 'modseq'] as const);
     // No ORDER BY: SQLite would then walk the folder's UID index (every row) instead of the
     // MODSEQ index (the few changed ones); sorted here instead.
-    const rows = await this.ctx.db.selectFrom('mail_messages').select(columns).where('folder_id', '=', folderId).where('modseq', '>', modseq).execute();
+    const rows = await this.ctx.db
+      .selectFrom('mail_messages')
+      .select(columns)
+      .where('folder_id', '=', folderId)
+      .where('modseq', '>', modseq)
+      .execute();
     rows.sort((a, b) => Number(a.uid) - Number(b.uid));
-    const expunged = await this.ctx.db.selectFrom('mail_expunged').select(['uid', 'modseq']).where('folder_id', '=', folderId).where('modseq', '>', modseq).execute();
+    const expunged = await this.ctx.db
+      .selectFrom('mail_expunged')
+      .select(['uid', 'modseq'])
+      .where('folder_id', '=', folderId)
+      .where('modseq', '>', modseq)
+      .execute();
     return {
       rows: rows.map((r) => ({ ...r, uid: Number(r.uid), modseq: Number(r.modseq) })),
       expunged: expunged.map((e) => ({ uid: Number(e.uid), modseq: Number(e.modseq) })),
@@ -181,14 +209,24 @@ export class MailRepo {
    * log still reaches back that far (`complete` false: it was pruned after `modseq`).
    */
   async expungedSince(folderId: number, modseq: number): Promise<{ uids: number[]; complete: boolean }> {
-    const rows = await this.ctx.db.selectFrom('mail_expunged').select('uid').where('folder_id', '=', folderId).where('modseq', '>', modseq).execute();
+    const rows = await this.ctx.db
+      .selectFrom('mail_expunged')
+      .select('uid')
+      .where('folder_id', '=', folderId)
+      .where('modseq', '>', modseq)
+      .execute();
     const uids = rows.map((r) => Number(r.uid));
     return { uids: uids.filter((u) => u > 0).sort((a, b) => a - b), complete: !uids.includes(0) };
   }
 
   /** Every message's search values (JSON; null only if its blob was unreadable when backfilled) and blob, for SEARCH. */
   async searchHeaders(folderId: number): Promise<{ uid: number; search_headers: string | null; blob_hash: string }[]> {
-    const rows = await this.ctx.db.selectFrom('mail_messages').select(['uid', 'search_headers', 'blob_hash']).where('folder_id', '=', folderId).orderBy('uid').execute();
+    const rows = await this.ctx.db
+      .selectFrom('mail_messages')
+      .select(['uid', 'search_headers', 'blob_hash'])
+      .where('folder_id', '=', folderId)
+      .orderBy('uid')
+      .execute();
     return rows.map((r) => ({ ...r, uid: Number(r.uid) }));
   }
 
@@ -204,28 +242,53 @@ export class MailRepo {
     if (last - first < 2 * uids.length) {
       // The usual case (one message, or a run): one shape, built once.
       return cachedQuery(this.ctx, withStructures ? 'mail.fetchRows' : 'mail.fetchRowsLean', [folderId, first, last], (f, a, b) =>
-        this.ctx.db.selectFrom('mail_messages').select(columns).where('folder_id', '=', Number(f)).where('uid', '>=', Number(a)).where('uid', '<=', Number(b)).orderBy('uid'),
+        this.ctx.db
+          .selectFrom('mail_messages')
+          .select(columns)
+          .where('folder_id', '=', Number(f))
+          .where('uid', '>=', Number(a))
+          .where('uid', '<=', Number(b))
+          .orderBy('uid'),
       );
     }
-    return this.ctx.db.selectFrom('mail_messages').select(columns).where('folder_id', '=', folderId).where('uid', 'in', uids).orderBy('uid').execute();
+    return this.ctx.db
+      .selectFrom('mail_messages')
+      .select(columns)
+      .where('folder_id', '=', folderId)
+      .where('uid', 'in', uids)
+      .orderBy('uid')
+      .execute();
   }
 
   /** The stored structure of some messages, by UID (FETCH reads it only for those it has not encoded yet). */
   async structures(folderId: number, uids: readonly number[]): Promise<Map<number, string | null>> {
     if (uids.length === 0) return new Map();
-    const rows = await this.ctx.db.selectFrom('mail_messages').select(['uid', 'structure']).where('folder_id', '=', folderId).where('uid', 'in', uids).execute();
+    const rows = await this.ctx.db
+      .selectFrom('mail_messages')
+      .select(['uid', 'structure'])
+      .where('folder_id', '=', folderId)
+      .where('uid', 'in', uids)
+      .execute();
     return new Map(rows.map((r) => [Number(r.uid), r.structure]));
   }
 
   /** Messages by UID (those that still exist), in UID order. */
   async messagesByUid(folderId: number, uids: readonly number[]): Promise<MessageRow[]> {
     if (uids.length === 0) return [];
-    return this.ctx.db.selectFrom('mail_messages').selectAll().where('folder_id', '=', folderId).where('uid', 'in', uids).orderBy('uid').execute();
+    return this.ctx.db
+      .selectFrom('mail_messages')
+      .selectAll()
+      .where('folder_id', '=', folderId)
+      .where('uid', 'in', uids)
+      .orderBy('uid')
+      .execute();
   }
 
   async folderById(folderId: number): Promise<FolderRow | undefined> {
     // Read per IMAP command (the folder's counters): a cached shape.
-    const rows = await cachedQuery(this.ctx, 'mail.folderById', [folderId], (f) => this.ctx.db.selectFrom('mail_folders').selectAll().where('id', '=', Number(f)));
+    const rows = await cachedQuery(this.ctx, 'mail.folderById', [folderId], (f) =>
+      this.ctx.db.selectFrom('mail_folders').selectAll().where('id', '=', Number(f)),
+    );
     return rows[0];
   }
 
@@ -239,13 +302,23 @@ export class MailRepo {
   }
 
   async setSubscribed(folderId: number, subscribed: boolean): Promise<void> {
-    await this.ctx.db.updateTable('mail_folders').set({ subscribed: subscribed ? 1 : 0 }).where('id', '=', folderId).execute();
+    await this.ctx.db
+      .updateTable('mail_folders')
+      .set({ subscribed: subscribed ? 1 : 0 })
+      .where('id', '=', folderId)
+      .execute();
   }
 
   /** Copies messages (same blobs) into another folder with new UIDs; returns [sourceUid, newUid] pairs. */
   async copyMessages(fromFolderId: number, uids: readonly number[], toFolderId: number): Promise<[number, number][]> {
     if (uids.length === 0) return [];
-    const rows = await this.ctx.db.selectFrom('mail_messages').selectAll().where('folder_id', '=', fromFolderId).where('uid', 'in', uids).orderBy('uid').execute();
+    const rows = await this.ctx.db
+      .selectFrom('mail_messages')
+      .selectAll()
+      .where('folder_id', '=', fromFolderId)
+      .where('uid', 'in', uids)
+      .orderBy('uid')
+      .execute();
     const bytes = rows.reduce((n, r) => n + Number(r.size), 0);
     const { firstUid, modseq } = await this.bump(toFolderId, rows.length, bytes, rows.length);
     const pairs: [number, number][] = [];
@@ -253,7 +326,10 @@ export class MailRepo {
     for (const [i, r] of rows.entries()) {
       const uid = firstUid + i;
       const { id: _id, ...rest } = r;
-      await this.ctx.db.insertInto('mail_messages').values({ ...rest, folder_id: toFolderId, uid, modseq, saved_at: savedAt }).execute();
+      await this.ctx.db
+        .insertInto('mail_messages')
+        .values({ ...rest, folder_id: toFolderId, uid, modseq, saved_at: savedAt })
+        .execute();
       pairs.push([Number(r.uid), uid]);
     }
     return pairs;
@@ -305,7 +381,13 @@ export class MailRepo {
     await this.ctx.db
       .insertInto('mail_expunged')
       .columns(['folder_id', 'uid', 'modseq'])
-      .expression((eb) => eb.selectFrom('mail_messages').select(['folder_id', 'uid', sql<number>`cast(${modseq} as bigint)`.as('modseq')]).where('folder_id', '=', folderId).where('uid', 'in', uids))
+      .expression((eb) =>
+        eb
+          .selectFrom('mail_messages')
+          .select(['folder_id', 'uid', sql<number>`cast(${modseq} as bigint)`.as('modseq')])
+          .where('folder_id', '=', folderId)
+          .where('uid', 'in', uids),
+      )
       .execute();
     const r = await this.ctx.db.deleteFrom('mail_messages').where('folder_id', '=', folderId).where('uid', 'in', uids).executeTakeFirst();
     // Now and then, forget expunges far older than any cache should be.
@@ -350,7 +432,12 @@ export class MailRepo {
       if (!f) return upToUid;
       const mark = Number(f.recent_uid);
       if (mark >= upToUid) return mark;
-      const r = await this.ctx.db.updateTable('mail_folders').set({ recent_uid: upToUid }).where('id', '=', folderId).where('recent_uid', '=', mark).executeTakeFirst();
+      const r = await this.ctx.db
+        .updateTable('mail_folders')
+        .set({ recent_uid: upToUid })
+        .where('id', '=', folderId)
+        .where('recent_uid', '=', mark)
+        .executeTakeFirst();
       if (Number(r.numUpdatedRows) === 1) return mark;
     }
   }

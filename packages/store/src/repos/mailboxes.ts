@@ -35,6 +35,7 @@ export interface MailboxMembership {
 }
 
 function activeDelegationFilter(at: string) {
+  // biome-ignore lint/suspicious/noExplicitAny: Kysely's expression builder for whichever table joins delegations
   return (eb: any) =>
     eb.and([eb('revoked_at', 'is', null), eb('start_at', '<=', at), eb.or([eb('end_at', 'is', null), eb('end_at', '>', at)])]);
 }
@@ -71,7 +72,11 @@ export class MailboxRepo {
   /** Creates a mailbox; an address already held (case-insensitively) is refused (R-BAL-1). */
   async create(m: NewMailbox): Promise<MailboxRow> {
     try {
-      return await this.ctx.db.insertInto('mailboxes').values(this.row(m, isoNow(this.ctx))).returningAll().executeTakeFirstOrThrow();
+      return await this.ctx.db
+        .insertInto('mailboxes')
+        .values(this.row(m, isoNow(this.ctx)))
+        .returningAll()
+        .executeTakeFirstOrThrow();
     } catch (err) {
       if (isUniqueViolation(err)) {
         throw new MssError('MAILBOX_ADDRESS_TAKEN', `mailbox address ${m.address} is already in use at this operator (R-BAL-1)`, {
@@ -124,7 +129,9 @@ export class MailboxRepo {
 
   async update(
     id: number,
-    changes: Partial<Pick<MailboxRow, 'status' | 'liste_rouge' | 'description' | 'service' | 'digitization' | 'owner_idnat' | 'situation_id' | 'closed_at'>>,
+    changes: Partial<
+      Pick<MailboxRow, 'status' | 'liste_rouge' | 'description' | 'service' | 'digitization' | 'owner_idnat' | 'situation_id' | 'closed_at'>
+    >,
   ): Promise<MailboxRow | undefined> {
     return this.ctx.db
       .updateTable('mailboxes')
@@ -152,11 +159,17 @@ export class MailboxRepo {
     if (filter.type) q = q.where('type', '=', filter.type);
     if (filter.ownerIdnat) q = q.where('owner_idnat', '=', filter.ownerIdnat);
     if (filter.afterId !== undefined) q = q.where('id', '>', filter.afterId);
-    return q.orderBy('id').limit(filter.limit ?? 1000).execute();
+    return q
+      .orderBy('id')
+      .limit(filter.limit ?? 1000)
+      .execute();
   }
 
   async count(): Promise<number> {
-    const r = await this.ctx.db.selectFrom('mailboxes').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const r = await this.ctx.db
+      .selectFrom('mailboxes')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     return Number(r.n);
   }
 
@@ -171,12 +184,16 @@ export class MailboxRepo {
     return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
   }
 
-  async addHolders(rows: readonly { mailboxId: number; personIdnat: string; role: HolderRow['role']; addedBy: string | null }[]): Promise<void> {
+  async addHolders(
+    rows: readonly { mailboxId: number; personIdnat: string; role: HolderRow['role']; addedBy: string | null }[],
+  ): Promise<void> {
     const at = isoNow(this.ctx);
     for (const chunk of chunkRows(rows, 5)) {
       await this.ctx.db
         .insertInto('mailbox_holders')
-        .values(chunk.map((h) => ({ mailbox_id: h.mailboxId, person_idnat: h.personIdnat, role: h.role, added_at: at, added_by: h.addedBy })))
+        .values(
+          chunk.map((h) => ({ mailbox_id: h.mailboxId, person_idnat: h.personIdnat, role: h.role, added_at: at, added_by: h.addedBy })),
+        )
         .onConflict((oc) => oc.columns(['mailbox_id', 'person_idnat', 'role']).doNothing())
         .execute();
     }

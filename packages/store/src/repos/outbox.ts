@@ -56,7 +56,11 @@ export class OutboxRepo {
   }
 
   async markSent(id: number): Promise<void> {
-    await this.ctx.db.updateTable('directory_outbox').set({ sent_at: isoNow(this.ctx) }).where('id', '=', id).execute();
+    await this.ctx.db
+      .updateTable('directory_outbox')
+      .set({ sent_at: isoNow(this.ctx) })
+      .where('id', '=', id)
+      .execute();
   }
 
   async markFailed(id: number, error: string): Promise<void> {

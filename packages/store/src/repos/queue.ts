@@ -92,7 +92,11 @@ export class QueueRepo {
     const claimed = await this.ctx.db
       .updateTable('smtp_queue')
       .set({ next_attempt_at: new Date(now.getTime() + leaseMs).toISOString(), claimed_by: node })
-      .where('id', 'in', due.map((r) => r.id))
+      .where(
+        'id',
+        'in',
+        due.map((r) => r.id),
+      )
       .where('status', '=', 'queued')
       .where('next_attempt_at', '<=', now.toISOString())
       .returningAll()
@@ -120,7 +124,14 @@ export class QueueRepo {
     const now = isoNow(this.ctx);
     await this.ctx.db
       .updateTable('smtp_queue')
-      .set((eb) => ({ status: 'delivered', claimed_by: null, done_at: now, last_attempt_at: now, last_error: reply.slice(0, 500), attempts: eb('attempts', '+', 1) }))
+      .set((eb) => ({
+        status: 'delivered',
+        claimed_by: null,
+        done_at: now,
+        last_attempt_at: now,
+        last_error: reply.slice(0, 500),
+        attempts: eb('attempts', '+', 1),
+      }))
       .where('id', 'in', [...ids])
       .where('status', '=', 'queued')
       .execute();
@@ -130,7 +141,13 @@ export class QueueRepo {
     if (ids.length === 0) return;
     await this.ctx.db
       .updateTable('smtp_queue')
-      .set((eb) => ({ next_attempt_at: nextAttemptAt.toISOString(), claimed_by: null, last_attempt_at: isoNow(this.ctx), last_error: error.slice(0, 500), attempts: eb('attempts', '+', 1) }))
+      .set((eb) => ({
+        next_attempt_at: nextAttemptAt.toISOString(),
+        claimed_by: null,
+        last_attempt_at: isoNow(this.ctx),
+        last_error: error.slice(0, 500),
+        attempts: eb('attempts', '+', 1),
+      }))
       .where('id', 'in', [...ids])
       .where('status', '=', 'queued')
       .execute();
@@ -142,7 +159,13 @@ export class QueueRepo {
     const now = isoNow(this.ctx);
     await this.ctx.db
       .updateTable('smtp_queue')
-      .set((eb) => ({ status: 'failed', claimed_by: null, done_at: now, last_error: error.slice(0, 500), ...(countAttempt ? { last_attempt_at: now, attempts: eb('attempts', '+', 1) } : {}) }))
+      .set((eb) => ({
+        status: 'failed',
+        claimed_by: null,
+        done_at: now,
+        last_error: error.slice(0, 500),
+        ...(countAttempt ? { last_attempt_at: now, attempts: eb('attempts', '+', 1) } : {}),
+      }))
       .where('id', 'in', [...ids])
       .where('status', '=', 'queued')
       .execute();
@@ -152,7 +175,10 @@ export class QueueRepo {
     let q = this.ctx.db.selectFrom('smtp_queue').selectAll();
     if (filter.status) q = q.where('status', '=', filter.status);
     if (filter.messageRef) q = q.where('message_ref', '=', filter.messageRef);
-    return q.orderBy('id').limit(filter.limit ?? 1000).execute();
+    return q
+      .orderBy('id')
+      .limit(filter.limit ?? 1000)
+      .execute();
   }
 
   async byId(id: number): Promise<QueueRow | undefined> {
@@ -161,7 +187,10 @@ export class QueueRepo {
 
   /** Rows still queued, by id or by message: due now. Returns how many. */
   async retryNow(target: { id?: number; messageRef?: string; all?: boolean }): Promise<number> {
-    let q = this.ctx.db.updateTable('smtp_queue').set({ next_attempt_at: isoNow(this.ctx), claimed_by: null }).where('status', '=', 'queued');
+    let q = this.ctx.db
+      .updateTable('smtp_queue')
+      .set({ next_attempt_at: isoNow(this.ctx), claimed_by: null })
+      .where('status', '=', 'queued');
     if (target.id !== undefined) q = q.where('id', '=', target.id);
     else if (target.messageRef !== undefined) q = q.where('message_ref', '=', target.messageRef);
     else if (!target.all) return 0;
@@ -179,7 +208,11 @@ export class QueueRepo {
     await this.ctx.db
       .updateTable('smtp_queue')
       .set({ status: 'removed', claimed_by: null, done_at: isoNow(this.ctx) })
-      .where('id', 'in', rows.map((r) => r.id))
+      .where(
+        'id',
+        'in',
+        rows.map((r) => r.id),
+      )
       .where('status', '=', 'queued')
       .execute();
     return rows;
@@ -187,7 +220,13 @@ export class QueueRepo {
 
   /** The earliest next attempt of a queued row (the sender's next wake-up), if any. */
   async nextAttemptAt(): Promise<Date | undefined> {
-    const r = await this.ctx.db.selectFrom('smtp_queue').select('next_attempt_at').where('status', '=', 'queued').orderBy('next_attempt_at').limit(1).executeTakeFirst();
+    const r = await this.ctx.db
+      .selectFrom('smtp_queue')
+      .select('next_attempt_at')
+      .where('status', '=', 'queued')
+      .orderBy('next_attempt_at')
+      .limit(1)
+      .executeTakeFirst();
     return r ? new Date(r.next_attempt_at) : undefined;
   }
 

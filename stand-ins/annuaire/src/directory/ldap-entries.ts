@@ -22,7 +22,10 @@ export function mailboxEntry(m: PublishedMailbox): LdapEntry {
   };
   const orgName = m.practice_name ?? m.structure_name;
   if (person && m.last_name) {
-    const display = m.type === 'CAB' ? (m.description ?? orgName ?? `${m.first_name ?? ''} ${m.last_name}`.trim()) : `${m.first_name ?? ''} ${m.last_name}`.trim();
+    const display =
+      m.type === 'CAB'
+        ? (m.description ?? orgName ?? `${m.first_name ?? ''} ${m.last_name}`.trim())
+        : `${m.first_name ?? ''} ${m.last_name}`.trim();
     a.cn = [display];
     a.sn = [m.type === 'CAB' ? display : m.last_name];
     put('givenName', m.type === 'CAB' ? null : m.first_name);
@@ -54,7 +57,10 @@ export function mailboxEntry(m: PublishedMailbox): LdapEntry {
 }
 
 function escapeRdnValue(v: string): string {
-  return v.replace(/([,+"\\<>;=])/g, '\\$1').replace(/^([ #])/, '\\$1').replace(/ $/, '\\ ');
+  return v
+    .replace(/([,+"\\<>;=])/g, '\\$1')
+    .replace(/^([ #])/, '\\$1')
+    .replace(/ $/, '\\ ');
 }
 
 /** The organisational entries above the mailboxes, so that base and one-level searches work. */

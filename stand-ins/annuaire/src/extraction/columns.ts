@@ -41,7 +41,18 @@ const CATEGORY_LABELS: Record<string, string> = { C: 'Civil', M: 'Militaire', E:
 
 // Street types as the RPPS codes them (column NL4TYPEVOIE holds the code).
 const STREET_TYPES: Record<string, string> = {
-  allee: 'ALL', avenue: 'AV', boulevard: 'BD', chemin: 'CHE', cours: 'CRS', impasse: 'IMP', place: 'PL', quai: 'QU', route: 'RTE', rue: 'R', square: 'SQ', voie: 'VOI',
+  allee: 'ALL',
+  avenue: 'AV',
+  boulevard: 'BD',
+  chemin: 'CHE',
+  cours: 'CRS',
+  impasse: 'IMP',
+  place: 'PL',
+  quai: 'QU',
+  route: 'RTE',
+  rue: 'R',
+  square: 'SQ',
+  voie: 'VOI',
 };
 
 /** "27 bis boulevard de la Liberté" → number, complement, street type code, street name. */

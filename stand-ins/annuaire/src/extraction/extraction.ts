@@ -26,7 +26,11 @@ export async function* extractionText(data: DirectoryData, pageSize = EXTRACTION
 }
 
 /** The `.zip` of the extraction taken now, as a stream of chunks. */
-export function extractionZip(data: DirectoryData, at: Date, pageSize = EXTRACTION_PAGE): { fileName: string; chunks: AsyncGenerator<Buffer> } {
+export function extractionZip(
+  data: DirectoryData,
+  at: Date,
+  pageSize = EXTRACTION_PAGE,
+): { fileName: string; chunks: AsyncGenerator<Buffer> } {
   const base = extractionBaseName(at);
   return { fileName: `${base}.zip`, chunks: zipSingleEntry(`${base}.txt`, at, extractionText(data, pageSize)) };
 }

@@ -32,9 +32,23 @@ interface Line {
   text: string;
 }
 
-export async function declareMailboxes(store: Store, op: FeedOperator, body: AsyncIterable<Buffer>, now: () => Date): Promise<DeclarationSummary> {
+export async function declareMailboxes(
+  store: Store,
+  op: FeedOperator,
+  body: AsyncIterable<Buffer>,
+  now: () => Date,
+): Promise<DeclarationSummary> {
   const startedAt = now().toISOString();
-  const summary: DeclarationSummary = { operator: op.name, received: 0, created: 0, updated: 0, unchanged: 0, rejected: 0, withdrawn: 0, errors: [] };
+  const summary: DeclarationSummary = {
+    operator: op.name,
+    received: 0,
+    created: 0,
+    updated: 0,
+    unchanged: 0,
+    rejected: 0,
+    withdrawn: 0,
+    errors: [],
+  };
   // A collision of two digests can only keep a mailbox that should go, never withdraw a declared one.
   const declared = new Set<number>();
   const reject = (line: number, diagnostics: string, address?: string) => {
@@ -92,7 +106,8 @@ async function declareOne(tx: Repositories, op: FeedOperator, raw: Record<string
   const situationId = typeof raw.situationId === 'string' && raw.situationId !== '' ? raw.situationId : null;
   if (type === 'PER' || type === 'CAB') {
     const person = await tx.directory.person(owner);
-    if (!person || person.kind === 'PATIENT') throw invalid(`ownerIdnat ${JSON.stringify(owner)} is not a professional the directory knows`);
+    if (!person || person.kind === 'PATIENT')
+      throw invalid(`ownerIdnat ${JSON.stringify(owner)} is not a professional the directory knows`);
     if (situationId) {
       const s = await tx.directory.situation(situationId);
       if (!s || s.person_idnat !== owner) throw invalid(`situationId ${situationId} is not a situation d'exercice of ${owner}`);
@@ -103,7 +118,16 @@ async function declareOne(tx: Repositories, op: FeedOperator, raw: Record<string
   }
   const existing = await tx.mailboxes.byAddress(address);
   if (!existing) {
-    await tx.mailboxes.create({ address, type, ownerIdnat: owner, situationId, listeRouge: m.listeRouge ?? false, description: m.description ?? null, service: m.service ?? null, digitization: m.digitization ?? true });
+    await tx.mailboxes.create({
+      address,
+      type,
+      ownerIdnat: owner,
+      situationId,
+      listeRouge: m.listeRouge ?? false,
+      description: m.description ?? null,
+      service: m.service ?? null,
+      digitization: m.digitization ?? true,
+    });
     return 'created';
   }
   immutable(existing, m);
@@ -119,7 +143,9 @@ async function withdrawUndeclared(store: Store, op: FeedOperator, declared: Set<
     if (page.length === 0) return withdrawn;
     afterId = page.at(-1)!.id;
     // Changed since the declaration began: a concurrent PATCH the list could not know about.
-    const gone = page.filter((m) => op.domains.includes(domainOf(m.address)) && m.updated_at < startedAt && !declared.has(digest(m.address)));
+    const gone = page.filter(
+      (m) => op.domains.includes(domainOf(m.address)) && m.updated_at < startedAt && !declared.has(digest(m.address)),
+    );
     if (gone.length > 0) {
       await store.transaction(async (tx) => {
         for (const m of gone) await withdraw(tx, m, new Date().toISOString());
@@ -155,7 +181,8 @@ async function* lines(body: AsyncIterable<Buffer>): AsyncGenerator<string> {
       yield rest.slice(0, i).replace(/\r$/, '');
       rest = rest.slice(i + 1);
     }
-    if (rest.length > MAX_LINE) throw new FhirError(413, 'too-costly', `a declaration line is over ${MAX_LINE} bytes: nothing was withdrawn`);
+    if (rest.length > MAX_LINE)
+      throw new FhirError(413, 'too-costly', `a declaration line is over ${MAX_LINE} bytes: nothing was withdrawn`);
   }
   rest += decoder.decode();
   if (rest !== '') yield rest;

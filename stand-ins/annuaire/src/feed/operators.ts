@@ -29,7 +29,9 @@ export class FeedOperators {
     const op = m ? this.byKey.get(m[1]!) : undefined;
     if (!op) {
       const why = header ? 'unknown operator key' : 'missing Authorization: Bearer <operator key>';
-      throw new FhirError(401, 'login', `${why}: writing to the directory needs the key the directory issued to your operator`, { 'WWW-Authenticate': 'Bearer realm="annuaire-feed"' });
+      throw new FhirError(401, 'login', `${why}: writing to the directory needs the key the directory issued to your operator`, {
+        'WWW-Authenticate': 'Bearer realm="annuaire-feed"',
+      });
     }
     return op;
   }

@@ -3,7 +3,7 @@
 
 import { invalid } from '../fhir/outcome.ts';
 import { parsePatchPath } from './patch-path.ts';
-import { parseAddress, parseMailboxTelecom, valueOf, type MailboxDeclaration, type MetadataField } from './telecom.ts';
+import { parseAddress, parseMailboxTelecom, choiceValue, type MailboxDeclaration, type MetadataField } from './telecom.ts';
 
 export type MailboxChange =
   /** insert: create the mailbox, or update it if this resource already shows it (a retried insert). */
@@ -28,23 +28,29 @@ export function parsePatchBody(body: unknown, resourceType: string): MailboxChan
     const pathValue = parts.get('path')?.valueString;
     if (typeof pathValue !== 'string') throw invalid(`${where}: the path part (valueString) is required`);
     const path = parsePatchPath(pathValue, resourceType);
-    const value = parts.has('value') ? valueOf(parts.get('value')!) : undefined;
+    const value = parts.has('value') ? choiceValue(parts.get('value')!) : undefined;
     switch (type) {
       case 'insert': {
-        if (path.target !== 'telecom') throw invalid(`${where}: insert adds a mailbox to ${resourceType}.telecom (path "${resourceType}.telecom")`);
+        if (path.target !== 'telecom')
+          throw invalid(`${where}: insert adds a mailbox to ${resourceType}.telecom (path "${resourceType}.telecom")`);
         const index = parts.get('index')?.valueInteger;
-        if (index !== undefined && (!Number.isInteger(index) || (index as number) < 0)) throw invalid(`${where}: index must be a non-negative integer`);
+        if (index !== undefined && (!Number.isInteger(index) || (index as number) < 0))
+          throw invalid(`${where}: index must be a non-negative integer`);
         return { kind: 'upsert', mailbox: parseMailboxTelecom(value, where) };
       }
       case 'replace':
-        if (path.target === 'telecom') throw invalid(`${where}: replace one mailbox, selected with ${resourceType}.telecom.where(value = '…'), not the whole list`);
+        if (path.target === 'telecom')
+          throw invalid(`${where}: replace one mailbox, selected with ${resourceType}.telecom.where(value = '…'), not the whole list`);
         if (value === undefined) throw invalid(`${where}: replace needs a value part`);
-        if (path.target === 'mailbox') return { kind: 'replace', address: parseAddress(path.address, where), mailbox: parseMailboxTelecom(value, where) };
+        if (path.target === 'mailbox')
+          return { kind: 'replace', address: parseAddress(path.address, where), mailbox: parseMailboxTelecom(value, where) };
         return { kind: 'set', address: parseAddress(path.address, where), field: path.field, value };
       case 'delete':
-        if (path.target === 'telecom') throw invalid(`${where}: delete one mailbox, selected with ${resourceType}.telecom.where(value = '…')`);
+        if (path.target === 'telecom')
+          throw invalid(`${where}: delete one mailbox, selected with ${resourceType}.telecom.where(value = '…')`);
         if (path.target === 'mailbox') return { kind: 'withdraw', address: parseAddress(path.address, where) };
-        if (path.field === 'listeRouge' || path.field === 'digitization') throw invalid(`${where}: ${path.field} cannot be deleted; replace it with true or false`);
+        if (path.field === 'listeRouge' || path.field === 'digitization')
+          throw invalid(`${where}: ${path.field} cannot be deleted; replace it with true or false`);
         return { kind: 'set', address: parseAddress(path.address, where), field: path.field, value: null };
       case 'add':
       case 'move':

@@ -40,8 +40,14 @@ export function feedHandler(options: FeedOptions, ctx: FeedContext) {
   const patch = async (req: IncomingMessage, url: URL, rest: string[], reply: Reply): Promise<void> => {
     const op = operators.authenticate(req);
     const type = rest[0] as SearchableType;
-    if (!SEARCHABLE_TYPES.includes(type)) throw new FhirError(404, 'not-supported', `Unknown resource type '${rest[0]}' - mailboxes are written on ${SEARCHABLE_TYPES.join(', ')}`);
-    if (rest.length > 2) throw new FhirError(404, 'not-supported', `${url.pathname}: PATCH [base]/${type}/{id} or [base]/${type}?identifier=…`);
+    if (!SEARCHABLE_TYPES.includes(type))
+      throw new FhirError(
+        404,
+        'not-supported',
+        `Unknown resource type '${rest[0]}' - mailboxes are written on ${SEARCHABLE_TYPES.join(', ')}`,
+      );
+    if (rest.length > 2)
+      throw new FhirError(404, 'not-supported', `${url.pathname}: PATCH [base]/${type}/{id} or [base]/${type}?identifier=…`);
     const body = await readJson(req);
     const changes = parsePatchBody(body, type);
     let target;
@@ -69,7 +75,11 @@ export function feedHandler(options: FeedOptions, ctx: FeedContext) {
     const op = operators.authenticate(req);
     const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (contentType !== 'application/x-ndjson' && contentType !== 'application/ndjson') {
-      throw new FhirError(415, 'not-supported', `a declaration is application/x-ndjson (one mailbox per line), not ${contentType || 'no content type'}`);
+      throw new FhirError(
+        415,
+        'not-supported',
+        `a declaration is application/x-ndjson (one mailbox per line), not ${contentType || 'no content type'}`,
+      );
     }
     const summary = await declareMailboxes(store, op, req, ctx.now);
     if (summary.created + summary.updated + summary.withdrawn > 0) options.onChange?.();
@@ -85,7 +95,10 @@ export function feedHandler(options: FeedOptions, ctx: FeedContext) {
     async handle(req: IncomingMessage, res: ServerResponse, url: URL, fhirBase: string, reply: Reply): Promise<void> {
       try {
         if (url.pathname === DECLARATION_PATH) {
-          if (req.method !== 'PUT') throw new FhirError(405, 'not-supported', `use PUT on ${DECLARATION_PATH} with the full list of your mailboxes`, { Allow: 'PUT' });
+          if (req.method !== 'PUT')
+            throw new FhirError(405, 'not-supported', `use PUT on ${DECLARATION_PATH} with the full list of your mailboxes`, {
+              Allow: 'PUT',
+            });
           return await declaration(req, reply);
         }
         const rest = url.pathname.slice(fhirBase.length).split('/').filter(Boolean);
@@ -93,7 +106,11 @@ export function feedHandler(options: FeedOptions, ctx: FeedContext) {
       } catch (err) {
         if (err instanceof FhirError) {
           if (!req.complete) req.resume();
-          return reply(err.status, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: err.code, diagnostics: err.message }] }, err.headers);
+          return reply(
+            err.status,
+            { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: err.code, diagnostics: err.message }] },
+            err.headers,
+          );
         }
         void res;
         throw err;
@@ -113,7 +130,11 @@ function decodeId(raw: string): string {
 async function readJson(req: IncomingMessage): Promise<unknown> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/fhir+json' && type !== 'application/json') {
-    throw new FhirError(415, 'not-supported', `PATCH takes a FHIR Parameters body as application/fhir+json, not ${type || 'no content type'}`);
+    throw new FhirError(
+      415,
+      'not-supported',
+      `PATCH takes a FHIR Parameters body as application/fhir+json, not ${type || 'no content type'}`,
+    );
   }
   const chunks: Buffer[] = [];
   let size = 0;

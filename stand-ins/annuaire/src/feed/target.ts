@@ -28,16 +28,30 @@ export async function targetById(data: DirectoryData, type: SearchableType, id: 
  * business identifier names, found by the same search the read API runs; 412 when several
  * match (the writer must be more precise), 404 when none does.
  */
-export async function targetByIdentifier(data: DirectoryData, type: SearchableType, query: URLSearchParams, now: () => Date): Promise<FeedTarget> {
+export async function targetByIdentifier(
+  data: DirectoryData,
+  type: SearchableType,
+  query: URLSearchParams,
+  now: () => Date,
+): Promise<FeedTarget> {
   const names = [...new Set(query.keys())];
   if (names.length !== 1 || names[0] !== 'identifier' || query.getAll('identifier').length !== 1) {
-    throw invalid(`a conditional PATCH names its target with one identifier parameter only (${type}?identifier=<system>|<value>), got ${names.join(', ') || 'none'}`);
+    throw invalid(
+      `a conditional PATCH names its target with one identifier parameter only (${type}?identifier=<system>|<value>), got ${names.join(', ') || 'none'}`,
+    );
   }
   const identifier = query.get('identifier')!;
   const params = new URLSearchParams({ identifier, _count: '2', _total: 'none', _elements: 'identifier' });
-  const bundle = (await search({ data, base: '', now }, type, params)) as { entry?: { resource: { id: string }; search: { mode: string } }[] };
+  const bundle = (await search({ data, base: '', now }, type, params)) as {
+    entry?: { resource: { id: string }; search: { mode: string } }[];
+  };
   const ids = (bundle.entry ?? []).filter((e) => e.search.mode === 'match').map((e) => e.resource.id);
   if (ids.length === 0) throw new FhirError(404, 'not-found', `no ${type} has the identifier ${identifier}`);
-  if (ids.length > 1) throw new FhirError(412, 'processing', `several ${type} resources have the identifier ${identifier} (${ids.join(', ')}): give a system, or PATCH one by id`);
+  if (ids.length > 1)
+    throw new FhirError(
+      412,
+      'processing',
+      `several ${type} resources have the identifier ${identifier} (${ids.join(', ')}): give a system, or PATCH one by id`,
+    );
   return targetById(data, type, ids[0]!);
 }

@@ -28,7 +28,13 @@ const ALLOWED: Record<FeedTarget['resourceType'], readonly MailboxType[]> = {
 
 type Changes = Parameters<Repositories['mailboxes']['update']>[1];
 
-export async function applyChange(tx: Repositories, op: FeedOperator, target: FeedTarget, change: MailboxChange, now: string): Promise<WriteOutcome> {
+export async function applyChange(
+  tx: Repositories,
+  op: FeedOperator,
+  target: FeedTarget,
+  change: MailboxChange,
+  now: string,
+): Promise<WriteOutcome> {
   const address = change.kind === 'upsert' ? change.mailbox.address : change.address;
   requireOwnDomain(op, address);
   const existing = await tx.mailboxes.byAddress(address);
@@ -36,10 +42,18 @@ export async function applyChange(tx: Repositories, op: FeedOperator, target: Fe
     case 'upsert': {
       const m = change.mailbox;
       if (!ALLOWED[target.resourceType].includes(m.type)) {
-        throw invalid(`a ${m.type} mailbox cannot be put on ${target.resourceType}: PER and CAB go on Practitioner or PractitionerRole, ORG and APP on Organization`);
+        throw invalid(
+          `a ${m.type} mailbox cannot be put on ${target.resourceType}: PER and CAB go on Practitioner or PractitionerRole, ORG and APP on Organization`,
+        );
       }
       if (!existing) {
-        await tx.mailboxes.create({ address: m.address, type: m.type, ownerIdnat: target.ownerIdnat, situationId: target.situationId, ...metadataOf(m) });
+        await tx.mailboxes.create({
+          address: m.address,
+          type: m.type,
+          ownerIdnat: target.ownerIdnat,
+          situationId: target.situationId,
+          ...metadataOf(m),
+        });
         return 'created';
       }
       immutable(existing, m);
@@ -74,22 +88,34 @@ export async function withdraw(tx: Repositories, row: MailboxRow, now: string): 
 
 export function immutable(row: MailboxRow, m: MailboxDeclaration): void {
   if (row.address.toLowerCase() !== m.address.toLowerCase()) {
-    throw invalid(`the address of a mailbox cannot be changed after creation (${row.address} → ${m.address}): delete it and insert the new one`);
+    throw invalid(
+      `the address of a mailbox cannot be changed after creation (${row.address} → ${m.address}): delete it and insert the new one`,
+    );
   }
   if (row.type !== m.type) {
-    throw invalid(`the type of a mailbox cannot be changed after creation (${row.address} is ${row.type}, not ${m.type}): delete it and insert a new mailbox`);
+    throw invalid(
+      `the type of a mailbox cannot be changed after creation (${row.address} is ${row.type}, not ${m.type}): delete it and insert a new mailbox`,
+    );
   }
 }
 
 function onTarget(row: MailboxRow | undefined, target: FeedTarget, address: string): MailboxRow {
-  const here = row && row.owner_idnat === target.ownerIdnat && (target.situationId === null || row.situation_id === null || row.situation_id === target.situationId);
+  const here =
+    row &&
+    row.owner_idnat === target.ownerIdnat &&
+    (target.situationId === null || row.situation_id === null || row.situation_id === target.situationId);
   if (!here) throw new FhirError(400, 'processing', `no mailbox ${address} on ${target.resourceType}/${target.id}: insert it first`);
   return row;
 }
 
 /** An insert or a whole replace states the full metadata: what it leaves out takes its default. */
 export function metadataOf(m: MailboxDeclaration) {
-  return { listeRouge: m.listeRouge ?? false, description: m.description ?? null, service: m.service ?? null, digitization: m.digitization ?? true };
+  return {
+    listeRouge: m.listeRouge ?? false,
+    description: m.description ?? null,
+    service: m.service ?? null,
+    digitization: m.digitization ?? true,
+  };
 }
 
 export function columnsOf(m: MailboxDeclaration): Changes {

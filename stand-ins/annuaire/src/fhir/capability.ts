@@ -4,7 +4,7 @@ const RESULT_PARAMS_DOC: Record<string, string> = {
   _count: 'page size, 50 by default, at most 1000',
   _total: 'none | estimate | accurate (default: accurate; none skips counting)',
   _elements: 'top-level elements to return (meta.tag SUBSETTED)',
-  _cursor: 'opaque paging cursor: follow the Bundle\'s next link',
+  _cursor: "opaque paging cursor: follow the Bundle's next link",
 };
 
 /** The CapabilityStatement (`GET [base]/metadata`): what this stand-in serves, read-only. */
@@ -30,7 +30,11 @@ export function capabilityStatement(base: string, date: string): Record<string, 
           searchRevInclude: INCLUDES[type].revinclude,
           searchParam: [
             ...Object.entries(SEARCH_PARAMS[type]).map(([name, p]) => ({ name, type: p.type, documentation: p.documentation })),
-            ...Object.entries(RESULT_PARAMS_DOC).map(([name, documentation]) => ({ name, type: name === '_count' ? 'number' : name === '_cursor' ? 'string' : 'token', documentation })),
+            ...Object.entries(RESULT_PARAMS_DOC).map(([name, documentation]) => ({
+              name,
+              type: name === '_count' ? 'number' : name === '_cursor' ? 'string' : 'token',
+              documentation,
+            })),
           ],
         })),
       },

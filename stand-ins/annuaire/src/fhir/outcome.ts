@@ -1,5 +1,14 @@
 /** OperationOutcome issue types (FHIR R4 IssueType) this server uses. */
-export type IssueCode = 'invalid' | 'not-found' | 'not-supported' | 'login' | 'forbidden' | 'exception' | 'too-costly' | 'informational' | 'processing';
+export type IssueCode =
+  | 'invalid'
+  | 'not-found'
+  | 'not-supported'
+  | 'login'
+  | 'forbidden'
+  | 'exception'
+  | 'too-costly'
+  | 'informational'
+  | 'processing';
 
 /** A failure that becomes an OperationOutcome with an HTTP status. */
 export class FhirError extends Error {
@@ -15,7 +24,11 @@ export class FhirError extends Error {
   }
 }
 
-export function operationOutcome(severity: 'fatal' | 'error' | 'warning' | 'information', code: IssueCode, diagnostics: string): Record<string, unknown> {
+export function operationOutcome(
+  severity: 'fatal' | 'error' | 'warning' | 'information',
+  code: IssueCode,
+  diagnostics: string,
+): Record<string, unknown> {
   return { resourceType: 'OperationOutcome', issue: [{ severity, code, diagnostics }] };
 }
 

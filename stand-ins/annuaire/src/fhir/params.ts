@@ -38,7 +38,11 @@ export function rawParams(params: URLSearchParams): RawParam[] {
   const out: RawParam[] = [];
   for (const [key, value] of params) {
     const colon = key.indexOf(':');
-    out.push({ name: colon < 0 ? key : key.slice(0, colon), modifier: colon < 0 ? null : key.slice(colon + 1), values: splitValues(value) });
+    out.push({
+      name: colon < 0 ? key : key.slice(0, colon),
+      modifier: colon < 0 ? null : key.slice(colon + 1),
+      values: splitValues(value),
+    });
   }
   return out;
 }
@@ -82,10 +86,14 @@ export function dateBounds(p: RawParam): TimeBound[] {
   const prefix = m[1] ?? 'eq';
   // An unencoded `+` of a zone arrives as a space (form encoding): read it as the `+` it was.
   const range = dateRange(m[2]!.replace(/ (\d{2}:\d{2})$/, '+$1'));
-  if (!range) throw invalid(`parameter ${p.name}: "${m[2]}" is not a FHIR date (YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDThh:mm[:ss[.sss]][Z|±hh:mm])`);
+  if (!range)
+    throw invalid(`parameter ${p.name}: "${m[2]}" is not a FHIR date (YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDThh:mm[:ss[.sss]][Z|±hh:mm])`);
   switch (prefix) {
     case 'eq':
-      return [{ op: '>=', at: range.start }, { op: '<', at: range.end }];
+      return [
+        { op: '>=', at: range.start },
+        { op: '<', at: range.end },
+      ];
     case 'gt':
       return [{ op: '>=', at: range.end }];
     case 'ge':
@@ -179,7 +187,8 @@ export function resultParam(p: RawParam, r: ResultParams, allowedInclude: readon
       return;
     case '_format': {
       const v = one();
-      if (!['json', 'application/json', 'application/fhir+json'].includes(v)) throw new FhirError(406, 'not-supported', `_format=${v}: this server only speaks JSON (application/fhir+json)`);
+      if (!['json', 'application/json', 'application/fhir+json'].includes(v))
+        throw new FhirError(406, 'not-supported', `_format=${v}: this server only speaks JSON (application/fhir+json)`);
       return;
     }
     case '_pretty':
@@ -189,4 +198,13 @@ export function resultParam(p: RawParam, r: ResultParams, allowedInclude: readon
   }
 }
 
-export const RESULT_PARAMS: ReadonlySet<string> = new Set(['_count', '_total', '_include', '_revinclude', '_elements', '_cursor', '_format', '_pretty']);
+export const RESULT_PARAMS: ReadonlySet<string> = new Set([
+  '_count',
+  '_total',
+  '_include',
+  '_revinclude',
+  '_elements',
+  '_cursor',
+  '_format',
+  '_pretty',
+]);

@@ -74,7 +74,9 @@ export function practitionerResource(p: Person, mailboxes: readonly DirectoryMai
   const name: Record<string, unknown> = { family: p.last_name, given: [p.first_name] };
   if (p.civility) name.prefix = [p.civility];
   if (p.profession_code === '10') name.suffix = ['DR'];
-  const telecom = mailboxes.filter((m) => m.owner_idnat === p.idnat && (m.type === 'PER' || m.type === 'CAB')).map((m) => mailboxTelecom(m));
+  const telecom = mailboxes
+    .filter((m) => m.owner_idnat === p.idnat && (m.type === 'PER' || m.type === 'CAB'))
+    .map((m) => mailboxTelecom(m));
   return {
     resourceType: 'Practitioner',
     id: practitionerId(p.idnat),
@@ -119,14 +121,19 @@ export function roleResource(
   };
   if (!situationIsActive(s, today) || !person) return { ...base, active: false };
   const telecom = mailboxes
-    .filter((m) => m.owner_idnat === s.person_idnat && (m.type === 'PER' || m.type === 'CAB') && (m.situation_id === s.id || m.situation_id === null))
+    .filter(
+      (m) =>
+        m.owner_idnat === s.person_idnat && (m.type === 'PER' || m.type === 'CAB') && (m.situation_id === s.id || m.situation_id === null),
+    )
     .map((m) => mailboxTelecom(m, chosen === undefined ? undefined : m.address === chosen ? 1 : 2));
   return {
     ...base,
     active: true,
     period: { start: s.start_date, ...(s.end_date ? { end: s.end_date } : {}) },
     practitioner: { reference: `Practitioner/${practitionerId(s.person_idnat)}`, display: `${person.first_name} ${person.last_name}` },
-    ...(s.structure_idnat ? { organization: { reference: `Organization/${s.structure_idnat}`, ...(structure ? { display: structure.name } : {}) } } : {}),
+    ...(s.structure_idnat
+      ? { organization: { reference: `Organization/${s.structure_idnat}`, ...(structure ? { display: structure.name } : {}) } }
+      : {}),
     code: [{ coding: [{ system: MODE_SYSTEM, code: s.mode }], ...(s.role_label ? { text: s.role_label } : {}) }],
     location: [{ display: situationPlace(s, structure) }],
     ...(telecom.length ? { telecom } : {}),
@@ -142,7 +149,9 @@ export function structureIdentifiers(st: Structure): Record<string, unknown>[] {
 
 /** Organization: a structure and its published ORG and APP mailboxes. */
 export function organizationResource(st: Structure, mailboxes: readonly DirectoryMailbox[], mailboxChange: string | undefined): Resource {
-  const telecom = mailboxes.filter((m) => m.owner_idnat === st.idnat && (m.type === 'ORG' || m.type === 'APP')).map((m) => mailboxTelecom(m));
+  const telecom = mailboxes
+    .filter((m) => m.owner_idnat === st.idnat && (m.type === 'ORG' || m.type === 'APP'))
+    .map((m) => mailboxTelecom(m));
   return {
     resourceType: 'Organization',
     id: st.idnat,

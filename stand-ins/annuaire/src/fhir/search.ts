@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { DirectoryData, Person, PractitionerSearch, Situation, SituationSearch, Structure, StructureSearch } from '../directory/data.ts';
+import type {
+  DirectoryData,
+  Person,
+  PractitionerSearch,
+  Situation,
+  SituationSearch,
+  Structure,
+  StructureSearch,
+} from '../directory/data.ts';
 import { resolveMailbox, ResolutionError } from '../resolve/resolver.ts';
 import { decodeCursor, encodeCursor, searchScope } from './cursor.ts';
 import { idnatOfPractitionerId } from './ids.ts';
@@ -18,7 +26,19 @@ import {
   type Token,
 } from './params.ts';
 import { organizationResource, practitionerResource, roleResource, subset, type Resource } from './resources.ts';
-import { ADELI_SYSTEM, CATEGORY_SYSTEM, FINESS_SYSTEM, FINESS_SYSTEM_OLD, IDNPS_SYSTEM, IDNST_SYSTEM, PROFESSION_SYSTEM, RPPS_SYSTEM, SIRENE_SYSTEM, SPECIALITY_SYSTEM, TECHNICAL_SYSTEM } from './systems.ts';
+import {
+  ADELI_SYSTEM,
+  CATEGORY_SYSTEM,
+  FINESS_SYSTEM,
+  FINESS_SYSTEM_OLD,
+  IDNPS_SYSTEM,
+  IDNST_SYSTEM,
+  PROFESSION_SYSTEM,
+  RPPS_SYSTEM,
+  SIRENE_SYSTEM,
+  SPECIALITY_SYSTEM,
+  TECHNICAL_SYSTEM,
+} from './systems.ts';
 
 export type SearchableType = 'Practitioner' | 'PractitionerRole' | 'Organization';
 export const SEARCHABLE_TYPES: readonly SearchableType[] = ['Practitioner', 'PractitionerRole', 'Organization'];
@@ -37,30 +57,42 @@ export const SEARCH_PARAMS: Record<SearchableType, Record<string, { type: string
   Practitioner: {
     _id: { type: 'token', documentation: 'technical id (the IdNat, `/` written `.`)' },
     _lastUpdated: { type: 'date', documentation: 'the person or one of their mailboxes changed (eq, gt, ge, lt, le): the delta' },
-    identifier: { type: 'token', documentation: `IdNat (${IDNPS_SYSTEM}), RPPS (${RPPS_SYSTEM}), ADELI (${ADELI_SYSTEM}); without system: IdNat or RPPS` },
+    identifier: {
+      type: 'token',
+      documentation: `IdNat (${IDNPS_SYSTEM}), RPPS (${RPPS_SYSTEM}), ADELI (${ADELI_SYSTEM}); without system: IdNat or RPPS`,
+    },
     family: { type: 'string', documentation: 'exercise family name; starts-with, case and accents ignored; :exact, :contains' },
     given: { type: 'string', documentation: 'exercise given name; :exact, :contains' },
     name: { type: 'string', documentation: 'family or given name; :exact, :contains' },
-    'mailbox-mss': { type: 'string', documentation: 'a published PER/CAB mailbox address; starts-with, :exact (case-sensitive), :contains' },
+    'mailbox-mss': {
+      type: 'string',
+      documentation: 'a published PER/CAB mailbox address; starts-with, :exact (case-sensitive), :contains',
+    },
     'qualification-code': { type: 'token', documentation: 'profession (TRE_G15), category (TRE_R09) or savoir-faire (TRE_R38) code' },
   },
   PractitionerRole: {
-    _id: { type: 'token', documentation: 'the situation d\'exercice id' },
+    _id: { type: 'token', documentation: "the situation d'exercice id" },
     _lastUpdated: { type: 'date', documentation: 'the person or one of their mailboxes changed' },
     identifier: { type: 'token', documentation: `situation id (${TECHNICAL_SYSTEM})` },
     practitioner: { type: 'reference', documentation: 'Practitioner/<id> or <id>' },
     organization: { type: 'reference', documentation: 'Organization/<id> or <id>' },
-    family: { type: 'string', documentation: 'the practitioner\'s family name' },
-    given: { type: 'string', documentation: 'the practitioner\'s given name' },
-    name: { type: 'string', documentation: 'the practitioner\'s family or given name' },
+    family: { type: 'string', documentation: "the practitioner's family name" },
+    given: { type: 'string', documentation: "the practitioner's given name" },
+    name: { type: 'string', documentation: "the practitioner's family or given name" },
     'mailbox-mss': { type: 'string', documentation: 'a mailbox shown on the role (attached to it, or to no situation: R-ANN-1)' },
-    'qualification-code': { type: 'token', documentation: 'the practitioner\'s profession, category or savoir-faire code' },
-    _query: { type: 'special', documentation: '`resolve-mailbox` with professional, structure, postal-code, city: the mailbox to use (R-ANN-4)' },
+    'qualification-code': { type: 'token', documentation: "the practitioner's profession, category or savoir-faire code" },
+    _query: {
+      type: 'special',
+      documentation: '`resolve-mailbox` with professional, structure, postal-code, city: the mailbox to use (R-ANN-4)',
+    },
   },
   Organization: {
     _id: { type: 'token', documentation: 'technical id (the structure IdNat)' },
     _lastUpdated: { type: 'date', documentation: 'the structure or one of its mailboxes changed' },
-    identifier: { type: 'token', documentation: `IdNat (${IDNST_SYSTEM}), FINESS (${FINESS_SYSTEM}), SIRET (${SIRENE_SYSTEM}); without system: any` },
+    identifier: {
+      type: 'token',
+      documentation: `IdNat (${IDNST_SYSTEM}), FINESS (${FINESS_SYSTEM}), SIRET (${SIRENE_SYSTEM}); without system: any`,
+    },
     name: { type: 'string', documentation: 'raison sociale; starts-with, :exact, :contains' },
     'mailbox-mss': { type: 'string', documentation: 'a published ORG/APP mailbox address' },
   },
@@ -109,7 +141,13 @@ function qualificationCodes(p: RawParam): QualificationTest[] {
 
 function personIdentifiers(tokens: Token[]): NonNullable<PractitionerSearch['identifier']>[number] {
   return tokens.flatMap((t): NonNullable<PractitionerSearch['identifier']>[number] => {
-    if (t.system === null) return t.code === null ? [] : [{ field: 'idnat', value: t.code }, { field: 'rpps', value: t.code }];
+    if (t.system === null)
+      return t.code === null
+        ? []
+        : [
+            { field: 'idnat', value: t.code },
+            { field: 'rpps', value: t.code },
+          ];
     if (t.system === IDNPS_SYSTEM) return [{ field: 'idnat', value: t.code }];
     if (t.system === RPPS_SYSTEM) return [{ field: 'rpps', value: t.code }];
     if (t.system === ADELI_SYSTEM) return t.code === null ? [{ field: 'idnat', value: null }] : [{ field: 'idnat', value: `0${t.code}` }];
@@ -121,9 +159,17 @@ function structureIdentifiers(tokens: Token[]): NonNullable<StructureSearch['ide
   return tokens.flatMap((t): NonNullable<StructureSearch['identifier']>[number] => {
     // A structure's IdNat is its type digit and its FINESS or SIRET (TRE_G07), so a FINESS or a
     // SIRET is looked up by primary key; only "has one" (`system|`) needs their own columns.
-    if (t.system === null) return t.code === null ? [] : [{ field: 'idnat', value: t.code }, { field: 'idnat', value: `1${t.code}` }, { field: 'idnat', value: `3${t.code}` }];
+    if (t.system === null)
+      return t.code === null
+        ? []
+        : [
+            { field: 'idnat', value: t.code },
+            { field: 'idnat', value: `1${t.code}` },
+            { field: 'idnat', value: `3${t.code}` },
+          ];
     if (t.system === IDNST_SYSTEM) return [{ field: 'idnat', value: t.code }];
-    if (t.system === FINESS_SYSTEM || t.system === FINESS_SYSTEM_OLD) return [t.code === null ? { field: 'finess', value: null } : { field: 'idnat', value: `1${t.code}` }];
+    if (t.system === FINESS_SYSTEM || t.system === FINESS_SYSTEM_OLD)
+      return [t.code === null ? { field: 'finess', value: null } : { field: 'idnat', value: `1${t.code}` }];
     if (t.system === SIRENE_SYSTEM) return [t.code === null ? { field: 'siret', value: null } : { field: 'idnat', value: `3${t.code}` }];
     return [];
   });
@@ -141,13 +187,16 @@ function parse(type: SearchableType, raw: RawParam[], r: ResultParams): Practiti
       continue;
     }
     if (!(p.name in known)) {
-      throw invalid(`unknown search parameter ${p.name} for ${type}; supported: ${Object.keys(known).join(', ')}, and ${[...RESULT_PARAMS].filter((n) => n !== '_cursor').join(', ')}`);
+      throw invalid(
+        `unknown search parameter ${p.name} for ${type}; supported: ${Object.keys(known).join(', ')}, and ${[...RESULT_PARAMS].filter((n) => n !== '_cursor').join(', ')}`,
+      );
     }
     switch (p.name) {
       case '_id': {
         noModifier(p);
         const ids = p.values;
-        if (type === 'Practitioner') push('identifier', ids.map((id) => ({ field: 'idnat' as const, value: idnatOfPractitionerId(id) })) as never);
+        if (type === 'Practitioner')
+          push('identifier', ids.map((id) => ({ field: 'idnat' as const, value: idnatOfPractitionerId(id) })) as never);
         else if (type === 'Organization') push('identifier', ids.map((id) => ({ field: 'idnat' as const, value: id })) as never);
         else push('id', ids);
         break;
@@ -156,7 +205,11 @@ function parse(type: SearchableType, raw: RawParam[], r: ResultParams): Practiti
         const tokens = tokenValues(p);
         if (type === 'Practitioner') push('identifier', personIdentifiers(tokens) as never);
         else if (type === 'Organization') push('identifier', structureIdentifiers(tokens) as never);
-        else push('id', tokens.flatMap((t) => (t.code !== null && (t.system === null || t.system === TECHNICAL_SYSTEM) ? [t.code] : [])));
+        else
+          push(
+            'id',
+            tokens.flatMap((t) => (t.code !== null && (t.system === null || t.system === TECHNICAL_SYSTEM) ? [t.code] : [])),
+          );
         break;
       }
       case 'family':
@@ -192,7 +245,8 @@ export async function search(ctx: SearchContext, type: SearchableType, params: U
   const r: ResultParams = { count: DEFAULT_COUNT, total: null, include: new Set(), revinclude: new Set(), elements: null, cursor: null };
   const query = params.get('_query');
   if (query !== null || raw.some((p) => p.name === '_query')) {
-    if (type !== 'PractitionerRole' || query !== 'resolve-mailbox') throw invalid(`_query=${query ?? ''} is not a query this server knows (PractitionerRole?_query=resolve-mailbox)`);
+    if (type !== 'PractitionerRole' || query !== 'resolve-mailbox')
+      throw invalid(`_query=${query ?? ''} is not a query this server knows (PractitionerRole?_query=resolve-mailbox)`);
     return resolveSearch(ctx, params, raw);
   }
   if (raw.some((p) => RESOLVE_PARAMS.has(p.name) && p.name !== '_query')) {
@@ -226,16 +280,23 @@ export async function search(ctx: SearchContext, type: SearchableType, params: U
     key = (p: Person) => p.idnat;
     const persons = (rows as Person[]).slice(0, r.count);
     matches = await renderPractitioners(d, persons);
-    if (r.revinclude.has('PractitionerRole:practitioner')) included.push(...(await renderRoles(d, await d.situationsOfPersons(persons.map((p) => p.idnat)), today)));
+    if (r.revinclude.has('PractitionerRole:practitioner'))
+      included.push(...(await renderRoles(d, await d.situationsOfPersons(persons.map((p) => p.idnat)), today)));
   } else if (type === 'PractitionerRole') {
     const sq = q as SituationSearch;
     [{ rows, total }, exactTotal] = await Promise.all([d.pageSituations(sq, page, cheap), exact ? d.countSituations(sq) : undefined]);
     key = (s: Situation) => s.id;
     const situations = (rows as Situation[]).slice(0, r.count);
     matches = await renderRoles(d, situations, today);
-    if (r.include.has('PractitionerRole:practitioner')) included.push(...(await renderPractitioners(d, await d.persons([...new Set(situations.map((s) => s.person_idnat))]))));
+    if (r.include.has('PractitionerRole:practitioner'))
+      included.push(...(await renderPractitioners(d, await d.persons([...new Set(situations.map((s) => s.person_idnat))]))));
     if (r.include.has('PractitionerRole:organization')) {
-      included.push(...(await renderOrganizations(d, await d.structures([...new Set(situations.flatMap((s) => (s.structure_idnat ? [s.structure_idnat] : [])))]))));
+      included.push(
+        ...(await renderOrganizations(
+          d,
+          await d.structures([...new Set(situations.flatMap((s) => (s.structure_idnat ? [s.structure_idnat] : [])))]),
+        )),
+      );
     }
   } else {
     const oq = q as StructureSearch;
@@ -244,14 +305,31 @@ export async function search(ctx: SearchContext, type: SearchableType, params: U
     const structures = (rows as Structure[]).slice(0, r.count);
     matches = await renderOrganizations(d, structures);
     if (r.revinclude.has('PractitionerRole:organization')) {
-      included.push(...(await renderRoles(d, await d.situationsAtStructures(structures.map((s) => s.idnat), MAX_REVINCLUDE), today)));
+      included.push(
+        ...(await renderRoles(
+          d,
+          await d.situationsAtStructures(
+            structures.map((s) => s.idnat),
+            MAX_REVINCLUDE,
+          ),
+          today,
+        )),
+      );
     }
   }
 
   const shape = (res: Resource) => (r.elements ? subset(res, r.elements) : res);
   const entries: Entry[] = [
-    ...matches.map((res) => ({ fullUrl: `${ctx.base}/${res.resourceType}/${res.id}`, resource: shape(res), search: { mode: 'match' as const } })),
-    ...included.map((res) => ({ fullUrl: `${ctx.base}/${res.resourceType}/${res.id}`, resource: shape(res), search: { mode: 'include' as const } })),
+    ...matches.map((res) => ({
+      fullUrl: `${ctx.base}/${res.resourceType}/${res.id}`,
+      resource: shape(res),
+      search: { mode: 'match' as const },
+    })),
+    ...included.map((res) => ({
+      fullUrl: `${ctx.base}/${res.resourceType}/${res.id}`,
+      resource: shape(res),
+      search: { mode: 'include' as const },
+    })),
   ];
   const links = [{ relation: 'self', url: `${ctx.base}/${type}${queryString(params)}` }];
   if (rows.length > r.count && r.count > 0) {
@@ -274,7 +352,12 @@ function queryString(params: URLSearchParams): string {
   return s ? `?${s}` : '';
 }
 
-function bundle(ctx: SearchContext, total: number | undefined, link: { relation: string; url: string }[], entry: Entry[]): Record<string, unknown> {
+function bundle(
+  ctx: SearchContext,
+  total: number | undefined,
+  link: { relation: string; url: string }[],
+  entry: Entry[],
+): Record<string, unknown> {
   return {
     resourceType: 'Bundle',
     id: randomUUID(),
@@ -310,7 +393,15 @@ export async function renderRoles(d: DirectoryData, situations: Situation[], tod
   const personById = new Map(persons.map((p) => [p.idnat, p]));
   const structureById = new Map(structures.map((s) => [s.idnat, s]));
   return situations.map((s) =>
-    roleResource(s, personById.get(s.person_idnat), s.structure_idnat ? structureById.get(s.structure_idnat) : undefined, mailboxes, changes.get(s.person_idnat), today, chosen),
+    roleResource(
+      s,
+      personById.get(s.person_idnat),
+      s.structure_idnat ? structureById.get(s.structure_idnat) : undefined,
+      mailboxes,
+      changes.get(s.person_idnat),
+      today,
+      chosen,
+    ),
   );
 }
 
@@ -324,8 +415,10 @@ async function resolveSearch(ctx: SearchContext, params: URLSearchParams, raw: R
   let elements: string[] | null = null;
   for (const p of raw) {
     if (p.name === '_elements') elements = p.values;
-    else if (p.name === '_format' || p.name === '_pretty') resultParam(p, { count: 0, total: 'none', include: new Set(), revinclude: new Set(), elements: null, cursor: null }, [], []);
-    else if (!RESOLVE_PARAMS.has(p.name)) throw invalid(`parameter ${p.name} does not go with _query=resolve-mailbox (professional, structure, postal-code, city)`);
+    else if (p.name === '_format' || p.name === '_pretty')
+      resultParam(p, { count: 0, total: 'none', include: new Set(), revinclude: new Set(), elements: null, cursor: null }, [], []);
+    else if (!RESOLVE_PARAMS.has(p.name))
+      throw invalid(`parameter ${p.name} does not go with _query=resolve-mailbox (professional, structure, postal-code, city)`);
     else if (p.modifier !== null) throw invalid(`modifier :${p.modifier} is not supported on ${p.name}`);
     else if (p.values.length !== 1 || params.getAll(p.name).length !== 1) throw invalid(`${p.name} takes a single value`);
   }
@@ -334,7 +427,16 @@ async function resolveSearch(ctx: SearchContext, params: URLSearchParams, raw: R
   const today = ctx.now().toISOString().slice(0, 10);
   let resolution;
   try {
-    resolution = await resolveMailbox(ctx.data, professional, { structure: params.get('structure') ?? undefined, postalCode: params.get('postal-code') ?? undefined, city: params.get('city') ?? undefined }, today);
+    resolution = await resolveMailbox(
+      ctx.data,
+      professional,
+      {
+        structure: params.get('structure') ?? undefined,
+        postalCode: params.get('postal-code') ?? undefined,
+        city: params.get('city') ?? undefined,
+      },
+      today,
+    );
   } catch (err) {
     if (err instanceof ResolutionError) throw new FhirError(err.status, err.status === 404 ? 'not-found' : 'invalid', err.message);
     throw err;
@@ -347,11 +449,21 @@ async function resolveSearch(ctx: SearchContext, params: URLSearchParams, raw: R
   const [practitioner] = await renderPractitioners(ctx.data, await ctx.data.persons([idnat]));
   const shape = (res: Resource) => (elements ? subset(res, elements) : res);
   const entries: Entry[] = [
-    ...roles.map((res) => ({ fullUrl: `${ctx.base}/PractitionerRole/${res.id}`, resource: shape(res), search: { mode: 'match' as const } })),
-    ...(practitioner ? [{ fullUrl: `${ctx.base}/Practitioner/${practitioner.id}`, resource: shape(practitioner), search: { mode: 'include' as const } }] : []),
+    ...roles.map((res) => ({
+      fullUrl: `${ctx.base}/PractitionerRole/${res.id}`,
+      resource: shape(res),
+      search: { mode: 'match' as const },
+    })),
+    ...(practitioner
+      ? [{ fullUrl: `${ctx.base}/Practitioner/${practitioner.id}`, resource: shape(practitioner), search: { mode: 'include' as const } }]
+      : []),
     {
       fullUrl: `urn:uuid:${randomUUID()}`,
-      resource: operationOutcome('information', 'informational', `${resolution.outcome}: ${resolution.mailbox ? `${resolution.mailbox.address} — ` : ''}${resolution.reason}`),
+      resource: operationOutcome(
+        'information',
+        'informational',
+        `${resolution.outcome}: ${resolution.mailbox ? `${resolution.mailbox.address} — ` : ''}${resolution.reason}`,
+      ),
       search: { mode: 'outcome' as const },
     },
   ];

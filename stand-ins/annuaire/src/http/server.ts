@@ -68,24 +68,37 @@ export async function startAnnuaireHttp(options: AnnuaireHttpOptions): Promise<R
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = req.method ?? 'GET';
     const p = url.pathname;
-    if (feed?.handles(method, p, FHIR_BASE_PATH)) return feed.handle(req, res, url, FHIR_BASE_PATH, (status, body, headers) => sendJson(res, status, FHIR_JSON, body, false, headers));
+    if (feed?.handles(method, p, FHIR_BASE_PATH))
+      return feed.handle(req, res, url, FHIR_BASE_PATH, (status, body, headers) => sendJson(res, status, FHIR_JSON, body, false, headers));
     if (p === FHIR_BASE_PATH || p.startsWith(`${FHIR_BASE_PATH}/`)) return fhir(req, res, url, method);
     if (p === '/resolve') {
       if (method !== 'GET' && method !== 'HEAD') return sendProblem(res, 405, 'method not allowed: use GET', { Allow: 'GET, HEAD' });
       if (!authorised(req)) return sendProblem(res, 401, `missing or unknown ${API_KEY_HEADER.toUpperCase()} header`);
       return resolve(res, url, method === 'HEAD');
     }
-    if (p === '/extractions' || p === '/extractions/' || p === '/extractions/latest' || p === LEGACY_EXTRACTION_PATH || p.startsWith('/extractions/')) {
+    if (
+      p === '/extractions' ||
+      p === '/extractions/' ||
+      p === '/extractions/latest' ||
+      p === LEGACY_EXTRACTION_PATH ||
+      p.startsWith('/extractions/')
+    ) {
       if (method !== 'GET' && method !== 'HEAD') return sendProblem(res, 405, 'method not allowed: use GET', { Allow: 'GET, HEAD' });
       return extraction(req, res, p, method === 'HEAD');
     }
     if (p === '/') {
-      return sendJson(res, 200, 'application/json; charset=utf-8', {
-        service: 'mss-operator Annuaire Santé stand-in (HTTP)',
-        fhir: `${origin}${FHIR_BASE_PATH}`,
-        extractions: `${origin}/extractions`,
-        resolve: `${origin}/resolve?professional=<IdNat|RPPS>&structure=<FINESS|SIRET>`,
-      }, method === 'HEAD');
+      return sendJson(
+        res,
+        200,
+        'application/json; charset=utf-8',
+        {
+          service: 'mss-operator Annuaire Santé stand-in (HTTP)',
+          fhir: `${origin}${FHIR_BASE_PATH}`,
+          extractions: `${origin}/extractions`,
+          resolve: `${origin}/resolve?professional=<IdNat|RPPS>&structure=<FINESS|SIRET>`,
+        },
+        method === 'HEAD',
+      );
     }
     return sendProblem(res, 404, `no resource at ${p}`);
   };
@@ -98,23 +111,33 @@ export async function startAnnuaireHttp(options: AnnuaireHttpOptions): Promise<R
   const fhir = async (req: IncomingMessage, res: ServerResponse, url: URL, method: string): Promise<void> => {
     try {
       const rest = url.pathname.slice(FHIR_BASE_PATH.length).split('/').filter(Boolean);
-      if (!authorised(req)) throw new FhirError(401, 'login', `missing or unknown ${API_KEY_HEADER.toUpperCase()} header: every request needs an API key`);
+      if (!authorised(req))
+        throw new FhirError(401, 'login', `missing or unknown ${API_KEY_HEADER.toUpperCase()} header: every request needs an API key`);
       const head = method === 'HEAD';
       const base = `${origin}${FHIR_BASE_PATH}`;
       if (rest.length === 1 && rest[0] === 'metadata') {
-        if (method !== 'GET' && !head) throw new FhirError(405, 'not-supported', `${method} is not allowed on metadata`, { Allow: 'GET, HEAD' });
+        if (method !== 'GET' && !head)
+          throw new FhirError(405, 'not-supported', `${method} is not allowed on metadata`, { Allow: 'GET, HEAD' });
         return sendJson(res, 200, FHIR_JSON, capabilityStatement(base, now().toISOString()), head);
       }
       const type = rest[0];
       if (!type) throw new FhirError(404, 'not-found', 'no resource type given: use Practitioner, PractitionerRole or Organization');
       if (!SEARCHABLE_TYPES.includes(type as SearchableType)) {
-        throw new FhirError(404, 'not-supported', `Unknown resource type '${type}' - Server knows how to handle: [${SEARCHABLE_TYPES.join(', ')}]`);
+        throw new FhirError(
+          404,
+          'not-supported',
+          `Unknown resource type '${type}' - Server knows how to handle: [${SEARCHABLE_TYPES.join(', ')}]`,
+        );
       }
       const t = type as SearchableType;
       const ctx = { data, base, now };
       if (rest.length === 1) {
-        if (method !== 'GET' && !head) throw new FhirError(405, 'not-supported', `${method} is not allowed: this API is read-only (GET, or POST ${t}/_search)`, { Allow: 'GET, HEAD' });
-        if (options.searchWorkers) return sendText(res, 200, FHIR_JSON, await options.searchWorkers.search(t, url.searchParams, base, now()), head);
+        if (method !== 'GET' && !head)
+          throw new FhirError(405, 'not-supported', `${method} is not allowed: this API is read-only (GET, or POST ${t}/_search)`, {
+            Allow: 'GET, HEAD',
+          });
+        if (options.searchWorkers)
+          return sendText(res, 200, FHIR_JSON, await options.searchWorkers.search(t, url.searchParams, base, now()), head);
         return sendJson(res, 200, FHIR_JSON, await search(ctx, t, url.searchParams), head);
       }
       if (rest.length === 2 && rest[1] === '_search') {
@@ -125,7 +148,8 @@ export async function startAnnuaireHttp(options: AnnuaireHttpOptions): Promise<R
         return sendJson(res, 200, FHIR_JSON, await search(ctx, t, params), false);
       }
       if (rest.length === 2) {
-        if (method !== 'GET' && !head) throw new FhirError(405, 'not-supported', `${method} is not allowed: this API is read-only`, { Allow: 'GET, HEAD' });
+        if (method !== 'GET' && !head)
+          throw new FhirError(405, 'not-supported', `${method} is not allowed: this API is read-only`, { Allow: 'GET, HEAD' });
         let id: string;
         try {
           id = decodeURIComponent(rest[1]!);
@@ -136,7 +160,8 @@ export async function startAnnuaireHttp(options: AnnuaireHttpOptions): Promise<R
       }
       throw new FhirError(404, 'not-supported', `${url.pathname} is not an interaction this server supports (search, read, metadata)`);
     } catch (err) {
-      if (err instanceof FhirError) return sendJson(res, err.status, FHIR_JSON, operationOutcome('error', err.code, err.message), method === 'HEAD', err.headers);
+      if (err instanceof FhirError)
+        return sendJson(res, err.status, FHIR_JSON, operationOutcome('error', err.code, err.message), method === 'HEAD', err.headers);
       throw err;
     }
   };
@@ -144,12 +169,18 @@ export async function startAnnuaireHttp(options: AnnuaireHttpOptions): Promise<R
   const resolve = async (res: ServerResponse, url: URL, head: boolean): Promise<void> => {
     const q = url.searchParams;
     for (const name of q.keys()) {
-      if (!['professional', 'structure', 'postal-code', 'city'].includes(name)) return sendProblem(res, 400, `unknown parameter ${name} (professional, structure, postal-code, city)`);
+      if (!['professional', 'structure', 'postal-code', 'city'].includes(name))
+        return sendProblem(res, 400, `unknown parameter ${name} (professional, structure, postal-code, city)`);
     }
     const professional = q.get('professional');
     if (!professional) return sendProblem(res, 400, 'professional is required (an IdNat or an RPPS)');
     try {
-      const r = await resolveMailbox(data, professional, { structure: q.get('structure') ?? undefined, postalCode: q.get('postal-code') ?? undefined, city: q.get('city') ?? undefined }, now().toISOString().slice(0, 10));
+      const r = await resolveMailbox(
+        data,
+        professional,
+        { structure: q.get('structure') ?? undefined, postalCode: q.get('postal-code') ?? undefined, city: q.get('city') ?? undefined },
+        now().toISOString().slice(0, 10),
+      );
       const { matchedSituations: _, ...body } = r;
       return sendJson(res, 200, 'application/json; charset=utf-8', body, head);
     } catch (err) {
@@ -160,12 +191,20 @@ export async function startAnnuaireHttp(options: AnnuaireHttpOptions): Promise<R
 
   const extraction = async (req: IncomingMessage, res: ServerResponse, p: string, head: boolean): Promise<void> => {
     if (p === '/extractions' || p === '/extractions/') {
-      const stored = listExtractionFiles(options.extractionDir).map((f) => ({ name: f.name, size: f.size, url: `${origin}/extractions/${f.name}` }));
+      const stored = listExtractionFiles(options.extractionDir).map((f) => ({
+        name: f.name,
+        size: f.size,
+        url: `${origin}/extractions/${f.name}`,
+      }));
       return sendJson(res, 200, 'application/json; charset=utf-8', { latest: `${origin}/extractions/latest`, files: stored }, head);
     }
     if (p === '/extractions/latest' || p === LEGACY_EXTRACTION_PATH) {
       const { fileName, chunks } = extractionZip(data, now());
-      res.writeHead(200, { 'Content-Type': 'application/zip', 'Content-Disposition': `attachment; filename=${fileName}`, 'Cache-Control': 'no-store' });
+      res.writeHead(200, {
+        'Content-Type': 'application/zip',
+        'Content-Disposition': `attachment; filename=${fileName}`,
+        'Cache-Control': 'no-store',
+      });
       if (head) {
         await chunks.return(undefined);
         res.end();
@@ -188,7 +227,11 @@ export async function startAnnuaireHttp(options: AnnuaireHttpOptions): Promise<R
     } catch {
       return sendProblem(res, 404, `no extraction file ${name}`);
     }
-    res.writeHead(200, { 'Content-Type': 'application/zip', 'Content-Length': String(size), 'Content-Disposition': `attachment; filename=${name}` });
+    res.writeHead(200, {
+      'Content-Type': 'application/zip',
+      'Content-Length': String(size),
+      'Content-Disposition': `attachment; filename=${name}`,
+    });
     if (head) return void res.end();
     await pipeline(fs.createReadStream(file), res).catch(() => res.destroy());
   };
@@ -197,8 +240,9 @@ export async function startAnnuaireHttp(options: AnnuaireHttpOptions): Promise<R
     route(req, res).catch((err: unknown) => {
       logger.error({ err, url: req.url, method: req.method }, 'annuaire http: request failed');
       if (res.headersSent) return void res.destroy();
-      if ((req.url ?? '').startsWith(FHIR_BASE_PATH)) sendJson(res, 500, FHIR_JSON, operationOutcome('fatal', 'exception', 'internal error; see the stand-in\'s log'), false);
-      else sendProblem(res, 500, 'internal error; see the stand-in\'s log');
+      if ((req.url ?? '').startsWith(FHIR_BASE_PATH))
+        sendJson(res, 500, FHIR_JSON, operationOutcome('fatal', 'exception', "internal error; see the stand-in's log"), false);
+      else sendProblem(res, 500, "internal error; see the stand-in's log");
     });
   });
   // Requests Node's parser refuses (431 for an oversized query string…) get problem+json too.
@@ -238,11 +282,25 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
   return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
 }
 
-function sendJson(res: ServerResponse, status: number, type: string, body: unknown, head: boolean, headers: Record<string, string> = {}): void {
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  body: unknown,
+  head: boolean,
+  headers: Record<string, string> = {},
+): void {
   sendText(res, status, type, JSON.stringify(body), head, headers);
 }
 
-function sendText(res: ServerResponse, status: number, type: string, json: string, head: boolean, headers: Record<string, string> = {}): void {
+function sendText(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  json: string,
+  head: boolean,
+  headers: Record<string, string> = {},
+): void {
   const text = Buffer.from(json);
   res.writeHead(status, { 'Content-Type': type, 'Content-Length': String(text.length), ...headers });
   res.end(head ? undefined : text);
@@ -250,5 +308,12 @@ function sendText(res: ServerResponse, status: number, type: string, json: strin
 
 /** RFC 9457 problem details, as the operator's own API answers. */
 function sendProblem(res: ServerResponse, status: number, detail: string, headers: Record<string, string> = {}): void {
-  sendJson(res, status, 'application/problem+json', { type: 'about:blank', title: http.STATUS_CODES[status] ?? 'Error', status, detail }, false, headers);
+  sendJson(
+    res,
+    status,
+    'application/problem+json',
+    { type: 'about:blank', title: http.STATUS_CODES[status] ?? 'Error', status, detail },
+    false,
+    headers,
+  );
 }

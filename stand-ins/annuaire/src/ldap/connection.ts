@@ -200,7 +200,10 @@ export class LdapConnection implements ResponseChannel {
     const responseTag = responseTagOf(request);
     if (refused !== undefined && responseTag !== undefined) {
       this.respond(
-        encodeResult(messageId, responseTag, { resultCode: ResultCode.unavailableCriticalExtension, diagnosticMessage: `critical control ${refused.type} is not supported` }),
+        encodeResult(messageId, responseTag, {
+          resultCode: ResultCode.unavailableCriticalExtension,
+          diagnosticMessage: `critical control ${refused.type} is not supported`,
+        }),
       );
       return;
     }
@@ -218,14 +221,26 @@ export class LdapConnection implements ResponseChannel {
         this.respond(encodeExtendedResponse(messageId, extendedResult(request.name)));
         return;
       case 'update':
-        this.respond(encodeResult(messageId, request.responseTag, { resultCode: ResultCode.unwillingToPerform, diagnosticMessage: `${request.operation}: the directory is read-only over LDAP` }));
+        this.respond(
+          encodeResult(messageId, request.responseTag, {
+            resultCode: ResultCode.unwillingToPerform,
+            diagnosticMessage: `${request.operation}: the directory is read-only over LDAP`,
+          }),
+        );
         return;
       case 'invalid':
-        this.respond(encodeResult(messageId, request.responseTag, { resultCode: request.resultCode, diagnosticMessage: request.diagnosticMessage }));
+        this.respond(
+          encodeResult(messageId, request.responseTag, { resultCode: request.resultCode, diagnosticMessage: request.diagnosticMessage }),
+        );
         return;
       case 'search': {
         if (this.operations.has(messageId)) {
-          this.respond(encodeResult(messageId, OpTag.searchResultDone, { resultCode: ResultCode.protocolError, diagnosticMessage: `message ID ${messageId} is already in use` }));
+          this.respond(
+            encodeResult(messageId, OpTag.searchResultDone, {
+              resultCode: ResultCode.protocolError,
+              diagnosticMessage: `message ID ${messageId} is already in use`,
+            }),
+          );
           return;
         }
         const controller = new AbortController();
@@ -284,12 +299,16 @@ function responseTagOf(request: LdapRequest): number | undefined {
 function bindResult(request: Extract<LdapRequest, { type: 'bind' }>): { resultCode: number; diagnosticMessage?: string } {
   if (request.version !== 3) return { resultCode: ResultCode.protocolError, diagnosticMessage: 'only LDAP version 3 is supported' };
   if (request.authentication.method === 'sasl') {
-    return { resultCode: ResultCode.authMethodNotSupported, diagnosticMessage: 'SASL is not supported; bind anonymously (empty name and password)' };
+    return {
+      resultCode: ResultCode.authMethodNotSupported,
+      diagnosticMessage: 'SASL is not supported; bind anonymously (empty name and password)',
+    };
   }
   const password = request.authentication.password;
   if (request.name === '' && password.length === 0) return { resultCode: ResultCode.success };
   // RFC 4513 §5.1.2: a name without a password is an "unauthenticated" bind, refused by default.
-  if (password.length === 0) return { resultCode: ResultCode.unwillingToPerform, diagnosticMessage: 'unauthenticated binds are not allowed; bind anonymously' };
+  if (password.length === 0)
+    return { resultCode: ResultCode.unwillingToPerform, diagnosticMessage: 'unauthenticated binds are not allowed; bind anonymously' };
   return { resultCode: ResultCode.invalidCredentials, diagnosticMessage: 'only anonymous binds are accepted (empty name and password)' };
 }
 

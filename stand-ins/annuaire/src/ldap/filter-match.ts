@@ -108,9 +108,15 @@ function junction(parts: readonly Predicate[], decisive: 'TRUE' | 'FALSE'): Pred
 function compile(node: FilterNode, schema: MatchingSchema | undefined): Predicate {
   switch (node.type) {
     case 'and':
-      return junction(node.filters.map((child) => compile(child, schema)), 'FALSE');
+      return junction(
+        node.filters.map((child) => compile(child, schema)),
+        'FALSE',
+      );
     case 'or':
-      return junction(node.filters.map((child) => compile(child, schema)), 'TRUE');
+      return junction(
+        node.filters.map((child) => compile(child, schema)),
+        'TRUE',
+      );
     case 'not': {
       const inner = compile(node.filter, schema);
       return (entry) => {
@@ -162,7 +168,11 @@ function compileAssertion(
     const wanted = integerValue(assertion);
     if (wanted === undefined) return undefinedPredicate;
     const test =
-      kind === 'greaterOrEqual' ? (v: bigint) => v >= wanted : kind === 'lessOrEqual' ? (v: bigint) => v <= wanted : (v: bigint) => v === wanted;
+      kind === 'greaterOrEqual'
+        ? (v: bigint) => v >= wanted
+        : kind === 'lessOrEqual'
+          ? (v: bigint) => v <= wanted
+          : (v: bigint) => v === wanted;
     return (entry) => {
       for (const value of values(entry)) {
         const number = integerValue(value);
@@ -216,7 +226,13 @@ const asIs: Prepare = (value) => value;
  */
 function valueGetter(description: string, type: ResolvedAttributeType, prepare: Prepare = asIs): (entry: LdapEntry) => readonly string[] {
   const semi = description.indexOf(';');
-  const wantedOptions = semi < 0 ? [] : description.slice(semi + 1).toLowerCase().split(';');
+  const wantedOptions =
+    semi < 0
+      ? []
+      : description
+          .slice(semi + 1)
+          .toLowerCase()
+          .split(';');
   if (wantedOptions.length === 0 && type.names.length === 1) {
     const name = type.names[0]!;
     return (entry) => preparedValues(entry, name, prepare);
@@ -226,7 +242,8 @@ function valueGetter(description: string, type: ResolvedAttributeType, prepare: 
     for (const key in entry.attributes) {
       const parts = key.toLowerCase().split(';');
       if (!type.names.includes(parts[0]!)) continue;
-      if (wantedOptions.every((option) => parts.includes(option, 1))) for (const value of entry.attributes[key] ?? noValues) found.push(prepare(value));
+      if (wantedOptions.every((option) => parts.includes(option, 1)))
+        for (const value of entry.attributes[key] ?? noValues) found.push(prepare(value));
     }
     return found;
   };

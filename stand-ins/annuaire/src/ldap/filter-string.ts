@@ -14,7 +14,8 @@ const HEX = /^[0-9A-Fa-f]{2}$/;
  * Assertion values are UTF-8: escaped bytes that do not form valid UTF-8 become U+FFFD.
  */
 export function parseFilter(text: string, limits: FilterLimits = defaultFilterLimits): FilterNode {
-  if (text.length > limits.maxBytes) throw new FilterError('limit', `filter of ${text.length} characters exceeds the limit of ${limits.maxBytes}`);
+  if (text.length > limits.maxBytes)
+    throw new FilterError('limit', `filter of ${text.length} characters exceeds the limit of ${limits.maxBytes}`);
   const trimmed = text.trim();
   const source = trimmed.startsWith('(') ? trimmed : `(${trimmed})`;
   const parser = new FilterParser(source, limits);
@@ -39,7 +40,8 @@ class FilterParser {
   }
 
   private expect(char: string): void {
-    if (this.text[this.pos] !== char) this.fail(`expected '${char}'${this.pos >= this.text.length ? ' but the filter ended' : ` but found '${this.text[this.pos]}'`}`);
+    if (this.text[this.pos] !== char)
+      this.fail(`expected '${char}'${this.pos >= this.text.length ? ' but the filter ended' : ` but found '${this.text[this.pos]}'`}`);
     this.pos++;
   }
 
@@ -54,7 +56,8 @@ class FilterParser {
 
   filter(depth: number): FilterNode {
     if (depth > this.limits.maxDepth) throw new FilterError('limit', `filter nested deeper than ${this.limits.maxDepth} levels`, this.pos);
-    if (++this.nodes > this.limits.maxNodes) throw new FilterError('limit', `filter has more than ${this.limits.maxNodes} elements`, this.pos);
+    if (++this.nodes > this.limits.maxNodes)
+      throw new FilterError('limit', `filter has more than ${this.limits.maxNodes} elements`, this.pos);
     this.expect('(');
     const c = this.text[this.pos];
     let node: FilterNode;
@@ -84,7 +87,8 @@ class FilterParser {
     while (this.pos < this.text.length && /[A-Za-z0-9.;-]/.test(this.text[this.pos]!)) this.pos++;
     const attribute = this.text.slice(start, this.pos);
     if (this.text[this.pos] === ':') return this.extensible(attribute, start);
-    if (!ATTRIBUTE_DESCRIPTION.test(attribute)) this.fail(attribute === '' ? 'expected an attribute description' : `invalid attribute description '${attribute}'`, start);
+    if (!ATTRIBUTE_DESCRIPTION.test(attribute))
+      this.fail(attribute === '' ? 'expected an attribute description' : `invalid attribute description '${attribute}'`, start);
     const c = this.text[this.pos];
     if (c === '=') {
       this.pos++;

@@ -120,7 +120,13 @@ function decodeNode(reader: BerReader, depth: number, state: DecodeState): Filte
       const attribute = inner.readString();
       const value = inner.readString();
       const type: AssertionType =
-        tag === FilterTag.equalityMatch ? 'equalityMatch' : tag === FilterTag.greaterOrEqual ? 'greaterOrEqual' : tag === FilterTag.lessOrEqual ? 'lessOrEqual' : 'approxMatch';
+        tag === FilterTag.equalityMatch
+          ? 'equalityMatch'
+          : tag === FilterTag.greaterOrEqual
+            ? 'greaterOrEqual'
+            : tag === FilterTag.lessOrEqual
+              ? 'lessOrEqual'
+              : 'approxMatch';
       return { type, attribute, value };
     }
     case FilterTag.substrings:
@@ -140,7 +146,11 @@ function decodeNode(reader: BerReader, depth: number, state: DecodeState): Filte
 function decodeSubstrings(reader: BerReader, limits: FilterLimits): FilterNode {
   const attribute = reader.readString();
   const pieces = reader.readConstructed(Tag.sequence);
-  const node: { type: 'substrings'; attribute: string; initial?: string; any: string[]; final?: string } = { type: 'substrings', attribute, any: [] };
+  const node: { type: 'substrings'; attribute: string; initial?: string; any: string[]; final?: string } = {
+    type: 'substrings',
+    attribute,
+    any: [],
+  };
   let count = 0;
   while (!pieces.done) {
     if (++count > limits.maxSubstringPieces) {
@@ -171,7 +181,8 @@ function decodeExtensible(reader: BerReader): FilterNode {
   if (reader.peekTag() === MatchingRuleAssertionTag.type) attribute = reader.readString(MatchingRuleAssertionTag.type);
   if (reader.peekTag() !== MatchingRuleAssertionTag.matchValue) throw new FilterError('syntax', 'an extensible match needs a matchValue');
   const value = reader.readString(MatchingRuleAssertionTag.matchValue);
-  const dnAttributes = reader.peekTag() === MatchingRuleAssertionTag.dnAttributes ? reader.readBoolean(MatchingRuleAssertionTag.dnAttributes) : false;
+  const dnAttributes =
+    reader.peekTag() === MatchingRuleAssertionTag.dnAttributes ? reader.readBoolean(MatchingRuleAssertionTag.dnAttributes) : false;
   if (matchingRule === undefined && attribute === undefined) {
     throw new FilterError('syntax', 'an extensible match needs a matching rule, a type, or both');
   }

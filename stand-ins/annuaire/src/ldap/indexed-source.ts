@@ -272,7 +272,8 @@ export class IndexedEntrySource implements LdapEntrySource {
     for (const name of options.flagged ?? DEFAULT_FLAGGED_ATTRIBUTES) {
       const key = this.keyOf(name);
       const rule = this.schema?.lookup(name)?.equality ?? 'caseIgnore';
-      if (key && rule !== 'integer' && !this.indexes.has(key) && !this.flagIndexes.has(key)) this.flagIndexes.set(key, new FlagIndex(rule === 'caseExact'));
+      if (key && rule !== 'integer' && !this.indexes.has(key) && !this.flagIndexes.has(key))
+        this.flagIndexes.set(key, new FlagIndex(rule === 'caseExact'));
     }
     const flagIndexOfKey = new Map<string, FlagIndex | null>();
     const capacity = () => this.entries.length;
@@ -353,7 +354,13 @@ export class IndexedEntrySource implements LdapEntrySource {
     let check: FilterNode | undefined = filter;
     if (term !== 'all' && term.exact) check = undefined;
     else if (term !== 'all' && filter.type === 'and') {
-      check = { type: 'and', filters: filter.filters.filter((f) => { const t = this.term(f); return t === 'all' || !t.exact; }) };
+      check = {
+        type: 'and',
+        filters: filter.filters.filter((f) => {
+          const t = this.term(f);
+          return t === 'all' || !t.exact;
+        }),
+      };
     }
     const predicate = check === undefined ? undefined : compileFilter(check, this.schema);
     const { signal, scope } = request;

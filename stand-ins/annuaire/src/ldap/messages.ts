@@ -40,7 +40,12 @@ export const OpTag = {
 } as const;
 
 const AuthTag = { simple: contextTag(0, false), sasl: contextTag(3, true) } as const;
-const ExtendedTag = { requestName: contextTag(0, false), requestValue: contextTag(1, false), responseName: contextTag(10, false), responseValue: contextTag(11, false) } as const;
+const ExtendedTag = {
+  requestName: contextTag(0, false),
+  requestValue: contextTag(1, false),
+  responseName: contextTag(10, false),
+  responseValue: contextTag(11, false),
+} as const;
 const CONTROLS_TAG = contextTag(0, true);
 
 export interface Control {
@@ -131,7 +136,10 @@ function decodeRequest(message: BerReader, limits: DecodeLimits): LdapRequest {
     default: {
       const update = UPDATE_OPERATIONS.get(tag);
       if (update === undefined) {
-        throw new BerError('unexpected-tag', tag < 0 ? 'an LDAPMessage without a protocolOp' : `0x${tag.toString(16)} is not a request this server knows`);
+        throw new BerError(
+          'unexpected-tag',
+          tag < 0 ? 'an LDAPMessage without a protocolOp' : `0x${tag.toString(16)} is not a request this server knows`,
+        );
       }
       message.skip();
       return { type: 'update', ...update };
@@ -143,7 +151,8 @@ function decodeBind(body: BerReader): LdapRequest {
   const version = body.readInteger();
   const name = body.readString();
   const tag = body.peekTag();
-  if (tag === AuthTag.simple) return { type: 'bind', version, name, authentication: { method: 'simple', password: body.readOctetString(tag) } };
+  if (tag === AuthTag.simple)
+    return { type: 'bind', version, name, authentication: { method: 'simple', password: body.readOctetString(tag) } };
   if (tag === AuthTag.sasl) {
     const sasl = body.readConstructed(tag);
     return { type: 'bind', version, name, authentication: { method: 'sasl', mechanism: sasl.readString() } };
@@ -195,7 +204,10 @@ function decodeControls(list: BerReader): Control[] {
 // ---- responses -------------------------------------------------------------------------------
 
 function writeResultFields(writer: BerWriter, result: LdapResult): void {
-  writer.writeEnumerated(result.resultCode).writeOctetString(result.matchedDN ?? '').writeOctetString(result.diagnosticMessage ?? '');
+  writer
+    .writeEnumerated(result.resultCode)
+    .writeOctetString(result.matchedDN ?? '')
+    .writeOctetString(result.diagnosticMessage ?? '');
 }
 
 /** Any response that is just an LDAPResult under its own tag (BindResponse, SearchResultDone…). */

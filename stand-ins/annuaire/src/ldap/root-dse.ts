@@ -31,6 +31,10 @@ export function buildRootDse(options: RootDseOptions): { entry: LdapEntry; opera
     vendorVersion: [options.vendorVersion],
     ...options.extra,
   };
-  const operational = new Set(Object.keys(attributes).filter((name) => name !== 'objectClass').map((name) => name.toLowerCase()));
+  const operational = new Set(
+    Object.keys(attributes)
+      .filter((name) => name !== 'objectClass')
+      .map((name) => name.toLowerCase()),
+  );
   return { entry: { dn: '', attributes }, operational };
 }

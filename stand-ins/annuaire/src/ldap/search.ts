@@ -89,7 +89,14 @@ export async function runSearch(
   }
   if (logger.isLevelEnabled('debug')) {
     logger.debug(
-      { messageId, base: request.baseObject, scope: request.scope, filter: formatFilter(request.filter), ...outcome, ms: Math.round(performance.now() - started) },
+      {
+        messageId,
+        base: request.baseObject,
+        scope: request.scope,
+        filter: formatFilter(request.filter),
+        ...outcome,
+        ms: Math.round(performance.now() - started),
+      },
       'search',
     );
   }
@@ -128,7 +135,10 @@ async function execute(
     return { resultCode: ResultCode.success };
   }
   if (!base.isRoot && !settings.namingContexts.some((context) => base.isWithin(context))) {
-    return { resultCode: ResultCode.noSuchObject, diagnosticMessage: `${request.baseObject} is not in this directory; its naming context is ${settings.namingContexts.map((c) => c.text).join(', ')}` };
+    return {
+      resultCode: ResultCode.noSuchObject,
+      diagnosticMessage: `${request.baseObject} is not in this directory; its naming context is ${settings.namingContexts.map((c) => c.text).join(', ')}`,
+    };
   }
 
   const sizeLimit = request.sizeLimit > 0 ? Math.min(request.sizeLimit, settings.sizeLimit) : settings.sizeLimit;
@@ -165,7 +175,10 @@ async function execute(
         logger.warn({ dn: entry.dn }, 'the entry source returned an entry with an invalid DN; skipped');
       } else if (dn === undefined || (dn.inScope(base, request.scope) && predicate(entry) === 'TRUE')) {
         if (outcome.entries >= sizeLimit) {
-          result = { resultCode: ResultCode.sizeLimitExceeded, diagnosticMessage: `more than ${sizeLimit} entries match; only the first ${sizeLimit} are returned` };
+          result = {
+            resultCode: ResultCode.sizeLimitExceeded,
+            diagnosticMessage: `more than ${sizeLimit} entries match; only the first ${sizeLimit} are returned`,
+          };
           break;
         }
         const sent = channel.send(encodeSearchResultEntry(messageId, entry.dn, pick(entry)), stop);
@@ -204,7 +217,10 @@ async function execute(
       // A source whose return() throws has nothing left to clean up that we could help with.
     }
     if (reason === StopReason.timeLimit) {
-      result = { resultCode: ResultCode.timeLimitExceeded, diagnosticMessage: `the search ran for more than ${timeLimitMs / 1000} s; partial results` };
+      result = {
+        resultCode: ResultCode.timeLimitExceeded,
+        diagnosticMessage: `the search ran for more than ${timeLimitMs / 1000} s; partial results`,
+      };
     } else if (reason !== StopReason.finished) {
       // Abandoned, or the connection is gone: RFC 4511 §4.11 forbids a response.
       result = null;

@@ -66,7 +66,9 @@ export async function startLdapServer(options: LdapServerOptions): Promise<Runni
   const logger = options.logger.child({ service: SERVICE });
   const settings = connectionSettings(options);
   const maxConnections = positive(options.maxConnections ?? 1024, 'maxConnections');
-  const perAddress = new AddressConnectionLimit(positive(options.maxConnectionsPerAddress ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, 'maxConnectionsPerAddress'));
+  const perAddress = new AddressConnectionLimit(
+    positive(options.maxConnectionsPerAddress ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, 'maxConnectionsPerAddress'),
+  );
   const connections = new Set<LdapConnection>();
   let nextId = 1;
   let stopping = false;
@@ -83,7 +85,11 @@ export async function startLdapServer(options: LdapServerOptions): Promise<Runni
       return;
     }
     const id = nextId++;
-    const connection = new LdapConnection(socket, settings, logger.child({ conn: id, remote: `${socket.remoteAddress}:${socket.remotePort}` }));
+    const connection = new LdapConnection(
+      socket,
+      settings,
+      logger.child({ conn: id, remote: `${socket.remoteAddress}:${socket.remotePort}` }),
+    );
     connections.add(connection);
     void connection.finished.then(() => {
       connections.delete(connection);
@@ -115,7 +121,8 @@ export async function startLdapServer(options: LdapServerOptions): Promise<Runni
 }
 
 function positive(value: number, name: string): number {
-  if (!(value > 0) || !Number.isFinite(value)) throw new MssError('BAD_OPTIONS', `${name} must be a positive number, not ${value} (${SERVICE})`);
+  if (!(value > 0) || !Number.isFinite(value))
+    throw new MssError('BAD_OPTIONS', `${name} must be a positive number, not ${value} (${SERVICE})`);
   return value;
 }
 
@@ -130,11 +137,18 @@ function connectionSettings(options: LdapServerOptions): ConnectionSettings {
     timeLimitMs: positive(options.timeLimitSeconds ?? 60, 'timeLimitSeconds') * 1000,
     hidden,
     namingContexts: namingContexts.map((dn) => NormalizedDn.parse(dn)),
-    rootDse: buildRootDse({ namingContexts, vendorVersion: VENDOR_VERSION, ...(options.rootDseAttributes ? { extra: options.rootDseAttributes } : {}) }),
+    rootDse: buildRootDse({
+      namingContexts,
+      vendorVersion: VENDOR_VERSION,
+      ...(options.rootDseAttributes ? { extra: options.rootDseAttributes } : {}),
+    }),
     schema: options.schema,
     // Filters are bounded separately so that a deep filter gets its own answer (unwillingToPerform)
     // before the generic BER depth limit would close the session.
-    decodeLimits: { ber: { maxDepth: Math.max(defaultBerLimits.maxDepth, filterLimits.maxDepth + 8), maxLength: maxMessageBytes }, filter: filterLimits },
+    decodeLimits: {
+      ber: { maxDepth: Math.max(defaultBerLimits.maxDepth, filterLimits.maxDepth + 8), maxLength: maxMessageBytes },
+      filter: filterLimits,
+    },
     maxMessageBytes,
     idleTimeoutMs: positive(options.idleTimeoutSeconds ?? 300, 'idleTimeoutSeconds') * 1000,
     maxOperations: positive(options.maxOperationsPerConnection ?? 32, 'maxOperationsPerConnection'),
@@ -146,4 +160,3 @@ function refuse(socket: Socket, reason: string): void {
   socket.end(encodeNoticeOfDisconnection(ResultCode.unavailable, reason));
   setTimeout(() => socket.destroy(), 2000).unref();
 }
-

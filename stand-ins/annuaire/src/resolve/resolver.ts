@@ -65,7 +65,10 @@ export function structureIdnat(value: string): string {
   if (/^\d[\dAB]\d{7}$/.test(v)) return `1${v}`;
   if (/^\d{14}$/.test(v)) return `3${v}`;
   if (/^1\d[\dAB]\d{7}$/.test(v) || /^3\d{14}$/.test(v) || /^2\d{9}$/.test(v)) return v;
-  throw new ResolutionError(400, `structure "${value}" is neither a FINESS (9 characters), a SIRET (14 digits) nor a structure IdNat (1+FINESS, 3+SIRET)`);
+  throw new ResolutionError(
+    400,
+    `structure "${value}" is neither a FINESS (9 characters), a SIRET (14 digits) nor a structure IdNat (1+FINESS, 3+SIRET)`,
+  );
 }
 
 // Among mailboxes that fit equally, the professional's own (PER) before the practice's (CAB).
@@ -80,20 +83,31 @@ const byPreference = (a: MailboxCandidate, b: MailboxCandidate): number =>
  * no situation does (R-ANN-1 shows it on all of them). With no context and a single mailbox, that
  * one. Otherwise no choice is made and every published mailbox comes back with its context.
  */
-export async function resolveMailbox(data: DirectoryData, professional: string, context: ResolutionContext, today = new Date().toISOString().slice(0, 10)): Promise<Resolution> {
+export async function resolveMailbox(
+  data: DirectoryData,
+  professional: string,
+  context: ResolutionContext,
+  today = new Date().toISOString().slice(0, 10),
+): Promise<Resolution> {
   const idnat = professionalIdnat(professional);
   const [person] = await data.persons([idnat]);
   if (!person) throw new ResolutionError(404, `no professional ${idnat} in the directory`);
   const ctx: ResolutionContext = {};
   if (context.structure?.trim()) ctx.structure = structureIdnat(context.structure);
   if (context.postalCode?.trim()) {
-    if (!/^\d[\dAB]\d{3}$/.test(context.postalCode.trim())) throw new ResolutionError(400, `postal code "${context.postalCode}" is not five characters`);
+    if (!/^\d[\dAB]\d{3}$/.test(context.postalCode.trim()))
+      throw new ResolutionError(400, `postal code "${context.postalCode}" is not five characters`);
     ctx.postalCode = context.postalCode.trim();
   }
   if (context.city?.trim()) ctx.city = context.city.trim();
 
   const [situations, mailboxes] = await Promise.all([data.situationsOfPersons([idnat]), data.publishedMailboxesOf([idnat])]);
-  const structures = new Map((await data.structures([...new Set(situations.flatMap((s) => (s.structure_idnat ? [s.structure_idnat] : [])))])).map((s) => [s.idnat, s]));
+  const structures = new Map(
+    (await data.structures([...new Set(situations.flatMap((s) => (s.structure_idnat ? [s.structure_idnat] : [])))])).map((s) => [
+      s.idnat,
+      s,
+    ]),
+  );
   const fits = (s: Situation): boolean =>
     situationIsActive(s, today) &&
     (ctx.structure === undefined || s.structure_idnat === ctx.structure) &&
@@ -115,7 +129,13 @@ export async function resolveMailbox(data: DirectoryData, professional: string, 
   const professionalView = { idnat, rpps: person.rpps, name: displayName(person) };
   const base = { professional: professionalView, context: ctx, candidates, matchedSituations: [...fittingIds] };
 
-  if (own.length === 0) return { ...base, outcome: 'no-mailbox', mailbox: null, reason: `${professionalView.name} has no published mailbox (none, or all on liste rouge)` };
+  if (own.length === 0)
+    return {
+      ...base,
+      outcome: 'no-mailbox',
+      mailbox: null,
+      reason: `${professionalView.name} has no published mailbox (none, or all on liste rouge)`,
+    };
   const matched = candidates.filter((c) => c.matched);
   if (matched.length) {
     const chosen = matched[0]!;
@@ -126,7 +146,13 @@ export async function resolveMailbox(data: DirectoryData, professional: string, 
     return { ...base, outcome: 'matched', mailbox: chosen, reason };
   }
   if (!hasContext && own.length === 1) {
-    return { ...base, outcome: 'only-mailbox', mailbox: { ...candidates[0]!, matched: true }, candidates: [{ ...candidates[0]!, matched: true }], reason: 'no context given and the person has a single published mailbox' };
+    return {
+      ...base,
+      outcome: 'only-mailbox',
+      mailbox: { ...candidates[0]!, matched: true },
+      candidates: [{ ...candidates[0]!, matched: true }],
+      reason: 'no context given and the person has a single published mailbox',
+    };
   }
   const reason = hasContext
     ? `no situation d'exercice of ${professionalView.name} fits the context; every published mailbox is listed with its context`
@@ -134,7 +160,13 @@ export async function resolveMailbox(data: DirectoryData, professional: string, 
   return { ...base, outcome: 'no-match', mailbox: null, reason };
 }
 
-function candidate(m: DirectoryMailbox, s: Situation | undefined, structures: Map<string, Structure>, today: string, matched: boolean): MailboxCandidate {
+function candidate(
+  m: DirectoryMailbox,
+  s: Situation | undefined,
+  structures: Map<string, Structure>,
+  today: string,
+  matched: boolean,
+): MailboxCandidate {
   const st = s?.structure_idnat ? structures.get(s.structure_idnat) : undefined;
   return {
     address: m.address,

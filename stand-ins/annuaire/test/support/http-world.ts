@@ -32,7 +32,14 @@ export async function startHttpWorld(options: { professionals?: number; extracti
   const personas = new Map((await seedDemo(store, DOMAIN)).map((p) => [p.key, p]));
   if (options.professionals) await seedDirectory(store, { seed: 7, professionals: options.professionals, operatorDomain: DOMAIN });
   const data = new StoreDirectoryData(store);
-  const http = await startAnnuaireHttp({ host: '127.0.0.1', port: 0, logger: silentLogger(), data, apiKeys: [KEY], extractionDir: options.extractionDir });
+  const http = await startAnnuaireHttp({
+    host: '127.0.0.1',
+    port: 0,
+    logger: silentLogger(),
+    data,
+    apiKeys: [KEY],
+    extractionDir: options.extractionDir,
+  });
   return {
     clock,
     store,
@@ -70,7 +77,12 @@ export function run(file: string, args: string[], options: { encoding?: 'buffer'
   return new Promise((resolve) => {
     execFile(file, args, { timeout: 60_000, maxBuffer: 256 * 1024 * 1024, encoding: options.encoding ?? 'utf8' }, (err, stdout, stderr) => {
       const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
-      resolve({ code, stdout: String(stdout), stderr: String(stderr), ...(options.encoding === 'buffer' ? { raw: stdout as unknown as Buffer } : {}) });
+      resolve({
+        code,
+        stdout: String(stdout),
+        stderr: String(stderr),
+        ...(options.encoding === 'buffer' ? { raw: stdout as unknown as Buffer } : {}),
+      });
     });
   });
 }

@@ -6,7 +6,23 @@ import { type LdapEntry, type LdapServerOptions, MemoryEntrySource, type Running
 
 export const BAL_BASE = 'ou=bal,o=mssante,c=fr';
 
-const SURNAMES = ['Martin', 'Bernard', 'Dubois', 'Thomas', 'Robert', 'Richard', 'Petit', 'Durand', 'Leroy', 'Moreau', 'Lefèvre', 'Girard', 'Bonnet', 'Lambert', 'Fontaine'];
+const SURNAMES = [
+  'Martin',
+  'Bernard',
+  'Dubois',
+  'Thomas',
+  'Robert',
+  'Richard',
+  'Petit',
+  'Durand',
+  'Leroy',
+  'Moreau',
+  'Lefèvre',
+  'Girard',
+  'Bonnet',
+  'Lambert',
+  'Fontaine',
+];
 const GIVEN_NAMES = ['Jean', 'Marie', 'Hélène', 'Pierre', 'Camille', 'Louis', 'Léa', 'François', 'Chloé', 'Nicolas', 'Inès', 'Étienne'];
 const PROFESSIONS = [
   ['10', 'Médecin'],
@@ -24,7 +40,11 @@ const PLACES = [
 ] as const;
 
 function ascii(text: string): string {
-  return text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/[^a-z]+/g, '-');
+  return text
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[^a-z]+/g, '-');
 }
 
 /**

@@ -33,7 +33,10 @@ async function runClients(job: Job): Promise<Figures> {
     clients.map(async (client, c) => {
       for (let i = c; performance.now() < deadline; i += job.connections) {
         const started = performance.now();
-        const { searchEntries } = await client.search(BAL_BASE, { filter: `(mail=${job.mails[i % job.mails.length]})`, attributes: ['cn', 'mail'] });
+        const { searchEntries } = await client.search(BAL_BASE, {
+          filter: `(mail=${job.mails[i % job.mails.length]})`,
+          attributes: ['cn', 'mail'],
+        });
         latencies.push(performance.now() - started);
         if (searchEntries.length !== 1) throw new Error('expected one entry');
         searches++;
@@ -83,7 +86,9 @@ if (isMainThread) {
   ] as const) {
     const ldap = await startTestLdap({ entries, source });
     const figures = await inWorker({ url: ldap.url, mails, connections, seconds });
-    console.log(`${name}: ${count} entries, ${connections} connections: ${Math.round(figures.searches)} searches/s (p50 ${figures.p50.toFixed(2)} ms, p99 ${figures.p99.toFixed(2)} ms)`);
+    console.log(
+      `${name}: ${count} entries, ${connections} connections: ${Math.round(figures.searches)} searches/s (p50 ${figures.p50.toFixed(2)} ms, p99 ${figures.p99.toFixed(2)} ms)`,
+    );
     await ldap.stop();
   }
 } else {

@@ -46,11 +46,22 @@ function envelope(messageId: number, body: (writer: BerWriter) => void, controls
 }
 
 export function bindRequest(messageId: number, name = '', password = '', version = 3): Buffer {
-  return envelope(messageId, (w) => w.startConstructed(OpTag.bindRequest).writeInteger(version).writeOctetString(name).writeOctetString(password, 0x80).endConstructed());
+  return envelope(messageId, (w) =>
+    w.startConstructed(OpTag.bindRequest).writeInteger(version).writeOctetString(name).writeOctetString(password, 0x80).endConstructed(),
+  );
 }
 
 export function saslBindRequest(messageId: number, mechanism: string): Buffer {
-  return envelope(messageId, (w) => w.startConstructed(OpTag.bindRequest).writeInteger(3).writeOctetString('').startConstructed(0xa3).writeOctetString(mechanism).endConstructed().endConstructed());
+  return envelope(messageId, (w) =>
+    w
+      .startConstructed(OpTag.bindRequest)
+      .writeInteger(3)
+      .writeOctetString('')
+      .startConstructed(0xa3)
+      .writeOctetString(mechanism)
+      .endConstructed()
+      .endConstructed(),
+  );
 }
 
 export function searchRequest(messageId: number, fields: SearchRequestFields, controls: WireControl[] = []): Buffer {
@@ -96,7 +107,16 @@ export function deleteRequest(messageId: number, dn: string): Buffer {
 
 export type WireResponse =
   | { messageId: number; kind: 'entry'; dn: string; attributes: Map<string, string[]> }
-  | { messageId: number; kind: 'result'; tag: number; resultCode: number; matchedDN: string; diagnosticMessage: string; responseName?: string; responseValue?: string };
+  | {
+      messageId: number;
+      kind: 'result';
+      tag: number;
+      resultCode: number;
+      matchedDN: string;
+      diagnosticMessage: string;
+      responseName?: string;
+      responseValue?: string;
+    };
 
 export function decodeResponse(bytes: Buffer): WireResponse {
   const message = new BerReader(bytes).readConstructed();
@@ -207,5 +227,7 @@ export class RawClient {
 }
 
 function summary(response: WireResponse): unknown {
-  return response.kind === 'entry' ? { id: response.messageId, entry: response.dn } : { id: response.messageId, tag: response.tag, code: response.resultCode, text: response.diagnosticMessage };
+  return response.kind === 'entry'
+    ? { id: response.messageId, entry: response.dn }
+    : { id: response.messageId, tag: response.tag, code: response.resultCode, text: response.diagnosticMessage };
 }

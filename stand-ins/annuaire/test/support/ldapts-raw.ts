@@ -24,7 +24,14 @@ export interface RawSearchResult {
 export async function rawSearch(
   client: Client,
   baseDN: string,
-  options: { filter?: string; scope?: 'base' | 'one' | 'sub'; attributes?: string[]; sizeLimit?: number; timeLimit?: number; controls?: Control[] } = {},
+  options: {
+    filter?: string;
+    scope?: 'base' | 'one' | 'sub';
+    attributes?: string[];
+    sizeLimit?: number;
+    timeLimit?: number;
+    controls?: Control[];
+  } = {},
 ): Promise<RawSearchResult> {
   await client.bind('', '');
   const internals = client as unknown as ClientInternals;

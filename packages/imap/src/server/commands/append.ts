@@ -23,7 +23,12 @@ export async function append(ctx: SessionContext, cmd: CommandOf<'APPEND'>, stat
   // The message and its attribution commit together: one fsync, never one without the other.
   const row = await ctx.store.groupTransaction(async (tx) => {
     if (exceedsQuota(quota, await identity.scope.within(tx).usage(), ingested.size, 1)) throw overQuota();
-    const r = await tx.mail.appendMessage(f.id, { ...ingested, flags, ...(internalDate ? { internalDate } : {}), authorIdnat: identity.idnat });
+    const r = await tx.mail.appendMessage(f.id, {
+      ...ingested,
+      flags,
+      ...(internalDate ? { internalDate } : {}),
+      authorIdnat: identity.idnat,
+    });
     await tx.audit.append(attribution(identity, 'append', f.name));
     // Appending to the folder it has selected, the session is the first to know of the message:
     // it takes it as \Recent in the same commit (RFC 3501 §2.3.2), not in one of its own.

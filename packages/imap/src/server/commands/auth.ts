@@ -18,7 +18,13 @@ export async function authenticate(ctx: SessionContext, cmd: CommandOf<'AUTHENTI
   const certificates = ctx.opts.certificates;
   if (mechanism === 'EXTERNAL' && certificates) return authenticateWithCertificate(ctx, cmd, certificates.validator);
   if (mechanism !== 'XOAUTH2' && mechanism !== 'OAUTHBEARER') {
-    ctx.write(tagged(cmd.tag, 'NO', `Unsupported mechanism ${mechanism.slice(0, 20)}: use XOAUTH2 or OAUTHBEARER${certificates ? ', or EXTERNAL with an APP certificate' : ''}`));
+    ctx.write(
+      tagged(
+        cmd.tag,
+        'NO',
+        `Unsupported mechanism ${mechanism.slice(0, 20)}: use XOAUTH2 or OAUTHBEARER${certificates ? ', or EXTERNAL with an APP certificate' : ''}`,
+      ),
+    );
     return;
   }
   const response = await saslResponse(ctx, cmd);
@@ -29,7 +35,8 @@ export async function authenticate(ctx: SessionContext, cmd: CommandOf<'AUTHENTI
       // R-AUTH-3: the mechanism's error challenge first; the client answers (empty or ^A), then NO.
       ctx.write(continuation(outcome.challenge));
       const reply = await ctx.readSaslResponse();
-      if (mechanism === 'OAUTHBEARER' && !reply.cancel && !isOauthbearerAbort(reply.data)) ctx.log.debug('client did not abort after OAUTHBEARER error challenge');
+      if (mechanism === 'OAUTHBEARER' && !reply.cancel && !isOauthbearerAbort(reply.data))
+        ctx.log.debug('client did not abort after OAUTHBEARER error challenge');
       ctx.write(tagged(cmd.tag, 'NO', 'Authentication failed', code.simple('AUTHENTICATIONFAILED')));
     } else if (outcome.kind === 'authorization') {
       ctx.write(tagged(cmd.tag, 'NO', outcome.text, code.simple('AUTHORIZATIONFAILED')));
@@ -52,18 +59,31 @@ export async function authenticate(ctx: SessionContext, cmd: CommandOf<'AUTHENTI
  * with the reason; a good certificate for a mailbox it may not open is AUTHORIZATIONFAILED
  * (RFC 5530: the authentication identity may not act as the authorization identity asked for).
  */
-async function authenticateWithCertificate(ctx: SessionContext, cmd: CommandOf<'AUTHENTICATE'>, validator: CertificateValidator): Promise<void> {
+async function authenticateWithCertificate(
+  ctx: SessionContext,
+  cmd: CommandOf<'AUTHENTICATE'>,
+  validator: CertificateValidator,
+): Promise<void> {
   const response = await saslResponse(ctx, cmd);
   if (response === null) return;
   const outcome = await authenticateExternal(response, ctx.peerCertificate(), { access: ctx.opts.access, validator });
   if (!outcome.ok) {
-    if (outcome.kind === 'certificate') ctx.write(tagged(cmd.tag, 'NO', `Authentication failed: ${outcome.text}`, code.simple('AUTHENTICATIONFAILED')));
+    if (outcome.kind === 'certificate')
+      ctx.write(tagged(cmd.tag, 'NO', `Authentication failed: ${outcome.text}`, code.simple('AUTHENTICATIONFAILED')));
     else if (outcome.kind === 'authorization') ctx.write(tagged(cmd.tag, 'NO', outcome.text, code.simple('AUTHORIZATIONFAILED')));
-    else if (outcome.kind === 'temporary') ctx.write(tagged(cmd.tag, 'NO', `Cannot check the certificate now: ${outcome.text}; try again later`, code.simple('UNAVAILABLE')));
+    else if (outcome.kind === 'temporary')
+      ctx.write(tagged(cmd.tag, 'NO', `Cannot check the certificate now: ${outcome.text}; try again later`, code.simple('UNAVAILABLE')));
     else ctx.write(tagged(cmd.tag, 'NO', outcome.text, code.simple('AUTHENTICATIONFAILED')));
     return;
   }
-  const identity = { idnat: `certificate:${outcome.principal.serial}`, principal: outcome.principal, mailbox: outcome.mailbox, scope: outcome.scope, clientId: null, role: outcome.role };
+  const identity = {
+    idnat: `certificate:${outcome.principal.serial}`,
+    principal: outcome.principal,
+    mailbox: outcome.mailbox,
+    scope: outcome.scope,
+    clientId: null,
+    role: outcome.role,
+  };
   await ctx.becomeAuthenticated(identity, outcome.expiresAt);
   ctx.ok(cmd.tag, `Authenticated: ${outcome.mailbox} as ${outcome.role}`, ['CAPABILITY', raw(ctx.capabilities())]);
 }
@@ -76,7 +96,9 @@ async function authenticateWithCertificate(ctx: SessionContext, cmd: CommandOf<'
 export async function login(ctx: SessionContext, cmd: CommandOf<'LOGIN'>): Promise<void> {
   const hook = ctx.opts.login;
   if (!hook) {
-    ctx.write(tagged(cmd.tag, 'NO', 'LOGIN is disabled: use AUTHENTICATE XOAUTH2 or OAUTHBEARER after STARTTLS', code.simple('PRIVACYREQUIRED')));
+    ctx.write(
+      tagged(cmd.tag, 'NO', 'LOGIN is disabled: use AUTHENTICATE XOAUTH2 or OAUTHBEARER after STARTTLS', code.simple('PRIVACYREQUIRED')),
+    );
     return;
   }
   const granted = await hook(cmd.args.userid, cmd.args.password, ctx.store);

@@ -23,7 +23,16 @@ export function logout(ctx: SessionContext, cmd: CommandOf<'LOGOUT'>): void {
 
 /** RFC 2971 */
 export function id(ctx: SessionContext, cmd: CommandOf<'ID'>): void {
-  ctx.write(untagged(atom('ID'), [str('name'), str('mss-operator'), str('vendor'), str('mss-operator'), str('support-url'), str('https://mss-operator.invalid')]));
+  ctx.write(
+    untagged(atom('ID'), [
+      str('name'),
+      str('mss-operator'),
+      str('vendor'),
+      str('mss-operator'),
+      str('support-url'),
+      str('https://mss-operator.invalid'),
+    ]),
+  );
   ctx.ok(cmd.tag, 'ID completed');
 }
 

@@ -66,7 +66,11 @@ const NOT_HERE = {
  * A command valid in `states`; `refused` replaces the default `NO` text when it is not
  * (e.g. AUTHENTICATE once authenticated).
  */
-export function command<C extends Command, K extends StateKind>(states: readonly K[], run: Handler<C, K>, refused?: string): CommandHandler<C> {
+export function command<C extends Command, K extends StateKind>(
+  states: readonly K[],
+  run: Handler<C, K>,
+  refused?: string,
+): CommandHandler<C> {
   return {
     states,
     run(ctx, cmd, state) {

@@ -25,7 +25,11 @@ export async function copyMove(ctx: SessionContext, cmd: CommandOf<'COPY' | 'MOV
     const p = await tx.mail.copyMessages(sel.folderId, uids, dest.id);
     // RFC 6851 §3.3: a MOVE into the selected folder itself still expunges the sources; the
     // messages come back under new UIDs.
-    if (cmd.command === 'MOVE') await tx.mail.expunge(sel.folderId, p.map(([from]) => from));
+    if (cmd.command === 'MOVE')
+      await tx.mail.expunge(
+        sel.folderId,
+        p.map(([from]) => from),
+      );
     if (quota && before && p.length > 0) {
       // RFC 9208 §4.3.1: the copies are rolled back with the transaction.
       const after = await identity.scope.within(tx).usage();
@@ -34,7 +38,13 @@ export async function copyMove(ctx: SessionContext, cmd: CommandOf<'COPY' | 'MOV
     return p;
   });
   ctx.store.notifyFolderChanged(dest.id);
-  const copyUid = pairs.length ? code.copyUid(Number(dest.uidvalidity), pairs.map(([a]) => a), pairs.map(([, b]) => b)) : null;
+  const copyUid = pairs.length
+    ? code.copyUid(
+        Number(dest.uidvalidity),
+        pairs.map(([a]) => a),
+        pairs.map(([, b]) => b),
+      )
+    : null;
   if (cmd.command === 'MOVE') {
     await attribute(ctx, identity, 'move', `${sel.name}->${dest.name}`);
     ctx.store.notifyFolderChanged(sel.folderId);

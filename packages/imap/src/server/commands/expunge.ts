@@ -15,7 +15,12 @@ export async function expunge(ctx: SessionContext, cmd: CommandOf<'EXPUNGE'>, st
 }
 
 /** Removes the messages marked `\Deleted` (only those in `only` when given); `announce`: send the EXPUNGEs now. */
-export async function expungeDeleted(ctx: SessionContext, state: Selected, only: { has(n: number): boolean } | null, announce: boolean): Promise<number[]> {
+export async function expungeDeleted(
+  ctx: SessionContext,
+  state: Selected,
+  only: { has(n: number): boolean } | null,
+  announce: boolean,
+): Promise<number[]> {
   const sel = state.selected;
   const removed = await ctx.store.transaction(async (tx) => {
     const index = await tx.mail.index(sel.folderId);

@@ -1,4 +1,13 @@
-import { atom, compactSequenceSet, fetchResponse, raw, resolveSequenceSet, untagged, type CommandOf, type ImapValue } from '../../protocol/index.ts';
+import {
+  atom,
+  compactSequenceSet,
+  fetchResponse,
+  raw,
+  resolveSequenceSet,
+  untagged,
+  type CommandOf,
+  type ImapValue,
+} from '../../protocol/index.ts';
 import { renderItem, type FetchRow } from '../fetch-render.ts';
 import { parsedFlags } from '../folder-index.ts';
 import { messageView, readBody, type MessageView } from '../message.ts';
@@ -16,7 +25,8 @@ export async function fetch(ctx: SessionContext, cmd: CommandOf<'FETCH'>, state:
   const mark = sel.index.mark;
   let wrote = false;
   // RFC 7162 §3.2.6: VANISHED is for UID FETCH once QRESYNC is enabled.
-  if (cmd.args.vanished && (!cmd.uid || !ctx.enabled.has('QRESYNC'))) return ctx.bad(cmd.tag, 'VANISHED needs UID FETCH and ENABLE QRESYNC');
+  if (cmd.args.vanished && (!cmd.uid || !ctx.enabled.has('QRESYNC')))
+    return ctx.bad(cmd.tag, 'VANISHED needs UID FETCH and ENABLE QRESYNC');
   const targets = targetsOrBad(ctx, cmd.tag, sel, cmd.args.set, cmd.uid);
   if (!targets) return;
   if (cmd.args.vanished && cmd.args.changedSince !== null) {
@@ -32,13 +42,26 @@ export async function fetch(ctx: SessionContext, cmd: CommandOf<'FETCH'>, state:
   const forms = wireForms(store);
   const structureItems = items.flatMap((i) => (isStructureItem(i.item) ? [i.item] : []));
   // ENVELOPE, BODY and BODYSTRUCTURE come from memory or the stored structure: the body is read for other items only.
-  const needsBody = (row: FetchRow) => items.some((i) => !fromRow.includes(i.item) && !(isStructureItem(i.item) && (row.structure || forms.has(i.item, row.blob_hash))));
-  const marksSeen = !sel.readOnly && items.some((i) => ((i.item === 'BODY[]' || i.item === 'BINARY[]') && !i.peek) || i.item === 'RFC822' || i.item === 'RFC822.TEXT');
-  const rows = await rowsOf(ctx, sel, targets.map((t) => t.uid));
+  const needsBody = (row: FetchRow) =>
+    items.some((i) => !fromRow.includes(i.item) && !(isStructureItem(i.item) && (row.structure || forms.has(i.item, row.blob_hash))));
+  const marksSeen =
+    !sel.readOnly &&
+    items.some((i) => ((i.item === 'BODY[]' || i.item === 'BINARY[]') && !i.peek) || i.item === 'RFC822' || i.item === 'RFC822.TEXT');
+  const rows = await rowsOf(
+    ctx,
+    sel,
+    targets.map((t) => t.uid),
+  );
   // The stored structure is read only for messages whose encoded forms are not in memory.
-  const unknown = structureItems.length === 0 ? [] : [...rows.values()].filter((r) => r.structure === undefined && !structureItems.every((item) => forms.has(item, r.blob_hash)));
+  const unknown =
+    structureItems.length === 0
+      ? []
+      : [...rows.values()].filter((r) => r.structure === undefined && !structureItems.every((item) => forms.has(item, r.blob_hash)));
   if (unknown.length > 0) {
-    const structures = await store.mail.structures(sel.folderId, unknown.map((r) => Number(r.uid)));
+    const structures = await store.mail.structures(
+      sel.folderId,
+      unknown.map((r) => Number(r.uid)),
+    );
     for (const r of unknown) r.structure = structures.get(Number(r.uid)) ?? null;
   }
   const changedSince = cmd.args.changedSince === null ? null : Number(cmd.args.changedSince);
@@ -73,7 +96,10 @@ async function rowsOf(ctx: SessionContext, sel: SelectedFolder, uids: number[]):
   if (uids.length === 0) return map;
   // Scattered UIDs by name, a run of them as one range scan (filtered here).
   const mail = ctx.store.mail;
-  const rows = uids.length <= 64 || uids.at(-1)! - uids[0]! < 2 * uids.length ? await mail.fetchRows(sel.folderId, uids, false) : await mail.messages(sel.folderId, { fromUid: uids[0], toUid: uids.at(-1) });
+  const rows =
+    uids.length <= 64 || uids.at(-1)! - uids[0]! < 2 * uids.length
+      ? await mail.fetchRows(sel.folderId, uids, false)
+      : await mail.messages(sel.folderId, { fromUid: uids[0], toUid: uids.at(-1) });
   if (rows.length === uids.length) {
     for (const r of rows) map.set(Number(r.uid), r);
     return map;

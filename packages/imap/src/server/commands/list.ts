@@ -109,4 +109,3 @@ export async function lsub(ctx: SessionContext, cmd: CommandOf<'LSUB'>, state: A
 function byName(a: string, b: string): number {
   return a === 'INBOX' ? -1 : b === 'INBOX' ? 1 : a.localeCompare(b);
 }
-

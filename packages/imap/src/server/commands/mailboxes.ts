@@ -49,7 +49,11 @@ export async function rename(ctx: SessionContext, cmd: CommandOf<'RENAME'>, stat
 }
 
 /** RFC 3501 §6.3.6, §6.3.7 */
-export async function subscribe(ctx: SessionContext, cmd: CommandOf<'SUBSCRIBE' | 'UNSUBSCRIBE'>, state: AuthenticatedState): Promise<void> {
+export async function subscribe(
+  ctx: SessionContext,
+  cmd: CommandOf<'SUBSCRIBE' | 'UNSUBSCRIBE'>,
+  state: AuthenticatedState,
+): Promise<void> {
   const f = await folderOr404(ctx, state.identity, cmd.args.mailbox);
   await ctx.store.mail.setSubscribed(f.id, cmd.command === 'SUBSCRIBE');
   ctx.ok(cmd.tag, `${cmd.command} completed`);

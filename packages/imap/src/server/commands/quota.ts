@@ -37,7 +37,16 @@ export function kib(bytes: number): number {
 async function writeQuota(ctx: SessionContext, identity: Identity): Promise<void> {
   const quota = await mailboxQuota(ctx, identity);
   const usage = await identity.scope.usage();
-  ctx.write(untagged(atom('QUOTA'), str(QUOTA_ROOT), [atom('STORAGE'), kib(usage.storage), Math.floor(quota.storage / 1024), atom('MESSAGE'), usage.messages, quota.messages]));
+  ctx.write(
+    untagged(atom('QUOTA'), str(QUOTA_ROOT), [
+      atom('STORAGE'),
+      kib(usage.storage),
+      Math.floor(quota.storage / 1024),
+      atom('MESSAGE'),
+      usage.messages,
+      quota.messages,
+    ]),
+  );
 }
 
 /** RFC 9208 §4.1.2: every folder of the mailbox has the one root. */

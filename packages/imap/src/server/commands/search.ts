@@ -80,7 +80,16 @@ export async function matchingMessages(ctx: SessionContext, sel: SelectedFolder,
     c.sortData = sortData?.get(uid);
     test();
   });
-  const candidateRows = rows ?? new Map((await store.mail.messagesByUid(sel.folderId, candidates.map((x) => x[0]))).map((r) => [Number(r.uid), r]));
+  const candidateRows =
+    rows ??
+    new Map(
+      (
+        await store.mail.messagesByUid(
+          sel.folderId,
+          candidates.map((x) => x[0]),
+        )
+      ).map((r) => [Number(r.uid), r]),
+    );
   for (const [uid, seq, flags, modseq] of candidates) {
     const row = candidateRows.get(uid);
     if (!row) continue;
@@ -108,7 +117,12 @@ export const RETURN_ALL: SearchReturn = { min: false, max: false, all: true, cou
  * client wrote RETURN (RFC 4731 §3.2) or the session speaks IMAP4rev2 (pass `RETURN_ALL`, RFC
  * 9051 §7.3.4). MODSEQ is added when the criteria used it (RFC 7162 §3.1.5).
  */
-export function searchAnswer(cmd: { tag: string; uid: boolean }, found: readonly SearchMatch[], usesModseq: boolean, returns: SearchReturn | null): Buffer {
+export function searchAnswer(
+  cmd: { tag: string; uid: boolean },
+  found: readonly SearchMatch[],
+  usesModseq: boolean,
+  returns: SearchReturn | null,
+): Buffer {
   const numbers = found.map((m) => (cmd.uid ? m.uid : m.seq));
   if (!returns) return searchResponse(numbers, usesModseq ? Math.max(0, ...found.map((m) => m.modseq)) : null);
   // MIN and MAX alone name two messages: the MODSEQ is theirs, not the whole result's.

@@ -1,5 +1,17 @@
 import { mailboxObjectId } from '@mss/store';
-import { atom, code, compactSequenceSet, fetchResponse, mailboxName, raw, resolveSequenceSet, str, untagged, untaggedStatus, type CommandOf } from '../../protocol/index.ts';
+import {
+  atom,
+  code,
+  compactSequenceSet,
+  fetchResponse,
+  mailboxName,
+  raw,
+  resolveSequenceSet,
+  str,
+  untagged,
+  untaggedStatus,
+  type CommandOf,
+} from '../../protocol/index.ts';
 import { DELIMITER } from '../folders.ts';
 import { acquireIndex, releaseIndex } from '../folder-index.ts';
 import { flagsResponses, flagsText } from '../keywords.ts';
@@ -12,7 +24,6 @@ import { expungeDeleted } from './expunge.ts';
 import { folderOr404 } from './folder-lookup.ts';
 import type { Selected } from '../state.ts';
 
-
 /** RFC 3501 §6.3.1, §6.3.2 (CONDSTORE: RFC 7162 §3.1.8). A failed SELECT leaves no folder selected. */
 export async function select(ctx: SessionContext, cmd: CommandOf<'SELECT' | 'EXAMINE'>, state: AuthenticatedState): Promise<void> {
   const readOnly = cmd.command === 'EXAMINE';
@@ -21,7 +32,8 @@ export async function select(ctx: SessionContext, cmd: CommandOf<'SELECT' | 'EXA
   if (cmd.args.condstore) ctx.enabled.add('CONDSTORE');
   const rev2 = ctx.enabled.has('IMAP4REV2');
   // RFC 9051 §6.3.2, RFC 7162 §3.2.11: leaving a selected mailbox for another is told with [CLOSED] first.
-  if ((rev2 || ctx.enabled.has('QRESYNC')) && state.kind === 'selected') ctx.write(untaggedStatus('OK', 'Previous mailbox closed', code.simple('CLOSED')));
+  if ((rev2 || ctx.enabled.has('QRESYNC')) && state.kind === 'selected')
+    ctx.write(untaggedStatus('OK', 'Previous mailbox closed', code.simple('CLOSED')));
   ctx.deselect();
   const identity = state.identity;
   const f = await folderOr404(ctx, identity, cmd.args.mailbox);
@@ -68,7 +80,13 @@ export async function select(ctx: SessionContext, cmd: CommandOf<'SELECT' | 'EXA
       const seq = sel.seqOf(uid);
       if (p < 0 || seq === undefined) continue;
       const flags = index.flags[p]!;
-      ctx.write(fetchResponse(seq, [['UID', uid], ['FLAGS', raw(flagsText(flags, sel.isRecent(uid)))], ['MODSEQ', raw(`(${index.modseqs[p]})`)]]));
+      ctx.write(
+        fetchResponse(seq, [
+          ['UID', uid],
+          ['FLAGS', raw(flagsText(flags, sel.isRecent(uid)))],
+          ['MODSEQ', raw(`(${index.modseqs[p]})`)],
+        ]),
+      );
     }
   }
   ctx.ok(cmd.tag, `${readOnly ? 'EXAMINE' : 'SELECT'} completed`, readOnly ? ['READ-ONLY'] : ['READ-WRITE']);

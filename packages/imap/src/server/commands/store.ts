@@ -22,7 +22,12 @@ export async function storeFlags(ctx: SessionContext, cmd: CommandOf<'STORE'>, s
     const modified: number[] = [];
     const groups = new Map<string, number[]>();
     const out: { seq: number; uid: number; flags: string; modseq: number }[] = [];
-    const rows = uids.length === 0 ? [] : uids.length <= 64 ? await tx.mail.messagesByUid(sel.folderId, uids) : await tx.mail.messages(sel.folderId, { fromUid: uids[0], toUid: uids.at(-1) });
+    const rows =
+      uids.length === 0
+        ? []
+        : uids.length <= 64
+          ? await tx.mail.messagesByUid(sel.folderId, uids)
+          : await tx.mail.messages(sel.folderId, { fromUid: uids[0], toUid: uids.at(-1) });
     const byUid = new Map(rows.map((r) => [Number(r.uid), r]));
     for (const t of targets) {
       const row = byUid.get(t.uid);
@@ -32,7 +37,12 @@ export async function storeFlags(ctx: SessionContext, cmd: CommandOf<'STORE'>, s
         continue;
       }
       const current = parsedFlags(row.flags);
-      const next = cmd.args.operation === 'replace' ? wanted : cmd.args.operation === 'add' ? [...current, ...wanted] : current.filter((f) => !wanted.includes(f));
+      const next =
+        cmd.args.operation === 'replace'
+          ? wanted
+          : cmd.args.operation === 'add'
+            ? [...current, ...wanted]
+            : current.filter((f) => !wanted.includes(f));
       const key = normaliseFlags(next);
       out.push({ seq: t.seq, uid: t.uid, flags: key, modseq: Number(row.modseq) });
       if (key === row.flags) continue;
