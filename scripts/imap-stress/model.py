@@ -231,8 +231,10 @@ class FolderView:
         """Removes the message with this UID; one whose UID the client never learned counts too.
 
         UIDs ascend with sequence numbers, so a UID not known lies in the gap between the known
-        UIDs around it: an entry of unknown UID in that gap is the message (any one of them: they
-        carry nothing else). A UID with no room for it is one this session never had; ignored.
+        UIDs around it: an entry of unknown UID in that gap is the message. Which one is unknown, so
+        when the gap holds several, the flags and MODSEQ learnt for them (from FETCH without UID) can
+        no longer be tied to a message and are forgotten. A UID with no room for it is one this
+        session never had; ignored.
         """
         gap = []
         for i, entry in enumerate(self.entries):
@@ -249,6 +251,8 @@ class FolderView:
                 break
         if gap:
             self.entries.pop(gap[0])
+            for i in gap[:-1]:  # the gap's survivors, now one place lower: any of them may be the one gone
+                self.entries[i].flags = self.entries[i].modseq = None
         self.expunged.add(uid)
         self.empty_fetches.pop(uid, None)
 

@@ -126,6 +126,19 @@ class Model(unittest.TestCase):
         feed(v, "* 1 EXPUNGE")
         self.assertEqual(shared.errors, {"expunge-with-qresync": 1})
 
+    def test_vanished_in_a_gap_of_unknown_uids_forgets_their_modseq(self):
+        # RFC 7162 §3.1: MODSEQ of a message never goes down. Messages 2 and 3 are known only by a FETCH
+        # without UID; VANISHED 4 removes message 3, and the model cannot tell it from message 2: what it
+        # learnt for them must not be pinned on UID 5, now message 2 (a false modseq-backwards).
+        v, shared = view(condstore=True, qresync=True, command="NOOP")
+        feed(v, "* 4 EXISTS", "* 1 FETCH (UID 1 FLAGS () MODSEQ (3))", "* 4 FETCH (UID 9 FLAGS () MODSEQ (4))",
+             "* 2 FETCH (FLAGS () MODSEQ (5))", "* 3 FETCH (FLAGS (\\Seen) MODSEQ (8))", "* VANISHED 4",
+             "* 2 FETCH (UID 5 FLAGS () MODSEQ (5))")
+        self.assertEqual(shared.errors, {})
+        self.assertEqual(v.uids(), [1, 5, 9])
+        feed(v, "* 2 FETCH (UID 5 FLAGS () MODSEQ (4))")  # a real step backwards is still caught
+        self.assertEqual(shared.errors, {"modseq-backwards": 1})
+
     def test_search_judged_when_it_arrives(self):
         v, shared = view(search_uids=False)
         feed(v, "* 2 EXISTS", "* SEARCH 1 2 3", "* ESEARCH (TAG \"a\") MIN 1 MAX 2 COUNT 3 ALL 1:2")
