@@ -480,6 +480,9 @@ export class ImapSession implements SessionContext {
     for (const c of r.changed) {
       this.showingFlags(c.flags);
       const items: [string, ImapValue][] = [['FLAGS', raw(flagsText(c.flags, sel.isRecent(c.uid)))]];
+      // With QRESYNC (RFC 7162 §3.2) the client keeps its cache by UID and hears of expunges by UID
+      // only: an unsolicited FETCH names the UID too, so it never has to guess which message changed.
+      if (this.enabled.has('QRESYNC')) items.unshift(['UID', c.uid]);
       if (condstore) items.push(['MODSEQ', raw(`(${c.modseq})`)]);
       this.write(fetchResponse(c.seq, items));
     }
