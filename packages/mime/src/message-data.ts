@@ -4,6 +4,7 @@
 // compares. Readers encode from these; nobody parses the message again to answer ENVELOPE,
 // BODYSTRUCTURE or a header SEARCH.
 
+import { parseMessageDate } from './date.ts';
 import { decodedHeader, unfoldedHeader } from './headers.ts';
 import { headerValuesForSearch } from './search.ts';
 import { parseMessage } from './parser.ts';
@@ -30,12 +31,11 @@ export interface MessageData {
   readonly search: SearchHeaderValues;
 }
 
-/** The Date header as a time, a trailing comment (`(CET)`) ignored; null when absent or unreadable. */
+/** The Date header as a time, read by the one RFC 5322 date reader SENT* searches use; null when absent or unreadable. */
 export function sentDate(root: MimeNode): Date | null {
   const d = unfoldedHeader(root, 'Date');
-  if (!d) return null;
-  const t = Date.parse(d.replace(/\s*\([^)]*\)\s*$/, ''));
-  return Number.isNaN(t) ? null : new Date(t);
+  const parsed = d ? parseMessageDate(d) : null;
+  return parsed ? new Date(parsed.epochMs) : null;
 }
 
 export function searchHeaderValues(root: MimeNode): SearchHeaderValues {
