@@ -2,6 +2,7 @@ import { PORT_BASE_ORDER } from '@mss/runtime';
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import net from 'node:net';
+import { readFileSync } from 'node:fs';
 
 export const MSS_BIN = fileURLToPath(new URL('../bin/mss.js', import.meta.url));
 
@@ -15,15 +16,30 @@ export function spawnMss(args: string[], env: NodeJS.ProcessEnv = {}): ChildProc
   return spawn(process.execPath, [MSS_BIN, ...args], { env: { ...process.env, ...env } });
 }
 
-/** A free range of `count` consecutive loopback ports (probed, so collisions are unlikely). */
+/**
+ * A free range of `count` consecutive loopback ports (probed, so collisions are unlikely). The range
+ * lies below the kernel's ephemeral ports: there, an outgoing connection of another test (or of the
+ * sandbox itself) can take a port between our probe and the sandbox's listen, which CI once met.
+ */
 export async function freePortBase(count = PORT_BASE_ORDER.length): Promise<number> {
+  const ceiling = ephemeralFloor() - count;
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    const base = 10_000 + Math.floor(Math.random() * (ceiling - 10_000));
     let ok = true;
     for (let p = base; p < base + count && ok; p++) ok = await portFree(p);
     if (ok) return base;
   }
   throw new Error('no free port range found');
+}
+
+function ephemeralFloor(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    if (Number.isInteger(low) && low > 12_000) return low;
+  } catch {
+    // not Linux: the IANA dynamic range starts at 49152
+  }
+  return 32_768;
 }
 
 function portFree(port: number): Promise<boolean> {
