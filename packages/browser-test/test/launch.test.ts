@@ -1,0 +1,29 @@
+// The browser test harness itself: chromium starts, renders a page served on loopback, runs its
+// script, and a screenshot is a real PNG.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { launchBrowser, newFrenchContext, saveScreenshot } from '../src/index.ts';
+
+test('chromium renders a loopback page, runs its script, and saves a PNG screenshot', async () => {
+  const server = http.createServer((_req, res) => {
+    res.setHeader('content-type', 'text/html; charset=utf-8');
+    res.end('<!doctype html><html lang="fr"><title>Essai</title><p id="p">avant</p><script>p.textContent = navigator.language</script>');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const browser = await launchBrowser();
+  try {
+    const page = await (await newFrenchContext(browser)).newPage();
+    await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    assert.equal(await page.title(), 'Essai');
+    assert.equal(await page.textContent('#p'), 'fr-FR');
+    const file = await saveScreenshot(page, 'browser-harness');
+    assert.deepEqual([...fs.readFileSync(file).subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
+    fs.rmSync(file);
+  } finally {
+    await browser.close();
+    server.close();
+  }
+});
