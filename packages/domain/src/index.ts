@@ -18,3 +18,4 @@ export * from './mailbox/publication.ts';
 export * from './mailbox/roles.ts';
 export * from './directory/fhir-systems.ts';
 export * from './mailbox/reception.ts';
+export * from './documents/check-outcome.ts';

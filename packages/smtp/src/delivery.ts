@@ -4,7 +4,7 @@
 // and what the caller writes with them (queue rows, audit, reports), in one transaction.
 
 import type { MssHeaders } from '@mss/mime';
-import { DEFAULT_MAILBOX_QUOTAS, receptionRefusal, type MailboxQuotas } from '@mss/domain';
+import { DEFAULT_MAILBOX_QUOTAS, receptionRefusal, type DocumentCheckOutcome, type MailboxQuotas } from '@mss/domain';
 import type { BlobRef, IngestedMessage, NewMessage, NewQueueEntry, Repositories, Store } from '@mss/store';
 import { fileDsn } from './queue/dsn-filing.ts';
 import { successRecipients, writeSuccessReport } from './success-report.ts';
@@ -40,6 +40,11 @@ export interface SubmittedMessage {
   /** What the ingestion step computed from the stored bytes (metadata, structure, search values). */
   data: IngestedMessage;
   mss: MssHeaders;
+  /**
+   * The Ref. #2 headers compared with the CDA documents of the IHE_XDM attachments (R-DOC-2),
+   * for the record and the indicators (R-IND-1); absent until the submission checks have run.
+   */
+  documentCheck?: DocumentCheckOutcome;
 }
 
 export interface DeliveryReport {
