@@ -4,6 +4,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { D, GP, JULIE, PER, startImapWorld, type ImapWorld } from './support/imap-world.ts';
 import { command, openAuthenticated, type Conversation } from './support/conversation.ts';
+import { acquireIndex, releaseIndex } from '../src/server/folder-index.ts';
+import { searchHeadersOfBlob } from '../src/server/message.ts';
 
 let w: ImapWorld;
 let a: Conversation;
@@ -177,4 +179,35 @@ test('an index older than the pruned expunge log rereads the folder and still an
     await command(a, 'r3', 'SEARCH ALL'),
     new RegExp(`\\* SEARCH ${Array.from({ length: exists - 1 }, (_, i) => i + 1).join(' ')}\\r\\n`),
   );
+});
+
+test('RFC 3501 §7.2.6: the shared index keeps the folder’s keywords as messages change, are appended and expunged, without a pass over them per SELECT', async () => {
+  assert.match(await command(a, 'k0', 'CREATE Kw'), /k0 OK/);
+  for (let i = 1; i <= 3; i++) assert.match(await append(a, `k${i}`, msg(i), 'Kw'), /OK/);
+  const flagsLine = (r: string) => /^\* FLAGS \(([^)]*)\)\r$/m.exec(r)?.[1];
+  assert.equal(flagsLine(await command(a, 'k4', 'SELECT Kw')), '\\Answered \\Flagged \\Deleted \\Seen \\Draft');
+  assert.match(await command(b, 'k5', 'SELECT Kw'), /k5 OK/);
+  assert.match(await command(b, 'k6', 'STORE 1 +FLAGS.SILENT ($Urgent)'), /k6 OK/);
+  assert.match(await command(b, 'k7', 'STORE 2 +FLAGS.SILENT ($Urgent $Later)'), /k7 OK/);
+  assert.equal(flagsLine(await command(a, 'k8', 'SELECT Kw')), '\\Answered \\Flagged \\Deleted \\Seen \\Draft $Urgent $Later');
+  // The index behind A's selection: asked twice with nothing changed, it answers from memory.
+  const folder = (await w.store.mail.folder((await w.store.mailboxes.byAddress(PER))!.id, 'Kw'))!;
+  const index = acquireIndex(w.store, folder.id, searchHeadersOfBlob);
+  try {
+    assert.equal(index.keywords(), index.keywords(), 'the same set: no pass over the messages');
+    // $Later goes when its only message loses it, $Urgent when the last message that has it is expunged.
+    assert.match(await command(b, 'k9', 'STORE 2 -FLAGS.SILENT ($Later)'), /k9 OK/);
+    assert.equal(flagsLine(await command(a, 'k10', 'SELECT Kw')), '\\Answered \\Flagged \\Deleted \\Seen \\Draft $Urgent');
+    assert.match(await command(b, 'k11', 'STORE 1:2 +FLAGS.SILENT (\\Deleted)'), /k11 OK/);
+    assert.match(await command(b, 'k12', 'EXPUNGE'), /k12 OK/);
+    assert.equal(flagsLine(await command(a, 'k13', 'SELECT Kw')), '\\Answered \\Flagged \\Deleted \\Seen \\Draft');
+    // An appended message brings its keywords.
+    assert.match(await command(b, 'k14', `APPEND Kw ($Fresh) {${Buffer.byteLength(msg(4))}+}\r\n${msg(4)}`), /k14 OK/);
+    assert.equal(flagsLine(await command(a, 'k15', 'SELECT Kw')), '\\Answered \\Flagged \\Deleted \\Seen \\Draft $Fresh');
+    assert.deepEqual([...index.keywords()], ['$Fresh']);
+  } finally {
+    releaseIndex(w.store, index);
+  }
+  assert.match(await command(a, 'k16', 'UNSELECT'), /k16 OK/);
+  assert.match(await command(b, 'k17', 'UNSELECT'), /k17 OK/);
 });

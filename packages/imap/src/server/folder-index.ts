@@ -98,6 +98,13 @@ export class FolderIndex {
   private headers: Map<number, SearchHeaders> | undefined;
   private headersLoading: Promise<Map<number, SearchHeaders>> | undefined;
   private firstUnseen: { modseq: number; uidnext: number; uids: number[]; seq: number } | undefined;
+  /**
+   * How many messages have each distinct flag string: kept as messages come, go and change, so
+   * that the folder's keywords are known without a pass over every message (a SELECT of 10,000
+   * messages spent longer on that pass than on everything else it does).
+   */
+  private flagSets = new Map<string, number>();
+  private keywordsCache: ReadonlySet<string> | undefined;
   private readonly headersOf: (store: Store, hash: string) => Promise<StoredSearchHeaders>;
 
   constructor(folderId: number, headersOf: (store: Store, hash: string) => Promise<StoredSearchHeaders>) {
@@ -211,6 +218,9 @@ export class FolderIndex {
     this.uids = uids;
     this.flags = flags;
     this.modseqs = modseqs;
+    this.flagSets = new Map();
+    this.keywordsCache = undefined;
+    for (const f of flags) this.countFlags(f, 1);
     this.uidvalidity = uidvalidity;
     this.highestModseq = newest;
     this.uidnext = Math.max(uidnext, (uids.at(-1) ?? 0) + 1);
@@ -230,7 +240,10 @@ export class FolderIndex {
         const flags: string[] = [];
         const modseqs: number[] = [];
         for (let i = 0; i < this.uids.length; i++) {
-          if (gone.has(this.uids[i]!)) continue;
+          if (gone.has(this.uids[i]!)) {
+            this.countFlags(this.flags[i]!, -1);
+            continue;
+          }
           uids.push(this.uids[i]!);
           flags.push(this.flags[i]!);
           modseqs.push(this.modseqs[i]!);
@@ -245,11 +258,14 @@ export class FolderIndex {
       const i = this.position(r.uid);
       if (i >= 0) {
         if (this.modseqs[i]! >= r.modseq) continue;
+        this.countFlags(this.flags[i]!, -1);
         this.flags[i] = intern(r.flags);
+        this.countFlags(r.flags, 1);
         this.modseqs[i] = r.modseq;
       } else if (r.uid > (this.uids.at(-1) ?? 0)) {
         this.uids.push(r.uid);
         this.flags.push(intern(r.flags));
+        this.countFlags(r.flags, 1);
         this.modseqs.push(r.modseq);
       } else {
         continue; // expunged meanwhile: the log will say so
@@ -285,6 +301,28 @@ export class FolderIndex {
   modseqOf(uid: number): number | undefined {
     const i = this.position(uid);
     return i >= 0 ? this.modseqs[i] : undefined;
+  }
+
+  private countFlags(flags: string, delta: 1 | -1): void {
+    const n = (this.flagSets.get(flags) ?? 0) + delta;
+    if (n > 0) {
+      // A flag string no message had before may bring a keyword.
+      if (n === 1 && delta === 1) this.keywordsCache = undefined;
+      this.flagSets.set(flags, n);
+    } else {
+      this.flagSets.delete(flags);
+      this.keywordsCache = undefined;
+    }
+  }
+
+  /** Every keyword some message of the folder has (RFC 3501 §7.2.6), from the distinct flag strings. */
+  keywords(): ReadonlySet<string> {
+    if (!this.keywordsCache) {
+      const keywords = new Set<string>();
+      for (const s of this.flagSets.keys()) for (const f of parsedFlags(s)) if (!f.startsWith('\\')) keywords.add(f);
+      this.keywordsCache = keywords;
+    }
+    return this.keywordsCache;
   }
 
   /** Sequence number of the first message without \Seen (0: none), cached until the next change. */

@@ -1,16 +1,7 @@
 import { raw, untagged, untaggedStatus, atom, type ImapToken } from '../protocol/index.ts';
-import { parsedFlags } from './folder-index.ts';
 
 /** RFC 3501 §2.3.2: the system flags a client may set (`\Recent` is the server's). */
 export const SYSTEM_FLAGS = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'] as const;
-
-/** Every keyword some message of the folder has, from its index's flag strings (each distinct string parsed once). */
-export function keywordsIn(flagStrings: readonly string[]): Set<string> {
-  const distinct = new Set(flagStrings);
-  const keywords = new Set<string>();
-  for (const s of distinct) for (const f of parsedFlags(s)) if (!f.startsWith('\\')) keywords.add(f);
-  return keywords;
-}
 
 function flagsToken(keywords: Iterable<string>, wildcard: boolean): ImapToken {
   return raw(`(${[...SYSTEM_FLAGS, ...keywords, ...(wildcard ? ['\\*'] : [])].join(' ')})`);

@@ -1,6 +1,5 @@
 import type { Store } from '@mss/store';
 import { parsedFlags, type FolderIndex } from './folder-index.ts';
-import { keywordsIn } from './keywords.ts';
 
 export interface SyncResult {
   /** Sequence numbers to announce as EXPUNGE, already in the order to send them. */
@@ -63,7 +62,7 @@ export class SelectedFolder {
     this.len = index.uids.length;
     this.syncedModseq = index.highestModseq;
     this.syncedUidNext = index.uidnext;
-    this.keywords = keywordsIn(index.flags);
+    this.keywords = new Set(index.keywords());
     this.recentMode = recentMode;
   }
 

@@ -120,14 +120,17 @@ export class ImapSession implements SessionContext {
 
   /**
    * Queues a response; queued responses leave in one write (one syscall, one TCP segment for a
-   * SELECT's nine lines or a FETCH of fifty envelopes) when the command is done, or sooner.
+   * SELECT's nine lines or a FETCH of fifty envelopes) when the command is done, or sooner past
+   * OUT_FLUSH bytes. While a command runs nothing leaves before its tagged reply: a command that
+   * waits for a commit (a `\Recent` claim) after its untagged lines would otherwise send them
+   * ahead in a write of their own. Outside commands (IDLE pushes), on the next turn of the loop.
    */
   write(data: Buffer): void {
     if (this.closed) return;
     this.out.push(data);
     this.outBytes += data.length;
     if (this.outBytes >= OUT_FLUSH) this.flush();
-    else if (!this.flushScheduled) {
+    else if (!this.flushScheduled && !this.busy) {
       this.flushScheduled = true;
       setImmediate(() => this.flush());
     }

@@ -66,9 +66,11 @@ export async function startImapWorld(
     tls?: { cert: string; key: string };
     certificates?: ImapServerOptions['certificates'];
     server?: Partial<ImapServerOptions>;
+    /** Told the SQL of every statement the store runs (a test that counts commits). */
+    onStatement?: (sql: string) => void;
   } = {},
 ): Promise<ImapWorld> {
-  const { store, dataDir, cleanup } = await openTestStore();
+  const { store, dataDir, cleanup } = await openTestStore(options.onStatement ? { onStatement: options.onStatement } : {});
   await seedDemo(store, D);
   const logger = silentLogger();
   const psc = await startPsc({ store, logger, host: '127.0.0.1', port: 0, dataDir });
