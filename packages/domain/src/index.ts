@@ -19,3 +19,4 @@ export * from './mailbox/roles.ts';
 export * from './directory/fhir-systems.ts';
 export * from './mailbox/reception.ts';
 export * from './documents/check-outcome.ts';
+export * from './indicators/indicators.ts';

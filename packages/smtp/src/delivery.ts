@@ -4,8 +4,9 @@
 // and what the caller writes with them (queue rows, audit, reports), in one transaction.
 
 import type { MssHeaders } from '@mss/mime';
-import { DEFAULT_MAILBOX_QUOTAS, receptionRefusal, type DocumentCheckOutcome, type MailboxQuotas } from '@mss/domain';
-import type { BlobRef, IngestedMessage, NewMessage, NewQueueEntry, Repositories, Store } from '@mss/store';
+import { DEFAULT_MAILBOX_QUOTAS, receptionRefusal, type DocumentCheckOutcome, type MailboxQuotas, type MailboxType } from '@mss/domain';
+import type { BlobRef, IngestedMessage, MailboxRow, NewMessage, NewQueueEntry, Repositories, Store } from '@mss/store';
+import { actingIdnat, documentFacts, receivedEvent, sentEvent, type CountedMessage } from './indicators.ts';
 import { fileDsn } from './queue/dsn-filing.ts';
 import { successRecipients, writeSuccessReport } from './success-report.ts';
 
@@ -28,7 +29,7 @@ export interface SubmittedMessage {
   /** The person who acted (R-CAB-8/9): recorded, never put in a header. */
   author: { idnat: string; role: string; clientId: string | null };
   /** The mailbox the message is sent as (`MAIL FROM` and `From:`). */
-  sender: { address: string; mailboxId: number };
+  sender: { address: string; mailboxId: number; type: MailboxType };
   envelope: {
     mailFrom: string;
     recipients: Recipient[];
@@ -102,13 +103,23 @@ export async function appendToInbox(
   message: NewMessage,
   quotas: MailboxQuotas = DEFAULT_MAILBOX_QUOTAS,
 ): Promise<number> {
+  return (await fileInInbox(tx, mailboxId, message, quotas)).folderId;
+}
+
+/** `appendToInbox`, also giving the mailbox that received the message. */
+async function fileInInbox(
+  tx: Repositories,
+  mailboxId: number,
+  message: NewMessage,
+  quotas: MailboxQuotas = DEFAULT_MAILBOX_QUOTAS,
+): Promise<{ folderId: number; box: MailboxRow }> {
   const box = await tx.mailboxes.byId(mailboxId);
   if (!box) throw new RecipientUnavailable();
   const refusal = await receptionRefusal(box, () => tx.mail.usage(mailboxId), { bytes: message.size, messages: 1 }, quotas);
   if (refusal) throw refusal.kind === 'not-active' ? new RecipientUnavailable() : new MailboxFull(box.address);
   const inbox = await tx.mail.ensureFolder(mailboxId, 'INBOX');
   await tx.mail.appendMessage(inbox.id, message);
-  return inbox.id;
+  return { folderId: inbox.id, box };
 }
 
 export interface LocalDeliveryOptions {
@@ -169,6 +180,8 @@ export interface LocalDelivery {
   message: IncomingMessage;
   /** Local recipients; a mailbox named twice gets one copy. */
   recipients: readonly { mailboxId: number; address: string }[];
+  /** What each mailbox that gets a copy adds to the indicators (R-IND-1), in the same transaction. */
+  counted: CountedMessage;
   /**
    * The relay's retry key (the sending operator and its id of the message): a recipient that
    * already got it (the sender lost our 250) is skipped, and each delivery is remembered.
@@ -201,15 +214,20 @@ export function deliverLocally(store: Store, d: LocalDelivery, quotas?: MailboxQ
   const recipients = [...new Map(d.recipients.map((r) => [r.mailboxId, r])).values()];
   return store.groupTransaction(async (tx) => {
     const folderIds: number[] = [];
+    const received: MailboxRow[] = [];
     let duplicates = 0;
     for (const r of recipients) {
       if (d.retry && (await tx.queue.relaySeen(d.retry.operator, d.retry.traceId, r.address))) {
         duplicates++;
         continue;
       }
-      folderIds.push(await appendToInbox(tx, r.mailboxId, row, quotas));
+      const filed = await fileInInbox(tx, r.mailboxId, row, quotas);
+      folderIds.push(filed.folderId);
+      received.push(filed.box);
       if (d.retry) await tx.queue.recordRelaySeen(d.retry.operator, d.retry.traceId, r.address);
     }
+    // A retry's duplicates were counted with their first delivery: only new copies count.
+    await tx.indicators.record(received.map((box) => receivedEvent(box, d.counted)));
     const delivered = folderIds.length;
     const more = await d.also?.(tx, { delivered, duplicates });
     if (more) folderIds.push(...more);
@@ -247,14 +265,28 @@ export function createLocalDelivery(options: LocalDeliveryOptions): Deliver {
             recipients: reported,
           })
         : undefined;
+    const documents = documentFacts(message.mss, message.documentCheck);
     const outcome = await deliverLocally(
       store,
       {
         message: { blob: message.blob, data: message.data, receivedAt: message.receivedAt, authorIdnat: message.author.idnat },
         recipients: local,
+        counted: { ref: message.id, receivedAt: message.receivedAt, documents, fromMes: false },
         async also(tx) {
           if (queue) await tx.queue.enqueue(queueEntries(message));
           await auditSend(tx, message);
+          // R-IND-1 / R-CAB-8: the message sent counts once, for the person who acted.
+          const actor = await actingIdnat(tx, message.author, message.sender);
+          await tx.indicators.record([
+            sentEvent({
+              ref: message.id,
+              receivedAt: message.receivedAt,
+              actor,
+              sender: message.sender,
+              recipients: message.envelope.recipients,
+              documents,
+            }),
+          ]);
           const folder = report ? await fileDsn(tx, message.sender.mailboxId, report) : undefined;
           return folder === undefined ? [] : [folder];
         },

@@ -16,6 +16,7 @@ import { receiveData, startMessage } from './data.ts';
 import { deliverLocally, type Recipient } from './delivery.ts';
 import { commonSmtpOptions, listenSmtp, OurSmtpServer, type RunningSmtpListener } from './listen.ts';
 import { readHeaders } from './message.ts';
+import { documentFacts, fromMes } from './indicators.ts';
 import { answerRecipient, classifyLocal, domainOf, isLocalAddress, type TrustSpace } from './recipients.ts';
 import { replies } from './replies.ts';
 import { successRecipients, writeSuccessReport } from './success-report.ts';
@@ -200,6 +201,7 @@ export function createRelaySmtpServer(opts: RelayCoreOptions, transport: RelayTr
             {
               message: { blob, data, receivedAt, authorIdnat: null },
               recipients: local,
+              counted: { ref: id, receivedAt, documents: documentFacts(headers.mss), fromMes: fromMes(sender, data.fromAddr) },
               ...(traceId ? { retry: { operator: peer.operator, traceId } } : {}),
               async also(tx, { duplicates }) {
                 if (!report || duplicates > 0) return;

@@ -156,7 +156,7 @@ export async function startSubmissionServer(opts: SubmissionServerOptions): Prom
             blob,
             receivedAt,
             author: { idnat: identity.idnat, role: identity.role, clientId: identity.clientId },
-            sender: { address: identity.mailbox, mailboxId: identity.scope.mailboxId },
+            sender: { address: identity.mailbox, mailboxId: identity.scope.mailboxId, type: identity.scope.type },
             envelope: {
               mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : identity.mailbox,
               recipients,

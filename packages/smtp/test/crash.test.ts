@@ -2,6 +2,8 @@
 // the same data. Every message that got a 250 must be delivered exactly once (to a local INBOX, or
 // through the queue to operator B); a message cut off before A committed it must never appear,
 // not even in part; a message whose 250 was lost in the kill may appear at most once, whole.
+// The Ségur indicators (R-IND-1) are written in the same transactions: every message counted
+// exactly as often as it is stored — sent once, received once per copy, at A and at B.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -10,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { indicatorPeriod } from '@mss/domain';
 import { startPsc, cibaToken, type RunningPsc } from '@mss/psc';
 import { silentLogger } from '@mss/runtime';
 import { seedDemo, seedSecondOperator } from '@mss/seed';
@@ -94,6 +97,8 @@ function messageFor(tag: string, to: string): string {
   return `From: <${PER}>\r\nTo: <${to}>\r\nSubject: ${tag}\r\nMessage-ID: <${tag}@crash.test>\r\n\r\n${lines.join('\r\n')}\r\nEND-${tag}\r\n`;
 }
 
+const sum = (groups: readonly { events: number }[]): number => groups.reduce((n, g) => n + g.events, 0);
+
 async function subjects(store: Store, address: string): Promise<Map<string, string[]>> {
   const box = await store.mailboxes.byAddress(address);
   const folder = box ? await store.mail.folder(box.id, 'INBOX') : undefined;
@@ -110,7 +115,7 @@ test('kill -9 under load: every 250 delivered exactly once, locally and at the o
 }, async (t) => {
   let port = await startA();
   const token = (await cibaToken({ pscUrl: psc.url, idnat: GP })).access_token;
-  const acked: { tag: string; to: string }[] = [];
+  const acked: { tag: string; to: string; ref: string }[] = [];
   const unanswered: { tag: string; to: string }[] = [];
   const cut: string[] = [];
   let n = 0;
@@ -130,7 +135,7 @@ test('kill -9 under load: every 250 delivered exactly once, locally and at the o
           break;
         c.send(`${messageFor(tag, to)}.\r\n`);
         const r = await c.reply(10_000).catch(() => '');
-        if (r.startsWith('250 ')) acked.push({ tag, to });
+        if (r.startsWith('250 ')) acked.push({ tag, to, ref: /accepted as ([0-9a-f]+)/.exec(r)?.[1] ?? '' });
         else {
           unanswered.push({ tag, to });
           break;
@@ -182,6 +187,19 @@ test('kill -9 under load: every 250 delivered exactly once, locally and at the o
   }
   const delivered = [...local.keys(), ...remote.keys()].filter((s) => s.startsWith('crash-'));
   assert.equal(new Set(delivered).size, delivered.length, 'no subject twice');
+
+  // R-IND-1: the ledger counts what is stored, exactly: every 250 once, a lost reply at most once.
+  const sentRefs = await sa.store.indicators.messageRefs('sent');
+  assert.equal(new Set(sentRefs).size, sentRefs.length, 'no message counted twice as sent');
+  for (const { tag, ref } of acked) assert.ok(sentRefs.includes(ref), `${tag} (250, ${ref}) is counted as sent`);
+  assert.equal(sentRefs.length, delivered.length, 'as many messages counted as sent as were delivered');
+  const period = indicatorPeriod(new Date());
+  const receivedAtA = (await sa.store.indicators.groups(period)).filter((g) => g.direction === 'received');
+  const localCrash = [...local.keys()].filter((s) => s.startsWith('crash-')).length;
+  assert.equal(sum(receivedAtA.filter((g) => g.mailbox === ORG)), localCrash, 'A counts each local copy once');
+  const receivedAtB = (await sb.store.indicators.groups(period)).filter((g) => g.direction === 'received' && g.mailbox === ANNE);
+  assert.equal(sum(receivedAtB), [...remote.keys()].filter((s) => s.startsWith('crash-')).length, 'B counts each copy once');
+
   const ackedRemote = acked.filter((a) => a.to === ANNE).length;
   t.diagnostic(`acknowledged ${acked.length} (${ackedRemote} remote), unanswered ${unanswered.length}, cut ${cut.length}`);
   child!.kill('SIGTERM');

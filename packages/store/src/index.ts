@@ -13,6 +13,7 @@ export type { AuditRecord } from './repos/audit.ts';
 export type { DirectoryPublication } from './repos/outbox.ts';
 export { publicationOf } from './repos/outbox.ts';
 export type { NewQueueEntry, QueueFilter } from './repos/queue.ts';
+export type { NewIndicatorEvent } from './repos/indicators.ts';
 export type * from './schema.ts';
 export type { PublishedMailbox } from './repos/directory.ts';
 export { MailboxScope, OutOfScopeError } from './mailbox-scope.ts';

@@ -249,6 +249,32 @@ export interface SmtpRelaySeenTable {
   received_at: string;
 }
 
+/**
+ * The Ségur indicators' ledger (R-IND-1): one row per message sent, one per mailbox that received
+ * one; written in the message's transaction, append-only.
+ */
+export interface IndicatorEventsTable {
+  id: Generated<number>;
+  at: string;
+  /** `YYYY-MM`, the month in Europe/Paris. */
+  period: string;
+  direction: 'sent' | 'received';
+  /** Sent: the person who acted (R-CAB-8), or the APP's structure; received: the mailbox's holder of record. */
+  idnat: string;
+  mailbox_id: number;
+  mailbox: string;
+  mailbox_type: 'PER' | 'ORG' | 'APP' | 'CAB';
+  /** Our id of the message (the submission's or the relay's, as in the 250 reply). */
+  message_ref: string;
+  /** Space-separated CDA document type codes, one per document; '' without CDA. */
+  document_types: string;
+  ins_qualified: number;
+  /** Sent to, or received from, Mon Espace Santé (`patient.mssante.fr`). */
+  mes: number;
+  /** Space-separated kinds of header/attachment mismatch (R-DOC-2); '' when none. */
+  mismatches: string;
+}
+
 export interface Database {
   persons: PersonsTable;
   structures: StructuresTable;
@@ -266,6 +292,7 @@ export interface Database {
   directory_outbox: DirectoryOutboxTable;
   smtp_queue: SmtpQueueTable;
   smtp_relay_seen: SmtpRelaySeenTable;
+  indicator_events: IndicatorEventsTable;
 }
 
 export type Person = Selectable<PersonsTable>;
@@ -284,3 +311,4 @@ export type MessageRow = Selectable<MailMessagesTable>;
 export type AccessAuditRow = Selectable<AccessAuditTable>;
 export type DirectoryOutboxRow = Selectable<DirectoryOutboxTable>;
 export type QueueRow = Selectable<SmtpQueueTable>;
+export type IndicatorEventRow = Selectable<IndicatorEventsTable>;

@@ -18,6 +18,7 @@ import { ingestMessage } from './ingest.ts';
 import { AuditRepo } from './repos/audit.ts';
 import { OutboxRepo } from './repos/outbox.ts';
 import { QueueRepo } from './repos/queue.ts';
+import { IndicatorRepo } from './repos/indicators.ts';
 
 /** The repositories, bound either to the database or to one transaction. */
 export class Repositories {
@@ -29,6 +30,7 @@ export class Repositories {
   readonly audit: AuditRepo;
   readonly outbox: OutboxRepo;
   readonly queue: QueueRepo;
+  readonly indicators: IndicatorRepo;
 
   constructor(ctx: RepoContext) {
     this.directory = new DirectoryRepo(ctx);
@@ -39,6 +41,7 @@ export class Repositories {
     this.audit = new AuditRepo(ctx);
     this.outbox = new OutboxRepo(ctx);
     this.queue = new QueueRepo(ctx);
+    this.indicators = new IndicatorRepo(ctx);
   }
 }
 

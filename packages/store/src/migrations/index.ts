@@ -9,6 +9,7 @@ import { mailUsage } from './0008-mail-usage.ts';
 import { mailRecent } from './0009-mail-recent.ts';
 import { messageData } from './0010-message-data.ts';
 import { mailSaved } from './0011-mail-saved.ts';
+import { indicatorEvents } from './0012-indicator-events.ts';
 import type { MssMigration } from './types.ts';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
@@ -24,5 +25,6 @@ export const MIGRATIONS: readonly MssMigration[] = [
   mailRecent,
   messageData,
   mailSaved,
+  indicatorEvents,
 ];
 export type { Engine, MigrationContext, MssMigration } from './types.ts';
