@@ -23,7 +23,7 @@ export const PROBLEMS: Readonly<Record<ProblemCode, { status: number; doc: strin
   'cab-naming': { status: 400, doc: 'A CAB address must start with "cabinet." and no other type may (R-CAB-2).' },
   'cab-with-finess': {
     status: 422,
-    doc: 'A CAB mailbox is for a liberal practice without FINESS (R-CAB-1); a structure with a FINESS holds ORG mailboxes.',
+    doc: 'A CAB mailbox is for a liberal practice without FINESS (R-CAB-1); a structure with a FINESS holds ORG mailboxes. Also answered for a CAB attached to a situation d’exercice at a FINESS structure; `suggestedType` is ORG.',
   },
   'not-in-directory': { status: 422, doc: 'The person or structure is not in the Annuaire Santé (R-ID-2).' },
   'not-a-professional': {
@@ -41,6 +41,10 @@ export const PROBLEMS: Readonly<Record<ProblemCode, { status: number; doc: strin
   },
   'delegation-not-found': { status: 404, doc: 'No delegation in force with this id on this mailbox.' },
   'cotitulaire-not-found': { status: 404, doc: 'The person is not a cotitulaire of this mailbox.' },
+  'cotitulaire-limit': {
+    status: 409,
+    doc: 'The CAB already has as many cotitulaires as this operator allows (MSS_MAX_COTITULAIRES, default 20); `limit` says how many. Remove one first.',
+  },
   forbidden: { status: 403, doc: 'The authenticated person or administrator may not do this (the role table of §5).' },
   'cgu-not-accepted': { status: 403, doc: 'The current terms of use must be accepted first (R-CAB-4); `acceptUrl` says where.' },
   'mailbox-closed': { status: 409, doc: 'The mailbox is closed; closing is final (R-BAL-2).' },

@@ -12,6 +12,9 @@ export const problemSchema = {
     field: { type: 'string' },
     rule: { type: 'string' },
     reason: { type: 'string' },
+    suggestedType: { type: 'string', description: 'The mailbox type that fits where the one asked for does not (cab-with-finess)' },
+    limit: { type: 'integer', description: 'The operator limit that was reached (cotitulaire-limit)' },
+    releasableAt: { type: 'string', description: 'When the address may be released (release-too-early)' },
   },
   required: ['type', 'title', 'status'],
 } as const;

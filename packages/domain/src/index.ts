@@ -14,6 +14,7 @@ export * from './mailbox/types.ts';
 export * from './mailbox/lifecycle.ts';
 export * from './mailbox/address.ts';
 export * from './mailbox/holder.ts';
+export * from './mailbox/governance-limits.ts';
 export * from './mailbox/publication.ts';
 export * from './mailbox/roles.ts';
 export * from './directory/fhir-systems.ts';

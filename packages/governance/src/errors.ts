@@ -21,6 +21,7 @@ export const GOVERNANCE_ERROR_KINDS = [
   'mailbox-not-found',
   'delegation-not-found',
   'cotitulaire-not-found',
+  'cotitulaire-limit',
   'forbidden',
   'cgu-not-accepted',
   'mailbox-closed',

@@ -1,5 +1,7 @@
 import {
   canTransition,
+  DEFAULT_GOVERNANCE_LIMITS,
+  type GovernanceLimits,
   checkIdNatPerson,
   checkIdNatStructure,
   checkMailboxAddressForType,
@@ -19,6 +21,8 @@ export interface GovernanceOptions {
   access: AccessControl;
   operatorDomains: readonly string[];
   logger?: Logger;
+  /** The operator's own settings (cotitulaires per CAB, address release delay); defaults from @mss/domain. */
+  limits?: Partial<GovernanceLimits>;
 }
 
 export interface CreateMailboxInput {
@@ -73,12 +77,14 @@ export class Governance {
   private readonly store: Store;
   private readonly domains: readonly string[];
   private readonly logger: Logger;
+  readonly limits: GovernanceLimits;
 
   constructor(options: GovernanceOptions) {
     this.store = options.store;
     this.access = options.access;
     this.domains = options.operatorDomains;
     this.logger = options.logger ?? silentLogger();
+    this.limits = { ...DEFAULT_GOVERNANCE_LIMITS, ...options.limits };
   }
 
   /**
@@ -135,6 +141,7 @@ export class Governance {
           type === 'CAB'
             ? 'a CAB mailbox is for a liberal practice without FINESS (R-CAB-1): a structure with a FINESS holds ORG mailboxes'
             : 'a PER mailbox belongs to a person, not a structure',
+          type === 'CAB' ? { field: 'structureIdnat', rule: 'R-CAB-1', suggestedType: 'ORG' } : { field: 'structureIdnat' },
         );
       }
       const requested = input.holderIdnat ?? (actor.kind === 'person' ? actor.idnat : undefined);
@@ -150,6 +157,13 @@ export class Governance {
       ownerIdnat: futureOwner,
       channel: 'admin-api',
     });
+    if (!decision.allowed && decision.reason === 'cgu-not-accepted') {
+      throw new GovernanceError(
+        'cgu-not-accepted',
+        `the owner of a CAB accepts the operator's terms of use before it is created (R-CAB-1): ${futureOwner} must accept them first: ${decision.cguUrl}`,
+        { acceptUrl: decision.cguUrl },
+      );
+    }
     if (!decision.allowed) {
       throw new GovernanceError(
         'forbidden',
@@ -190,11 +204,7 @@ export class Governance {
           holders.push({ idnat, role: 'responsible' });
         }
       }
-      if (input.situationId) {
-        const sit = await tx.directory.situation(input.situationId);
-        if (!sit || sit.person_idnat !== ownerIdnat)
-          throw new GovernanceError('invalid-input', `situation ${input.situationId} is not one of ${ownerIdnat}'s situations d'exercice`);
-      }
+      if (input.situationId) await this.requireOwnSituation(tx, type, ownerIdnat, input.situationId);
       const row = await createOr409(tx, {
         address: address.value.address,
         type,
@@ -328,6 +338,15 @@ export class Governance {
       const holders = await box.holders();
       const already = holders.find((h) => h.person_idnat === who);
       if (already) throw new GovernanceError('already-has-access', `${who} is already ${already.role} of ${box.address}`);
+      // The operator's limit (the workshops leave it to each offer); read in the transaction, so two
+      // owners' tabs adding the last places at once cannot both pass.
+      const max = this.limits.maxCotitulaires;
+      if (holders.filter((h) => h.role === 'cotitulaire').length >= max)
+        throw new GovernanceError(
+          'cotitulaire-limit',
+          `${box.address} already has ${max} cotitulaires, this operator's limit per CAB: remove one first`,
+          { limit: max },
+        );
       await box.addHolder(who, 'cotitulaire', actorName(actor));
       await box.appendHistory({ actor: actorName(actor), event: 'cotitulaire.added', subjectIdnat: who });
       return this.view(box, await box.row(), true);
@@ -561,6 +580,30 @@ export class Governance {
   }
 
   // --- helpers -------------------------------------------------------------------------------
+
+  /**
+   * A situation d'exercice a mailbox may be attached to: one of its owner's own (R-ANN-1). A CAB
+   * is for a liberal practice without FINESS (R-CAB-1): a situation at a structure with a FINESS
+   * (a salaried hospital doctor's) is refused with the type that fits there, ORG.
+   */
+  private async requireOwnSituation(tx: Repositories, type: MailboxType, ownerIdnat: string, situationId: string) {
+    const sit = await tx.directory.situation(situationId);
+    if (!sit || sit.person_idnat !== ownerIdnat)
+      throw new GovernanceError('invalid-input', `situation ${situationId} is not one of ${ownerIdnat}'s situations d'exercice`, {
+        field: 'situationId',
+      });
+    if (type === 'CAB' && sit.structure_idnat) {
+      const structure = await tx.directory.structure(sit.structure_idnat);
+      if (structure?.id_type === 'FINESS')
+        throw new GovernanceError(
+          'cab-with-finess',
+          `situation ${situationId} is at ${structure.name} (FINESS ${structure.finess}): a CAB is for a liberal practice without FINESS (R-CAB-1); ` +
+            'a structure with a FINESS holds ORG mailboxes, created by the operator for that structure',
+          { field: 'situationId', rule: 'R-CAB-1', suggestedType: 'ORG' },
+        );
+    }
+    return sit;
+  }
 
   private async requirePerson(tx: Repositories, idnat: string, field: string) {
     const p = await tx.directory.person(idnat);

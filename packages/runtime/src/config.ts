@@ -1,5 +1,13 @@
 import path from 'node:path';
-import { DEFAULT_MAILBOX_QUOTAS, MAILBOX_TYPES, type MailboxQuota, type MailboxQuotas, type MailboxType } from '@mss/domain';
+import {
+  DEFAULT_GOVERNANCE_LIMITS,
+  DEFAULT_MAILBOX_QUOTAS,
+  MAILBOX_TYPES,
+  type GovernanceLimits,
+  type MailboxQuota,
+  type MailboxQuotas,
+  type MailboxType,
+} from '@mss/domain';
 import { MssError } from './errors.ts';
 import { DEFAULT_MAX_CONNECTIONS_PER_ADDRESS } from './address-limit.ts';
 import { durationSetting, intSetting, logLevelSetting, type Environment, type LogLevel } from './env.ts';
@@ -97,6 +105,21 @@ export function loadListenerSettings(env: Environment = process.env): ListenerSe
   };
 }
 
+/**
+ * The operator's governance settings (docs/choices.md): MSS_MAX_COTITULAIRES (cotitulaires per
+ * CAB, 1-1000, default 20) and MSS_ADDRESS_RELEASE_DELAY (how long a closed address waits before
+ * it may be released, default 365d; 0 lets an administrator release at once).
+ */
+export function loadGovernanceLimits(env: Environment = process.env): GovernanceLimits {
+  return {
+    maxCotitulaires: intSetting(env, 'MSS_MAX_COTITULAIRES', { fallback: DEFAULT_GOVERNANCE_LIMITS.maxCotitulaires, min: 1, max: 1000 }),
+    addressReleaseDelayMs: durationSetting(env, 'MSS_ADDRESS_RELEASE_DELAY', {
+      fallbackMs: DEFAULT_GOVERNANCE_LIMITS.addressReleaseDelayMs,
+      minMs: 0,
+    }),
+  };
+}
+
 export interface MssConfig {
   dataDir: string;
   /** `postgres://…` selects PostgreSQL; undefined means the embedded SQLite in dataDir. */
@@ -116,6 +139,7 @@ export interface MssConfig {
   /** Per mailbox type: what a mailbox may hold (IMAP QUOTA, SMTP mailbox full). */
   quotas: MailboxQuotas;
   listeners: ListenerSettings;
+  governance: GovernanceLimits;
 }
 
 export interface ConfigInput {
@@ -175,6 +199,7 @@ export function loadConfig(input: ConfigInput = {}, env: Environment = process.e
     ...loadStoreSettings(env),
     quotas: loadQuotas(env),
     listeners: loadListenerSettings(env),
+    governance: loadGovernanceLimits(env),
   };
 }
 
@@ -188,7 +213,8 @@ export function describeConfig(config: MssConfig): string {
     `config: dataDir=${config.dataDir} database=${db} host=${config.host} domain=${config.operatorDomain} ${ports}` +
     ` logLevel=${config.logLevel} pgPoolSize=${config.pgPoolSize} blobWorkers=${config.blobWorkers}` +
     ` maxConnectionsPerAddress=${config.listeners.maxConnectionsPerAddress} imapLoginTimeoutMs=${config.listeners.imapLoginTimeoutMs}` +
-    ` imapIdleTimeoutMs=${config.listeners.imapIdleTimeoutMs} ldapIdleTimeoutMs=${config.listeners.ldapIdleTimeoutMs}`
+    ` imapIdleTimeoutMs=${config.listeners.imapIdleTimeoutMs} ldapIdleTimeoutMs=${config.listeners.ldapIdleTimeoutMs}` +
+    ` maxCotitulaires=${config.governance.maxCotitulaires} addressReleaseDelayMs=${config.governance.addressReleaseDelayMs}`
   );
 }
 

@@ -25,14 +25,15 @@ export function intSetting(env: Environment, name: string, options: { fallback: 
   return n;
 }
 
-/** A duration in seconds (`60`, `30m`, `2h`, `500ms`) → milliseconds; unset means `fallbackMs`. */
+/** A duration in seconds (`60`, `30m`, `2h`, `500ms`, `365d`) → milliseconds; unset means `fallbackMs`. */
 export function durationSetting(env: Environment, name: string, options: { fallbackMs: number; minMs: number }): number {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return options.fallbackMs;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(raw);
-  const ms = m ? Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'] : Number.NaN;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(raw);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+  const ms = m ? Number(m[1]) * unit[(m[2] ?? 's') as keyof typeof unit] : Number.NaN;
   if (!Number.isFinite(ms) || ms < options.minMs) {
-    throw invalid(name, raw, `a duration of at least ${options.minMs} ms (seconds, or with a unit: 500ms, 60s, 30m, 2h)`);
+    throw invalid(name, raw, `a duration of at least ${options.minMs} ms (seconds, or with a unit: 500ms, 60s, 30m, 2h, 7d)`);
   }
   return Math.round(ms);
 }

@@ -43,7 +43,7 @@ test('defaults when nothing is set: pool of 10, 8 blob workers, level info', () 
   });
   assert.match(
     describeConfig(c),
-    / maxConnectionsPerAddress=256 imapLoginTimeoutMs=60000 imapIdleTimeoutMs=1800000 ldapIdleTimeoutMs=300000$/,
+    / maxConnectionsPerAddress=256 imapLoginTimeoutMs=60000 imapIdleTimeoutMs=1800000 ldapIdleTimeoutMs=300000 maxCotitulaires=20 addressReleaseDelayMs=31536000000$/,
   );
 });
 
@@ -67,6 +67,20 @@ test('listener limits and timeouts: MSS_MAX_CONNECTIONS_PER_ADDRESS, MSS_IMAP_*_
     configError(() => loadConfig({}, { MSS_IMAP_IDLE_TIMEOUT: '10m' })).message,
     /^MSS_IMAP_IDLE_TIMEOUT: "10m" is not a duration of at least 1800000 ms/,
   );
+});
+
+test('governance settings: MSS_MAX_COTITULAIRES and MSS_ADDRESS_RELEASE_DELAY, with documented defaults', () => {
+  assert.deepEqual(loadConfig({}, {}).governance, { maxCotitulaires: 20, addressReleaseDelayMs: 365 * 86_400_000 });
+  assert.deepEqual(loadConfig({}, { MSS_MAX_COTITULAIRES: '5', MSS_ADDRESS_RELEASE_DELAY: '90d' }).governance, {
+    maxCotitulaires: 5,
+    addressReleaseDelayMs: 90 * 86_400_000,
+  });
+  assert.equal(loadConfig({}, { MSS_ADDRESS_RELEASE_DELAY: '0' }).governance.addressReleaseDelayMs, 0, 'an operator may choose no wait');
+  assert.match(
+    configError(() => loadConfig({}, { MSS_MAX_COTITULAIRES: '0' })).message,
+    /^MSS_MAX_COTITULAIRES: "0" is not an integer from 1 to 1000/,
+  );
+  assert.match(configError(() => loadConfig({}, { MSS_ADDRESS_RELEASE_DELAY: 'a year' })).message, /^MSS_ADDRESS_RELEASE_DELAY: "a year"/);
 });
 
 test('MSS_PG_POOL_SIZE, MSS_BLOB_WORKERS, MSS_LOG_LEVEL are read and typed', () => {

@@ -95,7 +95,7 @@ export async function startSandbox(config: MssConfig, logger: Logger, options: S
     const adminPassword = ensureAdminPassword(config.dataDir);
     const adminUrl = `http://${config.host}:${config.ports.adminApi}`;
     const access = new AccessControl({ store, logger, publicBaseUrl: adminUrl });
-    const governance = new Governance({ store, access, operatorDomains: [config.operatorDomain], logger });
+    const governance = new Governance({ store, access, operatorDomains: [config.operatorDomain], logger, limits: config.governance });
     const add = (service: RunningService) => {
       running.push(service);
       endpoints[service.key] = service.url;

@@ -66,13 +66,29 @@ export class AccessControl {
     const role: MailboxRole | null =
       p.kind === 'operator-admin' ? 'operator-admin' : p.kind === 'person' && req.ownerIdnat === p.idnat ? personal : null;
     const who = principalName(p);
-    const decision: PlainDecision = !role
+    let decision: PlainDecision = !role
       ? { allowed: false, reason: 'no-right', detail: `${who} would hold no role on this ${req.type} mailbox` }
       : may(role, 'create', req.type)
         ? { allowed: true, role }
         : { allowed: false, reason: 'action-not-allowed', detail: `a ${role} may not create a ${req.type} mailbox` };
+    // R-CAB-1: the owner of a CAB is the operator's customer and has accepted its terms — checked
+    // when the CAB is created (by the owner or by the operator for them), not only at first access.
+    if (decision.allowed && req.type === 'CAB' && req.ownerIdnat) {
+      const refusal = await this.cguRefusal(this.store, req.ownerIdnat);
+      if (refusal) decision = { allowed: false, reason: 'cgu-not-accepted', detail: refusal.detail, cguUrl: refusal.cguUrl };
+    }
     await this.audit({ ...req, action: 'create' }, decision);
     return decision;
+  }
+
+  /** Why this person may not act yet for want of the CGU in force (R-CAB-4), or null when they may. */
+  private async cguRefusal(repos: Repositories, idnat: string): Promise<{ detail: string; cguUrl: string } | null> {
+    const cgu = await repos.cgu.current();
+    if (!cgu || (await repos.cgu.acceptance(idnat, cgu.version))) return null;
+    return {
+      detail: `the terms of use version ${cgu.version} must be accepted first`,
+      cguUrl: `${this.publicBaseUrl}${cgu.url.startsWith('/') ? cgu.url : `/${cgu.url}`}`,
+    };
   }
 
   /** Whether the principal may do an operator-wide action (OPERATOR_TABLE), audited with no mailbox. */
@@ -191,13 +207,8 @@ export class AccessControl {
     if (!role) return deny('action-not-allowed', `${roles.join('/')} may not ${req.action} on a ${type} mailbox`, known);
 
     // R-AUTH-2 / R-CAB-4: the current CGU must be accepted before any access.
-    const cgu = await repos.cgu.current();
-    if (cgu && !(await repos.cgu.acceptance(idnat, cgu.version))) {
-      return deny('cgu-not-accepted', `the terms of use version ${cgu.version} must be accepted first`, {
-        cguUrl: `${this.publicBaseUrl}${cgu.url.startsWith('/') ? cgu.url : `/${cgu.url}`}`,
-        ...known,
-      });
-    }
+    const cgu = await this.cguRefusal(repos, idnat);
+    if (cgu) return deny('cgu-not-accepted', cgu.detail, { cguUrl: cgu.cguUrl, ...known });
     return allow(role);
   }
 

@@ -61,7 +61,11 @@ export interface OperatorRequest {
   clientId?: string | null;
 }
 
-/** The answer to a creation or operator-wide request: no mailbox exists yet, so no capability. */
+/**
+ * The answer to a creation or operator-wide request: no mailbox exists yet, so no capability.
+ * `cgu-not-accepted`: the future CAB owner has not accepted the CGU in force (R-CAB-1).
+ */
 export type PlainDecision =
   | { allowed: true; role: MailboxRole }
-  | { allowed: false; reason: 'no-right' | 'action-not-allowed'; detail: string };
+  | { allowed: false; reason: 'no-right' | 'action-not-allowed'; detail: string }
+  | { allowed: false; reason: 'cgu-not-accepted'; detail: string; cguUrl: string };

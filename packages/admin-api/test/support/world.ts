@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { makeFiness, makeRpps } from '@mss/domain';
 import { AccessControl, createTokenValidator } from '@mss/access';
-import { Governance } from '@mss/governance';
+import { Governance, type GovernanceOptions } from '@mss/governance';
 import { silentLogger } from '@mss/runtime';
 import { openTestStore } from '@mss/store/testing';
 import type { Store } from '@mss/store';
@@ -29,8 +29,8 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function startWorld(): Promise<World> {
-  const { store, cleanup } = await openTestStore();
+export async function startWorld(options: { limits?: GovernanceOptions['limits']; now?: () => Date } = {}): Promise<World> {
+  const { store, cleanup } = await openTestStore(options.now ? { now: options.now } : {});
   const { privateKey, publicKey } = await generateKeyPair('RS256');
   const jwk = { ...(await exportJWK(publicKey)), kid: 'test-key', alg: 'RS256', use: 'sig' };
   const idp = http.createServer((req, res) => {
@@ -41,7 +41,7 @@ export async function startWorld(): Promise<World> {
   await new Promise<void>((r) => idp.listen(0, '127.0.0.1', r));
   const issuer = `http://127.0.0.1:${(idp.address() as AddressInfo).port}/auth/realms/esante-wallet`;
   const access = new AccessControl({ store, publicBaseUrl: 'http://127.0.0.1:8080' });
-  const gov = new Governance({ store, access, operatorDomains: [DOMAIN] });
+  const gov = new Governance({ store, access, operatorDomains: [DOMAIN], ...(options.limits ? { limits: options.limits } : {}) });
   const app = await buildAdminApi({
     store,
     logger: silentLogger(),

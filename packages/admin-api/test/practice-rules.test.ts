@@ -1,0 +1,110 @@
+// The practice rules of issue #20 over HTTP (real socket, both engines): R-CAB-1 at creation,
+// the cotitulaire limit, the directory attachment, ORG responsible persons, the address release.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { TEST_ENGINE } from '@mss/store/testing';
+import { STRUCT, mbox, startWorld, type World } from './support/world.ts';
+import { CAST, seedCast } from './support/cast.ts';
+
+let w: World;
+const clock = new Date('2026-03-01T10:00:00.000Z');
+before(async () => {
+  w = await startWorld({ limits: { maxCotitulaires: 1, addressReleaseDelayMs: 30 * 24 * 3600 * 1000 }, now: () => clock });
+  await seedCast(w);
+  const place = { street: '1 rue de Paris', postal_code: '93260', city: 'Les Lilas', departement: '93', start_date: '2020-01-01' };
+  await w.store.directory.upsertSituations([
+    // The owner is also salaried at the FINESS hospital STRUCT, and liberal in a practice without FINESS.
+    {
+      id: 'owner-hospital',
+      person_idnat: CAST.owner,
+      structure_idnat: STRUCT,
+      practice_name: null,
+      mode: 'S',
+      role_label: null,
+      end_date: null,
+      ...place,
+    },
+    {
+      id: 'owner-liberal',
+      person_idnat: CAST.owner,
+      structure_idnat: null,
+      practice_name: 'Cabinet',
+      mode: 'L',
+      role_label: null,
+      end_date: null,
+      ...place,
+    },
+    {
+      id: 'owner-liberal-2',
+      person_idnat: CAST.owner,
+      structure_idnat: null,
+      practice_name: 'Cabinet 2',
+      mode: 'L',
+      role_label: null,
+      end_date: null,
+      ...place,
+    },
+    {
+      id: 'holder-liberal',
+      person_idnat: CAST.holder,
+      structure_idnat: null,
+      practice_name: 'Cabinet',
+      mode: 'L',
+      role_label: null,
+      end_date: null,
+      ...place,
+    },
+  ]);
+});
+after(async () => w.close());
+
+const D = 'operateur-a.mssante.fr';
+const expectProblem = (r: { status: number; body: any; headers: Headers }, status: number, type: string, detail?: RegExp) => {
+  assert.equal(r.status, status, JSON.stringify(r.body));
+  assert.equal(r.body.type, `/problems/${type}`, JSON.stringify(r.body));
+  assert.equal(r.headers.get('content-type'), 'application/problem+json; charset=utf-8');
+  if (detail) assert.match(r.body.detail, detail);
+};
+
+test(`${TEST_ENGINE}: R-CAB-1: POST a CAB on a situation at a FINESS structure → 422 cab-with-finess naming ORG`, async () => {
+  const r = await w.call('POST', '/api/v1/mailboxes', CAST.owner, {
+    type: 'CAB',
+    address: `cabinet.service-hopital@${D}`,
+    situationId: 'owner-hospital',
+  });
+  expectProblem(r, 422, 'cab-with-finess', /R-CAB-1.*ORG/);
+  assert.equal(r.body.suggestedType, 'ORG');
+  assert.equal(r.body.field, 'situationId');
+  assert.equal((await w.call('GET', mbox(`cabinet.service-hopital@${D}`), CAST.owner)).status, 404);
+});
+
+test(`${TEST_ENGINE}: R-CAB-1: POST a CAB for an owner who has not accepted the CGU → 403 cgu-not-accepted with acceptUrl`, async () => {
+  const r = await w.call('POST', '/api/v1/mailboxes', 'admin', {
+    type: 'CAB',
+    address: `cabinet.patient@${D}`,
+    holderIdnat: CAST.stranger,
+  });
+  assert.equal(r.status, 201, 'the cast accepted v1');
+  await w.store.cgu.publish({ version: 'v2', url: '/cgu/v2', title: 'CGU v2' });
+  try {
+    const refused = await w.call('POST', '/api/v1/mailboxes', 'admin', {
+      type: 'CAB',
+      address: `cabinet.nouveau@${D}`,
+      holderIdnat: CAST.stranger,
+    });
+    expectProblem(refused, 403, 'cgu-not-accepted', /R-CAB-1/);
+    assert.match(refused.body.acceptUrl, /\/cgu\/v2$/);
+  } finally {
+    // Everyone of the cast accepts v2, so that the other tests go on as before.
+    for (const who of Object.values(CAST)) if (who !== CAST.patientLike) await w.store.cgu.accept(who, 'v2');
+  }
+});
+
+test(`${TEST_ENGINE}: the cotitulaire limit → 409 cotitulaire-limit with the limit`, async () => {
+  const cab = `cabinet.limite@${D}`;
+  assert.equal((await w.call('POST', '/api/v1/mailboxes', CAST.owner, { type: 'CAB', address: cab })).status, 201);
+  assert.equal((await w.call('POST', `${mbox(cab)}/cotitulaires`, CAST.owner, { idnat: CAST.cotitulaire })).status, 201);
+  const r = await w.call('POST', `${mbox(cab)}/cotitulaires`, CAST.owner, { idnat: CAST.newOwner });
+  expectProblem(r, 409, 'cotitulaire-limit', /limit/);
+  assert.equal(r.body.limit, 1);
+});
