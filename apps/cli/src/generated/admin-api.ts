@@ -1493,6 +1493,12 @@ export interface components {
             field?: string;
             rule?: string;
             reason?: string;
+            /** @description The mailbox type that fits where the one asked for does not (cab-with-finess) */
+            suggestedType?: string;
+            /** @description The operator limit that was reached (cotitulaire-limit) */
+            limit?: number;
+            /** @description When the address may be released (release-too-early) */
+            releasableAt?: string;
         };
         Mailbox: {
             address: string;
