@@ -5,7 +5,8 @@
 import type { MailboxAction, MailboxRole } from '@mss/domain';
 import type { MailboxScope } from '@mss/store';
 import type { AccessControl } from './decision/access-control.ts';
-import type { Channel, DenyReason } from './decision/types.ts';
+import type { Channel, DenyReason, LocalPrincipal } from './decision/types.ts';
+import { principalOf } from './principal.ts';
 import { parseOauthbearer, oauthbearerErrorChallenge } from './sasl/oauthbearer.ts';
 import { parseXoauth2, xoauth2ErrorChallenge } from './sasl/xoauth2.ts';
 import { SaslError } from './sasl/errors.ts';
@@ -19,6 +20,8 @@ export type BearerAuthOutcome =
   | {
       ok: true;
       idnat: string;
+      /** Set when a structure's identity provider vouched for its staff member rather than PSC (issue #20 rule 6). */
+      principal?: LocalPrincipal;
       mailbox: string;
       mailboxId: number;
       scope: MailboxScope;
@@ -65,8 +68,9 @@ export async function authenticateBearer(
     return { ok: false, kind: 'token', challenge };
   }
   const clientId = validated.clientId ?? null;
+  const principal = principalOf(validated);
   const d = await deps.access.decide({
-    principal: { kind: 'person', idnat: validated.idnat },
+    principal,
     mailbox: user,
     action: deps.action,
     channel: deps.channel,
@@ -87,6 +91,7 @@ export async function authenticateBearer(
   return {
     ok: true,
     idnat: validated.idnat,
+    ...(principal.kind === 'local-person' ? { principal } : {}),
     mailbox: d.address,
     mailboxId: d.mailboxId,
     scope: d.scope,

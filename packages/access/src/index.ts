@@ -29,6 +29,8 @@ export {
   type ValidatedToken,
 } from './token/validator.ts';
 export type { JwksStats } from './token/jwks.ts';
+export { createTrustedIssuers, type StructureIssuer, type TrustedIssuersConfig } from './token/issuers.ts';
+export { principalOf } from './principal.ts';
 export { encodeExternal, parseExternal, type ExternalRequest } from './sasl/external.ts';
 export {
   CERTIFICATE_ERROR_TEXT,

@@ -11,7 +11,7 @@ const GOV: MailboxAction[] = ['edit-publication', 'read-history'];
 // 'create' is decided before the mailbox exists (decideCreation): tested on its own below.
 const EXPECTED: Record<string, Partial<Record<MailboxType, MailboxAction[]>>> = {
   holder: { PER: [...MAIL, 'manage-delegates', 'appear-in-directory', ...GOV, 'create'] },
-  responsible: { ORG: [...MAIL, 'manage-delegates', ...GOV], APP: [...MAIL, ...GOV] },
+  responsible: { ORG: [...MAIL, 'manage-delegates', 'manage-local-persons', ...GOV], APP: [...MAIL, ...GOV] },
   owner: {
     CAB: [...MAIL, 'manage-delegates', 'manage-cotitulaires', 'transfer-ownership', 'delete', 'appear-in-directory', ...GOV, 'create'],
   },

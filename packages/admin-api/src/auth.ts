@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { TokenError, type AccessControl, type Principal, type TokenValidator } from '@mss/access';
+import { TokenError, principalOf, type AccessControl, type Principal, type TokenValidator } from '@mss/access';
 import { ApiError } from './problems.ts';
 
 export interface Authenticator {
@@ -21,8 +21,9 @@ function same(a: string, b: string): boolean {
 }
 
 /**
- * Who is calling: a person through a Pro Santé Connect access token (Bearer), or the operator's
- * administrator (Basic, user `admin`). Anything else is 401; a refused token is audited.
+ * Who is calling: a person through a Pro Santé Connect access token (Bearer), a structure's staff
+ * member through a token of that structure's identity provider (Bearer, issue #20 rule 6), or the
+ * operator's administrator (Basic, user `admin`). Anything else is 401; a refused token is audited.
  */
 export async function authenticate(auth: Authenticator, req: FastifyRequest): Promise<Authenticated> {
   const header = req.headers.authorization ?? '';
@@ -31,7 +32,7 @@ export async function authenticate(auth: Authenticator, req: FastifyRequest): Pr
     if (!auth.validator) throw new ApiError('unauthenticated', 'token authentication is not configured');
     try {
       const t = await auth.validator.validate(value);
-      return { principal: { kind: 'person', idnat: t.idnat }, clientId: t.clientId ?? null };
+      return { principal: principalOf(t), clientId: t.clientId ?? null };
     } catch (err) {
       const code = err instanceof TokenError ? err.code : 'error';
       await auth.access.recordTokenFailure({ mailbox: null, channel: 'admin-api', code });

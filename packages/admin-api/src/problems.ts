@@ -45,6 +45,11 @@ export const PROBLEMS: Readonly<Record<ProblemCode, { status: number; doc: strin
     status: 409,
     doc: 'The CAB already has as many cotitulaires as this operator allows (MSS_MAX_COTITULAIRES, default 20); `limit` says how many. Remove one first.',
   },
+  'local-person-not-found': { status: 404, doc: 'No member of the structure’s staff with this identifier is declared on this mailbox.' },
+  'not-an-org': {
+    status: 422,
+    doc: 'A structure’s own staff (structure-local identities) are declared on its ORG mailboxes only, never on PER, CAB or APP.',
+  },
   forbidden: { status: 403, doc: 'The authenticated person or administrator may not do this (the role table of §5).' },
   'cgu-not-accepted': { status: 403, doc: 'The current terms of use must be accepted first (R-CAB-4); `acceptUrl` says where.' },
   'mailbox-closed': { status: 409, doc: 'The mailbox is closed; closing is final (R-BAL-2).' },

@@ -10,6 +10,7 @@ import { ApiError, PROBLEMS, clientProblem, problem, sendProblem, type ProblemCo
 import { historyEntrySchema, mailboxSchema, problemSchema, sandboxInfoSchema } from './schemas.ts';
 import { mailboxRoutes } from './routes/mailboxes.ts';
 import { cguRoutes } from './routes/cgu.ts';
+import { localPersonRoutes } from './routes/local-persons.ts';
 
 export interface AdminApiOptions {
   store: Store;
@@ -54,7 +55,13 @@ export async function buildAdminApi(options: AdminApiOptions): Promise<FastifyIn
       },
       components: {
         securitySchemes: {
-          psc: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Pro Santé Connect access token' },
+          psc: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description:
+              "Pro Santé Connect access token, or a token of a FINESS structure's own identity provider (its staff, on its ORG mailboxes only)",
+          },
           admin: { type: 'http', scheme: 'basic', description: 'Operator administrator (user admin)' },
         },
       },
@@ -119,6 +126,7 @@ export async function buildAdminApi(options: AdminApiOptions): Promise<FastifyIn
     const who = (req: import('fastify').FastifyRequest) => authenticate(auth, req);
     mailboxRoutes(app, options.governance, who);
     cguRoutes(app, options.governance, who);
+    localPersonRoutes(app, options.governance, who);
   }
   return app;
 }

@@ -26,7 +26,7 @@ const GOV = ['edit-publication', 'read-history']; // ours: who answers for the m
 // 'create' is asked for the role the principal would have on the new mailbox (ours).
 const EXPECTED: Record<string, string[]> = {
   'holder PER': [...MAIL, 'manage-delegates', 'appear-in-directory', ...GOV, 'create'],
-  'responsible ORG': [...MAIL, 'manage-delegates', ...GOV],
+  'responsible ORG': [...MAIL, 'manage-delegates', 'manage-local-persons', ...GOV],
   'responsible APP': [...MAIL, ...GOV], // APP not delegable (R-DEL-1); the structure is published, not the person
   'owner CAB': [
     ...MAIL,
@@ -43,6 +43,7 @@ const EXPECTED: Record<string, string[]> = {
   'delegate ORG': [...MAIL],
   'delegate CAB': [...MAIL],
   'application APP': [...MAIL], // the APP's software, by its certificate (§5, our choice): mail only
+  'local-person ORG': [...MAIL], // a structure's own staff, by its identity provider (issue #20 rule 6): mail only, ORG only
   'operator-admin PER': ['change-status', ...GOV, 'create'],
   'operator-admin ORG': ['transfer-ownership', 'delete', 'change-status', ...GOV, 'create'],
   'operator-admin APP': ['transfer-ownership', 'delete', 'change-status', ...GOV, 'create'],
@@ -52,6 +53,7 @@ const EXPECTED: Record<string, string[]> = {
 function ruleFor(role: MailboxRole, action: MailboxAction, type: MailboxType): string {
   if (role === 'delegate') return type === 'APP' ? 'R-DEL-1' : 'R-DEL-3';
   if (role === 'application') return '§5 certificate authentication of APP software';
+  if (role === 'local-person' || action === 'manage-local-persons') return 'structure-local identities (ORG only)';
   if (action === 'manage-cotitulaires') return 'R-CAB-3';
   if (action === 'manage-delegates') return 'R-DEL-2';
   if (action === 'transfer-ownership' || action === 'delete') return 'R-CAB-6';
@@ -106,7 +108,7 @@ describe('§5 role table', () => {
 
   test('rolesForType lists the roles that exist on each type', () => {
     assert.deepEqual(rolesForType('PER'), ['holder', 'delegate', 'operator-admin']);
-    assert.deepEqual(rolesForType('ORG'), ['responsible', 'delegate', 'operator-admin']);
+    assert.deepEqual(rolesForType('ORG'), ['responsible', 'delegate', 'local-person', 'operator-admin']);
     assert.deepEqual(rolesForType('APP'), ['responsible', 'application', 'operator-admin']);
     assert.deepEqual(rolesForType('CAB'), ['owner', 'cotitulaire', 'delegate', 'operator-admin']);
   });

@@ -22,6 +22,8 @@ export const GOVERNANCE_ERROR_KINDS = [
   'delegation-not-found',
   'cotitulaire-not-found',
   'cotitulaire-limit',
+  'local-person-not-found',
+  'not-an-org',
   'forbidden',
   'cgu-not-accepted',
   'mailbox-closed',

@@ -12,7 +12,7 @@ import {
 } from '@mss/domain';
 import type { AccessControl, Decision, DecisionRequest, Principal } from '@mss/access';
 import { MssError, silentLogger, type Logger } from '@mss/runtime';
-import { MailboxScope, type CguVersion, type MailboxRow, type Repositories, type Store } from '@mss/store';
+import { MailboxScope, type CguVersion, type LocalPersonRow, type MailboxRow, type Repositories, type Store } from '@mss/store';
 import { GovernanceError } from './errors.ts';
 import { toView, type MailboxView } from './views.ts';
 
@@ -49,7 +49,7 @@ export interface PublicationChanges {
 }
 
 const actorName = (p: Principal): string =>
-  p.kind === 'person' ? p.idnat : p.kind === 'application' ? `certificate:${p.serial}` : 'operator-admin';
+  p.kind === 'person' || p.kind === 'local-person' ? p.idnat : p.kind === 'application' ? `certificate:${p.serial}` : 'operator-admin';
 
 function personIdnat(value: string, field: string): string {
   const r = checkIdNatPerson(value, field);
@@ -512,6 +512,64 @@ export class Governance {
     return ended.length;
   }
 
+  // --- structure-local persons (issue #20 rule 6) --------------------------------------------
+
+  /**
+   * An ORG's responsible person declares a member of the structure's own staff on the mailbox: in
+   * a FINESS structure RPPS+ registration is not mandatory, the structure authenticates its staff
+   * through its own identity provider. `localId` is the identifier that provider gives the person
+   * (its token's subject), or the whole IdNat `3` + FINESS + `/` + it; the FINESS is the mailbox's.
+   */
+  async addLocalPerson(
+    actor: Principal,
+    address: string,
+    input: { localId: string; name: string; role: string },
+  ): Promise<LocalPersonView> {
+    const name = boundedText(input.name, 'name', 200);
+    const role = boundedText(input.role, 'role', 100);
+    return this.change(actor, async (_tx, check) => {
+      const { scope: box } = await check(address, 'manage-local-persons');
+      const row = await box.row();
+      const idnat = localIdnat(input.localId, row.owner_idnat);
+      if (await box.localPerson(idnat)) throw new GovernanceError('already-has-access', `${idnat} is already declared on ${box.address}`);
+      const added = await box.addLocalPerson({ idnat, name, roleLabel: role, addedBy: actorName(actor) });
+      await box.appendHistory({ actor: actorName(actor), event: 'local-person.added', subjectIdnat: idnat, details: { name, role } });
+      return localPersonView(added);
+    });
+  }
+
+  /** Ends a declaration; the person's open sessions on the mailbox end at once (R-AUTH-4). */
+  async removeLocalPerson(actor: Principal, address: string, localId: string, reason: string | null = null): Promise<LocalPersonView> {
+    const result = await this.change(actor, async (_tx, check) => {
+      const { scope: box } = await check(address, 'manage-local-persons');
+      const idnat = localIdnat(localId, (await box.row()).owner_idnat);
+      const removed = await box.removeLocalPerson(idnat, actorName(actor), reason);
+      if (!removed) throw new GovernanceError('local-person-not-found', `${idnat} is not declared on ${box.address}`);
+      await box.appendHistory({ actor: actorName(actor), event: 'local-person.removed', subjectIdnat: idnat, reason });
+      return { id: box.mailboxId, view: localPersonView(removed) };
+    });
+    this.access.bus.publish({ kind: 'local-person-removed', mailboxId: result.id, idnat: result.view.idnat });
+    return result.view;
+  }
+
+  /** The declarations of a mailbox (with the removed ones when asked): for those who govern it. */
+  async localPersons(actor: Principal, address: string, options: { includeRemoved?: boolean } = {}): Promise<LocalPersonView[]> {
+    return this.change(actor, async (_tx, check) => {
+      const { scope } = await check(address, 'read-history');
+      return (await scope.localPersons(options)).map(localPersonView);
+    });
+  }
+
+  /** The ORG mailboxes a structure's staff member is declared on (their `GET /me/mailboxes`). */
+  async localMailboxes(idnat: string): Promise<{ address: string; type: string; status: string; role: string }[]> {
+    const out: { address: string; type: string; status: string; role: string }[] = [];
+    for (const d of await this.store.localPersons.inForceOf(idnat)) {
+      const m = await this.store.mailboxes.byId(d.mailbox_id);
+      if (m) out.push({ address: m.address, type: m.type, status: m.status, role: 'local-person' });
+    }
+    return out;
+  }
+
   // --- CGU -----------------------------------------------------------------------------------
 
   async publishCgu(actor: Principal, input: { version: string; title: string; url?: string }): Promise<CguVersion> {
@@ -551,7 +609,8 @@ export class Governance {
 
   /** A person accepts the CGU in force, with their own token; acceptance is per version and kept once. */
   async acceptCgu(actor: Principal, version: string): Promise<{ version: string; acceptedAt: string }> {
-    if (actor.kind !== 'person') throw new GovernanceError('invalid-input', 'CGU are accepted by persons, with their own token');
+    if (actor.kind !== 'person' && actor.kind !== 'local-person')
+      throw new GovernanceError('invalid-input', 'CGU are accepted by persons, with their own token');
     const idnat = actor.idnat;
     return this.store.transaction(async (tx) => {
       const current = await tx.cgu.current();
@@ -560,7 +619,15 @@ export class Governance {
         throw new GovernanceError('cgu-not-current', `version ${version} is not the current CGU (${current.version})`, {
           current: current.version,
         });
-      if (!(await tx.directory.person(idnat))) throw new GovernanceError('not-in-directory', `${idnat} is not in the directory`);
+      // A structure's staff member is in no national directory: what the operator knows of them is
+      // a declaration on one of their structure's ORG mailboxes (issue #20 rule 6).
+      const known =
+        actor.kind === 'local-person' ? (await tx.localPersons.inForceOf(idnat)).length > 0 : !!(await tx.directory.person(idnat));
+      if (!known)
+        throw new GovernanceError(
+          'not-in-directory',
+          actor.kind === 'local-person' ? `${idnat} is declared on no mailbox of this operator` : `${idnat} is not in the directory`,
+        );
       const already = await tx.cgu.acceptance(idnat, version);
       if (already) return { version, acceptedAt: already.accepted_at };
       const at = this.store.now().toISOString();
@@ -640,6 +707,56 @@ async function createOr409(tx: Repositories, m: Parameters<Repositories['mailbox
   }
 }
 
+export interface LocalPersonView {
+  idnat: string;
+  localId: string;
+  name: string;
+  role: string;
+  addedAt: string;
+  addedBy: string;
+  removedAt: string | null;
+  removedBy: string | null;
+  removeReason: string | null;
+}
+
+function localPersonView(r: LocalPersonRow): LocalPersonView {
+  return {
+    idnat: r.idnat,
+    localId: r.idnat.slice(r.idnat.indexOf('/') + 1),
+    name: r.name,
+    role: r.role_label,
+    addedAt: r.added_at,
+    addedBy: r.added_by,
+    removedAt: r.removed_at,
+    removedBy: r.removed_by,
+    removeReason: r.remove_reason,
+  };
+}
+
+/**
+ * The IdNat of a structure's staff member on a mailbox of the structure `structureIdnat`
+ * (`1` + FINESS): `3` + that FINESS + `/` + the local id. A whole IdNat is accepted only with the
+ * mailbox's own FINESS: a structure declares its own staff, never another's.
+ */
+function localIdnat(value: string, structureIdnat: string): string {
+  const finess = structureIdnat.slice(1);
+  const whole = typeof value === 'string' && value.startsWith('3') && value.includes('/') ? value : `3${finess}/${value}`;
+  const r = checkIdNatPerson(whole, 'localId');
+  if (!r.ok) throw new GovernanceError('invalid-identifier', r.error.message, { field: 'localId', rule: r.error.rule });
+  if (r.value.type !== 'FINESS_STAFF' || r.value.id !== finess)
+    throw new GovernanceError('invalid-identifier', `${r.value.idnat} is not staff of the mailbox's structure (FINESS ${finess})`, {
+      field: 'localId',
+    });
+  return r.value.idnat;
+}
+
+function boundedText(value: string, field: string, max: number): string {
+  const v = typeof value === 'string' ? value.trim() : '';
+  if (v.length === 0 || v.length > max || /[\u0000-\u001f\u007f]/.test(v))
+    throw new GovernanceError('invalid-input', `${field}: 1 to ${max} characters, no control characters`, { field });
+  return v;
+}
+
 function parseEndDate(value: string): Date {
   // A bare date means the end of that day (the delegation runs through it).
   const s = /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T23:59:59.999Z` : value;
@@ -670,6 +787,12 @@ function denial(d: Denied, address: string, action: MailboxAction): GovernanceEr
         return new GovernanceError(
           'not-a-cab',
           `${address} is a ${d.mailboxType} mailbox: cotitulaires exist only on CAB mailboxes (R-CAB-3)`,
+        );
+      }
+      if (action === 'manage-local-persons' && d.mailboxType && d.mailboxType !== 'ORG') {
+        return new GovernanceError(
+          'not-an-org',
+          `${address} is a ${d.mailboxType} mailbox: a structure's own staff are declared on its ORG mailboxes only`,
         );
       }
       if (action === 'manage-delegates' && d.mailboxType && !isDelegable(d.mailboxType)) {

@@ -12,7 +12,7 @@ import {
   type BearerMechanism,
   type CertificateAuthOutcome,
   type CertificateValidator,
-  type Principal,
+  type SessionPrincipal,
   type TokenValidator,
 } from '@mss/access';
 import type { MailboxRole } from '@mss/domain';
@@ -27,8 +27,11 @@ export interface SubmissionIdentity {
    * the message's author and in the audit, so that what a certificate sent stays traceable).
    */
   idnat: string;
-  /** Set when the software of an APP mailbox authenticated with its certificate (AUTH EXTERNAL). */
-  principal?: Extract<Principal, { kind: 'application' }>;
+  /**
+   * Set when the software of an APP mailbox authenticated with its certificate (AUTH EXTERNAL), or
+   * a structure's staff member with a token of the structure's identity provider (then `idnat` is theirs).
+   */
+  principal?: SessionPrincipal;
   mailbox: string;
   /** The capability the decision point returned on the sending mailbox: the session reaches it only through this. */
   scope: MailboxScope;
@@ -53,6 +56,7 @@ export async function authenticateBearer(
     ok: true,
     identity: {
       idnat: r.idnat,
+      ...(r.principal ? { principal: r.principal } : {}),
       mailbox: r.mailbox,
       scope: r.scope,
       role: r.role,

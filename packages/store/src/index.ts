@@ -14,6 +14,7 @@ export type { DirectoryPublication } from './repos/outbox.ts';
 export { publicationOf } from './repos/outbox.ts';
 export type { NewQueueEntry, QueueFilter } from './repos/queue.ts';
 export type { NewIndicatorEvent } from './repos/indicators.ts';
+export type { NewLocalPerson } from './repos/local-persons.ts';
 export type * from './schema.ts';
 export type { PublishedMailbox } from './repos/directory.ts';
 export { MailboxScope, OutOfScopeError } from './mailbox-scope.ts';

@@ -1,5 +1,5 @@
 import { MssError } from '@mss/runtime';
-import type { DelegationRow, FolderRow, HolderRow, MailboxRow } from './schema.ts';
+import type { DelegationRow, FolderRow, HolderRow, LocalPersonRow, MailboxRow } from './schema.ts';
 import type { Repositories } from './store.ts';
 import type { HistoryEntry, HistoryEvent } from './repos/history.ts';
 import { publicationOf } from './repos/outbox.ts';
@@ -86,6 +86,23 @@ export class MailboxScope {
   async revokeDelegation(id: number, by: string, reason: string): Promise<DelegationRow | undefined> {
     if (!(await this.delegation(id))) throw new OutOfScopeError(`delegation ${id}`, this.address);
     return this.repos.mailboxes.revokeDelegation(id, by, reason);
+  }
+
+  /** The structure's own staff declared on this mailbox (issue #20 rule 6). */
+  localPersons(options: { includeRemoved?: boolean } = {}): Promise<LocalPersonRow[]> {
+    return this.repos.localPersons.ofMailbox(this.mailboxId, options);
+  }
+
+  localPerson(idnat: string): Promise<LocalPersonRow | undefined> {
+    return this.repos.localPersons.inForce(this.mailboxId, idnat);
+  }
+
+  addLocalPerson(p: { idnat: string; name: string; roleLabel: string; addedBy: string }): Promise<LocalPersonRow> {
+    return this.repos.localPersons.add({ ...p, mailboxId: this.mailboxId });
+  }
+
+  removeLocalPerson(idnat: string, by: string, reason: string | null): Promise<LocalPersonRow | undefined> {
+    return this.repos.localPersons.remove(this.mailboxId, idnat, by, reason);
   }
 
   // --- history and directory --------------------------------------------------------------

@@ -95,6 +95,22 @@ export interface DelegationsTable {
   revoke_reason: string | null;
 }
 
+/** A structure's own staff member declared on one of its ORG mailboxes (issue #20 rule 6). */
+export interface LocalPersonsTable {
+  id: Generated<number>;
+  mailbox_id: number;
+  /** `3` + FINESS + `/` + the structure's identifier of the person (IdNat_PS of FINESS-registered staff). */
+  idnat: string;
+  name: string;
+  /** The person's role in the structure, as the responsible person wrote it (secrétaire médicale…). */
+  role_label: string;
+  added_at: string;
+  added_by: string;
+  removed_at: string | null;
+  removed_by: string | null;
+  remove_reason: string | null;
+}
+
 export interface CguVersionsTable {
   version: string;
   published_at: string;
@@ -282,6 +298,7 @@ export interface Database {
   mailboxes: MailboxesTable;
   mailbox_holders: MailboxHoldersTable;
   delegations: DelegationsTable;
+  local_persons: LocalPersonsTable;
   cgu_versions: CguVersionsTable;
   cgu_acceptances: CguAcceptancesTable;
   history: HistoryTable;
@@ -305,6 +322,7 @@ export type MailboxRow = Selectable<MailboxesTable>;
 export type MailboxUpdate = Updateable<MailboxesTable>;
 export type HolderRow = Selectable<MailboxHoldersTable>;
 export type DelegationRow = Selectable<DelegationsTable>;
+export type LocalPersonRow = Selectable<LocalPersonsTable>;
 export type HistoryRow = Selectable<HistoryTable>;
 export type FolderRow = Selectable<MailFoldersTable>;
 export type MessageRow = Selectable<MailMessagesTable>;

@@ -19,6 +19,7 @@ import { AuditRepo } from './repos/audit.ts';
 import { OutboxRepo } from './repos/outbox.ts';
 import { QueueRepo } from './repos/queue.ts';
 import { IndicatorRepo } from './repos/indicators.ts';
+import { LocalPersonRepo } from './repos/local-persons.ts';
 
 /** The repositories, bound either to the database or to one transaction. */
 export class Repositories {
@@ -31,6 +32,7 @@ export class Repositories {
   readonly outbox: OutboxRepo;
   readonly queue: QueueRepo;
   readonly indicators: IndicatorRepo;
+  readonly localPersons: LocalPersonRepo;
 
   constructor(ctx: RepoContext) {
     this.directory = new DirectoryRepo(ctx);
@@ -42,6 +44,7 @@ export class Repositories {
     this.outbox = new OutboxRepo(ctx);
     this.queue = new QueueRepo(ctx);
     this.indicators = new IndicatorRepo(ctx);
+    this.localPersons = new LocalPersonRepo(ctx);
   }
 }
 

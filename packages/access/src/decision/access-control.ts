@@ -198,8 +198,22 @@ export class AccessControl {
         : deny('action-not-allowed', `a certificate opens APP mailboxes only, not a ${type} mailbox`, known);
     }
 
+    let roles: MailboxRole[];
+    if (req.principal.kind === 'local-person') {
+      // A structure's identity provider vouches for its own staff on its own ORG mailboxes only
+      // (issue #20 rule 6), and only for those the ORG's responsible persons declared there: not
+      // on a PER, a CAB or an APP, not on another structure's ORG — answered as having no role.
+      const own = type === 'ORG' && mailbox.owner_idnat === `1${req.principal.finess}`;
+      const declared = own && (await repos.localPersons.inForce(mailbox.id, req.principal.idnat)) !== undefined;
+      if (!declared)
+        return deny('no-right', `${req.principal.idnat} (${req.principal.issuer}) is not declared on ${mailbox.address}`, {
+          mailboxId: mailbox.id,
+        });
+      roles = ['local-person'];
+    } else {
+      roles = await this.rolesOf(repos, mailbox.id, req.principal.idnat);
+    }
     const idnat = req.principal.idnat;
-    const roles = await this.rolesOf(repos, mailbox.id, idnat);
     if (roles.length === 0) return deny('no-right', `${idnat} holds no role on ${mailbox.address}`, { mailboxId: mailbox.id });
     if (mailbox.status === 'closed' && !historyOnly) return deny('mailbox-closed', `mailbox ${mailbox.address} is closed`, known);
     if (mailbox.status === 'suspended' && !historyOnly) return deny('mailbox-suspended', `mailbox ${mailbox.address} is suspended`, known);
@@ -244,9 +258,9 @@ export class AccessControl {
   }
 }
 
-/** Who acted, as the audit trail's principal column holds it. */
+/** Who acted, as the audit trail's principal column holds it (a structure's staff by their `3`+FINESS+`/`… IdNat). */
 function principalName(p: Principal): string {
-  if (p.kind === 'person') return p.idnat;
+  if (p.kind === 'person' || p.kind === 'local-person') return p.idnat;
   if (p.kind === 'operator-admin') return `operator-admin:${p.name}`;
   return `certificate:${p.serial}`;
 }

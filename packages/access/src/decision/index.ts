@@ -4,6 +4,8 @@ export { SessionGuard, SESSION_END_TEXT, type GuardedSession, type SessionEndRea
 export type {
   Channel,
   Principal,
+  LocalPrincipal,
+  SessionPrincipal,
   DecisionRequest,
   Decision,
   DenyReason,

@@ -7,6 +7,8 @@ import { EventEmitter } from 'node:events';
 export type RevocationEvent =
   | { kind: 'delegation-ended'; mailboxId: number; idnat: string; reason: string }
   | { kind: 'holder-removed'; mailboxId: number; idnat: string; role: string }
+  /** A structure's staff member no longer declared on an ORG mailbox (issue #20 rule 6). */
+  | { kind: 'local-person-removed'; mailboxId: number; idnat: string }
   | { kind: 'mailbox-status-changed'; mailboxId: number; status: 'suspended' | 'closed' }
   | { kind: 'ownership-transferred'; mailboxId: number; from: string; to: string }
   | { kind: 'cgu-published'; version: string }
@@ -41,15 +43,18 @@ export class RevocationBus {
 }
 
 /**
- * Whether an event can concern a session of `idnat` (or of the certificate `principal`) on
- * `mailboxId` (the session then re-checks). Person events never concern a certificate's session,
- * nor certificate events a person's.
+ * Whether an event can concern a session of `idnat` (or of the certificate or structure-local
+ * `principal`) on `mailboxId` (the session then re-checks). Person events never concern a
+ * certificate's session, nor certificate events a person's; a structure's staff member is
+ * concerned by what ends their declaration or changes the mailbox's structure.
  */
 export function concerns(
   event: RevocationEvent,
-  session: { idnat: string; mailboxId: number; principal?: { serial: string } | undefined },
+  session: { idnat: string; mailboxId: number; principal?: { kind: string; serial?: string } | undefined },
 ): boolean {
-  const certificate = session.principal?.serial;
+  const certificate = session.principal?.kind === 'application' ? session.principal.serial : undefined;
+  const local = session.principal?.kind === 'local-person';
+  const person = certificate === undefined && !local;
   switch (event.kind) {
     case 'certificate-revoked':
       return certificate !== undefined && certificate.toUpperCase() === event.serial.toUpperCase();
@@ -58,11 +63,13 @@ export function concerns(
     case 'cgu-published':
       return certificate === undefined;
     case 'ownership-transferred':
-      return (
-        certificate === undefined && event.mailboxId === session.mailboxId && (event.from === session.idnat || event.to === session.idnat)
-      );
+      // An ORG moved to another structure is no longer its former staff's.
+      if (local) return event.mailboxId === session.mailboxId;
+      return person && event.mailboxId === session.mailboxId && (event.from === session.idnat || event.to === session.idnat);
+    case 'local-person-removed':
+      return local && event.mailboxId === session.mailboxId && event.idnat === session.idnat;
     case 'delegation-ended':
     case 'holder-removed':
-      return certificate === undefined && event.mailboxId === session.mailboxId && event.idnat === session.idnat;
+      return person && event.mailboxId === session.mailboxId && event.idnat === session.idnat;
   }
 }

@@ -1,7 +1,7 @@
 import type { MailboxAction } from '@mss/domain';
 import type { AccessControl } from './access-control.ts';
 import { concerns, type RevocationEvent } from './revocation.ts';
-import type { Channel, DenyReason, Principal } from './types.ts';
+import type { Channel, DenyReason, SessionPrincipal } from './types.ts';
 
 export type SessionEndReason = DenyReason | 'token-expired' | 'certificate-expired' | 'certificate-revoked';
 
@@ -22,10 +22,11 @@ export const SESSION_END_TEXT: Record<SessionEndReason, string> = {
 export interface GuardedSession {
   idnat: string;
   /**
-   * Who opened the session, when not the person `idnat` names: an APP's software by its
-   * certificate (then `tokenExpiresAt` is the certificate's end of validity).
+   * Who opened the session, when not the PSC person `idnat` names: an APP's software by its
+   * certificate (then `tokenExpiresAt` is the certificate's end of validity), or a structure's
+   * staff member by the structure's identity provider (re-decided as such, never as a PSC person).
    */
-  principal?: Extract<Principal, { kind: 'application' }>;
+  principal?: SessionPrincipal;
   mailbox: string;
   mailboxId: number;
   channel: Channel;
@@ -71,7 +72,7 @@ export class SessionGuard {
   private armExpiry(): void {
     // setTimeout takes at most ~24.8 days; re-arm in steps for longer tokens.
     const ms = this.session.tokenExpiresAt.getTime() - Date.now();
-    const expired = this.session.principal ? 'certificate-expired' : 'token-expired';
+    const expired = this.session.principal?.kind === 'application' ? 'certificate-expired' : 'token-expired';
     if (ms <= 0) {
       queueMicrotask(() => this.end(expired));
       return;

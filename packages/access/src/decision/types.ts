@@ -5,14 +5,24 @@ import type { MailboxScope } from '@mss/store';
 export type Channel = 'imap' | 'smtp' | 'webmail' | 'admin-api' | 'cli' | 'ldap' | 'system';
 
 /**
- * Who acts: a person known by IdNat (from a PSC token), the operator's administrator, or the
+ * Who acts: a person known by IdNat (from a PSC token), the operator's administrator, the
  * software of an APP mailbox known by its client certificate (serial, and the one mailbox the
- * certificate names), checked by the certificate validator before it gets here.
+ * certificate names), checked by the certificate validator before it gets here, or a member of a
+ * structure's staff authenticated by that structure's own identity provider (issue #20 rule 6):
+ * `idnat` is `3` + FINESS + `/` + the identifier the structure gives them, `finess` is the
+ * structure the operator trusts `issuer` for — from the operator's configuration, never from the
+ * token.
  */
 export type Principal =
   | { kind: 'person'; idnat: string }
   | { kind: 'operator-admin'; name: string }
-  | { kind: 'application'; serial: string; mailbox: string };
+  | { kind: 'application'; serial: string; mailbox: string }
+  | LocalPrincipal;
+
+export type LocalPrincipal = { kind: 'local-person'; idnat: string; finess: string; issuer: string };
+
+/** Principals that are not a PSC person, whose sessions the guard must re-decide as themselves. */
+export type SessionPrincipal = Extract<Principal, { kind: 'application' }> | LocalPrincipal;
 
 export interface DecisionRequest {
   principal: Principal;

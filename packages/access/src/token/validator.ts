@@ -2,7 +2,7 @@
 // header is checked against the allow-list before any key is looked up, nothing from the
 // payload is read before the signature is verified, and the claims come last.
 
-import { checkIdNatPerson } from '@mss/domain';
+import { checkFiness, checkIdNatPerson } from '@mss/domain';
 import { ALGORITHMS, algSpec, verifySignature } from './algorithms.ts';
 import { TokenConfigError, TokenError } from './errors.ts';
 import { JwksCache, type JwksStats } from './jwks.ts';
@@ -35,6 +35,12 @@ export interface TokenValidatorConfig {
   fetch?: typeof fetch;
   /** Milliseconds since the epoch; injectable for tests. */
   now?: () => number;
+  /**
+   * Set for a structure's own identity provider (issue #20 rule 6) instead of Pro Santé Connect:
+   * the person is then `subjectClaim` (default `sub`), the structure's identifier of its staff
+   * member, made into the IdNat `3` + `finess` + `/` + it; the FINESS is this configuration's.
+   */
+  structure?: { finess: string; subjectClaim?: string };
 }
 
 export interface ValidatedToken {
@@ -47,6 +53,8 @@ export interface ValidatedToken {
   jti?: string;
   scope?: string;
   claims: Record<string, unknown>;
+  /** Present when a structure's identity provider vouched for its staff member (`idnat` is then `3`+FINESS+`/`…). */
+  structure?: { finess: string; issuer: string };
 }
 
 export interface TokenValidator {
@@ -113,6 +121,25 @@ function numericDate(claims: Record<string, unknown>, name: string): number | un
   return v;
 }
 
+/** The person of a PSC token: SubjectNameID, else preferred_username, a person's IdNat. */
+function pscIdnat(claims: Record<string, unknown>): string {
+  const rawId = claims.SubjectNameID ?? claims.preferred_username;
+  if (rawId === undefined || rawId === null)
+    throw new TokenError('missing-claim', 'token has neither SubjectNameID nor preferred_username');
+  const id = typeof rawId === 'string' ? checkIdNatPerson(rawId) : undefined;
+  if (!id?.ok) throw new TokenError('bad-idnat', "token subject is not a person's IdNat", { cause: id?.error });
+  return id.value.idnat;
+}
+
+/** The staff member of a structure's token: its identifier in the FINESS-staff IdNat form, 3 + FINESS + "/" + id. */
+function localIdnat(claims: Record<string, unknown>, structure: { finess: string; subjectClaim?: string }): string {
+  const local = claims[structure.subjectClaim ?? 'sub'];
+  if (local === undefined || local === null) throw new TokenError('missing-claim', 'token has no subject claim');
+  const id = typeof local === 'string' ? checkIdNatPerson(`3${structure.finess}/${local}`) : undefined;
+  if (!id?.ok) throw new TokenError('bad-idnat', "token subject is not a structure's identifier of its staff", { cause: id?.error });
+  return id.value.idnat;
+}
+
 export function createTokenValidator(config: TokenValidatorConfig): TokenValidator {
   const { issuer } = config;
   if (typeof issuer !== 'string' || !URL.canParse(issuer)) throw configError('issuer must be a URL');
@@ -132,6 +159,13 @@ export function createTokenValidator(config: TokenValidatorConfig): TokenValidat
   const parties = config.authorizedParties === undefined ? undefined : new Set(stringList(config.authorizedParties, 'authorizedParties'));
   const tolerance = seconds(config.clockToleranceSeconds, 30, 'clockToleranceSeconds');
   const now = config.now ?? Date.now;
+  const structure = config.structure;
+  if (structure !== undefined) {
+    const f = checkFiness(structure.finess);
+    if (!f.ok || f.value.finess !== structure.finess) throw configError(`structure FINESS ${String(structure.finess)} is not a FINESS`);
+    if (structure.subjectClaim !== undefined && (typeof structure.subjectClaim !== 'string' || structure.subjectClaim === ''))
+      throw configError('structure subjectClaim must be a claim name');
+  }
   const jwks = new JwksCache({
     issuer,
     jwksUri: config.jwksUri,
@@ -198,13 +232,9 @@ export function createTokenValidator(config: TokenValidatorConfig): TokenValidat
     const iat = numericDate(claims, 'iat');
     if (iat !== undefined && iat > nowSec + tolerance) throw new TokenError('not-yet-valid', 'token was issued in the future');
 
-    const rawId = claims.SubjectNameID ?? claims.preferred_username;
-    if (rawId === undefined || rawId === null)
-      throw new TokenError('missing-claim', 'token has neither SubjectNameID nor preferred_username');
-    const id = typeof rawId === 'string' ? checkIdNatPerson(rawId) : undefined;
-    if (!id?.ok) throw new TokenError('bad-idnat', "token subject is not a person's IdNat", { cause: id?.error });
-
-    const out: ValidatedToken = { idnat: id.value.idnat, clientId: azp, expiresAt: new Date(exp * 1000), claims };
+    const idnat = structure === undefined ? pscIdnat(claims) : localIdnat(claims, structure);
+    const out: ValidatedToken = { idnat, clientId: azp, expiresAt: new Date(exp * 1000), claims };
+    if (structure !== undefined) out.structure = { finess: structure.finess, issuer };
     if (iat !== undefined) out.issuedAt = new Date(iat * 1000);
     if (typeof claims.jti === 'string') out.jti = claims.jti;
     if (typeof claims.scope === 'string') out.scope = claims.scope;

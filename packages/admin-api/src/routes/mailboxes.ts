@@ -92,6 +92,7 @@ export function mailboxRoutes(app: FastifyInstance, gov: Governance, auth: Auth)
     },
     async (req) => {
       const { principal } = await auth(req);
+      if (principal.kind === 'local-person') return { mailboxes: await gov.localMailboxes(principal.idnat) };
       if (principal.kind !== 'person')
         throw new GovernanceError('invalid-input', 'the operator administrator holds no mailbox; use GET /api/v1/mailboxes/{address}');
       return { mailboxes: await gov.myMailboxes(principal.idnat) };

@@ -3,7 +3,16 @@
 
 import type { MailboxType } from './types.ts';
 
-export const ROLES = ['holder', 'responsible', 'owner', 'cotitulaire', 'delegate', 'application', 'operator-admin'] as const;
+export const ROLES = [
+  'holder',
+  'responsible',
+  'owner',
+  'cotitulaire',
+  'delegate',
+  'application',
+  'local-person',
+  'operator-admin',
+] as const;
 export type MailboxRole = (typeof ROLES)[number];
 
 /**
@@ -20,6 +29,10 @@ export type MailboxRole = (typeof ROLES)[number];
  * 'create' is asked before the mailbox exists, for the role the principal would have on it: a
  * person creates their own PER (holder) or CAB (owner, R-CAB-1); the operator's administrators
  * create every type (ORG/APP only by them, since a structure has no login of its own).
+ *
+ * 'manage-local-persons' is the ORG responsible persons' declaration of the structure's own staff
+ * (issue #20 rule 6: in a FINESS structure RPPS+ is not mandatory, the structure authenticates
+ * its staff through its own identity provider). Nobody else holds it, not even the operator.
  */
 export const ACTIONS = [
   'read',
@@ -34,6 +47,7 @@ export const ACTIONS = [
   'edit-publication',
   'read-history',
   'create',
+  'manage-local-persons',
 ] as const;
 export type MailboxAction = (typeof ACTIONS)[number];
 
@@ -56,13 +70,16 @@ const GOVERN = ['edit-publication', 'read-history'] as const;
  * - application is the software of an APP mailbox, authenticated by its certificate rather than
  *   a person's token (§5, our choice: SASL EXTERNAL over mutual TLS): it reads and sends, and
  *   exists on APP mailboxes only; it governs nothing.
+ * - local-person is a member of a structure's staff, declared on one ORG mailbox by its
+ *   responsible persons and authenticated by the structure's own identity provider, not PSC: it
+ *   reads and sends like a delegate (R-DEL-3), exists on ORG mailboxes only, and governs nothing.
  */
 export const ROLE_TABLE: Readonly<Record<MailboxRole, Readonly<Partial<Record<MailboxType, readonly MailboxAction[]>>>>> = {
   holder: {
     PER: [...MAIL, 'manage-delegates', 'appear-in-directory', ...GOVERN, 'create'],
   },
   responsible: {
-    ORG: [...MAIL, 'manage-delegates', ...GOVERN],
+    ORG: [...MAIL, 'manage-delegates', 'manage-local-persons', ...GOVERN],
     APP: [...MAIL, ...GOVERN],
   },
   owner: {
@@ -78,6 +95,9 @@ export const ROLE_TABLE: Readonly<Record<MailboxRole, Readonly<Partial<Record<Ma
   },
   application: {
     APP: [...MAIL],
+  },
+  'local-person': {
+    ORG: [...MAIL],
   },
   'operator-admin': {
     PER: ['change-status', ...GOVERN, 'create'],

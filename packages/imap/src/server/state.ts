@@ -1,4 +1,4 @@
-import type { Principal } from '@mss/access';
+import type { SessionPrincipal } from '@mss/access';
 import type { MailboxScope } from '@mss/store';
 import type { SelectedFolder } from './selected.ts';
 
@@ -6,8 +6,11 @@ import type { SelectedFolder } from './selected.ts';
 export interface Identity {
   /** A person's IdNat, or `certificate:<serial>` for an APP's software (AUTHENTICATE EXTERNAL). */
   readonly idnat: string;
-  /** Set when an APP's software authenticated with its client certificate. */
-  readonly principal?: Extract<Principal, { kind: 'application' }>;
+  /**
+   * Set when an APP's software authenticated with its client certificate, or a structure's staff
+   * member with a token of the structure's own identity provider (then `idnat` is theirs).
+   */
+  readonly principal?: SessionPrincipal;
   readonly mailbox: string;
   /**
    * The capability the decision point returned: the session reaches its mailbox (folders, usage,

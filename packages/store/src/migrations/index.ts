@@ -10,6 +10,7 @@ import { mailRecent } from './0009-mail-recent.ts';
 import { messageData } from './0010-message-data.ts';
 import { mailSaved } from './0011-mail-saved.ts';
 import { indicatorEvents } from './0012-indicator-events.ts';
+import { localPersons } from './0013-local-persons.ts';
 import type { MssMigration } from './types.ts';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
@@ -26,5 +27,6 @@ export const MIGRATIONS: readonly MssMigration[] = [
   messageData,
   mailSaved,
   indicatorEvents,
+  localPersons,
 ];
 export type { Engine, MigrationContext, MssMigration } from './types.ts';

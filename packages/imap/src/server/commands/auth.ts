@@ -47,7 +47,14 @@ export async function authenticate(ctx: SessionContext, cmd: CommandOf<'AUTHENTI
     }
     return;
   }
-  const identity = { idnat: outcome.idnat, mailbox: outcome.mailbox, scope: outcome.scope, clientId: outcome.clientId, role: outcome.role };
+  const identity = {
+    idnat: outcome.idnat,
+    ...(outcome.principal ? { principal: outcome.principal } : {}),
+    mailbox: outcome.mailbox,
+    scope: outcome.scope,
+    clientId: outcome.clientId,
+    role: outcome.role,
+  };
   await ctx.becomeAuthenticated(identity, outcome.expiresAt);
   ctx.ok(cmd.tag, `Authenticated: ${outcome.mailbox} as ${outcome.role}`, ['CAPABILITY', raw(ctx.capabilities())]);
 }
