@@ -26,6 +26,8 @@ export const SERVICE_PORTS = {
   smtpSubmissionB: 10588,
   imapB: 10144,
   smtpRelayB: 10026,
+  // FranceConnect: patients (Mon Espace Santé) and secretaries (RPPS+ portal) log in with it.
+  franceconnect: 8089,
 } as const;
 export type ServiceKey = keyof typeof SERVICE_PORTS;
 /** Order used by `--port-base`: service i listens on base + i. Append only, never reorder. */
@@ -41,6 +43,7 @@ export const PORT_BASE_ORDER: readonly ServiceKey[] = [
   'smtpSubmissionB',
   'imapB',
   'smtpRelayB',
+  'franceconnect',
 ];
 
 /** `2147483648`, `512M`, `2G`, `2GiB`… → bytes. */

@@ -9,7 +9,7 @@ import type { InteractionDetails } from 'oidc-provider';
 import type { Logger } from '@mss/runtime';
 import type { Store } from '@mss/store';
 import { checkLogin, loginPersonas, pscUser, subFor } from './accounts.ts';
-import { BodyTooLarge, readForm, redirect, sendHtml } from './http.ts';
+import { BodyTooLarge, finishWithImpliedConsent, interactionClientId, readForm, redirect, sendHtml } from '@mss/oidc-kit';
 import { ecpsPage, loginPage, messagePage } from './pages.ts';
 import { ACR_EIDAS1 } from './provider.ts';
 
@@ -44,28 +44,6 @@ export class PendingLogins {
     const now = Date.now();
     for (const [uid, v] of this.#byUid) if (v.until <= now) this.#byUid.delete(uid);
   }
-}
-
-function clientIdOf(details: InteractionDetails): string {
-  return typeof details.params.client_id === 'string' ? details.params.client_id : '';
-}
-
-async function autoConsent(provider: Provider, details: InteractionDetails, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const accountId = details.session?.accountId;
-  if (!accountId) throw new Error('consent prompt without a logged-in account');
-  const grant =
-    (details.grantId ? await provider.Grant.find(details.grantId) : undefined) ??
-    new provider.Grant({ accountId, clientId: clientIdOf(details) });
-  const d = details.prompt.details as {
-    missingOIDCScope?: string[];
-    missingOIDCClaims?: string[];
-    missingResourceScopes?: Record<string, string[]>;
-  };
-  if (d.missingOIDCScope?.length) grant.addOIDCScope(d.missingOIDCScope.join(' '));
-  if (d.missingOIDCClaims?.length) grant.addOIDCClaims(d.missingOIDCClaims);
-  for (const [resource, scopes] of Object.entries(d.missingResourceScopes ?? {})) grant.addResourceScope(resource, scopes.join(' '));
-  const grantId = await grant.save();
-  await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
 }
 
 /**
@@ -109,12 +87,12 @@ export async function handleInteraction(
     return true;
   }
   const self = `${deps.basePath}/${uid}`;
-  const clientId = clientIdOf(details);
+  const clientId = interactionClientId(details);
   const method = req.method ?? 'GET';
 
   if (step === undefined && method === 'GET') {
     if (details.prompt.name === 'consent') {
-      await autoConsent(provider, details, req, res);
+      await finishWithImpliedConsent(provider, details, req, res);
       return true;
     }
     sendHtml(res, 200, loginPage({ action: `${self}/login`, clientId, personas: await loginPersonas(deps.store) }));

@@ -2,12 +2,9 @@
 // simulated phone, errors and logout. French, like the real wallet; no script, no external
 // resource, so they work offline and under any CSP.
 
+import { escapeHtml } from '@mss/oidc-kit';
 import type { Person } from '@mss/store';
 import type { PendingRequest } from './ciba.ts';
-
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
-}
 
 const STYLE = `body{font-family:system-ui,sans-serif;background:#f2f5f9;color:#1e2a3a;margin:0}
 main{max-width:34rem;margin:2rem auto;background:#fff;border-radius:8px;padding:1.5rem 2rem;box-shadow:0 1px 4px #0002}

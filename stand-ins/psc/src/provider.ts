@@ -9,16 +9,15 @@ import Provider, {
   interactionPolicy,
   type Account,
   type ClientInstance,
-  type GrantInstance,
   type JsonObject,
   type KoaContextWithOIDC,
 } from 'oidc-provider';
 import type { Logger } from '@mss/runtime';
 import type { Store } from '@mss/store';
 import { SCOPE_CLAIMS, idnatFromSub, pscClaims, pscUser, subFor } from './accounts.ts';
-import { MemoryAdapter, type MemoryStorage } from './adapter.ts';
+import { MemoryAdapter, applicationTypeFor, implicitConsent, type KeyFile, type MemoryStorage } from '@mss/oidc-kit';
 import { CIBA_GRANT_TYPE, cibaExpiry, type CibaRegistry } from './ciba.ts';
-import { SIGNING_ALG, type KeyFile } from './keys.ts';
+import { SIGNING_ALG } from './signing.ts';
 import { errorPage, logoutPage, logoutSuccessPage } from './pages.ts';
 import { pscMiddleware, type AccessTokenLedger } from './tokens.ts';
 
@@ -73,11 +72,6 @@ export function resourceFor(audience: string): string {
   return URL.canParse(audience) ? audience : `urn:${audience}`;
 }
 
-function isLoopbackHttp(uri: string): boolean {
-  const u = URL.parse(uri);
-  return u !== null && u.protocol === 'http:' && (u.hostname === '127.0.0.1' || u.hostname === '[::1]' || u.hostname === 'localhost');
-}
-
 /** oidc-provider client metadata for one configured client. */
 export function clientMetadata(c: PscClientConfig): JsonObject {
   const redirectUris = c.redirectUris ?? [];
@@ -89,9 +83,7 @@ export function clientMetadata(c: PscClientConfig): JsonObject {
     response_types: usesCode ? ['code'] : [],
     redirect_uris: redirectUris,
     token_endpoint_auth_method: c.tokenEndpointAuthMethod ?? (c.clientSecret === undefined ? 'none' : 'client_secret_basic'),
-    // RFC 8252 §7.3: a "native" client's loopback redirect matches on any port, which is what
-    // lets one configured webmail redirect follow the sandbox's --port-base.
-    application_type: usesCode && redirectUris.length > 0 && redirectUris.every(isLoopbackHttp) ? 'native' : 'web',
+    application_type: usesCode ? applicationTypeFor(redirectUris) : 'web',
     ...(c.grantTypes.includes(CIBA_GRANT_TYPE) ? { backchannel_token_delivery_mode: 'poll' } : {}),
   };
 }
@@ -106,30 +98,6 @@ function stringParam(v: unknown): string | undefined {
 
 /** PSC's ANS mock accepts free text; we only refuse what cannot be shown on a phone. */
 const BINDING_MESSAGE = /^[\p{L}\p{N}\p{P}\p{Zs}]{1,80}$/u;
-
-/**
- * First-party clients: whatever they request is granted, so no consent page is ever shown.
- * The grant is created or widened here, where the provider looks for an existing grant.
- */
-async function implicitConsent(ctx: KoaContextWithOIDC): Promise<GrantInstance | undefined> {
-  const oidc = ctx.oidc;
-  const accountId = oidc?.session.accountId;
-  if (!oidc?.client || !accountId) return undefined;
-  const { Grant } = oidc.provider;
-  const existingId = (oidc.result?.consent as { grantId?: string } | undefined)?.grantId ?? oidc.session.grantIdFor(oidc.client.clientId);
-  let grant = existingId ? await Grant.find(existingId) : undefined;
-  if (!grant || grant.accountId !== accountId) grant = new Grant({ accountId, clientId: oidc.client.clientId });
-  const oidcScopes = [...oidc.requestParamOIDCScopes];
-  if (oidcScopes.length) grant.addOIDCScope(oidcScopes.join(' '));
-  const claims = [...oidc.requestParamClaims];
-  if (claims.length) grant.addOIDCClaims(claims);
-  for (const [resource, server] of Object.entries(oidc.resourceServers)) {
-    const scopes = [...oidc.requestParamScopes].filter((s) => server.scopes.has(s));
-    if (scopes.length) grant.addResourceScope(resource, scopes.join(' '));
-  }
-  await grant.save();
-  return grant;
-}
 
 export function buildProvider(deps: ProviderDeps): Provider {
   const { store, logger, registry, audience } = deps;

@@ -10,13 +10,27 @@ import type Provider from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import { MssError, answerClientErrorsAsProblems, isLoopbackAddress, listenOn, type Logger } from '@mss/runtime';
 import type { Store } from '@mss/store';
-import { MemoryStorage } from './adapter.ts';
 import { CibaRegistry, toJson } from './ciba.ts';
-import { BodyTooLarge, readForm, redirect, sendHtml, sendJson, sendProblem, urlHost } from './http.ts';
 import { PendingLogins, handleInteraction } from './interactions.ts';
-import { KeyFileStore, newSigningKey, nextRetirement, pruneRetired, publicJwk, type KeyFile } from './keys.ts';
+import {
+  BodyTooLarge,
+  KeyFileStore,
+  MemoryStorage,
+  newSigningKey,
+  nextRetirement,
+  pruneRetired,
+  publicJwk,
+  readForm,
+  redirect,
+  sendHtml,
+  sendJson,
+  sendProblem,
+  urlHost,
+  type KeyFile,
+} from '@mss/oidc-kit';
 import { indexPage, phonePage } from './pages.ts';
 import { ACR_EIDAS1, LOGIN_ACTIONS_PATH, REALM_PATH, SCOPES, buildProvider, type PscClientConfig } from './provider.ts';
+import { SIGNING_ALG } from './signing.ts';
 import { AccessTokenLedger } from './tokens.ts';
 
 export interface PscOptions {
@@ -85,7 +99,7 @@ export async function startPsc(options: PscOptions): Promise<RunningPsc> {
   const audience = options.accessTokenAudience ?? 'mss-operator';
   const clients = options.clients ?? DEFAULT_PSC_CLIENTS;
 
-  const keyFiles = new KeyFileStore(options.dataDir);
+  const keyFiles = new KeyFileStore(options.dataDir, { dir: 'psc', label: 'PSC', code: 'PSC' }, SIGNING_ALG);
   let keys: KeyFile = await keyFiles.loadOrCreate(new Date());
 
   const storage = new MemoryStorage();
@@ -159,7 +173,7 @@ export async function startPsc(options: PscOptions): Promise<RunningPsc> {
   const rotateKeys = (): Promise<{ kid: string }> =>
     serialised(async () => {
       const now = new Date();
-      const fresh = await newSigningKey();
+      const fresh = await newSigningKey(SIGNING_ALG);
       const kept = pruneRetired(keys, now);
       const [previous] = kept.keys;
       const retireAt = { ...kept.retireAt };

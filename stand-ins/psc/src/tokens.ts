@@ -16,7 +16,7 @@ import type { KoaContextWithOIDC, Middleware } from 'oidc-provider';
 import type { Store } from '@mss/store';
 import { claimsForScopes, idnatFromSub, pscClaims } from './accounts.ts';
 import { CIBA_GRANT_TYPE, CIBA_INTERVAL_SECONDS, type CibaRegistry } from './ciba.ts';
-import { SIGNING_ALG } from './keys.ts';
+import { SIGNING_ALG } from './signing.ts';
 
 /** What the provider tells us about each JWT access token it issues, and which were revoked. */
 export class AccessTokenLedger {

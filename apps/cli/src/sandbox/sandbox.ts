@@ -10,6 +10,7 @@ import { Governance } from '@mss/governance';
 import type { RunningService } from './service.ts';
 import { startAdminApi } from './admin-api-service.ts';
 import { startPscService } from './psc-service.ts';
+import { startFranceConnectService } from './franceconnect-service.ts';
 import { startAnnuaireLdap } from './ldap-service.ts';
 import { openAnnuaireStore } from './annuaire-store.ts';
 import { sandboxFeedKey, sandboxFeedOperators, startAnnuaireHttpService } from './annuaire-http-service.ts';
@@ -108,6 +109,7 @@ export async function startSandbox(config: MssConfig, logger: Logger, options: S
     fs.writeFileSync(caFile(config.dataDir), trust.trust.pki.caCertPem);
     const psc = await startPscService(config, store, logger);
     add(psc);
+    add(await startFranceConnectService(config, logger));
     // A short JWKS cooldown: in the sandbox keys are rotated on demand and must be picked up at once.
     const tokenValidator = createTokenValidator({ issuer: psc.psc.issuer, jwksCooldownSeconds: 1 });
     add(await startAdminApi(config, { store, governance, access, tokenValidator, adminPassword }, logger, info));

@@ -1,6 +1,6 @@
-// The provider's signing keys, persisted so that tokens issued before a restart still verify
-// after it (the operator caches PSC's JWKS; a new key at every start would look like a
-// rotation each time). The file is a private JWKS whose first key signs; the others are
+// A provider's signing keys, persisted so that tokens issued before a restart still verify
+// after it (clients cache the JWKS; a new key at every start would look like a rotation each
+// time). The file is a private JWKS whose first key signs; the others are
 // published only until their retirement date, so that tokens they signed stay verifiable for
 // as long as they can live.
 
@@ -10,7 +10,18 @@ import { randomUUID } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { MssError } from '@mss/runtime';
 
-export const SIGNING_ALG = 'RS256';
+/** The asymmetric algorithms the stand-ins sign with: PSC uses RS256, FranceConnect v2 prefers ES256. */
+export type SigningAlg = 'RS256' | 'ES256';
+
+/** Which stand-in owns a key file: its folder under the data dir and how errors name it. */
+export interface KeyOwner {
+  /** Folder under the data directory, e.g. `psc`. */
+  dir: string;
+  /** How messages name the provider, e.g. `PSC`. */
+  label: string;
+  /** Prefix of the error codes, e.g. `PSC` → `PSC_KEYS_INVALID`. */
+  code: string;
+}
 
 export interface PrivateJwk extends JWK {
   kid: string;
@@ -32,11 +43,11 @@ export function publicJwk(jwk: PrivateJwk): JWK {
   return pub;
 }
 
-export async function newSigningKey(): Promise<PrivateJwk> {
-  const { privateKey } = await generateKeyPair(SIGNING_ALG, { extractable: true, modulusLength: 2048 });
+export async function newSigningKey(alg: SigningAlg = 'RS256'): Promise<PrivateJwk> {
+  const { privateKey } = await generateKeyPair(alg, { extractable: true, ...(alg === 'RS256' ? { modulusLength: 2048 } : {}) });
   const jwk = await exportJWK(privateKey);
   const kid = await calculateJwkThumbprint(jwk, 'sha256');
-  return { ...jwk, kid, alg: SIGNING_ALG, use: 'sig' };
+  return { ...jwk, kid, alg, use: 'sig' };
 }
 
 function isKeyFile(v: unknown): v is KeyFile {
@@ -76,9 +87,13 @@ export function nextRetirement(file: KeyFile): number | undefined {
 
 export class KeyFileStore {
   readonly file: string;
+  readonly #owner: KeyOwner;
+  readonly #alg: SigningAlg;
 
-  constructor(dataDir: string) {
-    this.file = path.join(dataDir, 'psc', 'keys.json');
+  constructor(dataDir: string, owner: KeyOwner, alg: SigningAlg = 'RS256') {
+    this.file = path.join(dataDir, owner.dir, 'keys.json');
+    this.#owner = owner;
+    this.#alg = alg;
   }
 
   /** Reads the keys, creating them on first start. A file we cannot read is the user's to fix. */
@@ -89,14 +104,14 @@ export class KeyFileStore {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
         throw new MssError(
-          'PSC_KEYS_UNREADABLE',
-          `cannot read the PSC signing keys ${this.file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+          `${this.#owner.code}_KEYS_UNREADABLE`,
+          `cannot read the ${this.#owner.label} signing keys ${this.file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
           { cause: err },
         );
       }
     }
     if (raw === undefined) {
-      const created: KeyFile = { keys: [await newSigningKey()], retireAt: {} };
+      const created: KeyFile = { keys: [await newSigningKey(this.#alg)], retireAt: {} };
       this.save(created);
       return created;
     }
@@ -104,14 +119,18 @@ export class KeyFileStore {
     try {
       parsed = JSON.parse(raw);
     } catch (err) {
-      throw new MssError('PSC_KEYS_INVALID', `the PSC signing keys ${this.file} are not valid JSON; delete the file to generate new keys`, {
-        cause: err,
-      });
+      throw new MssError(
+        `${this.#owner.code}_KEYS_INVALID`,
+        `the ${this.#owner.label} signing keys ${this.file} are not valid JSON; delete the file to generate new keys`,
+        {
+          cause: err,
+        },
+      );
     }
     if (!isKeyFile(parsed)) {
       throw new MssError(
-        'PSC_KEYS_INVALID',
-        `the PSC signing keys ${this.file} are not a private JWKS; delete the file to generate new keys`,
+        `${this.#owner.code}_KEYS_INVALID`,
+        `the ${this.#owner.label} signing keys ${this.file} are not a private JWKS; delete the file to generate new keys`,
       );
     }
     const file = pruneRetired({ keys: parsed.keys, retireAt: parsed.retireAt ?? {} }, now);
@@ -130,8 +149,8 @@ export class KeyFileStore {
       fs.chmodSync(this.file, 0o600);
     } catch (err) {
       throw new MssError(
-        'PSC_KEYS_UNWRITABLE',
-        `cannot write the PSC signing keys ${this.file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+        `${this.#owner.code}_KEYS_UNWRITABLE`,
+        `cannot write the ${this.#owner.label} signing keys ${this.file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
         { cause: err },
       );
     }

@@ -1,0 +1,19 @@
+// What the OpenID Connect stand-ins (Pro Santé Connect, FranceConnect) share: oidc-provider's
+// storage in memory, persisted signing keys, the small HTTP helpers of their own pages, HTML
+// escaping, and the client conventions of first-party applications on loopback.
+
+export { MemoryAdapter, MemoryStorage } from './adapter.ts';
+export {
+  KeyFileStore,
+  newSigningKey,
+  nextRetirement,
+  pruneRetired,
+  publicJwk,
+  type KeyFile,
+  type KeyOwner,
+  type PrivateJwk,
+  type SigningAlg,
+} from './keys.ts';
+export { BodyTooLarge, readForm, redirect, sendHtml, sendJson, sendProblem, urlHost } from './http.ts';
+export { escapeHtml } from './html.ts';
+export { applicationTypeFor, finishWithImpliedConsent, implicitConsent, interactionClientId, isLoopbackHttp } from './clients.ts';
