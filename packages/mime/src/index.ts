@@ -55,7 +55,7 @@ export { type BaseSubject, baseSubject } from './base-subject.ts';
 export { messageIds } from './message-ids.ts';
 export { type MssHeaders, type XdmAttachment, findXdmAttachments, mssHeaders } from './mssante.ts';
 export { decodeBody, decodeText } from './content.ts';
-export { findPart } from './parts.ts';
+export { findPart, walkParts, type NumberedPart, type PartNumber } from './parts.ts';
 export {
   type QuotedPrintableOptions,
   decodeBase64,

@@ -28,6 +28,9 @@ export const SERVICE_PORTS = {
   smtpRelayB: 10026,
   // FranceConnect: patients (Mon Espace Santé) and secretaries (RPPS+ portal) log in with it.
   franceconnect: 8089,
+  // Mon Espace Santé: the patients' web mailbox and API (HTTP), and its relay, where operators deliver.
+  mes: 8088,
+  mesRelay: 10027,
 } as const;
 export type ServiceKey = keyof typeof SERVICE_PORTS;
 /** Order used by `--port-base`: service i listens on base + i. Append only, never reorder. */
@@ -44,6 +47,8 @@ export const PORT_BASE_ORDER: readonly ServiceKey[] = [
   'imapB',
   'smtpRelayB',
   'franceconnect',
+  'mes',
+  'mesRelay',
 ];
 
 /** `2147483648`, `512M`, `2G`, `2GiB`… → bytes. */

@@ -21,3 +21,5 @@ export {
 // The database loader (load.ts, written by the lead) is re-exported because the CLI and the bench
 // import it from '@mss/seed'; it imports only types from @mss/store, so generation stays I/O-free.
 export { loadBatch, seedDemo, seedDirectory, seedSecondOperator, SEED_CGU, type SeedSummary } from './load.ts';
+export { demoPatients, generatePatients, PERSONA_PATIENT_CLOSED_INS, type SeedPatient } from './patients.ts';
+export { loadPatients } from './load-patients.ts';

@@ -106,20 +106,30 @@ export async function appendToInbox(
   return (await fileInInbox(tx, mailboxId, message, quotas)).folderId;
 }
 
-/** `appendToInbox`, also giving the mailbox that received the message. */
+/** `appendToInbox`, also giving the mailbox that received the message and the stored row's id and UID. */
 async function fileInInbox(
   tx: Repositories,
   mailboxId: number,
   message: NewMessage,
   quotas: MailboxQuotas = DEFAULT_MAILBOX_QUOTAS,
-): Promise<{ folderId: number; box: MailboxRow }> {
+): Promise<{ folderId: number; box: MailboxRow; messageId: number; uid: number }> {
   const box = await tx.mailboxes.byId(mailboxId);
   if (!box) throw new RecipientUnavailable();
   const refusal = await receptionRefusal(box, () => tx.mail.usage(mailboxId), { bytes: message.size, messages: 1 }, quotas);
   if (refusal) throw refusal.kind === 'not-active' ? new RecipientUnavailable() : new MailboxFull(box.address);
   const inbox = await tx.mail.ensureFolder(mailboxId, 'INBOX');
-  await tx.mail.appendMessage(inbox.id, message);
-  return { folderId: inbox.id, box };
+  const row = await tx.mail.appendMessage(inbox.id, message);
+  return { folderId: inbox.id, box, messageId: Number(row.id), uid: Number(row.uid) };
+}
+
+/** A copy of a message put in a local INBOX by `deliverLocally`. */
+export interface StoredCopy {
+  mailboxId: number;
+  address: string;
+  folderId: number;
+  /** The row's id (`mail_messages.id`) and UID. */
+  messageId: number;
+  uid: number;
 }
 
 export interface LocalDeliveryOptions {
@@ -188,7 +198,7 @@ export interface LocalDelivery {
    */
   retry?: { operator: string; traceId: string };
   /** Written in the same transaction once the INBOXes have it; returns more folders that changed. */
-  also?: (tx: Repositories, outcome: { delivered: number; duplicates: number }) => Promise<number[] | void>;
+  also?: (tx: Repositories, outcome: { delivered: number; duplicates: number; copies: StoredCopy[] }) => Promise<number[] | void>;
 }
 
 export interface LocalOutcome {
@@ -215,6 +225,7 @@ export function deliverLocally(store: Store, d: LocalDelivery, quotas?: MailboxQ
   return store.groupTransaction(async (tx) => {
     const folderIds: number[] = [];
     const received: MailboxRow[] = [];
+    const copies: StoredCopy[] = [];
     let duplicates = 0;
     for (const r of recipients) {
       if (d.retry && (await tx.queue.relaySeen(d.retry.operator, d.retry.traceId, r.address))) {
@@ -224,12 +235,13 @@ export function deliverLocally(store: Store, d: LocalDelivery, quotas?: MailboxQ
       const filed = await fileInInbox(tx, r.mailboxId, row, quotas);
       folderIds.push(filed.folderId);
       received.push(filed.box);
+      copies.push({ mailboxId: r.mailboxId, address: r.address, folderId: filed.folderId, messageId: filed.messageId, uid: filed.uid });
       if (d.retry) await tx.queue.recordRelaySeen(d.retry.operator, d.retry.traceId, r.address);
     }
     // A retry's duplicates were counted with their first delivery: only new copies count.
     await tx.indicators.record(received.map((box) => receivedEvent(box, d.counted)));
     const delivered = folderIds.length;
-    const more = await d.also?.(tx, { delivered, duplicates });
+    const more = await d.also?.(tx, { delivered, duplicates, copies });
     if (more) folderIds.push(...more);
     return { folderIds, delivered, duplicates };
   });

@@ -17,6 +17,7 @@ export {
   type LocalDeliveryOptions,
   type Recipient,
   type RecipientDsn,
+  type StoredCopy,
   type SubmittedMessage,
 } from './delivery.ts';
 export type { SubmissionIdentity } from './auth.ts';
@@ -28,6 +29,7 @@ export {
   createRelaySmtpServer,
   judgePeerCertificate,
   type RelayCoreOptions,
+  type RelayDelivery,
   type RelayServerOptions,
   type RelayTransport,
 } from './relay.ts';

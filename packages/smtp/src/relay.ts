@@ -8,12 +8,13 @@ import { randomBytes } from 'node:crypto';
 import type tls from 'node:tls';
 import { AddressConnectionLimit, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, type Logger } from '@mss/runtime';
 import type { MailboxQuotas } from '@mss/domain';
-import type { NewQueueEntry, Store } from '@mss/store';
+import type { NewQueueEntry, Repositories, Store } from '@mss/store';
+import type { MssHeaders } from '@mss/mime';
 import { describeCertificate, operatorOfCertificate } from '@mss/trust';
 import type { SMTPServerAddress, SMTPServerDataStream, SMTPServerOptions, SMTPServerSession } from 'smtp-server';
 import { connectionOf, type PeerJudgement } from './connection.ts';
 import { receiveData, startMessage } from './data.ts';
-import { deliverLocally, type Recipient } from './delivery.ts';
+import { deliverLocally, type Recipient, type StoredCopy } from './delivery.ts';
 import { commonSmtpOptions, listenSmtp, OurSmtpServer, type RunningSmtpListener } from './listen.ts';
 import { readHeaders } from './message.ts';
 import { documentFacts, fromMes } from './indicators.ts';
@@ -36,6 +37,16 @@ export interface RelayCoreOptions {
    * operator through it, queued in the delivery transaction. Without it none are sent.
    */
   queue?: { poke(): void };
+  /**
+   * RFC 3461 §6.2, what a success report says: `delivered` (the default), or `relayed` for a
+   * service that does not report deliveries (Mon Espace Santé, R-MES-4).
+   */
+  successAction?: 'delivered' | 'relayed';
+  /**
+   * Written in the delivery transaction once the INBOXes have the message (Mon Espace Santé
+   * records its conversations there, R-MES-1 and R-MES-2): all of it, or nothing.
+   */
+  onDelivered?: (tx: Repositories, delivery: RelayDelivery) => Promise<void>;
   name?: string;
   maxRecipients?: number;
   maxConnections?: number;
@@ -47,6 +58,19 @@ export interface RelayCoreOptions {
   hardErrorLimit?: number;
   maxHeaderBytes?: number;
   closeTimeoutMs?: number;
+}
+
+/** What `onDelivered` is told of a message the relay put in local INBOXes. */
+export interface RelayDelivery {
+  /** The envelope sender (`''` for the null sender of reports). */
+  sender: string;
+  /** The sending operator, as its certificate and the whitelist say. */
+  peer: { operator: string; operatorDomain: string };
+  /** The copies stored now (a retry's recipients that already had it are not among them). */
+  copies: StoredCopy[];
+  /** The message's header section, and the Ref. #2 headers read from it. */
+  head: Buffer;
+  mss: MssHeaders;
 }
 
 export interface RelayServerOptions extends RelayCoreOptions {
@@ -172,7 +196,7 @@ export function createRelaySmtpServer(opts: RelayCoreOptions, transport: RelayTr
         id,
         trace,
         limits: { maxMessageSize, maxHeaderBytes },
-        check: (head) => readHeaders(head),
+        check: (head) => ({ ...readHeaders(head), head }),
         async deliver({ blob, data }, headers) {
           const local = rcpts
             .map((r) => conn.recipients.get(r.address.toLowerCase()))
@@ -192,6 +216,7 @@ export function createRelaySmtpServer(opts: RelayCoreOptions, transport: RelayTr
                   sender,
                   blobHash: blob.hash,
                   recipients: reported,
+                  action: opts.successAction ?? 'delivered',
                 })
               : undefined;
           // A retry of a message already delivered had its report queued the first time.
@@ -203,7 +228,15 @@ export function createRelaySmtpServer(opts: RelayCoreOptions, transport: RelayTr
               recipients: local,
               counted: { ref: id, receivedAt, documents: documentFacts(headers.mss), fromMes: fromMes(sender, data.fromAddr) },
               ...(traceId ? { retry: { operator: peer.operator, traceId } } : {}),
-              async also(tx, { duplicates }) {
+              async also(tx, { duplicates, copies }) {
+                if (opts.onDelivered && copies.length > 0)
+                  await opts.onDelivered(tx, {
+                    sender,
+                    peer: { operator: peer.operator, operatorDomain: peer.operatorDomain },
+                    copies,
+                    head: headers.head,
+                    mss: headers.mss,
+                  });
                 if (!report || duplicates > 0) return;
                 await tx.queue.enqueue([reportEntry(report, sender, firstDomain)]);
                 reportQueued = true;

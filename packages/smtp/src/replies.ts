@@ -71,6 +71,9 @@ export const replies = {
   recipientDisabled: (address: string, status: string) =>
     reply(550, '5.2.1', `<${address}>: mailbox is ${status} and does not accept messages`),
   outsideTrustSpace: (address: string) => reply(550, '5.7.1', `<${address}>: domain not in the MSSante trust space`),
+  // RFC 3463 X.1.3: bad destination mailbox address syntax; the INS rule's reason in ASCII (RFC 5321 §4.2).
+  invalidPatientIns: (address: string, problem: string) =>
+    reply(553, '5.1.3', `<${address}>: a patient address must be a valid INS (R-DOC-3): ${asciiOnly(problem)}`),
   relayUnavailable: (address: string) => reply(451, '4.4.0', `<${address}>: relay to other operators not yet available, try again later`),
   mailboxFull: (address: string) => reply(452, '4.2.2', `<${address}>: mailbox full, try again later`),
   mailboxFullNow: (address: string) => reply(552, '5.2.2', `<${address}>: mailbox full, message not accepted`),
@@ -105,3 +108,12 @@ export const replies = {
 } as const;
 
 export { SESSION_END_TEXT };
+
+/** Reply texts are US-ASCII: the domain's messages use typographic dashes and accents. */
+function asciiOnly(text: string): string {
+  return text
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[\u2010-\u2015\u2212]/g, '-')
+    .replace(/[^\x20-\x7e]/g, '?');
+}

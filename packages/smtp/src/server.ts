@@ -4,7 +4,7 @@
 
 import type { AccessControl, CertificateValidator, TokenValidator } from '@mss/access';
 import { AddressConnectionLimit, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, type Logger } from '@mss/runtime';
-import type { MailboxQuotas } from '@mss/domain';
+import { checkIns, PATIENT_DOMAIN, type MailboxQuotas } from '@mss/domain';
 import type { Store } from '@mss/store';
 import type { SMTPServerAddress, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import { connectionOf } from './connection.ts';
@@ -102,6 +102,11 @@ export async function startSubmissionServer(opts: SubmissionServerOptions): Prom
     if (isLocalAddress(a.address, localDomains)) return classifyLocal(store, a, opts.operatorDomains[0]!.toLowerCase(), opts.quotas);
     const domain = domainOf(a.address);
     if (!inTrustSpace(domain)) return replies.outsideTrustSpace(a.address);
+    // R-DOC-3: a patient's address is their INS, validated (format and key) before use.
+    if (domain === PATIENT_DOMAIN) {
+      const ins = checkIns(a.address.slice(0, a.address.lastIndexOf('@')));
+      if (!ins.ok) return replies.invalidPatientIns(a.address, ins.error.problem);
+    }
     if (!opts.onRemote && !opts.queue) return replies.relayUnavailable(a.address);
     return { kind: 'remote', address: a.address, domain, dsn: dsnOf(a) };
   }

@@ -20,6 +20,8 @@ export interface SuccessReportInput {
   /** The delivered message as stored (its header section is returned). */
   blobHash: string;
   recipients: Recipient[];
+  /** RFC 3461 §6.2: `relayed` when the message went on to a service that gives no delivery report (R-MES-4). */
+  action?: 'delivered' | 'relayed';
 }
 
 /** The local recipients whose RCPT asked for a success report (one per mailbox). */
@@ -44,9 +46,12 @@ export function writeSuccessReport(store: Store, r: SuccessReportInput): Promise
     recipients: r.recipients.map((x) => ({
       recipient: x.address,
       orcpt: x.dsn.orcpt,
-      action: 'delivered' as const,
+      action: r.action ?? 'delivered',
       status: '2.0.0',
-      diagnostic: '250 2.0.0 delivered to the mailbox',
+      diagnostic:
+        r.action === 'relayed'
+          ? '250 2.0.0 relayed to a service that gives no delivery report (Mon Espace Sante, R-MES-4)'
+          : '250 2.0.0 delivered to the mailbox',
       remoteMta: null,
       lastAttempt: null,
     })),

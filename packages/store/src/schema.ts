@@ -291,6 +291,50 @@ export interface IndicatorEventsTable {
   mismatches: string;
 }
 
+/** A patient of Mon Espace Santé (MES stand-in's store only): INS and identity traits (INS referential). */
+export interface MesPatientsTable {
+  /** The INS (NIR or NIA and key, 15 characters), valid (R-DOC-3). */
+  ins: string;
+  birth_name: string;
+  used_name: string | null;
+  /** Every first name of the birth certificate, space-separated, as the INS referential gives them. */
+  first_names: string;
+  used_first_name: string;
+  /** YYYY-MM-DD. */
+  birth_date: string;
+  sex: 'F' | 'M';
+  /** INSEE code of the birth commune (5 characters), or 99 + country code for a birth abroad. */
+  birth_place: string;
+  /** The patient's mailbox `<INS>@patient.mssante.fr` in MES's store; closed when MES is. */
+  mailbox_id: number;
+  created_at: string;
+}
+
+/** One per (patient, professional address): may the patient write (R-MES-1, R-MES-2)? */
+export interface MesConversationsTable {
+  id: Generated<number>;
+  ins: string;
+  /** The professional's address, lower case. */
+  professional: string;
+  /** open: the professional wrote last without ending it; ended: `[FIN]` / `X-MSS-MES: FIN`. */
+  state: 'open' | 'ended';
+  opened_at: string;
+  updated_at: string;
+}
+
+/** Append-only history of a conversation: every message in or out, every change of state. */
+export interface MesConversationEventsTable {
+  id: Generated<number>;
+  conversation_id: number;
+  at: string;
+  event: string;
+  /** The conversation's state after the event. */
+  state: 'open' | 'ended';
+  /** The message (mail_messages.id in MES's store), when the event is one. */
+  message_id: number | null;
+  detail: string | null;
+}
+
 export interface Database {
   persons: PersonsTable;
   structures: StructuresTable;
@@ -310,6 +354,9 @@ export interface Database {
   smtp_queue: SmtpQueueTable;
   smtp_relay_seen: SmtpRelaySeenTable;
   indicator_events: IndicatorEventsTable;
+  mes_patients: MesPatientsTable;
+  mes_conversations: MesConversationsTable;
+  mes_conversation_events: MesConversationEventsTable;
 }
 
 export type Person = Selectable<PersonsTable>;
@@ -330,3 +377,6 @@ export type AccessAuditRow = Selectable<AccessAuditTable>;
 export type DirectoryOutboxRow = Selectable<DirectoryOutboxTable>;
 export type QueueRow = Selectable<SmtpQueueTable>;
 export type IndicatorEventRow = Selectable<IndicatorEventsTable>;
+export type MesPatientRow = Selectable<MesPatientsTable>;
+export type MesConversationRow = Selectable<MesConversationsTable>;
+export type MesConversationEventRow = Selectable<MesConversationEventsTable>;

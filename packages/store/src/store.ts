@@ -20,6 +20,7 @@ import { OutboxRepo } from './repos/outbox.ts';
 import { QueueRepo } from './repos/queue.ts';
 import { IndicatorRepo } from './repos/indicators.ts';
 import { LocalPersonRepo } from './repos/local-persons.ts';
+import { MesRepo } from './repos/mes.ts';
 
 /** The repositories, bound either to the database or to one transaction. */
 export class Repositories {
@@ -33,6 +34,8 @@ export class Repositories {
   readonly queue: QueueRepo;
   readonly indicators: IndicatorRepo;
   readonly localPersons: LocalPersonRepo;
+  /** Mon Espace Santé's patients and conversations (used by the MES stand-in's own store only). */
+  readonly mes: MesRepo;
 
   constructor(ctx: RepoContext) {
     this.directory = new DirectoryRepo(ctx);
@@ -45,6 +48,7 @@ export class Repositories {
     this.queue = new QueueRepo(ctx);
     this.indicators = new IndicatorRepo(ctx);
     this.localPersons = new LocalPersonRepo(ctx);
+    this.mes = new MesRepo(ctx);
   }
 }
 

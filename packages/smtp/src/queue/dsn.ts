@@ -10,7 +10,7 @@ import { rfc5322Date } from '../received.ts';
 export interface FailedRecipient {
   recipient: string;
   /** `delivered` for a success report (Status 2.0.0), `delayed` for a warning; a failure when absent. */
-  action?: 'failed' | 'delivered' | 'delayed';
+  action?: 'failed' | 'delivered' | 'delayed' | 'relayed';
   /** For `delayed`: when the queue gives up (RFC 3464 Will-Retry-Until). */
   willRetryUntil?: Date;
   /** RFC 3461 ORCPT as received (`rfc822;addr`), if any. */
@@ -55,7 +55,9 @@ function field(value: string): string {
 export function buildDsn(d: DsnInput): Buffer {
   const boundary = `dsn-${randomBytes(12).toString('hex')}`;
   const messageId = `<dsn.${d.messageRef}.${randomBytes(4).toString('hex')}@${d.operatorDomain}>`;
-  const delivered = d.recipients.every((r) => r.action === 'delivered');
+  // RFC 3461 §6.2: `relayed` is a success report too, from an MTA whose next hop reports nothing more.
+  const relayed = d.recipients.every((r) => r.action === 'relayed');
+  const delivered = relayed || d.recipients.every((r) => r.action === 'delivered');
   const delayed = d.recipients.every((r) => r.action === 'delayed');
   const expired = d.recipients.some((r) => r.status === '4.4.7');
   const plural = d.recipients.length > 1 ? 's' : '';
@@ -74,23 +76,32 @@ export function buildDsn(d: DsnInput): Buffer {
           'you will be told if it fails for good. The delivery report is attached.',
         ],
       }
-    : delivered
+    : relayed
       ? {
-          subject: 'Successful Mail Delivery Report',
-          headersPart: 'Delivered message headers',
-          lead: 'was delivered to the mailbox',
-          tail: `of the following recipient${plural}, as you asked (NOTIFY=SUCCESS):`,
+          subject: 'Relayed Mail Report',
+          headersPart: 'Relayed message headers',
+          lead: 'was relayed to',
+          tail: `the following recipient${plural}, whose service gives no delivery report (RFC 3461 section 6.2):`,
           reasons: false,
-          closing: ['The delivery report is attached.'],
+          closing: ['No further delivery report will come for these recipients. The report is attached.'],
         }
-      : {
-          subject: 'Undelivered Mail Returned to Sender',
-          headersPart: 'Undelivered message headers',
-          lead: 'could not be delivered to the',
-          tail: `following recipient${plural} at other MSSante operators${expired ? ' before its maximum time in the queue ran out' : ''}:`,
-          reasons: true,
-          closing: ['Nothing more will be tried for these recipients. The delivery report is attached.'],
-        };
+      : delivered
+        ? {
+            subject: 'Successful Mail Delivery Report',
+            headersPart: 'Delivered message headers',
+            lead: 'was delivered to the mailbox',
+            tail: `of the following recipient${plural}, as you asked (NOTIFY=SUCCESS):`,
+            reasons: false,
+            closing: ['The delivery report is attached.'],
+          }
+        : {
+            subject: 'Undelivered Mail Returned to Sender',
+            headersPart: 'Undelivered message headers',
+            lead: 'could not be delivered to the',
+            tail: `following recipient${plural} at other MSSante operators${expired ? ' before its maximum time in the queue ran out' : ''}:`,
+            reasons: true,
+            closing: ['Nothing more will be tried for these recipients. The delivery report is attached.'],
+          };
   const human = [
     `This is the mail system of ${d.reportingMta}.`,
     '',

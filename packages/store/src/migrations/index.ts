@@ -11,6 +11,7 @@ import { messageData } from './0010-message-data.ts';
 import { mailSaved } from './0011-mail-saved.ts';
 import { indicatorEvents } from './0012-indicator-events.ts';
 import { localPersons } from './0013-local-persons.ts';
+import { mes } from './0014-mes.ts';
 import type { MssMigration } from './types.ts';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
@@ -28,5 +29,6 @@ export const MIGRATIONS: readonly MssMigration[] = [
   mailSaved,
   indicatorEvents,
   localPersons,
+  mes,
 ];
 export type { Engine, MigrationContext, MssMigration } from './types.ts';

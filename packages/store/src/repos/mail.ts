@@ -335,6 +335,17 @@ export class MailRepo {
     return pairs;
   }
 
+  /** A message by its row id (`mail_messages.id`), with the mailbox its folder belongs to. */
+  async messageById(id: number): Promise<(MessageRow & { mailbox_id: number }) | undefined> {
+    return this.ctx.db
+      .selectFrom('mail_messages as m')
+      .innerJoin('mail_folders as f', 'f.id', 'm.folder_id')
+      .selectAll('m')
+      .select('f.mailbox_id')
+      .where('m.id', '=', id)
+      .executeTakeFirst();
+  }
+
   async message(folderId: number, uid: number): Promise<MessageRow | undefined> {
     return this.ctx.db.selectFrom('mail_messages').selectAll().where('folder_id', '=', folderId).where('uid', '=', uid).executeTakeFirst();
   }
