@@ -59,6 +59,14 @@ export const PROBLEMS: Readonly<Record<ProblemCode, { status: number; doc: strin
   'cgu-exists': { status: 409, doc: 'This CGU version has already been published.' },
   'no-cgu': { status: 409, doc: 'The operator has not published any CGU.' },
   conflict: { status: 409, doc: 'A concurrent change won; retry.' },
+  'invalid-filter': {
+    status: 400,
+    doc: 'A filter of the operator listings (all mailboxes, the audit trail) has a value that is not accepted: an unknown type, status, outcome or channel, an identifier that fails its rule, a date that is neither YYYY-MM-DD nor an ISO 8601 date-time with a zone, or a period that ends before it begins. `field` names the filter.',
+  },
+  'invalid-cursor': {
+    status: 400,
+    doc: 'The `cursor` of an operator listing is not one the API issued, or was issued for another listing or other filters: send the `next` value of the previous page unchanged, with the same filters, or start again without a cursor.',
+  },
   unauthenticated: {
     status: 401,
     doc: 'A valid Pro Santé Connect access token (Bearer) or the operator administrator’s credentials (Basic) are required.',

@@ -4,13 +4,14 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Store } from '@mss/store';
 import { answerClientError, type Logger } from '@mss/runtime';
 import type { AccessControl, TokenValidator } from '@mss/access';
-import { GovernanceError, type Governance } from '@mss/governance';
+import { GovernanceError, Oversight, type Governance } from '@mss/governance';
 import { authenticate } from './auth.ts';
 import { ApiError, PROBLEMS, clientProblem, problem, sendProblem, type ProblemCode } from './problems.ts';
 import { historyEntrySchema, mailboxSchema, problemSchema, sandboxInfoSchema } from './schemas.ts';
 import { mailboxRoutes } from './routes/mailboxes.ts';
 import { cguRoutes } from './routes/cgu.ts';
 import { localPersonRoutes } from './routes/local-persons.ts';
+import { operatorRoutes } from './routes/operator.ts';
 
 export interface AdminApiOptions {
   store: Store;
@@ -127,6 +128,7 @@ export async function buildAdminApi(options: AdminApiOptions): Promise<FastifyIn
     mailboxRoutes(app, options.governance, who);
     cguRoutes(app, options.governance, who);
     localPersonRoutes(app, options.governance, who);
+    operatorRoutes(app, new Oversight({ store: options.store, access: options.access }), who);
   }
   return app;
 }

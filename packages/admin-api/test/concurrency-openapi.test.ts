@@ -75,6 +75,8 @@ test('the OpenAPI 3.1 document validates and lists every route', async () => {
     'GET /api/v1/mailboxes',
     'GET /api/v1/mailboxes/{address}',
     'GET /api/v1/mailboxes/{address}/history',
+    'GET /api/v1/operator/audit',
+    'GET /api/v1/operator/mailboxes',
     'PATCH /api/v1/mailboxes/{address}',
     'POST /api/v1/cgu',
     'POST /api/v1/cgu/{version}/accept',

@@ -33,6 +33,8 @@ export const GOVERNANCE_ERROR_KINDS = [
   'cgu-exists',
   'no-cgu',
   'conflict',
+  'invalid-filter',
+  'invalid-cursor',
 ] as const;
 export type GovernanceErrorKind = (typeof GOVERNANCE_ERROR_KINDS)[number];
 

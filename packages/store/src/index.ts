@@ -9,7 +9,8 @@ export { ingestMessage, parseSearchHeaders, parseStructure, type IngestedMessage
 export type { MigrationContext } from './migrations/index.ts';
 export type { HistoryEvent, HistoryEntry } from './repos/history.ts';
 export type { CguVersion } from './repos/cgu.ts';
-export type { AuditRecord } from './repos/audit.ts';
+export type { AuditRecord, AuditFilter } from './repos/audit.ts';
+export type { MailboxListingFilter, ListingKey, ListedMailbox } from './repos/mailbox-listing.ts';
 export type { DirectoryPublication } from './repos/outbox.ts';
 export { publicationOf } from './repos/outbox.ts';
 export type { NewQueueEntry, QueueFilter } from './repos/queue.ts';

@@ -21,6 +21,7 @@ import { QueueRepo } from './repos/queue.ts';
 import { IndicatorRepo } from './repos/indicators.ts';
 import { LocalPersonRepo } from './repos/local-persons.ts';
 import { MesRepo } from './repos/mes.ts';
+import { MailboxListingRepo } from './repos/mailbox-listing.ts';
 
 /** The repositories, bound either to the database or to one transaction. */
 export class Repositories {
@@ -36,6 +37,8 @@ export class Repositories {
   readonly localPersons: LocalPersonRepo;
   /** Mon Espace Santé's patients and conversations (used by the MES stand-in's own store only). */
   readonly mes: MesRepo;
+  /** Every mailbox, for the operator's administrators (decided by @mss/access before it is read). */
+  readonly mailboxListing: MailboxListingRepo;
 
   constructor(ctx: RepoContext) {
     this.directory = new DirectoryRepo(ctx);
@@ -49,6 +52,7 @@ export class Repositories {
     this.indicators = new IndicatorRepo(ctx);
     this.localPersons = new LocalPersonRepo(ctx);
     this.mes = new MesRepo(ctx);
+    this.mailboxListing = new MailboxListingRepo(ctx);
   }
 }
 

@@ -1758,6 +1758,270 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/operator/mailboxes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every mailbox of the operator, filtered, in creation order, by keyset pages (operator administrators)
+         * @description Decided by the access decision point (action list-mailboxes) and audited before any filter is read. Pages follow `next` and neither skip nor repeat a mailbox whatever is created or closed meanwhile. Released mailboxes are listed too.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    type?: "PER" | "ORG" | "APP" | "CAB";
+                    status?: "active" | "suspended" | "closed";
+                    /** @description Directory attachment (IdNat of a person or a structure) */
+                    owner?: string;
+                    /** @description IdNat of a structure: its ORG/APP, and PER/CAB of situations in it */
+                    structure?: string;
+                    listeRouge?: boolean;
+                    /** @description Part of the address, case-insensitive */
+                    address?: string;
+                    /** @description Created at or after (YYYY-MM-DD (a whole day, UTC) or an ISO 8601 date-time with a zone) */
+                    createdFrom?: string;
+                    /** @description Created before, or through that day (YYYY-MM-DD (a whole day, UTC) or an ISO 8601 date-time with a zone) */
+                    createdTo?: string;
+                    /** @description Closed at or after (YYYY-MM-DD (a whole day, UTC) or an ISO 8601 date-time with a zone) */
+                    closedFrom?: string;
+                    /** @description Closed before, or through that day (YYYY-MM-DD (a whole day, UTC) or an ISO 8601 date-time with a zone) */
+                    closedTo?: string;
+                    /** @description The `next` of the previous page, unchanged (same filters) */
+                    cursor?: string;
+                    /** @description Rows per page (1-1000) */
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            mailboxes: {
+                                address: string;
+                                /** @enum {string} */
+                                type: "PER" | "ORG" | "APP" | "CAB";
+                                /** @enum {string} */
+                                status: "active" | "suspended" | "closed";
+                                /** @description Directory attachment: the PER holder, the CAB owner, or the ORG/APP structure */
+                                ownerIdnat: string;
+                                /** @description The ORG/APP structure, or the structure of a PER/CAB situation */
+                                structureIdnat: string | null;
+                                situationId?: string | null;
+                                listeRouge: boolean;
+                                description?: string | null;
+                                service?: string | null;
+                                createdAt: string;
+                                closedAt: string | null;
+                                /** @description When the address was released for reuse (R-BAL-2) */
+                                releasedAt: string | null;
+                            }[];
+                            /** @description Cursor of the next page; null on the last one */
+                            next: string | null;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details; `type` is stable and documented at its path. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details; `type` is stable and documented at its path. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details; `type` is stable and documented at its path. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details; `type` is stable and documented at its path. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details; `type` is stable and documented at its path. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details; `type` is stable and documented at its path. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/operator/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit trail of access decisions, filtered, in time order, by keyset pages (operator administrators)
+         * @description Every decision of the access decision point (IMAP, SMTP, admin API…), allowed or denied, with its reason. Reading it is itself decided (action read-audit) and audited. Pages follow `next`; new entries come after the last page.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description IdNat of a person, operator-admin:<name> or certificate:<serial> */
+                    principal?: string;
+                    /** @description The mailbox address, case-insensitive */
+                    mailbox?: string;
+                    /** @description At or after (YYYY-MM-DD (a whole day, UTC) or an ISO 8601 date-time with a zone) */
+                    from?: string;
+                    /** @description Before, or through that day (YYYY-MM-DD (a whole day, UTC) or an ISO 8601 date-time with a zone) */
+                    to?: string;
+                    outcome?: "allowed" | "denied";
+                    channel?: "imap" | "smtp" | "webmail" | "admin-api" | "cli" | "ldap" | "system";
+                    /** @description read, send, create, authenticate, read-audit… */
+                    action?: string;
+                    /** @description The `next` of the previous page, unchanged (same filters) */
+                    cursor?: string;
+                    /** @description Rows per page (1-1000) */
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            entries: {
+                                id: number;
+                                at: string;
+                                /** @description IdNat of the person, operator-admin:<name>, certificate:<serial>; null for a refused token */
+                                principal: string | null;
+                                mailbox: string | null;
+                                action: string;
+                                channel: string;
+                                clientId: string | null;
+                                /** @enum {string} */
+                                outcome: "allowed" | "denied";
+                                reason: string;
+                                role: string | null;
+                            }[];
+                            /** @description Cursor of the next page; null on the last one */
+                            next: string | null;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details; `type` is stable and documented at its path. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details; `type` is stable and documented at its path. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details; `type` is stable and documented at its path. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details; `type` is stable and documented at its path. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details; `type` is stable and documented at its path. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details; `type` is stable and documented at its path. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {

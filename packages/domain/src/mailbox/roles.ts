@@ -110,13 +110,16 @@ export const ROLE_TABLE: Readonly<Record<MailboxRole, Readonly<Partial<Record<Ma
 /**
  * Actions on the operator as a whole rather than on one mailbox, decided and audited the same
  * way. Publishing a CGU version binds every user (R-CAB-4): only the operator's administrators.
+ * Listing every mailbox and reading the audit trail reveal every mailbox and who used it: only
+ * the operator's administrators too (our choice; the reference is silent), and each reading is
+ * itself audited.
  */
-export const OPERATOR_ACTIONS = ['publish-cgu'] as const;
+export const OPERATOR_ACTIONS = ['publish-cgu', 'list-mailboxes', 'read-audit'] as const;
 export type OperatorAction = (typeof OPERATOR_ACTIONS)[number];
 export type OperatorActor = 'operator-admin' | 'person';
 
 export const OPERATOR_TABLE: Readonly<Record<OperatorActor, readonly OperatorAction[]>> = {
-  'operator-admin': ['publish-cgu'],
+  'operator-admin': ['publish-cgu', 'list-mailboxes', 'read-audit'],
   person: [],
 };
 

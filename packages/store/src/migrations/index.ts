@@ -12,6 +12,7 @@ import { mailSaved } from './0011-mail-saved.ts';
 import { indicatorEvents } from './0012-indicator-events.ts';
 import { localPersons } from './0013-local-persons.ts';
 import { mes } from './0014-mes.ts';
+import { operatorReads } from './0015-operator-reads.ts';
 import type { MssMigration } from './types.ts';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
@@ -30,5 +31,6 @@ export const MIGRATIONS: readonly MssMigration[] = [
   indicatorEvents,
   localPersons,
   mes,
+  operatorReads,
 ];
 export type { Engine, MigrationContext, MssMigration } from './types.ts';
