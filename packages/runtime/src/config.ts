@@ -9,6 +9,7 @@ import {
   type MailboxType,
 } from '@mss/domain';
 import { MssError } from './errors.ts';
+import { loadStructureIdps, type StructureIdpSetting } from './structure-idps.ts';
 import { DEFAULT_MAX_CONNECTIONS_PER_ADDRESS } from './address-limit.ts';
 import { durationSetting, intSetting, logLevelSetting, type Environment, type LogLevel } from './env.ts';
 
@@ -148,6 +149,8 @@ export interface MssConfig {
   quotas: MailboxQuotas;
   listeners: ListenerSettings;
   governance: GovernanceLimits;
+  /** MSS_STRUCTURE_IDPS: FINESS structures' own identity providers, trusted for their staff on their ORG mailboxes. */
+  structureIdps: StructureIdpSetting[];
 }
 
 export interface ConfigInput {
@@ -208,6 +211,7 @@ export function loadConfig(input: ConfigInput = {}, env: Environment = process.e
     quotas: loadQuotas(env),
     listeners: loadListenerSettings(env),
     governance: loadGovernanceLimits(env),
+    structureIdps: loadStructureIdps(env),
   };
 }
 
@@ -222,7 +226,8 @@ export function describeConfig(config: MssConfig): string {
     ` logLevel=${config.logLevel} pgPoolSize=${config.pgPoolSize} blobWorkers=${config.blobWorkers}` +
     ` maxConnectionsPerAddress=${config.listeners.maxConnectionsPerAddress} imapLoginTimeoutMs=${config.listeners.imapLoginTimeoutMs}` +
     ` imapIdleTimeoutMs=${config.listeners.imapIdleTimeoutMs} ldapIdleTimeoutMs=${config.listeners.ldapIdleTimeoutMs}` +
-    ` maxCotitulaires=${config.governance.maxCotitulaires} addressReleaseDelayMs=${config.governance.addressReleaseDelayMs}`
+    ` maxCotitulaires=${config.governance.maxCotitulaires} addressReleaseDelayMs=${config.governance.addressReleaseDelayMs}` +
+    ` structureIdps=${config.structureIdps.map((s) => `${s.finess}:${s.issuer}`).join(',') || 'none'}`
   );
 }
 

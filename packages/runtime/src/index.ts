@@ -6,3 +6,4 @@ export * from './env.ts';
 export * from './net.ts';
 export * from './http-client-errors.ts';
 export * from './address-limit.ts';
+export * from './structure-idps.ts';

@@ -43,7 +43,7 @@ test('defaults when nothing is set: pool of 10, 8 blob workers, level info', () 
   });
   assert.match(
     describeConfig(c),
-    / maxConnectionsPerAddress=256 imapLoginTimeoutMs=60000 imapIdleTimeoutMs=1800000 ldapIdleTimeoutMs=300000 maxCotitulaires=20 addressReleaseDelayMs=31536000000$/,
+    / maxConnectionsPerAddress=256 imapLoginTimeoutMs=60000 imapIdleTimeoutMs=1800000 ldapIdleTimeoutMs=300000 maxCotitulaires=20 addressReleaseDelayMs=31536000000 structureIdps=none$/,
   );
 });
 
