@@ -25,6 +25,8 @@ def main() -> int:
     p.add_argument('--to', required=True, action='append', help='recipient (repeatable)')
     p.add_argument('--subject', required=True)
     p.add_argument('--body', default='Bonjour,\n\nCeci est un message de démonstration.\n')
+    p.add_argument('--header', action='append', default=[], metavar='NAME: VALUE',
+                   help='an extra header field, e.g. "X-MSS-CODECDA: 11490-0" (repeatable; Ref. #2 headers)')
     p.add_argument('--notify', help='RFC 3461 NOTIFY for every recipient, e.g. SUCCESS,FAILURE (a delivery report comes back)')
     a = p.parse_args()
     host, port = a.smtp.rsplit(':', 1)
@@ -34,6 +36,12 @@ def main() -> int:
     msg['Subject'] = a.subject
     msg['Date'] = formatdate()
     msg['Message-ID'] = make_msgid(domain=a.user.split('@')[1])
+    for field in a.header:
+        name, sep, value = field.partition(':')
+        if not sep or not name.strip():
+            print(f'--header {field!r}: expected "Name: value"', file=sys.stderr)
+            return 2
+        msg[name.strip()] = value.strip()
     msg.set_content(a.body)
     context = ssl.create_default_context(cafile=a.ca)
     context.check_hostname = False  # reached by address on loopback; the chain is still verified

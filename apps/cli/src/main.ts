@@ -10,6 +10,7 @@ import { accessCheck } from './commands/access-check.ts';
 import { queueCommand } from './commands/queue.ts';
 import { annuaireCommand } from './commands/annuaire.ts';
 import { trustCommand } from './commands/trust.ts';
+import { indicatorsCommand } from './commands/indicators.ts';
 
 export const ROOT: Command = {
   name: 'mss',
@@ -23,6 +24,7 @@ export const ROOT: Command = {
     queueCommand,
     annuaireCommand,
     trustCommand,
+    indicatorsCommand,
     { name: 'access', summary: 'The access decision point, from the command line', subcommands: [accessCheck] },
     { name: 'db', summary: 'Database maintenance', subcommands: [dbMigrate] },
     { name: 'id', summary: 'Identifiers: RPPS, ADELI, IdNat, FINESS, SIRET, INS, MSSanté addresses', subcommands: [idCheck] },

@@ -300,6 +300,28 @@ describe(`access decisions on ${TEST_ENGINE} (R-AUTH-2, role table §5)`, () => 
     }
   });
 
+  test('R-IND-1: indicators — the administrators every row, a person their own rows, a certificate none; each audited', async () => {
+    const admin = { kind: 'operator-admin', name: 'admin' } as const;
+    const cases = [
+      [admin, true, null, 'read-indicators', 'operator-admin'],
+      [{ kind: 'person', idnat: P.holder }, true, P.holder, 'read-own-indicators', 'self'],
+      [
+        { kind: 'application', serial: 'AB12', mailbox: 'x@operateur-a.mssante.fr' },
+        false,
+        null,
+        'read-own-indicators',
+        'action-not-allowed',
+      ],
+    ] as const;
+    for (const [principal, allowed, only, action, why] of cases) {
+      const d = await access.decideIndicators({ principal, channel: 'admin-api' });
+      assert.equal(d.allowed, allowed, principal.kind);
+      if (d.allowed) assert.equal(d.only, only);
+      const row = (await store.audit.list({ limit: 1000 })).at(-1)!;
+      assert.deepEqual([row.mailbox, row.action, row.outcome, row.reason], [null, action, allowed ? 'allowed' : 'denied', why]);
+    }
+  });
+
   test('addresses are matched case-insensitively', async () => {
     const d = await access.decide({
       principal: { kind: 'person', idnat: P.holder },

@@ -20,6 +20,11 @@ function same(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/** The operator administrator's credentials (user `admin`), compared in constant time. */
+export function adminCredentialsMatch(adminPassword: string | undefined, user: string, password: string): boolean {
+  return adminPassword !== undefined && adminPassword !== '' && user === 'admin' && same(password, adminPassword);
+}
+
 /**
  * Who is calling: a person through a Pro Santé Connect access token (Bearer), a structure's staff
  * member through a token of that structure's identity provider (Bearer, issue #20 rule 6), or the
@@ -42,7 +47,7 @@ export async function authenticate(auth: Authenticator, req: FastifyRequest): Pr
   if (/^basic$/i.test(scheme) && value && auth.adminPassword) {
     const decoded = Buffer.from(value, 'base64').toString('utf8');
     const sep = decoded.indexOf(':');
-    if (sep > 0 && decoded.slice(0, sep) === 'admin' && same(decoded.slice(sep + 1), auth.adminPassword)) {
+    if (sep > 0 && adminCredentialsMatch(auth.adminPassword, decoded.slice(0, sep), decoded.slice(sep + 1))) {
       return { principal: { kind: 'operator-admin', name: 'admin' }, clientId: null };
     }
     await auth.access.recordTokenFailure({ mailbox: null, channel: 'admin-api', code: 'bad-admin-credentials' });

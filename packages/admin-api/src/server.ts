@@ -12,6 +12,7 @@ import { mailboxRoutes } from './routes/mailboxes.ts';
 import { cguRoutes } from './routes/cgu.ts';
 import { localPersonRoutes } from './routes/local-persons.ts';
 import { operatorRoutes } from './routes/operator.ts';
+import { indicatorRoutes, indicatorRowSchema } from './routes/indicators.ts';
 
 export interface AdminApiOptions {
   store: Store;
@@ -74,6 +75,7 @@ export async function buildAdminApi(options: AdminApiOptions): Promise<FastifyIn
   app.addSchema(problemSchema);
   app.addSchema(mailboxSchema);
   app.addSchema(historyEntrySchema);
+  app.addSchema(indicatorRowSchema);
 
   app.setNotFoundHandler((req, reply) => {
     void sendProblem(reply, problem('not-found', `${req.method} ${req.url.split('?')[0]} is not served here`));
@@ -129,6 +131,7 @@ export async function buildAdminApi(options: AdminApiOptions): Promise<FastifyIn
     cguRoutes(app, options.governance, who);
     localPersonRoutes(app, options.governance, who);
     operatorRoutes(app, new Oversight({ store: options.store, access: options.access }), who);
+    indicatorRoutes(app, { store: options.store, access: options.access, operator: options.operatorDomain }, who);
   }
   return app;
 }

@@ -73,6 +73,7 @@ test('the OpenAPI 3.1 document validates and lists every route', async () => {
     'DELETE /api/v1/mailboxes/{address}/delegations/{id}',
     'DELETE /api/v1/mailboxes/{address}/local-persons/{localId}',
     'GET /api/v1/cgu/current',
+    'GET /api/v1/indicators',
     'GET /api/v1/mailboxes',
     'GET /api/v1/mailboxes/{address}',
     'GET /api/v1/mailboxes/{address}/history',

@@ -116,7 +116,7 @@ describe('§5 role table', () => {
   test("R-CAB-4: only the operator's administrators publish a CGU version (operator-wide actions)", () => {
     assert.equal(mayOperate('operator-admin', 'publish-cgu'), true);
     assert.equal(mayOperate('person', 'publish-cgu'), false);
-    assert.deepEqual([...OPERATOR_ACTIONS], ['publish-cgu', 'list-mailboxes', 'read-audit']);
+    assert.deepEqual([...OPERATOR_ACTIONS], ['publish-cgu', 'list-mailboxes', 'read-audit', 'read-indicators', 'read-own-indicators']);
   });
 
   test("only the operator's administrators list every mailbox and read the audit trail (operator-wide actions)", () => {
@@ -124,6 +124,12 @@ describe('§5 role table', () => {
       assert.equal(mayOperate('operator-admin', action), true, action);
       assert.equal(mayOperate('person', action), false, action);
     }
+  });
+
+  test('R-IND-1: the administrators read every indicator row, a person only their own', () => {
+    assert.equal(mayOperate('operator-admin', 'read-indicators'), true);
+    assert.equal(mayOperate('person', 'read-indicators'), false);
+    assert.equal(mayOperate('person', 'read-own-indicators'), true);
   });
 
   test('guards', () => {

@@ -2022,6 +2022,106 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/indicators": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The Ségur indicators of a month (R-IND-1): every row for the operator’s administrators, the rows counted for the caller for a person */
+        get: {
+            parameters: {
+                query: {
+                    /** @description YYYY-MM */
+                    month: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            period: string;
+                            operator: string;
+                            /** @enum {string} */
+                            scope: "operator" | "own";
+                            generatedAt: string;
+                            rows: components["schemas"]["IndicatorRow"][];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details; `type` is stable and documented at its path. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details; `type` is stable and documented at its path. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details; `type` is stable and documented at its path. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details; `type` is stable and documented at its path. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details; `type` is stable and documented at its path. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details; `type` is stable and documented at its path. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2082,6 +2182,23 @@ export interface components {
             details?: {
                 [key: string]: unknown;
             };
+        };
+        /** @description One count of a month: a person × mailbox × indicator (× code). docs/indicators.md */
+        IndicatorRow: {
+            /** @description YYYY-MM, the month in Europe/Paris */
+            period: string;
+            /** @description The operator’s domain */
+            operator: string;
+            /** @description Sent: the person who acted (R-CAB-8), or the APP’s structure for its software; received: the mailbox’s holder of record */
+            idnat: string;
+            mailbox: string;
+            /** @enum {string} */
+            mailboxType: "PER" | "ORG" | "APP" | "CAB";
+            /** @enum {string} */
+            indicator: "messages-sent" | "messages-sent-with-cda" | "messages-sent-without-cda" | "messages-sent-by-document-type" | "messages-sent-with-qualified-ins" | "messages-sent-to-mes" | "messages-sent-with-document-mismatch" | "messages-received" | "messages-received-with-cda" | "messages-received-without-cda" | "messages-received-by-document-type" | "messages-received-with-qualified-ins" | "messages-received-from-mes";
+            /** @description The CDA type code (…-by-document-type), the mismatch kind (…-with-document-mismatch), else empty */
+            code: string;
+            value: number;
         };
         /** @description A member of a FINESS structure's own staff declared on one of its ORG mailboxes, authenticated by the structure's identity provider */
         LocalPerson: {

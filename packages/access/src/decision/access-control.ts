@@ -7,6 +7,7 @@ import type {
   Decision,
   DecisionRequest,
   DenyReason,
+  IndicatorDecision,
   OperatorRequest,
   PlainDecision,
   Principal,
@@ -98,6 +99,24 @@ export class AccessControl {
       ? { allowed: true, role: 'operator-admin' }
       : { allowed: false, reason: 'action-not-allowed', detail: `only the operator's administrators may ${req.action}` };
     await this.audit({ ...req, mailbox: null }, decision);
+    return decision;
+  }
+
+  /**
+   * Which indicator rows the principal may read (R-IND-1): the operator's administrators every
+   * row (`read-indicators`), a person the rows counted for them (`read-own-indicators`), an APP's
+   * software none. Audited with no mailbox, under the action that was granted or asked for.
+   */
+  async decideIndicators(req: { principal: Principal; channel: Channel; clientId?: string | null }): Promise<IndicatorDecision> {
+    const p = req.principal;
+    const decision: IndicatorDecision =
+      p.kind === 'operator-admin' && mayOperate('operator-admin', 'read-indicators')
+        ? { allowed: true, role: 'operator-admin', only: null }
+        : p.kind === 'person' && mayOperate('person', 'read-own-indicators')
+          ? { allowed: true, role: 'self', only: p.idnat }
+          : { allowed: false, reason: 'action-not-allowed', detail: `${principalName(p)} may not read the indicators` };
+    const action = p.kind === 'operator-admin' ? 'read-indicators' : 'read-own-indicators';
+    await this.audit({ ...req, mailbox: null, action }, decision);
     return decision;
   }
 
@@ -234,7 +253,7 @@ export class AccessControl {
     return roles;
   }
 
-  async audit(req: AuditedRequest, d: Decision | PlainDecision): Promise<void> {
+  async audit(req: AuditedRequest, d: Decision | PlainDecision | IndicatorDecision): Promise<void> {
     await this.store.audit.append({
       idnat: principalName(req.principal),
       mailbox: req.mailbox,

@@ -12,4 +12,5 @@ export type {
   CreationRequest,
   OperatorRequest,
   PlainDecision,
+  IndicatorDecision,
 } from './types.ts';

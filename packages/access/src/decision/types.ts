@@ -79,3 +79,11 @@ export type PlainDecision =
   | { allowed: true; role: MailboxRole }
   | { allowed: false; reason: 'no-right' | 'action-not-allowed'; detail: string }
   | { allowed: false; reason: 'cgu-not-accepted'; detail: string; cguUrl: string };
+
+/**
+ * Which Ségur indicator rows (R-IND-1) a principal may read: every row of the operator (its
+ * administrators, `only` null), or only the rows counted for one person (`only` their IdNat).
+ */
+export type IndicatorDecision =
+  | { allowed: true; role: 'operator-admin' | 'self'; only: string | null }
+  | { allowed: false; reason: 'action-not-allowed'; detail: string };

@@ -181,3 +181,21 @@ export function indicatorRows(period: string, operator: string, groups: Iterable
 }
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The CSV columns of an export, in order (docs/indicators.md). */
+export const INDICATOR_CSV_COLUMNS = ['period', 'operator', 'idnat', 'mailbox', 'mailbox_type', 'indicator', 'code', 'value'] as const;
+
+/** A field as RFC 4180 §2 wants it: quoted when it holds a comma, a quote or a line break. */
+function csvField(value: string | number): string {
+  const s = String(value);
+  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+/** The export as CSV (RFC 4180): a header line, then one line per row, each ended by CRLF. */
+export function indicatorsCsv(rows: readonly IndicatorRow[]): string {
+  const lines = [INDICATOR_CSV_COLUMNS.join(',')];
+  for (const r of rows) {
+    lines.push([r.period, r.operator, r.idnat, r.mailbox, r.mailboxType, r.indicator, r.code, r.value].map(csvField).join(','));
+  }
+  return `${lines.join('\r\n')}\r\n`;
+}

@@ -112,15 +112,16 @@ export const ROLE_TABLE: Readonly<Record<MailboxRole, Readonly<Partial<Record<Ma
  * way. Publishing a CGU version binds every user (R-CAB-4): only the operator's administrators.
  * Listing every mailbox and reading the audit trail reveal every mailbox and who used it: only
  * the operator's administrators too (our choice; the reference is silent), and each reading is
- * itself audited.
+ * itself audited. The Ségur indicators (R-IND-1): the administrators read every row of the
+ * operator (`read-indicators`); a person reads the rows counted for them (`read-own-indicators`).
  */
-export const OPERATOR_ACTIONS = ['publish-cgu', 'list-mailboxes', 'read-audit'] as const;
+export const OPERATOR_ACTIONS = ['publish-cgu', 'list-mailboxes', 'read-audit', 'read-indicators', 'read-own-indicators'] as const;
 export type OperatorAction = (typeof OPERATOR_ACTIONS)[number];
 export type OperatorActor = 'operator-admin' | 'person';
 
 export const OPERATOR_TABLE: Readonly<Record<OperatorActor, readonly OperatorAction[]>> = {
-  'operator-admin': ['publish-cgu', 'list-mailboxes', 'read-audit'],
-  person: [],
+  'operator-admin': ['publish-cgu', 'list-mailboxes', 'read-audit', 'read-indicators'],
+  person: ['read-own-indicators'],
 };
 
 export function mayOperate(actor: OperatorActor, action: OperatorAction): boolean {
