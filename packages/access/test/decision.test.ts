@@ -10,18 +10,32 @@ const GOV: MailboxAction[] = ['edit-publication', 'read-history'];
 /** §5 of the domain reference, written out again here by hand so that the code is checked against the text. */
 // 'create' is decided before the mailbox exists (decideCreation): tested on its own below.
 const EXPECTED: Record<string, Partial<Record<MailboxType, MailboxAction[]>>> = {
-  holder: { PER: [...MAIL, 'manage-delegates', 'appear-in-directory', ...GOV, 'create'] },
-  responsible: { ORG: [...MAIL, 'manage-delegates', 'manage-local-persons', ...GOV], APP: [...MAIL, ...GOV] },
+  holder: { PER: [...MAIL, 'manage-delegates', 'appear-in-directory', ...GOV, 'create', 'change-attachment'] },
+  responsible: {
+    ORG: [...MAIL, 'manage-delegates', 'manage-local-persons', ...GOV, 'manage-responsibles'],
+    APP: [...MAIL, ...GOV, 'manage-responsibles'],
+  },
   owner: {
-    CAB: [...MAIL, 'manage-delegates', 'manage-cotitulaires', 'transfer-ownership', 'delete', 'appear-in-directory', ...GOV, 'create'],
+    CAB: [
+      ...MAIL,
+      'manage-delegates',
+      'manage-cotitulaires',
+      'transfer-ownership',
+      'delete',
+      'appear-in-directory',
+      ...GOV,
+      'create',
+      'change-attachment',
+      'manage-groups',
+    ],
   },
   cotitulaire: { CAB: [...MAIL, 'manage-delegates'] },
   delegate: { PER: [...MAIL], ORG: [...MAIL], CAB: [...MAIL], APP: [] },
   'operator-admin': {
-    PER: ['change-status', ...GOV, 'create'],
-    ORG: ['transfer-ownership', 'delete', 'change-status', ...GOV, 'create'],
-    APP: ['transfer-ownership', 'delete', 'change-status', ...GOV, 'create'],
-    CAB: ['change-status', ...GOV, 'create'],
+    PER: ['change-status', ...GOV, 'create', 'release-address'],
+    ORG: ['transfer-ownership', 'delete', 'change-status', ...GOV, 'create', 'manage-responsibles', 'release-address'],
+    APP: ['transfer-ownership', 'delete', 'change-status', ...GOV, 'create', 'manage-responsibles', 'release-address'],
+    CAB: ['change-status', ...GOV, 'create', 'release-address'],
   },
 };
 
@@ -232,6 +246,13 @@ describe(`access decisions on ${TEST_ENGINE} (R-AUTH-2, role table §5)`, () => 
       const closed = await access.decide({ principal, mailbox: BOX.ORG, action: 'change-status', channel: 'admin-api' });
       assert.deepEqual([closed.allowed, !closed.allowed && closed.reason], [false, 'mailbox-closed']);
     }
+    // R-BAL-2: on a closed mailbox the operator may still release its address; its responsible may not.
+    const admin = { kind: 'operator-admin', name: 'admin' } as const;
+    const release = await access.decide({ principal: admin, mailbox: BOX.ORG, action: 'release-address', channel: 'admin-api' });
+    assert.equal(release.allowed, true);
+    const resp = { kind: 'person', idnat: P.orgResp } as const;
+    const byResp = await access.decide({ principal: resp, mailbox: BOX.ORG, action: 'release-address', channel: 'admin-api' });
+    assert.deepEqual([byResp.allowed, !byResp.allowed && byResp.reason], [false, 'mailbox-closed']);
     await store.mailboxes.update(ids.ORG, { status: 'active' });
   });
 

@@ -50,6 +50,10 @@ export const PROBLEMS: Readonly<Record<ProblemCode, { status: number; doc: strin
     status: 422,
     doc: 'A structure’s own staff (structure-local identities) are declared on its ORG mailboxes only, never on PER, CAB or APP.',
   },
+  'attached-to-structure': {
+    status: 422,
+    doc: 'ORG and APP mailboxes are attached to their structure, not to a situation d’exercice (R-ANN-1): the operator moves them with a transfer.',
+  },
   forbidden: { status: 403, doc: 'The authenticated person or administrator may not do this (the role table of §5).' },
   'cgu-not-accepted': { status: 403, doc: 'The current terms of use must be accepted first (R-CAB-4); `acceptUrl` says where.' },
   'mailbox-closed': { status: 409, doc: 'The mailbox is closed; closing is final (R-BAL-2).' },

@@ -89,6 +89,7 @@ test('the OpenAPI 3.1 document validates and lists every route', async () => {
     'POST /api/v1/mailboxes/{address}/local-persons',
     'POST /api/v1/mailboxes/{address}/status',
     'POST /api/v1/mailboxes/{address}/transfer',
+    'PUT /api/v1/mailboxes/{address}/attachment',
   ]);
   const docs = await fetch(`${w.base}/docs/`);
   assert.equal(docs.status, 200);

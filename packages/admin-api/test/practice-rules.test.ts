@@ -108,3 +108,63 @@ test(`${TEST_ENGINE}: the cotitulaire limit → 409 cotitulaire-limit with the l
   expectProblem(r, 409, 'cotitulaire-limit', /limit/);
   assert.equal(r.body.limit, 1);
 });
+
+test(`${TEST_ENGINE}: R-ANN-1: PUT …/attachment moves a CAB between its owner's situations; refusals are precise problems`, async () => {
+  const cab = `cabinet.rattachement@${D}`;
+  assert.equal(
+    (await w.call('POST', '/api/v1/mailboxes', CAST.owner, { type: 'CAB', address: cab, situationId: 'owner-liberal' })).status,
+    201,
+  );
+  const r = await w.call('PUT', `${mbox(cab)}/attachment`, CAST.owner, { situationId: 'owner-liberal-2', reason: 'déménagement' });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  assert.equal(r.body.situationId, 'owner-liberal-2');
+  const none = await w.call('PUT', `${mbox(cab)}/attachment`, CAST.owner, { situationId: null });
+  assert.equal(none.body.situationId, null);
+  const history = await w.call('GET', `${mbox(cab)}/history`, CAST.owner);
+  assert.deepEqual(
+    history.body.entries.filter((e: any) => e.event === 'attachment.changed').map((e: any) => [e.details.from, e.details.to, e.reason]),
+    [
+      ['owner-liberal', 'owner-liberal-2', 'déménagement'],
+      ['owner-liberal-2', null, null],
+    ],
+  );
+  const box = (await w.store.mailboxes.byAddress(cab))!;
+  assert.deepEqual(
+    (await w.store.outbox.forMailbox(box.id)).map((o) => [o.operation, JSON.parse(o.payload).situationId]),
+    [
+      ['publish', 'owner-liberal'],
+      ['publish', 'owner-liberal-2'],
+      ['publish', null],
+    ],
+  );
+  expectProblem(
+    await w.call('PUT', `${mbox(cab)}/attachment`, CAST.owner, { situationId: 'owner-hospital' }),
+    422,
+    'cab-with-finess',
+    /ORG/,
+  );
+  expectProblem(
+    await w.call('PUT', `${mbox(cab)}/attachment`, CAST.owner, { situationId: 'holder-liberal' }),
+    400,
+    'invalid-input',
+    /not one of/,
+  );
+  expectProblem(await w.call('PUT', `${mbox(cab)}/attachment`, CAST.owner, {}), 400, 'invalid-input');
+  expectProblem(await w.call('PUT', `${mbox(cab)}/attachment`, CAST.stranger, { situationId: null }), 404, 'mailbox-not-found');
+  expectProblem(await w.call('PUT', `${mbox(cab)}/attachment`, 'admin', { situationId: null }), 403, 'forbidden');
+  const org = `org-rattachement@${D}`;
+  await w.call('POST', '/api/v1/mailboxes', 'admin', {
+    type: 'ORG',
+    address: org,
+    structureIdnat: STRUCT,
+    responsibleIdnats: [CAST.responsible],
+  });
+  expectProblem(await w.call('PUT', `${mbox(org)}/attachment`, CAST.responsible, { situationId: null }), 422, 'attached-to-structure');
+  // A PER holder moves their own PER.
+  const per = `holder.rattache@${D}`;
+  await w.call('POST', '/api/v1/mailboxes', CAST.holder, { type: 'PER', address: per });
+  assert.equal(
+    (await w.call('PUT', `${mbox(per)}/attachment`, CAST.holder, { situationId: 'holder-liberal' })).body.situationId,
+    'holder-liberal',
+  );
+});

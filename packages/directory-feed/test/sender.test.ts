@@ -8,6 +8,8 @@ import type { DirectoryPublication, Store } from '@mss/store';
 import { silentLogger } from '@mss/runtime';
 import { loadBatch, seedDemo, seedSecondOperator, secondOperatorPersonas } from '@mss/seed';
 import { startAnnuaireHttp, StoreDirectoryData, type RunningAnnuaireHttp } from '@mss/annuaire';
+import { AccessControl } from '@mss/access';
+import { Governance } from '@mss/governance';
 import { backoffDelay, DirectoryFeedSender, patchBody } from '../src/index.ts';
 
 const A = 'operateur-a.mssante.fr';
@@ -215,4 +217,20 @@ test('periodic declarations repair a directory that lost a mailbox; two calls at
   } finally {
     await b.stop();
   }
+});
+
+test('R-ANN-1: the owner moves the CAB off its situation and back (governance → outbox → feed); the directory follows', async () => {
+  const gov = new Governance({ store: operatorA, access: new AccessControl({ store: operatorA }), operatorDomains: [A] });
+  const claire = { kind: 'person' as const, idnat: '810000001130' };
+  const cab = `cabinet.infirmiers-des-lilas@${A}`;
+  const a = sender(operatorA, 'ka');
+  await a.drain(); // what earlier tests left
+  assert.equal((await annuaire.mailboxes.byAddress(cab))?.situation_id, `sit-${claire.idnat}-1`);
+  await gov.changeAttachment(claire, cab, null, 'shown on all her situations');
+  assert.deepEqual(await a.drain(), { sent: 1, refused: 0 });
+  const off = (await annuaire.mailboxes.byAddress(cab))!;
+  assert.deepEqual([off.owner_idnat, off.situation_id], [claire.idnat, null]);
+  await gov.changeAttachment(claire, cab, `sit-${claire.idnat}-1`);
+  assert.deepEqual(await a.drain(), { sent: 1, refused: 0 });
+  assert.equal((await annuaire.mailboxes.byAddress(cab))?.situation_id, `sit-${claire.idnat}-1`);
 });

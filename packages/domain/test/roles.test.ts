@@ -25,9 +25,9 @@ const MAIL = ['read', 'send', 'organise'];
 const GOV = ['edit-publication', 'read-history']; // ours: who answers for the mailbox, and the operator
 // 'create' is asked for the role the principal would have on the new mailbox (ours).
 const EXPECTED: Record<string, string[]> = {
-  'holder PER': [...MAIL, 'manage-delegates', 'appear-in-directory', ...GOV, 'create'],
-  'responsible ORG': [...MAIL, 'manage-delegates', 'manage-local-persons', ...GOV],
-  'responsible APP': [...MAIL, ...GOV], // APP not delegable (R-DEL-1); the structure is published, not the person
+  'holder PER': [...MAIL, 'manage-delegates', 'appear-in-directory', ...GOV, 'create', 'change-attachment'],
+  'responsible ORG': [...MAIL, 'manage-delegates', 'manage-local-persons', ...GOV, 'manage-responsibles'],
+  'responsible APP': [...MAIL, ...GOV, 'manage-responsibles'], // APP not delegable (R-DEL-1); the structure is published, not the person
   'owner CAB': [
     ...MAIL,
     'manage-delegates',
@@ -37,6 +37,8 @@ const EXPECTED: Record<string, string[]> = {
     'appear-in-directory',
     ...GOV,
     'create',
+    'change-attachment', // "à l'initiative du propriétaire" (atelier #2)
+    'manage-groups', // the practice's group addresses (ours)
   ],
   'cotitulaire CAB': [...MAIL, 'manage-delegates'],
   'delegate PER': [...MAIL],
@@ -44,10 +46,10 @@ const EXPECTED: Record<string, string[]> = {
   'delegate CAB': [...MAIL],
   'application APP': [...MAIL], // the APP's software, by its certificate (§5, our choice): mail only
   'local-person ORG': [...MAIL], // a structure's own staff, by its identity provider (issue #20 rule 6): mail only, ORG only
-  'operator-admin PER': ['change-status', ...GOV, 'create'],
-  'operator-admin ORG': ['transfer-ownership', 'delete', 'change-status', ...GOV, 'create'],
-  'operator-admin APP': ['transfer-ownership', 'delete', 'change-status', ...GOV, 'create'],
-  'operator-admin CAB': ['change-status', ...GOV, 'create'],
+  'operator-admin PER': ['change-status', ...GOV, 'create', 'release-address'],
+  'operator-admin ORG': ['transfer-ownership', 'delete', 'change-status', ...GOV, 'create', 'manage-responsibles', 'release-address'],
+  'operator-admin APP': ['transfer-ownership', 'delete', 'change-status', ...GOV, 'create', 'manage-responsibles', 'release-address'],
+  'operator-admin CAB': ['change-status', ...GOV, 'create', 'release-address'],
 };
 
 function ruleFor(role: MailboxRole, action: MailboxAction, type: MailboxType): string {
@@ -61,6 +63,10 @@ function ruleFor(role: MailboxRole, action: MailboxAction, type: MailboxType): s
   if (action === 'edit-publication') return 'R-BAL-3';
   if (action === 'read-history') return 'R-CAB-7';
   if (action === 'create') return type === 'CAB' ? 'R-CAB-1' : 'R-BAL-1';
+  if (action === 'change-attachment') return 'R-ANN-1';
+  if (action === 'manage-responsibles') return '§3 ORG responsible persons';
+  if (action === 'release-address') return 'R-BAL-2';
+  if (action === 'manage-groups') return 'R-CAB-1 group addresses (ours)';
   return 'R-CAB-5';
 }
 

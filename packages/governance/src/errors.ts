@@ -24,6 +24,7 @@ export const GOVERNANCE_ERROR_KINDS = [
   'cotitulaire-limit',
   'local-person-not-found',
   'not-an-org',
+  'attached-to-structure',
   'forbidden',
   'cgu-not-accepted',
   'mailbox-closed',

@@ -405,6 +405,44 @@ export class Governance {
     return result.view;
   }
 
+  /**
+   * Moves a PER or CAB to another of its holder's own situations d'exercice in the directory, or
+   * to none (then shown on every situation, R-ANN-1), at the holder's or owner's initiative
+   * (atelier #2: "le rattachement … peut être modifié à l'initiative du propriétaire"). A CAB
+   * never goes on a situation at a FINESS structure (R-CAB-1). The directory learns it through
+   * the outbox; the history keeps where it was.
+   */
+  async changeAttachment(
+    actor: Principal,
+    address: string,
+    situationId: string | null,
+    reason: string | null = null,
+  ): Promise<MailboxView> {
+    return this.change(actor, async (tx, check) => {
+      const { scope: box } = await check(address, 'change-attachment');
+      const row = await box.row();
+      if (situationId !== null) await this.requireOwnSituation(tx, row.type, row.owner_idnat, situationId);
+      if (row.situation_id === situationId)
+        throw new GovernanceError(
+          'invalid-input',
+          situationId === null
+            ? `${row.address} is already attached to no particular situation`
+            : `${row.address} is already attached to situation ${situationId}`,
+          { field: 'situationId' },
+        );
+      const updated = await box.update({ situation_id: situationId });
+      await box.appendHistory({
+        actor: actorName(actor),
+        event: 'attachment.changed',
+        subjectIdnat: row.owner_idnat,
+        reason,
+        details: { from: row.situation_id, to: situationId },
+      });
+      await box.enqueuePublication('publish', updated);
+      return this.view(box, updated, true);
+    });
+  }
+
   // --- delegations ---------------------------------------------------------------------------
 
   async grantDelegation(actor: Principal, address: string, input: { delegateIdnat: string; endAt?: string | null }): Promise<MailboxView> {
@@ -659,6 +697,8 @@ export class Governance {
       throw new GovernanceError('invalid-input', `situation ${situationId} is not one of ${ownerIdnat}'s situations d'exercice`, {
         field: 'situationId',
       });
+    if (sit.end_date && sit.end_date < this.store.now().toISOString().slice(0, 10))
+      throw new GovernanceError('invalid-input', `situation ${situationId} ended on ${sit.end_date}`, { field: 'situationId' });
     if (type === 'CAB' && sit.structure_idnat) {
       const structure = await tx.directory.structure(sit.structure_idnat);
       if (structure?.id_type === 'FINESS')
@@ -793,6 +833,12 @@ function denial(d: Denied, address: string, action: MailboxAction): GovernanceEr
         return new GovernanceError(
           'not-an-org',
           `${address} is a ${d.mailboxType} mailbox: a structure's own staff are declared on its ORG mailboxes only`,
+        );
+      }
+      if (action === 'change-attachment' && (d.mailboxType === 'ORG' || d.mailboxType === 'APP')) {
+        return new GovernanceError(
+          'attached-to-structure',
+          `${address} is an ${d.mailboxType} mailbox: it is attached to its structure, not to a situation d'exercice (R-ANN-1); the operator moves it with a transfer`,
         );
       }
       if (action === 'manage-delegates' && d.mailboxType && !isDelegable(d.mailboxType)) {

@@ -103,3 +103,46 @@ test(`${TEST_ENGINE}: concurrent additions cannot pass the cotitulaire limit tog
   const box = (await w.store.mailboxes.byAddress(cab))!;
   assert.equal((await w.store.mailboxes.holders(box.id)).filter((h) => h.role === 'cotitulaire').length, 2);
 });
+
+test(`${TEST_ENGINE}: R-ANN-1: the owner moves the CAB to another of their own situations, or to none; history and directory follow`, async () => {
+  const cab = `cabinet.scm-lilas@${D}`; // the nurse's, on the SIRET practice's situation (first test)
+  const box = (await w.store.mailboxes.byAddress(cab))!;
+  const moved = await w.gov.changeAttachment(as(P.nurse), cab, SIT.nurseLiberal, 'the practice moved');
+  assert.equal(moved.situationId, SIT.nurseLiberal);
+  const entry = (await w.store.history.list({ mailboxId: box.id })).at(-1)!;
+  assert.deepEqual(
+    [entry.event, entry.actor, entry.subjectIdnat, entry.reason, entry.details],
+    ['attachment.changed', P.nurse, P.nurse, 'the practice moved', { from: SIT.nurseSiret, to: SIT.nurseLiberal }],
+  );
+  const published = (await w.store.outbox.forMailbox(box.id)).at(-1)!;
+  assert.equal(published.operation, 'publish');
+  assert.equal(JSON.parse(published.payload).situationId, SIT.nurseLiberal);
+  // None: shown on every situation of the owner.
+  assert.equal((await w.gov.changeAttachment(as(P.nurse), cab, null)).situationId, null);
+  assert.equal(JSON.parse((await w.store.outbox.forMailbox(box.id)).at(-1)!.payload).situationId, null);
+  await refused(w.gov.changeAttachment(as(P.nurse), cab, null), 'invalid-input', /already attached to no particular situation/);
+  // A PER holder may do the same with their PER, on any of their situations.
+  assert.equal((await w.gov.changeAttachment(as(P.salaried), `dr.salarie@${D}`, SIT.salariedLiberal)).situationId, SIT.salariedLiberal);
+});
+
+test(`${TEST_ENGINE}: the attachment must be one of the owner's own, current situations, never a FINESS one for a CAB; only the owner may`, async () => {
+  const cab = `cabinet.scm-lilas@${D}`;
+  const before = (await w.store.mailboxes.byAddress(cab))!;
+  const err = await refused(w.gov.changeAttachment(as(P.nurse), cab, SIT.salariedHospital), 'invalid-input', /not one of/);
+  assert.equal(err.extra.field, 'situationId');
+  await refused(w.gov.changeAttachment(as(P.nurse), cab, SIT.nurseEnded), 'invalid-input', /ended on 2021-12-31/);
+  await refused(w.gov.changeAttachment(as(P.nurse), cab, 'no-such-situation'), 'invalid-input');
+  // The salaried doctor's CAB may not go on the hospital situation (R-CAB-1), their PER may.
+  await refused(w.gov.changeAttachment(as(P.salaried), `cabinet.cardio-hopital@${D}`, SIT.salariedHospital), 'cab-with-finess', /ORG/);
+  assert.equal((await w.gov.changeAttachment(as(P.salaried), `dr.salarie@${D}`, SIT.salariedHospital)).situationId, SIT.salariedHospital);
+  // Who may: the owner only. A cotitulaire is told it is not theirs to do, a stranger learns nothing.
+  await w.gov.addCotitulaire(as(P.nurse), cab, P.nurse2);
+  await refused(w.gov.changeAttachment(as(P.nurse2), cab, SIT.nurseLiberal), 'forbidden', /change-attachment/);
+  await refused(w.gov.changeAttachment(as(P.stranger), cab, SIT.nurseLiberal), 'mailbox-not-found');
+  await refused(w.gov.changeAttachment(ADMIN, cab, SIT.nurseLiberal), 'forbidden');
+  await refused(w.gov.changeAttachment(as(P.resp), `cardiologie.lilas@${D}`, null), 'attached-to-structure', /transfer/);
+  const after = (await w.store.mailboxes.byAddress(cab))!;
+  assert.equal(after.situation_id, before.situation_id, 'no refusal changed anything');
+  const denied = await lastAudit(P.nurse2);
+  assert.deepEqual([denied.action, denied.outcome, denied.reason], ['change-attachment', 'denied', 'action-not-allowed']);
+});

@@ -18,7 +18,7 @@ function printMailbox(ctx: CommandContext, m: Mailbox): void {
   }
   const lines = [
     `${m.address}  ${m.type}  ${m.status}${m.listeRouge ? '  liste rouge' : ''}`,
-    `attached to ${m.ownerIdnat}${m.description ? `  — ${m.description}` : ''}${m.service ? `  (service ${m.service})` : ''}`,
+    `attached to ${m.ownerIdnat}${m.situationId ? ` (situation ${m.situationId})` : ''}${m.description ? `  — ${m.description}` : ''}${m.service ? `  (service ${m.service})` : ''}`,
     '',
     table(
       m.holders.map((h) => [h.role, h.idnat, h.addedAt, h.addedBy]),
@@ -177,6 +177,17 @@ export const balCommand: Command = {
       async run(ctx) {
         const body = { newOwnerIdnat: arg(ctx, 1, 'new-owner-idnat'), ...reasonQuery(ctx) };
         return onMailbox(ctx, (api, path) => api.POST('/api/v1/mailboxes/{address}/transfer', { params: { path }, body }));
+      },
+    }),
+    leaf({
+      name: 'attach',
+      summary: 'Attach a PER or CAB to another of your situations d’exercice in the directory, or to none ("none": shown on all) — R-ANN-1',
+      args: '<address> <situation-id|none>',
+      options: { reason: { type: 'string', description: 'Why (kept in the history)', valueName: 'text' } },
+      async run(ctx) {
+        const to = arg(ctx, 1, 'situation-id|none');
+        const body = { situationId: to === 'none' ? null : to, ...reasonQuery(ctx) };
+        return onMailbox(ctx, (api, path) => api.PUT('/api/v1/mailboxes/{address}/attachment', { params: { path }, body }));
       },
     }),
     leaf({

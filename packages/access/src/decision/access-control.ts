@@ -1,4 +1,4 @@
-import { may, mayOperate, type MailboxRole, type MailboxType } from '@mss/domain';
+import { ACTIONS_ON_CLOSED, may, mayOperate, type MailboxRole, type MailboxType } from '@mss/domain';
 import { silentLogger, type Logger } from '@mss/runtime';
 import { MailboxScope, type Repositories, type Store } from '@mss/store';
 import type {
@@ -189,7 +189,9 @@ export class AccessControl {
     const historyOnly = req.action === 'read-history';
 
     if (req.principal.kind === 'operator-admin') {
-      if (mailbox.status === 'closed' && !historyOnly) return deny('mailbox-closed', `mailbox ${mailbox.address} is closed`, known);
+      // Closed is final: its history stays readable, and its address may be released (R-BAL-2).
+      if (mailbox.status === 'closed' && !ACTIONS_ON_CLOSED.includes(req.action))
+        return deny('mailbox-closed', `mailbox ${mailbox.address} is closed`, known);
       if (mailbox.status === 'suspended' && req.action !== 'change-status' && !historyOnly) {
         return deny('mailbox-suspended', `mailbox ${mailbox.address} is suspended`, known);
       }

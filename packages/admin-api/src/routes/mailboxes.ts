@@ -219,6 +219,29 @@ export function mailboxRoutes(app: FastifyInstance, gov: Governance, auth: Auth)
     async (req) => gov.transferOwnership((await auth(req)).principal, req.params.address, req.body.newOwnerIdnat, req.body.reason ?? null),
   );
 
+  app.put<{ Params: { address: string }; Body: { situationId: string | null; reason?: string } }>(
+    '/api/v1/mailboxes/:address/attachment',
+    {
+      schema: {
+        tags,
+        summary:
+          'Attach a PER or CAB to another of its holder’s situations d’exercice in the directory, or to none (null: shown on all) — PER holder or CAB owner (R-ANN-1, R-CAB-1)',
+        params: addressParam,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['situationId'],
+          properties: {
+            situationId: { type: ['string', 'null'], minLength: 1, maxLength: 100, description: 'One of the owner’s situations, or null' },
+            reason: { type: 'string', maxLength: 500 },
+          },
+        },
+        response: { 200: { $ref: 'Mailbox#' }, ...errorResponses },
+      },
+    },
+    async (req) => gov.changeAttachment((await auth(req)).principal, req.params.address, req.body.situationId, req.body.reason ?? null),
+  );
+
   app.post<{ Params: { address: string }; Body: { delegateIdnat: string; endAt?: string } }>(
     '/api/v1/mailboxes/:address/delegations',
     {

@@ -33,6 +33,20 @@ export type MailboxRole = (typeof ROLES)[number];
  * 'manage-local-persons' is the ORG responsible persons' declaration of the structure's own staff
  * (issue #20 rule 6: in a FINESS structure RPPS+ is not mandatory, the structure authenticates
  * its staff through its own identity provider). Nobody else holds it, not even the operator.
+ *
+ * 'change-attachment' moves a PER or CAB to another of its holder's situations d'exercice in the
+ * directory (R-ANN-1): "à l'initiative du propriétaire" (atelier #2), so the PER holder and the
+ * CAB owner; ORG/APP are attached to their structure and move by a transfer.
+ *
+ * 'manage-responsibles' adds and removes the responsible persons of an ORG/APP over time: each
+ * responsible person (atelier #1: "tout PS co-responsable peut gérer la liste des
+ * co-responsables") and the operator's administrators, who named the first ones.
+ *
+ * 'release-address' frees a closed mailbox's address for another holder (R-BAL-2): the
+ * operator's administrators only, the one action besides 'read-history' a closed mailbox allows.
+ *
+ * 'manage-groups': a CAB's owner keeps the practice's group addresses (lists that fan out to
+ * the practice's own mailboxes; docs/choices.md).
  */
 export const ACTIONS = [
   'read',
@@ -48,6 +62,10 @@ export const ACTIONS = [
   'read-history',
   'create',
   'manage-local-persons',
+  'change-attachment',
+  'manage-responsibles',
+  'release-address',
+  'manage-groups',
 ] as const;
 export type MailboxAction = (typeof ACTIONS)[number];
 
@@ -76,14 +94,25 @@ const GOVERN = ['edit-publication', 'read-history'] as const;
  */
 export const ROLE_TABLE: Readonly<Record<MailboxRole, Readonly<Partial<Record<MailboxType, readonly MailboxAction[]>>>>> = {
   holder: {
-    PER: [...MAIL, 'manage-delegates', 'appear-in-directory', ...GOVERN, 'create'],
+    PER: [...MAIL, 'manage-delegates', 'appear-in-directory', ...GOVERN, 'create', 'change-attachment'],
   },
   responsible: {
-    ORG: [...MAIL, 'manage-delegates', 'manage-local-persons', ...GOVERN],
-    APP: [...MAIL, ...GOVERN],
+    ORG: [...MAIL, 'manage-delegates', 'manage-local-persons', ...GOVERN, 'manage-responsibles'],
+    APP: [...MAIL, ...GOVERN, 'manage-responsibles'],
   },
   owner: {
-    CAB: [...MAIL, 'manage-delegates', 'manage-cotitulaires', 'transfer-ownership', 'delete', 'appear-in-directory', ...GOVERN, 'create'],
+    CAB: [
+      ...MAIL,
+      'manage-delegates',
+      'manage-cotitulaires',
+      'transfer-ownership',
+      'delete',
+      'appear-in-directory',
+      ...GOVERN,
+      'create',
+      'change-attachment',
+      'manage-groups',
+    ],
   },
   cotitulaire: {
     CAB: [...MAIL, 'manage-delegates'],
@@ -100,10 +129,10 @@ export const ROLE_TABLE: Readonly<Record<MailboxRole, Readonly<Partial<Record<Ma
     ORG: [...MAIL],
   },
   'operator-admin': {
-    PER: ['change-status', ...GOVERN, 'create'],
-    ORG: ['transfer-ownership', 'delete', 'change-status', ...GOVERN, 'create'],
-    APP: ['transfer-ownership', 'delete', 'change-status', ...GOVERN, 'create'],
-    CAB: ['change-status', ...GOVERN, 'create'],
+    PER: ['change-status', ...GOVERN, 'create', 'release-address'],
+    ORG: ['transfer-ownership', 'delete', 'change-status', ...GOVERN, 'create', 'manage-responsibles', 'release-address'],
+    APP: ['transfer-ownership', 'delete', 'change-status', ...GOVERN, 'create', 'manage-responsibles', 'release-address'],
+    CAB: ['change-status', ...GOVERN, 'create', 'release-address'],
   },
 };
 
@@ -127,6 +156,9 @@ export const OPERATOR_TABLE: Readonly<Record<OperatorActor, readonly OperatorAct
 export function mayOperate(actor: OperatorActor, action: OperatorAction): boolean {
   return OPERATOR_TABLE[actor].includes(action);
 }
+
+/** What may still be done on a closed mailbox (R-BAL-2: closed is final): read its history, release its address. */
+export const ACTIONS_ON_CLOSED: readonly MailboxAction[] = ['read-history', 'release-address'];
 
 export function may(role: MailboxRole, action: MailboxAction, type: MailboxType): boolean {
   return ROLE_TABLE[role]?.[type]?.includes(action) ?? false;
