@@ -32,6 +32,8 @@ export const SERVICE_PORTS = {
   // Mon Espace Santé: the patients' web mailbox and API (HTTP), and its relay, where operators deliver.
   mes: 8088,
   mesRelay: 10027,
+  // The hospital persona's own identity provider: its staff log in there, not with PSC (issue #20 rule 6).
+  structureIdp: 8090,
 } as const;
 export type ServiceKey = keyof typeof SERVICE_PORTS;
 /** Order used by `--port-base`: service i listens on base + i. Append only, never reorder. */
@@ -50,6 +52,7 @@ export const PORT_BASE_ORDER: readonly ServiceKey[] = [
   'franceconnect',
   'mes',
   'mesRelay',
+  'structureIdp',
 ];
 
 /** `2147483648`, `512M`, `2G`, `2GiB`… → bytes. */

@@ -5,11 +5,12 @@ import { createProgress, describeConfig, type Logger, type MssConfig } from '@ms
 import { Store } from '@mss/store';
 import { seedDemo, seedDirectory, seedSecondOperator, type Persona } from '@mss/seed';
 import { randomBytes } from 'node:crypto';
-import { AccessControl, createTokenValidator } from '@mss/access';
+import { AccessControl, createTrustedIssuers } from '@mss/access';
 import { Governance } from '@mss/governance';
 import type { RunningService } from './service.ts';
 import { startAdminApi } from './admin-api-service.ts';
 import { startPscService } from './psc-service.ts';
+import { startStructureIdpService } from './structure-idp-service.ts';
 import { startFranceConnectService } from './franceconnect-service.ts';
 import { startAnnuaireLdap } from './ldap-service.ts';
 import { openAnnuaireStore } from './annuaire-store.ts';
@@ -110,8 +111,18 @@ export async function startSandbox(config: MssConfig, logger: Logger, options: S
     const psc = await startPscService(config, store, logger);
     add(psc);
     add(await startFranceConnectService(config, logger));
+    const structureIdp = await startStructureIdpService(config, store, logger);
+    if (structureIdp) add(structureIdp);
     // A short JWKS cooldown: in the sandbox keys are rotated on demand and must be picked up at once.
-    const tokenValidator = createTokenValidator({ issuer: psc.psc.issuer, jwksCooldownSeconds: 1 });
+    // Besides PSC, the operator trusts the configured structures' identity providers, and in the
+    // sandbox the hospital persona's (unless the configuration names that structure already).
+    const structures = [...config.structureIdps];
+    if (structureIdp && !structures.some((s) => s.finess === structureIdp.trust.finess)) structures.push(structureIdp.trust);
+    const tokenValidator = createTrustedIssuers({
+      psc: { issuer: psc.psc.issuer },
+      structures,
+      shared: { jwksCooldownSeconds: 1 },
+    });
     add(await startAdminApi(config, { store, governance, access, tokenValidator, adminPassword }, logger, info));
     // The feed reports each change of the directory; the LDAP snapshot follows it at once.
     const directoryChanges = new EventEmitter();

@@ -1,0 +1,194 @@
+// Structure-local identities end to end (issue #20 rule 6), on the sandbox: the hospital persona's
+// structure has its own identity provider (stand-ins/structure-idp), trusted for that structure's
+// ORG mailboxes. A real token from it (a whole code + PKCE login) opens the cardiology ORG over
+// IMAP (imapflow, XOAUTH2), SMTP (nodemailer, XOAUTH2) and the admin API (Bearer) for the staff
+// member its responsible person declared — and nothing else: not a PER, not the structure's APP,
+// not for an undeclared colleague, not with a forged token or one of an issuer nobody configured.
+// Removing the declaration over HTTP ends her open IMAP session at once (R-AUTH-4).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ImapFlow } from 'imapflow';
+import nodemailer from 'nodemailer';
+import { SignJWT, generateKeyPair } from 'jose';
+import { cibaToken } from '@mss/psc';
+import { silentLogger } from '@mss/runtime';
+import { DEFAULT_STAFF, startStructureIdp, structureIdpToken } from '@mss/structure-idp';
+import { exitOf, firstLine, freePortBase, isolatedDatabaseEnv, spawnMss } from './run-mss.ts';
+
+const D = 'operateur-a.mssante.fr';
+const ORG = `cardiologie.ch-lilas@${D}`;
+const APP = `labo-resultats.ch-lilas@${D}`;
+const PER = `paul.martin@${D}`;
+const [JEANNE, MARC] = [DEFAULT_STAFF[0]!, DEFAULT_STAFF[1]!];
+
+let child: ChildProcessWithoutNullStreams;
+let endpoints: Record<string, string>;
+let personas: { key: string; idnat: string }[];
+let issuer: string;
+
+before(async () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mss-local-'));
+  const base = await freePortBase();
+  child = spawnMss(
+    ['sandbox', '--json', '--data-dir', dataDir, '--port-base', String(base), '--professionals', '0'],
+    isolatedDatabaseEnv(),
+  );
+  ({ endpoints, personas } = JSON.parse(await firstLine(child)) as { endpoints: Record<string, string>; personas: typeof personas });
+  issuer = endpoints.structureIdp!;
+});
+after(async () => {
+  child.kill('SIGINT');
+  assert.equal(await exitOf(child), 0);
+});
+
+const staffToken = async (who = JEANNE) =>
+  (await structureIdpToken({ issuer, username: who.localId, password: who.password })).access_token;
+const hostPort = (key: string) => new URL(endpoints[key]!);
+
+function imap(user: string, accessToken: string): ImapFlow {
+  const u = hostPort('imap');
+  return new ImapFlow({
+    host: u.hostname,
+    port: Number(u.port),
+    secure: false,
+    doSTARTTLS: true,
+    tls: { rejectUnauthorized: false },
+    auth: { user, accessToken },
+    logger: false,
+    emitLogs: false,
+  });
+}
+
+async function imapRefused(user: string, accessToken: string): Promise<void> {
+  const c = imap(user, accessToken);
+  c.on('error', () => {});
+  await assert.rejects(c.connect(), `${user} must be refused`);
+  c.close();
+}
+
+function smtp(user: string, accessToken: string) {
+  const u = hostPort('smtpSubmission');
+  return nodemailer.createTransport({
+    host: u.hostname,
+    port: Number(u.port),
+    secure: false,
+    requireTLS: true,
+    tls: { rejectUnauthorized: false },
+    auth: { type: 'OAuth2', user, accessToken },
+  });
+}
+
+const api = (pathname: string, token: string, init: RequestInit = {}) =>
+  fetch(`${endpoints.adminApi}${pathname}`, {
+    ...init,
+    headers: { authorization: `Bearer ${token}`, ...(init.body ? { 'content-type': 'application/json' } : {}) },
+  });
+
+test('the sandbox lists the structure identity provider (mss sandbox --json) and it publishes its discovery', async () => {
+  assert.match(issuer, /^http:\/\/127\.0\.0\.1:\d+$/);
+  const doc = (await (await fetch(`${issuer}/.well-known/openid-configuration`)).json()) as { issuer: string };
+  assert.equal(doc.issuer, issuer);
+});
+
+test('IMAP (XOAUTH2) and SMTP (XOAUTH2): the declared secretary opens and sends from the structure’s ORG', async () => {
+  const token = await staffToken();
+  const c = imap(ORG, token);
+  await c.connect();
+  const lock = await c.getMailboxLock('INBOX');
+  lock.release();
+  await c.logout();
+  const info = await smtp(ORG, token).sendMail({ from: ORG, to: PER, subject: 'Compte rendu de consultation', text: 'Bonjour,' });
+  assert.deepEqual(info.accepted, [PER]);
+});
+
+test('refused over IMAP and SMTP: a PER, the structure’s APP, an undeclared colleague, a forged token, an unconfigured issuer', async () => {
+  const token = await staffToken();
+  await imapRefused(PER, token);
+  await imapRefused(APP, token);
+  await assert.rejects(smtp(PER, token).sendMail({ from: PER, to: ORG, subject: 'x', text: 'x' }), /535/);
+  await imapRefused(ORG, await staffToken(MARC));
+  // Signed with a key of our own under the structure's issuer and key id: the signature fails.
+  const [, payload] = token.split('.');
+  const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString()) as Record<string, unknown>;
+  const header = JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()) as { kid: string };
+  const { privateKey } = await generateKeyPair('RS256');
+  const forged = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: header.kid }).sign(privateKey);
+  await imapRefused(ORG, forged);
+  // An identity provider that works but that the operator's configuration does not name.
+  const rogue = await startStructureIdp({ logger: silentLogger(), host: '127.0.0.1', port: 0, finess: '930000013', name: 'Rogue' });
+  try {
+    const rogueToken = (await structureIdpToken({ issuer: rogue.issuer, username: JEANNE.localId, password: JEANNE.password }))
+      .access_token;
+    await imapRefused(ORG, rogueToken);
+    const res = await api('/api/v1/mailboxes', rogueToken);
+    assert.equal(res.status, 401);
+  } finally {
+    await rogue.stop();
+  }
+});
+
+test('admin API (Bearer): her mailboxes are the ORG; a PER is answered as unknown; she cannot declare anyone', async () => {
+  const token = await staffToken();
+  const mine = (await (await api('/api/v1/mailboxes', token)).json()) as { mailboxes: { address: string; role: string }[] };
+  assert.deepEqual(
+    mine.mailboxes.map((m) => [m.address, m.role]),
+    [[ORG, 'local-person']],
+  );
+  assert.equal((await api(`/api/v1/mailboxes/${ORG}`, token)).status, 200);
+  const per = await api(`/api/v1/mailboxes/${PER}`, token);
+  assert.equal(per.status, 404);
+  assert.equal(((await per.json()) as { type: string }).type, '/problems/mailbox-not-found');
+  const declare = await api(`/api/v1/mailboxes/${ORG}/local-persons`, token, {
+    method: 'POST',
+    body: JSON.stringify({ localId: MARC.localId, name: MARC.name, role: MARC.role }),
+  });
+  assert.equal(declare.status, 403);
+});
+
+test('R-AUTH-4: the responsible person declares Marc, then removes Jeanne over HTTP; her open IMAP session ends at once', async () => {
+  const nathalie = personas.find((p) => p.key === 'hospital-admin')!.idnat;
+  const resp = (await cibaToken({ pscUrl: endpoints.psc!, idnat: nathalie })).access_token;
+  const added = await api(`/api/v1/mailboxes/${ORG}/local-persons`, resp, {
+    method: 'POST',
+    body: JSON.stringify({ localId: MARC.localId, name: MARC.name, role: MARC.role }),
+  });
+  assert.equal(added.status, 201, await added.clone().text());
+  assert.match(((await added.json()) as { idnat: string }).idnat, /^3930000013\/ide-cardio-02$|^3\w{9}\/ide-cardio-02$/);
+  // Marc has not accepted the CGU yet: refused with the page to accept them; he accepts with his own token.
+  const marc = await staffToken(MARC);
+  await imapRefused(ORG, marc);
+  const cgu = (await (await fetch(`${endpoints.adminApi}/api/v1/cgu/current`)).json()) as { version: string };
+  assert.equal((await api(`/api/v1/cgu/${cgu.version}/accept`, marc, { method: 'POST', body: '{}' })).status, 200);
+  const m = imap(ORG, marc);
+  await m.connect();
+  await m.logout();
+  // On the PER of the GP, Nathalie's declaration is refused: not an ORG of hers (answered as unknown).
+  const onPer = await api(`/api/v1/mailboxes/${PER}/local-persons`, resp, {
+    method: 'POST',
+    body: JSON.stringify({ localId: 'x', name: 'X', role: 'r' }),
+  });
+  assert.equal(onPer.status, 404);
+
+  const c = imap(ORG, await staffToken());
+  c.on('error', () => {});
+  await c.connect();
+  const closed = new Promise<void>((resolve) => c.once('close', () => resolve()));
+  const removed = await api(`/api/v1/mailboxes/${ORG}/local-persons/${JEANNE.localId}?reason=mutation`, resp, { method: 'DELETE' });
+  assert.equal(removed.status, 200);
+  await closed;
+  await imapRefused(ORG, await staffToken());
+  const list = (await (await api(`/api/v1/mailboxes/${ORG}/local-persons?all=true`, resp)).json()) as {
+    localPersons: { localId: string; removedAt: string | null; removeReason: string | null }[];
+  };
+  assert.deepEqual(
+    list.localPersons.map((p) => [p.localId, p.removedAt !== null, p.removeReason]),
+    [
+      [JEANNE.localId, true, 'mutation'],
+      [MARC.localId, false, null],
+    ],
+  );
+});
