@@ -36,8 +36,8 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
  * The bench's LOGIN: any active mailbox with the bench password, for a day. It lives here, not in
  * @mss/imap, so that no listener of the operator can accept a password.
  */
-function benchLogin(expected: string): LoginHook {
-  return async (userid, given, store) => {
+function benchLogin(store: Store, expected: string): LoginHook {
+  return async (userid, given) => {
     const box = await store.mailboxes.byAddress(userid);
     if (!box || box.status !== 'active' || given !== expected) return null;
     const identity = {
@@ -70,7 +70,7 @@ try {
     logger,
     host: HOST,
     port,
-    login: benchLogin(password),
+    login: benchLogin(store, password),
     name: 'imapBench',
     maxConnectionsPerAddress: 100_000,
   });

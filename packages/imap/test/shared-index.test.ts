@@ -4,8 +4,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { D, GP, JULIE, PER, startImapWorld, type ImapWorld } from './support/imap-world.ts';
 import { command, openAuthenticated, type Conversation } from './support/conversation.ts';
-import { acquireIndex, releaseIndex } from '../src/server/folder-index.ts';
-import { searchHeadersOfBlob } from '../src/server/message.ts';
+import { MailboxScope } from '@mss/store';
+import { sharedMail } from '../src/server/shared-mail.ts';
 
 let w: ImapWorld;
 let a: Conversation;
@@ -191,8 +191,9 @@ test('RFC 3501 §7.2.6: the shared index keeps the folder’s keywords as messag
   assert.match(await command(b, 'k7', 'STORE 2 +FLAGS.SILENT ($Urgent $Later)'), /k7 OK/);
   assert.equal(flagsLine(await command(a, 'k8', 'SELECT Kw')), '\\Answered \\Flagged \\Deleted \\Seen \\Draft $Urgent $Later');
   // The index behind A's selection: asked twice with nothing changed, it answers from memory.
-  const folder = (await w.store.mail.folder((await w.store.mailboxes.byAddress(PER))!.id, 'Kw'))!;
-  const index = acquireIndex(w.store, folder.id, searchHeadersOfBlob);
+  const scope = new MailboxScope(w.store, (await w.store.mailboxes.byAddress(PER))!);
+  const { indexes } = sharedMail(w.store);
+  const index = indexes.acquire((await scope.openFolder('Kw'))!);
   try {
     assert.equal(index.keywords(), index.keywords(), 'the same set: no pass over the messages');
     // $Later goes when its only message loses it, $Urgent when the last message that has it is expunged.
@@ -206,7 +207,7 @@ test('RFC 3501 §7.2.6: the shared index keeps the folder’s keywords as messag
     assert.equal(flagsLine(await command(a, 'k15', 'SELECT Kw')), '\\Answered \\Flagged \\Deleted \\Seen \\Draft $Fresh');
     assert.deepEqual([...index.keywords()], ['$Fresh']);
   } finally {
-    releaseIndex(w.store, index);
+    indexes.release(index);
   }
   assert.match(await command(a, 'k16', 'UNSELECT'), /k16 OK/);
   assert.match(await command(b, 'k17', 'UNSELECT'), /k17 OK/);

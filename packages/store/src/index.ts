@@ -20,4 +20,6 @@ export type { MesEvent, NewMesPatient } from './repos/mes.ts';
 export type * from './schema.ts';
 export type { PublishedMailbox } from './repos/directory.ts';
 export { MailboxScope, OutOfScopeError } from './mailbox-scope.ts';
+// A type only: handles are made by a MailboxScope, never by a caller.
+export type { FolderHandle } from './folder-handle.ts';
 export { mailboxObjectId, emailObjectId, OBJECT_ID } from './object-ids.ts';

@@ -1,16 +1,13 @@
 import { MssError } from '@mss/runtime';
-import type { DelegationRow, FolderRow, HolderRow, LocalPersonRow, MailboxRow } from './schema.ts';
-import type { Repositories } from './store.ts';
+import type { AccessAuditRow, DelegationRow, FolderRow, HolderRow, LocalPersonRow, MailboxRow } from './schema.ts';
+import { Store, type Repositories } from './store.ts';
+import type { AuditRecord } from './repos/audit.ts';
 import type { HistoryEntry, HistoryEvent } from './repos/history.ts';
 import { publicationOf } from './repos/outbox.ts';
+import { FolderHandle, type FolderScope } from './folder-handle.ts';
+import { OutOfScopeError } from './out-of-scope.ts';
 
-/** An id of another mailbox (a folder, a delegation) was handed to a mailbox-scoped handle. */
-export class OutOfScopeError extends MssError {
-  constructor(what: string, mailboxAddress: string) {
-    super('OUT_OF_SCOPE', `${what} does not belong to mailbox ${mailboxAddress}`);
-    this.name = 'OutOfScopeError';
-  }
-}
+export { OutOfScopeError };
 
 type MailboxChanges = Parameters<Repositories['mailboxes']['update']>[1];
 
@@ -20,7 +17,7 @@ type MailboxChanges = Parameters<Repositories['mailboxes']['update']>[1];
  * delegations are checked against the mailbox, so code past the check cannot reach another
  * mailbox by mistake. Bound to the store or to one transaction (`within`).
  */
-export class MailboxScope {
+export class MailboxScope implements FolderScope {
   readonly mailboxId: number;
   readonly address: string;
   readonly type: MailboxRow['type'];
@@ -36,6 +33,21 @@ export class MailboxScope {
   /** The same mailbox, read and written inside a caller's transaction. */
   within(tx: Repositories): MailboxScope {
     return new MailboxScope(tx, { id: this.mailboxId, address: this.address, type: this.type });
+  }
+
+  /**
+   * Runs `fn` in one transaction with this scope bound to it. A scope made on the store opens
+   * one; a scope already bound to a transaction (`within`) runs `fn` inside that one.
+   */
+  transaction<T>(fn: (box: MailboxScope) => Promise<T>): Promise<T> {
+    const repos = this.repos;
+    return repos instanceof Store ? repos.transaction((tx) => fn(this.within(tx))) : fn(this);
+  }
+
+  /** Like `transaction`, sharing its commit (and fsync) with others made meanwhile (`Store.groupTransaction`). */
+  groupTransaction<T>(fn: (box: MailboxScope) => Promise<T>): Promise<T> {
+    const repos = this.repos;
+    return repos instanceof Store ? repos.groupTransaction((tx) => fn(this.within(tx))) : fn(this);
   }
 
   /** Logs and JSON show which mailbox, never the repositories behind it. */
@@ -105,7 +117,12 @@ export class MailboxScope {
     return this.repos.localPersons.remove(this.mailboxId, idnat, by, reason);
   }
 
-  // --- history and directory --------------------------------------------------------------
+  // --- history, audit and directory -------------------------------------------------------
+
+  /** An access-audit record of something done on this mailbox (R-CAB-9 attribution), always naming this mailbox. */
+  audit(record: Omit<AuditRecord, 'mailbox'>): Promise<AccessAuditRow> {
+    return this.repos.audit.append({ ...record, mailbox: this.address });
+  }
 
   appendHistory(e: Omit<HistoryEvent, 'mailboxId'>): Promise<HistoryEntry> {
     return this.repos.history.append({ ...e, mailboxId: this.mailboxId });
@@ -144,6 +161,31 @@ export class MailboxScope {
     const f = await this.repos.mail.folderById(folderId);
     if (!f || f.mailbox_id !== this.mailboxId) throw new OutOfScopeError(`folder ${folderId}`, this.address);
     return f;
+  }
+
+  /** A folder of this mailbox by name, as a handle on its messages; undefined when there is none. */
+  async openFolder(name: string): Promise<FolderHandle | undefined> {
+    const f = await this.repos.mail.folder(this.mailboxId, name);
+    return f ? new FolderHandle(this, this.repos.mail, f) : undefined;
+  }
+
+  /** A folder by id as a handle, only if it is one of this mailbox's (OUT_OF_SCOPE otherwise). */
+  async openFolderById(folderId: number): Promise<FolderHandle> {
+    return new FolderHandle(this, this.repos.mail, await this.ownFolder(folderId));
+  }
+
+  /** Every folder of this mailbox as a handle, by name. */
+  async folderHandles(): Promise<FolderHandle[]> {
+    return (await this.folders()).map((f) => new FolderHandle(this, this.repos.mail, f));
+  }
+
+  /**
+   * The same folder, read and written through this scope: inside its transaction when it is bound
+   * to one. A handle of another mailbox's folder is refused (OUT_OF_SCOPE).
+   */
+  bind(folder: FolderHandle): FolderHandle {
+    if (folder.mailboxId !== this.mailboxId) throw new OutOfScopeError(`folder ${folder.id}`, this.address);
+    return new FolderHandle(this, this.repos.mail, folder.row);
   }
 
   usage(): Promise<{ storage: number; messages: number }> {

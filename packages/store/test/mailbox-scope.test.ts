@@ -77,3 +77,73 @@ test(`${ENGINE}: within(tx) keeps the same mailbox inside a transaction, and rol
   );
   assert.equal((await mine.row()).description, null);
 });
+
+// Issue #19: the message operations of a protocol (IMAP) go through a folder handle the scope
+// hands out; no handle of this scope ever reaches a folder of another mailbox.
+test(`${ENGINE}: a folder handle comes only from the scope, for its own folders; another mailbox's folder is OUT_OF_SCOPE`, async () => {
+  const myInbox = await mine.ensureFolder('INBOX');
+  const theirInbox = await theirs.ensureFolder('INBOX');
+  const handle = await mine.openFolderById(myInbox.id);
+  assert.equal(handle.id, myInbox.id);
+  assert.equal(handle.name, 'INBOX');
+  await assert.rejects(mine.openFolderById(theirInbox.id), outOfScope, 'a folder id of another mailbox');
+  await assert.rejects(mine.openFolderById(987_654), outOfScope, 'a folder that does not exist');
+  assert.equal((await mine.openFolder('INBOX'))?.id, myInbox.id, 'by name, only among its own folders');
+  assert.equal(await mine.openFolder('Nowhere'), undefined);
+  assert.deepEqual(
+    (await mine.folderHandles()).map((h) => h.id),
+    [myInbox.id],
+  );
+
+  // A handle of their folder (made by their scope) is refused by mine, and cannot be copied into.
+  const theirHandle = (await theirs.openFolder('INBOX'))!;
+  assert.throws(() => mine.bind(theirHandle), outOfScope);
+  const ingested = await store.ingest(Buffer.from('From: <a@b.fr>\r\nSubject: scoped\r\n\r\nbody\r\n'));
+  const uid = Number((await handle.transaction((f) => f.appendMessage(ingested))).uid);
+  await assert.rejects(
+    handle.transaction((f) => f.copyTo([uid], theirHandle)),
+    outOfScope,
+  );
+  assert.deepEqual(await theirHandle.messages(), [], 'nothing reached their folder');
+  assert.equal((await handle.messages()).length, 1);
+});
+
+test(`${ENGINE}: a scope's transaction binds its folder handles to it: all of it commits, or none`, async () => {
+  const inbox = (await mine.openFolder('INBOX'))!;
+  const before = (await inbox.messages()).length;
+  const ingested = await store.ingest(Buffer.from('From: <a@b.fr>\r\nSubject: rolled back\r\n\r\nbody\r\n'));
+  await assert.rejects(
+    mine.transaction(async (box) => {
+      await box.bind(inbox).appendMessage(ingested);
+      await box.audit({
+        idnat: GP.idnat,
+        action: 'test',
+        channel: 'imap',
+        client_id: null,
+        outcome: 'allowed',
+        reason: 'test',
+        role: null,
+      });
+      assert.equal((await box.bind(inbox).messages()).length, before + 1, 'seen inside the transaction');
+      throw new Error('roll back');
+    }),
+    /roll back/,
+  );
+  assert.equal((await inbox.messages()).length, before);
+  // An audit record through the scope names the scope's own mailbox.
+  const row = await mine.audit({
+    idnat: GP.idnat,
+    action: 'test',
+    channel: 'imap',
+    client_id: null,
+    outcome: 'allowed',
+    reason: 'test',
+    role: null,
+  });
+  assert.equal(row.mailbox, mine.address);
+  // Inside a transaction already, a scope's transaction runs in it.
+  await store.transaction(async (tx) => {
+    const inTx = mine.within(tx);
+    assert.equal(await inTx.transaction(async (box) => box), inTx);
+  });
+});

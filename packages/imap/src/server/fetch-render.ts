@@ -1,10 +1,10 @@
-import { emailObjectId, type Store } from '@mss/store';
+import { emailObjectId, type FetchRow as StoredFetchRow } from '@mss/store';
 import { concat, fetchItemResponseName, formatDateTime, literal, raw, str, type FetchItem, type ImapValue } from '../protocol/index.ts';
 import { ImapNo } from './commands/errors.ts';
 import type { MessageView } from './message.ts';
 import type { StructureItem, WireForms } from './wire-forms.ts';
 
-export type FetchRow = Awaited<ReturnType<Store['mail']['fetchRows']>>[number];
+export type FetchRow = StoredFetchRow;
 
 /** From the stored structure; parsed from the body only for a row the backfill could not compute (nothing written). */
 function structureOf(item: StructureItem, row: FetchRow, view: MessageView | undefined, forms: WireForms): ImapValue {

@@ -1,9 +1,12 @@
 import { addressesForSearch } from '@mss/mime';
-import type { FolderRow, Store } from '@mss/store';
+import type { EventEmitter } from 'node:events';
+import type { FolderHandle, FolderRow } from '@mss/store';
 import { parseFlags, parseSearchHeaders } from '@mss/store';
 import type { SearchHeaderValues } from '@mss/mime';
 
-type IndexEntry = Awaited<ReturnType<Store['mail']['changesSince']>>['rows'][number];
+type IndexEntry = Awaited<ReturnType<FolderHandle['changesSince']>>['rows'][number];
+/** The decoded search headers of a stored message, from its body (for a row stored without them). */
+export type HeadersOfBlob = (hash: string) => Promise<StoredSearchHeaders>;
 
 /**
  * The decoded header values SEARCH compares (RFC 3501 §6.4.4 FROM, TO, CC, BCC, SUBJECT), lower
@@ -71,6 +74,8 @@ export function parsedFlags(flags: string): readonly string[] {
  */
 export class FolderIndex {
   readonly folderId: number;
+  /** The folder it reads: a handle of the first session's scope (every holder may read this folder). */
+  private readonly folder: FolderHandle;
   uidvalidity = 0;
   uidnext = 0;
   highestModseq = 0;
@@ -105,10 +110,11 @@ export class FolderIndex {
    */
   private flagSets = new Map<string, number>();
   private keywordsCache: ReadonlySet<string> | undefined;
-  private readonly headersOf: (store: Store, hash: string) => Promise<StoredSearchHeaders>;
+  private readonly headersOf: HeadersOfBlob;
 
-  constructor(folderId: number, headersOf: (store: Store, hash: string) => Promise<StoredSearchHeaders>) {
-    this.folderId = folderId;
+  constructor(folder: FolderHandle, headersOf: HeadersOfBlob) {
+    this.folderId = folder.id;
+    this.folder = folder;
     this.headersOf = headersOf;
   }
 
@@ -143,8 +149,8 @@ export class FolderIndex {
    * the folder's counters after its caller's own changes committed, so none is missed. A folder
    * row just read by the caller saves the first query.
    */
-  ensureFresh(store: Store, row?: FolderRow): Promise<void> {
-    const run = this.tail.then(() => this.refresh(store, row));
+  ensureFresh(row?: FolderRow): Promise<void> {
+    const run = this.tail.then(() => this.refresh(row));
     this.tail = run.catch(() => {});
     return run;
   }
@@ -163,14 +169,14 @@ export class FolderIndex {
     return this.readsDone > mark;
   }
 
-  private async refresh(store: Store, known?: FolderRow): Promise<void> {
+  private async refresh(known?: FolderRow): Promise<void> {
     // A row the caller read earlier may predate the mark of a command begun since: not counted.
     const read = known ? 0 : ++this.readsBegun;
-    await this.refreshFrom(store, known ?? (await store.mail.folderById(this.folderId)));
+    await this.refreshFrom(known ?? (await this.folder.current()));
     if (read) this.readsDone = read;
   }
 
-  private async refreshFrom(store: Store, folder: FolderRow | undefined): Promise<void> {
+  private async refreshFrom(folder: FolderRow | undefined): Promise<void> {
     if (!folder) {
       this.gone = true;
       return;
@@ -181,17 +187,17 @@ export class FolderIndex {
     const uidvalidity = Number(folder.uidvalidity);
     if (this.loaded && uidvalidity === this.uidvalidity && uidnext <= this.uidnext && modseq <= this.highestModseq) return;
     if (!this.loaded || uidvalidity !== this.uidvalidity) {
-      await this.load(store, uidvalidity, uidnext, modseq);
+      await this.load(uidvalidity, uidnext, modseq);
       return;
     }
-    const changes = await store.mail.changesSince(this.folderId, this.highestModseq, this.headers !== undefined);
+    const changes = await this.folder.changesSince(this.highestModseq, this.headers !== undefined);
     if (changes.expunged.some((e) => e.uid === 0)) {
       // The expunge log no longer reaches back to this index: start again from the rows.
-      await this.load(store, uidvalidity, uidnext, modseq);
+      await this.load(uidvalidity, uidnext, modseq);
       return;
     }
     this.apply(changes.rows, changes.expunged);
-    if (this.headers) await this.addHeaders(store, changes.rows, this.headers);
+    if (this.headers) await this.addHeaders(changes.rows, this.headers);
     // Changes read after the counters may be newer; every change below the newest one seen has
     // committed (a folder's MODSEQs are taken in order under its row lock), so it is included.
     let newest = modseq;
@@ -201,8 +207,8 @@ export class FolderIndex {
     this.uidnext = Math.max(this.uidnext, uidnext, (this.uids.at(-1) ?? 0) + 1);
   }
 
-  private async load(store: Store, uidvalidity: number, uidnext: number, modseq: number): Promise<void> {
-    const entries = await store.mail.index(this.folderId);
+  private async load(uidvalidity: number, uidnext: number, modseq: number): Promise<void> {
+    const entries = await this.folder.index();
     const n = entries.length;
     const uids = new Array<number>(n);
     const flags = new Array<string>(n);
@@ -355,12 +361,12 @@ export class FolderIndex {
   }
 
   /** The search headers of every message, read (and cached) on the first header SEARCH. */
-  async searchHeaders(store: Store): Promise<Map<number, SearchHeaders>> {
+  async searchHeaders(): Promise<Map<number, SearchHeaders>> {
     if (this.headers) return this.headers;
     this.headersLoading ??= (async () => {
       const map = new Map<number, SearchHeaders>();
-      const rows = await store.mail.searchHeaders(this.folderId);
-      await this.addHeaders(store, rows, map);
+      const rows = await this.folder.searchHeaders();
+      await this.addHeaders(rows, map);
       return map;
     })();
     try {
@@ -371,12 +377,12 @@ export class FolderIndex {
         for (const uid of map.keys()) if (this.position(uid) < 0) map.delete(uid);
         const missing = this.uids.filter((u) => !map.has(u));
         if (missing.length > 0) {
-          const rows = (await store.mail.messagesByUid(this.folderId, missing)).map((r) => ({
+          const rows = (await this.folder.messagesByUid(missing)).map((r) => ({
             uid: Number(r.uid),
             search_headers: r.search_headers,
             blob_hash: r.blob_hash,
           }));
-          await this.addHeaders(store, rows, map);
+          await this.addHeaders(rows, map);
         }
       }
       return this.headers;
@@ -386,7 +392,6 @@ export class FolderIndex {
   }
 
   private async addHeaders(
-    store: Store,
     rows: readonly { uid: number; search_headers?: string | null; blob_hash?: string }[],
     into: Map<number, SearchHeaders>,
   ): Promise<void> {
@@ -394,64 +399,63 @@ export class FolderIndex {
       if (into.has(r.uid)) continue;
       // Computed when the message was stored; parsed from the body (and not written: reads never
       // write) only for a row the backfill could not compute.
-      const stored = r.search_headers ? parseSearchHeaders(r.search_headers) : await this.headersOf(store, r.blob_hash!);
+      const stored = r.search_headers ? parseSearchHeaders(r.search_headers) : await this.headersOf(r.blob_hash!);
       into.set(r.uid, searchHeadersFromStored(stored));
     }
   }
 }
 
-interface Registry {
-  indexes: Map<number, FolderIndex>;
+/**
+ * The shared folder indexes of one store in this process, one per folder whoever selected it,
+ * and the change notices that keep them fresh. Sessions get this, not the store: an index reads
+ * its folder through the handle of the session that first acquired it.
+ */
+export class FolderIndexes {
+  private readonly indexes = new Map<number, FolderIndex>();
   /** Unheld indexes, oldest first. */
-  unused: Set<FolderIndex>;
-}
+  private readonly unused = new Set<FolderIndex>();
+  private readonly events: EventEmitter;
+  private readonly headersOf: HeadersOfBlob;
 
-const registries = new WeakMap<Store, Registry>();
-
-function registry(store: Store): Registry {
-  let r = registries.get(store);
-  if (!r) {
-    const reg: Registry = { indexes: new Map(), unused: new Set() };
+  constructor(events: EventEmitter, headersOf: HeadersOfBlob) {
+    this.events = events;
+    this.headersOf = headersOf;
     // One listener per store, not one per session: a change is read once, then sessions in
     // IDLE on that folder are told, and diff against memory without touching the database.
-    store.events.on('folder-changed', (folderId: number) => {
-      const idx = reg.indexes.get(folderId);
-      if (!idx || !idx.watched) return;
-      idx.ensureFresh(store).then(
+    events.on('folder-changed', (folderId: number) => {
+      const idx = this.indexes.get(folderId);
+      if (!idx?.watched) return;
+      idx.ensureFresh().then(
         () => idx.broadcast(),
         () => {},
       );
     });
-    registries.set(store, reg);
-    r = reg;
   }
-  return r;
-}
 
-/** The shared index of a folder, held until `releaseIndex`. */
-export function acquireIndex(
-  store: Store,
-  folderId: number,
-  headersOf: (store: Store, hash: string) => Promise<StoredSearchHeaders>,
-): FolderIndex {
-  const reg = registry(store);
-  let idx = reg.indexes.get(folderId);
-  if (!idx) {
-    idx = new FolderIndex(folderId, headersOf);
-    reg.indexes.set(folderId, idx);
+  /** The shared index of a folder, held until `release`. */
+  acquire(folder: FolderHandle): FolderIndex {
+    let idx = this.indexes.get(folder.id);
+    if (!idx) {
+      idx = new FolderIndex(folder, this.headersOf);
+      this.indexes.set(folder.id, idx);
+    }
+    idx.refs++;
+    this.unused.delete(idx);
+    return idx;
   }
-  idx.refs++;
-  reg.unused.delete(idx);
-  return idx;
-}
 
-export function releaseIndex(store: Store, idx: FolderIndex): void {
-  const reg = registry(store);
-  if (--idx.refs > 0) return;
-  reg.unused.add(idx);
-  while (reg.unused.size > UNUSED_KEPT) {
-    const oldest = reg.unused.values().next().value!;
-    reg.unused.delete(oldest);
-    if (reg.indexes.get(oldest.folderId) === oldest) reg.indexes.delete(oldest.folderId);
+  release(idx: FolderIndex): void {
+    if (--idx.refs > 0) return;
+    this.unused.add(idx);
+    while (this.unused.size > UNUSED_KEPT) {
+      const oldest = this.unused.values().next().value!;
+      this.unused.delete(oldest);
+      if (this.indexes.get(oldest.folderId) === oldest) this.indexes.delete(oldest.folderId);
+    }
+  }
+
+  /** Tells the sessions of this process that a folder changed (committed): IDLE sessions hear of it at once. */
+  changed(folder: FolderHandle): void {
+    this.events.emit('folder-changed', folder.id);
   }
 }

@@ -12,19 +12,19 @@ import {
   type MimeNode,
 } from '@mss/mime';
 import fs from 'node:fs';
-import type { Store } from '@mss/store';
 import { bodyStructureValue, envelopeValue, literal, type ImapValue, type Section } from '../protocol/index.ts';
 import type { StoredSearchHeaders } from './folder-index.ts';
+import type { BlobReader } from './shared-mail.ts';
 
 /** Bodies up to this size are read synchronously: from the page cache that beats four thread-pool hops. */
 const SYNC_READ_MAX = 256 * 1024;
 
-export async function readBody(store: Store, hash: string, size: number): Promise<Buffer> {
+export async function readBody(blobs: BlobReader, hash: string, size: number): Promise<Buffer> {
   if (size <= SYNC_READ_MAX) {
     // The size is known (blobs are immutable): open, one read, close — no fstat, no growing buffer.
     let fd = -1;
     try {
-      fd = fs.openSync(store.blobs.pathOf(hash), 'r');
+      fd = fs.openSync(blobs.pathOf(hash), 'r');
       const buf = Buffer.allocUnsafe(size);
       let got = 0;
       while (got < size) {
@@ -39,11 +39,7 @@ export async function readBody(store: Store, hash: string, size: number): Promis
       if (fd >= 0) fs.closeSync(fd);
     }
   }
-  return store.blobs.get(hash);
-}
-
-export async function searchHeadersOfBlob(store: Store, hash: string): Promise<StoredSearchHeaders> {
-  return messageView(await store.blobs.get(hash)).searchHeaders();
+  return blobs.get(hash);
 }
 
 /** What the session needs from a stored message: metadata, sections, structures, search text. */

@@ -6,15 +6,12 @@ import type { Store } from '@mss/store';
 import type { Identity } from './state.ts';
 
 /**
- * Checks `LOGIN <userid> <password>` (RFC 3501 §6.2.3) and says whom the session acts for; null
- * refuses. No listener of the operator has one (LOGIN is disabled there: a password would skip
- * the token and the decision point); the bench passes its own so that standard load tools work.
+ * Checks `LOGIN <userid> <password>` (RFC 3501 §6.2.3) and says whom the session acts for (with
+ * the MailboxScope it may use); null refuses. No listener of the operator has one (LOGIN is
+ * disabled there: a password would skip the token and the decision point); the bench passes its
+ * own so that standard load tools work.
  */
-export type LoginHook = (
-  userid: string,
-  password: string,
-  store: Store,
-) => Promise<{ identity: Identity; expiresAt: Date; text?: string } | null>;
+export type LoginHook = (userid: string, password: string) => Promise<{ identity: Identity; expiresAt: Date; text?: string } | null>;
 
 export interface ImapServerOptions {
   store: Store;
@@ -50,3 +47,9 @@ export interface ImapServerOptions {
   /** What a mailbox may hold, per type (QUOTA, RFC 9208). Default: DEFAULT_MAILBOX_QUOTAS. */
   quotas?: MailboxQuotas;
 }
+
+/**
+ * What a session and its command handlers see of the options: everything but the store, which
+ * they reach only through the session's MailboxScope and the shared, mailbox-less services.
+ */
+export type ImapSessionOptions = Omit<ImapServerOptions, 'store'>;

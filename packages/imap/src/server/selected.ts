@@ -1,4 +1,4 @@
-import type { Store } from '@mss/store';
+import type { FolderHandle } from '@mss/store';
 import { parsedFlags, type FolderIndex } from './folder-index.ts';
 
 export interface SyncResult {
@@ -25,6 +25,8 @@ const NOTHING: SyncResult = Object.freeze({ expunged: [], expungedUids: [], exis
  */
 export class SelectedFolder {
   readonly folderId: number;
+  /** The folder, through the session's own scope: every read and write of its messages goes through it. */
+  readonly folder: FolderHandle;
   readonly name: string;
   readonly readOnly: boolean;
   readonly index: FolderIndex;
@@ -52,10 +54,11 @@ export class SelectedFolder {
   private recentNoted = false;
   private claiming: Promise<unknown> = Promise.resolve();
 
-  constructor(index: FolderIndex, name: string, readOnly: boolean, recentMode: RecentMode = 'none') {
-    this.folderId = index.folderId;
+  constructor(folder: FolderHandle, index: FolderIndex, readOnly: boolean, recentMode: RecentMode = 'none') {
+    this.folderId = folder.id;
+    this.folder = folder;
     this.index = index;
-    this.name = name;
+    this.name = folder.name;
     this.readOnly = readOnly;
     this.uidValidity = index.uidvalidity;
     this.uids = index.uids;
@@ -70,7 +73,7 @@ export class SelectedFolder {
    * Takes as recent the messages up to the view's highest UID that no session took yet (claim),
    * or notes those above the folder's mark (observe, once, at selection).
    */
-  async takeRecent(store: Store, markAtSelection?: number): Promise<boolean> {
+  async takeRecent(markAtSelection?: number): Promise<boolean> {
     if (this.recentMode === 'none') return false;
     const upTo = this.maxUid;
     if (this.recentMode === 'observe') {
@@ -86,7 +89,7 @@ export class SelectedFolder {
     if (upTo <= last || index.recentMark >= upTo) return this.takeNoted();
     // A group transaction: the claim shares its commit (and fsync, off the event loop) with
     // others. Claims run one after another, so that their ranges are noted in order.
-    const claim = this.claiming.then(() => store.groupTransaction((tx) => tx.mail.claimRecent(this.folderId, upTo)));
+    const claim = this.claiming.then(() => this.folder.groupTransaction((f) => f.claimRecent(upTo)));
     this.claiming = claim.catch(() => undefined);
     const before = await claim;
     if (upTo > index.recentMark) index.recentMark = upTo;
@@ -212,9 +215,9 @@ export class SelectedFolder {
    * (IDLE broadcast), no need to ask the store again. `mark`: the index's mark when a command
    * that changed nothing began; a refresh finished since then will do.
    */
-  async sync(store: Store, allowExpunge: boolean, fresh = false, mark?: number): Promise<SyncResult> {
+  async sync(allowExpunge: boolean, fresh = false, mark?: number): Promise<SyncResult> {
     const idx = this.index;
-    if (!fresh && !(mark !== undefined && idx.freshSince(mark))) await idx.ensureFresh(store);
+    if (!fresh && !(mark !== undefined && idx.freshSince(mark))) await idx.ensureFresh();
     if (idx.gone) return NOTHING;
     // Every change raises HIGHESTMODSEQ (an append also UIDNEXT): nothing moved, nothing to say.
     if (idx.highestModseq === this.syncedModseq && idx.uidnext === this.syncedUidNext && !(this.pendingExpunge && allowExpunge)) {

@@ -2,6 +2,7 @@ import net from 'node:net';
 import { AddressConnectionLimit, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, listenError } from '@mss/runtime';
 import type { ImapServerOptions } from './options.ts';
 import { ImapSession } from './session.ts';
+import { sharedMail } from './shared-mail.ts';
 
 export interface RunningImapServer {
   url: string;
@@ -17,6 +18,10 @@ export interface RunningImapServer {
 export async function startImapServer(opts: ImapServerOptions): Promise<RunningImapServer> {
   const sessions = new Set<ImapSession>();
   const name = opts.name ?? 'imap';
+  // Sessions get the store's mailbox-less services, and reach mailboxes only through the scope
+  // their login decision returned: the store itself stays here.
+  const { store, ...sessionOptions } = opts;
+  const shared = sharedMail(store);
   const perAddress = new AddressConnectionLimit(opts.maxConnectionsPerAddress ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS);
   const server = net.createServer((socket) => {
     if (opts.maxConnections && sessions.size >= opts.maxConnections) {
@@ -35,7 +40,7 @@ export async function startImapServer(opts: ImapServerOptions): Promise<RunningI
       return;
     }
     socket.setNoDelay(true);
-    const session = new ImapSession(socket, opts);
+    const session = new ImapSession(socket, sessionOptions, shared);
     sessions.add(session);
     // Not the plain socket's 'close': after STARTTLS the session lives on the TLS socket.
     void session.closedPromise.then(() => {

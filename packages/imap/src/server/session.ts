@@ -3,7 +3,6 @@ import type net from 'node:net';
 import tls from 'node:tls';
 import { SESSION_END_TEXT, SessionGuard } from '@mss/access';
 import { MssError, type Logger } from '@mss/runtime';
-import type { Store } from '@mss/store';
 import {
   Framer,
   MailboxNameError,
@@ -31,10 +30,10 @@ import type { SaslReply, SessionContext } from './commands/context.ts';
 import { ImapNo } from './commands/errors.ts';
 import { QUOTA_CAPABILITIES } from './commands/quota.ts';
 import { SPECIAL_USE } from './folders.ts';
-import { releaseIndex } from './folder-index.ts';
 import { flagsResponses, flagsText } from './keywords.ts';
-import type { ImapServerOptions } from './options.ts';
+import type { ImapSessionOptions } from './options.ts';
 import type { SelectedFolder } from './selected.ts';
+import type { SharedMail } from './shared-mail.ts';
 import { LOGGED_OUT, NOT_AUTHENTICATED, type Authenticated, type Identity, type Selected, type SessionState } from './state.ts';
 
 const HIGH_WATER = 1024 * 1024;
@@ -51,8 +50,8 @@ const MAX_BAD = 20;
  */
 export class ImapSession implements SessionContext {
   private socket: net.Socket;
-  readonly opts: ImapServerOptions;
-  readonly store: Store;
+  readonly opts: ImapSessionOptions;
+  readonly shared: SharedMail;
   readonly log: Logger;
   private readonly framer: Framer;
   private current: SessionState = NOT_AUTHENTICATED;
@@ -77,10 +76,10 @@ export class ImapSession implements SessionContext {
   /** Resolves when the connection is over (whichever socket it ended on, plain or TLS). */
   readonly closedPromise: Promise<void> = new Promise((resolve) => (this.resolveClosed = resolve));
 
-  constructor(socket: net.Socket, opts: ImapServerOptions, tlsOnConnect = false) {
+  constructor(socket: net.Socket, opts: ImapSessionOptions, shared: SharedMail, tlsOnConnect = false) {
     this.socket = socket;
     this.opts = opts;
-    this.store = opts.store;
+    this.shared = shared;
     this.tls = tlsOnConnect;
     this.log = opts.logger.child({ service: opts.name ?? 'imap', remote: socket.remoteAddress });
     this.framer = new Framer({ maxAppendLiteralSize: opts.maxMessageSize ?? 50 * 1024 * 1024 });
@@ -205,8 +204,7 @@ export class ImapSession implements SessionContext {
   async becomeAuthenticated(identity: Identity, expiresAt: Date): Promise<Authenticated> {
     const state: Authenticated = { kind: 'authenticated', identity };
     this.current = state;
-    await this.store.transaction(async (tx) => {
-      const box = identity.scope.within(tx);
+    await identity.scope.transaction(async (box) => {
       await box.ensureFolder('INBOX');
       for (const name of Object.keys(SPECIAL_USE)) await box.ensureFolder(name);
     });
@@ -248,7 +246,7 @@ export class ImapSession implements SessionContext {
 
   private releaseSelected(sel: SelectedFolder): void {
     sel.index.unwatch(this.onIndexChanged);
-    releaseIndex(this.store, sel.index);
+    this.shared.indexes.release(sel.index);
   }
 
   /** Ends the session with an untagged BYE (RFC 3501 §7.1.5). */
@@ -471,7 +469,7 @@ export class ImapSession implements SessionContext {
     const state = this.current;
     if (state.kind !== 'selected' || this.closed) return;
     const sel = state.selected;
-    const r = await sel.sync(this.store, allowExpunge, fresh, mark);
+    const r = await sel.sync(allowExpunge, fresh, mark);
     // RFC 7162 §3.2.10: once QRESYNC is enabled, expunges are told by UID, never as EXPUNGE.
     if (this.enabled.has('QRESYNC')) {
       if (r.expungedUids.length > 0) this.write(untagged(atom('VANISHED'), raw(compactSequenceSet(r.expungedUids))));
@@ -492,7 +490,7 @@ export class ImapSession implements SessionContext {
     // Written before anything is awaited: in IDLE two of these may run at once, and what one
     // computed must not go out after what the other computed later. New messages are \Recent
     // here if no session took them; the count the client was told changes (RFC 3501 §7.3.2).
-    if (r.exists !== null && sel.recentMode !== 'none' && (await sel.takeRecent(this.store)) && !this.closed) {
+    if (r.exists !== null && sel.recentMode !== 'none' && (await sel.takeRecent()) && !this.closed) {
       this.write(untagged(sel.recentCount(), atom('RECENT')));
     }
   }

@@ -12,10 +12,11 @@ import {
   unfoldedHeader,
   type MimeNode,
 } from '@mss/mime';
-import type { MessageRow, Store } from '@mss/store';
+import type { MessageRow } from '@mss/store';
 import fs from 'node:fs/promises';
 import type { FolderIndex } from './folder-index.ts';
 import { readBody } from './message.ts';
+import type { BlobReader } from './shared-mail.ts';
 import { calendar } from './search-eval.ts';
 import { collationKey } from './sort-order.ts';
 
@@ -74,20 +75,20 @@ const HEADER_MAX = 1024 * 1024;
  * attachment costs one 16 KiB read, not 10 MB. Falls back to the whole message (the store's own
  * read, which reports a missing blob properly) when the header does not end within 1 MiB.
  */
-async function readHeader(store: Store, hash: string, size: number): Promise<Buffer> {
+async function readHeader(blobs: BlobReader, hash: string, size: number): Promise<Buffer> {
   if (size > HEADER_CHUNK) {
-    const header = await headerByChunks(store, hash, size);
+    const header = await headerByChunks(blobs, hash, size);
     if (header) return header;
   }
-  const whole = await readBody(store, hash, size);
+  const whole = await readBody(blobs, hash, size);
   const end = headerEnd(whole);
   return end >= 0 ? whole.subarray(0, end) : whole;
 }
 
-async function headerByChunks(store: Store, hash: string, size: number): Promise<Buffer | null> {
+async function headerByChunks(blobs: BlobReader, hash: string, size: number): Promise<Buffer | null> {
   let handle: fs.FileHandle | undefined;
   try {
-    handle = await fs.open(store.blobs.pathOf(hash), 'r');
+    handle = await fs.open(blobs.pathOf(hash), 'r');
     let buf = Buffer.alloc(0);
     while (buf.length < Math.min(size, HEADER_MAX)) {
       const chunk = Buffer.allocUnsafe(HEADER_CHUNK);
@@ -114,7 +115,7 @@ interface Cache {
 const caches = new WeakMap<FolderIndex, Cache>();
 
 /** The sort data of these messages (rows of the index's folder), read from the store once. */
-export async function sortDataFor(store: Store, index: FolderIndex, rows: readonly MessageRow[]): Promise<Map<number, SortData>> {
+export async function sortDataFor(blobs: BlobReader, index: FolderIndex, rows: readonly MessageRow[]): Promise<Map<number, SortData>> {
   let cache = caches.get(index);
   if (!cache || cache.uidvalidity !== index.uidvalidity) {
     cache = { uidvalidity: index.uidvalidity, byUid: new Map() };
@@ -125,7 +126,7 @@ export async function sortDataFor(store: Store, index: FolderIndex, rows: readon
     const uid = Number(row.uid);
     let data = cache.byUid.get(uid);
     if (!data) {
-      data = sortDataOf(parseMessage(await readHeader(store, row.blob_hash, Number(row.size))));
+      data = sortDataOf(parseMessage(await readHeader(blobs, row.blob_hash, Number(row.size))));
       cache.byUid.set(uid, data);
     }
     out.set(uid, data);

@@ -1,4 +1,3 @@
-import type { Store } from '@mss/store';
 import type { SelectedFolder } from './selected.ts';
 
 /**
@@ -7,13 +6,8 @@ import type { SelectedFolder } from './selected.ts';
  * (docs/choices.md, "QRESYNC expunge log") every UID of `within` below UIDNEXT that no message
  * has is told instead: a superset, which the RFC allows.
  */
-export async function vanishedSince(
-  store: Store,
-  sel: SelectedFolder,
-  modseq: number,
-  within: { has(uid: number): boolean },
-): Promise<number[]> {
-  const log = await store.mail.expungedSince(sel.folderId, modseq);
+export async function vanishedSince(sel: SelectedFolder, modseq: number, within: { has(uid: number): boolean }): Promise<number[]> {
+  const log = await sel.folder.expungedSince(modseq);
   if (log.complete) return log.uids.filter((uid) => within.has(uid));
   const out: number[] = [];
   for (let uid = 1; uid < sel.uidNext; uid++) if (within.has(uid) && sel.index.position(uid) < 0) out.push(uid);

@@ -5,7 +5,7 @@
 // blob is content-addressed, so its structure, and what IMAP writes of it, never change.
 
 import { bodyStructureOfStored, envelopeOfStored, type StoredMessage } from '@mss/mime';
-import { parseStructure, type Store } from '@mss/store';
+import { parseStructure } from '@mss/store';
 import { bodyStructureValue, encodeValue, encoded, envelopeValue, type ImapValue } from '../protocol/index.ts';
 
 export type StructureItem = 'ENVELOPE' | 'BODY' | 'BODYSTRUCTURE';
@@ -75,16 +75,4 @@ export class WireForms {
       }
     }
   }
-}
-
-const perStore = new WeakMap<Store, WireForms>();
-
-/** The encoded forms of one store's messages, shared by its sessions. */
-export function wireForms(store: Store): WireForms {
-  let w = perStore.get(store);
-  if (!w) {
-    w = new WireForms();
-    perStore.set(store, w);
-  }
-  return w;
 }

@@ -1,12 +1,11 @@
+import type { AuditRecord } from '@mss/store';
 import type { Identity } from '../state.ts';
-import type { SessionContext } from './context.ts';
 
 /** R-CAB-9: who did what in a shared mailbox is traceable — the acting person, not just the mailbox. */
-export function attribution(identity: Identity, action: string, folder: string) {
+export function attribution(identity: Identity, action: string, folder: string): Omit<AuditRecord, 'mailbox'> {
   const id = identity;
   return {
     idnat: id.idnat,
-    mailbox: id.mailbox,
     action: `imap-${action}:${folder}`.slice(0, 200),
     channel: 'imap',
     client_id: id.clientId,
@@ -16,6 +15,7 @@ export function attribution(identity: Identity, action: string, folder: string) 
   };
 }
 
-export async function attribute(ctx: SessionContext, identity: Identity, action: string, folder: string): Promise<void> {
-  await ctx.store.audit.append(attribution(identity, action, folder));
+/** Recorded through the session's scope, which names its own mailbox (the one the session opened). */
+export async function attribute(identity: Identity, action: string, folder: string): Promise<void> {
+  await identity.scope.audit(attribution(identity, action, folder));
 }

@@ -108,7 +108,7 @@ export async function login(ctx: SessionContext, cmd: CommandOf<'LOGIN'>): Promi
     );
     return;
   }
-  const granted = await hook(cmd.args.userid, cmd.args.password, ctx.store);
+  const granted = await hook(cmd.args.userid, cmd.args.password);
   if (!granted) {
     ctx.write(tagged(cmd.tag, 'NO', 'Authentication failed', code.simple('AUTHENTICATIONFAILED')));
     return;

@@ -1,8 +1,8 @@
 import type { X509Certificate } from 'node:crypto';
 import type { Logger } from '@mss/runtime';
-import type { Store } from '@mss/store';
 import type { Command, EncodedCode } from '../../protocol/index.ts';
-import type { ImapServerOptions } from '../options.ts';
+import type { ImapSessionOptions } from '../options.ts';
+import type { SharedMail } from '../shared-mail.ts';
 import type { SelectedFolder } from '../selected.ts';
 import { inState, type Authenticated, type Identity, type Selected, type SessionState, type StateKind, type StateOf } from '../state.ts';
 import { ImapNo } from './errors.ts';
@@ -12,11 +12,13 @@ export type SaslReply = { cancel: true } | { cancel: false; data: string };
 
 /**
  * What a command handler may ask of its session. The session owns the socket, the framing, the
- * output buffer and the state; handlers answer commands through this and nothing else.
+ * output buffer and the state; handlers answer commands through this and nothing else. There is
+ * no store here: a handler reaches the mailbox through the state's `identity.scope` (and the
+ * selected folder's handle), and what belongs to no mailbox through `shared`.
  */
 export interface SessionContext {
-  readonly opts: ImapServerOptions;
-  readonly store: Store;
+  readonly opts: ImapSessionOptions;
+  readonly shared: SharedMail;
   readonly log: Logger;
   readonly state: SessionState;
   readonly tlsActive: boolean;

@@ -15,39 +15,36 @@ export async function copyMove(ctx: SessionContext, cmd: CommandOf<'COPY' | 'MOV
   if (cmd.command === 'MOVE' && sel.readOnly) throw new ImapNo('Folder is read-only');
   const targets = targetsOrBad(ctx, cmd.tag, sel, cmd.args.set, cmd.uid);
   if (!targets) return;
-  const dest = await targetFolder(ctx, identity, cmd.args.mailbox);
+  const dest = await targetFolder(identity, cmd.args.mailbox);
   const uids = targets.map((t) => t.uid);
   // A COPY adds to the mailbox's usage; a MOVE within the mailbox (its one quota root) takes
   // what it gives back, so only a COPY is checked.
   const quota = cmd.command === 'COPY' ? await mailboxQuota(ctx, identity) : null;
-  const pairs = await ctx.store.transaction(async (tx) => {
-    const before = quota ? await identity.scope.within(tx).usage() : null;
-    const p = await tx.mail.copyMessages(sel.folderId, uids, dest.id);
+  const pairs = await identity.scope.transaction(async (box) => {
+    const before = quota ? await box.usage() : null;
+    const source = box.bind(sel.folder);
+    const p = await source.copyTo(uids, box.bind(dest));
     // RFC 6851 §3.3: a MOVE into the selected folder itself still expunges the sources; the
     // messages come back under new UIDs.
-    if (cmd.command === 'MOVE')
-      await tx.mail.expunge(
-        sel.folderId,
-        p.map(([from]) => from),
-      );
+    if (cmd.command === 'MOVE') await source.expunge(p.map(([from]) => from));
     if (quota && before && p.length > 0) {
       // RFC 9208 §4.3.1: the copies are rolled back with the transaction.
-      const after = await identity.scope.within(tx).usage();
+      const after = await box.usage();
       if (exceedsQuota(quota, before, after.storage - before.storage, after.messages - before.messages)) throw overQuota();
     }
     return p;
   });
-  ctx.store.notifyFolderChanged(dest.id);
+  ctx.shared.folderChanged(dest);
   const copyUid = pairs.length
     ? code.copyUid(
-        Number(dest.uidvalidity),
+        Number(dest.row.uidvalidity),
         pairs.map(([a]) => a),
         pairs.map(([, b]) => b),
       )
     : null;
   if (cmd.command === 'MOVE') {
-    await attribute(ctx, identity, 'move', `${sel.name}->${dest.name}`);
-    ctx.store.notifyFolderChanged(sel.folderId);
+    await attribute(identity, 'move', `${sel.name}->${dest.name}`);
+    ctx.shared.folderChanged(sel.folder);
     // RFC 6851: COPYUID comes untagged before the EXPUNGEs.
     if (copyUid) ctx.write(untaggedStatus('OK', 'Moved', copyUid));
     await ctx.pushUpdates(true);

@@ -22,15 +22,15 @@ export async function expungeDeleted(
   announce: boolean,
 ): Promise<number[]> {
   const sel = state.selected;
-  const removed = await ctx.store.transaction(async (tx) => {
-    const index = await tx.mail.index(sel.folderId);
+  const removed = await sel.folder.transaction(async (folder) => {
+    const index = await folder.index();
     const uids = index.filter((e) => parseFlags(e.flags).includes('\\Deleted') && (!only || only.has(e.uid))).map((e) => e.uid);
-    await tx.mail.expunge(sel.folderId, uids);
+    await folder.expunge(uids);
     return uids;
   });
   if (removed.length) {
-    await attribute(ctx, state.identity, 'expunge', sel.name);
-    ctx.store.notifyFolderChanged(sel.folderId);
+    await attribute(state.identity, 'expunge', sel.name);
+    ctx.shared.folderChanged(sel.folder);
   }
   if (announce) await ctx.pushUpdates(true);
   return removed;

@@ -11,7 +11,7 @@ import {
 import { renderItem, type FetchRow } from '../fetch-render.ts';
 import { parsedFlags } from '../folder-index.ts';
 import { messageView, readBody, type MessageView } from '../message.ts';
-import { isStructureItem, wireForms } from '../wire-forms.ts';
+import { isStructureItem } from '../wire-forms.ts';
 import type { SelectedFolder } from '../selected.ts';
 import type { Selected } from '../state.ts';
 import type { SessionContext } from './context.ts';
@@ -21,7 +21,6 @@ import { vanishedSince } from '../vanished.ts';
 /** RFC 3501 §6.4.5 (CHANGEDSINCE: RFC 7162 §3.1.4). Reading a body sets `\Seen` unless PEEK or read-only. */
 export async function fetch(ctx: SessionContext, cmd: CommandOf<'FETCH'>, state: Selected): Promise<void> {
   const sel = state.selected;
-  const store = ctx.store;
   const mark = sel.index.mark;
   let wrote = false;
   // RFC 7162 §3.2.6: VANISHED is for UID FETCH once QRESYNC is enabled.
@@ -31,7 +30,7 @@ export async function fetch(ctx: SessionContext, cmd: CommandOf<'FETCH'>, state:
   if (!targets) return;
   if (cmd.args.vanished && cmd.args.changedSince !== null) {
     const within = resolveSequenceSet(cmd.args.set, Math.max(sel.uidNext - 1, 1));
-    const vanished = await vanishedSince(store, sel, Number(cmd.args.changedSince), within);
+    const vanished = await vanishedSince(sel, Number(cmd.args.changedSince), within);
     if (vanished.length > 0) ctx.write(untagged(atom('VANISHED'), raw('(EARLIER)'), raw(compactSequenceSet(vanished))));
   }
   const condstore = ctx.enabled.has('CONDSTORE');
@@ -39,7 +38,7 @@ export async function fetch(ctx: SessionContext, cmd: CommandOf<'FETCH'>, state:
   if (cmd.uid && !items.some((i) => i.item === 'UID')) items.unshift({ item: 'UID' });
   if ((condstore || cmd.args.changedSince !== null) && !items.some((i) => i.item === 'MODSEQ')) items.push({ item: 'MODSEQ' });
   const fromRow = ['UID', 'FLAGS', 'MODSEQ', 'INTERNALDATE', 'RFC822.SIZE', 'EMAILID', 'THREADID', 'SAVEDATE'];
-  const forms = wireForms(store);
+  const forms = ctx.shared.wireForms;
   const structureItems = items.flatMap((i) => (isStructureItem(i.item) ? [i.item] : []));
   // ENVELOPE, BODY and BODYSTRUCTURE come from memory or the stored structure: the body is read for other items only.
   const needsBody = (row: FetchRow) =>
@@ -48,7 +47,6 @@ export async function fetch(ctx: SessionContext, cmd: CommandOf<'FETCH'>, state:
     !sel.readOnly &&
     items.some((i) => ((i.item === 'BODY[]' || i.item === 'BINARY[]') && !i.peek) || i.item === 'RFC822' || i.item === 'RFC822.TEXT');
   const rows = await rowsOf(
-    ctx,
     sel,
     targets.map((t) => t.uid),
   );
@@ -58,10 +56,7 @@ export async function fetch(ctx: SessionContext, cmd: CommandOf<'FETCH'>, state:
       ? []
       : [...rows.values()].filter((r) => r.structure === undefined && !structureItems.every((item) => forms.has(item, r.blob_hash)));
   if (unknown.length > 0) {
-    const structures = await store.mail.structures(
-      sel.folderId,
-      unknown.map((r) => Number(r.uid)),
-    );
+    const structures = await sel.folder.structures(unknown.map((r) => Number(r.uid)));
     for (const r of unknown) r.structure = structures.get(Number(r.uid)) ?? null;
   }
   const changedSince = cmd.args.changedSince === null ? null : Number(cmd.args.changedSince);
@@ -74,13 +69,15 @@ export async function fetch(ctx: SessionContext, cmd: CommandOf<'FETCH'>, state:
     if (marksSeen && !flags.includes('\\Seen')) {
       flags = [...flags, '\\Seen'];
       const set = flags;
-      modseq = (await store.groupTransaction((tx) => tx.mail.setFlagsModseq(sel.folderId, [t.uid], set))).modseq;
+      modseq = (await sel.folder.groupTransaction((folder) => folder.setFlags([t.uid], set))).modseq;
       wrote = true;
       sel.noteFlags(t.uid, modseq);
-      store.notifyFolderChanged(sel.folderId);
+      ctx.shared.folderChanged(sel.folder);
       if (!items.some((i) => i.item === 'FLAGS')) items.push({ item: 'FLAGS' });
     }
-    const view: MessageView | undefined = needsBody(row) ? messageView(await readBody(store, row.blob_hash, Number(row.size))) : undefined;
+    const view: MessageView | undefined = needsBody(row)
+      ? messageView(await readBody(ctx.shared.blobs, row.blob_hash, Number(row.size)))
+      : undefined;
     if (items.some((i) => i.item === 'FLAGS')) ctx.showingFlags(flags);
     const out: [string, ImapValue][] = [];
     const shown = sel.isRecent(t.uid) ? [...flags, '\\Recent'] : flags;
@@ -91,15 +88,15 @@ export async function fetch(ctx: SessionContext, cmd: CommandOf<'FETCH'>, state:
   ctx.ok(cmd.tag, `${cmd.uid ? 'UID ' : ''}FETCH completed`);
 }
 
-async function rowsOf(ctx: SessionContext, sel: SelectedFolder, uids: number[]): Promise<Map<number, FetchRow>> {
+async function rowsOf(sel: SelectedFolder, uids: number[]): Promise<Map<number, FetchRow>> {
   const map = new Map<number, FetchRow>();
   if (uids.length === 0) return map;
   // Scattered UIDs by name, a run of them as one range scan (filtered here).
-  const mail = ctx.store.mail;
+  const folder = sel.folder;
   const rows =
     uids.length <= 64 || uids.at(-1)! - uids[0]! < 2 * uids.length
-      ? await mail.fetchRows(sel.folderId, uids, false)
-      : await mail.messages(sel.folderId, { fromUid: uids[0], toUid: uids.at(-1) });
+      ? await folder.fetchRows(uids, false)
+      : await folder.messages({ fromUid: uids[0], toUid: uids.at(-1) });
   if (rows.length === uids.length) {
     for (const r of rows) map.set(Number(r.uid), r);
     return map;

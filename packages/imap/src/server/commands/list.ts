@@ -1,4 +1,4 @@
-import type { FolderRow } from '@mss/store';
+import type { FolderHandle, FolderRow } from '@mss/store';
 import { atom, mailboxName, raw, str, untagged, type CommandOf, type ImapValue } from '../../protocol/index.ts';
 import { DELIMITER, SPECIAL_USE, listPatternToRegExp } from '../folders.ts';
 import type { AuthenticatedState, SessionContext } from './context.ts';
@@ -27,7 +27,9 @@ export async function list(ctx: SessionContext, cmd: CommandOf<'LIST'>, state: A
   const extended = cmd.args.extended || ctx.enabled.has('IMAP4REV2');
   const matchers = patterns.filter((p) => p !== '').map((p) => listPatternToRegExp(reference, p));
   const matches = (name: string) => matchers.some((r) => r.test(name));
-  const folders = await state.identity.scope.folders();
+  // Handles, for LIST-STATUS: a folder's counters are read through the session's scope.
+  const handles = new Map((await state.identity.scope.folderHandles()).map((h): [number, FolderHandle] => [h.id, h]));
+  const folders = [...handles.values()].map((h) => h.row);
   const candidates = new Map<string, Candidate>();
   for (const f of folders) {
     candidates.set(f.name, { name: f.name, folder: f });
@@ -63,7 +65,8 @@ export async function list(ctx: SessionContext, cmd: CommandOf<'LIST'>, state: A
     if (childInfo) line.push([str('CHILDINFO'), [str('SUBSCRIBED')]]);
     ctx.write(untagged(...line));
     // RFC 5819 §2: STATUS for each selectable mailbox listed, right after its LIST line.
-    if (ret.status && c.folder) ctx.write(untagged(atom('STATUS'), mailboxName(c.name), await statusValues(ctx, c.folder.id, ret.status)));
+    const handle = c.folder && handles.get(c.folder.id);
+    if (ret.status && handle) ctx.write(untagged(atom('STATUS'), mailboxName(c.name), await statusValues(handle, ret.status)));
   }
   ctx.ok(cmd.tag, 'LIST completed');
 }

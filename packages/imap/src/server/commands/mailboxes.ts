@@ -21,12 +21,12 @@ export async function create(ctx: SessionContext, cmd: CommandOf<'CREATE'>, stat
 export async function deleteFolder(ctx: SessionContext, cmd: CommandOf<'DELETE'>, state: AuthenticatedState): Promise<void> {
   const name = normaliseFolderName(cmd.args.mailbox);
   if (name === 'INBOX') throw new ImapNo('INBOX cannot be deleted', 'CANNOT');
-  const f = await folderOr404(ctx, state.identity, name);
+  const f = await folderOr404(state.identity, name);
   const children = (await state.identity.scope.folders()).some((x) => x.name.startsWith(`${f.name}${DELIMITER}`));
   if (children) throw new ImapNo('Folder has sub-folders; delete them first', 'CANNOT');
-  await ctx.store.transaction((tx) => tx.mail.deleteFolder(f.id));
+  await f.transaction((folder) => folder.delete());
   if (state.kind === 'selected' && state.selected.folderId === f.id) ctx.deselect();
-  ctx.store.notifyFolderChanged(f.id);
+  ctx.shared.folderChanged(f);
   ctx.ok(cmd.tag, 'DELETE completed');
 }
 
@@ -37,13 +37,13 @@ export async function rename(ctx: SessionContext, cmd: CommandOf<'RENAME'>, stat
   const box = state.identity.scope;
   if (from === 'INBOX') throw new ImapNo('Renaming INBOX is not supported here; move its messages instead', 'CANNOT');
   if (!isValidFolderName(to) || to === 'INBOX') throw new ImapNo('Invalid target name', 'CANNOT');
-  const f = await folderOr404(ctx, state.identity, from);
+  const f = await folderOr404(state.identity, from);
   if (await box.folder(to)) throw new ImapNo('Target folder exists', 'ALREADYEXISTS');
-  await ctx.store.transaction(async (tx) => {
-    for (const child of await box.within(tx).folders()) {
-      if (child.name.startsWith(`${from}${DELIMITER}`)) await tx.mail.renameFolder(child.id, `${to}${child.name.slice(from.length)}`);
+  await box.transaction(async (inTx) => {
+    for (const child of await inTx.folderHandles()) {
+      if (child.name.startsWith(`${from}${DELIMITER}`)) await child.rename(`${to}${child.name.slice(from.length)}`);
     }
-    await tx.mail.renameFolder(f.id, to);
+    await inTx.bind(f).rename(to);
   });
   ctx.ok(cmd.tag, 'RENAME completed');
 }
@@ -54,7 +54,7 @@ export async function subscribe(
   cmd: CommandOf<'SUBSCRIBE' | 'UNSUBSCRIBE'>,
   state: AuthenticatedState,
 ): Promise<void> {
-  const f = await folderOr404(ctx, state.identity, cmd.args.mailbox);
-  await ctx.store.mail.setSubscribed(f.id, cmd.command === 'SUBSCRIBE');
+  const f = await folderOr404(state.identity, cmd.args.mailbox);
+  await f.setSubscribed(cmd.command === 'SUBSCRIBE');
   ctx.ok(cmd.tag, `${cmd.command} completed`);
 }

@@ -51,7 +51,7 @@ async function writeQuota(ctx: SessionContext, identity: Identity): Promise<void
 
 /** RFC 9208 §4.1.2: every folder of the mailbox has the one root. */
 export async function getQuotaRoot(ctx: SessionContext, cmd: CommandOf<'GETQUOTAROOT'>, state: AuthenticatedState): Promise<void> {
-  const f = await folderOr404(ctx, state.identity, cmd.args.mailbox);
+  const f = await folderOr404(state.identity, cmd.args.mailbox);
   ctx.write(untagged(atom('QUOTAROOT'), mailboxName(f.name), str(QUOTA_ROOT)));
   await writeQuota(ctx, state.identity);
   ctx.ok(cmd.tag, 'GETQUOTAROOT completed');

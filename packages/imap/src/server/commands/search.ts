@@ -36,14 +36,13 @@ function criteriaText(keys: readonly SearchKey[]): string {
  * messages each time.
  */
 export async function matchingMessages(ctx: SessionContext, sel: SelectedFolder, keys: readonly SearchKey[]): Promise<SearchMatch[]> {
-  const store = ctx.store;
   const criteria = criteriaText(keys);
   const needsContent = CONTENT_KEYS.test(criteria);
   const needsHeaders = HEADER_KEYS.test(criteria);
   const needsRow = needsContent || ROW_KEYS.test(criteria);
-  const headers = needsHeaders ? await sel.index.searchHeaders(store) : undefined;
-  const rows = needsRow ? new Map((await store.mail.messages(sel.folderId)).map((r) => [Number(r.uid), r])) : undefined;
-  const sortData = rows && SENT_KEYS.test(criteria) ? await sortDataFor(store, sel.index, [...rows.values()]) : undefined;
+  const headers = needsHeaders ? await sel.index.searchHeaders() : undefined;
+  const rows = needsRow ? new Map((await sel.folder.messages()).map((r) => [Number(r.uid), r])) : undefined;
+  const sortData = rows && SENT_KEYS.test(criteria) ? await sortDataFor(ctx.shared.blobs, sel.index, [...rows.values()]) : undefined;
   const found: SearchMatch[] = [];
   const c: SearchContext = {
     row: undefined,
@@ -80,16 +79,7 @@ export async function matchingMessages(ctx: SessionContext, sel: SelectedFolder,
     c.sortData = sortData?.get(uid);
     test();
   });
-  const candidateRows =
-    rows ??
-    new Map(
-      (
-        await store.mail.messagesByUid(
-          sel.folderId,
-          candidates.map((x) => x[0]),
-        )
-      ).map((r) => [Number(r.uid), r]),
-    );
+  const candidateRows = rows ?? new Map((await sel.folder.messagesByUid(candidates.map((x) => x[0]))).map((r) => [Number(r.uid), r]));
   for (const [uid, seq, flags, modseq] of candidates) {
     const row = candidateRows.get(uid);
     if (!row) continue;
@@ -101,7 +91,7 @@ export async function matchingMessages(ctx: SessionContext, sel: SelectedFolder,
     c.row = row;
     c.headers = headers?.get(uid);
     c.sortData = sortData?.get(uid);
-    c.view = messageView(await readBody(store, row.blob_hash, Number(row.size)));
+    c.view = messageView(await readBody(ctx.shared.blobs, row.blob_hash, Number(row.size)));
     test();
   }
   // Candidates were read after the others: back to mailbox order.

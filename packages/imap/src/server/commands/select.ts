@@ -13,9 +13,7 @@ import {
   type CommandOf,
 } from '../../protocol/index.ts';
 import { DELIMITER } from '../folders.ts';
-import { acquireIndex, releaseIndex } from '../folder-index.ts';
 import { flagsResponses, flagsText } from '../keywords.ts';
-import { searchHeadersOfBlob } from '../message.ts';
 import { SelectedFolder } from '../selected.ts';
 import type { AuthenticatedState, SessionContext } from './context.ts';
 import { ImapNo } from './errors.ts';
@@ -36,24 +34,24 @@ export async function select(ctx: SessionContext, cmd: CommandOf<'SELECT' | 'EXA
     ctx.write(untaggedStatus('OK', 'Previous mailbox closed', code.simple('CLOSED')));
   ctx.deselect();
   const identity = state.identity;
-  const f = await folderOr404(ctx, identity, cmd.args.mailbox);
-  const store = ctx.store;
-  const index = acquireIndex(store, f.id, searchHeadersOfBlob);
+  const f = await folderOr404(identity, cmd.args.mailbox);
+  const indexes = ctx.shared.indexes;
+  const index = indexes.acquire(f);
   try {
-    await index.ensureFresh(store, f);
+    await index.ensureFresh(f.row);
   } catch (err) {
-    releaseIndex(store, index);
+    indexes.release(index);
     throw err;
   }
   if (index.gone) {
-    releaseIndex(store, index);
+    indexes.release(index);
     throw new ImapNo(`No such folder ${cmd.args.mailbox.slice(0, 100)}`, 'NONEXISTENT');
   }
   // RFC 3501 §2.3.2 / §6.3.2: SELECT takes the new messages as \Recent, EXAMINE only sees them;
   // RFC 9051 has no \Recent.
   const recentMode = rev2 ? 'none' : readOnly ? 'observe' : 'claim';
-  const sel = new SelectedFolder(index, f.name, readOnly, recentMode);
-  await sel.takeRecent(store, Number(f.recent_uid));
+  const sel = new SelectedFolder(f, index, readOnly, recentMode);
+  await sel.takeRecent(Number(f.row.recent_uid));
   ctx.enterSelected(identity, sel);
   const firstUnseen = index.firstUnseenSeq();
   const [flags, permanentFlags] = flagsResponses(sel.keywords, readOnly);
@@ -73,7 +71,7 @@ export async function select(ctx: SessionContext, cmd: CommandOf<'SELECT' | 'EXA
   if (q && q.uidValidity === sel.uidValidity) {
     const since = Number(q.modseq);
     const known = q.knownUids ? resolveSequenceSet(q.knownUids, Math.max(sel.uidNext - 1, 1)) : { has: () => true };
-    const vanished = await vanishedSince(store, sel, since, known);
+    const vanished = await vanishedSince(sel, since, known);
     if (vanished.length > 0) ctx.write(untagged(atom('VANISHED'), raw('(EARLIER)'), raw(compactSequenceSet(vanished))));
     for (const uid of [...new Set(index.changedSince(since))].sort((a, b) => a - b)) {
       const p = index.position(uid);

@@ -15,11 +15,8 @@ interface Keyed {
 
 /** The matches with their rows and sort data (messages expunged meanwhile left out). */
 async function keyed(ctx: SessionContext, sel: SelectedFolder, found: readonly SearchMatch[]): Promise<Keyed[]> {
-  const rows = await ctx.store.mail.messagesByUid(
-    sel.folderId,
-    found.map((m) => m.uid),
-  );
-  const data = await sortDataFor(ctx.store, sel.index, rows);
+  const rows = await sel.folder.messagesByUid(found.map((m) => m.uid));
+  const data = await sortDataFor(ctx.shared.blobs, sel.index, rows);
   const rowOf = new Map(rows.map((r) => [Number(r.uid), { arrival: new Date(r.internal_date).getTime(), size: Number(r.size) }]));
   const out: Keyed[] = [];
   for (const match of found) {

@@ -18,7 +18,7 @@ export async function storeFlags(ctx: SessionContext, cmd: CommandOf<'STORE'>, s
   const uids = targets.map((t) => t.uid);
   // One read of the targets and one write per resulting flag set, in one transaction; the
   // MODSEQ each write took comes back with it.
-  const results = await ctx.store.groupTransaction(async (tx) => {
+  const results = await sel.folder.groupTransaction(async (folder) => {
     const modified: number[] = [];
     const groups = new Map<string, number[]>();
     const out: { seq: number; uid: number; flags: string; modseq: number }[] = [];
@@ -26,8 +26,8 @@ export async function storeFlags(ctx: SessionContext, cmd: CommandOf<'STORE'>, s
       uids.length === 0
         ? []
         : uids.length <= 64
-          ? await tx.mail.messagesByUid(sel.folderId, uids)
-          : await tx.mail.messages(sel.folderId, { fromUid: uids[0], toUid: uids.at(-1) });
+          ? await folder.messagesByUid(uids)
+          : await folder.messages({ fromUid: uids[0], toUid: uids.at(-1) });
     const byUid = new Map(rows.map((r) => [Number(r.uid), r]));
     for (const t of targets) {
       const row = byUid.get(t.uid);
@@ -52,7 +52,7 @@ export async function storeFlags(ctx: SessionContext, cmd: CommandOf<'STORE'>, s
     }
     const modseqs = new Map<number, number>();
     for (const [key, groupUids] of groups) {
-      const { modseq } = await tx.mail.setFlagsModseq(sel.folderId, groupUids, parseFlags(key));
+      const { modseq } = await folder.setFlags(groupUids, parseFlags(key));
       for (const u of groupUids) modseqs.set(u, modseq);
     }
     for (const r of out) r.modseq = modseqs.get(r.uid) ?? r.modseq;
@@ -72,7 +72,7 @@ export async function storeFlags(ctx: SessionContext, cmd: CommandOf<'STORE'>, s
       ctx.write(fetchResponse(r.seq, items));
     }
   }
-  if (results.changed) ctx.store.notifyFolderChanged(sel.folderId);
+  if (results.changed) ctx.shared.folderChanged(sel.folder);
   await ctx.pushUpdates(cmd.uid);
   if (modified.length > 0) ctx.ok(cmd.tag, 'Conditional STORE failed for some messages', ['MODIFIED', raw(compactSequenceSet(modified))]);
   else ctx.ok(cmd.tag, `${cmd.uid ? 'UID ' : ''}STORE completed`);
