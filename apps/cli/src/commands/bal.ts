@@ -52,6 +52,27 @@ async function onMailbox(
   return 0;
 }
 
+type LocalPerson = { localId: string; idnat: string; name: string; role: string; addedAt: string; removedAt: string | null };
+
+/** A structure's staff on a mailbox (issue #20 rule 6): one row per declaration, or JSON. */
+async function onLocalPersons(
+  ctx: CommandContext,
+  call: (api: AdminApi, path: { address: string }) => Promise<{ data?: LocalPerson | LocalPerson[]; error?: unknown; response: Response }>,
+): Promise<number> {
+  const { api } = await apiClient(ctx);
+  const data = await answer(call(api, { address: arg(ctx, 0, 'address') }));
+  const rows = Array.isArray(data) ? data : [data];
+  ctx.stdout.write(
+    ctx.values.json
+      ? `${JSON.stringify(data)}\n`
+      : `${table(
+          rows.map((p) => [p.localId, p.idnat, p.name, p.role, p.addedAt.slice(0, 10), p.removedAt?.slice(0, 10) ?? '']),
+          ['LOCAL ID', 'IDNAT', 'NAME', 'ROLE', 'ADDED', 'REMOVED'],
+        )}\n`,
+  );
+  return 0;
+}
+
 const leaf = (c: Omit<Command, 'options'> & { options?: Command['options'] }): Command => ({
   ...c,
   options: { ...API_OPTIONS, ...(c.options ?? {}) },
@@ -165,6 +186,55 @@ export const balCommand: Command = {
             const idnat = arg(ctx, 1, 'idnat');
             const params = (path: { address: string }) => ({ path: { ...path, idnat }, query: reasonQuery(ctx) });
             return onMailbox(ctx, (api, path) => api.DELETE('/api/v1/mailboxes/{address}/cotitulaires/{idnat}', { params: params(path) }));
+          },
+        }),
+      ],
+    },
+    {
+      name: 'local-person',
+      summary: "A FINESS structure's own staff on its ORG mailboxes, authenticated by its identity provider (responsible persons)",
+      subcommands: [
+        leaf({
+          name: 'add',
+          summary: "Declare a staff member by the structure's identifier of them (the sub of its identity provider's tokens)",
+          args: '<address> <local-id>',
+          options: {
+            name: { type: 'string', description: 'Their name', valueName: 'text' },
+            role: { type: 'string', description: 'Their role in the structure (secrétaire médicale…)', valueName: 'text' },
+          },
+          async run(ctx) {
+            const name = ctx.values.name;
+            const role = ctx.values.role;
+            if (typeof name !== 'string' || typeof role !== 'string')
+              throw new MssError('USAGE', '--name and --role are required', { exitCode: 2 });
+            const body = { localId: arg(ctx, 1, 'local-id'), name, role };
+            return onLocalPersons(ctx, (api, path) => api.POST('/api/v1/mailboxes/{address}/local-persons', { params: { path }, body }));
+          },
+        }),
+        leaf({
+          name: 'remove',
+          summary: 'End a declaration; their open sessions on the mailbox end',
+          args: '<address> <local-id>',
+          options: { reason: { type: 'string', description: 'Why (kept in the history)', valueName: 'text' } },
+          async run(ctx) {
+            const localId = arg(ctx, 1, 'local-id');
+            const params = (path: { address: string }) => ({ path: { ...path, localId }, query: reasonQuery(ctx) });
+            return onLocalPersons(ctx, (api, path) =>
+              api.DELETE('/api/v1/mailboxes/{address}/local-persons/{localId}', { params: params(path) }),
+            );
+          },
+        }),
+        leaf({
+          name: 'list',
+          summary: 'The staff declared on the mailbox (--all: with the removed ones)',
+          args: '<address>',
+          options: { all: { type: 'boolean', description: 'Include ended declarations' } },
+          async run(ctx) {
+            const query = ctx.values.all === true ? { all: true } : {};
+            return onLocalPersons(ctx, async (api, path) => {
+              const r = await api.GET('/api/v1/mailboxes/{address}/local-persons', { params: { path, query } });
+              return { ...r, data: r.data?.localPersons };
+            });
           },
         }),
       ],
