@@ -13,6 +13,7 @@ import { cguRoutes } from './routes/cgu.ts';
 import { localPersonRoutes } from './routes/local-persons.ts';
 import { operatorRoutes } from './routes/operator.ts';
 import { indicatorRoutes, indicatorRowSchema } from './routes/indicators.ts';
+import { dashboardRoutes } from './dashboard/routes.ts';
 
 export interface AdminApiOptions {
   store: Store;
@@ -132,6 +133,12 @@ export async function buildAdminApi(options: AdminApiOptions): Promise<FastifyIn
     localPersonRoutes(app, options.governance, who);
     operatorRoutes(app, new Oversight({ store: options.store, access: options.access }), who);
     indicatorRoutes(app, { store: options.store, access: options.access, operator: options.operatorDomain }, who);
+    await dashboardRoutes(app, {
+      store: options.store,
+      access: options.access,
+      operator: options.operatorDomain,
+      adminPassword: options.adminPassword,
+    });
   }
   return app;
 }
