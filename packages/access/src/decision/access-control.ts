@@ -104,7 +104,7 @@ export class AccessControl {
 
   /**
    * Which indicator rows the principal may read (R-IND-1): the operator's administrators every
-   * row (`read-indicators`), a person the rows counted for them (`read-own-indicators`), an APP's
+   * row (`read-indicators`), a person (PSC or a structure's local staff) the rows counted for them (`read-own-indicators`), an APP's
    * software none. Audited with no mailbox, under the action that was granted or asked for.
    */
   async decideIndicators(req: { principal: Principal; channel: Channel; clientId?: string | null }): Promise<IndicatorDecision> {
@@ -112,7 +112,7 @@ export class AccessControl {
     const decision: IndicatorDecision =
       p.kind === 'operator-admin' && mayOperate('operator-admin', 'read-indicators')
         ? { allowed: true, role: 'operator-admin', only: null }
-        : p.kind === 'person' && mayOperate('person', 'read-own-indicators')
+        : (p.kind === 'person' || p.kind === 'local-person') && mayOperate('person', 'read-own-indicators')
           ? { allowed: true, role: 'self', only: p.idnat }
           : { allowed: false, reason: 'action-not-allowed', detail: `${principalName(p)} may not read the indicators` };
     const action = p.kind === 'operator-admin' ? 'read-indicators' : 'read-own-indicators';
