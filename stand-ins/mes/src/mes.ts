@@ -203,6 +203,16 @@ export class MonEspaceSante {
     return toPatient(row, box?.address ?? `${row.ins}@${this.domain}`, box?.status === 'active');
   }
 
+  /** Patients in INS order, a page at a time (FranceConnect's simulated identity provider lists them). */
+  async listPatients(page: { afterIns?: string; limit?: number } = {}): Promise<Patient[]> {
+    const out: Patient[] = [];
+    for (const row of await this.store.mes.patients(page)) {
+      const p = await this.patient(row.ins);
+      if (p) out.push(p);
+    }
+    return out;
+  }
+
   /**
    * The patient an identity from FranceConnect (or any identity provider giving the INS traits)
    * names: birth name and birth date must match, then first name, sex and birth place when given
@@ -547,11 +557,20 @@ export class MonEspaceSante {
   }
 
   private fromOf(row: MessageRow): { name: string | null; address: string } {
-    const envelope = row.structure
-      ? (JSON.parse(row.structure) as { envelope?: { from?: { name?: string | null }[] } }).envelope
-      : undefined;
-    const name = envelope?.from?.[0]?.name ?? null;
-    return { name: typeof name === 'string' && name !== '' ? name : null, address: row.from_addr ?? '' };
+    const from = this.envelopeOf(row)?.from?.[0];
+    const name = from?.name ?? null;
+    // The parsed mailbox, not the header's text (which carries the display name too).
+    const address = from?.local && from.domain ? `${from.local}@${from.domain}` : (row.from_addr ?? '');
+    return { name: typeof name === 'string' && name !== '' ? name : null, address };
+  }
+
+  private envelopeOf(row: MessageRow):
+    | {
+        from?: { name?: string | null; local?: string | null; domain?: string | null }[];
+        to?: { local?: string | null; domain?: string | null }[];
+      }
+    | undefined {
+    return row.structure ? (JSON.parse(row.structure) as { envelope?: ReturnType<MonEspaceSante['envelopeOf']> }).envelope : undefined;
   }
 
   private summary(row: MessageRow, direction: 'in' | 'out', event: MesConversationEventRow | null): MessageSummary {
@@ -560,7 +579,7 @@ export class MonEspaceSante {
       id: Number(row.id),
       direction,
       from: this.fromOf(row),
-      to: (row.to_addrs ?? '').split(/[,\s]+/).filter((a) => a.includes('@')),
+      to: (this.envelopeOf(row)?.to ?? []).flatMap((a) => (a.local && a.domain ? [`${a.local}@${a.domain}`] : [])),
       subject: row.subject,
       date: row.sent_date ?? row.internal_date,
       seen: flags.includes(SEEN),
