@@ -29,3 +29,5 @@ export {
   encodeWords,
   type Attachment,
 } from './compose.ts';
+export { citizenOf, mesCitizens } from './franceconnect-citizens.ts';
+export { mesWeb, sanitizeMessageHtml, type FranceConnectSettings, type MesWebOptions } from './web/index.ts';
