@@ -6,6 +6,7 @@ import { seedCommand } from './commands/seed.ts';
 import { sandboxCommand } from './commands/sandbox.ts';
 import { balCommand, cguCommand } from './commands/bal.ts';
 import { pscCommand } from './commands/psc.ts';
+import { structureIdpCommand } from './commands/structure-idp.ts';
 import { accessCheck } from './commands/access-check.ts';
 import { queueCommand } from './commands/queue.ts';
 import { annuaireCommand } from './commands/annuaire.ts';
@@ -21,6 +22,7 @@ export const ROOT: Command = {
     balCommand,
     cguCommand,
     pscCommand,
+    structureIdpCommand,
     queueCommand,
     annuaireCommand,
     trustCommand,

@@ -17,7 +17,7 @@ import { SignJWT, generateKeyPair } from 'jose';
 import { cibaToken } from '@mss/psc';
 import { silentLogger } from '@mss/runtime';
 import { DEFAULT_STAFF, startStructureIdp, structureIdpToken } from '@mss/structure-idp';
-import { exitOf, firstLine, freePortBase, isolatedDatabaseEnv, spawnMss } from './run-mss.ts';
+import { exitOf, firstLine, freePortBase, isolatedDatabaseEnv, mss, spawnMss } from './run-mss.ts';
 
 const D = 'operateur-a.mssante.fr';
 const ORG = `cardiologie.ch-lilas@${D}`;
@@ -29,14 +29,16 @@ let child: ChildProcessWithoutNullStreams;
 let endpoints: Record<string, string>;
 let personas: { key: string; idnat: string }[];
 let issuer: string;
+let base: number;
+let dataDir: string;
+let env: NodeJS.ProcessEnv;
+const cli = (...args: string[]) => mss([...args, '--port-base', String(base)], env);
 
 before(async () => {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mss-local-'));
-  const base = await freePortBase();
-  child = spawnMss(
-    ['sandbox', '--json', '--data-dir', dataDir, '--port-base', String(base), '--professionals', '0'],
-    isolatedDatabaseEnv(),
-  );
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mss-local-'));
+  base = await freePortBase();
+  env = isolatedDatabaseEnv();
+  child = spawnMss(['sandbox', '--json', '--data-dir', dataDir, '--port-base', String(base), '--professionals', '0'], env);
   ({ endpoints, personas } = JSON.parse(await firstLine(child)) as { endpoints: Record<string, string>; personas: typeof personas });
   issuer = endpoints.structureIdp!;
 });
@@ -190,5 +192,62 @@ test('R-AUTH-4: the responsible person declares Marc, then removes Jeanne over H
       [JEANNE.localId, true, 'mutation'],
       [MARC.localId, false, null],
     ],
+  );
+});
+
+test('CLI: mss bal local-person add|list|remove as the responsible person, mss structure-idp token; the audit names her', async () => {
+  const add = cli(
+    'bal',
+    'local-person',
+    'add',
+    ORG,
+    JEANNE.localId,
+    '--name',
+    JEANNE.name,
+    '--role',
+    JEANNE.role,
+    '--as',
+    'hospital-admin',
+  );
+  assert.equal(add.status, 0, add.stderr);
+  assert.match(add.stdout, /secr-cardio-01\s+3\w{9}\/secr-cardio-01\s+Jeanne Dupont\s+secrétaire médicale/);
+  const list = cli('bal', 'local-person', 'list', ORG, '--all', '--as', 'hospital-admin', '--json');
+  assert.equal(list.status, 0, list.stderr);
+  const rows = JSON.parse(list.stdout) as { localId: string; removedAt: string | null }[];
+  // Oldest first: the seeded declaration of Jeanne (removed above), Marc's, Jeanne's again.
+  assert.deepEqual(
+    rows.map((r) => [r.localId, r.removedAt === null]),
+    [
+      [JEANNE.localId, false],
+      [MARC.localId, true],
+      [JEANNE.localId, true],
+    ],
+  );
+  const t = cli('structure-idp', 'token', '--user', JEANNE.localId);
+  assert.equal(t.status, 0, t.stderr);
+  const token = t.stdout.trim();
+  const c = imap(ORG, token);
+  await c.connect();
+  await c.logout();
+  await imapRefused(PER, token);
+  const removed = cli('bal', 'local-person', 'remove', ORG, MARC.localId, '--reason', 'fin de contrat', '--as', 'hospital-admin', '--json');
+  assert.equal(removed.status, 0, removed.stderr);
+  assert.equal((JSON.parse(removed.stdout) as { removeReason: string }).removeReason, 'fin de contrat');
+  const again = cli('bal', 'local-person', 'remove', ORG, MARC.localId, '--as', 'hospital-admin');
+  assert.notEqual(again.status, 0);
+  assert.match(again.stderr, /not declared/);
+  // The same decision point, the same audit: her refusal on the PER is in the trail, by her IdNat.
+  const password = fs.readFileSync(path.join(dataDir, 'admin-password'), 'utf8').trim();
+  const idnat = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).sub as string;
+  assert.equal(idnat, JEANNE.localId);
+  const q = new URLSearchParams({ mailbox: PER, outcome: 'denied', channel: 'imap' });
+  const audit = (await (
+    await fetch(`${endpoints.adminApi}/api/v1/operator/audit?${q}`, {
+      headers: { authorization: `Basic ${Buffer.from(`admin:${password}`).toString('base64')}` },
+    })
+  ).json()) as { entries: { principal: string; reason: string }[] };
+  assert.ok(
+    audit.entries.some((e) => /^3\w{9}\/secr-cardio-01$/.test(e.principal) && e.reason === 'no-right'),
+    JSON.stringify(audit.entries.slice(-5)),
   );
 });
