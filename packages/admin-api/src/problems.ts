@@ -54,6 +54,16 @@ export const PROBLEMS: Readonly<Record<ProblemCode, { status: number; doc: strin
     status: 422,
     doc: 'ORG and APP mailboxes are attached to their structure, not to a situation d’exercice (R-ANN-1): the operator moves them with a transfer.',
   },
+  'responsible-not-found': { status: 404, doc: 'The person is not a responsible person of this ORG or APP mailbox.' },
+  'last-responsible': {
+    status: 409,
+    doc: 'The last responsible person of an ORG or APP mailbox cannot be removed: name another one first.',
+  },
+  'not-a-structure-mailbox': { status: 422, doc: 'Responsible persons exist only on ORG and APP mailboxes (§3).' },
+  'release-too-early': {
+    status: 409,
+    doc: 'A closed mailbox’s address is released only after the operator’s waiting period since its closure (R-BAL-2; MSS_ADDRESS_RELEASE_DELAY, default 365 days); `releasableAt` says when.',
+  },
   forbidden: { status: 403, doc: 'The authenticated person or administrator may not do this (the role table of §5).' },
   'cgu-not-accepted': { status: 403, doc: 'The current terms of use must be accepted first (R-CAB-4); `acceptUrl` says where.' },
   'mailbox-closed': { status: 409, doc: 'The mailbox is closed; closing is final (R-BAL-2).' },

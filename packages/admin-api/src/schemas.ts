@@ -36,6 +36,7 @@ export const mailboxSchema = {
     digitization: { type: 'boolean' },
     createdAt: { type: 'string' },
     closedAt: nullableString,
+    releasedAt: { type: ['string', 'null'], description: 'When the address was released for another holder (R-BAL-2)' },
     holders: {
       type: 'array',
       items: {

@@ -7,7 +7,7 @@ import { STRUCT, mbox, startWorld, type World } from './support/world.ts';
 import { CAST, seedCast } from './support/cast.ts';
 
 let w: World;
-const clock = new Date('2026-03-01T10:00:00.000Z');
+let clock = new Date('2026-03-01T10:00:00.000Z');
 before(async () => {
   w = await startWorld({ limits: { maxCotitulaires: 1, addressReleaseDelayMs: 30 * 24 * 3600 * 1000 }, now: () => clock });
   await seedCast(w);
@@ -167,4 +167,56 @@ test(`${TEST_ENGINE}: R-ANN-1: PUT …/attachment moves a CAB between its owner'
     (await w.call('PUT', `${mbox(per)}/attachment`, CAST.holder, { situationId: 'holder-liberal' })).body.situationId,
     'holder-liberal',
   );
+});
+
+test(`${TEST_ENGINE}: §3: POST/DELETE …/responsibles — co-responsibles over time, never the last; precise problems`, async () => {
+  const org = `org-responsables@${D}`;
+  await w.call('POST', '/api/v1/mailboxes', 'admin', {
+    type: 'ORG',
+    address: org,
+    structureIdnat: STRUCT,
+    responsibleIdnats: [CAST.responsible],
+  });
+  const added = await w.call('POST', `${mbox(org)}/responsibles`, CAST.responsible, { idnat: CAST.newOwner });
+  assert.equal(added.status, 201, JSON.stringify(added.body));
+  assert.deepEqual(added.body.holders.map((h: any) => h.idnat).sort(), [CAST.responsible, CAST.newOwner].sort());
+  expectProblem(await w.call('POST', `${mbox(org)}/responsibles`, CAST.responsible, { idnat: CAST.newOwner }), 409, 'already-has-access');
+  expectProblem(await w.call('POST', `${mbox(org)}/responsibles`, CAST.responsible, { idnat: '8123' }), 400, 'invalid-input');
+  expectProblem(await w.call('POST', `${mbox(org)}/responsibles`, CAST.delegate, { idnat: CAST.stranger }), 404, 'mailbox-not-found');
+  const removed = await w.call('DELETE', `${mbox(org)}/responsibles/${CAST.responsible}?reason=mutation`, CAST.newOwner);
+  assert.equal(removed.status, 200, JSON.stringify(removed.body));
+  expectProblem(await w.call('DELETE', `${mbox(org)}/responsibles/${CAST.newOwner}`, 'admin'), 409, 'last-responsible');
+  expectProblem(await w.call('DELETE', `${mbox(org)}/responsibles/${CAST.responsible}`, 'admin'), 404, 'responsible-not-found');
+  const cab = `cabinet.sans-responsable@${D}`;
+  await w.call('POST', '/api/v1/mailboxes', CAST.owner, { type: 'CAB', address: cab });
+  expectProblem(await w.call('POST', `${mbox(cab)}/responsibles`, CAST.owner, { idnat: CAST.stranger }), 422, 'not-a-structure-mailbox');
+  const history = await w.call('GET', `${mbox(org)}/history`, 'admin');
+  assert.deepEqual(
+    history.body.entries.slice(1).map((e: any) => [e.event, e.subjectIdnat, e.reason]),
+    [
+      ['responsible.added', CAST.newOwner, null],
+      ['responsible.removed', CAST.responsible, 'mutation'],
+    ],
+  );
+});
+
+test(`${TEST_ENGINE}: R-BAL-2: POST …/release — operator only, after the waiting period (release-too-early names when), then the address is free`, async () => {
+  const cab = `cabinet.a-liberer@${D}`;
+  await w.call('POST', '/api/v1/mailboxes', CAST.owner, { type: 'CAB', address: cab });
+  expectProblem(await w.call('POST', `${mbox(cab)}/release`, 'admin', { reason: 'x' }), 409, 'invalid-transition', /closed/);
+  await w.call('DELETE', `${mbox(cab)}?reason=cessation`, CAST.owner);
+  expectProblem(await w.call('POST', `${mbox(cab)}/release`, CAST.owner, { reason: 'x' }), 409, 'mailbox-closed');
+  expectProblem(await w.call('POST', `${mbox(cab)}/release`, 'admin', {}), 400, 'invalid-input');
+  const early = await w.call('POST', `${mbox(cab)}/release`, 'admin', { reason: 'x' });
+  expectProblem(early, 409, 'release-too-early', /30 days/);
+  assert.equal(early.body.releasableAt, new Date(clock.getTime() + 30 * 86_400_000).toISOString());
+  clock = new Date(clock.getTime() + 30 * 86_400_000);
+  const released = await w.call('POST', `${mbox(cab)}/release`, 'admin', { reason: 'demande du nouveau cabinet' });
+  assert.equal(released.status, 200, JSON.stringify(released.body));
+  assert.equal(released.body.releasedAt, clock.toISOString());
+  assert.equal(released.body.status, 'closed');
+  // Another owner can now create a CAB at that address.
+  const again = await w.call('POST', '/api/v1/mailboxes', CAST.newOwner, { type: 'CAB', address: cab });
+  assert.equal(again.status, 201, JSON.stringify(again.body));
+  assert.equal(again.body.ownerIdnat, CAST.newOwner);
 });

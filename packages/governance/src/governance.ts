@@ -443,6 +443,83 @@ export class Governance {
     });
   }
 
+  // --- ORG/APP: responsible persons ----------------------------------------------------------
+
+  /**
+   * A co-responsible joins an ORG/APP (§3: one or more responsible persons), named by a
+   * responsible person (atelier #1: every co-responsible manages the list) or the operator.
+   */
+  async addResponsible(actor: Principal, address: string, idnat: string): Promise<MailboxView> {
+    const who = personIdnat(idnat, 'idnat');
+    return this.change(actor, async (tx, check) => {
+      const { scope: box } = await check(address, 'manage-responsibles');
+      await this.requirePerson(tx, who, 'idnat');
+      if ((await box.holders()).some((h) => h.person_idnat === who && h.role === 'responsible'))
+        throw new GovernanceError('already-has-access', `${who} is already a responsible person of ${box.address}`);
+      await box.addHolder(who, 'responsible', actorName(actor));
+      await box.appendHistory({ actor: actorName(actor), event: 'responsible.added', subjectIdnat: who });
+      return this.view(box, await box.row(), true);
+    });
+  }
+
+  /** A responsible person leaves; the last one stays (an ORG/APP always has someone who answers for it). Their sessions end. */
+  async removeResponsible(actor: Principal, address: string, idnat: string, reason: string | null = null): Promise<MailboxView> {
+    const who = personIdnat(idnat, 'idnat');
+    const result = await this.change(actor, async (_tx, check) => {
+      const { scope: box } = await check(address, 'manage-responsibles');
+      // Read in the change's transaction: two removals at once cannot leave the mailbox with nobody.
+      const responsibles = (await box.holders()).filter((h) => h.role === 'responsible');
+      if (!responsibles.some((h) => h.person_idnat === who))
+        throw new GovernanceError('responsible-not-found', `${who} is not a responsible person of ${box.address}`);
+      if (responsibles.length === 1)
+        throw new GovernanceError(
+          'last-responsible',
+          `${who} is the last responsible person of ${box.address}: name another one first (an ${box.type} mailbox always has one)`,
+        );
+      await box.removeHolder(who, 'responsible');
+      await box.appendHistory({ actor: actorName(actor), event: 'responsible.removed', subjectIdnat: who, reason });
+      return { id: box.mailboxId, view: await this.view(box, await box.row(), true) };
+    });
+    this.access.bus.publish({ kind: 'holder-removed', mailboxId: result.id, idnat: who, role: 'responsible' });
+    return result.view;
+  }
+
+  // --- R-BAL-2: address release --------------------------------------------------------------
+
+  /**
+   * Frees a closed mailbox's address so that another mailbox may take it (R-BAL-2: "only after an
+   * explicit, audited release"): the operator's administrators, once the operator's waiting period
+   * since the closure is over (MSS_ADDRESS_RELEASE_DELAY). The closed mailbox keeps its history
+   * and audit trail; its address no longer names it.
+   */
+  async releaseAddress(actor: Principal, address: string, reason: string): Promise<MailboxView> {
+    return this.change(actor, async (_tx, check) => {
+      const { scope: box } = await check(address, 'release-address');
+      const row = await box.row();
+      if (row.status !== 'closed')
+        throw new GovernanceError(
+          'invalid-transition',
+          `${row.address} is ${row.status}: only a closed mailbox's address can be released (R-BAL-2)`,
+        );
+      const closedAt = row.closed_at ?? row.updated_at;
+      const releasableAt = new Date(Date.parse(closedAt) + this.limits.addressReleaseDelayMs);
+      if (this.store.now().getTime() < releasableAt.getTime())
+        throw new GovernanceError(
+          'release-too-early',
+          `${row.address} was closed at ${closedAt}; this operator releases an address ${formatDelay(this.limits.addressReleaseDelayMs)} after its closure, from ${releasableAt.toISOString()}`,
+          { releasableAt: releasableAt.toISOString() },
+        );
+      await box.appendHistory({
+        actor: actorName(actor),
+        event: 'address.released',
+        reason,
+        details: { address: row.address, closedAt, delayMs: this.limits.addressReleaseDelayMs },
+      });
+      if (!(await box.release())) throw new GovernanceError('conflict', `${row.address} was released by a concurrent change`);
+      return this.view(box, await box.row(), true);
+    });
+  }
+
   // --- delegations ---------------------------------------------------------------------------
 
   async grantDelegation(actor: Principal, address: string, input: { delegateIdnat: string; endAt?: string | null }): Promise<MailboxView> {
@@ -797,6 +874,13 @@ function boundedText(value: string, field: string, max: number): string {
   return v;
 }
 
+/** `365 days`, `2 hours`: the waiting period as a person reads it. */
+function formatDelay(ms: number): string {
+  if (ms % 86_400_000 === 0) return `${ms / 86_400_000} days`;
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000} hours`;
+  return `${Math.ceil(ms / 1000)} seconds`;
+}
+
 function parseEndDate(value: string): Date {
   // A bare date means the end of that day (the delegation runs through it).
   const s = /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T23:59:59.999Z` : value;
@@ -839,6 +923,12 @@ function denial(d: Denied, address: string, action: MailboxAction): GovernanceEr
         return new GovernanceError(
           'attached-to-structure',
           `${address} is an ${d.mailboxType} mailbox: it is attached to its structure, not to a situation d'exercice (R-ANN-1); the operator moves it with a transfer`,
+        );
+      }
+      if (action === 'manage-responsibles' && (d.mailboxType === 'PER' || d.mailboxType === 'CAB')) {
+        return new GovernanceError(
+          'not-a-structure-mailbox',
+          `${address} is a ${d.mailboxType} mailbox: responsible persons exist only on ORG and APP mailboxes (§3)`,
         );
       }
       if (action === 'manage-delegates' && d.mailboxType && !isDelegable(d.mailboxType)) {

@@ -12,6 +12,8 @@ export interface MailboxView {
   digitization: boolean;
   createdAt: string;
   closedAt: string | null;
+  /** Set once the address was released for another holder (R-BAL-2). */
+  releasedAt: string | null;
   holders: { idnat: string; role: HolderRow['role']; addedAt: string; addedBy: string | null }[];
   /** Only for those who may manage delegates or read the history. */
   delegations?: { id: number; delegateIdnat: string; grantedBy: string; startAt: string; endAt: string | null }[];
@@ -30,6 +32,7 @@ export function toView(row: MailboxRow, holders: HolderRow[], delegations?: Dele
     digitization: row.digitization === 1,
     createdAt: row.created_at,
     closedAt: row.closed_at,
+    releasedAt: row.released_at,
     holders: holders.map((h) => ({ idnat: h.person_idnat, role: h.role, addedAt: h.added_at, addedBy: h.added_by })),
     ...(delegations
       ? {

@@ -146,3 +146,95 @@ test(`${TEST_ENGINE}: the attachment must be one of the owner's own, current sit
   const denied = await lastAudit(P.nurse2);
   assert.deepEqual([denied.action, denied.outcome, denied.reason], ['change-attachment', 'denied', 'action-not-allowed']);
 });
+
+test(`${TEST_ENGINE}: §3: ORG responsible persons over time — added and removed by a responsible or the operator, never the last; history and sessions`, async () => {
+  const org = `urgences.lilas@${D}`;
+  await w.gov.createMailbox(ADMIN, { type: 'ORG', address: org, structureIdnat: HOSPITAL, responsibleIdnats: [P.resp] });
+  const added = await w.gov.addResponsible(as(P.resp), org, P.resp2); // a responsible names a co-responsible
+  assert.deepEqual(
+    added.holders.map((h) => [h.idnat, h.role]).sort(),
+    [
+      [P.resp, 'responsible'],
+      [P.resp2, 'responsible'],
+    ].sort(),
+  );
+  await refused(w.gov.addResponsible(as(P.resp), org, P.resp2), 'already-has-access');
+  await refused(w.gov.addResponsible(as(P.resp), org, '279035121518989'), 'invalid-identifier');
+  await refused(w.gov.addResponsible(as(P.stranger), org, P.stranger), 'mailbox-not-found');
+  // The new co-responsible may manage the list in turn (atelier #1), and use the mailbox.
+  assert.equal((await w.access.decide({ principal: as(P.resp2), mailbox: org, action: 'read', channel: 'imap' })).allowed, true);
+  w.events.length = 0;
+  await w.gov.removeResponsible(as(P.resp2), org, P.resp, 'left the hospital');
+  assert.deepEqual(w.events, [
+    { kind: 'holder-removed', mailboxId: (await w.store.mailboxes.byAddress(org))!.id, idnat: P.resp, role: 'responsible' },
+  ]);
+  const err = await refused(w.gov.removeResponsible(as(P.resp2), org, P.resp2), 'last-responsible', /last responsible/);
+  assert.deepEqual(err.extra, {});
+  await refused(w.gov.removeResponsible(ADMIN, org, P.resp2), 'last-responsible');
+  await refused(w.gov.removeResponsible(ADMIN, org, P.resp), 'responsible-not-found');
+  // The operator names one too (it named the first ones).
+  await w.gov.addResponsible(ADMIN, org, P.resp);
+  const box = (await w.store.mailboxes.byAddress(org))!;
+  const history = (await w.store.history.list({ mailboxId: box.id })).map((e) => [e.event, e.actor, e.subjectIdnat, e.reason]);
+  assert.deepEqual(history.slice(1), [
+    ['responsible.added', P.resp, P.resp2, null],
+    ['responsible.removed', P.resp2, P.resp, 'left the hospital'],
+    ['responsible.added', 'operator-admin', P.resp, null],
+  ]);
+  // Decided and audited; responsible persons exist only on ORG/APP.
+  const allowed = (await w.store.audit.list({ idnat: P.resp2, limit: 1000 })).filter((a) => a.action === 'manage-responsibles');
+  assert.ok(allowed.length >= 2 && allowed.every((a) => a.channel === 'admin-api'));
+  await refused(w.gov.addResponsible(as(P.nurse), `cabinet.scm-lilas@${D}`, P.resp), 'not-a-structure-mailbox', /ORG and APP/);
+  // A delegate of the ORG may use it but not name responsible persons.
+  await w.gov.grantDelegation(as(P.resp), org, { delegateIdnat: P.secretary });
+  await refused(w.gov.addResponsible(as(P.secretary), org, P.nurse), 'forbidden', /manage-responsibles/);
+});
+
+test(`${TEST_ENGINE}: concurrent removals of the two last responsible persons leave one`, async () => {
+  const org = `bloc.lilas@${D}`;
+  await w.gov.createMailbox(ADMIN, { type: 'ORG', address: org, structureIdnat: HOSPITAL, responsibleIdnats: [P.resp, P.resp2] });
+  const results = await Promise.allSettled([w.gov.removeResponsible(ADMIN, org, P.resp), w.gov.removeResponsible(ADMIN, org, P.resp2)]);
+  assert.deepEqual(results.map((r) => r.status).sort(), ['fulfilled', 'rejected']);
+  const box = (await w.store.mailboxes.byAddress(org))!;
+  assert.equal((await w.store.mailboxes.holders(box.id)).filter((h) => h.role === 'responsible').length, 1);
+});
+
+test(`${TEST_ENGINE}: R-BAL-2: an operator administrator releases a closed address after the waiting period, audited; then it can be taken again`, async () => {
+  let now = new Date('2026-01-10T09:00:00.000Z');
+  const t = await practiceWorld({ now: () => now, limits: { addressReleaseDelayMs: 30 * 86_400_000 } });
+  try {
+    const cab = `cabinet.ferme@${D}`;
+    await t.gov.createMailbox(as(P.nurse), { type: 'CAB', address: cab });
+    await refused(t.gov.releaseAddress(ADMIN, cab, 'reuse'), 'invalid-transition', /only a closed mailbox/);
+    await t.gov.deleteMailbox(as(P.nurse), cab, 'cessation');
+    // Only the operator's administrators: the former owner may not, and learns it is closed.
+    await refused(t.gov.releaseAddress(as(P.nurse), cab, 'reuse'), 'mailbox-closed');
+    await refused(t.gov.releaseAddress(as(P.stranger), cab, 'reuse'), 'mailbox-not-found');
+    now = new Date('2026-02-09T08:59:59.000Z'); // one second before the 30 days are over
+    const early = await refused(t.gov.releaseAddress(ADMIN, cab, 'reuse'), 'release-too-early', /30 days/);
+    assert.deepEqual(early.extra, { releasableAt: '2026-02-09T09:00:00.000Z' });
+    await refused(t.gov.createMailbox(as(P.nurse2), { type: 'CAB', address: cab }), 'address-taken');
+    now = new Date('2026-02-09T09:00:00.000Z');
+    const old = (await t.store.mailboxes.byAddress(cab))!;
+    const released = await t.gov.releaseAddress(ADMIN, cab, 'new practice asks for it');
+    assert.equal(released.releasedAt, '2026-02-09T09:00:00.000Z');
+    const entry = (await t.store.history.list({ mailboxId: old.id })).at(-1)!;
+    assert.deepEqual(
+      [entry.event, entry.actor, entry.reason, entry.details.closedAt],
+      ['address.released', 'operator-admin', 'new practice asks for it', '2026-01-10T09:00:00.000Z'],
+    );
+    const audit = (await t.store.audit.list({ idnat: 'operator-admin:admin', limit: 100 })).filter((a) => a.action === 'release-address');
+    assert.deepEqual(
+      audit.map((a) => a.outcome),
+      ['allowed', 'allowed', 'allowed'],
+      'each attempt decided and audited',
+    );
+    // The address names nothing now; another practice may take it; the old mailbox keeps its history.
+    await refused(t.gov.releaseAddress(ADMIN, cab, 'again'), 'mailbox-not-found');
+    const reborn = await t.gov.createMailbox(as(P.nurse2), { type: 'CAB', address: cab });
+    assert.equal(reborn.ownerIdnat, P.nurse2);
+    assert.ok((await t.store.history.list({ mailboxId: old.id })).some((e) => e.event === 'mailbox.closed'));
+  } finally {
+    await t.cleanup();
+  }
+});

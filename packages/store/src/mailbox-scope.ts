@@ -69,6 +69,11 @@ export class MailboxScope implements FolderScope {
     return row;
   }
 
+  /** Frees this closed mailbox's address for a future holder (R-BAL-2); false if it was not closed or is already released. */
+  release(): Promise<boolean> {
+    return this.repos.mailboxes.release(this.mailboxId);
+  }
+
   holders(): Promise<HolderRow[]> {
     return this.repos.mailboxes.holders(this.mailboxId);
   }

@@ -17,7 +17,7 @@ function printMailbox(ctx: CommandContext, m: Mailbox): void {
     return;
   }
   const lines = [
-    `${m.address}  ${m.type}  ${m.status}${m.listeRouge ? '  liste rouge' : ''}`,
+    `${m.address}  ${m.type}  ${m.status}${m.listeRouge ? '  liste rouge' : ''}${m.releasedAt ? `  address released ${m.releasedAt}` : ''}`,
     `attached to ${m.ownerIdnat}${m.situationId ? ` (situation ${m.situationId})` : ''}${m.description ? `  — ${m.description}` : ''}${m.service ? `  (service ${m.service})` : ''}`,
     '',
     table(
@@ -239,6 +239,43 @@ export const balCommand: Command = {
         }),
       ],
     },
+    {
+      name: 'responsible',
+      summary: 'ORG/APP responsible persons (a responsible person or --admin)',
+      subcommands: [
+        leaf({
+          name: 'add',
+          summary: 'Name a co-responsible (a person in the directory)',
+          args: '<address> <idnat>',
+          async run(ctx) {
+            const body = { idnat: arg(ctx, 1, 'idnat') };
+            return onMailbox(ctx, (api, path) => api.POST('/api/v1/mailboxes/{address}/responsibles', { params: { path }, body }));
+          },
+        }),
+        leaf({
+          name: 'remove',
+          summary: 'Remove a responsible person (never the last one); their open sessions end',
+          args: '<address> <idnat>',
+          options: { reason: { type: 'string', description: 'Why (kept in the history)', valueName: 'text' } },
+          async run(ctx) {
+            const idnat = arg(ctx, 1, 'idnat');
+            const params = (path: { address: string }) => ({ path: { ...path, idnat }, query: reasonQuery(ctx) });
+            return onMailbox(ctx, (api, path) => api.DELETE('/api/v1/mailboxes/{address}/responsibles/{idnat}', { params: params(path) }));
+          },
+        }),
+      ],
+    },
+    leaf({
+      name: 'release',
+      summary: 'Release a closed mailbox’s address for a future holder, after the operator’s waiting period (--admin) — R-BAL-2',
+      args: '<address>',
+      options: { reason: { type: 'string', description: 'Why (required; kept in the history)', valueName: 'text' } },
+      async run(ctx) {
+        const reason = requireString(ctx, 'reason');
+        if (!reason) throw new MssError('USAGE', '--reason is required: a release is audited', { exitCode: 2 });
+        return onMailbox(ctx, (api, path) => api.POST('/api/v1/mailboxes/{address}/release', { params: { path }, body: { reason } }));
+      },
+    }),
     leaf({
       name: 'transfer',
       summary: 'Transfer ownership of a CAB to another PS (or an ORG/APP to another structure, --admin) — R-CAB-6',

@@ -242,6 +242,54 @@ export function mailboxRoutes(app: FastifyInstance, gov: Governance, auth: Auth)
     async (req) => gov.changeAttachment((await auth(req)).principal, req.params.address, req.body.situationId, req.body.reason ?? null),
   );
 
+  app.post<{ Params: { address: string }; Body: { idnat: string } }>(
+    '/api/v1/mailboxes/:address/responsibles',
+    {
+      schema: {
+        tags: ['org'],
+        summary: 'Name a co-responsible of an ORG/APP mailbox (a responsible person or the operator; §3)',
+        params: addressParam,
+        body: { type: 'object', additionalProperties: false, required: ['idnat'], properties: { idnat: idnatPattern } },
+        response: { 201: { $ref: 'Mailbox#' }, ...errorResponses },
+      },
+    },
+    async (req, reply) => reply.code(201).send(await gov.addResponsible((await auth(req)).principal, req.params.address, req.body.idnat)),
+  );
+
+  app.delete<{ Params: { address: string; idnat: string }; Querystring: { reason?: string } }>(
+    '/api/v1/mailboxes/:address/responsibles/:idnat',
+    {
+      schema: {
+        tags: ['org'],
+        summary: 'Remove a responsible person (never the last one); their open sessions end (R-AUTH-4)',
+        params: { type: 'object', properties: { address: { type: 'string' }, idnat: { type: 'string' } }, required: ['address', 'idnat'] },
+        querystring: reasonQuery,
+        response: { 200: { $ref: 'Mailbox#' }, ...errorResponses },
+      },
+    },
+    async (req) => gov.removeResponsible((await auth(req)).principal, req.params.address, req.params.idnat, req.query.reason ?? null),
+  );
+
+  app.post<{ Params: { address: string }; Body: { reason: string } }>(
+    '/api/v1/mailboxes/:address/release',
+    {
+      schema: {
+        tags,
+        summary:
+          'Release a closed mailbox’s address for a future holder, after the operator’s waiting period (operator administrator; R-BAL-2)',
+        params: addressParam,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['reason'],
+          properties: { reason: { type: 'string', minLength: 1, maxLength: 500 } },
+        },
+        response: { 200: { $ref: 'Mailbox#' }, ...errorResponses },
+      },
+    },
+    async (req) => gov.releaseAddress((await auth(req)).principal, req.params.address, req.body.reason),
+  );
+
   app.post<{ Params: { address: string }; Body: { delegateIdnat: string; endAt?: string } }>(
     '/api/v1/mailboxes/:address/delegations',
     {
