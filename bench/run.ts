@@ -8,6 +8,7 @@ import { runImapBench } from './imap.bench.ts';
 import { runSmtpBench } from './smtp.bench.ts';
 import { runLdapBench } from './ldap.bench.ts';
 import { runFhirBench } from './fhir.bench.ts';
+import { runOperatorBench } from './operator.bench.ts';
 
 const ALL: Record<string, () => Promise<string[]>> = {
   seed: runSeedBench,
@@ -16,6 +17,7 @@ const ALL: Record<string, () => Promise<string[]>> = {
   smtp: runSmtpBench,
   ldap: runLdapBench,
   fhir: runFhirBench,
+  operator: runOperatorBench,
 };
 const wanted = (process.env.BENCH ?? Object.keys(ALL).join(',')).split(',').filter(Boolean);
 for (const name of wanted) {

@@ -9,6 +9,7 @@ import { pscCommand } from './commands/psc.ts';
 import { structureIdpCommand } from './commands/structure-idp.ts';
 import { accessCheck } from './commands/access-check.ts';
 import { queueCommand } from './commands/queue.ts';
+import { auditCommand } from './commands/audit.ts';
 import { annuaireCommand } from './commands/annuaire.ts';
 import { trustCommand } from './commands/trust.ts';
 import { indicatorsCommand } from './commands/indicators.ts';
@@ -24,6 +25,7 @@ export const ROOT: Command = {
     pscCommand,
     structureIdpCommand,
     queueCommand,
+    auditCommand,
     annuaireCommand,
     trustCommand,
     indicatorsCommand,

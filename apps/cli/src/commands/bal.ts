@@ -4,6 +4,36 @@ import type { Command, CommandContext } from '../cli.ts';
 import { requireString } from '../cli.ts';
 import { API_OPTIONS, answer, apiClient, table } from '../api-client.ts';
 import type { AdminApi, HistoryEntry, Mailbox, MailboxCreation } from '../api-client.ts';
+import type { paths } from '../generated/admin-api.ts';
+import { rowLimit, writePages, type Column } from '../paged-export.ts';
+
+type ListingQuery = NonNullable<paths['/api/v1/operator/mailboxes']['get']['parameters']['query']>;
+type ListedMailbox = paths['/api/v1/operator/mailboxes']['get']['responses'][200]['content']['application/json']['mailboxes'][number];
+
+const LISTING_COLUMNS: Column<ListedMailbox>[] = [
+  ['address', (m) => m.address],
+  ['type', (m) => m.type],
+  ['status', (m) => m.status],
+  ['owner', (m) => m.ownerIdnat],
+  ['structure', (m) => m.structureIdnat],
+  ['listeRouge', (m) => (m.listeRouge ? 'yes' : 'no')],
+  ['createdAt', (m) => m.createdAt],
+  ['closedAt', (m) => m.closedAt],
+  ['releasedAt', (m) => m.releasedAt],
+];
+
+/** Option → query parameter of GET /api/v1/operator/mailboxes. */
+const LISTING_FILTERS = {
+  type: 'type',
+  status: 'status',
+  owner: 'owner',
+  structure: 'structure',
+  address: 'address',
+  'created-from': 'createdFrom',
+  'created-to': 'createdTo',
+  'closed-from': 'closedFrom',
+  'closed-to': 'closedTo',
+} as const;
 
 function arg(ctx: CommandContext, i: number, name: string): string {
   const v = ctx.positionals[i];
@@ -80,7 +110,8 @@ const leaf = (c: Omit<Command, 'options'> & { options?: Command['options'] }): C
 
 export const balCommand: Command = {
   name: 'bal',
-  summary: 'Mailbox governance through the admin API: create, list, show, close, liste rouge, cotitulaires, transfer, delegations, history',
+  summary:
+    'Mailbox governance through the admin API: create, list, search (all, admin), show, close, liste rouge, cotitulaires, transfer, delegations, history',
   subcommands: [
     leaf({
       name: 'create',
@@ -123,6 +154,53 @@ export const balCommand: Command = {
         const r = await answer((await apiClient(ctx)).api.GET('/api/v1/mailboxes'));
         const rows = r.mailboxes.map((m) => [m.address, m.type, m.status, m.role, m.endAt ?? '']);
         ctx.stdout.write(ctx.values.json ? `${JSON.stringify(r)}\n` : `${table(rows, ['ADDRESS', 'TYPE', 'STATUS', 'ROLE', 'UNTIL'])}\n`);
+        return 0;
+      },
+    }),
+    leaf({
+      name: 'search',
+      summary: 'Every mailbox of the operator, filtered (operator administrator: --admin); --csv exports',
+      description:
+        'Through GET /api/v1/operator/mailboxes, in creation order, closed and released mailboxes included; filters combine. ' +
+        'A table shows 100 mailboxes unless --limit; --csv and --json export every match, page after page.',
+      options: {
+        type: { type: 'string', description: 'PER, ORG, APP or CAB', valueName: 'type' },
+        status: { type: 'string', description: 'active, suspended or closed', valueName: 'status' },
+        owner: {
+          type: 'string',
+          description: 'Directory attachment: IdNat of a person (PER/CAB) or structure (ORG/APP)',
+          valueName: 'idnat',
+        },
+        structure: { type: 'string', description: "A structure's IdNat: its ORG/APP and PER/CAB of situations in it", valueName: 'idnat' },
+        'liste-rouge': { type: 'string', description: 'yes: only liste rouge; no: only published', valueName: 'yes|no' },
+        address: { type: 'string', description: 'Part of the address, case-insensitive', valueName: 'text' },
+        'created-from': { type: 'string', description: 'Created at or after (YYYY-MM-DD or ISO 8601 with a zone)', valueName: 'when' },
+        'created-to': { type: 'string', description: 'Created before, or through that day', valueName: 'when' },
+        'closed-from': { type: 'string', description: 'Closed at or after', valueName: 'when' },
+        'closed-to': { type: 'string', description: 'Closed before, or through that day', valueName: 'when' },
+        csv: { type: 'boolean', description: 'Export CSV (RFC 4180) of every match' },
+        limit: { type: 'string', description: 'At most this many mailboxes (default: 100 in a table, all in an export)', valueName: 'n' },
+      },
+      async run(ctx) {
+        if (ctx.positionals.length > 0)
+          throw new MssError('USAGE', 'mss bal search takes no argument: filter with options', { exitCode: 2 });
+        const format = ctx.values.csv ? 'csv' : ctx.values.json ? 'json' : 'table';
+        const query: ListingQuery = {};
+        for (const [option, param] of Object.entries(LISTING_FILTERS)) {
+          const v = requireString(ctx, option);
+          if (v !== undefined) (query as Record<string, string>)[param] = param === 'type' ? v.toUpperCase() : v;
+        }
+        const red = requireString(ctx, 'liste-rouge');
+        if (red !== undefined) {
+          if (red !== 'yes' && red !== 'no') throw new MssError('USAGE', `--liste-rouge: say yes or no, not "${red}"`, { exitCode: 2 });
+          query.listeRouge = red === 'yes';
+        }
+        const { api } = await apiClient(ctx);
+        await writePages<ListedMailbox>(ctx, format, rowLimit(ctx, format), LISTING_COLUMNS, async (cursor, limit) => {
+          const params = { query: { ...query, limit, ...(cursor ? { cursor } : {}) } };
+          const page = await answer(api.GET('/api/v1/operator/mailboxes', { params }));
+          return { rows: page.mailboxes, next: page.next };
+        });
         return 0;
       },
     }),

@@ -13,6 +13,7 @@ import { indicatorEvents } from './0012-indicator-events.ts';
 import { localPersons } from './0013-local-persons.ts';
 import { mes } from './0014-mes.ts';
 import { operatorReads } from './0015-operator-reads.ts';
+import { directoryAddress } from './0016-directory-address.ts';
 import type { MssMigration } from './types.ts';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
@@ -32,5 +33,6 @@ export const MIGRATIONS: readonly MssMigration[] = [
   localPersons,
   mes,
   operatorReads,
+  directoryAddress,
 ];
 export type { Engine, MigrationContext, MssMigration } from './types.ts';

@@ -277,6 +277,10 @@ export interface PractitionerSearch {
   qualification?: QualificationTest[][];
   /** The person's record or one of their mailboxes changed within the bounds. */
   updated?: TimeBound[];
+  /** A situation d'exercice of the person at this postal code (a prefix: `93` is the département). */
+  postalCode?: TextMatch[][];
+  /** A situation d'exercice of the person in this commune (case and accents ignored). */
+  city?: TextMatch[][];
 }
 
 export interface StructureSearch {
@@ -285,6 +289,8 @@ export interface StructureSearch {
   /** Published ORG/APP mailboxes of the structure. */
   mailbox?: TextMatch[][];
   updated?: TimeBound[];
+  postalCode?: TextMatch[][];
+  city?: TextMatch[][];
 }
 
 export interface SituationSearch {
@@ -298,6 +304,9 @@ export interface SituationSearch {
   mailbox?: TextMatch[][];
   qualification?: QualificationTest[][];
   updated?: TimeBound[];
+  /** The situation's own address. */
+  postalCode?: TextMatch[][];
+  city?: TextMatch[][];
 }
 
 export interface QualificationTest {
@@ -389,6 +398,24 @@ function addressSql(m: TextMatch): RawBuilder<SqlBool> {
   const v = m.value.toLowerCase();
   if (m.mode === 'exact') return sql<SqlBool>`(m.address_key = ${v} and m.address = ${m.value})`;
   return m.mode === 'prefix' ? prefixSql(key, v) : containsSql(key, v);
+}
+
+/**
+ * Postal codes (`93260`, Corsica's `20000`) compared as written, upper-cased (the old `2A`/`2B`
+ * département codes): a prefix is a range on the column's index, so `93` finds a département.
+ */
+function postalSql(column: string, m: TextMatch): RawBuilder<SqlBool> {
+  const v = m.value.toUpperCase();
+  if (m.mode === 'exact') return sql<SqlBool>`${sql.ref(column)} = ${m.value}`;
+  return m.mode === 'prefix' ? prefixSql(sql.ref(column), v) : containsSql(sql.ref(column), v);
+}
+
+/** The address tests of a search (postal code, commune), on a table with `postal_code` and `city`. */
+function placeParts(q: { postalCode?: TextMatch[][]; city?: TextMatch[][] }): RawBuilder<SqlBool>[] {
+  return [
+    ...(q.postalCode ?? []).map((or) => anyOf(or.map((m) => postalSql('postal_code', m)))),
+    ...(q.city ?? []).map((or) => anyOf(or.map((m) => textSql('city', m)))),
+  ];
 }
 
 const PUBLISHED_SQL = sql<SqlBool>`m.status = 'active' and m.liste_rouge = 0 and m.released_at is null`;
@@ -532,6 +559,9 @@ function practitionerWhere(engine: Engine, q: PractitionerSearch, dense: DenseMa
   for (const or of q.mailbox ?? []) parts.push(hasMailboxSql('persons.idnat', or, ['PER', 'CAB'], dense));
   for (const or of q.qualification ?? []) parts.push(qualificationSql(or));
   if (q.updated?.length) parts.push(changedSql(engine, 'persons', q.updated));
+  const place = placeParts(q);
+  // One situation of the person satisfies every address test (not one the postal code, another the city).
+  if (place.length) parts.push(sql<SqlBool>`idnat in (select person_idnat from situations where ${allOf(place)})`);
   return allOf(parts);
 }
 
@@ -547,6 +577,7 @@ function structureWhere(engine: Engine, q: StructureSearch, dense: DenseMailboxe
   for (const or of q.name ?? []) parts.push(anyOf(or.map((m) => textSql('name', m))));
   for (const or of q.mailbox ?? []) parts.push(hasMailboxSql('structures.idnat', or, ['ORG', 'APP'], dense));
   if (q.updated?.length) parts.push(changedSql(engine, 'structures', q.updated));
+  parts.push(...placeParts(q));
   return allOf(parts);
 }
 
@@ -577,6 +608,7 @@ function situationWhere(engine: Engine, q: SituationSearch, dense: DenseMailboxe
   }
   if (q.updated?.length)
     parts.push(sql<SqlBool>`person_idnat in (select idnat from persons where ${changedSql(engine, 'persons', q.updated)})`);
+  parts.push(...placeParts(q));
   return allOf(parts);
 }
 
@@ -599,6 +631,9 @@ function isSelective(q: PractitionerSearch | StructureSearch | SituationSearch, 
     narrow(sq.family) ||
     narrow(sq.given) ||
     narrow(sq.name) ||
+    narrow(sq.city) ||
+    // A postal code of 2 characters or more is at most a département (2% of the directory).
+    (sq.postalCode ?? []).some((or) => or.every((m) => m.mode === 'exact' || (m.mode === 'prefix' && m.value.length >= 2))) ||
     listed(sq.mailbox)
   );
 }

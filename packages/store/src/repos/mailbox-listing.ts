@@ -37,8 +37,8 @@ export function likeLiteral(s: string): string {
  * The operator's listing of every mailbox, released ones included (an audit needs them), in
  * creation order (created_at, then id): both are set once, so a page that starts after the last
  * row of the previous one neither skips nor repeats a row, whatever is created or closed
- * meanwhile. Each single filter has an index giving its rows in that order (migration
- * 0015-operator-reads).
+ * meanwhile. The filters that pick few rows have an index giving them in that order (migrations
+ * 0015-operator-reads, 0016-directory-address); the common ones (active, PER, CAB) walk it.
  */
 export class MailboxListingRepo {
   private readonly ctx: RepoContext;
@@ -56,8 +56,15 @@ export class MailboxListingRepo {
           .coalesce(eb.case().when('m.type', 'in', ['ORG', 'APP']).then(eb.ref('m.owner_idnat')).end(), eb.ref('s.structure_idnat'))
           .as('structure_idnat'),
       );
-    if (filter.type !== undefined) q = q.where('m.type', '=', filter.type);
-    if (filter.status !== undefined) q = q.where('m.status', '=', filter.status);
+    if (filter.type !== undefined) {
+      q = q.where('m.type', '=', filter.type);
+      if (filter.type === 'ORG' || filter.type === 'APP') q = q.where(sql<boolean>`m.type not in ('PER', 'CAB')`);
+    }
+    if (filter.status !== undefined) {
+      q = q.where('m.status', '=', filter.status);
+      // The partial index's condition, written out with literals so that both planners see it applies (0016).
+      if (filter.status !== 'active') q = q.where(sql<boolean>`m.status <> 'active'`);
+    }
     if (filter.ownerIdnat !== undefined) q = q.where('m.owner_idnat', '=', filter.ownerIdnat);
     if (filter.structureIdnat !== undefined) {
       const structure = filter.structureIdnat;

@@ -69,6 +69,16 @@ export const SEARCH_PARAMS: Record<SearchableType, Record<string, { type: string
       documentation: 'a published PER/CAB mailbox address; starts-with, :exact (case-sensitive), :contains',
     },
     'qualification-code': { type: 'token', documentation: 'profession (TRE_G15), category (TRE_R09) or savoir-faire (TRE_R38) code' },
+    'address-postalcode': {
+      type: 'string',
+      documentation:
+        'postal code of one situation d’exercice of the practitioner (both tests on the same one); starts-with, so `93` is a département; :exact, :contains',
+    },
+    'address-city': {
+      type: 'string',
+      documentation:
+        'commune of one situation d’exercice of the practitioner (both tests on the same one); starts-with, case and accents ignored; :exact, :contains',
+    },
   },
   PractitionerRole: {
     _id: { type: 'token', documentation: "the situation d'exercice id" },
@@ -81,6 +91,14 @@ export const SEARCH_PARAMS: Record<SearchableType, Record<string, { type: string
     name: { type: 'string', documentation: "the practitioner's family or given name" },
     'mailbox-mss': { type: 'string', documentation: 'a mailbox shown on the role (attached to it, or to no situation: R-ANN-1)' },
     'qualification-code': { type: 'token', documentation: "the practitioner's profession, category or savoir-faire code" },
+    'address-postalcode': {
+      type: 'string',
+      documentation: 'postal code of the situation d’exercice; starts-with, so `93` is a département; :exact, :contains',
+    },
+    'address-city': {
+      type: 'string',
+      documentation: 'commune of the situation d’exercice; starts-with, case and accents ignored; :exact, :contains',
+    },
     _query: {
       type: 'special',
       documentation: '`resolve-mailbox` with professional, structure, postal-code, city: the mailbox to use (R-ANN-4)',
@@ -95,6 +113,14 @@ export const SEARCH_PARAMS: Record<SearchableType, Record<string, { type: string
     },
     name: { type: 'string', documentation: 'raison sociale; starts-with, :exact, :contains' },
     'mailbox-mss': { type: 'string', documentation: 'a published ORG/APP mailbox address' },
+    'address-postalcode': {
+      type: 'string',
+      documentation: 'postal code of the structure; starts-with, so `93` is a département; :exact, :contains',
+    },
+    'address-city': {
+      type: 'string',
+      documentation: 'commune of the structure; starts-with, case and accents ignored; :exact, :contains',
+    },
   },
 };
 
@@ -222,6 +248,12 @@ function parse(type: SearchableType, raw: RawParam[], r: ResultParams): Practiti
         break;
       case 'qualification-code':
         push('qualification', qualificationCodes(p));
+        break;
+      case 'address-postalcode':
+        push('postalCode', stringValues(p));
+        break;
+      case 'address-city':
+        push('city', stringValues(p));
         break;
       case '_lastUpdated':
         q.updated = [...(q.updated ?? []), ...dateBounds(p)];
