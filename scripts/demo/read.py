@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Wait for a message in a mailbox over IMAP, as an LPS would: STARTTLS, AUTHENTICATE XOAUTH2
-with a Pro Santé Connect access token, SEARCH by subject in INBOX; prints its headers.
+with a Pro Santé Connect access token, SEARCH by subject in INBOX; prints its headers (From, To, Subject, Received, Content-Type and
+the patient marker X-MSS-Usager).
 
   token=$(npx mss psc token --idnat 810000001635)
   python3 scripts/demo/read.py --imap 127.0.0.1:10144 --ca .mss-data/ca.pem --token "$token" \\
@@ -36,7 +37,7 @@ def main() -> int:
         typ, data = imap.uid('SEARCH', 'CHARSET', 'UTF-8', 'SUBJECT')
         uids = data[0].split()
         if uids:
-            typ, fetched = imap.uid('FETCH', uids[-1], '(BODY.PEEK[HEADER.FIELDS (FROM TO SUBJECT RECEIVED)])')
+            typ, fetched = imap.uid('FETCH', uids[-1], '(BODY.PEEK[HEADER.FIELDS (FROM TO SUBJECT RECEIVED CONTENT-TYPE X-MSS-USAGER)])')
             print(fetched[0][1].decode('utf-8', 'replace').strip())
             imap.logout()
             return 0

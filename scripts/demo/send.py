@@ -26,7 +26,7 @@ def main() -> int:
     p.add_argument('--subject', required=True)
     p.add_argument('--body', default='Bonjour,\n\nCeci est un message de démonstration.\n')
     p.add_argument('--header', action='append', default=[], metavar='NAME: VALUE',
-                   help='an extra header field, e.g. "X-MSS-CODECDA: 11490-0" (repeatable; Ref. #2 headers)')
+                   help='an extra header field, e.g. "X-MSS-CODECDA: 11490-0" or "X-MSS-MES: FIN" (repeatable; Ref. #2 headers)')
     p.add_argument('--notify', help='RFC 3461 NOTIFY for every recipient, e.g. SUCCESS,FAILURE (a delivery report comes back)')
     a = p.parse_args()
     host, port = a.smtp.rsplit(':', 1)
@@ -56,7 +56,12 @@ def main() -> int:
             print(f'authentication refused: {code} {reply.decode()}', file=sys.stderr)
             return 1
         rcpt_options = [f'NOTIFY={a.notify}'] if a.notify else []
-        refused = s.send_message(msg, rcpt_options=rcpt_options)
+        try:
+            refused = s.send_message(msg, rcpt_options=rcpt_options)
+        except smtplib.SMTPRecipientsRefused as e:
+            for rcpt, (code, reply) in e.recipients.items():
+                print(f'refused {rcpt}: {code} {reply.decode()}', file=sys.stderr)
+            return 1
         if refused:
             print(f'refused recipients: {refused}', file=sys.stderr)
             return 1

@@ -10,6 +10,7 @@ import { structureIdpCommand } from './commands/structure-idp.ts';
 import { accessCheck } from './commands/access-check.ts';
 import { queueCommand } from './commands/queue.ts';
 import { auditCommand } from './commands/audit.ts';
+import { mesCommand } from './commands/mes.ts';
 import { annuaireCommand } from './commands/annuaire.ts';
 import { trustCommand } from './commands/trust.ts';
 import { indicatorsCommand } from './commands/indicators.ts';
@@ -26,6 +27,7 @@ export const ROOT: Command = {
     structureIdpCommand,
     queueCommand,
     auditCommand,
+    mesCommand,
     annuaireCommand,
     trustCommand,
     indicatorsCommand,

@@ -15,7 +15,7 @@ import {
   walkParts,
 } from '@mss/mime';
 import type { Logger } from '@mss/runtime';
-import type { RelayDelivery } from '@mss/smtp';
+import { rfc5322Date, type RelayDelivery } from '@mss/smtp';
 import type { MesConversationEventRow, MesPatientRow, MessageRow, NewQueueEntry, Repositories, Store } from '@mss/store';
 import { composePatientMessage, composeReadReceipt, type Attachment } from './compose.ts';
 import { endMark, inboundEffect, mayWrite, type ConversationState, type WriteDecision } from './rules.ts';
@@ -400,9 +400,9 @@ export class MonEspaceSante {
       inReplyTo: replied?.message_id ?? null,
       domain: this.domain,
     });
-    const stored = await this.store.ingest(raw);
-    const box = await this.mailboxOf(patient);
     const ref = randomBytes(8).toString('hex');
+    const stored = await this.store.ingest(this.traced(raw, ref));
+    const box = await this.mailboxOf(patient);
     const row = await this.store.transaction(async (tx) => {
       // Checked again where it is written: a [FIN] that arrived meanwhile wins.
       const again = mayWrite((await tx.mes.conversation(ins, to.value.address))?.state);
@@ -466,7 +466,8 @@ export class MonEspaceSante {
       domain: this.domain,
       originalHeaders: end < 0 ? raw : raw.subarray(0, end + 2),
     });
-    const stored = await this.store.ingest(receipt);
+    const ref = randomBytes(8).toString('hex');
+    const stored = await this.store.ingest(this.traced(receipt, ref));
     const box = await this.mailboxOf(patient);
     await this.store.transaction(async (tx) => {
       const current = await tx.mail.messageById(id);
@@ -475,7 +476,7 @@ export class MonEspaceSante {
         throw new MesError('mdn-already-sent', 'a read receipt was already sent for this message', 'R-MES-4');
       await tx.mail.setFlags(row.folder_id, [row.uid], [...flags, SEEN, MDN_SENT_FLAG]);
       // RFC 8098 §3: an MDN goes from the null sender, and no report is asked for it.
-      await tx.queue.enqueue([this.queueEntry(randomBytes(8).toString('hex'), stored, patient.address, box, '', to, ['NEVER'])]);
+      await tx.queue.enqueue([this.queueEntry(ref, stored, patient.address, box, '', to, ['NEVER'])]);
       await tx.mes.record({ ins, professional, event: 'mdn-sent', messageId: id, detail: `to ${to}` });
     });
     this.store.notifyFolderChanged(row.folder_id);
@@ -540,6 +541,15 @@ export class MonEspaceSante {
       notify,
       orcpt: null,
     };
+  }
+
+  /**
+   * MES's trace field on what it sends, as every operator writes one (RFC 5321 §4.4): its id is
+   * how the receiving relay recognises a retry after a lost reply (`sendingTraceId`).
+   */
+  private traced(raw: Buffer, ref: string): Buffer {
+    const trace = `Received: from web (patient web mailbox)\r\n\tby mx.${this.domain} (Mon Espace Sante) with HTTPS id ${ref};\r\n\t${rfc5322Date(new Date())}\r\n`;
+    return Buffer.concat([Buffer.from(trace, 'latin1'), raw]);
   }
 
   private async mailboxOf(patient: Patient): Promise<number> {

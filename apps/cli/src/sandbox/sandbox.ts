@@ -20,6 +20,7 @@ import { startTrustService } from './trust-service.ts';
 import { startOperatorMail, type OperatorMail } from './operator-mail.ts';
 import { openSecondOperatorStore, secondOperatorStore } from './second-operator.ts';
 import { operatorStore } from './store-location.ts';
+import { startMesService, type MesService } from './mes-service.ts';
 import { adminPasswordFile } from '../api-client.ts';
 import { checkPortsFree } from './ports.ts';
 
@@ -58,9 +59,12 @@ export async function startSandbox(config: MssConfig, logger: Logger, options: S
   const operators: OperatorMail[] = [];
   const timers: NodeJS.Timeout[] = [];
   const feeds: DirectoryFeedSender[] = [];
+  let mes: MesService | undefined;
   const stopAll = async () => {
     for (const t of timers) clearInterval(t);
     for (const f of feeds) await f.stop();
+    await mes?.stop().catch((err: unknown) => logger.warn({ err, service: 'mes' }, 'stop failed'));
+    mes = undefined;
     for (const o of [...operators].reverse()) await o.stop();
     operators.length = 0;
     for (const s of [...running].reverse()) await s.stop().catch((err: unknown) => logger.warn({ err, service: s.key }, 'stop failed'));
@@ -175,7 +179,9 @@ export async function startSandbox(config: MssConfig, logger: Logger, options: S
       logger,
     );
     operators.push(b);
-    for (const svc of [...a.services, ...b.services]) {
+    // Mon Espace Santé: the third member of the trust space, for the patients (domain reference §8).
+    mes = await startMesService(config, logger, { pki: trust.trust.pki, url: trust.url }, { seed: options.seed });
+    for (const svc of [...a.services, ...b.services, ...mes.services]) {
       endpoints[svc.key] = svc.url;
       logger.info({ service: svc.key, url: svc.url }, 'service listening');
     }

@@ -1,4 +1,4 @@
-import { startTrust, type RunningTrust } from '@mss/trust';
+import { MES_OPERATOR_NAME, PATIENT_DOMAIN, startTrust, type RunningTrust } from '@mss/trust';
 import type { Logger, MssConfig } from '@mss/runtime';
 import type { RunningService } from './service.ts';
 
@@ -12,6 +12,8 @@ export async function startTrustService(config: MssConfig, logger: Logger): Prom
     operators: [
       { name: config.operatorName, domains: [config.operatorDomain], mx: { host: config.host, port: config.ports.smtpRelay } },
       { name: config.secondOperatorName, domains: [config.secondOperatorDomain], mx: { host: config.host, port: config.ports.smtpRelayB } },
+      // Mon Espace Santé: the patients' domain, served by the MES stand-in's relay.
+      { name: MES_OPERATOR_NAME, domains: [PATIENT_DOMAIN], mx: { host: config.host, port: config.ports.mesRelay } },
     ],
   });
   return { key: 'trust', url: trust.url, trust, stop: () => trust.stop() };
