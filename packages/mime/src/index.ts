@@ -79,3 +79,4 @@ export {
   storedPart,
 } from './stored.ts';
 export { type MessageData, type SearchHeaderValues, messageData, searchHeaderValues, sentDate } from './message-data.ts';
+export { insertField } from './insert-field.ts';

@@ -2,6 +2,10 @@ import path from 'node:path';
 import {
   DEFAULT_GOVERNANCE_LIMITS,
   DEFAULT_MAILBOX_QUOTAS,
+  DOCUMENT_MISMATCH_KINDS,
+  type DocumentMismatchKind,
+  type DocumentPolicy,
+  isDocumentMismatchKind,
   MAILBOX_TYPES,
   type GovernanceLimits,
   type MailboxQuota,
@@ -84,6 +88,35 @@ export function loadQuotas(env: Environment = process.env): MailboxQuotas {
 export const DEFAULT_PG_POOL_SIZE = 10;
 export const DEFAULT_BLOB_WORKERS = 8;
 
+/**
+ * MSS_DOCUMENT_REJECT: the R-DOC-2 mismatch kinds for which the API LPS refuses a message
+ * (`554 5.6.0`), comma-separated, or `all`; every other kind is accepted and counted (default:
+ * none refused). An unsafe archive is refused whatever this says.
+ */
+export function loadDocumentPolicy(env: Environment = process.env): DocumentPolicy {
+  const raw = env.MSS_DOCUMENT_REJECT?.trim();
+  if (!raw) return {};
+  const kinds =
+    raw.toLowerCase() === 'all'
+      ? [...DOCUMENT_MISMATCH_KINDS]
+      : raw
+          .split(',')
+          .map((k) => k.trim())
+          .filter((k) => k !== '');
+  const policy: Partial<Record<DocumentMismatchKind, 'reject'>> = {};
+  for (const k of kinds) {
+    if (!isDocumentMismatchKind(k)) {
+      throw new MssError(
+        'CONFIG_INVALID',
+        `MSS_DOCUMENT_REJECT: "${k}" is not a mismatch kind (all, or some of ${DOCUMENT_MISMATCH_KINDS.join(', ')})`,
+        { exitCode: 2 },
+      );
+    }
+    policy[k] = 'reject';
+  }
+  return policy;
+}
+
 /** How each store is run: MSS_PG_POOL_SIZE (1-1000), MSS_BLOB_WORKERS (0-64). */
 export function loadStoreSettings(env: Environment = process.env): { pgPoolSize: number; blobWorkers: number } {
   return {
@@ -150,6 +183,8 @@ export interface MssConfig {
   blobWorkers: number;
   /** Per mailbox type: what a mailbox may hold (IMAP QUOTA, SMTP mailbox full). */
   quotas: MailboxQuotas;
+  /** Per R-DOC-2 mismatch kind, refuse or accept and count (MSS_DOCUMENT_REJECT). */
+  documentPolicy: DocumentPolicy;
   listeners: ListenerSettings;
   governance: GovernanceLimits;
   /** MSS_STRUCTURE_IDPS: FINESS structures' own identity providers, trusted for their staff on their ORG mailboxes. */
@@ -212,6 +247,7 @@ export function loadConfig(input: ConfigInput = {}, env: Environment = process.e
     logLevel: logLevelSetting(input.logLevel, env, 'info'),
     ...loadStoreSettings(env),
     quotas: loadQuotas(env),
+    documentPolicy: loadDocumentPolicy(env),
     listeners: loadListenerSettings(env),
     governance: loadGovernanceLimits(env),
     structureIdps: loadStructureIdps(env),

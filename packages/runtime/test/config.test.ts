@@ -165,3 +165,17 @@ test('createLogger takes its level from the caller, not from MSS_LOG_LEVEL', () 
     else process.env.MSS_LOG_LEVEL = before;
   }
 });
+
+test('MSS_DOCUMENT_REJECT (R-DOC-2): kinds refused, all, none by default; an unknown kind is named', async () => {
+  const { loadDocumentPolicy } = await import('../src/index.ts');
+  assert.deepEqual(loadConfig({}, {}).documentPolicy, {});
+  assert.deepEqual(loadDocumentPolicy({ MSS_DOCUMENT_REJECT: 'codecda-mismatch, ins-disagrees' }), {
+    'codecda-mismatch': 'reject',
+    'ins-disagrees': 'reject',
+  });
+  assert.equal(Object.keys(loadDocumentPolicy({ MSS_DOCUMENT_REJECT: 'all' })).length, 11);
+  assert.match(
+    configError(() => loadConfig({}, { MSS_DOCUMENT_REJECT: 'codecda-mismatch,typo' })).message,
+    /^MSS_DOCUMENT_REJECT: "typo" is not a mismatch kind \(all, or some of codecda-missing, /,
+  );
+});

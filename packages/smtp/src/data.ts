@@ -4,6 +4,7 @@
 // and delivered. The reply is sent once, after
 // delivery: a 250 means durable; anything that fails before answers 4xx/5xx and leaves nothing.
 
+import { insertField, type MimeNode, parseMessage } from '@mss/mime';
 import { ingestMessage, type BlobRef, type IngestedMessage, type Store } from '@mss/store';
 import { randomBytes } from 'node:crypto';
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
@@ -54,8 +55,18 @@ export interface DataHandling<T> {
   limits: ReceiverLimits;
   /** Once the message is complete and within limits: a refusal, or what `deliver` needs. */
   check(head: Buffer): SmtpReply | T;
+  /**
+   * Checks that need the whole message (R-DOC-2), on the parse the ingestion step then reuses:
+   * throws an SmtpReply to refuse; may give a header field for the stored copy (put below our trace field).
+   */
+  examine?(raw: Buffer, root: MimeNode, checked: T): Promise<Examined<T>>;
   /** Makes the committed blob visible where it goes, with its ingested data; throws to refuse with 4xx. */
   deliver(message: { blob: BlobRef; data: IngestedMessage }, checked: T): Promise<Delivered>;
+}
+
+export interface Examined<T> {
+  checked: T;
+  field: { name: string; value: string } | null;
 }
 
 export function receiveData<T>(
@@ -118,12 +129,40 @@ export function receiveData<T>(
     let delivered: Delivered;
     try {
       // Parsed from memory before the commit hands the bytes to a blob worker; a message too big
-      // to be held (spilled to disk) is read back once it is durable.
+      // to be held (spilled to disk) is read back once it is durable. One parse serves the
+      // examination and the ingestion step.
       const held = await receiver.heldBytes();
-      const early = held ? ingestMessage(held) : undefined;
-      const blob = await receiver.commit();
-      const data = early ?? ingestMessage(await store.blobs.get(blob.hash));
-      delivered = await h.deliver({ blob, data }, checked);
+      let examined: Examined<T> = { checked, field: null };
+      let blob: BlobRef;
+      let data: IngestedMessage;
+      if (held) {
+        const root = parseMessage(held);
+        if (h.examine) examined = await h.examine(held, root, checked);
+        if (examined.field) {
+          // The stored copy has our field below our Received: a new blob, the held one dropped.
+          const out = insertField(held, root, 1, examined.field.name, examined.field.value);
+          data = ingestMessage(out.raw, out.root);
+          await receiver.abort();
+          blob = await store.blobs.put(out.raw);
+        } else {
+          data = ingestMessage(held, root);
+          blob = await receiver.commit();
+        }
+      } else {
+        blob = await receiver.commit();
+        const raw = await store.blobs.get(blob.hash);
+        const root = parseMessage(raw);
+        // Refused after the commit: the durable blob is referenced by nothing (as after a crash).
+        if (h.examine) examined = await h.examine(raw, root, checked);
+        if (examined.field) {
+          const out = insertField(raw, root, 1, examined.field.name, examined.field.value);
+          data = ingestMessage(out.raw, out.root);
+          blob = await store.blobs.put(out.raw);
+        } else {
+          data = ingestMessage(raw, root);
+        }
+      }
+      delivered = await h.deliver({ blob, data }, examined.checked);
       conn.log.info({ id, ...delivered.log }, 'smtp message accepted');
     } catch (err) {
       return refuse(

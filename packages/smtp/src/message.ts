@@ -2,6 +2,7 @@
 // while the whole message streams to disk, and parsed by @mss/mime.
 
 import { headerAddresses, mssHeaders, parseMessage, rawHeaders, type MssHeaders } from '@mss/mime';
+import type { DocumentCheckOutcome } from '@mss/domain';
 import { replies, type SmtpReply } from './replies.ts';
 
 const CRLF = Buffer.from('\r\n');
@@ -51,6 +52,10 @@ export class HeaderCollector {
 export interface CheckedHeaders {
   /** Ref. #2 headers (§9), for the indicators and the patient rules to come. */
   mss: MssHeaders;
+  /** What the document checks found (R-DOC-2), once they ran on the whole message. */
+  documentCheck?: DocumentCheckOutcome;
+  /** Their one-line summary, when the message concerned documents (the 250 text). */
+  documentSummary?: string;
 }
 
 const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
@@ -72,8 +77,13 @@ export function checkHeaders(head: Buffer, mailbox: string): CheckedHeaders | Sm
     const sender = headerAddresses(root, 'sender');
     if (sender.length !== 1 || !same(sender[0]!.address, mailbox)) return replies.headerSender(mailbox);
   }
+  // The operator's own field (R-DOC-2's outcome for the recipient) must not arrive already written.
+  if (rawHeaders(root, DOCUMENT_CHECK_FIELD.toLowerCase()).length > 0) return replies.reservedHeader(DOCUMENT_CHECK_FIELD);
   return { mss: mssHeaders(root) };
 }
+
+/** The field the stored copy carries for its recipients: which document checks passed (R-DOC-2). */
+export const DOCUMENT_CHECK_FIELD = 'X-MSS-Document-Check';
 
 /** What the relay reads of a message from another operator: no sender rule applies here. */
 export function readHeaders(head: Buffer): CheckedHeaders & { traceId: string | null } {

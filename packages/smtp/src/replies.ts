@@ -63,6 +63,7 @@ export const replies = {
   headerFrom: (mailbox: string) =>
     reply(550, '5.7.1', `Message rejected: the From: header must be ${mailbox} alone, the mailbox this session opened`),
   headerSender: (mailbox: string) => reply(550, '5.7.1', `Message rejected: a Sender: header, when present, must be ${mailbox}`),
+  reservedHeader: (name: string) => reply(550, '5.7.1', `Message rejected: ${name} is set by the operator, not by the sender`),
   duplicateHeader: (name: string) => reply(550, '5.7.1', `Message rejected: more than one ${name}: header`),
   headerTooLarge: (limit: number) => reply(552, '5.3.4', `Message rejected: header section larger than ${limit} bytes`),
   tooBig: (limit: number) => reply(552, '5.3.4', `Message exceeds the maximum size of ${limit} bytes`),
@@ -99,6 +100,10 @@ export const replies = {
   lineTooLong: () => reply(421, '4.7.0', 'Command line too long, closing connection'),
   shuttingDown: () => reply(421, '4.3.2', 'Server shutting down, try again later'),
   sessionEnded: (reason: SessionEndReason) => reply(421, '4.7.0', `${SESSION_END_TEXT[reason]}; closing connection`),
+  // R-DOC-1/R-DOC-2: 5.6.0 "other or undefined media error" (RFC 3463 §3.7): the content is refused.
+  unsafeArchive: (detail: string) => reply(554, '5.6.0', `Message rejected: unsafe IHE_XDM attachment (R-DOC-1): ${ascii(detail)}`),
+  documentMismatch: (kind: string, detail: string) =>
+    reply(554, '5.6.0', `Message rejected: X-MSS headers disagree with the documents (R-DOC-2), ${kind}: ${ascii(detail)}`),
   accepted: (id: string, local: number, remote: number) =>
     reply(
       250,
@@ -106,6 +111,12 @@ export const replies = {
       `Ok: accepted as ${id} (${local} local mailbox${local === 1 ? '' : 'es'}${remote ? `, ${remote} for other operators` : ''})`,
     ),
 } as const;
+
+/** Reply texts are US-ASCII on one line (RFC 5321 §4.2): anything else becomes `?`, long details are cut. */
+function ascii(text: string): string {
+  const flat = text.replace(/[^\x20-\x7e]/g, '?');
+  return flat.length > 300 ? `${flat.slice(0, 300)}...` : flat;
+}
 
 export { SESSION_END_TEXT };
 

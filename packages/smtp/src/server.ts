@@ -4,7 +4,9 @@
 
 import type { AccessControl, CertificateValidator, TokenValidator } from '@mss/access';
 import { AddressConnectionLimit, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, type Logger } from '@mss/runtime';
-import { checkIns, PATIENT_DOMAIN, type MailboxQuotas } from '@mss/domain';
+import { checkIns, type DocumentPolicy, PATIENT_DOMAIN, type MailboxQuotas } from '@mss/domain';
+import type { XdmLimits } from '@mss/xdm';
+import { examineDocuments } from './documents.ts';
 import type { Store } from '@mss/store';
 import type { SMTPServerAddress, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import { connectionOf } from './connection.ts';
@@ -68,6 +70,10 @@ export interface SubmissionServerOptions {
   hardErrorLimit?: number;
   /** Largest header section kept in memory to check `From:`. Default 256 KiB. */
   maxHeaderBytes?: number;
+  /** Per R-DOC-2 mismatch kind, refuse (`554 5.6.0`) or accept and count (the default for every kind). */
+  documentPolicy?: DocumentPolicy;
+  /** Limits of the IHE_XDM reader (R-DOC-1). Default: @mss/xdm's. */
+  xdmLimits?: Partial<XdmLimits>;
   /** How long stop() lets transactions in progress finish. Default 10 s. */
   closeTimeoutMs?: number;
 }
@@ -149,6 +155,12 @@ export async function startSubmissionServer(opts: SubmissionServerOptions): Prom
         trace,
         limits: { maxMessageSize, maxHeaderBytes },
         check: (head) => checkHeaders(head, identity.mailbox),
+        examine: (raw, root, checked) =>
+          examineDocuments(raw, root, checked, {
+            recipients: rcpts.map((r) => r.address),
+            policy: opts.documentPolicy ?? {},
+            ...(opts.xdmLimits ? { limits: opts.xdmLimits } : {}),
+          }),
         async deliver({ blob, data }, checked) {
           const recipients: Recipient[] = [];
           for (const r of rcpts) {
@@ -171,10 +183,11 @@ export async function startSubmissionServer(opts: SubmissionServerOptions): Prom
             },
             data,
             mss: checked.mss,
+            ...(checked.documentCheck ? { documentCheck: checked.documentCheck } : {}),
           };
           const report = await deliver(message);
           return {
-            text: replies.accepted(id, report.local, report.remote).message,
+            text: `${replies.accepted(id, report.local, report.remote).message}${checked.documentSummary ? `; X-MSS checks: ${checked.documentSummary}` : ''}`,
             folderIds: report.folderIds,
             log: {
               author: identity.idnat,
@@ -183,6 +196,9 @@ export async function startSubmissionServer(opts: SubmissionServerOptions): Prom
               remote: report.remote,
               size: blob.size,
               dsn: message.envelope.dsn,
+              ...(checked.documentCheck && checked.documentCheck.mismatches.length > 0
+                ? { documentMismatches: checked.documentCheck.mismatches.map((m) => m.kind) }
+                : {}),
             },
           };
         },

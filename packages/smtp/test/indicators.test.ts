@@ -13,6 +13,8 @@ import { silentLogger } from '@mss/runtime';
 import { createRelaySmtpServer, listenSmtp, type RunningSmtpListener, type RunningSubmissionServer } from '../src/index.ts';
 import { APP, CAB, CLAIRE, D, GP, JULIE, NATHALIE, ORG, PER, SOPHIE, startSmtpWorld, type SmtpWorld } from './support/smtp-world.ts';
 import { Conversation } from './support/conversation.ts';
+import { xdmMessage } from './support/xdm-message.ts';
+import { buildXdm, SAMPLE_DOCUMENTS } from '@mss/xdm';
 
 const PATIENT = '279035121518989@patient.mssante.fr';
 
@@ -44,6 +46,24 @@ after(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
+/** The submission checks the attachments (R-DOC-2): a CDA is counted when one is attached, as a real LPS sends it. */
+async function sendXdm(
+  as: { idnat: string; mailbox: string },
+  to: string[],
+  headers: Record<string, string>,
+  zip: Buffer,
+): Promise<string> {
+  const c = await Conversation.authenticated(w.smtp.port, as.mailbox, await w.token(as.idnat));
+  assert.match(await c.command(`MAIL FROM:<${as.mailbox}>`), /^250 /);
+  for (const r of to) assert.match(await c.command(`RCPT TO:<${r}>`), /^250 /);
+  assert.match(await c.command('DATA'), /^354 /);
+  c.send(`${xdmMessage({ from: as.mailbox, to, subject: 'test', headers, zip }).toString('latin1')}.\r\n`);
+  const reply = await c.reply();
+  await c.close();
+  assert.match(reply, /^250 /);
+  return /accepted as ([0-9a-f]+)/.exec(reply)![1]!;
+}
+
 async function send(as: { idnat: string; mailbox: string }, to: string[], headers: string): Promise<string> {
   const c = await Conversation.authenticated(w.smtp.port, as.mailbox, await w.token(as.idnat));
   assert.match(await c.command(`MAIL FROM:<${as.mailbox}>`), /^250 /);
@@ -62,7 +82,13 @@ const value = (rows: IndicatorRow[], idnat: string, mailbox: string, indicator: 
 test('R-CAB-8: a message sent from the CAB counts for the cotitulaire who acted, a delegate’s for the delegate; each copy received for the mailbox', async () => {
   const period = indicatorPeriod(new Date());
   // Story 1: the hospital's ORG mailbox sends a discharge letter (CDA in IHE_XDM) to the practice.
-  await send({ idnat: NATHALIE, mailbox: ORG }, [CAB], 'X-MSS-CODECDA: 11490-0\r\nX-MSS-INS: O\r\nX-MSS-NIL: DEV935997\r\n');
+  const letter = await buildXdm({ cda: fs.readFileSync(SAMPLE_DOCUMENTS.dischargeLetter) });
+  await sendXdm(
+    { idnat: NATHALIE, mailbox: ORG },
+    [CAB],
+    { 'X-MSS-CODECDA': '11490-0', 'X-MSS-INS': 'O', 'X-MSS-NIL': 'DEV935997' },
+    letter,
+  );
   // Sophie answers from the CAB; Julie (delegate on Dr Martin's PER) writes to the CAB and to a patient.
   await send({ idnat: SOPHIE, mailbox: CAB }, [ORG], '');
   await send({ idnat: JULIE, mailbox: PER }, [CAB, PATIENT], '');
@@ -93,7 +119,15 @@ test('an APP’s software (certificate, AUTH EXTERNAL with curl) counts for the 
   fs.writeFileSync(cert, issued.certPem);
   fs.writeFileSync(key, issued.keyPem, { mode: 0o600 });
   const eml = path.join(dir, 'results.eml');
-  fs.writeFileSync(eml, `From: <${APP}>\r\nTo: <${PER}>\r\nSubject: Resultats\r\nX-MSS-CODECDA: 11502-2\r\nX-MSS-INS: N\r\n\r\nHbA1c.\r\n`);
+  // A lab report for a patient whose identity is not qualified (a local identifier instead of the INS).
+  const report = fs
+    .readFileSync(SAMPLE_DOCUMENTS.labReport, 'utf8')
+    .replace('root="1.2.250.1.213.1.4.10"', 'root="1.2.250.1.71.4.2.7.930000013"');
+  const zip = await buildXdm({ cda: Buffer.from(report) });
+  fs.writeFileSync(
+    eml,
+    xdmMessage({ from: APP, to: [PER], subject: 'Resultats', headers: { 'X-MSS-CODECDA': '11502-2', 'X-MSS-INS': 'N' }, zip }),
+  );
   const { stderr } = await promisify(execFile)(
     'curl',
     ['-sS', '-v', '--ssl-reqd', '--cacert', w.caFile, '--cert', cert, '--key', key, '--login-options', 'AUTH=EXTERNAL'].concat([

@@ -3,13 +3,10 @@
 // (R-MES-2). Works on the message as @mss/mime parsed it (the store's one ingestion parse), so that
 // SMTP and `mss message check` judge alike. An unsafe archive throws UnsafeArchiveError (R-DOC-1).
 
-import type { CheckedDocument, DocumentCheckOutcome, DocumentMismatch } from '@mss/domain';
+import { type CheckedDocument, type DocumentCheckOutcome, type DocumentMismatch, PATIENT_DOMAIN } from '@mss/domain';
 import { decodeBody, findXdmAttachments, type MimeNode, type MssHeaders, mssHeaders } from '@mss/mime';
 import { cdaDocuments, insQualified, isConsistent, readXdm, type XdmInspection } from './archive.ts';
 import type { XdmLimits } from './limits.ts';
-
-/** The patients' domain of Mon Espace Santé (domain reference §8). */
-export const PATIENT_DOMAIN = 'patient.mssante.fr';
 
 /** X-MSS-NIL: a product reference such as `DEV935997` — one token of letters, digits, `.`, `_`, `-`, at most 64 (docs/choices.md). */
 const NIL_SHAPE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -96,6 +93,12 @@ export async function checkMessageDocuments(
   return { outcome: { documents, mismatches }, headers, archives };
 }
 
+/** Type codes come from the documents (untrusted): shown as a LOINC-like token, at most 10 of them, on one ASCII line. */
+function codes(list: readonly string[]): string {
+  const shown = list.slice(0, 10).map((c) => c.replace(/[^A-Za-z0-9.-]/g, '?').slice(0, 20) || '?');
+  return list.length > 10 ? `${shown.join(',')},+${list.length - 10}` : shown.join(',');
+}
+
 /** One line for people: which checks passed (the 250 reply text, the stored copy's header). */
 export function describeOutcome(outcome: DocumentCheckOutcome): string {
   const kinds = new Set(outcome.mismatches.map((m) => m.kind));
@@ -110,6 +113,6 @@ export function describeOutcome(outcome: DocumentCheckOutcome): string {
     `NIL=${state('nil', true)}`,
     `MES=${state('mes', true)}`,
     `XDM=${state('xdm', docs > 0)}`,
-    `CDA=${docs === 0 ? 'none' : outcome.documents.map((d) => d.typeCode || '?').join(',')}`,
+    `CDA=${docs === 0 ? 'none' : codes(outcome.documents.map((d) => d.typeCode))}`,
   ].join(' ');
 }

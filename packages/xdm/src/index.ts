@@ -33,7 +33,6 @@ export {
 export {
   type ArchiveReport,
   type MessageDocuments,
-  PATIENT_DOMAIN,
   checkMessageDocuments,
   concernsDocuments,
   describeOutcome,

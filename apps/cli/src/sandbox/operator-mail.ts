@@ -2,7 +2,7 @@ import path from 'node:path';
 import { createCertificateValidator, type AccessControl, type TokenValidator } from '@mss/access';
 import { startImapServer } from '@mss/imap';
 import type { ListenerSettings, Logger, ServiceKey } from '@mss/runtime';
-import type { MailboxQuotas } from '@mss/domain';
+import type { DocumentPolicy, MailboxQuotas } from '@mss/domain';
 import { QueueRunner, startRelayServer, startSubmissionServer } from '@mss/smtp';
 import type { Store } from '@mss/store';
 import { RevocationListCache, WhitelistCache, type Pki } from '@mss/trust';
@@ -22,6 +22,8 @@ export interface OperatorMailSetup {
   keys: { smtpSubmission: ServiceKey; imap: ServiceKey; smtpRelay: ServiceKey };
   /** What a mailbox may hold (configuration: MSS_QUOTA_*). */
   quotas: MailboxQuotas;
+  /** Per R-DOC-2 mismatch kind, refuse or accept and count (configuration: MSS_DOCUMENT_REJECT). */
+  documentPolicy?: DocumentPolicy;
   /** Connections per client address, IMAP timeouts (configuration: MSS_MAX_CONNECTIONS_PER_ADDRESS, MSS_IMAP_*). */
   listeners: ListenerSettings;
 }
@@ -118,6 +120,7 @@ export async function startOperatorMail(s: OperatorMailSetup, logger: Logger): P
       trustSpace: whitelist,
       queue,
       quotas: s.quotas,
+      ...(s.documentPolicy ? { documentPolicy: s.documentPolicy } : {}),
       certificates,
       maxConnectionsPerAddress: s.listeners.maxConnectionsPerAddress,
     });
@@ -132,6 +135,7 @@ export async function startOperatorMail(s: OperatorMailSetup, logger: Logger): P
       port: s.ports.imap,
       tls,
       quotas: s.quotas,
+      ...(s.documentPolicy ? { documentPolicy: s.documentPolicy } : {}),
       certificates,
       maxConnectionsPerAddress: s.listeners.maxConnectionsPerAddress,
       loginTimeoutMs: s.listeners.imapLoginTimeoutMs,

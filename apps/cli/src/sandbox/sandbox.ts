@@ -146,6 +146,7 @@ export async function startSandbox(config: MssConfig, logger: Logger, options: S
       pki: trust.trust.pki,
       trustUrl: trust.url,
       quotas: config.quotas,
+      documentPolicy: config.documentPolicy,
       listeners: config.listeners,
     };
     const a = await startOperatorMail(

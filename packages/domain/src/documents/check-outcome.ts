@@ -73,3 +73,14 @@ export function hasQualifiedIns(outcome: DocumentCheckOutcome): boolean {
 export function isDocumentMismatchKind(value: string): value is DocumentMismatchKind {
   return (DOCUMENT_MISMATCH_KINDS as readonly string[]).includes(value);
 }
+
+/** The operator's policy: what to do per mismatch kind; a kind not named is accepted and counted. */
+export type DocumentPolicy = Readonly<Partial<Record<DocumentMismatchKind, DocumentMismatchPolicy>>>;
+
+/** Accept and count every mismatch (R-DOC-2's default). */
+export const ACCEPT_AND_COUNT_ALL: DocumentPolicy = {};
+
+/** The first mismatch the policy refuses the message for, if any. */
+export function rejectedMismatch(outcome: DocumentCheckOutcome, policy: DocumentPolicy): DocumentMismatch | null {
+  return outcome.mismatches.find((m) => policy[m.kind] === 'reject') ?? null;
+}
