@@ -8,6 +8,7 @@ Connect access token, then the message sent as the mailbox opened. Standard libr
       --user paul.martin@operateur-a.mssante.fr --to anne.lambert@operateur-b.mssante.fr --subject 'Avis'
 """
 import argparse
+import os
 import base64
 import smtplib
 import ssl
@@ -27,6 +28,8 @@ def main() -> int:
     p.add_argument('--body', default='Bonjour,\n\nCeci est un message de démonstration.\n')
     p.add_argument('--header', action='append', default=[], metavar='NAME: VALUE',
                    help='an extra header field, e.g. "X-MSS-CODECDA: 11490-0" or "X-MSS-MES: FIN" (repeatable; Ref. #2 headers)')
+    p.add_argument('--attach', action='append', default=[], metavar='FILE',
+                   help='attach a file under its own name, e.g. IHE_XDM.ZIP from "mss xdm build" (repeatable)')
     p.add_argument('--notify', help='RFC 3461 NOTIFY for every recipient, e.g. SUCCESS,FAILURE (a delivery report comes back)')
     a = p.parse_args()
     host, port = a.smtp.rsplit(':', 1)
@@ -43,6 +46,12 @@ def main() -> int:
             return 2
         msg[name.strip()] = value.strip()
     msg.set_content(a.body)
+    for path in a.attach:
+        with open(path, 'rb') as f:
+            data = f.read()
+        name = os.path.basename(path)
+        maintype, subtype = ('application', 'zip') if name.lower().endswith('.zip') else ('application', 'octet-stream')
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
     context = ssl.create_default_context(cafile=a.ca)
     context.check_hostname = False  # reached by address on loopback; the chain is still verified
     xoauth2 = base64.b64encode(f'user={a.user}\x01auth=Bearer {a.token}\x01\x01'.encode()).decode()

@@ -14,6 +14,7 @@ import { mesCommand } from './commands/mes.ts';
 import { annuaireCommand } from './commands/annuaire.ts';
 import { trustCommand } from './commands/trust.ts';
 import { indicatorsCommand } from './commands/indicators.ts';
+import { messageCommand, xdmCommand } from './commands/xdm.ts';
 
 export const ROOT: Command = {
   name: 'mss',
@@ -31,6 +32,8 @@ export const ROOT: Command = {
     annuaireCommand,
     trustCommand,
     indicatorsCommand,
+    xdmCommand,
+    messageCommand,
     { name: 'access', summary: 'The access decision point, from the command line', subcommands: [accessCheck] },
     { name: 'db', summary: 'Database maintenance', subcommands: [dbMigrate] },
     { name: 'id', summary: 'Identifiers: RPPS, ADELI, IdNat, FINESS, SIRET, INS, MSSanté addresses', subcommands: [idCheck] },

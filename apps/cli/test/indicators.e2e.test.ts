@@ -50,13 +50,21 @@ after(async () => {
 });
 
 /** One message through the API LPS, as an LPS sends it: STARTTLS, XOAUTH2 with the person's PSC token. */
-async function send(idnat: string, from: string, to: string, subject: string, headers: string[] = []): Promise<void> {
+async function send(
+  idnat: string,
+  from: string,
+  to: string,
+  subject: string,
+  headers: string[] = [],
+  attach: string[] = [],
+): Promise<void> {
   const token = psc('psc', 'token', '--idnat', idnat);
   assert.equal(token.status, 0, token.stderr);
   const smtp = endpoints.smtpSubmission!.replace('smtp://', '');
   const args = [path.join(REPO, 'scripts/demo/send.py'), '--smtp', smtp, '--ca', path.join(dataDir, 'ca.pem')];
   args.push('--token', token.stdout.trim(), '--user', from, '--to', to, '--subject', subject);
   for (const h of headers) args.push('--header', h);
+  for (const f of attach) args.push('--attach', f);
   const { stdout } = await promisify(execFile)('python3', args, { encoding: 'utf8', timeout: 60_000 });
   assert.match(stdout, /accepted/);
 }
@@ -70,7 +78,11 @@ test('story 1 and a delegate: the export counts Sophie (not Claire) for the CABâ
   const nathalie = personas.find((p) => p.key === 'hospital-admin')!.idnat;
   const month = indicatorPeriod(new Date());
   // The hospital (its ORG mailbox, Dr Girard acting) sends a discharge letter, a CDA in IHE_XDM, announced by the Ref. #2 headers.
-  await send(nathalie, ORG, CAB, 'Lettre de liaison de sortie', ['X-MSS-CODECDA: 11490-0', 'X-MSS-INS: O', 'X-MSS-NIL: DEV935997']);
+  // The archive is built as a vendor would, with `mss xdm build` from the shipped synthetic letter (R-DOC-2 checks it).
+  const xdm = path.join(dataDir, 'IHE_XDM.ZIP');
+  const built = mss(['xdm', 'build', '--cda', path.join(REPO, 'packages/xdm/samples/lettre-de-liaison-11490-0.xml'), '--out', xdm]);
+  assert.equal(built.status, 0, built.stderr);
+  await send(nathalie, ORG, CAB, 'Lettre de liaison de sortie', ['X-MSS-CODECDA: 11490-0', 'X-MSS-INS: O', 'X-MSS-NIL: DEV935997'], [xdm]);
   // Sophie answers from the practice's CAB mailbox; Julie writes from Dr Martin's PER (his delegate); Dr Martin writes to a patient.
   await send(SOPHIE, CAB, ORG, 'Re: Lettre de liaison de sortie');
   await send(JULIE, PER, CAB, 'Rendez-vous de suivi');

@@ -138,7 +138,8 @@ export function textOf(el: XmlElement | undefined): string {
   if (!el) return '';
   const parts: string[] = [];
   const walk = (e: XmlElement): void => {
-    for (const c of e.children) typeof c === 'string' ? parts.push(c) : walk(c);
+    // Elements are separate words (<given>Nathalie</given><family>GIRARD</family>).
+    for (const c of e.children) typeof c === 'string' ? parts.push(c) : (parts.push(' '), walk(c), parts.push(' '));
   };
   walk(el);
   return parts.join('').replace(/\s+/g, ' ').trim();
