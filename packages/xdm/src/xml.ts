@@ -139,7 +139,15 @@ export function textOf(el: XmlElement | undefined): string {
   const parts: string[] = [];
   const walk = (e: XmlElement): void => {
     // Elements are separate words (<given>Nathalie</given><family>GIRARD</family>).
-    for (const c of e.children) typeof c === 'string' ? parts.push(c) : (parts.push(' '), walk(c), parts.push(' '));
+    for (const c of e.children) {
+      if (typeof c === 'string') {
+        parts.push(c);
+      } else {
+        parts.push(' ');
+        walk(c);
+        parts.push(' ');
+      }
+    }
   };
   walk(el);
   return parts.join('').replace(/\s+/g, ' ').trim();
