@@ -8,6 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -250,4 +251,33 @@ test('CLI: mss bal local-person add|list|remove as the responsible person, mss s
     audit.entries.some((e) => /^3\w{9}\/secr-cardio-01$/.test(e.principal) && e.reason === 'no-right'),
     JSON.stringify(audit.entries.slice(-5)),
   );
+});
+
+test('mss access check answers for a structure token as SMTP and IMAP do (same decision, channel cli)', async () => {
+  const token = await staffToken();
+  const ok = mss(
+    ['access', 'check', '--token', token, '--mailbox', ORG, '--action', 'send', '--data-dir', dataDir, '--port-base', String(base)],
+    env,
+  );
+  assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+  assert.match(ok.stdout, /^allowed: 3\w{9}\/secr-cardio-01 may send cardiologie\.ch-lilas@operateur-a\.mssante\.fr as local-person\n$/);
+  const no = mss(['access', 'check', '--token', token, '--mailbox', PER, '--data-dir', dataDir, '--port-base', String(base)], env);
+  assert.equal(no.status, 1);
+  assert.match(no.stdout, /no-right/);
+});
+
+test('curl (an independent client) with OAUTHBEARER (RFC 7628) over IMAP and SMTP: the ORG opens, the PER does not', async (t) => {
+  if (spawnSync('curl', ['--version']).status !== 0) return t.skip('curl is not installed');
+  const token = await staffToken();
+  const imapUrl = `imap://${hostPort('imap').host}/INBOX`;
+  const curl = (args: string[]) =>
+    spawnSync('curl', ['-s', '--ssl-reqd', '--insecure', '--login-options', 'AUTH=OAUTHBEARER', '--oauth2-bearer', token, ...args]);
+  assert.equal(curl(['--user', ORG, imapUrl]).status, 0);
+  assert.equal(curl(['--user', PER, imapUrl]).status, 67, 'login denied');
+  const mail = path.join(dataDir, 'local.eml');
+  fs.writeFileSync(mail, `From: <${ORG}>\r\nTo: <${PER}>\r\nSubject: OAUTHBEARER\r\n\r\nBonjour\r\n`);
+  const smtpUrl = `smtp://${hostPort('smtpSubmission').host}`;
+  const sent = curl(['--user', ORG, '--mail-from', ORG, '--mail-rcpt', PER, '-T', mail, smtpUrl]);
+  assert.equal(sent.status, 0, sent.stderr.toString());
+  assert.equal(curl(['--user', PER, '--mail-from', PER, '--mail-rcpt', ORG, '-T', mail, smtpUrl]).status, 67);
 });

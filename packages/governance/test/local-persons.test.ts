@@ -200,3 +200,18 @@ test(`${TEST_ENGINE}: R-AUTH-4: removal is history, ends access at once and tell
 test(`${TEST_ENGINE}: a structure's staff member accepts the CGU only once declared somewhere`, async () => {
   await refused(gov.acceptCgu(local('nobody'), 'v1'), 'not-in-directory');
 });
+
+test(`${TEST_ENGINE}: an ORG moved to another structure is no longer its former staff's (the FINESS is checked at each decision)`, async () => {
+  const box = `moved@${D}`;
+  await gov.createMailbox(ADMIN, { type: 'ORG', address: box, structureIdnat: `1${FINESS}`, responsibleIdnats: [P.resp] });
+  await gov.addLocalPerson(as(P.resp), box, { localId: 'jdupont', name: 'Jeanne Dupont', role: 'secrétaire' });
+  assert.equal((await decide(local('jdupont'), box)).allowed, true);
+  events.length = 0;
+  await gov.transferOwnership(ADMIN, box, `1${FINESS2}`, 'regroupement');
+  assert.equal(events[0]?.kind, 'ownership-transferred');
+  const d = await decide(local('jdupont'), box);
+  assert.equal(d.allowed, false);
+  if (!d.allowed) assert.equal(d.reason, 'no-right');
+  // Nor does the new structure's staff inherit the declaration made for another structure.
+  assert.equal((await decide(local('jdupont', FINESS2), box)).allowed, false);
+});

@@ -63,6 +63,9 @@ export async function startStructureIdp(options: StructureIdpOptions): Promise<R
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const jwk = { ...(await exportJWK(privateKey)), kid: randomBytes(8).toString('hex'), alg: 'RS256', use: 'sig' };
   const server = http.createServer();
+  // A client that keeps a connection for a few seconds (undici keeps them 4 s) must not find it
+  // closed under it as it reuses it: idle connections are kept longer than that here.
+  server.keepAliveTimeout = 30_000;
   const port = await listenOn(server, 'structureIdp', options.host, options.port);
   const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
   const issuer = url;

@@ -1,9 +1,10 @@
-import { AccessControl, TokenError, createTokenValidator } from '@mss/access';
+import { AccessControl, TokenError, createTrustedIssuers, principalOf, type Principal } from '@mss/access';
 import { isMailboxAction, ACTIONS, type MailboxAction } from '@mss/domain';
 import { MssError, loadClientEnvironment, loadConfig } from '@mss/runtime';
 import { STORE_OPTIONS, requireString, type Command } from '../cli.ts';
 import { operatorStore } from '../sandbox/store-location.ts';
 import { openExistingStore } from '../existing-store.ts';
+import { sandboxStructureIssuer, trustedStructures } from '../sandbox/structure-idp-service.ts';
 
 /**
  * What the operator would answer to this token for this mailbox: the same validation and the
@@ -14,7 +15,11 @@ export const accessCheck: Command = {
   summary: 'Would this access token open this mailbox? (validation + decision, audited; exit 0 allowed, 1 denied)',
   options: {
     ...STORE_OPTIONS,
-    token: { type: 'string', description: 'The Pro Santé Connect access token (or MSS_TOKEN)', valueName: 'jwt' },
+    token: {
+      type: 'string',
+      description: "The Pro Santé Connect access token, or a structure's own identity provider's (or MSS_TOKEN)",
+      valueName: 'jwt',
+    },
     mailbox: { type: 'string', description: 'The mailbox address, as in XOAUTH2 user=', valueName: 'address' },
     action: { type: 'string', description: `One of ${ACTIONS.join(', ')}`, default: 'read', valueName: 'action' },
     issuer: { type: 'string', description: 'Token issuer (default: the sandbox PSC)', valueName: 'url' },
@@ -38,10 +43,14 @@ export const accessCheck: Command = {
       const access = new AccessControl({ store, publicBaseUrl: `http://${config.host}:${config.ports.adminApi}` });
       let idnat: string;
       let clientId: string | null;
+      let principal: Principal;
       try {
-        const t = await createTokenValidator({ issuer }).validate(token);
+        // Trusted like SMTP and IMAP do: PSC, the configured structures, the sandbox hospital's.
+        const structures = trustedStructures(config, await sandboxStructureIssuer(config, store));
+        const t = await createTrustedIssuers({ psc: { issuer }, structures }).validate(token);
         idnat = t.idnat;
         clientId = t.clientId ?? null;
+        principal = principalOf(t);
       } catch (err) {
         const code = err instanceof TokenError ? err.code : 'error';
         await access.recordTokenFailure({ mailbox, channel: 'cli', code });
@@ -53,7 +62,7 @@ export const accessCheck: Command = {
         return 1;
       }
       const d = await access.decide({
-        principal: { kind: 'person', idnat },
+        principal,
         mailbox,
         action: action as MailboxAction,
         channel: 'cli',

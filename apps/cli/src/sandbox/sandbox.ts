@@ -10,7 +10,7 @@ import { Governance } from '@mss/governance';
 import type { RunningService } from './service.ts';
 import { startAdminApi } from './admin-api-service.ts';
 import { startPscService } from './psc-service.ts';
-import { startStructureIdpService } from './structure-idp-service.ts';
+import { startStructureIdpService, trustedStructures } from './structure-idp-service.ts';
 import { startFranceConnectService } from './franceconnect-service.ts';
 import { startAnnuaireLdap } from './ldap-service.ts';
 import { openAnnuaireStore } from './annuaire-store.ts';
@@ -120,11 +120,9 @@ export async function startSandbox(config: MssConfig, logger: Logger, options: S
     // A short JWKS cooldown: in the sandbox keys are rotated on demand and must be picked up at once.
     // Besides PSC, the operator trusts the configured structures' identity providers, and in the
     // sandbox the hospital persona's (unless the configuration names that structure already).
-    const structures = [...config.structureIdps];
-    if (structureIdp && !structures.some((s) => s.finess === structureIdp.trust.finess)) structures.push(structureIdp.trust);
     const tokenValidator = createTrustedIssuers({
       psc: { issuer: psc.psc.issuer },
-      structures,
+      structures: trustedStructures(config, structureIdp?.trust),
       shared: { jwksCooldownSeconds: 1 },
     });
     add(await startAdminApi(config, { store, governance, access, tokenValidator, adminPassword }, logger, info));

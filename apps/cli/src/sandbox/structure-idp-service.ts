@@ -7,6 +7,22 @@ import type { RunningService } from './service.ts';
 export const HOSPITAL_ORG_LOCAL_PART = 'cardiologie.ch-lilas';
 
 /**
+ * The structures the sandbox's operator trusts: those of MSS_STRUCTURE_IDPS, and the hospital
+ * persona's with the sandbox's stand-in unless the configuration names that FINESS already.
+ */
+export function trustedStructures(config: MssConfig, sandboxIdp: StructureIdpSetting | undefined): StructureIdpSetting[] {
+  const structures = [...config.structureIdps];
+  if (sandboxIdp && !structures.some((s) => s.finess === sandboxIdp.finess)) structures.push(sandboxIdp);
+  return structures;
+}
+
+/** Where the sandbox's hospital identity provider is (for commands run beside it), read from the store. */
+export async function sandboxStructureIssuer(config: MssConfig, store: Store): Promise<StructureIdpSetting | undefined> {
+  const org = await store.mailboxes.byAddress(`${HOSPITAL_ORG_LOCAL_PART}@${config.operatorDomain}`);
+  return org ? { finess: org.owner_idnat.slice(1), issuer: `http://${config.host}:${config.ports.structureIdp}` } : undefined;
+}
+
+/**
  * The identity provider of the hospital persona's structure (issue #20 rule 6), trusted for its
  * ORG mailboxes, and the declaration of its secretary Jeanne Dupont on the cardiology ORG (by the
  * responsible person, Dr Girard, once: a removal by the user is not undone at the next start).
