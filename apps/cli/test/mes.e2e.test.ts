@@ -129,6 +129,8 @@ test('story 3 as the README plays it: R-MES-1, R-DOC-3, delivery and the relayed
   assert.equal(got.status, 0, got.stderr);
   assert.match(got.stdout, /From: Dominique Pat-Trois <279035121518989@patient\.mssante\.fr>/);
   assert.match(got.stdout, /X-MSS-Usager: O/);
+  // MES's own queue: the reply, then the read receipt from the null sender, both delivered to A.
+  await until(['queue', 'list', '--all', '--operator', 'mes'], new RegExp(`delivered  attempts=1  ${PATIENT} -> ${GP} `));
   const receipt = read('Accusé de lecture');
   assert.equal(receipt.status, 0, receipt.stderr);
   assert.match(receipt.stdout, /Content-Type: multipart\/report; report-type=disposition-notification;/);

@@ -4,6 +4,7 @@ import { STORE_OPTIONS, requireString, type Command, type CommandContext } from 
 import { operatorStore } from '../sandbox/store-location.ts';
 import { secondOperatorStore } from '../sandbox/second-operator.ts';
 import { openExistingStore } from '../existing-store.ts';
+import { mesStore } from '../sandbox/mes-service.ts';
 
 const STATUSES: readonly QueueStatus[] = ['queued', 'delivered', 'failed', 'removed'];
 
@@ -11,9 +12,10 @@ const QUEUE_OPTIONS = {
   ...STORE_OPTIONS,
   operator: {
     type: 'string' as const,
-    description: 'Which operator of the sandbox: a (the first) or b (the second, in <data-dir>/operateur-b)',
+    description:
+      'Which operator of the sandbox: a (the first), b (the second, in <data-dir>/operateur-b) or mes (Mon Espace Santé, in <data-dir>/mes)',
     default: 'a',
-    valueName: 'a|b',
+    valueName: 'a|b|mes',
   },
 };
 
@@ -21,8 +23,10 @@ const QUEUE_OPTIONS = {
 async function withQueueStore<T>(ctx: CommandContext, fn: (store: Store) => Promise<T>): Promise<T> {
   const config = loadConfig({ dataDir: requireString(ctx, 'data-dir'), databaseUrl: requireString(ctx, 'database-url') });
   const which = (requireString(ctx, 'operator') ?? 'a').toLowerCase();
-  if (which !== 'a' && which !== 'b') throw new MssError('USAGE', `--operator: "${which}" is not a or b`, { exitCode: 2 });
-  const store = await openExistingStore(which === 'a' ? operatorStore(config) : secondOperatorStore(config));
+  if (which !== 'a' && which !== 'b' && which !== 'mes')
+    throw new MssError('USAGE', `--operator: "${which}" is not a, b or mes`, { exitCode: 2 });
+  const where = which === 'a' ? operatorStore(config) : which === 'b' ? secondOperatorStore(config) : mesStore(config);
+  const store = await openExistingStore(where);
   try {
     return await fn(store);
   } finally {

@@ -245,6 +245,9 @@ export function describeSandbox(sandbox: Sandbox): string {
       : '',
     'Get a token: npx mss psc token --idnat 810000001056    Check it: npx mss access check --token … --mailbox …',
     `APP software certificate (SMTP/IMAP EXTERNAL): npx mss trust issue-app-cert ${appMailbox(sandbox) ?? '<APP mailbox address>'}`,
+    sandbox.endpoints.mes
+      ? `Mon Espace Santé (patients): ${sandbox.endpoints.mes}    Conversations: npx mss mes conversations 279035121518989`
+      : '',
     sandbox.endpoints.annuaireHttp
       ? `Annuaire FHIR: ${sandbox.endpoints.annuaireHttp}/fhir/v2 (header ESANTE-API-KEY: mss-sandbox-esante-api-key)    Resolve: npx mss annuaire resolve --professional …`
       : '',
