@@ -51,7 +51,8 @@ function weighted<T>(rnd: () => number, choices: readonly (readonly [T, number])
 
 async function seed(store: Store, clock: { now: Date }): Promise<void> {
   const rnd = random(20);
-  const bar = (label: string, total: number) => (process.stderr.isTTY ? createProgress(label, total) : undefined);
+  // A bar on a terminal, a line per tenth otherwise (createProgress decides).
+  const bar = (label: string, total: number) => createProgress(label, total);
   const dirBar = bar('directory', PROFESSIONALS);
   await seedDirectory(store, { seed: 1, professionals: PROFESSIONALS, operatorDomain: DOMAIN }, (done) => dirBar?.update(done));
   dirBar?.finish();
