@@ -65,6 +65,21 @@ export function traitsFromIns(ins: string): {
   };
 }
 
+/**
+ * A directory whose source is given later: FranceConnect starts before the service whose people
+ * it lists (Mon Espace Santé's pages need FranceConnect's issuer). Empty until bound.
+ */
+export function deferredCitizens(): CitizenDirectory & { bind(source: CitizenDirectory): void } {
+  let source: CitizenDirectory | undefined;
+  return {
+    list: async (limit) => (source ? source.list(limit) : []),
+    find: async (id) => source?.find(id),
+    bind: (s) => {
+      source = s;
+    },
+  };
+}
+
 /** A directory over a fixed list (the built-in citizens, or a test's). */
 export function staticCitizens(citizens: readonly Citizen[]): CitizenDirectory {
   const byId = new Map(citizens.map((c) => [c.id, c]));

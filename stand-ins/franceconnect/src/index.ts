@@ -3,6 +3,6 @@
 
 export { startFranceConnect, DEFAULT_FRANCECONNECT_CLIENTS, type FranceConnectOptions, type RunningFranceConnect } from './server.ts';
 export { API_PATH, SIGNING_ALG, pairwiseSub, type FranceConnectClientConfig } from './provider.ts';
-export { DEMO_CITIZENS, FRANCE, staticCitizens, traitsFromIns, type Citizen, type CitizenDirectory } from './citizens.ts';
+export { DEMO_CITIZENS, FRANCE, deferredCitizens, staticCitizens, traitsFromIns, type Citizen, type CitizenDirectory } from './citizens.ts';
 export { SCOPE_CLAIMS } from './claims.ts';
 export { CANCELLED_DESCRIPTION, REFUSED_DESCRIPTION } from './interactions.ts';

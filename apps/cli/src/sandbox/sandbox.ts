@@ -11,7 +11,10 @@ import type { RunningService } from './service.ts';
 import { startAdminApi } from './admin-api-service.ts';
 import { startPscService } from './psc-service.ts';
 import { startStructureIdpService, trustedStructures } from './structure-idp-service.ts';
-import { startFranceConnectService } from './franceconnect-service.ts';
+import { franceConnectIssuer, startFranceConnectService } from './franceconnect-service.ts';
+import { deferredCitizens } from '@mss/franceconnect';
+import { mesCitizens, mesWeb } from '@mss/mes';
+import { PERSONA_PATIENT_CLOSED_INS, PERSONA_PATIENT_INS } from '@mss/seed';
 import { startAnnuaireLdap } from './ldap-service.ts';
 import { openAnnuaireStore } from './annuaire-store.ts';
 import { sandboxFeedKey, sandboxFeedOperators, startAnnuaireHttpService } from './annuaire-http-service.ts';
@@ -114,7 +117,9 @@ export async function startSandbox(config: MssConfig, logger: Logger, options: S
     fs.writeFileSync(caFile(config.dataDir), trust.trust.pki.caCertPem);
     const psc = await startPscService(config, store, logger);
     add(psc);
-    add(await startFranceConnectService(config, logger));
+    // FranceConnect's citizens are Mon Espace Santé's patients, bound once MES has started.
+    const citizens = deferredCitizens();
+    add(await startFranceConnectService(config, logger, citizens));
     const structureIdp = await startStructureIdpService(config, store, logger);
     if (structureIdp) add(structureIdp);
     // A short JWKS cooldown: in the sandbox keys are rotated on demand and must be picked up at once.
@@ -179,7 +184,21 @@ export async function startSandbox(config: MssConfig, logger: Logger, options: S
     );
     operators.push(b);
     // Mon Espace Santé: the third member of the trust space, for the patients (domain reference §8).
-    mes = await startMesService(config, logger, { pki: trust.trust.pki, url: trust.url }, { seed: options.seed });
+    mes = await startMesService(
+      config,
+      logger,
+      { pki: trust.trust.pki, url: trust.url },
+      {
+        seed: options.seed,
+        // The patient web mailbox, with FranceConnect's sandbox client for Mon Espace Santé.
+        web: mesWeb({
+          franceconnect: { issuer: franceConnectIssuer(config), clientId: 'mes-sandbox', clientSecret: 'mes-sandbox-secret' },
+          logger,
+          secureCookies: true,
+        }),
+      },
+    );
+    citizens.bind(mesCitizens(mes.running.mes, [PERSONA_PATIENT_INS, PERSONA_PATIENT_CLOSED_INS]));
     for (const svc of [...a.services, ...b.services, ...mes.services]) {
       endpoints[svc.key] = svc.url;
       logger.info({ service: svc.key, url: svc.url }, 'service listening');

@@ -15,7 +15,7 @@ import { QueueRunner, startRelayServer, startSubmissionServer, type RunningSmtpL
 import type { MessageRow, Store } from '@mss/store';
 import { openTestStore } from '@mss/store/testing';
 import { MES_OPERATOR_NAME, PATIENT_DOMAIN, startTrust, WhitelistCache, type RunningTrust } from '@mss/trust';
-import { seedMes, startMes, type RunningMes } from '../../src/index.ts';
+import { seedMes, startMes, type MesWebHandler, type MonEspaceSante, type RunningMes } from '../../src/index.ts';
 
 export const A = 'operateur-a.mssante.fr';
 export const B = SECOND_OPERATOR_DOMAIN;
@@ -46,7 +46,8 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function startWorld(): Promise<World> {
+/** `web`: the patient web mailbox's pages on MES's listener (story 3 in a browser). */
+export async function startWorld(options: { web?: (mes: MonEspaceSante) => MesWebHandler } = {}): Promise<World> {
   const logger = silentLogger();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mss-mes-world-'));
   const sa = await openTestStore();
@@ -111,6 +112,7 @@ export async function startWorld(): Promise<World> {
     logger,
     host: '127.0.0.1',
     ports: { http: 0, relay: 0 },
+    ...(options.web ? { web: options.web } : {}),
     pki: trust.pki,
     trustUrl: trust.url,
     dataDir: path.join(dir, 'mes'),
