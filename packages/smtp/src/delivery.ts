@@ -239,7 +239,7 @@ export function deliverLocally(store: Store, d: LocalDelivery, quotas?: MailboxQ
       if (d.retry) await tx.queue.recordRelaySeen(d.retry.operator, d.retry.traceId, r.address);
     }
     // A retry's duplicates were counted with their first delivery: only new copies count.
-    await tx.indicators.record(received.map((box) => receivedEvent(box, d.counted)));
+    await tx.indicators.record([...received.map((box) => receivedEvent(box, d.counted)), ...(d.counted.with ?? [])]);
     const delivered = folderIds.length;
     const more = await d.also?.(tx, { delivered, duplicates, copies });
     if (more) folderIds.push(...more);
@@ -278,27 +278,25 @@ export function createLocalDelivery(options: LocalDeliveryOptions): Deliver {
           })
         : undefined;
     const documents = documentFacts(message.mss, message.documentCheck);
+    // R-IND-1 / R-CAB-8: the message sent counts once, for the person who acted; written with
+    // the local copies' events, in one statement of the delivery transaction.
+    const sent = sentEvent({
+      ref: message.id,
+      receivedAt: message.receivedAt,
+      actor: await actingIdnat(store, message.author, message.sender),
+      sender: message.sender,
+      recipients: message.envelope.recipients,
+      documents,
+    });
     const outcome = await deliverLocally(
       store,
       {
         message: { blob: message.blob, data: message.data, receivedAt: message.receivedAt, authorIdnat: message.author.idnat },
         recipients: local,
-        counted: { ref: message.id, receivedAt: message.receivedAt, documents, fromMes: false },
+        counted: { ref: message.id, receivedAt: message.receivedAt, documents, fromMes: false, with: [sent] },
         async also(tx) {
           if (queue) await tx.queue.enqueue(queueEntries(message));
           await auditSend(tx, message);
-          // R-IND-1 / R-CAB-8: the message sent counts once, for the person who acted.
-          const actor = await actingIdnat(tx, message.author, message.sender);
-          await tx.indicators.record([
-            sentEvent({
-              ref: message.id,
-              receivedAt: message.receivedAt,
-              actor,
-              sender: message.sender,
-              recipients: message.envelope.recipients,
-              documents,
-            }),
-          ]);
           const folder = report ? await fileDsn(tx, message.sender.mailboxId, report) : undefined;
           return folder === undefined ? [] : [folder];
         },

@@ -31,6 +31,8 @@ export interface CountedMessage {
   documents: DocumentFacts;
   /** It comes from a patient's Mon Espace Santé mailbox. */
   fromMes: boolean;
+  /** Events written with the copies' in the same statement (submission: the message sent). */
+  with?: readonly NewIndicatorEvent[];
 }
 
 /** The address of a `From:` field as decoded (`Name <addr>` or `addr`), lower-cased. */
@@ -61,14 +63,18 @@ export function receivedEvent(box: Pick<MailboxRow, 'id' | 'address' | 'type' | 
   };
 }
 
-/** Who a sent message counts for (R-CAB-8): the person who acted; for an APP's software, its structure. */
+/**
+ * Who a sent message counts for (R-CAB-8): the person who acted; for an APP's software, its
+ * structure (the APP's attachment, read just before the delivery transaction: a transfer at that
+ * very moment counts the message for the structure that held the mailbox when it was sent).
+ */
 export async function actingIdnat(
-  tx: Repositories,
+  repos: Repositories,
   author: { idnat: string; role: string },
   sender: { mailboxId: number },
 ): Promise<string> {
   if (author.role !== 'application') return author.idnat;
-  const box = await tx.mailboxes.byId(sender.mailboxId);
+  const box = await repos.mailboxes.byId(sender.mailboxId);
   return box?.owner_idnat ?? author.idnat;
 }
 
