@@ -75,7 +75,7 @@ async function until(args: string[], re: RegExp): Promise<string> {
 test('the sandbox runs Mon Espace Santé: endpoints mes and mesRelay at their --port-base places, on the whitelist with its route', async () => {
   assert.equal(endpoints.mes, `http://127.0.0.1:${port('mes')}`);
   assert.equal(endpoints.mesRelay, `smtp://127.0.0.1:${port('mesRelay')}`);
-  const index = (await (await fetch(endpoints.mes!)).json()) as { domain: string; patients: number };
+  const index = (await (await fetch(`${endpoints.mes}/status`)).json()) as { domain: string; patients: number };
   assert.equal(index.domain, 'patient.mssante.fr');
   assert.equal(index.patients, 3002);
   const routes = (await (await fetch(`${endpoints.trust}/routes.json`)).json()) as { routes: Record<string, unknown> };

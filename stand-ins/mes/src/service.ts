@@ -117,9 +117,11 @@ export async function startMes(o: MesServiceOptions): Promise<RunningMes> {
       });
     });
     const answer = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-      if (web && (await web(req, res))) return;
       const url = new URL(req.url ?? '/', 'http://mes');
-      if (url.pathname === '/' && (req.method === 'GET' || req.method === 'HEAD'))
+      // What the service is, as JSON: at /status always, at / when no web mailbox takes it.
+      const status = url.pathname === '/status' || (url.pathname === '/' && !web);
+      if (!status && web && (await web(req, res))) return;
+      if (status && (req.method === 'GET' || req.method === 'HEAD'))
         return sendJson(res, 200, {
           service: 'Mon Espace Santé (stand-in)',
           domain,
