@@ -5,6 +5,11 @@
 // unknown and closed patients, a patient and a professional in one message.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { ImapFlow } from 'imapflow';
 import { PERSONA_PATIENT_CLOSED_INS, PERSONA_PATIENT_INS, generatePatients } from '@mss/seed';
 import { makeIns } from '@mss/domain';
@@ -249,4 +254,42 @@ test('R-MES-2 over SMTP, the historical form: a subject starting with [FIN] ends
       ['ended', 'ended', 'subject [FIN]'],
     ],
   );
+});
+
+/** swaks (Debian) against MES's relay, presenting operator A's certificate, or none. */
+async function swaksToMes(to: string, cert?: { certPem: string; keyPem: string }): Promise<string> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mss-mes-swaks-'));
+  const files = cert ? [path.join(dir, 'a.pem'), path.join(dir, 'a.key.pem')] : [];
+  if (cert) {
+    fs.writeFileSync(files[0]!, cert.certPem);
+    fs.writeFileSync(files[1]!, cert.keyPem, { mode: 0o600 });
+  }
+  const args = ['--server', '127.0.0.1', '--port', String(w.mes.relayPort), '--ehlo', 'mx.operateur-a.mssante.fr', '--tls'];
+  if (cert) args.push('--tls-cert', files[0]!, '--tls-key', files[1]!);
+  args.push('--from', PER, '--to', to, '--quit-after', 'RCPT');
+  try {
+    const { stdout, stderr } = await promisify(execFile)('swaks', args, { encoding: 'utf8', timeout: 30_000 });
+    return stdout + stderr;
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string };
+    return (e.stdout ?? '') + (e.stderr ?? '');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('MES’s relay with an independent client (swaks): an operator’s certificate is required; unknown, closed and malformed patients get 550 5.1.1 at RCPT', async () => {
+  // The same names and lifetime give back A's cached certificate.
+  const certA = await w.trust.pki.issueServerCertificate({
+    commonName: 'operateur-a.mssante.fr',
+    dnsNames: ['localhost', 'mx.operateur-a.mssante.fr'],
+    ipAddresses: ['127.0.0.1'],
+  });
+  const none = await swaksToMes(PATIENT_ADDRESS);
+  assert.match(none, /<~\*? 554 5\.7\.0 Command refused due to lack of security: no client certificate was presented/);
+  assert.match(await swaksToMes(PATIENT_ADDRESS, certA), /<~ +250 2\.1\.5 /);
+  for (const ins of [makeIns('2850675123456'), PERSONA_PATIENT_CLOSED_INS, `${PATIENT.slice(0, 13)}88`]) {
+    const out = await swaksToMes(`${ins}@patient.mssante.fr`, certA);
+    assert.match(out, new RegExp(`<~\\*? 550 5\\.1\\.1 <${ins}@patient\\.mssante\\.fr>: no such mailbox at this operator`), out);
+  }
 });
