@@ -30,6 +30,8 @@ export interface PatientMessage {
   /** Message-ID of the message answered (In-Reply-To, References). */
   inReplyTo?: string | null;
   references?: readonly string[];
+  /** Ask the professional's software for a read receipt (RFC 8098 §2.1), to the patient's own address. */
+  readReceipt?: boolean;
   domain: string;
   date?: Date;
 }
@@ -107,6 +109,7 @@ export function composePatientMessage(m: PatientMessage): { raw: Buffer; message
     head.push(`In-Reply-To: ${m.inReplyTo}`);
     head.push(`References: ${[...(m.references ?? []), m.inReplyTo].join(' ')}`);
   }
+  if (m.readReceipt) head.push(`Disposition-Notification-To: <${m.from.address}>`);
   head.push(`${PATIENT_MARKER_HEADER}: ${PATIENT_MARKER_VALUE}`, 'MIME-Version: 1.0');
   const attachments = m.attachments ?? [];
   let body: string;

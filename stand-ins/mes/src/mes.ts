@@ -134,6 +134,8 @@ export interface SendInput {
   attachments?: readonly Attachment[];
   /** The id (MES's) of the message answered, for In-Reply-To and References. */
   inReplyTo?: number;
+  /** R-MES-4: the patient asks for a read receipt (Disposition-Notification-To: her address). */
+  readReceipt?: boolean;
 }
 
 export interface MesOptions {
@@ -398,6 +400,7 @@ export class MonEspaceSante {
       body: input.body,
       attachments: input.attachments ?? [],
       inReplyTo: replied?.message_id ?? null,
+      readReceipt: input.readReceipt === true,
       domain: this.domain,
     });
     const ref = randomBytes(8).toString('hex');

@@ -179,8 +179,13 @@ describe('the patient web mailbox in chromium', { timeout: 10 * TIMEOUT }, () =>
     await page.getByRole('link', { name: /Dr Paul Martin/ }).click();
     await page.getByRole('link', { name: 'Résultats de votre bilan' }).click();
     await page.getByLabel('Message').fill('Merci docteur, bonne journée.');
+    await page.getByLabel('Demander un accusé de lecture').check();
     await page.getByRole('button', { name: 'Envoyer' }).click();
     await page.getByText('Votre message a été envoyé.').waitFor();
+    // R-MES-4: she asked for a read receipt, to her own address.
+    const sent = (await w.store.queue.list({})).at(-1);
+    const raw = sent ? (await w.store.blobs.get(sent.blob_hash)).toString('utf8') : '';
+    assert.match(raw, new RegExp(`^Disposition-Notification-To: <${PATIENT_ADDRESS}>\\r$`, 'm'));
     assert.match(await page.locator('tbody').innerText(), /Vous\s+Re: Résultats de votre bilan/);
     await saveScreenshot(page, 'mes-reponse-envoyee');
     assert.deepEqual((await queued()).at(-1), { sender: PATIENT_ADDRESS, recipient: GP });

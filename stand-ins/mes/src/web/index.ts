@@ -310,6 +310,7 @@ export function mesWeb(options: MesWebOptions): (mes: MonEspaceSante) => MesWebH
             subject: form.fields.get('objet') ?? '',
             body: form.fields.get('texte') ?? '',
             attachments: form.files,
+            readReceipt: form.fields.get('accuse') === '1',
             ...(replyTo && /^\d{1,15}$/.test(replyTo) ? { inReplyTo: Number(replyTo) } : {}),
           });
         } catch (err) {

@@ -134,6 +134,7 @@ ${options.inReplyTo !== undefined ? `<input type="hidden" name="en_reponse_a" va
 <label for="texte">Message</label><textarea id="texte" name="texte" required></textarea>
 <label for="pieces">Pièces jointes <span class="muted">(${mib(options.maxAttachmentBytes)} au plus, en tout)</span></label>
 <input type="file" id="pieces" name="pieces" multiple>
+<p><input type="checkbox" id="accuse" name="accuse" value="1"> <label for="accuse" style="display:inline">Demander un accusé de lecture</label></p>
 <p><button type="submit">Envoyer</button></p>
 </fieldset></form>`;
 }
