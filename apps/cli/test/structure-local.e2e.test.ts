@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,12 +18,13 @@ import { SignJWT, generateKeyPair } from 'jose';
 import { cibaToken } from '@mss/psc';
 import { silentLogger } from '@mss/runtime';
 import { DEFAULT_STAFF, startStructureIdp, structureIdpToken } from '@mss/structure-idp';
-import { exitOf, firstLine, freePortBase, isolatedDatabaseEnv, mss, spawnMss } from './run-mss.ts';
+import { MSS_BIN, exitOf, firstLine, freePortBase, isolatedDatabaseEnv, spawnMss } from './run-mss.ts';
 
 const D = 'operateur-a.mssante.fr';
 const ORG = `cardiologie.ch-lilas@${D}`;
 const APP = `labo-resultats.ch-lilas@${D}`;
 const PER = `paul.martin@${D}`;
+const CAB = `cabinet.infirmiers-des-lilas@${D}`;
 const [JEANNE, MARC] = [DEFAULT_STAFF[0]!, DEFAULT_STAFF[1]!];
 
 let child: ChildProcessWithoutNullStreams;
@@ -33,7 +34,20 @@ let issuer: string;
 let base: number;
 let dataDir: string;
 let env: NodeJS.ProcessEnv;
-const cli = (...args: string[]) => mss([...args, '--port-base', String(base)], env);
+/**
+ * Runs a program to completion without blocking this process's event loop: a blocked loop cannot
+ * see a server close an idle keep-alive connection, and the next fetch would reuse a dead one.
+ */
+function run(file: string, args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(file, args, { env: { ...process.env, ...env }, timeout: 120_000, encoding: 'utf8' }, (err, stdout, stderr) => {
+      const code = (err as { code?: unknown } | null)?.code;
+      resolve({ status: err ? (typeof code === 'number' ? code : -1) : 0, stdout, stderr });
+    });
+  });
+}
+const mss = (args: string[]) => run(process.execPath, [MSS_BIN, ...args]);
+const cli = (...args: string[]) => mss([...args, '--port-base', String(base)]);
 
 before(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mss-local-'));
@@ -108,9 +122,10 @@ test('IMAP (XOAUTH2) and SMTP (XOAUTH2): the declared secretary opens and sends 
   assert.deepEqual(info.accepted, [PER]);
 });
 
-test('refused over IMAP and SMTP: a PER, the structure’s APP, an undeclared colleague, a forged token, an unconfigured issuer', async () => {
+test('refused over IMAP and SMTP: a PER, a CAB, the structure’s APP, an undeclared colleague, a forged token, an unconfigured issuer', async () => {
   const token = await staffToken();
   await imapRefused(PER, token);
+  await imapRefused(CAB, token);
   await imapRefused(APP, token);
   await assert.rejects(smtp(PER, token).sendMail({ from: PER, to: ORG, subject: 'x', text: 'x' }), /535/);
   await imapRefused(ORG, await staffToken(MARC));
@@ -197,7 +212,7 @@ test('R-AUTH-4: the responsible person declares Marc, then removes Jeanne over H
 });
 
 test('CLI: mss bal local-person add|list|remove as the responsible person, mss structure-idp token; the audit names her', async () => {
-  const add = cli(
+  const add = await cli(
     'bal',
     'local-person',
     'add',
@@ -212,7 +227,7 @@ test('CLI: mss bal local-person add|list|remove as the responsible person, mss s
   );
   assert.equal(add.status, 0, add.stderr);
   assert.match(add.stdout, /secr-cardio-01\s+3\w{9}\/secr-cardio-01\s+Jeanne Dupont\s+secrétaire médicale/);
-  const list = cli('bal', 'local-person', 'list', ORG, '--all', '--as', 'hospital-admin', '--json');
+  const list = await cli('bal', 'local-person', 'list', ORG, '--all', '--as', 'hospital-admin', '--json');
   assert.equal(list.status, 0, list.stderr);
   const rows = JSON.parse(list.stdout) as { localId: string; removedAt: string | null }[];
   // Oldest first: the seeded declaration of Jeanne (removed above), Marc's, Jeanne's again.
@@ -224,17 +239,28 @@ test('CLI: mss bal local-person add|list|remove as the responsible person, mss s
       [JEANNE.localId, true],
     ],
   );
-  const t = cli('structure-idp', 'token', '--user', JEANNE.localId);
+  const t = await cli('structure-idp', 'token', '--user', JEANNE.localId);
   assert.equal(t.status, 0, t.stderr);
   const token = t.stdout.trim();
   const c = imap(ORG, token);
   await c.connect();
   await c.logout();
   await imapRefused(PER, token);
-  const removed = cli('bal', 'local-person', 'remove', ORG, MARC.localId, '--reason', 'fin de contrat', '--as', 'hospital-admin', '--json');
+  const removed = await cli(
+    'bal',
+    'local-person',
+    'remove',
+    ORG,
+    MARC.localId,
+    '--reason',
+    'fin de contrat',
+    '--as',
+    'hospital-admin',
+    '--json',
+  );
   assert.equal(removed.status, 0, removed.stderr);
   assert.equal((JSON.parse(removed.stdout) as { removeReason: string }).removeReason, 'fin de contrat');
-  const again = cli('bal', 'local-person', 'remove', ORG, MARC.localId, '--as', 'hospital-admin');
+  const again = await cli('bal', 'local-person', 'remove', ORG, MARC.localId, '--as', 'hospital-admin');
   assert.notEqual(again.status, 0);
   assert.match(again.stderr, /not declared/);
   // The same decision point, the same audit: her refusal on the PER is in the trail, by her IdNat.
@@ -255,29 +281,39 @@ test('CLI: mss bal local-person add|list|remove as the responsible person, mss s
 
 test('mss access check answers for a structure token as SMTP and IMAP do (same decision, channel cli)', async () => {
   const token = await staffToken();
-  const ok = mss(
-    ['access', 'check', '--token', token, '--mailbox', ORG, '--action', 'send', '--data-dir', dataDir, '--port-base', String(base)],
-    env,
-  );
+  const ok = await mss([
+    'access',
+    'check',
+    '--token',
+    token,
+    '--mailbox',
+    ORG,
+    '--action',
+    'send',
+    '--data-dir',
+    dataDir,
+    '--port-base',
+    String(base),
+  ]);
   assert.equal(ok.status, 0, ok.stdout + ok.stderr);
   assert.match(ok.stdout, /^allowed: 3\w{9}\/secr-cardio-01 may send cardiologie\.ch-lilas@operateur-a\.mssante\.fr as local-person\n$/);
-  const no = mss(['access', 'check', '--token', token, '--mailbox', PER, '--data-dir', dataDir, '--port-base', String(base)], env);
+  const no = await mss(['access', 'check', '--token', token, '--mailbox', PER, '--data-dir', dataDir, '--port-base', String(base)]);
   assert.equal(no.status, 1);
   assert.match(no.stdout, /no-right/);
 });
 
 test('curl (an independent client) with OAUTHBEARER (RFC 7628) over IMAP and SMTP: the ORG opens, the PER does not', async (t) => {
-  if (spawnSync('curl', ['--version']).status !== 0) return t.skip('curl is not installed');
+  if ((await run('curl', ['--version'])).status !== 0) return t.skip('curl is not installed');
   const token = await staffToken();
   const imapUrl = `imap://${hostPort('imap').host}/INBOX`;
   const curl = (args: string[]) =>
-    spawnSync('curl', ['-s', '--ssl-reqd', '--insecure', '--login-options', 'AUTH=OAUTHBEARER', '--oauth2-bearer', token, ...args]);
-  assert.equal(curl(['--user', ORG, imapUrl]).status, 0);
-  assert.equal(curl(['--user', PER, imapUrl]).status, 67, 'login denied');
+    run('curl', ['-s', '--ssl-reqd', '--insecure', '--login-options', 'AUTH=OAUTHBEARER', '--oauth2-bearer', token, ...args]);
+  assert.equal((await curl(['--user', ORG, imapUrl])).status, 0);
+  assert.equal((await curl(['--user', PER, imapUrl])).status, 67, 'login denied');
   const mail = path.join(dataDir, 'local.eml');
   fs.writeFileSync(mail, `From: <${ORG}>\r\nTo: <${PER}>\r\nSubject: OAUTHBEARER\r\n\r\nBonjour\r\n`);
   const smtpUrl = `smtp://${hostPort('smtpSubmission').host}`;
-  const sent = curl(['--user', ORG, '--mail-from', ORG, '--mail-rcpt', PER, '-T', mail, smtpUrl]);
-  assert.equal(sent.status, 0, sent.stderr.toString());
-  assert.equal(curl(['--user', PER, '--mail-from', PER, '--mail-rcpt', ORG, '-T', mail, smtpUrl]).status, 67);
+  const sent = await curl(['--user', ORG, '--mail-from', ORG, '--mail-rcpt', PER, '-T', mail, smtpUrl]);
+  assert.equal(sent.status, 0, sent.stderr);
+  assert.equal((await curl(['--user', PER, '--mail-from', PER, '--mail-rcpt', ORG, '-T', mail, smtpUrl])).status, 67);
 });

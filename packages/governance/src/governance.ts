@@ -680,7 +680,9 @@ export class Governance {
     const out: { address: string; type: string; status: string; role: string }[] = [];
     for (const d of await this.store.localPersons.inForceOf(idnat)) {
       const m = await this.store.mailboxes.byId(d.mailbox_id);
-      if (m) out.push({ address: m.address, type: m.type, status: m.status, role: 'local-person' });
+      // A declaration on an ORG since moved to another structure opens nothing: not listed.
+      if (m && m.owner_idnat === `1${idnat.slice(1, idnat.indexOf('/'))}`)
+        out.push({ address: m.address, type: m.type, status: m.status, role: 'local-person' });
     }
     return out;
   }

@@ -212,6 +212,7 @@ test(`${TEST_ENGINE}: an ORG moved to another structure is no longer its former 
   const d = await decide(local('jdupont'), box);
   assert.equal(d.allowed, false);
   if (!d.allowed) assert.equal(d.reason, 'no-right');
+  assert.ok(!(await gov.localMailboxes(`3${FINESS}/jdupont`)).some((m) => m.address === box), 'no longer listed as hers');
   // Nor does the new structure's staff inherit the declaration made for another structure.
   assert.equal((await decide(local('jdupont', FINESS2), box)).allowed, false);
 });

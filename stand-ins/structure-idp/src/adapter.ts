@@ -3,12 +3,16 @@
 
 type Payload = Record<string, unknown> & { uid?: string; grantId?: string; userCode?: string; consumed?: number };
 
+/** One provider's storage: every model's adapter of that provider shares it, another provider has its own. */
+export type MemoryStorage = Map<string, { payload: Payload; until: number }>;
+
 export class MemoryAdapter {
-  static readonly #entries = new Map<string, { payload: Payload; until: number }>();
+  readonly #entries: MemoryStorage;
   readonly #name: string;
 
-  constructor(name: string) {
+  constructor(name: string, storage: MemoryStorage) {
     this.#name = name;
+    this.#entries = storage;
   }
 
   #key(id: string): string {
@@ -16,41 +20,41 @@ export class MemoryAdapter {
   }
 
   async upsert(id: string, payload: Payload, expiresIn: number): Promise<void> {
-    MemoryAdapter.#entries.set(this.#key(id), { payload, until: Date.now() + (expiresIn > 0 ? expiresIn * 1000 : 3600_000) });
+    this.#entries.set(this.#key(id), { payload, until: Date.now() + (expiresIn > 0 ? expiresIn * 1000 : 3600_000) });
   }
 
   async find(id: string): Promise<Payload | undefined> {
-    const e = MemoryAdapter.#entries.get(this.#key(id));
+    const e = this.#entries.get(this.#key(id));
     if (!e) return undefined;
     if (e.until <= Date.now()) {
-      MemoryAdapter.#entries.delete(this.#key(id));
+      this.#entries.delete(this.#key(id));
       return undefined;
     }
     return e.payload;
   }
 
   async findByUid(uid: string): Promise<Payload | undefined> {
-    for (const [key, e] of MemoryAdapter.#entries)
+    for (const [key, e] of this.#entries)
       if (key.startsWith(`${this.#name}:`) && e.payload.uid === uid && e.until > Date.now()) return e.payload;
     return undefined;
   }
 
   async findByUserCode(userCode: string): Promise<Payload | undefined> {
-    for (const [key, e] of MemoryAdapter.#entries)
+    for (const [key, e] of this.#entries)
       if (key.startsWith(`${this.#name}:`) && e.payload.userCode === userCode && e.until > Date.now()) return e.payload;
     return undefined;
   }
 
   async consume(id: string): Promise<void> {
-    const e = MemoryAdapter.#entries.get(this.#key(id));
+    const e = this.#entries.get(this.#key(id));
     if (e) e.payload.consumed = Math.floor(Date.now() / 1000);
   }
 
   async destroy(id: string): Promise<void> {
-    MemoryAdapter.#entries.delete(this.#key(id));
+    this.#entries.delete(this.#key(id));
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
-    for (const [key, e] of MemoryAdapter.#entries) if (e.payload.grantId === grantId) MemoryAdapter.#entries.delete(key);
+    for (const [key, e] of this.#entries) if (e.payload.grantId === grantId) this.#entries.delete(key);
   }
 }
