@@ -32,6 +32,7 @@ export const API_OPTIONS: Record<string, OptionSpec> = {
 
 export type Mailbox = components['schemas']['Mailbox'];
 export type HistoryEntry = components['schemas']['HistoryEntry'];
+export type Group = components['schemas']['Group'];
 export type MailboxCreation = paths['/api/v1/mailboxes']['post']['requestBody']['content']['application/json'];
 
 /**

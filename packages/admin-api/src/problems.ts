@@ -34,7 +34,7 @@ export const PROBLEMS: Readonly<Record<ProblemCode, { status: number; doc: strin
   'not-delegable': { status: 422, doc: 'APP mailboxes are not delegated (R-DEL-1).' },
   'end-date-in-past': { status: 400, doc: 'A delegation’s end date must be in the future.' },
   'already-has-access': { status: 409, doc: 'The person already holds this mailbox or has a delegation in force on it.' },
-  'not-a-cab': { status: 422, doc: 'Cotitulaires exist only on CAB mailboxes (R-CAB-3).' },
+  'not-a-cab': { status: 422, doc: 'Cotitulaires (R-CAB-3) and group addresses exist only on CAB mailboxes.' },
   'mailbox-not-found': {
     status: 404,
     doc: 'No mailbox with this address at this operator. A caller with no role on a mailbox gets the same answer: whoever has no right learns nothing about it.',
@@ -63,6 +63,11 @@ export const PROBLEMS: Readonly<Record<ProblemCode, { status: number; doc: strin
   'release-too-early': {
     status: 409,
     doc: 'A closed mailbox’s address is released only after the operator’s waiting period since its closure (R-BAL-2; MSS_ADDRESS_RELEASE_DELAY, default 365 days); `releasableAt` says when.',
+  },
+  'group-not-found': { status: 404, doc: 'No open group address with this address on this CAB.' },
+  'not-of-the-practice': {
+    status: 422,
+    doc: 'A group address fans out to active mailboxes of the practice only: the CAB itself, or the PER mailboxes of its owner and cotitulaires.',
   },
   forbidden: { status: 403, doc: 'The authenticated person or administrator may not do this (the role table of §5).' },
   'cgu-not-accepted': { status: 403, doc: 'The current terms of use must be accepted first (R-CAB-4); `acceptUrl` says where.' },

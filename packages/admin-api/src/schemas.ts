@@ -63,6 +63,33 @@ export const mailboxSchema = {
   required: ['address', 'type', 'status', 'ownerIdnat', 'listeRouge', 'holders'],
 } as const;
 
+export const groupSchema = {
+  $id: 'Group',
+  type: 'object',
+  description: 'A practice’s group address: fans out to named mailboxes of the practice; nobody opens it or sends as it',
+  properties: {
+    address: { type: 'string' },
+    description: nullableString,
+    createdAt: { type: 'string' },
+    closedAt: nullableString,
+    members: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          address: { type: 'string' },
+          type: { type: 'string' },
+          addedAt: { type: 'string' },
+          addedBy: { type: 'string' },
+          receives: { type: 'boolean', description: 'Whether the member gets the group’s mail now (active, still of the practice)' },
+        },
+        required: ['address', 'type', 'addedAt', 'addedBy', 'receives'],
+      },
+    },
+  },
+  required: ['address', 'createdAt', 'members'],
+} as const;
+
 export const historyEntrySchema = {
   $id: 'HistoryEntry',
   type: 'object',

@@ -7,7 +7,7 @@ import type { AccessControl, TokenValidator } from '@mss/access';
 import { GovernanceError, Oversight, type Governance } from '@mss/governance';
 import { authenticate } from './auth.ts';
 import { ApiError, PROBLEMS, clientProblem, problem, sendProblem, type ProblemCode } from './problems.ts';
-import { historyEntrySchema, mailboxSchema, problemSchema, sandboxInfoSchema } from './schemas.ts';
+import { groupSchema, historyEntrySchema, mailboxSchema, problemSchema, sandboxInfoSchema } from './schemas.ts';
 import { mailboxRoutes } from './routes/mailboxes.ts';
 import { cguRoutes } from './routes/cgu.ts';
 import { localPersonRoutes } from './routes/local-persons.ts';
@@ -74,6 +74,7 @@ export async function buildAdminApi(options: AdminApiOptions): Promise<FastifyIn
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.addSchema(problemSchema);
+  app.addSchema(groupSchema);
   app.addSchema(mailboxSchema);
   app.addSchema(historyEntrySchema);
   app.addSchema(indicatorRowSchema);

@@ -220,3 +220,44 @@ test(`${TEST_ENGINE}: R-BAL-2: POST …/release — operator only, after the wai
   assert.equal(again.status, 201, JSON.stringify(again.body));
   assert.equal(again.body.ownerIdnat, CAST.newOwner);
 });
+
+test(`${TEST_ENGINE}: group addresses over HTTP: the CAB owner creates, lists, edits and closes them; members of the practice only`, async () => {
+  const cab = `cabinet.groupes@${D}`;
+  await w.call('POST', '/api/v1/mailboxes', CAST.owner, { type: 'CAB', address: cab });
+  const group = `accueil.groupes@${D}`;
+  const g = `${mbox(cab)}/groups`;
+  const created = await w.call('POST', g, CAST.owner, { address: group, description: 'Accueil', members: [cab] });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  assert.deepEqual(
+    created.body.members.map((m: any) => [m.address, m.receives]),
+    [[cab, true]],
+  );
+  expectProblem(await w.call('POST', g, CAST.owner, { address: group, members: [cab] }), 409, 'address-taken');
+  expectProblem(await w.call('POST', g, CAST.owner, { address: `autre@${D}`, members: [`per-inconnu@${D}`] }), 422, 'not-of-the-practice');
+  expectProblem(await w.call('POST', g, CAST.owner, { address: `autre@${D}`, members: [] }), 400, 'invalid-input');
+  expectProblem(await w.call('GET', g, CAST.stranger), 404, 'mailbox-not-found');
+  const per = `owner.perso@${D}`;
+  await w.call('POST', '/api/v1/mailboxes', CAST.owner, { type: 'PER', address: per });
+  const added = await w.call('POST', `${g}/${encodeURIComponent(group)}/members`, CAST.owner, { address: per });
+  assert.equal(added.status, 201, JSON.stringify(added.body));
+  assert.equal(added.body.members.length, 2);
+  const removed = await w.call('DELETE', `${g}/${encodeURIComponent(group)}/members/${encodeURIComponent(per)}`, CAST.owner);
+  assert.equal(removed.body.members.length, 1);
+  const listed = await w.call('GET', g, CAST.owner);
+  assert.deepEqual(
+    listed.body.groups.map((x: any) => x.address),
+    [group],
+  );
+  const closed = await w.call('DELETE', `${g}/${encodeURIComponent(group)}?reason=fin`, CAST.owner);
+  assert.equal(closed.status, 200);
+  assert.ok(closed.body.closedAt);
+  expectProblem(await w.call('DELETE', `${g}/${encodeURIComponent(group)}`, CAST.owner), 404, 'group-not-found');
+  const org = `org-groupes@${D}`;
+  await w.call('POST', '/api/v1/mailboxes', 'admin', {
+    type: 'ORG',
+    address: org,
+    structureIdnat: STRUCT,
+    responsibleIdnats: [CAST.responsible],
+  });
+  expectProblem(await w.call('GET', `${mbox(org)}/groups`, CAST.responsible), 422, 'not-a-cab');
+});

@@ -29,6 +29,8 @@ export const GOVERNANCE_ERROR_KINDS = [
   'last-responsible',
   'not-a-structure-mailbox',
   'release-too-early',
+  'group-not-found',
+  'not-of-the-practice',
   'forbidden',
   'cgu-not-accepted',
   'mailbox-closed',

@@ -3,6 +3,7 @@ export {
   type GovernanceOptions,
   type CreateMailboxInput,
   type PublicationChanges,
+  type GroupView,
   type LocalPersonView,
 } from './governance.ts';
 export { GovernanceError, GOVERNANCE_ERROR_KINDS, type GovernanceErrorKind } from './errors.ts';

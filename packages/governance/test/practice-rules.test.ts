@@ -238,3 +238,41 @@ test(`${TEST_ENGINE}: R-BAL-2: an operator administrator releases a closed addre
     await t.cleanup();
   }
 });
+
+test(`${TEST_ENGINE}: group addresses: kept by the CAB's owner, members of the practice only, history on the CAB, one address space with mailboxes`, async () => {
+  const cab = `cabinet.groupe@${D}`;
+  await w.gov.createMailbox(as(P.nurse), { type: 'CAB', address: cab });
+  await w.gov.addCotitulaire(as(P.nurse), cab, P.nurse3);
+  const per3 = await w.gov.createMailbox(as(P.nurse3), { type: 'PER', address: `nurse.three@${D}` });
+  const stranger = await w.gov.createMailbox(as(P.stranger), { type: 'PER', address: `stranger@${D}` });
+  const group = `accueil.groupe@${D}`;
+  await refused(w.gov.createGroup(as(P.nurse), cab, { address: group, members: [cab, stranger.address] }), 'not-of-the-practice');
+  await refused(w.gov.createGroup(as(P.nurse3), cab, { address: group, members: [cab] }), 'forbidden', /manage-groups/);
+  await refused(w.gov.createGroup(as(P.nurse), cab, { address: `cabinet.x@${D}`, members: [cab] }), 'invalid-address');
+  await refused(w.gov.createGroup(as(P.nurse), cab, { address: per3.address, members: [cab] }), 'address-taken');
+  const g = await w.gov.createGroup(as(P.nurse), cab, { address: group, description: 'Accueil', members: [cab, per3.address] });
+  assert.deepEqual(
+    g.members.map((m) => [m.address, m.receives]),
+    [
+      [cab, true],
+      [per3.address, true],
+    ],
+  );
+  await refused(w.gov.createMailbox(as(P.nurse2), { type: 'PER', address: group }), 'address-taken', /group address/);
+  const fan = await w.store.groups.fanOut(group);
+  assert.deepEqual(fan!.members.map((m) => m.address).sort(), [cab, per3.address].sort());
+  await w.gov.removeGroupMember(as(P.nurse), cab, group, per3.address);
+  await refused(w.gov.removeGroupMember(as(P.nurse), cab, group, cab), 'invalid-input', /last member/);
+  await w.gov.closeGroup(as(P.nurse), cab, group, 'fin');
+  assert.equal(await w.store.groups.fanOut(group), undefined);
+  await refused(w.gov.addGroupMember(as(P.nurse), cab, group, per3.address), 'group-not-found');
+  const box = (await w.store.mailboxes.byAddress(cab))!;
+  assert.deepEqual(
+    (await w.store.history.list({ mailboxId: box.id })).map((e) => e.event).filter((e) => e.startsWith('group.')),
+    ['group.created', 'group.member-removed', 'group.closed'],
+  );
+  // Not published: the directory outbox has the CAB only.
+  assert.ok((await w.store.outbox.pending(1000)).every((o) => o.address !== group));
+  await refused(w.gov.groups(as(P.stranger), cab), 'mailbox-not-found');
+  await refused(w.gov.groups(as(P.stranger), stranger.address), 'not-a-cab');
+});

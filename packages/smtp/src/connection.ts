@@ -70,8 +70,11 @@ export class SubmissionConnection extends SMTPConnection {
   bareNewline: BareNewline | null = null;
   /** Relay: the peer as its certificate says, once judged. */
   peer: PeerJudgement | null = null;
-  /** This transaction's accepted recipients, by lower-cased address (filled at RCPT). */
-  readonly recipients = new Map<string, Recipient>();
+  /**
+   * This transaction's accepted recipients, by lower-cased address (filled at RCPT); a practice's
+   * group address stands for its members' mailboxes, all delivered in the one transaction.
+   */
+  readonly recipients = new Map<string, Recipient | Recipient[]>();
   readonly log: Logger;
   private readonly deps: ConnectionDeps;
   private guard: SessionGuard | null = null;

@@ -32,15 +32,36 @@ export async function classifyLocal(
   a: SMTPServerAddress,
   firstDomain: string,
   quotas: MailboxQuotas = DEFAULT_MAILBOX_QUOTAS,
-): Promise<Recipient | SmtpReply> {
+): Promise<Recipient | Recipient[] | SmtpReply> {
   const address = a.address;
   const full = address.includes('@') ? address : `${address}@${firstDomain}`;
   const box = await store.mailboxes.byAddress(full);
-  if (!box || box.status === 'closed') return replies.unknownRecipient(address);
+  if (!box) return groupMembers(store, a, full, quotas);
+  if (box.status === 'closed') return replies.unknownRecipient(address);
   const refusal = await receptionRefusal(box, () => store.mail.usage(box.id), { bytes: 1, messages: 1 }, quotas);
   if (refusal?.kind === 'not-active') return replies.recipientDisabled(address, box.status);
   if (refusal) return replies.mailboxFull(box.address);
   return { kind: 'local', address: box.address, mailboxId: box.id, dsn: dsnOf(a) };
+}
+
+/**
+ * A practice's group address (issue #20 rule 7): anyone who may write here may write to it (the
+ * trust space); it stands for its members that are still the practice's and active, each a local
+ * recipient of the same delivery transaction, so a 250 means every one of them has the message.
+ * A member at its quota refuses the group for now (452 4.2.2). No open group: unknown, as for a
+ * closed mailbox; a group left with no member who can receive: 550 5.2.1.
+ */
+async function groupMembers(store: Store, a: SMTPServerAddress, full: string, quotas: MailboxQuotas): Promise<Recipient[] | SmtpReply> {
+  const fan = await store.groups.fanOut(full);
+  if (!fan) return replies.unknownRecipient(a.address);
+  if (fan.members.length === 0) return replies.groupWithoutMember(a.address);
+  const out: Recipient[] = [];
+  for (const m of fan.members) {
+    if (await receptionRefusal(m, () => store.mail.usage(m.id), { bytes: 1, messages: 1 }, quotas))
+      return replies.mailboxFull(fan.group.address);
+    out.push({ kind: 'local', address: m.address, mailboxId: m.id, dsn: dsnOf(a) });
+  }
+  return out;
 }
 
 export function isLocalAddress(address: string, localDomains: ReadonlySet<string>): boolean {
@@ -51,7 +72,7 @@ export function isLocalAddress(address: string, localDomains: ReadonlySet<string
 export function answerRecipient(
   conn: SubmissionConnection,
   address: SMTPServerAddress,
-  lookup: Promise<Recipient | SmtpReply>,
+  lookup: Promise<Recipient | Recipient[] | SmtpReply>,
   callback: (err?: Error | null) => void,
 ): void {
   lookup.then(

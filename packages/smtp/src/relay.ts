@@ -199,8 +199,8 @@ export function createRelaySmtpServer(opts: RelayCoreOptions, transport: RelayTr
         check: (head) => ({ ...readHeaders(head), head }),
         async deliver({ blob, data }, headers) {
           const local = rcpts
-            .map((r) => conn.recipients.get(r.address.toLowerCase()))
-            .filter((r): r is Extract<Recipient, { kind: 'local' }> => r?.kind === 'local');
+            .flatMap((r) => conn.recipients.get(r.address.toLowerCase()) ?? [])
+            .filter((r): r is Extract<Recipient, { kind: 'local' }> => r.kind === 'local');
           const traceId = headers.traceId;
           const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
           const reported = opts.queue && sender !== '' ? successRecipients(local) : [];

@@ -69,6 +69,10 @@ export const replies = {
   tooBig: (limit: number) => reply(552, '5.3.4', `Message exceeds the maximum size of ${limit} bytes`),
 
   unknownRecipient: (address: string) => reply(550, '5.1.1', `<${address}>: no such mailbox at this operator`),
+  groupWithoutMember: (address: string) => reply(550, '5.2.1', `<${address}>: group address with no member who can receive`),
+  // Issue #20 rule 7: nobody sends as a practice's group address; replies come from each member's own mailbox.
+  groupSender: (group: string, mailbox: string) =>
+    reply(550, '5.7.1', `Sender address rejected: ${group} is a group address, nobody sends as it; send as ${mailbox}`),
   recipientDisabled: (address: string, status: string) =>
     reply(550, '5.2.1', `<${address}>: mailbox is ${status} and does not accept messages`),
   outsideTrustSpace: (address: string) => reply(550, '5.7.1', `<${address}>: domain not in the MSSante trust space`),

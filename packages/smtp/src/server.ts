@@ -104,7 +104,7 @@ export async function startSubmissionServer(opts: SubmissionServerOptions): Prom
   const log = logger.child({ service: 'smtpSubmission' });
 
   /** Where a recipient goes, or the reply that refuses it. */
-  async function classify(a: SMTPServerAddress): Promise<Recipient | SmtpReply> {
+  async function classify(a: SMTPServerAddress): Promise<Recipient | Recipient[] | SmtpReply> {
     if (isLocalAddress(a.address, localDomains)) return classifyLocal(store, a, opts.operatorDomains[0]!.toLowerCase(), opts.quotas);
     const domain = domainOf(a.address);
     if (!inTrustSpace(domain)) return replies.outsideTrustSpace(a.address);
@@ -126,7 +126,12 @@ export async function startSubmissionServer(opts: SubmissionServerOptions): Prom
     if (address.address === '') return callback(replies.nullSender(id.mailbox));
     if (address.address.toLowerCase() !== id.mailbox.toLowerCase()) {
       conn.log.info({ mailbox: id.mailbox, idnat: id.idnat }, 'smtp envelope sender refused');
-      return callback(replies.envelopeSender(id.mailbox));
+      // A practice's group address is never a sender (issue #20 rule 7): say so rather than just "not yours".
+      store.groups.byAddress(address.address).then(
+        (group) => callback(group ? replies.groupSender(group.address, id.mailbox) : replies.envelopeSender(id.mailbox)),
+        () => callback(replies.envelopeSender(id.mailbox)),
+      );
+      return;
     }
     callback();
   }
@@ -166,7 +171,7 @@ export async function startSubmissionServer(opts: SubmissionServerOptions): Prom
           for (const r of rcpts) {
             const known = conn.recipients.get(r.address.toLowerCase());
             if (!known) throw new Error(`recipient ${r.address} was not classified at RCPT`);
-            recipients.push(known);
+            recipients.push(...(Array.isArray(known) ? known : [known]));
           }
           const message: SubmittedMessage = {
             id,

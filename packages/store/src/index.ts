@@ -16,6 +16,7 @@ export { publicationOf } from './repos/outbox.ts';
 export type { NewQueueEntry, QueueFilter } from './repos/queue.ts';
 export type { NewIndicatorEvent } from './repos/indicators.ts';
 export type { NewLocalPerson } from './repos/local-persons.ts';
+export { belongsToPractice, type GroupMember } from './repos/groups.ts';
 export type { MesEvent, NewMesPatient } from './repos/mes.ts';
 export type * from './schema.ts';
 export type { PublishedMailbox } from './repos/directory.ts';

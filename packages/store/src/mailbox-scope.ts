@@ -1,5 +1,6 @@
 import { MssError } from '@mss/runtime';
-import type { AccessAuditRow, DelegationRow, FolderRow, HolderRow, LocalPersonRow, MailboxRow } from './schema.ts';
+import type { AccessAuditRow, DelegationRow, FolderRow, GroupAddressRow, HolderRow, LocalPersonRow, MailboxRow } from './schema.ts';
+import type { GroupMember } from './repos/groups.ts';
 import { Store, type Repositories } from './store.ts';
 import type { AuditRecord } from './repos/audit.ts';
 import type { HistoryEntry, HistoryEvent } from './repos/history.ts';
@@ -120,6 +121,51 @@ export class MailboxScope implements FolderScope {
 
   removeLocalPerson(idnat: string, by: string, reason: string | null): Promise<LocalPersonRow | undefined> {
     return this.repos.localPersons.remove(this.mailboxId, idnat, by, reason);
+  }
+
+  // --- a CAB's group addresses (issue #20 rule 7) ------------------------------------------
+
+  groups(): Promise<GroupAddressRow[]> {
+    return this.repos.groups.ofCab(this.mailboxId);
+  }
+
+  /** One of this CAB's groups by its address; another practice's group is not found here. */
+  async group(address: string): Promise<GroupAddressRow | undefined> {
+    const g = await this.repos.groups.byAddress(address);
+    return g && g.cab_mailbox_id === this.mailboxId ? g : undefined;
+  }
+
+  createGroup(g: { address: string; description: string | null; createdBy: string }): Promise<GroupAddressRow> {
+    return this.repos.groups.create({ ...g, cabMailboxId: this.mailboxId });
+  }
+
+  private async ownGroup(groupId: number): Promise<void> {
+    if (!(await this.groups()).some((g) => g.id === groupId)) throw new OutOfScopeError(`group ${groupId}`, this.address);
+  }
+
+  async groupMembers(groupId: number): Promise<GroupMember[]> {
+    await this.ownGroup(groupId);
+    return this.repos.groups.members(groupId);
+  }
+
+  async addGroupMember(groupId: number, mailboxId: number, addedBy: string): Promise<boolean> {
+    await this.ownGroup(groupId);
+    return this.repos.groups.addMember(groupId, mailboxId, addedBy);
+  }
+
+  async removeGroupMember(groupId: number, mailboxId: number): Promise<boolean> {
+    await this.ownGroup(groupId);
+    return this.repos.groups.removeMember(groupId, mailboxId);
+  }
+
+  async closeGroup(groupId: number): Promise<void> {
+    await this.ownGroup(groupId);
+    await this.repos.groups.close(groupId);
+  }
+
+  /** The people of this CAB's practice: its owner and cotitulaires. */
+  practice(): Promise<Set<string>> {
+    return this.repos.groups.practiceOf(this.mailboxId);
   }
 
   // --- history, audit and directory -------------------------------------------------------

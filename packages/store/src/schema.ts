@@ -111,6 +111,27 @@ export interface LocalPersonsTable {
   remove_reason: string | null;
 }
 
+/** A practice's group address (issue #20 rule 7): kept by its CAB's owner, fans out to the practice's mailboxes. */
+export interface GroupAddressesTable {
+  id: Generated<number>;
+  address: string;
+  /** Lower-cased address: unique among groups; governance keeps it apart from mailboxes' (R-BAL-1). */
+  address_key: string;
+  /** The CAB of the practice: its owner keeps the group, its people's mailboxes may be members. */
+  cab_mailbox_id: number;
+  description: string | null;
+  created_at: string;
+  created_by: string;
+  closed_at: string | null;
+}
+
+export interface GroupMembersTable {
+  group_id: number;
+  mailbox_id: number;
+  added_at: string;
+  added_by: string;
+}
+
 export interface CguVersionsTable {
   version: string;
   published_at: string;
@@ -343,6 +364,8 @@ export interface Database {
   mailbox_holders: MailboxHoldersTable;
   delegations: DelegationsTable;
   local_persons: LocalPersonsTable;
+  group_addresses: GroupAddressesTable;
+  group_members: GroupMembersTable;
   cgu_versions: CguVersionsTable;
   cgu_acceptances: CguAcceptancesTable;
   history: HistoryTable;
@@ -370,6 +393,7 @@ export type MailboxUpdate = Updateable<MailboxesTable>;
 export type HolderRow = Selectable<MailboxHoldersTable>;
 export type DelegationRow = Selectable<DelegationsTable>;
 export type LocalPersonRow = Selectable<LocalPersonsTable>;
+export type GroupAddressRow = Selectable<GroupAddressesTable>;
 export type HistoryRow = Selectable<HistoryTable>;
 export type FolderRow = Selectable<MailFoldersTable>;
 export type MessageRow = Selectable<MailMessagesTable>;

@@ -20,6 +20,7 @@ import { OutboxRepo } from './repos/outbox.ts';
 import { QueueRepo } from './repos/queue.ts';
 import { IndicatorRepo } from './repos/indicators.ts';
 import { LocalPersonRepo } from './repos/local-persons.ts';
+import { GroupRepo } from './repos/groups.ts';
 import { MesRepo } from './repos/mes.ts';
 import { MailboxListingRepo } from './repos/mailbox-listing.ts';
 
@@ -35,6 +36,8 @@ export class Repositories {
   readonly queue: QueueRepo;
   readonly indicators: IndicatorRepo;
   readonly localPersons: LocalPersonRepo;
+  /** Practices' group addresses (issue #20 rule 7). */
+  readonly groups: GroupRepo;
   /** Mon Espace Santé's patients and conversations (used by the MES stand-in's own store only). */
   readonly mes: MesRepo;
   /** Every mailbox, for the operator's administrators (decided by @mss/access before it is read). */
@@ -51,6 +54,7 @@ export class Repositories {
     this.queue = new QueueRepo(ctx);
     this.indicators = new IndicatorRepo(ctx);
     this.localPersons = new LocalPersonRepo(ctx);
+    this.groups = new GroupRepo(ctx);
     this.mes = new MesRepo(ctx);
     this.mailboxListing = new MailboxListingRepo(ctx);
   }

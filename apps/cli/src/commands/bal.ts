@@ -3,7 +3,7 @@ import { MssError } from '@mss/runtime';
 import type { Command, CommandContext } from '../cli.ts';
 import { requireString } from '../cli.ts';
 import { API_OPTIONS, answer, apiClient, table } from '../api-client.ts';
-import type { AdminApi, HistoryEntry, Mailbox, MailboxCreation } from '../api-client.ts';
+import type { AdminApi, Group, HistoryEntry, Mailbox, MailboxCreation } from '../api-client.ts';
 import type { paths } from '../generated/admin-api.ts';
 import { rowLimit, writePages, type Column } from '../paged-export.ts';
 
@@ -60,6 +60,16 @@ function printMailbox(ctx: CommandContext, m: Mailbox): void {
     lines.push('', table(rows, ['DELEGATION', 'DELEGATE', 'GRANTED BY', 'FROM', 'UNTIL']));
   }
   ctx.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function printGroup(ctx: CommandContext, g: Group): void {
+  if (ctx.values.json) {
+    ctx.stdout.write(`${JSON.stringify(g)}\n`);
+    return;
+  }
+  const head = `${g.address}${g.closedAt ? `  closed ${g.closedAt}` : ''}${g.description ? `  — ${g.description}` : ''}`;
+  const rows = g.members.map((m) => [m.address, m.type, m.receives ? 'yes' : 'no', m.addedAt, m.addedBy]);
+  ctx.stdout.write(`${head}\n${table(rows, ['MEMBER', 'TYPE', 'RECEIVES', 'SINCE', 'ADDED BY'])}\n`);
 }
 
 /** `{ reason }` when the caller gave --reason: DELETE carries its reason in the query. */
@@ -339,6 +349,89 @@ export const balCommand: Command = {
             const idnat = arg(ctx, 1, 'idnat');
             const params = (path: { address: string }) => ({ path: { ...path, idnat }, query: reasonQuery(ctx) });
             return onMailbox(ctx, (api, path) => api.DELETE('/api/v1/mailboxes/{address}/responsibles/{idnat}', { params: params(path) }));
+          },
+        }),
+      ],
+    },
+    {
+      name: 'group',
+      summary: 'A practice’s group addresses: lists that fan out to its mailboxes (CAB owner); nobody sends as them',
+      subcommands: [
+        leaf({
+          name: 'create',
+          summary: 'Create a group address on the CAB, with its members (the CAB, or PER mailboxes of its owner and cotitulaires)',
+          args: '<cab-address> <group-address>',
+          options: {
+            members: { type: 'string', description: 'Member mailboxes, comma-separated', valueName: 'addresses' },
+            description: { type: 'string', description: 'What the group is for', valueName: 'text' },
+          },
+          async run(ctx) {
+            const members = (requireString(ctx, 'members') ?? '')
+              .split(',')
+              .map((x) => x.trim())
+              .filter(Boolean);
+            const description = requireString(ctx, 'description');
+            const body = { address: arg(ctx, 1, 'group-address'), members, ...(description ? { description } : {}) };
+            const path = { address: arg(ctx, 0, 'cab-address') };
+            printGroup(
+              ctx,
+              await answer((await apiClient(ctx)).api.POST('/api/v1/mailboxes/{address}/groups', { params: { path }, body })),
+            );
+            return 0;
+          },
+        }),
+        leaf({
+          name: 'list',
+          summary: 'The CAB’s group addresses and their members',
+          args: '<cab-address>',
+          async run(ctx) {
+            const path = { address: arg(ctx, 0, 'cab-address') };
+            const r = await answer((await apiClient(ctx)).api.GET('/api/v1/mailboxes/{address}/groups', { params: { path } }));
+            if (ctx.values.json) ctx.stdout.write(`${JSON.stringify(r)}\n`);
+            else for (const g of r.groups) printGroup(ctx, g);
+            return 0;
+          },
+        }),
+        leaf({
+          name: 'add',
+          summary: 'Add a mailbox of the practice to a group',
+          args: '<cab-address> <group-address> <member-address>',
+          async run(ctx) {
+            const path = { address: arg(ctx, 0, 'cab-address'), group: arg(ctx, 1, 'group-address') };
+            const body = { address: arg(ctx, 2, 'member-address') };
+            const api = (await apiClient(ctx)).api;
+            printGroup(ctx, await answer(api.POST('/api/v1/mailboxes/{address}/groups/{group}/members', { params: { path }, body })));
+            return 0;
+          },
+        }),
+        leaf({
+          name: 'remove',
+          summary: 'Take a mailbox out of a group (never the last one: close the group)',
+          args: '<cab-address> <group-address> <member-address>',
+          async run(ctx) {
+            const path = {
+              address: arg(ctx, 0, 'cab-address'),
+              group: arg(ctx, 1, 'group-address'),
+              member: arg(ctx, 2, 'member-address'),
+            };
+            const api = (await apiClient(ctx)).api;
+            printGroup(ctx, await answer(api.DELETE('/api/v1/mailboxes/{address}/groups/{group}/members/{member}', { params: { path } })));
+            return 0;
+          },
+        }),
+        leaf({
+          name: 'close',
+          summary: 'Close a group: mail to it is refused; its address is never given again',
+          args: '<cab-address> <group-address>',
+          options: { reason: { type: 'string', description: 'Why (kept in the CAB’s history)', valueName: 'text' } },
+          async run(ctx) {
+            const path = { address: arg(ctx, 0, 'cab-address'), group: arg(ctx, 1, 'group-address') };
+            const api = (await apiClient(ctx)).api;
+            printGroup(
+              ctx,
+              await answer(api.DELETE('/api/v1/mailboxes/{address}/groups/{group}', { params: { path, query: reasonQuery(ctx) } })),
+            );
+            return 0;
           },
         }),
       ],

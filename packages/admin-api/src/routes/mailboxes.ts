@@ -290,6 +290,102 @@ export function mailboxRoutes(app: FastifyInstance, gov: Governance, auth: Auth)
     async (req) => gov.releaseAddress((await auth(req)).principal, req.params.address, req.body.reason),
   );
 
+  const groupParams = {
+    type: 'object',
+    properties: { address: { type: 'string', description: 'The CAB' }, group: { type: 'string', description: 'The group address' } },
+    required: ['address', 'group'],
+  } as const;
+
+  app.get<{ Params: { address: string } }>(
+    '/api/v1/mailboxes/:address/groups',
+    {
+      schema: {
+        tags: ['cab'],
+        summary: 'The practice’s group addresses, with their members (CAB owner)',
+        params: addressParam,
+        response: {
+          200: { type: 'object', properties: { groups: { type: 'array', items: { $ref: 'Group#' } } }, required: ['groups'] },
+          ...errorResponses,
+        },
+      },
+    },
+    async (req) => ({ groups: await gov.groups((await auth(req)).principal, req.params.address) }),
+  );
+
+  app.post<{ Params: { address: string }; Body: { address: string; description?: string; members: string[] } }>(
+    '/api/v1/mailboxes/:address/groups',
+    {
+      schema: {
+        tags: ['cab'],
+        summary: 'Create a group address of the practice that fans out to its mailboxes (CAB owner); not published in the directory',
+        params: addressParam,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['address', 'members'],
+          properties: {
+            address: { type: 'string', minLength: 3, maxLength: 254 },
+            description: { type: 'string', maxLength: 500 },
+            members: { type: 'array', minItems: 1, maxItems: 100, items: { type: 'string', minLength: 3, maxLength: 254 } },
+          },
+        },
+        response: { 201: { $ref: 'Group#' }, ...errorResponses },
+      },
+    },
+    async (req, reply) => reply.code(201).send(await gov.createGroup((await auth(req)).principal, req.params.address, req.body)),
+  );
+
+  app.post<{ Params: { address: string; group: string }; Body: { address: string } }>(
+    '/api/v1/mailboxes/:address/groups/:group/members',
+    {
+      schema: {
+        tags: ['cab'],
+        summary: 'Add a mailbox of the practice to a group (CAB owner)',
+        params: groupParams,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['address'],
+          properties: { address: { type: 'string', maxLength: 254 } },
+        },
+        response: { 201: { $ref: 'Group#' }, ...errorResponses },
+      },
+    },
+    async (req, reply) =>
+      reply.code(201).send(await gov.addGroupMember((await auth(req)).principal, req.params.address, req.params.group, req.body.address)),
+  );
+
+  app.delete<{ Params: { address: string; group: string; member: string } }>(
+    '/api/v1/mailboxes/:address/groups/:group/members/:member',
+    {
+      schema: {
+        tags: ['cab'],
+        summary: 'Take a mailbox out of a group (never the last member: close the group instead)',
+        params: {
+          type: 'object',
+          properties: { address: { type: 'string' }, group: { type: 'string' }, member: { type: 'string' } },
+          required: ['address', 'group', 'member'],
+        },
+        response: { 200: { $ref: 'Group#' }, ...errorResponses },
+      },
+    },
+    async (req) => gov.removeGroupMember((await auth(req)).principal, req.params.address, req.params.group, req.params.member),
+  );
+
+  app.delete<{ Params: { address: string; group: string }; Querystring: { reason?: string } }>(
+    '/api/v1/mailboxes/:address/groups/:group',
+    {
+      schema: {
+        tags: ['cab'],
+        summary: 'Close a group: mail to it is refused as unknown; its address is never given again',
+        params: groupParams,
+        querystring: reasonQuery,
+        response: { 200: { $ref: 'Group#' }, ...errorResponses },
+      },
+    },
+    async (req) => gov.closeGroup((await auth(req)).principal, req.params.address, req.params.group, req.query.reason ?? null),
+  );
+
   app.post<{ Params: { address: string }; Body: { delegateIdnat: string; endAt?: string } }>(
     '/api/v1/mailboxes/:address/delegations',
     {

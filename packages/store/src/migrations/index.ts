@@ -14,6 +14,7 @@ import { localPersons } from './0013-local-persons.ts';
 import { mes } from './0014-mes.ts';
 import { operatorReads } from './0015-operator-reads.ts';
 import { directoryAddress } from './0016-directory-address.ts';
+import { groupAddresses } from './0017-group-addresses.ts';
 import type { MssMigration } from './types.ts';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
@@ -34,5 +35,6 @@ export const MIGRATIONS: readonly MssMigration[] = [
   mes,
   operatorReads,
   directoryAddress,
+  groupAddresses,
 ];
 export type { Engine, MigrationContext, MssMigration } from './types.ts';
