@@ -13,13 +13,11 @@ const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/
 /** The repository's screenshot folder (docs/screenshots), linked from the README. */
 export const SCREENSHOT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'docs', 'screenshots');
 
-/** The chromium executable: `MSS_CHROMIUM` when set, else the first Debian location that exists. */
+/** The chromium executable: the first Debian location that exists. */
 export function chromiumPath(): string {
-  const fromEnv = process.env.MSS_CHROMIUM;
-  if (fromEnv) return fromEnv;
   const found = CANDIDATES.find((p) => fs.existsSync(p));
   if (!found) {
-    throw new Error(`no chromium found (looked at ${CANDIDATES.join(', ')}); install Debian's chromium or set MSS_CHROMIUM`);
+    throw new Error(`no chromium found (looked at ${CANDIDATES.join(', ')}); install Debian's chromium (apt-get install chromium)`);
   }
   return found;
 }

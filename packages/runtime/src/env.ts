@@ -56,6 +56,8 @@ export interface ClientEnvironment {
   adminPassword: string | undefined;
   /** MSS_ANNUAIRE_API_KEY: the Annuaire's `ESANTE-API-KEY`, when `--key` is not given. */
   annuaireApiKey: string | undefined;
+  /** MSS_STRUCTURE_IDP_PASSWORD: a structure staff member's password for `mss structure-idp token`. */
+  structureIdpPassword: string | undefined;
   /** MSS_DEBUG: print the stack of an unexpected error. */
   debug: boolean;
 }
@@ -65,6 +67,7 @@ export function loadClientEnvironment(env: Environment = process.env): ClientEnv
     token: env.MSS_TOKEN || undefined,
     adminPassword: env.MSS_ADMIN_PASSWORD || undefined,
     annuaireApiKey: env.MSS_ANNUAIRE_API_KEY || undefined,
+    structureIdpPassword: env.MSS_STRUCTURE_IDP_PASSWORD || undefined,
     debug: Boolean(env.MSS_DEBUG) && env.MSS_DEBUG !== '0',
   };
 }

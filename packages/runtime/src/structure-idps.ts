@@ -33,7 +33,7 @@ function httpUrl(value: unknown): value is string {
 }
 
 /** Reads and checks MSS_STRUCTURE_IDPS; none configured is an empty list. */
-export function loadStructureIdps(env: Environment = process.env): StructureIdpSetting[] {
+export function loadStructureIdps(env: Environment): StructureIdpSetting[] {
   const raw = env[VARIABLE]?.trim();
   if (!raw) return [];
   let text = raw;

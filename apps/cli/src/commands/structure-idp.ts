@@ -1,5 +1,5 @@
 import { DEFAULT_STAFF, structureIdpToken } from '@mss/structure-idp';
-import { MssError, loadConfig } from '@mss/runtime';
+import { MssError, loadClientEnvironment, loadConfig } from '@mss/runtime';
 import { requireString, type Command } from '../cli.ts';
 
 /** `mss structure-idp token`: a staff member's token from the sandbox hospital's own identity provider (issue #20 rule 6). */
@@ -25,7 +25,7 @@ export const structureIdpCommand: Command = {
         if (!user) throw new MssError('USAGE', '--user is required', { exitCode: 2 });
         const password =
           requireString(ctx, 'password') ??
-          process.env.MSS_STRUCTURE_IDP_PASSWORD ??
+          loadClientEnvironment().structureIdpPassword ??
           DEFAULT_STAFF.find((s) => s.localId === user)?.password;
         if (!password) throw new MssError('USAGE', `--password is required for ${user}`, { exitCode: 2 });
         const config = loadConfig({ portBase: requireString(ctx, 'port-base') });
