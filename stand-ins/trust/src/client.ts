@@ -103,8 +103,9 @@ export class WhitelistCache {
     return this.loop.start(() => this.loadDiskCopy());
   }
 
-  stop(): void {
-    this.loop.stop();
+  /** Stops refreshing, once a fetch under way has finished (it may be writing the disk copy). */
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Fetches now. Resolves true when the copy in use is current, false when the old one was kept. */

@@ -30,10 +30,15 @@ export class RefreshLoop {
     this.#schedule();
   }
 
-  stop(): void {
+  /**
+   * Stops the timer and waits for a fetch under way: it may still be writing the disk copy, and
+   * whoever stops us may remove that directory next.
+   */
+  async stop(): Promise<void> {
     this.#running = false;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
+    await this.#inFlight?.catch(() => {});
   }
 
   /** Fetches now, or joins the fetch under way. */
