@@ -9,6 +9,7 @@ import {
   decodedHeader,
   decodeText,
   filename as partFilename,
+  findXdmAttachments,
   headerAddresses,
   parseMessage,
   rawHeaders,
@@ -18,6 +19,7 @@ import type { Logger } from '@mss/runtime';
 import { rfc5322Date, type RelayDelivery } from '@mss/smtp';
 import type { MesConversationEventRow, MesPatientRow, MessageRow, NewQueueEntry, Repositories, Store } from '@mss/store';
 import { composePatientMessage, composeReadReceipt, type Attachment } from './compose.ts';
+import { type HealthDocumentReading, readHealthDocuments } from './health-documents.ts';
 import { endMark, inboundEffect, mayWrite, type ConversationState, type WriteDecision } from './rules.ts';
 
 /** Attachments of one patient message, in all (the web page says so before upload). */
@@ -108,6 +110,12 @@ export interface AttachmentInfo {
   contentType: string;
   /** Decoded size in bytes. */
   size: number;
+  /**
+   * The health documents of an IHE_XDM archive: set for every attachment taken for one (named
+   * IHE_XDM.ZIP, or a zip type naming XDM), `unreadable` included; for another zip only when it
+   * reads as an archive holding CDA documents.
+   */
+  healthDocuments: HealthDocumentReading | null;
 }
 
 export interface MessageDetail extends MessageSummary {
@@ -331,6 +339,7 @@ export class MonEspaceSante {
     let text: string | null = null;
     let html: string | null = null;
     const attachments: AttachmentInfo[] = [];
+    const xdmParts = new Set(findXdmAttachments(root).map((x) => x.part.join('.')));
     for (const { part, node } of walkParts(root)) {
       if (node.kind !== 'leaf') continue;
       const type = `${node.contentType.type}/${node.contentType.subtype}`;
@@ -338,7 +347,18 @@ export class MonEspaceSante {
       const isAttachment = node.disposition?.type === 'attachment' || name !== null;
       if (!isAttachment && type === 'text/plain' && text === null) text = decodeText(raw, node);
       else if (!isAttachment && type === 'text/html' && html === null) html = decodeText(raw, node);
-      else attachments.push({ part: part.join('.'), filename: name, contentType: type, size: decodeBody(raw, node).length });
+      else {
+        const content = decodeBody(raw, node);
+        const id = part.join('.');
+        let healthDocuments: HealthDocumentReading | null = null;
+        if (xdmParts.has(id)) healthDocuments = await readHealthDocuments(content);
+        else if (looksLikeZip(type, name)) {
+          // Not announced as IHE_XDM: a document only if it reads as one, else an ordinary zip.
+          const reading = await readHealthDocuments(content);
+          if (reading.kind === 'documents') healthDocuments = reading;
+        }
+        attachments.push({ part: id, filename: name, contentType: type, size: content.length, healthDocuments });
+      }
     }
     return {
       ...(await this.withMdn(this.summary(row, direction, event), row)),
@@ -631,4 +651,10 @@ class MessageNotFound extends MesError {
   constructor(message: string) {
     super('no-such-message', message);
   }
+}
+
+const ZIP_TYPES = new Set(['application/zip', 'application/x-zip', 'application/x-zip-compressed']);
+
+function looksLikeZip(type: string, name: string | null): boolean {
+  return ZIP_TYPES.has(type) || (name !== null && /\.zip$/i.test(name.trim()));
 }

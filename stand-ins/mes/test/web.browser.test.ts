@@ -2,11 +2,13 @@
 // FranceConnect login and its cancellation, the conversations, reading with attachments and a
 // read receipt the patient agrees to (R-MES-4), replying, writing first refused (R-MES-1), an
 // ended exchange (R-MES-2, both forms), the attachment limit, CSRF, and an HTML body whose
-// scripts never run. Screenshots go to docs/screenshots/ (linked from the README).
+// scripts never run; an IHE_XDM attachment shown as the health document it carries (§9, R-DOC-1),
+// an unreadable one as a plain attachment with a note. Screenshots go to docs/screenshots/ (linked from the README).
 
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchBrowser, newFrenchContext, saveScreenshot, type Browser, type Page } from '@mss/browser-test';
+import { buildXdm, SAMPLE_DOCUMENTS } from '@mss/xdm';
 import { PATIENT, PATIENT_ADDRESS, startWebMailbox, type WebMailbox } from './web-support.ts';
 
 const GP = 'paul.martin@operateur-a.mssante.fr';
@@ -155,7 +157,14 @@ describe('the patient web mailbox in chromium', { timeout: 10 * TIMEOUT }, () =>
     await page.getByRole('link', { name: 'Résultats de votre bilan' }).click();
     await page.getByRole('heading', { name: 'Résultats de votre bilan' }).waitFor();
     assert.match(await page.locator('#corps').innerText(), /Vos résultats sont normaux/);
-    assert.match(await page.locator('main').innerText(), /document de santé \(archive IHE_XDM\)/);
+    // Named IHE_XDM.ZIP but not a zip: @mss/xdm refuses it (R-DOC-1), the patient gets the file and a note, not an error.
+    assert.match(await page.locator('main').innerText(), /IHE_XDM\.ZIP\s+application\/zip/);
+    assert.equal(
+      await page.getByRole('note').innerText(),
+      'Cette pièce n’a pas pu être lue comme un document de santé.',
+      'the unreadable archive is said so, once',
+    );
+    assert.equal(await page.getByRole('article', { name: 'Document de santé' }).count(), 0);
     assert.match(await page.getByRole('region', { name: 'Accusé de lecture demandé' }).innerText(), /Dr Paul Martin demande à savoir/);
     await saveScreenshot(page, 'mes-message');
     // The attachment downloads as it was sent.
@@ -189,6 +198,52 @@ describe('the patient web mailbox in chromium', { timeout: 10 * TIMEOUT }, () =>
     assert.match(await page.locator('tbody').innerText(), /Vous\s+Re: Résultats de votre bilan/);
     await saveScreenshot(page, 'mes-reponse-envoyee');
     assert.deepEqual((await queued()).at(-1), { sender: PATIENT_ADDRESS, recipient: GP });
+    await page.context().close();
+  });
+
+  test('an IHE_XDM attachment is shown as its CDA document: title, LOINC type, date, author; the archive still downloads (§9)', async () => {
+    const cda = await import('node:fs').then((fs) => fs.readFileSync(SAMPLE_DOCUMENTS.dischargeLetter));
+    const archive = await buildXdm({ cda });
+    await w.arrives(
+      message({
+        from: GP,
+        name: 'Dr Paul Martin',
+        subject: 'Votre lettre de liaison',
+        id: 'xdm-1',
+        extra: ['MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b2"'],
+        body: [
+          '--b2',
+          'Content-Type: text/plain; charset=utf-8',
+          '',
+          'Bonjour Madame,\n\nVoici la lettre de liaison de votre séjour.\n\nDr Martin',
+          '--b2',
+          'Content-Type: application/zip; name="IHE_XDM.ZIP"',
+          'Content-Disposition: attachment; filename="IHE_XDM.ZIP"',
+          'Content-Transfer-Encoding: base64',
+          '',
+          ...(archive.toString('base64').match(/.{1,76}/g) ?? []),
+          '--b2--',
+          '',
+        ].join('\n'),
+      }),
+    );
+    const page = await login();
+    await page.getByRole('link', { name: /Dr Paul Martin/ }).click();
+    await page.getByRole('link', { name: 'Votre lettre de liaison' }).click();
+    const doc = page.getByRole('article', { name: 'Document de santé' });
+    await doc.waitFor();
+    assert.equal(await doc.getByRole('heading').innerText(), 'Lettre de liaison à la sortie — service de cardiologie');
+    const text = await doc.innerText();
+    assert.match(text, /Lettre de liaison à la sortie d'un établissement de soins \(LOINC 11490-0\)/);
+    assert.match(text, /20\/11\/2026 à 14 h 30/);
+    assert.match(text, /GIRARD/);
+    assert.match(text, /Centre hospitalier des Lilas/);
+    assert.equal(await page.getByRole('note').count(), 0, 'a readable archive carries no warning');
+    await saveScreenshot(page, 'mes-document');
+    const download = page.waitForEvent('download');
+    await page.getByRole('link', { name: 'IHE_XDM.ZIP' }).click();
+    const file = await (await download).path();
+    assert.deepEqual(await import('node:fs').then((fs) => fs.readFileSync(file)), archive, 'the archive as sent');
     await page.context().close();
   });
 

@@ -2,6 +2,7 @@
 // value goes through escapeHtml; a professional's HTML body only through sanitizeMessageHtml.
 
 import { escapeHtml as e } from '@mss/oidc-kit';
+import type { HealthDocumentSummary } from '../health-documents.ts';
 import type { AttachmentInfo, Conversation, MessageDetail, MessageSummary } from '../mes.ts';
 import type { WriteDecision } from '../rules.ts';
 import { sanitizeMessageHtml } from './sanitize.ts';
@@ -16,7 +17,7 @@ button.secondary,.button.secondary{background:#fff;color:#00754a}button:disabled
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid #ddd;vertical-align:top}
 label{display:block;font-weight:600;margin-top:.6rem}input[type=text],textarea,select{font:inherit;width:100%;box-sizing:border-box;padding:.4rem}
 textarea{min-height:8rem}.body{border:1px solid #ddd;border-radius:4px;padding:.75rem;overflow-wrap:anywhere}pre.body{white-space:pre-wrap;font-family:inherit}
-.unread{font-weight:700}.ended{color:#8a4b00;font-weight:600}fieldset{border:1px solid #ccc;border-radius:6px}.fc{background:#000091;border-color:#000091}`;
+.unread{font-weight:700}.document-sante{border:1px solid #cde;border-radius:6px;padding:.2rem .8rem;margin:.4rem 0;list-style:none}.document-sante h3{margin:.5rem 0 .2rem;font-size:1.05rem}.document-sante dt{font-weight:600}.ended{color:#8a4b00;font-weight:600}fieldset{border:1px solid #ccc;border-radius:6px}.fc{background:#000091;border-color:#000091}`;
 
 export interface Viewer {
   displayName: string;
@@ -173,10 +174,40 @@ ${composeForm(viewer, {
 }
 
 function attachmentLine(id: number, a: AttachmentInfo): string {
-  const xdm = a.filename !== null && /^IHE_XDM\.ZIP$/i.test(a.filename);
   const label = a.filename ?? `pièce ${a.part}`;
-  return `<li><a href="/messagerie/message/${id}/piece/${encodeURIComponent(a.part)}" download>${e(label)}</a>
-<span class="muted">${e(a.contentType)}, ${size(a.size)}${xdm ? ' — document de santé (archive IHE_XDM)' : ''}</span></li>`;
+  const link = `<a href="/messagerie/message/${id}/piece/${encodeURIComponent(a.part)}" download>${e(label)}</a>`;
+  const reading = a.healthDocuments;
+  if (reading?.kind === 'documents') {
+    return `<li class="document-sante">${reading.documents.map(healthDocument).join('\n')}
+${reading.inconsistent ? '<p class="notice">Le contenu de l’archive ne correspond pas entièrement à sa description : vérifiez-le auprès de l’expéditeur.</p>' : ''}
+<p class="muted">Archive IHE_XDM : ${link} (${size(a.size)})</p></li>`;
+  }
+  const note =
+    reading?.kind === 'unreadable' ? '<p class="notice" role="note">Cette pièce n’a pas pu être lue comme un document de santé.</p>' : '';
+  return `<li>${link}
+<span class="muted">${e(a.contentType)}, ${size(a.size)}</span>${note}</li>`;
+}
+
+/** A CDA header as the patient reads it: title, type (LOINC code and display), date, author. */
+function healthDocument(d: HealthDocumentSummary): string {
+  const type = d.typeCode ? `${d.typeDisplay ? `${e(d.typeDisplay)} ` : ''}<span class="muted">(LOINC ${e(d.typeCode)})</span>` : '';
+  const author = [d.authorName, d.authorOrganization]
+    .filter((x): x is string => x !== null)
+    .map(e)
+    .join(', ');
+  return `<article aria-label="Document de santé"><h3>${d.title ? e(d.title) : '(document sans titre)'}</h3>
+<dl>${type ? `<dt>Type</dt><dd>${type}</dd>` : ''}${d.effectiveTime ? `<dt>Date</dt><dd>${e(hl7Date(d.effectiveTime))}</dd>` : ''}${
+    author ? `<dt>Auteur</dt><dd>${author}</dd>` : ''
+  }</dl></article>`;
+}
+
+/** An HL7 TS (YYYYMMDD[HHMM[SS]][±ZZZZ]) as a French date, the clock time as written; anything else as written. */
+function hl7Date(ts: string): string {
+  const m = /^(\d{4})(\d{2})?(\d{2})?(?:(\d{2})(\d{2}))?/.exec(ts);
+  if (!m) return ts;
+  const [, y, mo, d, h, mi] = m;
+  const date = d && mo ? `${d}/${mo}/${y}` : mo ? `${mo}/${y}` : `${y}`;
+  return h && mi ? `${date} à ${h} h ${mi}` : date;
 }
 
 export function messagePage(
