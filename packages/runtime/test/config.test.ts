@@ -139,16 +139,19 @@ test('durations: seconds or with a unit; below the minimum or garbage is an erro
 });
 
 test('the client commands’ credentials come from the same place', () => {
-  assert.deepEqual(loadClientEnvironment({ MSS_TOKEN: 't', MSS_ADMIN_PASSWORD: 'p', MSS_ANNUAIRE_API_KEY: 'k', MSS_DEBUG: '1' }), {
+  const env = { MSS_TOKEN: 't', MSS_ADMIN_PASSWORD: 'p', MSS_ANNUAIRE_API_KEY: 'k', MSS_STRUCTURE_IDP_PASSWORD: 's', MSS_DEBUG: '1' };
+  assert.deepEqual(loadClientEnvironment(env), {
     token: 't',
     adminPassword: 'p',
     annuaireApiKey: 'k',
+    structureIdpPassword: 's',
     debug: true,
   });
   assert.deepEqual(loadClientEnvironment({ MSS_TOKEN: '', MSS_DEBUG: '0' }), {
     token: undefined,
     adminPassword: undefined,
     annuaireApiKey: undefined,
+    structureIdpPassword: undefined,
     debug: false,
   });
 });
