@@ -6,6 +6,7 @@ import { D, GP, JULIE, PER, startImapWorld, type ImapWorld } from './support/ima
 import { command, openAuthenticated, type Conversation } from './support/conversation.ts';
 import { MailboxScope } from '@mss/store';
 import { sharedMail } from '../src/server/shared-mail.ts';
+import { FolderIndex } from '../src/server/folder-index.ts';
 
 let w: ImapWorld;
 let a: Conversation;
@@ -211,4 +212,42 @@ test('RFC 3501 §7.2.6: the shared index keeps the folder’s keywords as messag
   }
   assert.match(await command(a, 'k16', 'UNSELECT'), /k16 OK/);
   assert.match(await command(b, 'k17', 'UNSELECT'), /k17 OK/);
+});
+
+test('a header SEARCH that loads the headers while a refresh reads changes without them loses no message (CI stress, FETCH NO “blob undefined”)', async () => {
+  assert.match(await command(a, 'h0', 'CREATE Race'), /h0 OK/);
+  assert.match(await append(a, 'h1', msg(1), 'Race'), /h1 OK/);
+  const scope = new MailboxScope(w.store, (await w.store.mailboxes.byAddress(PER))!);
+  const handle = (await scope.openFolder('Race'))!;
+  const parsed: string[] = [];
+  const index = new FolderIndex(handle, async (hash) => {
+    parsed.push(hash);
+    throw new Error(`a row without its search values was parsed from blob ${hash}`);
+  });
+  await index.ensureFresh();
+  assert.match(await append(a, 'h2', msg(2, '<late@example.org>'), 'Race'), /h2 OK/);
+  // The refresh reads the changes without headers (none loaded yet) and is held there while a
+  // SEARCH loads them: the refresh must then read the new message's search values itself.
+  let release!: () => void;
+  const gate = new Promise<void>((r) => {
+    release = r;
+  });
+  let reading!: () => void;
+  const reached = new Promise<void>((r) => {
+    reading = r;
+  });
+  const changesSince = handle.changesSince.bind(handle);
+  handle.changesSince = async (modseq, withHeaders) => {
+    reading();
+    await gate;
+    return changesSince(modseq, withHeaders);
+  };
+  const refreshing = index.ensureFresh();
+  await reached;
+  assert.equal((await index.searchHeaders()).size, 1, 'loaded while the new message is not yet in the index');
+  release();
+  await refreshing;
+  const headers = await index.searchHeaders();
+  assert.deepEqual([...headers.keys()], index.uids, 'every message of the index has its search values');
+  assert.deepEqual(parsed, [], 'stored search values were used');
 });

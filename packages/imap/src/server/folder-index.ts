@@ -190,14 +190,21 @@ export class FolderIndex {
       await this.load(uidvalidity, uidnext, modseq);
       return;
     }
-    const changes = await this.folder.changesSince(this.highestModseq, this.headers !== undefined);
+    const withHeaders = this.headers !== undefined;
+    const changes = await this.folder.changesSince(this.highestModseq, withHeaders);
     if (changes.expunged.some((e) => e.uid === 0)) {
       // The expunge log no longer reaches back to this index: start again from the rows.
       await this.load(uidvalidity, uidnext, modseq);
       return;
     }
     this.apply(changes.rows, changes.expunged);
-    if (this.headers) await this.addHeaders(changes.rows, this.headers);
+    if (this.headers) {
+      // A SEARCH may have loaded the headers while the changes were read without them: the new
+      // rows' search values are then read by UID (a row without its blob hash cannot be parsed).
+      const map = this.headers;
+      const rows = withHeaders ? changes.rows : await this.rowsWithHeaders(changes.rows.filter((r) => !map.has(r.uid)));
+      await this.addHeaders(rows, map);
+    }
     // Changes read after the counters may be newer; every change below the newest one seen has
     // committed (a folder's MODSEQs are taken in order under its row lock), so it is included.
     let newest = modseq;
@@ -376,19 +383,23 @@ export class FolderIndex {
         this.headers = map;
         for (const uid of map.keys()) if (this.position(uid) < 0) map.delete(uid);
         const missing = this.uids.filter((u) => !map.has(u));
-        if (missing.length > 0) {
-          const rows = (await this.folder.messagesByUid(missing)).map((r) => ({
-            uid: Number(r.uid),
-            search_headers: r.search_headers,
-            blob_hash: r.blob_hash,
-          }));
-          await this.addHeaders(rows, map);
-        }
+        if (missing.length > 0) await this.addHeaders(await this.rowsWithHeaders(missing.map((uid) => ({ uid }))), map);
       }
       return this.headers;
     } finally {
       this.headersLoading = undefined;
     }
+  }
+
+  private async rowsWithHeaders(
+    rows: readonly { uid: number }[],
+  ): Promise<{ uid: number; search_headers: string | null; blob_hash: string }[]> {
+    if (rows.length === 0) return [];
+    return (await this.folder.messagesByUid(rows.map((r) => r.uid))).map((r) => ({
+      uid: Number(r.uid),
+      search_headers: r.search_headers,
+      blob_hash: r.blob_hash,
+    }));
   }
 
   private async addHeaders(
