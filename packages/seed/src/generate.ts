@@ -442,8 +442,9 @@ class DirectoryGenerator {
     const ended = rng.chance(0.05);
     const end = ended ? this.#date(Number(start.slice(0, 4)) + 1, 2026) : null;
     // Employed by the practice (RPPS+ situation): salaried, but with no structure of its own.
-    this.#situation(person, 1, null, practiceName, 'S', role, place, start, end);
+    const situation = this.#situation(person, 1, null, practiceName, 'S', role, place, start, end);
     const employer = employers[rng.int(employers.length)] as PersonCtx;
+    situation.employerIdnat = employer.person.idnat;
     // A delegation never outlives the situation that supports it (R-DEL-5).
     if (!ended && employer.per !== null && rng.chance(DELEGATION_SHARE)) {
       const from = this.#date(2023, 2025);

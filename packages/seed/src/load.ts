@@ -65,6 +65,7 @@ export async function loadBatch(tx: Repositories, batch: SeedBatch): Promise<{ m
       departement: s.departement,
       start_date: s.startDate,
       end_date: s.endDate,
+      employer_idnat: s.employerIdnat ?? null,
     })),
   );
   const addresses = batch.mailboxes.map((m) => m.address);

@@ -187,6 +187,7 @@ export function demoPersonas(
   const julieSit: SeedSituation = {
     ...liberal(julie, drMartinPractice, '27 boulevard de la Liberté', 'Secrétaire médicale', '2026-01-05'),
     mode: 'S',
+    employerIdnat: paul.idnat,
   };
   const nathalieSit: SeedSituation = {
     id: `sit-${nathalie.idnat}-1`,

@@ -43,6 +43,8 @@ export interface SeedSituation {
   departement: string;
   startDate: string;
   endDate: string | null;
+  /** RPPS+: the professional who employs a secretary or an assistant (the delegations on their mailboxes rest on it, R-DEL-5). */
+  employerIdnat?: string | null;
 }
 
 export interface SeedMailbox {

@@ -23,6 +23,7 @@ import { LocalPersonRepo } from './repos/local-persons.ts';
 import { GroupRepo } from './repos/groups.ts';
 import { MesRepo } from './repos/mes.ts';
 import { MailboxListingRepo } from './repos/mailbox-listing.ts';
+import { DirectoryFeedRepo, DirectorySyncRepo } from './repos/directory-feed.ts';
 
 /** The repositories, bound either to the database or to one transaction. */
 export class Repositories {
@@ -42,6 +43,10 @@ export class Repositories {
   readonly mes: MesRepo;
   /** Every mailbox, for the operator's administrators (decided by @mss/access before it is read). */
   readonly mailboxListing: MailboxListingRepo;
+  /** The Annuaire's change feed (its own store only records it). */
+  readonly directoryFeed: DirectoryFeedRepo;
+  /** The operator's cursor in the Annuaire's change feed. */
+  readonly directorySync: DirectorySyncRepo;
 
   constructor(ctx: RepoContext) {
     this.directory = new DirectoryRepo(ctx);
@@ -57,6 +62,8 @@ export class Repositories {
     this.groups = new GroupRepo(ctx);
     this.mes = new MesRepo(ctx);
     this.mailboxListing = new MailboxListingRepo(ctx);
+    this.directoryFeed = new DirectoryFeedRepo(ctx);
+    this.directorySync = new DirectorySyncRepo(ctx);
   }
 }
 

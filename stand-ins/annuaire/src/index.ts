@@ -72,3 +72,12 @@ export { DECLARATION_PATH, type FeedOptions } from './feed/routes.ts';
 export type { FeedOperator } from './feed/operators.ts';
 export type { DeclarationSummary } from './feed/declaration.ts';
 export type { MailboxDeclaration } from './feed/telecom.ts';
+
+// RPPS+ (the Enreg portal) writes persons and situations through this; the change feed records them.
+export {
+  AnnuaireRegistry,
+  RegistryError,
+  type RegistryErrorKind,
+  type RegisteredPerson,
+  type DeclaredSituation,
+} from './registry/registry.ts';

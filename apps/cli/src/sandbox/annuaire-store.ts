@@ -59,6 +59,9 @@ export async function openAnnuaireStore(config: MssConfig, logger: Logger, optio
       fs.writeFileSync(marker, `${JSON.stringify({ ...summary, seed: options.seed, at: new Date().toISOString() })}\n`);
       logger.info(summary, 'national directory seeded');
     }
+    // From here on every change (operators' feed, RPPS+) is numbered for the operators to follow
+    // (issue #15); the seed itself is not: an operator without a cursor resynchronises in full.
+    await store.directoryFeed.enable();
     return store;
   } catch (err) {
     await store.close();

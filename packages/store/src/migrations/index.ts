@@ -15,6 +15,7 @@ import { mes } from './0014-mes.ts';
 import { operatorReads } from './0015-operator-reads.ts';
 import { directoryAddress } from './0016-directory-address.ts';
 import { groupAddresses } from './0017-group-addresses.ts';
+import { directoryChanges } from './0018-directory-changes.ts';
 import type { MssMigration } from './types.ts';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
@@ -36,5 +37,6 @@ export const MIGRATIONS: readonly MssMigration[] = [
   operatorReads,
   directoryAddress,
   groupAddresses,
+  directoryChanges,
 ];
 export type { Engine, MigrationContext, MssMigration } from './types.ts';

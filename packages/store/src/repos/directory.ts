@@ -104,10 +104,10 @@ export class DirectoryRepo {
 
   async upsertSituations(situations: readonly NewSituation[]): Promise<void> {
     if (situations.length === 0) return;
-    for (const chunk of chunkRows(situations, 12)) {
+    for (const chunk of chunkRows(situations, 13)) {
       await this.ctx.db
         .insertInto('situations')
-        .values(chunk)
+        .values(chunk.map((s) => ({ ...s, employer_idnat: s.employer_idnat ?? null })))
         .onConflict((oc) =>
           oc.column('id').doUpdateSet((eb) => ({
             structure_idnat: eb.ref('excluded.structure_idnat'),
@@ -120,6 +120,7 @@ export class DirectoryRepo {
             departement: eb.ref('excluded.departement'),
             start_date: eb.ref('excluded.start_date'),
             end_date: eb.ref('excluded.end_date'),
+            employer_idnat: eb.ref('excluded.employer_idnat'),
           })),
         )
         .execute();
@@ -143,6 +144,17 @@ export class DirectoryRepo {
     let q = this.ctx.db.selectFrom('situations').selectAll().where('person_idnat', '=', idnat);
     if (activeOn) q = q.where((eb) => eb.or([eb('end_date', 'is', null), eb('end_date', '>', activeOn)]));
     return q.orderBy('start_date').orderBy('id').execute();
+  }
+
+  /** Situations whose employer is this professional (RPPS+: secretaries and assistants), in start order. */
+  async situationsEmployedBy(employerIdnat: string): Promise<Situation[]> {
+    return this.ctx.db
+      .selectFrom('situations')
+      .selectAll()
+      .where('employer_idnat', '=', employerIdnat)
+      .orderBy('start_date')
+      .orderBy('id')
+      .execute();
   }
 
   /** Ends a situation d'exercice (RPPS+): returns false when there is no such situation. */
