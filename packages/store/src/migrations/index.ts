@@ -16,6 +16,7 @@ import { operatorReads } from './0015-operator-reads.ts';
 import { directoryAddress } from './0016-directory-address.ts';
 import { groupAddresses } from './0017-group-addresses.ts';
 import { directoryChanges } from './0018-directory-changes.ts';
+import { addressTrigrams } from './0019-address-trigrams.ts';
 import type { MssMigration } from './types.ts';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
@@ -38,5 +39,6 @@ export const MIGRATIONS: readonly MssMigration[] = [
   directoryAddress,
   groupAddresses,
   directoryChanges,
+  addressTrigrams,
 ];
 export type { Engine, MigrationContext, MssMigration } from './types.ts';
