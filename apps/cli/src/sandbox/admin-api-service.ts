@@ -11,6 +11,8 @@ export interface AdminApiDeps {
   access: AccessControl;
   tokenValidator: TokenValidator;
   adminPassword: string;
+  /** Served on the same server (the webmail at /webmail). */
+  plugins?: ((app: Awaited<ReturnType<typeof buildAdminApi>>) => Promise<void>)[];
 }
 
 export async function startAdminApi(
@@ -19,7 +21,9 @@ export async function startAdminApi(
   logger: Logger,
   sandboxInfo: () => unknown,
 ): Promise<RunningService> {
-  const app = await buildAdminApi({ ...deps, logger, operatorDomain: config.operatorDomain, sandboxInfo });
+  const { plugins = [], ...api } = deps;
+  const app = await buildAdminApi({ ...api, logger, operatorDomain: config.operatorDomain, sandboxInfo });
+  for (const plugin of plugins) await app.register(plugin);
   const port = config.ports.adminApi;
   try {
     await app.listen({ host: config.host, port });

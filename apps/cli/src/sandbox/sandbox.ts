@@ -14,6 +14,7 @@ import { startStructureIdpService, trustedStructures } from './structure-idp-ser
 import { franceConnectIssuer, startFranceConnectService } from './franceconnect-service.ts';
 import { deferredCitizens } from '@mss/franceconnect';
 import { mesCitizens, mesWeb } from '@mss/mes';
+import { webmail } from '@mss/webmail';
 import { PERSONA_PATIENT_CLOSED_INS, PERSONA_PATIENT_INS } from '@mss/seed';
 import { startAnnuaireLdap } from './ldap-service.ts';
 import { openAnnuaireStore } from './annuaire-store.ts';
@@ -130,7 +131,10 @@ export async function startSandbox(config: MssConfig, logger: Logger, options: S
       structures: trustedStructures(config, structureIdp?.trust),
       shared: { jwksCooldownSeconds: 1 },
     });
-    add(await startAdminApi(config, { store, governance, access, tokenValidator, adminPassword }, logger, info));
+    // The webmail (issue #16) on the operator's HTTP server, logging in with PSC's `mss-webmail` client.
+    const webmailPlugin = webmail({ psc: { issuer: psc.psc.issuer }, tokenValidator, access, governance, store, logger });
+    add(await startAdminApi(config, { store, governance, access, tokenValidator, adminPassword, plugins: [webmailPlugin] }, logger, info));
+    endpoints.webmail = `${adminUrl}/webmail`;
     // The feed reports each change of the directory; the LDAP snapshot follows it at once.
     const directoryChanges = new EventEmitter();
     add(

@@ -8,7 +8,7 @@ import type { Logger } from '@mss/runtime';
 import { MesError, type MonEspaceSante } from '../mes.ts';
 import type { MesWebHandler } from '../service.ts';
 import { FranceConnectLogin, FranceConnectUnavailable, type FranceConnectSettings } from './franceconnect.ts';
-import { FormTooLarge, readMultipart, readUrlEncoded } from './forms.ts';
+import { FormTooLarge, readMultipart, readUrlEncoded, sameToken, setCookie } from '@mss/web-kit';
 import {
   conversationHref,
   conversationPage,
@@ -21,9 +21,9 @@ import {
   problemPage,
   type Viewer,
 } from './pages.ts';
-import { LOGIN_COOKIE, SESSION_COOKIE, Sessions, sameToken, setCookie, type PatientSession } from './sessions.ts';
+import { LOGIN_COOKIE, SESSION_COOKIE, Sessions, type PatientSession } from './sessions.ts';
 
-export { sanitizeMessageHtml } from './sanitize.ts';
+export { sanitizeMessageHtml } from '@mss/web-kit';
 export type { FranceConnectSettings } from './franceconnect.ts';
 
 export interface MesWebOptions {

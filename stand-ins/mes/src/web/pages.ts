@@ -5,7 +5,7 @@ import { escapeHtml as e } from '@mss/oidc-kit';
 import type { HealthDocumentSummary } from '../health-documents.ts';
 import type { AttachmentInfo, Conversation, MessageDetail, MessageSummary } from '../mes.ts';
 import type { WriteDecision } from '../rules.ts';
-import { sanitizeMessageHtml } from './sanitize.ts';
+import { sanitizeMessageHtml } from '@mss/web-kit';
 
 const STYLE = `body{font-family:system-ui,sans-serif;background:#f6f6f6;color:#161616;margin:0;line-height:1.45}
 header{background:#fff;border-bottom:3px solid #00a95f;padding:.6rem 1.5rem;display:flex;justify-content:space-between;align-items:center;gap:1rem;flex-wrap:wrap}

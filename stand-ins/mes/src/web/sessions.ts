@@ -2,8 +2,8 @@
 // everyone out: the next visit goes through FranceConnect again). The browser holds only a
 // random id in an HttpOnly, SameSite=Lax cookie; every form carries the session's CSRF token.
 
-import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { cookie, randomToken } from '@mss/web-kit';
 
 export const SESSION_COOKIE = 'mes_session';
 export const LOGIN_COOKIE = 'mes_connexion';
@@ -32,7 +32,7 @@ export interface PendingLogin {
   expiresAt: number;
 }
 
-const token = () => randomBytes(32).toString('base64url');
+const token = randomToken;
 
 export class Sessions {
   readonly #sessions = new Map<string, PatientSession>();
@@ -82,26 +82,4 @@ export class Sessions {
     for (const [id, s] of this.#sessions) if (now - s.seenAt > IDLE_MS || now - s.createdAt > ABSOLUTE_MS) this.#sessions.delete(id);
     for (const [id, l] of this.#logins) if (l.expiresAt <= now) this.#logins.delete(id);
   }
-}
-
-export function cookie(req: IncomingMessage, name: string): string | undefined {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
-}
-
-/** Set-Cookie for our cookies: HttpOnly, SameSite=Lax (the way back from FranceConnect is a top-level GET), Secure. */
-export function setCookie(name: string, value: string, options: { secure: boolean; maxAgeSeconds?: number }): string {
-  const parts = [`${name}=${value}`, 'Path=/', 'HttpOnly', 'SameSite=Lax'];
-  if (options.secure) parts.push('Secure');
-  if (options.maxAgeSeconds !== undefined) parts.push(`Max-Age=${options.maxAgeSeconds}`);
-  return parts.join('; ');
-}
-
-export function sameToken(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }

@@ -1,14 +1,20 @@
-// The web mailbox's form bodies: url-encoded for small forms, multipart (@fastify/busboy, the
+// Form bodies of the web mailboxes: url-encoded for small forms, multipart (@fastify/busboy, the
 // streaming parser fastify uses) for a message with attachments. Limits are checked while
 // reading, so an oversized upload is refused without being held in memory whole.
 
 import type { IncomingMessage } from 'node:http';
 import { Busboy } from '@fastify/busboy';
-import type { Attachment } from '../compose.ts';
 
 /** The message's text fields (subject, body, address, tokens) in all: generous for a letter. */
 const FIELDS_LIMIT = 256 * 1024;
 const MAX_FILES = 20;
+
+/** A file of a multipart form, held in memory (bounded by the reader's limit). */
+export interface UploadedFile {
+  filename: string;
+  contentType: string;
+  content: Buffer;
+}
 
 export class FormTooLarge extends Error {}
 export class FormInvalid extends Error {}
@@ -26,7 +32,7 @@ export async function readUrlEncoded(req: IncomingMessage, limit = 16 * 1024): P
 
 export interface MultipartForm {
   fields: Map<string, string>;
-  files: Attachment[];
+  files: UploadedFile[];
 }
 
 /**
@@ -45,7 +51,7 @@ export function readMultipart(req: IncomingMessage, maxFileBytes: number): Promi
     return Promise.reject(new FormInvalid('not multipart/form-data'));
   return new Promise<MultipartForm>((resolve, reject) => {
     const fields = new Map<string, string>();
-    const files: Attachment[] = [];
+    const files: UploadedFile[] = [];
     let total = 0;
     let failed = false;
     const fail = (err: Error) => {

@@ -1,0 +1,88 @@
+// The operator's HTTP server with the webmail, on a real socket, over a fresh store seeded with
+// the demo personas, and a real Pro Santé Connect stand-in (its login page and e-CPS approval
+// are what the browser goes through), as `mss sandbox` wires them.
+
+import type { AddressInfo } from 'node:net';
+import { AccessControl, createTokenValidator } from '@mss/access';
+import { buildAdminApi } from '@mss/admin-api';
+import { Governance } from '@mss/governance';
+import { startPsc, type RunningPsc } from '@mss/psc';
+import { silentLogger } from '@mss/runtime';
+import { seedDemo } from '@mss/seed';
+import type { Store } from '@mss/store';
+import { openTestStore } from '@mss/store/testing';
+import type { Page } from '@mss/browser-test';
+import { webmail, type WebmailOptions } from '../../src/index.ts';
+
+export const DOMAIN = 'operateur-a.mssante.fr';
+export const CAB = `cabinet.infirmiers-des-lilas@${DOMAIN}`;
+export const GP_PER = `paul.martin@${DOMAIN}`;
+export const PEOPLE = {
+  gp: '810000001056',
+  claire: '810000001130',
+  marc: '810000001213',
+  sophie: '810000001395',
+  julie: '810000001478',
+} as const;
+
+export interface World {
+  base: string;
+  store: Store;
+  gov: Governance;
+  access: AccessControl;
+  psc: RunningPsc;
+  /** Moves the webmail's session clock (idle and absolute limits), not the tokens'. */
+  advance(ms: number): void;
+  close(): Promise<void>;
+}
+
+export async function startWorld(options: Partial<Pick<WebmailOptions, 'sessionLimits'>> = {}): Promise<World> {
+  const { store, dataDir, cleanup } = await openTestStore();
+  await seedDemo(store, DOMAIN);
+  const logger = silentLogger();
+  const psc = await startPsc({ store, logger, host: '127.0.0.1', port: 0, dataDir });
+  const tokenValidator = createTokenValidator({ issuer: psc.issuer });
+  const access = new AccessControl({ store, logger });
+  const gov = new Governance({ store, access, operatorDomains: [DOMAIN], logger });
+  let offset = 0;
+  const app = await buildAdminApi({ store, logger, operatorDomain: DOMAIN, governance: gov, access, tokenValidator });
+  await app.register(
+    webmail({
+      psc: { issuer: psc.issuer },
+      tokenValidator,
+      access,
+      governance: gov,
+      store,
+      logger,
+      now: () => Date.now() + offset,
+      ...options,
+    }),
+  );
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  return {
+    base,
+    store,
+    gov,
+    access,
+    psc,
+    advance: (ms) => {
+      offset += ms;
+    },
+    async close() {
+      await app.close();
+      await psc.stop();
+      await cleanup();
+    },
+  };
+}
+
+/** Logs in through the PSC stand-in as a person: the IdNat on PSC's page, then "Approuver" on the e-CPS. */
+export async function login(page: Page, base: string, idnat: string): Promise<void> {
+  await page.goto(`${base}/webmail`);
+  await page.getByRole('link', { name: 'Se connecter avec Pro Santé Connect' }).click();
+  await page.getByLabel('Identifiant national (IdNat) :').fill(idnat);
+  await page.getByRole('button', { name: "Continuer avec l'e-CPS" }).click();
+  await page.getByRole('button', { name: 'Approuver' }).click();
+  await page.waitForURL((u) => u.pathname.startsWith('/webmail/') && u.pathname !== '/webmail/callback');
+}
