@@ -28,12 +28,13 @@ test('mss sandbox --json prints one ready line, serves, and stops cleanly on SIG
     const ready = JSON.parse(line) as Ready;
     assert.equal(ready.ready, true);
     assert.equal(ready.endpoints.adminApi, `http://127.0.0.1:${base}`);
-    for (const url of Object.values(ready.endpoints)) assert.match(url, /^[a-z]+:\/\/127\.0\.0\.1:\d+(\/[a-z]+)?$/);
+    for (const url of Object.values(ready.endpoints)) assert.match(url, /^[a-z]+:\/\/127\.0\.0\.1:\d+(\/[\w./-]*)?$/);
     // The webmail (issue #16) on the operator's HTTP server: its login page, in French.
     assert.equal(ready.endpoints.webmail, `http://127.0.0.1:${base}/webmail`);
     const webmail = await fetch(ready.endpoints.webmail as string);
     assert.equal(webmail.status, 200);
     assert.match(await webmail.text(), /<html lang="fr">[\s\S]*Se connecter avec Pro Santé Connect/);
+    assert.equal(ready.endpoints.jmap, `${ready.endpoints.adminApi}/.well-known/jmap`);
     const keys = ready.personas.map((p) => p.key);
     for (const k of ['gp', 'cab-owner', 'cab-cotitulaire', 'secretary', 'hospital-admin', 'patient'])
       assert.ok(keys.includes(k), `persona ${k}`);

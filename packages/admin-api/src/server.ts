@@ -14,6 +14,7 @@ import { localPersonRoutes } from './routes/local-persons.ts';
 import { operatorRoutes } from './routes/operator.ts';
 import { indicatorRoutes, indicatorRowSchema } from './routes/indicators.ts';
 import { dashboardRoutes } from './dashboard/routes.ts';
+import { registerJmap, type Submitter } from '@mss/jmap';
 
 export interface AdminApiOptions {
   store: Store;
@@ -28,6 +29,8 @@ export interface AdminApiOptions {
   adminPassword?: string;
   /** Extra read-only facts the sandbox publishes (endpoints, personas). */
   sandboxInfo?: () => unknown;
+  /** JMAP (@mss/jmap) is served beside the API when governance, access and a token validator are given; `submit` lets it send. */
+  jmap?: { submit?: Submitter };
 }
 
 /**
@@ -134,6 +137,24 @@ export async function buildAdminApi(options: AdminApiOptions): Promise<FastifyIn
     localPersonRoutes(app, options.governance, who);
     operatorRoutes(app, new Oversight({ store: options.store, access: options.access }), who);
     indicatorRoutes(app, { store: options.store, access: options.access, operator: options.operatorDomain }, who);
+    if (options.tokenValidator) {
+      const governance = options.governance;
+      const jmap = await registerJmap(app, {
+        store: options.store,
+        access: options.access,
+        tokenValidator: options.tokenValidator,
+        logger: options.logger,
+        // The mailboxes a person holds a role on; each is decided (and audited) before it becomes an account.
+        candidates: (p) =>
+          p.kind === 'local-person'
+            ? governance.localMailboxes(p.idnat)
+            : p.kind === 'person'
+              ? governance.myMailboxes(p.idnat)
+              : Promise.resolve([]),
+        ...(options.jmap?.submit ? { submit: options.jmap.submit } : {}),
+      });
+      app.addHook('onClose', async () => jmap.close());
+    }
     await dashboardRoutes(app, {
       store: options.store,
       access: options.access,

@@ -135,6 +135,8 @@ export async function startSandbox(config: MssConfig, logger: Logger, options: S
     const webmailPlugin = webmail({ psc: { issuer: psc.psc.issuer }, tokenValidator, access, governance, store, logger });
     add(await startAdminApi(config, { store, governance, access, tokenValidator, adminPassword, plugins: [webmailPlugin] }, logger, info));
     endpoints.webmail = `${adminUrl}/webmail`;
+    // JMAP (RFC 8620) is served by the operator's HTTP server; a client starts from its session resource.
+    endpoints.jmap = `${adminUrl}/.well-known/jmap`;
     // The feed reports each change of the directory; the LDAP snapshot follows it at once.
     const directoryChanges = new EventEmitter();
     add(

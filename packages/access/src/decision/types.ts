@@ -2,7 +2,7 @@ import type { MailboxAction, MailboxRole, MailboxType, OperatorAction } from '@m
 import type { MailboxScope } from '@mss/store';
 
 /** Where the request came from; recorded with every decision. */
-export type Channel = 'imap' | 'smtp' | 'webmail' | 'admin-api' | 'cli' | 'ldap' | 'system';
+export type Channel = 'imap' | 'smtp' | 'webmail' | 'jmap' | 'admin-api' | 'cli' | 'ldap' | 'system';
 
 /**
  * Who acts: a person known by IdNat (from a PSC token), the operator's administrator, the

@@ -1,0 +1,209 @@
+import type { SearchHeaderValues } from '@mss/mime';
+import type { FolderHandle, MailboxScope } from '@mss/store';
+import { emailObjectId, parseSearchHeaders } from '@mss/store';
+
+/** One message row of a folder as JMAP needs it to find, sort and describe Emails. */
+export interface IndexedRow {
+  readonly folderId: number;
+  readonly uid: number;
+  modseq: number;
+  flags: string;
+  readonly hash: string;
+  readonly emailId: string;
+  readonly receivedAt: string;
+  readonly size: number;
+}
+
+/** A row that left the folder after the index was loaded: what Email/changes reports as gone. */
+interface GoneRow {
+  readonly uid: number;
+  readonly emailId: string;
+  readonly modseq: number;
+}
+
+/** How many expunged rows a folder remembers for /changes; older states get cannotCalculateChanges. */
+const GONE_KEPT = 20_000;
+
+/**
+ * One folder's rows (UID, flags, MODSEQ, blob hash, dates), kept in memory for every session of
+ * the process and refreshed from the store's change log the way IMAP's shared index is: an
+ * unchanged folder costs one read of its counters, a change reads the changed rows only.
+ * Rows expunged since the index was loaded are remembered with their email id, which the
+ * store's expunge log does not keep (it has UIDs only), so that /changes can name them.
+ */
+export class FolderEmails {
+  readonly folderId: number;
+  /** The folder's HIGHESTMODSEQ this index reflects (at least). */
+  modseq = 0;
+  uidnext = 0;
+  name = '';
+  subscribed = true;
+  /** The MODSEQ the index was last loaded whole at: changes since an older one cannot be told. */
+  loadedAt = -1;
+  readonly rows = new Map<number, IndexedRow>();
+  private gone: GoneRow[] = [];
+  /** Decoded From/To/Cc/Bcc/Subject by UID (immutable per row), read the first time a query needs them. */
+  private readonly search = new Map<number, SearchHeaderValues>();
+  private refreshing: Promise<void> | undefined;
+
+  constructor(folderId: number) {
+    this.folderId = folderId;
+  }
+
+  /** Brings the index up to the folder as committed now, reading through the caller's handle. */
+  refresh(folder: FolderHandle): Promise<void> {
+    // One refresh at a time per folder; a caller arriving meanwhile waits for it, then checks again.
+    const run = (this.refreshing ?? Promise.resolve()).then(() => this.refreshNow(folder));
+    this.refreshing = run.catch(() => {});
+    return run;
+  }
+
+  private async refreshNow(folder: FolderHandle): Promise<void> {
+    const row = await folder.current();
+    if (!row) return;
+    this.name = row.name;
+    this.subscribed = !!row.subscribed;
+    const highest = Number(row.highest_modseq);
+    this.uidnext = Number(row.uidnext);
+    if (this.loadedAt >= 0 && highest === this.modseq) return;
+    if (this.loadedAt < 0) return this.loadWhole(folder, highest);
+    const changes = await folder.changesSince(this.modseq, false);
+    if (changes.expunged.some((e) => e.uid === 0)) return this.loadWhole(folder, highest);
+    for (const e of changes.expunged) {
+      const known = this.rows.get(e.uid);
+      if (!known) continue;
+      this.rows.delete(e.uid);
+      this.gone.push({ uid: e.uid, emailId: known.emailId, modseq: e.modseq });
+    }
+    if (this.gone.length > GONE_KEPT) {
+      const dropped = this.gone.splice(0, this.gone.length - GONE_KEPT);
+      this.loadedAt = Math.max(this.loadedAt, dropped[dropped.length - 1]!.modseq);
+    }
+    const fresh: number[] = [];
+    for (const c of changes.rows) {
+      const known = this.rows.get(c.uid);
+      if (known) {
+        known.flags = c.flags;
+        known.modseq = c.modseq;
+      } else fresh.push(c.uid);
+    }
+    if (fresh.length > 0) this.add(await folder.fetchRows(fresh, false));
+    this.modseq = Math.max(highest, this.modseq);
+  }
+
+  private async loadWhole(folder: FolderHandle, highest: number): Promise<void> {
+    const uids = (await folder.index()).map((r) => r.uid);
+    this.rows.clear();
+    this.gone = [];
+    // In slices, so that a scattered folder is read by UID lists of a bounded size.
+    for (let i = 0; i < uids.length; i += 5000) this.add(await folder.fetchRows(uids.slice(i, i + 5000), false));
+    this.modseq = highest;
+    this.loadedAt = highest;
+  }
+
+  private add(rows: Awaited<ReturnType<FolderHandle['fetchRows']>>): void {
+    for (const r of rows) {
+      const hash = r.blob_hash;
+      this.rows.set(Number(r.uid), {
+        folderId: this.folderId,
+        uid: Number(r.uid),
+        modseq: Number(r.modseq),
+        flags: r.flags,
+        hash,
+        emailId: emailObjectId(hash),
+        receivedAt: r.internal_date,
+        size: Number(r.size),
+      });
+    }
+  }
+
+  /** The search values of every row (Email/query's text filters and from/subject sorts). */
+  async searchValues(folder: FolderHandle): Promise<Map<number, SearchHeaderValues>> {
+    for (const uid of this.rows.keys()) {
+      if (this.search.has(uid)) continue;
+      for (const r of await folder.searchHeaders()) this.search.set(r.uid, r.search_headers ? parseSearchHeaders(r.search_headers) : {});
+      break;
+    }
+    return this.search;
+  }
+
+  /** Email ids of the rows expunged after `modseq`; undefined when the index cannot tell (loaded later). */
+  goneSince(modseq: number): string[] | undefined {
+    if (modseq < this.loadedAt) return undefined;
+    return this.gone.filter((g) => g.modseq > modseq).map((g) => g.emailId);
+  }
+}
+
+/** One Email of an account: its copies (one row per folder it is in, RFC 8474 EMAILID shared). */
+export interface AccountEmail {
+  readonly id: string;
+  readonly hash: string;
+  readonly rows: IndexedRow[];
+}
+
+/** The account's folders and Emails as of one moment: what a JMAP method call reads. */
+export interface AccountView {
+  readonly folders: { handle: FolderHandle; index: FolderEmails }[];
+  readonly emails: Map<string, AccountEmail>;
+  /** The Email state (RFC 8620 §1.6.2 "state"): each folder's id, HIGHESTMODSEQ and UIDNEXT. */
+  readonly emailState: string;
+  /** The Mailbox state: each folder's id, HIGHESTMODSEQ, name and subscription. */
+  readonly mailboxState: string;
+}
+
+/** Per process: one index per folder, and the last view of each account (rebuilt when a folder moved). */
+export class EmailIndexes {
+  private readonly folders = new Map<number, FolderEmails>();
+  private readonly views = new Map<number, AccountView>();
+
+  folder(folderId: number): FolderEmails {
+    let f = this.folders.get(folderId);
+    if (!f) {
+      f = new FolderEmails(folderId);
+      this.folders.set(folderId, f);
+    }
+    return f;
+  }
+
+  /** The account as committed now, read through its scope (folders it does not own are never reached). */
+  async view(scope: MailboxScope): Promise<AccountView> {
+    const handles = await scope.folderHandles();
+    const folders = handles.map((handle) => ({ handle, index: this.folder(handle.id) }));
+    for (const f of folders) await f.index.refresh(f.handle);
+    const emailState = encodeState(folders.map((f) => [f.index.folderId, f.index.modseq, f.index.uidnext]));
+    const mailboxState = encodeState(
+      folders.map((f) => [f.index.folderId, f.index.modseq, `${f.index.subscribed ? 1 : 0}${f.index.name}`]),
+    );
+    const previous = this.views.get(scope.mailboxId);
+    if (previous && previous.emailState === emailState && previous.mailboxState === mailboxState) return previous;
+    const emails = new Map<string, AccountEmail>();
+    for (const f of folders) {
+      for (const r of f.index.rows.values()) {
+        const e = emails.get(r.emailId);
+        if (e) e.rows.push(r);
+        else emails.set(r.emailId, { id: r.emailId, hash: r.hash, rows: [r] });
+      }
+    }
+    const view: AccountView = { folders, emails, emailState, mailboxState };
+    this.views.set(scope.mailboxId, view);
+    return view;
+  }
+}
+
+/** A state string: opaque to clients (RFC 8620 §1.6.2), a list of per-folder tuples to us. */
+export function encodeState(tuples: (string | number)[][]): string {
+  return Buffer.from(JSON.stringify(tuples)).toString('base64url');
+}
+
+export function decodeState(state: unknown): (string | number)[][] | undefined {
+  if (typeof state !== 'string' || state.length > 100_000) return undefined;
+  try {
+    const v: unknown = JSON.parse(Buffer.from(state, 'base64url').toString('utf8'));
+    if (!Array.isArray(v) || !v.every((t) => Array.isArray(t) && t.every((x) => typeof x === 'string' || typeof x === 'number'))) {
+      return undefined;
+    }
+    return v as (string | number)[][];
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,104 @@
+import type { AddressInfo } from 'node:net';
+import { AccessControl, createTokenValidator } from '@mss/access';
+import { Governance } from '@mss/governance';
+import { startImapServer, type RunningImapServer } from '@mss/imap';
+import { cibaToken, startPsc, type RunningPsc } from '@mss/psc';
+import { silentLogger } from '@mss/runtime';
+import { seedDemo } from '@mss/seed';
+import type { Store } from '@mss/store';
+import { openTestStore } from '@mss/store/testing';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { registerJmap } from '../../src/index.ts';
+import { testCertificate } from '../../../imap/test/support/imap-world.ts';
+
+export const GP = '810000001056';
+export const CLAIRE = '810000001130';
+export const MARC = '810000001213';
+export const SOPHIE = '810000001395';
+export const JULIE = '810000001478';
+export const D = 'operateur-a.mssante.fr';
+export const PER = `paul.martin@${D}`;
+export const CAB = `cabinet.infirmiers-des-lilas@${D}`;
+
+export interface JmapWorld {
+  store: Store;
+  psc: RunningPsc;
+  app: FastifyInstance;
+  imap: RunningImapServer;
+  access: AccessControl;
+  gov: Governance;
+  /** http://127.0.0.1:port */
+  base: string;
+  token(idnat: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** The operator's HTTP server (admin API with JMAP) and IMAP over one store, with the PSC stand-in. */
+export async function startJmapWorld(): Promise<JmapWorld> {
+  const { store, dataDir, cleanup } = await openTestStore();
+  await seedDemo(store, D);
+  const logger = silentLogger();
+  const psc = await startPsc({ store, logger, host: '127.0.0.1', port: 0, dataDir });
+  const access = new AccessControl({ store, publicBaseUrl: 'http://127.0.0.1:8080' });
+  const gov = new Governance({ store, access, operatorDomains: [D] });
+  const tokenValidator = createTokenValidator({ issuer: psc.issuer });
+  // As the admin API mounts it (packages/admin-api/src/server.ts), without the package cycle a test import would make.
+  const app = Fastify();
+  const jmap = await registerJmap(app, {
+    store,
+    access,
+    tokenValidator,
+    logger,
+    candidates: (p) => (p.kind === 'person' ? gov.myMailboxes(p.idnat) : Promise.resolve([])),
+  });
+  app.addHook('onClose', async () => jmap.close());
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const port = (app.server.address() as AddressInfo).port;
+  const imap = await startImapServer({ store, access, tokenValidator, logger, host: '127.0.0.1', port: 0, tls: testCertificate() });
+  return {
+    store,
+    psc,
+    app,
+    imap,
+    access,
+    gov,
+    base: `http://127.0.0.1:${port}`,
+    token: async (idnat) => (await cibaToken({ pscUrl: psc.url, idnat })).access_token,
+    async close() {
+      await imap.stop();
+      await app.close();
+      await psc.stop();
+      await cleanup();
+    },
+  };
+}
+
+/** A JMAP API call over real HTTP (fetch); returns status, headers and parsed JSON. */
+export async function api(
+  world: JmapWorld,
+  token: string,
+  body: unknown,
+  init: { raw?: string; contentType?: string } = {},
+): Promise<{ status: number; type: string; json: Record<string, unknown> }> {
+  const res = await fetch(`${world.base}/jmap/api`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': init.contentType ?? 'application/json' },
+    body: init.raw ?? JSON.stringify(body),
+  });
+  return { status: res.status, type: res.headers.get('content-type') ?? '', json: (await res.json()) as Record<string, unknown> };
+}
+
+export const USING = ['urn:ietf:params:jmap:core', 'urn:ietf:params:jmap:mail', 'urn:ietf:params:jmap:submission'];
+
+/** The method responses of a request, by call id. */
+export async function calls(
+  world: JmapWorld,
+  token: string,
+  methodCalls: unknown[],
+): Promise<Map<string, [string, Record<string, unknown>]>> {
+  const r = await api(world, token, { using: USING, methodCalls });
+  if (r.status !== 200) throw new Error(`JMAP request failed ${r.status}: ${JSON.stringify(r.json)}`);
+  const out = new Map<string, [string, Record<string, unknown>]>();
+  for (const [name, args, id] of r.json.methodResponses as [string, Record<string, unknown>, string][]) out.set(id, [name, args]);
+  return out;
+}
