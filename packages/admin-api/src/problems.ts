@@ -30,6 +30,10 @@ export const PROBLEMS: Readonly<Record<ProblemCode, { status: number; doc: strin
     status: 422,
     doc: 'The person is registered (e.g. a secretary through RPPS+) but is not a health professional, which this role requires (R-CAB-1, R-CAB-3).',
   },
+  'person-inactive': {
+    status: 422,
+    doc: 'The person is in the Annuaire Santé but no longer active there: every one of their situations d’exercice has ended (R-ENR-1, R-DEL-5); they cannot be given a new delegation (R-DEL-1) or be made cotitulaire (R-CAB-3). The operator’s copy follows the Annuaire’s change feed.',
+  },
   'address-taken': { status: 409, doc: 'The address is already held by a mailbox of this operator (R-BAL-1, R-BAL-2).' },
   'not-delegable': { status: 422, doc: 'APP mailboxes are not delegated (R-DEL-1).' },
   'end-date-in-past': { status: 400, doc: 'A delegation’s end date must be in the future.' },

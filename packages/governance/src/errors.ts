@@ -13,6 +13,7 @@ export const GOVERNANCE_ERROR_KINDS = [
   'cab-with-finess',
   'not-in-directory',
   'not-a-professional',
+  'person-inactive',
   'address-taken',
   'not-delegable',
   'end-date-in-past',

@@ -355,6 +355,7 @@ export class Governance {
       const { scope: box } = await check(address, 'manage-cotitulaires');
       // R-CAB-3: a PS registered in RPPS/RPPS+; need not be a customer of the operator.
       await this.requireProfessional(tx, who, 'idnat');
+      await this.requireActive(tx, who, 'idnat', 'R-CAB-3');
       const holders = await box.holders();
       const already = holders.find((h) => h.person_idnat === who);
       if (already) throw new GovernanceError('already-has-access', `${who} is already ${already.role} of ${box.address}`);
@@ -698,6 +699,7 @@ export class Governance {
           `${who} is not a professional, secretary or medical assistant in the directory (R-DEL-1)`,
           { field: 'delegateIdnat' },
         );
+      await this.requireActive(tx, who, 'delegateIdnat', 'R-DEL-1');
       if ((await box.holders()).some((h) => h.person_idnat === who))
         throw new GovernanceError('already-has-access', `${who} already holds ${box.address}`);
       if ((await box.activeDelegations()).some((d) => d.delegate_idnat === who))
@@ -951,6 +953,26 @@ export class Governance {
     const p = await tx.directory.person(idnat);
     if (!p || p.kind === 'PATIENT') throw new GovernanceError('not-in-directory', `${idnat} is not in the directory (R-ID-2)`, { field });
     return p;
+  }
+
+  /**
+   * A person every one of whose situations d'exercice has ended is no longer active in the
+   * directory (R-ENR-1): no new delegation or cotitularity. Checked against the operator's copy,
+   * which follows the Annuaire's change feed; a person with no situation recorded is not refused.
+   */
+  private async requireActive(tx: Repositories, idnat: string, field: string, rule: string): Promise<void> {
+    const today = this.store.now().toISOString().slice(0, 10);
+    const situations = await tx.directory.situationsOf(idnat);
+    if (situations.length === 0 || situations.some((s) => s.end_date === null || s.end_date > today)) return;
+    const last = situations
+      .map((s) => s.end_date as string)
+      .sort()
+      .at(-1);
+    throw new GovernanceError(
+      'person-inactive',
+      `${idnat} is no longer active in the directory: every situation d'exercice has ended (the last on ${last}; R-ENR-1), so ${rule} refuses it`,
+      { field, rule },
+    );
   }
 
   private async requireProfessional(tx: Repositories, idnat: string, field: string): Promise<void> {

@@ -81,3 +81,4 @@ export {
   type RegisteredPerson,
   type DeclaredSituation,
 } from './registry/registry.ts';
+export { StoreChangeFeed, changeFeed, encodeFeedCursor, FEED_TYPES, type ChangeFeedSource } from './fhir/changes.ts';

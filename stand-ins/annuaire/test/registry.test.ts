@@ -64,6 +64,13 @@ test('once enabled, RPPS+ writes are numbered in order: person, situation, its e
   const enabled = await store.directoryFeed.enable();
   assert.equal(enabled.enabled, true);
   assert.match(enabled.epoch, /^[0-9a-f-]{36}$/);
+  // The baseline: every person but the patient, every structure, every situation, in that order.
+  const baseline = await store.directoryFeed.changesAfter(0, 1000);
+  const counts = await store.directory.counts();
+  assert.equal(baseline.length, counts.persons - 1 + counts.structures + counts.situations);
+  assert.deepEqual([...new Set(baseline.map((c) => c.resource_type))], ['Practitioner', 'Organization', 'PractitionerRole']);
+  assert.equal(enabled.head, baseline.length);
+  assert.equal((await store.directoryFeed.enable()).head, baseline.length, 'enabling again records nothing more');
   await registry.upsertPerson(person);
   await registry.upsertSituation(situation);
   assert.deepEqual(
@@ -76,7 +83,7 @@ test('once enabled, RPPS+ writes are numbered in order: person, situation, its e
   );
   const ended = await registry.endSituationNow('sit-rpps-plus-1');
   assert.equal(ended.end_date, TODAY, 'ended now: its end date is today, so it is no longer in force');
-  const changes = await store.directoryFeed.changesAfter(0, 100);
+  const changes = await store.directoryFeed.changesAfter(enabled.head, 100);
   assert.deepEqual(
     changes.map((c) => [c.resource_type, c.resource_id]),
     [
@@ -118,14 +125,12 @@ test('an end date: a later day is kept, a past one, a malformed one, an unknown 
   await refused(registry.upsertSituation({ ...situation, id: 'x', person_idnat: '810000000000' }), 'unknown-person');
 });
 
-test('pruning forgets changes and remembers up to where', async () => {
+test('compacting forgets every change and records a new baseline after them', async () => {
   const head = await store.directoryFeed.head();
-  await store.directoryFeed.prune(head - 1);
-  const state = await store.directoryFeed.state();
-  assert.equal(state.prunedThrough, head - 1);
-  assert.deepEqual(
-    (await store.directoryFeed.changesAfter(0, 10)).map((c) => c.id),
-    [head],
-  );
-  assert.equal(await store.directoryFeed.positionBefore('2999-01-01T00:00:00.000Z'), head);
+  const state = await store.directoryFeed.compact();
+  assert.equal(state.prunedThrough, head);
+  const counts = await store.directory.counts();
+  assert.equal(state.head - head, counts.persons - 1 + counts.structures + counts.situations);
+  assert.equal((await store.directoryFeed.changesAfter(0, 1))[0]?.id, head + 1);
+  assert.equal(await store.directoryFeed.positionBefore('2999-01-01T00:00:00.000Z'), state.head);
 });

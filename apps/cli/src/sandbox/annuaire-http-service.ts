@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { SANDBOX_API_KEY, SearchWorkers, StoreDirectoryData, startAnnuaireHttp, type FeedOperator } from '@mss/annuaire';
+import { SANDBOX_API_KEY, SearchWorkers, StoreChangeFeed, StoreDirectoryData, startAnnuaireHttp, type FeedOperator } from '@mss/annuaire';
 import type { Logger, MssConfig } from '@mss/runtime';
 import type { Store } from '@mss/store';
 import { annuaireStoreLocation } from './annuaire-store.ts';
@@ -37,6 +37,7 @@ export async function startAnnuaireHttpService(
     apiKeys: [SANDBOX_API_KEY],
     extractionDir: path.join(where.dataDir, 'extractions'),
     feed: { store, operators, ...(onChange ? { onChange } : {}) },
+    changes: new StoreChangeFeed(store),
     searchWorkers,
   }).catch(async (err: unknown) => {
     await searchWorkers.stop();

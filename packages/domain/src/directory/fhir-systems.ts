@@ -26,3 +26,10 @@ export const SPECIALITY_SYSTEM = 'https://mos.esante.gouv.fr/NOS/TRE_R38-Special
 export const MODE_SYSTEM = 'https://mos.esante.gouv.fr/NOS/TRE_R23-ModeExercice/FHIR/TRE-R23-ModeExercice';
 export const SECTOR_SYSTEM = 'https://mos.esante.gouv.fr/NOS/TRE_R02-SecteurActivite/FHIR/TRE-R02-SecteurActivite';
 export const SUBSETTED_SYSTEM = 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue';
+
+// The stand-in's change feed (issue #15) says two things the v2 profiles have no element for; our
+// own extensions, documented in stand-ins/annuaire/README.md ("Change feed").
+/** Practitioner: what the person is in the directory (`PS`, `SECRETARY`, `MEDICAL_ASSISTANT`), valueCode. */
+export const PERSON_KIND_EXTENSION = 'https://mss-operator.invalid/fhir/StructureDefinition/person-kind';
+/** PractitionerRole: the professional who employs a secretary or an assistant (RPPS+), valueReference to a Practitioner. */
+export const EMPLOYER_EXTENSION = 'https://mss-operator.invalid/fhir/StructureDefinition/employer';

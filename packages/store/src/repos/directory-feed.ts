@@ -7,7 +7,7 @@ export interface DirectoryFeedState {
   epoch: string;
   enabled: boolean;
   enabledAt: string | null;
-  /** Changes up to here were pruned (or were never recorded: before the feed was enabled). */
+  /** Changes up to here were forgotten (compacted, or before the feed was enabled): a cursor before it is unknown. */
   prunedThrough: number;
   /** The last change recorded (0 when none). */
   head: number;
@@ -23,16 +23,46 @@ export class DirectoryFeedRepo {
     this.ctx = ctx;
   }
 
-  /** Starts recording (the Annuaire's store only). Changes before this were never recorded: a full resync covers them. */
+  /**
+   * Starts recording (the Annuaire's store only), then records a **baseline**: one change per
+   * person, structure and situation that exists (in that order, so that a follower meets a person
+   * before her situations), so that following the feed from its beginning is a full
+   * resynchronisation. Enabled first: a write racing the baseline is recorded twice, never lost.
+   * Idempotent: a feed already enabled is left as it is.
+   */
   async enable(): Promise<DirectoryFeedState> {
     const head = await this.head();
-    await this.ctx.db
+    const r = await this.ctx.db
       .updateTable('directory_feed')
       .set({ enabled: 1, enabled_at: isoNow(this.ctx), pruned_through: head })
       .where('id', '=', 1)
       .where('enabled', '=', 0)
-      .execute();
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) > 0) await this.recordBaseline();
     return this.state();
+  }
+
+  /**
+   * Forgets every change recorded so far and records a new baseline: a cursor from before is then
+   * answered "unknown, resynchronise", and resynchronising (following from the beginning) gives
+   * the whole directory. The feed's way of pruning: what it keeps stays a complete picture.
+   */
+  async compact(): Promise<DirectoryFeedState> {
+    const head = await this.head();
+    await this.ctx.db.deleteFrom('directory_changes').where('id', '<=', head).execute();
+    await this.ctx.db.updateTable('directory_feed').set({ pruned_through: head }).where('id', '=', 1).execute();
+    await this.recordBaseline();
+    return this.state();
+  }
+
+  private async recordBaseline(): Promise<void> {
+    const at = isoNow(this.ctx);
+    await sql`insert into directory_changes (resource_type, resource_id, changed_at)
+      select 'Practitioner', idnat, ${at} from persons where kind <> 'PATIENT' order by idnat`.execute(this.ctx.db);
+    await sql`insert into directory_changes (resource_type, resource_id, changed_at)
+      select 'Organization', idnat, ${at} from structures order by idnat`.execute(this.ctx.db);
+    await sql`insert into directory_changes (resource_type, resource_id, changed_at)
+      select 'PractitionerRole', id, ${at} from situations order by id`.execute(this.ctx.db);
   }
 
   async state(): Promise<DirectoryFeedState> {
@@ -69,17 +99,6 @@ export class DirectoryFeedRepo {
       .executeTakeFirst();
     if (row?.first === null || row?.first === undefined) return this.head();
     return Number(row.first) - 1;
-  }
-
-  /** Forgets changes up to `through`: cursors before it are then answered "unknown, resynchronise". */
-  async prune(through: number): Promise<number> {
-    const r = await this.ctx.db.deleteFrom('directory_changes').where('id', '<=', through).executeTakeFirst();
-    await this.ctx.db
-      .updateTable('directory_feed')
-      .set({ pruned_through: sql<number>`case when pruned_through > ${through} then pruned_through else ${through} end` })
-      .where('id', '=', 1)
-      .execute();
-    return Number(r.numDeletedRows);
   }
 }
 

@@ -146,6 +146,35 @@ export class DirectoryRepo {
     return q.orderBy('start_date').orderBy('id').execute();
   }
 
+  /** Situations by id, ended ones too (the Annuaire's change feed). */
+  async situationsById(ids: readonly string[]): Promise<Situation[]> {
+    if (ids.length === 0) return [];
+    return this.ctx.db
+      .selectFrom('situations')
+      .selectAll()
+      .where('id', 'in', [...ids])
+      .execute();
+  }
+
+  /**
+   * Delegates with a delegation in force and an RPPS+ situation (with an employer) ended by `today`
+   * (YYYY-MM-DD): those whose delegations may have lost the situation that supported them (R-DEL-5).
+   */
+  async delegatesWithEndedEmployment(today: string): Promise<string[]> {
+    const rows = await this.ctx.db
+      .selectFrom('situations as s')
+      .innerJoin('delegations as d', 'd.delegate_idnat', 's.person_idnat')
+      .select('s.person_idnat')
+      .distinct()
+      .where('d.revoked_at', 'is', null)
+      .where('s.employer_idnat', 'is not', null)
+      .where('s.end_date', 'is not', null)
+      .where('s.end_date', '<=', today)
+      .orderBy('s.person_idnat')
+      .execute();
+    return rows.map((r) => r.person_idnat);
+  }
+
   /** Situations whose employer is this professional (RPPS+: secretaries and assistants), in start order. */
   async situationsEmployedBy(employerIdnat: string): Promise<Situation[]> {
     return this.ctx.db

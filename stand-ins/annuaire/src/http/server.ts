@@ -13,6 +13,7 @@ import { readResource } from '../fhir/read.ts';
 import { search, SEARCHABLE_TYPES, type SearchableType } from '../fhir/search.ts';
 import { resolveMailbox, ResolutionError } from '../resolve/resolver.ts';
 import { feedHandler, type FeedOptions } from '../feed/routes.ts';
+import { changeFeed, type ChangeFeedSource } from '../fhir/changes.ts';
 import type { SearchWorkers } from './search-workers.ts';
 
 export const FHIR_BASE_PATH = '/fhir/v2';
@@ -38,6 +39,8 @@ export interface AnnuaireHttpOptions {
   now?: () => Date;
   /** The operators' write side (FHIR PATCH, full declaration); read-only without it. */
   feed?: FeedOptions;
+  /** The change feed (`GET /fhir/v2?_type=…&_cursor=…`, issue #15): not served without it. */
+  changes?: ChangeFeedSource;
   /** Threads that run FHIR searches (each with its own store connection); on the main thread without it. */
   searchWorkers?: SearchWorkers;
 }
@@ -121,6 +124,10 @@ export async function startAnnuaireHttp(options: AnnuaireHttpOptions): Promise<R
         return sendJson(res, 200, FHIR_JSON, capabilityStatement(base, now().toISOString()), head);
       }
       const type = rest[0];
+      if (!type && options.changes) {
+        if (method !== 'GET' && !head) throw new FhirError(405, 'not-supported', `use GET for the change feed`, { Allow: 'GET, HEAD' });
+        return sendJson(res, 200, FHIR_JSON, await changeFeed({ data, changes: options.changes, base, now }, url.searchParams), head);
+      }
       if (!type) throw new FhirError(404, 'not-found', 'no resource type given: use Practitioner, PractitionerRole or Organization');
       if (!SEARCHABLE_TYPES.includes(type as SearchableType)) {
         throw new FhirError(
