@@ -102,3 +102,60 @@ export async function calls(
   for (const [name, args, id] of r.json.methodResponses as [string, Record<string, unknown>, string][]) out.set(id, [name, args]);
   return out;
 }
+
+export interface PushStream {
+  /** The next `state` event whose data passes `accept` (RFC 8620 §7.3 StateChange). */
+  next(accept?: (change: Record<string, Record<string, string>>) => boolean): Promise<Record<string, Record<string, string>>>;
+  /** Resolves when the server ends the stream. */
+  readonly ended: Promise<void>;
+  close(): void;
+}
+
+/** An EventSource connection read with fetch (the same bytes a browser's EventSource reads). */
+export async function openPush(world: JmapWorld, token: string, query = 'types=*&closeafter=no&ping=0'): Promise<PushStream> {
+  const abort = new AbortController();
+  const res = await fetch(`${world.base}/jmap/eventsource?${query}`, {
+    headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
+    signal: abort.signal,
+  });
+  if (res.status !== 200 || !res.body) throw new Error(`eventsource: ${res.status}`);
+  const queue: Record<string, Record<string, string>>[] = [];
+  const waiters: (() => void)[] = [];
+  let buffer = '';
+  let done = false;
+  const ended = (async () => {
+    const reader = res.body!.getReader();
+    try {
+      for (;;) {
+        const { value, done: end } = await reader.read();
+        if (end) break;
+        buffer += new TextDecoder().decode(value);
+        for (let i = buffer.indexOf('\n\n'); i >= 0; i = buffer.indexOf('\n\n')) {
+          const block = buffer.slice(0, i);
+          buffer = buffer.slice(i + 2);
+          const event = /^event: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (event === 'state' && data) queue.push((JSON.parse(data) as { changed: Record<string, Record<string, string>> }).changed);
+          for (const w of waiters.splice(0)) w();
+        }
+      }
+    } catch {
+      // aborted by close()
+    } finally {
+      done = true;
+      for (const w of waiters.splice(0)) w();
+    }
+  })();
+  return {
+    async next(accept = () => true) {
+      for (;;) {
+        const i = queue.findIndex(accept);
+        if (i >= 0) return queue.splice(0, i + 1).pop()!;
+        if (done) throw new Error('the event stream ended');
+        await new Promise<void>((r) => waiters.push(r));
+      }
+    },
+    ended,
+    close: () => abort.abort(),
+  };
+}
