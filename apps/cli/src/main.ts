@@ -15,6 +15,7 @@ import { annuaireCommand } from './commands/annuaire.ts';
 import { trustCommand } from './commands/trust.ts';
 import { indicatorsCommand } from './commands/indicators.ts';
 import { messageCommand, xdmCommand } from './commands/xdm.ts';
+import { conformanceCommand } from './commands/conformance.ts';
 
 export const ROOT: Command = {
   name: 'mss',
@@ -34,6 +35,7 @@ export const ROOT: Command = {
     indicatorsCommand,
     xdmCommand,
     messageCommand,
+    conformanceCommand,
     { name: 'access', summary: 'The access decision point, from the command line', subcommands: [accessCheck] },
     { name: 'db', summary: 'Database maintenance', subcommands: [dbMigrate] },
     { name: 'id', summary: 'Identifiers: RPPS, ADELI, IdNat, FINESS, SIRET, INS, MSSanté addresses', subcommands: [idCheck] },
