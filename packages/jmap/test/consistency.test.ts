@@ -60,6 +60,7 @@ test('IMAP APPEND, STORE and EXPUNGE are Email/changes created, updated and dest
   assert.equal(first[accountId]!.Email, s0);
 
   const appended = await imap.append('INBOX', message('via imap'), []);
+  assert.ok(appended);
   const pushed = await push.next((c) => c[accountId]?.Email !== undefined);
   let c = await emailChanges(s0);
   assert.equal((c.created as string[]).length, 1);
@@ -73,7 +74,7 @@ test('IMAP APPEND, STORE and EXPUNGE are Email/changes created, updated and dest
     await imap.messageFlagsAdd(String(appended.uid), ['\\Seen', '\\Flagged'], { uid: true });
     await push.next((ch) => ch[accountId]?.Email !== undefined && ch[accountId]!.Email !== s1);
     c = await emailChanges(s1);
-    assert.deepEqual(c, { ...c, created: [], updated: [id], destroyed: [] });
+    assert.deepEqual([c.created, c.updated, c.destroyed], [[], [id], []]);
     const got = (await calls(world, token, [['Email/get', { accountId, ids: [id], properties: ['keywords'] }, 'g']])).get('g')![1];
     assert.deepEqual((got.list as { keywords: unknown }[])[0]!.keywords, { $seen: true, $flagged: true });
     const s2 = c.newState as string;
@@ -91,11 +92,14 @@ test('IMAP APPEND, STORE and EXPUNGE are Email/changes created, updated and dest
 test('JMAP keywords, a move between Mailboxes and a destroy are seen by IMAP (CONDSTORE CHANGEDSINCE, RFC 7162 §3.1.4)', async () => {
   const s0 = await state();
   const imported = await imap.append('INBOX', message('via jmap'), []);
+  assert.ok(imported);
   const c = await emailChanges(s0);
   const id = (c.created as string[])[0]!;
   const lock = await imap.getMailboxLock('INBOX');
   try {
-    const before = (await imap.status('INBOX', { highestModseq: true })).highestModseq!;
+    const status = await imap.status('INBOX', { highestModseq: true });
+    assert.ok(status);
+    const before = status.highestModseq!;
     const r = await calls(world, token, [
       ['Email/set', { accountId, update: { [id]: { 'keywords/$seen': true, 'keywords/$answered': true } } }, 's'],
     ]);
@@ -124,11 +128,12 @@ test('JMAP keywords, a move between Mailboxes and a destroy are seen by IMAP (CO
     trashLock.release();
   }
   const inbox = await imap.status('INBOX', { messages: true });
-  assert.equal(inbox.messages, 0);
+  assert.equal(inbox && inbox.messages, 0);
   // And destroyed: IMAP finds the Trash empty.
   const d = await calls(world, token, [['Email/set', { accountId, destroy: [id] }, 'd']]);
   assert.deepEqual(d.get('d')![1].destroyed, [id]);
-  assert.equal((await imap.status('Trash', { messages: true })).messages, 0);
+  const trash = await imap.status('Trash', { messages: true });
+  assert.equal(trash && trash.messages, 0);
 });
 
 test('Mailbox/changes: a folder IMAP creates is created, a message appended makes its Mailbox updated (RFC 8621 §2.2)', async () => {
