@@ -16,6 +16,7 @@ import { MssError } from './errors.ts';
 import { loadStructureIdps, type StructureIdpSetting } from './structure-idps.ts';
 import { DEFAULT_MAX_CONNECTIONS_PER_ADDRESS } from './address-limit.ts';
 import { durationSetting, intSetting, logLevelSetting, type Environment, type LogLevel } from './env.ts';
+import { describeBlobStore, loadBlobStoreSetting, type BlobStoreSetting } from './blob-store-setting.ts';
 
 /** Every listening service of the trust space, with its stable endpoint key and default port. */
 export const SERVICE_PORTS = {
@@ -117,11 +118,16 @@ export function loadDocumentPolicy(env: Environment = process.env): DocumentPoli
   return policy;
 }
 
-/** How each store is run: MSS_PG_POOL_SIZE (1-1000), MSS_BLOB_WORKERS (0-64). */
-export function loadStoreSettings(env: Environment = process.env): { pgPoolSize: number; blobWorkers: number } {
+/** How each store is run: MSS_PG_POOL_SIZE (1-1000), MSS_BLOB_WORKERS (0-64), MSS_BLOB_STORE (file or s3://…). */
+export function loadStoreSettings(env: Environment = process.env): {
+  pgPoolSize: number;
+  blobWorkers: number;
+  blobStore: BlobStoreSetting;
+} {
   return {
     pgPoolSize: intSetting(env, 'MSS_PG_POOL_SIZE', { fallback: DEFAULT_PG_POOL_SIZE, min: 1, max: 1000 }),
     blobWorkers: intSetting(env, 'MSS_BLOB_WORKERS', { fallback: DEFAULT_BLOB_WORKERS, min: 0, max: 64 }),
+    blobStore: loadBlobStoreSetting(env),
   };
 }
 
@@ -181,6 +187,8 @@ export interface MssConfig {
   pgPoolSize: number;
   /** MSS_BLOB_WORKERS: threads that commit in-memory message bodies (0 = libuv's pool; default 8). */
   blobWorkers: number;
+  /** MSS_BLOB_STORE: message bodies as files under dataDir (default) or in an S3-compatible bucket. */
+  blobStore: BlobStoreSetting;
   /** Per mailbox type: what a mailbox may hold (IMAP QUOTA, SMTP mailbox full). */
   quotas: MailboxQuotas;
   /** Per R-DOC-2 mismatch kind, refuse or accept and count (MSS_DOCUMENT_REJECT). */
@@ -263,6 +271,7 @@ export function describeConfig(config: MssConfig): string {
   return (
     `config: dataDir=${config.dataDir} database=${db} host=${config.host} domain=${config.operatorDomain} ${ports}` +
     ` logLevel=${config.logLevel} pgPoolSize=${config.pgPoolSize} blobWorkers=${config.blobWorkers}` +
+    ` blobStore=${describeBlobStore(config.blobStore)}` +
     ` maxConnectionsPerAddress=${config.listeners.maxConnectionsPerAddress} imapLoginTimeoutMs=${config.listeners.imapLoginTimeoutMs}` +
     ` imapIdleTimeoutMs=${config.listeners.imapIdleTimeoutMs} ldapIdleTimeoutMs=${config.listeners.ldapIdleTimeoutMs}` +
     ` maxCotitulaires=${config.governance.maxCotitulaires} addressReleaseDelayMs=${config.governance.addressReleaseDelayMs}` +

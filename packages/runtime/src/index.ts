@@ -7,3 +7,4 @@ export * from './net.ts';
 export * from './http-client-errors.ts';
 export * from './address-limit.ts';
 export * from './structure-idps.ts';
+export * from './blob-store-setting.ts';

@@ -89,7 +89,7 @@ test('MSS_PG_POOL_SIZE, MSS_BLOB_WORKERS, MSS_LOG_LEVEL are read and typed', () 
   assert.equal(c.blobWorkers, 0, '0 = commits through the thread pool');
   assert.equal(c.logLevel, 'debug');
   assert.equal(loadConfig({ logLevel: 'warn' }, { MSS_LOG_LEVEL: 'debug' }).logLevel, 'warn', 'a flag wins over the environment');
-  assert.deepEqual(loadStoreSettings({ MSS_PG_POOL_SIZE: ' 3 ' }), { pgPoolSize: 3, blobWorkers: 8 });
+  assert.deepEqual(loadStoreSettings({ MSS_PG_POOL_SIZE: ' 3 ' }), { pgPoolSize: 3, blobWorkers: 8, blobStore: { kind: 'file' } });
 });
 
 test('a bad number is an error naming the variable and the accepted range, never NaN', () => {

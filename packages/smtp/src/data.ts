@@ -5,7 +5,7 @@
 // delivery: a 250 means durable; anything that fails before answers 4xx/5xx and leaves nothing.
 
 import { insertField, type MimeNode, parseMessage } from '@mss/mime';
-import { ingestMessage, type BlobRef, type IngestedMessage, type Store } from '@mss/store';
+import { ingestMessage, isStorageFull, type BlobRef, type IngestedMessage, type Store } from '@mss/store';
 import { randomBytes } from 'node:crypto';
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import { receivedHeader } from './received.ts';
@@ -93,7 +93,9 @@ export function receiveData<T>(
           ? replies.recipientUnavailableNow()
           : r instanceof MailboxFull
             ? replies.mailboxFullNow(r.address)
-            : replies.localError();
+            : isStorageFull(r)
+              ? replies.storageFull()
+              : replies.localError();
     conn.log[level](
       { id, reply: reply.message, ...(r instanceof SmtpReply || r instanceof MailboxFull ? {} : { err: r }) },
       'smtp message refused',

@@ -98,6 +98,8 @@ export const replies = {
   bareNewline: (kind: 'LF' | 'CR') =>
     reply(550, '5.5.2', `Error: bare <${kind}> received; lines must end with <CR><LF>. Closing connection`),
   localError: () => reply(451, '4.3.0', 'Local error in processing, message not accepted; try again later'),
+  /** RFC 5321 §4.2.3 452, RFC 3463 X.3.1 "mail system full": the blob store has no room. */
+  storageFull: () => reply(452, '4.3.1', 'Insufficient system storage, message not accepted; try again later'),
   tooManyErrors: () => reply(421, '4.7.0', 'Too many errors, closing connection'),
   tooManyCommands: () => reply(421, '4.7.0', 'Too many commands on one connection, closing'),
   tooManyFromAddress: (limit: number) => reply(421, '4.7.0', `Too many connections from your address (limit ${limit}), try again later`),

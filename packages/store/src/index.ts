@@ -1,5 +1,8 @@
 export { Store, Repositories, type StoreOptions } from './store.ts';
-export { BlobStore, BlobWriter, type BlobRef } from './blobs.ts';
+export { blobKey, isStorageFull, type BlobStore, type BlobWriter, type BlobRef } from './blobs/blob-store.ts';
+export { FileBlobStore } from './blobs/file-store.ts';
+export { S3BlobStore } from './blobs/s3-store.ts';
+export { openBlobStore } from './blobs/open.ts';
 export { openDatabase, ensureWritableDir, type OpenOptions } from './engine/open.ts';
 export { migrateToLatest, type MigrationReport } from './migrate.ts';
 export { MIGRATIONS, type Engine } from './migrations/index.ts';

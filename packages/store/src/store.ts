@@ -1,13 +1,15 @@
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import { sql, type Kysely, type Transaction } from 'kysely';
+import type { BlobStoreSetting } from '@mss/runtime';
 import type { Database } from './schema.ts';
 import type { Engine } from './migrations/types.ts';
 import { openDatabase, type OpenOptions } from './engine/open.ts';
 import type { NodeSqliteDatabase } from './engine/node-sqlite.ts';
 import type { WalSync } from './engine/wal-sync.ts';
 import { migrateToLatest, type MigrationReport } from './migrate.ts';
-import { BlobStore } from './blobs.ts';
+import type { BlobStore } from './blobs/blob-store.ts';
+import { openBlobStore } from './blobs/open.ts';
 import type { RepoContext } from './repos/executor.ts';
 import { DirectoryRepo } from './repos/directory.ts';
 import { MailboxRepo } from './repos/mailboxes.ts';
@@ -73,6 +75,8 @@ export interface StoreOptions extends OpenOptions {
   now?: () => Date;
   /** Threads committing in-memory message bodies (the configuration's `blobWorkers`; default 8, 0 = none). */
   blobWorkers?: number | undefined;
+  /** Where message bodies live (the configuration's `blobStore`): files under `<dataDir>/blobs` by default, or an S3 bucket. */
+  blobStore?: BlobStoreSetting | undefined;
 }
 
 /**
@@ -122,7 +126,7 @@ export class Store extends Repositories {
     let migration: MigrationReport | undefined;
     let blobs: BlobStore | undefined;
     try {
-      blobs = new BlobStore(path.join(options.dataDir, 'blobs'), { syncWorkers: options.blobWorkers });
+      blobs = openBlobStore(options.blobStore, path.join(options.dataDir, 'blobs'), { syncWorkers: options.blobWorkers });
       const store = blobs;
       if (options.migrate !== false)
         migration = await migrateToLatest(opened.db, opened.engine, { readBlob: (hash) => store.get(hash) }, opened.schema);

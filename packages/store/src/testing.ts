@@ -36,3 +36,4 @@ export async function openTestStore(
 }
 
 export const TEST_ENGINE: 'sqlite' | 'postgres' = testDatabaseUrl() ? 'postgres' : 'sqlite';
+export { startS3Server, type RunningS3Server } from './testing-s3.ts';

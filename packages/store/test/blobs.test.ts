@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BlobStore } from '../src/blobs.ts';
+import { FileBlobStore } from '../src/blobs/file-store.ts';
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
@@ -15,7 +15,7 @@ for (const syncWorkers of [3, 0]) {
 
   test(`blobs (${how}): concurrent commits are all in place, whole, and identical bodies stored once`, async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mss-blobs-test-'));
-    const blobs = new BlobStore(root, { syncWorkers });
+    const blobs = new FileBlobStore(root, { syncWorkers });
     try {
       const bodies = Array.from({ length: 40 }, (_, i) => (i % 10 === 9 ? Buffer.from('same body') : randomBytes(20_000 + i)));
       const refs = await Promise.all(
@@ -39,14 +39,14 @@ for (const syncWorkers of [3, 0]) {
 
   test(`blobs (${how}): a commit that cannot be placed fails and leaves nothing behind`, async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mss-blobs-test-'));
-    const blobs = new BlobStore(root, { syncWorkers });
+    const blobs = new FileBlobStore(root, { syncWorkers });
     try {
       const body = Buffer.from('no room for me');
       const hash = sha(body);
       // A file where the fan-out directory should be.
       fs.mkdirSync(path.join(root, 'sha256'), { recursive: true });
       fs.writeFileSync(path.join(root, 'sha256', hash.slice(0, 2)), 'in the way');
-      // The worker (blob-sync-worker.ts) reports the errno code as fs does on the main thread.
+      // The worker (blobs/sync-worker.ts) reports the errno code as fs does on the main thread.
       await assert.rejects(blobs.put(body), (err: NodeJS.ErrnoException) => /^(EEXIST|ENOTDIR)$/.test(err.code ?? ''));
       assert.deepEqual(fs.readdirSync(path.join(root, 'tmp')), []);
       assert.equal(await blobs.has(hash), false);
@@ -62,7 +62,7 @@ for (const syncWorkers of [3, 0]) {
 
 test('blobs: once closed, a commit is refused', async () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mss-blobs-test-'));
-  const blobs = new BlobStore(root, { syncWorkers: 2 });
+  const blobs = new FileBlobStore(root, { syncWorkers: 2 });
   await blobs.put('before');
   await blobs.close();
   await assert.rejects(blobs.put('after'), /closed/);
@@ -71,7 +71,7 @@ test('blobs: once closed, a commit is refused', async () => {
 
 test('blob sync workers stop once idle, and start again on the next commit', async () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mss-blobs-test-'));
-  const { BlobSyncPool } = await import('../src/blob-sync.ts');
+  const { BlobSyncPool } = await import('../src/blobs/sync-pool.ts');
   const pool = new BlobSyncPool(3, 50);
   const job = (name: string) => ({
     tmp: path.join(root, `${name}.tmp`),

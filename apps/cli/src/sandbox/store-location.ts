@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { BlobStoreSetting } from '@mss/runtime';
 
 export interface StoreLocation {
   dataDir: string;
@@ -6,11 +7,14 @@ export interface StoreLocation {
   /** From the configuration (MSS_PG_POOL_SIZE, MSS_BLOB_WORKERS): the same for every store of the sandbox. */
   pgPoolSize: number;
   blobWorkers: number;
+  /** MSS_BLOB_STORE: files under dataDir, or an S3 bucket (each store of the sandbox under a prefix of its own). */
+  blobStore?: BlobStoreSetting | undefined;
 }
 
 /** The first operator's store, as the configuration places it. */
 export function operatorStore(config: StoreLocation): StoreLocation {
-  return { dataDir: config.dataDir, databaseUrl: config.databaseUrl, pgPoolSize: config.pgPoolSize, blobWorkers: config.blobWorkers };
+  const { dataDir, databaseUrl, pgPoolSize, blobWorkers, blobStore } = config;
+  return { dataDir, databaseUrl, pgPoolSize, blobWorkers, blobStore };
 }
 
 /**
@@ -21,10 +25,12 @@ export function operatorStore(config: StoreLocation): StoreLocation {
 export function siblingStore(config: StoreLocation, name: string): StoreLocation {
   const dataDir = path.join(config.dataDir, name);
   const { pgPoolSize, blobWorkers } = config;
-  if (!config.databaseUrl) return { dataDir, databaseUrl: undefined, pgPoolSize, blobWorkers };
+  const blobStore =
+    config.blobStore?.kind === 's3' ? { ...config.blobStore, prefix: `${config.blobStore.prefix}${name}/` } : config.blobStore;
+  if (!config.databaseUrl) return { dataDir, databaseUrl: undefined, pgPoolSize, blobWorkers, blobStore };
   const u = new URL(config.databaseUrl);
   const schema = u.searchParams.get('schema');
   const own = name.replaceAll('-', '_');
   u.searchParams.set('schema', schema ? `${schema}_${own}` : own);
-  return { dataDir, databaseUrl: u.toString(), pgPoolSize, blobWorkers };
+  return { dataDir, databaseUrl: u.toString(), pgPoolSize, blobWorkers, blobStore };
 }

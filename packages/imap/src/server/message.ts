@@ -20,11 +20,12 @@ import type { BlobReader } from './shared-mail.ts';
 const SYNC_READ_MAX = 256 * 1024;
 
 export async function readBody(blobs: BlobReader, hash: string, size: number): Promise<Buffer> {
-  if (size <= SYNC_READ_MAX) {
+  const file = size <= SYNC_READ_MAX ? blobs.localPath(hash) : undefined;
+  if (file !== undefined) {
     // The size is known (blobs are immutable): open, one read, close — no fstat, no growing buffer.
     let fd = -1;
     try {
-      fd = fs.openSync(blobs.pathOf(hash), 'r');
+      fd = fs.openSync(file, 'r');
       const buf = Buffer.allocUnsafe(size);
       let got = 0;
       while (got < size) {

@@ -4,7 +4,7 @@ import { messageView } from './message.ts';
 import { WireForms } from './wire-forms.ts';
 
 /** Message bodies by content hash; which hash, a row read through a folder handle says. */
-export type BlobReader = Pick<BlobStore, 'get' | 'pathOf'>;
+export type BlobReader = Pick<BlobStore, 'get' | 'localPath' | 'readRange'>;
 
 /**
  * What IMAP uses of the store that belongs to no one mailbox; everything that reads or writes a

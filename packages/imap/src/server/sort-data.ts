@@ -13,7 +13,6 @@ import {
   type MimeNode,
 } from '@mss/mime';
 import type { MessageRow } from '@mss/store';
-import fs from 'node:fs/promises';
 import type { FolderIndex } from './folder-index.ts';
 import { readBody } from './message.ts';
 import type { BlobReader } from './shared-mail.ts';
@@ -86,24 +85,19 @@ async function readHeader(blobs: BlobReader, hash: string, size: number): Promis
 }
 
 async function headerByChunks(blobs: BlobReader, hash: string, size: number): Promise<Buffer | null> {
-  let handle: fs.FileHandle | undefined;
   try {
-    handle = await fs.open(blobs.pathOf(hash), 'r');
     let buf = Buffer.alloc(0);
     while (buf.length < Math.min(size, HEADER_MAX)) {
-      const chunk = Buffer.allocUnsafe(HEADER_CHUNK);
-      const { bytesRead } = await handle.read(chunk, 0, HEADER_CHUNK, buf.length);
-      if (bytesRead === 0) break;
+      const chunk = await blobs.readRange(hash, buf.length, HEADER_CHUNK);
+      if (chunk.length === 0) break;
       // Look again from just before the new bytes: the blank line may straddle two reads.
       const from = Math.max(0, buf.length - 3);
-      buf = Buffer.concat([buf, chunk.subarray(0, bytesRead)]);
+      buf = Buffer.concat([buf, chunk]);
       const end = headerEnd(buf.subarray(from));
       if (end >= 0) return buf.subarray(0, from + end);
     }
   } catch {
     // the store's own read follows, and reports a missing blob properly
-  } finally {
-    await handle?.close();
   }
   return null;
 }

@@ -9,7 +9,7 @@ import { silentLogger } from '@mss/runtime';
 import type { MailboxQuotas } from '@mss/domain';
 import { seedDemo } from '@mss/seed';
 import { openTestStore } from '@mss/store/testing';
-import type { Store } from '@mss/store';
+import type { Store, StoreOptions } from '@mss/store';
 import { startImapServer, type ImapServerOptions, type RunningImapServer } from '../../src/index.ts';
 
 export const GP = '810000001056';
@@ -68,9 +68,14 @@ export async function startImapWorld(
     server?: Partial<ImapServerOptions>;
     /** Told the SQL of every statement the store runs (a test that counts commits). */
     onStatement?: (sql: string) => void;
+    /** Where bodies go (an S3 bucket: `blobStore`). */
+    store?: Partial<StoreOptions>;
   } = {},
 ): Promise<ImapWorld> {
-  const { store, dataDir, cleanup } = await openTestStore(options.onStatement ? { onStatement: options.onStatement } : {});
+  const { store, dataDir, cleanup } = await openTestStore({
+    ...options.store,
+    ...(options.onStatement ? { onStatement: options.onStatement } : {}),
+  });
   await seedDemo(store, D);
   const logger = silentLogger();
   const psc = await startPsc({ store, logger, host: '127.0.0.1', port: 0, dataDir });

@@ -7,7 +7,7 @@ import { startPsc, cibaToken, type RunningPsc } from '@mss/psc';
 import { silentLogger } from '@mss/runtime';
 import { demoPersonas, seedDemo } from '@mss/seed';
 import { openTestStore } from '@mss/store/testing';
-import type { MessageRow, Store } from '@mss/store';
+import type { MessageRow, Store, StoreOptions } from '@mss/store';
 import { loadOrCreatePki, type Pki } from '@mss/trust';
 import { startSubmissionServer, type RunningSubmissionServer, type SubmissionServerOptions } from '../../src/index.ts';
 
@@ -59,8 +59,8 @@ export async function eventually(check: () => Promise<boolean> | boolean, ms = 2
   }
 }
 
-export async function startSmtpWorld(overrides: ServerOverrides = {}): Promise<SmtpWorld> {
-  const { store, dataDir, cleanup } = await openTestStore();
+export async function startSmtpWorld(overrides: ServerOverrides = {}, storeOptions: Partial<StoreOptions> = {}): Promise<SmtpWorld> {
+  const { store, dataDir, cleanup } = await openTestStore(storeOptions);
   await seedDemo(store, D);
   const logger = silentLogger();
   const psc = await startPsc({ store, logger, host: '127.0.0.1', port: 0, dataDir });

@@ -1,4 +1,6 @@
 import { exceedsQuota } from '@mss/domain';
+import { MssError } from '@mss/runtime';
+import { isStorageFull } from '@mss/store';
 import { code, type CommandOf, type ImapDateTime } from '../../protocol/index.ts';
 import { attribution } from './attribution.ts';
 import type { AuthenticatedState, SessionContext } from './context.ts';
@@ -16,7 +18,12 @@ export async function append(ctx: SessionContext, cmd: CommandOf<'APPEND'>, stat
   const quota = await mailboxQuota(ctx, identity);
   if (exceedsQuota(quota, await identity.scope.usage(), message.length, 1)) throw overQuota();
   // The ingestion step (structure, search values) with the blob made durable, before the transaction.
-  const ingested = await ctx.shared.ingest(message);
+  const ingested = await ctx.shared.ingest(message).catch((err: unknown) => {
+    // RFC 5530 §3: the blob store (disk full, S3 unreachable) is down for now; nothing was written.
+    if (isStorageFull(err) || (err instanceof MssError && err.code === 'BLOB_STORE_UNAVAILABLE'))
+      throw new ImapNo('The message store is unavailable, try again later', 'UNAVAILABLE');
+    throw err;
+  });
   const flags = cmd.args.flags.filter((x) => x !== '\\Recent');
   const internalDate = cmd.args.internalDate ? imapDateToIso(cmd.args.internalDate) : undefined;
   const claiming = state.kind === 'selected' && state.selected.folderId === f.id && state.selected.recentMode === 'claim';

@@ -3,23 +3,19 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { DEFAULT_BLOB_WORKERS, MssError } from '@mss/runtime';
-import { ensureWritableDir } from './engine/open.ts';
-import { BlobSyncPool } from './blob-sync.ts';
-
-export interface BlobRef {
-  hash: string;
-  size: number;
-}
-
-const HASH = /^[0-9a-f]{64}$/;
+import { ensureWritableDir } from '../engine/open.ts';
+import { blobKey, type BlobRef, type BlobStore, type BlobWriter } from './blob-store.ts';
+import { BlobSyncPool } from './sync-pool.ts';
 
 /**
  * Message bodies as content-addressed files (SHA-256). A blob is written to a temporary file,
  * fsynced, renamed into place and its directory fsynced before `put` resolves: once a caller
- * has the hash, the bytes survive a crash. Identical bodies are stored once.
+ * has the hash, the bytes survive a crash. Identical bodies are stored once. A full disk fails
+ * the write with ENOSPC and leaves only the temporary file, which is removed (`isStorageFull`).
  */
-export class BlobStore {
+export class FileBlobStore implements BlobStore {
   readonly root: string;
+  readonly description: string;
   private readonly tmpDir: string;
   /** Fan-out directories known to exist and to be durable: no mkdir (a thread-pool round trip) for them. */
   readonly knownDirs = new Set<string>();
@@ -27,8 +23,9 @@ export class BlobStore {
   /** Where in-memory blobs are written and fsynced (see `BlobSyncPool`); undefined: through fs callbacks. */
   readonly syncPool: BlobSyncPool | undefined;
 
-  constructor(root: string, options: { syncWorkers?: number } = {}) {
+  constructor(root: string, options: { syncWorkers?: number | undefined } = {}) {
     this.root = root;
+    this.description = `file:${root}`;
     this.tmpDir = path.join(root, 'tmp');
     ensureWritableDir(this.tmpDir, 'blob directory');
     const workers = options.syncWorkers ?? DEFAULT_BLOB_WORKERS;
@@ -41,8 +38,11 @@ export class BlobStore {
   }
 
   pathOf(hash: string): string {
-    if (!HASH.test(hash)) throw new MssError('BLOB_HASH_INVALID', `not a blob hash: ${hash}`);
-    return path.join(this.root, 'sha256', hash.slice(0, 2), hash.slice(2, 4), hash);
+    return path.join(this.root, blobKey(hash));
+  }
+
+  localPath(hash: string): string {
+    return this.pathOf(hash);
   }
 
   async put(data: Uint8Array | string): Promise<BlobRef> {
@@ -62,9 +62,9 @@ export class BlobStore {
    * are small: one open, write, fsync, close instead of a round trip per chunk); beyond that the
    * writer spills to its temporary file and streams.
    */
-  async writer(memoryLimit = 1024 * 1024): Promise<BlobWriter> {
+  async writer(memoryLimit = 1024 * 1024): Promise<FileBlobWriter> {
     const tmp = path.join(this.tmpDir, `${Date.now()}-${randomBytes(8).toString('hex')}`);
-    return new BlobWriter(this, tmp, memoryLimit);
+    return new FileBlobWriter(this, tmp, memoryLimit);
   }
 
   async has(hash: string): Promise<boolean> {
@@ -77,15 +77,45 @@ export class BlobStore {
   }
 
   async get(hash: string): Promise<Buffer> {
+    const file = this.pathOf(hash);
     try {
-      return await fsp.readFile(this.pathOf(hash));
+      return await fsp.readFile(file);
     } catch (err) {
       throw new MssError('BLOB_MISSING', `blob ${hash} is missing from ${this.root}`, { cause: err });
     }
   }
 
+  async readRange(hash: string, offset: number, length: number): Promise<Buffer> {
+    const file = this.pathOf(hash);
+    let handle: fsp.FileHandle | undefined;
+    try {
+      handle = await fsp.open(file, 'r');
+      const buf = Buffer.allocUnsafe(length);
+      let got = 0;
+      while (got < length) {
+        const { bytesRead } = await handle.read(buf, got, length - got, offset + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      return buf.subarray(0, got);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new MssError('BLOB_MISSING', `blob ${hash} is missing from ${this.root}`, { cause: err });
+      throw err;
+    } finally {
+      await handle?.close();
+    }
+  }
+
   createReadStream(hash: string, options?: { start?: number; end?: number }): fs.ReadStream {
     return fs.createReadStream(this.pathOf(hash), options);
+  }
+
+  /** The temporary directory is writable (a file created and removed). */
+  async check(): Promise<void> {
+    const probe = path.join(this.tmpDir, `check-${randomBytes(8).toString('hex')}`);
+    await fsp.writeFile(probe, '', { flag: 'wx', mode: 0o600 });
+    await fsp.rm(probe, { force: true });
   }
 
   /** Leftovers of writes cut off by a crash: never referenced, safe to delete at start. */
@@ -140,8 +170,8 @@ function fsyncDir(dir: string): Promise<void> {
   return step((done) => fsyncDirCallback(dir, done));
 }
 
-export class BlobWriter {
-  private readonly store: BlobStore;
+export class FileBlobWriter implements BlobWriter {
+  private readonly store: FileBlobStore;
   private readonly tmp: string;
   private readonly memoryLimit: number;
   private handle: fsp.FileHandle | null = null;
@@ -151,7 +181,7 @@ export class BlobWriter {
   private size = 0;
   private finished = false;
 
-  constructor(store: BlobStore, tmp: string, memoryLimit: number) {
+  constructor(store: FileBlobStore, tmp: string, memoryLimit: number) {
     this.store = store;
     this.tmp = tmp;
     this.memoryLimit = memoryLimit;
@@ -180,11 +210,7 @@ export class BlobWriter {
     await this.writeAll(chunk);
   }
 
-  /**
-   * The bytes written so far when they are all still in memory (null once spilled to disk): one
-   * buffer, which commit() then writes as it is. Valid until commit(), which may hand it to a
-   * worker thread (its memory then moves there).
-   */
+  /** See BlobWriter: commit() then writes this buffer as it is. */
   heldBytes(): Buffer | null {
     if (this.handle || this.finished) return null;
     if (this.buffered.length !== 1) this.buffered = [Buffer.concat(this.buffered, this.bufferedBytes)];

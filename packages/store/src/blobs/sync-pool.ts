@@ -23,7 +23,7 @@ export interface BlobSyncJob {
 /** What the worker answers for one job. */
 export type BlobSyncResult = { ok: true } | { ok: false; message: string; code?: string };
 
-const WORKER_MODULE = new URL('./blob-sync-worker.ts', import.meta.url);
+const WORKER_MODULE = new URL('./sync-worker.ts', import.meta.url);
 
 interface Pending {
   job: BlobSyncJob;

@@ -1,11 +1,11 @@
-// The thread side of BlobSyncPool (blob-sync.ts): one blob commit per message, done with
+// The thread side of BlobSyncPool (sync-pool.ts): one blob commit per message, done with
 // synchronous calls so the whole commit is one hop for the main thread. Started by the pool with
-// `new Worker(new URL('./blob-sync-worker.ts', import.meta.url))`; type-checked with the rest.
+// `new Worker(new URL('./sync-worker.ts', import.meta.url))`; type-checked with the rest.
 
 import fs from 'node:fs';
 import path from 'node:path';
 import { parentPort } from 'node:worker_threads';
-import type { BlobSyncJob, BlobSyncResult } from './blob-sync.ts';
+import type { BlobSyncJob, BlobSyncResult } from './sync-pool.ts';
 
 function fsyncDir(dir: string): void {
   const fd = fs.openSync(dir, 'r');
