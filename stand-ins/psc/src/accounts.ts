@@ -5,7 +5,30 @@
 
 import { createHash } from 'node:crypto';
 import { checkIdNatPerson } from '@mss/domain';
-import type { Person, Situation, Store, Structure } from '@mss/store';
+import type { Person, Situation, Structure } from '@mss/store';
+
+/**
+ * Where PSC's accounts come from: the operator's directory (`store.directory` fits), optionally
+ * with more persons behind it, such as those whose e-CPS the RPPS+ portal has activated.
+ */
+export interface PscDirectory {
+  person(idnat: string): Promise<Person | undefined>;
+  situationsOf(idnat: string, activeOn?: string): Promise<Situation[]>;
+  structure(idnat: string): Promise<Structure | undefined>;
+  personsWithRppsBelow(rppsBelow: string, limit?: number): Promise<Person[]>;
+}
+
+/** The first directory that knows a person answers for that person (persons, situations, structures). */
+export function combinedDirectory(first: PscDirectory, more: PscDirectory | undefined): PscDirectory {
+  if (!more) return first;
+  const owner = async (idnat: string) => ((await first.person(idnat)) ? first : more);
+  return {
+    person: async (idnat) => (await first.person(idnat)) ?? (await more.person(idnat)),
+    situationsOf: async (idnat, activeOn) => (await owner(idnat)).situationsOf(idnat, activeOn),
+    structure: async (idnat) => (await first.structure(idnat)) ?? (await more.structure(idnat)),
+    personsWithRppsBelow: (rppsBelow, limit) => first.personsWithRppsBelow(rppsBelow, limit),
+  };
+}
 
 /** Name-based (v5) uuids need a namespace of their own: this one was drawn once for the stand-in. */
 const SUB_NAMESPACE = Buffer.from('3f0c9a5e6b2d4c71a8e45d19b7c2f604', 'hex');
@@ -37,17 +60,17 @@ export type LoginCheck = { ok: true; person: Person } | { ok: false; reason: str
  * Whether this IdNat may log in: a well-formed person IdNat (RPPS, ADELI, FINESS staff) of a
  * person in the directory who is not a patient. Patients use Mon Espace Santé, never PSC.
  */
-export async function checkLogin(store: Store, input: string): Promise<LoginCheck> {
+export async function checkLogin(directory: PscDirectory, input: string): Promise<LoginCheck> {
   const checked = checkIdNatPerson(input.trim());
   if (!checked.ok) return { ok: false, reason: checked.error.message };
-  const person = await store.directory.person(checked.value.idnat);
+  const person = await directory.person(checked.value.idnat);
   if (!person) return { ok: false, reason: `IdNat ${checked.value.idnat} is not known to Pro Santé Connect` };
   if (person.kind === 'PATIENT') return { ok: false, reason: `IdNat ${checked.value.idnat} is not a health professional account` };
   return { ok: true, person };
 }
 
-export async function pscUser(store: Store, idnat: string): Promise<Person | undefined> {
-  const r = await checkLogin(store, idnat);
+export async function pscUser(directory: PscDirectory, idnat: string): Promise<Person | undefined> {
+  const r = await checkLogin(directory, idnat);
   return r.ok ? r.person : undefined;
 }
 
@@ -56,8 +79,8 @@ export async function pscUser(store: Store, idnat: string): Promise<Person | und
  * RPPS sequence is below the synthetic directory's first one (1000100000, i.e. RPPS below
  * 10001000000).
  */
-export async function loginPersonas(store: Store): Promise<Person[]> {
-  return store.directory.personsWithRppsBelow('10001000000', 50);
+export async function loginPersonas(directory: PscDirectory): Promise<Person[]> {
+  return directory.personsWithRppsBelow('10001000000', 50);
 }
 
 /** Claims grouped by the scope that releases them; `sub` comes with `openid` by definition. */
@@ -143,14 +166,14 @@ function activity(s: Situation, structure: Structure | undefined): Record<string
  * and the directory does not (telephones, INSEE commune code…) are empty strings, as PSC
  * sends them.
  */
-export async function pscClaims(store: Store, idnat: string, today: string): Promise<Record<string, unknown> | undefined> {
-  const person = await pscUser(store, idnat);
+export async function pscClaims(directory: PscDirectory, idnat: string, today: string): Promise<Record<string, unknown> | undefined> {
+  const person = await pscUser(directory, idnat);
   if (!person) return undefined;
-  const situations = await store.directory.situationsOf(idnat, today);
+  const situations = await directory.situationsOf(idnat, today);
   const structures = new Map<string, Structure | undefined>();
   for (const s of situations) {
     if (s.structure_idnat && !structures.has(s.structure_idnat))
-      structures.set(s.structure_idnat, await store.directory.structure(s.structure_idnat));
+      structures.set(s.structure_idnat, await directory.structure(s.structure_idnat));
   }
   const activities = situations.map((s) => activity(s, s.structure_idnat ? structures.get(s.structure_idnat) : undefined));
   const first = activities[0];

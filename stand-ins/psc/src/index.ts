@@ -4,4 +4,4 @@
 export { startPsc, DEFAULT_PSC_CLIENTS, type PscOptions, type RunningPsc } from './server.ts';
 export { REALM_PATH, type PscClientConfig } from './provider.ts';
 export { cibaToken, approveRequest, denyRequest, type CibaTokenOptions, type CibaTokens } from './client.ts';
-export { subFor, idnatFromSub } from './accounts.ts';
+export { subFor, idnatFromSub, combinedDirectory, type PscDirectory } from './accounts.ts';

@@ -7,14 +7,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
 import type { InteractionDetails } from 'oidc-provider';
 import type { Logger } from '@mss/runtime';
-import type { Store } from '@mss/store';
+import type { PscDirectory } from './accounts.ts';
 import { checkLogin, loginPersonas, pscUser, subFor } from './accounts.ts';
 import { BodyTooLarge, finishWithImpliedConsent, interactionClientId, readForm, redirect, sendHtml } from '@mss/oidc-kit';
 import { ecpsPage, loginPage, messagePage } from './pages.ts';
 import { ACR_EIDAS1 } from './provider.ts';
 
 export interface InteractionDeps {
-  store: Store;
+  directory: PscDirectory;
   logger: Logger;
   provider: () => Provider;
   /** Path of the login actions, e.g. /auth/realms/esante-wallet/login-actions. */
@@ -95,7 +95,7 @@ export async function handleInteraction(
       await finishWithImpliedConsent(provider, details, req, res);
       return true;
     }
-    sendHtml(res, 200, loginPage({ action: `${self}/login`, clientId, personas: await loginPersonas(deps.store) }));
+    sendHtml(res, 200, loginPage({ action: `${self}/login`, clientId, personas: await loginPersonas(deps.directory) }));
     return true;
   }
   if (method !== 'POST') {
@@ -110,12 +110,12 @@ export async function handleInteraction(
     } catch (err) {
       if (!(err instanceof BodyTooLarge)) throw err;
     }
-    const checked = await checkLogin(deps.store, idnat);
+    const checked = await checkLogin(deps.directory, idnat);
     if (!checked.ok) {
       sendHtml(
         res,
         400,
-        loginPage({ action: `${self}/login`, clientId, personas: await loginPersonas(deps.store), error: checked.reason, idnat }),
+        loginPage({ action: `${self}/login`, clientId, personas: await loginPersonas(deps.directory), error: checked.reason, idnat }),
       );
       return true;
     }
@@ -127,7 +127,7 @@ export async function handleInteraction(
   if (step === 'approve') {
     const idnat = logins.take(uid);
     // The person may have been removed from the directory since they typed their IdNat.
-    if (idnat === undefined || !(await pscUser(deps.store, idnat))) {
+    if (idnat === undefined || !(await pscUser(deps.directory, idnat))) {
       redirect(res, self);
       return true;
     }

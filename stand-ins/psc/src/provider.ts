@@ -14,7 +14,7 @@ import Provider, {
 } from 'oidc-provider';
 import type { Logger } from '@mss/runtime';
 import type { Store } from '@mss/store';
-import { SCOPE_CLAIMS, idnatFromSub, pscClaims, pscUser, subFor } from './accounts.ts';
+import { SCOPE_CLAIMS, idnatFromSub, pscClaims, pscUser, subFor, type PscDirectory } from './accounts.ts';
 import { MemoryAdapter, applicationTypeFor, implicitConsent, type KeyFile, type MemoryStorage } from '@mss/oidc-kit';
 import { CIBA_GRANT_TYPE, cibaExpiry, type CibaRegistry } from './ciba.ts';
 import { SIGNING_ALG } from './signing.ts';
@@ -57,6 +57,8 @@ export interface ProviderDeps {
   storage: MemoryStorage;
   cookieKeys: string[];
   store: Store;
+  /** Who may log in and what their claims say (the store's directory, and any other accounts). */
+  directory: PscDirectory;
   logger: Logger;
   registry: CibaRegistry;
   ledger: AccessTokenLedger;
@@ -100,7 +102,7 @@ function stringParam(v: unknown): string | undefined {
 const BINDING_MESSAGE = /^[\p{L}\p{N}\p{P}\p{Zs}]{1,80}$/u;
 
 export function buildProvider(deps: ProviderDeps): Provider {
-  const { store, logger, registry, audience } = deps;
+  const { store, directory, logger, registry, audience } = deps;
   const resource = resourceFor(audience);
   const resourceServerInfo = {
     scope: SCOPES.filter((s) => s !== 'offline_access').join(' '),
@@ -116,10 +118,10 @@ export function buildProvider(deps: ProviderDeps): Provider {
 
   const findAccount = async (_ctx: unknown, sub: string): Promise<Account | undefined> => {
     const idnat = idnatFromSub(sub);
-    if (idnat === undefined || !(await pscUser(store, idnat))) return undefined;
+    if (idnat === undefined || !(await pscUser(directory, idnat))) return undefined;
     return {
       accountId: sub,
-      claims: async () => (await pscClaims(store, idnat, today(store))) ?? { sub },
+      claims: async () => (await pscClaims(directory, idnat, today(store))) ?? { sub },
     };
   };
 
@@ -216,7 +218,7 @@ export function buildProvider(deps: ProviderDeps): Provider {
         enabled: true,
         deliveryModes: ['poll'],
         processLoginHint: async (_ctx: unknown, loginHint: string) => {
-          const person = await pscUser(store, loginHint);
+          const person = await pscUser(directory, loginHint);
           return person ? subFor(person.idnat) : undefined;
         },
         processLoginHintToken: async () => {
@@ -237,7 +239,7 @@ export function buildProvider(deps: ProviderDeps): Provider {
           client: ClientInstance,
         ) => {
           const idnat = idnatFromSub(account.accountId) as string;
-          const person = await pscUser(store, idnat);
+          const person = await pscUser(directory, idnat);
           const params = ctx.oidc?.params ?? {};
           const now = Date.now();
           registry.add({
@@ -258,7 +260,7 @@ export function buildProvider(deps: ProviderDeps): Provider {
     },
   });
 
-  provider.use(pscMiddleware({ ledger: deps.ledger, registry, store, current: deps.current }));
+  provider.use(pscMiddleware({ ledger: deps.ledger, registry, store, directory, current: deps.current }));
   provider.on('access_token.issued', (token: { jti: string; grantId?: string; expiration?: number }) => deps.ledger.issued(token));
   provider.on('server_error', (_ctx: unknown, err: unknown) => logger.error({ err }, 'psc: provider error'));
   return provider;

@@ -29,6 +29,7 @@ import {
   type KeyFile,
 } from '@mss/oidc-kit';
 import { indexPage, phonePage } from './pages.ts';
+import { combinedDirectory, type PscDirectory } from './accounts.ts';
 import { ACR_EIDAS1, LOGIN_ACTIONS_PATH, REALM_PATH, SCOPES, buildProvider, type PscClientConfig } from './provider.ts';
 import { SIGNING_ALG } from './signing.ts';
 import { AccessTokenLedger } from './tokens.ts';
@@ -40,6 +41,11 @@ export interface PscOptions {
   port: number;
   dataDir: string;
   clients?: PscClientConfig[];
+  /**
+   * Accounts besides the store's directory, asked when the store does not know an IdNat: in the
+   * sandbox, the secretaries whose e-CPS the RPPS+ portal has activated.
+   */
+  moreAccounts?: PscDirectory;
   /** `aud` of access tokens (default 'mss-operator'). */
   accessTokenAudience?: string;
   /** Lifetime of access and ID tokens (default 600 s). */
@@ -73,6 +79,15 @@ export const DEFAULT_PSC_CLIENTS: PscClientConfig[] = [
     tokenEndpointAuthMethod: 'client_secret_basic',
   },
   {
+    // The RPPS+ portal (stand-ins/rpps-plus): titulars log in with the code flow; its scripted
+    // API takes their access tokens, which `mss rpps` gets by CIBA.
+    clientId: 'rpps-plus-sandbox',
+    clientSecret: 'rpps-plus-sandbox-secret',
+    redirectUris: ['http://127.0.0.1/psc/retour'],
+    grantTypes: ['authorization_code', 'urn:openid:params:grant-type:ciba'],
+    tokenEndpointAuthMethod: 'client_secret_basic',
+  },
+  {
     clientId: 'mss-bench',
     clientSecret: 'mss-bench-secret',
     grantTypes: ['urn:openid:params:grant-type:ciba', 'refresh_token'],
@@ -102,6 +117,7 @@ export async function startPsc(options: PscOptions): Promise<RunningPsc> {
   const keyFiles = new KeyFileStore(options.dataDir, { dir: 'psc', label: 'PSC', code: 'PSC' }, SIGNING_ALG);
   let keys: KeyFile = await keyFiles.loadOrCreate(new Date());
 
+  const directory = combinedDirectory(store.directory, options.moreAccounts);
   const storage = new MemoryStorage();
   const registry = new CibaRegistry();
   const logins = new PendingLogins();
@@ -126,6 +142,7 @@ export async function startPsc(options: PscOptions): Promise<RunningPsc> {
       storage,
       cookieKeys,
       store,
+      directory,
       logger,
       registry,
       ledger,
@@ -212,7 +229,7 @@ export async function startPsc(options: PscOptions): Promise<RunningPsc> {
   };
 
   const loginActions = `${REALM_PATH}${LOGIN_ACTIONS_PATH}`;
-  const interactionDeps = { store, logger, provider: current, basePath: loginActions };
+  const interactionDeps = { directory, logger, provider: current, basePath: loginActions };
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const rawUrl = req.url ?? '/';

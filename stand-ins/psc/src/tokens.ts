@@ -14,7 +14,7 @@ import { createLocalJWKSet, jwtVerify, type JWK, type JWTPayload } from 'jose';
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC, Middleware } from 'oidc-provider';
 import type { Store } from '@mss/store';
-import { claimsForScopes, idnatFromSub, pscClaims } from './accounts.ts';
+import { claimsForScopes, idnatFromSub, pscClaims, type PscDirectory } from './accounts.ts';
 import { CIBA_GRANT_TYPE, CIBA_INTERVAL_SECONDS, type CibaRegistry } from './ciba.ts';
 import { SIGNING_ALG } from './signing.ts';
 
@@ -95,6 +95,7 @@ export interface MiddlewareDeps {
   ledger: AccessTokenLedger;
   registry: CibaRegistry;
   store: Store;
+  directory: PscDirectory;
   current: () => Provider;
 }
 
@@ -105,7 +106,7 @@ async function userinfo(ctx: KoaContextWithOIDC, token: string, deps: Middleware
   const scopes = new Set(typeof payload.scope === 'string' ? payload.scope.split(' ') : []);
   if (!scopes.has('openid')) return bearerError(ctx, 403, 'insufficient_scope', 'access token missing openid scope');
   const idnat = idnatFromSub(payload.sub);
-  const claims = idnat === undefined ? undefined : await pscClaims(deps.store, idnat, deps.store.now().toISOString().slice(0, 10));
+  const claims = idnat === undefined ? undefined : await pscClaims(deps.directory, idnat, deps.store.now().toISOString().slice(0, 10));
   if (!claims) return bearerError(ctx, 401, 'invalid_token', 'associated account not found');
   const released = claimsForScopes(scopes);
   ctx.status = 200;

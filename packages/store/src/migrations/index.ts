@@ -17,6 +17,7 @@ import { directoryAddress } from './0016-directory-address.ts';
 import { groupAddresses } from './0017-group-addresses.ts';
 import { directoryChanges } from './0018-directory-changes.ts';
 import { addressTrigrams } from './0019-address-trigrams.ts';
+import { rppsPlus } from './0020-rpps-plus.ts';
 import type { MssMigration } from './types.ts';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
@@ -40,5 +41,6 @@ export const MIGRATIONS: readonly MssMigration[] = [
   groupAddresses,
   directoryChanges,
   addressTrigrams,
+  rppsPlus,
 ];
 export type { Engine, MigrationContext, MssMigration } from './types.ts';
