@@ -1,10 +1,12 @@
 // The portal's one way into the Annuaire Santé's data (the national directory it is a source of,
 // domain reference §7): who the professionals are and where they practise, and the persons and
-// situations d'exercice a validation writes or an end date closes. Every read and write of the
-// directory goes through this module, so that switching to the Annuaire stand-in's own write
-// functions (its change feed) touches nothing else.
+// situations d'exercice a validation writes or an end date closes. Writes go through the Annuaire
+// stand-in's registry (`AnnuaireRegistry`), so that they enter its change feed in order and the
+// operators following it learn them (R-ENR-1).
 
-import type { NewPerson, NewSituation, Person, Situation, Store, Structure } from '@mss/store';
+import { AnnuaireRegistry, RegistryError, type DeclaredSituation } from '@mss/annuaire';
+import type { NewPerson, Person, Situation, Store, Structure } from '@mss/store';
+import { RppsPlusError } from './errors.ts';
 
 export interface Professional {
   person: Person;
@@ -19,18 +21,23 @@ export interface AnnuaireLink {
   structure(idnat: string): Promise<Structure | undefined>;
   /** Professionals (kind PS) by RPPS / IdNat, or by family name prefix (accents and case ignored). */
   findProfessionals(query: string, today: string, limit?: number): Promise<Professional[]>;
-  /** Writes a registered secretary and her situation, in one transaction. */
-  register(person: NewPerson, situation: NewSituation): Promise<void>;
-  /** Sets a situation's end date (YYYY-MM-DD); false when the directory has no such situation. */
-  endSituation(situationId: string, endDate: string): Promise<boolean>;
+  /** Writes a registered secretary and her situation (the person first: a situation needs her). */
+  register(person: NewPerson, situation: DeclaredSituation): Promise<void>;
+  /** Sets a situation's end date (YYYY-MM-DD, today or later); refusals as RppsPlusError. */
+  endSituation(situationId: string, endDate: string): Promise<void>;
 }
+
+const REGISTRY_REFUSAL = {
+  'unknown-person': 'not-validated',
+  'unknown-situation': 'not-validated',
+  'bad-date': 'invalid-input',
+  'end-date-in-past': 'end-date-in-past',
+  'already-ended': 'situation-ended',
+} as const;
 
 /** Over the Annuaire stand-in's store; `onChange` tells its servers (LDAP snapshot) that the data moved. */
 export function storeAnnuaire(store: Store, onChange?: () => void): AnnuaireLink {
-  const professional = async (p: Person, today: string): Promise<Professional> => ({
-    person: p,
-    practices: await store.directory.situationsOf(p.idnat, today),
-  });
+  const registry = new AnnuaireRegistry(store);
   return {
     person: (idnat) => store.directory.person(idnat),
     situation: (id) => store.directory.situation(id),
@@ -51,22 +58,24 @@ export function storeAnnuaire(store: Store, onChange?: () => void): AnnuaireLink
       const out: Professional[] = [];
       for (const p of persons) {
         if (p.kind !== 'PS') continue;
-        out.push(await professional(p, today));
+        out.push({ person: p, practices: await store.directory.situationsOf(p.idnat, today) });
         if (out.length >= limit) break;
       }
       return out;
     },
     async register(person, situation) {
-      await store.transaction(async (tx) => {
-        await tx.directory.upsertPersons([person]);
-        await tx.directory.upsertSituations([situation]);
-      });
+      await registry.upsertPerson(person);
+      await registry.upsertSituation(situation);
       onChange?.();
     },
     async endSituation(situationId, endDate) {
-      const done = await store.directory.endSituation(situationId, endDate);
-      if (done) onChange?.();
-      return done;
+      try {
+        await registry.setSituationEndDate(situationId, endDate);
+      } catch (err) {
+        if (err instanceof RegistryError) throw new RppsPlusError(REGISTRY_REFUSAL[err.kind], err.message);
+        throw err;
+      }
+      onChange?.();
     },
   };
 }

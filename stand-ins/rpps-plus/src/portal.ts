@@ -7,11 +7,11 @@
 // and the API only ask this module and show its answers.
 
 import { createHash } from 'node:crypto';
+import type { DeclaredSituation } from '@mss/annuaire';
 import type { Logger } from '@mss/runtime';
 import {
   isUniqueViolation,
   type NewPerson,
-  type NewSituation,
   type Person,
   type RppsPlusEventRow,
   type RppsPlusRequestRow,
@@ -354,9 +354,11 @@ export class RppsPlus {
       speciality_code: null,
       speciality_label: null,
     };
-    const situation: NewSituation = {
+    const situation: DeclaredSituation = {
       id: r.situation_id,
       person_idnat: r.person_idnat,
+      // R-DEL-5: the delegations the employer gives her rest on this situation.
+      employer_idnat: r.employer_idnat,
       structure_idnat: practice.structure_idnat,
       practice_name: practice.practice_name,
       mode: 'S',
@@ -436,8 +438,7 @@ export class RppsPlus {
       throw new RppsPlusError('end-date-in-past', `La date de fin (${date}) est passée : choisissez aujourd’hui ou une date future.`);
     if (r.end_date !== null && r.end_date <= today)
       throw new RppsPlusError('situation-ended', `Cette situation d’exercice a pris fin le ${r.end_date}.`);
-    if (!(await this.annuaire.endSituation(r.situation_id, date)))
-      throw new RppsPlusError('not-validated', `La situation d’exercice de la demande n° ${id} est introuvable dans l’annuaire.`);
+    await this.annuaire.endSituation(r.situation_id, date);
     await this.store.transaction(async (tx) => {
       await tx.rppsPlus.updateRequest(r.id, 'validated', { end_date: date });
       await tx.rppsPlus.addEvent({

@@ -122,6 +122,13 @@ describe('RPPS+ portal API', { timeout: 240_000 }, () => {
     assert.equal(situations.length, 1);
     assert.equal(situations[0]?.practice_name, 'Cabinet du Dr Martin');
     assert.equal(situations[0]?.street, '27 boulevard de la Liberté');
+    assert.equal(situations[0]?.employer_idnat, GP, 'R-DEL-5: her situation names her employer');
+    // …in its change feed, for the operators that follow it (R-ENR-1)…
+    const changes = await w.annuaire.kysely.selectFrom('directory_changes').select('resource_id').execute();
+    assert.ok(
+      changes.some((c) => c.resource_id.includes(rpps)),
+      'the new person is in the change feed',
+    );
     // …and so does its FHIR API.
     const fhir = await fetch(`${w.directory.fhirBase}/Practitioner?identifier=${idnat}`, {
       headers: { 'ESANTE-API-KEY': SANDBOX_API_KEY },

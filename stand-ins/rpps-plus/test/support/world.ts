@@ -44,6 +44,8 @@ export async function startWorld(delays: RppsPlusDelays = { rppsNoticeMs: 60_000
   const ann = await openTestStore();
   const batch = demoPersonas(DOMAIN).batch;
   await ann.store.transaction((tx) => loadBatch(tx, { ...batch, holders: [], delegations: [] }));
+  // As in the sandbox: the Annuaire records every change in its feed (what operators follow).
+  await ann.store.directoryFeed.enable();
   let offset = 0;
   const own = await openTestStore({ now: () => new Date(Date.now() + offset) });
   const fcDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mss-rpps-fc-'));
