@@ -6,6 +6,7 @@ import { seedCommand } from './commands/seed.ts';
 import { sandboxCommand } from './commands/sandbox.ts';
 import { balCommand, cguCommand } from './commands/bal.ts';
 import { pscCommand } from './commands/psc.ts';
+import { rppsCommand } from './commands/rpps.ts';
 import { structureIdpCommand } from './commands/structure-idp.ts';
 import { accessCheck } from './commands/access-check.ts';
 import { queueCommand } from './commands/queue.ts';
@@ -26,6 +27,7 @@ export const ROOT: Command = {
     balCommand,
     cguCommand,
     pscCommand,
+    rppsCommand,
     structureIdpCommand,
     queueCommand,
     auditCommand,

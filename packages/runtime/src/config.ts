@@ -39,6 +39,8 @@ export const SERVICE_PORTS = {
   mesRelay: 10027,
   // The hospital persona's own identity provider: its staff log in there, not with PSC (issue #20 rule 6).
   structureIdp: 8090,
+  // The RPPS+ registration portal (Enreg): secretaries and assistants registered by their employer.
+  rppsPlus: 8091,
 } as const;
 export type ServiceKey = keyof typeof SERVICE_PORTS;
 /** Order used by `--port-base`: service i listens on base + i. Append only, never reorder. */
@@ -58,6 +60,7 @@ export const PORT_BASE_ORDER: readonly ServiceKey[] = [
   'mes',
   'mesRelay',
   'structureIdp',
+  'rppsPlus',
 ];
 
 /** `2147483648`, `512M`, `2G`, `2GiB`… → bytes. */
@@ -171,6 +174,21 @@ export function loadGovernanceLimits(env: Environment = process.env): Governance
   };
 }
 
+/** The RPPS+ portal's delays (domain reference §7; real: RPPS within 30 minutes, e-CPS within 48 hours). */
+export interface RppsPlusSettings {
+  /** MSS_RPPS_PLUS_NOTICE_DELAY: from validation to the RPPS number being shown to the applicant (sandbox default 5s). */
+  rppsNoticeMs: number;
+  /** MSS_RPPS_PLUS_ECPS_DELAY: from the e-CPS activation request to PSC knowing her (sandbox default 5s). */
+  ecpsActivationMs: number;
+}
+
+export function loadRppsPlusSettings(env: Environment = process.env): RppsPlusSettings {
+  return {
+    rppsNoticeMs: durationSetting(env, 'MSS_RPPS_PLUS_NOTICE_DELAY', { fallbackMs: 5000, minMs: 0 }),
+    ecpsActivationMs: durationSetting(env, 'MSS_RPPS_PLUS_ECPS_DELAY', { fallbackMs: 5000, minMs: 0 }),
+  };
+}
+
 export interface MssConfig {
   dataDir: string;
   /** `postgres://…` selects PostgreSQL; undefined means the embedded SQLite in dataDir. */
@@ -197,6 +215,7 @@ export interface MssConfig {
   governance: GovernanceLimits;
   /** MSS_STRUCTURE_IDPS: FINESS structures' own identity providers, trusted for their staff on their ORG mailboxes. */
   structureIdps: StructureIdpSetting[];
+  rppsPlus: RppsPlusSettings;
 }
 
 export interface ConfigInput {
@@ -259,6 +278,7 @@ export function loadConfig(input: ConfigInput = {}, env: Environment = process.e
     listeners: loadListenerSettings(env),
     governance: loadGovernanceLimits(env),
     structureIdps: loadStructureIdps(env),
+    rppsPlus: loadRppsPlusSettings(env),
   };
 }
 
@@ -275,7 +295,8 @@ export function describeConfig(config: MssConfig): string {
     ` maxConnectionsPerAddress=${config.listeners.maxConnectionsPerAddress} imapLoginTimeoutMs=${config.listeners.imapLoginTimeoutMs}` +
     ` imapIdleTimeoutMs=${config.listeners.imapIdleTimeoutMs} ldapIdleTimeoutMs=${config.listeners.ldapIdleTimeoutMs}` +
     ` maxCotitulaires=${config.governance.maxCotitulaires} addressReleaseDelayMs=${config.governance.addressReleaseDelayMs}` +
-    ` structureIdps=${config.structureIdps.map((s) => `${s.finess}:${s.issuer}`).join(',') || 'none'}`
+    ` structureIdps=${config.structureIdps.map((s) => `${s.finess}:${s.issuer}`).join(',') || 'none'}` +
+    ` rppsNoticeDelayMs=${config.rppsPlus.rppsNoticeMs} ecpsActivationDelayMs=${config.rppsPlus.ecpsActivationMs}`
   );
 }
 

@@ -43,7 +43,7 @@ test('defaults when nothing is set: pool of 10, 8 blob workers, level info', () 
   });
   assert.match(
     describeConfig(c),
-    / maxConnectionsPerAddress=256 imapLoginTimeoutMs=60000 imapIdleTimeoutMs=1800000 ldapIdleTimeoutMs=300000 maxCotitulaires=20 addressReleaseDelayMs=31536000000 structureIdps=none$/,
+    / maxConnectionsPerAddress=256 imapLoginTimeoutMs=60000 imapIdleTimeoutMs=1800000 ldapIdleTimeoutMs=300000 maxCotitulaires=20 addressReleaseDelayMs=31536000000 structureIdps=none rppsNoticeDelayMs=5000 ecpsActivationDelayMs=5000$/,
   );
 });
 
@@ -81,6 +81,16 @@ test('governance settings: MSS_MAX_COTITULAIRES and MSS_ADDRESS_RELEASE_DELAY, w
     /^MSS_MAX_COTITULAIRES: "0" is not an integer from 1 to 1000/,
   );
   assert.match(configError(() => loadConfig({}, { MSS_ADDRESS_RELEASE_DELAY: 'a year' })).message, /^MSS_ADDRESS_RELEASE_DELAY: "a year"/);
+});
+
+test('RPPS+ portal delays: MSS_RPPS_PLUS_NOTICE_DELAY and MSS_RPPS_PLUS_ECPS_DELAY, seconds by default in the sandbox (§7)', () => {
+  assert.deepEqual(loadConfig({}, {}).rppsPlus, { rppsNoticeMs: 5000, ecpsActivationMs: 5000 });
+  assert.deepEqual(loadConfig({}, { MSS_RPPS_PLUS_NOTICE_DELAY: '30m', MSS_RPPS_PLUS_ECPS_DELAY: '48h' }).rppsPlus, {
+    rppsNoticeMs: 30 * 60_000,
+    ecpsActivationMs: 48 * 3_600_000,
+  });
+  assert.match(describeConfig(loadConfig({}, {})), / rppsNoticeDelayMs=5000 ecpsActivationDelayMs=5000/);
+  assert.match(configError(() => loadConfig({}, { MSS_RPPS_PLUS_ECPS_DELAY: 'soon' })).message, /^MSS_RPPS_PLUS_ECPS_DELAY: "soon"/);
 });
 
 test('MSS_PG_POOL_SIZE, MSS_BLOB_WORKERS, MSS_LOG_LEVEL are read and typed', () => {

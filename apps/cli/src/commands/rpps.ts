@@ -56,7 +56,10 @@ async function call(url: string, method: string, body?: unknown, token?: string)
   const text = await res.text();
   const answer = (text ? JSON.parse(text) : {}) as Record<string, unknown>;
   if (!res.ok) {
-    const code = String(answer.type ?? '').split('/').pop() || `http-${res.status}`;
+    const code =
+      String(answer.type ?? '')
+        .split('/')
+        .pop() || `http-${res.status}`;
     throw new MssError('RPPS_PLUS_REFUSED', `${answer.detail ?? res.statusText} (${code})`);
   }
   return answer;
@@ -118,7 +121,9 @@ export const rppsCommand: Command = {
         const u = urls(ctx);
         const token = requireString(ctx, 'idnat') ? await titularToken(ctx, u.psc) : undefined;
         const a = await call(`${u.portal}/api/v1/demandes/${id}`, 'GET', undefined, token);
-        const lines = [`request ${a.id} ${a.status}${a.idnat ? `: IdNat ${a.idnat}` : ''}${a.endDate ? `, situation ends ${a.endDate}` : ''}`];
+        const lines = [
+          `request ${a.id} ${a.status}${a.idnat ? `: IdNat ${a.idnat}` : ''}${a.endDate ? `, situation ends ${a.endDate}` : ''}`,
+        ];
         if (a.ecpsActiveAt) lines.push(`e-CPS active from ${a.ecpsActiveAt}`);
         for (const e of (a.events as { at: string; actor: string; action: string; detail: string | null }[] | undefined) ?? [])
           lines.push(`  ${e.at}  ${e.action.padEnd(14)}  ${e.actor}${e.detail ? `  ${e.detail}` : ''}`);

@@ -12,7 +12,9 @@ import { startAdminApi } from './admin-api-service.ts';
 import { startPscService } from './psc-service.ts';
 import { startStructureIdpService, trustedStructures } from './structure-idp-service.ts';
 import { franceConnectIssuer, startFranceConnectService } from './franceconnect-service.ts';
-import { deferredCitizens } from '@mss/franceconnect';
+import { DEMO_CITIZENS, deferredCitizens } from '@mss/franceconnect';
+import { ecpsAccounts } from '@mss/rpps-plus';
+import { deferredPscAccounts, startRppsPlusService, withApplicants } from './rpps-plus-service.ts';
 import { mesCitizens, mesWeb } from '@mss/mes';
 import { webmail } from '@mss/webmail';
 import { PERSONA_PATIENT_CLOSED_INS, PERSONA_PATIENT_INS } from '@mss/seed';
@@ -44,6 +46,8 @@ export interface Sandbox {
 }
 
 const SEEDED_MARKER = 'seeded.json';
+/** Julie Marie BERNARD, FranceConnect's built-in secretary (story 2). */
+const STORY2_APPLICANT = '291077511300725';
 const DAY_MS = 24 * 3600 * 1000;
 
 /**
@@ -116,7 +120,9 @@ export async function startSandbox(config: MssConfig, logger: Logger, options: S
     add(trust);
     // For TLS clients of the demo (README "Try it"): inside the data dir, not the working directory.
     fs.writeFileSync(caFile(config.dataDir), trust.trust.pki.caCertPem);
-    const psc = await startPscService(config, store, logger);
+    // PSC also knows the secretaries whose e-CPS the RPPS+ portal activated (bound once it runs).
+    const pscAccounts = deferredPscAccounts();
+    const psc = await startPscService(config, store, logger, pscAccounts);
     add(psc);
     // FranceConnect's citizens are Mon Espace Santé's patients, bound once MES has started.
     const citizens = deferredCitizens();
@@ -149,6 +155,10 @@ export async function startSandbox(config: MssConfig, logger: Logger, options: S
       ),
     );
     add(await startAnnuaireLdap(config, annuaireStore, logger, directoryChanges));
+    // The RPPS+ portal writes the Annuaire (its change feed records it) and activates e-CPS for PSC.
+    const rppsPlus = await startRppsPlusService(config, logger, annuaireStore, psc.psc.issuer, () => directoryChanges.emit('change'));
+    add(rppsPlus);
+    pscAccounts.bind(ecpsAccounts(rppsPlus.rppsPlus.portal));
     const mail = {
       host: config.host,
       tokenValidator,
@@ -204,7 +214,13 @@ export async function startSandbox(config: MssConfig, logger: Logger, options: S
         }),
       },
     );
-    citizens.bind(mesCitizens(mes.running.mes, [PERSONA_PATIENT_INS, PERSONA_PATIENT_CLOSED_INS]));
+    // Besides MES's patients, the secretary of story 2, who registers on the RPPS+ portal.
+    citizens.bind(
+      withApplicants(
+        mesCitizens(mes.running.mes, [PERSONA_PATIENT_INS, PERSONA_PATIENT_CLOSED_INS]),
+        DEMO_CITIZENS.filter((c) => c.id === STORY2_APPLICANT),
+      ),
+    );
     for (const svc of [...a.services, ...b.services, ...mes.services]) {
       endpoints[svc.key] = svc.url;
       logger.info({ service: svc.key, url: svc.url }, 'service listening');
@@ -272,6 +288,9 @@ export function describeSandbox(sandbox: Sandbox): string {
     `APP software certificate (SMTP/IMAP EXTERNAL): npx mss trust issue-app-cert ${appMailbox(sandbox) ?? '<APP mailbox address>'}`,
     sandbox.endpoints.mes
       ? `Mon Espace Santé (patients): ${sandbox.endpoints.mes}    Conversations: npx mss mes conversations 279035121518989`
+      : '',
+    sandbox.endpoints.rppsPlus
+      ? `RPPS+ portal (secretaries, story 2): ${sandbox.endpoints.rppsPlus}    Scripted: npx mss rpps request|validate|end-situation`
       : '',
     sandbox.endpoints.annuaireHttp
       ? `Annuaire FHIR: ${sandbox.endpoints.annuaireHttp}/fhir/v2 (header ESANTE-API-KEY: mss-sandbox-esante-api-key)    Resolve: npx mss annuaire resolve --professional …`
