@@ -11,6 +11,7 @@ import { structureIdpCommand } from './commands/structure-idp.ts';
 import { accessCheck } from './commands/access-check.ts';
 import { queueCommand } from './commands/queue.ts';
 import { auditCommand } from './commands/audit.ts';
+import { directoryCommand } from './commands/directory.ts';
 import { mesCommand } from './commands/mes.ts';
 import { annuaireCommand } from './commands/annuaire.ts';
 import { trustCommand } from './commands/trust.ts';
@@ -31,6 +32,7 @@ export const ROOT: Command = {
     structureIdpCommand,
     queueCommand,
     auditCommand,
+    directoryCommand,
     mesCommand,
     annuaireCommand,
     trustCommand,

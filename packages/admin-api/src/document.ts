@@ -28,6 +28,7 @@ export async function adminApiDocument(): Promise<Record<string, unknown>> {
         governance,
         access,
         sandboxInfo,
+        directorySync: { status: async () => ({}) },
       });
       try {
         await app.ready();

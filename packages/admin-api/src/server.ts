@@ -15,6 +15,7 @@ import { operatorRoutes } from './routes/operator.ts';
 import { indicatorRoutes, indicatorRowSchema } from './routes/indicators.ts';
 import { dashboardRoutes } from './dashboard/routes.ts';
 import { registerJmap, type Submitter } from '@mss/jmap';
+import { directorySyncRoutes, type DirectorySyncStatusSource } from './routes/directory-sync.ts';
 
 export interface AdminApiOptions {
   store: Store;
@@ -31,6 +32,8 @@ export interface AdminApiOptions {
   sandboxInfo?: () => unknown;
   /** JMAP (@mss/jmap) is served beside the API when governance, access and a token validator are given; `submit` lets it send. */
   jmap?: { submit?: Submitter };
+  /** The operator following the Annuaire's change feed (issue #15): its status at /api/v1/operator/directory-sync. */
+  directorySync?: DirectorySyncStatusSource;
 }
 
 /**
@@ -137,6 +140,7 @@ export async function buildAdminApi(options: AdminApiOptions): Promise<FastifyIn
     localPersonRoutes(app, options.governance, who);
     operatorRoutes(app, new Oversight({ store: options.store, access: options.access }), who);
     indicatorRoutes(app, { store: options.store, access: options.access, operator: options.operatorDomain }, who);
+    if (options.directorySync) directorySyncRoutes(app, options.directorySync, options.access, who);
     if (options.tokenValidator) {
       const governance = options.governance;
       const jmap = await registerJmap(app, {

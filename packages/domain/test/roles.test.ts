@@ -122,11 +122,15 @@ describe('§5 role table', () => {
   test("R-CAB-4: only the operator's administrators publish a CGU version (operator-wide actions)", () => {
     assert.equal(mayOperate('operator-admin', 'publish-cgu'), true);
     assert.equal(mayOperate('person', 'publish-cgu'), false);
-    assert.deepEqual([...OPERATOR_ACTIONS], ['publish-cgu', 'list-mailboxes', 'read-audit', 'read-indicators', 'read-own-indicators']);
+    assert.deepEqual(
+      [...OPERATOR_ACTIONS],
+      ['publish-cgu', 'list-mailboxes', 'read-audit', 'read-indicators', 'read-own-indicators', 'read-directory-sync'],
+    );
   });
 
   test("only the operator's administrators list every mailbox and read the audit trail (operator-wide actions)", () => {
-    for (const action of ['list-mailboxes', 'read-audit'] as const) {
+    // The directory synchronisation's state (issue #15) says what the operator knows and when: administrators too.
+    for (const action of ['list-mailboxes', 'read-audit', 'read-directory-sync'] as const) {
       assert.equal(mayOperate('operator-admin', action), true, action);
       assert.equal(mayOperate('person', action), false, action);
     }

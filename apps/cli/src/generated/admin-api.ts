@@ -2988,6 +2988,124 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/operator/directory-sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The operator's copy of the Annuaire: its cursor in the change feed, its lag, its failures (operator administrators)
+         * @description Decided by the access decision point (action read-directory-sync) and audited. See packages/directory-sync/README.md.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            source: string;
+                            /** @description The Annuaire's HTTP origin followed */
+                            url: string;
+                            /** @description Where the next poll starts in the change feed; null before the first page */
+                            cursor: string | null;
+                            /** @description The last time every change the Annuaire had was read */
+                            caughtUpAt: string | null;
+                            /** @description Now minus caughtUpAt: how stale the copy may be */
+                            lagMs: number | null;
+                            lastAttemptAt?: string | null;
+                            lastSuccessAt?: string | null;
+                            /** @description The last failure, cleared by the next success */
+                            lastError: string | null;
+                            /** @description Consecutive failures (backoff grows with them) */
+                            failures: number;
+                            nextPollAt?: string | null;
+                            entriesApplied?: number;
+                            rowsChanged?: number;
+                            fullResyncs: number;
+                            lastFullResyncAt?: string | null;
+                            lastFullResyncReason?: string | null;
+                            /** @description Delegations ended because their situation ended (R-DEL-5), since start */
+                            delegationsEnded?: number;
+                            intervalMs: number;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details; `type` is stable and documented at its path. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details; `type` is stable and documented at its path. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details; `type` is stable and documented at its path. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details; `type` is stable and documented at its path. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details; `type` is stable and documented at its path. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details; `type` is stable and documented at its path. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {

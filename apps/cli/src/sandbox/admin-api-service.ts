@@ -11,6 +11,8 @@ export interface AdminApiDeps {
   access: AccessControl;
   tokenValidator: TokenValidator;
   adminPassword: string;
+  /** The operator following the Annuaire's change feed: its status at /api/v1/operator/directory-sync. */
+  directorySync?: { status(): Promise<object> };
   /** Served on the same server (the webmail at /webmail). */
   plugins?: ((app: Awaited<ReturnType<typeof buildAdminApi>>) => Promise<void>)[];
 }

@@ -22,6 +22,8 @@ import { startAnnuaireLdap } from './ldap-service.ts';
 import { openAnnuaireStore } from './annuaire-store.ts';
 import { sandboxFeedKey, sandboxFeedOperators, startAnnuaireHttpService } from './annuaire-http-service.ts';
 import { DirectoryFeedSender } from '@mss/directory-feed';
+import { DirectorySync } from '@mss/directory-sync';
+import { SANDBOX_API_KEY } from '@mss/annuaire';
 import { startTrustService } from './trust-service.ts';
 import { startOperatorMail, type OperatorMail } from './operator-mail.ts';
 import { openSecondOperatorStore, secondOperatorStore } from './second-operator.ts';
@@ -48,6 +50,12 @@ export interface Sandbox {
 const SEEDED_MARKER = 'seeded.json';
 /** Julie Marie BERNARD, FranceConnect's built-in secretary (story 2). */
 const STORY2_APPLICANT = '291077511300725';
+/**
+ * How often each operator polls the Annuaire's change feed in the sandbox (issue #15): 1 s, so that
+ * a situation ended on the RPPS+ portal ends the delegations it supported, and their open
+ * sessions, within about a second (a real operator would poll every minute or so: the default).
+ */
+export const SANDBOX_DIRECTORY_SYNC_INTERVAL_MS = 1000;
 const DAY_MS = 24 * 3600 * 1000;
 
 /**
@@ -67,10 +75,12 @@ export async function startSandbox(config: MssConfig, logger: Logger, options: S
   const operators: OperatorMail[] = [];
   const timers: NodeJS.Timeout[] = [];
   const feeds: DirectoryFeedSender[] = [];
+  const syncs: DirectorySync[] = [];
   let mes: MesService | undefined;
   const stopAll = async () => {
     for (const t of timers) clearInterval(t);
     for (const f of feeds) await f.stop();
+    for (const s of syncs) await s.stop();
     await mes?.stop().catch((err: unknown) => logger.warn({ err, service: 'mes' }, 'stop failed'));
     mes = undefined;
     for (const o of [...operators].reverse()) await o.stop();
@@ -110,6 +120,21 @@ export async function startSandbox(config: MssConfig, logger: Logger, options: S
     const adminUrl = `http://${config.host}:${config.ports.adminApi}`;
     const access = new AccessControl({ store, logger, publicBaseUrl: adminUrl });
     const governance = new Governance({ store, access, operatorDomains: [config.operatorDomain], logger, limits: config.governance });
+    // Each operator follows the Annuaire's change feed over HTTP (issue #15); started once the Annuaire listens.
+    const annuaireUrl = `http://${config.host}:${config.ports.annuaireHttp}`;
+    const followAnnuaire = (operatorStore: Store, consequences: Governance, domain: string) => {
+      const sync = new DirectorySync({
+        store: operatorStore,
+        url: annuaireUrl,
+        apiKey: SANDBOX_API_KEY,
+        logger: logger.child({ service: 'directorySync', operator: domain }),
+        consequences,
+        intervalMs: SANDBOX_DIRECTORY_SYNC_INTERVAL_MS,
+      });
+      syncs.push(sync);
+      return sync;
+    };
+    const syncA = followAnnuaire(store, governance, config.operatorDomain);
     const add = (service: RunningService) => {
       running.push(service);
       endpoints[service.key] = service.url;
@@ -139,7 +164,14 @@ export async function startSandbox(config: MssConfig, logger: Logger, options: S
     });
     // The webmail (issue #16) on the operator's HTTP server, logging in with PSC's `mss-webmail` client.
     const webmailPlugin = webmail({ psc: { issuer: psc.psc.issuer }, tokenValidator, access, governance, store, logger });
-    add(await startAdminApi(config, { store, governance, access, tokenValidator, adminPassword, plugins: [webmailPlugin] }, logger, info));
+    add(
+      await startAdminApi(
+        config,
+        { store, governance, access, tokenValidator, adminPassword, plugins: [webmailPlugin], directorySync: syncA },
+        logger,
+        info,
+      ),
+    );
     endpoints.webmail = `${adminUrl}/webmail`;
     // JMAP (RFC 8620) is served by the operator's HTTP server; a client starts from its session resource.
     endpoints.jmap = `${adminUrl}/.well-known/jmap`;
@@ -186,13 +218,16 @@ export async function startSandbox(config: MssConfig, logger: Logger, options: S
     storeB = await openSecondOperatorStore(config);
     const personasB = await seedSecondOperator(storeB, config.secondOperatorDomain);
     personas.push(...personasB);
+    const accessB = new AccessControl({ store: storeB, logger, publicBaseUrl: adminUrl });
+    const governanceB = new Governance({ store: storeB, access: accessB, operatorDomains: [config.secondOperatorDomain], logger });
+    followAnnuaire(storeB, governanceB, config.secondOperatorDomain);
     const b = await startOperatorMail(
       {
         ...mail,
         domain: config.secondOperatorDomain,
         store: storeB,
         dataDir: dataDirB,
-        access: new AccessControl({ store: storeB, logger, publicBaseUrl: adminUrl }),
+        access: accessB,
         ports: { smtpSubmission: config.ports.smtpSubmissionB, imap: config.ports.imapB, smtpRelay: config.ports.smtpRelayB },
         keys: { smtpSubmission: 'smtpSubmissionB', imap: 'imapB', smtpRelay: 'smtpRelayB' },
       },
@@ -248,6 +283,7 @@ export async function startSandbox(config: MssConfig, logger: Logger, options: S
     // test, then daily: it repairs any drift, such as a directory data dir reset.
     feeds[0]!.declarePeriodically(DAY_MS, 5 * 60_000);
     feeds[1]!.declarePeriodically(DAY_MS);
+    for (const sync of syncs) sync.start();
     // R-DEL-5: end dates are enforced by a clock, not only when someone asks.
     const expiry = setInterval(() => {
       governance.expireLapsedDelegations().catch((err: unknown) => logger.error({ err }, 'delegation expiry failed'));

@@ -144,12 +144,19 @@ export const ROLE_TABLE: Readonly<Record<MailboxRole, Readonly<Partial<Record<Ma
  * itself audited. The Ségur indicators (R-IND-1): the administrators read every row of the
  * operator (`read-indicators`); a person reads the rows counted for them (`read-own-indicators`).
  */
-export const OPERATOR_ACTIONS = ['publish-cgu', 'list-mailboxes', 'read-audit', 'read-indicators', 'read-own-indicators'] as const;
+export const OPERATOR_ACTIONS = [
+  'publish-cgu',
+  'list-mailboxes',
+  'read-audit',
+  'read-indicators',
+  'read-own-indicators',
+  'read-directory-sync',
+] as const;
 export type OperatorAction = (typeof OPERATOR_ACTIONS)[number];
 export type OperatorActor = 'operator-admin' | 'person';
 
 export const OPERATOR_TABLE: Readonly<Record<OperatorActor, readonly OperatorAction[]>> = {
-  'operator-admin': ['publish-cgu', 'list-mailboxes', 'read-audit', 'read-indicators'],
+  'operator-admin': ['publish-cgu', 'list-mailboxes', 'read-audit', 'read-indicators', 'read-directory-sync'],
   person: ['read-own-indicators'],
 };
 
