@@ -5,3 +5,4 @@ export { registerJmap, sessionResource, type JmapOptions, type JmapServer } from
 export { CORE, MAIL, SUBMISSION, VACATION, MSS_MAILBOX, DEFAULT_LIMITS, type CoreLimits } from './capabilities.ts';
 export type { CandidateMailboxes, JmapSession, JmapAccount } from './session.ts';
 export type { Submitter } from './methods/context.ts';
+export { smtpSubmitter, type SmtpSubmitterOptions } from './submit-smtp.ts';

@@ -47,18 +47,25 @@ export class JmapSession {
   private readonly access: AccessControl;
   private readonly candidates: CandidateMailboxes;
   private refreshing: Promise<void> | undefined;
+  /** Kept for EmailSubmission (the submission listener authenticates the person with it); never logged or serialised. */
+  readonly #token: string;
   ended = false;
 
   constructor(
     access: AccessControl,
     candidates: CandidateMailboxes,
-    who: { principal: Principal & { idnat: string }; clientId: string | null; expiresAt: Date },
+    who: { principal: Principal & { idnat: string }; clientId: string | null; expiresAt: Date; token: string },
   ) {
+    this.#token = who.token;
     this.access = access;
     this.candidates = candidates;
     this.principal = who.principal;
     this.clientId = who.clientId;
     this.expiresAt = who.expiresAt;
+  }
+
+  bearerToken(): string {
+    return this.#token;
   }
 
   get username(): string {
@@ -188,6 +195,7 @@ export class JmapSessions {
       principal,
       clientId: validated.clientId ?? null,
       expiresAt: validated.expiresAt,
+      token,
     });
     // Two first requests with one token at once: one session.
     const raced = this.sessions.get(key);

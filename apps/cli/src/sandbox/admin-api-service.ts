@@ -1,4 +1,4 @@
-import { buildAdminApi } from '@mss/admin-api';
+import { buildAdminApi, type AdminApiOptions } from '@mss/admin-api';
 import type { AccessControl, TokenValidator } from '@mss/access';
 import type { Governance } from '@mss/governance';
 import { listenError, type Logger, type MssConfig } from '@mss/runtime';
@@ -13,6 +13,8 @@ export interface AdminApiDeps {
   adminPassword: string;
   /** The operator following the Annuaire's change feed: its status at /api/v1/operator/directory-sync. */
   directorySync?: { status(): Promise<object> };
+  /** JMAP's sending path (the operator's SMTP submission listener). */
+  jmap?: AdminApiOptions['jmap'];
   /** Served on the same server (the webmail at /webmail). */
   plugins?: ((app: Awaited<ReturnType<typeof buildAdminApi>>) => Promise<void>)[];
 }

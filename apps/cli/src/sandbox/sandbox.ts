@@ -7,6 +7,7 @@ import { seedDemo, seedDirectory, seedSecondOperator, type Persona } from '@mss/
 import { randomBytes } from 'node:crypto';
 import { AccessControl, createTrustedIssuers } from '@mss/access';
 import { Governance } from '@mss/governance';
+import { smtpSubmitter, type Submitter } from '@mss/jmap';
 import type { RunningService } from './service.ts';
 import { startAdminApi } from './admin-api-service.ts';
 import { startPscService } from './psc-service.ts';
@@ -164,10 +165,22 @@ export async function startSandbox(config: MssConfig, logger: Logger, options: S
     });
     // The webmail (issue #16) on the operator's HTTP server, logging in with PSC's `mss-webmail` client.
     const webmailPlugin = webmail({ psc: { issuer: psc.psc.issuer }, tokenValidator, access, governance, store, logger });
+    // JMAP sends through the operator's submission listener, which starts below with the mail services.
+    let submit: Submitter | undefined;
+    const jmap = {
+      submit: (req: Parameters<Submitter>[0]) =>
+        submit
+          ? submit(req)
+          : Promise.resolve({
+              ok: false as const,
+              type: 'forbiddenToSend' as const,
+              description: 'the submission listener is not started yet',
+            }),
+    };
     add(
       await startAdminApi(
         config,
-        { store, governance, access, tokenValidator, adminPassword, plugins: [webmailPlugin], directorySync: syncA },
+        { store, governance, access, tokenValidator, adminPassword, jmap, plugins: [webmailPlugin], directorySync: syncA },
         logger,
         info,
       ),
@@ -213,6 +226,12 @@ export async function startSandbox(config: MssConfig, logger: Logger, options: S
       logger,
     );
     operators.push(a);
+    submit = smtpSubmitter({
+      host: config.host,
+      port: config.ports.smtpSubmission,
+      ca: trust.trust.pki.caCertPem,
+      servername: 'localhost',
+    });
     // The second operator: its own store and listeners, so that mail between operators is real.
     const dataDirB = secondOperatorStore(config).dataDir;
     storeB = await openSecondOperatorStore(config);

@@ -35,13 +35,13 @@ export interface MethodContext {
 
 export type Submitter = (req: {
   account: JmapAccount;
-  idnat: string;
-  clientId: string | null;
+  /** The person's access token: the submission listener authenticates them as for their own software. */
+  token: string;
   raw: Buffer;
   mailFrom: string;
   rcptTo: string[];
 }) => Promise<
-  | { ok: true; messageRef: string }
+  | { ok: true; response: string; accepted: string[]; rejected: { email: string; reply: string }[] }
   | {
       ok: false;
       type: 'forbiddenFrom' | 'forbiddenToSend' | 'invalidRecipients' | 'tooLarge';

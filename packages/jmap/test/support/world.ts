@@ -8,7 +8,8 @@ import { seedDemo } from '@mss/seed';
 import type { Store } from '@mss/store';
 import { openTestStore } from '@mss/store/testing';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { registerJmap } from '../../src/index.ts';
+import { registerJmap, smtpSubmitter } from '../../src/index.ts';
+import { startSubmissionServer, type RunningSubmissionServer } from '@mss/smtp';
 import { testCertificate } from '../../../imap/test/support/imap-world.ts';
 
 export const GP = '810000001056';
@@ -25,6 +26,9 @@ export interface JmapWorld {
   psc: RunningPsc;
   app: FastifyInstance;
   imap: RunningImapServer;
+  smtp: RunningSubmissionServer;
+  /** The listeners' self-signed certificate (their CA, for TLS clients). */
+  cert: { cert: string; key: string };
   access: AccessControl;
   gov: Governance;
   /** http://127.0.0.1:port */
@@ -42,6 +46,17 @@ export async function startJmapWorld(): Promise<JmapWorld> {
   const access = new AccessControl({ store, publicBaseUrl: 'http://127.0.0.1:8080' });
   const gov = new Governance({ store, access, operatorDomains: [D] });
   const tokenValidator = createTokenValidator({ issuer: psc.issuer });
+  const cert = testCertificate();
+  const smtp = await startSubmissionServer({
+    store,
+    access,
+    tokenValidator,
+    logger,
+    host: '127.0.0.1',
+    port: 0,
+    tls: cert,
+    operatorDomains: [D],
+  });
   // As the admin API mounts it (packages/admin-api/src/server.ts), without the package cycle a test import would make.
   const app = Fastify();
   const jmap = await registerJmap(app, {
@@ -50,22 +65,26 @@ export async function startJmapWorld(): Promise<JmapWorld> {
     tokenValidator,
     logger,
     candidates: (p) => (p.kind === 'person' ? gov.myMailboxes(p.idnat) : Promise.resolve([])),
+    submit: smtpSubmitter({ host: '127.0.0.1', port: smtp.port, ca: cert.cert }),
   });
   app.addHook('onClose', async () => jmap.close());
   await app.listen({ host: '127.0.0.1', port: 0 });
   const port = (app.server.address() as AddressInfo).port;
-  const imap = await startImapServer({ store, access, tokenValidator, logger, host: '127.0.0.1', port: 0, tls: testCertificate() });
+  const imap = await startImapServer({ store, access, tokenValidator, logger, host: '127.0.0.1', port: 0, tls: cert });
   return {
     store,
     psc,
     app,
     imap,
+    smtp,
+    cert,
     access,
     gov,
     base: `http://127.0.0.1:${port}`,
     token: async (idnat) => (await cibaToken({ pscUrl: psc.url, idnat })).access_token,
     async close() {
       await imap.stop();
+      await smtp.stop();
       await app.close();
       await psc.stop();
       await cleanup();
@@ -90,7 +109,7 @@ export async function api(
 
 export const USING = ['urn:ietf:params:jmap:core', 'urn:ietf:params:jmap:mail', 'urn:ietf:params:jmap:submission'];
 
-/** The method responses of a request, by call id. */
+/** The method responses of a request, by call id (a second response to one call, e.g. an implicit Email/set, as `id/name`). */
 export async function calls(
   world: JmapWorld,
   token: string,
@@ -99,7 +118,8 @@ export async function calls(
   const r = await api(world, token, { using: USING, methodCalls });
   if (r.status !== 200) throw new Error(`JMAP request failed ${r.status}: ${JSON.stringify(r.json)}`);
   const out = new Map<string, [string, Record<string, unknown>]>();
-  for (const [name, args, id] of r.json.methodResponses as [string, Record<string, unknown>, string][]) out.set(id, [name, args]);
+  for (const [name, args, id] of r.json.methodResponses as [string, Record<string, unknown>, string][])
+    out.set(out.has(id) ? `${id}/${name}` : id, [name, args]);
   return out;
 }
 
