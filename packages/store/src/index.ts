@@ -30,3 +30,4 @@ export { MailboxScope, OutOfScopeError } from './mailbox-scope.ts';
 export type { FolderHandle } from './folder-handle.ts';
 export { mailboxObjectId, emailObjectId, OBJECT_ID } from './object-ids.ts';
 export type { DirectoryFeedState, DirectorySyncUpdate } from './repos/directory-feed.ts';
+export { EventBus, BUS_TOPICS, type BusTopic, type BusTransport } from './bus/event-bus.ts';

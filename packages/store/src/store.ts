@@ -4,12 +4,14 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { BlobStoreSetting } from '@mss/runtime';
 import type { Database } from './schema.ts';
 import type { Engine } from './migrations/types.ts';
-import { openDatabase, type OpenOptions } from './engine/open.ts';
+import { openDatabase, type OpenedDatabase, type OpenOptions } from './engine/open.ts';
 import type { NodeSqliteDatabase } from './engine/node-sqlite.ts';
 import type { WalSync } from './engine/wal-sync.ts';
 import { migrateToLatest, type MigrationReport } from './migrate.ts';
 import type { BlobStore } from './blobs/blob-store.ts';
 import { openBlobStore } from './blobs/open.ts';
+import { EventBus } from './bus/event-bus.ts';
+import { PgNotifyTransport } from './bus/pg-notify.ts';
 import type { RepoContext } from './repos/executor.ts';
 import { DirectoryRepo } from './repos/directory.ts';
 import { MailboxRepo } from './repos/mailboxes.ts';
@@ -81,6 +83,12 @@ export interface StoreOptions extends OpenOptions {
   blobWorkers?: number | undefined;
   /** Where message bodies live (the configuration's `blobStore`): files under `<dataDir>/blobs` by default, or an S3 bucket. */
   blobStore?: BlobStoreSetting | undefined;
+  /**
+   * Carry the event bus (folder changes, revocations, queue wake-ups) to the other processes on
+   * this database: PostgreSQL LISTEN/NOTIFY (default on PostgreSQL); on SQLite a polled table
+   * (default off: one process). False: this process only.
+   */
+  crossProcessEvents?: boolean | undefined;
 }
 
 /**
@@ -94,11 +102,13 @@ export class Store extends Repositories {
   readonly migration: MigrationReport | undefined;
   readonly now: () => Date;
   /**
-   * In-process change notices: `folder-changed` (folderId) after a committed change to a mail
-   * folder, so that open IMAP sessions (IDLE) learn of it at once. Several nodes will need
-   * PostgreSQL LISTEN/NOTIFY behind the same event.
+   * Change notices for this process's listeners: `folder-changed` (folderId) after a committed
+   * change to a mail folder, so that open IMAP sessions (IDLE) and JMAP push learn of it at once,
+   * whichever process or node made it (fed by `bus`).
    */
   readonly events = new EventEmitter().setMaxListeners(0);
+  /** What every process on this database hears: folder changes, revocations, queue wake-ups (see EventBus). */
+  readonly bus: EventBus;
   private readonly db: Kysely<Database>;
   private readonly schema: string | undefined;
   private readonly sqlite: NodeSqliteDatabase | undefined;
@@ -112,6 +122,7 @@ export class Store extends Repositories {
     schema: string | undefined,
     migration: MigrationReport | undefined,
     sqlite: NodeSqliteDatabase | undefined,
+    bus: EventBus,
   ) {
     super({ db, engine, now });
     this.db = db;
@@ -122,6 +133,8 @@ export class Store extends Repositories {
     this.now = now;
     this.schema = schema;
     this.migration = migration;
+    this.bus = bus;
+    bus.subscribe('folder-changed', (folderId) => this.events.emit('folder-changed', folderId));
   }
 
   static async open(options: StoreOptions): Promise<Store> {
@@ -134,7 +147,9 @@ export class Store extends Repositories {
       const store = blobs;
       if (options.migrate !== false)
         migration = await migrateToLatest(opened.db, opened.engine, { readBlob: (hash) => store.get(hash) }, opened.schema);
-      return new Store(opened.db, opened.engine, opened.description, blobs, now, opened.schema, migration, opened.sqlite);
+      const bus = createBus(opened, options);
+      await bus.start();
+      return new Store(opened.db, opened.engine, opened.description, blobs, now, opened.schema, migration, opened.sqlite, bus);
     } catch (err) {
       await blobs?.close();
       await opened.db.destroy();
@@ -262,8 +277,9 @@ export class Store extends Repositories {
     }
   }
 
+  /** After a committed change to a folder: every process's IDLE sessions and push streams hear of it. */
   notifyFolderChanged(folderId: number): void {
-    this.events.emit('folder-changed', folderId);
+    this.bus.publish('folder-changed', folderId);
   }
 
   /** A cheap round trip, for health checks. */
@@ -277,6 +293,7 @@ export class Store extends Repositories {
       await Promise.all([...this.settling]);
       if (this.groupRunning) await new Promise<void>((r) => setImmediate(r));
     }
+    await this.bus.close();
     await this.db.destroy();
     await this.sqlite?.wal?.close();
     await this.blobs.close();
@@ -293,4 +310,11 @@ export class Store extends Repositories {
   get kysely(): Kysely<Database> {
     return this.db;
   }
+}
+
+/** The bus a store's processes share: LISTEN/NOTIFY on PostgreSQL unless told otherwise; in-process on SQLite. */
+function createBus(opened: OpenedDatabase, options: StoreOptions): EventBus {
+  if (opened.engine === 'postgres' && opened.pgClient && options.crossProcessEvents !== false)
+    return new EventBus(new PgNotifyTransport({ connect: opened.pgClient, db: opened.db, schema: opened.schema }));
+  return new EventBus();
 }

@@ -94,6 +94,8 @@ const retry: Command = {
     const t = ctx.values.all && ctx.positionals.length === 0 ? { all: true } : target(ctx, 'retry');
     await withQueueStore(ctx, async (store) => {
       const n = await store.queue.retryNow(t);
+      // The running operator's senders look now rather than at their next poll (PostgreSQL: NOTIFY).
+      if (n > 0) store.bus.publish('queue', null);
       if (n === 0)
         throw new MssError('NOT_FOUND', 'nothing queued matches: delivered, failed and removed entries cannot be retried', { exitCode: 1 });
       ctx.stdout.write(`${n} entr${n === 1 ? 'y' : 'ies'} due now\n`);

@@ -46,7 +46,7 @@ export class AccessControl {
     this.store = options.store;
     this.logger = options.logger ?? silentLogger();
     this.publicBaseUrl = (options.publicBaseUrl ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
-    this.bus = options.bus ?? new RevocationBus();
+    this.bus = options.bus ?? new RevocationBus(options.store.bus);
   }
 
   /** Decides, audits, and on allow hands back the capability on that mailbox (`scope`, bound to the store). */

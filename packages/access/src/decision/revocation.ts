@@ -1,4 +1,4 @@
-import { EventEmitter } from 'node:events';
+import { EventBus } from '@mss/store';
 
 /**
  * Something that may end open sessions at once (R-AUTH-4, R-DEL-5). Governance code publishes
@@ -16,29 +16,28 @@ export type RevocationEvent =
   | { kind: 'certificate-revoked'; serial: string };
 
 /**
- * In-process publish/subscribe. One operator process hosts the protocol servers and the admin
- * API, so this is enough for the sandbox and for one node; several nodes will need a shared
- * channel (PostgreSQL LISTEN/NOTIFY) behind the same interface.
+ * Revocations on the store's event bus (topic `revocation`): a revocation published by any
+ * process on the database — the admin API on node 1, a delegation's end found by node 2's
+ * scheduler — reaches the sessions of every process (PostgreSQL LISTEN/NOTIFY; in-process on a
+ * lone SQLite process). Without a bus, this process only.
  */
 export class RevocationBus {
-  private readonly emitter = new EventEmitter();
+  private readonly bus: EventBus;
 
-  constructor() {
-    // Every open IMAP/SMTP session may subscribe.
-    this.emitter.setMaxListeners(0);
+  constructor(bus: EventBus = new EventBus()) {
+    this.bus = bus;
   }
 
   publish(event: RevocationEvent): void {
-    this.emitter.emit('revocation', event);
+    this.bus.publish('revocation', event);
   }
 
   subscribe(listener: (event: RevocationEvent) => void): () => void {
-    this.emitter.on('revocation', listener);
-    return () => this.emitter.off('revocation', listener);
+    return this.bus.subscribe('revocation', (data) => listener(data as RevocationEvent));
   }
 
   get listenerCount(): number {
-    return this.emitter.listenerCount('revocation');
+    return this.bus.listenerCount('revocation');
   }
 }
 

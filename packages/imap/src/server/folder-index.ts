@@ -425,11 +425,16 @@ export class FolderIndexes {
   private readonly indexes = new Map<number, FolderIndex>();
   /** Unheld indexes, oldest first. */
   private readonly unused = new Set<FolderIndex>();
-  private readonly events: EventEmitter;
+  private readonly notify: (folderId: number) => void;
   private readonly headersOf: HeadersOfBlob;
 
-  constructor(events: EventEmitter, headersOf: HeadersOfBlob) {
-    this.events = events;
+  /** `events` carries `folder-changed` from every process; `notify` publishes one (the store's `notifyFolderChanged`). */
+  constructor(
+    events: EventEmitter,
+    headersOf: HeadersOfBlob,
+    notify: (folderId: number) => void = (id) => events.emit('folder-changed', id),
+  ) {
+    this.notify = notify;
     this.headersOf = headersOf;
     // One listener per store, not one per session: a change is read once, then sessions in
     // IDLE on that folder are told, and diff against memory without touching the database.
@@ -465,8 +470,8 @@ export class FolderIndexes {
     }
   }
 
-  /** Tells the sessions of this process that a folder changed (committed): IDLE sessions hear of it at once. */
+  /** Tells the sessions of every process that a folder changed (committed): IDLE sessions hear of it at once. */
   changed(folder: FolderHandle): void {
-    this.events.emit('folder-changed', folder.id);
+    this.notify(folder.id);
   }
 }

@@ -31,7 +31,11 @@ export function sharedMail(store: Store): SharedMail {
   let shared = perStore.get(store);
   if (!shared) {
     const blobs = store.blobs;
-    const indexes = new FolderIndexes(store.events, async (hash) => messageView(await blobs.get(hash)).searchHeaders());
+    const indexes = new FolderIndexes(
+      store.events,
+      async (hash) => messageView(await blobs.get(hash)).searchHeaders(),
+      (folderId) => store.notifyFolderChanged(folderId),
+    );
     shared = {
       blobs,
       indexes,

@@ -52,6 +52,9 @@ export function testCertificate(): { cert: string; key: string } {
 
 export interface ImapWorld {
   store: Store;
+  /** For another process to open the same store (PostgreSQL schema; undefined on SQLite) and its data dir. */
+  databaseUrl: string | undefined;
+  dataDir: string;
   psc: RunningPsc;
   imap: RunningImapServer;
   access: AccessControl;
@@ -72,7 +75,7 @@ export async function startImapWorld(
     store?: Partial<StoreOptions>;
   } = {},
 ): Promise<ImapWorld> {
-  const { store, dataDir, cleanup } = await openTestStore({
+  const { store, dataDir, databaseUrl, cleanup } = await openTestStore({
     ...options.store,
     ...(options.onStatement ? { onStatement: options.onStatement } : {}),
   });
@@ -95,6 +98,8 @@ export async function startImapWorld(
   });
   return {
     store,
+    databaseUrl,
+    dataDir,
     psc,
     imap,
     access,

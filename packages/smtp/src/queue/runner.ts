@@ -94,6 +94,7 @@ export class QueueRunner {
   private running: Promise<RoundReport> | undefined;
   private again = false;
   private stopped = true;
+  private unsubscribe: (() => void) | undefined;
 
   constructor(options: QueueRunnerOptions) {
     this.o = options;
@@ -108,11 +109,14 @@ export class QueueRunner {
     if (released > 0) this.log.info({ released }, 'smtp queue: rows claimed before the last stop are due again');
     this.timer = setInterval(() => this.poke(), this.o.pollMs ?? 2000);
     this.timer.unref();
+    // Another process made something due (`mss queue retry`, another node): look now.
+    this.unsubscribe = this.o.store.bus.subscribe('queue', () => this.poke());
     this.poke();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.unsubscribe?.();
     if (this.timer) clearInterval(this.timer);
     await this.running?.catch(() => undefined);
   }

@@ -42,6 +42,8 @@ export interface OpenedDatabase {
   schema: string | undefined;
   /** The SQLite connection (its WAL fsync: see `NodeSqliteDatabase`); undefined on PostgreSQL. */
   sqlite?: NodeSqliteDatabase;
+  /** On PostgreSQL: a new connection outside the pool, with the pool's settings (LISTEN holds one for good). */
+  pgClient?: () => pg.Client;
 }
 
 /**
@@ -174,7 +176,15 @@ async function openPostgres(parsed: URL, poolSize: number, options: OpenOptions)
     throw storeMissing(`postgres://${where}${schema ? ` schema ${schema}` : ''}`);
   }
   const db = new Kysely<Database>({ dialect: new CurrentSchemaPostgresDialect({ pool }), ...statementLog(options) });
-  return { db, engine: 'postgres', description: redactUrl(parsed.toString()) + (schema ? ` schema=${schema}` : ''), schema: current };
+  const pgClient = (): pg.Client =>
+    new pg.Client({ connectionString: parsed.toString(), ...(schema ? { options: `-c search_path=${schema}` } : {}) });
+  return {
+    db,
+    engine: 'postgres',
+    description: redactUrl(parsed.toString()) + (schema ? ` schema=${schema}` : ''),
+    schema: current,
+    pgClient,
+  };
 }
 
 function describePgError(err: unknown): string {

@@ -1,0 +1,86 @@
+// Two operator processes on one PostgreSQL database (issue #17): the store's event bus carries
+// folder changes and revocations between them with LISTEN/NOTIFY. IDLE on node 2 hears of an
+// APPEND made through node 1 (RFC 2177; RFC 9051 §7.4.1 EXISTS); a mailbox suspended on node 1
+// ends node 2's session with `* BYE` at once (R-AUTH-4), not at its next command. On SQLite
+// the bus is this process's only (one operator process), so the test needs PostgreSQL.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { TEST_ENGINE } from '@mss/store/testing';
+import { CAB, GP, PER, SOPHIE, startImapWorld, type ImapWorld } from './support/imap-world.ts';
+import { command, openAuthenticated, type Conversation } from './support/conversation.ts';
+
+const NODE = fileURLToPath(new URL('./support/imap-node.ts', import.meta.url));
+const skip = TEST_ENGINE !== 'postgres' ? 'the event bus crosses processes through PostgreSQL (scripts/test-postgres.sh)' : false;
+
+let node1: ImapWorld;
+let node2: ChildProcess;
+let port2: number;
+before(async () => {
+  if (skip) return;
+  node1 = await startImapWorld();
+  assert.equal(node1.store.bus.kind, 'postgres');
+  node2 = spawn(process.execPath, [NODE, node1.databaseUrl!, node1.dataDir, node1.psc.issuer], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    node2.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('\n')) resolve(out.slice(0, out.indexOf('\n')));
+    });
+    node2.once('exit', (code) => reject(new Error(`node 2 exited (${code})`)));
+  });
+  const started = JSON.parse(line) as { port: number; bus: string };
+  assert.equal(started.bus, 'postgres');
+  port2 = started.port;
+});
+after(async () => {
+  if (skip) return;
+  const exited = new Promise((r) => node2.once('exit', r));
+  node2.stdin!.end();
+  await exited;
+  await node1.close();
+});
+
+const message = (subject: string) => `From: <${PER}>\r\nTo: <${PER}>\r\nSubject: ${subject}\r\n\r\nbody\r\n`;
+
+test('IDLE on node 2 sees an APPEND made through node 1 (EXISTS), without a command from its client', { skip }, async () => {
+  const idler = await openAuthenticated(port2, PER, await node1.token(GP));
+  const writer = await openAuthenticated(node1.imap.port, PER, await node1.token(GP));
+  try {
+    const selected = await command(idler, 's1', 'SELECT INBOX');
+    const exists = Number(/\* (\d+) EXISTS/.exec(selected)![1]);
+    idler.send('i1 IDLE\r\n');
+    await idler.until(/\+ [^\r]*\r\n/);
+    const m = message('de node 1 à node 2');
+    assert.match(await command(writer, 'a1', `APPEND INBOX {${m.length}+}\r\n${m}`), /a1 OK \[APPENDUID /);
+    const t = Date.now();
+    assert.match(await idler.until(new RegExp(`\\* ${exists + 1} EXISTS\\r\\n`), 15_000), new RegExp(`\\* ${exists + 1} EXISTS`));
+    console.log(`# EXISTS on node 2 ${Date.now() - t} ms after APPEND OK on node 1`);
+    idler.send('DONE\r\n');
+    await idler.until(/i1 OK [^\r]*\r\n/);
+  } finally {
+    idler.socket.destroy();
+    writer.socket.destroy();
+  }
+});
+
+test('R-AUTH-4: a mailbox suspended through node 1 ends the session on node 2 with * BYE at once', { skip }, async () => {
+  const admin = { kind: 'operator-admin', name: 'admin' } as const;
+  const c: Conversation = await openAuthenticated(port2, CAB, await node1.token(SOPHIE));
+  try {
+    await command(c, 's1', 'SELECT INBOX');
+    c.send('i1 IDLE\r\n');
+    await c.until(/\+ [^\r]*\r\n/);
+    const start = Date.now();
+    await node1.gov.changeStatus(admin, CAB, 'suspended', 'contrôle');
+    const bye = await c.until(/\* BYE [^\r]*\r\n/, 15_000);
+    const ms = Date.now() - start;
+    assert.match(bye, /\* BYE [^\r]*suspend/i);
+    // Pushed by NOTIFY, not found at a later command: the issue asks for under a second (here, measured).
+    console.log(`# BYE on node 2 ${ms} ms after the suspension committed on node 1`);
+  } finally {
+    c.socket.destroy();
+    await node1.gov.changeStatus(admin, CAB, 'active', 'fin du contrôle');
+  }
+});
