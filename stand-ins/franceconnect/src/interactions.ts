@@ -7,7 +7,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
 import type { InteractionDetails } from 'oidc-provider';
 import type { Logger } from '@mss/runtime';
-import { BodyTooLarge, finishWithImpliedConsent, interactionClientId, readForm, redirect, sendHtml } from '@mss/oidc-kit';
+import {
+  BodyTooLarge,
+  currentInteraction,
+  finishWithImpliedConsent,
+  interactionClientId,
+  readForm,
+  redirect,
+  sendHtml,
+} from '@mss/oidc-kit';
 import type { CitizenDirectory } from './citizens.ts';
 import { claimsForScopes } from './claims.ts';
 import { confirmPage, loginPage, messagePage } from './pages.ts';
@@ -55,23 +63,15 @@ export async function handleInteraction(
   const uid = m[1] as string;
   const step = m[2];
   const { provider } = deps;
-  let details: InteractionDetails;
-  try {
-    details = await provider.interactionDetails(req, res);
-  } catch {
-    details = { uid: '' } as InteractionDetails;
-  }
-  if (details.uid !== uid) {
-    sendHtml(
-      res,
-      400,
-      messagePage(
-        'Session expirée',
-        "Cette demande de connexion a expiré ou n'existe pas. Relancez la connexion depuis le service en ligne.",
-      ),
-    );
-    return true;
-  }
+  const details = await currentInteraction(
+    provider,
+    req,
+    res,
+    uid,
+    'Relancez la connexion depuis le service en ligne.',
+    (status, title, text) => sendHtml(res, status, messagePage(title, text)),
+  );
+  if (!details) return true;
   const self = `${deps.basePath}/${uid}`;
   const clientId = interactionClientId(details);
   const service = deps.serviceNames.get(clientId) ?? clientId;

@@ -5,9 +5,9 @@
 // OAuth (client authentication, PKCE, codes, errors) is the provider's.
 
 import { createHmac } from 'node:crypto';
-import Provider, { errors, type Account, type ClientInstance, type JsonObject, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { errors, type Account, type ClientInstance, type JsonObject } from 'oidc-provider';
 import type { Logger } from '@mss/runtime';
-import { MemoryAdapter, applicationTypeFor, implicitConsent, type KeyFile, type MemoryStorage } from '@mss/oidc-kit';
+import { applicationTypeFor, standInProviderConfig, type KeyFile, type MemoryStorage } from '@mss/oidc-kit';
 import { SCOPES, SCOPE_CLAIMS, citizenClaims } from './claims.ts';
 import type { CitizenDirectory } from './citizens.ts';
 import { errorPage, logoutPage, logoutSuccessPage } from './pages.ts';
@@ -92,15 +92,16 @@ export function buildProvider(deps: ProviderDeps): Provider {
     return { accountId: id, claims: async () => ({ sub: id, ...citizenClaims(citizen) }) };
   };
 
-  const provider = new Provider(deps.issuer, {
-    adapter: (name: string) => new MemoryAdapter(name, deps.storage),
-    jwks: { keys: deps.keys.keys },
+  const base = standInProviderConfig({
+    storage: deps.storage,
+    keys: deps.keys.keys,
     clients: deps.clients.map(clientMetadata),
-    cookies: {
-      keys: deps.cookieKeys,
-      long: { httpOnly: true, sameSite: 'lax', signed: true },
-      short: { httpOnly: true, sameSite: 'lax', signed: true },
-    },
+    cookieKeys: deps.cookieKeys,
+    interactionPath: `${issuerPath}${INTERACTION_PATH}`,
+    pages: { error: errorPage, logout: logoutPage, logoutSuccess: logoutSuccessPage },
+  });
+  const provider = new Provider(deps.issuer, {
+    ...base,
     findAccount,
     acrValues: [ACR_EIDAS1],
     scopes: SCOPES,
@@ -118,13 +119,6 @@ export function buildProvider(deps: ProviderDeps): Provider {
       ),
     },
     routes: ROUTES,
-    responseTypes: ['code'],
-    pkce: { required: () => true },
-    clientBasedCORS: () => false,
-    interactions: {
-      url: (_ctx: unknown, interaction: { uid: string }) => `${issuerPath}${INTERACTION_PATH}/${interaction.uid}`,
-    },
-    loadExistingGrant: implicitConsent,
     issueRefreshToken: async () => false,
     ttl: {
       // FranceConnect's access tokens live 60 s: enough to read userinfo once after the callback.
@@ -135,26 +129,11 @@ export function buildProvider(deps: ProviderDeps): Provider {
       Session: 30 * 60,
       Grant: 30 * 60,
     },
-    renderError: async (ctx: KoaContextWithOIDC, out: Record<string, string>) => {
-      ctx.type = 'html';
-      ctx.body = errorPage(out.error ?? 'error', out.error_description ?? '');
-    },
     features: {
-      devInteractions: { enabled: false },
+      ...base.features,
       jwtUserinfo: { enabled: true },
       introspection: { enabled: false },
       revocation: { enabled: false },
-      rpInitiatedLogout: {
-        enabled: true,
-        logoutSource: async (ctx: KoaContextWithOIDC, form: string) => {
-          ctx.type = 'html';
-          ctx.body = logoutPage(form);
-        },
-        postLogoutSuccessSource: async (ctx: KoaContextWithOIDC) => {
-          ctx.type = 'html';
-          ctx.body = logoutSuccessPage();
-        },
-      },
     },
   });
   provider.on('server_error', (_ctx: unknown, err: unknown) => logger.error({ err }, 'franceconnect: provider error'));

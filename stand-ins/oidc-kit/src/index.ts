@@ -1,6 +1,7 @@
 // What the OpenID Connect stand-ins (Pro Santé Connect, FranceConnect) share: oidc-provider's
 // storage in memory, persisted signing keys, the small HTTP helpers of their own pages, HTML
-// escaping, and the client conventions of first-party applications on loopback.
+// escaping, the client conventions of first-party applications on loopback, the provider
+// configuration they start from and the guard of their login pages.
 
 export { MemoryAdapter, MemoryStorage } from './adapter.ts';
 export {
@@ -16,4 +17,5 @@ export {
 } from './keys.ts';
 export { BodyTooLarge, readForm, redirect, sendHtml, sendJson, sendProblem, urlHost } from './http.ts';
 export { escapeHtml } from './html.ts';
+export { currentInteraction, standInProviderConfig, type ProviderPages, type StandInProviderOptions } from './provider-config.ts';
 export { applicationTypeFor, finishWithImpliedConsent, implicitConsent, interactionClientId, isLoopbackHttp } from './clients.ts';

@@ -9,7 +9,15 @@ import type { InteractionDetails } from 'oidc-provider';
 import type { Logger } from '@mss/runtime';
 import type { PscDirectory } from './accounts.ts';
 import { checkLogin, loginPersonas, pscUser, subFor } from './accounts.ts';
-import { BodyTooLarge, finishWithImpliedConsent, interactionClientId, readForm, redirect, sendHtml } from '@mss/oidc-kit';
+import {
+  BodyTooLarge,
+  currentInteraction,
+  finishWithImpliedConsent,
+  interactionClientId,
+  readForm,
+  redirect,
+  sendHtml,
+} from '@mss/oidc-kit';
 import { ecpsPage, loginPage, messagePage } from './pages.ts';
 import { ACR_EIDAS1 } from './provider.ts';
 
@@ -61,31 +69,15 @@ export async function handleInteraction(
   const uid = m[1] as string;
   const step = m[2];
   const provider = deps.provider();
-  let details: InteractionDetails;
-  try {
-    details = await provider.interactionDetails(req, res);
-  } catch {
-    sendHtml(
-      res,
-      400,
-      messagePage(
-        'Session expirée',
-        "Cette demande de connexion a expiré ou n'existe pas. Relancez la connexion depuis votre application.",
-      ),
-    );
-    return true;
-  }
-  if (details.uid !== uid) {
-    sendHtml(
-      res,
-      400,
-      messagePage(
-        'Session expirée',
-        'Cette demande de connexion ne correspond pas à votre navigateur. Relancez la connexion depuis votre application.',
-      ),
-    );
-    return true;
-  }
+  const details = await currentInteraction(
+    provider,
+    req,
+    res,
+    uid,
+    'Relancez la connexion depuis votre application.',
+    (status, title, text) => sendHtml(res, status, messagePage(title, text)),
+  );
+  if (!details) return true;
   const self = `${deps.basePath}/${uid}`;
   const clientId = interactionClientId(details);
   const method = req.method ?? 'GET';

@@ -15,7 +15,7 @@ import Provider, {
 import type { Logger } from '@mss/runtime';
 import type { Store } from '@mss/store';
 import { SCOPE_CLAIMS, idnatFromSub, pscClaims, pscUser, subFor, type PscDirectory } from './accounts.ts';
-import { MemoryAdapter, applicationTypeFor, implicitConsent, type KeyFile, type MemoryStorage } from '@mss/oidc-kit';
+import { applicationTypeFor, standInProviderConfig, type KeyFile, type MemoryStorage } from '@mss/oidc-kit';
 import { CIBA_GRANT_TYPE, cibaExpiry, type CibaRegistry } from './ciba.ts';
 import { SIGNING_ALG } from './signing.ts';
 import { errorPage, logoutPage, logoutSuccessPage } from './pages.ts';
@@ -125,29 +125,23 @@ export function buildProvider(deps: ProviderDeps): Provider {
     };
   };
 
-  const provider = new Provider(deps.issuer, {
-    adapter: (name: string) => new MemoryAdapter(name, deps.storage),
-    jwks: { keys: deps.keys.keys },
+  const base = standInProviderConfig({
+    storage: deps.storage,
+    keys: deps.keys.keys,
     clients: deps.clients.map(clientMetadata),
-    cookies: {
-      keys: deps.cookieKeys,
-      long: { httpOnly: true, sameSite: 'lax', signed: true },
-      short: { httpOnly: true, sameSite: 'lax', signed: true },
-    },
+    cookieKeys: deps.cookieKeys,
+    interactionPath: `${new URL(deps.issuer).pathname}${LOGIN_ACTIONS_PATH}`,
+    pages: { error: errorPage, logout: logoutPage, logoutSuccess: logoutSuccessPage },
+  });
+  const provider = new Provider(deps.issuer, {
+    ...base,
     findAccount,
     acrValues: [ACR_EIDAS1],
     scopes: [...SCOPES],
     claims: { acr: null, auth_time: null, sid: null, iss: null, ...SCOPE_CLAIMS },
     extraParams: ['channel'],
     routes: ROUTES,
-    responseTypes: ['code'],
-    pkce: { required: () => true },
-    clientBasedCORS: () => false,
-    interactions: {
-      policy,
-      url: (_ctx: unknown, interaction: { uid: string }) => `${new URL(deps.issuer).pathname}${LOGIN_ACTIONS_PATH}/${interaction.uid}`,
-    },
-    loadExistingGrant: implicitConsent,
+    interactions: { ...base.interactions, policy },
     // Keycloak hands a refresh token to every client allowed the grant, offline_access or not.
     issueRefreshToken: async (_ctx: unknown, client: ClientInstance) => client.grantTypeAllowed('refresh_token'),
     extraTokenClaims: async (ctx: KoaContextWithOIDC | undefined, token: { accountId?: string; clientId: string }) => {
@@ -171,12 +165,8 @@ export function buildProvider(deps: ProviderDeps): Provider {
       Session: 10 * 3600,
       Grant: 12 * 3600,
     },
-    renderError: async (ctx: KoaContextWithOIDC, out: Record<string, string>) => {
-      ctx.type = 'html';
-      ctx.body = errorPage(out.error ?? 'error', out.error_description ?? '');
-    },
     features: {
-      devInteractions: { enabled: false },
+      ...base.features,
       introspection: {
         enabled: true,
         // The provider's default: public clients may introspect only their own tokens.
@@ -189,17 +179,6 @@ export function buildProvider(deps: ProviderDeps): Provider {
           if (token.clientId === client.clientId) return true;
           if (client.clientAuthMethod === 'none') return false;
           throw new errors.InvalidRequest('client is not authorized to revoke the presented token');
-        },
-      },
-      rpInitiatedLogout: {
-        enabled: true,
-        logoutSource: async (ctx: KoaContextWithOIDC, form: string) => {
-          ctx.type = 'html';
-          ctx.body = logoutPage(form);
-        },
-        postLogoutSuccessSource: async (ctx: KoaContextWithOIDC) => {
-          ctx.type = 'html';
-          ctx.body = logoutSuccessPage();
         },
       },
       resourceIndicators: {

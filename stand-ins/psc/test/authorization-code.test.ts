@@ -37,6 +37,14 @@ describe('psc authorization code + PKCE through the login pages', () => {
 
   const abs = (location: string) => new URL(location, t.psc.url).href;
 
+  test('a login page of an interaction that is over, or of none, says "Session expirée" (400) and where to start again', async () => {
+    const res = await fetch(abs('/auth/realms/esante-wallet/login-actions/no-such-interaction'));
+    assert.equal(res.status, 400);
+    const page = await res.text();
+    assert.match(page, /<h1>Session expirée<\/h1>/);
+    assert.match(page, /a expiré ou n&#39;existe pas\. Relancez la connexion depuis votre application\./);
+  });
+
   async function start(redirectUri: string = WEBMAIL.redirect): Promise<Started> {
     const verifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();

@@ -3,9 +3,9 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
+import { currentInteraction, escapeHtml } from '@mss/oidc-kit';
 
 const FORM_LIMIT = 16 * 1024;
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 async function readForm(req: IncomingMessage): Promise<URLSearchParams | undefined> {
   const chunks: Buffer[] = [];
@@ -44,17 +44,10 @@ export async function handleInteraction(
 ): Promise<boolean> {
   const m = /^\/interaction\/([\w-]+)(\/login)?$/.exec(pathname);
   if (!m) return false;
-  let details: Awaited<ReturnType<Provider['interactionDetails']>>;
-  try {
-    details = await deps.provider.interactionDetails(req, res);
-  } catch {
-    page(res, 400, 'Session expirée', '<p>Cette demande de connexion a expiré. Relancez-la depuis votre logiciel.</p>');
-    return true;
-  }
-  if (details.uid !== m[1]) {
-    page(res, 400, 'Session expirée', '<p>Cette demande ne correspond pas à votre navigateur.</p>');
-    return true;
-  }
+  const details = await currentInteraction(deps.provider, req, res, m[1]!, 'Relancez-la depuis votre logiciel.', (status, title, text) =>
+    page(res, status, title, `<p>${escapeHtml(text)}</p>`),
+  );
+  if (!details) return true;
   const form = (error?: string) =>
     page(
       res,

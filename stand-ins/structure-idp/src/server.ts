@@ -10,7 +10,7 @@ import { exportJWK, generateKeyPair } from 'jose';
 import Provider, { type Account, type KoaContextWithOIDC } from 'oidc-provider';
 import { listenOn, type Logger } from '@mss/runtime';
 import { handleInteraction } from './interactions.ts';
-import { MemoryAdapter, type MemoryStorage } from './adapter.ts';
+import { MemoryAdapter, MemoryStorage } from '@mss/oidc-kit';
 
 export interface StaffAccount {
   /** The structure's identifier of the person (1-20 letters, digits, hyphens): the tokens' `sub`. */
@@ -76,7 +76,7 @@ export async function startStructureIdp(options: StructureIdpOptions): Promise<R
     return { accountId: sub, claims: async () => ({ sub, name: person.name }) };
   };
 
-  const storage: MemoryStorage = new Map();
+  const storage = new MemoryStorage();
   const provider = new Provider(issuer, {
     adapter: (name: string) => new MemoryAdapter(name, storage),
     jwks: { keys: [jwk] },

@@ -38,3 +38,11 @@ test('a wrong password or an unknown identifier gets no token', async () => {
   await assert.rejects(structureIdpToken({ issuer: idp.issuer, username: 'secr-cardio-01', password: 'wrong' }), /refused/);
   await assert.rejects(structureIdpToken({ issuer: idp.issuer, username: 'nobody', password: 'x' }), /refused/);
 });
+
+test('a login page of an interaction that is over, or of none, says "Session expirée" (400) and where to start again', async () => {
+  const res = await fetch(`${idp.issuer}/interaction/no-such-interaction`);
+  assert.equal(res.status, 400);
+  const page = await res.text();
+  assert.match(page, /<title>Session expirée<\/title>/);
+  assert.match(page, /Cette demande de connexion a expiré ou n&#39;existe pas\. Relancez-la depuis votre logiciel\./);
+});
