@@ -27,6 +27,7 @@ import {
   type StructureKind,
   type StructureKindKey,
 } from './data/professions.ts';
+import { drawBirthPlace } from './birth-place.ts';
 import { finessFor, insFromNir, pad, rppsFromSequence, siretFor } from './ids.ts';
 import { demoPersonas, PERSONA_PATIENT_INS } from './personas.ts';
 import { createRng, type Rng, WeightedTable } from './prng.ts';
@@ -128,9 +129,6 @@ const SERVICE_SLUG = new Map<string, string>();
 for (const kind of Object.values(STRUCTURE_KINDS)) for (const s of kind.services) SERVICE_SLUG.set(s, slugify(s));
 
 const PAD2 = Array.from({ length: 100 }, (_, i) => pad(i, 2));
-
-/** Country codes (INSEE "99xxx") for people born abroad: Morocco, Tunisia, Algeria, Portugal, Spain, Italy, Belgium, Germany. */
-const BIRTH_COUNTRIES = ['350', '351', '352', '139', '134', '127', '131', '109'];
 
 const DOMAIN_RE = /^(?=.{1,190}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
 
@@ -306,28 +304,10 @@ class DirectoryGenerator {
     let nir = '';
     do {
       const year = 1930 + rng.int(91);
-      let dept: string;
-      let commune: string;
-      if (rng.chance(0.05)) {
-        dept = '99';
-        commune = rng.pick(BIRTH_COUNTRIES);
-      } else if (rng.chance(0.06)) {
-        // Over-represented on purpose: Corsican NIRs (letters in a number) are what breaks parsers.
-        // Corsica was one département (20) until 1976: older NIRs say 20, not 2A/2B.
-        dept = year < 1976 ? '20' : rng.chance(0.5) ? '2A' : '2B';
-        commune = pad(1 + rng.int(366), 3);
-      } else {
-        const city = CITIES[CITY_TABLE.pick(rng)] as (typeof CITIES)[number];
-        dept = city.departement;
-        commune = pad(1 + rng.int(899), 3);
-        if (dept.length === 3) {
-          // Overseas: the NIR keeps "97" and moves the third digit into the commune.
-          commune = dept[2] + (PAD2[rng.int(100)] as string);
-          dept = '97';
-        } else if ((dept === '2A' || dept === '2B') && year < 1976) {
-          dept = '20';
-        }
-      }
+      const place = drawBirthPlace(rng, year, () => CITIES[CITY_TABLE.pick(rng)] as (typeof CITIES)[number]);
+      // Corsica was one département (20) until 1976: older NIRs say 20, not 2A/2B.
+      const dept = (place.dept === '2A' || place.dept === '2B') && year < 1976 ? '20' : place.dept;
+      const commune = place.commune;
       nir = (female ? '2' : '1') + PAD2[year % 100] + PAD2[1 + rng.int(12)] + dept + commune + pad(1 + rng.int(999), 3);
     } while (this.#usedNirs.has(nir));
     this.#usedNirs.add(nir);

@@ -7,6 +7,7 @@ import { CITIES } from './data/places.ts';
 import { FEMALE_FIRST_NAMES, LAST_NAMES, MALE_FIRST_NAMES } from './data/names.ts';
 import { insFromNir, pad } from './ids.ts';
 import { createRng } from './prng.ts';
+import { drawBirthPlace } from './birth-place.ts';
 import { PERSONA_PATIENT_INS } from './personas.ts';
 
 export interface SeedPatient {
@@ -58,7 +59,6 @@ export function demoPatients(): SeedPatient[] {
   ];
 }
 
-const BIRTH_COUNTRIES = ['350', '351', '352', '139', '134', '127', '131', '109'];
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /**
@@ -76,23 +76,7 @@ export function generatePatients(opts: { seed: number; count: number }): SeedPat
     const year = 1930 + rng.int(91);
     const month = 1 + rng.int(12);
     const day = 1 + rng.int(DAYS_IN_MONTH[month - 1]!);
-    let dept: string;
-    let commune: string;
-    if (rng.chance(0.05)) {
-      dept = '99';
-      commune = rng.pick(BIRTH_COUNTRIES);
-    } else if (rng.chance(0.06)) {
-      // Corsica was one département (20) until 1976.
-      dept = year < 1976 ? '20' : rng.chance(0.5) ? '2A' : '2B';
-      commune = pad(1 + rng.int(366), 3);
-    } else {
-      dept = rng.pick(CITIES).departement;
-      commune = pad(1 + rng.int(899), 3);
-      if (dept.length === 3) {
-        commune = dept[2] + pad(rng.int(100), 2);
-        dept = '97';
-      }
-    }
+    const { dept, commune } = drawBirthPlace(rng, year, () => rng.pick(CITIES));
     const nir = (female ? '2' : '1') + pad(year % 100, 2) + pad(month, 2) + dept + commune + pad(1 + rng.int(999), 3);
     if (used.has(nir)) continue;
     used.add(nir);
