@@ -137,7 +137,8 @@ export async function playSetup(o: KitOptions, scenario: Scenario): Promise<{ st
     async stop() {
       stopping = true;
       await Promise.all(sessions.map((s) => s.close().catch(() => undefined)));
-      await Promise.all(background);
+      // A reply being sent finishes; a wait that outlives its closed session does not hold the kit.
+      await Promise.race([Promise.all(background), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
     },
   };
 }

@@ -54,6 +54,12 @@ export const pscCommand: Command = {
           description: 'Do not approve automatically: wait for approval on the e-CPS page or "mss psc approve"',
         },
         json: { type: 'boolean', description: 'Print the whole token response as JSON' },
+        'binding-message': {
+          type: 'string',
+          description: 'Shown on the e-CPS so the person can tell this request from another (PSC clients send one)',
+          default: 'mss psc token',
+          valueName: 'text',
+        },
       },
       async run(ctx) {
         const given = requireString(ctx, 'idnat');
@@ -67,6 +73,7 @@ export const pscCommand: Command = {
           ...(client ? { clientId: client } : {}),
           ...(secret ? { clientSecret: secret } : {}),
           autoApprove: !ctx.values['no-approve'],
+          bindingMessage: requireString(ctx, 'binding-message') ?? 'mss psc token',
         });
         ctx.stdout.write(ctx.values.json ? `${JSON.stringify(t)}\n` : `${t.access_token}\n`);
         return 0;

@@ -87,23 +87,29 @@ export class ImapSession {
     }
   }
 
-  /** Selected and in IDLE until the server reports a new message (EXISTS) or `ms` pass; the next command ends the IDLE. */
+  /**
+   * Selected and in IDLE until the server reports a new message (EXISTS), the connection closes, or
+   * `ms` pass; the next command ends the IDLE.
+   */
   async #idleUntilNews(folder: string, ms: number): Promise<void> {
     await this.flow.mailboxOpen(folder);
-    let onExists = (): void => undefined;
+    let wake = (): void => undefined;
     let timer: NodeJS.Timeout | undefined;
     const news = new Promise<void>((resolve) => {
-      onExists = () => resolve();
-      this.flow.on('exists', onExists);
+      wake = () => resolve();
+      this.flow.on('exists', wake);
+      this.flow.on('close', wake);
       timer = setTimeout(resolve, ms);
     });
-    const idling = this.flow.idle().catch(() => false);
+    void this.flow.idle().catch(() => false);
     try {
-      await Promise.race([news, idling.then(() => news)]);
+      await news;
     } finally {
       clearTimeout(timer);
-      this.flow.off('exists', onExists);
+      this.flow.off('exists', wake);
+      this.flow.off('close', wake);
     }
+    if (!this.flow.usable) throw new MssClientError('IMAP_ERROR', 'the IMAP connection closed while waiting for a message');
   }
 
   async move(uid: number, toFolder: string, fromFolder = 'INBOX'): Promise<void> {
