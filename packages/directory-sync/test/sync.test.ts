@@ -5,6 +5,11 @@
 // refused (R-ENR-1), an unknown cursor, and an Annuaire that is down (backoff, lag, last copy kept).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { makeRpps } from '@mss/domain';
 import { GovernanceError } from '@mss/governance';
 import { SANDBOX_API_KEY } from '@mss/annuaire';
@@ -94,6 +99,62 @@ test('the feed refuses what it cannot honour, precisely', async () => {
   assert.equal((await feed('_type=Patient')).status, 400);
   const ahead = Buffer.from(JSON.stringify(['feed', (await annuaire.store.directoryFeed.state()).epoch, 10_000_000])).toString('base64url');
   assert.equal((await feed(`_cursor=${ahead}`)).status, 410);
+});
+
+const tools = existsSync('/usr/bin/curl') && existsSync('/usr/bin/unzip') ? false : 'curl and unzip (Debian) are needed';
+const exec = (file: string, args: string[]) =>
+  new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+    execFile(file, args, { encoding: 'utf8', maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
+      resolve({ code: err ? Number((err as { code?: unknown }).code ?? 1) : 0, stdout, stderr }),
+    ),
+  );
+
+test('the delta extraction (curl, unzip): the 31 columns, every line of the owners that changed since the cursor, and the next cursor', {
+  skip: tools,
+}, async () => {
+  const head = nextCursor((await feed('_count=0')).body);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mss-delta-'));
+  const get = async (cursor: string) => {
+    const file = path.join(dir, `d-${Math.random().toString(16).slice(2)}.zip`);
+    const r = await exec('/usr/bin/curl', ['-s', '-D', '-', '-o', file, `${annuaire.http.url}/extractions/delta?_cursor=${cursor}`]);
+    assert.equal(r.code, 0, r.stderr);
+    const text = await exec('/usr/bin/unzip', ['-p', file]);
+    assert.equal(text.code, 0, text.stderr);
+    return { headers: r.stdout, lines: text.stdout.split('\n').filter(Boolean) };
+  };
+  const empty = await get(head);
+  assert.match(empty.headers, /^HTTP\/1\.1 200/);
+  assert.match(empty.headers, /content-disposition: attachment; filename=Extraction_Correspondance_MSSante_Delta_\d{12}\.zip/i);
+  assert.equal(empty.lines.length, 1, 'the header line only: nothing changed');
+  assert.equal(empty.lines[0]?.split('|').length, 31);
+  // Dr Martin's PER changes (a description is not shown on a PER line; the change is what counts).
+  const box = await annuaire.store.mailboxes.byAddress(GP_PER);
+  assert.ok(box);
+  await annuaire.store.mailboxes.update(box.id, { digitization: 0 });
+  const next = /x-next-cursor: (\S+)/i.exec(empty.headers)?.[1] as string;
+  assert.equal(next, head, 'nothing changed: the next delta starts where this one did');
+  const one = await get(next);
+  const rows = one.lines.slice(1).map((l) => l.split('|'));
+  assert.ok(rows.length >= 1);
+  assert.ok(rows.every((r) => r.length === 31));
+  assert.ok(
+    one.lines.some((l) => l.includes(GP_PER)),
+    'the changed owner’s mailbox line',
+  );
+  assert.ok(
+    rows.every((r) => r.includes(GP)),
+    'only the owner that changed',
+  );
+  const after = /x-next-cursor: (\S+)/i.exec(one.headers)?.[1] as string;
+  assert.equal((await get(after)).lines.length, 1, 'from its next cursor, nothing more');
+  const bad = await exec('/usr/bin/curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', `${annuaire.http.url}/extractions/delta`]);
+  assert.equal(bad.stdout, '400');
+  const foreign = Buffer.from(JSON.stringify(['feed', 'another-epoch', 3])).toString('base64url');
+  const gone = await exec('/usr/bin/curl', ['-s', '-w', '\n%{http_code}', `${annuaire.http.url}/extractions/delta?_cursor=${foreign}`]);
+  assert.match(gone.stdout, /cursor-unknown/);
+  assert.match(gone.stdout, /\n410$/);
+  await annuaire.store.mailboxes.update(box.id, { digitization: 1 });
+  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 test('first run: no cursor, so a full resynchronisation, logged; the two copies were the same, so nothing is written', async () => {

@@ -223,7 +223,7 @@ export class DirectoryRepo {
    * is shown beside them — the person (PER, CAB owner) or the structure (ORG, APP), and the
    * situation d'exercice when the mailbox is attached to one. Never delegates or cotitulaires.
    */
-  async publishedMailboxes(page: { afterId?: number; limit?: number } = {}): Promise<PublishedMailbox[]> {
+  async publishedMailboxes(page: { afterId?: number; limit?: number; owners?: readonly string[] } = {}): Promise<PublishedMailbox[]> {
     let q = this.ctx.db
       .selectFrom('mailboxes as m')
       .leftJoin('persons as p', 'p.idnat', 'm.owner_idnat')
@@ -264,6 +264,10 @@ export class DirectoryRepo {
       .where('m.liste_rouge', '=', 0)
       .where('m.released_at', 'is', null);
     if (page.afterId !== undefined) q = q.where('m.id', '>', page.afterId);
+    if (page.owners !== undefined) {
+      if (page.owners.length === 0) return [];
+      q = q.where('m.owner_idnat', 'in', [...page.owners]);
+    }
     return q
       .orderBy('m.id')
       .limit(page.limit ?? 1000)

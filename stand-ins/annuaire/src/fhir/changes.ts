@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EMPLOYER_EXTENSION, PERSON_KIND_EXTENSION } from '@mss/domain';
-import type { DirectoryChangeRow, DirectoryFeedState, Situation, Store } from '@mss/store';
+import type { DirectoryChangeRow, DirectoryFeedState, PublishedMailbox, Situation, Store } from '@mss/store';
 import type { DirectoryData, DirectoryMailbox, Person } from '../directory/data.ts';
 import { idnatOfPractitionerId, practitionerId } from './ids.ts';
 import { FhirError, invalid } from './outcome.ts';
@@ -14,6 +14,8 @@ export interface ChangeFeedSource {
   changesAfter(after: number, limit: number): Promise<DirectoryChangeRow[]>;
   positionBefore(instant: string): Promise<number>;
   situations(ids: readonly string[]): Promise<Situation[]>;
+  /** The extraction's rows of these owners' published mailboxes (the delta extraction), by mailbox id. */
+  publishedRowsOf(owners: readonly string[], afterId: number | undefined, limit: number): Promise<PublishedMailbox[]>;
 }
 
 export class StoreChangeFeed implements ChangeFeedSource {
@@ -33,6 +35,9 @@ export class StoreChangeFeed implements ChangeFeedSource {
   situations(ids: readonly string[]) {
     return this.store.directory.situationsById(ids);
   }
+  publishedRowsOf(owners: readonly string[], afterId: number | undefined, limit: number) {
+    return this.store.directory.publishedMailboxes({ owners, afterId, limit });
+  }
 }
 
 export const FEED_TYPES = ['Practitioner', 'PractitionerRole', 'Organization'] as const;
@@ -46,7 +51,7 @@ export function encodeFeedCursor(epoch: string, position: number): string {
   return Buffer.from(JSON.stringify(['feed', epoch, position])).toString('base64url');
 }
 
-function decodeFeedCursor(token: string): { epoch: string; position: number } {
+export function decodeFeedCursor(token: string): { epoch: string; position: number } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
@@ -59,7 +64,7 @@ function decodeFeedCursor(token: string): { epoch: string; position: number } {
 }
 
 /** 410: the Annuaire cannot say what changed since there; the client resynchronises in full, then follows from the head. */
-function unknownCursor(why: string): FhirError {
+export function unknownCursor(why: string): FhirError {
   return new FhirError(
     410,
     'not-found',

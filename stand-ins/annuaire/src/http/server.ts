@@ -14,6 +14,7 @@ import { search, SEARCHABLE_TYPES, type SearchableType } from '../fhir/search.ts
 import { resolveMailbox, ResolutionError } from '../resolve/resolver.ts';
 import { feedHandler, type FeedOptions } from '../feed/routes.ts';
 import { changeFeed, type ChangeFeedSource } from '../fhir/changes.ts';
+import { deltaExtraction } from '../extraction/delta.ts';
 import type { SearchWorkers } from './search-workers.ts';
 
 export const FHIR_BASE_PATH = '/fhir/v2';
@@ -204,6 +205,42 @@ export async function startAnnuaireHttp(options: AnnuaireHttpOptions): Promise<R
         url: `${origin}/extractions/${f.name}`,
       }));
       return sendJson(res, 200, 'application/json; charset=utf-8', { latest: `${origin}/extractions/latest`, files: stored }, head);
+    }
+    if (p === '/extractions/delta') {
+      if (!options.changes) return sendProblem(res, 404, 'this Annuaire does not record its changes: no delta extraction');
+      const cursor = new URL(req.url ?? '/', 'http://localhost').searchParams.get('_cursor');
+      if (!cursor)
+        return sendProblem(
+          res,
+          400,
+          '_cursor is required: the next cursor of the previous delta (X-Next-Cursor), or the head of the FHIR change feed (/fhir/v2?_count=0)',
+        );
+      let delta: Awaited<ReturnType<typeof deltaExtraction>>;
+      try {
+        delta = await deltaExtraction(options.changes, cursor, now());
+      } catch (err) {
+        if (err instanceof FhirError) return sendProblem(res, err.status, err.message);
+        throw err;
+      }
+      res.writeHead(200, {
+        'Content-Type': 'application/zip',
+        'Content-Disposition': `attachment; filename=${delta.fileName}`,
+        'Cache-Control': 'no-store',
+        'X-Next-Cursor': delta.next,
+        Link: `<${origin}/extractions/delta?_cursor=${delta.next}>; rel="next"`,
+      });
+      if (head) {
+        await delta.chunks.return(undefined);
+        res.end();
+        return;
+      }
+      try {
+        await pipeline(Readable.from(delta.chunks, { highWaterMark: 1 }), res);
+      } catch (err) {
+        if (!req.destroyed && !res.destroyed) logger.error({ err }, 'annuaire: delta extraction stream failed');
+        res.destroy();
+      }
+      return;
     }
     if (p === '/extractions/latest' || p === LEGACY_EXTRACTION_PATH) {
       const { fileName, chunks } = extractionZip(data, now());
