@@ -9,6 +9,7 @@ import { runSmtpBench } from './smtp.bench.ts';
 import { runLdapBench } from './ldap.bench.ts';
 import { runFhirBench } from './fhir.bench.ts';
 import { runOperatorBench } from './operator.bench.ts';
+import { runJmapBench } from './jmap.bench.ts';
 
 const ALL: Record<string, () => Promise<string[]>> = {
   seed: runSeedBench,
@@ -18,6 +19,7 @@ const ALL: Record<string, () => Promise<string[]>> = {
   ldap: runLdapBench,
   fhir: runFhirBench,
   operator: runOperatorBench,
+  jmap: runJmapBench,
 };
 const wanted = (process.env.BENCH ?? Object.keys(ALL).join(',')).split(',').filter(Boolean);
 for (const name of wanted) {

@@ -1,0 +1,224 @@
+/**
+ * `BENCH=jmap`: what a webmail's message list costs over JMAP against IMAP in the same run, on
+ * one mailbox of BENCH_JMAP_MESSAGES (default 10,000) messages. JMAP: one request with
+ * Email/query (INBOX, newest first, 50) and Email/get of those 50 by result reference (the
+ * list's properties: from, to, subject, sentAt, size, keywords…). IMAP: `UID FETCH` of the 50
+ * newest with ENVELOPE, FLAGS and RFC822.SIZE ("fetchenv") in a session that has INBOX selected.
+ * Both authenticate with a real PSC token (XOAUTH2 / Bearer), both servers in this process, one
+ * client at a time, BENCH_JMAP_SECONDS (default 5) per side.
+ */
+import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import tls from 'node:tls';
+import { AccessControl, createTokenValidator } from '@mss/access';
+import { Governance } from '@mss/governance';
+import { startImapServer } from '@mss/imap';
+import { registerJmap } from '@mss/jmap';
+import { cibaToken, startPsc } from '@mss/psc';
+import { silentLogger } from '@mss/runtime';
+import { seedDemo } from '@mss/seed';
+import { Store } from '@mss/store';
+import { execFileSync } from 'node:child_process';
+import Fastify from 'fastify';
+
+const MESSAGES = Number(process.env.BENCH_JMAP_MESSAGES ?? 10_000);
+const SECONDS = Number(process.env.BENCH_JMAP_SECONDS ?? 5);
+const DOMAIN = 'operateur-a.mssante.fr';
+const USER = `paul.martin@${DOMAIN}`;
+const GP = '810000001056';
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+function certificate(dir: string): { cert: string; key: string } {
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      `${dir}/key.pem`,
+      '-out',
+      `${dir}/cert.pem`,
+    ].concat(['-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']),
+    { stdio: 'ignore' },
+  );
+  return { cert: fs.readFileSync(`${dir}/cert.pem`, 'utf8'), key: fs.readFileSync(`${dir}/key.pem`, 'utf8') };
+}
+
+function message(i: number): Buffer {
+  const day = new Date(Date.UTC(2026, 0, 1) + i * 60_000).toUTCString().replace('GMT', '+0000');
+  return Buffer.from(
+    `From: "Dr Expéditeur ${i % 97}" <confrere${i % 97}@operateur-b.mssante.fr>\r\nTo: ${USER}\r\n` +
+      `Subject: Compte-rendu ${i}\r\nDate: ${day}\r\nMessage-ID: <bench-${i}@operateur-b.mssante.fr>\r\n` +
+      `Content-Type: text/plain; charset=utf-8\r\n\r\nBonjour, voici le compte-rendu ${i}.\r\n${'Ligne de texte.\r\n'.repeat(20)}`,
+  );
+}
+
+/** A line-reading IMAP client on one TLS socket: enough for one tagged command at a time. */
+async function imapSession(port: number, token: string): Promise<(command: string) => Promise<string>> {
+  const plain = net.connect(port, '127.0.0.1');
+  let buffer = '';
+  let wake: (() => void) | undefined;
+  const onData = (d: Buffer) => {
+    buffer += d.toString('latin1');
+    wake?.();
+  };
+  plain.on('data', onData);
+  const until = async (re: RegExp): Promise<string> => {
+    for (;;) {
+      const m = re.exec(buffer);
+      if (m) {
+        const out = buffer.slice(0, m.index + m[0].length);
+        buffer = buffer.slice(m.index + m[0].length);
+        return out;
+      }
+      await new Promise<void>((r) => {
+        wake = r;
+      });
+    }
+  };
+  await until(/\* OK [^\r]*\r\n/);
+  plain.write('s STARTTLS\r\n');
+  await until(/s OK [^\r]*\r\n/);
+  plain.off('data', onData);
+  const socket = tls.connect({ socket: plain, rejectUnauthorized: false });
+  await new Promise<void>((r) => socket.once('secureConnect', () => r()));
+  socket.on('data', onData);
+  let n = 0;
+  const command = async (text: string): Promise<string> => {
+    const tag = `b${++n}`;
+    socket.write(`${tag} ${text}\r\n`);
+    const out = await until(new RegExp(`(^|\\n)${tag} (OK|NO|BAD)[^\\r]*\\r\\n`));
+    if (!new RegExp(`${tag} OK`).test(out)) throw new Error(`IMAP ${text.split(' ')[0]} failed: ${out.slice(-200)}`);
+    return out;
+  };
+  await command(`AUTHENTICATE XOAUTH2 ${Buffer.from(`user=${USER}\x01auth=Bearer ${token}\x01\x01`).toString('base64')}`);
+  return command;
+}
+
+async function rate(seconds: number, op: () => Promise<void>): Promise<number> {
+  await op(); // warm: indexes loaded, statements prepared
+  const end = Date.now() + seconds * 1000;
+  let n = 0;
+  const start = process.hrtime.bigint();
+  while (Date.now() < end) {
+    await op();
+    n++;
+  }
+  return n / (Number(process.hrtime.bigint() - start) / 1e9);
+}
+
+export async function runJmapBench(): Promise<string[]> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mss-bench-jmap-'));
+  const store = await Store.open({ dataDir: dir, databaseUrl: undefined });
+  const logger = silentLogger();
+  const closers: (() => Promise<unknown>)[] = [];
+  try {
+    await seedDemo(store, DOMAIN);
+    const psc = await startPsc({ store, logger, host: '127.0.0.1', port: 0, dataDir: dir });
+    closers.push(() => psc.stop());
+    const access = new AccessControl({ store });
+    const gov = new Governance({ store, access, operatorDomains: [DOMAIN] });
+    const tokenValidator = createTokenValidator({ issuer: psc.issuer });
+    const d = await access.decide({ principal: { kind: 'person', idnat: GP }, mailbox: USER, action: 'read', channel: 'system' });
+    if (!d.allowed) throw new Error('the GP cannot open his mailbox');
+    await d.scope.ensureFolder('INBOX');
+    const inbox = (await d.scope.openFolder('INBOX'))!;
+    log(`jmap bench: seeding ${MESSAGES} messages into ${USER}'s INBOX`);
+    for (let i = 0; i < MESSAGES; i += 500) {
+      const batch: Awaited<ReturnType<Store['ingest']>>[] = [];
+      for (let j = i; j < Math.min(MESSAGES, i + 500); j++) batch.push(await store.ingest(message(j)));
+      await inbox.transaction(async (f) => {
+        for (const m of batch) await f.appendMessage(m);
+      });
+    }
+    const imap = await startImapServer({ store, access, tokenValidator, logger, host: '127.0.0.1', port: 0, tls: certificate(dir) });
+    closers.push(() => imap.stop());
+    const app = Fastify();
+    const jmap = await registerJmap(app, {
+      store,
+      access,
+      tokenValidator,
+      logger,
+      candidates: (p) => gov.myMailboxes((p as { idnat: string }).idnat),
+    });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    closers.push(async () => {
+      jmap.close();
+      await app.close();
+    });
+    const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    const token = (await cibaToken({ pscUrl: psc.url, idnat: GP })).access_token;
+
+    // JMAP: the session's account and INBOX, then the list request.
+    const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const session = (await (await fetch(`${base}/.well-known/jmap`, { headers: auth })).json()) as {
+      primaryAccounts: Record<string, string>;
+    };
+    const accountId = session.primaryAccounts['urn:ietf:params:jmap:mail']!;
+    const using = ['urn:ietf:params:jmap:core', 'urn:ietf:params:jmap:mail'];
+    const post = async (methodCalls: unknown[]) => {
+      const res = await fetch(`${base}/jmap/api`, { method: 'POST', headers: auth, body: JSON.stringify({ using, methodCalls }) });
+      return (await res.json()) as { methodResponses: [string, Record<string, unknown>, string][] };
+    };
+    const boxes = (await post([['Mailbox/query', { accountId, filter: { role: 'inbox' } }, 'm']])).methodResponses[0]![1].ids as string[];
+    const list = [
+      [
+        'Email/query',
+        { accountId, filter: { inMailbox: boxes[0] }, sort: [{ property: 'receivedAt', isAscending: false }], limit: 50 },
+        'q',
+      ],
+      [
+        'Email/get',
+        {
+          accountId,
+          '#ids': { resultOf: 'q', name: 'Email/query', path: '/ids' },
+          properties: ['id', 'threadId', 'mailboxIds', 'keywords', 'size', 'receivedAt', 'from', 'to', 'subject', 'sentAt', 'messageId'],
+        },
+        'g',
+      ],
+    ];
+    const check = (await post(list)).methodResponses[1]![1].list as unknown[];
+    if (check.length !== Math.min(50, MESSAGES)) throw new Error(`Email/get returned ${check.length} Emails`);
+    const jmapRate = await rate(SECONDS, async () => {
+      await post(list);
+    });
+
+    // IMAP: the same 50 newest, in a session with INBOX selected.
+    const imapCommand = await imapSession(imap.port, token);
+    await imapCommand('SELECT INBOX');
+    const last = MESSAGES;
+    const fetchenv = `UID FETCH ${Math.max(1, last - 49)}:${last} (UID FLAGS RFC822.SIZE ENVELOPE)`;
+    const imapRate = await rate(SECONDS, async () => {
+      await imapCommand(fetchenv);
+    });
+    await imapCommand('LOGOUT').catch(() => {});
+
+    return [
+      ['jmap', 'kind', 'messages', 'seconds', 'jmap_ops_per_s', 'imap_ops_per_s', 'ratio_jmap_vs_imap'].join('\t'),
+      [
+        'jmap',
+        'list50(query+get vs fetchenv)',
+        MESSAGES,
+        SECONDS,
+        jmapRate.toFixed(1),
+        imapRate.toFixed(1),
+        (jmapRate / imapRate).toFixed(2),
+      ].join('\t'),
+    ];
+  } finally {
+    for (const c of closers.reverse()) await c().catch(() => {});
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
