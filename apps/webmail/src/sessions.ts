@@ -5,6 +5,7 @@
 
 import { cookie, randomToken } from '@mss/web-kit';
 import type { Principal } from '@mss/access';
+import type { JmapClient } from './jmap-client.ts';
 import type { PscTokens } from './psc-login.ts';
 
 export const SESSION_COOKIE = 'mss_webmail';
@@ -30,6 +31,8 @@ export interface WebmailSession {
   csrf: string;
   tokens: PscTokens;
   mailboxes: OpenableMailbox[];
+  /** JMAP with this person's access token (the webmail's mail screens). */
+  jmap: JmapClient;
   createdAt: number;
   seenAt: number;
 }
@@ -71,9 +74,14 @@ export class Sessions {
     return this.#now();
   }
 
-  create(input: Pick<WebmailSession, 'principal' | 'idnat' | 'displayName' | 'tokens' | 'mailboxes'>): WebmailSession {
+  create(
+    input: Pick<WebmailSession, 'principal' | 'idnat' | 'displayName' | 'tokens' | 'mailboxes'>,
+    jmap: (token: () => string) => JmapClient,
+  ): WebmailSession {
     const now = this.#now();
-    const s: WebmailSession = { ...input, id: randomToken(), csrf: randomToken(), createdAt: now, seenAt: now };
+    const s = { ...input, id: randomToken(), csrf: randomToken(), createdAt: now, seenAt: now } as WebmailSession;
+    // The client reads the session's current token: a renewed one is used from the next request on.
+    s.jmap = jmap(() => s.tokens.accessToken);
     this.#sessions.set(s.id, s);
     return s;
   }

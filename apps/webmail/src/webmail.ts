@@ -15,8 +15,10 @@ import { sameToken, setCookie } from '@mss/web-kit';
 import { refusalText } from './governance-text.ts';
 import type { Viewer } from './html.ts';
 import { boxHref } from './html.ts';
-import { cguPage, historyPage, loginPage, mailboxPage, mailboxesPage, managePage, problemPage, type Names } from './pages.ts';
+import { cguPage, historyPage, loginPage, mailboxesPage, managePage, problemPage, type Names } from './pages.ts';
 import { PscLogin, PscUnavailable, type PscSettings } from './psc-login.ts';
+import { JmapClient, type Transport } from './jmap-client.ts';
+import { mailRoutes } from './mail-routes.ts';
 import {
   COOKIE_PATH,
   LOGIN_COOKIE,
@@ -39,6 +41,8 @@ export interface WebmailOptions {
   secureCookies?: boolean;
   now?: () => number;
   sessionLimits?: Partial<SessionLimits>;
+  /** Attachments per message in all (default 15 MiB: base64 takes it to the relays' 25 MiB with room for the text). */
+  maxAttachmentBytes?: number;
 }
 
 const STATIC: Readonly<Record<string, { file: URL; type: string }>> = {
@@ -70,7 +74,8 @@ export function webmail(options: WebmailOptions): (app: FastifyInstance) => Prom
     sweeper.unref();
     app.addHook('onClose', async () => clearInterval(sweeper));
 
-    const html = (reply: FastifyReply, status: number, body: string) =>
+    // Remote images are blocked by the CSP too, unless the reader asked to see a message's.
+    const html = (reply: FastifyReply, status: number, body: string, remoteImages = false) =>
       reply
         .code(status)
         .header('cache-control', 'no-store')
@@ -79,7 +84,7 @@ export function webmail(options: WebmailOptions): (app: FastifyInstance) => Prom
         .header('referrer-policy', 'same-origin')
         .header(
           'content-security-policy',
-          `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self' ${pscOrigin}; frame-ancestors 'none'; base-uri 'none'`,
+          `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'${remoteImages ? ' https: http:' : ''}; connect-src 'self'; form-action 'self' ${pscOrigin}; frame-ancestors 'none'; base-uri 'none'`,
         )
         .type('text/html; charset=utf-8')
         .send(body);
@@ -150,11 +155,22 @@ export function webmail(options: WebmailOptions): (app: FastifyInstance) => Prom
     };
 
     /** A POST must carry the session's token and, when the browser says where it comes from, come from here. */
-    const trusted = (req: FastifyRequest, s: WebmailSession): boolean => {
+    const csrfOk = (req: FastifyRequest, s: WebmailSession, token: string | undefined): boolean => {
       const origin = req.headers.origin;
       if (origin !== undefined && origin !== base(req)) return false;
-      const token = ((req.body ?? {}) as Form)._csrf;
       return token !== undefined && sameToken(token, s.csrf);
+    };
+    const trusted = (req: FastifyRequest, s: WebmailSession): boolean => csrfOk(req, s, ((req.body ?? {}) as Form)._csrf);
+
+    // JMAP through the operator's own HTTP server, in process: the token never leaves it.
+    const transport: Transport = async (r) => {
+      const res = await app.inject({
+        method: r.method,
+        url: r.path,
+        headers: r.headers,
+        ...(r.body !== undefined ? { payload: r.body } : {}),
+      });
+      return { status: res.statusCode, contentType: String(res.headers['content-type'] ?? ''), body: res.rawPayload };
     };
     const forbidden = (reply: FastifyReply, s: WebmailSession) =>
       html(
@@ -237,7 +253,7 @@ export function webmail(options: WebmailOptions): (app: FastifyInstance) => Prom
       }
       const { mailboxes } = await openable(principal, idnat);
       const displayName = `${tokens.givenName} ${tokens.familyName}`.trim() || idnat;
-      const s = sessions.create({ principal, idnat, displayName, tokens, mailboxes });
+      const s = sessions.create({ principal, idnat, displayName, tokens, mailboxes }, (token) => new JmapClient(transport, token));
       log.info({ idnat }, 'webmail: logged in with Pro Santé Connect');
       return redirect(reply, '/webmail/boites', [clear, setCookie(SESSION_COOKIE, s.id, { secure, path: COOKIE_PATH })]);
     });
@@ -319,20 +335,16 @@ export function webmail(options: WebmailOptions): (app: FastifyInstance) => Prom
       return box;
     };
 
-    app.get<{ Params: { address: string } }>('/webmail/bal/:address', { schema: { hide: true } }, async (req, reply) => {
-      const s = await sessionOf(req, reply);
-      if (!s) return reply;
-      const box = await mailboxOf(s, req.params.address, reply);
-      if (!box) return reply;
-      return html(
-        reply,
-        200,
-        mailboxPage(
-          viewer(s),
-          box,
-          '<section class="carte" id="courrier"><h2>Courrier</h2><p>Le courrier de cette boîte s’affichera ici.</p></section>',
-        ),
-      );
+    mailRoutes(app, {
+      log,
+      maxAttachmentBytes: options.maxAttachmentBytes ?? 15 * 1024 * 1024,
+      sessionOf,
+      mailboxOf,
+      html,
+      redirect: (reply, location) => redirect(reply, location),
+      csrfOk,
+      forbidden,
+      viewer,
     });
 
     const manage = async (

@@ -23,7 +23,7 @@ function watchMailboxes() {
     for (const li of document.querySelectorAll('li[data-bal]')) if (li.dataset.bal === address) li.remove();
     if (document.body.dataset.balCourante === address) {
       const main = document.getElementById('contenu');
-      for (const el of main.querySelectorAll('section, .onglets, form')) el.hidden = true;
+      for (const el of main.children) if (el.id !== 'alertes') el.hidden = true;
       alertText(`Vous n’avez plus accès à ${address} : ${reason}.`);
     } else {
       alertText(`Accès retiré à ${address} : ${reason}.`);

@@ -31,7 +31,10 @@ export async function readUrlEncoded(req: IncomingMessage, limit = 16 * 1024): P
 }
 
 export interface MultipartForm {
+  /** The first value of each field. */
   fields: Map<string, string>;
+  /** Every value of each field, in order (checkboxes sharing a name). */
+  lists: Map<string, string[]>;
   files: UploadedFile[];
 }
 
@@ -51,6 +54,7 @@ export function readMultipart(req: IncomingMessage, maxFileBytes: number): Promi
     return Promise.reject(new FormInvalid('not multipart/form-data'));
   return new Promise<MultipartForm>((resolve, reject) => {
     const fields = new Map<string, string>();
+    const lists = new Map<string, string[]>();
     const files: UploadedFile[] = [];
     let total = 0;
     let failed = false;
@@ -68,6 +72,7 @@ export function readMultipart(req: IncomingMessage, maxFileBytes: number): Promi
     parser.on('field', (name: string, value: string, _nameTruncated: boolean, valueTruncated: boolean) => {
       if (valueTruncated) return fail(new FormTooLarge(`field ${name} too large`));
       if (!fields.has(name)) fields.set(name, value);
+      lists.set(name, [...(lists.get(name) ?? []), value]);
     });
     parser.on('file', (_field, stream, filename, _encoding, mimeType) => {
       const chunks: Buffer[] = [];
@@ -90,7 +95,7 @@ export function readMultipart(req: IncomingMessage, maxFileBytes: number): Promi
     parser.on('filesLimit', () => fail(new FormTooLarge(`more than ${MAX_FILES} attachments`)));
     parser.on('error', (err: Error) => fail(new FormInvalid(err.message)));
     parser.on('finish', () => {
-      if (!failed) resolve({ fields, files });
+      if (!failed) resolve({ fields, lists, files });
     });
     req.pipe(parser);
   });

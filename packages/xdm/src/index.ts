@@ -40,4 +40,5 @@ export {
 
 /** Reads and parses one CDA document on its own (the same limits as inside an archive). */
 export { readCda } from './read-cda.ts';
+export { type HealthDocumentReading, type HealthDocumentSummary, readHealthDocuments } from './health-documents.ts';
 export { SAMPLE_DOCUMENTS } from './samples.ts';

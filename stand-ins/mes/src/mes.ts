@@ -19,7 +19,7 @@ import type { Logger } from '@mss/runtime';
 import { rfc5322Date, type RelayDelivery } from '@mss/smtp';
 import type { MesConversationEventRow, MesPatientRow, MessageRow, NewQueueEntry, Repositories, Store } from '@mss/store';
 import { composePatientMessage, composeReadReceipt, type Attachment } from './compose.ts';
-import { type HealthDocumentReading, readHealthDocuments } from './health-documents.ts';
+import { type HealthDocumentReading, readHealthDocuments } from '@mss/xdm';
 import { endMark, inboundEffect, mayWrite, type ConversationState, type WriteDecision } from './rules.ts';
 
 /** Attachments of one patient message, in all (the web page says so before upload). */

@@ -33,10 +33,12 @@ export interface World {
   psc: RunningPsc;
   /** Moves the webmail's session clock (idle and absolute limits), not the tokens'. */
   advance(ms: number): void;
+  /** Stores a message in a folder of a mailbox as delivery would (the store's ingestion step), as one of its holders; its JMAP id. */
+  deliver(holderIdnat: string, address: string, raw: string | Buffer, folder?: string): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function startWorld(options: Partial<Pick<WebmailOptions, 'sessionLimits'>> = {}): Promise<World> {
+export async function startWorld(options: Partial<Pick<WebmailOptions, 'sessionLimits' | 'maxAttachmentBytes'>> = {}): Promise<World> {
   const { store, dataDir, cleanup } = await openTestStore();
   await seedDemo(store, DOMAIN);
   const logger = silentLogger();
@@ -69,6 +71,21 @@ export async function startWorld(options: Partial<Pick<WebmailOptions, 'sessionL
     advance: (ms) => {
       offset += ms;
     },
+    async deliver(holderIdnat, address, raw, folder = 'INBOX') {
+      const d = await access.decide({
+        principal: { kind: 'person', idnat: holderIdnat },
+        mailbox: address,
+        action: 'read',
+        channel: 'system',
+      });
+      if (!d.allowed) throw new Error(`${holderIdnat} may not open ${address}: ${d.reason}`);
+      const ingested = await store.ingest(Buffer.from(raw));
+      await d.scope.ensureFolder(folder);
+      const target = await d.scope.openFolder(folder);
+      if (!target) throw new Error(`no folder ${folder} in ${address}`);
+      await target.transaction((f) => f.appendMessage(ingested));
+      store.notifyFolderChanged(target.id);
+    },
     async close() {
       await app.close();
       await psc.stop();
@@ -78,6 +95,12 @@ export async function startWorld(options: Partial<Pick<WebmailOptions, 'sessionL
 }
 
 /** Logs in through the PSC stand-in as a person: the IdNat on PSC's page, then "Approuver" on the e-CPS. */
+/** A message as a sender's software writes it (CRLF lines). */
+export function mime(headers: Record<string, string>, body: string): string {
+  const lines = Object.entries(headers).map(([k, v]) => `${k}: ${v}`);
+  return `${[...lines, 'MIME-Version: 1.0'].join('\r\n')}\r\n${body.replace(/\r?\n/g, '\r\n')}`;
+}
+
 export async function login(page: Page, base: string, idnat: string): Promise<void> {
   await page.goto(`${base}/webmail`);
   await page.getByRole('link', { name: 'Se connecter avec Pro Santé Connect' }).click();

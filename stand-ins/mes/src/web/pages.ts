@@ -2,7 +2,7 @@
 // value goes through escapeHtml; a professional's HTML body only through sanitizeMessageHtml.
 
 import { escapeHtml as e } from '@mss/oidc-kit';
-import type { HealthDocumentSummary } from '../health-documents.ts';
+import type { HealthDocumentSummary } from '@mss/xdm';
 import type { AttachmentInfo, Conversation, MessageDetail, MessageSummary } from '../mes.ts';
 import type { WriteDecision } from '../rules.ts';
 import { sanitizeMessageHtml } from '@mss/web-kit';

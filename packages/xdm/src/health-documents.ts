@@ -1,9 +1,10 @@
-// What the patient's mailbox shows of an IHE_XDM attachment (domain reference §9): the health
-// documents it carries — CDA title, LOINC type, date, author — read by @mss/xdm within its limits
-// (R-DOC-1). An archive @mss/xdm refuses is only ever a plain attachment: reading it is a courtesy
-// to the patient, never a reason to fail the page.
+// What a mail reader shows of an IHE_XDM attachment (domain reference §9): the health documents
+// it carries — CDA title, LOINC type, date, author — read within this package's limits (R-DOC-1).
+// Used by Mon Espace Santé's patient mailbox and the operator's webmail. An archive refused here is
+// only ever a plain attachment: reading it is a courtesy to the reader, never a reason to fail a page.
 
-import { cdaDocuments, isConsistent, isUnsafeArchiveError, readXdm, type UnsafeLimit } from '@mss/xdm';
+import { cdaDocuments, isConsistent, readXdm } from './archive.ts';
+import { isUnsafeArchiveError, type UnsafeLimit } from './errors.ts';
 
 export interface HealthDocumentSummary {
   title: string | null;
