@@ -19,6 +19,7 @@ import { cguPage, historyPage, loginPage, mailboxesPage, managePage, problemPage
 import { PscLogin, PscUnavailable, type PscSettings } from './psc-login.ts';
 import { JmapClient, type Transport } from './jmap-client.ts';
 import { mailRoutes } from './mail-routes.ts';
+import { suggest, type AnnuaireSettings } from './annuaire.ts';
 import {
   COOKIE_PATH,
   LOGIN_COOKIE,
@@ -43,6 +44,8 @@ export interface WebmailOptions {
   sessionLimits?: Partial<SessionLimits>;
   /** Attachments per message in all (default 15 MiB: base64 takes it to the relays' 25 MiB with room for the text). */
   maxAttachmentBytes?: number;
+  /** The Annuaire Santé for recipient suggestions (FHIR v2, resolver); none: no suggestions. */
+  annuaire?: AnnuaireSettings;
 }
 
 const STATIC: Readonly<Record<string, { file: URL; type: string }>> = {
@@ -445,6 +448,20 @@ export function webmail(options: WebmailOptions): (app: FastifyInstance) => Prom
             problemPage(viewer(s), 'Historique', refusalText(err.kind, err.message), { href: boxHref(box.address), label: 'Retour' }),
           );
         throw err;
+      }
+    });
+
+    // --- recipient suggestions from the Annuaire Santé ------------------------------------
+    app.get<{ Querystring: { q?: string } }>('/webmail/annuaire', { schema: { hide: true } }, async (req, reply) => {
+      const found = sessions.get(req);
+      if (!('session' in found)) return reply.code(401).type('application/json').send({ error: 'session' });
+      const q = (req.query.q ?? '').trim();
+      if (!options.annuaire || q.length < 2 || q.length > 60) return reply.header('cache-control', 'no-store').send({ suggestions: [] });
+      try {
+        return reply.header('cache-control', 'no-store').send({ suggestions: await suggest(options.annuaire, q) });
+      } catch (err) {
+        log.warn({ err: err instanceof Error ? err.message : String(err) }, 'webmail: Annuaire search failed');
+        return reply.code(502).send({ suggestions: [], error: 'annuaire' });
       }
     });
 

@@ -65,3 +65,40 @@ function checkAttachmentSizes() {
 
 watchMailboxes();
 checkAttachmentSizes();
+
+// Recipient suggestions from the Annuaire Santé: the last address being typed, searched by name
+// through the operator (/webmail/annuaire), each mailbox shown with its type and situation.
+const TYPE_NAMES = { PER: 'personnelle', CAB: 'cabinet', ORG: 'organisationnelle', APP: 'applicative' };
+function suggestRecipients() {
+  for (const input of document.querySelectorAll('input[data-annuaire]')) {
+    const list = document.getElementById(input.getAttribute('list'));
+    if (!list) continue;
+    let timer;
+    let asked = '';
+    input.addEventListener('input', () => {
+      clearTimeout(timer);
+      const parts = input.value.split(',');
+      const term = parts[parts.length - 1].trim();
+      if (term.length < 2 || term.includes('@') || term === asked) return;
+      timer = setTimeout(async () => {
+        asked = term;
+        const res = await fetch(`/webmail/annuaire?q=${encodeURIComponent(term)}`, { headers: { accept: 'application/json' } });
+        if (!res.ok) return;
+        const { suggestions } = await res.json();
+        const before = parts
+          .slice(0, -1)
+          .map((p) => p.trim())
+          .filter(Boolean);
+        list.replaceChildren(
+          ...suggestions.map((s) => {
+            const option = document.createElement('option');
+            option.value = [...before, s.address].join(', ');
+            option.label = `${s.name}${s.profession ? ` (${s.profession})` : ''} — ${TYPE_NAMES[s.type] ?? s.type ?? ''}${s.situation ? ` — ${s.situation}` : ''}`;
+            return option;
+          }),
+        );
+      }, 250);
+    });
+  }
+}
+suggestRecipients();

@@ -164,7 +164,17 @@ export async function startSandbox(config: MssConfig, logger: Logger, options: S
       shared: { jwksCooldownSeconds: 1 },
     });
     // The webmail (issue #16) on the operator's HTTP server, logging in with PSC's `mss-webmail` client.
-    const webmailPlugin = webmail({ psc: { issuer: psc.psc.issuer }, tokenValidator, access, governance, store, logger });
+    // Recipient suggestions come from the Annuaire stand-in (started just after, at a known port).
+    const annuaireBase = `http://${config.host}:${config.ports.annuaireHttp}`;
+    const webmailPlugin = webmail({
+      psc: { issuer: psc.psc.issuer },
+      tokenValidator,
+      access,
+      governance,
+      store,
+      logger,
+      annuaire: { fhir: `${annuaireBase}/fhir/v2`, apiKey: SANDBOX_API_KEY, resolver: `${annuaireBase}/resolve` },
+    });
     // JMAP sends through the operator's submission listener, which starts below with the mail services.
     let submit: Submitter | undefined;
     const jmap = {
