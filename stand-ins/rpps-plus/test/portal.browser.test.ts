@@ -1,6 +1,7 @@
 // The portal in a real browser (Debian's chromium through playwright-core), story 2's first half
 // (domain reference §7, §12): Julie registers through FranceConnect (her civil status prefilled,
-// her employer found by name, a duplicate refused with the reason); Dr Martin logs in with Pro
+// her employer found by name, a duplicate refused with the reason); another titular cannot
+// validate it (§7) nor post a form without its token (CSRF); Dr Martin logs in with Pro
 // Santé Connect (code + PKCE, approved on the e-CPS) and validates; Julie sees her RPPS after the
 // delay and activates her e-CPS, after which PSC gives her tokens; Dr Martin refuses an end date
 // in the past, then ends her situation now; the history shows every step. Screenshots go to
@@ -74,6 +75,40 @@ describe('the RPPS+ portal in chromium', { timeout: 10 * TIMEOUT }, () => {
     assert.equal(await julie.getByLabel('Téléphone').inputValue(), '01 02 03 04 05');
     const rows = await w.own.kysely.selectFrom('rpps_plus_requests').selectAll().execute();
     assert.equal(rows.length, 1, 'one request recorded');
+  });
+
+  test('another titular sees no request addressed to Dr Martin; her posting a validation of it is refused (§7), a form without its token too', async () => {
+    const context = await newFrenchContext(browser);
+    const claire = await context.newPage();
+    claire.setDefaultTimeout(TIMEOUT);
+    await claire.goto(w.url);
+    await claire.getByRole('link', { name: 'Se connecter avec Pro Santé Connect' }).click();
+    await claire.getByRole('button', { name: /Claire Dubois/ }).click();
+    await claire.getByRole('button', { name: 'Approuver' }).click();
+    await claire.getByRole('heading', { name: 'Mes secrétaires et assistants médicaux' }).waitFor();
+    assert.match(await claire.locator('main').innerText(), /Demandes en attente \(0\)/);
+    const id = (await w.own.kysely.selectFrom('rpps_plus_requests').select('id').executeTakeFirstOrThrow()).id;
+    // A form of her own session, pointed at Dr Martin's request, as a crafted page would.
+    // (a string: the page's DOM types are not in this project's TypeScript library)
+    const post = (withToken: boolean) =>
+      claire.evaluate(`(() => {
+        const form = document.createElement('form');
+        form.method = 'post';
+        form.action = '/titulaire/demandes/${id}/valider';
+        const csrf = document.querySelector('input[name=_csrf]');
+        if (${withToken} && csrf) form.append(csrf.cloneNode());
+        document.body.append(form);
+        form.submit();
+      })()`);
+    await Promise.all([claire.waitForNavigation(), post(true)]);
+    assert.match(await claire.getByRole('alert').innerText(), /adressée à un autre professionnel : seul l’employeur qu’elle désigne/);
+    await saveScreenshot(claire, 'rpps-plus-demande-d-un-autre');
+    await claire.goto(`${w.url}/titulaire`);
+    await Promise.all([claire.waitForNavigation(), post(false)]);
+    assert.match(await claire.getByRole('alert').innerText(), /Ce formulaire a expiré ou ne vient pas du portail RPPS\+/);
+    const row = await w.own.kysely.selectFrom('rpps_plus_requests').select('status').where('id', '=', id).executeTakeFirstOrThrow();
+    assert.equal(row.status, 'pending', 'nothing changed');
+    await context.close();
   });
 
   test('Dr Martin logs in with Pro Santé Connect (e-CPS) and validates: Julie gets an RPPS after the delay', async () => {
