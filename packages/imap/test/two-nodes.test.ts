@@ -1,8 +1,8 @@
-// Two operator processes on one PostgreSQL database (issue #17): the store's event bus carries
-// folder changes and revocations between them with LISTEN/NOTIFY. IDLE on node 2 hears of an
-// APPEND made through node 1 (RFC 2177; RFC 9051 §7.4.1 EXISTS); a mailbox suspended on node 1
-// ends node 2's session with `* BYE` at once (R-AUTH-4), not at its next command. On SQLite
-// the bus is this process's only (one operator process), so the test needs PostgreSQL.
+// Two operator processes on one database (issue #17): the store's event bus carries folder
+// changes and revocations between them — LISTEN/NOTIFY on PostgreSQL (two nodes), the polled
+// `bus_events` table on SQLite (two workers of one machine on one file). IDLE on node 2 hears
+// of an APPEND made through node 1 (RFC 2177; RFC 9051 §7.4.1 EXISTS); a mailbox suspended on
+// node 1 ends node 2's session with `* BYE` at once (R-AUTH-4), not at its next command.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -12,16 +12,14 @@ import { CAB, GP, PER, SOPHIE, startImapWorld, type ImapWorld } from './support/
 import { command, openAuthenticated, type Conversation } from './support/conversation.ts';
 
 const NODE = fileURLToPath(new URL('./support/imap-node.ts', import.meta.url));
-const skip = TEST_ENGINE !== 'postgres' ? 'the event bus crosses processes through PostgreSQL (scripts/test-postgres.sh)' : false;
 
 let node1: ImapWorld;
 let node2: ChildProcess;
 let port2: number;
 before(async () => {
-  if (skip) return;
-  node1 = await startImapWorld();
-  assert.equal(node1.store.bus.kind, 'postgres');
-  node2 = spawn(process.execPath, [NODE, node1.databaseUrl!, node1.dataDir, node1.psc.issuer], { stdio: ['pipe', 'pipe', 'inherit'] });
+  node1 = await startImapWorld({ store: { crossProcessEvents: true } });
+  assert.equal(node1.store.bus.kind, TEST_ENGINE);
+  node2 = spawn(process.execPath, [NODE, node1.databaseUrl ?? '', node1.dataDir, node1.psc.issuer], { stdio: ['pipe', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {
     let out = '';
     node2.stdout!.on('data', (d: Buffer) => {
@@ -31,11 +29,10 @@ before(async () => {
     node2.once('exit', (code) => reject(new Error(`node 2 exited (${code})`)));
   });
   const started = JSON.parse(line) as { port: number; bus: string };
-  assert.equal(started.bus, 'postgres');
+  assert.equal(started.bus, TEST_ENGINE);
   port2 = started.port;
 });
 after(async () => {
-  if (skip) return;
   const exited = new Promise((r) => node2.once('exit', r));
   node2.stdin!.end();
   await exited;
@@ -44,7 +41,7 @@ after(async () => {
 
 const message = (subject: string) => `From: <${PER}>\r\nTo: <${PER}>\r\nSubject: ${subject}\r\n\r\nbody\r\n`;
 
-test('IDLE on node 2 sees an APPEND made through node 1 (EXISTS), without a command from its client', { skip }, async () => {
+test('IDLE on node 2 sees an APPEND made through node 1 (EXISTS), without a command from its client', async () => {
   const idler = await openAuthenticated(port2, PER, await node1.token(GP));
   const writer = await openAuthenticated(node1.imap.port, PER, await node1.token(GP));
   try {
@@ -65,7 +62,7 @@ test('IDLE on node 2 sees an APPEND made through node 1 (EXISTS), without a comm
   }
 });
 
-test('R-AUTH-4: a mailbox suspended through node 1 ends the session on node 2 with * BYE at once', { skip }, async () => {
+test('R-AUTH-4: a mailbox suspended through node 1 ends the session on node 2 with * BYE at once', async () => {
   const admin = { kind: 'operator-admin', name: 'admin' } as const;
   const c: Conversation = await openAuthenticated(port2, CAB, await node1.token(SOPHIE));
   try {

@@ -448,7 +448,15 @@ export interface RppsPlusEventsTable {
   detail: string | null;
 }
 
+/** The event bus between the processes of one SQLite file (migration 0021). */
+export interface BusEventsTable {
+  id: Generated<number>;
+  payload: string;
+  created_at: string;
+}
+
 export interface Database {
+  bus_events: BusEventsTable;
   persons: PersonsTable;
   structures: StructuresTable;
   situations: SituationsTable;

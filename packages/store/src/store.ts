@@ -12,6 +12,7 @@ import type { BlobStore } from './blobs/blob-store.ts';
 import { openBlobStore } from './blobs/open.ts';
 import { EventBus } from './bus/event-bus.ts';
 import { PgNotifyTransport } from './bus/pg-notify.ts';
+import { SqlitePollTransport } from './bus/sqlite-poll.ts';
 import type { RepoContext } from './repos/executor.ts';
 import { DirectoryRepo } from './repos/directory.ts';
 import { MailboxRepo } from './repos/mailboxes.ts';
@@ -312,9 +313,11 @@ export class Store extends Repositories {
   }
 }
 
-/** The bus a store's processes share: LISTEN/NOTIFY on PostgreSQL unless told otherwise; in-process on SQLite. */
+/** The bus a store's processes share: LISTEN/NOTIFY on PostgreSQL unless told otherwise; on SQLite the polled table when asked, else in-process. */
 function createBus(opened: OpenedDatabase, options: StoreOptions): EventBus {
   if (opened.engine === 'postgres' && opened.pgClient && options.crossProcessEvents !== false)
     return new EventBus(new PgNotifyTransport({ connect: opened.pgClient, db: opened.db, schema: opened.schema }));
+  if (opened.engine === 'sqlite' && opened.sqlite && options.crossProcessEvents === true)
+    return new EventBus(new SqlitePollTransport({ raw: opened.sqlite.raw, db: opened.db }));
   return new EventBus();
 }

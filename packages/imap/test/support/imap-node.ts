@@ -1,6 +1,7 @@
 // A second operator node for the tests: its own process, the same store (PostgreSQL schema
 // and data dir) as the test's, its own IMAP listener. Prints {"port": N} once listening; stops
-// when its standard input closes. Usage: imap-node.ts DATABASE_URL DATA_DIR PSC_ISSUER
+// when its standard input closes. Usage: imap-node.ts DATABASE_URL|'' DATA_DIR PSC_ISSUER
+// ('' for the SQLite file in DATA_DIR; the bus then crosses processes by its polled table).
 import { AccessControl, createTokenValidator } from '@mss/access';
 import { silentLogger } from '@mss/runtime';
 import { Store } from '@mss/store';
@@ -8,7 +9,7 @@ import { startImapServer } from '../../src/index.ts';
 import { testCertificate } from './imap-world.ts';
 
 const [databaseUrl, dataDir, issuer] = process.argv.slice(2) as [string, string, string];
-const store = await Store.open({ databaseUrl, dataDir, migrate: false });
+const store = await Store.open({ databaseUrl: databaseUrl || undefined, dataDir, migrate: false, crossProcessEvents: true });
 const access = new AccessControl({ store, publicBaseUrl: 'http://127.0.0.1:8080' });
 const imap = await startImapServer({
   store,

@@ -18,6 +18,7 @@ import { groupAddresses } from './0017-group-addresses.ts';
 import { directoryChanges } from './0018-directory-changes.ts';
 import { addressTrigrams } from './0019-address-trigrams.ts';
 import { rppsPlus } from './0020-rpps-plus.ts';
+import { busEvents } from './0021-bus-events.ts';
 import type { MssMigration } from './types.ts';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
@@ -42,5 +43,6 @@ export const MIGRATIONS: readonly MssMigration[] = [
   directoryChanges,
   addressTrigrams,
   rppsPlus,
+  busEvents,
 ];
 export type { Engine, MigrationContext, MssMigration } from './types.ts';

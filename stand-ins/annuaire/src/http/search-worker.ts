@@ -11,8 +11,8 @@ import type { SearchReply, SearchRequest, SearchWorkerData } from './search-work
 
 const port = parentPort!;
 const { dataDir, databaseUrl, pgPoolSize } = workerData as SearchWorkerData;
-// Searches only read: no thread of its own for committing message bodies.
-const store = await Store.open({ dataDir, databaseUrl, pgPoolSize, blobWorkers: 0, migrate: false });
+// Searches only read: no thread of its own for committing message bodies, no LISTEN connection.
+const store = await Store.open({ dataDir, databaseUrl, pgPoolSize, blobWorkers: 0, migrate: false, crossProcessEvents: false });
 const data = new StoreDirectoryData(store);
 
 port.on('message', (m: SearchRequest | 'close') => {
