@@ -4,7 +4,8 @@
 // situation is ended in the Annuaire (the RPPS+ registry, on the Annuaire's own store); the
 // operator learns it from the Annuaire's change feed over HTTP (polling every second in the
 // sandbox), ends the delegation (R-DEL-5) with its history entry, and her session gets `* BYE`
-// (R-AUTH-4). The time from the end of the situation to the BYE is measured and printed.
+// (R-AUTH-4) and her SMTP session answers `421 4.7.0`. The time from the end of the situation to
+// the BYE is measured and printed.
 // `mss directory sync status` shows the cursor and the lag.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -101,8 +102,8 @@ class RawImap {
       }
     });
   }
-  wait(test: (line: string) => boolean, timeoutMs = 60_000): Promise<string> {
-    const seen = this.lines.find((l) => test(l.line));
+  wait(test: (line: string) => boolean, timeoutMs = 60_000, from = 0): Promise<string> {
+    const seen = this.lines.slice(from).find((l) => test(l.line));
     if (seen) return Promise.resolve(seen.line);
     return new Promise((resolve, reject) => {
       const t = setTimeout(
@@ -123,9 +124,18 @@ class RawImap {
     this.write(`${tag} ${text}`);
     return this.wait((l) => l.startsWith(`${tag} `));
   }
+  /** Writes a line and waits for a new line that passes `test` (SMTP: replies have no tags). */
+  async ask(line: string, test: (line: string) => boolean): Promise<string> {
+    const from = this.lines.length;
+    this.write(line);
+    return this.wait(test, 60_000, from);
+  }
   async startTls(): Promise<void> {
     const ok = await this.command('t1', 'STARTTLS');
     assert.match(ok, /^t1 OK/);
+    await this.upgrade();
+  }
+  async upgrade(): Promise<void> {
     this.socket.removeAllListeners('data');
     const secure = tls.connect({ socket: this.socket as net.Socket, rejectUnauthorized: false });
     await new Promise<void>((resolve, reject) => secure.once('secureConnect', resolve).once('error', reject));
@@ -162,6 +172,22 @@ async function openImap(user: string, token: string): Promise<RawImap> {
   return imap;
 }
 
+/** An SMTP submission session (STARTTLS, AUTH XOAUTH2) on a raw socket. */
+async function openSmtp(user: string, token: string): Promise<RawImap> {
+  const u = new URL(endpoints.smtpSubmission!);
+  const socket = net.connect(Number(u.port), u.hostname);
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  const smtp = new RawImap(socket);
+  await smtp.wait((l) => l.startsWith('220 '));
+  await smtp.ask('EHLO lps.test', (l) => l.startsWith('250 '));
+  assert.match(await smtp.ask('STARTTLS', (l) => /^\d{3} /.test(l)), /^220 /);
+  await smtp.upgrade();
+  await smtp.ask('EHLO lps.test', (l) => l.startsWith('250 '));
+  const sasl = Buffer.from(`user=${user}\x01auth=Bearer ${token}\x01\x01`).toString('base64');
+  assert.match(await smtp.ask(`AUTH XOAUTH2 ${sasl}`, (l) => /^\d{3} /.test(l)), /^235 /);
+  return smtp;
+}
+
 test('the operator follows the Annuaire from the sandbox’s start: caught up, with a cursor (mss directory sync status)', async () => {
   const t0 = performance.now();
   const status = await until('the first catch-up', async () => {
@@ -185,9 +211,10 @@ test('the operator follows the Annuaire from the sandbox’s start: caught up, w
   assert.equal(denied.status, 403);
 });
 
-test('R-DEL-5 end to end: the situation ends in the Annuaire → the operator ends the delegation → her IMAP session gets * BYE', async () => {
+test('R-DEL-5 end to end: the situation ends in the Annuaire → the operator ends the delegation → IMAP * BYE, SMTP 421 4.7.0', async () => {
   const token = (await cibaToken({ pscUrl: endpoints.psc!, idnat: JULIE })).access_token;
   const imap = await openImap(PER, token);
+  const smtp = await openSmtp(PER, token);
   const idle = imap.command('a3', 'IDLE').catch(() => '');
   await imap.wait((l) => l.startsWith('+'));
 
@@ -208,6 +235,9 @@ test('R-DEL-5 end to end: the situation ends in the Annuaire → the operator en
   assert.match(bye, /^\* BYE/);
   imap.close();
   await idle;
+  // Her SMTP session refuses the next transaction (R-AUTH-4).
+  assert.match(await smtp.ask(`MAIL FROM:<${PER}>`, (l) => /^\d{3} /.test(l)), /^421 4\.7\.0 /);
+  smtp.close();
 
   // The delegation is over, with its history entry; she can no longer open the mailbox.
   const gpToken = (await cibaToken({ pscUrl: endpoints.psc!, idnat: '810000001056' })).access_token;
