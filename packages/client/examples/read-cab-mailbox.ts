@@ -3,7 +3,7 @@
 // read receipt if one was asked (scenario cab-cotitulaire of `mss conformance`).
 import { approveOnSandboxEcps, environmentFromEnv, MssClient } from '@mss/client';
 
-const environment = environmentFromEnv();
+const environment = environmentFromEnv(process.env);
 const client = await MssClient.connect({
   environment,
   psc: { clientId: 'mss-lps-sandbox', clientSecret: 'mss-lps-sandbox-secret' },

@@ -2,7 +2,7 @@
 // and ends the exchange with X-MSS-MES: FIN (R-MES-2) — scenario reply-to-patient of `mss conformance`.
 import { approveOnSandboxEcps, environmentFromEnv, MssClient } from '@mss/client';
 
-const environment = environmentFromEnv();
+const environment = environmentFromEnv(process.env);
 const client = await MssClient.connect({
   environment,
   psc: { clientId: 'mss-lps-sandbox', clientSecret: 'mss-lps-sandbox-secret' },

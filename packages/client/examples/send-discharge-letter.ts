@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { approveOnSandboxEcps, environmentFromEnv, FhirDirectory, MssClient, searchLdap } from '@mss/client';
 import { SAMPLE_DOCUMENTS } from '@mss/xdm';
 
-const environment = environmentFromEnv();
+const environment = environmentFromEnv(process.env);
 const client = await MssClient.connect({
   environment,
   psc: { clientId: 'mss-lps-sandbox', clientSecret: 'mss-lps-sandbox-secret' },

@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '@mss/runtime';
+import { type Environment, loadConfig } from '@mss/runtime';
 
 export interface MssEnvironment {
   /** Pro Santé Connect's issuer, e.g. `https://auth.esw.esante.gouv.fr/auth/realms/esante-wallet`. */
@@ -29,7 +29,7 @@ export interface MssEnvironment {
 }
 
 export interface SandboxLocation {
-  /** The `--port-base` the sandbox was started with (default: MSS_PORT_BASE, else the fixed ports). */
+  /** The `--port-base` the sandbox was started with (default: MSS_PORT_BASE of the environment given, else the fixed ports). */
   readonly portBase?: number | string;
   /** The sandbox's data directory, where it writes `ca.pem` (default: MSS_DATA_DIR, else `.mss-data`). */
   readonly dataDir?: string;
@@ -40,14 +40,18 @@ export const SANDBOX_FHIR_API_KEY = 'mss-sandbox-esante-api-key';
 export const PSC_REALM_PATH = '/auth/realms/esante-wallet';
 
 /** The endpoints of a running `mss sandbox` (operator A), computed as the sandbox computes them. */
-export function sandboxEnvironment(where: SandboxLocation = {}): MssEnvironment {
-  const config = loadConfig({
-    ...(where.portBase === undefined ? {} : { portBase: String(where.portBase) }),
-    ...(where.host === undefined ? {} : { host: where.host }),
-  });
+export function sandboxEnvironment(where: SandboxLocation = {}, env?: Environment): MssEnvironment {
+  const config = loadConfig(
+    {
+      ...(where.portBase === undefined ? {} : { portBase: String(where.portBase) }),
+      ...(where.host === undefined ? {} : { host: where.host }),
+      ...(where.dataDir === undefined ? {} : { dataDir: where.dataDir }),
+    },
+    env,
+  );
   const host = config.host;
   const p = config.ports;
-  const dataDir = where.dataDir ?? process.env.MSS_DATA_DIR ?? '.mss-data';
+  const dataDir = config.dataDir;
   let ca: string | undefined;
   try {
     ca = readFileSync(path.join(dataDir, 'ca.pem'), 'utf8');
@@ -78,16 +82,13 @@ export function hostPort(url: string, defaultPort: number): { host: string; port
  * the path of a file holding it — what `mss conformance` hands the software it tests), else the
  * sandbox at `MSS_PORT_BASE` / `MSS_DATA_DIR`.
  */
-export function environmentFromEnv(env: NodeJS.ProcessEnv = process.env): MssEnvironment {
+export function environmentFromEnv(env: Environment): MssEnvironment {
   const given = env.MSS_ENVIRONMENT?.trim();
   if (given) {
     const text = given.startsWith('{') ? given : readFileSync(given, 'utf8');
     return JSON.parse(text) as MssEnvironment;
   }
-  return sandboxEnvironment({
-    ...(env.MSS_PORT_BASE ? { portBase: env.MSS_PORT_BASE } : {}),
-    ...(env.MSS_DATA_DIR ? { dataDir: env.MSS_DATA_DIR } : {}),
-  });
+  return sandboxEnvironment({}, env);
 }
 
 /**

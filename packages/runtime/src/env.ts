@@ -76,3 +76,11 @@ export function loadClientEnvironment(env: Environment = process.env): ClientEnv
 export function testDatabaseUrl(env: Environment = process.env): string | undefined {
   return env.MSS_DATABASE_URL || undefined;
 }
+
+/** The environment a child process inherits, with `extra` set (e.g. what `mss conformance` hands the software it runs). */
+export function childEnvironment(
+  extra: Readonly<Record<string, string>>,
+  env: Environment = process.env,
+): Record<string, string | undefined> {
+  return { ...env, ...extra };
+}

@@ -16,7 +16,7 @@ import {
   type ScenarioReport,
 } from '@mss/conformance';
 import { MesError, MonEspaceSante } from '@mss/mes';
-import { createLogger, loadConfig, MssError, silentLogger } from '@mss/runtime';
+import { childEnvironment, createLogger, loadConfig, MssError, silentLogger } from '@mss/runtime';
 import { STORE_OPTIONS, parseIntOption, requireString, type Command, type CommandContext } from '../cli.ts';
 import { openExistingStore } from '../existing-store.ts';
 import { mesStore } from '../sandbox/mes-service.ts';
@@ -58,9 +58,9 @@ function waitForEnter(ctx: CommandContext): Promise<void> {
   });
 }
 
-function runCommand(command: string, env: NodeJS.ProcessEnv, ctx: CommandContext): Promise<number | null> {
+function runCommand(command: string, env: Readonly<Record<string, string>>, ctx: CommandContext): Promise<number | null> {
   return new Promise((resolve) => {
-    const child = spawn(command, { shell: true, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, { shell: true, env: childEnvironment(env), stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.on('data', (d: Buffer) => ctx.stderr.write(`  | ${d.toString().replace(/\n(?=.)/g, '\n  | ')}`));
     child.stderr.on('data', (d: Buffer) => ctx.stderr.write(`  ! ${d.toString().replace(/\n(?=.)/g, '\n  ! ')}`));
     child.once('exit', (code) => resolve(code));

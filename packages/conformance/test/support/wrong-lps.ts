@@ -13,7 +13,7 @@ import { approveOnSandboxEcps, environmentFromEnv, PscClient } from '@mss/client
 import { buildXdm, SAMPLE_DOCUMENTS } from '@mss/xdm';
 import { Client } from 'ldapts';
 
-const env = environmentFromEnv();
+const env = environmentFromEnv(process.env);
 const ME = 'paul.martin@operateur-a.mssante.fr';
 const ANNE = 'anne.lambert@operateur-b.mssante.fr';
 
