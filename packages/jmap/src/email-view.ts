@@ -15,6 +15,8 @@ import {
   rawHeaders,
   unfoldedHeader,
   type MimeNode,
+  type StoredAddress,
+  type StoredEnvelope,
 } from '@mss/mime';
 import { mailboxObjectId } from '@mss/store';
 import type { AccountEmail } from './email-index.ts';
@@ -145,7 +147,10 @@ function idList(node: MimeNode, name: string): string[] | null {
 
 /** RFC 3339 with the zone the Date field was written in (RFC 8621 §4.1.2.5 Date form). */
 export function sentAtOf(node: MimeNode): string | null {
-  const v = unfoldedHeader(node, 'date');
+  return sentAtOfText(unfoldedHeader(node, 'date'));
+}
+
+function sentAtOfText(v: string | null): string | null {
   const d = v === null ? null : parseMessageDate(v);
   if (!d) return null;
   const local = new Date(d.epochMs + d.offsetMinutes * 60_000).toISOString().slice(0, 19);
@@ -461,4 +466,56 @@ function truncateUtf8(text: string, maxBytes: number): string {
   const b = Buffer.from(text, 'utf8').subarray(0, maxBytes);
   // Drop a character cut in half.
   return b.toString('utf8').replace(/\ufffd$/, '');
+}
+
+/** The Email properties the stored envelope answers (the first of each field, as the bytes would). */
+export const ENVELOPE_PROPERTIES = new Set(['messageId', 'inReplyTo', 'sender', 'from', 'to', 'cc', 'bcc', 'replyTo', 'subject', 'sentAt']);
+
+/** Whether every property asked is metadata or in the envelope: then the message's bytes need not be read. */
+export function envelopeSuffices(properties: string[]): boolean {
+  return properties.every((p) => METADATA.has(p) || ENVELOPE_PROPERTIES.has(p));
+}
+
+function storedAddresses(list: readonly StoredAddress[] | null): EmailAddress[] | null {
+  if (list === null) return null;
+  const out: EmailAddress[] = [];
+  for (const a of list) {
+    for (const m of 'group' in a ? a.members : [a]) {
+      const local = decodeHeaderValue(m.local ?? '');
+      const domain = m.domain === null ? '' : decodeHeaderValue(m.domain);
+      out.push({ name: m.name ? decodeHeaderValue(m.name) : null, email: domain ? `${local}@${domain}` : local });
+    }
+  }
+  return out;
+}
+
+/**
+ * An envelope property from the structure the ingestion step stored (RFC 8621 §4.1.2 forms): a
+ * message list costs one read of the rows, no blob — as IMAP's ENVELOPE is encoded from it.
+ */
+export function envelopeProperty(env: StoredEnvelope, name: string): unknown {
+  const ids = (raw: string | null) => {
+    const list = messageIds(raw === null ? null : decodeHeaderValue(raw));
+    return list.length > 0 ? list : null;
+  };
+  switch (name) {
+    case 'messageId':
+      return ids(env.messageId);
+    case 'inReplyTo':
+      return ids(env.inReplyTo);
+    case 'subject':
+      return env.subject === null ? null : decodeHeaderValue(env.subject);
+    case 'sentAt':
+      return sentAtOfText(env.date === null ? null : decodeHeaderValue(env.date));
+    case 'replyTo':
+      return storedAddresses(env.replyTo);
+    case 'sender':
+    case 'from':
+    case 'to':
+    case 'cc':
+    case 'bcc':
+      return storedAddresses(env[name]);
+    default:
+      return undefined;
+  }
 }

@@ -184,6 +184,41 @@ describe('mail (RFC 8621)', () => {
   });
 });
 
+describe('envelope properties (RFC 8621 §4.1.2)', () => {
+  test("from the stored envelope (a message list) they are what the message's bytes say", async () => {
+    const s = await session(gpToken);
+    const accountId = s.primaryAccounts['urn:ietf:params:jmap:mail'];
+    await deliver(
+      Buffer.from(
+        'From: =?utf-8?q?Dr_H=C3=A9l=C3=A8ne?= <helene@operateur-b.mssante.fr>\r\nSender: secretariat@operateur-b.mssante.fr\r\nReply-To: "Accueil, CH" <accueil@operateur-b.mssante.fr>\r\n' +
+          'To: Equipe: paul.martin@operateur-a.mssante.fr, "B. Dupont" <b.dupont@operateur-a.mssante.fr>;\r\nCc: c@operateur-a.mssante.fr\r\n' +
+          'Subject: =?ISO-8859-1?Q?R=E9sultats?= du\r\n bilan\r\nDate: Wed, 4 Nov 2026 08:30:00 -0500\r\n' +
+          'Message-ID: <env1@example.org>\r\nIn-Reply-To: <env0@example.org>\r\n\r\nTexte.\r\n',
+      ),
+    );
+    const props = ['messageId', 'inReplyTo', 'sender', 'from', 'to', 'cc', 'bcc', 'replyTo', 'subject', 'sentAt'];
+    const r = await calls(world, gpToken, [
+      ['Email/query', { accountId, filter: { subject: 'bilan' } }, 'q'],
+      ['Email/get', { accountId, '#ids': { resultOf: 'q', name: 'Email/query', path: '/ids' }, properties: props }, 'env'],
+      ['Email/get', { accountId, '#ids': { resultOf: 'q', name: 'Email/query', path: '/ids' }, properties: [...props, 'preview'] }, 'raw'],
+    ]);
+    const fromEnvelope = (r.get('env')![1].list as Record<string, unknown>[])[0]!;
+    const { preview, ...fromBytes } = (r.get('raw')![1].list as Record<string, unknown>[])[0]!;
+    assert.equal(preview, 'Texte.');
+    assert.deepEqual(fromEnvelope, fromBytes);
+    assert.equal(fromEnvelope.subject, 'Résultats du bilan');
+    assert.deepEqual(fromEnvelope.from, [{ name: 'Dr Hélène', email: 'helene@operateur-b.mssante.fr' }]);
+    assert.deepEqual(fromEnvelope.to, [
+      { name: null, email: 'paul.martin@operateur-a.mssante.fr' },
+      { name: 'B. Dupont', email: 'b.dupont@operateur-a.mssante.fr' },
+    ]);
+    assert.deepEqual(fromEnvelope.replyTo, [{ name: 'Accueil, CH', email: 'accueil@operateur-b.mssante.fr' }]);
+    assert.equal(fromEnvelope.bcc, null);
+    assert.equal(fromEnvelope.sentAt, '2026-11-04T08:30:00-05:00');
+    assert.deepEqual(fromEnvelope.inReplyTo, ['env0@example.org']);
+  });
+});
+
 async function deliver(raw: Buffer): Promise<void> {
   const d = await world.access.decide({ principal: { kind: 'person', idnat: GP }, mailbox: PER, action: 'read', channel: 'system' });
   assert.ok(d.allowed);

@@ -2,8 +2,8 @@
 // messages of one account that share an EMAILID (RFC 8474, the SHA-256 of their bytes): one row
 // per folder it is in, `mailboxIds` naming those folders.
 
-import type { SearchHeaderValues } from '@mss/mime';
-import { mailboxObjectId } from '@mss/store';
+import type { SearchHeaderValues, StoredEnvelope } from '@mss/mime';
+import { mailboxObjectId, parseStructure } from '@mss/store';
 import { MAIL } from '../capabilities.ts';
 import type { AccountEmail, AccountView } from '../email-index.ts';
 import { decodeState } from '../email-index.ts';
@@ -13,6 +13,8 @@ import {
   DEFAULT_EMAIL_PROPERTIES,
   ParsedEmail,
   checkEmailProperties,
+  envelopeProperty,
+  envelopeSuffices,
   latestRow,
   metadataOf,
   needsBytes,
@@ -60,6 +62,14 @@ async function get(ctx: MethodContext, args: Record<string, unknown>) {
   };
   const view = await ctx.shared.indexes.view(account.scope);
   const bytes = needsBytes(properties);
+  // A message list's properties come from the stored envelopes, one query per folder, no blob read.
+  const envelopes =
+    bytes && envelopeSuffices(properties)
+      ? await storedEnvelopes(
+          view,
+          ids.map((i) => resolveId(ctx, i)),
+        )
+      : undefined;
   const list: Record<string, unknown>[] = [];
   const notFound: string[] = [];
   for (const rawId of ids) {
@@ -70,12 +80,35 @@ async function get(ctx: MethodContext, args: Record<string, unknown>) {
       continue;
     }
     const meta = metadataOf(email);
-    const parsed = bytes ? new ParsedEmail(await ctx.shared.blobs.get(email.hash), email.hash) : undefined;
+    const envelope = envelopes?.get(id);
+    const parsed = bytes && !envelope ? new ParsedEmail(await ctx.shared.blobs.get(email.hash), email.hash) : undefined;
     const out: Record<string, unknown> = { id };
-    for (const p of properties) out[p] = p in meta ? meta[p] : parsed?.property(p, opts);
+    for (const p of properties) out[p] = p in meta ? meta[p] : envelope ? envelopeProperty(envelope, p) : parsed?.property(p, opts);
     list.push(out);
   }
   return { accountId: account.id, state: view.emailState, list, notFound };
+}
+
+/** The stored envelope of each Email (from its first copy's row); an Email whose row has none is left out (its bytes are read). */
+async function storedEnvelopes(view: AccountView, ids: string[]): Promise<Map<string, StoredEnvelope>> {
+  const byFolder = new Map<number, { uid: number; id: string }[]>();
+  for (const id of ids) {
+    const r = view.emails.get(id)?.rows[0];
+    if (!r) continue;
+    const list = byFolder.get(r.folderId) ?? [];
+    list.push({ uid: r.uid, id });
+    byFolder.set(r.folderId, list);
+  }
+  const out = new Map<string, StoredEnvelope>();
+  for (const [folderId, rows] of byFolder) {
+    const folder = view.folders.find((f) => f.index.folderId === folderId)!;
+    const structures = await folder.handle.structures(rows.map((r) => r.uid));
+    for (const r of rows) {
+      const json = structures.get(r.uid);
+      if (json) out.set(r.id, parseStructure(json).envelope);
+    }
+  }
+  return out;
 }
 
 // --- query ---------------------------------------------------------------------------------
