@@ -34,7 +34,7 @@ function invalid(problem: string): MssError {
  * (endpoint unset: AWS; region default `us-east-1`; path_style default true when an endpoint is
  * given, false on AWS).
  */
-export function loadBlobStoreSetting(env: Environment = process.env): BlobStoreSetting {
+export function loadBlobStoreSetting(env: Environment): BlobStoreSetting {
   const raw = env.MSS_BLOB_STORE?.trim();
   const accessKeyId = env.MSS_BLOB_STORE_ACCESS_KEY_ID || undefined;
   const secretAccessKey = env.MSS_BLOB_STORE_SECRET_ACCESS_KEY || undefined;
