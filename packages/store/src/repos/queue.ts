@@ -78,6 +78,28 @@ export class QueueRepo {
    */
   async claimDue(limit: number, leaseMs: number, node = 'local'): Promise<QueueRow[]> {
     const now = this.ctx.now();
+    if (this.ctx.engine === 'postgres') {
+      // Several nodes: each takes due rows no other is taking at this instant (SKIP LOCKED), so
+      // two senders claiming at once get two different batches rather than one getting nothing.
+      const claimed = await this.ctx.db
+        .updateTable('smtp_queue')
+        .set({ next_attempt_at: new Date(now.getTime() + leaseMs).toISOString(), claimed_by: node })
+        .where('id', 'in', (eb) =>
+          eb
+            .selectFrom('smtp_queue')
+            .select('id')
+            .where('status', '=', 'queued')
+            .where('next_attempt_at', '<=', now.toISOString())
+            .orderBy('next_attempt_at')
+            .orderBy('id')
+            .limit(limit)
+            .forUpdate()
+            .skipLocked(),
+        )
+        .returningAll()
+        .execute();
+      return claimed.sort((a, b) => a.id - b.id);
+    }
     const due = await this.ctx.db
       .selectFrom('smtp_queue')
       .select('id')

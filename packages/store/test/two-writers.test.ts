@@ -1,0 +1,102 @@
+// Two processes writing one store at once (issue #17, several nodes on one database; on SQLite
+// several workers on one file): UIDs and MODSEQs taken by concurrent appends from both stay
+// unique and follow the folder's counters (RFC 9051 §2.3.1.1 strictly ascending UIDs; RFC 7162
+// §3.1 MODSEQ), and queue rows claimed by two senders at once are each claimed by one only
+// (no double delivery; PostgreSQL: FOR UPDATE SKIP LOCKED).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import type { Store } from '../src/index.ts';
+import { openTestStore, ENGINE, GP } from './harness.ts';
+
+const WRITER = fileURLToPath(new URL('./support/concurrent-writer.ts', import.meta.url));
+const run = promisify(execFile);
+
+let store: Store;
+let dataDir: string;
+let databaseUrl: string | undefined;
+let cleanup: () => Promise<void>;
+let mailboxId: number;
+before(async () => {
+  ({ store, dataDir, databaseUrl, cleanup } = await openTestStore());
+  await store.directory.upsertPersons([GP]);
+  mailboxId = (await store.mailboxes.create({ address: 'deux.process@operateur-a.mssante.fr', type: 'PER', ownerIdnat: GP.idnat })).id;
+});
+after(async () => cleanup());
+
+/** Both processes started together; their outputs once both are done. */
+async function twoWriters<T>(args: (i: number) => string[]): Promise<[T, T]> {
+  const outs = await Promise.all(
+    [0, 1].map((i) => run(process.execPath, [WRITER, ...args(i)], { timeout: 120_000, maxBuffer: 16 * 1024 * 1024 })),
+  );
+  return outs.map((o) => JSON.parse(o.stdout) as T) as [T, T];
+}
+
+test(`two processes appending to one folder on ${ENGINE}: every UID and MODSEQ unique, the folder's counters past them all`, async () => {
+  const inbox = await store.mail.ensureFolder(mailboxId, 'INBOX');
+  const N = 60;
+  const [a, b] = await twoWriters<{ uid: number; modseq: number }[]>(() => [
+    'append',
+    databaseUrl ?? '',
+    dataDir,
+    String(inbox.id),
+    String(N),
+    GP.idnat,
+  ]);
+  const all = [...a, ...b];
+  assert.equal(all.length, 2 * N);
+  const uids = all.map((r) => r.uid).sort((x, y) => x - y);
+  assert.deepEqual(
+    uids,
+    Array.from({ length: 2 * N }, (_, i) => i + 1),
+    'UIDs 1…2N, none twice',
+  );
+  assert.equal(new Set(all.map((r) => r.modseq)).size, 2 * N, 'no MODSEQ twice');
+  // Within each process, later appends got higher UIDs and MODSEQs (each waited for the one before).
+  for (const rows of [a, b]) {
+    for (let i = 8; i < rows.length; i++) {
+      assert.ok(rows[i]!.uid > rows[i - 8]!.uid && rows[i]!.modseq > rows[i - 8]!.modseq, 'ascending in commit order');
+    }
+  }
+  // UID order is MODSEQ order: a message stored later never has a lower MODSEQ than one stored before.
+  const byUid = [...all].sort((x, y) => x.uid - y.uid);
+  for (let i = 1; i < byUid.length; i++) assert.ok(byUid[i]!.modseq > byUid[i - 1]!.modseq, `MODSEQ follows UID at ${byUid[i]!.uid}`);
+  const st = await store.mail.status(inbox.id);
+  assert.equal(st.messages, 2 * N);
+  assert.equal(st.uidnext, 2 * N + 1);
+  assert.equal(st.highestModseq, Math.max(...all.map((r) => r.modseq)));
+});
+
+test(`two senders claiming the queue at once on ${ENGINE}: each row claimed by one only, none left out`, async () => {
+  const N = 400;
+  await store.queue.enqueue(
+    Array.from({ length: N }, (_, i) => ({
+      messageRef: `m${i}`,
+      blobHash: 'a'.repeat(64),
+      size: 10,
+      senderAddress: 'paul.martin@operateur-a.mssante.fr',
+      senderMailboxId: mailboxId,
+      authorIdnat: GP.idnat,
+      mailFrom: 'paul.martin@operateur-a.mssante.fr',
+      envid: null,
+      ret: null,
+      bodyType: '7BIT',
+      smtpUtf8: false,
+      recipient: `r${i}@operateur-b.mssante.fr`,
+      domain: 'operateur-b.mssante.fr',
+      notify: null,
+      orcpt: null,
+    })),
+  );
+  const [a, b] = await twoWriters<number[]>((i) => ['claim', databaseUrl ?? '', dataDir, `node-${i + 1}`, '7', '']);
+  const overlap = a.filter((id) => b.includes(id));
+  assert.deepEqual(overlap, [], 'no row claimed by both');
+  assert.equal(a.length + b.length, N, 'every due row claimed');
+  const rows = await store.queue.list({});
+  assert.deepEqual(
+    new Set(rows.map((r) => r.claimed_by)),
+    new Set(['node-1', 'node-2'].filter((n) => (n === 'node-1' ? a : b).length > 0)),
+  );
+});
