@@ -13,21 +13,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { Store, type NewMailbox } from '@mss/store';
+import { random } from './random.ts';
 
 const MAILBOXES = Number(process.env.ADDRESS_SEARCH_MAILBOXES ?? 200_000);
 const REQUESTS = Number(process.env.ADDRESS_SEARCH_REQUESTS ?? 50);
 const DOMAIN = 'operateur-a.mssante.fr';
-
-/** mulberry32: the same addresses on every run. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const kept = process.env.ADDRESS_SEARCH_DATA_DIR;
 const dataDir = kept ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mss-address-search-'));

@@ -22,6 +22,7 @@ import { Governance, encodeCursor, decodeCursor, checkAuditSearch, checkMailboxS
 import { createProgress, silentLogger } from '@mss/runtime';
 import { seedDirectory } from '@mss/seed';
 import { Store, type AccessAuditTable, type NewMailbox } from '@mss/store';
+import { random } from './random.ts';
 
 const MAILBOXES = Number(process.env.BENCH_OPERATOR_MAILBOXES ?? 200_000);
 const AUDIT = Number(process.env.BENCH_OPERATOR_AUDIT ?? 1_000_000);
@@ -31,17 +32,6 @@ const PROFESSIONALS = Number(process.env.BENCH_OPERATOR_PROFESSIONALS ?? 20_000)
 const DOMAIN = 'operateur-a.mssante.fr';
 const PASSWORD = 'bench-admin';
 const DAY = 86_400_000;
-
-/** A deterministic generator (mulberry32): the same store on every run. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function weighted<T>(rnd: () => number, choices: readonly (readonly [T, number])[]): T {
   let x = rnd() * choices.reduce((s, [, w]) => s + w, 0);
