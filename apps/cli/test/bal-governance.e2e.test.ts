@@ -6,42 +6,27 @@
 // in packages/admin-api; here, that the CLI says them.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import { exitOf, firstLine, freePortBase, isolatedDatabaseEnv, mss, spawnMss } from './run-mss.ts';
+import { startSandbox, type TestSandbox } from './run-mss.ts';
 
 const D = 'operateur-a.mssante.fr';
 const PER = `paul.martin@${D}`;
 const CAB = `cabinet.infirmiers-des-lilas@${D}`;
 const ORG = `cardiologie.ch-lilas@${D}`;
 
-let child: ChildProcessWithoutNullStreams;
-let dataDir: string;
-let env: NodeJS.ProcessEnv;
-let where: string[];
+let sandbox: TestSandbox;
 
 before(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mss-bal-cli-'));
-  const base = await freePortBase();
   // No waiting period, so that a closed address can be released at once; two cotitulaires per
   // CAB, which the seeded practice already has.
-  env = { ...isolatedDatabaseEnv(), MSS_ADDRESS_RELEASE_DELAY: '0', MSS_MAX_COTITULAIRES: '2' };
-  where = ['--data-dir', dataDir, '--port-base', String(base)];
-  child = spawnMss(['sandbox', '--json', ...where, '--professionals', '0'], env);
-  await firstLine(child);
+  sandbox = await startSandbox({
+    prefix: 'mss-bal-cli-',
+    env: { MSS_ADDRESS_RELEASE_DELAY: '0', MSS_MAX_COTITULAIRES: '2' },
+    args: ['--professionals', '0'],
+  });
 });
+after(() => sandbox.stop());
 
-after(async () => {
-  if (child.exitCode === null) {
-    child.kill('SIGINT');
-    await exitOf(child);
-  }
-  fs.rmSync(dataDir, { recursive: true, force: true });
-});
-
-const run = (...args: string[]) => mss([...args, ...where], env);
+const run = (...args: string[]) => sandbox.run(...args);
 
 interface Mailbox {
   address: string;

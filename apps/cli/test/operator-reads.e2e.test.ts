@@ -3,35 +3,16 @@
 // (403) and the refusal is in the trail; bad filters are answered with their problem type.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import { exitOf, firstLine, freePortBase, isolatedDatabaseEnv, mss, spawnMss } from './run-mss.ts';
+import { startSandbox, type TestSandbox } from './run-mss.ts';
 
-let child: ChildProcessWithoutNullStreams;
-let dataDir: string;
-let env: NodeJS.ProcessEnv;
-let where: string[];
+let sandbox: TestSandbox;
 
 before(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mss-operator-reads-'));
-  const base = await freePortBase();
-  env = isolatedDatabaseEnv();
-  where = ['--data-dir', dataDir, '--port-base', String(base)];
-  child = spawnMss(['sandbox', '--json', ...where, '--professionals', '0'], env);
-  await firstLine(child);
+  sandbox = await startSandbox({ prefix: 'mss-operator-reads-', args: ['--professionals', '0'] });
 });
+after(() => sandbox.stop());
 
-after(async () => {
-  if (child.exitCode === null) {
-    child.kill('SIGINT');
-    await exitOf(child);
-  }
-  fs.rmSync(dataDir, { recursive: true, force: true });
-});
-
-const run = (...args: string[]) => mss([...args, ...where], env);
+const run = (...args: string[]) => sandbox.run(...args);
 
 /** RFC 4180 records (no quoted CRLF in these exports' fields). */
 const csvRows = (text: string) =>

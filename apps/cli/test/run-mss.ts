@@ -2,7 +2,9 @@ import { PORT_BASE_ORDER } from '@mss/runtime';
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import net from 'node:net';
-import { readFileSync } from 'node:fs';
+import fs, { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 export const MSS_BIN = fileURLToPath(new URL('../bin/mss.js', import.meta.url));
 
@@ -88,4 +90,40 @@ export function isolatedDatabaseEnv(): NodeJS.ProcessEnv {
   const url = new URL(base);
   url.searchParams.set('schema', `cli_${Math.random().toString(16).slice(2, 10)}`);
   return { MSS_DATABASE_URL: url.toString() };
+}
+
+export interface TestSandbox {
+  dataDir: string;
+  /** `--data-dir` and `--port-base` of this sandbox, for commands that take them. */
+  where: string[];
+  env: NodeJS.ProcessEnv;
+  /** Runs `mss …` against this sandbox to completion. */
+  run(...args: string[]): { status: number | null; stdout: string; stderr: string };
+  /** Stops the sandbox (SIGINT, as Ctrl-C) and removes its data directory. */
+  stop(): Promise<void>;
+}
+
+/**
+ * `mss sandbox --json` for one test file: a fresh data directory, free ports, a schema of its own
+ * under PostgreSQL, ready once it has printed its first line.
+ */
+export async function startSandbox(options: { prefix: string; env?: NodeJS.ProcessEnv; args?: string[] }): Promise<TestSandbox> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), options.prefix));
+  const env = { ...isolatedDatabaseEnv(), ...options.env };
+  const where = ['--data-dir', dataDir, '--port-base', String(await freePortBase())];
+  const child = spawnMss(['sandbox', '--json', ...where, ...(options.args ?? [])], env);
+  await firstLine(child);
+  return {
+    dataDir,
+    where,
+    env,
+    run: (...args) => mss([...args, ...where], env),
+    stop: async () => {
+      if (child.exitCode === null) {
+        child.kill('SIGINT');
+        await exitOf(child);
+      }
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }
