@@ -4,49 +4,20 @@
 // (§2.1), from the null sender (§3). Imported into Sent, submitted, and the original marked with
 // `$MDNSent` (RFC 3503) so that it is never sent twice.
 
-import { randomBytes } from 'node:crypto';
+import { buildMdn } from '@mss/client';
 import { CORE, MAIL, SUBMISSION, type JmapClient } from './jmap-client.ts';
 import { SetRefused, folders, setKeyword, type FullEmail } from './mail.ts';
 
-/** RFC 2047 encoded-word (UTF-8, B) for a header value that is not plain ASCII. */
-function headerText(value: string): string {
-  const clean = value.replace(/[\r\n]+/g, ' ');
-  return /^[\x20-\x7e]*$/.test(clean) ? clean : `=?UTF-8?B?${Buffer.from(clean, 'utf8').toString('base64')}?=`;
-}
-
-export function mdnMessage(from: string, original: FullEmail, now = new Date()): Buffer {
-  const boundary = `mdn-${randomBytes(12).toString('hex')}`;
-  const domain = from.split('@')[1] ?? 'localhost';
-  const originalId = original.messageId[0];
-  const lines = [
-    `From: <${from}>`,
-    `To: <${original.mdnTo}>`,
-    `Subject: ${headerText(`Accusé de lecture : ${original.subject}`)}`,
-    `Date: ${now.toUTCString().replace('GMT', '+0000')}`,
-    `Message-ID: <${randomBytes(16).toString('hex')}@${domain}>`,
-    ...(originalId ? [`In-Reply-To: <${originalId}>`, `References: <${originalId}>`] : []),
-    'MIME-Version: 1.0',
-    `Content-Type: multipart/report; report-type=disposition-notification; boundary="${boundary}"`,
-    '',
-    `--${boundary}`,
-    'Content-Type: text/plain; charset=utf-8',
-    'Content-Transfer-Encoding: 8bit',
-    '',
-    `Le message « ${original.subject} » envoyé à ${from} a été affiché.`,
-    'Cet accusé ne garantit pas que le message a été lu ni compris.',
-    '',
-    `--${boundary}`,
-    'Content-Type: message/disposition-notification',
-    '',
-    `Reporting-UA: ${domain}; mss-webmail`,
-    `Final-Recipient: rfc822;${from}`,
-    ...(originalId ? [`Original-Message-ID: <${originalId}>`] : []),
-    'Disposition: manual-action/MDN-sent-manually; displayed',
-    '',
-    `--${boundary}--`,
-    '',
-  ];
-  return Buffer.from(lines.join('\r\n'), 'utf8');
+/** The MDN's bytes, built by @mss/client (the project's one MDN writer). */
+export function mdnMessage(from: string, original: FullEmail): Buffer {
+  const id = original.messageId[0];
+  return buildMdn({
+    from,
+    to: original.mdnTo ?? '',
+    originalMessageId: id ? `<${id}>` : '<inconnu@invalid>',
+    originalSubject: original.subject,
+    reportingUa: `${from.split('@')[1] ?? 'operateur'}; mss-webmail`,
+  }).raw;
 }
 
 export async function sendMdn(jmap: JmapClient, accountId: string, from: string, original: FullEmail): Promise<void> {
