@@ -184,6 +184,50 @@ describe('mail (RFC 8621)', () => {
   });
 });
 
+describe('Email/copy (RFC 8621 §4.7)', () => {
+  test("Claire, delegate of the GP's mailbox, copies a message from it into the CAB's; the original is destroyed on success", async () => {
+    await world.gov.grantDelegation({ kind: 'person', idnat: GP }, PER, { delegateIdnat: CLAIRE });
+    const token = await world.token(CLAIRE);
+    const s = await session(token);
+    const ids = Object.entries(s.accounts).map(([id, a]: [string, any]) => [id, a.name] as const);
+    const cab = ids.find(([, n]) => n === CAB)![0];
+    const own = ids.find(([, n]) => n === PER)![0];
+    const inboxOf = async (accountId: string) =>
+      ((await calls(world, token, [['Mailbox/query', { accountId, filter: { role: 'inbox' } }, 'm']])).get('m')![1].ids as string[])[0]!;
+    const upload = await fetch(s.uploadUrl.replace('{accountId}', own), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'message/rfc822' },
+      body: 'From: labo@operateur-b.mssante.fr\r\nSubject: Resultat a partager\r\n\r\nNFS normale.\r\n',
+    });
+    assert.equal(upload.status, 201);
+    const { blobId } = (await upload.json()) as { blobId: string };
+    const imported = await calls(world, token, [
+      ['Email/import', { accountId: own, emails: { e: { blobId, mailboxIds: { [await inboxOf(own)]: true } } } }, 'i'],
+    ]);
+    const id = (imported.get('i')![1].created as { e: { id: string } }).e.id;
+    const r = await calls(world, token, [
+      [
+        'Email/copy',
+        {
+          fromAccountId: own,
+          accountId: cab,
+          create: { c: { id, mailboxIds: { [await inboxOf(cab)]: true }, keywords: { $flagged: true } } },
+          onSuccessDestroyOriginal: true,
+        },
+        'c',
+      ],
+      ['Email/get', { accountId: cab, ids: ['#c'], properties: ['subject', 'keywords'] }, 'g'],
+      ['Email/get', { accountId: own, ids: [id], properties: ['subject'] }, 'o'],
+      ['Email/copy', { fromAccountId: 'A999999', accountId: cab, create: {} }, 'bad'],
+    ]);
+    assert.equal((r.get('c')![1].created as { c: { id: string } }).c.id, id);
+    assert.deepEqual(r.get('c/Email/set')![1].destroyed, [id]);
+    assert.deepEqual(r.get('g')![1].list, [{ id, subject: 'Resultat a partager', keywords: { $flagged: true } }]);
+    assert.deepEqual(r.get('o')![1].notFound, [id]);
+    assert.equal(r.get('bad')![1].type, 'fromAccountNotFound');
+  });
+});
+
 describe('envelope properties (RFC 8621 §4.1.2)', () => {
   test("from the stored envelope (a message list) they are what the message's bytes say", async () => {
     const s = await session(gpToken);

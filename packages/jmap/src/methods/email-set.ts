@@ -458,6 +458,101 @@ async function importEmails(ctx: MethodContext, args: Record<string, unknown>) {
   };
 }
 
+/**
+ * RFC 8621 §4.7: Emails of one account copied into another of the same session (the person may
+ * open both: each was decided). The copy is filed as a new message of the target mailbox, with
+ * the keywords, Mailboxes and receivedAt the client gives; onSuccessDestroyOriginal destroys the
+ * originals with an implicit Email/set.
+ */
+async function copy(ctx: MethodContext, args: Record<string, unknown>) {
+  onlyArguments(args, [
+    'fromAccountId',
+    'ifFromInState',
+    'accountId',
+    'ifInState',
+    'create',
+    'onSuccessDestroyOriginal',
+    'destroyFromIfInState',
+  ]);
+  let from: JmapAccount;
+  try {
+    from = await findAccount(ctx, args.fromAccountId);
+  } catch (err) {
+    if (err instanceof MethodError && err.type === 'accountNotFound') throw new MethodError('fromAccountNotFound', err.message);
+    throw err;
+  }
+  const account = await findAccount(ctx, args.accountId);
+  if (from.id === account.id) throw invalidArguments('fromAccountId and accountId must differ (use Email/set to change mailboxIds)');
+  const source = await ctx.shared.indexes.view(from.scope);
+  let view = await ctx.shared.indexes.view(account.scope);
+  if (args.ifFromInState !== undefined && args.ifFromInState !== null && args.ifFromInState !== source.emailState) {
+    throw new MethodError('stateMismatch', 'ifFromInState does not match the source account');
+  }
+  if (args.ifInState !== undefined && args.ifInState !== null && args.ifInState !== view.emailState) {
+    throw new MethodError('stateMismatch', 'ifInState does not match the current Email state');
+  }
+  const create = args.create;
+  if (typeof create !== 'object' || create === null || Array.isArray(create))
+    throw invalidArguments('create must be a map of Email copies');
+  if (Object.keys(create).length > ctx.limits.maxObjectsInSet) throw new MethodError('requestTooLarge', 'more than maxObjectsInSet copies');
+  const oldState = view.emailState;
+  const created: Record<string, unknown> = {};
+  const notCreated: Record<string, SetError> = {};
+  const copiedFrom: string[] = [];
+  for (const [cid, o] of Object.entries(create as Record<string, Record<string, unknown>>)) {
+    const original = typeof o?.id === 'string' ? source.emails.get(o.id) : undefined;
+    if (!original) {
+      notCreated[cid] = { type: 'notFound', description: 'no such Email in the source account' };
+      continue;
+    }
+    const targets = targetFolders(ctx, view, o.mailboxIds);
+    if (!Array.isArray(targets)) {
+      notCreated[cid] = targets;
+      continue;
+    }
+    const keywords = keywordSet(o.keywords);
+    if (!(keywords instanceof Set)) {
+      notCreated[cid] = keywords;
+      continue;
+    }
+    const raw = await ctx.shared.blobs.get(original.hash);
+    const r = await fileMessage(
+      ctx,
+      account,
+      targets,
+      raw,
+      keywords,
+      typeof o.receivedAt === 'string' ? o.receivedAt : undefined,
+      `copy-from:${from.address}`,
+    );
+    if ('type' in r) notCreated[cid] = r;
+    else {
+      created[cid] = { id: r.emailId, blobId: `B${r.hash}`, threadId: `T${r.emailId.slice(1)}`, size: r.size };
+      ctx.createdIds.set(cid, r.emailId);
+      copiedFrom.push(original.id);
+      view = await ctx.shared.indexes.view(account.scope);
+    }
+  }
+  const response: [string, Record<string, unknown>][] = [
+    [
+      'Email/copy',
+      {
+        fromAccountId: from.id,
+        accountId: account.id,
+        oldState,
+        newState: view.emailState,
+        created: Object.keys(created).length ? created : null,
+        notCreated: Object.keys(notCreated).length ? notCreated : null,
+      },
+    ],
+  ];
+  if (args.onSuccessDestroyOriginal === true && copiedFrom.length > 0) {
+    const out = await set(ctx, { accountId: from.id, destroy: copiedFrom, ifInState: args.destroyFromIfInState ?? null });
+    response.push(['Email/set', out]);
+  }
+  return response;
+}
+
 /** RFC 8621 §4.9: Email objects of message blobs that are not (necessarily) stored. */
 async function parse(ctx: MethodContext, args: Record<string, unknown>) {
   onlyArguments(args, [
@@ -510,5 +605,6 @@ async function parse(ctx: MethodContext, args: Record<string, unknown>) {
 export const emailSetMethods: MethodTable = {
   'Email/set': { capability: MAIL, call: set },
   'Email/import': { capability: MAIL, call: importEmails },
+  'Email/copy': { capability: MAIL, call: copy },
   'Email/parse': { capability: MAIL, call: parse },
 };
