@@ -1,4 +1,4 @@
-// Every file of the stand-in (keys, certificates, the whitelist, the operators' cached copies)
+// Every file of the trust space's stand-in and of the operators' cached copies (keys, certificates, the whitelist)
 // is replaced whole: a reader in another process — an operator starting while the trust service
 // writes — must see either the old content or the new one, never half of it.
 

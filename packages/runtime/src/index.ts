@@ -8,3 +8,4 @@ export * from './http-client-errors.ts';
 export * from './address-limit.ts';
 export * from './structure-idps.ts';
 export * from './blob-store-setting.ts';
+export * from './files.ts';

@@ -10,7 +10,7 @@ import { AddressConnectionLimit, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, type Logge
 import type { MailboxQuotas } from '@mss/domain';
 import type { NewQueueEntry, Repositories, Store } from '@mss/store';
 import type { MssHeaders } from '@mss/mime';
-import { describeCertificate, operatorOfCertificate } from '@mss/trust';
+import { describeCertificate, operatorOfCertificate } from '@mss/trust-client';
 import type { SMTPServerAddress, SMTPServerDataStream, SMTPServerOptions, SMTPServerSession } from 'smtp-server';
 import { connectionOf, type PeerJudgement } from './connection.ts';
 import { receiveData, startMessage } from './data.ts';

@@ -11,8 +11,7 @@
 
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Logger } from '@mss/runtime';
-import { readIfExists, writeFileAtomic } from './files.ts';
+import { readIfExists, writeFileAtomic, type Logger } from '@mss/runtime';
 import { RefreshLoop, fetchErrorMessage, readLimited } from './refresh.ts';
 import {
   ROUTES_PATH,
@@ -22,7 +21,7 @@ import {
   parseWhitelistXml,
   type MxEndpoint,
   type RoutesDocument,
-} from './whitelist.ts';
+} from './whitelist-document.ts';
 
 export interface WhitelistCacheOptions {
   /** Base URL of the trust service (e.g. `http://127.0.0.1:8087`), or the full list URL. */

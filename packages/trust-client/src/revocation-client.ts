@@ -10,10 +10,9 @@ import path from 'node:path';
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { webcrypto } from 'node:crypto';
-import type { Logger } from '@mss/runtime';
-import { readIfExists, writeFileAtomic } from './files.ts';
+import { readIfExists, writeFileAtomic, type Logger } from '@mss/runtime';
 import { RefreshLoop, fetchErrorMessage, readLimited } from './refresh.ts';
-import { CRL_PATH, normaliseSerial } from './revocation.ts';
+import { CRL_PATH, normaliseSerial } from './crl.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 

@@ -5,15 +5,8 @@ import http from 'node:http';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger, silentLogger, type Logger } from '@mss/runtime';
-import {
-  PATIENT_DOMAIN,
-  WHITELIST_NAMESPACE,
-  WhitelistCache,
-  parseWhitelistXml,
-  startTrust,
-  type RunningTrust,
-  type WhitelistOperator,
-} from '../src/index.ts';
+import { PATIENT_DOMAIN, startTrust, type RunningTrust, type WhitelistOperator } from '@mss/trust';
+import { WHITELIST_NAMESPACE, WhitelistCache, parseWhitelistXml } from '../src/index.ts';
 import { tempDir } from './support.ts';
 
 const OPERATOR_A: WhitelistOperator = { name: 'Opérateur A', domains: ['operateur-a.mssante.fr'], mx: { host: '127.0.0.1', port: 10025 } };

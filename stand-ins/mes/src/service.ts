@@ -10,7 +10,8 @@ import { PATIENT_DOMAIN } from '@mss/domain';
 import { listenOn, type Logger } from '@mss/runtime';
 import { QueueRunner, startRelayServer, type RunningSmtpListener } from '@mss/smtp';
 import type { Store } from '@mss/store';
-import { WhitelistCache, type Pki } from '@mss/trust';
+import type { Pki } from '@mss/trust';
+import { WhitelistCache } from '@mss/trust-client';
 import { MonEspaceSante } from './mes.ts';
 
 /** The pages of the patient web mailbox, plugged into MES's HTTP listener: true when it answered. */

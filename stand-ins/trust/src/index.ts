@@ -1,11 +1,6 @@
 export {
   CA_COMMON_NAME,
-  describeCertificate,
   loadOrCreatePki,
-  operatorOfCertificate,
-  type CertificateInfo,
-  type CertificateInput,
-  type CertificateKind,
   type ChainCheck,
   type ClientCertificateRequest,
   type IssuedCertificate,
@@ -52,10 +47,3 @@ export {
   type WhitelistOperator,
 } from './whitelist.ts';
 export { CA_PATH, CHAIN_PATH, OPERATORS_PATH, startTrust, type RunningTrust, type TrustOptions } from './server.ts';
-export { WhitelistCache, clearWhitelistCache, type WhitelistCacheOptions, type WhitelistCacheStatus } from './client.ts';
-export {
-  RevocationListCache,
-  type RevocationListCacheOptions,
-  type RevocationListState,
-  type RevocationStatus,
-} from './revocation-client.ts';

@@ -18,9 +18,19 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { isIP } from 'node:net';
 import { X509Certificate as NodeX509Certificate, createHash, createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
-import { MssError } from '@mss/runtime';
-import { readIfExists, writeFileAtomic } from './files.ts';
-import { isHostname } from './names.ts';
+import { MssError, readIfExists, writeFileAtomic } from '@mss/runtime';
+import {
+  CERTIFICATE_PROFILE_OU,
+  OID_CLIENT_AUTH,
+  OID_SERVER_AUTH,
+  describeCertificate,
+  isHostname,
+  operatorOfCertificate,
+  toNodeCertificate,
+  usageName,
+  type CertificateInfo,
+  type CertificateInput,
+} from '@mss/trust-client';
 import { RevocationRegistry, type CrlDocument, type RevocationReason, type RevocationResult, type RevokedEntry } from './revocation.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
@@ -36,23 +46,6 @@ const MAX_DAYS = 3650;
 /** Certificates start a little in the past, so that a peer whose clock lags still accepts them. */
 const BACKDATE_MS = 5 * 60 * 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
-const OID_SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
-const OID_CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
-
-/**
- * The organisational unit tells our certificate profiles apart (the real IGC-Santé does it with
- * certificate policies; these values are ours).
- */
-const OU_BY_KIND = {
-  server: 'Serveur MSSante',
-  operator: 'Operateur MSSante',
-  app: 'Application MSSante',
-} as const;
-
-export type CertificateKind = 'ca' | 'server' | 'operator' | 'app' | 'unknown';
-
-/** PEM text, DER bytes, or what `tlsSocket.getPeerX509Certificate()` returns. */
-export type CertificateInput = string | Uint8Array | NodeX509Certificate;
 
 export interface IssuedCertificate {
   certPem: string;
@@ -80,24 +73,6 @@ export interface ClientCertificateRequest {
   mailbox?: string;
   days?: number;
   now?: Date;
-}
-
-export interface CertificateInfo {
-  subject: string;
-  issuer: string;
-  commonName: string | undefined;
-  kind: CertificateKind;
-  serialNumber: string;
-  dnsNames: string[];
-  ipAddresses: string[];
-  /** SAN rfc822Name entries: the mailbox of an APP certificate. */
-  emails: string[];
-  /** `serverAuth`, `clientAuth`, or the OID of any other purpose. */
-  extendedKeyUsage: string[];
-  notBefore: Date;
-  notAfter: Date;
-  /** SHA-256 of the DER, colon-separated hex (as `openssl x509 -fingerprint -sha256`). */
-  fingerprint256: string;
 }
 
 export type ChainCheck = { ok: true; info: CertificateInfo } | { ok: false; reason: string };
@@ -393,7 +368,7 @@ class TestPki implements Pki {
     const caKeyId = this.ca.cert.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
     const cert = await x509.X509CertificateGenerator.create({
       serialNumber: randomSerial(),
-      subject: [{ C: ['FR'] }, { O: [ORGANISATION] }, { OU: [OU_BY_KIND[spec.kind]] }, { CN: [spec.commonName] }],
+      subject: [{ C: ['FR'] }, { O: [ORGANISATION] }, { OU: [CERTIFICATE_PROFILE_OU[spec.kind]] }, { CN: [spec.commonName] }],
       // The CA's own encoded name, so that issuer and subject match byte for byte.
       issuer: this.ca.cert.subjectName,
       notBefore: new Date(spec.now.getTime() - BACKDATE_MS),
@@ -463,65 +438,6 @@ interface IssueSpec {
   usages: string[];
   days: number;
   now: Date;
-}
-
-export function describeCertificate(cert: CertificateInput): CertificateInfo {
-  let nodeCert: NodeX509Certificate;
-  try {
-    nodeCert = toNodeCertificate(cert);
-  } catch (err) {
-    throw new MssError('TRUST_CERT_INVALID', 'not a certificate (PEM or DER expected)', { cause: err });
-  }
-  const parsed = new x509.X509Certificate(new Uint8Array(nodeCert.raw));
-  const san = parsed.getExtension(x509.SubjectAlternativeNameExtension);
-  const names = san ? Array.from(san.names.items) : [];
-  const eku = parsed.getExtension(x509.ExtendedKeyUsageExtension);
-  const ou = parsed.subjectName.getField('OU');
-  let kind: CertificateKind = 'unknown';
-  if (nodeCert.ca) kind = 'ca';
-  else if (ou.includes(OU_BY_KIND.server)) kind = 'server';
-  else if (ou.includes(OU_BY_KIND.operator)) kind = 'operator';
-  else if (ou.includes(OU_BY_KIND.app)) kind = 'app';
-  return {
-    subject: parsed.subject,
-    issuer: parsed.issuer,
-    commonName: parsed.subjectName.getField('CN')[0],
-    kind,
-    serialNumber: parsed.serialNumber,
-    dnsNames: names.filter((n) => n.type === 'dns').map((n) => n.value.toLowerCase()),
-    ipAddresses: names.filter((n) => n.type === 'ip').map((n) => n.value),
-    emails: names.filter((n) => n.type === 'email').map((n) => n.value.toLowerCase()),
-    extendedKeyUsage: eku ? Array.from(eku.usages, (u) => usageName(String(u))) : [],
-    notBefore: nodeCert.validFromDate,
-    notAfter: nodeCert.validToDate,
-    fingerprint256: nodeCert.fingerprint256,
-  };
-}
-
-export function operatorOfCertificate(cert: CertificateInput): string | undefined {
-  const info = describeCertificate(cert);
-  if (info.kind === 'ca') return undefined;
-  const mailbox = info.emails[0];
-  if (mailbox) return mailbox.slice(mailbox.lastIndexOf('@') + 1);
-  const cn = info.commonName?.toLowerCase();
-  if (cn && isHostname(cn) && cn !== 'localhost') return cn;
-  return info.dnsNames.find((n) => n !== 'localhost');
-}
-
-function toNodeCertificate(cert: CertificateInput): NodeX509Certificate {
-  if (cert instanceof NodeX509Certificate) return cert;
-  if (typeof cert === 'string') {
-    // A bundle (leaf first, as TLS sends it) is judged by its leaf.
-    const first = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/.exec(cert);
-    return new NodeX509Certificate(first ? first[0] : cert);
-  }
-  return new NodeX509Certificate(cert);
-}
-
-function usageName(oid: string): string {
-  if (oid === OID_SERVER_AUTH) return 'serverAuth';
-  if (oid === OID_CLIENT_AUTH) return 'clientAuth';
-  return oid;
 }
 
 /**

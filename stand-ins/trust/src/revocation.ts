@@ -9,8 +9,10 @@
 import * as x509 from '@peculiar/x509';
 import path from 'node:path';
 import type { webcrypto } from 'node:crypto';
-import { MssError } from '@mss/runtime';
-import { readIfExists, writeFileAtomic } from './files.ts';
+import { MssError, readIfExists, writeFileAtomic } from '@mss/runtime';
+import { normaliseSerial } from '@mss/trust-client';
+
+export { CRL_PATH, normaliseSerial } from '@mss/trust-client';
 
 /** RFC 5280 §5.3.1 reason codes we accept (the others are for CAs and attribute authorities). */
 export const REVOCATION_REASONS = ['unspecified', 'keyCompromise', 'affiliationChanged', 'superseded', 'cessationOfOperation'] as const;
@@ -38,8 +40,6 @@ export interface CrlDocument {
   entries: readonly RevokedEntry[];
 }
 
-/** Where the trust stand-in serves the CA's CRL: DER as RFC 2585 serves it, and PEM for curl/openssl. */
-export const CRL_PATH = '/pki/ca.crl';
 export const CRL_PEM_PATH = '/pki/ca-crl.pem';
 
 const FILE = 'revoked.json';
@@ -56,13 +56,6 @@ const REASON_CODE: Record<RevocationReason, x509.X509CrlReason> = {
   superseded: x509.X509CrlReason.superseded,
   cessationOfOperation: x509.X509CrlReason.cessationOfOperation,
 };
-
-/** A serial as the CRL and `openssl` write it: upper-case hex, no leading zeros; undefined if not hex. */
-export function normaliseSerial(value: string): string | undefined {
-  const hex = value.trim().replace(/^0x/i, '').replaceAll(':', '');
-  if (!/^[0-9a-f]{1,40}$/i.test(hex)) return undefined;
-  return hex.replace(/^0+(?=.)/, '').toUpperCase();
-}
 
 export class RevocationRegistry {
   private readonly file: string;

@@ -8,15 +8,8 @@ import http from 'node:http';
 import path from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { MssError, silentLogger } from '@mss/runtime';
-import {
-  CRL_PATH,
-  CRL_PEM_PATH,
-  RevocationListCache,
-  loadOrCreatePki,
-  normaliseSerial,
-  startTrust,
-  type RunningTrust,
-} from '../src/index.ts';
+import { RevocationListCache } from '@mss/trust-client';
+import { CRL_PATH, CRL_PEM_PATH, loadOrCreatePki, normaliseSerial, startTrust, type RunningTrust } from '../src/index.ts';
 import { NO_OPENSSL, openssl, run, tempDir } from './support.ts';
 
 type T = { after(fn: () => Promise<void> | void): void };

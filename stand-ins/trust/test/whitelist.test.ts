@@ -19,7 +19,7 @@ import {
   whitelistDomains,
   type Whitelist,
 } from '../src/index.ts';
-import { DEFAULT_XML_LIMITS, XmlError, parseXml } from '../src/xml.ts';
+import { DEFAULT_XML_LIMITS, XmlError, parseXml } from '@mss/trust-client';
 import { tempDir } from './support.ts';
 
 const NS = WHITELIST_NAMESPACE;

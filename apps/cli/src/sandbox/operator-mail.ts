@@ -5,7 +5,8 @@ import type { ListenerSettings, Logger, ServiceKey } from '@mss/runtime';
 import type { DocumentPolicy, MailboxQuotas } from '@mss/domain';
 import { QueueRunner, startRelayServer, startSubmissionServer } from '@mss/smtp';
 import type { Store } from '@mss/store';
-import { RevocationListCache, WhitelistCache, type Pki } from '@mss/trust';
+import type { Pki } from '@mss/trust';
+import { RevocationListCache, WhitelistCache } from '@mss/trust-client';
 import type { RunningService } from './service.ts';
 
 export interface OperatorMailSetup {

@@ -7,7 +7,7 @@
 import type tls from 'node:tls';
 import type { Logger } from '@mss/runtime';
 import type { QueueRow, Store } from '@mss/store';
-import { operatorOfCertificate } from '@mss/trust';
+import { operatorOfCertificate } from '@mss/trust-client';
 import SMTPConnection from 'nodemailer/lib/smtp-connection/index.js';
 import type { TrustSpace } from '../recipients.ts';
 import { wantsDelayDsn, wantsFailureDsn, type FailedRecipient } from './dsn.ts';

@@ -14,7 +14,8 @@ import { seedDemo, seedSecondOperator, SECOND_OPERATOR_DOMAIN } from '@mss/seed'
 import { QueueRunner, startRelayServer, startSubmissionServer, type RunningSmtpListener } from '@mss/smtp';
 import type { MessageRow, Store } from '@mss/store';
 import { openTestStore } from '@mss/store/testing';
-import { MES_OPERATOR_NAME, PATIENT_DOMAIN, startTrust, WhitelistCache, type RunningTrust } from '@mss/trust';
+import { MES_OPERATOR_NAME, PATIENT_DOMAIN, startTrust, type RunningTrust } from '@mss/trust';
+import { WhitelistCache } from '@mss/trust-client';
 import { seedMes, startMes, type MesWebHandler, type MonEspaceSante, type RunningMes } from '../../src/index.ts';
 
 export const A = 'operateur-a.mssante.fr';
