@@ -41,6 +41,8 @@ export const SERVICE_PORTS = {
   structureIdp: 8090,
   // The RPPS+ registration portal (Enreg): secretaries and assistants registered by their employer.
   rppsPlus: 8091,
+  // The second operator's admin API: the sandbox wires both operators with the same composition root.
+  adminApiB: 8092,
 } as const;
 export type ServiceKey = keyof typeof SERVICE_PORTS;
 /** Order used by `--port-base`: service i listens on base + i. Append only, never reorder. */
@@ -61,6 +63,7 @@ export const PORT_BASE_ORDER: readonly ServiceKey[] = [
   'mesRelay',
   'structureIdp',
   'rppsPlus',
+  'adminApiB',
 ];
 
 /** `2147483648`, `512M`, `2G`, `2GiB`… → bytes. */

@@ -5,11 +5,10 @@ import { createProgress, describeConfig, type Logger, type MssConfig } from '@ms
 import { Store } from '@mss/store';
 import { seedDemo, seedDirectory, seedSecondOperator, type Persona } from '@mss/seed';
 import { randomBytes } from 'node:crypto';
-import { AccessControl, createTrustedIssuers } from '@mss/access';
-import { Governance } from '@mss/governance';
-import { smtpSubmitter, type Submitter } from '@mss/jmap';
+import { createTrustedIssuers } from '@mss/access';
+import { startOperator, type OperatorSetup, type RunningOperator } from '@mss/operator';
+import type { Pki } from '@mss/trust';
 import type { RunningService } from './service.ts';
-import { startAdminApi } from './admin-api-service.ts';
 import { startPscService } from './psc-service.ts';
 import { startStructureIdpService, trustedStructures } from './structure-idp-service.ts';
 import { franceConnectIssuer, startFranceConnectService } from './franceconnect-service.ts';
@@ -22,11 +21,8 @@ import { PERSONA_PATIENT_CLOSED_INS, PERSONA_PATIENT_INS } from '@mss/seed';
 import { startAnnuaireLdap } from './ldap-service.ts';
 import { openAnnuaireStore } from './annuaire-store.ts';
 import { sandboxFeedKey, sandboxFeedOperators, startAnnuaireHttpService } from './annuaire-http-service.ts';
-import { DirectoryFeedSender } from '@mss/directory-feed';
-import { DirectorySync } from '@mss/directory-sync';
 import { SANDBOX_API_KEY } from '@mss/annuaire';
 import { startTrustService } from './trust-service.ts';
-import { startOperatorMail, type OperatorMail } from './operator-mail.ts';
 import { openSecondOperatorStore, secondOperatorStore } from './second-operator.ts';
 import { operatorStore } from './store-location.ts';
 import { startMesService, type MesService } from './mes-service.ts';
@@ -57,7 +53,6 @@ const STORY2_APPLICANT = '291077511300725';
  * sessions, within about a second (a real operator would poll every minute or so: the default).
  */
 export const SANDBOX_DIRECTORY_SYNC_INTERVAL_MS = 1000;
-const DAY_MS = 24 * 3600 * 1000;
 
 /**
  * Starts every service of the trust space in this process, on loopback, after seeding the demo
@@ -73,15 +68,9 @@ export async function startSandbox(config: MssConfig, logger: Logger, options: S
   let storeB: Store | undefined;
   let annuaireStore: Store | undefined;
   const running: RunningService[] = [];
-  const operators: OperatorMail[] = [];
-  const timers: NodeJS.Timeout[] = [];
-  const feeds: DirectoryFeedSender[] = [];
-  const syncs: DirectorySync[] = [];
+  const operators: RunningOperator[] = [];
   let mes: MesService | undefined;
   const stopAll = async () => {
-    for (const t of timers) clearInterval(t);
-    for (const f of feeds) await f.stop();
-    for (const s of syncs) await s.stop();
     await mes?.stop().catch((err: unknown) => logger.warn({ err, service: 'mes' }, 'stop failed'));
     mes = undefined;
     for (const o of [...operators].reverse()) await o.stop();
@@ -117,25 +106,6 @@ export async function startSandbox(config: MssConfig, logger: Logger, options: S
     });
     const endpoints: Record<string, string> = {};
     const info = () => ({ endpoints, personas });
-    const adminPassword = ensureAdminPassword(config.dataDir);
-    const adminUrl = `http://${config.host}:${config.ports.adminApi}`;
-    const access = new AccessControl({ store, logger, publicBaseUrl: adminUrl });
-    const governance = new Governance({ store, access, operatorDomains: [config.operatorDomain], logger, limits: config.governance });
-    // Each operator follows the Annuaire's change feed over HTTP (issue #15); started once the Annuaire listens.
-    const annuaireUrl = `http://${config.host}:${config.ports.annuaireHttp}`;
-    const followAnnuaire = (operatorStore: Store, consequences: Governance, domain: string) => {
-      const sync = new DirectorySync({
-        store: operatorStore,
-        url: annuaireUrl,
-        apiKey: SANDBOX_API_KEY,
-        logger: logger.child({ service: 'directorySync', operator: domain }),
-        consequences,
-        intervalMs: SANDBOX_DIRECTORY_SYNC_INTERVAL_MS,
-      });
-      syncs.push(sync);
-      return sync;
-    };
-    const syncA = followAnnuaire(store, governance, config.operatorDomain);
     const add = (service: RunningService) => {
       running.push(service);
       endpoints[service.key] = service.url;
@@ -163,105 +133,83 @@ export async function startSandbox(config: MssConfig, logger: Logger, options: S
       structures: trustedStructures(config, structureIdp?.trust),
       shared: { jwksCooldownSeconds: 1 },
     });
-    // The webmail (issue #16) on the operator's HTTP server, logging in with PSC's `mss-webmail` client.
-    // Recipient suggestions come from the Annuaire stand-in (started just after, at a known port).
-    const annuaireBase = `http://${config.host}:${config.ports.annuaireHttp}`;
-    const webmailPlugin = webmail({
-      psc: { issuer: psc.psc.issuer },
-      tokenValidator,
-      access,
-      governance,
-      store,
-      logger,
-      annuaire: { fhir: `${annuaireBase}/fhir/v2`, apiKey: SANDBOX_API_KEY, resolver: `${annuaireBase}/resolve` },
-    });
-    // JMAP sends through the operator's submission listener, which starts below with the mail services.
-    let submit: Submitter | undefined;
-    const jmap = {
-      submit: (req: Parameters<Submitter>[0]) =>
-        submit
-          ? submit(req)
-          : Promise.resolve({
-              ok: false as const,
-              type: 'forbiddenToSend' as const,
-              description: 'the submission listener is not started yet',
-            }),
-    };
-    add(
-      await startAdminApi(
-        config,
-        { store, governance, access, tokenValidator, adminPassword, jmap, plugins: [webmailPlugin], directorySync: syncA },
-        logger,
-        info,
-      ),
-    );
-    endpoints.webmail = `${adminUrl}/webmail`;
-    // JMAP (RFC 8620) is served by the operator's HTTP server; a client starts from its session resource.
-    endpoints.jmap = `${adminUrl}/.well-known/jmap`;
     // The feed reports each change of the directory; the LDAP snapshot follows it at once.
     const directoryChanges = new EventEmitter();
-    add(
-      await startAnnuaireHttpService(
-        config,
-        annuaireStore,
-        sandboxFeedOperators([config.operatorDomain, config.secondOperatorDomain]),
-        logger,
-        () => directoryChanges.emit('change'),
-      ),
+    const annuaireHttp = await startAnnuaireHttpService(
+      config,
+      annuaireStore,
+      sandboxFeedOperators([config.operatorDomain, config.secondOperatorDomain]),
+      logger,
+      () => directoryChanges.emit('change'),
     );
+    add(annuaireHttp);
     add(await startAnnuaireLdap(config, annuaireStore, logger, directoryChanges));
     // The RPPS+ portal writes the Annuaire (its change feed records it) and activates e-CPS for PSC.
     const rppsPlus = await startRppsPlusService(config, logger, annuaireStore, psc.psc.issuer, () => directoryChanges.emit('change'));
     add(rppsPlus);
     pscAccounts.bind(ecpsAccounts(rppsPlus.rppsPlus.portal));
-    const mail = {
+    // Each operator follows the Annuaire's change feed over HTTP (issue #15).
+    const directorySync = { url: annuaireHttp.url, apiKey: SANDBOX_API_KEY, intervalMs: SANDBOX_DIRECTORY_SYNC_INTERVAL_MS };
+    // Both operators are wired by the operator's own composition root, as `mss serve` wires one.
+    const common = {
       host: config.host,
       tokenValidator,
-      pki: trust.trust.pki,
-      trustUrl: trust.url,
       quotas: config.quotas,
       documentPolicy: config.documentPolicy,
       listeners: config.listeners,
-    };
-    const a = await startOperatorMail(
-      {
-        ...mail,
-        domain: config.operatorDomain,
-        store,
-        dataDir: config.dataDir,
-        access,
-        ports: { smtpSubmission: config.ports.smtpSubmission, imap: config.ports.imap, smtpRelay: config.ports.smtpRelay },
-        keys: { smtpSubmission: 'smtpSubmission', imap: 'imap', smtpRelay: 'smtpRelay' },
-      },
+      governance: config.governance,
+      directorySync,
       logger,
-    );
-    operators.push(a);
-    submit = smtpSubmitter({
-      host: config.host,
-      port: config.ports.smtpSubmission,
-      ca: trust.trust.pki.caCertPem,
-      servername: 'localhost',
+    };
+    const a = await startOperator({
+      ...common,
+      ...(await sandboxOperatorTrust(trust.trust.pki, trust.url, config.operatorDomain)),
+      domain: config.operatorDomain,
+      store,
+      dataDir: config.dataDir,
+      adminPassword: ensureAdminPassword(config.dataDir),
+      ports: {
+        adminApi: config.ports.adminApi,
+        smtpSubmission: config.ports.smtpSubmission,
+        imap: config.ports.imap,
+        smtpRelay: config.ports.smtpRelay,
+      },
+      sandboxInfo: info,
+      // The webmail (issue #16) on the operator's HTTP server, logging in with PSC's `mss-webmail` client.
+      httpPlugins: ({ access, governance }) => [
+        webmail({ psc: { issuer: psc.psc.issuer }, tokenValidator, access, governance, store, logger }),
+      ],
+      // A's mailboxes were seeded into the directory. Its declaration (thousands of lines, ~1 ms
+      // each for the directory) comes five minutes after start, out of the way of a first demo or
+      // test, then daily: it repairs any drift, such as a directory data dir reset.
+      directoryFeed: { url: annuaireHttp.url, key: sandboxFeedKey(config.operatorDomain), firstDeclarationAfterMs: 5 * 60_000 },
     });
+    operators.push(a);
+    const adminUrl = a.services.find((x) => x.key === 'adminApi')!.url;
+    // JMAP (RFC 8620) is served by the operator's HTTP server; a client starts from its session resource.
+    const aEndpoints = { webmail: `${adminUrl}/webmail`, jmap: `${adminUrl}/.well-known/jmap` };
     // The second operator: its own store and listeners, so that mail between operators is real.
     const dataDirB = secondOperatorStore(config).dataDir;
     storeB = await openSecondOperatorStore(config);
     const personasB = await seedSecondOperator(storeB, config.secondOperatorDomain);
     personas.push(...personasB);
-    const accessB = new AccessControl({ store: storeB, logger, publicBaseUrl: adminUrl });
-    const governanceB = new Governance({ store: storeB, access: accessB, operatorDomains: [config.secondOperatorDomain], logger });
-    followAnnuaire(storeB, governanceB, config.secondOperatorDomain);
-    const b = await startOperatorMail(
-      {
-        ...mail,
-        domain: config.secondOperatorDomain,
-        store: storeB,
-        dataDir: dataDirB,
-        access: accessB,
-        ports: { smtpSubmission: config.ports.smtpSubmissionB, imap: config.ports.imapB, smtpRelay: config.ports.smtpRelayB },
-        keys: { smtpSubmission: 'smtpSubmissionB', imap: 'imapB', smtpRelay: 'smtpRelayB' },
+    const b = await startOperator({
+      ...common,
+      ...(await sandboxOperatorTrust(trust.trust.pki, trust.url, config.secondOperatorDomain)),
+      domain: config.secondOperatorDomain,
+      store: storeB,
+      dataDir: dataDirB,
+      adminPassword: ensureAdminPassword(dataDirB),
+      ports: {
+        adminApi: config.ports.adminApiB,
+        smtpSubmission: config.ports.smtpSubmissionB,
+        imap: config.ports.imapB,
+        smtpRelay: config.ports.smtpRelayB,
       },
-      logger,
-    );
+      keys: { adminApi: 'adminApiB', smtpSubmission: 'smtpSubmissionB', imap: 'imapB', smtpRelay: 'smtpRelayB' },
+      // B declares before the sandbox is ready, so that Anne Lambert's PER is in the directory before anyone looks.
+      directoryFeed: { url: annuaireHttp.url, key: sandboxFeedKey(config.secondOperatorDomain), declareAtStart: true },
+    });
     operators.push(b);
     // Mon Espace Santé: the third member of the trust space, for the patients (domain reference §8).
     mes = await startMesService(
@@ -285,45 +233,36 @@ export async function startSandbox(config: MssConfig, logger: Logger, options: S
         DEMO_CITIZENS.filter((c) => c.id === STORY2_APPLICANT),
       ),
     );
-    for (const svc of [...a.services, ...b.services, ...mes.services]) {
+    // The operators logged their own listeners.
+    for (const svc of [...a.services, ...b.services]) endpoints[svc.key] = svc.url;
+    Object.assign(endpoints, aEndpoints);
+    for (const svc of mes.services) {
       endpoints[svc.key] = svc.url;
       logger.info({ service: svc.key, url: svc.url }, 'service listening');
     }
-    // Each operator feeds the national directory from its outbox (R-ANN-1) and declares its full
-    // list daily. B declares before the sandbox is ready, so that Anne Lambert's PER is in the
-    // directory before anyone looks.
-    for (const [domain, operatorStore] of [
-      [config.operatorDomain, store],
-      [config.secondOperatorDomain, storeB],
-    ] as const) {
-      feeds.push(
-        new DirectoryFeedSender({
-          store: operatorStore,
-          url: endpoints.annuaireHttp!,
-          key: sandboxFeedKey(domain),
-          logger: logger.child({ service: 'directoryFeed', operator: domain }),
-        }),
-      );
-    }
-    await feeds[1]!.declareAll();
-    for (const f of feeds) f.start(1000);
-    // A's mailboxes were seeded into the directory. Its declaration (thousands of lines, ~1 ms
-    // each for the directory) comes five minutes after start, out of the way of a first demo or
-    // test, then daily: it repairs any drift, such as a directory data dir reset.
-    feeds[0]!.declarePeriodically(DAY_MS, 5 * 60_000);
-    feeds[1]!.declarePeriodically(DAY_MS);
-    for (const sync of syncs) sync.start();
-    // R-DEL-5: end dates are enforced by a clock, not only when someone asks.
-    const expiry = setInterval(() => {
-      governance.expireLapsedDelegations().catch((err: unknown) => logger.error({ err }, 'delegation expiry failed'));
-    }, 5000);
-    expiry.unref();
-    timers.push(expiry);
     return { endpoints, personas, store, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;
   }
+}
+
+/**
+ * An operator's place in the sandbox's trust space: a certificate from the test CA naming its
+ * domain (that is how peers recognise it; it serves every listener), the CA as trust anchor,
+ * and the trust stand-in's whitelist and CRL, refreshed every 5 s (operators register while
+ * others run).
+ */
+async function sandboxOperatorTrust(pki: Pki, trustUrl: string, domain: string): Promise<Pick<OperatorSetup, 'tls' | 'trust'>> {
+  const cert = await pki.issueServerCertificate({
+    commonName: domain,
+    dnsNames: ['localhost', `smtp.${domain}`, `mx.${domain}`, `imap.${domain}`],
+    ipAddresses: ['127.0.0.1'],
+  });
+  return {
+    tls: { certPem: cert.certPem, keyPem: cert.keyPem, caPem: pki.caCertPem },
+    trust: { whitelistUrl: trustUrl, crlUrl: trustUrl, refreshIntervalMs: 5000 },
+  };
 }
 
 /** A demo APP mailbox (the lab robot's), to show how its software gets a certificate. */

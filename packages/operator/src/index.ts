@@ -1,0 +1,3 @@
+// @mss/operator: one MSSanté operator, wired (the composition root shared by `mss serve` and the sandbox).
+export { startOperator, type OperatorService, type RunningOperator } from './operator.ts';
+export { DEFAULT_SERVICE_KEYS, type DirectoryFeedSetup, type OperatorServiceKeys, type OperatorSetup } from './setup.ts';

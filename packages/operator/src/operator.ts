@@ -1,0 +1,231 @@
+// The operator's composition root: one call wires every part of one MSSanté operator — its
+// copies of the trust space's whitelist and CRL, the admin API, the relay other operators deliver
+// to, the queue that sends to them, the API LPS submission and IMAP listeners, its feed of the
+// national directory and its clocks (R-DEL-5). The sandbox calls it once per operator; `mss serve`
+// calls it from a configuration file. It imports no stand-in: what the national services are is
+// in the setup (URLs, certificates, a token validator).
+
+import path from 'node:path';
+import { AccessControl, createCertificateValidator } from '@mss/access';
+import { buildAdminApi } from '@mss/admin-api';
+import { smtpSubmitter, type Submitter } from '@mss/jmap';
+import { DirectoryFeedSender } from '@mss/directory-feed';
+import { DirectorySync } from '@mss/directory-sync';
+import { Governance } from '@mss/governance';
+import { startImapServer } from '@mss/imap';
+import { listenError } from '@mss/runtime';
+import { QueueRunner, startRelayServer, startSubmissionServer } from '@mss/smtp';
+import { RevocationListCache, WhitelistCache } from '@mss/trust-client';
+import { DEFAULT_SERVICE_KEYS, type OperatorSetup } from './setup.ts';
+
+const DAY_MS = 24 * 3600 * 1000;
+
+/** One listening part of the operator. */
+export interface OperatorService {
+  key: string;
+  url: string;
+}
+
+export interface RunningOperator {
+  domain: string;
+  /** Its listeners, in start order. */
+  services: OperatorService[];
+  access: AccessControl;
+  governance: Governance;
+  queue: QueueRunner;
+  whitelist: WhitelistCache;
+  /** Its copy of the trust space CA's CRL (APP certificates at AUTH EXTERNAL). */
+  revocations: RevocationListCache;
+  feed: DirectoryFeedSender | undefined;
+  /**
+   * Graceful drain (SIGTERM): stop accepting, let transactions in progress finish, tell idle
+   * sessions (`421` on SMTP, `* BYE` on IMAP, IDLE included), then stop the clocks and the feed.
+   * The store is the caller's, and stays open.
+   */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts one operator. Parts start in dependency order and stop in reverse; if one cannot start,
+ * those already started are stopped before the error is thrown.
+ */
+export async function startOperator(s: OperatorSetup): Promise<RunningOperator> {
+  const keys = { ...DEFAULT_SERVICE_KEYS, ...s.keys };
+  const log = s.logger.child({ operator: s.domain });
+  const started: { stop(): Promise<void> }[] = [];
+  const services: OperatorService[] = [];
+  const stop = async (): Promise<void> => {
+    for (const x of [...started].reverse()) await x.stop().catch((err: unknown) => log.warn({ err }, 'stop failed'));
+    started.length = 0;
+  };
+  const listening = (key: string, url: string): void => {
+    services.push({ key, url });
+    log.info({ service: key, url }, 'service listening');
+  };
+  try {
+    const adminUrl = `http://${s.host.includes(':') ? `[${s.host}]` : s.host}:${s.ports.adminApi}`;
+    const access = new AccessControl({ store: s.store, logger: log, publicBaseUrl: s.publicBaseUrl ?? adminUrl });
+    const governance = new Governance({ store: s.store, access, operatorDomains: [s.domain], logger: log, limits: s.governance });
+    const cacheDir = path.join(s.dataDir, 'trust-cache');
+    const whitelist = new WhitelistCache({
+      url: s.trust.whitelistUrl,
+      cacheDir,
+      logger: log,
+      refreshIntervalMs: s.trust.refreshIntervalMs,
+    });
+    await whitelist.start();
+    started.push({ stop: async () => whitelist.stop() });
+    const revocations = new RevocationListCache({
+      url: s.trust.crlUrl,
+      caCertPem: s.tls.caPem,
+      cacheDir,
+      logger: log,
+      refreshIntervalMs: s.trust.refreshIntervalMs,
+    });
+    await revocations.start();
+    started.push({ stop: async () => revocations.stop() });
+    // R-AUTH-4: a certificate the CA revokes ends the sessions it opened, at the next CRL refresh.
+    const unsubscribe = revocations.onRevoked((serials) => {
+      for (const serial of serials) access.bus.publish({ kind: 'certificate-revoked', serial });
+    });
+    started.push({ stop: async () => void unsubscribe() });
+    const certificates = { ca: s.tls.caPem, validator: createCertificateValidator({ caCertPem: s.tls.caPem, revocations }) };
+    const tls = { cert: s.tls.certPem, key: s.tls.keyPem };
+
+    // It follows the Annuaire's change feed (issue #15); an ended situation ends the delegations it supported.
+    const sync = s.directorySync
+      ? new DirectorySync({
+          store: s.store,
+          url: s.directorySync.url,
+          apiKey: s.directorySync.apiKey,
+          logger: log.child({ service: 'directorySync' }),
+          consequences: governance,
+          ...(s.directorySync.intervalMs !== undefined ? { intervalMs: s.directorySync.intervalMs } : {}),
+        })
+      : undefined;
+    // JMAP sends through the operator's own submission listener (started below): the same checks
+    // as an LPS meets (sender binding, recipients, R-AUTH-4), with the person's token.
+    let submit: Submitter | undefined;
+    const jmap = {
+      submit: (req: Parameters<Submitter>[0]) =>
+        submit
+          ? submit(req)
+          : Promise.resolve({
+              ok: false as const,
+              type: 'forbiddenToSend' as const,
+              description: 'the submission listener is not started yet',
+            }),
+    };
+    const admin = await buildAdminApi({
+      store: s.store,
+      logger: log,
+      operatorDomain: s.domain,
+      governance,
+      access,
+      tokenValidator: s.tokenValidator,
+      adminPassword: s.adminPassword,
+      ...(s.sandboxInfo ? { sandboxInfo: s.sandboxInfo } : {}),
+      ...(sync ? { directorySync: sync } : {}),
+      jmap,
+    });
+    for (const plugin of s.httpPlugins?.({ access, governance }) ?? []) await admin.register(plugin);
+    try {
+      await admin.listen({ host: s.host, port: s.ports.adminApi });
+    } catch (err) {
+      await admin.close().catch(() => {});
+      throw listenError(err, keys.adminApi, s.host, s.ports.adminApi);
+    }
+    started.push({ stop: () => admin.close() });
+    listening(keys.adminApi, adminUrl);
+
+    const queue = new QueueRunner({
+      store: s.store,
+      logger: log,
+      trustSpace: whitelist,
+      tls: { ...tls, ca: s.tls.caPem },
+      name: `mx.${s.domain}`,
+      operatorDomain: s.domain,
+      retry: s.retry ?? { firstDelayMs: 30_000, maxDelayMs: 600_000 },
+    });
+    // The relay queues success reports (NOTIFY=SUCCESS) back to the sending operator.
+    const relay = await startRelayServer({
+      store: s.store,
+      logger: log,
+      host: s.host,
+      port: s.ports.smtpRelay,
+      tls: { ...tls, ca: s.tls.caPem },
+      operatorDomains: [s.domain],
+      trustSpace: whitelist,
+      quotas: s.quotas,
+      queue,
+      maxConnectionsPerAddress: s.listeners.maxConnectionsPerAddress,
+    });
+    started.push(relay);
+    listening(keys.smtpRelay, relay.url);
+    await queue.start();
+    started.push(queue);
+    const submission = await startSubmissionServer({
+      store: s.store,
+      access,
+      tokenValidator: s.tokenValidator,
+      logger: log,
+      host: s.host,
+      port: s.ports.smtpSubmission,
+      tls,
+      operatorDomains: [s.domain],
+      trustSpace: whitelist,
+      queue,
+      quotas: s.quotas,
+      ...(s.documentPolicy ? { documentPolicy: s.documentPolicy } : {}),
+      certificates,
+      maxConnectionsPerAddress: s.listeners.maxConnectionsPerAddress,
+    });
+    started.push(submission);
+    listening(keys.smtpSubmission, submission.url);
+    const imap = await startImapServer({
+      store: s.store,
+      access,
+      tokenValidator: s.tokenValidator,
+      logger: log,
+      host: s.host,
+      port: s.ports.imap,
+      tls,
+      quotas: s.quotas,
+      ...(s.documentPolicy ? { documentPolicy: s.documentPolicy } : {}),
+      certificates,
+      maxConnectionsPerAddress: s.listeners.maxConnectionsPerAddress,
+      loginTimeoutMs: s.listeners.imapLoginTimeoutMs,
+      idleTimeoutMs: s.listeners.imapIdleTimeoutMs,
+      name: keys.imap,
+    });
+    started.push(imap);
+    listening(keys.imap, imap.url);
+
+    // The operator feeds the national directory from its outbox (R-ANN-1) and declares its full list periodically.
+    let feed: DirectoryFeedSender | undefined;
+    if (s.directoryFeed) {
+      const f = s.directoryFeed;
+      feed = new DirectoryFeedSender({ store: s.store, url: f.url, key: f.key, logger: log.child({ service: 'directoryFeed' }) });
+      started.push(feed);
+      if (f.declareAtStart) await feed.declareAll();
+      feed.start(f.pollMs ?? 1000);
+      const every = f.declareEveryMs ?? DAY_MS;
+      feed.declarePeriodically(every, f.firstDeclarationAfterMs ?? every);
+    }
+    if (sync) {
+      sync.start();
+      started.push(sync);
+    }
+    // R-DEL-5: end dates are enforced by a clock, not only when someone asks.
+    const expiry = setInterval(() => {
+      governance.expireLapsedDelegations().catch((err: unknown) => log.error({ err }, 'delegation expiry failed'));
+    }, s.delegationExpiryIntervalMs ?? 5000);
+    expiry.unref();
+    started.push({ stop: async () => clearInterval(expiry) });
+
+    return { domain: s.domain, services, access, governance, queue, whitelist, revocations, feed, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
