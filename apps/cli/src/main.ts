@@ -1,54 +1,23 @@
 import { describeError, loadClientEnvironment, MssError } from '@mss/runtime';
 import { dispatch, type Command } from './cli.ts';
-import { idCheck } from './commands/id-check.ts';
-import { dbMigrate } from './commands/db.ts';
-import { seedCommand } from './commands/seed.ts';
-import { sandboxCommand } from './commands/sandbox.ts';
-import { balCommand, cguCommand } from './commands/bal.ts';
-import { pscCommand } from './commands/psc.ts';
-import { rppsCommand } from './commands/rpps.ts';
-import { structureIdpCommand } from './commands/structure-idp.ts';
-import { accessCheck } from './commands/access-check.ts';
-import { queueCommand } from './commands/queue.ts';
-import { auditCommand } from './commands/audit.ts';
-import { directoryCommand } from './commands/directory.ts';
-import { mesCommand } from './commands/mes.ts';
-import { annuaireCommand } from './commands/annuaire.ts';
-import { trustCommand } from './commands/trust.ts';
-import { indicatorsCommand } from './commands/indicators.ts';
-import { messageCommand, xdmCommand } from './commands/xdm.ts';
-import { conformanceCommand } from './commands/conformance.ts';
 
-export const ROOT: Command = {
-  name: 'mss',
-  summary: 'mss-operator: an MSSanté operator and local stand-ins of the national services.',
-  subcommands: [
-    sandboxCommand,
-    seedCommand,
-    balCommand,
-    cguCommand,
-    pscCommand,
-    rppsCommand,
-    structureIdpCommand,
-    queueCommand,
-    auditCommand,
-    directoryCommand,
-    mesCommand,
-    annuaireCommand,
-    trustCommand,
-    indicatorsCommand,
-    xdmCommand,
-    messageCommand,
-    conformanceCommand,
-    { name: 'access', summary: 'The access decision point, from the command line', subcommands: [accessCheck] },
-    { name: 'db', summary: 'Database maintenance', subcommands: [dbMigrate] },
-    { name: 'id', summary: 'Identifiers: RPPS, ADELI, IdNat, FINESS, SIRET, INS, MSSanté addresses', subcommands: [idCheck] },
-  ],
-};
+/**
+ * `mss serve` runs an operator in production: only its command is loaded, so that nothing of the
+ * stand-ins (which every other command's module graph reaches) is in the process. Tested in
+ * apps/cli/test/serve.e2e.test.ts.
+ */
+async function rootFor(argv: readonly string[]): Promise<Command> {
+  if (argv[0] === 'serve') {
+    const { serveCommand } = await import('./commands/serve.ts');
+    return { name: 'mss', summary: 'mss-operator', subcommands: [serveCommand] };
+  }
+  return (await import('./root.ts')).ROOT;
+}
 
 async function main(): Promise<void> {
   try {
-    process.exitCode = await dispatch(ROOT, process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr });
+    const argv = process.argv.slice(2);
+    process.exitCode = await dispatch(await rootFor(argv), argv, { stdout: process.stdout, stderr: process.stderr });
   } catch (err) {
     // A user-facing error is one line; anything else is a bug, shown in full only on request.
     process.stderr.write(`mss: ${describeError(err)}\n`);

@@ -1,3 +1,5 @@
 // @mss/operator: one MSSanté operator, wired (the composition root shared by `mss serve` and the sandbox).
 export { startOperator, type OperatorService, type RunningOperator } from './operator.ts';
 export { DEFAULT_SERVICE_KEYS, type DirectoryFeedSetup, type OperatorServiceKeys, type OperatorSetup } from './setup.ts';
+export { DEFAULT_OPERATOR_PORTS, loadOperatorConfig, type OperatorFileConfig } from './config-file.ts';
+export { OperatorMetrics, type ConnectionSource } from './metrics.ts';

@@ -16,6 +16,9 @@ import { startImapServer } from '@mss/imap';
 import { listenError } from '@mss/runtime';
 import { QueueRunner, startRelayServer, startSubmissionServer } from '@mss/smtp';
 import { RevocationListCache, WhitelistCache } from '@mss/trust-client';
+import type { AddressInfo } from 'node:net';
+import { OperatorMetrics } from './metrics.ts';
+import { startOperations } from './operations.ts';
 import { DEFAULT_SERVICE_KEYS, type OperatorSetup } from './setup.ts';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -37,6 +40,7 @@ export interface RunningOperator {
   /** Its copy of the trust space CA's CRL (APP certificates at AUTH EXTERNAL). */
   revocations: RevocationListCache;
   feed: DirectoryFeedSender | undefined;
+  metrics: OperatorMetrics;
   /**
    * Graceful drain (SIGTERM): stop accepting, let transactions in progress finish, tell idle
    * sessions (`421` on SMTP, `* BYE` on IMAP, IDLE included), then stop the clocks and the feed.
@@ -62,9 +66,15 @@ export async function startOperator(s: OperatorSetup): Promise<RunningOperator> 
     services.push({ key, url });
     log.info({ service: key, url }, 'service listening');
   };
+  const httpUrl = (port: number): string => `http://${s.host.includes(':') ? `[${s.host}]` : s.host}:${port}`;
   try {
-    const adminUrl = `http://${s.host.includes(':') ? `[${s.host}]` : s.host}:${s.ports.adminApi}`;
-    const access = new AccessControl({ store: s.store, logger: log, publicBaseUrl: s.publicBaseUrl ?? adminUrl });
+    const metrics = new OperatorMetrics({ domain: s.domain, store: s.store });
+    const access = new AccessControl({
+      store: s.store,
+      logger: log,
+      publicBaseUrl: s.publicBaseUrl ?? httpUrl(s.ports.adminApi),
+      events: metrics,
+    });
     const governance = new Governance({ store: s.store, access, operatorDomains: [s.domain], logger: log, limits: s.governance });
     const cacheDir = path.join(s.dataDir, 'trust-cache');
     const whitelist = new WhitelistCache({
@@ -136,7 +146,7 @@ export async function startOperator(s: OperatorSetup): Promise<RunningOperator> 
       throw listenError(err, keys.adminApi, s.host, s.ports.adminApi);
     }
     started.push({ stop: () => admin.close() });
-    listening(keys.adminApi, adminUrl);
+    listening(keys.adminApi, httpUrl((admin.server.address() as AddressInfo).port));
 
     const queue = new QueueRunner({
       store: s.store,
@@ -159,9 +169,12 @@ export async function startOperator(s: OperatorSetup): Promise<RunningOperator> 
       quotas: s.quotas,
       queue,
       maxConnectionsPerAddress: s.listeners.maxConnectionsPerAddress,
+      events: metrics,
+      serviceKey: keys.smtpRelay,
     });
     started.push(relay);
     listening(keys.smtpRelay, relay.url);
+    metrics.watch({ service: keys.smtpRelay, count: () => relay.connections() });
     await queue.start();
     started.push(queue);
     const submission = await startSubmissionServer({
@@ -179,9 +192,12 @@ export async function startOperator(s: OperatorSetup): Promise<RunningOperator> 
       ...(s.documentPolicy ? { documentPolicy: s.documentPolicy } : {}),
       certificates,
       maxConnectionsPerAddress: s.listeners.maxConnectionsPerAddress,
+      events: metrics,
+      serviceKey: keys.smtpSubmission,
     });
     started.push(submission);
     listening(keys.smtpSubmission, submission.url);
+    metrics.watch({ service: keys.smtpSubmission, count: () => submission.connections() });
     const imap = await startImapServer({
       store: s.store,
       access,
@@ -197,9 +213,12 @@ export async function startOperator(s: OperatorSetup): Promise<RunningOperator> 
       loginTimeoutMs: s.listeners.imapLoginTimeoutMs,
       idleTimeoutMs: s.listeners.imapIdleTimeoutMs,
       name: keys.imap,
+      events: metrics,
+      ...(s.drainTimeoutMs !== undefined ? { drainTimeoutMs: s.drainTimeoutMs } : {}),
     });
     started.push(imap);
     listening(keys.imap, imap.url);
+    metrics.watch({ service: keys.imap, count: () => imap.sessions() });
 
     // The operator feeds the national directory from its outbox (R-ANN-1) and declares its full list periodically.
     let feed: DirectoryFeedSender | undefined;
@@ -223,7 +242,24 @@ export async function startOperator(s: OperatorSetup): Promise<RunningOperator> 
     expiry.unref();
     started.push({ stop: async () => clearInterval(expiry) });
 
-    return { domain: s.domain, services, access, governance, queue, whitelist, revocations, feed, stop };
+    // Health, readiness and metrics on their own listener; ready once everything above listens,
+    // not ready as soon as a drain begins (stopped last, so the orchestrator sees the drain).
+    if (s.ports.operations !== undefined) {
+      const ops = await startOperations({
+        host: s.host,
+        port: s.ports.operations,
+        service: keys.operations,
+        store: s.store,
+        metrics,
+        logger: log,
+      });
+      started.unshift(ops);
+      listening(keys.operations, ops.url);
+      ops.setReady(true);
+      started.push({ stop: async () => ops.setReady(false) });
+    }
+
+    return { domain: s.domain, services, access, governance, queue, whitelist, revocations, feed, metrics, stop };
   } catch (err) {
     await stop();
     throw err;

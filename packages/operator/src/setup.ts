@@ -84,6 +84,8 @@ export interface OperatorSetup {
   documentPolicy?: DocumentPolicy | undefined;
   listeners: ListenerSettings;
   governance: GovernanceLimits;
+  /** At stop, how long IMAP commands in progress may take to answer (default 10 s). */
+  drainTimeoutMs?: number;
   /** R-DEL-5: how often lapsed delegations are ended (default 5 s). */
   delegationExpiryIntervalMs?: number;
   /** The queue's retry schedule (defaults: 30 s, then doubling up to 10 min). */

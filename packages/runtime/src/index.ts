@@ -9,3 +9,4 @@ export * from './address-limit.ts';
 export * from './structure-idps.ts';
 export * from './blob-store-setting.ts';
 export * from './files.ts';
+export * from './service-events.ts';

@@ -8,7 +8,7 @@
 import type net from 'node:net';
 import type tls from 'node:tls';
 import { SessionGuard, type AccessControl, type CertificateValidator, type SessionEndReason, type TokenValidator } from '@mss/access';
-import type { AddressConnectionLimit, Logger } from '@mss/runtime';
+import type { AddressConnectionLimit, Logger, ServiceEvents } from '@mss/runtime';
 import type { SMTPServer, SMTPServerSession } from 'smtp-server';
 import { SMTPConnection, type SMTPConnectionOptions } from 'smtp-server/lib/smtp-connection.js';
 import type { SMTPStream } from 'smtp-server/lib/smtp-stream.js';
@@ -47,6 +47,8 @@ export interface ConnectionDeps {
   limits: ConnectionLimits;
   /** Connections per client address on this listener (shared by its connections). */
   perAddress?: AddressConnectionLimit;
+  /** Commands read and messages accepted, for the operator's metrics, under this listener's name. */
+  events?: { sink: ServiceEvents; service: string };
 }
 
 // RFC 3207 §4: before TLS, anything else is answered "530 5.7.0 Must issue a STARTTLS command first".
@@ -93,6 +95,12 @@ export class SubmissionConnection extends SMTPConnection {
     this.deps = deps;
     this.log = deps.logger.child({ smtp: this.id });
     bySession.set(this.session, this);
+  }
+
+  /** A message was accepted (250 after DATA): told to the operator's metrics. */
+  accepted(recipients: number): void {
+    const events = this.deps.events;
+    events?.sink.accepted?.(events.service, recipients);
   }
 
   override init(): void {
@@ -158,6 +166,8 @@ export class SubmissionConnection extends SMTPConnection {
     if (this._upgrading || !this._ready || this._closing) return super._onCommand(command, callback);
     if (this.bareNewline) return this.refuseBareNewline(this.bareNewline);
     if (++this.commandCount > this.deps.limits.maxCommands) return this.reply(replies.tooManyCommands());
+    const events = this.deps.events;
+    if (events?.sink.command) events.sink.command(events.service, command.toString('latin1').split(' ', 1)[0]!.toUpperCase());
     const relay = this.deps.relay;
     if (!this.secure && this._nextHandler === false) {
       const name = command.toString('latin1').split(' ')[0]!.toUpperCase();

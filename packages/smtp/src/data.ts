@@ -166,6 +166,7 @@ export function receiveData<T>(
       }
       delivered = await h.deliver({ blob, data }, examined.checked);
       conn.log.info({ id, ...delivered.log }, 'smtp message accepted');
+      conn.accepted(conn.session.envelope.rcptTo.length);
     } catch (err) {
       return refuse(
         err instanceof SmtpReply || err instanceof Error ? err : new Error(String(err)),

@@ -6,7 +6,7 @@
 
 import { randomBytes } from 'node:crypto';
 import type tls from 'node:tls';
-import { AddressConnectionLimit, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, type Logger } from '@mss/runtime';
+import { AddressConnectionLimit, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, type Logger, type ServiceEvents } from '@mss/runtime';
 import type { MailboxQuotas } from '@mss/domain';
 import type { NewQueueEntry, Repositories, Store } from '@mss/store';
 import type { MssHeaders } from '@mss/mime';
@@ -27,6 +27,10 @@ import type { WrittenDsn } from './queue/dsn-filing.ts';
 export interface RelayCoreOptions {
   store: Store;
   logger: Logger;
+  /** Commands and accepted messages, for the operator's metrics. */
+  events?: ServiceEvents;
+  /** The listener's name in metrics (default `smtpRelay`). */
+  serviceKey?: string;
   operatorDomains: string[];
   trustSpace: TrustSpace;
   maxMessageSize?: number;
@@ -272,6 +276,7 @@ export function createRelaySmtpServer(opts: RelayCoreOptions, transport: RelayTr
       logger: log,
       limits: { maxCommands: opts.maxCommandsPerConnection ?? 10_000, hardErrorLimit: opts.hardErrorLimit ?? 20 },
       perAddress: new AddressConnectionLimit(opts.maxConnectionsPerAddress ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS),
+      ...(opts.events ? { events: { sink: opts.events, service: opts.serviceKey ?? 'smtpRelay' } } : {}),
     },
   );
   smtp.on('error', (err: Error & { code?: string }) => log.debug({ err: err.message, code: err.code }, 'smtp connection error'));

@@ -3,7 +3,7 @@
 // sent once the message is durable and delivered.
 
 import type { AccessControl, CertificateValidator, TokenValidator } from '@mss/access';
-import { AddressConnectionLimit, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, type Logger } from '@mss/runtime';
+import { AddressConnectionLimit, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, type Logger, type ServiceEvents } from '@mss/runtime';
 import { checkIns, type DocumentPolicy, PATIENT_DOMAIN, type MailboxQuotas } from '@mss/domain';
 import type { XdmLimits } from '@mss/xdm';
 import { examineDocuments } from './documents.ts';
@@ -22,6 +22,10 @@ export interface SubmissionServerOptions {
   access: AccessControl;
   tokenValidator: TokenValidator;
   logger: Logger;
+  /** Commands and accepted messages, for the operator's metrics. */
+  events?: ServiceEvents;
+  /** The listener's name in metrics (default `smtpSubmission`). */
+  serviceKey?: string;
   host: string;
   port: number;
   /** Certificate and key for STARTTLS (PEM). */
@@ -241,6 +245,7 @@ export async function startSubmissionServer(opts: SubmissionServerOptions): Prom
       logger: log,
       limits: { maxCommands: opts.maxCommandsPerConnection ?? 10_000, hardErrorLimit: opts.hardErrorLimit ?? 20 },
       perAddress: new AddressConnectionLimit(opts.maxConnectionsPerAddress ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS),
+      ...(opts.events ? { events: { sink: opts.events, service: opts.serviceKey ?? 'smtpSubmission' } } : {}),
     },
   );
   smtp.on('error', (err: Error & { code?: string }) => log.debug({ err: err.message, code: err.code }, 'smtp connection error'));

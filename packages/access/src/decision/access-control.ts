@@ -1,5 +1,5 @@
 import { ACTIONS_ON_CLOSED, may, mayOperate, type MailboxRole, type MailboxType } from '@mss/domain';
-import { silentLogger, type Logger } from '@mss/runtime';
+import { silentLogger, type Logger, type ServiceEvents } from '@mss/runtime';
 import { MailboxScope, type Repositories, type Store } from '@mss/store';
 import type {
   Channel,
@@ -20,6 +20,8 @@ export interface AccessControlOptions {
   /** Base URL the CGU acceptance links are made from (the operator's web front). */
   publicBaseUrl?: string;
   bus?: RevocationBus;
+  /** Each audited outcome, for the operator's metrics. */
+  events?: ServiceEvents;
 }
 
 /** What the audit trail records of a request, whichever kind it is. */
@@ -41,12 +43,14 @@ export class AccessControl {
   readonly bus: RevocationBus;
   private readonly logger: Logger;
   private readonly publicBaseUrl: string;
+  private readonly events: ServiceEvents | undefined;
 
   constructor(options: AccessControlOptions) {
     this.store = options.store;
     this.logger = options.logger ?? silentLogger();
     this.publicBaseUrl = (options.publicBaseUrl ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
     this.bus = options.bus ?? new RevocationBus(options.store.bus);
+    this.events = options.events;
   }
 
   /** Decides, audits, and on allow hands back the capability on that mailbox (`scope`, bound to the store). */
@@ -144,6 +148,7 @@ export class AccessControl {
       reason: `invalid-certificate:${req.code}`,
       role: null,
     });
+    this.events?.decision?.(req.channel, 'denied');
     this.logger.info({ channel: req.channel, mailbox: req.mailbox, serial: req.serial, reason: req.code }, 'client certificate refused');
   }
 
@@ -159,6 +164,7 @@ export class AccessControl {
       reason: `invalid-token:${req.code}`,
       role: null,
     });
+    this.events?.decision?.(req.channel, 'denied');
     this.logger.info({ channel: req.channel, mailbox: req.mailbox, reason: req.code }, 'token refused');
   }
 
@@ -266,6 +272,7 @@ export class AccessControl {
       reason: d.allowed ? d.role : d.reason,
       role: d.allowed ? d.role : null,
     });
+    this.events?.decision?.(req.channel, d.allowed ? 'allowed' : 'denied');
     this.logger.info(
       {
         channel: req.channel,

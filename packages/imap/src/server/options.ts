@@ -1,6 +1,6 @@
 import type { SecureContextOptions } from 'node:tls';
 import type { AccessControl, CertificateValidator, TokenValidator } from '@mss/access';
-import type { Logger } from '@mss/runtime';
+import type { Logger, ServiceEvents } from '@mss/runtime';
 import type { MailboxQuotas } from '@mss/domain';
 import type { Store } from '@mss/store';
 import type { Identity } from './state.ts';
@@ -18,6 +18,10 @@ export interface ImapServerOptions {
   access: AccessControl;
   tokenValidator: TokenValidator;
   logger: Logger;
+  /** Each command read, for the operator's metrics. */
+  events?: ServiceEvents;
+  /** At stop, how long commands in progress may take to answer before their sessions are cut (default 10 s). */
+  drainTimeoutMs?: number;
   host: string;
   port: number;
   /** Certificate and key for STARTTLS; without it STARTTLS is not offered (and nobody can log in). */

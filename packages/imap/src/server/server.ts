@@ -58,8 +58,18 @@ export async function startImapServer(opts: ImapServerOptions): Promise<RunningI
     port,
     sessions: () => sessions.size,
     async stop() {
+      // Stop accepting, then drain: commands in progress answer first, idle sessions get BYE now.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const s of sessions) s.drain('Server shutting down');
+      // A command that does not answer within the drain time is cut (its transaction rolls back).
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, opts.drainTimeoutMs ?? 10_000);
+      });
+      await Promise.race([Promise.all([...sessions].map((s) => s.closedPromise)), late]);
+      clearTimeout(timer);
       for (const s of sessions) s.bye('Server shutting down');
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closed;
     },
   };
 }

@@ -59,6 +59,8 @@ export class ImapSession implements SessionContext {
   private guard: SessionGuard | undefined;
   readonly enabled = new Set<string>();
   private busy = false;
+  /** Set by drain() while a command runs: the BYE to send once it has answered. */
+  private drainText: string | undefined;
   private closed = false;
   private badCount = 0;
   private idleTag: string | null = null;
@@ -249,6 +251,15 @@ export class ImapSession implements SessionContext {
     this.shared.indexes.release(sel.index);
   }
 
+  /**
+   * The server is draining: a session between commands (IDLE included) gets its BYE now; one in
+   * the middle of a command gets it once the command has answered, so no transaction is cut.
+   */
+  drain(text: string): void {
+    if (this.busy) this.drainText = text;
+    else this.bye(text);
+  }
+
   /** Ends the session with an untagged BYE (RFC 3501 §7.1.5). */
   bye(text: string): void {
     if (this.closed) return;
@@ -325,6 +336,7 @@ export class ImapSession implements SessionContext {
       this.bye('Internal error');
     } finally {
       this.busy = false;
+      if (this.drainText !== undefined && !this.closed && !this.saslWait) this.bye(this.drainText);
       this.flush();
       if (!this.closed && this.socket.isPaused() && this.framer.bufferedBytes < HIGH_WATER / 2) this.socket.resume();
     }
@@ -382,6 +394,7 @@ export class ImapSession implements SessionContext {
       }
       throw err;
     }
+    this.opts.events?.command?.(this.opts.name ?? 'imap', cmd.command);
     try {
       await handlerOf(cmd.command).run(this, cmd, this.current);
     } catch (err) {

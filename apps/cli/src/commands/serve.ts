@@ -1,0 +1,107 @@
+// `mss serve`: one operator in production, from a configuration file. This module and what it
+// imports load no stand-in (apps/cli/test/serve.e2e.test.ts checks the process's modules): the
+// national services are URLs and certificates in the configuration.
+
+import { createTrustedIssuers } from '@mss/access';
+import { loadOperatorConfig, startOperator } from '@mss/operator';
+import {
+  createLogger,
+  loadBlobStoreSetting,
+  loadDocumentPolicy,
+  loadGovernanceLimits,
+  loadListenerSettings,
+  loadQuotas,
+  loadStoreSettings,
+  MssError,
+  redactUrl,
+} from '@mss/runtime';
+import { Store } from '@mss/store';
+import { requireString, type Command } from '../cli.ts';
+
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'Run one operator from a configuration file (production: no stand-in is started or loaded)',
+  description: [
+    'The configuration file (TOML or JSON) names the operator domain, its listeners, its certificate and',
+    'trust anchor, the national services (whitelist and CRL URLs, Pro Santé Connect issuer, the Annuaire',
+    'feed), the admin password file and the database; see docs/operations.md. Tunables (quotas, limits,',
+    'timeouts) are the MSS_* variables of `mss sandbox`. SIGTERM drains: readiness goes down, listeners stop',
+    'accepting, transactions in progress finish, idle sessions are told (SMTP 421, IMAP BYE), then it exits 0.',
+  ].join('\n'),
+  options: {
+    config: { type: 'string', description: 'The operator configuration file (.toml or .json)', valueName: 'file' },
+    json: { type: 'boolean', description: 'Print one JSON line on stdout once ready: {"ready":true,"endpoints":{…}}' },
+  },
+  async run(ctx) {
+    const file = requireString(ctx, 'config');
+    if (!file) throw new MssError('USAGE', 'serve: --config <file> is required (mss serve --help)', { exitCode: 2 });
+    const config = loadOperatorConfig(file);
+    // Checked before anything starts, like the file: one line naming the variable.
+    const tunables = {
+      quotas: loadQuotas(),
+      documentPolicy: loadDocumentPolicy(),
+      listeners: loadListenerSettings(),
+      governance: loadGovernanceLimits(),
+    };
+    const storeSettings = { ...loadStoreSettings(), blobStore: loadBlobStoreSetting() };
+    const logger = createLogger({ level: config.logLevel });
+    const store = await Store.open({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, ...storeSettings });
+    logger.info(
+      {
+        config: config.file,
+        domain: config.domain,
+        database: config.databaseUrl ? redactUrl(config.databaseUrl) : `sqlite:${config.dataDir}`,
+        host: config.host,
+        ports: config.ports,
+        whitelist: config.trust.whitelistUrl,
+        crl: config.trust.crlUrl,
+        psc: config.psc.issuer,
+        annuaire: config.directoryFeed?.url ?? 'none',
+        structureIdps: config.structureIdps.map((s) => s.finess),
+      },
+      'operator configuration',
+    );
+    let operator: Awaited<ReturnType<typeof startOperator>>;
+    try {
+      operator = await startOperator({
+        ...tunables,
+        domain: config.domain,
+        host: config.host,
+        store,
+        dataDir: config.dataDir,
+        ports: config.ports,
+        tls: config.tls,
+        trust: config.trust,
+        tokenValidator: createTrustedIssuers({ psc: config.psc, structures: config.structureIdps }),
+        adminPassword: config.adminPassword,
+        directoryFeed: config.directoryFeed,
+        drainTimeoutMs: config.drainTimeoutMs,
+        logger,
+      });
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+    const endpoints = Object.fromEntries(operator.services.map((s) => [s.key, s.url]));
+    logger.info({ endpoints }, 'operator ready');
+    if (ctx.values.json) ctx.stdout.write(`${JSON.stringify({ ready: true, endpoints })}\n`);
+    await new Promise<void>((resolve) => {
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        logger.info({ signal }, 'draining');
+        operator
+          .stop()
+          .then(() => store.close())
+          .catch((err: unknown) => logger.error({ err }, 'stop failed'))
+          .finally(resolve);
+      };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
+    });
+    logger.info('stopped');
+    logger.flush();
+    return 0;
+  },
+};

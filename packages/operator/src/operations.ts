@@ -1,0 +1,78 @@
+// The operations listener of a node: liveness (/healthz), readiness (/readyz) and Prometheus
+// metrics (/metrics). It is not the admin API: it answers no one's mail and should be reachable
+// by the orchestrator and the scraper only (bind it to an internal address).
+
+import http from 'node:http';
+import { listenOn, type Logger } from '@mss/runtime';
+import type { Store } from '@mss/store';
+import type { OperatorMetrics } from './metrics.ts';
+
+export interface RunningOperations {
+  url: string;
+  /** Readiness goes down first when the node drains, so that load balancers stop sending. */
+  setReady(ready: boolean): void;
+  stop(): Promise<void>;
+}
+
+export async function startOperations(o: {
+  host: string;
+  port: number;
+  service: string;
+  store: Store;
+  metrics: OperatorMetrics;
+  logger: Logger;
+}): Promise<RunningOperations> {
+  let ready = false;
+  const json = (res: http.ServerResponse, status: number, body: unknown): void => {
+    res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+    res.end(`${JSON.stringify(body)}\n`);
+  };
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return;
+    }
+    if (path === '/healthz') {
+      json(res, 200, { status: 'ok' });
+      return;
+    }
+    if (path === '/readyz') {
+      if (!ready) {
+        json(res, 503, { status: 'not ready', reason: 'starting or draining' });
+        return;
+      }
+      o.store.ping().then(
+        () => json(res, 200, { status: 'ready', database: o.store.engine }),
+        () => json(res, 503, { status: 'not ready', reason: 'database unavailable' }),
+      );
+      return;
+    }
+    if (path === '/metrics') {
+      o.metrics.registry.metrics().then(
+        (text) => {
+          res.writeHead(200, { 'content-type': o.metrics.registry.contentType });
+          res.end(text);
+        },
+        (err: unknown) => {
+          o.logger.warn({ err }, 'metrics collection failed');
+          json(res, 503, { status: 'metrics unavailable' });
+        },
+      );
+      return;
+    }
+    json(res, 404, { status: 'not found', paths: ['/healthz', '/readyz', '/metrics'] });
+  });
+  const port = await listenOn(server, o.service, o.host, o.port);
+  return {
+    url: `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`,
+    setReady(value) {
+      ready = value;
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
