@@ -204,7 +204,7 @@ test('a bad configuration: one line naming the key and the problem, exit 2, noth
     ],
     [
       'operator.toml',
-      good.replace('whitelist_url = "', 'whitelist_url = "ftp://'),
+      good.replace('whitelist_url = "http://', 'whitelist_url = "ftp://'),
       `mss: operator.toml: trust.whitelist_url: "ftp://${trustUrl.slice(7)}/listeblanchemssante.xml" is not a URL (https or http)`,
     ],
     [
