@@ -23,6 +23,8 @@ export interface OperatorFileConfig {
   psc: { issuer: string; jwksUri?: string; audience?: string[] };
   structureIdps: StructureIdpSetting[];
   directoryFeed: { url: string; key: string; pollMs: number; declareEveryMs: number } | undefined;
+  /** The Annuaire's change feed (FHIR, ESANTE-API-KEY), followed by the operator (issue #15). */
+  directorySync: { url: string; apiKey: string; intervalMs: number } | undefined;
   adminPassword: string;
   logLevel: LogLevel;
   /** How long a drain (SIGTERM) waits for transactions in progress before closing what is left. */
@@ -52,7 +54,7 @@ const SECTIONS: Record<string, readonly string[]> = {
   tls: ['certificate', 'key', 'ca'],
   trust: ['whitelist_url', 'crl_url', 'refresh_interval'],
   psc: ['issuer', 'jwks_uri', 'audience'],
-  annuaire: ['feed_url', 'feed_key_file', 'poll_interval', 'declare_every'],
+  annuaire: ['feed_url', 'feed_key_file', 'poll_interval', 'declare_every', 'directory_url', 'api_key_file', 'sync_interval'],
   admin: ['password_file'],
 };
 
@@ -198,6 +200,16 @@ export function loadOperatorConfig(file: string): OperatorFileConfig {
       declareEveryMs: duration('annuaire.declare_every', 24 * 3_600_000, 60_000),
     };
   }
+  let directorySync: OperatorFileConfig['directorySync'];
+  if (get('annuaire.directory_url') !== undefined || get('annuaire.api_key_file') !== undefined) {
+    const apiKey = readFile('annuaire.api_key_file').trim();
+    if (apiKey === '') throw fail('annuaire.api_key_file', 'is empty');
+    directorySync = {
+      url: url('annuaire.directory_url', ['https:', 'http:']) as string,
+      apiKey,
+      intervalMs: duration('annuaire.sync_interval', 60_000, 1000),
+    };
+  }
   const adminPassword = readFile('admin.password_file').trim();
   if (adminPassword.length < 12) throw fail('admin.password_file', 'holds a password shorter than 12 characters');
 
@@ -223,6 +235,7 @@ export function loadOperatorConfig(file: string): OperatorFileConfig {
     psc: { issuer: pscIssuer, ...(jwksUri ? { jwksUri } : {}), ...(audience ? { audience } : {}) },
     structureIdps,
     directoryFeed,
+    directorySync,
     adminPassword,
     logLevel: logLevel as LogLevel,
     drainTimeoutMs: duration('drain_timeout', 30_000, 0),

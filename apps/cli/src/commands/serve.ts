@@ -75,6 +75,7 @@ export const serveCommand: Command = {
         tokenValidator: createTrustedIssuers({ psc: config.psc, structures: config.structureIdps }),
         adminPassword: config.adminPassword,
         directoryFeed: config.directoryFeed,
+        directorySync: config.directorySync,
         drainTimeoutMs: config.drainTimeoutMs,
         logger,
       });
