@@ -176,8 +176,17 @@ export async function startSandbox(config: MssConfig, logger: Logger, options: S
       },
       sandboxInfo: info,
       // The webmail (issue #16) on the operator's HTTP server, logging in with PSC's `mss-webmail` client.
+      // Recipient suggestions come from the Annuaire stand-in.
       httpPlugins: ({ access, governance }) => [
-        webmail({ psc: { issuer: psc.psc.issuer }, tokenValidator, access, governance, store, logger }),
+        webmail({
+          psc: { issuer: psc.psc.issuer },
+          tokenValidator,
+          access,
+          governance,
+          store,
+          logger,
+          annuaire: { fhir: `${annuaireHttp.url}/fhir/v2`, apiKey: SANDBOX_API_KEY, resolver: `${annuaireHttp.url}/resolve` },
+        }),
       ],
       // A's mailboxes were seeded into the directory. Its declaration (thousands of lines, ~1 ms
       // each for the directory) comes five minutes after start, out of the way of a first demo or
