@@ -6,7 +6,6 @@ import { createTrustedIssuers } from '@mss/access';
 import { loadOperatorConfig, startOperator } from '@mss/operator';
 import {
   createLogger,
-  loadBlobStoreSetting,
   loadDocumentPolicy,
   loadGovernanceLimits,
   loadListenerSettings,
@@ -43,7 +42,7 @@ export const serveCommand: Command = {
       listeners: loadListenerSettings(),
       governance: loadGovernanceLimits(),
     };
-    const storeSettings = { ...loadStoreSettings(), blobStore: loadBlobStoreSetting() };
+    const storeSettings = loadStoreSettings();
     const logger = createLogger({ level: config.logLevel });
     const store = await Store.open({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, ...storeSettings });
     logger.info(
