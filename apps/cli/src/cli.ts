@@ -27,6 +27,13 @@ export interface Command {
   options?: Record<string, OptionSpec>;
   subcommands?: Command[];
   run?: (ctx: CommandContext) => Promise<number>;
+  /** A command whose module is imported only when it is chosen (see `lazyCommand`). */
+  load?: () => Promise<Command>;
+}
+
+/** A command known by its name and summary until chosen; then its module is imported and it runs. */
+export function lazyCommand(name: string, summary: string, load: () => Promise<Command>): Command {
+  return { name, summary, load };
 }
 
 function helpFor(path: string[], cmd: Command): string {
@@ -71,7 +78,8 @@ export async function dispatch(
       io.stdout.write(`${helpFor(path, cmd)}\n`);
       return next === undefined ? 2 : 0;
     }
-    const sub = cmd.subcommands.find((c) => c.name === next);
+    let sub = cmd.subcommands.find((c) => c.name === next);
+    if (sub?.load) sub = await sub.load();
     if (!sub) {
       throw new MssError(
         'USAGE',
