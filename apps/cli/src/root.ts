@@ -14,6 +14,11 @@ export const ROOT: Command = {
       async () => (await import('./commands/sandbox.ts')).sandboxCommand,
     ),
     lazyCommand(
+      'serve',
+      'Run one operator from a configuration file (production: no stand-in is started or loaded)',
+      async () => (await import('./commands/serve.ts')).serveCommand,
+    ),
+    lazyCommand(
       'seed',
       'Fill the directory with the demo personas and a deterministic synthetic population',
       async () => (await import('./commands/seed.ts')).seedCommand,
