@@ -197,6 +197,16 @@ export async function startOperator(s: OperatorSetup): Promise<RunningOperator> 
     });
     started.push(submission);
     listening(keys.smtpSubmission, submission.url);
+    // To the address and port it got (a wildcard address is reached over loopback); the
+    // certificate names the operator's domain (checked when the configuration is read).
+    const bound = new URL(submission.url);
+    const host = bound.hostname.replace(/^\[|\]$/g, '');
+    submit = smtpSubmitter({
+      host: host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host,
+      port: Number(bound.port),
+      ca: s.tls.caPem,
+      servername: s.domain,
+    });
     metrics.watch({ service: keys.smtpSubmission, count: () => submission.connections() });
     const imap = await startImapServer({
       store: s.store,
