@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Kysely, SqliteDialect, type LogEvent } from 'kysely';
@@ -61,14 +62,21 @@ function makeDirectory(dir: string): void {
     if (code !== 'ENOENT' || path.dirname(dir) === dir) throw err;
   }
   makeDirectory(path.dirname(dir));
-  fs.mkdirSync(dir);
+  try {
+    fs.mkdirSync(dir);
+  } catch (err) {
+    // Another thread or process made it meanwhile.
+    if (systemErrorCode(err) !== 'EEXIST' || !fs.statSync(dir).isDirectory()) throw err;
+  }
 }
 
 export function ensureWritableDir(dir: string, what = 'data directory'): void {
   try {
     makeDirectory(dir);
     fs.accessSync(dir, fs.constants.W_OK);
-    const probe = path.join(dir, `.write-test-${process.pid}`);
+    // Unique per call: the Annuaire's search workers (threads of one process, so one pid) open
+    // the same store at once, and one's rm of a shared probe name failed another's (CI: ENOENT).
+    const probe = path.join(dir, `.write-test-${process.pid}-${randomBytes(6).toString('hex')}`);
     fs.writeFileSync(probe, '');
     fs.rmSync(probe);
   } catch (err) {
