@@ -7,7 +7,7 @@ import { Writable } from 'node:stream';
 import { createLogger, silentLogger, type Logger } from '@mss/runtime';
 import { PATIENT_DOMAIN, startTrust, type RunningTrust, type WhitelistOperator } from '@mss/trust';
 import { WHITELIST_NAMESPACE, WhitelistCache, parseWhitelistXml } from '../src/index.ts';
-import { tempDir } from './support.ts';
+import { onCleanup, tempDir } from './support.ts';
 
 const OPERATOR_A: WhitelistOperator = { name: 'Opérateur A', domains: ['operateur-a.mssante.fr'], mx: { host: '127.0.0.1', port: 10025 } };
 const OPERATOR_B: WhitelistOperator = {
@@ -20,7 +20,7 @@ type T = { after(fn: () => Promise<void> | void): void };
 
 async function trustWith(t: T, operators: WhitelistOperator[]): Promise<RunningTrust> {
   const trust = await startTrust({ host: '127.0.0.1', port: 0, dataDir: await tempDir(t, 'ans'), logger: silentLogger(), operators });
-  t.after(() => trust.stop());
+  onCleanup(t, () => trust.stop());
   return trust;
 }
 
@@ -31,7 +31,7 @@ function cache(
   extra: { logger?: Logger; fetch?: typeof fetch; refreshIntervalMs?: number } = {},
 ): WhitelistCache {
   const c = new WhitelistCache({ url, cacheDir, logger: extra.logger ?? silentLogger(), timeoutMs: 2000, ...extra });
-  t.after(() => c.stop());
+  onCleanup(t, () => c.stop());
   return c;
 }
 
@@ -77,7 +77,7 @@ async function switchable(t: T, upstream: string): Promise<{ url: string; set(mo
     res.end(body);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  onCleanup(t, () => new Promise<void>((resolve) => server.close(() => resolve())));
   return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, set: (m) => (mode = m) };
 }
 type Mode = { kind: 'pass' } | { kind: 'serve'; status?: number; xml?: string; routes?: string };
