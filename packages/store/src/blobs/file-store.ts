@@ -1,10 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { DEFAULT_BLOB_WORKERS, MssError } from '@mss/runtime';
 import { ensureWritableDir } from '../engine/open.ts';
-import { blobKey, type BlobRef, type BlobStore, type BlobWriter } from './blob-store.ts';
+import { blobKey, type BlobRef, type BlobStore } from './blob-store.ts';
+import { type BlobDestination, removeStaleFiles, SpoolingBlobWriter, spoolPath } from './spooling-writer.ts';
 import { BlobSyncPool } from './sync-pool.ts';
 
 /**
@@ -13,7 +14,7 @@ import { BlobSyncPool } from './sync-pool.ts';
  * has the hash, the bytes survive a crash. Identical bodies are stored once. A full disk fails
  * the write with ENOSPC and leaves only the temporary file, which is removed (`isStorageFull`).
  */
-export class FileBlobStore implements BlobStore {
+export class FileBlobStore implements BlobStore, BlobDestination {
   readonly root: string;
   readonly description: string;
   private readonly tmpDir: string;
@@ -57,14 +58,47 @@ export class FileBlobStore implements BlobStore {
   }
 
   /**
-   * For bodies that arrive in pieces (SMTP DATA): nothing is visible until commit(). The first
-   * `memoryLimit` bytes stay in memory and go to disk in one write at commit (most messages
-   * are small: one open, write, fsync, close instead of a round trip per chunk); beyond that the
-   * writer spills to its temporary file and streams.
+   * For bodies that arrive in pieces (SMTP DATA): see `SpoolingBlobWriter`. The spool file is the
+   * blob's temporary file: at commit it is fsynced and renamed into place.
    */
-  async writer(memoryLimit = 1024 * 1024): Promise<FileBlobWriter> {
-    const tmp = path.join(this.tmpDir, `${Date.now()}-${randomBytes(8).toString('hex')}`);
-    return new FileBlobWriter(this, tmp, memoryLimit);
+  async writer(memoryLimit = 1024 * 1024): Promise<SpoolingBlobWriter> {
+    return new SpoolingBlobWriter(this, spoolPath(this.tmpDir), memoryLimit);
+  }
+
+  /** The spool file becomes the blob: fsynced before its rename. */
+  readonly syncSpool = true;
+
+  /** Writes `data` to the temporary file `tmp` (fsynced) and renames it into place; in one go on a worker when there are workers. */
+  async fromMemory(hash: string, data: Buffer, tmp: string): Promise<void> {
+    const final = this.pathOf(hash);
+    const dir = path.dirname(final);
+    if (this.syncPool) {
+      const ensureDir = !this.knownDirs.has(dir);
+      await this.syncPool.run({ tmp, final, dir, ensureDir, data });
+      if (ensureDir) this.knownDirs.add(dir);
+      return;
+    }
+    await step((done) => writeFileDurably(tmp, data, done));
+    await this.rename(tmp, final);
+  }
+
+  async fromSpool(hash: string, spool: string): Promise<void> {
+    await this.rename(spool, this.pathOf(hash));
+  }
+
+  /** Renames the durable temporary file `tmp` to `final`, creating its fan-out directory if needed; both directories fsynced. */
+  private async rename(tmp: string, final: string): Promise<void> {
+    const dir = path.dirname(final);
+    if (!this.knownDirs.has(dir)) {
+      const firstCreated = await fsp.mkdir(dir, { recursive: true });
+      // New fan-out directories are entries of their parents: make those durable too.
+      if (firstCreated) {
+        for (let d = dir; d.length >= firstCreated.length; d = path.dirname(d)) await fsyncDir(path.dirname(d));
+      }
+      this.knownDirs.add(dir);
+    }
+    // Same content, same name: if it is already there, the existing file is as good.
+    await step((done) => fs.rename(tmp, final, (err) => (err ? done(err) : fsyncDirCallback(dir, done))));
   }
 
   async has(hash: string): Promise<boolean> {
@@ -119,17 +153,8 @@ export class FileBlobStore implements BlobStore {
   }
 
   /** Leftovers of writes cut off by a crash: never referenced, safe to delete at start. */
-  async removeStaleTemporaries(olderThanMs = 60_000): Promise<number> {
-    let removed = 0;
-    for (const name of await fsp.readdir(this.tmpDir)) {
-      const p = path.join(this.tmpDir, name);
-      const st = await fsp.stat(p).catch(() => undefined);
-      if (st && Date.now() - st.mtimeMs > olderThanMs) {
-        await fsp.rm(p, { force: true });
-        removed++;
-      }
-    }
-    return removed;
+  removeStaleTemporaries(olderThanMs = 60_000): Promise<number> {
+    return removeStaleFiles(this.tmpDir, olderThanMs);
   }
 }
 
@@ -168,109 +193,4 @@ function fsyncDirCallback(dir: string, done: (err: NodeJS.ErrnoException | null)
 
 function fsyncDir(dir: string): Promise<void> {
   return step((done) => fsyncDirCallback(dir, done));
-}
-
-export class FileBlobWriter implements BlobWriter {
-  private readonly store: FileBlobStore;
-  private readonly tmp: string;
-  private readonly memoryLimit: number;
-  private handle: fsp.FileHandle | null = null;
-  private buffered: Buffer[] = [];
-  private bufferedBytes = 0;
-  private readonly hasher = createHash('sha256');
-  private size = 0;
-  private finished = false;
-
-  constructor(store: FileBlobStore, tmp: string, memoryLimit: number) {
-    this.store = store;
-    this.tmp = tmp;
-    this.memoryLimit = memoryLimit;
-  }
-
-  get bytesWritten(): number {
-    return this.size;
-  }
-
-  async write(chunk: Uint8Array): Promise<void> {
-    if (this.finished) throw new Error('BlobWriter: write after commit/abort');
-    this.hasher.update(chunk);
-    this.size += chunk.byteLength;
-    if (!this.handle && this.bufferedBytes + chunk.byteLength <= this.memoryLimit) {
-      // Copied: callers (stream chunks) may reuse their buffers.
-      this.buffered.push(Buffer.from(chunk));
-      this.bufferedBytes += chunk.byteLength;
-      return;
-    }
-    if (!this.handle) {
-      this.handle = await fsp.open(this.tmp, 'wx', 0o600);
-      await this.writeAll(Buffer.concat(this.buffered, this.bufferedBytes));
-      this.buffered = [];
-      this.bufferedBytes = 0;
-    }
-    await this.writeAll(chunk);
-  }
-
-  /** See BlobWriter: commit() then writes this buffer as it is. */
-  heldBytes(): Buffer | null {
-    if (this.handle || this.finished) return null;
-    if (this.buffered.length !== 1) this.buffered = [Buffer.concat(this.buffered, this.bufferedBytes)];
-    return this.buffered[0]!;
-  }
-
-  private async writeAll(data: Uint8Array): Promise<void> {
-    let offset = 0;
-    while (offset < data.byteLength) {
-      const { bytesWritten } = await this.handle!.write(data, offset);
-      offset += bytesWritten;
-    }
-  }
-
-  async commit(): Promise<BlobRef> {
-    if (this.finished) throw new Error('BlobWriter: already finished');
-    this.finished = true;
-    const hash = this.hasher.digest('hex');
-    try {
-      const final = this.store.pathOf(hash);
-      const dir = path.dirname(final);
-      if (!this.handle) {
-        const data = this.buffered.length === 1 ? this.buffered[0]! : Buffer.concat(this.buffered, this.bufferedBytes);
-        this.buffered = [];
-        if (this.store.syncPool) {
-          const ensureDir = !this.store.knownDirs.has(dir);
-          await this.store.syncPool.run({ tmp: this.tmp, final, dir, ensureDir, data });
-          if (ensureDir) this.store.knownDirs.add(dir);
-          return { hash, size: this.size };
-        }
-        await step((done) => writeFileDurably(this.tmp, data, done));
-      } else {
-        await this.handle.sync();
-        await this.handle.close();
-        this.handle = null;
-      }
-      if (!this.store.knownDirs.has(dir)) {
-        const firstCreated = await fsp.mkdir(dir, { recursive: true });
-        // New fan-out directories are entries of their parents: make those durable too.
-        if (firstCreated) {
-          for (let d = dir; d.length >= firstCreated.length; d = path.dirname(d)) await fsyncDir(path.dirname(d));
-        }
-        this.store.knownDirs.add(dir);
-      }
-      // Same content, same name: if it is already there, the existing file is as good.
-      await step((done) => fs.rename(this.tmp, final, (err) => (err ? done(err) : fsyncDirCallback(dir, done))));
-      return { hash, size: this.size };
-    } catch (err) {
-      await this.handle?.close().catch(() => {});
-      await fsp.rm(this.tmp, { force: true });
-      throw err;
-    }
-  }
-
-  async abort(): Promise<void> {
-    if (this.finished) return;
-    this.finished = true;
-    this.buffered = [];
-    if (!this.handle) return;
-    await this.handle.close().catch(() => {});
-    await fsp.rm(this.tmp, { force: true });
-  }
 }

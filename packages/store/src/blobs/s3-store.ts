@@ -1,7 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
-import path from 'node:path';
 import { Readable } from 'node:stream';
 import {
   DeleteObjectCommand,
@@ -15,6 +14,7 @@ import {
 import { MssError, type BlobStoreSetting } from '@mss/runtime';
 import { ensureWritableDir } from '../engine/open.ts';
 import { blobKey, type BlobRef, type BlobStore, type BlobWriter } from './blob-store.ts';
+import { type BlobDestination, removeStaleFiles, SpoolingBlobWriter, spoolPath } from './spooling-writer.ts';
 
 type S3Setting = Extract<BlobStoreSetting, { kind: 's3' }>;
 
@@ -70,7 +70,7 @@ class ByteCache {
  * that answer only, and a PUT is all or nothing (no partial object is ever visible). Targets
  * AWS S3, MinIO, Ceph RGW and Garage alike (docs/choices.md); tested against s3rver.
  */
-export class S3BlobStore implements BlobStore {
+export class S3BlobStore implements BlobStore, BlobDestination {
   readonly description: string;
   readonly client: S3Client;
   readonly bucket: string;
@@ -114,8 +114,25 @@ export class S3BlobStore implements BlobStore {
     return { hash, size: bytes.byteLength };
   }
 
+  /**
+   * For bodies that arrive in pieces: see `SpoolingBlobWriter`. A body held in memory goes in one
+   * PutObject at commit; a spilled one is streamed from its local spool file, removed after.
+   * Nothing is in the bucket before commit.
+   */
   async writer(memoryLimit = 1024 * 1024): Promise<BlobWriter> {
-    return new S3BlobWriter(this, path.join(this.spoolDir, `${Date.now()}-${randomBytes(8).toString('hex')}`), memoryLimit);
+    return new SpoolingBlobWriter(this, spoolPath(this.spoolDir), memoryLimit);
+  }
+
+  /** The spool file is only read back for the upload: the bucket's answer is what makes the body durable. */
+  readonly syncSpool = false;
+
+  async fromMemory(hash: string, data: Buffer): Promise<void> {
+    await this.upload(hash, data, data.byteLength);
+  }
+
+  async fromSpool(hash: string, spool: string, size: number): Promise<void> {
+    await this.upload(hash, () => fs.createReadStream(spool), size);
+    await fsp.rm(spool, { force: true });
   }
 
   /** One PutObject, signed with the body's SHA-256 as its payload hash: the store refuses bytes that do not match. */
@@ -200,17 +217,8 @@ export class S3BlobStore implements BlobStore {
     await this.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }), key);
   }
 
-  async removeStaleTemporaries(olderThanMs = 60_000): Promise<number> {
-    let removed = 0;
-    for (const name of await fsp.readdir(this.spoolDir)) {
-      const p = path.join(this.spoolDir, name);
-      const st = await fsp.stat(p).catch(() => undefined);
-      if (st && Date.now() - st.mtimeMs > olderThanMs) {
-        await fsp.rm(p, { force: true });
-        removed++;
-      }
-    }
-    return removed;
+  removeStaleTemporaries(olderThanMs = 60_000): Promise<number> {
+    return removeStaleFiles(this.spoolDir, olderThanMs);
   }
 
   async close(): Promise<void> {
@@ -229,86 +237,5 @@ export class S3BlobStore implements BlobStore {
       const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
       throw new MssError('BLOB_STORE_UNAVAILABLE', `blob store ${this.description} failed for ${what}: ${reason}`, { cause: err });
     }
-  }
-}
-
-/**
- * Like the file store's writer: the first `memoryLimit` bytes stay in memory and go in one
- * PutObject at commit; beyond that the body spills to a local spool file, streamed to the
- * bucket at commit and removed after. Nothing is in the bucket before commit.
- */
-class S3BlobWriter implements BlobWriter {
-  private readonly store: S3BlobStore;
-  private readonly spool: string;
-  private readonly memoryLimit: number;
-  private handle: fsp.FileHandle | null = null;
-  private buffered: Buffer[] = [];
-  private bufferedBytes = 0;
-  private readonly hasher = createHash('sha256');
-  private size = 0;
-  private finished = false;
-
-  constructor(store: S3BlobStore, spool: string, memoryLimit: number) {
-    this.store = store;
-    this.spool = spool;
-    this.memoryLimit = memoryLimit;
-  }
-
-  get bytesWritten(): number {
-    return this.size;
-  }
-
-  async write(chunk: Uint8Array): Promise<void> {
-    if (this.finished) throw new Error('BlobWriter: write after commit/abort');
-    this.hasher.update(chunk);
-    this.size += chunk.byteLength;
-    if (!this.handle && this.bufferedBytes + chunk.byteLength <= this.memoryLimit) {
-      this.buffered.push(Buffer.from(chunk));
-      this.bufferedBytes += chunk.byteLength;
-      return;
-    }
-    if (!this.handle) {
-      this.handle = await fsp.open(this.spool, 'wx', 0o600);
-      await this.handle.writeFile(Buffer.concat(this.buffered, this.bufferedBytes));
-      this.buffered = [];
-      this.bufferedBytes = 0;
-    }
-    await this.handle.writeFile(chunk);
-  }
-
-  heldBytes(): Buffer | null {
-    if (this.handle || this.finished) return null;
-    if (this.buffered.length !== 1) this.buffered = [Buffer.concat(this.buffered, this.bufferedBytes)];
-    return this.buffered[0]!;
-  }
-
-  async commit(): Promise<BlobRef> {
-    if (this.finished) throw new Error('BlobWriter: already finished');
-    this.finished = true;
-    const hash = this.hasher.digest('hex');
-    try {
-      if (!this.handle) {
-        const data = this.buffered.length === 1 ? this.buffered[0]! : Buffer.concat(this.buffered, this.bufferedBytes);
-        this.buffered = [];
-        await this.store.upload(hash, data, this.size);
-        return { hash, size: this.size };
-      }
-      await this.handle.close();
-      this.handle = null;
-      await this.store.upload(hash, () => fs.createReadStream(this.spool), this.size);
-      return { hash, size: this.size };
-    } finally {
-      await this.handle?.close().catch(() => {});
-      await fsp.rm(this.spool, { force: true });
-    }
-  }
-
-  async abort(): Promise<void> {
-    if (this.finished) return;
-    this.finished = true;
-    this.buffered = [];
-    if (!this.handle) return;
-    await this.handle.close().catch(() => {});
-    await fsp.rm(this.spool, { force: true });
   }
 }
