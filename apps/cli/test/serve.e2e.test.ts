@@ -9,7 +9,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startPsc, cibaToken } from '@mss/psc';
 import { silentLogger } from '@mss/runtime';
+import { seedDemo } from '@mss/seed';
+import { openTestStore } from '@mss/store/testing';
 import { startTrust } from '@mss/trust';
 import { MSS_BIN, exitOf, firstLine, freePortBase, isolatedDatabaseEnv } from './run-mss.ts';
 
@@ -37,7 +40,7 @@ async function operatorFiles(t: { after(fn: () => Promise<void> | void): void })
   return { dir, trustUrl: trust.url };
 }
 
-function toml(o: { trustUrl: string; base: number; databaseUrl?: string | undefined; extra?: string }): string {
+function toml(o: { trustUrl: string; base: number; databaseUrl?: string | undefined; pscIssuer?: string; extra?: string }): string {
   return [
     `domain = "${DOMAIN}"`,
     'host = "127.0.0.1"',
@@ -62,11 +65,15 @@ function toml(o: { trustUrl: string; base: number; databaseUrl?: string | undefi
     `crl_url = "${o.trustUrl}/pki/ca.crl"`,
     '',
     '[psc]',
-    // Never called here: no token is presented.
-    'issuer = "https://auth.esante.gouv.fr/auth/realms/esante-wallet"',
+    `issuer = "${o.pscIssuer ?? 'https://auth.esante.gouv.fr/auth/realms/esante-wallet'}"`,
     '',
     '[admin]',
     'password_file = "admin-password"',
+    '',
+    '[webmail]',
+    'client_id = "webmail-x"',
+    'client_secret_file = "admin-password"',
+    `redirect_uri = "https://webmail.${DOMAIN}/webmail/callback"`,
     o.extra ?? '',
   ].join('\n');
 }
@@ -95,11 +102,19 @@ function connect(port: number): Promise<net.Socket> {
   });
 }
 
-test('mss serve runs an operator with no stand-in loaded; /healthz, /readyz, /metrics; SIGTERM drains (IMAP BYE, SMTP 421, exit 0)', async (t) => {
+test('mss serve runs an operator with no stand-in loaded; JMAP and the webmail; /healthz, /readyz, /metrics; SIGTERM drains', async (t) => {
   const { dir, trustUrl } = await operatorFiles(t);
+  // Pro Santé Connect, played by the stand-in in this test process only (its own store).
+  const pscStore = await openTestStore();
+  await seedDemo(pscStore.store, 'operateur-a.mssante.fr');
+  const psc = await startPsc({ store: pscStore.store, logger: silentLogger(), host: '127.0.0.1', port: 0, dataDir: pscStore.dataDir });
+  t.after(async () => {
+    await psc.stop();
+    await pscStore.cleanup();
+  });
   const base = await freePortBase(5);
   const config = path.join(dir, 'operator.toml');
-  fs.writeFileSync(config, toml({ trustUrl, base, databaseUrl: isolatedDatabaseEnv().MSS_DATABASE_URL }));
+  fs.writeFileSync(config, toml({ trustUrl, base, databaseUrl: isolatedDatabaseEnv().MSS_DATABASE_URL, pscIssuer: psc.issuer }));
   const modules = path.join(dir, 'modules.txt');
   const child: ChildProcessWithoutNullStreams = spawn(
     process.execPath,
@@ -129,6 +144,31 @@ test('mss serve runs an operator with no stand-in loaded; /healthz, /readyz, /me
     loaded.filter((u) => u.includes('/stand-ins/')),
     [],
   );
+
+  // JMAP (RFC 8620 §2): the session resource answers a PSC bearer token; the webmail is served.
+  const admin = ready.endpoints.adminApi!;
+  const gp = '810000001056';
+  const jmap = await fetch(`${admin}/.well-known/jmap`, {
+    headers: { authorization: `Bearer ${(await cibaToken({ pscUrl: psc.url, idnat: gp })).access_token}` },
+  });
+  assert.equal(jmap.status, 200);
+  const session = (await jmap.json()) as { username: string; accounts: object; capabilities: Record<string, unknown> };
+  assert.equal(session.username, gp);
+  assert.ok(session.capabilities['urn:ietf:params:jmap:mail']);
+  assert.equal((await fetch(`${admin}/.well-known/jmap`)).status, 401, 'RFC 6750 §3: no token, no session');
+  const login = await fetch(`${admin}/webmail`);
+  assert.equal(login.status, 200);
+  assert.match(await login.text(), /Se connecter avec Pro Santé Connect/);
+  // The login goes to the configured issuer as the configured client, back to the configured redirect URI.
+  const start = await fetch(`${admin}/webmail/connexion`, { redirect: 'manual' });
+  assert.equal(start.status, 303);
+  const authorize = new URL(start.headers.get('location')!);
+  assert.ok(authorize.href.startsWith(`${psc.issuer}/`), authorize.href);
+  assert.equal(authorize.searchParams.get('client_id'), 'webmail-x');
+  assert.equal(authorize.searchParams.get('redirect_uri'), `https://webmail.${DOMAIN}/webmail/callback`);
+  assert.equal(authorize.searchParams.get('code_challenge_method'), 'S256');
+  assert.match(start.headers.get('set-cookie') ?? '', /HttpOnly.*SameSite=Lax|SameSite=Lax.*HttpOnly/i);
+  assert.match(start.headers.get('set-cookie') ?? '', /; Secure/i);
 
   const health = await fetch(`${ops}/healthz`);
   assert.equal(health.status, 200);
@@ -214,6 +254,11 @@ test('a bad configuration: one line naming the key and the problem, exit 2, noth
     ],
     ['operator.json', '{"domain": ', 'mss: operator.json: not valid JSON (Unexpected end of JSON input)'],
     ['operator.yaml', good, 'mss: operator.yaml: the configuration file must end in .toml or .json'],
+    [
+      'operator.toml',
+      good.replace('/webmail/callback"', '/callback"'),
+      `mss: operator.toml: webmail.redirect_uri: "https://webmail.${DOMAIN}/callback" must end in /webmail/callback (where the webmail takes PSC's answer)`,
+    ],
   ];
   for (const [name, text, line] of cases) {
     const r = run(name, text);

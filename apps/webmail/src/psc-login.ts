@@ -10,6 +10,16 @@ export interface PscSettings {
   issuer: string;
   /** Default `mss-webmail`. */
   clientId?: string;
+  /**
+   * A confidential client's secret (`client_secret_basic`), as PSC registers an operator's webmail
+   * in production; none: a public client (PKCE only, the sandbox's `mss-webmail`).
+   */
+  clientSecret?: string;
+  /**
+   * The callback URL registered at PSC (`…/webmail/callback`). None: built from the request's
+   * Host (the sandbox, on loopback). With one, the callback URL checked is always built from it.
+   */
+  redirectUri?: string;
 }
 
 export interface PscTokens {
@@ -28,7 +38,7 @@ export const SCOPE = 'openid profile scope_all';
 export class PscUnavailable extends Error {}
 
 export class PscLogin {
-  readonly settings: Required<PscSettings>;
+  readonly settings: PscSettings & { clientId: string };
   #config: Promise<oidc.Configuration> | undefined;
 
   constructor(settings: PscSettings) {
@@ -42,7 +52,7 @@ export class PscLogin {
         new URL(this.settings.issuer),
         this.settings.clientId,
         undefined,
-        oidc.None(),
+        this.settings.clientSecret !== undefined ? oidc.ClientSecretBasic(this.settings.clientSecret) : oidc.None(),
         new URL(this.settings.issuer).protocol === 'http:' ? { execute: [oidc.allowInsecureRequests] } : undefined,
       )
       .catch((err: unknown) => {

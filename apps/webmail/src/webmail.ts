@@ -95,7 +95,9 @@ export function webmail(options: WebmailOptions): (app: FastifyInstance) => Prom
       if (cookies) void reply.header('set-cookie', cookies);
       return reply.code(303).header('cache-control', 'no-store').header('location', location).send();
     };
-    const base = (req: FastifyRequest) => `${req.protocol}://${req.headers.host ?? 'localhost'}`;
+    // With a configured redirect URI (mss serve), the public origin is its origin, never the request's Host.
+    const configuredOrigin = options.psc.redirectUri ? new URL(options.psc.redirectUri).origin : undefined;
+    const base = (req: FastifyRequest) => configuredOrigin ?? `${req.protocol}://${req.headers.host ?? 'localhost'}`;
     const clearSession = () => setCookie(SESSION_COOKIE, '', { secure, path: COOKIE_PATH, maxAgeSeconds: 0 });
 
     const viewer = (s: WebmailSession): Viewer => ({ displayName: s.displayName, idnat: s.idnat, csrf: s.csrf, mailboxes: s.mailboxes });
@@ -210,7 +212,7 @@ export function webmail(options: WebmailOptions): (app: FastifyInstance) => Prom
     });
 
     app.get('/webmail/connexion', { schema: { hide: true } }, async (req, reply) => {
-      const redirectUri = `${base(req)}/webmail/callback`;
+      const redirectUri = options.psc.redirectUri ?? `${base(req)}/webmail/callback`;
       const start = await psc.start(redirectUri);
       const id = sessions.startLogin({ state: start.state, nonce: start.nonce, verifier: start.verifier, redirectUri });
       return redirect(reply, start.url.href, [setCookie(LOGIN_COOKIE, id, { secure, path: COOKIE_PATH, maxAgeSeconds: 600 })]);
@@ -237,7 +239,8 @@ export function webmail(options: WebmailOptions): (app: FastifyInstance) => Prom
       let principal: Principal;
       let idnat: string;
       try {
-        tokens = await psc.finish(new URL(`${base(req)}${req.url}`), pending, sessions.now());
+        const query = req.url.indexOf('?');
+        tokens = await psc.finish(new URL(`${pending.redirectUri}${query >= 0 ? req.url.slice(query) : ''}`), pending, sessions.now());
         // The operator validates the access token itself, as every channel does (R-AUTH-1).
         const t = await options.tokenValidator.validate(tokens.accessToken);
         principal = principalOf(t);

@@ -25,6 +25,8 @@ export interface OperatorFileConfig {
   directoryFeed: { url: string; key: string; pollMs: number; declareEveryMs: number } | undefined;
   /** The Annuaire's change feed (FHIR, ESANTE-API-KEY), followed by the operator (issue #15). */
   directorySync: { url: string; apiKey: string; intervalMs: number } | undefined;
+  /** The webmail at /webmail (issue #16): PSC's client for it; undefined without a [webmail] section. */
+  webmail: { clientId: string; clientSecret: string | undefined; redirectUri: string } | undefined;
   adminPassword: string;
   logLevel: LogLevel;
   /** How long a drain (SIGTERM) waits for transactions in progress before closing what is left. */
@@ -48,6 +50,7 @@ const SECTIONS: Record<string, readonly string[]> = {
     'psc',
     'annuaire',
     'admin',
+    'webmail',
     'structure_idps',
   ],
   ports: ['admin_api', 'smtp_submission', 'imap', 'smtp_relay', 'operations'],
@@ -56,6 +59,7 @@ const SECTIONS: Record<string, readonly string[]> = {
   psc: ['issuer', 'jwks_uri', 'audience'],
   annuaire: ['feed_url', 'feed_key_file', 'poll_interval', 'declare_every', 'directory_url', 'api_key_file', 'sync_interval'],
   admin: ['password_file'],
+  webmail: ['client_id', 'client_secret_file', 'redirect_uri'],
 };
 
 export const DEFAULT_OPERATOR_PORTS = { adminApi: 8080, smtpSubmission: 587, imap: 143, smtpRelay: 25, operations: 9090 };
@@ -210,6 +214,18 @@ export function loadOperatorConfig(file: string): OperatorFileConfig {
       intervalMs: duration('annuaire.sync_interval', 60_000, 1000),
     };
   }
+  let webmail: OperatorFileConfig['webmail'];
+  if (root.webmail !== undefined) {
+    const redirectUri = url('webmail.redirect_uri', ['https:', 'http:']) as string;
+    if (new URL(redirectUri).pathname !== '/webmail/callback')
+      throw fail('webmail.redirect_uri', `"${redirectUri}" must end in /webmail/callback (where the webmail takes PSC's answer)`);
+    let clientSecret: string | undefined;
+    if (get('webmail.client_secret_file') !== undefined) {
+      clientSecret = readFile('webmail.client_secret_file').trim();
+      if (clientSecret === '') throw fail('webmail.client_secret_file', 'is empty');
+    }
+    webmail = { clientId: required('webmail.client_id'), clientSecret, redirectUri };
+  }
   const adminPassword = readFile('admin.password_file').trim();
   if (adminPassword.length < 12) throw fail('admin.password_file', 'holds a password shorter than 12 characters');
 
@@ -236,6 +252,7 @@ export function loadOperatorConfig(file: string): OperatorFileConfig {
     structureIdps,
     directoryFeed,
     directorySync,
+    webmail,
     adminPassword,
     logLevel: logLevel as LogLevel,
     drainTimeoutMs: duration('drain_timeout', 30_000, 0),

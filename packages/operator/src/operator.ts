@@ -16,6 +16,7 @@ import { startImapServer } from '@mss/imap';
 import { listenError } from '@mss/runtime';
 import { QueueRunner, startRelayServer, startSubmissionServer } from '@mss/smtp';
 import { RevocationListCache, WhitelistCache } from '@mss/trust-client';
+import { webmail } from '@mss/webmail';
 import type { AddressInfo } from 'node:net';
 import { OperatorMetrics } from './metrics.ts';
 import { startOperations } from './operations.ts';
@@ -139,6 +140,9 @@ export async function startOperator(s: OperatorSetup): Promise<RunningOperator> 
       jmap,
     });
     for (const plugin of s.httpPlugins?.({ access, governance }) ?? []) await admin.register(plugin);
+    // The webmail speaks JMAP to this same server, in process, with the person's PSC token.
+    if (s.webmail)
+      await admin.register(webmail({ ...s.webmail, tokenValidator: s.tokenValidator, access, governance, store: s.store, logger: log }));
     try {
       await admin.listen({ host: s.host, port: s.ports.adminApi });
     } catch (err) {

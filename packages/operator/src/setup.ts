@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { DocumentPolicy, GovernanceLimits, MailboxQuotas } from '@mss/domain';
 import type { ListenerSettings, Logger } from '@mss/runtime';
 import type { Store } from '@mss/store';
+import type { WebmailOptions } from '@mss/webmail';
 
 /** The names its listeners are known by (endpoints, logs): the sandbox's second operator has its own. */
 export interface OperatorServiceKeys {
@@ -91,8 +92,13 @@ export interface OperatorSetup {
   /** The queue's retry schedule (defaults: 30 s, then doubling up to 10 min). */
   retry?: { firstDelayMs: number; maxDelayMs: number };
   /**
+   * The webmail at /webmail (issue #16, apps/webmail) on the operator's HTTP server: its client at
+   * Pro Santé Connect, the Annuaire for recipient suggestions. None: no webmail.
+   */
+  webmail?: Pick<WebmailOptions, 'psc' | 'annuaire' | 'secureCookies'> | undefined;
+  /**
    * More routes on the operator's HTTP server (the admin API's), given the operator's decision
-   * point and governance: the webmail (apps/webmail) in the sandbox. JMAP is the admin API's own.
+   * point and governance. JMAP is the admin API's own.
    */
   httpPlugins?: (parts: { access: AccessControl; governance: Governance }) => ((app: FastifyInstance) => Promise<void>)[];
   /** Read-only facts the sandbox publishes on the admin API (`/sandbox`). */

@@ -3,7 +3,7 @@
 // national services are URLs and certificates in the configuration.
 
 import { createTrustedIssuers } from '@mss/access';
-import { loadOperatorConfig, startOperator } from '@mss/operator';
+import { loadOperatorConfig, startOperator, type OperatorFileConfig, type OperatorSetup } from '@mss/operator';
 import {
   createLogger,
   loadDocumentPolicy,
@@ -56,6 +56,7 @@ export const serveCommand: Command = {
         crl: config.trust.crlUrl,
         psc: config.psc.issuer,
         annuaire: config.directoryFeed?.url ?? 'none',
+        webmail: config.webmail?.redirectUri ?? 'none',
         structureIdps: config.structureIdps.map((s) => s.finess),
       },
       'operator configuration',
@@ -75,6 +76,7 @@ export const serveCommand: Command = {
         adminPassword: config.adminPassword,
         directoryFeed: config.directoryFeed,
         directorySync: config.directorySync,
+        webmail: webmailSetup(config),
         drainTimeoutMs: config.drainTimeoutMs,
         logger,
       });
@@ -105,3 +107,24 @@ export const serveCommand: Command = {
     return 0;
   },
 };
+
+/** The webmail's setup from the file's [webmail] section (PSC client) and [annuaire] (recipient suggestions). */
+function webmailSetup(config: OperatorFileConfig): OperatorSetup['webmail'] {
+  const w = config.webmail;
+  if (!w) return undefined;
+  const redirect = new URL(w.redirectUri);
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(redirect.hostname);
+  return {
+    psc: {
+      issuer: config.psc.issuer,
+      clientId: w.clientId,
+      redirectUri: w.redirectUri,
+      ...(w.clientSecret !== undefined ? { clientSecret: w.clientSecret } : {}),
+    },
+    // A browser drops a Secure cookie set over plain HTTP, except on loopback.
+    secureCookies: redirect.protocol === 'https:' || loopback,
+    ...(config.directorySync
+      ? { annuaire: { fhir: `${config.directorySync.url.replace(/\/$/, '')}/fhir/v2`, apiKey: config.directorySync.apiKey } }
+      : {}),
+  };
+}

@@ -16,7 +16,6 @@ import { DEMO_CITIZENS, deferredCitizens } from '@mss/franceconnect';
 import { ecpsAccounts } from '@mss/rpps-plus';
 import { deferredPscAccounts, startRppsPlusService, withApplicants } from './rpps-plus-service.ts';
 import { mesCitizens, mesWeb } from '@mss/mes';
-import { webmail } from '@mss/webmail';
 import { PERSONA_PATIENT_CLOSED_INS, PERSONA_PATIENT_INS } from '@mss/seed';
 import { startAnnuaireLdap } from './ldap-service.ts';
 import { openAnnuaireStore } from './annuaire-store.ts';
@@ -177,17 +176,10 @@ export async function startSandbox(config: MssConfig, logger: Logger, options: S
       sandboxInfo: info,
       // The webmail (issue #16) on the operator's HTTP server, logging in with PSC's `mss-webmail` client.
       // Recipient suggestions come from the Annuaire stand-in.
-      httpPlugins: ({ access, governance }) => [
-        webmail({
-          psc: { issuer: psc.psc.issuer },
-          tokenValidator,
-          access,
-          governance,
-          store,
-          logger,
-          annuaire: { fhir: `${annuaireHttp.url}/fhir/v2`, apiKey: SANDBOX_API_KEY, resolver: `${annuaireHttp.url}/resolve` },
-        }),
-      ],
+      webmail: {
+        psc: { issuer: psc.psc.issuer },
+        annuaire: { fhir: `${annuaireHttp.url}/fhir/v2`, apiKey: SANDBOX_API_KEY, resolver: `${annuaireHttp.url}/resolve` },
+      },
       // A's mailboxes were seeded into the directory. Its declaration (thousands of lines, ~1 ms
       // each for the directory) comes five minutes after start, out of the way of a first demo or
       // test, then daily: it repairs any drift, such as a directory data dir reset.
