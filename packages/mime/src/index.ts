@@ -53,6 +53,7 @@ export {
 export { type MessageDate, parseMessageDate } from './date.ts';
 export { type BaseSubject, baseSubject } from './base-subject.ts';
 export { messageIds } from './message-ids.ts';
+export { type ThreadKeys, threadKeys, threadSubject } from './thread-keys.ts';
 export { type MssHeaders, type XdmAttachment, findXdmAttachments, mssHeaders } from './mssante.ts';
 export { decodeBody, decodeText } from './content.ts';
 export { findPart, walkParts, type NumberedPart, type PartNumber } from './parts.ts';

@@ -9,6 +9,7 @@ import { decodedHeader, unfoldedHeader } from './headers.ts';
 import { headerValuesForSearch } from './search.ts';
 import { parseMessage } from './parser.ts';
 import { storedMessage, type StoredMessage } from './stored.ts';
+import { threadKeys, type ThreadKeys } from './thread-keys.ts';
 import type { MimeNode } from './types.ts';
 
 /** The decoded values of From, To, Cc, Bcc and Subject (RFC 3501 §6.4.4), every field of each. */
@@ -29,6 +30,8 @@ export interface MessageData {
   readonly sentDate: string | null;
   readonly structure: StoredMessage;
   readonly search: SearchHeaderValues;
+  /** What threading compares (the store gives the message its thread when it stores it). */
+  readonly thread: ThreadKeys;
 }
 
 /** The Date header as a time, read by the one RFC 5322 date reader SENT* searches use; null when absent or unreadable. */
@@ -59,5 +62,6 @@ export function messageData(raw: Uint8Array, parsed?: MimeNode): MessageData {
     sentDate: sentDate(root)?.toISOString() ?? null,
     structure: storedMessage(root),
     search: searchHeaderValues(root),
+    thread: threadKeys(root),
   };
 }

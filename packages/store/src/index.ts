@@ -29,5 +29,6 @@ export { MailboxScope, OutOfScopeError } from './mailbox-scope.ts';
 // A type only: handles are made by a MailboxScope, never by a caller.
 export type { FolderHandle } from './folder-handle.ts';
 export { mailboxObjectId, emailObjectId, OBJECT_ID } from './object-ids.ts';
+export { newThreadId } from './threads.ts';
 export type { DirectoryFeedState, DirectorySyncUpdate } from './repos/directory-feed.ts';
 export { EventBus, BUS_TOPICS, type BusTopic, type BusTransport } from './bus/event-bus.ts';

@@ -4,7 +4,7 @@
 // before the delivery transaction (parsing is pure CPU) and written inside it, with the message's
 // row. Readers encode from it (IMAP ENVELOPE/BODYSTRUCTURE, header SEARCH) and never write.
 
-import { messageData, type MimeNode, type SearchHeaderValues, type StoredMessage } from '@mss/mime';
+import { messageData, type MimeNode, type SearchHeaderValues, type StoredMessage, type ThreadKeys } from '@mss/mime';
 
 /** A message's derived columns, as stored: metadata, and the neutral structure and search values as JSON. */
 export interface IngestedMessage {
@@ -17,6 +17,8 @@ export interface IngestedMessage {
   readonly structure: string;
   /** JSON of `SearchHeaderValues` (@mss/mime). */
   readonly searchHeaders: string;
+  /** What gives the message its thread in the mailbox it is stored in (threads.ts); not a column itself. */
+  readonly thread: ThreadKeys;
 }
 
 /** Parses the message (once) and gives what its row keeps. Pure; never throws on bad input. */
@@ -30,6 +32,7 @@ export function ingestMessage(raw: Uint8Array, parsed?: MimeNode): IngestedMessa
     sentDate: d.sentDate,
     structure: JSON.stringify(d.structure),
     searchHeaders: JSON.stringify(d.search),
+    thread: d.thread,
   };
 }
 

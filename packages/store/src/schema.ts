@@ -237,6 +237,23 @@ export interface MailMessagesTable {
   search_headers: string | null;
   /** When it was saved into this folder (RFC 8514 SAVEDATE); a COPY gets its own. */
   saved_at: string | null;
+  /**
+   * Its conversation in the mailbox (JMAP threadId, RFC 8621 §3), given when it was stored
+   * (threads.ts) and kept by COPY and MOVE; null only for a row whose blob the backfill could not read.
+   */
+  thread_id: string | null;
+}
+
+/**
+ * The msg-ids a mailbox's messages named (their own Message-ID and those they answer) and the
+ * thread each joined: how a message arriving later finds its conversation (threads.ts).
+ */
+export interface MailThreadRefsTable {
+  mailbox_id: number;
+  message_id: string;
+  thread_id: string;
+  /** The thread subject (@mss/mime's `threadSubject`) of the message that recorded it. */
+  subject: string;
 }
 
 /** UIDs expunged from a folder and the MODSEQ of their expunge, so that caches can follow. */
@@ -475,6 +492,7 @@ export interface Database {
   mail_folders: MailFoldersTable;
   mail_messages: MailMessagesTable;
   mail_expunged: MailExpungedTable;
+  mail_thread_refs: MailThreadRefsTable;
   access_audit: AccessAuditTable;
   directory_outbox: DirectoryOutboxTable;
   smtp_queue: SmtpQueueTable;

@@ -19,6 +19,7 @@ import { directoryChanges } from './0018-directory-changes.ts';
 import { addressTrigrams } from './0019-address-trigrams.ts';
 import { rppsPlus } from './0020-rpps-plus.ts';
 import { busEvents } from './0021-bus-events.ts';
+import { mailThreads } from './0022-mail-threads.ts';
 import type { MssMigration } from './types.ts';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
@@ -44,5 +45,6 @@ export const MIGRATIONS: readonly MssMigration[] = [
   addressTrigrams,
   rppsPlus,
   busEvents,
+  mailThreads,
 ];
 export type { Engine, MigrationContext, MssMigration } from './types.ts';

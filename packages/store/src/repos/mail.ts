@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { MssError } from '@mss/runtime';
 import type { FolderRow, MessageRow } from '../schema.ts';
 import type { IngestedMessage } from '../ingest.ts';
+import { threadFor } from '../threads.ts';
 import { cachedQuery } from './cached-query.ts';
 import { isoNow, isUniqueViolation, type RepoContext } from './executor.ts';
 
@@ -28,9 +29,9 @@ export interface IndexEntry {
 const EXPUNGE_LOG_KEEP = 100_000;
 const EXPUNGE_PRUNE_EVERY = 1024;
 
-const FETCH_COLUMNS = ['uid', 'modseq', 'flags', 'internal_date', 'size', 'blob_hash', 'saved_at', 'structure'] as const;
+const FETCH_COLUMNS = ['uid', 'modseq', 'flags', 'internal_date', 'size', 'blob_hash', 'saved_at', 'thread_id', 'structure'] as const;
 /** Without the structure (a FETCH that renders no ENVELOPE, BODY or BODYSTRUCTURE). */
-const FETCH_COLUMNS_LEAN = ['uid', 'modseq', 'flags', 'internal_date', 'size', 'blob_hash', 'saved_at'] as const;
+const FETCH_COLUMNS_LEAN = ['uid', 'modseq', 'flags', 'internal_date', 'size', 'blob_hash', 'saved_at', 'thread_id'] as const;
 export type FetchRow = Pick<MessageRow, (typeof FETCH_COLUMNS_LEAN)[number]> & Partial<Pick<MessageRow, 'structure'>>;
 
 /** IMAP flags are stored as one canonical string: unique, sorted, space-separated. */
@@ -103,7 +104,12 @@ export class MailRepo {
    * Takes the next UID and MODSEQ of a folder in one statement (row-locked on PostgreSQL), and
    * moves the folder's usage counters by what is added (or, negative, removed) with it.
    */
-  private async bump(folderId: number, uids: number, bytes = 0, messages = 0): Promise<{ firstUid: number; modseq: number }> {
+  private async bump(
+    folderId: number,
+    uids: number,
+    bytes = 0,
+    messages = 0,
+  ): Promise<{ firstUid: number; modseq: number; mailboxId: number }> {
     const r = await this.ctx.db
       .updateTable('mail_folders')
       .set((eb) =>
@@ -117,14 +123,16 @@ export class MailRepo {
             },
       )
       .where('id', '=', folderId)
-      .returning(['uidnext', 'highest_modseq'])
+      .returning(['uidnext', 'highest_modseq', 'mailbox_id'])
       .executeTakeFirst();
     if (!r) throw new MssError('FOLDER_MISSING', `folder ${folderId} does not exist`);
-    return { firstUid: Number(r.uidnext) - uids, modseq: Number(r.highest_modseq) };
+    return { firstUid: Number(r.uidnext) - uids, modseq: Number(r.highest_modseq), mailboxId: Number(r.mailbox_id) };
   }
 
+  /** Stores a message in a folder; it joins its conversation in the folder's mailbox (threads.ts). */
   async appendMessage(folderId: number, m: NewMessage): Promise<MessageRow> {
-    const { firstUid, modseq } = await this.bump(folderId, 1, m.size, 1);
+    const { firstUid, modseq, mailboxId } = await this.bump(folderId, 1, m.size, 1);
+    const threadId = await threadFor(this.ctx.db, mailboxId, m.data.thread, m.blobHash);
     return this.ctx.db
       .insertInto('mail_messages')
       .values({
@@ -144,6 +152,7 @@ export class MailRepo {
         structure: m.data.structure,
         search_headers: m.data.searchHeaders,
         saved_at: isoNow(this.ctx),
+        thread_id: threadId,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
