@@ -74,7 +74,8 @@ describe(`threads on ${ENGINE}`, () => {
     assert.equal(b.thread, a.thread, 'siblings meet on the parent they both name');
     const parent = await put(inbox, message({ id: 'late@x', subject: 'Convocation' }));
     assert.equal(parent.thread, a.thread, 'the parent finds the thread its replies recorded');
-    const [[, uid]] = await store.transaction((tx) => tx.mail.copyMessages(inbox, [1], sent));
+    const [pair] = await store.transaction((tx) => tx.mail.copyMessages(inbox, [1], sent));
+    const uid = pair![1];
     const src = await store.mail.message(inbox, 1);
     assert.equal((await store.mail.message(sent, uid))!.thread_id, src!.thread_id);
   });
