@@ -20,8 +20,7 @@ export async function changeAttachment(
   situationId: string | null,
   reason: string | null = null,
 ): Promise<MailboxView> {
-  return core.change(actor, async (tx, check) => {
-    const { scope: box } = await check(address, 'change-attachment');
+  return core.withMailbox(actor, address, 'change-attachment', async (box, tx) => {
     const row = await box.row();
     if (situationId !== null) await core.requireOwnSituation(tx, row.type, row.owner_idnat, situationId);
     if (row.situation_id === situationId)

@@ -5,13 +5,13 @@ import { checkIdNatStructure } from '@mss/domain';
 import type { Principal } from '@mss/access';
 import { actorName, personIdnat, type GovernanceCore } from './core.ts';
 import { GovernanceError } from './errors.ts';
+import { addHolder, removeHolder } from './holders.ts';
 import type { MailboxView } from './views.ts';
 
 export async function addCotitulaire(core: GovernanceCore, actor: Principal, address: string, idnat: string): Promise<MailboxView> {
   const who = personIdnat(idnat, 'idnat');
-  return core.change(actor, async (tx, check) => {
-    // Only a CAB owner may (R-CAB-3); whoever else has a role there is told "not a CAB" when it is not one.
-    const { scope: box } = await check(address, 'manage-cotitulaires');
+  // Only a CAB owner may (R-CAB-3); whoever else has a role there is told "not a CAB" when it is not one.
+  return core.withMailbox(actor, address, 'manage-cotitulaires', async (box, tx) => {
     // R-CAB-3: a PS registered in RPPS/RPPS+; need not be a customer of the operator.
     await core.requireProfessional(tx, who, 'idnat');
     await core.requireActive(tx, who, 'idnat', 'R-CAB-3');
@@ -27,9 +27,7 @@ export async function addCotitulaire(core: GovernanceCore, actor: Principal, add
         `${box.address} already has ${max} cotitulaires, this operator's limit per CAB: remove one first`,
         { limit: max },
       );
-    await box.addHolder(who, 'cotitulaire', actorName(actor));
-    await box.appendHistory({ actor: actorName(actor), event: 'cotitulaire.added', subjectIdnat: who });
-    return core.view(box, await box.row(), true);
+    return addHolder(core, actor, box, who, 'cotitulaire');
   });
 }
 
@@ -41,15 +39,10 @@ export async function removeCotitulaire(
   reason: string | null = null,
 ): Promise<MailboxView> {
   const who = personIdnat(idnat, 'idnat');
-  const result = await core.change(actor, async (_tx, check) => {
-    const { scope: box } = await check(address, 'manage-cotitulaires');
-    if (!(await box.removeHolder(who, 'cotitulaire')))
+  return removeHolder(core, actor, { address, action: 'manage-cotitulaires', who, role: 'cotitulaire', reason }, (box, cotitulaires) => {
+    if (!cotitulaires.some((h) => h.person_idnat === who))
       throw new GovernanceError('cotitulaire-not-found', `${who} is not a cotitulaire of ${box.address}`);
-    await box.appendHistory({ actor: actorName(actor), event: 'cotitulaire.removed', subjectIdnat: who, reason });
-    return { id: box.mailboxId, view: await core.view(box, await box.row(), true) };
   });
-  core.access.bus.publish({ kind: 'holder-removed', mailboxId: result.id, idnat: who, role: 'cotitulaire' });
-  return result.view;
 }
 
 /**
@@ -64,8 +57,7 @@ export async function transferOwnership(
   newOwner: string,
   reason: string | null = null,
 ): Promise<MailboxView> {
-  const result = await core.change(actor, async (tx, check) => {
-    const { scope: box } = await check(address, 'transfer-ownership');
+  const result = await core.withMailbox(actor, address, 'transfer-ownership', async (box, tx) => {
     const row = await box.row();
     let to: string;
     if (row.type === 'CAB') {

@@ -83,6 +83,21 @@ export class GovernanceCore {
     }
   }
 
+  /**
+   * The prelude of every operation on one mailbox: a change in which the decision point is asked
+   * about `address` first, before anything of the mailbox is read, so that a principal without
+   * the right learns nothing of it (not whether it exists, is closed, is a CAB or is delegable:
+   * the refusal is the same; docs/choices.md). `fn` then works through the mailbox's scope.
+   */
+  withMailbox<T>(
+    actor: Principal,
+    address: string,
+    action: MailboxAction,
+    fn: (box: MailboxScope, tx: Repositories) => Promise<T>,
+  ): Promise<T> {
+    return this.change(actor, async (tx, check) => fn((await check(address, action)).scope, tx));
+  }
+
   // --- checks several operations share -------------------------------------------------------
 
   /**

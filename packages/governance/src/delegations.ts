@@ -21,9 +21,8 @@ export async function grantDelegation(
     if (end.getTime() <= now.getTime()) throw new GovernanceError('end-date-in-past', `endAt ${input.endAt} is not in the future`);
     endAt = end.toISOString();
   }
-  return core.change(actor, async (tx, check) => {
-    // No role may manage the delegates of an APP (R-DEL-1): those with a role there are told "not delegable".
-    const { scope: box } = await check(address, 'manage-delegates');
+  // No role may manage the delegates of an APP (R-DEL-1): those with a role there are told "not delegable".
+  return core.withMailbox(actor, address, 'manage-delegates', async (box, tx) => {
     const person = await tx.directory.person(who);
     // R-DEL-1: another PS, a secretary or a medical assistant, with an IdNat.
     if (!person || person.kind === 'PATIENT')
@@ -55,8 +54,7 @@ export async function revokeDelegation(
   delegationId: number,
   reason: string,
 ): Promise<MailboxView> {
-  const result = await core.change(actor, async (_tx, check) => {
-    const { scope: box } = await check(address, 'manage-delegates');
+  const result = await core.withMailbox(actor, address, 'manage-delegates', async (box) => {
     // Another mailbox's delegation is not found through this mailbox's scope.
     const d = await box.delegation(delegationId);
     if (!d || d.revoked_at) throw new GovernanceError('delegation-not-found', `no delegation ${delegationId} in force on ${box.address}`);

@@ -33,8 +33,7 @@ export async function createGroup(
   if (!address.ok) throw new GovernanceError('invalid-address', address.error.message, { field: 'address', rule: address.error.rule });
   if (input.members.length === 0)
     throw new GovernanceError('invalid-input', 'a group address needs at least one member', { field: 'members' });
-  return core.change(actor, async (tx, check) => {
-    const { scope: cab } = await check(cabAddress, 'manage-groups');
+  return core.withMailbox(actor, cabAddress, 'manage-groups', async (cab, tx) => {
     // R-BAL-1: one address names one thing at this operator, mailbox or group.
     if ((await tx.mailboxes.byAddress(address.value.address)) || (await tx.groups.byAddress(address.value.address)))
       throw new GovernanceError('address-taken', `address ${address.value.address} is already in use at this operator (R-BAL-1)`);
@@ -56,8 +55,7 @@ export async function createGroup(
 }
 
 export async function listGroups(core: GovernanceCore, actor: Principal, cabAddress: string): Promise<GroupView[]> {
-  return core.change(actor, async (_tx, check) => {
-    const { scope: cab } = await check(cabAddress, 'manage-groups');
+  return core.withMailbox(actor, cabAddress, 'manage-groups', async (cab) => {
     const out: GroupView[] = [];
     for (const g of await cab.groups()) out.push(await groupView(cab, g));
     return out;
@@ -71,18 +69,11 @@ export async function addGroupMember(
   groupAddress: string,
   memberAddress: string,
 ): Promise<GroupView> {
-  return core.change(actor, async (tx, check) => {
-    const { scope: cab } = await check(cabAddress, 'manage-groups');
-    const group = await openGroup(cab, groupAddress);
+  return changeGroup(core, actor, { cabAddress, groupAddress }, async (cab, group, tx) => {
     const member = await practiceMailbox(tx, cab, memberAddress);
     if (!(await cab.addGroupMember(group.id, member.id, actorName(actor))))
       throw new GovernanceError('invalid-input', `${member.address} is already a member of ${group.address}`);
-    await cab.appendHistory({
-      actor: actorName(actor),
-      event: 'group.member-added',
-      details: { group: group.address, member: member.address },
-    });
-    return groupView(cab, group);
+    return { event: 'group.member-added', member: member.address };
   });
 }
 
@@ -93,9 +84,7 @@ export async function removeGroupMember(
   groupAddress: string,
   memberAddress: string,
 ): Promise<GroupView> {
-  return core.change(actor, async (tx, check) => {
-    const { scope: cab } = await check(cabAddress, 'manage-groups');
-    const group = await openGroup(cab, groupAddress);
+  return changeGroup(core, actor, { cabAddress, groupAddress }, async (cab, group, tx) => {
     const member = await tx.mailboxes.byAddress(memberAddress);
     const members = await cab.groupMembers(group.id);
     if (!member || !members.some((m) => m.mailbox.id === member.id))
@@ -103,12 +92,7 @@ export async function removeGroupMember(
     if (members.length === 1)
       throw new GovernanceError('invalid-input', `${member.address} is the last member of ${group.address}: close the group instead`);
     await cab.removeGroupMember(group.id, member.id);
-    await cab.appendHistory({
-      actor: actorName(actor),
-      event: 'group.member-removed',
-      details: { group: group.address, member: member.address },
-    });
-    return groupView(cab, group);
+    return { event: 'group.member-removed', member: member.address };
   });
 }
 
@@ -120,11 +104,38 @@ export async function closeGroup(
   groupAddress: string,
   reason: string | null = null,
 ): Promise<GroupView> {
-  return core.change(actor, async (_tx, check) => {
-    const { scope: cab } = await check(cabAddress, 'manage-groups');
-    const group = await openGroup(cab, groupAddress);
+  return changeGroup(core, actor, { cabAddress, groupAddress }, async (cab, group) => {
     await cab.closeGroup(group.id);
-    await cab.appendHistory({ actor: actorName(actor), event: 'group.closed', reason, details: { group: group.address } });
+    return { event: 'group.closed', reason };
+  });
+}
+
+/** What one change to a group writes in the CAB's history (the group's address is always in its details). */
+interface GroupEvent {
+  event: string;
+  member?: string;
+  reason?: string | null;
+}
+
+/**
+ * One change to an open group of a CAB, decided as `manage-groups` on the CAB before anything of
+ * it is read, recorded in the CAB's history; the group as it is after.
+ */
+function changeGroup(
+  core: GovernanceCore,
+  actor: Principal,
+  target: { cabAddress: string; groupAddress: string },
+  fn: (cab: MailboxScope, group: GroupAddressRow, tx: Repositories) => Promise<GroupEvent>,
+): Promise<GroupView> {
+  return core.withMailbox(actor, target.cabAddress, 'manage-groups', async (cab, tx) => {
+    const group = await openGroup(cab, target.groupAddress);
+    const { event, member, reason } = await fn(cab, group, tx);
+    await cab.appendHistory({
+      actor: actorName(actor),
+      event,
+      ...(reason === undefined ? {} : { reason }),
+      details: { group: group.address, ...(member === undefined ? {} : { member }) },
+    });
     return groupView(cab, (await cab.group(group.address))!);
   });
 }

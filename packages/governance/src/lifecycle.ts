@@ -16,18 +16,14 @@ export async function changeStatus(
   reason: string,
 ): Promise<MailboxView> {
   // A closed mailbox is refused by the decision itself (R-BAL-2: closed is final).
-  const result = await core.change(actor, async (_tx, check) =>
-    applyStatus(core, actor, (await check(address, 'change-status')).scope, status, reason),
-  );
+  const result = await core.withMailbox(actor, address, 'change-status', (box) => applyStatus(core, actor, box, status, reason));
   if (status !== 'active') core.access.bus.publish({ kind: 'mailbox-status-changed', mailboxId: result.id, status });
   return result.view;
 }
 
 /** Deleting a mailbox closes it: its history and audit stay, its address is not reused (R-BAL-2, R-CAB-6). */
 export async function deleteMailbox(core: GovernanceCore, actor: Principal, address: string, reason: string): Promise<MailboxView> {
-  const result = await core.change(actor, async (_tx, check) =>
-    applyStatus(core, actor, (await check(address, 'delete')).scope, 'closed', reason),
-  );
+  const result = await core.withMailbox(actor, address, 'delete', (box) => applyStatus(core, actor, box, 'closed', reason));
   core.access.bus.publish({ kind: 'mailbox-status-changed', mailboxId: result.id, status: 'closed' });
   return result.view;
 }
@@ -75,8 +71,7 @@ async function applyStatus(
  * and audit trail; its address no longer names it.
  */
 export async function releaseAddress(core: GovernanceCore, actor: Principal, address: string, reason: string): Promise<MailboxView> {
-  return core.change(actor, async (_tx, check) => {
-    const { scope: box } = await check(address, 'release-address');
+  return core.withMailbox(actor, address, 'release-address', async (box) => {
     const row = await box.row();
     if (row.status !== 'closed')
       throw new GovernanceError(

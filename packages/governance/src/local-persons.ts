@@ -21,8 +21,7 @@ export async function addLocalPerson(
 ): Promise<LocalPersonView> {
   const name = boundedText(input.name, 'name', 200);
   const role = boundedText(input.role, 'role', 100);
-  return core.change(actor, async (_tx, check) => {
-    const { scope: box } = await check(address, 'manage-local-persons');
+  return core.withMailbox(actor, address, 'manage-local-persons', async (box) => {
     const row = await box.row();
     const idnat = localIdnat(input.localId, row.owner_idnat);
     if (await box.localPerson(idnat)) throw new GovernanceError('already-has-access', `${idnat} is already declared on ${box.address}`);
@@ -40,8 +39,7 @@ export async function removeLocalPerson(
   localId: string,
   reason: string | null = null,
 ): Promise<LocalPersonView> {
-  const result = await core.change(actor, async (_tx, check) => {
-    const { scope: box } = await check(address, 'manage-local-persons');
+  const result = await core.withMailbox(actor, address, 'manage-local-persons', async (box) => {
     const idnat = localIdnat(localId, (await box.row()).owner_idnat);
     const removed = await box.removeLocalPerson(idnat, actorName(actor), reason);
     if (!removed) throw new GovernanceError('local-person-not-found', `${idnat} is not declared on ${box.address}`);
@@ -59,8 +57,7 @@ export async function localPersons(
   address: string,
   options: { includeRemoved?: boolean } = {},
 ): Promise<LocalPersonView[]> {
-  return core.change(actor, async (_tx, check) => {
-    const { scope } = await check(address, 'read-history');
+  return core.withMailbox(actor, address, 'read-history', async (scope) => {
     return (await scope.localPersons(options)).map(localPersonView);
   });
 }

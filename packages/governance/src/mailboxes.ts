@@ -15,9 +15,8 @@ export interface PublicationChanges {
 }
 
 export async function getMailbox(core: GovernanceCore, actor: Principal, address: string): Promise<MailboxView> {
-  return core.change(actor, async (tx, check) => {
-    // Anyone who may use the mailbox may see it; the operator sees it through read-history.
-    const { scope } = await check(address, actor.kind === 'operator-admin' ? 'read-history' : 'read');
+  // Anyone who may use the mailbox may see it; the operator sees it through read-history.
+  return core.withMailbox(actor, address, actor.kind === 'operator-admin' ? 'read-history' : 'read', async (scope, tx) => {
     const governs =
       (await core.canQuietly(tx, actor, scope.address, 'manage-delegates')) ||
       (await core.canQuietly(tx, actor, scope.address, 'read-history'));
@@ -46,8 +45,7 @@ export async function updatePublication(
   address: string,
   changes: PublicationChanges,
 ): Promise<MailboxView> {
-  return core.change(actor, async (_tx, check) => {
-    const { scope: box } = await check(address, 'edit-publication');
+  return core.withMailbox(actor, address, 'edit-publication', async (box) => {
     const set: Partial<MailboxRow> = {};
     if (changes.listeRouge !== undefined) set.liste_rouge = changes.listeRouge ? 1 : 0;
     if (changes.description !== undefined) set.description = changes.description;
@@ -64,8 +62,7 @@ export async function updatePublication(
 }
 
 export async function readHistory(core: GovernanceCore, actor: Principal, address: string, page: { afterId?: number; limit?: number }) {
-  return core.change(actor, async (_tx, check) => {
-    const { scope } = await check(address, 'read-history');
+  return core.withMailbox(actor, address, 'read-history', async (scope) => {
     return scope.history({ afterId: page.afterId, limit: page.limit ?? 50 });
   });
 }

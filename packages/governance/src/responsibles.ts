@@ -2,8 +2,9 @@
 // but never the last one.
 
 import type { Principal } from '@mss/access';
-import { actorName, personIdnat, type GovernanceCore } from './core.ts';
+import { personIdnat, type GovernanceCore } from './core.ts';
 import { GovernanceError } from './errors.ts';
+import { addHolder, removeHolder } from './holders.ts';
 import type { MailboxView } from './views.ts';
 
 /**
@@ -12,14 +13,11 @@ import type { MailboxView } from './views.ts';
  */
 export async function addResponsible(core: GovernanceCore, actor: Principal, address: string, idnat: string): Promise<MailboxView> {
   const who = personIdnat(idnat, 'idnat');
-  return core.change(actor, async (tx, check) => {
-    const { scope: box } = await check(address, 'manage-responsibles');
+  return core.withMailbox(actor, address, 'manage-responsibles', async (box, tx) => {
     await core.requirePerson(tx, who, 'idnat');
     if ((await box.holders()).some((h) => h.person_idnat === who && h.role === 'responsible'))
       throw new GovernanceError('already-has-access', `${who} is already a responsible person of ${box.address}`);
-    await box.addHolder(who, 'responsible', actorName(actor));
-    await box.appendHistory({ actor: actorName(actor), event: 'responsible.added', subjectIdnat: who });
-    return core.view(box, await box.row(), true);
+    return addHolder(core, actor, box, who, 'responsible');
   });
 }
 
@@ -32,10 +30,7 @@ export async function removeResponsible(
   reason: string | null = null,
 ): Promise<MailboxView> {
   const who = personIdnat(idnat, 'idnat');
-  const result = await core.change(actor, async (_tx, check) => {
-    const { scope: box } = await check(address, 'manage-responsibles');
-    // Read in the change's transaction: two removals at once cannot leave the mailbox with nobody.
-    const responsibles = (await box.holders()).filter((h) => h.role === 'responsible');
+  return removeHolder(core, actor, { address, action: 'manage-responsibles', who, role: 'responsible', reason }, (box, responsibles) => {
     if (!responsibles.some((h) => h.person_idnat === who))
       throw new GovernanceError('responsible-not-found', `${who} is not a responsible person of ${box.address}`);
     if (responsibles.length === 1)
@@ -43,10 +38,5 @@ export async function removeResponsible(
         'last-responsible',
         `${who} is the last responsible person of ${box.address}: name another one first (an ${box.type} mailbox always has one)`,
       );
-    await box.removeHolder(who, 'responsible');
-    await box.appendHistory({ actor: actorName(actor), event: 'responsible.removed', subjectIdnat: who, reason });
-    return { id: box.mailboxId, view: await core.view(box, await box.row(), true) };
   });
-  core.access.bus.publish({ kind: 'holder-removed', mailboxId: result.id, idnat: who, role: 'responsible' });
-  return result.view;
 }
