@@ -7,52 +7,16 @@
  * Both authenticate with a real PSC token (XOAUTH2 / Bearer), both servers in this process, one
  * client at a time, BENCH_JMAP_SECONDS (default 5) per side.
  */
-import fs from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import tls from 'node:tls';
-import { AccessControl, createTokenValidator } from '@mss/access';
-import { Governance } from '@mss/governance';
-import { startImapServer } from '@mss/imap';
-import { registerJmap } from '@mss/jmap';
-import { cibaToken, startPsc } from '@mss/psc';
-import { silentLogger } from '@mss/runtime';
-import { seedDemo } from '@mss/seed';
-import { Store } from '@mss/store';
-import { execFileSync } from 'node:child_process';
-import Fastify from 'fastify';
+import type { Store } from '@mss/store';
+import { GP, PER as USER, startJmapWorld } from '../packages/jmap/test/support/world.ts';
 
 const MESSAGES = Number(process.env.BENCH_JMAP_MESSAGES ?? 10_000);
 const SECONDS = Number(process.env.BENCH_JMAP_SECONDS ?? 5);
-const DOMAIN = 'operateur-a.mssante.fr';
-const USER = `paul.martin@${DOMAIN}`;
-const GP = '810000001056';
 
 function log(line: string): void {
   process.stderr.write(`${line}\n`);
-}
-
-function certificate(dir: string): { cert: string; key: string } {
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      `${dir}/key.pem`,
-      '-out',
-      `${dir}/cert.pem`,
-    ].concat(['-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']),
-    { stdio: 'ignore' },
-  );
-  return { cert: fs.readFileSync(`${dir}/cert.pem`, 'utf8'), key: fs.readFileSync(`${dir}/key.pem`, 'utf8') };
 }
 
 function message(i: number): Buffer {
@@ -119,46 +83,23 @@ async function rate(seconds: number, op: () => Promise<void>): Promise<number> {
 }
 
 export async function runJmapBench(): Promise<string[]> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mss-bench-jmap-'));
-  const store = await Store.open({ dataDir: dir, databaseUrl: undefined });
-  const logger = silentLogger();
-  const closers: (() => Promise<unknown>)[] = [];
+  // The JMAP tests' world: the store (SQLite, or PostgreSQL with MSS_DATABASE_URL), the PSC stand-in, JMAP and IMAP.
+  const world = await startJmapWorld();
   try {
-    await seedDemo(store, DOMAIN);
-    const psc = await startPsc({ store, logger, host: '127.0.0.1', port: 0, dataDir: dir });
-    closers.push(() => psc.stop());
-    const access = new AccessControl({ store });
-    const gov = new Governance({ store, access, operatorDomains: [DOMAIN] });
-    const tokenValidator = createTokenValidator({ issuer: psc.issuer });
-    const d = await access.decide({ principal: { kind: 'person', idnat: GP }, mailbox: USER, action: 'read', channel: 'system' });
+    const d = await world.access.decide({ principal: { kind: 'person', idnat: GP }, mailbox: USER, action: 'read', channel: 'system' });
     if (!d.allowed) throw new Error('the GP cannot open his mailbox');
     await d.scope.ensureFolder('INBOX');
     const inbox = (await d.scope.openFolder('INBOX'))!;
     log(`jmap bench: seeding ${MESSAGES} messages into ${USER}'s INBOX`);
     for (let i = 0; i < MESSAGES; i += 500) {
       const batch: Awaited<ReturnType<Store['ingest']>>[] = [];
-      for (let j = i; j < Math.min(MESSAGES, i + 500); j++) batch.push(await store.ingest(message(j)));
+      for (let j = i; j < Math.min(MESSAGES, i + 500); j++) batch.push(await world.store.ingest(message(j)));
       await inbox.transaction(async (f) => {
         for (const m of batch) await f.appendMessage(m);
       });
     }
-    const imap = await startImapServer({ store, access, tokenValidator, logger, host: '127.0.0.1', port: 0, tls: certificate(dir) });
-    closers.push(() => imap.stop());
-    const app = Fastify();
-    const jmap = await registerJmap(app, {
-      store,
-      access,
-      tokenValidator,
-      logger,
-      candidates: (p) => gov.myMailboxes((p as { idnat: string }).idnat),
-    });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    closers.push(async () => {
-      jmap.close();
-      await app.close();
-    });
-    const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    const token = (await cibaToken({ pscUrl: psc.url, idnat: GP })).access_token;
+    const base = world.base;
+    const token = await world.token(GP);
 
     // JMAP: the session's account and INBOX, then the list request.
     const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
@@ -195,7 +136,7 @@ export async function runJmapBench(): Promise<string[]> {
     });
 
     // IMAP: the same 50 newest, in a session with INBOX selected.
-    const imapCommand = await imapSession(imap.port, token);
+    const imapCommand = await imapSession(world.imap.port, token);
     await imapCommand('SELECT INBOX');
     const last = MESSAGES;
     const fetchenv = `UID FETCH ${Math.max(1, last - 49)}:${last} (UID FLAGS RFC822.SIZE ENVELOPE)`;
@@ -217,8 +158,6 @@ export async function runJmapBench(): Promise<string[]> {
       ].join('\t'),
     ];
   } finally {
-    for (const c of closers.reverse()) await c().catch(() => {});
-    await store.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    await world.close();
   }
 }
