@@ -1,11 +1,13 @@
 // The operations listener of a node: liveness (/healthz), readiness (/readyz) and Prometheus
 // metrics (/metrics). It is not the admin API: it answers no one's mail and should be reachable
-// by the orchestrator and the scraper only (bind it to an internal address).
+// by the orchestrator and the scraper only (bind it to an internal address). Readiness asks the
+// database and the blob store (readiness.ts); liveness asks nothing but the process.
 
 import http from 'node:http';
 import { listenOn, type Logger } from '@mss/runtime';
 import type { Store } from '@mss/store';
 import type { OperatorMetrics } from './metrics.ts';
+import { checkReadiness } from './readiness.ts';
 
 export interface RunningOperations {
   url: string;
@@ -42,9 +44,9 @@ export async function startOperations(o: {
         json(res, 503, { status: 'not ready', reason: 'starting or draining' });
         return;
       }
-      o.store.ping().then(
-        () => json(res, 200, { status: 'ready', database: o.store.engine }),
-        () => json(res, 503, { status: 'not ready', reason: 'database unavailable' }),
+      // 503 names what is failing (database, blobs) and why: an operator reads it without the logs.
+      void checkReadiness(o.store).then((r) =>
+        json(res, r.ready ? 200 : 503, { status: r.ready ? 'ready' : 'not ready', failing: r.failing, checks: r.checks }),
       );
       return;
     }

@@ -141,7 +141,10 @@ export class SubmissionConnection extends SMTPConnection {
     const lines = this.hideAuthInReply && Array.isArray(data) ? data.filter((l) => !/^AUTH\b/i.test(l)) : data;
     const ownCode = typeof lines === 'string' && OWN_ENHANCED_CODE.test(lines);
     super.send(code, lines, ownCode ? false : context);
-    if (code >= 400 && code !== 421 && ++this.errorCount >= this.deps.limits.hardErrorLimit) {
+    // 4.3.x is the mail system's own trouble (a database restarting, a blob store away: RFC 3463
+    // §3.5), not the client's: a client retrying through an outage must not be cut off for it.
+    const ours = typeof lines === 'string' && /^4\.3\.\d{1,3} /.test(lines);
+    if (code >= 400 && code !== 421 && !ours && ++this.errorCount >= this.deps.limits.hardErrorLimit) {
       const r = replies.tooManyErrors();
       this.log.info({ errors: this.errorCount }, 'smtp client made too many errors');
       super.send(r.responseCode, r.message, false); // 421 closes

@@ -238,6 +238,25 @@ test('hard error limit: the 20th error is followed by 421 and a disconnect', asy
   await c.ended;
 });
 
+test('hard error limit: 451 4.3.0 (our own failure, RFC 3463 §3.5) is not counted against the client', async () => {
+  const s = await w.startAnother({
+    hardErrorLimit: 3,
+    deliver: async () => {
+      throw new Error('database restarting');
+    },
+  });
+  const c = await Conversation.authenticated(s.port, PER, await w.token(GP));
+  for (let i = 0; i < 4; i++) {
+    await c.command(`MAIL FROM:<${PER}>`);
+    await c.command(`RCPT TO:<${ORG}>`);
+    await c.command('DATA');
+    c.send(`${message(PER, ORG, `essai ${i}`)}.\r\n`);
+    assert.match(await c.reply(), /^451 4\.3\.0 /);
+  }
+  assert.match(await c.command('NOOP'), /^250 /, 'the session is still open after 4 failures with a limit of 3');
+  await c.close();
+});
+
 test('bounded command count per connection', async () => {
   const s = await w.startAnother({ maxCommandsPerConnection: 5 });
   const c = await Conversation.open(s.port);

@@ -162,6 +162,11 @@ async function openPostgres(parsed: URL, poolSize: number, options: OpenOptions)
   });
   // Idle-client errors (server restart) must not crash the process; the next query reconnects.
   pool.on('error', () => {});
+  // Nor may those of a client checked out between two statements (a transaction awaiting its
+  // blob, a server restarted meanwhile): pg-pool listens only to idle clients, and an 'error'
+  // nobody listens to ends the process. The next statement on it fails (the transaction rolls
+  // back, answered 451 4.3.0) and the pool drops it when it comes back, as unusable.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const create = options.create !== false;
   let current: string;
   let exists = true;
