@@ -59,10 +59,6 @@ const REFRESH_MARGIN_MS = 30_000;
 type Form = Record<string, string | undefined>;
 
 export function webmail(options: WebmailOptions): (app: FastifyInstance) => Promise<void> {
-  const sessions = new Sessions({
-    ...(options.now ? { now: options.now } : {}),
-    ...(options.sessionLimits ? { limits: options.sessionLimits } : {}),
-  });
   const psc = new PscLogin(options.psc);
   const secure = options.secureCookies ?? true;
   const log = options.logger.child({ service: 'webmail' });
@@ -73,7 +69,32 @@ export function webmail(options: WebmailOptions): (app: FastifyInstance) => Prom
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_req, body, done) => {
       done(null, Object.fromEntries(new URLSearchParams(body as string)));
     });
-    const sweeper = setInterval(() => sessions.sweep(), 60_000);
+    // JMAP through the operator's own HTTP server, in process: the token never leaves it.
+    const transport: Transport = async (r) => {
+      const res = await app.inject({
+        method: r.method,
+        url: r.path,
+        headers: r.headers,
+        ...(r.body !== undefined ? { payload: r.body } : {}),
+      });
+      return { status: res.statusCode, contentType: String(res.headers['content-type'] ?? ''), body: res.rawPayload };
+    };
+    const sessions = new Sessions({
+      store: options.store,
+      jmap: (token) => new JmapClient(transport, token),
+      now: options.now,
+      limits: options.sessionLimits,
+    });
+    // What a request changed of its session (tokens, mailboxes decided again) is written before the answer leaves.
+    const sessionOfRequest = new WeakMap<FastifyRequest, WebmailSession>();
+    app.addHook('onSend', async (req, _reply, payload) => {
+      const s = sessionOfRequest.get(req);
+      if (s) await sessions.save(s);
+      return payload;
+    });
+    const sweeper = setInterval(() => {
+      sessions.sweep().catch((err: unknown) => log.warn({ err }, 'webmail: session sweep failed'));
+    }, 60_000);
     sweeper.unref();
     app.addHook('onClose', async () => clearInterval(sweeper));
 
@@ -134,7 +155,7 @@ export function webmail(options: WebmailOptions): (app: FastifyInstance) => Prom
 
     /** The session of a request, its token renewed when close to its end; otherwise the reply already sent. */
     const sessionOf = async (req: FastifyRequest, reply: FastifyReply): Promise<WebmailSession | undefined> => {
-      const found = sessions.get(req);
+      const found = await sessions.get(req);
       if ('ended' in found) {
         const to = `/webmail${found.ended ? `?fin=${found.ended}` : ''}`;
         if (req.method === 'GET') await redirect(reply, to, [clearSession()]);
@@ -148,14 +169,16 @@ export function webmail(options: WebmailOptions): (app: FastifyInstance) => Prom
           const fresh = await psc.refresh(s.tokens.refreshToken, sessions.now());
           await options.tokenValidator.validate(fresh.accessToken);
           s.tokens = { ...fresh, givenName: s.tokens.givenName, familyName: s.tokens.familyName };
+          await sessions.save(s);
         } catch (err) {
           log.info({ idnat: s.idnat, err: err instanceof Error ? err.message : String(err) }, 'webmail: PSC session not renewed');
-          sessions.end(s.id, 'revoquee');
+          await sessions.end(s.id, 'revoquee');
           if (req.method === 'GET') await redirect(reply, '/webmail?fin=revoquee', [clearSession()]);
           else await html(reply, 401, loginPage({ reason: 'revoquee' }));
           return undefined;
         }
       }
+      sessionOfRequest.set(req, s);
       return s;
     };
 
@@ -167,16 +190,6 @@ export function webmail(options: WebmailOptions): (app: FastifyInstance) => Prom
     };
     const trusted = (req: FastifyRequest, s: WebmailSession): boolean => csrfOk(req, s, ((req.body ?? {}) as Form)._csrf);
 
-    // JMAP through the operator's own HTTP server, in process: the token never leaves it.
-    const transport: Transport = async (r) => {
-      const res = await app.inject({
-        method: r.method,
-        url: r.path,
-        headers: r.headers,
-        ...(r.body !== undefined ? { payload: r.body } : {}),
-      });
-      return { status: res.statusCode, contentType: String(res.headers['content-type'] ?? ''), body: res.rawPayload };
-    };
     const forbidden = (reply: FastifyReply, s: WebmailSession) =>
       html(
         reply,
@@ -206,7 +219,7 @@ export function webmail(options: WebmailOptions): (app: FastifyInstance) => Prom
 
     // --- login and logout --------------------------------------------------------------
     app.get<{ Querystring: { fin?: string } }>('/webmail', { schema: { hide: true } }, async (req, reply) => {
-      const found = sessions.get(req);
+      const found = await sessions.get(req);
       if ('session' in found) return redirect(reply, '/webmail/boites');
       return html(reply, 200, loginPage(req.query.fin ? { reason: req.query.fin } : {}));
     });
@@ -214,12 +227,12 @@ export function webmail(options: WebmailOptions): (app: FastifyInstance) => Prom
     app.get('/webmail/connexion', { schema: { hide: true } }, async (req, reply) => {
       const redirectUri = options.psc.redirectUri ?? `${base(req)}/webmail/callback`;
       const start = await psc.start(redirectUri);
-      const id = sessions.startLogin({ state: start.state, nonce: start.nonce, verifier: start.verifier, redirectUri });
+      const id = await sessions.startLogin({ state: start.state, nonce: start.nonce, verifier: start.verifier, redirectUri });
       return redirect(reply, start.url.href, [setCookie(LOGIN_COOKIE, id, { secure, path: COOKIE_PATH, maxAgeSeconds: 600 })]);
     });
 
     app.get<{ Querystring: Record<string, string> }>('/webmail/callback', { schema: { hide: true } }, async (req, reply) => {
-      const pending = sessions.takeLogin(req);
+      const pending = await sessions.takeLogin(req);
       const clear = setCookie(LOGIN_COOKIE, '', { secure, path: COOKIE_PATH, maxAgeSeconds: 0 });
       if (req.query.error) {
         const refused = req.query.error === 'access_denied';
@@ -259,7 +272,7 @@ export function webmail(options: WebmailOptions): (app: FastifyInstance) => Prom
       }
       const { mailboxes } = await openable(principal, idnat);
       const displayName = `${tokens.givenName} ${tokens.familyName}`.trim() || idnat;
-      const s = sessions.create({ principal, idnat, displayName, tokens, mailboxes }, (token) => new JmapClient(transport, token));
+      const s = await sessions.create({ principal, idnat, displayName, tokens, mailboxes });
       log.info({ idnat }, 'webmail: logged in with Pro Santé Connect');
       return redirect(reply, '/webmail/boites', [clear, setCookie(SESSION_COOKIE, s.id, { secure, path: COOKIE_PATH })]);
     });
@@ -268,7 +281,7 @@ export function webmail(options: WebmailOptions): (app: FastifyInstance) => Prom
       const s = await sessionOf(req, reply);
       if (!s) return reply;
       if (!trusted(req, s)) return forbidden(reply, s);
-      sessions.end(s.id, 'deconnecte');
+      await sessions.end(s.id, 'deconnecte');
       if (s.tokens.refreshToken) await psc.revoke(s.tokens.refreshToken);
       return redirect(reply, '/webmail?fin=deconnecte', [clearSession()]);
     });
@@ -456,7 +469,7 @@ export function webmail(options: WebmailOptions): (app: FastifyInstance) => Prom
 
     // --- recipient suggestions from the Annuaire Santé ------------------------------------
     app.get<{ Querystring: { q?: string } }>('/webmail/annuaire', { schema: { hide: true } }, async (req, reply) => {
-      const found = sessions.get(req);
+      const found = await sessions.get(req);
       if (!('session' in found)) return reply.code(401).type('application/json').send({ error: 'session' });
       const q = (req.query.q ?? '').trim();
       if (!options.annuaire || q.length < 2 || q.length > 60) return reply.header('cache-control', 'no-store').send({ suggestions: [] });
@@ -470,7 +483,7 @@ export function webmail(options: WebmailOptions): (app: FastifyInstance) => Prom
 
     // --- live changes: a mailbox lost while a page is open ------------------------------
     app.get('/webmail/evenements', { schema: { hide: true } }, async (req, reply) => {
-      const found = sessions.get(req);
+      const found = await sessions.get(req);
       if (!('session' in found)) return reply.code(401).type('text/plain; charset=utf-8').send('session terminée\n');
       const s = found.session;
       reply.hijack();
@@ -484,6 +497,7 @@ export function webmail(options: WebmailOptions): (app: FastifyInstance) => Prom
           const before = s.mailboxes;
           const { mailboxes, cguNeeded } = await openable(s.principal, s.idnat);
           s.mailboxes = mailboxes;
+          await sessions.save(s);
           for (const m of before)
             if (!mailboxes.some((x) => x.mailboxId === m.mailboxId)) send('boite-perdue', { address: m.address, reason });
           if (cguNeeded) send('cgu', {});

@@ -1,11 +1,13 @@
 // The webmail in a real browser (Debian's chromium through @mss/browser-test): Pro Santé Connect
 // login (code + PKCE, the e-CPS approval), the CGU acceptance of story 1 (R-CAB-4), the CAB's
 // governance screens (R-CAB-3, R-CAB-6, R-CAB-7), delegations (R-DEL-2, R-DEL-4) and a delegation
-// lost while the page is open (R-DEL-5, R-AUTH-4), an expired session. Screenshots go to
+// lost while the page is open (R-DEL-5, R-AUTH-4), an expired session, a session kept over a
+// restart and ended by logout on the server. Screenshots go to
 // docs/screenshots/webmail-*.png.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchBrowser, newFrenchContext, saveScreenshot, type Browser } from '@mss/browser-test';
+import { rowId } from '../src/sealed.ts';
 import { CAB, GP_PER, PEOPLE, login, startWorld, type World } from './support/world.ts';
 
 let w: World;
@@ -146,4 +148,34 @@ test('bad input: a session idle too long goes back to login with the reason; a f
   assert.equal(new URL(gp.url()).pathname, '/webmail');
   assert.match(await gp.getByRole('status').innerText(), /Votre session a expiré\. Reconnectez-vous avec Pro Santé Connect\./);
   await saveScreenshot(gp, 'webmail-session-expiree');
+});
+
+test('a session is a row of the store: it survives a restart of the operator, sealed; logout deletes it on the server', {
+  timeout: 120_000,
+}, async () => {
+  const gp = await (await newFrenchContext(browser)).newPage();
+  gp.setDefaultTimeout(60_000);
+  await login(gp, w.base, PEOPLE.gp);
+  const cookie = (await gp.context().cookies()).find((c) => c.name === 'mss_webmail')!;
+  const now = () => new Date().toISOString();
+  const row = await w.store.webSessions.get(rowId(cookie.value), now());
+  assert.equal(row?.subject, PEOPLE.gp);
+  // Sealed with the cookie's secret: the database holds neither the secret nor a readable token.
+  assert.doesNotMatch(row.data, /accessToken|refreshToken|eyJ/);
+  assert.equal(await w.store.webSessions.get(cookie.value, now()), undefined);
+
+  // A new process on the same store: nothing of the old one's memory, the same session.
+  await gp.goto('about:blank');
+  await w.restart();
+  await gp.goto(`${w.base}/webmail/boites`);
+  assert.equal(new URL(gp.url()).pathname, '/webmail/boites');
+  assert.match(await gp.getByRole('navigation', { name: 'Mes boîtes aux lettres' }).innerText(), /paul\.martin@/);
+
+  await gp.getByRole('button', { name: 'Se déconnecter' }).click();
+  assert.equal(new URL(gp.url()).search, '?fin=deconnecte');
+  assert.equal(await w.store.webSessions.get(rowId(cookie.value), now()), undefined);
+  // The old cookie, replayed, opens nothing.
+  const replay = await fetch(`${w.base}/webmail/boites`, { headers: { cookie: `mss_webmail=${cookie.value}` }, redirect: 'manual' });
+  assert.equal(replay.status, 303);
+  assert.match(replay.headers.get('location') ?? '', /^\/webmail\?fin=/);
 });

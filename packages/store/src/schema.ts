@@ -472,8 +472,27 @@ export interface BusEventsTable {
   created_at: string;
 }
 
+/** A web application's server-side session or pending login (migration 0023). */
+export interface WebSessionsTable {
+  /** A hash of the secret the browser's cookie holds (never the secret itself). */
+  id: string;
+  /** Whose: `webmail`. */
+  app: string;
+  /** `session` or `login` (a login in progress at the identity provider). */
+  kind: string;
+  /** The person's IdNat, for a session. */
+  subject: string | null;
+  created_at: string;
+  /** ISO time after which the row is dead (idle and absolute limits folded in). */
+  expires_at: string;
+  /** Opaque to the store (the application encrypts it). */
+  data: string;
+}
+export type WebSessionRow = Selectable<WebSessionsTable>;
+
 export interface Database {
   bus_events: BusEventsTable;
+  web_sessions: WebSessionsTable;
   persons: PersonsTable;
   structures: StructuresTable;
   situations: SituationsTable;

@@ -30,6 +30,7 @@ import { MesRepo } from './repos/mes.ts';
 import { RppsPlusRepo } from './repos/rpps-plus.ts';
 import { MailboxListingRepo } from './repos/mailbox-listing.ts';
 import { DirectoryFeedRepo, DirectorySyncRepo } from './repos/directory-feed.ts';
+import { WebSessionRepo } from './repos/web-sessions.ts';
 
 /** The repositories, bound either to the database or to one transaction. */
 export class Repositories {
@@ -55,6 +56,8 @@ export class Repositories {
   readonly directoryFeed: DirectoryFeedRepo;
   /** The operator's cursor in the Annuaire's change feed. */
   readonly directorySync: DirectorySyncRepo;
+  /** The webmail's server-side sessions and pending logins (shared by the nodes, kept over restarts). */
+  readonly webSessions: WebSessionRepo;
 
   constructor(ctx: RepoContext) {
     this.directory = new DirectoryRepo(ctx);
@@ -73,6 +76,7 @@ export class Repositories {
     this.mailboxListing = new MailboxListingRepo(ctx);
     this.directoryFeed = new DirectoryFeedRepo(ctx);
     this.directorySync = new DirectorySyncRepo(ctx);
+    this.webSessions = new WebSessionRepo(ctx);
   }
 }
 

@@ -31,6 +31,8 @@ export interface World {
   gov: Governance;
   access: AccessControl;
   psc: RunningPsc;
+  /** Stops the operator's HTTP server and starts a new one (nothing kept in memory) on the same store and port. */
+  restart(): Promise<void>;
   /** Moves the webmail's session clock (idle and absolute limits), not the tokens'. */
   advance(ms: number): void;
   /** Stores a message in a folder of a mailbox as delivery would (the store's ingestion step), as one of its holders; its JMAP id. */
@@ -47,21 +49,26 @@ export async function startWorld(options: Partial<Pick<WebmailOptions, 'sessionL
   const access = new AccessControl({ store, logger });
   const gov = new Governance({ store, access, operatorDomains: [DOMAIN], logger });
   let offset = 0;
-  const app = await buildAdminApi({ store, logger, operatorDomain: DOMAIN, governance: gov, access, tokenValidator });
-  await app.register(
-    webmail({
-      psc: { issuer: psc.issuer },
-      tokenValidator,
-      access,
-      governance: gov,
-      store,
-      logger,
-      now: () => Date.now() + offset,
-      ...options,
-    }),
-  );
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  const serve = async (port: number) => {
+    const app = await buildAdminApi({ store, logger, operatorDomain: DOMAIN, governance: gov, access, tokenValidator });
+    await app.register(
+      webmail({
+        psc: { issuer: psc.issuer },
+        tokenValidator,
+        access,
+        governance: gov,
+        store,
+        logger,
+        now: () => Date.now() + offset,
+        ...options,
+      }),
+    );
+    await app.listen({ host: '127.0.0.1', port });
+    return app;
+  };
+  let app = await serve(0);
+  const port = (app.server.address() as AddressInfo).port;
+  const base = `http://127.0.0.1:${port}`;
   return {
     base,
     store,
@@ -70,6 +77,13 @@ export async function startWorld(options: Partial<Pick<WebmailOptions, 'sessionL
     psc,
     advance: (ms) => {
       offset += ms;
+    },
+    async restart() {
+      // As a process that stops: the other tests' pages keep event streams open, cut here.
+      const closing = app.close();
+      app.server.closeAllConnections();
+      await closing;
+      app = await serve(port);
     },
     async deliver(holderIdnat, address, raw, folder = 'INBOX') {
       const d = await access.decide({

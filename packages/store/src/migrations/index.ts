@@ -20,6 +20,7 @@ import { addressTrigrams } from './0019-address-trigrams.ts';
 import { rppsPlus } from './0020-rpps-plus.ts';
 import { busEvents } from './0021-bus-events.ts';
 import { mailThreads } from './0022-mail-threads.ts';
+import { webSessions } from './0023-web-sessions.ts';
 import type { MssMigration } from './types.ts';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
@@ -46,5 +47,6 @@ export const MIGRATIONS: readonly MssMigration[] = [
   rppsPlus,
   busEvents,
   mailThreads,
+  webSessions,
 ];
 export type { Engine, MigrationContext, MssMigration } from './types.ts';
