@@ -19,3 +19,4 @@ export { BodyTooLarge, readForm, redirect, sendHtml, sendJson, sendProblem, urlH
 export { escapeHtml } from './html.ts';
 export { currentInteraction, standInProviderConfig, type ProviderPages, type StandInProviderOptions } from './provider-config.ts';
 export { applicationTypeFor, finishWithImpliedConsent, implicitConsent, interactionClientId, isLoopbackHttp } from './clients.ts';
+export { WebSite, type LoginStarter, type SitePendingLogin, type SiteSession, type WebSiteOptions } from './site.ts';

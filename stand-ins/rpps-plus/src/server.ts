@@ -8,7 +8,7 @@ import type { AnnuaireLink } from './annuaire-link.ts';
 import { portalApi } from './api.ts';
 import { RppsPlus, type RppsPlusDelays } from './portal.ts';
 import { pscBearer } from './psc-bearer.ts';
-import type { OidcSettings } from './web/oidc-login.ts';
+import type { RelyingPartySettings } from '@mss/web-kit';
 import { portalWeb } from './web/routes.ts';
 
 export interface RppsPlusServerOptions {
@@ -18,9 +18,9 @@ export interface RppsPlusServerOptions {
   logger: Logger;
   host: string;
   port: number;
-  franceconnect: OidcSettings;
+  franceconnect: RelyingPartySettings;
   /** PSC's issuer and the portal's client there; `audience` is what PSC puts in access tokens. */
-  psc: OidcSettings & { audience?: string };
+  psc: RelyingPartySettings & { audience?: string };
   delays?: RppsPlusDelays;
   /** Sandbox: applicants may file and follow requests over the API from this machine (`mss rpps request`). */
   scriptedApplicants?: boolean;

@@ -7,8 +7,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@mss/runtime';
 import { MesError, type MonEspaceSante } from '../mes.ts';
 import type { MesWebHandler } from '../service.ts';
-import { FranceConnectLogin, FranceConnectUnavailable, type FranceConnectSettings } from './franceconnect.ts';
-import { FormTooLarge, readMultipart, readUrlEncoded, sameToken, setCookie } from '@mss/web-kit';
+import { FranceConnectLogin, type FranceConnectSettings } from './franceconnect.ts';
+import { WebSite, type SiteSession } from '@mss/oidc-kit';
+import { FormTooLarge, ProviderUnavailable, readMultipart, readUrlEncoded } from '@mss/web-kit';
 import {
   conversationHref,
   conversationPage,
@@ -21,7 +22,12 @@ import {
   problemPage,
   type Viewer,
 } from './pages.ts';
-import { LOGIN_COOKIE, SESSION_COOKIE, Sessions, type PatientSession } from './sessions.ts';
+
+/** The patient's web session: who, for MES, and the name shown. */
+interface PatientSession extends SiteSession {
+  ins: string;
+  displayName: string;
+}
 
 export { sanitizeMessageHtml } from '@mss/web-kit';
 export type { FranceConnectSettings } from './franceconnect.ts';
@@ -48,51 +54,23 @@ const ERRORS: Readonly<Record<string, string>> = {
   connexion: 'La connexion a expiré ou a été interrompue. Recommencez.',
 };
 
-function securityHeaders(formOrigins: string): Record<string, string> {
-  return {
-    'content-type': 'text/html; charset=utf-8',
-    'cache-control': 'no-store',
-    'x-frame-options': 'DENY',
-    'x-content-type-options': 'nosniff',
-    // same-origin, not no-referrer: with no-referrer, browsers send `Origin: null` on our own form posts.
-    'referrer-policy': 'same-origin',
-    // No script at all, whatever a message contains; forms go to us (and, through the logout's
-    // redirect, to FranceConnect).
-    'content-security-policy': `default-src 'none'; style-src 'unsafe-inline'; form-action 'self' ${formOrigins}; frame-ancestors 'none'; base-uri 'none'`,
-  };
-}
-
 export function mesWeb(options: MesWebOptions): (mes: MonEspaceSante) => MesWebHandler {
   const fc = new FranceConnectLogin(options.franceconnect);
-  const sessions = new Sessions();
-  const secure = options.secureCookies ?? true;
+  const site = new WebSite<PatientSession>({
+    cookies: { session: 'mes_session', login: 'mes_connexion' },
+    secure: options.secureCookies ?? true,
+    // Forms go to us and, through the logout's redirect, to FranceConnect.
+    formOrigins: [new URL(options.franceconnect.issuer).origin],
+  });
   const log = options.logger.child({ service: 'mes-web' });
-  const fcOrigin = new URL(options.franceconnect.issuer).origin;
-  const headers = securityHeaders(fcOrigin);
-  const sweeper = setInterval(() => sessions.sweep(), 60_000);
-  sweeper.unref();
 
   return (mes) => {
     // Both answer the request and say so (a route returns what they return).
-    const send = (res: ServerResponse, status: number, html: string, extra: Record<string, string | string[]> = {}): true => {
-      res.writeHead(status, { ...headers, ...extra });
-      res.end(html);
-      return true;
-    };
-    const redirect = (res: ServerResponse, location: string, extra: Record<string, string | string[]> = {}): true => {
-      res.writeHead(303, { location, 'cache-control': 'no-store', 'content-length': '0', ...extra });
-      res.end();
-      return true;
-    };
-    const base = (req: IncomingMessage) => `http://${req.headers.host ?? 'localhost'}`;
+    const send = site.send.bind(site);
+    const redirect = site.redirect.bind(site);
+    const base = (req: IncomingMessage) => site.base(req);
     const viewer = (s: PatientSession): Viewer => ({ displayName: s.displayName, csrf: s.csrf });
-
-    /** A POST must carry the session's token and, when the browser says where it comes from, come from here. */
-    const trusted = (req: IncomingMessage, s: PatientSession, token: string | undefined): boolean => {
-      const origin = req.headers.origin;
-      if (origin !== undefined && origin !== base(req)) return false;
-      return token !== undefined && sameToken(token, s.csrf);
-    };
+    const trusted = (req: IncomingMessage, s: PatientSession, token: string | null | undefined) => site.trusted(req, s, token);
 
     const refusal = (res: ServerResponse, s: PatientSession, err: MesError, back: { href: string; label: string }): true => {
       const status = err.code === 'no-such-message' ? 404 : err.code === 'not-allowed' ? 403 : err.code === 'too-large' ? 413 : 400;
@@ -104,24 +82,17 @@ export function mesWeb(options: MesWebOptions): (mes: MonEspaceSante) => MesWebH
       const path = url.pathname;
 
       if (path === '/' && method === 'GET') {
-        if (sessions.get(req)) return redirect(res, '/messagerie');
+        if (site.session(req)) return redirect(res, '/messagerie');
         const code = url.searchParams.get('erreur');
         const error = code ? (ERRORS[code] ?? url.searchParams.get('raison') ?? undefined) : undefined;
         send(res, 200, homePage(error ? { error } : {}));
         return true;
       }
 
-      if (path === '/connexion' && method === 'GET') {
-        const redirectUri = `${base(req)}/connexion/retour`;
-        const start = await fc.start(redirectUri);
-        const id = sessions.startLogin({ state: start.state, nonce: start.nonce, verifier: start.verifier, redirectUri });
-        redirect(res, start.url.href, { 'set-cookie': setCookie(LOGIN_COOKIE, id, { secure, maxAgeSeconds: 600 }) });
-        return true;
-      }
+      if (path === '/connexion' && method === 'GET') return site.startLogin(req, res, fc, '/connexion/retour', {});
 
       if (path === '/connexion/retour' && method === 'GET') {
-        const pending = sessions.takeLogin(req);
-        const clear = setCookie(LOGIN_COOKIE, '', { secure, maxAgeSeconds: 0 });
+        const { pending, clear } = site.takeLogin(req);
         const error = url.searchParams.get('error');
         if (error) {
           const reason = loginFailure(error, url.searchParams.get('error_description') ?? '');
@@ -130,9 +101,9 @@ export function mesWeb(options: MesWebOptions): (mes: MonEspaceSante) => MesWebH
           return true;
         }
         if (!pending) return redirect(res, '/?erreur=connexion', { 'set-cookie': clear });
-        let result: Awaited<ReturnType<FranceConnectLogin['finish']>>;
+        let result: Awaited<ReturnType<FranceConnectLogin['identity']>>;
         try {
-          result = await fc.finish(new URL(`${base(req)}${req.url ?? ''}`), pending);
+          result = await fc.identity(new URL(`${base(req)}${req.url ?? ''}`), pending);
         } catch (err) {
           log.warn({ err }, 'mes-web: FranceConnect callback refused');
           send(res, 400, homePage({ error: 'La réponse de FranceConnect n’a pas pu être vérifiée. Recommencez la connexion.' }), {
@@ -160,9 +131,8 @@ export function mesWeb(options: MesWebOptions): (mes: MonEspaceSante) => MesWebH
           });
           return true;
         }
-        const s = sessions.create(patient.ins, patient.displayName, result.idToken);
+        site.logIn(res, { ins: patient.ins, displayName: patient.displayName }, result.idToken, '/messagerie', clear);
         log.info({ ins: patient.ins }, 'mes-web: patient logged in with FranceConnect');
-        redirect(res, '/messagerie', { 'set-cookie': [clear, setCookie(SESSION_COOKIE, s.id, { secure })] });
         return true;
       }
 
@@ -172,21 +142,13 @@ export function mesWeb(options: MesWebOptions): (mes: MonEspaceSante) => MesWebH
       }
 
       if (!path.startsWith('/messagerie') && path !== '/deconnexion') return false;
-      const s = sessions.get(req);
-      if (!s) {
-        if (method === 'GET') return redirect(res, '/?erreur=session');
-        send(res, 401, homePage({ error: ERRORS.session as string }));
-        return true;
-      }
+      const s = site.sessionOrAnswer(req, res, () => homePage({ error: ERRORS.session as string }));
+      if (!s) return true;
 
       if (path === '/deconnexion' && method === 'POST') {
         const form = await readUrlEncoded(req);
-        if (!trusted(req, s, form.get('_csrf') ?? undefined)) return forbidden(res, s);
-        sessions.destroy(s.id);
-        const clear = setCookie(SESSION_COOKIE, '', { secure, maxAgeSeconds: 0 });
-        const end = await fc.logoutUrl(s.idToken, `${base(req)}/deconnexion/fin`);
-        redirect(res, end?.href ?? '/deconnexion/fin', { 'set-cookie': clear });
-        return true;
+        if (!trusted(req, s, form.get('_csrf'))) return forbidden(res, s);
+        return site.logOut(res, s, await fc.logoutUrl(s.idToken, `${base(req)}/deconnexion/fin`), '/deconnexion/fin');
       }
 
       if (path === '/messagerie' && method === 'GET') {
@@ -243,7 +205,7 @@ export function mesWeb(options: MesWebOptions): (mes: MonEspaceSante) => MesWebH
           }
           if (one[2] !== undefined && method === 'POST') {
             const form = await readUrlEncoded(req);
-            if (!trusted(req, s, form.get('_csrf') ?? undefined)) return forbidden(res, s);
+            if (!trusted(req, s, form.get('_csrf'))) return forbidden(res, s);
             await mes.sendMdn(s.ins, id);
             return redirect(res, `/messagerie/message/${id}?accuse=envoye`);
           }
@@ -334,7 +296,7 @@ export function mesWeb(options: MesWebOptions): (mes: MonEspaceSante) => MesWebH
       try {
         return await routes(req, res, url);
       } catch (err) {
-        if (err instanceof FranceConnectUnavailable) {
+        if (err instanceof ProviderUnavailable) {
           log.error({ err }, 'mes-web: FranceConnect unreachable');
           send(res, 503, homePage({ error: 'FranceConnect est momentanément indisponible. Réessayez dans quelques instants.' }));
           return true;

@@ -4,11 +4,11 @@
 // typed kept (nothing lost).
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { readForm } from '@mss/oidc-kit';
+import { readForm, WebSite } from '@mss/oidc-kit';
 import type { Logger } from '@mss/runtime';
 import { RppsPlusError } from '../errors.ts';
 import { practiceName, type RegistrationKind, type RppsPlus } from '../portal.ts';
-import { OidcLogin, ProviderUnavailable, text, type OidcSettings } from './oidc-login.ts';
+import { claimText as text, OidcRelyingParty, ProviderUnavailable, type RelyingPartySettings } from '@mss/web-kit';
 import {
   formFromIdentity,
   homePage,
@@ -20,11 +20,11 @@ import {
   type RequestFormValues,
   type Viewer,
 } from './pages.ts';
-import { LOGIN_COOKIE, SESSION_COOKIE, Sessions, sameToken, setCookie, type PortalSession } from './sessions.ts';
+import type { PendingPortalLogin, PortalSession } from './sessions.ts';
 
 export interface PortalWebOptions {
-  franceconnect: OidcSettings;
-  psc: OidcSettings;
+  franceconnect: RelyingPartySettings;
+  psc: RelyingPartySettings;
   logger: Logger;
   /** Mark cookies `Secure` (default true: browsers keep them on http://127.0.0.1, a secure context). */
   secureCookies?: boolean;
@@ -38,69 +38,40 @@ function loginFailure(provider: string, error: string, description: string): str
   return `La connexion avec ${provider} a échoué : ${error}${description ? ` (${description})` : ''}.`;
 }
 
-function headers(formOrigins: string): Record<string, string> {
-  return {
-    'content-type': 'text/html; charset=utf-8',
-    'cache-control': 'no-store',
-    'x-frame-options': 'DENY',
-    'x-content-type-options': 'nosniff',
-    'referrer-policy': 'same-origin',
-    'content-security-policy': `default-src 'none'; style-src 'unsafe-inline'; form-action 'self' ${formOrigins}; frame-ancestors 'none'; base-uri 'none'`,
-  };
-}
-
 const KINDS: readonly string[] = ['SECRETARY', 'MEDICAL_ASSISTANT'];
 
 export function portalWeb(portal: RppsPlus, options: PortalWebOptions): WebHandler & { sweeper: NodeJS.Timeout } {
-  const fc = new OidcLogin(options.franceconnect, {
+  const fc = new OidcRelyingParty(options.franceconnect, {
     scope: 'openid identite_pivot email',
     extraParams: { acr_values: 'eidas1' },
     metadata: { id_token_signed_response_alg: 'ES256', userinfo_signed_response_alg: 'ES256' },
   });
-  const psc = new OidcLogin(options.psc, { scope: 'openid scope_all', extraParams: { acr_values: 'eidas1' } });
-  const sessions = new Sessions();
-  const secure = options.secureCookies ?? true;
+  const psc = new OidcRelyingParty(options.psc, { scope: 'openid scope_all', extraParams: { acr_values: 'eidas1' } });
+  const site = new WebSite<PortalSession, PendingPortalLogin>({
+    cookies: { session: 'rpps_session', login: 'rpps_connexion' },
+    secure: options.secureCookies ?? true,
+    formOrigins: [new URL(options.franceconnect.issuer).origin, new URL(options.psc.issuer).origin],
+  });
   const log = options.logger.child({ service: 'rpps-plus-web' });
-  const html = headers(`${new URL(options.franceconnect.issuer).origin} ${new URL(options.psc.issuer).origin}`);
-  const sweeper = setInterval(() => sessions.sweep(), 60_000);
-  sweeper.unref();
 
-  const send = (res: ServerResponse, status: number, body: string, extra: Record<string, string | string[]> = {}): true => {
-    res.writeHead(status, { ...html, ...extra });
-    res.end(body);
-    return true;
-  };
-  const redirect = (res: ServerResponse, location: string, extra: Record<string, string | string[]> = {}): true => {
-    res.writeHead(303, { location, 'cache-control': 'no-store', 'content-length': '0', ...extra });
-    res.end();
-    return true;
-  };
-  const base = (req: IncomingMessage) => `http://${req.headers.host ?? 'localhost'}`;
+  const send = site.send.bind(site);
+  const redirect = site.redirect.bind(site);
+  const base = (req: IncomingMessage) => site.base(req);
   const viewer = (s: PortalSession): Viewer => ({
     displayName: s.displayName,
     csrf: s.csrf,
     home: s.kind === 'titular' ? '/titulaire' : '/secretaire',
   });
-  const trusted = (req: IncomingMessage, s: PortalSession, form: URLSearchParams): boolean => {
-    const origin = req.headers.origin;
-    if (origin !== undefined && origin !== base(req)) return false;
-    const token = form.get('_csrf');
-    return token !== null && sameToken(token, s.csrf);
-  };
+  const trusted = (req: IncomingMessage, s: PortalSession, form: URLSearchParams): boolean => site.trusted(req, s, form.get('_csrf'));
   const forbidden = (res: ServerResponse, s: PortalSession): true =>
     send(res, 403, problemPage('Action refusée', 'Ce formulaire a expiré ou ne vient pas du portail RPPS+. Rechargez la page.', viewer(s)));
 
-  const startLogin = async (req: IncomingMessage, res: ServerResponse, provider: 'franceconnect' | 'psc'): Promise<true> => {
-    const redirectUri = `${base(req)}/${provider}/retour`;
-    const start = await (provider === 'psc' ? psc : fc).start(redirectUri);
-    const id = sessions.startLogin({ provider, state: start.state, nonce: start.nonce, verifier: start.verifier, redirectUri });
-    return redirect(res, start.url.href, { 'set-cookie': setCookie(LOGIN_COOKIE, id, { secure, maxAgeSeconds: 600 }) });
-  };
+  const startLogin = (req: IncomingMessage, res: ServerResponse, provider: 'franceconnect' | 'psc'): Promise<true> =>
+    site.startLogin(req, res, provider === 'psc' ? psc : fc, `/${provider}/retour`, { provider });
 
   const finishLogin = async (req: IncomingMessage, res: ServerResponse, url: URL, provider: 'franceconnect' | 'psc'): Promise<true> => {
     const label = provider === 'psc' ? 'Pro Santé Connect' : 'FranceConnect';
-    const pending = sessions.takeLogin(req);
-    const clear = setCookie(LOGIN_COOKIE, '', { secure, maxAgeSeconds: 0 });
+    const { pending, clear } = site.takeLogin(req);
     const error = url.searchParams.get('error');
     if (error)
       return send(res, 200, homePage({ error: loginFailure(label, error, url.searchParams.get('error_description') ?? '') }), {
@@ -108,7 +79,7 @@ export function portalWeb(portal: RppsPlus, options: PortalWebOptions): WebHandl
       });
     if (!pending || pending.provider !== provider)
       return send(res, 400, homePage({ error: 'La connexion a expiré ou a été interrompue. Recommencez.' }), { 'set-cookie': clear });
-    let result: Awaited<ReturnType<OidcLogin['finish']>>;
+    let result: Awaited<ReturnType<OidcRelyingParty['finish']>>;
     try {
       result = await (provider === 'psc' ? psc : fc).finish(new URL(`${base(req)}${req.url ?? ''}`), pending);
     } catch (err) {
@@ -118,7 +89,6 @@ export function portalWeb(portal: RppsPlus, options: PortalWebOptions): WebHandl
       });
     }
     const c = result.claims;
-    let s: PortalSession;
     if (provider === 'franceconnect') {
       const identity = {
         sub: text(c.sub),
@@ -128,26 +98,36 @@ export function portalWeb(portal: RppsPlus, options: PortalWebOptions): WebHandl
         gender: text(c.gender),
         email: text(c.email),
       };
-      s = sessions.create({ kind: 'secretary', identity, displayName: `${identity.givenName} ${identity.familyName}` }, result.idToken);
+      site.logIn(
+        res,
+        { kind: 'secretary', identity, displayName: `${identity.givenName} ${identity.familyName}` },
+        result.idToken,
+        '/secretaire',
+        clear,
+      );
       log.info('rpps-plus-web: applicant logged in with FranceConnect');
-    } else {
-      const idnat = text(c.SubjectNameID) || text(c.preferred_username);
-      const person = idnat ? await portal.annuaire.person(idnat) : undefined;
-      if (!person || person.kind !== 'PS')
-        return send(
-          res,
-          403,
-          homePage({
-            error: `Le portail RPPS+ est réservé aux professionnels de santé titulaires d'un cabinet : ${idnat || 'cet identifiant'} n'en est pas un.`,
-          }),
-          { 'set-cookie': clear },
-        );
-      s = sessions.create({ kind: 'titular', idnat, displayName: `${person.first_name} ${person.last_name}` }, result.idToken);
-      log.info({ idnat }, 'rpps-plus-web: titular logged in with Pro Santé Connect');
+      return true;
     }
-    return redirect(res, s.kind === 'titular' ? '/titulaire' : '/secretaire', {
-      'set-cookie': [clear, setCookie(SESSION_COOKIE, s.id, { secure })],
-    });
+    const idnat = text(c.SubjectNameID) || text(c.preferred_username);
+    const person = idnat ? await portal.annuaire.person(idnat) : undefined;
+    if (!person || person.kind !== 'PS')
+      return send(
+        res,
+        403,
+        homePage({
+          error: `Le portail RPPS+ est réservé aux professionnels de santé titulaires d'un cabinet : ${idnat || 'cet identifiant'} n'en est pas un.`,
+        }),
+        { 'set-cookie': clear },
+      );
+    site.logIn(
+      res,
+      { kind: 'titular', idnat, displayName: `${person.first_name} ${person.last_name}` },
+      result.idToken,
+      '/titulaire',
+      clear,
+    );
+    log.info({ idnat }, 'rpps-plus-web: titular logged in with Pro Santé Connect');
+    return true;
   };
 
   const employerNames = async (idnats: Iterable<string>): Promise<Map<string, string>> => {
@@ -314,7 +294,7 @@ export function portalWeb(portal: RppsPlus, options: PortalWebOptions): WebHandl
     const method = req.method ?? 'GET';
     const path = url.pathname;
     if (path === '/' && method === 'GET') {
-      const s = sessions.get(req);
+      const s = site.session(req);
       if (s) return redirect(res, s.kind === 'titular' ? '/titulaire' : '/secretaire');
       return send(
         res,
@@ -328,18 +308,13 @@ export function portalWeb(portal: RppsPlus, options: PortalWebOptions): WebHandl
     if (path === '/psc/retour' && method === 'GET') return finishLogin(req, res, url, 'psc');
     if ((path === '/franceconnect/deconnexion' || path === '/deconnexion/fin') && method === 'GET') return send(res, 200, loggedOutPage());
     if (!path.startsWith('/secretaire') && !path.startsWith('/titulaire') && path !== '/deconnexion') return false;
-    const s = sessions.get(req);
-    if (!s) {
-      if (method === 'GET') return redirect(res, '/?erreur=session');
-      return send(res, 401, homePage({ error: 'Votre session a expiré. Identifiez-vous de nouveau.' }));
-    }
+    const s = site.sessionOrAnswer(req, res, () => homePage({ error: 'Votre session a expiré. Identifiez-vous de nouveau.' }));
+    if (!s) return true;
     if (path === '/deconnexion' && method === 'POST') {
       const form = await readForm(req);
       if (!trusted(req, s, form)) return forbidden(res, s);
-      sessions.destroy(s.id);
-      const clear = setCookie(SESSION_COOKIE, '', { secure, maxAgeSeconds: 0 });
       const end = s.kind === 'secretary' ? await fc.logoutUrl(s.idToken, `${base(req)}/franceconnect/deconnexion`) : undefined;
-      return redirect(res, end?.href ?? '/deconnexion/fin', { 'set-cookie': clear });
+      return site.logOut(res, s, end, '/deconnexion/fin');
     }
     if (path.startsWith('/secretaire')) {
       if (s.kind !== 'secretary') return redirect(res, '/titulaire');
@@ -365,5 +340,5 @@ export function portalWeb(portal: RppsPlus, options: PortalWebOptions): WebHandl
       throw err;
     }
   };
-  return Object.assign(handler, { sweeper });
+  return Object.assign(handler, { sweeper: site.sweeper });
 }
