@@ -45,7 +45,7 @@ export const MAIL_ACCOUNT_CAPABILITY = {
   maxMailboxDepth: 10,
   maxSizeMailboxName: 200,
   maxSizeAttachmentsPerEmail: 25 * 1024 * 1024,
-  emailQuerySortOptions: ['receivedAt', 'size', 'sentAt'],
+  emailQuerySortOptions: ['receivedAt', 'size', 'from', 'to', 'subject'],
   mayCreateTopLevelMailbox: true,
 };
 

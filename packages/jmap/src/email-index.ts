@@ -1,6 +1,6 @@
-import type { SearchHeaderValues } from '@mss/mime';
+import { searchHeadersFromStored, type SearchHeaders } from '@mss/mime';
 import type { FolderHandle, MailboxScope } from '@mss/store';
-import { emailObjectId, parseSearchHeaders } from '@mss/store';
+import { emailObjectId, newThreadId, parseSearchHeaders } from '@mss/store';
 
 /** One message row of a folder as JMAP needs it to find, sort and describe Emails. */
 export interface IndexedRow {
@@ -10,14 +10,17 @@ export interface IndexedRow {
   flags: string;
   readonly hash: string;
   readonly emailId: string;
+  /** Its conversation (RFC 8621 §3), given by the store when the message was stored. */
+  readonly threadId: string;
   readonly receivedAt: string;
   readonly size: number;
 }
 
 /** A row that left the folder after the index was loaded: what Email/changes reports as gone. */
-interface GoneRow {
+export interface GoneRow {
   readonly uid: number;
   readonly emailId: string;
+  readonly threadId: string;
   readonly modseq: number;
 }
 
@@ -43,7 +46,7 @@ export class FolderEmails {
   readonly rows = new Map<number, IndexedRow>();
   private gone: GoneRow[] = [];
   /** Decoded From/To/Cc/Bcc/Subject by UID (immutable per row), read the first time a query needs them. */
-  private readonly search = new Map<number, SearchHeaderValues>();
+  private readonly search = new Map<number, SearchHeaders>();
   private refreshing: Promise<void> | undefined;
 
   constructor(folderId: number) {
@@ -73,7 +76,7 @@ export class FolderEmails {
       const known = this.rows.get(e.uid);
       if (!known) continue;
       this.rows.delete(e.uid);
-      this.gone.push({ uid: e.uid, emailId: known.emailId, modseq: e.modseq });
+      this.gone.push({ uid: e.uid, emailId: known.emailId, threadId: known.threadId, modseq: e.modseq });
     }
     if (this.gone.length > GONE_KEPT) {
       const dropped = this.gone.splice(0, this.gone.length - GONE_KEPT);
@@ -111,26 +114,32 @@ export class FolderEmails {
         flags: r.flags,
         hash,
         emailId: emailObjectId(hash),
+        threadId: r.thread_id ?? newThreadId(hash),
         receivedAt: r.internal_date,
         size: Number(r.size),
       });
     }
   }
 
-  /** The search values of every row (Email/query's text filters and from/subject sorts). */
-  async searchValues(folder: FolderHandle): Promise<Map<number, SearchHeaderValues>> {
+  /**
+   * The search values of every row (Email/query's header filters and from/subject sorts): the
+   * store's `search_headers`, lower-cased as IMAP SEARCH compares them (@mss/mime).
+   */
+  async searchValues(folder: FolderHandle): Promise<Map<number, SearchHeaders>> {
     for (const uid of this.rows.keys()) {
       if (this.search.has(uid)) continue;
-      for (const r of await folder.searchHeaders()) this.search.set(r.uid, r.search_headers ? parseSearchHeaders(r.search_headers) : {});
+      for (const r of await folder.searchHeaders()) {
+        this.search.set(r.uid, searchHeadersFromStored(r.search_headers ? parseSearchHeaders(r.search_headers) : {}));
+      }
       break;
     }
     return this.search;
   }
 
-  /** Email ids of the rows expunged after `modseq`; undefined when the index cannot tell (loaded later). */
-  goneSince(modseq: number): string[] | undefined {
+  /** The rows expunged after `modseq`; undefined when the index cannot tell (loaded later). */
+  goneSince(modseq: number): GoneRow[] | undefined {
     if (modseq < this.loadedAt) return undefined;
-    return this.gone.filter((g) => g.modseq > modseq).map((g) => g.emailId);
+    return this.gone.filter((g) => g.modseq > modseq);
   }
 }
 
@@ -138,6 +147,8 @@ export class FolderEmails {
 export interface AccountEmail {
   readonly id: string;
   readonly hash: string;
+  /** Its first copy's thread (copies share it: COPY and MOVE keep it, the same bytes find the same thread). */
+  readonly threadId: string;
   readonly rows: IndexedRow[];
 }
 
@@ -145,6 +156,8 @@ export interface AccountEmail {
 export interface AccountView {
   readonly folders: { handle: FolderHandle; index: FolderEmails }[];
   readonly emails: Map<string, AccountEmail>;
+  /** The Emails of each thread, oldest first (receivedAt, then id): Thread/get's emailIds. */
+  readonly threads: Map<string, AccountEmail[]>;
   /** The Email state (RFC 8620 §1.6.2 "state"): each folder's id, HIGHESTMODSEQ and UIDNEXT. */
   readonly emailState: string;
   /** The Mailbox state: each folder's id, HIGHESTMODSEQ, name and subscription. */
@@ -181,13 +194,29 @@ export class EmailIndexes {
       for (const r of f.index.rows.values()) {
         const e = emails.get(r.emailId);
         if (e) e.rows.push(r);
-        else emails.set(r.emailId, { id: r.emailId, hash: r.hash, rows: [r] });
+        else emails.set(r.emailId, { id: r.emailId, hash: r.hash, threadId: r.threadId, rows: [r] });
       }
     }
-    const view: AccountView = { folders, emails, emailState, mailboxState };
+    const view: AccountView = { folders, emails, threads: threadsOf(emails), emailState, mailboxState };
     this.views.set(scope.mailboxId, view);
     return view;
   }
+}
+
+function threadsOf(emails: Map<string, AccountEmail>): Map<string, AccountEmail[]> {
+  const threads = new Map<string, AccountEmail[]>();
+  for (const e of emails.values()) {
+    const list = threads.get(e.threadId);
+    if (list) list.push(e);
+    else threads.set(e.threadId, [e]);
+  }
+  const received = (e: AccountEmail) => e.rows.reduce((a, b) => (b.receivedAt < a.receivedAt ? b : a)).receivedAt;
+  for (const list of threads.values()) {
+    if (list.length < 2) continue;
+    const keys = new Map(list.map((e) => [e, Date.parse(received(e))]));
+    list.sort((a, b) => keys.get(a)! - keys.get(b)! || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+  return threads;
 }
 
 /** A state string: opaque to clients (RFC 8620 §1.6.2), a list of per-folder tuples to us. */

@@ -13,6 +13,7 @@ import {
   parseMessage,
   parseMessageDate,
   rawHeaders,
+  textForSearch,
   unfoldedHeader,
   type MimeNode,
   type StoredAddress,
@@ -101,7 +102,7 @@ export function parseBlobId(blobId: string): { hash: string; partId?: string } |
 }
 
 export function threadIdOf(email: AccountEmail): string {
-  return `T${email.id.slice(1)}`;
+  return email.threadId;
 }
 
 /** The copy whose flags stand for the Email's keywords: the one changed last (our choice, docs/choices.md). */
@@ -252,6 +253,27 @@ export class ParsedEmail {
     return this.lists;
   }
 
+  private text: string | undefined;
+
+  /** The decoded text a body search reads: IMAP SEARCH BODY's (`textForSearch`, @mss/mime), computed once. */
+  searchText(): string {
+    this.text ??= textForSearch(this.raw, this.root);
+    return this.text;
+  }
+
+  /** The text a reader sees (textBody, HTML turned to text), where a search snippet is cut from. */
+  readingText(): string {
+    return this.body.text
+      .filter((p) => p.contentType.type === 'text')
+      .map((p) => (p.contentType.subtype === 'html' ? htmlToText(decodeText(this.raw, p)) : decodeText(this.raw, p)))
+      .join('\n');
+  }
+
+  /** RFC 8621 §4.1.4 hasAttachment. */
+  hasAttachment(): boolean {
+    return this.body.attachments.length > 0;
+  }
+
   /** A leaf part by its part id. */
   part(partId: string): MimeNode | undefined {
     for (const [node, id] of this.partIds) if (id === partId) return node;
@@ -280,7 +302,7 @@ export class ParsedEmail {
       case 'sentAt':
         return sentAtOf(n);
       case 'hasAttachment':
-        return this.body.attachments.length > 0;
+        return this.hasAttachment();
       case 'preview':
         return this.preview();
       case 'headers':

@@ -24,6 +24,7 @@ import { RequestError } from './errors.ts';
 import type { JmapShared, MethodTable, Submitter } from './methods/context.ts';
 import { coreMethods } from './methods/core.ts';
 import { emailMethods } from './methods/email.ts';
+import { snippetMethods } from './methods/search-snippet.ts';
 import { emailSetMethods } from './methods/email-set.ts';
 import { mailboxMethods } from './methods/mailbox.ts';
 import { submissionMethods } from './methods/submission.ts';
@@ -49,7 +50,14 @@ export interface JmapServer {
   close(): void;
 }
 
-const METHODS: MethodTable = { ...coreMethods, ...mailboxMethods, ...emailMethods, ...emailSetMethods, ...submissionMethods };
+const METHODS: MethodTable = {
+  ...coreMethods,
+  ...mailboxMethods,
+  ...emailMethods,
+  ...emailSetMethods,
+  ...snippetMethods,
+  ...submissionMethods,
+};
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 

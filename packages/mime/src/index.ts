@@ -44,8 +44,11 @@ export {
 export { param } from './params.ts';
 export {
   DEFAULT_SEARCH_CHARS,
+  type SearchHeaderKey,
+  type SearchHeaders,
   type SearchTextOptions,
   addressesForSearch,
+  searchHeadersFromStored,
   headerTextForSearch,
   headerValuesForSearch,
   textForSearch,

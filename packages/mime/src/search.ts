@@ -7,6 +7,7 @@
 
 import { decodeText } from './content.ts';
 import { decodeHeaderValue, decodedHeaders, parseAddressList } from './headers.ts';
+import type { SearchHeaderValues } from './message-data.ts';
 import type { MimeNode } from './types.ts';
 
 export interface SearchTextOptions {
@@ -67,4 +68,35 @@ export function headerValuesForSearch(node: MimeNode, name: string): string[] {
  */
 export function addressesForSearch(value: string): string[] {
   return parseAddressList(value).map((a) => (a.name ? `${a.name} <${a.address}>` : `<${a.address}>`));
+}
+
+/**
+ * The decoded header values SEARCH FROM/TO/CC/BCC/SUBJECT (and JMAP's Email/query filters of the
+ * same names) compare, lower cased and joined by NUL — which no IMAP string can hold, so a needle
+ * never matches across two values; null when the message has no such header (an empty needle then
+ * matches nothing).
+ */
+export interface SearchHeaders {
+  from: string | null;
+  to: string | null;
+  cc: string | null;
+  bcc: string | null;
+  subject: string | null;
+}
+export type SearchHeaderKey = keyof SearchHeaders;
+const HEADER_KEYS: readonly SearchHeaderKey[] = ['from', 'to', 'cc', 'bcc', 'subject'];
+const ADDRESS_KEYS = new Set<SearchHeaderKey>(['from', 'to', 'cc', 'bcc']);
+
+/** From the values stored at ingestion (`search_headers`). */
+export function searchHeadersFromStored(stored: SearchHeaderValues): SearchHeaders {
+  const out = { from: null, to: null, cc: null, bcc: null, subject: null } as SearchHeaders;
+  for (const k of HEADER_KEYS) {
+    const values = stored[k];
+    if (!values || values.length === 0) continue;
+    // An address field is also matched as its addresses with their comments taken out
+    // (RFC 5322 §3.4.1 CFWS): `<user (c)@ (c) example.org>` is found by `user@example.org`.
+    const all = ADDRESS_KEYS.has(k) ? [...values, ...values.flatMap(addressesForSearch)] : values;
+    out[k] = all.map((v) => v.toLowerCase()).join('\0');
+  }
+  return out;
 }

@@ -1,44 +1,17 @@
-import { addressesForSearch } from '@mss/mime';
 import type { EventEmitter } from 'node:events';
 import type { FolderHandle, FolderRow } from '@mss/store';
 import { parseFlags, parseSearchHeaders } from '@mss/store';
-import type { SearchHeaderValues } from '@mss/mime';
+import { searchHeadersFromStored, type SearchHeaderKey, type SearchHeaders, type SearchHeaderValues } from '@mss/mime';
 
 type IndexEntry = Awaited<ReturnType<FolderHandle['changesSince']>>['rows'][number];
 /** The decoded search headers of a stored message, from its body (for a row stored without them). */
 export type HeadersOfBlob = (hash: string) => Promise<StoredSearchHeaders>;
 
-/**
- * The decoded header values SEARCH compares (RFC 3501 §6.4.4 FROM, TO, CC, BCC, SUBJECT), lower
- * cased and joined by NUL — which no IMAP string can hold, so a needle never matches across two
- * values; null when the message has no such header (an empty needle then matches nothing).
- */
-export interface SearchHeaders {
-  from: string | null;
-  to: string | null;
-  cc: string | null;
-  bcc: string | null;
-  subject: string | null;
-}
-export type SearchHeaderKey = keyof SearchHeaders;
-const HEADER_KEYS: readonly SearchHeaderKey[] = ['from', 'to', 'cc', 'bcc', 'subject'];
-const ADDRESS_KEYS = new Set<SearchHeaderKey>(['from', 'to', 'cc', 'bcc']);
+/** The decoded header values SEARCH compares, lower-cased (@mss/mime, shared with JMAP's Email/query). */
+export type { SearchHeaderKey, SearchHeaders };
 
 /** Stored form (the `search_headers` column, computed at ingestion): the values as decoded, before lower-casing. */
 export type StoredSearchHeaders = SearchHeaderValues;
-
-export function searchHeadersFromStored(stored: StoredSearchHeaders): SearchHeaders {
-  const out = { from: null, to: null, cc: null, bcc: null, subject: null } as SearchHeaders;
-  for (const k of HEADER_KEYS) {
-    const values = stored[k];
-    if (!values || values.length === 0) continue;
-    // An address field is also matched as its addresses with their comments taken out
-    // (RFC 5322 §3.4.1 CFWS): `<user (c)@ (c) example.org>` is found by `user@example.org`.
-    const all = ADDRESS_KEYS.has(k) ? [...values, ...values.flatMap(addressesForSearch)] : values;
-    out[k] = all.map((v) => v.toLowerCase()).join('\0');
-  }
-  return out;
-}
 
 /** Change log entries kept for sessions that are a little behind; older ones scan the index. */
 const LOG_LIMIT = 4096;

@@ -2,8 +2,8 @@
 // messages of one account that share an EMAILID (RFC 8474, the SHA-256 of their bytes): one row
 // per folder it is in, `mailboxIds` naming those folders.
 
-import type { SearchHeaderValues, StoredEnvelope } from '@mss/mime';
-import { mailboxObjectId, parseStructure } from '@mss/store';
+import type { StoredEnvelope } from '@mss/mime';
+import { parseStructure } from '@mss/store';
 import { MAIL } from '../capabilities.ts';
 import type { AccountEmail, AccountView } from '../email-index.ts';
 import { decodeState } from '../email-index.ts';
@@ -15,13 +15,11 @@ import {
   checkEmailProperties,
   envelopeProperty,
   envelopeSuffices,
-  latestRow,
   metadataOf,
   needsBytes,
   receivedAtOf,
-  threadIdOf,
 } from '../email-view.ts';
-import { hasKeyword } from '../keywords.ts';
+import { FilterData, filterEmails, needsHeaders } from './email-filter.ts';
 import {
   checkGetLimit,
   findAccount,
@@ -113,97 +111,10 @@ async function storedEnvelopes(view: AccountView, ids: string[]): Promise<Map<st
 
 // --- query ---------------------------------------------------------------------------------
 
-type Test = (e: AccountEmail) => boolean;
-
-interface QueryData {
-  view: AccountView;
-  /** Search values of the folders' rows, loaded only when a text filter or sort needs them. */
-  search: Map<number, Map<number, SearchHeaderValues>> | undefined;
-}
-
-const TEXT_FIELDS = ['from', 'to', 'cc', 'bcc', 'subject'] as const;
-
-function condition(data: QueryData, f: Record<string, unknown>): Test {
-  if (typeof f.operator === 'string') {
-    if (!Array.isArray(f.conditions)) throw invalidArguments('a FilterOperator needs a conditions array');
-    const tests = f.conditions.map((c) => {
-      if (typeof c !== 'object' || c === null) throw invalidArguments('each condition must be an object');
-      return condition(data, c as Record<string, unknown>);
-    });
-    if (f.operator === 'AND') return (e) => tests.every((t) => t(e));
-    if (f.operator === 'OR') return (e) => tests.some((t) => t(e));
-    if (f.operator === 'NOT') return (e) => !tests.some((t) => t(e));
-    throw invalidArguments(`unknown filter operator ${f.operator}`);
-  }
-  const tests: Test[] = [];
-  for (const [k, v] of Object.entries(f)) {
-    switch (k) {
-      case 'inMailbox':
-        if (typeof v !== 'string') throw invalidArguments('inMailbox must be an Id');
-        tests.push((e) => e.rows.some((r) => mailboxObjectId(r.folderId) === v));
-        break;
-      case 'inMailboxOtherThan': {
-        if (!Array.isArray(v)) throw invalidArguments('inMailboxOtherThan must be an array of Ids');
-        const set = new Set(v);
-        tests.push((e) => e.rows.some((r) => !set.has(mailboxObjectId(r.folderId))));
-        break;
-      }
-      case 'before':
-      case 'after': {
-        const t = typeof v === 'string' ? Date.parse(v) : Number.NaN;
-        if (Number.isNaN(t)) throw invalidArguments(`${k} must be a UTCDate`);
-        tests.push(k === 'before' ? (e) => Date.parse(receivedAtOf(e)) < t : (e) => Date.parse(receivedAtOf(e)) >= t);
-        break;
-      }
-      case 'minSize':
-      case 'maxSize': {
-        if (typeof v !== 'number') throw invalidArguments(`${k} must be a number`);
-        tests.push(k === 'minSize' ? (e) => e.rows[0]!.size >= v : (e) => e.rows[0]!.size < v);
-        break;
-      }
-      case 'hasKeyword':
-      case 'allInThreadHaveKeyword':
-      case 'someInThreadHaveKeyword':
-        // Each Email is its own Thread: "all/some in thread" is the Email itself.
-        if (typeof v !== 'string') throw invalidArguments(`${k} must be a keyword`);
-        tests.push((e) => hasKeyword(latestRow(e).flags, v));
-        break;
-      case 'notKeyword':
-      case 'noneInThreadHaveKeyword':
-        if (typeof v !== 'string') throw invalidArguments(`${k} must be a keyword`);
-        tests.push((e) => !hasKeyword(latestRow(e).flags, v));
-        break;
-      case 'text':
-      case 'from':
-      case 'to':
-      case 'cc':
-      case 'bcc':
-      case 'subject': {
-        if (typeof v !== 'string') throw invalidArguments(`${k} must be a string`);
-        const needle = v.toLowerCase();
-        const fields = k === 'text' ? TEXT_FIELDS : [k];
-        tests.push((e) => {
-          const r = e.rows[0]!;
-          const values = data.search?.get(r.folderId)?.get(r.uid);
-          return fields.some((field) => (values?.[field] ?? []).some((x) => x.toLowerCase().includes(needle)));
-        });
-        break;
-      }
-      default:
-        throw new MethodError('unsupportedFilter', `cannot filter Emails by ${k}`);
-    }
-  }
-  return (e) => tests.every((t) => t(e));
-}
-
-function needsSearch(f: unknown): boolean {
-  if (typeof f !== 'object' || f === null) return false;
-  const o = f as Record<string, unknown>;
-  if (Array.isArray(o.conditions)) return o.conditions.some(needsSearch);
-  return ['text', 'from', 'to', 'cc', 'bcc', 'subject'].some((k) => k in o);
-}
-
 type Comparator = { property: string; isAscending: boolean };
+
+/** The sorts of RFC 8621 §4.4.2 we do, as the mail capability announces them (emailQuerySortOptions). */
+export const SORTS = ['receivedAt', 'size', 'from', 'to', 'subject'];
 
 function comparators(sort: unknown): Comparator[] {
   if (sort === undefined || sort === null) return [{ property: 'receivedAt', isAscending: false }];
@@ -211,34 +122,25 @@ function comparators(sort: unknown): Comparator[] {
   return sort.map((c) => {
     const o = c as Record<string, unknown>;
     if (typeof o !== 'object' || o === null || typeof o.property !== 'string') throw invalidArguments('a Comparator needs a property');
-    if (!['receivedAt', 'size', 'from', 'to', 'subject'].includes(o.property)) {
-      throw new MethodError('unsupportedSort', `cannot sort Emails by ${o.property}`);
-    }
+    if (!SORTS.includes(o.property)) throw new MethodError('unsupportedSort', `cannot sort Emails by ${o.property}`);
     return { property: o.property, isAscending: o.isAscending !== false };
   });
 }
 
-function sortKey(data: QueryData, e: AccountEmail, property: string): string | number {
+function sortKey(data: FilterData, e: AccountEmail, property: string): string | number {
   if (property === 'receivedAt') return receivedAtOf(e);
   if (property === 'size') return e.rows[0]!.size;
-  const r = e.rows[0]!;
-  const values = data.search?.get(r.folderId)?.get(r.uid);
-  return (values?.[property as 'from']?.[0] ?? '').toLowerCase();
+  // The first value of the field, lower-cased (i;ascii-casemap-like, as IMAP SORT's strings).
+  return (data.headersOf(e)?.[property as 'from'] ?? '').split('\0', 1)[0]!;
 }
 
-/** The ids matching a query, sorted (ties by id, so that the order is stable between calls). */
-async function matching(view: AccountView, filter: unknown, sort: unknown): Promise<string[]> {
+/** The Emails matching a query, sorted (ties by id, so that the order is stable between calls). */
+async function matching(ctx: MethodContext, view: AccountView, filter: unknown, sort: unknown): Promise<AccountEmail[]> {
   const order = comparators(sort);
-  const data: QueryData = { view, search: undefined };
-  if (needsSearch(filter) || order.some((c) => ['from', 'to', 'subject'].includes(c.property))) {
-    data.search = new Map();
-    for (const f of view.folders) data.search.set(f.index.folderId, await f.index.searchValues(f.handle));
-  }
-  if (filter !== undefined && filter !== null && (typeof filter !== 'object' || Array.isArray(filter))) {
-    throw invalidArguments('filter must be a FilterCondition or FilterOperator');
-  }
-  const test = filter ? condition(data, filter as Record<string, unknown>) : () => true;
-  const emails = [...view.emails.values()].filter(test);
+  const data = new FilterData(view, ctx.shared.blobs);
+  if (needsHeaders(filter) || order.some((c) => ['from', 'to', 'subject'].includes(c.property))) await data.loadHeaders();
+  const emails =
+    filter === undefined || filter === null ? [...view.emails.values()] : await filterEmails(data, filter, view.emails.values());
   const keys = new Map(emails.map((e) => [e.id, order.map((c) => sortKey(data, e, c.property))]));
   emails.sort((a, b) => {
     const ka = keys.get(a.id)!;
@@ -249,14 +151,25 @@ async function matching(view: AccountView, filter: unknown, sort: unknown): Prom
     }
     return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
   });
-  return emails.map((e) => e.id);
+  return emails;
+}
+
+/** RFC 8621 §4.4.3 collapseThreads: only the first Email of each thread, in the sorted order. */
+function collapsed(emails: AccountEmail[]): AccountEmail[] {
+  const seen = new Set<string>();
+  return emails.filter((e) => {
+    if (seen.has(e.threadId)) return false;
+    seen.add(e.threadId);
+    return true;
+  });
 }
 
 async function query(ctx: MethodContext, args: Record<string, unknown>) {
   onlyArguments(args, ['accountId', 'filter', 'sort', 'position', 'anchor', 'anchorOffset', 'limit', 'calculateTotal', 'collapseThreads']);
   const account = await findAccount(ctx, args.accountId);
   const view = await ctx.shared.indexes.view(account.scope);
-  const ids = await matching(view, args.filter, args.sort);
+  const found = await matching(ctx, view, args.filter, args.sort);
+  const ids = (optionalBoolean(args, 'collapseThreads', false) ? collapsed(found) : found).map((e) => e.id);
   let position = 0;
   if (typeof args.anchor === 'string') {
     const at = ids.indexOf(args.anchor);
@@ -276,6 +189,7 @@ async function query(ctx: MethodContext, args: Record<string, unknown>) {
     canCalculateChanges: false,
     position,
     ids: ids.slice(position, position + cap),
+    collapseThreads: optionalBoolean(args, 'collapseThreads', false),
     ...(args.calculateTotal === true ? { total: ids.length } : {}),
     ...(limit !== undefined && limit > cap ? { limit: cap } : {}),
   };
@@ -287,12 +201,24 @@ async function queryChanges(ctx: MethodContext, args: Record<string, unknown>): 
   throw new MethodError('cannotCalculateChanges', 'query results are not kept: run Email/query again');
 }
 
+interface EmailChanges {
+  account: Awaited<ReturnType<typeof findAccount>>;
+  view: AccountView;
+  sinceState: string;
+  maxChanges: number;
+  created: string[];
+  updated: string[];
+  destroyed: string[];
+  /** The thread of each destroyed Email (its rows are gone from the view). */
+  threadOfGone: Map<string, string>;
+}
+
 /**
  * RFC 8620 §5.2 from the per-folder tuples (folder, HIGHESTMODSEQ, UIDNEXT) of the old state:
  * rows changed since the old MODSEQ, rows new since the old UIDNEXT, rows expunged since —
  * each Email touched is created (no copy existed then), updated, or destroyed (no copy left).
  */
-async function changes(ctx: MethodContext, args: Record<string, unknown>) {
+async function emailChanges(ctx: MethodContext, args: Record<string, unknown>): Promise<EmailChanges> {
   onlyArguments(args, ['accountId', 'sinceState', 'maxChanges']);
   const account = await findAccount(ctx, args.accountId);
   if (typeof args.sinceState !== 'string') throw invalidArguments('sinceState must be a string');
@@ -309,6 +235,7 @@ async function changes(ctx: MethodContext, args: Record<string, unknown>) {
   const touched = new Set<string>();
   /** Emails with a row that existed at the old state and is still there. */
   const existedBefore = new Set<string>();
+  const threadOfGone = new Map<string, string>();
   for (const f of view.folders) {
     const was = before.get(f.index.folderId);
     const since = was?.modseq ?? 0;
@@ -320,9 +247,10 @@ async function changes(ctx: MethodContext, args: Record<string, unknown>) {
     if (was) {
       const gone = f.index.goneSince(was.modseq);
       if (!gone) throw new MethodError('cannotCalculateChanges', 'the server no longer has the changes since that state');
-      for (const id of gone) {
-        touched.add(id);
-        existedBefore.add(id);
+      for (const g of gone) {
+        touched.add(g.emailId);
+        existedBefore.add(g.emailId);
+        threadOfGone.set(g.emailId, g.threadId);
       }
     }
   }
@@ -335,14 +263,18 @@ async function changes(ctx: MethodContext, args: Record<string, unknown>) {
     else if (now) updated.push(id);
     else if (existedBefore.has(id)) destroyed.push(id);
   }
-  if (maxChanges > 0 && created.length + updated.length + destroyed.length > maxChanges) {
+  return { account, view, sinceState: args.sinceState, maxChanges, created, updated, destroyed, threadOfGone };
+}
+
+function changesResult(c: EmailChanges, created: string[], updated: string[], destroyed: string[]) {
+  if (c.maxChanges > 0 && created.length + updated.length + destroyed.length > c.maxChanges) {
     // The changes of one MODSEQ range cannot be cut at an intermediate state we could name.
-    throw new MethodError('cannotCalculateChanges', `more than maxChanges (${maxChanges}) changes: fetch the Emails again`);
+    throw new MethodError('cannotCalculateChanges', `more than maxChanges (${c.maxChanges}) changes: fetch again`);
   }
   return {
-    accountId: account.id,
-    oldState: args.sinceState,
-    newState: view.emailState,
+    accountId: c.account.id,
+    oldState: c.sinceState,
+    newState: c.view.emailState,
     hasMoreChanges: false,
     created,
     updated,
@@ -350,28 +282,64 @@ async function changes(ctx: MethodContext, args: Record<string, unknown>) {
   };
 }
 
-/** RFC 8621 §3: each Email is its own Thread (docs/choices.md). */
+async function changes(ctx: MethodContext, args: Record<string, unknown>) {
+  const c = await emailChanges(ctx, args);
+  return changesResult(c, c.created, c.updated, c.destroyed);
+}
+
+/** RFC 8621 §3.1: a thread's Emails in the account, oldest first (receivedAt, then id). */
 async function threadGet(ctx: MethodContext, args: Record<string, unknown>) {
   onlyArguments(args, ['accountId', 'ids', 'properties']);
   const account = await findAccount(ctx, args.accountId);
   const ids = optionalIds(args, 'ids');
   if (ids === null) throw new MethodError('requestTooLarge', 'Thread/get needs ids');
   checkGetLimit(ctx, ids);
+  const properties = optionalStrings(args, 'properties');
+  for (const p of properties ?? []) if (p !== 'id' && p !== 'emailIds') throw invalidArguments(`unknown Thread property ${p}`);
   const view = await ctx.shared.indexes.view(account.scope);
   const list: Record<string, unknown>[] = [];
   const notFound: string[] = [];
-  for (const id of ids) {
-    const email = id.startsWith('T') ? view.emails.get(`M${id.slice(1)}`) : undefined;
-    if (email && threadIdOf(email) === id) list.push({ id, emailIds: [email.id] });
-    else notFound.push(id);
+  for (const rawId of ids) {
+    const id = resolveId(ctx, rawId);
+    const emails = view.threads.get(id);
+    if (!emails) {
+      notFound.push(rawId);
+      continue;
+    }
+    const out: Record<string, unknown> = { id };
+    if (!properties || properties.includes('emailIds')) out.emailIds = emails.map((e) => e.id);
+    list.push(out);
   }
   return { accountId: account.id, state: view.emailState, list, notFound };
 }
 
+/**
+ * RFC 8621 §3.2: a Thread changes when an Email joins or leaves it (a keyword or mailbox change
+ * does not change its `emailIds`). Thread states are Email states: the same MODSEQs move both.
+ */
 async function threadChanges(ctx: MethodContext, args: Record<string, unknown>) {
-  const r = await changes(ctx, args);
-  const t = (ids: string[]) => ids.map((id) => `T${id.slice(1)}`);
-  return { ...r, created: t(r.created), updated: t(r.updated), destroyed: t(r.destroyed) };
+  const c = await emailChanges(ctx, args);
+  const threads = new Map<string, { joined: boolean; left: boolean }>();
+  const mark = (thread: string, key: 'joined' | 'left') => {
+    const t = threads.get(thread) ?? { joined: false, left: false };
+    t[key] = true;
+    threads.set(thread, t);
+  };
+  for (const id of c.created) mark(c.view.emails.get(id)!.threadId, 'joined');
+  for (const id of c.destroyed) mark(c.threadOfGone.get(id)!, 'left');
+  const created: string[] = [];
+  const updated: string[] = [];
+  const destroyed: string[] = [];
+  const isNew = new Set(c.created);
+  for (const [thread, t] of [...threads].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const now = c.view.threads.get(thread);
+    // It existed before when an Email of it then is still there, or one has left it since.
+    const existed = t.left || (now ?? []).some((e) => !isNew.has(e.id));
+    if (now && !existed) created.push(thread);
+    else if (now) updated.push(thread);
+    else destroyed.push(thread);
+  }
+  return changesResult(c, created, updated, destroyed);
 }
 
 export const emailMethods: MethodTable = {
