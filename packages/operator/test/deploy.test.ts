@@ -108,9 +108,12 @@ test('compose.yaml: no host port twice; two operator nodes, one configuration, t
   for (const [name, s] of nodes) {
     // The bucket must exist before a node starts: it waits for the S3 set-up, which waits for S3.
     const waits = (svc: Service, target: string, seen = new Set<string>()): boolean =>
-      Object.keys(svc.depends_on ?? {}).some(
-        (d) => d === target || (!seen.has(d) && (seen.add(d), waits(compose.services[d]!, target, seen))),
-      );
+      Object.keys(svc.depends_on ?? {}).some((d) => {
+        if (d === target) return true;
+        if (seen.has(d)) return false;
+        seen.add(d);
+        return waits(compose.services[d]!, target, seen);
+      });
     assert.ok(waits(s, endpoint.hostname), `${name} starts after ${endpoint.hostname}`);
     assert.ok(waits(s, 'postgres'), `${name} starts after postgres`);
   }
