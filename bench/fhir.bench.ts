@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
-import { SearchWorkers, startAnnuaireHttp, StoreDirectoryData } from '@mss/annuaire';
+import { migrateAnnuaire, SearchWorkers, startAnnuaireHttp, StoreDirectoryData } from '@mss/annuaire';
 import { createProgress, silentLogger } from '@mss/runtime';
 import { seedDemo, seedDirectory } from '@mss/seed';
 import { Store } from '@mss/store';
@@ -26,6 +26,7 @@ export async function runFhirBench(): Promise<string[]> {
   const kept = process.env.BENCH_FHIR_DATA_DIR;
   const dataDir = kept ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mss-bench-fhir-'));
   const store = await Store.open({ dataDir, databaseUrl: undefined });
+  await migrateAnnuaire(store);
   const out = [
     `# fhir: ${PROFESSIONALS} professionals (SQLite), ${CLIENTS} clients x ${REQUESTS} requests per kind, searches on ${THREADS > 0 ? `${THREADS} worker thread${THREADS === 1 ? '' : 's'}` : 'the main thread'}`,
     'kind\tsearches_per_s\tp50_ms\tp99_ms\tp99_goal_50ms',

@@ -75,12 +75,12 @@ export async function applyEntries(tx: Repositories, entries: readonly Record<st
     else situations.set((row as NewSituation).id, row as NewSituation);
   }
 
-  const knownPersons = new Map((await tx.directory.read.persons([...persons.keys()])).map((p) => [p.idnat, p]));
+  const knownPersons = new Map((await tx.directory.persons([...persons.keys()])).map((p) => [p.idnat, p]));
   const changedPersons = [...persons.values()].filter((p) => differs(PERSON_FIELDS, p, knownPersons.get(p.idnat)));
   await tx.directory.upsertPersons(changedPersons);
   for (const p of changedPersons) out.persons.add(p.idnat);
 
-  const knownStructures = new Map((await tx.directory.read.structures([...structures.keys()])).map((s) => [s.idnat, s]));
+  const knownStructures = new Map((await tx.directory.structures([...structures.keys()])).map((s) => [s.idnat, s]));
   const changedStructures = [...structures.values()].filter((s) => differs(STRUCTURE_FIELDS, s, knownStructures.get(s.idnat)));
   await tx.directory.upsertStructures(changedStructures);
 

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { makeRpps } from '@mss/domain';
 import { GovernanceError } from '@mss/governance';
-import { SANDBOX_API_KEY } from '@mss/annuaire';
+import { AnnuaireRepos, SANDBOX_API_KEY } from '@mss/annuaire';
 import { DirectorySync, SITUATION_ENDED_REASON } from '../src/index.ts';
 import {
   annuaireSide,
@@ -61,7 +61,7 @@ const nextCursor = (body: Record<string, any>) =>
   new URL(body.link.find((l: { relation: string }) => l.relation === 'next').url).searchParams.get('_cursor') as string;
 
 test('the feed: pages in change order, a next link on every page (an empty one when caught up), _count=0 gives the head', async () => {
-  const state = await annuaire.store.directoryFeed.state();
+  const state = await new AnnuaireRepos(annuaire.store).feed.state();
   const head = await feed('_count=0');
   assert.equal(head.status, 200);
   assert.equal(head.body.entry, undefined);
@@ -97,7 +97,9 @@ test('the feed refuses what it cannot honour, precisely', async () => {
   assert.equal((await feed('_lastUpdated=lt2030-01-01')).status, 400);
   assert.equal((await feed('family=Martin')).status, 400);
   assert.equal((await feed('_type=Patient')).status, 400);
-  const ahead = Buffer.from(JSON.stringify(['feed', (await annuaire.store.directoryFeed.state()).epoch, 10_000_000])).toString('base64url');
+  const ahead = Buffer.from(JSON.stringify(['feed', (await new AnnuaireRepos(annuaire.store).feed.state()).epoch, 10_000_000])).toString(
+    'base64url',
+  );
   assert.equal((await feed(`_cursor=${ahead}`)).status, 410);
 });
 
@@ -232,7 +234,7 @@ test('R-DEL-5: the situation ended in RPPS+ ends the delegation it supported —
 test('a cursor the Annuaire no longer knows: the operator resynchronises in full and says so', async () => {
   // A change the operator has not read yet, then the Annuaire forgets it (compaction).
   await annuaire.registry.upsertPerson({ ...secretary(LEA, 'Petit-Durand').person, first_name: 'Léa-Marie' });
-  await annuaire.store.directoryFeed.compact();
+  await new AnnuaireRepos(annuaire.store).feed.compact();
   const r = await sync.catchUp();
   assert.match(r.fullResync ?? '', /^cursor-unknown: changes up to \d+ are no longer kept/);
   assert.equal(r.rowsChanged, 1, 'the change it missed, found by the full resynchronisation');

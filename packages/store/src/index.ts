@@ -24,11 +24,10 @@ export type { MesEvent, NewMesPatient } from './repos/mes.ts';
 export type { NewRppsPlusRequest, RppsPlusRequestUpdate } from './repos/rpps-plus.ts';
 export { isUniqueViolation } from './repos/executor.ts';
 export type * from './schema.ts';
-export type { PublishedMailbox } from './repos/directory.ts';
 export { MailboxScope, OutOfScopeError } from './mailbox-scope.ts';
 // A type only: handles are made by a MailboxScope, never by a caller.
 export type { FolderHandle } from './folder-handle.ts';
 export { mailboxObjectId, emailObjectId, OBJECT_ID } from './object-ids.ts';
 export { newThreadId } from './threads.ts';
-export type { DirectoryFeedState, DirectorySyncUpdate } from './repos/directory-feed.ts';
+export type { DirectorySyncUpdate } from './repos/directory-sync.ts';
 export { EventBus, BUS_TOPICS, type BusTopic, type BusTransport } from './bus/event-bus.ts';

@@ -54,24 +54,6 @@ export interface SituationsTable {
   employer_idnat: Generated<string | null>;
 }
 
-/** The Annuaire's change feed (issue #15): one row, its epoch and whether the triggers record. */
-export interface DirectoryFeedTable {
-  id: number;
-  epoch: string;
-  enabled: number;
-  enabled_at: string | null;
-  /** Changes up to this sequence number were pruned: a cursor before it is no longer known. */
-  pruned_through: number;
-}
-
-/** One change to a feed resource, numbered in commit order (`id`), written by triggers. */
-export interface DirectoryChangesTable {
-  id: Generated<number>;
-  resource_type: 'Practitioner' | 'PractitionerRole' | 'Organization';
-  resource_id: string;
-  changed_at: string;
-}
-
 /** The operator's position in an Annuaire's change feed, and what it knows of its lag. */
 export interface DirectorySyncTable {
   source: string;
@@ -496,8 +478,6 @@ export interface Database {
   persons: PersonsTable;
   structures: StructuresTable;
   situations: SituationsTable;
-  directory_feed: DirectoryFeedTable;
-  directory_changes: DirectoryChangesTable;
   directory_sync: DirectorySyncTable;
   mailboxes: MailboxesTable;
   mailbox_holders: MailboxHoldersTable;
@@ -531,7 +511,6 @@ export type Structure = Selectable<StructuresTable>;
 export type NewStructure = Omit<Insertable<StructuresTable>, 'created_at' | 'updated_at'>;
 export type Situation = Selectable<SituationsTable>;
 export type NewSituation = Insertable<SituationsTable>;
-export type DirectoryChangeRow = Selectable<DirectoryChangesTable>;
 export type DirectorySyncRow = Selectable<DirectorySyncTable>;
 export type MailboxRow = Selectable<MailboxesTable>;
 export type MailboxUpdate = Updateable<MailboxesTable>;

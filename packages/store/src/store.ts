@@ -7,7 +7,7 @@ import type { Engine } from './migrations/types.ts';
 import { openDatabase, type OpenedDatabase, type OpenOptions } from './engine/open.ts';
 import type { NodeSqliteDatabase } from './engine/node-sqlite.ts';
 import type { WalSync } from './engine/wal-sync.ts';
-import { migrateToLatest, type MigrationReport } from './migrate.ts';
+import { applyMigrationSet, migrateToLatest, STORE_MIGRATION_TABLE, type MigrationReport, type MigrationSet } from './migrate.ts';
 import type { BlobStore } from './blobs/blob-store.ts';
 import { openBlobStore } from './blobs/open.ts';
 import { EventBus } from './bus/event-bus.ts';
@@ -29,8 +29,20 @@ import { GroupRepo } from './repos/groups.ts';
 import { MesRepo } from './repos/mes.ts';
 import { RppsPlusRepo } from './repos/rpps-plus.ts';
 import { MailboxListingRepo } from './repos/mailbox-listing.ts';
-import { DirectoryFeedRepo, DirectorySyncRepo } from './repos/directory-feed.ts';
+import { DirectorySyncRepo } from './repos/directory-sync.ts';
 import { WebSessionRepo } from './repos/web-sessions.ts';
+
+// Where each Repositories instance runs its queries, for a stand-in's own repositories
+// (`repoContext` of `@mss/store/engine`); kept out of the class so that protocol code holding
+// a Repositories sees only repositories.
+const contexts = new WeakMap<Repositories, RepoContext>();
+
+/** The query context of a store or of one of its transactions (`@mss/store/engine`). */
+export function contextOf(repos: Repositories): RepoContext {
+  const ctx = contexts.get(repos);
+  if (!ctx) throw new Error('not a Repositories made by the store');
+  return ctx;
+}
 
 /** The repositories, bound either to the database or to one transaction. */
 export class Repositories {
@@ -52,14 +64,13 @@ export class Repositories {
   readonly rppsPlus: RppsPlusRepo;
   /** Every mailbox, for the operator's administrators (decided by @mss/access before it is read). */
   readonly mailboxListing: MailboxListingRepo;
-  /** The Annuaire's change feed (its own store only records it). */
-  readonly directoryFeed: DirectoryFeedRepo;
   /** The operator's cursor in the Annuaire's change feed. */
   readonly directorySync: DirectorySyncRepo;
   /** The webmail's server-side sessions and pending logins (shared by the nodes, kept over restarts). */
   readonly webSessions: WebSessionRepo;
 
   constructor(ctx: RepoContext) {
+    contexts.set(this, ctx);
     this.directory = new DirectoryRepo(ctx);
     this.mailboxes = new MailboxRepo(ctx);
     this.cgu = new CguRepo(ctx);
@@ -74,7 +85,6 @@ export class Repositories {
     this.mes = new MesRepo(ctx);
     this.rppsPlus = new RppsPlusRepo(ctx);
     this.mailboxListing = new MailboxListingRepo(ctx);
-    this.directoryFeed = new DirectoryFeedRepo(ctx);
     this.directorySync = new DirectorySyncRepo(ctx);
     this.webSessions = new WebSessionRepo(ctx);
   }
@@ -174,6 +184,16 @@ export class Store extends Repositories {
 
   async migrate(): Promise<MigrationReport> {
     return migrateToLatest(this.db, this.engine, { readBlob: (hash) => this.blobs.get(hash) }, this.schema);
+  }
+
+  /**
+   * Applies a stand-in's own migration set on this store's database, beside the store's tables
+   * and recorded in the set's own table (the Annuaire's search indexes and change feed, RPPS+'s
+   * requests): the stand-in brings its schema, the store its engines.
+   */
+  async migrateSet(set: MigrationSet): Promise<MigrationReport> {
+    if (set.table === STORE_MIGRATION_TABLE) throw new Error(`${STORE_MIGRATION_TABLE} is the store's own migration table`);
+    return applyMigrationSet(this.db, this.engine, set, undefined, this.schema);
   }
 
   /**

@@ -76,8 +76,8 @@ describe(`store on ${ENGINE}`, () => {
       },
     ]);
     assert.equal((await store.directory.situationsOf('810000002005', '2027-01-01')).length, 1);
-    assert.equal(await store.directory.endSituation('sit-jb-1', '2026-03-15'), true);
-    assert.equal(await store.directory.endSituation('no-such', '2026-03-15'), false);
+    const [ended] = await store.directory.situationsById(['sit-jb-1']);
+    await store.directory.upsertSituations([{ ...ended!, end_date: '2026-03-15' }]);
     assert.equal((await store.directory.situationsOf('810000002005', '2026-04-01')).length, 0);
     assert.equal((await store.directory.situationsOf('810000002005', '2026-03-01')).length, 1);
   });

@@ -82,3 +82,15 @@ export {
   type DeclaredSituation,
 } from './registry/registry.ts';
 export { StoreChangeFeed, changeFeed, encodeFeedCursor, FEED_TYPES, type ChangeFeedSource } from './fhir/changes.ts';
+
+// Its database: the store's engines and tables, and its own migrations, tables and queries.
+export {
+  AnnuaireRepos,
+  migrateAnnuaire,
+  ANNUAIRE_MIGRATIONS,
+  directorySearchLimits,
+  foldName,
+  type PublishedMailbox,
+  type DirectoryFeedState,
+  type DirectoryChangeRow,
+} from './store/index.ts';

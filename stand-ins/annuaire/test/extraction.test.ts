@@ -16,6 +16,7 @@ import {
   extractionZip,
   writeExtractionFile,
   type DirectoryData,
+  AnnuaireRepos,
 } from '../src/index.ts';
 import { splitStreet } from '../src/extraction/columns.ts';
 import { zipSingleEntry } from '../src/extraction/zip.ts';
@@ -69,7 +70,7 @@ async function publishedCount(): Promise<number> {
   let n = 0;
   let afterId: number | undefined;
   for (;;) {
-    const page = await w.store.directory.publishedMailboxes({ afterId, limit: 5000 });
+    const page = await new AnnuaireRepos(w.store).publication.publishedMailboxes({ afterId, limit: 5000 });
     n += page.length;
     if (page.length < 5000) return n;
     afterId = page.at(-1)!.id;

@@ -16,6 +16,7 @@ import {
   StoreSnapshotSource,
   DECLARATION_PATH,
   type RunningAnnuaireHttp,
+  migrateAnnuaire,
 } from '../src/index.ts';
 import { parseFilter } from '../src/ldap/filter-string.ts';
 import { CURL, curlMissing, mailboxes, run } from './support/http-world.ts';
@@ -41,6 +42,7 @@ let changes = 0;
 
 before(async () => {
   ({ store, cleanup } = await openTestStore());
+  await migrateAnnuaire(store);
   await seedDemo(store, A);
   await store.transaction((tx) => loadBatch(tx, { ...secondOperatorPersonas(B).batch, mailboxes: [], holders: [], delegations: [] }));
   data = new StoreDirectoryData(store);

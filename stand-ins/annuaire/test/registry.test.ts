@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { openTestStore } from '@mss/store/testing';
 import type { Store } from '@mss/store';
 import { seedDemo } from '@mss/seed';
-import { AnnuaireRegistry, RegistryError } from '../src/index.ts';
+import { AnnuaireRegistry, AnnuaireRepos, migrateAnnuaire, RegistryError } from '../src/index.ts';
 
 const GP = '810000001056';
 const SECRETARY = '810099999995';
@@ -16,9 +16,12 @@ const TODAY = '2026-12-06';
 let store: Store;
 let cleanup: () => Promise<void>;
 let registry: AnnuaireRegistry;
+let feed: AnnuaireRepos['feed'];
 
 before(async () => {
   ({ store, cleanup } = await openTestStore({ now: () => new Date(`${TODAY}T10:00:00Z`) }));
+  await migrateAnnuaire(store);
+  feed = new AnnuaireRepos(store).feed;
   await seedDemo(store, 'operateur-a.mssante.fr');
   registry = new AnnuaireRegistry(store);
 });
@@ -54,23 +57,23 @@ const situation = {
   employer_idnat: GP,
 };
 
-test('a store whose feed is not enabled records no change (an operator store pays nothing)', async () => {
-  const state = await store.directoryFeed.state();
+test('until its feed is enabled, the Annuaire records no change', async () => {
+  const state = await feed.state();
   assert.equal(state.enabled, false);
   assert.equal(state.head, 0, 'the seed wrote persons and situations, none recorded');
 });
 
 test('once enabled, RPPS+ writes are numbered in order: person, situation, its end (issue #15)', async () => {
-  const enabled = await store.directoryFeed.enable();
+  const enabled = await feed.enable();
   assert.equal(enabled.enabled, true);
   assert.match(enabled.epoch, /^[0-9a-f-]{36}$/);
   // The baseline: every person but the patient, every structure, every situation, in that order.
-  const baseline = await store.directoryFeed.changesAfter(0, 1000);
+  const baseline = await feed.changesAfter(0, 1000);
   const counts = await store.directory.counts();
   assert.equal(baseline.length, counts.persons - 1 + counts.structures + counts.situations);
   assert.deepEqual([...new Set(baseline.map((c) => c.resource_type))], ['Practitioner', 'Organization', 'PractitionerRole']);
   assert.equal(enabled.head, baseline.length);
-  assert.equal((await store.directoryFeed.enable()).head, baseline.length, 'enabling again records nothing more');
+  assert.equal((await feed.enable()).head, baseline.length, 'enabling again records nothing more');
   await registry.upsertPerson(person);
   await registry.upsertSituation(situation);
   assert.deepEqual(
@@ -83,7 +86,7 @@ test('once enabled, RPPS+ writes are numbered in order: person, situation, its e
   );
   const ended = await registry.endSituationNow('sit-rpps-plus-1');
   assert.equal(ended.end_date, TODAY, 'ended now: its end date is today, so it is no longer in force');
-  const changes = await store.directoryFeed.changesAfter(enabled.head, 100);
+  const changes = await feed.changesAfter(enabled.head, 100);
   assert.deepEqual(
     changes.map((c) => [c.resource_type, c.resource_id]),
     [
@@ -100,11 +103,11 @@ test('once enabled, RPPS+ writes are numbered in order: person, situation, its e
 });
 
 test('a mailbox change is a change of its owner, and of its situation when it has one', async () => {
-  const before = await store.directoryFeed.head();
+  const before = await feed.head();
   const box = await store.mailboxes.byAddress('paul.martin@operateur-a.mssante.fr');
   assert.ok(box);
   await store.mailboxes.update(box.id, { liste_rouge: 1 });
-  const changes = await store.directoryFeed.changesAfter(before, 100);
+  const changes = await feed.changesAfter(before, 100);
   const expected = [['Practitioner', GP]];
   if (box.situation_id) expected.push(['PractitionerRole', box.situation_id]);
   assert.deepEqual(
@@ -126,11 +129,11 @@ test('an end date: a later day is kept, a past one, a malformed one, an unknown 
 });
 
 test('compacting forgets every change and records a new baseline after them', async () => {
-  const head = await store.directoryFeed.head();
-  const state = await store.directoryFeed.compact();
+  const head = await feed.head();
+  const state = await feed.compact();
   assert.equal(state.prunedThrough, head);
   const counts = await store.directory.counts();
   assert.equal(state.head - head, counts.persons - 1 + counts.structures + counts.situations);
-  assert.equal((await store.directoryFeed.changesAfter(0, 1))[0]?.id, head + 1);
-  assert.equal(await store.directoryFeed.positionBefore('2999-01-01T00:00:00.000Z'), state.head);
+  assert.equal((await feed.changesAfter(0, 1))[0]?.id, head + 1);
+  assert.equal(await feed.positionBefore('2999-01-01T00:00:00.000Z'), state.head);
 });

@@ -1,34 +1,36 @@
-// Migration 0006's indexes: the same answers with and without them, and on SQLite the planner
-// really uses them (the name index is an expression that must match the query's text exactly).
+// The Annuaire's migrations (0001-search-indexes above all): the same answers with and without
+// them, and on SQLite the planner really uses them (the name index is an expression that must
+// match the query's text exactly).
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CompiledQuery, type Kysely } from 'kysely';
-import { MIGRATIONS, type Store } from '@mss/store';
+import type { Store } from '@mss/store';
 import { openTestStore, TEST_ENGINE } from '@mss/store/testing';
 import { seedDemo, seedDirectory } from '@mss/seed';
-import { directorySearch } from '../../../packages/store/src/migrations/0006-directory-search.ts';
+import { AnnuaireRepos, migrateAnnuaire } from '../src/index.ts';
 
 let store: Store;
 let cleanup: () => Promise<void>;
 // The store keeps its Kysely instance private; reaching it is fine for a test of the schema.
 const dbOf = (s: Store) => (s as unknown as { db: Kysely<any> }).db;
 
+const read = (s: Store) => new AnnuaireRepos(s).search;
 const searches: [string, (s: Store) => Promise<unknown>][] = [
-  ['family prefix', (s) => s.directory.read.searchPractitioners({ family: [[{ value: 'lefèv', mode: 'prefix' }]] }, { limit: 51 })],
+  ['family prefix', (s) => read(s).searchPractitioners({ family: [[{ value: 'lefèv', mode: 'prefix' }]] }, { limit: 51 })],
   [
     'family + given',
     (s) =>
-      s.directory.read.searchPractitioners(
+      read(s).searchPractitioners(
         { family: [[{ value: 'MARTIN', mode: 'prefix' }]], given: [[{ value: 'paul', mode: 'prefix' }]] },
         { limit: 51 },
       ),
   ],
-  ['given', (s) => s.directory.read.searchPractitioners({ given: [[{ value: 'Emi', mode: 'prefix' }]] }, { limit: 51 })],
-  ['delta', (s) => s.directory.read.searchPractitioners({ updated: [{ op: '>=', at: '2000-01-01' }] }, { limit: 51 })],
-  ['qualification', (s) => s.directory.read.searchPractitioners({ qualification: [[{ field: 'profession', code: '60' }]] }, { limit: 51 })],
-  ['organization name', (s) => s.directory.read.searchStructures({ name: [[{ value: 'centre hosp', mode: 'prefix' }]] }, { limit: 51 })],
-  ['count family', (s) => s.directory.read.countPractitioners({ family: [[{ value: 'ber', mode: 'prefix' }]] })],
+  ['given', (s) => read(s).searchPractitioners({ given: [[{ value: 'Emi', mode: 'prefix' }]] }, { limit: 51 })],
+  ['delta', (s) => read(s).searchPractitioners({ updated: [{ op: '>=', at: '2000-01-01' }] }, { limit: 51 })],
+  ['qualification', (s) => read(s).searchPractitioners({ qualification: [[{ field: 'profession', code: '60' }]] }, { limit: 51 })],
+  ['organization name', (s) => read(s).searchStructures({ name: [[{ value: 'centre hosp', mode: 'prefix' }]] }, { limit: 51 })],
+  ['count family', (s) => read(s).countPractitioners({ family: [[{ value: 'ber', mode: 'prefix' }]] })],
 ];
 
 before(async () => {
@@ -40,10 +42,14 @@ after(async () => {
   await cleanup?.();
 });
 
-test('the same answers with the 0006 indexes as without', async () => {
+test('the same answers with the Annuaire’s indexes as without', async () => {
   const without = await Promise.all(searches.map(([, f]) => f(store)));
-  if (!MIGRATIONS.some((m) => m.name === directorySearch.name))
-    await directorySearch.up(dbOf(store), store.engine, { readBlob: (h) => store.blobs.get(h) });
+  assert.deepEqual((await migrateAnnuaire(store)).applied, [
+    '0001-search-indexes',
+    '0002-published-pages',
+    '0003-place-indexes',
+    '0004-change-feed',
+  ]);
   const withIndexes = await Promise.all(searches.map(([, f]) => f(store)));
   for (let i = 0; i < searches.length; i++) assert.deepEqual(withIndexes[i], without[i], searches[i]![0]);
   assert.ok((without[0] as unknown[]).length >= 1, 'Lefèvre is found by an unaccented, lower-case prefix');

@@ -1,4 +1,4 @@
-// Migration 0007 and bounded search work: the page taken from the filter's index with its total
+// Migration 0002-published-pages and bounded search work: the page taken from the filter's index with its total
 // counted on the way, the walk in key order once matches are many, dense mailbox prefixes tested
 // per candidate, and the counters kept by triggers. Every path gives the same answers; the
 // thresholds are lowered here so that a small directory takes all of them.
@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CompiledQuery, sql, type Kysely } from 'kysely';
 import { TEST_ENGINE } from '@mss/store/testing';
-import { directorySearchLimits } from '../../../packages/store/src/repos/directory.ts';
+import { AnnuaireRepos, directorySearchLimits } from '../src/index.ts';
 import { entries, startHttpWorld, type HttpWorld } from './support/http-world.ts';
 
 let w: HttpWorld;
@@ -113,7 +113,7 @@ describe('bounded paging', () => {
   });
 });
 
-describe('directory counters (migration 0007)', () => {
+describe('directory counters (migration 0002-published-pages)', () => {
   const counts = async () => {
     const db = dbOf(w);
     const n = async (q: string) => Number(((await sql.raw(q).execute(db)).rows[0] as { n: number | string }).n);
@@ -189,9 +189,9 @@ test('SQLite plans: a mailbox prefix is counted and listed from the published-ad
     return original(query);
   }) as typeof executor.executeQuery;
   try {
-    await w.store.directory.read.pageSituations({ mailbox: [[{ value: 'cabinet.', mode: 'prefix' }]] }, { limit: 11 }, true);
+    await new AnnuaireRepos(w.store).search.pageSituations({ mailbox: [[{ value: 'cabinet.', mode: 'prefix' }]] }, { limit: 11 }, true);
     Object.assign(directorySearchLimits, { mailboxList: 1 });
-    await w.store.directory.read.pageSituations({ mailbox: [[{ value: 'cabinet.', mode: 'prefix' }]] }, { limit: 11 }, true);
+    await new AnnuaireRepos(w.store).search.pageSituations({ mailbox: [[{ value: 'cabinet.', mode: 'prefix' }]] }, { limit: 11 }, true);
   } finally {
     Object.assign(directorySearchLimits, defaults);
     executor.executeQuery = original;

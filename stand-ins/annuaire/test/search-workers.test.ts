@@ -6,7 +6,7 @@ import { openTestStore } from '@mss/store/testing';
 import type { Store } from '@mss/store';
 import { silentLogger } from '@mss/runtime';
 import { seedDemo, seedDirectory } from '@mss/seed';
-import { SearchWorkers, startAnnuaireHttp, StoreDirectoryData, type RunningAnnuaireHttp } from '../src/index.ts';
+import { migrateAnnuaire, SearchWorkers, startAnnuaireHttp, StoreDirectoryData, type RunningAnnuaireHttp } from '../src/index.ts';
 
 const DOMAIN = 'operateur-a.mssante.fr';
 const KEY = 'k';
@@ -20,6 +20,7 @@ let threaded: RunningAnnuaireHttp;
 before(async () => {
   const opened = await openTestStore();
   ({ store, cleanup } = opened);
+  await migrateAnnuaire(store);
   await seedDemo(store, DOMAIN);
   await seedDirectory(store, { seed: 11, professionals: 400, operatorDomain: DOMAIN });
   workers = await SearchWorkers.start({ dataDir: opened.dataDir, databaseUrl: opened.databaseUrl }, 2);

@@ -4,7 +4,7 @@
 // stand-in's registry (`AnnuaireRegistry`), so that they enter its change feed in order and the
 // operators following it learn them (R-ENR-1).
 
-import { AnnuaireRegistry, RegistryError, type DeclaredSituation } from '@mss/annuaire';
+import { AnnuaireRegistry, AnnuaireRepos, RegistryError, type DeclaredSituation } from '@mss/annuaire';
 import type { NewPerson, Person, Situation, Store, Structure } from '@mss/store';
 import { RppsPlusError } from './errors.ts';
 
@@ -38,6 +38,7 @@ const REGISTRY_REFUSAL = {
 /** Over the Annuaire stand-in's store; `onChange` tells its servers (LDAP snapshot) that the data moved. */
 export function storeAnnuaire(store: Store, onChange?: () => void): AnnuaireLink {
   const registry = new AnnuaireRegistry(store);
+  const search = new AnnuaireRepos(store).search;
   return {
     person: (idnat) => store.directory.person(idnat),
     situation: (id) => store.directory.situation(id),
@@ -51,7 +52,7 @@ export function storeAnnuaire(store: Store, onChange?: () => void): AnnuaireLink
         const p = await store.directory.person(digits.length === 12 ? digits : `8${digits}`);
         persons = p ? [p] : [];
       } else if (q.length >= 2) {
-        persons = await store.directory.read.searchPractitioners({ family: [[{ mode: 'prefix', value: q }]] }, { limit: limit * 3 });
+        persons = await search.searchPractitioners({ family: [[{ mode: 'prefix', value: q }]] }, { limit: limit * 3 });
       } else {
         persons = [];
       }

@@ -9,7 +9,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkRpps } from '@mss/domain';
 import { cibaToken } from '@mss/psc';
-import { SANDBOX_API_KEY } from '@mss/annuaire';
+import { AnnuaireRepos, SANDBOX_API_KEY } from '@mss/annuaire';
 import { FIRST_SEQUENCE } from '../src/index.ts';
 import { GP, GP_PRACTICE, NURSE, api, startWorld, type World } from './support/world.ts';
 
@@ -124,7 +124,7 @@ describe('RPPS+ portal API', { timeout: 240_000 }, () => {
     assert.equal(situations[0]?.street, '27 boulevard de la Liberté');
     assert.equal(situations[0]?.employer_idnat, GP, 'R-DEL-5: her situation names her employer');
     // …in its change feed, for the operators that follow it (R-ENR-1)…
-    const changes = await w.annuaire.kysely.selectFrom('directory_changes').select('resource_id').execute();
+    const changes = await new AnnuaireRepos(w.annuaire).feed.changesAfter(0, 10_000);
     assert.ok(
       changes.some((c) => c.resource_id.includes(rpps)),
       'the new person is in the change feed',

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createProgress, type Logger, type MssConfig } from '@mss/runtime';
+import { AnnuaireRepos, migrateAnnuaire } from '@mss/annuaire';
 import { Store } from '@mss/store';
 import { demoPersonas, generateDirectory, loadBatch, secondOperatorPersonas, type SeedBatch } from '@mss/seed';
 import { siblingStore, type StoreLocation } from './store-location.ts';
@@ -31,6 +32,8 @@ export async function openAnnuaireStore(config: MssConfig, logger: Logger, optio
   fs.mkdirSync(where.dataDir, { recursive: true });
   const store = await Store.open(where);
   try {
+    // The Annuaire's own tables (search indexes, counters, change feed) beside the store's.
+    await migrateAnnuaire(store);
     const marker = path.join(where.dataDir, SEEDED_MARKER);
     // Only on first start: afterwards the operators' feed owns these mailboxes (one withdrawn
     // must not come back at the next start).
@@ -61,7 +64,7 @@ export async function openAnnuaireStore(config: MssConfig, logger: Logger, optio
     }
     // From here on every change (operators' feed, RPPS+) is numbered for the operators to follow
     // (issue #15); the seed itself is not: an operator without a cursor resynchronises in full.
-    await store.directoryFeed.enable();
+    await new AnnuaireRepos(store).feed.enable();
     return store;
   } catch (err) {
     await store.close();

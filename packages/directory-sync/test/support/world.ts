@@ -5,6 +5,8 @@ import { Writable } from 'node:stream';
 import { AccessControl, type RevocationEvent } from '@mss/access';
 import {
   AnnuaireRegistry,
+  AnnuaireRepos,
+  migrateAnnuaire,
   SANDBOX_API_KEY,
   StoreChangeFeed,
   StoreDirectoryData,
@@ -38,9 +40,10 @@ export interface AnnuaireSide {
 export async function annuaireSide(options: { now?: () => Date; port?: number } = {}): Promise<AnnuaireSide> {
   const opened = await openTestStore(options.now ? { now: options.now } : {});
   const { store } = opened;
+  await migrateAnnuaire(store);
   await seedDemo(store, DOMAIN);
   await seedDirectory(store, { seed: 7, professionals: PROFESSIONALS, operatorDomain: DOMAIN });
-  await store.directoryFeed.enable();
+  await new AnnuaireRepos(store).feed.enable();
   const start = (port: number) =>
     startAnnuaireHttp({
       host: '127.0.0.1',
@@ -81,6 +84,7 @@ export interface OperatorSide {
 export async function operatorSide(options: { now?: () => Date } = {}): Promise<OperatorSide> {
   const opened = await openTestStore(options.now ? { now: options.now } : {});
   const { store } = opened;
+  await migrateAnnuaire(store);
   await seedDemo(store, DOMAIN);
   await seedDirectory(store, { seed: 7, professionals: PROFESSIONALS, operatorDomain: DOMAIN });
   const access = new AccessControl({ store });

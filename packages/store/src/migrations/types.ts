@@ -10,5 +10,10 @@ export interface MigrationContext {
 /** A forward-only migration: there is no `down`; a mistake is fixed by a later migration. */
 export interface MssMigration {
   name: string;
+  /**
+   * Store migrations (names in `mss_migrations`) that did this one's work before it moved here:
+   * on a database that ran any of them, this one is recorded as applied without running.
+   */
+  replaces?: readonly string[];
   up(db: Kysely<any>, engine: Engine, context: MigrationContext): Promise<void>;
 }

@@ -2,14 +2,17 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../schema.ts';
 import type { Engine } from '../migrations/types.ts';
 
-/** What every repository needs: somewhere to run queries (the database or a transaction) and the time. */
-export interface RepoContext {
-  readonly db: Kysely<Database> | Transaction<Database>;
+/**
+ * What every repository needs: somewhere to run queries (the database or a transaction) and the
+ * time. `DB` is the store's schema; a stand-in's repositories add their own tables to it.
+ */
+export interface RepoContext<DB = Database> {
+  readonly db: Kysely<DB> | Transaction<DB>;
   readonly engine: Engine;
   readonly now: () => Date;
 }
 
-export function isoNow(ctx: RepoContext): string {
+export function isoNow(ctx: Pick<RepoContext<unknown>, 'now'>): string {
   return ctx.now().toISOString();
 }
 

@@ -1,18 +1,18 @@
-import type { Person, PublishedMailbox, Situation, Store, Structure } from '@mss/store';
+import type { Person, Situation, Store, Structure } from '@mss/store';
+import {
+  AnnuaireRepos,
+  type DirectoryMailbox,
+  type DirectorySearchRepo,
+  type KeysetPage,
+  type PractitionerSearch,
+  type PublishedMailbox,
+  type SearchPage,
+  type SituationSearch,
+  type StructureSearch,
+} from '../store/index.ts';
 
-type ReadRepo = Store['directory']['read'];
-export type PractitionerSearch = Parameters<ReadRepo['searchPractitioners']>[0];
-export type StructureSearch = Parameters<ReadRepo['searchStructures']>[0];
-export type SituationSearch = Parameters<ReadRepo['searchSituations']>[0];
-export type KeysetPage = Parameters<ReadRepo['searchPractitioners']>[1];
-export type TextMatch = NonNullable<PractitionerSearch['family']>[number][number];
-export type TimeBound = NonNullable<PractitionerSearch['updated']>[number];
-export type DirectoryMailbox = Awaited<ReturnType<ReadRepo['publishedMailboxesOf']>>[number];
-/** A page, and its total when it came at little cost (`withTotal`). */
-export interface SearchPage<T> {
-  rows: T[];
-  total?: number;
-}
+export type { TextMatch, TimeBound } from '../store/index.ts';
+export type { DirectoryMailbox, KeysetPage, PractitionerSearch, SearchPage, SituationSearch, StructureSearch };
 export type { Person, PublishedMailbox, Situation, Structure };
 
 /**
@@ -49,14 +49,14 @@ export interface DirectoryData {
   publishedMailboxPage(afterId: number | undefined, limit: number): Promise<PublishedMailbox[]>;
 }
 
-/** The directory read from the operator's store (`@mss/store`), the seeded data included. */
+/** The directory read from the Annuaire's store, the seeded data included. */
 export class StoreDirectoryData implements DirectoryData {
-  private readonly store: Store;
+  private readonly repos: AnnuaireRepos;
   constructor(store: Store) {
-    this.store = store;
+    this.repos = new AnnuaireRepos(store);
   }
-  private get read(): ReadRepo {
-    return this.store.directory.read;
+  private get read(): DirectorySearchRepo {
+    return this.repos.search;
   }
   pagePractitioners(q: PractitionerSearch, page: KeysetPage, withTotal?: boolean) {
     return this.read.pagePractitioners(q, page, withTotal);
@@ -104,6 +104,6 @@ export class StoreDirectoryData implements DirectoryData {
     return this.read.mailboxChangesOf(ownerIdnats);
   }
   publishedMailboxPage(afterId: number | undefined, limit: number) {
-    return this.store.directory.publishedMailboxes({ afterId, limit });
+    return this.repos.publication.publishedMailboxes({ afterId, limit });
   }
 }

@@ -1,4 +1,4 @@
-import type { PublishedMailbox } from '@mss/store';
+import type { PublishedMailbox } from '../store/index.ts';
 import type { LdapEntry } from '../ldap/source.ts';
 
 export const BAL_BASE = 'ou=bal,o=mssante,c=fr';

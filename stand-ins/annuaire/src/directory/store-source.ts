@@ -1,6 +1,7 @@
 import type { Logger } from '@mss/runtime';
 import type { Store } from '@mss/store';
 import { IndexedEntrySource } from '../ldap/indexed-source.ts';
+import { AnnuaireRepos } from '../store/index.ts';
 import type { LdapEntry, LdapEntrySource, SourceSearchRequest } from '../ldap/source.ts';
 import { containerEntries, mailboxEntry } from './ldap-entries.ts';
 
@@ -11,7 +12,7 @@ import { containerEntries, mailboxEntry } from './ldap-entries.ts';
  * complete snapshot, the old one until the new one is built.
  */
 export class StoreSnapshotSource implements LdapEntrySource {
-  private readonly store: Store;
+  private readonly repos: AnnuaireRepos;
   private readonly logger: Logger;
   private memory = new IndexedEntrySource([]);
   private timer: NodeJS.Timeout | undefined;
@@ -21,7 +22,7 @@ export class StoreSnapshotSource implements LdapEntrySource {
   private next: Promise<void> | undefined;
 
   constructor(store: Store, logger: Logger) {
-    this.store = store;
+    this.repos = new AnnuaireRepos(store);
     this.logger = logger;
   }
 
@@ -43,7 +44,7 @@ export class StoreSnapshotSource implements LdapEntrySource {
       const entries: LdapEntry[] = containerEntries();
       let afterId: number | undefined;
       for (;;) {
-        const page = await this.store.directory.publishedMailboxes({ afterId, limit: 5000 });
+        const page = await this.repos.publication.publishedMailboxes({ afterId, limit: 5000 });
         for (const m of page) entries.push(mailboxEntry(m));
         if (page.length < 5000) break;
         afterId = page.at(-1)!.id;

@@ -1,4 +1,4 @@
-import type { DirectoryChangeRow } from '@mss/store';
+import type { DirectoryChangeRow } from '../store/index.ts';
 import type { ChangeFeedSource } from '../fhir/changes.ts';
 import { decodeFeedCursor, encodeFeedCursor, unknownCursor } from '../fhir/changes.ts';
 import { EXTRACTION_COLUMNS, extractionLine, extractionRow } from './columns.ts';

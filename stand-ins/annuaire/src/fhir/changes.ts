@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EMPLOYER_EXTENSION, PERSON_KIND_EXTENSION } from '@mss/domain';
-import type { DirectoryChangeRow, DirectoryFeedState, PublishedMailbox, Situation, Store } from '@mss/store';
+import type { Situation, Store } from '@mss/store';
+import { AnnuaireRepos, type DirectoryChangeRow, type DirectoryFeedState, type PublishedMailbox } from '../store/index.ts';
 import type { DirectoryData, DirectoryMailbox, Person } from '../directory/data.ts';
 import { idnatOfPractitionerId, practitionerId } from './ids.ts';
 import { FhirError, invalid } from './outcome.ts';
@@ -20,23 +21,25 @@ export interface ChangeFeedSource {
 
 export class StoreChangeFeed implements ChangeFeedSource {
   private readonly store: Store;
+  private readonly repos: AnnuaireRepos;
   constructor(store: Store) {
     this.store = store;
+    this.repos = new AnnuaireRepos(store);
   }
   state() {
-    return this.store.directoryFeed.state();
+    return this.repos.feed.state();
   }
   changesAfter(after: number, limit: number) {
-    return this.store.directoryFeed.changesAfter(after, limit);
+    return this.repos.feed.changesAfter(after, limit);
   }
   positionBefore(instant: string) {
-    return this.store.directoryFeed.positionBefore(instant);
+    return this.repos.feed.positionBefore(instant);
   }
   situations(ids: readonly string[]) {
     return this.store.directory.situationsById(ids);
   }
   publishedRowsOf(owners: readonly string[], afterId: number | undefined, limit: number) {
-    return this.store.directory.publishedMailboxes({ owners, afterId, limit });
+    return this.repos.publication.publishedMailboxes({ owners, afterId, limit });
   }
 }
 

@@ -1,4 +1,5 @@
 import type { NewPerson, NewSituation, Person, Situation, Store } from '@mss/store';
+import { AnnuaireRepos } from '../store/index.ts';
 
 export type RegistryErrorKind = 'unknown-person' | 'unknown-situation' | 'bad-date' | 'end-date-in-past' | 'already-ended';
 
@@ -29,14 +30,16 @@ function isCalendarDate(value: string): boolean {
 /**
  * The writes RPPS+ (the Enreg portal, §7) makes to the Annuaire: persons, situations d'exercice and
  * their end. Everything written here is recorded in the Annuaire's change feed by the store's
- * triggers (migration 0018), so operators following the feed learn it in order; the registry
+ * triggers (its migration 0004-change-feed), so operators following the feed learn it in order; the registry
  * itself only validates and writes. A situation ends on its end date: `end_date` is the first day
  * it is no longer in force, so ending it "now" sets today's date (UTC) and it is ended at once.
  */
 export class AnnuaireRegistry {
   private readonly store: Store;
+  private readonly repos: AnnuaireRepos;
   constructor(store: Store) {
     this.store = store;
+    this.repos = new AnnuaireRepos(store);
   }
 
   private today(): string {
@@ -65,7 +68,7 @@ export class AnnuaireRegistry {
 
   /** The situations a professional employs (RPPS+ titular's view), ended ones too. */
   async situationsEmployedBy(employerIdnat: string): Promise<Situation[]> {
-    return this.store.directory.situationsEmployedBy(employerIdnat);
+    return this.repos.publication.situationsEmployedBy(employerIdnat);
   }
 
   /**
@@ -80,7 +83,7 @@ export class AnnuaireRegistry {
     if (!current) throw new RegistryError('unknown-situation', `no situation d'exercice ${id} in the Annuaire`);
     if (current.end_date !== null && current.end_date <= today)
       throw new RegistryError('already-ended', `situation ${id} ended on ${current.end_date}`);
-    await this.store.directory.endSituation(id, endDate);
+    await this.repos.publication.endSituation(id, endDate);
     return (await this.store.directory.situation(id)) as Situation;
   }
 

@@ -8,7 +8,7 @@ import { openTestStore } from '@mss/store/testing';
 import type { Store } from '@mss/store';
 import { silentLogger } from '@mss/runtime';
 import { seedDemo, seedDirectory, type Persona } from '@mss/seed';
-import { startAnnuaireHttp, StoreDirectoryData, type RunningAnnuaireHttp } from '../../src/index.ts';
+import { migrateAnnuaire, startAnnuaireHttp, StoreDirectoryData, type RunningAnnuaireHttp } from '../../src/index.ts';
 
 export const DOMAIN = 'operateur-a.mssante.fr';
 export const KEY = 'test-key-1';
@@ -29,6 +29,7 @@ export async function startHttpWorld(options: { professionals?: number; extracti
   // The store's clock is the test's: updates land at chosen instants, so `_lastUpdated` is exact.
   const clock = { now: new Date('2026-03-01T08:00:00.000Z') };
   const { store, cleanup } = await openTestStore({ now: () => clock.now });
+  await migrateAnnuaire(store);
   const personas = new Map((await seedDemo(store, DOMAIN)).map((p) => [p.key, p]));
   if (options.professionals) await seedDirectory(store, { seed: 7, professionals: options.professionals, operatorDomain: DOMAIN });
   const data = new StoreDirectoryData(store);

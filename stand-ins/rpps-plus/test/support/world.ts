@@ -7,7 +7,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SANDBOX_API_KEY, StoreDirectoryData, startAnnuaireHttp, type RunningAnnuaireHttp } from '@mss/annuaire';
+import {
+  AnnuaireRepos,
+  migrateAnnuaire,
+  SANDBOX_API_KEY,
+  StoreDirectoryData,
+  startAnnuaireHttp,
+  type RunningAnnuaireHttp,
+} from '@mss/annuaire';
 import { startFranceConnect, type RunningFranceConnect } from '@mss/franceconnect';
 import { startPsc, type PscDirectory, type RunningPsc } from '@mss/psc';
 import { silentLogger } from '@mss/runtime';
@@ -42,10 +49,11 @@ export async function startWorld(delays: RppsPlusDelays = { rppsNoticeMs: 60_000
   const op = await openTestStore();
   await seedDemo(op.store, DOMAIN);
   const ann = await openTestStore();
+  await migrateAnnuaire(ann.store);
   const batch = demoPersonas(DOMAIN).batch;
   await ann.store.transaction((tx) => loadBatch(tx, { ...batch, holders: [], delegations: [] }));
   // As in the sandbox: the Annuaire records every change in its feed (what operators follow).
-  await ann.store.directoryFeed.enable();
+  await new AnnuaireRepos(ann.store).feed.enable();
   let offset = 0;
   const own = await openTestStore({ now: () => new Date(Date.now() + offset) });
   const fcDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mss-rpps-fc-'));

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import type { DirectoryChangeRow, DirectorySyncRow } from '../schema.ts';
-import { isoNow, type RepoContext } from './executor.ts';
+import { isoNow, type RepoContext } from '@mss/store/engine';
+import type { AnnuaireDatabase, DirectoryChangeRow } from './schema.ts';
 
 export interface DirectoryFeedState {
   /** Changes as the store's own identity: another store (recreated, another Annuaire) has another. */
@@ -15,16 +15,16 @@ export interface DirectoryFeedState {
 
 /**
  * The Annuaire's change feed (issue #15), recorded by triggers on persons, situations, structures
- * and mailboxes while enabled (migration 0018). Read side: changes after a sequence number, in order.
+ * and mailboxes while enabled (migration 0004-change-feed). Read side: changes after a sequence number, in order.
  */
-export class DirectoryFeedRepo {
-  private readonly ctx: RepoContext;
-  constructor(ctx: RepoContext) {
+export class ChangeFeedRepo {
+  private readonly ctx: RepoContext<AnnuaireDatabase>;
+  constructor(ctx: RepoContext<AnnuaireDatabase>) {
     this.ctx = ctx;
   }
 
   /**
-   * Starts recording (the Annuaire's store only), then records a **baseline**: one change per
+   * Starts recording, then records a **baseline**: one change per
    * person, structure and situation that exists (in that order, so that a follower meets a person
    * before her situations), so that following the feed from its beginning is a full
    * resynchronisation. Enabled first: a write racing the baseline is recorded twice, never lost.
@@ -99,49 +99,5 @@ export class DirectoryFeedRepo {
       .executeTakeFirst();
     if (row?.first === null || row?.first === undefined) return this.head();
     return Number(row.first) - 1;
-  }
-}
-
-export type DirectorySyncUpdate = Partial<Omit<DirectorySyncRow, 'source'>>;
-
-/** The operator's side: its cursor in an Annuaire's feed and its lag, one row per source. */
-export class DirectorySyncRepo {
-  private readonly ctx: RepoContext;
-  constructor(ctx: RepoContext) {
-    this.ctx = ctx;
-  }
-
-  async get(source: string): Promise<DirectorySyncRow | undefined> {
-    const row = await this.ctx.db.selectFrom('directory_sync').selectAll().where('source', '=', source).executeTakeFirst();
-    return row
-      ? {
-          ...row,
-          failures: Number(row.failures),
-          entries_applied: Number(row.entries_applied),
-          rows_changed: Number(row.rows_changed),
-          full_resyncs: Number(row.full_resyncs),
-        }
-      : undefined;
-  }
-
-  async update(source: string, set: DirectorySyncUpdate): Promise<void> {
-    await this.ctx.db
-      .insertInto('directory_sync')
-      .values({ source, failures: 0, entries_applied: 0, rows_changed: 0, full_resyncs: 0, ...set })
-      .onConflict((oc) => (Object.keys(set).length === 0 ? oc.column('source').doNothing() : oc.column('source').doUpdateSet(set)))
-      .execute();
-  }
-
-  /** Adds to the counters in the same statement (the page's transaction), so a replayed page would show. */
-  async count(source: string, entries: number, rowsChanged: number): Promise<void> {
-    await this.update(source, {});
-    await this.ctx.db
-      .updateTable('directory_sync')
-      .set((eb) => ({
-        entries_applied: eb('entries_applied', '+', entries),
-        rows_changed: eb('rows_changed', '+', rowsChanged),
-      }))
-      .where('source', '=', source)
-      .execute();
   }
 }

@@ -1,28 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import { withId } from './0001-initial.ts';
-import type { MssMigration } from './types.ts';
+import { withId, type MssMigration } from '@mss/store/engine';
 
 /**
- * The Annuaire's change feed (issue #15) and the operator's position in it.
+ * The Annuaire's change feed (issue #15).
  *
- * - `situations.employer_idnat`: the professional who employs a secretary or an assistant (RPPS+
- *   situation, §7): the delegations that situation supports are those on that person's mailboxes
- *   (R-DEL-5). Null for every other situation.
  * - `directory_changes`: one row per change to a person, situation, structure or mailbox, in the
  *   order the changes committed (`id` is the feed's sequence), written by triggers so that every
  *   writer — the seed, the operators' feed, the RPPS+ portal — is captured. The triggers only
- *   write while `directory_feed.enabled` is 1: the Annuaire's store turns it on, an operator's
- *   store (same schema) never does and pays nothing but the check.
+ *   write while `directory_feed.enabled` is 1 (`ChangeFeedRepo.enable()`, once the directory is
+ *   seeded).
  * - `directory_feed`: the feed's epoch (a store that is recreated gets another one, so an old
  *   cursor is recognised as foreign), when it began and up to where it was pruned.
- * - `directory_sync`: the operator's cursor in an Annuaire's feed and what it knows of its lag.
+ *
+ * The Annuaire's half of the store's former `0018-directory-changes` (the operator's half —
+ * `situations.employer_idnat` and its cursor, `directory_sync` — is the store's `0018-directory-sync`).
  */
-export const directoryChanges: MssMigration = {
-  name: '0018-directory-changes',
+export const changeFeed: MssMigration = {
+  name: '0004-change-feed',
+  replaces: ['0018-directory-changes'],
   async up(db, engine) {
-    await db.schema.alterTable('situations').addColumn('employer_idnat', 'text').execute();
-
     await db.schema
       .createTable('directory_feed')
       .addColumn('id', 'integer', (c) => c.primaryKey())
@@ -39,22 +36,6 @@ export const directoryChanges: MssMigration = {
       .addColumn('changed_at', 'text', (c) => c.notNull())
       .execute();
     await db.schema.createIndex('directory_changes_at').on('directory_changes').column('changed_at').execute();
-
-    await db.schema
-      .createTable('directory_sync')
-      .addColumn('source', 'text', (c) => c.primaryKey())
-      .addColumn('cursor', 'text')
-      .addColumn('caught_up_at', 'text')
-      .addColumn('last_attempt_at', 'text')
-      .addColumn('last_success_at', 'text')
-      .addColumn('last_error', 'text')
-      .addColumn('failures', 'integer', (c) => c.notNull().defaultTo(0))
-      .addColumn('entries_applied', 'bigint', (c) => c.notNull().defaultTo(0))
-      .addColumn('rows_changed', 'bigint', (c) => c.notNull().defaultTo(0))
-      .addColumn('full_resyncs', 'integer', (c) => c.notNull().defaultTo(0))
-      .addColumn('last_full_resync_at', 'text')
-      .addColumn('last_full_resync_reason', 'text')
-      .execute();
 
     if (engine === 'sqlite') await sqliteTriggers(db);
     else await postgresTriggers(db);

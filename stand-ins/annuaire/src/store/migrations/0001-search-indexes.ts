@@ -1,14 +1,16 @@
 import { sql } from 'kysely';
-import { foldNameSql } from '../repos/directory.ts';
-import type { MssMigration } from './types.ts';
+import type { MssMigration } from '@mss/store/engine';
+import { foldNameSql } from '../fold.ts';
 
 /**
  * Indexes for the Annuaire stand-in's read side at national scale: accent- and case-insensitive
- * name prefixes (the index expression is the very text DirectoryReadRepo queries with, hence the
+ * name prefixes (the index expression is the very text DirectorySearchRepo queries with, hence the
  * shared foldNameSql), the `_lastUpdated` delta, and `qualification-code`. Additive only.
+ * Formerly the store's `0006-directory-search`.
  */
-export const directorySearch: MssMigration = {
-  name: '0006-directory-search',
+export const searchIndexes: MssMigration = {
+  name: '0001-search-indexes',
+  replaces: ['0006-directory-search'],
   async up(db) {
     // Family then given (and the reverse): a prefix uses the first column, the other name is
     // checked in the index, and with the key and the patient test in it too a name search picks

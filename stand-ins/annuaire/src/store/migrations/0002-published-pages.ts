@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
-import type { MssMigration } from './types.ts';
+import type { MssMigration } from '@mss/store/engine';
 
-/** What "published" means for the directory (R-BAL-3), as DirectoryReadRepo writes it. */
+/** What "published" means for the directory (R-BAL-3), as DirectorySearchRepo writes it. */
 export const PUBLISHED_MAILBOX = `status = 'active' and liste_rouge = 0 and released_at is null`;
 
 /**
@@ -14,9 +14,12 @@ export const PUBLISHED_MAILBOX = `status = 'active' and liste_rouge = 0 and rele
  * - `directory_counts`: the number of practitioners (persons other than patients), structures
  *   and situations d'exercice, kept by triggers, so that the total of an unrestricted search
  *   (`Practitioner` with no parameter) is one row, not a count over a million.
+ *
+ * Formerly the store's `0007-directory-pages`.
  */
-export const directoryPages: MssMigration = {
-  name: '0007-directory-pages',
+export const publishedPages: MssMigration = {
+  name: '0002-published-pages',
+  replaces: ['0007-directory-pages'],
   async up(db, engine) {
     await sql
       .raw(
