@@ -7,15 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
 import type { InteractionDetails } from 'oidc-provider';
 import type { Logger } from '@mss/runtime';
-import {
-  BodyTooLarge,
-  currentInteraction,
-  finishWithImpliedConsent,
-  interactionClientId,
-  readForm,
-  redirect,
-  sendHtml,
-} from '@mss/oidc-kit';
+import { BodyTooLarge, finishWithImpliedConsent, interactionRequest, readForm, redirect, sendHtml } from '@mss/oidc-kit';
 import type { CitizenDirectory } from './citizens.ts';
 import { claimsForScopes } from './claims.ts';
 import { confirmPage, loginPage, messagePage } from './pages.ts';
@@ -58,22 +50,16 @@ export async function handleInteraction(
   pathname: string,
   deps: InteractionDeps,
 ): Promise<boolean> {
-  const m = new RegExp(`^${deps.basePath}/([\\w-]+)(?:/(choose|confirm|refuse|cancel))?$`).exec(pathname);
-  if (!m) return false;
-  const uid = m[1] as string;
-  const step = m[2];
   const { provider } = deps;
-  const details = await currentInteraction(
-    provider,
-    req,
-    res,
-    uid,
-    'Relancez la connexion depuis le service en ligne.',
-    (status, title, text) => sendHtml(res, status, messagePage(title, text)),
-  );
-  if (!details) return true;
-  const self = `${deps.basePath}/${uid}`;
-  const clientId = interactionClientId(details);
+  const at = await interactionRequest(provider, req, res, pathname, {
+    basePath: deps.basePath,
+    steps: ['choose', 'confirm', 'refuse', 'cancel'],
+    relaunch: 'Relancez la connexion depuis le service en ligne.',
+    show: (status, title, text) => sendHtml(res, status, messagePage(title, text)),
+  });
+  if (at === undefined) return false;
+  if (at === 'answered') return true;
+  const { step, self, details, clientId } = at;
   const service = deps.serviceNames.get(clientId) ?? clientId;
   const method = req.method ?? 'GET';
   const login = async (status: number, error?: string) =>

@@ -17,6 +17,13 @@ export {
 } from './keys.ts';
 export { BodyTooLarge, readForm, redirect, sendHtml, sendJson, sendProblem, urlHost } from './http.ts';
 export { escapeHtml } from './html.ts';
-export { currentInteraction, standInProviderConfig, type ProviderPages, type StandInProviderOptions } from './provider-config.ts';
+export {
+  currentInteraction,
+  interactionRequest,
+  standInProviderConfig,
+  type InteractionRequest,
+  type ProviderPages,
+  type StandInProviderOptions,
+} from './provider-config.ts';
 export { applicationTypeFor, finishWithImpliedConsent, implicitConsent, interactionClientId, isLoopbackHttp } from './clients.ts';
 export { WebSite, type LoginStarter, type SitePendingLogin, type SiteSession, type WebSiteOptions } from './site.ts';

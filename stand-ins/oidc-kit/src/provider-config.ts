@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
 import type { InteractionDetails, JsonObject, KoaContextWithOIDC } from 'oidc-provider';
 import { MemoryAdapter, type MemoryStorage } from './adapter.ts';
-import { implicitConsent } from './clients.ts';
+import { implicitConsent, interactionClientId } from './clients.ts';
 import type { PrivateJwk } from './keys.ts';
 
 /** The pages the provider itself renders, in the stand-in's look and words. */
@@ -91,4 +91,35 @@ export async function currentInteraction(
     return undefined;
   }
   return details;
+}
+
+/** A request to one of a stand-in's login pages, once `currentInteraction` has let it through. */
+export interface InteractionRequest {
+  uid: string;
+  /** The page's step (`<basePath>/<uid>/<step>`), undefined for the page itself. */
+  step: string | undefined;
+  /** `<basePath>/<uid>`: where the page's forms post their steps. */
+  self: string;
+  details: InteractionDetails;
+  clientId: string;
+}
+
+/**
+ * Routes `<basePath>/<uid>[/<step>]` to a stand-in's login pages: undefined when the path is not
+ * one of them; `'answered'` when the interaction is not this browser's current one (answered by
+ * `currentInteraction`'s "Session expirée"); else the interaction and the step asked for.
+ */
+export async function interactionRequest(
+  provider: Provider,
+  req: IncomingMessage,
+  res: ServerResponse,
+  pathname: string,
+  pages: { basePath: string; steps: readonly string[]; relaunch: string; show: (status: number, title: string, message: string) => void },
+): Promise<InteractionRequest | 'answered' | undefined> {
+  const m = new RegExp(`^${pages.basePath}/([\\w-]+)(?:/(${pages.steps.join('|')}))?$`).exec(pathname);
+  if (!m) return undefined;
+  const uid = m[1] as string;
+  const details = await currentInteraction(provider, req, res, uid, pages.relaunch, pages.show);
+  if (!details) return 'answered';
+  return { uid, step: m[2], self: `${pages.basePath}/${uid}`, details, clientId: interactionClientId(details) };
 }

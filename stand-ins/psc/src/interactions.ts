@@ -9,15 +9,7 @@ import type { InteractionDetails } from 'oidc-provider';
 import type { Logger } from '@mss/runtime';
 import type { PscDirectory } from './accounts.ts';
 import { checkLogin, loginPersonas, pscUser, subFor } from './accounts.ts';
-import {
-  BodyTooLarge,
-  currentInteraction,
-  finishWithImpliedConsent,
-  interactionClientId,
-  readForm,
-  redirect,
-  sendHtml,
-} from '@mss/oidc-kit';
+import { BodyTooLarge, finishWithImpliedConsent, interactionRequest, readForm, redirect, sendHtml } from '@mss/oidc-kit';
 import { ecpsPage, loginPage, messagePage } from './pages.ts';
 import { ACR_EIDAS1 } from './provider.ts';
 
@@ -64,22 +56,16 @@ export async function handleInteraction(
   deps: InteractionDeps,
   logins: PendingLogins,
 ): Promise<boolean> {
-  const m = new RegExp(`^${deps.basePath}/([\\w-]+)(?:/(login|approve|deny))?$`).exec(pathname);
-  if (!m) return false;
-  const uid = m[1] as string;
-  const step = m[2];
   const provider = deps.provider();
-  const details = await currentInteraction(
-    provider,
-    req,
-    res,
-    uid,
-    'Relancez la connexion depuis votre application.',
-    (status, title, text) => sendHtml(res, status, messagePage(title, text)),
-  );
-  if (!details) return true;
-  const self = `${deps.basePath}/${uid}`;
-  const clientId = interactionClientId(details);
+  const at = await interactionRequest(provider, req, res, pathname, {
+    basePath: deps.basePath,
+    steps: ['login', 'approve', 'deny'],
+    relaunch: 'Relancez la connexion depuis votre application.',
+    show: (status, title, text) => sendHtml(res, status, messagePage(title, text)),
+  });
+  if (at === undefined) return false;
+  if (at === 'answered') return true;
+  const { uid, step, self, details, clientId } = at;
   const method = req.method ?? 'GET';
 
   if (step === undefined && method === 'GET') {

@@ -3,7 +3,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
-import { currentInteraction, escapeHtml } from '@mss/oidc-kit';
+import { escapeHtml, finishWithImpliedConsent, interactionRequest } from '@mss/oidc-kit';
 
 const FORM_LIMIT = 16 * 1024;
 
@@ -42,12 +42,15 @@ export async function handleInteraction(
   pathname: string,
   deps: InteractionDeps,
 ): Promise<boolean> {
-  const m = /^\/interaction\/([\w-]+)(\/login)?$/.exec(pathname);
-  if (!m) return false;
-  const details = await currentInteraction(deps.provider, req, res, m[1]!, 'Relancez-la depuis votre logiciel.', (status, title, text) =>
-    page(res, status, title, `<p>${escapeHtml(text)}</p>`),
-  );
-  if (!details) return true;
+  const at = await interactionRequest(deps.provider, req, res, pathname, {
+    basePath: '/interaction',
+    steps: ['login'],
+    relaunch: 'Relancez-la depuis votre logiciel.',
+    show: (status, title, text) => page(res, status, title, `<p>${escapeHtml(text)}</p>`),
+  });
+  if (at === undefined) return false;
+  if (at === 'answered') return true;
+  const { step, details } = at;
   const form = (error?: string) =>
     page(
       res,
@@ -62,20 +65,10 @@ export async function handleInteraction(
     );
   if (details.prompt.name === 'consent') {
     // The structure's own software: what it asks is granted, no consent page.
-    const accountId = details.session?.accountId;
-    if (!accountId) throw new Error('consent prompt without a logged-in account');
-    const clientId = typeof details.params.client_id === 'string' ? details.params.client_id : '';
-    const grant =
-      (details.grantId ? await deps.provider.Grant.find(details.grantId) : undefined) ?? new deps.provider.Grant({ accountId, clientId });
-    const missing = details.prompt.details as { missingOIDCScope?: string[]; missingResourceScopes?: Record<string, string[]> };
-    if (missing.missingOIDCScope?.length) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
-    for (const [resource, scopes] of Object.entries(missing.missingResourceScopes ?? {}))
-      grant.addResourceScope(resource, scopes.join(' '));
-    const grantId = await grant.save();
-    await deps.provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+    await finishWithImpliedConsent(deps.provider, details, req, res);
     return true;
   }
-  if (!m[2]) {
+  if (step === undefined) {
     form();
     return true;
   }
