@@ -118,6 +118,11 @@ export class FolderHandle {
     return this.mail.appendMessage(this.id, m);
   }
 
+  /** Many messages in one go (`MailRepo.appendMessages`): the first one's UID. */
+  appendMessages(ms: readonly NewMessage[]): Promise<number> {
+    return this.mail.appendMessages(this.id, ms);
+  }
+
   setFlags(uids: readonly number[], flags: readonly string[]): Promise<{ updated: number; modseq: number }> {
     return this.mail.setFlagsModseq(this.id, uids, flags);
   }

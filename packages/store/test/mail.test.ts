@@ -143,4 +143,27 @@ describe(`mail storage on ${ENGINE}`, () => {
     await store.transaction((tx) => tx.mail.deleteFolder(folder.id));
     assert.deepEqual(await store.mail.changesSince(folder.id, 0, false), { rows: [], expunged: [] });
   });
+  test('appendMessages: many messages in one change — consecutive UIDs, one MODSEQ, counters, threads as one by one', async () => {
+    const box = await store.mail.ensureFolder(mailboxId, 'Import');
+    const raw = (i: number, extra = '') =>
+      Buffer.from(`From: a@b.mssante.fr\r\nSubject: Dossier ${i}\r\nMessage-ID: <imp-${i}@b>\r\n${extra}\r\ncorps ${i}\r\n`);
+    const ms = [await store.ingest(raw(1)), await store.ingest(raw(2)), await store.ingest(raw(3, 'In-Reply-To: <imp-1@b>\r\n'))];
+    // Subject "Dossier 3" ≠ "Dossier 1": a thread of its own; a true reply joins the first.
+    ms.push(await store.ingest(Buffer.from('From: c@d.mssante.fr\r\nSubject: Re: Dossier 1\r\nIn-Reply-To: <imp-1@b>\r\n\r\nok\r\n')));
+    const before = (await store.mail.status(box.id)).highestModseq;
+    const first = await store.transaction((tx) => tx.mail.appendMessages(box.id, ms));
+    assert.equal(first, 1);
+    const rows = await store.mail.messages(box.id);
+    assert.deepEqual(
+      rows.map((r) => r.uid),
+      [1, 2, 3, 4],
+    );
+    assert.equal(new Set(rows.map((r) => r.modseq)).size, 1, 'RFC 7162: one change, one MODSEQ');
+    assert.ok(rows[0]!.modseq > before);
+    const st = await store.mail.status(box.id);
+    assert.deepEqual([st.messages, st.uidnext], [4, 5]);
+    assert.equal(rows[3]!.thread_id, rows[0]!.thread_id);
+    assert.notEqual(rows[2]!.thread_id, rows[0]!.thread_id);
+    assert.equal(await store.mail.appendMessages(box.id, []), 0);
+  });
 });

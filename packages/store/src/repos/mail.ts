@@ -4,7 +4,7 @@ import type { FolderRow, MessageRow } from '../schema.ts';
 import type { IngestedMessage } from '../ingest.ts';
 import { threadFor } from '../threads.ts';
 import { cachedQuery } from './cached-query.ts';
-import { isoNow, isUniqueViolation, type RepoContext } from './executor.ts';
+import { chunkRows, isoNow, isUniqueViolation, type RepoContext } from './executor.ts';
 
 export interface NewMessage {
   blobHash: string;
@@ -156,6 +156,44 @@ export class MailRepo {
       })
       .returningAll()
       .executeTakeFirstOrThrow();
+  }
+
+  /**
+   * Stores many messages in a folder at once (an import, a benchmark's mailbox): one UID range and
+   * one MODSEQ for all of them (RFC 7162 allows a MODSEQ shared by one change's messages), rows
+   * inserted by the thousand; each joins its conversation as `appendMessage` does. The UID of the
+   * first; the others follow in order.
+   */
+  async appendMessages(folderId: number, ms: readonly NewMessage[]): Promise<number> {
+    if (ms.length === 0) return 0;
+    const bytes = ms.reduce((n, m) => n + m.size, 0);
+    const { firstUid, modseq, mailboxId } = await this.bump(folderId, ms.length, bytes, ms.length);
+    const now = isoNow(this.ctx);
+    const rows = [];
+    for (const [i, m] of ms.entries()) {
+      rows.push({
+        folder_id: folderId,
+        uid: firstUid + i,
+        modseq,
+        flags: normaliseFlags(m.flags ?? []),
+        internal_date: m.internalDate ?? now,
+        size: m.size,
+        blob_hash: m.blobHash,
+        author_idnat: m.authorIdnat ?? null,
+        message_id: m.data.messageId,
+        subject: m.data.subject,
+        from_addr: m.data.fromAddr,
+        to_addrs: m.data.toAddrs,
+        sent_date: m.data.sentDate,
+        structure: m.data.structure,
+        search_headers: m.data.searchHeaders,
+        saved_at: now,
+        thread_id: await threadFor(this.ctx.db, mailboxId, m.data.thread, m.blobHash),
+      });
+    }
+    for (const chunk of chunkRows(rows, Object.keys(rows[0]!).length))
+      await this.ctx.db.insertInto('mail_messages').values(chunk).execute();
+    return firstUid;
   }
 
   async messages(folderId: number, range: { fromUid?: number; toUid?: number; limit?: number } = {}): Promise<MessageRow[]> {
