@@ -24,6 +24,8 @@ export interface DrainResult {
   refused: number;
   /** Set when a row could not be sent and is kept for the next attempt. */
   error?: string;
+  /** Another node was draining (PostgreSQL): this one read nothing and sent nothing. */
+  skipped?: true;
 }
 
 /**
@@ -54,11 +56,18 @@ export class DirectoryFeedSender {
     this.batch = options.batch ?? 100;
   }
 
-  /** Sends pending rows in order until none is left or one fails. One drain at a time. */
+  /**
+   * Sends pending rows in order until none is left or one fails. One drain at a time, and of
+   * several nodes on one database one only (Store.exclusive): two drains at once would each send
+   * every pending row, and a slow one could send an old change after a newer one.
+   */
   drain(): Promise<DrainResult> {
-    this.running ??= this.drainOnce().finally(() => {
-      this.running = undefined;
-    });
+    this.running ??= this.store
+      .exclusive('directory-outbox', () => this.drainOnce())
+      .then((r): DrainResult => (r.ran ? r.value : { sent: 0, refused: 0, skipped: true }))
+      .finally(() => {
+        this.running = undefined;
+      });
     return this.running;
   }
 

@@ -307,6 +307,27 @@ export class Store extends Repositories {
     this.bus.publish('folder-changed', folderId);
   }
 
+  /**
+   * Runs `work` unless another node already runs the work of that name on this store: on
+   * PostgreSQL, under a session advisory lock (`pg_try_advisory_lock`, keyed by the schema and
+   * the name) held by one pool connection for the duration, so that of several nodes one only
+   * drains, say, the directory outbox (the others skip their turn: `{ ran: false }`); a node
+   * that dies loses its session and the lock with it. On SQLite (one process) it just runs.
+   */
+  async exclusive<T>(name: string, work: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }> {
+    if (this.engine !== 'postgres') return { ran: true, value: await work() };
+    const key = `${this.schema ?? 'public'}:${name}`;
+    return this.db.connection().execute(async (conn) => {
+      const got = await sql<{ ok: boolean }>`select pg_try_advisory_lock(hashtext(${key})) as ok`.execute(conn);
+      if (!got.rows[0]?.ok) return { ran: false as const };
+      try {
+        return { ran: true as const, value: await work() };
+      } finally {
+        await sql`select pg_advisory_unlock(hashtext(${key}))`.execute(conn).catch(() => {});
+      }
+    });
+  }
+
   /** A cheap round trip, for health checks. */
   async ping(): Promise<void> {
     await sql`select 1`.execute(this.db);
