@@ -2,8 +2,7 @@
 // exact responses, and imapflow reading the ids (mailboxCreate, the selected mailbox, fetch, search).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ImapFlow } from 'imapflow';
-import { GP, PER, startImapWorld, type ImapWorld } from './support/imap-world.ts';
+import { GP, imapflowClient, PER, startImapWorld, type ImapWorld } from './support/imap-world.ts';
 import { command, openAuthenticated, type Conversation } from './support/conversation.ts';
 
 let w: ImapWorld;
@@ -108,15 +107,7 @@ test('RFC 8514 §3/§4: SAVEDATE is when the message entered this folder, not it
 });
 
 test('imapflow: the MAILBOXID of mailboxCreate and of the opened mailbox, EMAILID and THREADID on fetch, search by emailId', async () => {
-  const client = new ImapFlow({
-    host: '127.0.0.1',
-    port: w.imap.port,
-    secure: false,
-    doSTARTTLS: true,
-    tls: { rejectUnauthorized: false },
-    auth: { user: PER, accessToken: await w.token(GP) },
-    logger: false,
-  });
+  const client = imapflowClient(w.imap.port, PER, await w.token(GP));
   await client.connect();
   try {
     const created = await client.mailboxCreate('Flow');

@@ -3,8 +3,7 @@
 // pruned expunge log answered with a superset; scripted sessions with exact responses, and imapflow.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ImapFlow } from 'imapflow';
-import { GP, PER, startImapWorld, type ImapWorld } from './support/imap-world.ts';
+import { GP, imapflowClient, PER, startImapWorld, type ImapWorld } from './support/imap-world.ts';
 import { command, openAuthenticated, type Conversation } from './support/conversation.ts';
 
 let w: ImapWorld;
@@ -108,16 +107,7 @@ test('RFC 6851 §4.3 / RFC 7162 §3.2.10: MOVE and EXPUNGE in a QRESYNC session 
 });
 
 test('imapflow (qresync: true): an expunge by another session reaches it as a vanished UID', async () => {
-  const client = new ImapFlow({
-    host: '127.0.0.1',
-    port: w.imap.port,
-    secure: false,
-    doSTARTTLS: true,
-    tls: { rejectUnauthorized: false },
-    auth: { user: PER, accessToken: await w.token(GP) },
-    logger: false,
-    qresync: true,
-  });
+  const client = imapflowClient(w.imap.port, PER, await w.token(GP), { qresync: true });
   await client.connect();
   try {
     assert.ok(client.enabled.has('QRESYNC'), 'imapflow enabled QRESYNC');

@@ -6,10 +6,9 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { ImapFlow } from 'imapflow';
 import { DEFAULT_MAILBOX_QUOTAS, type MailboxQuotas } from '@mss/domain';
 import { TEST_ENGINE } from '@mss/store/testing';
-import { CAB, GP, PER, SOPHIE, startImapWorld, type ImapWorld } from './support/imap-world.ts';
+import { CAB, GP, imapflowClient, PER, SOPHIE, startImapWorld, type ImapWorld } from './support/imap-world.ts';
 import { command, openAuthenticated, type Conversation } from './support/conversation.ts';
 
 // PER: 10 KiB and 5 messages; CAB: 4 KiB (for the clients below).
@@ -145,16 +144,7 @@ test('RFC 9208 §5.2 / §4.3.1: the MESSAGE resource alone refuses an APPEND', a
 });
 
 test(`${TEST_ENGINE}: imapflow getQuota reports usage and limits in octets`, async () => {
-  const client = new ImapFlow({
-    host: '127.0.0.1',
-    port: w.imap.port,
-    secure: false,
-    doSTARTTLS: true,
-    tls: { rejectUnauthorized: false },
-    auth: { user: CAB, accessToken: await w.token(SOPHIE) },
-    logger: false,
-    emitLogs: false,
-  });
+  const client = imapflowClient(w.imap.port, CAB, await w.token(SOPHIE));
   await client.connect();
   try {
     assert.ok(client.capabilities.has('QUOTA=RES-STORAGE'));

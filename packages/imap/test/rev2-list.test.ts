@@ -3,8 +3,7 @@
 // exact responses, and imapflow's list({ statusQuery }) over LIST-STATUS.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ImapFlow } from 'imapflow';
-import { GP, PER, startImapWorld, type ImapWorld } from './support/imap-world.ts';
+import { GP, imapflowClient, PER, startImapWorld, type ImapWorld } from './support/imap-world.ts';
 import { command, openAuthenticated, type Conversation } from './support/conversation.ts';
 
 let w: ImapWorld;
@@ -125,15 +124,7 @@ test('RFC 9051 §6.3.1: ENABLE IMAP4rev2 — no \\Recent, LIST in SELECT, [CLOSE
 });
 
 test("imapflow: list({ statusQuery }) reads the folders' status through LIST-STATUS (RFC 5819)", async () => {
-  const client = new ImapFlow({
-    host: '127.0.0.1',
-    port: w.imap.port,
-    secure: false,
-    doSTARTTLS: true,
-    tls: { rejectUnauthorized: false },
-    auth: { user: PER, accessToken: await w.token(GP) },
-    logger: false,
-  });
+  const client = imapflowClient(w.imap.port, PER, await w.token(GP));
   await client.connect();
   try {
     assert.ok(client.capabilities.has('LIST-STATUS'));

@@ -4,10 +4,10 @@
 // nothing stored. Client: imapflow.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ImapFlow } from 'imapflow';
+import type { ImapFlow } from 'imapflow';
 import { S3BlobStore } from '@mss/store';
 import { startS3Server, type RunningS3Server } from '@mss/store/testing';
-import { GP, PER, startImapWorld, type ImapWorld } from './support/imap-world.ts';
+import { GP, imapflowClient, PER, startImapWorld, type ImapWorld } from './support/imap-world.ts';
 import { command, openAuthenticated } from './support/conversation.ts';
 
 let s3: RunningS3Server;
@@ -16,14 +16,7 @@ let client: ImapFlow;
 before(async () => {
   s3 = await startS3Server();
   w = await startImapWorld({ store: { blobStore: s3.setting('imap/') } });
-  client = new ImapFlow({
-    host: '127.0.0.1',
-    port: w.imap.port,
-    secure: false,
-    tls: { rejectUnauthorized: false },
-    auth: { user: PER, accessToken: await w.token(GP) },
-    logger: false,
-  });
+  client = imapflowClient(w.imap.port, PER, await w.token(GP));
   await client.connect();
 });
 after(async () => {

@@ -3,8 +3,7 @@
 // (RFC 5032): exact responses on a raw socket, then with imapflow.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ImapFlow } from 'imapflow';
-import { GP, PER, startImapWorld, type ImapWorld } from './support/imap-world.ts';
+import { GP, imapflowClient, PER, startImapWorld, type ImapWorld } from './support/imap-world.ts';
 import { command, openAuthenticated, type Conversation } from './support/conversation.ts';
 
 let w: ImapWorld;
@@ -188,16 +187,7 @@ test('RFC 5032 §3: OLDER and YOUNGER count seconds back from now on INTERNALDAT
 });
 
 test('imapflow: search() with ESEARCH RETURN options, since/before through WITHIN, SORT and THREAD sent raw', async () => {
-  const client = new ImapFlow({
-    host: '127.0.0.1',
-    port: w.imap.port,
-    secure: false,
-    doSTARTTLS: true,
-    tls: { rejectUnauthorized: false },
-    auth: { user: PER, accessToken: await w.token(GP) },
-    logger: false,
-    emitLogs: false,
-  });
+  const client = imapflowClient(w.imap.port, PER, await w.token(GP));
   await client.connect();
   try {
     const lock = await client.getMailboxLock('Tri');

@@ -2,9 +2,8 @@
 // XOAUTH2/OAUTHBEARER with Pro Santé Connect tokens from the PSC stand-in.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ImapFlow } from 'imapflow';
 import { TEST_ENGINE } from '@mss/store/testing';
-import { CAB, CLAIRE, D, GP, JULIE, MARC, PER, startImapWorld, type ImapWorld } from './support/imap-world.ts';
+import { CAB, CLAIRE, D, GP, imapflowClient, JULIE, MARC, PER, startImapWorld, type ImapWorld } from './support/imap-world.ts';
 
 let w: ImapWorld;
 before(async () => {
@@ -12,18 +11,7 @@ before(async () => {
 });
 after(async () => w.close());
 
-function client(user: string, accessToken: string): ImapFlow {
-  return new ImapFlow({
-    host: '127.0.0.1',
-    port: w.imap.port,
-    secure: false,
-    doSTARTTLS: true,
-    tls: { rejectUnauthorized: false },
-    auth: { user, accessToken },
-    logger: false,
-    emitLogs: false,
-  });
-}
+const client = (user: string, accessToken: string) => imapflowClient(w.imap.port, user, accessToken);
 
 const MESSAGE = (subject: string) =>
   Buffer.from(

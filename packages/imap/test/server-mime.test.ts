@@ -2,8 +2,7 @@
 // and RFC 2231 headers, 8-bit text — read back with imapflow (BODYSTRUCTURE, ENVELOPE, parts).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ImapFlow } from 'imapflow';
-import { D, GP, PER, startImapWorld, type ImapWorld } from './support/imap-world.ts';
+import { D, GP, imapflowClient, PER, startImapWorld, type ImapWorld } from './support/imap-world.ts';
 
 let w: ImapWorld;
 before(async () => {
@@ -49,15 +48,7 @@ const MESSAGE = Buffer.from(
 );
 
 test('BODYSTRUCTURE, ENVELOPE and parts of a real-world message', async () => {
-  const c = new ImapFlow({
-    host: '127.0.0.1',
-    port: w.imap.port,
-    secure: false,
-    doSTARTTLS: true,
-    tls: { rejectUnauthorized: false },
-    auth: { user: PER, accessToken: await w.token(GP) },
-    logger: false,
-  });
+  const c = imapflowClient(w.imap.port, PER, await w.token(GP));
   await c.connect();
   try {
     await c.append('INBOX', MESSAGE);

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import { AccessControl, createTokenValidator } from '@mss/access';
 import { Governance } from '@mss/governance';
 import { startPsc, cibaToken, type RunningPsc } from '@mss/psc';
@@ -48,6 +49,24 @@ export function testCertificate(): { cert: string; key: string } {
     { stdio: 'ignore' },
   );
   return { cert: fs.readFileSync(`${dir}/cert.pem`, 'utf8'), key: fs.readFileSync(`${dir}/key.pem`, 'utf8') };
+}
+
+/**
+ * imapflow (an independent IMAP client) for `user` on the listener at `port` of 127.0.0.1:
+ * STARTTLS (the test certificate accepted), XOAUTH2 with `accessToken`, no logs; not yet connected.
+ */
+export function imapflowClient(port: number, user: string, accessToken: string, options: Partial<ImapFlowOptions> = {}): ImapFlow {
+  return new ImapFlow({
+    host: '127.0.0.1',
+    port,
+    secure: false,
+    doSTARTTLS: true,
+    tls: { rejectUnauthorized: false },
+    auth: { user, accessToken },
+    logger: false,
+    emitLogs: false,
+    ...options,
+  });
 }
 
 export interface ImapWorld {
