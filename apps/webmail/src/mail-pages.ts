@@ -25,6 +25,27 @@ export function size(octets: number): string {
   return `${(octets / 1048576).toFixed(1).replace('.', ',')} Mo`;
 }
 
+const ENTITIES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'" };
+
+/**
+ * A search snippet (RFC 8621 §5: HTML where only <mark> is markup) written again by us: its text
+ * unescaped and escaped by our own `esc`, its marks kept balanced — whatever the server sent, only
+ * <mark> elements and text reach the page.
+ */
+export function marked(snippet: string): string {
+  let out = '';
+  let open = false;
+  for (const piece of snippet.split(/(<mark>|<\/mark>)/)) {
+    if (piece === '<mark>' || piece === '</mark>') {
+      if ((piece === '<mark>') !== open) {
+        out += piece;
+        open = !open;
+      }
+    } else out += esc(piece.replace(/&(?:amp|lt|gt|quot|#39);/g, (e) => ENTITIES[e]!));
+  }
+  return open ? `${out}</mark>` : out;
+}
+
 export function mailContent(
   address: string,
   all: Folder[],
@@ -45,15 +66,16 @@ export function mailContent(
       const who = outgoing ? `À : ${people(e.to)}` : people(e.from);
       const count = e.threadSize > 1 ? ` <span class="fil" title="messages dans le fil">(${e.threadSize})</span>` : '';
       return `<li class="${e.seen ? 'lu' : 'non-lu'}"><a href="${boxHref(address, `/message/${encodeURIComponent(e.id)}`)}">
-<span class="de">${who}</span><span class="objet">${esc(e.subject || '(sans objet)')}${count}</span>
+<span class="de">${who}</span><span class="objet">${e.snippet?.subject ? marked(e.snippet.subject) : esc(e.subject || '(sans objet)')}${count}</span>
 <span class="date">${esc(dateTime(e.receivedAt))}</span>${e.hasAttachment ? '<span class="pj">pièce jointe</span>' : ''}${e.seen ? '' : '<span class="visuellement-cache">non lu</span>'}
-<span class="apercu">${esc(e.preview)}</span></a></li>`;
+<span class="apercu">${e.snippet?.preview ? marked(e.snippet.preview) : esc(e.preview)}</span></a></li>`;
     })
     .join('');
   const heading = search ? `Résultats pour « ${esc(search)} »` : esc(current ? folderName(current) : 'Courrier');
   return `<div class="courrier"><nav aria-label="Dossiers" class="dossiers"><p><a class="bouton" href="${boxHref(address, '/ecrire')}">Nouveau message</a></p><ul>${folderLinks}</ul></nav>
 <section class="liste" aria-labelledby="liste-titre"><form method="get" action="${boxHref(address)}" role="search" class="recherche">
-<label for="recherche">Rechercher dans cette boîte</label><input id="recherche" name="q" type="search" value="${esc(search)}"><button type="submit">Rechercher</button></form>
+<label for="recherche">Rechercher dans cette boîte</label><input id="recherche" name="q" type="search" value="${esc(search)}" aria-describedby="recherche-aide"><button type="submit">Rechercher</button>
+<p class="note" id="recherche-aide">Tous les mots sont cherchés ; « de: », « à: », « objet: », « corps: » limitent un mot à ce champ, « pj » aux messages avec pièce jointe, « non-lu » aux non lus.</p></form>
 <h2 id="liste-titre">${heading} <span class="compte">(${found.total} fil${found.total > 1 ? 's' : ''})</span></h2>
 ${rows ? `<ul class="messages">${rows}</ul>` : '<p>Aucun message.</p>'}</section></div>`;
 }

@@ -2,6 +2,7 @@
 // person's PSC token, for the account of the mailbox in the path; the mailbox was decided for
 // this request by the decision point before (webmail.ts), and JMAP decides again.
 
+import { searchFilter } from './search-query.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '@mss/runtime';
 import { FormInvalid, FormTooLarge, readMultipart } from '@mss/web-kit';
@@ -134,7 +135,8 @@ export function mailRoutes(app: FastifyInstance, ctx: MailRouteContext): void {
         const all = await folders(c.s.jmap, c.accountId);
         const q = (req.query.q ?? '').trim().slice(0, 200);
         const current = all.find((f) => f.id === req.query.dossier) ?? all.find((f) => f.role === 'inbox') ?? all[0];
-        const found = await threads(c.s.jmap, c.accountId, q ? { text: q } : current ? { folderId: current.id } : {});
+        const filter = q ? searchFilter(q) : undefined;
+        const found = await threads(c.s.jmap, c.accountId, filter ? { filter } : current ? { folderId: current.id } : {});
         const notice = req.query.envoye ? 'Votre message a été envoyé.' : req.query.brouillon ? 'Brouillon enregistré.' : undefined;
         return ctx.html(reply, 200, mailboxPage(ctx.viewer(c.s), c.box, mailContent(c.box.address, all, current, found, q), notice));
       } catch (err) {

@@ -29,6 +29,11 @@ export interface ListedEmail {
   seen: boolean;
   draft: boolean;
   hasAttachment: boolean;
+  /**
+   * For a search: the subject and preview with the words found in `<mark>` (RFC 8621 §5,
+   * SearchSnippet/get; HTML, everything else escaped by the server), null where none was found.
+   */
+  snippet?: { subject: string | null; preview: string | null };
 }
 
 export interface Attachment {
@@ -55,52 +60,7 @@ export interface FullEmail extends ListedEmail {
 }
 
 const USING = [CORE, MAIL];
-const LIST_PROPERTIES = [
-  'threadId',
-  'from',
-  'to',
-  'subject',
-  'receivedAt',
-  'preview',
-  'keywords',
-  'hasAttachment',
-  'messageId',
-  'inReplyTo',
-  'references',
-];
-/** How many of the newest messages the webmail groups into conversations itself (see `conversations`). */
-const GROUPED = 200;
-
-/**
- * Conversations: the server's threads (RFC 8621 §3), joined with what References and In-Reply-To
- * say (RFC 5322 §3.6.4) among the messages at hand — the operator's JMAP gives each Email a
- * thread of its own for now, and a reader expects a reply beside what it answers. Union-find over
- * Message-IDs; each group is named by its first member's server thread.
- */
-export function conversations(emails: Record<string, unknown>[]): Map<string, string> {
-  const parent = new Map<string, string>();
-  const find = (x: string): string => {
-    let root = x;
-    while (parent.has(root) && parent.get(root) !== root) root = parent.get(root)!;
-    parent.set(x, root);
-    return root;
-  };
-  const union = (a: string, b: string) => {
-    const ra = find(a);
-    const rb = find(b);
-    if (ra !== rb) parent.set(rb, ra);
-  };
-  for (const e of emails) {
-    const self = `e:${String(e.id)}`;
-    find(self);
-    union(self, `t:${String(e.threadId)}`);
-    for (const id of [...asStrings(e.messageId), ...asStrings(e.inReplyTo), ...asStrings(e.references)]) union(self, `m:${id}`);
-  }
-  const out = new Map<string, string>();
-  for (const e of emails) out.set(String(e.id), find(`e:${String(e.id)}`));
-  return out;
-}
-
+const LIST_PROPERTIES = ['threadId', 'from', 'to', 'subject', 'receivedAt', 'preview', 'keywords', 'hasAttachment'];
 const asAddresses = (v: unknown): EmailAddress[] => (Array.isArray(v) ? (v as EmailAddress[]) : []);
 const asStrings = (v: unknown): string[] => (Array.isArray(v) ? (v as string[]) : []);
 const keywordsOf = (v: unknown): Record<string, boolean> => (v && typeof v === 'object' ? (v as Record<string, boolean>) : {});
@@ -142,36 +102,60 @@ export async function folders(jmap: JmapClient, accountId: string): Promise<Fold
   return out.sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name, 'fr'));
 }
 
-/** A folder's newest conversations (one line each, its newest message), or a search across the account. */
+/** How many conversations a list shows. */
+const LISTED = 50;
+
+const ref = (resultOf: string, name: string, path: string) => ({ resultOf, name, path });
+
+/**
+ * A folder's newest conversations, or a search across the account: one line per thread (its
+ * newest Email, RFC 8621 §4.4.3 collapseThreads) with the thread's size (Thread/get, §3.1), and
+ * for a search the words found (SearchSnippet/get, §5) — one request, by back-references.
+ */
 export async function threads(
   jmap: JmapClient,
   accountId: string,
-  query: { folderId?: string; text?: string; limit?: number },
+  query: { folderId?: string; filter?: Record<string, unknown>; limit?: number },
 ): Promise<{ emails: ListedEmail[]; total: number }> {
-  const filter: Record<string, unknown> = {};
-  if (query.folderId) filter.inMailbox = query.folderId;
-  if (query.text) filter.text = query.text;
+  const filter: Record<string, unknown> = query.filter ?? (query.folderId ? { inMailbox: query.folderId } : {});
+  const ids = ref('q', 'Email/query', '/ids');
   const r = await jmap.call(USING, [
-    ['Email/query', { accountId, filter, sort: [{ property: 'receivedAt', isAscending: false }], limit: GROUPED }, 'q'],
-    ['Email/get', { accountId, '#ids': { resultOf: 'q', name: 'Email/query', path: '/ids' }, properties: LIST_PROPERTIES }, 'g'],
+    [
+      'Email/query',
+      {
+        accountId,
+        filter,
+        sort: [{ property: 'receivedAt', isAscending: false }],
+        collapseThreads: true,
+        calculateTotal: true,
+        limit: query.limit ?? LISTED,
+      },
+      'q',
+    ],
+    ['Email/get', { accountId, '#ids': ids, properties: LIST_PROPERTIES }, 'g'],
+    ['Thread/get', { accountId, '#ids': ref('g', 'Email/get', '/list/*/threadId') }, 't'],
+    ...(query.filter
+      ? [['SearchSnippet/get', { accountId, filter, '#emailIds': ids }, 's'] as [string, Record<string, unknown>, string]]
+      : []),
   ]);
   const byId = new Map(list(r.get('g')).map((e) => [String(e.id), e]));
-  const ordered = asStrings(r.get('q')?.ids).flatMap((id) => (byId.has(id) ? [byId.get(id)!] : []));
-  const group = conversations(ordered);
-  const sizes = new Map<string, number>();
-  for (const g of group.values()) sizes.set(g, (sizes.get(g) ?? 0) + 1);
-  const seen = new Set<string>();
-  const emails: ListedEmail[] = [];
-  for (const e of ordered) {
-    const g = group.get(String(e.id))!;
-    if (seen.has(g)) continue;
-    seen.add(g);
-    emails.push({ ...listed(e, new Map()), threadSize: sizes.get(g) ?? 1 });
-  }
-  return { emails: emails.slice(0, query.limit ?? 50), total: emails.length };
+  const sizes = new Map(list(r.get('t')).map((t) => [String(t.id), asStrings(t.emailIds).length]));
+  const snippets = new Map(
+    list(r.get('s')).map((x) => [
+      String(x.emailId),
+      { subject: typeof x.subject === 'string' ? x.subject : null, preview: typeof x.preview === 'string' ? x.preview : null },
+    ]),
+  );
+  const emails = asStrings(r.get('q')?.ids).flatMap((id) => {
+    const e = byId.get(id);
+    if (!e) return [];
+    const snippet = snippets.get(id);
+    return [{ ...listed(e, sizes), ...(snippet ? { snippet } : {}) }];
+  });
+  return { emails, total: Number(r.get('q')?.total ?? emails.length) };
 }
 
-/** One message, its bodies and attachments, and the other messages of its thread (oldest first). */
+/** One message, its bodies and attachments, and the Emails of its thread (oldest first, RFC 8621 §3.1). */
 export async function message(
   jmap: JmapClient,
   accountId: string,
@@ -204,16 +188,14 @@ export async function message(
       },
       'e',
     ],
-    ['Email/query', { accountId, sort: [{ property: 'receivedAt', isAscending: false }], limit: GROUPED }, 'q'],
-    ['Email/get', { accountId, '#ids': { resultOf: 'q', name: 'Email/query', path: '/ids' }, properties: LIST_PROPERTIES }, 's'],
+    ['Thread/get', { accountId, '#ids': ref('e', 'Email/get', '/list/*/threadId') }, 't'],
+    ['Email/get', { accountId, '#ids': ref('t', 'Thread/get', '/list/*/emailIds'), properties: LIST_PROPERTIES }, 's'],
   ]);
   const e = list(r.get('e'))[0];
   if (!e) return undefined;
-  const recent = list(r.get('s'));
-  const group = conversations(recent.some((x) => String(x.id) === String(e.id)) ? recent : [...recent, e]);
-  const mine = group.get(String(e.id));
-  const members = recent.filter((x) => group.get(String(x.id)) === mine);
-  const sizes = new Map([[String(e.threadId), Math.max(1, members.length)]]);
+  const order = asStrings(list(r.get('t'))[0]?.emailIds);
+  const sizes = new Map([[String(e.threadId), Math.max(1, order.length)]]);
+  const members = new Map(list(r.get('s')).map((x) => [String(x.id), x]));
   const values = (e.bodyValues ?? {}) as Record<string, { value: string }>;
   const bodyText = (parts: unknown, type: string): string | null => {
     const texts = (Array.isArray(parts) ? (parts as { partId?: string; type?: string }[]) : [])
@@ -245,7 +227,7 @@ export async function message(
     mdnTo: dnt.length === 1 ? (dnt[0]?.email ?? null) : null,
     mdnSent: k.$mdnsent === true || k.$MDNSent === true,
   };
-  const siblings = members.map((x) => listed(x, sizes)).sort((a, b) => a.receivedAt.localeCompare(b.receivedAt));
+  const siblings = order.flatMap((x) => (members.has(x) ? [listed(members.get(x)!, sizes)] : []));
   return { email, thread: siblings };
 }
 

@@ -99,14 +99,29 @@ test('threads, search, reading a message with an attachment, reply and forward p
   await page.getByRole('button', { name: 'Rechercher' }).click();
   assert.match(await page.getByRole('heading', { level: 2, name: /Résultats pour « HbA1c »/ }).innerText(), /1 fil/);
   assert.equal(await list.locator('li').count(), 1);
+  // A word of the reply's body (RFC 8621 §4.4.1 body): its thread, the word marked (SearchSnippet/get, §5).
+  await page.getByLabel('Rechercher dans cette boîte').fill('corps:échographie');
+  await page.getByRole('button', { name: 'Rechercher' }).click();
+  assert.equal(await list.locator('li').count(), 1);
+  assert.match(await list.locator('li').innerText(), /Re: Avis cardiologique \(2\)/);
+  assert.equal(await list.locator('.apercu mark').innerText(), 'échographie');
+  await page.getByLabel('Rechercher dans cette boîte').fill('de:lambert pj');
+  await page.getByRole('button', { name: 'Rechercher' }).click();
+  assert.match(await list.innerText(), /Avis cardiologique/, 'from and hasAttachment: the first message, with its thread');
+  assert.equal(await list.locator('li').count(), 1);
 
   // Reading: the thread, the attachment downloaded (never rendered in our origin), marked read.
   await page.goto(`${w.base}/webmail/bal/${encodeURIComponent(GP_PER)}`);
   await list.getByRole('link', { name: /Re: Avis cardiologique/ }).click();
-  await page
-    .getByRole('navigation', { name: 'Fil de discussion' })
-    .getByRole('link', { name: /— Avis cardiologique,/ })
-    .click();
+  // The thread of two messages (RFC 8621 §3: the reply joined by In-Reply-To), oldest first.
+  const fil = page.getByRole('navigation', { name: 'Fil de discussion' });
+  assert.match(await fil.getByRole('heading').innerText(), /Fil de discussion \(2 messages\)/);
+  assert.deepEqual(
+    (await fil.getByRole('link').allInnerTexts()).map((t) => t.split(' — ')[1]?.split(',')[0]),
+    ['Avis cardiologique', 'Re: Avis cardiologique'],
+  );
+  await saveScreenshot(page, 'webmail-fil');
+  await fil.getByRole('link', { name: /— Avis cardiologique,/ }).click();
   assert.match(await page.locator('.corps-texte').innerText(), /voici mon avis sur M\. Durand/);
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'avis.txt' }).click()]);
   assert.equal(download.suggestedFilename(), 'avis.txt');
