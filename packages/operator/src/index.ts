@@ -3,3 +3,20 @@ export { startOperator, type OperatorService, type RunningOperator } from './ope
 export { DEFAULT_SERVICE_KEYS, type DirectoryFeedSetup, type OperatorServiceKeys, type OperatorSetup } from './setup.ts';
 export { DEFAULT_OPERATOR_PORTS, loadOperatorConfig, type OperatorFileConfig } from './config-file.ts';
 export { OperatorMetrics, type ConnectionSource } from './metrics.ts';
+export {
+  advisoryLeadership,
+  alwaysLeader,
+  isLeaderMessage,
+  primaryChosenLeadership,
+  type LeaderMessage,
+  type Leadership,
+} from './leadership.ts';
+export type { OperatorJobs } from './singletons.ts';
+export {
+  announceWorkerReady,
+  clusterWorkerIdentity,
+  runClusterPrimary,
+  type ClusterPrimaryOptions,
+  type WorkerIdentity,
+  type WorkerReadyMessage,
+} from './cluster.ts';

@@ -85,6 +85,8 @@ export class OperatorMetrics implements ServiceEvents {
       help: 'Rows of the outbound queue (recipients at other operators), by status',
       labelNames: ['status'],
       registers,
+      // Every worker reads the same database: the cluster's figure is one of them, not their sum.
+      aggregator: 'max',
       async collect() {
         const counts = await store.queue.counts();
         for (const [status, n] of Object.entries(counts)) this.set({ status }, n);
@@ -94,6 +96,7 @@ export class OperatorMetrics implements ServiceEvents {
       name: 'mss_queue_oldest_age_seconds',
       help: 'Age of the oldest recipient still queued for another operator (0 when none)',
       registers,
+      aggregator: 'max',
       async collect() {
         const [oldest] = await store.queue.list({ status: 'queued', limit: 1 });
         this.set(oldest ? Math.max(0, (Date.now() - Date.parse(oldest.created_at)) / 1000) : 0);
@@ -103,6 +106,7 @@ export class OperatorMetrics implements ServiceEvents {
       name: 'mss_directory_feed_lag_seconds',
       help: 'Age of the oldest change not yet accepted by the Annuaire (0 when the outbox is drained)',
       registers,
+      aggregator: 'max',
       async collect() {
         const [oldest] = await store.outbox.pending(1);
         this.set(oldest ? Math.max(0, (Date.now() - Date.parse(oldest.at)) / 1000) : 0);

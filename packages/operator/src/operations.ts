@@ -7,7 +7,7 @@ import http from 'node:http';
 import { listenOn, type Logger } from '@mss/runtime';
 import type { Store } from '@mss/store';
 import type { OperatorMetrics } from './metrics.ts';
-import { checkReadiness } from './readiness.ts';
+import { checkReadiness, type Readiness } from './readiness.ts';
 
 export interface RunningOperations {
   url: string;
@@ -16,12 +16,29 @@ export interface RunningOperations {
   stop(): Promise<void>;
 }
 
+/** What a process answers on its operations listener: one operator process, or a cluster primary for its workers (cluster.ts). */
+export interface OperationsSource {
+  /** Facts added to `/healthz` and `/readyz` answers (the workers, for a primary). */
+  facts?(): Record<string, unknown>;
+  /** What `/readyz` checks (database, blobs; for a primary, also that a worker serves). */
+  readiness(): Promise<Readiness>;
+  /** The Prometheus text and its content type. */
+  scrape(): Promise<{ contentType: string; text: string }>;
+}
+
+/** The source of one operator process: its store's checks and its registry. */
+export function operatorSource(store: Store, metrics: OperatorMetrics): OperationsSource {
+  return {
+    readiness: () => checkReadiness(store),
+    scrape: async () => ({ contentType: metrics.registry.contentType, text: await metrics.registry.metrics() }),
+  };
+}
+
 export async function startOperations(o: {
   host: string;
   port: number;
   service: string;
-  store: Store;
-  metrics: OperatorMetrics;
+  source: OperationsSource;
   logger: Logger;
 }): Promise<RunningOperations> {
   let ready = false;
@@ -35,25 +52,28 @@ export async function startOperations(o: {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
     }
+    const facts = o.source.facts?.() ?? {};
     if (path === '/healthz') {
-      json(res, 200, { status: 'ok' });
+      json(res, 200, { status: 'ok', ...facts });
       return;
     }
     if (path === '/readyz') {
       if (!ready) {
-        json(res, 503, { status: 'not ready', reason: 'starting or draining' });
+        json(res, 503, { status: 'not ready', reason: 'starting or draining', ...facts });
         return;
       }
       // 503 names what is failing (database, blobs) and why: an operator reads it without the logs.
-      void checkReadiness(o.store).then((r) =>
-        json(res, r.ready ? 200 : 503, { status: r.ready ? 'ready' : 'not ready', failing: r.failing, checks: r.checks }),
-      );
+      void o.source
+        .readiness()
+        .then((r) =>
+          json(res, r.ready ? 200 : 503, { status: r.ready ? 'ready' : 'not ready', failing: r.failing, checks: r.checks, ...facts }),
+        );
       return;
     }
     if (path === '/metrics') {
-      o.metrics.registry.metrics().then(
-        (text) => {
-          res.writeHead(200, { 'content-type': o.metrics.registry.contentType });
+      o.source.scrape().then(
+        ({ contentType, text }) => {
+          res.writeHead(200, { 'content-type': contentType });
           res.end(text);
         },
         (err: unknown) => {

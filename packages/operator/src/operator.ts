@@ -9,7 +9,7 @@ import path from 'node:path';
 import { AccessControl, createCertificateValidator } from '@mss/access';
 import { buildAdminApi } from '@mss/admin-api';
 import { smtpSubmitter, type Submitter } from '@mss/jmap';
-import { DirectoryFeedSender } from '@mss/directory-feed';
+import type { DirectoryFeedSender } from '@mss/directory-feed';
 import { DirectorySync } from '@mss/directory-sync';
 import { Governance } from '@mss/governance';
 import { startImapServer } from '@mss/imap';
@@ -18,11 +18,11 @@ import { QueueRunner, startRelayServer, startSubmissionServer } from '@mss/smtp'
 import { RevocationListCache, WhitelistCache } from '@mss/trust-client';
 import { webmail } from '@mss/webmail';
 import type { AddressInfo } from 'node:net';
+import { alwaysLeader } from './leadership.ts';
 import { OperatorMetrics } from './metrics.ts';
-import { startOperations } from './operations.ts';
+import { operatorSource, startOperations } from './operations.ts';
 import { DEFAULT_SERVICE_KEYS, type OperatorSetup } from './setup.ts';
-
-const DAY_MS = 24 * 3600 * 1000;
+import { startOperatorJobs, type OperatorJobs } from './singletons.ts';
 
 /** One listening part of the operator. */
 export interface OperatorService {
@@ -40,7 +40,10 @@ export interface RunningOperator {
   whitelist: WhitelistCache;
   /** Its copy of the trust space CA's CRL (APP certificates at AUTH EXTERNAL). */
   revocations: RevocationListCache;
-  feed: DirectoryFeedSender | undefined;
+  /** The directory feed's sender while this process is the leader (see `jobs`). */
+  readonly feed: DirectoryFeedSender | undefined;
+  /** The once-per-operator jobs (feed, change feed, R-DEL-5 clock): `running` while this process leads. */
+  jobs: OperatorJobs;
   metrics: OperatorMetrics;
   /**
    * Graceful drain (SIGTERM): stop accepting, let transactions in progress finish, tell idle
@@ -159,6 +162,7 @@ export async function startOperator(s: OperatorSetup): Promise<RunningOperator> 
       tls: { ...tls, ca: s.tls.caPem },
       name: `mx.${s.domain}`,
       operatorDomain: s.domain,
+      ...(s.nodeName ? { node: s.nodeName } : {}),
       retry: s.retry ?? { firstDelayMs: 30_000, maxDelayMs: 600_000 },
     });
     // The relay queues success reports (NOTIFY=SUCCESS) back to the sending operator.
@@ -234,27 +238,18 @@ export async function startOperator(s: OperatorSetup): Promise<RunningOperator> 
     listening(keys.imap, imap.url);
     metrics.watch({ service: keys.imap, count: () => imap.sessions() });
 
-    // The operator feeds the national directory from its outbox (R-ANN-1) and declares its full list periodically.
-    let feed: DirectoryFeedSender | undefined;
-    if (s.directoryFeed) {
-      const f = s.directoryFeed;
-      feed = new DirectoryFeedSender({ store: s.store, url: f.url, key: f.key, logger: log.child({ service: 'directoryFeed' }) });
-      started.push(feed);
-      if (f.declareAtStart) await feed.declareAll();
-      feed.start(f.pollMs ?? 1000);
-      const every = f.declareEveryMs ?? DAY_MS;
-      feed.declarePeriodically(every, f.firstDeclarationAfterMs ?? every);
-    }
-    if (sync) {
-      sync.start();
-      started.push(sync);
-    }
-    // R-DEL-5: end dates are enforced by a clock, not only when someone asks.
-    const expiry = setInterval(() => {
-      governance.expireLapsedDelegations().catch((err: unknown) => log.error({ err }, 'delegation expiry failed'));
-    }, s.delegationExpiryIntervalMs ?? 5000);
-    expiry.unref();
-    started.push({ stop: async () => clearInterval(expiry) });
+    // Once per operator, not once per process: the directory feed (R-ANN-1), the change feed, the
+    // R-DEL-5 clock run where the leadership says (the only process by default; see leadership.ts).
+    const jobs = await startOperatorJobs({
+      store: s.store,
+      governance,
+      leadership: s.leadership ?? alwaysLeader(),
+      directoryFeed: s.directoryFeed,
+      sync,
+      delegationExpiryIntervalMs: s.delegationExpiryIntervalMs ?? 5000,
+      logger: log,
+    });
+    started.push(jobs);
 
     // Health, readiness and metrics on their own listener; ready once everything above listens,
     // not ready as soon as a drain begins (stopped last, so the orchestrator sees the drain).
@@ -263,8 +258,7 @@ export async function startOperator(s: OperatorSetup): Promise<RunningOperator> 
         host: s.host,
         port: s.ports.operations,
         service: keys.operations,
-        store: s.store,
-        metrics,
+        source: operatorSource(s.store, metrics),
         logger: log,
       });
       started.unshift(ops);
@@ -273,7 +267,21 @@ export async function startOperator(s: OperatorSetup): Promise<RunningOperator> 
       started.push({ stop: async () => ops.setReady(false) });
     }
 
-    return { domain: s.domain, services, access, governance, queue, whitelist, revocations, feed, metrics, stop };
+    return {
+      domain: s.domain,
+      services,
+      access,
+      governance,
+      queue,
+      whitelist,
+      revocations,
+      get feed() {
+        return jobs.feed;
+      },
+      jobs,
+      metrics,
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;

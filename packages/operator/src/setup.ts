@@ -5,6 +5,7 @@ import type { DocumentPolicy, GovernanceLimits, MailboxQuotas } from '@mss/domai
 import type { ListenerSettings, Logger } from '@mss/runtime';
 import type { Store } from '@mss/store';
 import type { WebmailOptions } from '@mss/webmail';
+import type { Leadership } from './leadership.ts';
 
 /** The names its listeners are known by (endpoints, logs): the sandbox's second operator has its own. */
 export interface OperatorServiceKeys {
@@ -87,6 +88,18 @@ export interface OperatorSetup {
   governance: GovernanceLimits;
   /** At stop, how long IMAP commands in progress may take to answer (default 10 s). */
   drainTimeoutMs?: number;
+  /**
+   * Which process runs the once-per-operator jobs (directory feed, change feed, R-DEL-5 clock):
+   * by default this one, always. `mss serve` gives the PostgreSQL advisory lock, or, for the
+   * workers of one machine on SQLite, the choice of their primary (leadership.ts).
+   */
+  leadership?: Leadership | undefined;
+  /**
+   * This sender's name in the queue's claims, stable across restarts and unique among the
+   * processes on the database (a restarted sender releases the claims left under its name).
+   * Default `local`: one process.
+   */
+  nodeName?: string | undefined;
   /** R-DEL-5: how often lapsed delegations are ended (default 5 s). */
   delegationExpiryIntervalMs?: number;
   /** The queue's retry schedule (defaults: 30 s, then doubling up to 10 min). */

@@ -31,3 +31,4 @@ export { mailboxObjectId, emailObjectId, OBJECT_ID } from './object-ids.ts';
 export { newThreadId } from './threads.ts';
 export type { DirectorySyncUpdate } from './repos/directory-sync.ts';
 export { EventBus, BUS_TOPICS, type BusTopic, type BusTransport } from './bus/event-bus.ts';
+export { PgLeaderLock } from './leader-lock.ts';

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import { sql, type Kysely, type Transaction } from 'kysely';
+import type pg from 'pg';
 import type { BlobStoreSetting } from '@mss/runtime';
 import type { Database } from './schema.ts';
 import type { Engine } from './migrations/types.ts';
@@ -13,6 +14,7 @@ import { openBlobStore } from './blobs/open.ts';
 import { EventBus } from './bus/event-bus.ts';
 import { PgNotifyTransport } from './bus/pg-notify.ts';
 import { SqlitePollTransport } from './bus/sqlite-poll.ts';
+import { PgLeaderLock } from './leader-lock.ts';
 import type { RepoContext } from './repos/executor.ts';
 import { DirectoryRepo } from './repos/directory.ts';
 import { MailboxRepo } from './repos/mailboxes.ts';
@@ -127,6 +129,7 @@ export class Store extends Repositories {
   private readonly db: Kysely<Database>;
   private readonly schema: string | undefined;
   private readonly sqlite: NodeSqliteDatabase | undefined;
+  private readonly pgClient: (() => pg.Client) | undefined;
 
   private constructor(
     db: Kysely<Database>,
@@ -138,8 +141,10 @@ export class Store extends Repositories {
     migration: MigrationReport | undefined,
     sqlite: NodeSqliteDatabase | undefined,
     bus: EventBus,
+    pgClient: (() => pg.Client) | undefined,
   ) {
     super({ db, engine, now });
+    this.pgClient = pgClient;
     this.db = db;
     this.sqlite = sqlite;
     this.engine = engine;
@@ -164,7 +169,18 @@ export class Store extends Repositories {
         migration = await migrateToLatest(opened.db, opened.engine, { readBlob: (hash) => store.get(hash) }, opened.schema);
       const bus = createBus(opened, options);
       await bus.start();
-      return new Store(opened.db, opened.engine, opened.description, blobs, now, opened.schema, migration, opened.sqlite, bus);
+      return new Store(
+        opened.db,
+        opened.engine,
+        opened.description,
+        blobs,
+        now,
+        opened.schema,
+        migration,
+        opened.sqlite,
+        bus,
+        opened.pgClient,
+      );
     } catch (err) {
       await blobs?.close();
       await opened.db.destroy();
@@ -326,6 +342,16 @@ export class Store extends Repositories {
         await sql`select pg_advisory_unlock(hashtext(${key}))`.execute(conn).catch(() => {});
       }
     });
+  }
+
+  /**
+   * On PostgreSQL, a lock that one process of all those on this database and schema holds at a
+   * time (a session advisory lock on a connection of its own: see `PgLeaderLock`); undefined on
+   * SQLite, whose processes are the workers of one machine and are told by their primary.
+   */
+  leaderLock(name: string, onError?: (err: unknown) => void): PgLeaderLock | undefined {
+    if (this.engine !== 'postgres' || !this.pgClient) return undefined;
+    return new PgLeaderLock({ connect: this.pgClient, schema: this.schema, name, ...(onError ? { onError } : {}) });
   }
 
   /** A cheap round trip, for health checks. */

@@ -2,8 +2,20 @@
 // imports load no stand-in (apps/cli/test/serve.e2e.test.ts checks the process's modules): the
 // national services are URLs and certificates in the configuration.
 
+import cluster from 'node:cluster';
+import os from 'node:os';
 import { createTrustedIssuers } from '@mss/access';
-import { loadOperatorConfig, startOperator, type OperatorFileConfig, type OperatorSetup } from '@mss/operator';
+import {
+  advisoryLeadership,
+  announceWorkerReady,
+  clusterWorkerIdentity,
+  loadOperatorConfig,
+  primaryChosenLeadership,
+  runClusterPrimary,
+  startOperator,
+  type OperatorFileConfig,
+  type OperatorSetup,
+} from '@mss/operator';
 import {
   createLogger,
   loadDocumentPolicy,
@@ -15,7 +27,7 @@ import {
   redactUrl,
 } from '@mss/runtime';
 import { Store } from '@mss/store';
-import { requireString, type Command } from '../cli.ts';
+import { parseIntOption, requireString, type Command } from '../cli.ts';
 
 export const serveCommand: Command = {
   name: 'serve',
@@ -26,10 +38,13 @@ export const serveCommand: Command = {
     'feed), the admin password file and the database; see docs/operations.md. Tunables (quotas, limits,',
     'timeouts) are the MSS_* variables of `mss sandbox`. SIGTERM drains: readiness goes down, listeners stop',
     'accepting, transactions in progress finish, idle sessions are told (SMTP 421, IMAP BYE), then it exits 0.',
+    '--workers N (default: the number of cores) runs N processes sharing the listeners under one primary, which',
+    'restarts a worker that dies and serves the operations port for all of them; --workers 1 is one process.',
   ].join('\n'),
   options: {
     config: { type: 'string', description: 'The operator configuration file (.toml or .json)', valueName: 'file' },
     json: { type: 'boolean', description: 'Print one JSON line on stdout once ready: {"ready":true,"endpoints":{…}}' },
+    workers: { type: 'string', description: 'Worker processes sharing the listeners (default: the number of cores)', valueName: 'n' },
   },
   async run(ctx) {
     const file = requireString(ctx, 'config');
@@ -43,8 +58,46 @@ export const serveCommand: Command = {
       governance: loadGovernanceLimits(),
     };
     const storeSettings = loadStoreSettings();
-    const logger = createLogger({ level: config.logLevel });
-    const store = await Store.open({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, ...storeSettings });
+    const workers = parseIntOption(requireString(ctx, 'workers'), 'workers', os.availableParallelism(), 1, 256);
+    const worker = clusterWorkerIdentity();
+    const logger = worker
+      ? createLogger({ level: config.logLevel }).child({ worker: worker.index })
+      : createLogger({ level: config.logLevel });
+    if (workers > 1 && cluster.isPrimary) {
+      // The primary migrates the store once, before any worker opens it, and keeps a connection for /readyz.
+      const store = await Store.open({
+        dataDir: config.dataDir,
+        databaseUrl: config.databaseUrl,
+        ...storeSettings,
+        blobWorkers: 0,
+        crossProcessEvents: false,
+      });
+      try {
+        return await runClusterPrimary({
+          workers,
+          logger,
+          store,
+          host: config.host,
+          operationsPort: config.ports.operations,
+          choosesLeader: store.engine === 'sqlite',
+          drainTimeoutMs: config.drainTimeoutMs + 10_000,
+          onReady(endpoints, pids) {
+            if (ctx.values.json) ctx.stdout.write(`${JSON.stringify({ ready: true, endpoints, workers: pids })}\n`);
+          },
+        });
+      } finally {
+        await store.close();
+        logger.info('stopped');
+        logger.flush();
+      }
+    }
+    // A worker: every process hears the others' events (the polled table on SQLite, LISTEN/NOTIFY on PostgreSQL).
+    const store = await Store.open({
+      dataDir: config.dataDir,
+      databaseUrl: config.databaseUrl,
+      ...storeSettings,
+      ...(worker ? { crossProcessEvents: true, migrate: false } : {}),
+    });
     logger.info(
       {
         config: config.file,
@@ -79,14 +132,24 @@ export const serveCommand: Command = {
         webmail: webmailSetup(config),
         drainTimeoutMs: config.drainTimeoutMs,
         logger,
+        // Workers and nodes on PostgreSQL take turns by advisory lock; the workers of one SQLite file are told by their primary.
+        ...(store.engine === 'postgres'
+          ? { leadership: advisoryLeadership(store, { logger }) }
+          : worker
+            ? { leadership: primaryChosenLeadership({ logger }) }
+            : {}),
+        ...(worker ? { nodeName: `${os.hostname()}-w${worker.index}`, ports: { ...config.ports, operations: undefined } } : {}),
       });
     } catch (err) {
       await store.close();
+      // A worker that cannot start ends (its primary reports it), rather than idle on its channel.
+      if (worker) cluster.worker?.disconnect();
       throw err;
     }
     const endpoints = Object.fromEntries(operator.services.map((s) => [s.key, s.url]));
-    logger.info({ endpoints }, 'operator ready');
-    if (ctx.values.json) ctx.stdout.write(`${JSON.stringify({ ready: true, endpoints })}\n`);
+    logger.info({ endpoints }, worker ? 'worker ready' : 'operator ready');
+    if (worker) announceWorkerReady(endpoints, operator.metrics.registry);
+    else if (ctx.values.json) ctx.stdout.write(`${JSON.stringify({ ready: true, endpoints })}\n`);
     await new Promise<void>((resolve) => {
       let stopping = false;
       const stop = (signal: string) => {
@@ -104,6 +167,8 @@ export const serveCommand: Command = {
     });
     logger.info('stopped');
     logger.flush();
+    // A worker's channel to its primary would keep it alive: closing it lets the process end.
+    if (worker) cluster.worker?.disconnect();
     return 0;
   },
 };
