@@ -7,7 +7,9 @@
  *   node bench/imap-server.ts [PORT=2143]        env BENCH_IMAP_PASSWORD=bench  MSS_LOG_LEVEL=warn
  *
  * Prints one ready line on stdout: `ready<TAB>imap://127.0.0.1:PORT<TAB>USER<TAB>PASSWORD<TAB>pid<TAB>dir`.
- * The server runs in this process, so its RSS is this process's (/proc/<pid>/status VmRSS).
+ * The server runs in this process, so its RSS is this process's (/proc/<pid>/status VmRSS). With
+ * `BENCH_LISTENER_WORKERS=N` (> 1) N workers share the port (bench/cluster.ts): this process seeds
+ * the store and forks them, and the RSS is that of its process tree.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -17,6 +19,7 @@ import { startImapServer, type LoginHook } from '@mss/imap';
 import { createLogger, loadStoreSettings, logLevelSetting } from '@mss/runtime';
 import { seedDemo } from '@mss/seed';
 import { MailboxScope, Store } from '@mss/store';
+import { benchWorkerServes, forkBenchWorkers, isBenchPrimary, isBenchWorker, listenerWorkers } from './cluster.ts';
 
 const BENCH_DOMAIN = 'operateur-a.mssante.fr';
 /** The demo PS person's own (PER) mailbox, created by `seedDemo` with its holder row. */
@@ -51,19 +54,15 @@ function benchLogin(store: Store, expected: string): LoginHook {
   };
 }
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mss-bench-imap-'));
 const logger = createLogger({ name: 'imap-bench', level: logLevelSetting(undefined, process.env, 'warn') });
-let store: Store | undefined;
-try {
-  store = await Store.open({ dataDir: dir, databaseUrl: undefined, ...loadStoreSettings() });
-  await seedDemo(store, BENCH_DOMAIN);
-  const box = await store.mailboxes.byAddress(BENCH_USER);
-  if (!box || box.status !== 'active') throw new Error(`seedDemo did not create an active mailbox ${BENCH_USER}`);
+
+/** The IMAP listener on `store`, with the bench's LOGIN. */
+function listen(store: Store) {
   const access = new AccessControl({ store, logger });
   // LOGIN on the bench listener never validates tokens: an issuer nobody listens on will do.
   const tokenValidator = createTokenValidator({ issuer: 'http://127.0.0.1:9/auth/realms/none' });
   // Every bench client (and its 1,000 IDLE sessions) comes from 127.0.0.1.
-  const server = await startImapServer({
+  return startImapServer({
     store,
     access,
     tokenValidator,
@@ -74,34 +73,69 @@ try {
     name: 'imapBench',
     maxConnectionsPerAddress: 100_000,
   });
+}
 
-  let stopping = false;
-  const stop = async (why: string): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    process.stderr.write(`imap-server: stopping (${why})\n`);
-    const hard = setTimeout(() => {
-      fs.rmSync(dir, { recursive: true, force: true });
-      process.exit(1);
-    }, 10_000);
-    hard.unref();
-    try {
-      await server.stop();
-      await store?.close();
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-      process.exit(0);
+if (isBenchWorker()) {
+  const store = await Store.open({
+    dataDir: process.env.BENCH_IMAP_DIR!,
+    databaseUrl: undefined,
+    ...loadStoreSettings(),
+    migrate: false,
+    crossProcessEvents: true,
+  });
+  const server = await listen(store);
+  benchWorkerServes(server.url, async () => {
+    await server.stop();
+    await store.close();
+  });
+} else {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mss-bench-imap-'));
+  let store: Store | undefined;
+  try {
+    store = await Store.open({ dataDir: dir, databaseUrl: undefined, ...loadStoreSettings() });
+    await seedDemo(store, BENCH_DOMAIN);
+    const box = await store.mailboxes.byAddress(BENCH_USER);
+    if (!box || box.status !== 'active') throw new Error(`seedDemo did not create an active mailbox ${BENCH_USER}`);
+    let url: string;
+    let stopServer: () => Promise<void>;
+    if (isBenchPrimary()) {
+      const workers = await forkBenchWorkers<string>(listenerWorkers(), { BENCH_IMAP_DIR: dir });
+      url = workers.ready[0]!;
+      stopServer = () => workers.stop();
+    } else {
+      const server = await listen(store);
+      url = server.url;
+      stopServer = () => server.stop();
     }
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  setTimeout(() => void stop(`BENCH_IMAP_MAX_S=${maxSeconds}`), maxSeconds * 1000).unref();
-  // Keep the process alive even if the listener were unref'd.
-  setInterval(() => {}, 1 << 30);
-  process.stdout.write(`ready\t${server.url}\t${BENCH_USER}\t${password}\t${process.pid}\t${dir}\n`);
-} catch (err) {
-  process.stderr.write(`imap-server: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  await store?.close().catch(() => {});
-  fs.rmSync(dir, { recursive: true, force: true });
-  process.exit(1);
+
+    let stopping = false;
+    const stop = async (why: string): Promise<void> => {
+      if (stopping) return;
+      stopping = true;
+      process.stderr.write(`imap-server: stopping (${why})\n`);
+      const hard = setTimeout(() => {
+        fs.rmSync(dir, { recursive: true, force: true });
+        process.exit(1);
+      }, 10_000);
+      hard.unref();
+      try {
+        await stopServer();
+        await store?.close();
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+        process.exit(0);
+      }
+    };
+    process.on('SIGINT', () => void stop('SIGINT'));
+    process.on('SIGTERM', () => void stop('SIGTERM'));
+    setTimeout(() => void stop(`BENCH_IMAP_MAX_S=${maxSeconds}`), maxSeconds * 1000).unref();
+    // Keep the process alive even if the listener were unref'd.
+    setInterval(() => {}, 1 << 30);
+    process.stdout.write(`ready\t${url}\t${BENCH_USER}\t${password}\t${process.pid}\t${dir}\n`);
+  } catch (err) {
+    process.stderr.write(`imap-server: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    await store?.close().catch(() => {});
+    fs.rmSync(dir, { recursive: true, force: true });
+    process.exit(1);
+  }
 }

@@ -18,6 +18,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchWorkerCounts } from './cluster.ts';
 import { freePort, hasCommand, run, startDaemon } from './procs.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -366,20 +367,21 @@ async function dovecotSide(): Promise<SideResult | { skipped: string }> {
   }
 }
 
-async function oursSide(): Promise<SideResult> {
+async function oursSide(workers: number): Promise<SideResult> {
   const port = await freePort();
   const server = await startDaemon(
     process.execPath,
     [path.join(HERE, 'imap-server.ts'), String(port)],
-    { BENCH_IMAP_MAX_S: '900', BENCH_IMAP_PASSWORD: PASSWORD },
+    { BENCH_IMAP_MAX_S: '900', BENCH_IMAP_PASSWORD: PASSWORD, BENCH_LISTENER_WORKERS: String(workers) },
     (o) => o.includes('ready\t'),
-    60_000,
+    120_000,
     'bench/imap-server.ts',
   );
   try {
     const user = /^ready\t\S+\t(\S+)\t/m.exec(server.stdout())?.[1] ?? USER;
-    log(`imap bench: ours (bench listener, SQLite) on ${HOST}:${port}, user ${user}, pid ${server.child.pid}`);
-    const r = await side('mss', port, user, () => [server.child.pid!]);
+    log(`imap bench: ours (bench listener, SQLite, ${workers} worker(s)) on ${HOST}:${port}, user ${user}, pid ${server.child.pid}`);
+    // With workers, the memory is that of the primary and its workers.
+    const r = await side(`mss-${workers}w`, port, user, () => (workers > 1 ? processTree(server.child.pid!) : [server.child.pid!]));
     const errs = server.stderr().trim();
     if (errs) log(`imap bench: our server's stderr:\n${errs.split('\n').slice(-20).join('\n')}`);
     return r;
@@ -412,7 +414,15 @@ export async function runImapBench(): Promise<string[]> {
   } else {
     lines.push('# imap bench: BENCH_IMAP_PEER=0, ours only');
   }
-  const ours = await oursSide();
+  // Our side once per worker count (BENCH_WORKERS=1,2), each against the same Dovecot figures.
+  for (const workers of benchWorkerCounts()) lines.push(...oursLines(workers, await oursSide(workers), peer));
+  return lines;
+}
+
+/** The TSV rows of one measurement of our side (`workers` processes) against the peer's. */
+function oursLines(workers: number, ours: SideResult, peer: SideResult | null): string[] {
+  const lines: string[] = [];
+  const w = `${workers}w`;
 
   lines.push(
     [
@@ -425,6 +435,7 @@ export async function runImapBench(): Promise<string[]> {
       'ratio_vs_peer',
       'mss_errors',
       'dovecot_errors',
+      'mss_workers',
     ].join('\t'),
   );
   const seedRatio = peer?.seed && ours.seed ? (ours.seed.rate / peer.seed.rate).toFixed(2) : '-';
@@ -439,6 +450,7 @@ export async function runImapBench(): Promise<string[]> {
       seedRatio,
       0,
       peer ? 0 : '-',
+      w,
     ].join('\t'),
   );
   for (const kind of [...COMMANDS.split(','), ...EXTRA.split(',')].filter(Boolean)) {
@@ -446,7 +458,9 @@ export async function runImapBench(): Promise<string[]> {
     const p = peer?.medians.get(kind);
     const ratio = o && p && p.rate > 0 ? (o.rate / p.rate).toFixed(2) : '-';
     lines.push(
-      ['imap', kind, SESSIONS, `${SECONDS}x${RUNS}`, fmt(o?.rate), fmt(p?.rate), ratio, o ? o.errors : '-', p ? p.errors : '-'].join('\t'),
+      ['imap', kind, SESSIONS, `${SECONDS}x${RUNS}`, fmt(o?.rate), fmt(p?.rate), ratio, o ? o.errors : '-', p ? p.errors : '-', w].join(
+        '\t',
+      ),
     );
   }
   if (IDLE > 0) {
@@ -466,14 +480,14 @@ export async function runImapBench(): Promise<string[]> {
     );
     const per = (r: RssResult, k: 'rssKiB' | 'pssKiB') => (r.sessions ? (r.after[k] - r.before[k]) / r.sessions : NaN);
     const rows: [string, RssResult | null][] = [
-      ['mss', ours.rss],
+      [`mss-${w}`, ours.rss],
       ['dovecot', peer?.rss ?? null],
     ];
     // Per-session growth of PSS (shared pages split between Dovecot's processes; = RSS for our one process).
     const peerPer = peer?.rss ? per(peer.rss, 'pssKiB') : NaN;
     for (const [name, r] of rows) {
       if (!r) continue;
-      const mssOverPeer = name === 'mss' && peerPer > 0 ? (per(r, 'pssKiB') / peerPer).toFixed(2) : '-';
+      const mssOverPeer = name.startsWith('mss') && peerPer > 0 ? (per(r, 'pssKiB') / peerPer).toFixed(2) : '-';
       lines.push(
         [
           'imap-rss',

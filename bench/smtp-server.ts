@@ -9,8 +9,11 @@
  *  - the API LPS **submission** listener (STARTTLS + XOAUTH2), for the Node load driver.
  * Prints one line on stdout: `ready<TAB>relayPort<TAB>submissionPort<TAB>token<TAB>caFile<TAB>dir`.
  * On SIGTERM prints `delivered<TAB>N` (messages in the bench mailbox's INBOX) and exits.
+ * With `BENCH_LISTENER_WORKERS=N` (> 1) both listeners are N processes sharing the ports
+ * (bench/cluster.ts): the primary seeds the store and runs the PSC stand-in, the workers serve.
  */
 import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { AccessControl, createTokenValidator } from '@mss/access';
@@ -20,63 +23,124 @@ import { seedDemo } from '@mss/seed';
 import { createRelaySmtpServer, listenSmtp, startSubmissionServer, type RelayTransport } from '@mss/smtp';
 import { Store } from '@mss/store';
 import { loadOrCreatePki } from '@mss/trust';
+import { benchWorkerServes, forkBenchWorkers, isBenchPrimary, isBenchWorker, listenerWorkers } from './cluster.ts';
 
 const DOMAIN = 'operateur-a.mssante.fr';
 const USER = `paul.martin@${DOMAIN}`;
 const HOST = '127.0.0.1';
 const GP = '810000001056';
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mss-bench-smtp-'));
 const logger = createLogger({ name: 'smtp-bench', level: logLevelSetting(undefined, process.env, 'warn') });
-const store = await Store.open({ dataDir: dir, databaseUrl: undefined, ...loadStoreSettings() });
-await seedDemo(store, DOMAIN);
-const pki = await loadOrCreatePki(path.join(dir, 'pki'));
-const cert = await pki.issueServerCertificate({ commonName: DOMAIN, dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
-const caFile = path.join(dir, 'ca.pem');
-fs.writeFileSync(caFile, pki.caCertPem);
-const psc = await startPsc({ store, logger, host: HOST, port: 0, dataDir: dir });
-// Bench only: no certificate to check (smtp-source speaks plaintext), every peer one operator
-// whose every sender domain is its own.
-const benchTransport: RelayTransport = {
-  smtpOptions: { secure: true, secured: true },
-  judgePeer: () => ({ ok: true, operatorDomain: 'bench.invalid', operator: 'bench' }),
-};
-const benchTrust = { isWhitelisted: () => true, operatorFor: () => 'bench' };
-const relaySmtp = createRelaySmtpServer(
-  { store, logger, operatorDomains: [DOMAIN], trustSpace: benchTrust, maxConnections: 2000, maxConnectionsPerAddress: 2000 },
-  benchTransport,
-);
-const relay = await listenSmtp(relaySmtp, 'smtpRelayBench', HOST, Number(process.argv[2] ?? 0));
-logger.warn({ url: relay.url }, 'SMTP RELAY BENCH LISTENER (plaintext, no certificate: benchmarks only)');
-const submission = await startSubmissionServer({
-  store,
-  access: new AccessControl({ store, logger }),
-  tokenValidator: createTokenValidator({ issuer: psc.issuer }),
-  logger,
-  host: HOST,
-  port: 0,
-  tls: { cert: cert.certPem, key: cert.keyPem },
-  operatorDomains: [DOMAIN],
-  maxConnections: 2000,
-  // Every bench client comes from 127.0.0.1.
-  maxConnectionsPerAddress: 2000,
-  maxCommandsPerConnection: 1_000_000,
-});
-const token = (await cibaToken({ pscUrl: psc.url, idnat: GP })).access_token;
-process.stdout.write(`ready\t${relay.port}\t${submission.port}\t${token}\t${caFile}\t${dir}\t${USER}\n`);
 
-const stop = async (): Promise<void> => {
-  const box = await store.mailboxes.byAddress(USER);
-  const inbox = box ? await store.mail.folder(box.id, 'INBOX') : undefined;
-  const n = inbox ? (await store.mail.messages(inbox.id)).length : 0;
-  process.stdout.write(`delivered\t${n}\n`);
-  await relay.stop();
-  await submission.stop();
-  await psc.stop();
-  await store.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-  process.exit(0);
-};
-process.on('SIGTERM', () => void stop());
-process.on('SIGINT', () => void stop());
-setTimeout(() => void stop(), Number(process.env.BENCH_SMTP_MAX_S ?? 900) * 1000).unref();
+/** What the workers share, made once by the primary (or by this process alone). */
+interface Prepared {
+  dir: string;
+  issuer: string;
+  certPem: string;
+  keyPem: string;
+}
+
+/** Both listeners on `store`: the bench relay listener (plaintext) and the submission listener. */
+async function listen(store: Store, p: Prepared, relayPort: number) {
+  // Bench only: no certificate to check (smtp-source speaks plaintext), every peer one operator
+  // whose every sender domain is its own.
+  const benchTransport: RelayTransport = {
+    smtpOptions: { secure: true, secured: true },
+    judgePeer: () => ({ ok: true, operatorDomain: 'bench.invalid', operator: 'bench' }),
+  };
+  const benchTrust = { isWhitelisted: () => true, operatorFor: () => 'bench' };
+  const relaySmtp = createRelaySmtpServer(
+    { store, logger, operatorDomains: [DOMAIN], trustSpace: benchTrust, maxConnections: 2000, maxConnectionsPerAddress: 2000 },
+    benchTransport,
+  );
+  const relay = await listenSmtp(relaySmtp, 'smtpRelayBench', HOST, relayPort);
+  logger.warn({ url: relay.url }, 'SMTP RELAY BENCH LISTENER (plaintext, no certificate: benchmarks only)');
+  const submission = await startSubmissionServer({
+    store,
+    access: new AccessControl({ store, logger }),
+    tokenValidator: createTokenValidator({ issuer: p.issuer }),
+    logger,
+    host: HOST,
+    port: 0,
+    tls: { cert: p.certPem, key: p.keyPem },
+    operatorDomains: [DOMAIN],
+    maxConnections: 2000,
+    // Every bench client comes from 127.0.0.1.
+    maxConnectionsPerAddress: 2000,
+    maxCommandsPerConnection: 1_000_000,
+  });
+  return { relay, submission };
+}
+
+if (isBenchWorker()) {
+  const p = JSON.parse(process.env.BENCH_SMTP_PREPARED!) as Prepared;
+  const store = await Store.open({
+    dataDir: p.dir,
+    databaseUrl: undefined,
+    ...loadStoreSettings(),
+    migrate: false,
+    crossProcessEvents: true,
+  });
+  const { relay, submission } = await listen(store, p, Number(process.env.BENCH_SMTP_RELAY_PORT));
+  benchWorkerServes({ relayPort: relay.port, submissionPort: submission.port }, async () => {
+    await relay.stop();
+    await submission.stop();
+    await store.close();
+  });
+} else {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mss-bench-smtp-'));
+  const store = await Store.open({ dataDir: dir, databaseUrl: undefined, ...loadStoreSettings() });
+  await seedDemo(store, DOMAIN);
+  const pki = await loadOrCreatePki(path.join(dir, 'pki'));
+  const cert = await pki.issueServerCertificate({ commonName: DOMAIN, dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
+  const caFile = path.join(dir, 'ca.pem');
+  fs.writeFileSync(caFile, pki.caCertPem);
+  const psc = await startPsc({ store, logger, host: HOST, port: 0, dataDir: dir });
+  const prepared: Prepared = { dir, issuer: psc.issuer, certPem: cert.certPem, keyPem: cert.keyPem };
+  let ports: { relayPort: number; submissionPort: number };
+  let stopListeners: () => Promise<void>;
+  if (isBenchPrimary()) {
+    // The relay's port is shared by every worker (one listen key); the submission's, chosen by the first (port 0: the same for all).
+    const relayPort = Number(process.argv[2] ?? 0) || (await freeLoopbackPort());
+    const workers = await forkBenchWorkers<{ relayPort: number; submissionPort: number }>(listenerWorkers(), {
+      BENCH_SMTP_PREPARED: JSON.stringify(prepared),
+      BENCH_SMTP_RELAY_PORT: String(relayPort),
+    });
+    ports = workers.ready[0]!;
+    stopListeners = () => workers.stop();
+  } else {
+    const { relay, submission } = await listen(store, prepared, Number(process.argv[2] ?? 0));
+    ports = { relayPort: relay.port, submissionPort: submission.port };
+    stopListeners = async () => {
+      await relay.stop();
+      await submission.stop();
+    };
+  }
+  const token = (await cibaToken({ pscUrl: psc.url, idnat: GP })).access_token;
+  process.stdout.write(`ready\t${ports.relayPort}\t${ports.submissionPort}\t${token}\t${caFile}\t${dir}\t${USER}\n`);
+
+  const stop = async (): Promise<void> => {
+    await stopListeners();
+    const box = await store.mailboxes.byAddress(USER);
+    const inbox = box ? await store.mail.folder(box.id, 'INBOX') : undefined;
+    const n = inbox ? (await store.mail.messages(inbox.id)).length : 0;
+    process.stdout.write(`delivered\t${n}\n`);
+    await psc.stop();
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop());
+  process.on('SIGINT', () => void stop());
+  setTimeout(() => void stop(), Number(process.env.BENCH_SMTP_MAX_S ?? 900) * 1000).unref();
+}
+
+/** A free loopback port (the workers must agree on the relay's before they listen). */
+async function freeLoopbackPort(): Promise<number> {
+  const net = await import('node:net');
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, HOST, r));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}

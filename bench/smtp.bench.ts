@@ -11,10 +11,12 @@
  * Ratios: ours / Postfix (> 1: faster), and ours / smtp-sink (share of the physical limit).
  *
  * env: BENCH_SMTP_MESSAGES=2000 BENCH_SMTP_SIZE=20000 BENCH_SMTP_SESSIONS=20 BENCH_SMTP_RUNS=1 BENCH_SMTP_PEER=1
+ *      BENCH_WORKERS=1,2 (our listeners as 1 then 2 processes sharing the ports, as `mss serve --workers`)
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, hasCommand, run, startDaemon } from './procs.ts';
+import { benchWorkerCounts } from './cluster.ts';
 import { smtpLoad } from './smtp-load.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -99,53 +101,59 @@ export async function runSmtpBench(): Promise<string[]> {
     postfixDriver = median(r.stdout);
   } else log(`smtp bench: peers skipped: ${why}`);
 
-  const server = await startDaemon(
-    process.execPath,
-    [path.join(HERE, 'smtp-server.ts')],
-    {},
-    (o) => o.includes('\n'),
-    60_000,
-    'smtp bench server',
-  );
-  try {
-    const [, relayPort, submissionPort, token, caFile, , user] = server.stdout().split('\n')[0]!.split('\t');
-    log('smtp bench: ours (relay bench listener)');
-    const ours = hasCommand('smtp-source')
-      ? median(
-          (
-            await run('bash', [path.join(SMTP_DIR, 'smtp-source-bench.sh'), '127.0.0.1', relayPort!], {
-              env: sourceEnv(user!),
-              timeoutMs: 900_000,
-            })
-          ).stdout,
-        )
-      : null;
-    log('smtp bench: ours (submission, STARTTLS + XOAUTH2, node driver)');
-    const ca = await import('node:fs').then((fs) => fs.readFileSync(caFile!, 'utf8'));
-    const sub = await smtpLoad({
-      port: Number(submissionPort),
-      messages: MESSAGES,
-      sessions: SESSIONS,
-      size: SIZE,
-      from: user!,
-      to: user!,
-      tls: { ca },
-      auth: { user: user!, token: token! },
-    });
-    await server.stop();
-    const delivered = Number(/delivered\t(\d+)/.exec(server.stdout())?.[1] ?? NaN);
-    const expected = (ours === null ? 0 : MESSAGES * RUNS) + sub.accepted;
-    const ratio = (a: number | null, b: number | null): string => (a !== null && b ? (a / b).toFixed(2) : '-');
-    out.push(`inbound\tsmtp-sink\t${sink ?? '-'}\t-\t1.00\taccept and discard`);
-    out.push(`inbound\tpostfix\t${postfix ?? '-'}\t1.00\t${ratio(postfix, sink)}\tMaildir, timed until the queue is empty`);
-    out.push(`inbound\tours\t${ours ?? '-'}\t${ratio(ours, postfix)}\t${ratio(ours, sink)}\tdelivered before 250 (fsync + SQLite commit)`);
-    out.push(`submission\tpostfix-plain\t${postfixDriver ?? '-'}\t1.00\t-\tsame driver, no TLS, no AUTH, until the queue is empty`);
-    out.push(
-      `submission\tours\t${sub.perSecond.toFixed(1)}\t${ratio(sub.perSecond, postfixDriver)}\t-\tSTARTTLS + XOAUTH2, ${sub.errors} errors`,
+  const ratio = (a: number | null, b: number | null): string => (a !== null && b ? (a / b).toFixed(2) : '-');
+  out.push(`inbound\tsmtp-sink\t${sink ?? '-'}\t-\t1.00\taccept and discard`);
+  out.push(`inbound\tpostfix\t${postfix ?? '-'}\t1.00\t${ratio(postfix, sink)}\tMaildir, timed until the queue is empty`);
+  out.push(`submission\tpostfix-plain\t${postfixDriver ?? '-'}\t1.00\t-\tsame driver, no TLS, no AUTH, until the queue is empty`);
+  // Our side once per worker count (BENCH_WORKERS=1,2: the scaling from one process to two, against the same peers).
+  for (const workers of benchWorkerCounts()) {
+    const w = `${workers} worker${workers > 1 ? 's' : ''}`;
+    const server = await startDaemon(
+      process.execPath,
+      [path.join(HERE, 'smtp-server.ts')],
+      { BENCH_LISTENER_WORKERS: String(workers) },
+      (o) => o.includes('\n'),
+      120_000,
+      'smtp bench server',
     );
-    out.push(`check\tours\tdelivered=${delivered}\texpected=${expected}\t-\t${delivered === expected ? 'ok' : 'MISMATCH'}`);
-  } finally {
-    await server.stop();
+    try {
+      const [, relayPort, submissionPort, token, caFile, , user] = server.stdout().split('\n')[0]!.split('\t');
+      log(`smtp bench: ours, ${w} (relay bench listener)`);
+      const ours = hasCommand('smtp-source')
+        ? median(
+            (
+              await run('bash', [path.join(SMTP_DIR, 'smtp-source-bench.sh'), '127.0.0.1', relayPort!], {
+                env: sourceEnv(user!),
+                timeoutMs: 900_000,
+              })
+            ).stdout,
+          )
+        : null;
+      log(`smtp bench: ours, ${w} (submission, STARTTLS + XOAUTH2, node driver)`);
+      const ca = await import('node:fs').then((fs) => fs.readFileSync(caFile!, 'utf8'));
+      const sub = await smtpLoad({
+        port: Number(submissionPort),
+        messages: MESSAGES,
+        sessions: SESSIONS,
+        size: SIZE,
+        from: user!,
+        to: user!,
+        tls: { ca },
+        auth: { user: user!, token: token! },
+      });
+      await server.stop();
+      const delivered = Number(/delivered\t(\d+)/.exec(server.stdout())?.[1] ?? NaN);
+      const expected = (ours === null ? 0 : MESSAGES * RUNS) + sub.accepted;
+      out.push(
+        `inbound\tours (${w})\t${ours ?? '-'}\t${ratio(ours, postfix)}\t${ratio(ours, sink)}\tdelivered before 250 (fsync + SQLite commit)`,
+      );
+      out.push(
+        `submission\tours (${w})\t${sub.perSecond.toFixed(1)}\t${ratio(sub.perSecond, postfixDriver)}\t-\tSTARTTLS + XOAUTH2, ${sub.errors} errors`,
+      );
+      out.push(`check\tours (${w})\tdelivered=${delivered}\texpected=${expected}\t-\t${delivered === expected ? 'ok' : 'MISMATCH'}`);
+    } finally {
+      await server.stop();
+    }
   }
   return out;
 }

@@ -107,6 +107,8 @@ before(async () => {
 });
 
 after(async () => {
+  // What went wrong inside the processes, for whoever reads a failure.
+  for (const l of logLines().filter((l) => Number(l.level) >= 50)) console.log(`# error logged: ${JSON.stringify(l).slice(0, 1500)}`);
   if (child && child.exitCode === null) {
     child.kill('SIGTERM');
     const code = await exitOf(child);

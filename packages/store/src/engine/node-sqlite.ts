@@ -29,7 +29,13 @@ export class NodeSqliteDatabase implements SqliteDatabase {
   prepare(sql: string): SqliteStatement {
     let stmt = this.cache.get(sql);
     if (!stmt) {
-      stmt = new NodeSqliteStatement(this, this.raw.prepare(sql), kindOf(sql));
+      // Kysely begins with a plain (deferred) BEGIN. With several processes on one file (the
+      // workers of `mss serve`), a deferred transaction that read, then writes after another
+      // process committed, fails at once with SQLITE_BUSY (its snapshot is stale: waiting cannot
+      // help). BEGIN IMMEDIATE takes the write lock first, waiting up to busy_timeout for the
+      // other process's transaction to end. One process alone sees no difference.
+      const text = /^\s*begin\s*$/i.test(sql) ? 'BEGIN IMMEDIATE' : sql;
+      stmt = new NodeSqliteStatement(this, this.raw.prepare(text), kindOf(text));
       if (this.cache.size >= NodeSqliteDatabase.CACHE_LIMIT) {
         const oldest = this.cache.keys().next().value;
         if (oldest !== undefined) this.cache.delete(oldest);
