@@ -4,6 +4,7 @@
 // the CGU (R-CAB-4), accepts, opens the CAB and reads the letter as a health document; Sophie
 // answers from the CAB — sent over JMAP through the operator's submission path, the author
 // recorded is Sophie (R-CAB-9) — with the Annuaire's suggestions for the recipient (R-ANN-4).
+// Then a read receipt asked for from the webmail and sent from the webmail (RFC 8098).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -19,6 +20,8 @@ const ORG = 'cardiologie.ch-lilas@operateur-a.mssante.fr';
 const MARC = '810000001213';
 const SOPHIE = '810000001395';
 const GIRARD = '810000001551';
+const GP = '810000001056';
+const GP_PER = 'paul.martin@operateur-a.mssante.fr';
 
 async function login(browser: Browser, webmail: string, idnat: string): Promise<Page> {
   const page = await (await newFrenchContext(browser)).newPage();
@@ -118,6 +121,40 @@ test('mss sandbox: story 1 in the webmail — the hospital’s letter, Marc acce
       .getByRole('link', { name: /Envoyés/ })
       .click();
     assert.match(await marc.locator('ul.messages').innerText(), /Re: Lettre de liaison/);
+
+    // A read receipt (RFC 8098): Marc asks for one writing from the CAB to the GP; the GP, reading
+    // it, is offered to send it; it is sent over JMAP EmailSubmission and lands in the CAB's INBOX.
+    await marc.goto(`${webmail}/bal/${encodeURIComponent(CAB)}/ecrire`);
+    await marc.getByLabel('À').fill(GP_PER);
+    await marc.getByLabel('Objet').fill('Passage chez Mme Durand');
+    await marc.getByLabel('Message', { exact: true }).fill('Docteur, nous sommes passés ce matin : pansement refait, pas de fièvre.');
+    await marc.getByLabel('Demander un accusé de lecture').check();
+    await marc.getByRole('button', { name: 'Envoyer' }).click();
+    assert.match(await marc.getByRole('status').innerText(), /Votre message a été envoyé/);
+    const gp = await login(browser, webmail, GP);
+    await gp.goto(`${webmail}/bal/${encodeURIComponent(GP_PER)}`);
+    await gp
+      .locator('ul.messages')
+      .getByRole('link', { name: /Passage chez Mme Durand/ })
+      .click();
+    assert.match(
+      await gp.locator('form.carte').first().innerText(),
+      new RegExp(`demande un accusé de lecture \\(à ${CAB.replace(/\./g, '\\.')}\\)`),
+    );
+    await gp.getByRole('button', { name: 'Envoyer l’accusé de lecture' }).click();
+    assert.match(await gp.getByRole('status').innerText(), /Accusé de lecture envoyé/);
+    assert.equal(await gp.getByRole('button', { name: 'Envoyer l’accusé de lecture' }).count(), 0, 'never twice ($MDNSent)');
+    await saveScreenshot(gp, 'webmail-accuse-lecture');
+    // Read by an independent client (imapflow through @mss/client) in the CAB's INBOX: a multipart/report MDN.
+    const receipt = await client
+      .person(MARC)
+      .mailbox(CAB)
+      .withImap((imap) => imap.waitFor((m) => m.mdn !== null, { timeoutMs: 60_000 }));
+    assert.match(receipt.raw.toString('latin1'), /^Content-Type: multipart\/report;[\s\S]*?report-type="?disposition-notification/im);
+    const mdn = receipt.message.mdn!;
+    assert.equal(mdn.type, 'displayed');
+    assert.match(mdn.disposition, /manual-action\/MDN-sent-manually/);
+    assert.match(mdn.finalRecipient ?? '', new RegExp(GP_PER.replace(/\./g, '\\.')));
   } finally {
     await browser.close();
     child.kill('SIGINT');

@@ -1,7 +1,9 @@
 // A read receipt the person chose to send (RFC 8098): a multipart/report with a human part and
 // the machine-readable disposition, `manual-action/MDN-sent-manually; displayed` (§3.2.6: the
 // person clicked), from the mailbox that received the message, to the one address that asked
-// (§2.1), from the null sender (§3). Imported into Sent, submitted, and the original marked with
+// (§2.1). The envelope sender is the mailbox, not the null sender §3 recommends: the operator's
+// submission binds every sender to the authenticated mailbox and refuses `<>`, as for @mss/client's
+// sendReadReceipt (docs/choices.md). Imported into Sent, submitted, and the original marked with
 // `$MDNSent` (RFC 3503) so that it is never sent twice.
 
 import { buildMdn } from '@mss/client';
@@ -45,7 +47,7 @@ export async function sendMdn(jmap: JmapClient, accountId: string, from: string,
             envoi: {
               identityId: identity.id,
               emailId: '#accuse',
-              envelope: { mailFrom: { email: '' }, rcptTo: [{ email: original.mdnTo }] },
+              envelope: { mailFrom: { email: from }, rcptTo: [{ email: original.mdnTo }] },
             },
           },
         },
