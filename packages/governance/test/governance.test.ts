@@ -6,7 +6,8 @@ import { makeFiness, makeRpps } from '@mss/domain';
 import { AccessControl, type Principal, type RevocationEvent } from '@mss/access';
 import { openTestStore, TEST_ENGINE } from '@mss/store/testing';
 import type { Store } from '@mss/store';
-import { Governance, GovernanceError, type GovernanceErrorKind } from '../src/index.ts';
+import { Governance, GovernanceError } from '../src/index.ts';
+import { directoryPerson as person, finessStructure, refused } from './support/directory.ts';
 
 const D = 'operateur-a.mssante.fr';
 const idnat = (n: number) => `8${makeRpps(String(1_100_000_000 + n))}`;
@@ -25,56 +26,17 @@ before(async () => {
   const access = new AccessControl({ store });
   access.bus.subscribe((e) => events.push(e));
   gov = new Governance({ store, access, operatorDomains: [D] });
-  const person = (id: string, last: string, kind: 'PS' | 'SECRETARY' = 'PS') => ({
-    idnat: id,
-    kind,
-    id_type: 'RPPS' as const,
-    rpps: id.slice(1),
-    civility: 'MME',
-    last_name: last,
-    first_name: 'Test',
-    profession_code: kind === 'PS' ? '60' : null,
-    profession_label: null,
-    category_code: 'C',
-    speciality_code: null,
-    speciality_label: null,
-  });
   await store.directory.upsertPersons([
     person(P.gp, 'Gp'),
     person(P.nurse, 'Nurse'),
     person(P.resp, 'Resp'),
     person(P.locum, 'Locum'),
     person(P.stranger, 'Stranger'),
-    person(P.secretary, 'Secr', 'SECRETARY'),
+    person(P.secretary, 'Secr', { kind: 'SECRETARY' }),
   ]);
-  await store.directory.upsertStructures([
-    {
-      idnat: STRUCT,
-      id_type: 'FINESS',
-      finess: STRUCT.slice(1),
-      siret: null,
-      name: 'CH',
-      sector_code: null,
-      street: '1 rue',
-      postal_code: '93260',
-      city: 'Les Lilas',
-      departement: '93',
-    },
-  ]);
+  await store.directory.upsertStructures([finessStructure(STRUCT.slice(1), 'CH')]);
 });
 after(async () => cleanup());
-
-async function refused(p: Promise<unknown>, kind: GovernanceErrorKind, message?: RegExp): Promise<GovernanceError> {
-  let caught: unknown;
-  await p.then(
-    () => assert.fail(`expected ${kind}`),
-    (err: unknown) => (caught = err),
-  );
-  assert.ok(caught instanceof GovernanceError, String(caught));
-  assert.equal(caught.kind, kind, caught.message);
-  if (message) assert.match(caught.message, message);
-  return caught;
-}
 
 const lastAudit = async (who: string) => (await store.audit.list({ idnat: who, limit: 1000 })).at(-1)!;
 

@@ -9,7 +9,8 @@ import { makeFiness, makeRpps } from '@mss/domain';
 import { AccessControl, type Principal, type RevocationEvent } from '@mss/access';
 import { openTestStore, TEST_ENGINE } from '@mss/store/testing';
 import type { Store } from '@mss/store';
-import { Governance, GovernanceError, type GovernanceErrorKind } from '../src/index.ts';
+import { Governance } from '../src/index.ts';
+import { directoryPerson, finessStructure, refused } from './support/directory.ts';
 
 const D = 'operateur-a.mssante.fr';
 const idnat = (n: number) => `8${makeRpps(String(1_200_000_000 + n))}`;
@@ -33,34 +34,9 @@ before(async () => {
   access = new AccessControl({ store });
   access.bus.subscribe((e) => events.push(e));
   gov = new Governance({ store, access, operatorDomains: [D] });
-  const person = (id: string, last: string) => ({
-    idnat: id,
-    kind: 'PS' as const,
-    id_type: 'RPPS' as const,
-    rpps: id.slice(1),
-    civility: 'MME',
-    last_name: last,
-    first_name: 'Test',
-    profession_code: '10',
-    profession_label: null,
-    category_code: 'C',
-    speciality_code: null,
-    speciality_label: null,
-  });
+  const person = (id: string, last: string) => directoryPerson(id, last, { professionCode: '10' });
   await store.directory.upsertPersons([person(P.resp, 'Resp'), person(P.resp2, 'Resp2'), person(P.gp, 'Gp'), person(P.stranger, 'Str')]);
-  const structure = (finess: string, name: string) => ({
-    idnat: `1${finess}`,
-    id_type: 'FINESS' as const,
-    finess,
-    siret: null,
-    name,
-    sector_code: null,
-    street: '1 rue',
-    postal_code: '93260',
-    city: 'Les Lilas',
-    departement: '93',
-  });
-  await store.directory.upsertStructures([structure(FINESS, 'CH A'), structure(FINESS2, 'CH B')]);
+  await store.directory.upsertStructures([finessStructure(FINESS, 'CH A'), finessStructure(FINESS2, 'CH B')]);
   await gov.createMailbox(ADMIN, { type: 'ORG', address: BOX.org, structureIdnat: `1${FINESS}`, responsibleIdnats: [P.resp] });
   await gov.createMailbox(ADMIN, { type: 'ORG', address: BOX.org2, structureIdnat: `1${FINESS2}`, responsibleIdnats: [P.resp2] });
   await gov.createMailbox(ADMIN, { type: 'APP', address: BOX.app, structureIdnat: `1${FINESS}`, responsibleIdnats: [P.resp] });
@@ -70,18 +46,6 @@ before(async () => {
   for (const who of Object.values(P)) await store.cgu.accept(who, 'v1');
 });
 after(async () => cleanup());
-
-async function refused(p: Promise<unknown>, kind: GovernanceErrorKind, message?: RegExp): Promise<GovernanceError> {
-  let caught: unknown;
-  await p.then(
-    () => assert.fail(`expected ${kind}`),
-    (err: unknown) => (caught = err),
-  );
-  assert.ok(caught instanceof GovernanceError, String(caught));
-  assert.equal(caught.kind, kind, caught.message);
-  if (message) assert.match(caught.message, message);
-  return caught;
-}
 
 const decide = (who: Principal, mailbox: string, action: 'read' | 'send' | 'manage-delegates' = 'read') =>
   access.decide({ principal: who, mailbox, action, channel: 'imap' });

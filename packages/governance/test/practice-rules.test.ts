@@ -4,7 +4,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { TEST_ENGINE } from '@mss/store/testing';
-import { GovernanceError, type GovernanceErrorKind } from '../src/index.ts';
+import type { GovernanceError } from '../src/index.ts';
+import { refused } from './support/directory.ts';
 import { ADMIN, D, HOSPITAL, P, SIT, as, practiceWorld, type PracticeWorld } from './support/practice.ts';
 
 let w: PracticeWorld;
@@ -12,18 +13,6 @@ before(async () => {
   w = await practiceWorld({ limits: { maxCotitulaires: 2 } });
 });
 after(async () => w.cleanup());
-
-async function refused(p: Promise<unknown>, kind: GovernanceErrorKind, message?: RegExp): Promise<GovernanceError> {
-  let caught: unknown;
-  await p.then(
-    () => assert.fail(`expected ${kind}`),
-    (err: unknown) => (caught = err),
-  );
-  assert.ok(caught instanceof GovernanceError, String(caught));
-  assert.equal(caught.kind, kind, caught.message);
-  if (message) assert.match(caught.message, message);
-  return caught;
-}
 
 const lastAudit = async (who: string) => (await w.store.audit.list({ idnat: who, limit: 1000 })).at(-1)!;
 

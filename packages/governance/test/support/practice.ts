@@ -5,6 +5,7 @@ import { AccessControl, type Principal, type RevocationEvent } from '@mss/access
 import { openTestStore } from '@mss/store/testing';
 import type { NewSituation, Store } from '@mss/store';
 import { Governance, type GovernanceOptions } from '../../src/index.ts';
+import { directoryPerson } from './directory.ts';
 
 export const D = 'operateur-a.mssante.fr';
 export const idnat = (n: number) => `8${makeRpps(String(1_200_000_000 + n))}`;
@@ -55,20 +56,7 @@ export async function practiceWorld(options: { now?: () => Date; limits?: Govern
 }
 
 export async function seedPractice(store: Store): Promise<void> {
-  const person = (id: string, last: string, kind: 'PS' | 'SECRETARY' = 'PS') => ({
-    idnat: id,
-    kind,
-    id_type: 'RPPS' as const,
-    rpps: id.slice(1),
-    civility: 'MME',
-    last_name: last,
-    first_name: 'Test',
-    profession_code: kind === 'PS' ? '60' : null,
-    profession_label: null,
-    category_code: 'C',
-    speciality_code: null,
-    speciality_label: null,
-  });
+  const person = directoryPerson;
   await store.directory.upsertPersons([
     person(P.nurse, 'Nurse'),
     person(P.nurse2, 'Nurse-Two'),
@@ -78,7 +66,7 @@ export async function seedPractice(store: Store): Promise<void> {
     person(P.resp, 'Resp'),
     person(P.resp2, 'Resp-Two'),
     person(P.noCgu, 'NoCgu'),
-    person(P.secretary, 'Secr', 'SECRETARY'),
+    person(P.secretary, 'Secr', { kind: 'SECRETARY' }),
     person(P.stranger, 'Stranger'),
   ]);
   const place = { street: '1 rue de Paris', postal_code: '93260', city: 'Les Lilas', departement: '93' };
