@@ -65,7 +65,7 @@ test('shipped code under packages/ imports no stand-in, by name or by path', () 
   assert.deepEqual(found, []);
 });
 
-test('@mss/store holds no code of the Annuaire stand-in: no FHIR search, change feed or search index of its own', () => {
+test('@mss/store holds no code of the Annuaire and RPPS+ stand-ins: no FHIR search, change feed, search index or registration request', () => {
   const src = path.join(ROOT, 'packages', 'store', 'src');
   const files = shippedFiles(src);
   assert.ok(
@@ -74,7 +74,7 @@ test('@mss/store holds no code of the Annuaire stand-in: no FHIR search, change 
   );
   const names = files.map((f) => path.relative(src, f));
   assert.deepEqual(
-    names.filter((n) => /fhir|search|feed\b|directory-feed/i.test(n) && !/address-trigrams/.test(n)),
+    names.filter((n) => /fhir|search|feed\b|directory-feed|rpps/i.test(n) && !/address-trigrams/.test(n)),
     [],
     'no FHIR, search, change-feed or RPPS+ module',
   );
@@ -88,6 +88,7 @@ test('@mss/store holds no code of the Annuaire stand-in: no FHIR search, change 
     'DirectoryReadRepo',
     'Practitioner',
     'pagePractitioners',
+    'rpps_plus_',
   ];
   const found: string[] = [];
   for (const file of files) {

@@ -21,7 +21,6 @@ export type { NewIndicatorEvent } from './repos/indicators.ts';
 export type { NewLocalPerson } from './repos/local-persons.ts';
 export { belongsToPractice, type GroupMember } from './repos/groups.ts';
 export type { MesEvent, NewMesPatient } from './repos/mes.ts';
-export type { NewRppsPlusRequest, RppsPlusRequestUpdate } from './repos/rpps-plus.ts';
 export { isUniqueViolation } from './repos/executor.ts';
 export type * from './schema.ts';
 export { MailboxScope, OutOfScopeError } from './mailbox-scope.ts';

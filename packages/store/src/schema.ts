@@ -391,62 +391,6 @@ export interface MesConversationEventsTable {
   detail: string | null;
 }
 
-/** A registration request of the RPPS+ portal (its stand-in's store only), and what became of it. */
-export interface RppsPlusRequestsTable {
-  id: Generated<number>;
-  status: 'pending' | 'validated' | 'refused';
-  /** secretary: asked on the portal after a FranceConnect login; titular: entered by the employer. */
-  origin: 'secretary' | 'titular';
-  /** The applicant's FranceConnect `sub` (the portal's own pairwise one); null when the titular entered her. */
-  applicant_sub: string | null;
-  civility: string;
-  last_name: string;
-  /** Every first name, space-separated, as FranceConnect gives them. */
-  first_names: string;
-  /** YYYY-MM-DD. */
-  birth_date: string;
-  email: string | null;
-  phone: string | null;
-  kind: 'SECRETARY' | 'MEDICAL_ASSISTANT';
-  /** The titular professional who employs her: the only one who may decide (§7). */
-  employer_idnat: string;
-  /** The employer's situation d'exercice (the practice) the new situation belongs to. */
-  employer_situation_id: string;
-  practice_name: string;
-  created_at: string;
-  decided_at: string | null;
-  decided_by: string | null;
-  refusal_reason: string | null;
-  /** 8 + the RPPS handed out at validation. */
-  person_idnat: string | null;
-  /** The situation d'exercice written to the directory at validation. */
-  situation_id: string | null;
-  /** When the RPPS number is made known to the applicant (validation + the configured delay). */
-  rpps_notice_at: string | null;
-  ecps_requested_at: string | null;
-  /** From then on Pro Santé Connect knows her (activation + the configured delay). */
-  ecps_active_at: string | null;
-  /** The situation's end date (YYYY-MM-DD) once the titular set one. */
-  end_date: string | null;
-}
-
-export interface RppsPlusNumbersTable {
-  rpps: string;
-  request_id: number;
-  allocated_at: string;
-}
-
-/** Append-only: every step of a request, who did it and when. */
-export interface RppsPlusEventsTable {
-  id: Generated<number>;
-  request_id: number;
-  at: string;
-  /** Who: an IdNat, `franceconnect:<name>`, or `portail`. */
-  actor: string;
-  action: string;
-  detail: string | null;
-}
-
 /** The event bus between the processes of one SQLite file (migration 0021). */
 export interface BusEventsTable {
   id: Generated<number>;
@@ -500,9 +444,6 @@ export interface Database {
   mes_patients: MesPatientsTable;
   mes_conversations: MesConversationsTable;
   mes_conversation_events: MesConversationEventsTable;
-  rpps_plus_requests: RppsPlusRequestsTable;
-  rpps_plus_numbers: RppsPlusNumbersTable;
-  rpps_plus_events: RppsPlusEventsTable;
 }
 
 export type Person = Selectable<PersonsTable>;
@@ -528,5 +469,3 @@ export type IndicatorEventRow = Selectable<IndicatorEventsTable>;
 export type MesPatientRow = Selectable<MesPatientsTable>;
 export type MesConversationRow = Selectable<MesConversationsTable>;
 export type MesConversationEventRow = Selectable<MesConversationEventsTable>;
-export type RppsPlusRequestRow = Selectable<RppsPlusRequestsTable>;
-export type RppsPlusEventRow = Selectable<RppsPlusEventsTable>;

@@ -29,7 +29,6 @@ import { IndicatorRepo } from './repos/indicators.ts';
 import { LocalPersonRepo } from './repos/local-persons.ts';
 import { GroupRepo } from './repos/groups.ts';
 import { MesRepo } from './repos/mes.ts';
-import { RppsPlusRepo } from './repos/rpps-plus.ts';
 import { MailboxListingRepo } from './repos/mailbox-listing.ts';
 import { DirectorySyncRepo } from './repos/directory-sync.ts';
 import { WebSessionRepo } from './repos/web-sessions.ts';
@@ -62,8 +61,6 @@ export class Repositories {
   readonly groups: GroupRepo;
   /** Mon Espace Santé's patients and conversations (used by the MES stand-in's own store only). */
   readonly mes: MesRepo;
-  /** The RPPS+ portal's requests, RPPS numbers and steps (used by the portal stand-in's own store only). */
-  readonly rppsPlus: RppsPlusRepo;
   /** Every mailbox, for the operator's administrators (decided by @mss/access before it is read). */
   readonly mailboxListing: MailboxListingRepo;
   /** The operator's cursor in the Annuaire's change feed. */
@@ -85,7 +82,6 @@ export class Repositories {
     this.localPersons = new LocalPersonRepo(ctx);
     this.groups = new GroupRepo(ctx);
     this.mes = new MesRepo(ctx);
-    this.rppsPlus = new RppsPlusRepo(ctx);
     this.mailboxListing = new MailboxListingRepo(ctx);
     this.directorySync = new DirectorySyncRepo(ctx);
     this.webSessions = new WebSessionRepo(ctx);

@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isLoopbackAddress } from '@mss/runtime';
 import { RppsPlusError } from './errors.ts';
 import { identityKey, type Applicant, type RegistrationKind, type RppsPlus } from './portal.ts';
-import type { RppsPlusRequestRow } from '@mss/store';
+import type { RppsPlusRequestRow } from './store/index.ts';
 
 export const API_BASE = '/api/v1';
 export const PROBLEM_BASE = '/problems/rpps-plus';

@@ -9,18 +9,11 @@
 import { createHash } from 'node:crypto';
 import type { DeclaredSituation } from '@mss/annuaire';
 import type { Logger } from '@mss/runtime';
-import {
-  isUniqueViolation,
-  type NewPerson,
-  type Person,
-  type RppsPlusEventRow,
-  type RppsPlusRequestRow,
-  type Situation,
-  type Store,
-} from '@mss/store';
+import { isUniqueViolation, type NewPerson, type Person, type Situation, type Store } from '@mss/store';
 import type { AnnuaireLink, Professional } from './annuaire-link.ts';
 import { RppsPlusError } from './errors.ts';
 import { allocateRpps } from './rpps-numbers.ts';
+import { RppsPlusRepo, type RppsPlusEventRow, type RppsPlusRequestRow } from './store/index.ts';
 
 export type RegistrationKind = 'SECRETARY' | 'MEDICAL_ASSISTANT';
 
@@ -128,12 +121,14 @@ export function identityKey(a: Pick<Applicant, 'lastName' | 'firstNames' | 'birt
 
 export class RppsPlus {
   readonly store: Store;
+  readonly #requests: RppsPlusRepo;
   readonly annuaire: AnnuaireLink;
   readonly delays: RppsPlusDelays;
   readonly #log: Logger;
 
   constructor(options: RppsPlusOptions) {
     this.store = options.store;
+    this.#requests = new RppsPlusRepo(options.store);
     this.annuaire = options.annuaire;
     this.delays = options.delays ?? SANDBOX_DELAYS;
     this.#log = options.logger.child({ service: 'rppsPlus' });
@@ -189,7 +184,7 @@ export class RppsPlus {
     if (choice.kind !== 'SECRETARY' && choice.kind !== 'MEDICAL_ASSISTANT')
       invalid('Choisissez la profession : secrétaire médical(e) ou assistant(e) médical(e).');
     const { employer, practice } = await this.#employer(choice);
-    const earlier = await this.store.rppsPlus.requestsOfApplicant(applicantKey);
+    const earlier = await this.#requests.requestsOfApplicant(applicantKey);
     const duplicate = earlier.find(
       (r) =>
         r.employer_idnat === employer.idnat &&
@@ -198,7 +193,7 @@ export class RppsPlus {
     if (duplicate) throw this.#duplicate(duplicate, employer);
     try {
       const row = await this.store.transaction(async (tx) => {
-        const r = await tx.rppsPlus.insertRequest({
+        const r = await new RppsPlusRepo(tx).insertRequest({
           origin,
           applicant_sub: applicantKey,
           civility: a.civility,
@@ -212,7 +207,7 @@ export class RppsPlus {
           employer_situation_id: practice.id,
           practice_name: practiceName(practice),
         });
-        await tx.rppsPlus.addEvent({
+        await new RppsPlusRepo(tx).addEvent({
           requestId: r.id,
           actor,
           action: origin === 'titular' ? 'entered' : 'requested',
@@ -225,7 +220,7 @@ export class RppsPlus {
     } catch (err) {
       // Two submissions at once: the database's unique index on pending requests decides.
       if (isUniqueViolation(err)) {
-        const again = (await this.store.rppsPlus.requestsOfApplicant(applicantKey)).find(
+        const again = (await this.#requests.requestsOfApplicant(applicantKey)).find(
           (r) => r.status === 'pending' && r.employer_idnat === employer.idnat,
         );
         if (again) throw this.#duplicate(again, employer);
@@ -245,7 +240,7 @@ export class RppsPlus {
   }
 
   async request(id: number): Promise<RppsPlusRequestRow> {
-    const r = Number.isSafeInteger(id) && id > 0 ? await this.store.rppsPlus.request(id) : undefined;
+    const r = Number.isSafeInteger(id) && id > 0 ? await this.#requests.request(id) : undefined;
     if (!r) throw new RppsPlusError('no-such-request', `Aucune demande n° ${id}.`);
     return r;
   }
@@ -263,13 +258,13 @@ export class RppsPlus {
 
   /** The requests addressed to a titular, newest first, each with its steps. */
   async titularRequests(titularIdnat: string): Promise<TitularView[]> {
-    const rows = await this.store.rppsPlus.requestsOfEmployer(titularIdnat);
-    const events = await this.store.rppsPlus.events(rows.map((r) => r.id));
+    const rows = await this.#requests.requestsOfEmployer(titularIdnat);
+    const events = await this.#requests.events(rows.map((r) => r.id));
     return rows.map((r) => ({ ...r, events: events.filter((e) => e.request_id === r.id) }));
   }
 
   async applicantRequests(applicantKey: string): Promise<ApplicantView[]> {
-    return (await this.store.rppsPlus.requestsOfApplicant(applicantKey)).map((r) => this.applicantView(r));
+    return (await this.#requests.requestsOfApplicant(applicantKey)).map((r) => this.applicantView(r));
   }
 
   applicantView(r: RppsPlusRequestRow): ApplicantView {
@@ -301,7 +296,7 @@ export class RppsPlus {
     const earlier =
       r.applicant_sub === null
         ? undefined
-        : (await this.store.rppsPlus.requestsOfApplicant(r.applicant_sub)).find((x) => x.person_idnat !== null);
+        : (await this.#requests.requestsOfApplicant(r.applicant_sub)).find((x) => x.person_idnat !== null);
     const rpps = earlier?.person_idnat ? earlier.person_idnat.slice(1) : await allocateRpps(this.store, this.annuaire, r.id);
     const idnat = `8${rpps}`;
     const practice = await this.annuaire.situation(r.employer_situation_id);
@@ -314,7 +309,7 @@ export class RppsPlus {
     const noticeAt = new Date(now.getTime() + this.delays.rppsNoticeMs).toISOString();
     const situationId = `rpps-plus-${r.id}`;
     const done = await this.store.transaction(async (tx) => {
-      const changed = await tx.rppsPlus.updateRequest(r.id, 'pending', {
+      const changed = await new RppsPlusRepo(tx).updateRequest(r.id, 'pending', {
         status: 'validated',
         decided_at: now.toISOString(),
         decided_by: titularIdnat,
@@ -323,8 +318,8 @@ export class RppsPlus {
         rpps_notice_at: noticeAt,
       });
       if (!changed) return false;
-      await tx.rppsPlus.addEvent({ requestId: r.id, actor: titularIdnat, action: 'validated', detail: null });
-      await tx.rppsPlus.addEvent({
+      await new RppsPlusRepo(tx).addEvent({ requestId: r.id, actor: titularIdnat, action: 'validated', detail: null });
+      await new RppsPlusRepo(tx).addEvent({
         requestId: r.id,
         actor: 'portail',
         action: 'rpps-assigned',
@@ -379,7 +374,7 @@ export class RppsPlus {
    */
   async repairAnnuaire(): Promise<number> {
     let repaired = 0;
-    const rows = await this.store.rppsPlus.validatedRequests();
+    const rows = await this.#requests.validatedRequests();
     for (const r of rows) {
       if (!r.situation_id || (await this.annuaire.situation(r.situation_id))) continue;
       const practice = await this.annuaire.situation(r.employer_situation_id);
@@ -401,13 +396,13 @@ export class RppsPlus {
     if (r.status !== 'pending') throw this.#notPending(r);
     const why = (reason ?? '').trim().slice(0, 500) || null;
     const done = await this.store.transaction(async (tx) => {
-      const changed = await tx.rppsPlus.updateRequest(r.id, 'pending', {
+      const changed = await new RppsPlusRepo(tx).updateRequest(r.id, 'pending', {
         status: 'refused',
         decided_at: this.now().toISOString(),
         decided_by: titularIdnat,
         refusal_reason: why,
       });
-      if (changed) await tx.rppsPlus.addEvent({ requestId: r.id, actor: titularIdnat, action: 'refused', detail: why });
+      if (changed) await new RppsPlusRepo(tx).addEvent({ requestId: r.id, actor: titularIdnat, action: 'refused', detail: why });
       return changed;
     });
     if (!done) throw this.#notPending(await this.request(r.id));
@@ -440,8 +435,8 @@ export class RppsPlus {
       throw new RppsPlusError('situation-ended', `Cette situation d’exercice a pris fin le ${r.end_date}.`);
     await this.annuaire.endSituation(r.situation_id, date);
     await this.store.transaction(async (tx) => {
-      await tx.rppsPlus.updateRequest(r.id, 'validated', { end_date: date });
-      await tx.rppsPlus.addEvent({
+      await new RppsPlusRepo(tx).updateRequest(r.id, 'validated', { end_date: date });
+      await new RppsPlusRepo(tx).addEvent({
         requestId: r.id,
         actor: titularIdnat,
         action: date === today ? 'ended' : 'end-date-set',
@@ -464,8 +459,13 @@ export class RppsPlus {
     const now = this.now();
     const activeAt = new Date(now.getTime() + this.delays.ecpsActivationMs).toISOString();
     await this.store.transaction(async (tx) => {
-      await tx.rppsPlus.updateRequest(r.id, 'validated', { ecps_requested_at: now.toISOString(), ecps_active_at: activeAt });
-      await tx.rppsPlus.addEvent({ requestId: r.id, actor, action: 'ecps-requested', detail: `e-CPS active à partir de ${activeAt}` });
+      await new RppsPlusRepo(tx).updateRequest(r.id, 'validated', { ecps_requested_at: now.toISOString(), ecps_active_at: activeAt });
+      await new RppsPlusRepo(tx).addEvent({
+        requestId: r.id,
+        actor,
+        action: 'ecps-requested',
+        detail: `e-CPS active à partir de ${activeAt}`,
+      });
     });
     return this.request(r.id);
   }
@@ -473,7 +473,7 @@ export class RppsPlus {
   /** Whether this person's e-CPS is active (Pro Santé Connect may log her in). */
   async ecpsActive(idnat: string): Promise<boolean> {
     const at = this.now().toISOString();
-    return (await this.store.rppsPlus.requestsOfPerson(idnat)).some((r) => r.ecps_active_at !== null && r.ecps_active_at <= at);
+    return (await this.#requests.requestsOfPerson(idnat)).some((r) => r.ecps_active_at !== null && r.ecps_active_at <= at);
   }
 }
 

@@ -8,6 +8,7 @@ import type { AnnuaireLink } from './annuaire-link.ts';
 import { portalApi } from './api.ts';
 import { RppsPlus, type RppsPlusDelays } from './portal.ts';
 import { pscBearer } from './psc-bearer.ts';
+import { migrateRppsPlus } from './store/index.ts';
 import type { RelyingPartySettings } from '@mss/web-kit';
 import { portalWeb } from './web/routes.ts';
 
@@ -35,6 +36,8 @@ export interface RunningRppsPlus {
 
 export async function startRppsPlus(options: RppsPlusServerOptions): Promise<RunningRppsPlus> {
   const log = options.logger.child({ service: 'rppsPlus' });
+  // The portal's own tables beside the store's (idempotent: applied once per database).
+  await migrateRppsPlus(options.store);
   const portal = new RppsPlus({
     store: options.store,
     annuaire: options.annuaire,

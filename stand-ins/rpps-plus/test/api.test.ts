@@ -28,7 +28,7 @@ describe('RPPS+ portal API', { timeout: 240_000 }, () => {
     await w?.close();
   });
 
-  const requestCount = async () => (await w.own.kysely.selectFrom('rpps_plus_requests').select('id').execute()).length;
+  const requestCount = async () => (await w.ownDb.selectFrom('rpps_plus_requests').select('id').execute()).length;
 
   test('professionals are found by family name and by RPPS, with their current practices', async () => {
     const byName = await api(w, 'GET', '/professionnels?q=martin');
@@ -194,7 +194,7 @@ describe('RPPS+ portal API', { timeout: 240_000 }, () => {
       ],
     );
     // The steps are append-only, in the database itself.
-    await assert.rejects(w.own.kysely.deleteFrom('rpps_plus_events').execute(), /append-only/);
+    await assert.rejects(w.ownDb.deleteFrom('rpps_plus_events').execute(), /append-only/);
   });
 
   test('a refusal with its reason; the titular enters a secretary directly (her own RPPS, unique)', async () => {
@@ -217,7 +217,7 @@ describe('RPPS+ portal API', { timeout: 240_000 }, () => {
     assert.equal(direct.status, 201);
     assert.equal(direct.body.status, 'validated');
     assert.equal(direct.body.origin, 'titular');
-    const rppsNumbers = (await w.own.kysely.selectFrom('rpps_plus_numbers').select('rpps').execute()).map((r) => r.rpps);
+    const rppsNumbers = (await w.ownDb.selectFrom('rpps_plus_numbers').select('rpps').execute()).map((r) => r.rpps);
     assert.equal(new Set(rppsNumbers).size, rppsNumbers.length);
     assert.ok(rppsNumbers.includes(direct.body.rpps as string));
     const duplicate = await api(w, 'POST', '/titulaire/personnes', {

@@ -73,7 +73,7 @@ describe('the RPPS+ portal in chromium', { timeout: 10 * TIMEOUT }, () => {
     await alert.waitFor();
     assert.match(await alert.innerText(), /déjà une demande en attente auprès de Paul Martin/);
     assert.equal(await julie.getByLabel('Téléphone').inputValue(), '01 02 03 04 05');
-    const rows = await w.own.kysely.selectFrom('rpps_plus_requests').selectAll().execute();
+    const rows = await w.ownDb.selectFrom('rpps_plus_requests').selectAll().execute();
     assert.equal(rows.length, 1, 'one request recorded');
   });
 
@@ -87,7 +87,7 @@ describe('the RPPS+ portal in chromium', { timeout: 10 * TIMEOUT }, () => {
     await claire.getByRole('button', { name: 'Approuver' }).click();
     await claire.getByRole('heading', { name: 'Mes secrétaires et assistants médicaux' }).waitFor();
     assert.match(await claire.locator('main').innerText(), /Demandes en attente \(0\)/);
-    const id = (await w.own.kysely.selectFrom('rpps_plus_requests').select('id').executeTakeFirstOrThrow()).id;
+    const id = (await w.ownDb.selectFrom('rpps_plus_requests').select('id').executeTakeFirstOrThrow()).id;
     // A form of her own session, pointed at Dr Martin's request, as a crafted page would.
     // (a string: the page's DOM types are not in this project's TypeScript library)
     const post = (withToken: boolean) =>
@@ -106,7 +106,7 @@ describe('the RPPS+ portal in chromium', { timeout: 10 * TIMEOUT }, () => {
     await claire.goto(`${w.url}/titulaire`);
     await Promise.all([claire.waitForNavigation(), post(false)]);
     assert.match(await claire.getByRole('alert').innerText(), /Ce formulaire a expiré ou ne vient pas du portail RPPS\+/);
-    const row = await w.own.kysely.selectFrom('rpps_plus_requests').select('status').where('id', '=', id).executeTakeFirstOrThrow();
+    const row = await w.ownDb.selectFrom('rpps_plus_requests').select('status').where('id', '=', id).executeTakeFirstOrThrow();
     assert.equal(row.status, 'pending', 'nothing changed');
     await context.close();
   });
@@ -166,8 +166,7 @@ describe('the RPPS+ portal in chromium', { timeout: 10 * TIMEOUT }, () => {
     await alert.waitFor();
     assert.match(await alert.innerText(), /La date de fin \(2020-01-01\) est passée/);
     await saveScreenshot(martin, 'rpps-plus-date-de-fin-passee');
-    const idnat = (await w.own.kysely.selectFrom('rpps_plus_requests').select('person_idnat').executeTakeFirstOrThrow())
-      .person_idnat as string;
+    const idnat = (await w.ownDb.selectFrom('rpps_plus_requests').select('person_idnat').executeTakeFirstOrThrow()).person_idnat as string;
     const today = w.portal.portal.today();
     assert.equal((await w.annuaire.directory.situationsOf(idnat, today)).length, 1, 'still in force');
 

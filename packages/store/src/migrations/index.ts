@@ -15,7 +15,6 @@ import { operatorListing } from './0016-operator-listing.ts';
 import { groupAddresses } from './0017-group-addresses.ts';
 import { directorySync } from './0018-directory-sync.ts';
 import { addressTrigrams } from './0019-address-trigrams.ts';
-import { rppsPlus } from './0020-rpps-plus.ts';
 import { busEvents } from './0021-bus-events.ts';
 import { mailThreads } from './0022-mail-threads.ts';
 import { webSessions } from './0023-web-sessions.ts';
@@ -40,7 +39,6 @@ export const MIGRATIONS: readonly MssMigration[] = [
   groupAddresses,
   directorySync,
   addressTrigrams,
-  rppsPlus,
   busEvents,
   mailThreads,
   webSessions,
@@ -58,6 +56,8 @@ export const RETIRED_MIGRATIONS: readonly string[] = [
   // Split: the operator's half is 0016-operator-listing and 0018-directory-sync, the Annuaire's half moved.
   '0016-directory-address',
   '0018-directory-changes',
+  // The RPPS+ portal stand-in's requests (stand-ins/rpps-plus/src/store/migrations).
+  '0020-rpps-plus',
 ];
 
 export type { Engine, MigrationContext, MssMigration } from './types.ts';

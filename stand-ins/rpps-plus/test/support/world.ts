@@ -21,7 +21,9 @@ import { silentLogger } from '@mss/runtime';
 import { demoPersonas, loadBatch, seedDemo } from '@mss/seed';
 import type { Store } from '@mss/store';
 import { openTestStore } from '@mss/store/testing';
+import type { Kysely } from 'kysely';
 import { ecpsAccounts, startRppsPlus, storeAnnuaire, type RppsPlusDelays, type RunningRppsPlus } from '../../src/index.ts';
+import type { RppsPlusDatabase } from '../../src/store/index.ts';
 
 export const DOMAIN = 'operateur-a.mssante.fr';
 /** Dr Paul Martin, GP, titular of "Cabinet du Dr Martin" (seed personas). */
@@ -34,6 +36,8 @@ export interface World {
   operator: Store;
   annuaire: Store;
   own: Store;
+  /** The portal's own tables, for assertions on what it recorded. */
+  ownDb: Kysely<RppsPlusDatabase>;
   fc: RunningFranceConnect;
   psc: RunningPsc;
   directory: RunningAnnuaireHttp;
@@ -90,6 +94,7 @@ export async function startWorld(delays: RppsPlusDelays = { rppsNoticeMs: 60_000
     operator: op.store,
     annuaire: ann.store,
     own: own.store,
+    ownDb: own.store.kysely as unknown as Kysely<RppsPlusDatabase>,
     fc,
     psc,
     directory,

@@ -1,5 +1,6 @@
-import type { RppsPlusEventRow, RppsPlusRequestRow, RppsPlusRequestsTable } from '../schema.ts';
-import { isoNow, type RepoContext } from './executor.ts';
+import type { Repositories } from '@mss/store';
+import { isoNow, repoContext, type RepoContext } from '@mss/store/engine';
+import type { RppsPlusDatabase, RppsPlusEventRow, RppsPlusRequestRow, RppsPlusRequestsTable } from './schema.ts';
 
 export type NewRppsPlusRequest = Omit<
   RppsPlusRequestsTable,
@@ -34,13 +35,14 @@ export type RppsPlusRequestUpdate = Partial<
 >;
 
 /**
- * The RPPS+ portal's facts (its stand-in's store only): requests, the RPPS numbers handed out and
- * each request's append-only steps. The rules (who may decide, dates, delays) live in the stand-in.
+ * The RPPS+ portal's facts, in its own store: requests, the RPPS numbers handed out and each
+ * request's append-only steps. The rules (who may decide, dates, delays) live in portal.ts.
+ * Over the store's connection or one of its transactions (`store.transaction((tx) => … new RppsPlusRepo(tx))`).
  */
 export class RppsPlusRepo {
-  private readonly ctx: RepoContext;
-  constructor(ctx: RepoContext) {
-    this.ctx = ctx;
+  private readonly ctx: RepoContext<RppsPlusDatabase>;
+  constructor(on: Repositories) {
+    this.ctx = repoContext(on) as unknown as RepoContext<RppsPlusDatabase>;
   }
 
   async insertRequest(r: NewRppsPlusRequest): Promise<RppsPlusRequestRow> {

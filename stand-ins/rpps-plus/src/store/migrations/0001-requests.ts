@@ -1,15 +1,15 @@
 import { sql } from 'kysely';
-import type { MssMigration } from './types.ts';
-import { makeAppendOnly, withId } from './0001-initial.ts';
+import { makeAppendOnly, withId, type MssMigration } from '@mss/store/engine';
 
 /**
- * The RPPS+ registration portal's own tables (used only in the portal stand-in's store, domain
- * reference §7): the registration requests of secretaries and medical assistants with their
- * decision, the RPPS numbers the portal handed out (unique by construction), and every step of
- * each request, append-only like the mailboxes' history.
+ * The RPPS+ registration portal's own tables (domain reference §7): the registration requests of
+ * secretaries and medical assistants with their decision, the RPPS numbers the portal handed out
+ * (unique by construction), and every step of each request, append-only like the mailboxes'
+ * history. Formerly the store's `0020-rpps-plus`.
  */
-export const rppsPlus: MssMigration = {
-  name: '0020-rpps-plus',
+export const requests: MssMigration = {
+  name: '0001-requests',
+  replaces: ['0020-rpps-plus'],
   async up(db, engine) {
     await withId(db.schema.createTable('rpps_plus_requests'), engine)
       .addColumn('status', 'text', (c) => c.notNull())
