@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mss } from './run-mss.ts';
+import { mss, mssProcess } from './run-mss.ts';
 
 test('mss id check: a valid RPPS exits 0 and says so', () => {
   const r = mss(['id', 'check', '10000001916']);
@@ -84,4 +84,16 @@ test('usage errors are one line with exit 2, help exits 0', () => {
     assert.equal(h.status, 0, args.join(' '));
     assert.match(h.stdout, /^Usage: mss/);
   }
+});
+
+test('as a process, bin/mss.js exits with the command’s status and prints to its own streams', () => {
+  const valid = mssProcess(['id', 'check', '10000001916']);
+  assert.equal(valid.status, 0, valid.stderr);
+  assert.match(valid.stdout, /valid/);
+  const garbage = mssProcess(['id', 'check', 'hello']);
+  assert.equal(garbage.status, 1);
+  assert.match(garbage.stdout, /not a known identifier/);
+  const unknown = mssProcess(['frobnicate']);
+  assert.equal(unknown.status, 2);
+  assert.match(unknown.stderr, /^mss: unknown command "frobnicate"/);
 });

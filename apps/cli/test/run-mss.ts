@@ -1,5 +1,7 @@
 import { PORT_BASE_ORDER } from '@mss/runtime';
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import type { MssRequest, MssResult } from './support/mss-thread.ts';
 import { fileURLToPath } from 'node:url';
 import net from 'node:net';
 import fs, { readFileSync } from 'node:fs';
@@ -8,10 +10,56 @@ import path from 'node:path';
 
 export const MSS_BIN = fileURLToPath(new URL('../bin/mss.js', import.meta.url));
 
-/** Runs `mss …` to completion with the Node running the tests (the pinned Node 24). */
-export function mss(args: string[], env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [MSS_BIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000 });
+const COMMAND_TIMEOUT_MS = 120_000;
+/** Commands that run until a signal, or read stdin: a process of their own (but for their --help). */
+const PROCESS_ONLY = new Set(['sandbox', 'serve', 'conformance']);
+
+/**
+ * Runs `mss …` to completion: the CLI's own entry point (runMss, what bin/mss.js runs) on one worker
+ * thread per test file, in the environment a child process would get, with what it printed and its
+ * exit status. A Node process per command cost most of the CLI tests' time (issue: CI budget,
+ * docs/ci.md); that bin/mss.js starts, exits with the status and prints to the process's streams is
+ * tested through `mssProcess` (lazy-commands.test.ts, first-use.test.ts, id-check.test.ts).
+ * Blocks like spawnSync did, so the tests read the same; `sandbox`, `serve` and `conformance` still
+ * get a process (they run until a signal).
+ */
+export function mss(args: string[], env: NodeJS.ProcessEnv = {}): MssResult {
+  if (PROCESS_ONLY.has(args[0] ?? '') && !args.includes('--help')) return mssProcess(args, env);
+  const thread = mssThread();
+  Atomics.store(thread.done, 0, 0);
+  thread.worker.postMessage({ args, env: { ...process.env, ...env } } satisfies MssRequest);
+  if (Atomics.wait(thread.done, 0, 0, COMMAND_TIMEOUT_MS) === 'timed-out') {
+    void thread.worker.terminate();
+    current = undefined;
+    return { status: null, stdout: '', stderr: `mss ${args.join(' ')}: no answer within ${COMMAND_TIMEOUT_MS} ms (test thread)` };
+  }
+  return receiveMessageOnPort(thread.replies)!.message as MssResult;
+}
+
+/** Runs `mss …` as a process of its own, with the Node running the tests (the pinned Node 24). */
+export function mssProcess(args: string[], env: NodeJS.ProcessEnv = {}): MssResult {
+  const r = spawnSync(process.execPath, [MSS_BIN, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: COMMAND_TIMEOUT_MS,
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+let current: { worker: Worker; replies: MessagePort; done: Int32Array } | undefined;
+function mssThread(): { worker: Worker; replies: MessagePort; done: Int32Array } {
+  if (current) return current;
+  const { port1, port2 } = new MessageChannel();
+  const done = new SharedArrayBuffer(4);
+  const worker = new Worker(new URL('./support/mss-thread.ts', import.meta.url), {
+    workerData: { replies: port2, done },
+    transferList: [port2],
+  });
+  // Idle between commands: it must not keep the test file's process alive.
+  worker.unref();
+  port1.unref();
+  current = { worker, replies: port1, done: new Int32Array(done) };
+  return current;
 }
 
 export function spawnMss(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcessWithoutNullStreams {
@@ -98,7 +146,7 @@ export interface TestSandbox {
   where: string[];
   env: NodeJS.ProcessEnv;
   /** Runs `mss …` against this sandbox to completion. */
-  run(...args: string[]): { status: number | null; stdout: string; stderr: string };
+  run(...args: string[]): MssResult;
   /** Stops the sandbox (SIGINT, as Ctrl-C) and removes its data directory. */
   stop(): Promise<void>;
 }
@@ -112,7 +160,14 @@ export async function startSandbox(options: { prefix: string; env?: NodeJS.Proce
   const env = { ...isolatedDatabaseEnv(), ...options.env };
   const where = ['--data-dir', dataDir, '--port-base', String(await freePortBase())];
   const child = spawnMss(['sandbox', '--json', ...where, ...(options.args ?? [])], env);
-  await firstLine(child);
+  try {
+    await firstLine(child);
+  } catch (err) {
+    // Not ready in time: nothing will stop it later, and a live child keeps the test file from ending.
+    child.kill('SIGKILL');
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     dataDir,
     where,
