@@ -17,7 +17,7 @@ after(async () => {
 });
 
 const lines = (reply: string) => reply.split('\r\n').filter((l) => l.startsWith('* '));
-const message = (n: number) => `From: <${PER}>\r\nSubject: objectid ${n}\r\n\r\nbody ${n}\r\n`;
+const message = (n: number) => `From: <${PER}>\r\nSubject: objectid ${n}\r\nMessage-ID: <objectid-${n}@example.org>\r\n\r\nbody ${n}\r\n`;
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 /** A search date `days` days from now (UTC): a day away, so the test never depends on the hour. */
 function searchDate(days: number): string {
@@ -51,7 +51,7 @@ test('RFC 8474 §4.1-§4.3: CREATE, SELECT and STATUS give the same MAILBOXID; R
   assert.notEqual(await mailboxIdOf('INBOX'), id);
 });
 
-test('RFC 8474 §5.1/§5.2/§6: EMAILID is kept by COPY and MOVE, THREADID is NIL; SEARCH EMAILID / THREADID', async () => {
+test("RFC 8474 §5.1/§5.2/§6: EMAILID and THREADID are kept by COPY and MOVE; a reply has its parent's THREADID; SEARCH EMAILID / THREADID", async () => {
   assert.match(await command(c, 'e0', 'CREATE Copies'), /e0 OK/);
   for (const n of [1, 2]) {
     const m = message(n);
@@ -60,7 +60,9 @@ test('RFC 8474 §5.1/§5.2/§6: EMAILID is kept by COPY and MOVE, THREADID is NI
   assert.match(await command(c, 'e1', 'SELECT INBOX'), /e1 OK/);
   const fetched = lines(await command(c, 'e2', 'UID FETCH 1:2 (EMAILID THREADID)'));
   assert.equal(fetched.length, 2);
-  const ids = fetched.map((l) => /^\* \d+ FETCH \(UID \d+ EMAILID \((M[0-9a-f]{32})\) THREADID NIL\)$/.exec(l)?.[1]);
+  const ids = fetched.map((l) => /^\* \d+ FETCH \(UID \d+ EMAILID \((M[0-9a-f]{32})\) THREADID \((T[0-9a-f]{32})\)\)$/.exec(l)?.[1]);
+  const threads = fetched.map((l) => /THREADID \((T[0-9a-f]{32})\)/.exec(l)?.[1]);
+  assert.notEqual(threads[0], threads[1], 'two messages answering nothing: two threads');
   assert.ok(ids[0] && ids[1], fetched.join('\n'));
   assert.notEqual(ids[0], ids[1], 'different messages, different EMAILIDs');
   assert.match(await command(c, 'e3', 'UID COPY 1 Copies'), /e3 OK/);
@@ -72,7 +74,12 @@ test('RFC 8474 §5.1/§5.2/§6: EMAILID is kept by COPY and MOVE, THREADID is NI
   ]);
   assert.deepEqual(lines(await command(c, 'e7', `SEARCH EMAILID ${ids[1]}`)), ['* SEARCH 2']);
   assert.deepEqual(lines(await command(c, 'e8', 'SEARCH EMAILID M0000')), ['* SEARCH']);
-  assert.deepEqual(lines(await command(c, 'e9', 'SEARCH THREADID T1')), ['* SEARCH'], 'no message has a THREADID');
+  assert.deepEqual(lines(await command(c, 'e9', 'SEARCH THREADID T1')), ['* SEARCH']);
+  assert.deepEqual(lines(await command(c, 'e9b', `SEARCH THREADID ${threads[1]}`)), ['* SEARCH 2'], 'MOVE kept the THREADID');
+  // A reply (In-Reply-To, subject with "Re:") APPENDed here joins its parent's thread (docs/choices.md "JMAP threads").
+  const reply = `From: <${PER}>\r\nSubject: Re: objectid 1\r\nIn-Reply-To: <objectid-1@example.org>\r\n\r\nreply\r\n`;
+  assert.match(await command(c, 'e9c', `APPEND Copies {${Buffer.byteLength(reply)}+}\r\n${reply}`), /e9c OK/);
+  assert.deepEqual(lines(await command(c, 'e9d', 'FETCH 3 (THREADID)')), [`* 3 FETCH (THREADID (${threads[0]}))`]);
   assert.match(await command(c, 'e10', 'SEARCH EMAILID "a b"'), /e10 BAD/, '§6: objectid is 1*255 of A-Z a-z 0-9 _ -');
 });
 
@@ -119,8 +126,9 @@ test('imapflow: the MAILBOXID of mailboxCreate and of the opened mailbox, EMAILI
       const msg = await client.fetchOne('1', { uid: true, threadId: true });
       assert.ok(msg);
       assert.match(String(msg.emailId), /^M[0-9a-f]{32}$/);
-      assert.ok(!msg.threadId, 'THREADID NIL');
+      assert.match(String(msg.threadId), /^T[0-9a-f]{32}$/, 'THREADID, read by an independent client');
       assert.deepEqual(await client.search({ emailId: String(msg.emailId) }), [1]);
+      assert.deepEqual(await client.search({ threadId: String(msg.threadId) }), [1]);
     } finally {
       lock.release();
     }

@@ -1,4 +1,4 @@
-import { emailObjectId, type FetchRow as StoredFetchRow } from '@mss/store';
+import { emailObjectId, newThreadId, type FetchRow as StoredFetchRow } from '@mss/store';
 import { concat, fetchItemResponseName, formatDateTime, literal, raw, str, type FetchItem, type ImapValue } from '../protocol/index.ts';
 import { ImapNo } from './commands/errors.ts';
 import type { MessageView } from './message.ts';
@@ -36,11 +36,11 @@ export function renderItem(
       return [['INTERNALDATE', str(formatDateTime(new Date(row.internal_date), 0))]];
     case 'RFC822.SIZE':
       return [['RFC822.SIZE', Number(row.size)]];
-    // RFC 8474 §5.1, §5.2: ids in parentheses; no thread ids are computed, hence NIL.
+    // RFC 8474 §5.1, §5.2: ids in parentheses; the thread is JMAP's, given when the message was stored.
     case 'EMAILID':
       return [['EMAILID', raw(`(${emailObjectId(row.blob_hash)})`)]];
     case 'THREADID':
-      return [['THREADID', null]];
+      return [['THREADID', raw(`(${row.thread_id ?? newThreadId(row.blob_hash)})`)]];
     // RFC 8514 §3: NIL only for a row stored without one (none since migration 0011).
     case 'SAVEDATE':
       return [['SAVEDATE', row.saved_at ? str(formatDateTime(new Date(row.saved_at), 0)) : null]];

@@ -1,5 +1,5 @@
 import { addressesForSearch, parseMessageDate } from '@mss/mime';
-import { emailObjectId, type MessageRow } from '@mss/store';
+import { emailObjectId, newThreadId, type MessageRow } from '@mss/store';
 import { resolveSequenceSet, type CalendarDate, type SearchKey } from '../protocol/index.ts';
 import type { SearchHeaderKey, SearchHeaders } from './folder-index.ts';
 import type { MessageView } from './message.ts';
@@ -33,7 +33,7 @@ export const SENT_KEYS = /"key":"(SENTBEFORE|SENTON|SENTSINCE)"/;
 export const HEADER_KEYS = /"key":"(BCC|CC|FROM|SUBJECT|TO)"/;
 /** The keys that need the message's row (dates, size). */
 export const ROW_KEYS =
-  /"key":"(BEFORE|ON|SINCE|LARGER|SMALLER|OLDER|YOUNGER|SENTBEFORE|SENTON|SENTSINCE|SAVEDBEFORE|SAVEDON|SAVEDSINCE|EMAILID)"/;
+  /"key":"(BEFORE|ON|SINCE|LARGER|SMALLER|OLDER|YOUNGER|SENTBEFORE|SENTON|SENTSINCE|SAVEDBEFORE|SAVEDON|SAVEDSINCE|EMAILID|THREADID)"/;
 
 // A needle lower-cased once per command, not once per message.
 const loweredNeedles = new WeakMap<object, string>();
@@ -139,11 +139,11 @@ export function matches(k: SearchKey, c: SearchContext): boolean {
     }
     case 'SAVEDATESUPPORTED':
       return true;
-    // RFC 8474 §6: no thread ids are given (THREADID NIL), so none matches.
+    // RFC 8474 §6.
     case 'EMAILID':
       return emailObjectId(c.row!.blob_hash) === k.id;
     case 'THREADID':
-      return false;
+      return (c.row!.thread_id ?? newThreadId(c.row!.blob_hash)) === k.id;
     // RFC 5032 §3: OLDER and YOUNGER are each other's complement.
     case 'OLDER':
       return new Date(c.row!.internal_date).getTime() < c.now - k.seconds * 1000;
