@@ -196,9 +196,13 @@ export async function startTwoOperators(
 
 /**
  * Submits a message as Dr Martin (PER at A) through A's submission listener with nodemailer:
- * STARTTLS, XOAUTH2 with a fresh PSC token. `dsn` takes nodemailer's RFC 3461 options.
+ * STARTTLS, XOAUTH2 with a fresh PSC token. `dsn` takes nodemailer's RFC 3461 options; `raw`
+ * sends bytes as they are. Any world with operator A's submission listener and PSC tokens (MES's too).
  */
-export async function sendAsGp(w: TwoOperators, mail: nodemailer.SendMailOptions & { dsn?: unknown }): Promise<nodemailer.SentMessageInfo> {
+export async function sendAsGp(
+  w: { a: { submission: { port: number } }; token(idnat: string): Promise<string> },
+  mail: nodemailer.SendMailOptions & { dsn?: unknown },
+): Promise<nodemailer.SentMessageInfo> {
   const t = nodemailer.createTransport({
     host: '127.0.0.1',
     port: w.a.submission.port,

@@ -5,7 +5,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import nodemailer from 'nodemailer';
 import { AccessControl, createTokenValidator } from '@mss/access';
 import { startImapServer, type RunningImapServer } from '@mss/imap';
 import { startPsc, cibaToken, type RunningPsc } from '@mss/psc';
@@ -175,29 +174,8 @@ export async function startWorld(options: { web?: (mes: MonEspaceSante) => MesWe
   };
 }
 
-/**
- * Dr Martin's software: submission at A over STARTTLS with XOAUTH2 and a fresh PSC token
- * (nodemailer). `dsn` takes nodemailer's RFC 3461 options; `raw` sends bytes as they are.
- */
-export async function sendAsGp(w: World, mail: nodemailer.SendMailOptions & { dsn?: unknown }): Promise<nodemailer.SentMessageInfo> {
-  const t = nodemailer.createTransport({
-    host: '127.0.0.1',
-    port: w.a.submission.port,
-    secure: false,
-    requireTLS: true,
-    tls: { rejectUnauthorized: false },
-    auth: { type: 'OAuth2', user: PER, accessToken: await w.token(GP) },
-  });
-  try {
-    return await t.sendMail({ from: PER, ...mail });
-  } finally {
-    t.close();
-  }
-}
-
-export function acceptedRef(info: { response: string }): string {
-  return /accepted as ([0-9a-f]{16})/.exec(info.response)![1]!;
-}
+// Dr Martin's software (submission at A, nodemailer) and our id of a message from its 250: as the SMTP tests send.
+export { acceptedRef, sendAsGp } from '../../../../packages/smtp/test/support/two-operators.ts';
 
 /** Waits until `check` holds (deliveries happen on other connections). */
 export async function eventually(check: () => Promise<boolean> | boolean, ms = 15_000): Promise<void> {
