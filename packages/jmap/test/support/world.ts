@@ -10,16 +10,10 @@ import { openTestStore } from '@mss/store/testing';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { registerJmap, smtpSubmitter } from '../../src/index.ts';
 import { startSubmissionServer, type RunningSubmissionServer } from '@mss/smtp';
-import { testCertificate } from '../../../imap/test/support/imap-world.ts';
+import { D, testCertificate } from '../../../imap/test/support/imap-world.ts';
 
-export const GP = '810000001056';
-export const CLAIRE = '810000001130';
-export const MARC = '810000001213';
-export const SOPHIE = '810000001395';
-export const JULIE = '810000001478';
-export const D = 'operateur-a.mssante.fr';
-export const PER = `paul.martin@${D}`;
-export const CAB = `cabinet.infirmiers-des-lilas@${D}`;
+// The demo personas and mailboxes (seedDemo), as the IMAP tests name them.
+export { CAB, CLAIRE, D, GP, JULIE, MARC, PER, SOPHIE } from '../../../imap/test/support/imap-world.ts';
 
 export interface JmapWorld {
   store: Store;
