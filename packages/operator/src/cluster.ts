@@ -8,7 +8,7 @@
 
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry, Counter, Gauge, Registry } from 'prom-client';
-import type { Logger } from '@mss/runtime';
+import { type Logger, WORKER_COUNT_VARIABLE, WORKER_INDEX_VARIABLE, workerPlacement } from '@mss/runtime';
 import type { Store } from '@mss/store';
 import type { LeaderMessage } from './leadership.ts';
 import { startOperations } from './operations.ts';
@@ -30,15 +30,10 @@ export interface WorkerIdentity {
   count: number;
 }
 
-const INDEX_VAR = 'MSS_WORKER_INDEX';
-const COUNT_VAR = 'MSS_WORKERS';
-
 /** Set in a worker forked by `runClusterPrimary`, undefined anywhere else. */
 export function clusterWorkerIdentity(): WorkerIdentity | undefined {
   if (!cluster.isWorker) return undefined;
-  const index = Number(process.env[INDEX_VAR]);
-  const count = Number(process.env[COUNT_VAR]);
-  return Number.isInteger(index) && Number.isInteger(count) ? { index, count } : undefined;
+  return workerPlacement();
 }
 
 /** In a worker: tells the primary it serves, and lets the primary collect its metrics. */
@@ -162,7 +157,7 @@ export async function runClusterPrimary(o: ClusterPrimaryOptions): Promise<numbe
     slot.timer = undefined;
     slot.ready = false;
     slot.startedAt = Date.now();
-    const worker = cluster.fork({ [INDEX_VAR]: String(slot.index), [COUNT_VAR]: String(o.workers) });
+    const worker = cluster.fork({ [WORKER_INDEX_VARIABLE]: String(slot.index), [WORKER_COUNT_VARIABLE]: String(o.workers) });
     slot.worker = worker;
     worker.on('message', (m: unknown) => {
       if (!isReadyMessage(m) || slot.worker !== worker) return;

@@ -84,3 +84,17 @@ export function childEnvironment(
 ): Record<string, string | undefined> {
   return { ...env, ...extra };
 }
+
+/** The variables a cluster primary sets for each worker it forks: its place among them. */
+export const WORKER_INDEX_VARIABLE = 'MSS_WORKER_INDEX';
+export const WORKER_COUNT_VARIABLE = 'MSS_WORKERS';
+
+/**
+ * A forked worker's place among its primary's, or undefined outside a worker (the primary sets
+ * both variables; anything else there is not a placement we made).
+ */
+export function workerPlacement(env: Environment = process.env): { index: number; count: number } | undefined {
+  const index = Number(env[WORKER_INDEX_VARIABLE]);
+  const count = Number(env[WORKER_COUNT_VARIABLE]);
+  return Number.isInteger(index) && Number.isInteger(count) ? { index, count } : undefined;
+}
