@@ -67,7 +67,11 @@ export class ImapSession implements SessionContext {
   private saslWait: ((framed: FramedCommand) => void) | undefined;
   /** In IDLE: the shared index took in a change; announce it without asking the store again. */
   private readonly onIndexChanged = () => {
-    if (this.idleTag && this.current.kind === 'selected' && !this.closed) void this.pushUpdates(true, true);
+    if (!this.idleTag || this.current.kind !== 'selected' || this.closed) return;
+    // Nothing awaits this: a failure (the database gone in the middle of the \Recent claim) must
+    // not become an unhandled rejection, which ends the process and every session in it. The
+    // claim was not made, so the next change claims again.
+    this.pushUpdates(true, true).catch((err: unknown) => this.log.warn({ err }, 'imap idle update failed; the next change retries'));
   };
   private out: Buffer[] = [];
   private outBytes = 0;
