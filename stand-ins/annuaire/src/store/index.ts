@@ -22,7 +22,7 @@ export class AnnuaireRepos {
 
   constructor(on: Repositories) {
     const ctx = repoContext(on) as unknown as RepoContext<AnnuaireDatabase>;
-    this.search = new DirectorySearchRepo(ctx);
+    this.search = new DirectorySearchRepo(ctx, on.directory);
     this.publication = new PublicationRepo(ctx);
     this.feed = new ChangeFeedRepo(ctx);
   }

@@ -1,5 +1,5 @@
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
-import type { MailboxRow, Person, Situation, Structure } from '@mss/store';
+import type { MailboxRow, Person, Repositories, Situation, Structure } from '@mss/store';
 import type { Engine, RepoContext } from '@mss/store/engine';
 import { foldName, foldNameSql } from './fold.ts';
 import type { AnnuaireDatabase } from './schema.ts';
@@ -7,6 +7,8 @@ import type { AnnuaireDatabase } from './schema.ts';
 // The Annuaire's national directory, read: FHIR searches with keyset paging, and the lookups of
 // extraction and resolution. The methods below only read. Each filter is an AND of ORs (FHIR: repeating a parameter ANDs, a
 // comma ORs); paging is by keyset on the primary key, so a page never shifts when rows are added.
+
+type DirectoryLookups = Pick<Repositories['directory'], 'persons' | 'structures'>;
 
 /** A FHIR string comparison: `prefix` (default, case- and accent-insensitive), `exact`, `contains`. */
 export interface TextMatch {
@@ -410,8 +412,11 @@ export interface SearchPage<T> {
 
 export class DirectorySearchRepo {
   private readonly ctx: RepoContext<AnnuaireDatabase>;
-  constructor(ctx: RepoContext<AnnuaireDatabase>) {
+  /** The persons and structures by IdNat the store already reads for an operator's copy. */
+  private readonly lookups: DirectoryLookups;
+  constructor(ctx: RepoContext<AnnuaireDatabase>, lookups: DirectoryLookups) {
     this.ctx = ctx;
+    this.lookups = lookups;
   }
 
   /**
@@ -559,24 +564,13 @@ export class DirectorySearchRepo {
     return this.countOf(SITUATIONS, q);
   }
 
-  /** Persons by IdNat, patients excluded (they are not in the directory). */
-  async persons(idnats: readonly string[]): Promise<Person[]> {
-    if (idnats.length === 0) return [];
-    return this.ctx.db
-      .selectFrom('persons')
-      .selectAll()
-      .where('idnat', 'in', [...idnats])
-      .where('kind', '<>', 'PATIENT')
-      .execute();
+  /** Persons by IdNat, patients excluded (they are not in the directory): the store's own look-up. */
+  persons(idnats: readonly string[]): Promise<Person[]> {
+    return this.lookups.persons(idnats);
   }
 
-  async structures(idnats: readonly string[]): Promise<Structure[]> {
-    if (idnats.length === 0) return [];
-    return this.ctx.db
-      .selectFrom('structures')
-      .selectAll()
-      .where('idnat', 'in', [...idnats])
-      .execute();
+  structures(idnats: readonly string[]): Promise<Structure[]> {
+    return this.lookups.structures(idnats);
   }
 
   async situationsOfPersons(idnats: readonly string[]): Promise<Situation[]> {
