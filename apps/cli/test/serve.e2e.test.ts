@@ -15,6 +15,7 @@ import { seedDemo } from '@mss/seed';
 import { openTestStore } from '@mss/store/testing';
 import { startTrust } from '@mss/trust';
 import { MSS_BIN, exitOf, firstLine, freePortBase, isolatedDatabaseEnv } from './run-mss.ts';
+import { nodeToml, writeOperatorFiles } from './support/serve-node.ts';
 
 const RECORDER = fileURLToPath(new URL('./support/record-modules.mjs', import.meta.url));
 const DOMAIN = 'operateur-x.mssante.fr';
@@ -32,50 +33,29 @@ async function operatorFiles(t: { after(fn: () => Promise<void> | void): void })
     operators: [{ name: 'Opérateur X', domains: [DOMAIN], mx: null }],
   });
   t.after(() => trust.stop());
-  const cert = await trust.pki.issueServerCertificate({ commonName: DOMAIN, dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
-  fs.writeFileSync(path.join(dir, 'operator.pem'), cert.certPem);
-  fs.writeFileSync(path.join(dir, 'operator.key.pem'), cert.keyPem, { mode: 0o600 });
-  fs.writeFileSync(path.join(dir, 'ca.pem'), trust.pki.caCertPem);
-  fs.writeFileSync(path.join(dir, 'admin-password'), 'a-long-enough-admin-password\n', { mode: 0o600 });
+  await writeOperatorFiles(dir, trust, DOMAIN);
   return { dir, trustUrl: trust.url };
 }
 
 function toml(o: { trustUrl: string; base: number; databaseUrl?: string | undefined; pscIssuer?: string; extra?: string }): string {
-  return [
-    `domain = "${DOMAIN}"`,
-    'host = "127.0.0.1"',
-    'data_dir = "data"',
-    ...(o.databaseUrl ? [`database_url = "${o.databaseUrl}"`] : []),
-    'log_level = "info"',
-    '',
-    '[ports]',
-    `admin_api = ${o.base}`,
-    `smtp_submission = ${o.base + 1}`,
-    `imap = ${o.base + 2}`,
-    `smtp_relay = ${o.base + 3}`,
-    `operations = ${o.base + 4}`,
-    '',
-    '[tls]',
-    'certificate = "operator.pem"',
-    'key = "operator.key.pem"',
-    'ca = "ca.pem"',
-    '',
-    '[trust]',
-    `whitelist_url = "${o.trustUrl}/listeblanchemssante.xml"`,
-    `crl_url = "${o.trustUrl}/pki/ca.crl"`,
-    '',
-    '[psc]',
-    `issuer = "${o.pscIssuer ?? 'https://auth.esante.gouv.fr/auth/realms/esante-wallet'}"`,
-    '',
-    '[admin]',
-    'password_file = "admin-password"',
-    '',
-    '[webmail]',
-    'client_id = "webmail-x"',
-    'client_secret_file = "admin-password"',
-    `redirect_uri = "https://webmail.${DOMAIN}/webmail/callback"`,
-    o.extra ?? '',
-  ].join('\n');
+  const node = nodeToml({
+    domain: DOMAIN,
+    dataDir: 'data',
+    databaseUrl: o.databaseUrl,
+    trustUrl: o.trustUrl,
+    pscIssuer: o.pscIssuer ?? 'https://auth.esante.gouv.fr/auth/realms/esante-wallet',
+    base: o.base,
+  });
+  return (
+    node +
+    [
+      '[webmail]',
+      'client_id = "webmail-x"',
+      'client_secret_file = "admin-password"',
+      `redirect_uri = "https://webmail.${DOMAIN}/webmail/callback"`,
+      o.extra ?? '',
+    ].join('\n')
+  );
 }
 
 /** Reads from a socket until `pattern` has been seen; resolves with everything read. */

@@ -22,7 +22,10 @@ export interface NodeConfig {
   domain: string;
   /** Relative to the configuration file's directory (each node its own). */
   dataDir: string;
-  databaseUrl: string;
+  /** Omitted: the embedded SQLite in the data directory. */
+  databaseUrl?: string | undefined;
+  /** Omitted: `mss serve`'s default. */
+  drainTimeout?: string;
   trustUrl: string;
   pscIssuer: string;
   /** Five consecutive free ports: admin API, submission, IMAP, relay, operations. */
@@ -34,9 +37,9 @@ export function nodeToml(c: NodeConfig): string {
     `domain = "${c.domain}"`,
     'host = "127.0.0.1"',
     `data_dir = "${c.dataDir}"`,
-    `database_url = "${c.databaseUrl}"`,
+    ...(c.databaseUrl ? [`database_url = "${c.databaseUrl}"`] : []),
     'log_level = "info"',
-    'drain_timeout = "5s"',
+    ...(c.drainTimeout ? [`drain_timeout = "${c.drainTimeout}"`] : []),
     '',
     '[ports]',
     `admin_api = ${c.base}`,
@@ -84,7 +87,7 @@ export async function startServeNode(o: {
 }): Promise<ServeNode> {
   const base = await freePortBase(5);
   const file = path.join(o.dir, `${o.name}.toml`);
-  fs.writeFileSync(file, nodeToml({ ...o.config, base, dataDir: `data-${o.name}` }));
+  fs.writeFileSync(file, nodeToml({ drainTimeout: '5s', ...o.config, base, dataDir: `data-${o.name}` }));
   const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [MSS_BIN, 'serve', '--config', file, '--json'], {
     env: { ...process.env, MSS_DATABASE_URL: '', ...o.env },
   });
