@@ -4,44 +4,19 @@
 // what is wrong — never a default silently taken instead (issue #17, "Bad input and faults").
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadOperatorConfig } from '../src/config-file.ts';
+import { selfSigned } from './support/self-signed.ts';
 
 const DOMAIN = 'operateur-c.mssante.fr';
 let dir: string;
 
-/** A self-signed P-256 certificate for `cn` (OpenSSL, an independent tool): `<name>.pem`, `<name>.key.pem`. */
-function selfSigned(name: string, cn: string): void {
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      `/CN=${cn}`,
-      '-keyout',
-      `${name}.key.pem`,
-      '-out',
-      `${name}.pem`,
-    ],
-    { cwd: dir, stdio: 'ignore', env: { ...process.env, OPENSSL_CONF: '/dev/null' } },
-  );
-}
-
 before(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mss-config-'));
-  selfSigned('operator', DOMAIN);
-  selfSigned('other', DOMAIN);
+  selfSigned(dir, DOMAIN, 'operator.pem', 'operator.key.pem');
+  selfSigned(dir, DOMAIN, 'other.pem', 'other.key.pem');
   fs.writeFileSync(path.join(dir, 'admin-password'), 'a-long-enough-admin-password\n');
   fs.writeFileSync(path.join(dir, 'short-password'), 'short\n');
   fs.writeFileSync(path.join(dir, 'feed-key'), 'a-feed-key\n');

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { loadOperatorConfig } from '../src/config-file.ts';
+import { selfSigned } from './support/self-signed.ts';
 
 const DEPLOY = fileURLToPath(new URL('../../../deploy/', import.meta.url));
 const read = (name: string) => fs.readFileSync(path.join(DEPLOY, name), 'utf8');
@@ -125,27 +126,7 @@ test('operator.example.toml passes mss serve’s configuration check; the secret
     let text = read('operator.example.toml');
     const domain = /^domain = "([^"]+)"/m.exec(text)![1]!;
     // A self-signed certificate for the domain stands for the operator's, and for the trust anchor.
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        `/CN=${domain}`,
-        '-keyout',
-        'key.pem',
-        '-out',
-        'cert.pem',
-      ],
-      { stdio: 'ignore', cwd: dir, env: { ...process.env, OPENSSL_CONF: '/dev/null' } },
-    );
+    selfSigned(dir, domain, 'cert.pem', 'key.pem');
     // The secrets named by keys in force (not those of commented-out examples).
     const live = text.replace(/^\s*#.*$/gm, '');
     const secrets = [...new Set([...live.matchAll(/"\/run\/secrets\/([^"]+)"/g)].map((m) => m[1]!))];
