@@ -178,6 +178,15 @@ test('the operator administrator acts with the generated password; a wrong one i
   assert.match(bad.stderr, /^mss: 401 unauthenticated/);
 });
 
+/** curl lists PER's IMAP folders over STARTTLS, logged in with SASL `mech` and the bearer `token`. */
+function curlImapList(mech: string, token: string) {
+  return spawnSync(
+    'curl',
+    ['-sS', '--ssl-reqd', '--insecure', '--login-options', `AUTH=${mech}`, '--oauth2-bearer', token, '--user', PER, `${endpoints.imap}/`],
+    { encoding: 'utf8' },
+  );
+}
+
 test('key rotation: a token signed before rotation still passes; new tokens use the new key', async () => {
   const before = cli('psc', 'token', '--idnat', GP).stdout.trim();
   const r = cli('psc', 'rotate-keys');
@@ -191,30 +200,11 @@ test('key rotation: a token signed before rotation still passes; new tokens use 
   // The running operator refetches the keys on an unknown kid at most once per cooldown (1 s in
   // the sandbox), so it may refuse the new key just after a fetch, but must take it once the
   // cooldown has passed. The tests after this one use new-key tokens straight away.
-  const imapLogin = () =>
-    new Promise<number>((resolve) => {
-      execFile(
-        'curl',
-        [
-          '-sS',
-          '--ssl-reqd',
-          '--insecure',
-          '--login-options',
-          'AUTH=XOAUTH2',
-          '--oauth2-bearer',
-          afterToken,
-          '--user',
-          PER,
-          `${endpoints.imap}/`,
-        ],
-        (err) => resolve(err ? ((err as { code?: number }).code ?? 1) : 0),
-      );
-    });
   const deadline = Date.now() + 15_000;
-  let status = await imapLogin();
+  let status = curlImapList('XOAUTH2', afterToken).status;
   while (status !== 0 && Date.now() < deadline) {
     await new Promise((res) => setTimeout(res, 250));
-    status = await imapLogin();
+    status = curlImapList('XOAUTH2', afterToken).status;
   }
   assert.equal(status, 0, 'the operator accepts the new key once its JWKS cooldown has passed');
 });
@@ -222,31 +212,12 @@ test('key rotation: a token signed before rotation still passes; new tokens use 
 test('curl speaks IMAP to the sandbox: STARTTLS, then XOAUTH2 and OAUTHBEARER with a PSC token; a bad token is denied', () => {
   const token = cli('psc', 'token', '--idnat', GP).stdout.trim();
   for (const mech of ['XOAUTH2', 'OAUTHBEARER']) {
-    const r = spawnSync(
-      'curl',
-      ['-sS', '--ssl-reqd', '--insecure', '--login-options', `AUTH=${mech}`, '--oauth2-bearer', token, '--user', PER, `${endpoints.imap}/`],
-      { encoding: 'utf8' },
-    );
+    const r = curlImapList(mech, token);
     assert.equal(r.status, 0, `${mech}: ${r.stderr}`);
     assert.match(r.stdout, /^\* LIST \(\\HasNoChildren\) "\/" INBOX\r?$/m);
     assert.match(r.stdout, /\\Sent\) "\/" Sent/);
   }
-  const bad = spawnSync(
-    'curl',
-    [
-      '-sS',
-      '--ssl-reqd',
-      '--insecure',
-      '--login-options',
-      'AUTH=XOAUTH2',
-      '--oauth2-bearer',
-      'not.a.token',
-      '--user',
-      PER,
-      `${endpoints.imap}/`,
-    ],
-    { encoding: 'utf8' },
-  );
+  const bad = curlImapList('XOAUTH2', 'not.a.token');
   assert.equal(bad.status, 67, 'curl: login denied');
 });
 
