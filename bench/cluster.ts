@@ -71,3 +71,59 @@ export function benchWorkerServes(ready: unknown, stop: () => Promise<void>): vo
     void stop().finally(() => process.exit(0));
   });
 }
+
+/**
+ * One measured setup of our side: the database engine, the number of nodes (separate listener
+ * process trees on one PostgreSQL database, each with its own ports, as two `mss serve` would be)
+ * and the number of worker processes of each node.
+ */
+export interface BenchSetup {
+  engine: 'sqlite' | 'postgres';
+  nodes: number;
+  workers: number;
+  /** For the SMTP rows: `sqlite, 2 workers`, `pg, 2 nodes, 1 worker`. */
+  label: string;
+  /** For the IMAP rows: `sqlite-2w`, `pg-2n-1w`. */
+  tag: string;
+}
+
+/** `BENCH_DATABASE=sqlite,postgres` (default `sqlite`): the engines to measure, in this order. */
+export function benchDatabases(): ('sqlite' | 'postgres')[] {
+  const names = (process.env.BENCH_DATABASE ?? 'sqlite').split(',').map((s) => s.trim().toLowerCase());
+  const out: ('sqlite' | 'postgres')[] = [];
+  for (const n of names) {
+    const engine = n === 'sqlite' ? 'sqlite' : n === 'postgres' || n === 'pg' || n === 'postgresql' ? 'postgres' : null;
+    if (!engine) throw new Error(`BENCH_DATABASE: "${n}" is not sqlite or postgres`);
+    if (!out.includes(engine)) out.push(engine);
+  }
+  return out.length > 0 ? out : ['sqlite'];
+}
+
+/** `BENCH_NODES=1,2` (default `1`): node counts, on PostgreSQL only (SQLite is one file on one machine's disk). */
+export function benchNodeCounts(): number[] {
+  const counts = (process.env.BENCH_NODES ?? '1')
+    .split(',')
+    .map((s) => Number(s.trim()))
+    .filter((n) => Number.isInteger(n) && n >= 1);
+  return counts.length > 0 ? counts : [1];
+}
+
+/** Every setup to measure: engines × (PostgreSQL only) node counts × worker counts. */
+export function benchSetups(): BenchSetup[] {
+  const setups: BenchSetup[] = [];
+  const plural = (n: number, what: string) => `${n} ${what}${n > 1 ? 's' : ''}`;
+  for (const engine of benchDatabases())
+    for (const nodes of engine === 'postgres' ? benchNodeCounts() : [1])
+      for (const workers of benchWorkerCounts()) {
+        const label =
+          engine === 'sqlite' ? `sqlite, ${plural(workers, 'worker')}` : `pg, ${plural(nodes, 'node')}, ${plural(workers, 'worker')}`;
+        const tag = engine === 'sqlite' ? `sqlite-${workers}w` : `pg-${nodes}n-${workers}w`;
+        setups.push({ engine, nodes, workers, label, tag });
+      }
+  return setups;
+}
+
+/** `total` split in `parts` as evenly as whole numbers allow (the first parts take the remainder). */
+export function split(total: number, parts: number): number[] {
+  return Array.from({ length: parts }, (_, i) => Math.floor(total / parts) + (i < total % parts ? 1 : 0));
+}

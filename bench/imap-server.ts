@@ -9,7 +9,11 @@
  * Prints one ready line on stdout: `ready<TAB>imap://127.0.0.1:PORT<TAB>USER<TAB>PASSWORD<TAB>pid<TAB>dir`.
  * The server runs in this process, so its RSS is this process's (/proc/<pid>/status VmRSS). With
  * `BENCH_LISTENER_WORKERS=N` (> 1) N workers share the port (bench/cluster.ts): this process seeds
- * the store and forks them, and the RSS is that of its process tree.
+ * the store and forks them, and the RSS is that of its process tree. With
+ * `BENCH_DATABASE_URL=postgres://…` the store is that PostgreSQL database instead of SQLite. With
+ * `BENCH_JOIN_DIR=<the first node's dir>` this process is a second node on the same database and
+ * blob directory (as two `mss serve` on one PostgreSQL): no migration, no seeding, its own port,
+ * and the dir is left to the first node.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -29,6 +33,8 @@ const HOST = '127.0.0.1';
 const port = Number(process.argv[2] ?? process.env.BENCH_IMAP_PORT ?? 2143);
 const password = process.env.BENCH_IMAP_PASSWORD ?? 'bench';
 const maxSeconds = Number(process.env.BENCH_IMAP_MAX_S ?? 900);
+const databaseUrl = process.env.BENCH_DATABASE_URL || undefined;
+const joinDir = process.env.BENCH_JOIN_DIR || undefined;
 
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.stderr.write(`imap-server: bad port ${process.argv[2]}\n`);
@@ -78,7 +84,7 @@ function listen(store: Store) {
 if (isBenchWorker()) {
   const store = await Store.open({
     dataDir: process.env.BENCH_IMAP_DIR!,
-    databaseUrl: undefined,
+    databaseUrl,
     ...loadStoreSettings(),
     migrate: false,
     crossProcessEvents: true,
@@ -89,11 +95,19 @@ if (isBenchWorker()) {
     await store.close();
   });
 } else {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mss-bench-imap-'));
+  const dir = joinDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mss-bench-imap-'));
+  // The first node owns the dir; a second one must not delete it under the first.
+  const removeDir = () => {
+    if (!joinDir) fs.rmSync(dir, { recursive: true, force: true });
+  };
   let store: Store | undefined;
   try {
-    store = await Store.open({ dataDir: dir, databaseUrl: undefined, ...loadStoreSettings() });
-    await seedDemo(store, BENCH_DOMAIN);
+    if (joinDir) {
+      store = await Store.open({ dataDir: dir, databaseUrl, ...loadStoreSettings(), migrate: false });
+    } else {
+      store = await Store.open({ dataDir: dir, databaseUrl, ...loadStoreSettings() });
+      await seedDemo(store, BENCH_DOMAIN);
+    }
     const box = await store.mailboxes.byAddress(BENCH_USER);
     if (!box || box.status !== 'active') throw new Error(`seedDemo did not create an active mailbox ${BENCH_USER}`);
     let url: string;
@@ -114,7 +128,7 @@ if (isBenchWorker()) {
       stopping = true;
       process.stderr.write(`imap-server: stopping (${why})\n`);
       const hard = setTimeout(() => {
-        fs.rmSync(dir, { recursive: true, force: true });
+        removeDir();
         process.exit(1);
       }, 10_000);
       hard.unref();
@@ -122,7 +136,7 @@ if (isBenchWorker()) {
         await stopServer();
         await store?.close();
       } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
+        removeDir();
         process.exit(0);
       }
     };
@@ -135,7 +149,7 @@ if (isBenchWorker()) {
   } catch (err) {
     process.stderr.write(`imap-server: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     await store?.close().catch(() => {});
-    fs.rmSync(dir, { recursive: true, force: true });
+    removeDir();
     process.exit(1);
   }
 }

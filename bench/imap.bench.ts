@@ -12,13 +12,16 @@
  *      BENCH_IMAP_EXTRA=search-unseen,search-from,store,append-nodelay (bench/imap-load-extra.py; "" = none)
  *      BENCH_IMAP_IDLE_SESSIONS=1000  BENCH_IMAP_PEER=1 (0: ours only)  BENCH_IMAP_KEEP_RAW=dir
  *      (copies the raw driver outputs there)
+ *      BENCH_WORKERS=1,2  BENCH_DATABASE=sqlite,postgres  BENCH_NODES=1,2 (PostgreSQL only): our setups, see bench/cluster.ts;
+ *      with two nodes every driver (seed, idle sessions, load) is split between them and their rates added up
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { benchWorkerCounts } from './cluster.ts';
+import { type BenchSetup, benchSetups, split } from './cluster.ts';
+import { startBenchPostgres } from './postgres.ts';
 import { freePort, hasCommand, run, startDaemon } from './procs.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -73,13 +76,15 @@ interface SideResult {
   medians: Map<string, Median>;
   raw: string;
   rss: RssResult | null;
+  /** INBOX's EXISTS seen through each node right after seeding (every node must see every message). */
+  inbox: number[];
   notes: string[];
 }
 
-async function seed(port: number, user: string): Promise<SideResult['seed']> {
+async function seedOne(port: number, user: string, n: number, conns: number): Promise<NonNullable<SideResult['seed']>> {
   const r = await run(
     'python3',
-    [path.join(IMAP_DIR, 'imap-seed.py'), HOST, String(port), user, PASSWORD, String(N), 'INBOX', String(SEED_SIZE), String(SEED_CONNS)],
+    [path.join(IMAP_DIR, 'imap-seed.py'), HOST, String(port), user, PASSWORD, String(n), 'INBOX', String(SEED_SIZE), String(conns)],
     {
       timeoutMs: 900_000,
     },
@@ -89,9 +94,50 @@ async function seed(port: number, user: string): Promise<SideResult['seed']> {
   return { appended: Number(line[1]), seconds: Number(line[2]), rate: Number(line[3]) };
 }
 
-async function loadBench(port: number, user: string): Promise<{ medians: Map<string, Median>; raw: string }> {
+/** imap-seed.py against every node at once, N and the connections split; appends/s = all appended / the longest time. */
+async function seed(ports: number[], user: string): Promise<SideResult['seed']> {
+  const counts = split(N, ports.length);
+  const conns = split(SEED_CONNS, ports.length);
+  const parts = await Promise.all(ports.map((port, i) => seedOne(port, user, counts[i]!, Math.max(1, conns[i]!))));
+  const appended = parts.reduce((a, p) => a + p.appended, 0);
+  const seconds = Math.max(...parts.map((p) => p.seconds));
+  return { appended, seconds, rate: appended / seconds };
+}
+
+/** Per kind, the rates of drivers that ran at once against different nodes added up, and their errors. */
+function addMedians(all: Map<string, Median>[]): Map<string, Median> {
+  const sum = new Map<string, Median>();
+  for (const m of all)
+    for (const [k, v] of m) {
+      const s = sum.get(k);
+      sum.set(k, { rate: Math.round(((s?.rate ?? 0) + v.rate) * 10) / 10, errors: (s?.errors ?? 0) + v.errors });
+    }
+  // A kind one driver did not report has no total.
+  for (const k of sum.keys()) if (all.some((m) => !m.has(k))) sum.delete(k);
+  return sum;
+}
+
+/**
+ * A driver against every node at once, the sessions split between them (the load of one driver
+ * against one node otherwise); rates added up per kind (both drivers run the same commands for
+ * the same seconds, started together).
+ */
+async function acrossNodes(
+  ports: number[],
+  user: string,
+  driver: (port: number, user: string, sessions: number) => Promise<{ medians: Map<string, Median>; raw: string }>,
+): Promise<{ medians: Map<string, Median>; raw: string }> {
+  const sessions = split(SESSIONS, ports.length);
+  const parts = await Promise.all(ports.map((port, i) => driver(port, user, Math.max(1, sessions[i]!))));
+  return {
+    medians: addMedians(parts.map((p) => p.medians)),
+    raw: parts.map((p, i) => (ports.length > 1 ? `# node ${i + 1}\n${p.raw}` : p.raw)).join(''),
+  };
+}
+
+async function loadBench(port: number, user: string, sessions: number): Promise<{ medians: Map<string, Median>; raw: string }> {
   const r = await run(path.join(IMAP_DIR, 'imap-bench.sh'), [HOST, String(port), user, PASSWORD], {
-    env: { SESSIONS: String(SESSIONS), SECONDS_PER_CMD: String(SECONDS), RUNS: String(RUNS), COMMANDS },
+    env: { SESSIONS: String(sessions), SECONDS_PER_CMD: String(SECONDS), RUNS: String(RUNS), COMMANDS },
     timeoutMs: (SECONDS * 6 + 130) * RUNS * 1000 + 30_000,
   });
   const medians = new Map<string, Median>();
@@ -105,7 +151,7 @@ async function loadBench(port: number, user: string): Promise<{ medians: Map<str
 }
 
 /** bench/imap-load-extra.py, RUNS times; the median per command as imap-bench.sh computes it. */
-async function extraBench(port: number, user: string): Promise<{ medians: Map<string, Median>; raw: string }> {
+async function extraBench(port: number, user: string, sessions: number): Promise<{ medians: Map<string, Median>; raw: string }> {
   const rates = new Map<string, number[]>();
   const errors = new Map<string, number>();
   let raw = '';
@@ -119,7 +165,7 @@ async function extraBench(port: number, user: string): Promise<{ medians: Map<st
         user,
         PASSWORD,
         '-s',
-        String(SESSIONS),
+        String(sessions),
         '-t',
         String(SECONDS),
         '-c',
@@ -261,6 +307,41 @@ function idleSession(port: number, user: string, timeoutMs: number): Promise<net
   });
 }
 
+/** INBOX's message count as a fresh session on `port` sees it (SELECT's EXISTS, RFC 3501 §7.3.1). */
+async function inboxExists(port: number, user: string): Promise<number> {
+  const s = net.connect({ host: HOST, port });
+  s.setNoDelay(true);
+  let buf = '';
+  const wait = (re: RegExp) =>
+    new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${re} within 60 s`)), 60_000);
+      const check = () => {
+        if (!re.test(buf)) return;
+        clearTimeout(timer);
+        s.off('data', onData);
+        resolve(buf);
+      };
+      const onData = (d: Buffer) => {
+        buf += d.toString('latin1');
+        check();
+      };
+      s.on('data', onData);
+      s.once('error', reject);
+      check();
+    });
+  try {
+    await wait(/^\* OK/m);
+    s.write(`a LOGIN ${quote(user)} ${quote(PASSWORD)}\r\n`);
+    await wait(/^a (OK|NO|BAD)/m);
+    s.write('b SELECT INBOX\r\n');
+    const out = await wait(/^b (OK|NO|BAD)/m);
+    s.write('c LOGOUT\r\n');
+    return Number(/^\* (\d+) EXISTS/m.exec(out)?.[1] ?? NaN);
+  } finally {
+    s.destroy();
+  }
+}
+
 function quote(s: string): string {
   return `"${s.replace(/["\\]/g, '\\$&')}"`;
 }
@@ -269,8 +350,8 @@ async function settle(ms: number): Promise<void> {
   await new Promise((r) => setTimeout(r, ms));
 }
 
-/** Opens IDLE sessions (50 at a time), measures memory of `pids()` before and after, closes them. */
-async function idleRss(port: number, user: string, pids: () => number[]): Promise<RssResult> {
+/** Opens IDLE sessions (50 at a time, spread over the nodes' ports), measures memory of `pids()` before and after, closes them. */
+async function idleRss(ports: number[], user: string, pids: () => number[]): Promise<RssResult> {
   await settle(1000);
   const before = memoryOf(pids());
   const sockets: net.Socket[] = [];
@@ -280,6 +361,8 @@ async function idleRss(port: number, user: string, pids: () => number[]): Promis
   let next = 0;
   const worker = async () => {
     while (next < IDLE) {
+      // With several nodes, the sessions go to each in turn.
+      const port = ports[next % ports.length]!;
       next++;
       try {
         sockets.push(await idleSession(port, user, 30_000));
@@ -309,28 +392,29 @@ async function idleRss(port: number, user: string, pids: () => number[]): Promis
 
 // --- the two sides ----------------------------------------------------------------------------------
 
-async function side(name: string, port: number, user: string, pids: () => number[]): Promise<SideResult> {
-  const res: SideResult = { seed: null, medians: new Map(), raw: '', rss: null, notes: [] };
+async function side(name: string, ports: number[], user: string, pids: () => number[]): Promise<SideResult> {
+  const res: SideResult = { seed: null, medians: new Map(), raw: '', rss: null, inbox: [], notes: [] };
   log(`imap bench: ${name}: seeding ${N} x ${SEED_SIZE} B into INBOX (${SEED_CONNS} connections)`);
-  res.seed = await seed(port, user);
+  res.seed = await seed(ports, user);
   log(`  ${name}: seeded in ${res.seed!.seconds.toFixed(1)} s (${res.seed!.rate.toFixed(1)} appends/s)`);
+  for (const port of ports) res.inbox.push(await inboxExists(port, user).catch(() => NaN));
   // Idle sessions right after seeding (before the load), so that "before" is not a heap the
   // load already grew: the growth measured is the sessions'.
   if (IDLE > 0) {
     log(`imap bench: ${name}: ${IDLE} idle sessions (LOGIN + SELECT INBOX)`);
-    res.rss = await idleRss(port, user, pids);
+    res.rss = await idleRss(ports, user, pids);
     const r = res.rss;
     log(
       `  ${name}: ${r.sessions} open (${r.failed} failed) in ${r.seconds.toFixed(1)} s; RSS ${r.before.rssKiB} -> ${r.after.rssKiB} KiB over ${r.after.processes} process(es)`,
     );
   }
   log(`imap bench: ${name}: imap-bench.sh SESSIONS=${SESSIONS} SECONDS_PER_CMD=${SECONDS} RUNS=${RUNS} COMMANDS=${COMMANDS}`);
-  const b = await loadBench(port, user);
+  const b = await acrossNodes(ports, user, loadBench);
   res.medians = b.medians;
   res.raw = b.raw;
   if (EXTRA) {
     log(`imap bench: ${name}: bench/imap-load-extra.py ${EXTRA}`);
-    const x = await extraBench(port, user);
+    const x = await acrossNodes(ports, user, extraBench);
     for (const [k, m] of x.medians) res.medians.set(k, m);
     res.raw += `# bench/imap-load-extra.py\n${x.raw}`;
   }
@@ -359,7 +443,7 @@ async function dovecotSide(): Promise<SideResult | { skipped: string }> {
   const masterPid = () => (dir ? Number(fs.readFileSync(path.join(dir, 'pid'), 'utf8').trim()) : 0);
   try {
     log(`imap bench: dovecot ${dv.version} on ${HOST}:${port} (${dir})`);
-    const r = await side('dovecot', port, USER, () => (masterPid() ? processTree(masterPid()) : []));
+    const r = await side('dovecot', [port], USER, () => (masterPid() ? processTree(masterPid()) : []));
     r.notes.push(`dovecot ${dv.version}`);
     return r;
   } finally {
@@ -367,26 +451,45 @@ async function dovecotSide(): Promise<SideResult | { skipped: string }> {
   }
 }
 
-async function oursSide(workers: number): Promise<SideResult> {
+/** One node of our side: bench/imap-server.ts (and its workers), started and ready. */
+async function startNode(setup: BenchSetup, databaseUrl: string | undefined, joinDir: string | undefined) {
   const port = await freePort();
   const server = await startDaemon(
     process.execPath,
     [path.join(HERE, 'imap-server.ts'), String(port)],
-    { BENCH_IMAP_MAX_S: '900', BENCH_IMAP_PASSWORD: PASSWORD, BENCH_LISTENER_WORKERS: String(workers) },
+    {
+      BENCH_IMAP_MAX_S: '900',
+      BENCH_IMAP_PASSWORD: PASSWORD,
+      BENCH_LISTENER_WORKERS: String(setup.workers),
+      BENCH_DATABASE_URL: databaseUrl ?? '',
+      BENCH_JOIN_DIR: joinDir ?? '',
+    },
     (o) => o.includes('ready\t'),
-    120_000,
+    300_000,
     'bench/imap-server.ts',
   );
+  const ready = /^ready\t\S+\t(\S+)\t\S*\t\d+\t(\S+)/m.exec(server.stdout());
+  return { server, port, user: ready?.[1] ?? USER, dir: ready?.[2] ?? '' };
+}
+
+async function oursSide(setup: BenchSetup, databaseUrl: string | undefined): Promise<SideResult> {
+  const nodes: Awaited<ReturnType<typeof startNode>>[] = [];
   try {
-    const user = /^ready\t\S+\t(\S+)\t/m.exec(server.stdout())?.[1] ?? USER;
-    log(`imap bench: ours (bench listener, SQLite, ${workers} worker(s)) on ${HOST}:${port}, user ${user}, pid ${server.child.pid}`);
-    // With workers, the memory is that of the primary and its workers.
-    const r = await side(`mss-${workers}w`, port, user, () => (workers > 1 ? processTree(server.child.pid!) : [server.child.pid!]));
-    const errs = server.stderr().trim();
-    if (errs) log(`imap bench: our server's stderr:\n${errs.split('\n').slice(-20).join('\n')}`);
+    nodes.push(await startNode(setup, databaseUrl, undefined));
+    // Further nodes join the first one's database and blob directory, each its own port and processes.
+    for (let i = 1; i < setup.nodes; i++) nodes.push(await startNode(setup, databaseUrl, nodes[0]!.dir));
+    const user = nodes[0]!.user;
+    const ports = nodes.map((n) => n.port);
+    log(`imap bench: ours (bench listener, ${setup.label}) on ${HOST}:${ports.join(',')}, user ${user}`);
+    // The memory is that of every node's process tree (the primary and its workers, if any).
+    const r = await side(`mss-${setup.tag}`, ports, user, () => nodes.flatMap((n) => processTree(n.server.child.pid!)));
+    for (const [i, n] of nodes.entries()) {
+      const errs = n.server.stderr().trim();
+      if (errs) log(`imap bench: our server's stderr (node ${i + 1}):\n${errs.split('\n').slice(-20).join('\n')}`);
+    }
     return r;
   } finally {
-    await server.stop();
+    for (const n of nodes.reverse()) await n.server.stop();
   }
 }
 
@@ -414,15 +517,24 @@ export async function runImapBench(): Promise<string[]> {
   } else {
     lines.push('# imap bench: BENCH_IMAP_PEER=0, ours only');
   }
-  // Our side once per worker count (BENCH_WORKERS=1,2), each against the same Dovecot figures.
-  for (const workers of benchWorkerCounts()) lines.push(...oursLines(workers, await oursSide(workers), peer));
+  // Our side once per setup (BENCH_DATABASE × BENCH_NODES × BENCH_WORKERS), each against the same Dovecot figures.
+  const setups = benchSetups();
+  const pg = setups.some((s) => s.engine === 'postgres') ? await startBenchPostgres() : null;
+  if (pg) lines.push(`# imap bench: PostgreSQL ${pg.version}, private cluster on loopback, fsync on`);
+  try {
+    for (const [i, setup] of setups.entries()) {
+      const databaseUrl = pg && setup.engine === 'postgres' ? pg.createDatabase(`bench_imap_${i}`) : undefined;
+      lines.push(...oursLines(setup.tag, await oursSide(setup, databaseUrl), peer));
+    }
+  } finally {
+    pg?.stop();
+  }
   return lines;
 }
 
-/** The TSV rows of one measurement of our side (`workers` processes) against the peer's. */
-function oursLines(workers: number, ours: SideResult, peer: SideResult | null): string[] {
+/** The TSV rows of one measurement of our side (setup tag `w`: `sqlite-1w`, `pg-2n-1w`) against the peer's. */
+function oursLines(w: string, ours: SideResult, peer: SideResult | null): string[] {
   const lines: string[] = [];
-  const w = `${workers}w`;
 
   lines.push(
     [
@@ -435,7 +547,7 @@ function oursLines(workers: number, ours: SideResult, peer: SideResult | null): 
       'ratio_vs_peer',
       'mss_errors',
       'dovecot_errors',
-      'mss_workers',
+      'mss_setup',
     ].join('\t'),
   );
   const seedRatio = peer?.seed && ours.seed ? (ours.seed.rate / peer.seed.rate).toFixed(2) : '-';
@@ -463,6 +575,9 @@ function oursLines(workers: number, ours: SideResult, peer: SideResult | null): 
       ),
     );
   }
+  // Every message seeded is there, seen from every node.
+  const seen = ours.inbox.join(',');
+  lines.push(['check', `mss-${w}`, `inbox=${seen}`, `expected=${N}`, ours.inbox.every((n) => n === N) ? 'ok' : 'MISMATCH'].join('\t'));
   if (IDLE > 0) {
     lines.push(
       [

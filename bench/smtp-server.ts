@@ -11,6 +11,11 @@
  * On SIGTERM prints `delivered<TAB>N` (messages in the bench mailbox's INBOX) and exits.
  * With `BENCH_LISTENER_WORKERS=N` (> 1) both listeners are N processes sharing the ports
  * (bench/cluster.ts): the primary seeds the store and runs the PSC stand-in, the workers serve.
+ * With `BENCH_DATABASE_URL=postgres://…` the store is that PostgreSQL database instead of SQLite
+ * (blobs still under the temp dir). With `BENCH_JOIN_DIR=<the first node's dir>` this process is a
+ * second node on the same database and blob directory: it neither migrates nor seeds, reads what
+ * the first node prepared (`prepared.json`: the PSC issuer, the TLS certificate), listens on ports
+ * of its own, and leaves the dir and the count of delivered messages to the first node.
  */
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -29,6 +34,9 @@ const DOMAIN = 'operateur-a.mssante.fr';
 const USER = `paul.martin@${DOMAIN}`;
 const HOST = '127.0.0.1';
 const GP = '810000001056';
+
+const databaseUrl = process.env.BENCH_DATABASE_URL || undefined;
+const joinDir = process.env.BENCH_JOIN_DIR || undefined;
 
 const logger = createLogger({ name: 'smtp-bench', level: logLevelSetting(undefined, process.env, 'warn') });
 
@@ -72,24 +80,52 @@ async function listen(store: Store, p: Prepared, relayPort: number) {
   return { relay, submission };
 }
 
-if (isBenchWorker()) {
-  const p = JSON.parse(process.env.BENCH_SMTP_PREPARED!) as Prepared;
+if (isBenchWorker() || (joinDir && !isBenchPrimary())) {
+  // A worker, or a second node's only process: the store exists and is seeded.
+  const p = JSON.parse(process.env.BENCH_SMTP_PREPARED ?? fs.readFileSync(path.join(joinDir!, 'prepared.json'), 'utf8')) as Prepared;
   const store = await Store.open({
     dataDir: p.dir,
-    databaseUrl: undefined,
+    databaseUrl,
     ...loadStoreSettings(),
     migrate: false,
     crossProcessEvents: true,
   });
-  const { relay, submission } = await listen(store, p, Number(process.env.BENCH_SMTP_RELAY_PORT));
-  benchWorkerServes({ relayPort: relay.port, submissionPort: submission.port }, async () => {
-    await relay.stop();
-    await submission.stop();
-    await store.close();
+  const { relay, submission } = await listen(store, p, Number(process.env.BENCH_SMTP_RELAY_PORT ?? process.argv[2] ?? 0));
+  if (!isBenchWorker()) {
+    process.stdout.write(`ready\t${relay.port}\t${submission.port}\t-\t-\t${p.dir}\t${USER}\n`);
+    const stop = async (): Promise<void> => {
+      await relay.stop();
+      await submission.stop();
+      await store.close();
+      process.exit(0);
+    };
+    process.on('SIGTERM', () => void stop());
+    process.on('SIGINT', () => void stop());
+  } else
+    benchWorkerServes({ relayPort: relay.port, submissionPort: submission.port }, async () => {
+      await relay.stop();
+      await submission.stop();
+      await store.close();
+    });
+} else if (joinDir) {
+  // A second node with workers: its primary only forks them (the first node prepared everything).
+  const prepared = fs.readFileSync(path.join(joinDir, 'prepared.json'), 'utf8');
+  const relayPort = Number(process.argv[2] ?? 0) || (await freeLoopbackPort());
+  const workers = await forkBenchWorkers<{ relayPort: number; submissionPort: number }>(listenerWorkers(), {
+    BENCH_SMTP_PREPARED: prepared,
+    BENCH_SMTP_RELAY_PORT: String(relayPort),
   });
+  const ports = workers.ready[0]!;
+  process.stdout.write(`ready\t${ports.relayPort}\t${ports.submissionPort}\t-\t-\t${joinDir}\t${USER}\n`);
+  const stop = async (): Promise<void> => {
+    await workers.stop();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop());
+  process.on('SIGINT', () => void stop());
 } else {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mss-bench-smtp-'));
-  const store = await Store.open({ dataDir: dir, databaseUrl: undefined, ...loadStoreSettings() });
+  const store = await Store.open({ dataDir: dir, databaseUrl, ...loadStoreSettings() });
   await seedDemo(store, DOMAIN);
   const pki = await loadOrCreatePki(path.join(dir, 'pki'));
   const cert = await pki.issueServerCertificate({ commonName: DOMAIN, dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
@@ -97,6 +133,8 @@ if (isBenchWorker()) {
   fs.writeFileSync(caFile, pki.caCertPem);
   const psc = await startPsc({ store, logger, host: HOST, port: 0, dataDir: dir });
   const prepared: Prepared = { dir, issuer: psc.issuer, certPem: cert.certPem, keyPem: cert.keyPem };
+  // For a second node on the same database (BENCH_JOIN_DIR).
+  fs.writeFileSync(path.join(dir, 'prepared.json'), JSON.stringify(prepared), { mode: 0o600 });
   let ports: { relayPort: number; submissionPort: number };
   let stopListeners: () => Promise<void>;
   if (isBenchPrimary()) {

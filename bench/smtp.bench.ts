@@ -12,11 +12,15 @@
  *
  * env: BENCH_SMTP_MESSAGES=2000 BENCH_SMTP_SIZE=20000 BENCH_SMTP_SESSIONS=20 BENCH_SMTP_RUNS=1 BENCH_SMTP_PEER=1
  *      BENCH_WORKERS=1,2 (our listeners as 1 then 2 processes sharing the ports, as `mss serve --workers`)
+ *      BENCH_DATABASE=sqlite,postgres (our store: SQLite, and/or a private PostgreSQL cluster, fsync on: bench/postgres.ts)
+ *      BENCH_NODES=1,2 (PostgreSQL only: 2 = two listener process trees on one database, the load split between them)
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, hasCommand, run, startDaemon } from './procs.ts';
-import { benchWorkerCounts } from './cluster.ts';
+import { type BenchSetup, benchSetups, split } from './cluster.ts';
+import { startBenchPostgres } from './postgres.ts';
+import { type Daemon, freePort, hasCommand, run, startDaemon } from './procs.ts';
 import { smtpLoad } from './smtp-load.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -28,6 +32,7 @@ const SESSIONS = Number(process.env.BENCH_SMTP_SESSIONS ?? 20);
 const RUNS = Number(process.env.BENCH_SMTP_RUNS ?? 1);
 const WITH_PEER = process.env.BENCH_SMTP_PEER !== '0';
 
+const ratio = (a: number | null, b: number | null): string => (a !== null && b ? (a / b).toFixed(2) : '-');
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 const sourceEnv = (to: string): NodeJS.ProcessEnv => ({
   MSGS: String(MESSAGES),
@@ -101,61 +106,145 @@ export async function runSmtpBench(): Promise<string[]> {
     postfixDriver = median(r.stdout);
   } else log(`smtp bench: peers skipped: ${why}`);
 
-  const ratio = (a: number | null, b: number | null): string => (a !== null && b ? (a / b).toFixed(2) : '-');
   out.push(`inbound\tsmtp-sink\t${sink ?? '-'}\t-\t1.00\taccept and discard`);
   out.push(`inbound\tpostfix\t${postfix ?? '-'}\t1.00\t${ratio(postfix, sink)}\tMaildir, timed until the queue is empty`);
   out.push(`submission\tpostfix-plain\t${postfixDriver ?? '-'}\t1.00\t-\tsame driver, no TLS, no AUTH, until the queue is empty`);
-  // Our side once per worker count (BENCH_WORKERS=1,2: the scaling from one process to two, against the same peers).
-  for (const workers of benchWorkerCounts()) {
-    const w = `${workers} worker${workers > 1 ? 's' : ''}`;
-    const server = await startDaemon(
-      process.execPath,
-      [path.join(HERE, 'smtp-server.ts')],
-      { BENCH_LISTENER_WORKERS: String(workers) },
-      (o) => o.includes('\n'),
-      120_000,
-      'smtp bench server',
-    );
-    try {
-      const [, relayPort, submissionPort, token, caFile, , user] = server.stdout().split('\n')[0]!.split('\t');
-      log(`smtp bench: ours, ${w} (relay bench listener)`);
-      const ours = hasCommand('smtp-source')
-        ? median(
-            (
-              await run('bash', [path.join(SMTP_DIR, 'smtp-source-bench.sh'), '127.0.0.1', relayPort!], {
-                env: sourceEnv(user!),
-                timeoutMs: 900_000,
-              })
-            ).stdout,
-          )
-        : null;
-      log(`smtp bench: ours, ${w} (submission, STARTTLS + XOAUTH2, node driver)`);
-      const ca = await import('node:fs').then((fs) => fs.readFileSync(caFile!, 'utf8'));
-      const sub = await smtpLoad({
-        port: Number(submissionPort),
-        messages: MESSAGES,
-        sessions: SESSIONS,
-        size: SIZE,
-        from: user!,
-        to: user!,
-        tls: { ca },
-        auth: { user: user!, token: token! },
-      });
-      await server.stop();
-      const delivered = Number(/delivered\t(\d+)/.exec(server.stdout())?.[1] ?? NaN);
-      const expected = (ours === null ? 0 : MESSAGES * RUNS) + sub.accepted;
-      out.push(
-        `inbound\tours (${w})\t${ours ?? '-'}\t${ratio(ours, postfix)}\t${ratio(ours, sink)}\tdelivered before 250 (fsync + SQLite commit)`,
-      );
-      out.push(
-        `submission\tours (${w})\t${sub.perSecond.toFixed(1)}\t${ratio(sub.perSecond, postfixDriver)}\t-\tSTARTTLS + XOAUTH2, ${sub.errors} errors`,
-      );
-      out.push(`check\tours (${w})\tdelivered=${delivered}\texpected=${expected}\t-\t${delivered === expected ? 'ok' : 'MISMATCH'}`);
-    } finally {
-      await server.stop();
+  // Our side once per setup (BENCH_DATABASE × BENCH_NODES × BENCH_WORKERS), each against the same peers.
+  const setups = benchSetups();
+  const pg = setups.some((s) => s.engine === 'postgres') ? await startBenchPostgres() : null;
+  if (pg) out.splice(1, 0, `# PostgreSQL ${pg.version}, private cluster on loopback, fsync on`);
+  try {
+    for (const [i, setup] of setups.entries()) {
+      const databaseUrl = pg && setup.engine === 'postgres' ? pg.createDatabase(`bench_smtp_${i}`) : undefined;
+      out.push(...(await oursSmtp(setup, databaseUrl, postfix, sink, postfixDriver)));
     }
+  } finally {
+    pg?.stop();
   }
   return out;
+}
+
+/** One node of our side (a listener process tree): its ready line's fields. */
+interface Node {
+  daemon: Daemon;
+  relayPort: string;
+  submissionPort: string;
+  token: string;
+  caFile: string;
+  dir: string;
+  user: string;
+}
+
+async function startNode(setup: BenchSetup, databaseUrl: string | undefined, joinDir: string | undefined): Promise<Node> {
+  const daemon = await startDaemon(
+    process.execPath,
+    [path.join(HERE, 'smtp-server.ts')],
+    { BENCH_LISTENER_WORKERS: String(setup.workers), BENCH_DATABASE_URL: databaseUrl ?? '', BENCH_JOIN_DIR: joinDir ?? '' },
+    (o) => o.includes('\n'),
+    300_000,
+    'smtp bench server',
+  );
+  const [, relayPort, submissionPort, token, caFile, dir, user] = daemon.stdout().split('\n')[0]!.split('\t');
+  return { daemon, relayPort: relayPort!, submissionPort: submissionPort!, token: token!, caFile: caFile!, dir: dir!, user: user! };
+}
+
+/**
+ * smtp-source against every node at once, the messages and sessions split between them; msgs/s
+ * of each run = all its messages / the wall time until the last source is done; median of RUNS.
+ * With one node: smtp-source-bench.sh's own figure, as before.
+ */
+async function inbound(nodes: Node[]): Promise<number | null> {
+  if (!hasCommand('smtp-source')) return null;
+  const script = path.join(SMTP_DIR, 'smtp-source-bench.sh');
+  if (nodes.length === 1) {
+    const r = await run('bash', [script, '127.0.0.1', nodes[0]!.relayPort], { env: sourceEnv(nodes[0]!.user), timeoutMs: 900_000 });
+    const m = median(r.stdout);
+    if (m === null) log(`smtp bench: smtp-source failed (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    return m;
+  }
+  const messages = split(MESSAGES, nodes.length);
+  const sessions = split(SESSIONS, nodes.length);
+  const rates: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    const t0 = performance.now();
+    const runs = await Promise.all(
+      nodes.map((n, i) =>
+        run('bash', [script, '127.0.0.1', n.relayPort], {
+          env: { ...sourceEnv(n.user), MSGS: String(messages[i]), SESSIONS: String(sessions[i]), RUNS: '1' },
+          timeoutMs: 900_000,
+        }),
+      ),
+    );
+    const seconds = (performance.now() - t0) / 1000;
+    const failed = runs.find((x) => median(x.stdout) === null);
+    if (failed) {
+      log(`smtp bench: smtp-source failed (exit ${failed.code}): ${failed.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+      return null;
+    }
+    rates.push(MESSAGES / seconds);
+  }
+  rates.sort((a, b) => a - b);
+  return Number(rates[rates.length >> 1]!.toFixed(1));
+}
+
+/** The submission driver against every node at once, split likewise; accepted messages / wall time. */
+async function submission(nodes: Node[], token: string, ca: string): Promise<{ perSecond: number; accepted: number; errors: number }> {
+  const messages = split(MESSAGES, nodes.length);
+  const sessions = split(SESSIONS, nodes.length);
+  const t0 = performance.now();
+  const results = await Promise.all(
+    nodes.map((n, i) =>
+      smtpLoad({
+        port: Number(n.submissionPort),
+        messages: messages[i]!,
+        sessions: sessions[i]!,
+        size: SIZE,
+        from: n.user,
+        to: n.user,
+        tls: { ca },
+        auth: { user: n.user, token },
+      }),
+    ),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  const accepted = results.reduce((a, r) => a + r.accepted, 0);
+  const errors = results.reduce((a, r) => a + r.errors, 0);
+  return { perSecond: nodes.length === 1 ? results[0]!.perSecond : accepted / seconds, accepted, errors };
+}
+
+/** Our rows for one setup: inbound, submission and the delivery check. */
+async function oursSmtp(
+  setup: BenchSetup,
+  databaseUrl: string | undefined,
+  postfix: number | null,
+  sink: number | null,
+  postfixDriver: number | null,
+): Promise<string[]> {
+  const nodes: Node[] = [];
+  try {
+    nodes.push(await startNode(setup, databaseUrl, undefined));
+    // Further nodes join the first one's database and blob directory, each with its own ports and processes.
+    for (let i = 1; i < setup.nodes; i++) nodes.push(await startNode(setup, databaseUrl, nodes[0]!.dir));
+    const first = nodes[0]!;
+    log(`smtp bench: ours, ${setup.label} (relay bench listener)`);
+    const ours = await inbound(nodes);
+    log(`smtp bench: ours, ${setup.label} (submission, STARTTLS + XOAUTH2, node driver)`);
+    const ca = fs.readFileSync(first.caFile, 'utf8');
+    const sub = await submission(nodes, first.token, ca);
+    // The first node counts the INBOX when it stops: the others first, so that all have finished.
+    for (const n of nodes.slice(1)) await n.daemon.stop();
+    await first.daemon.stop();
+    const delivered = Number(/delivered\t(\d+)/.exec(first.daemon.stdout())?.[1] ?? NaN);
+    const expected = (ours === null ? 0 : MESSAGES * RUNS) + sub.accepted;
+    const commit = setup.engine === 'sqlite' ? 'SQLite commit' : 'PostgreSQL commit';
+    return [
+      `inbound\tours (${setup.label})\t${ours ?? '-'}\t${ratio(ours, postfix)}\t${ratio(ours, sink)}\tdelivered before 250 (fsync + ${commit})`,
+      `submission\tours (${setup.label})\t${sub.perSecond.toFixed(1)}\t${ratio(sub.perSecond, postfixDriver)}\t-\tSTARTTLS + XOAUTH2, ${sub.errors} errors`,
+      `check\tours (${setup.label})\tdelivered=${delivered}\texpected=${expected}\t-\t${delivered === expected ? 'ok' : 'MISMATCH'}`,
+    ];
+  } finally {
+    for (const n of nodes.reverse()) await n.daemon.stop();
+  }
 }
 
 // `node bench/smtp-load.ts PORT` is how the Postfix side runs the driver: see smtp-load.ts.

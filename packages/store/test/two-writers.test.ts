@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import type { Store } from '../src/index.ts';
+import { Store } from '../src/index.ts';
 import { openTestStore, ENGINE, GP } from './harness.ts';
 
 const WRITER = fileURLToPath(new URL('./support/concurrent-writer.ts', import.meta.url));
@@ -99,4 +99,27 @@ test(`two senders claiming the queue at once on ${ENGINE}: each row claimed by o
     new Set(rows.map((r) => r.claimed_by)),
     new Set(['node-1', 'node-2'].filter((n) => (n === 'node-1' ? a : b).length > 0)),
   );
+});
+
+// Found by the PostgreSQL bench with two nodes (issue #17): the first IMAP LOGINs of one mailbox on
+// two nodes at once each made its missing INBOX (RFC 9051 §5.1: INBOX always exists), and the one
+// that lost the race got "folder INBOX already exists" instead of the folder. Creating a folder
+// that is being created elsewhere must give the folder made there.
+test(`two nodes making the same missing folder at once on ${ENGINE}: both get the one folder, neither fails`, async () => {
+  const other = await Store.open({ dataDir, databaseUrl, migrate: false });
+  try {
+    const box = (await store.mailboxes.create({ address: 'premier.login@operateur-a.mssante.fr', type: 'PER', ownerIdnat: GP.idnat })).id;
+    // Outside transactions (IMAP LOGIN), several at once from each node.
+    const plain = await Promise.all([store, other, store, other, store, other].map((s) => s.mail.ensureFolder(box, 'INBOX')));
+    assert.equal(new Set(plain.map((f) => f.id)).size, 1, 'one INBOX');
+    // Inside transactions (delivery): on PostgreSQL a unique violation would abort the whole transaction.
+    // On SQLite one store's transactions: two stores in one thread cannot wait for each other's write lock.
+    const writers = ENGINE === 'postgres' ? [store, other, store, other] : [store, store, store, store];
+    const inTx = await Promise.all(writers.map((s) => s.transaction((tx) => tx.mail.ensureFolder(box, 'Archives'))));
+    assert.equal(new Set(inTx.map((f) => f.id)).size, 1, 'one Archives');
+    const names = (await store.mail.folders(box)).map((f) => f.name).sort();
+    assert.deepEqual(names, ['Archives', 'INBOX']);
+  } finally {
+    await other.close();
+  }
 });

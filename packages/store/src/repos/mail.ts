@@ -67,6 +67,27 @@ export class MailRepo {
   }
 
   async createFolder(mailboxId: number, name: string): Promise<FolderRow> {
+    const created = await this.insertFolder(mailboxId, name, false);
+    if (!created) throw new MssError('FOLDER_EXISTS', `folder ${name} already exists`);
+    return created;
+  }
+
+  /**
+   * The folder, made if missing. Another session or node may be making it at the same moment (the
+   * first LOGINs of a mailbox on two nodes each make its INBOX): the insert then does nothing and
+   * the folder made there is returned, where a unique violation would fail the caller and, on
+   * PostgreSQL, abort its whole transaction.
+   */
+  async ensureFolder(mailboxId: number, name: string): Promise<FolderRow> {
+    const existing = await this.folder(mailboxId, name);
+    if (existing) return existing;
+    const made = (await this.insertFolder(mailboxId, name, true)) ?? (await this.folder(mailboxId, name));
+    if (!made) throw new MssError('FOLDER_MISSING', `folder ${name} was made and removed at once`);
+    return made;
+  }
+
+  /** Inserts a folder; `undefined` when one of that name exists and `ifAbsent` (nothing inserted). */
+  private async insertFolder(mailboxId: number, name: string, ifAbsent: boolean): Promise<FolderRow | undefined> {
     // A folder re-created under an old name must not reuse a UIDVALIDITY clients have cached:
     // the mailbox keeps the last one given and each new folder gets a larger one.
     const nowS = Math.floor(this.ctx.now().getTime() / 1000);
@@ -78,20 +99,17 @@ export class MailRepo {
       .executeTakeFirst();
     if (!bumped) throw new MssError('MAILBOX_MISSING', `mailbox ${mailboxId} does not exist`);
     const uidvalidity = Number(bumped.last_uidvalidity);
+    const insert = this.ctx.db
+      .insertInto('mail_folders')
+      .values({ mailbox_id: mailboxId, name, uidvalidity, uidnext: 1, highest_modseq: 1, subscribed: 1, created_at: isoNow(this.ctx) });
     try {
-      return await this.ctx.db
-        .insertInto('mail_folders')
-        .values({ mailbox_id: mailboxId, name, uidvalidity, uidnext: 1, highest_modseq: 1, subscribed: 1, created_at: isoNow(this.ctx) })
+      return await (ifAbsent ? insert.onConflict((oc) => oc.columns(['mailbox_id', 'name']).doNothing()) : insert)
         .returningAll()
-        .executeTakeFirstOrThrow();
+        .executeTakeFirst();
     } catch (err) {
       if (isUniqueViolation(err)) throw new MssError('FOLDER_EXISTS', `folder ${name} already exists`, { cause: err });
       throw err;
     }
-  }
-
-  async ensureFolder(mailboxId: number, name: string): Promise<FolderRow> {
-    return (await this.folder(mailboxId, name)) ?? this.createFolder(mailboxId, name);
   }
 
   async deleteFolder(folderId: number): Promise<void> {
