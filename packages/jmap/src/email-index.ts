@@ -1,5 +1,5 @@
 import { searchHeadersFromStored, type SearchHeaders } from '@mss/mime';
-import type { FolderHandle, MailboxScope } from '@mss/store';
+import type { FolderHandle, FolderRow, MailboxScope } from '@mss/store';
 import { emailObjectId, newThreadId, parseSearchHeaders } from '@mss/store';
 
 /** One message row of a folder as JMAP needs it to find, sort and describe Emails. */
@@ -38,9 +38,8 @@ export class FolderEmails {
   readonly folderId: number;
   /** The folder's HIGHESTMODSEQ this index reflects (at least). */
   modseq = 0;
+  /** The folder's UIDNEXT at `modseq` (the two move together: an append takes a UID and a MODSEQ). */
   uidnext = 0;
-  name = '';
-  subscribed = true;
   /** The MODSEQ the index was last loaded whole at: changes since an older one cannot be told. */
   loadedAt = -1;
   readonly rows = new Map<number, IndexedRow>();
@@ -53,22 +52,24 @@ export class FolderEmails {
     this.folderId = folderId;
   }
 
-  /** Brings the index up to the folder as committed now, reading through the caller's handle. */
-  refresh(folder: FolderHandle): Promise<void> {
+  /**
+   * Brings the index up to the folder as committed when `row` (its counters) was read, reading
+   * through the caller's handle; without `row`, the folder is read now.
+   */
+  refresh(folder: FolderHandle, row?: FolderRow): Promise<void> {
     // One refresh at a time per folder; a caller arriving meanwhile waits for it, then checks again.
-    const run = (this.refreshing ?? Promise.resolve()).then(() => this.refreshNow(folder));
+    const run = (this.refreshing ?? Promise.resolve()).then(() => this.refreshNow(folder, row));
     this.refreshing = run.catch(() => {});
     return run;
   }
 
-  private async refreshNow(folder: FolderHandle): Promise<void> {
-    const row = await folder.current();
+  private async refreshNow(folder: FolderHandle, given: FolderRow | undefined): Promise<void> {
+    const row = given ?? (await folder.current());
     if (!row) return;
-    this.name = row.name;
-    this.subscribed = !!row.subscribed;
     const highest = Number(row.highest_modseq);
+    // Counters read before a refresh that went further (another request's, meanwhile): the index is newer.
+    if (this.loadedAt >= 0 && highest <= this.modseq) return;
     this.uidnext = Number(row.uidnext);
-    if (this.loadedAt >= 0 && highest === this.modseq) return;
     if (this.loadedAt < 0) return this.loadWhole(folder, highest);
     const changes = await folder.changesSince(this.modseq, false);
     if (changes.expunged.some((e) => e.uid === 0)) return this.loadWhole(folder, highest);
@@ -150,11 +151,21 @@ export interface AccountEmail {
   /** Its first copy's thread (copies share it: COPY and MOVE keep it, the same bytes find the same thread). */
   readonly threadId: string;
   readonly rows: IndexedRow[];
+  /** RFC 8621 receivedAt: the earliest INTERNALDATE of its copies (ISO 8601, as the store keeps it). */
+  readonly receivedAt: string;
+}
+
+/** One folder of an account view: its index, and its name and subscription as this view read them. */
+export interface ViewFolder {
+  readonly handle: FolderHandle;
+  readonly index: FolderEmails;
+  readonly name: string;
+  readonly subscribed: boolean;
 }
 
 /** The account's folders and Emails as of one moment: what a JMAP method call reads. */
 export interface AccountView {
-  readonly folders: { handle: FolderHandle; index: FolderEmails }[];
+  readonly folders: ViewFolder[];
   readonly emails: Map<string, AccountEmail>;
   /** The Emails of each thread, oldest first (receivedAt, then id): Thread/get's emailIds. */
   readonly threads: Map<string, AccountEmail[]>;
@@ -162,6 +173,37 @@ export interface AccountView {
   readonly emailState: string;
   /** The Mailbox state: each folder's id, HIGHESTMODSEQ, name and subscription. */
   readonly mailboxState: string;
+  /** Every Email newest first (receivedAt descending, then id): Email/query's default order, sorted once per view. */
+  newestFirst(): readonly AccountEmail[];
+  /** Email/query results of this view by query (they change only when the view does): see `QueryResults`. */
+  readonly queries: QueryResults;
+}
+
+/** How many query results a view keeps (a webmail pages a few lists: a folder, a search, a thread). */
+const QUERIES_KEPT = 8;
+
+/**
+ * The ids an Email/query finds (filtered, sorted, collapsed; before position and limit), kept by
+ * the query's filter, sort and collapseThreads for the life of one view: the next page of a list,
+ * or the same list asked again, is a slice, not a new pass over the account.
+ */
+export class QueryResults {
+  private readonly kept = new Map<string, readonly string[]>();
+
+  get(key: string): readonly string[] | undefined {
+    return this.kept.get(key);
+  }
+
+  set(key: string, ids: readonly string[]): void {
+    if (this.kept.size >= QUERIES_KEPT) this.kept.delete(this.kept.keys().next().value!);
+    this.kept.set(key, ids);
+  }
+}
+
+/** receivedAt descending, then id ascending: Email/query's default sort, ties broken as every sort's. */
+export function newestFirstOrder(a: AccountEmail, b: AccountEmail): number {
+  if (a.receivedAt !== b.receivedAt) return a.receivedAt > b.receivedAt ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
 /** Per process: one index per folder, and the last view of each account (rebuilt when a folder moved). */
@@ -178,29 +220,57 @@ export class EmailIndexes {
     return f;
   }
 
-  /** The account as committed now, read through its scope (folders it does not own are never reached). */
+  /**
+   * The account as committed now, read through its scope (folders it does not own are never
+   * reached): one read of its folder rows, whose counters tell which indexes need the change log.
+   */
   async view(scope: MailboxScope): Promise<AccountView> {
     const handles = await scope.folderHandles();
-    const folders = handles.map((handle) => ({ handle, index: this.folder(handle.id) }));
-    for (const f of folders) await f.index.refresh(f.handle);
+    const folders: ViewFolder[] = handles.map((handle) => ({
+      handle,
+      index: this.folder(handle.id),
+      name: handle.row.name,
+      subscribed: !!handle.row.subscribed,
+    }));
+    for (const f of folders) await f.index.refresh(f.handle, f.handle.row);
     const emailState = encodeState(folders.map((f) => [f.index.folderId, f.index.modseq, f.index.uidnext]));
-    const mailboxState = encodeState(
-      folders.map((f) => [f.index.folderId, f.index.modseq, `${f.index.subscribed ? 1 : 0}${f.index.name}`]),
-    );
+    const mailboxState = encodeState(folders.map((f) => [f.index.folderId, f.index.modseq, `${f.subscribed ? 1 : 0}${f.name}`]));
     const previous = this.views.get(scope.mailboxId);
     if (previous && previous.emailState === emailState && previous.mailboxState === mailboxState) return previous;
-    const emails = new Map<string, AccountEmail>();
-    for (const f of folders) {
-      for (const r of f.index.rows.values()) {
-        const e = emails.get(r.emailId);
-        if (e) e.rows.push(r);
-        else emails.set(r.emailId, { id: r.emailId, hash: r.hash, threadId: r.threadId, rows: [r] });
-      }
-    }
-    const view: AccountView = { folders, emails, threads: threadsOf(emails), emailState, mailboxState };
+    const view = buildView(folders, emailState, mailboxState);
     this.views.set(scope.mailboxId, view);
     return view;
   }
+}
+
+function buildView(folders: ViewFolder[], emailState: string, mailboxState: string): AccountView {
+  const copies = new Map<string, IndexedRow[]>();
+  for (const f of folders) {
+    for (const r of f.index.rows.values()) {
+      const rows = copies.get(r.emailId);
+      if (rows) rows.push(r);
+      else copies.set(r.emailId, [r]);
+    }
+  }
+  const emails = new Map<string, AccountEmail>();
+  for (const [id, rows] of copies) {
+    let receivedAt = rows[0]!.receivedAt;
+    for (let i = 1; i < rows.length; i++) if (rows[i]!.receivedAt < receivedAt) receivedAt = rows[i]!.receivedAt;
+    emails.set(id, { id, hash: rows[0]!.hash, threadId: rows[0]!.threadId, rows, receivedAt });
+  }
+  let newest: AccountEmail[] | undefined;
+  return {
+    folders,
+    emails,
+    threads: threadsOf(emails),
+    emailState,
+    mailboxState,
+    newestFirst: () => {
+      newest ??= [...emails.values()].sort(newestFirstOrder);
+      return newest;
+    },
+    queries: new QueryResults(),
+  };
 }
 
 function threadsOf(emails: Map<string, AccountEmail>): Map<string, AccountEmail[]> {
@@ -210,10 +280,9 @@ function threadsOf(emails: Map<string, AccountEmail>): Map<string, AccountEmail[
     if (list) list.push(e);
     else threads.set(e.threadId, [e]);
   }
-  const received = (e: AccountEmail) => e.rows.reduce((a, b) => (b.receivedAt < a.receivedAt ? b : a)).receivedAt;
   for (const list of threads.values()) {
     if (list.length < 2) continue;
-    const keys = new Map(list.map((e) => [e, Date.parse(received(e))]));
+    const keys = new Map(list.map((e) => [e, Date.parse(e.receivedAt)]));
     list.sort((a, b) => keys.get(a)! - keys.get(b)! || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
   return threads;

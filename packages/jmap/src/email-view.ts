@@ -110,22 +110,33 @@ export function latestRow(email: AccountEmail): AccountEmail['rows'][number] {
   return email.rows.reduce((a, b) => (b.modseq > a.modseq ? b : a));
 }
 
-export function receivedAtOf(email: AccountEmail): string {
-  return email.rows.reduce((a, b) => (b.receivedAt < a.receivedAt ? b : a)).receivedAt;
+export function isMetadata(property: string): boolean {
+  return METADATA.has(property);
 }
 
-export function metadataOf(email: AccountEmail): Record<string, unknown> {
-  const mailboxIds: Record<string, true> = {};
-  for (const r of email.rows) mailboxIds[mailboxObjectId(r.folderId)] = true;
-  return {
-    id: email.id,
-    blobId: blobIdOfMessage(email.hash),
-    threadId: threadIdOf(email),
-    mailboxIds,
-    keywords: keywordsOfFlags(latestRow(email).flags),
-    size: email.rows[0]!.size,
-    receivedAt: new Date(receivedAtOf(email)).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-  };
+/** A property the folder rows answer (METADATA), without the message. */
+export function metadataProperty(email: AccountEmail, property: string): unknown {
+  switch (property) {
+    case 'id':
+      return email.id;
+    case 'blobId':
+      return blobIdOfMessage(email.hash);
+    case 'threadId':
+      return threadIdOf(email);
+    case 'mailboxIds': {
+      const mailboxIds: Record<string, true> = {};
+      for (const r of email.rows) mailboxIds[mailboxObjectId(r.folderId)] = true;
+      return mailboxIds;
+    }
+    case 'keywords':
+      return keywordsOfFlags(latestRow(email).flags);
+    case 'size':
+      return email.rows[0]!.size;
+    case 'receivedAt':
+      return new Date(email.receivedAt).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    default:
+      return undefined;
+  }
 }
 
 export interface EmailAddress {

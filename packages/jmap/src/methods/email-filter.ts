@@ -8,7 +8,7 @@ import { headerValuesForSearch, type SearchHeaderKey, type SearchHeaders } from 
 import type { BlobStore } from '@mss/store';
 import { mailboxObjectId } from '@mss/store';
 import type { AccountEmail, AccountView } from '../email-index.ts';
-import { ParsedEmail, latestRow, receivedAtOf } from '../email-view.ts';
+import { ParsedEmail, latestRow } from '../email-view.ts';
 import { MethodError, invalidArguments } from '../errors.ts';
 import { hasKeyword } from '../keywords.ts';
 
@@ -144,10 +144,13 @@ export function compileFilter(data: FilterData, filter: unknown): Test {
   const tests: Test[] = [];
   for (const [k, v] of Object.entries(f)) {
     switch (k) {
-      case 'inMailbox':
+      case 'inMailbox': {
         if (typeof v !== 'string') throw invalidArguments('inMailbox must be an Id');
-        tests.push(sync((e) => e.rows.some((r) => mailboxObjectId(r.folderId) === v)));
+        // The folder named once, then compared by number (an id of no folder of the account finds nothing).
+        const folderId = data.view.folders.find((x) => mailboxObjectId(x.index.folderId) === v)?.index.folderId;
+        tests.push(sync((e) => e.rows.some((r) => r.folderId === folderId)));
         break;
+      }
       case 'inMailboxOtherThan': {
         if (!Array.isArray(v) || !v.every((x) => typeof x === 'string'))
           throw invalidArguments('inMailboxOtherThan must be an array of Ids');
@@ -159,7 +162,7 @@ export function compileFilter(data: FilterData, filter: unknown): Test {
       case 'after': {
         const t = typeof v === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(v) ? Date.parse(v) : Number.NaN;
         if (Number.isNaN(t)) throw invalidArguments(`${k} must be a UTCDate`);
-        tests.push(sync(k === 'before' ? (e) => Date.parse(receivedAtOf(e)) < t : (e) => Date.parse(receivedAtOf(e)) >= t));
+        tests.push(sync(k === 'before' ? (e) => Date.parse(e.receivedAt) < t : (e) => Date.parse(e.receivedAt) >= t));
         break;
       }
       case 'minSize':

@@ -179,7 +179,7 @@ async function fileMessage(
         authorIdnat: ctx.session.principal.idnat,
       });
     }
-    await box.audit(attribution(ctx, account, `${action}:${targets.map((t) => t.index.name).join(',')}`));
+    await box.audit(attribution(ctx, account, `${action}:${targets.map((t) => t.name).join(',')}`));
     return false;
   });
   if (refused) return { type: 'overQuota', description: 'the mailbox quota would be exceeded' };

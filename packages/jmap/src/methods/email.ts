@@ -2,22 +2,21 @@
 // messages of one account that share an EMAILID (RFC 8474, the SHA-256 of their bytes): one row
 // per folder it is in, `mailboxIds` naming those folders.
 
-import type { StoredEnvelope } from '@mss/mime';
 import { parseStructure } from '@mss/store';
 import { MAIL } from '../capabilities.ts';
 import type { AccountEmail, AccountView } from '../email-index.ts';
 import { decodeState } from '../email-index.ts';
+import type { EnvelopeValues } from '../envelope-values.ts';
 import { MethodError, invalidArguments } from '../errors.ts';
 import {
   DEFAULT_BODY_PROPERTIES,
   DEFAULT_EMAIL_PROPERTIES,
   ParsedEmail,
   checkEmailProperties,
-  envelopeProperty,
   envelopeSuffices,
-  metadataOf,
+  isMetadata,
+  metadataProperty,
   needsBytes,
-  receivedAtOf,
 } from '../email-view.ts';
 import { FilterData, filterEmails, needsHeaders } from './email-filter.ts';
 import {
@@ -60,10 +59,11 @@ async function get(ctx: MethodContext, args: Record<string, unknown>) {
   };
   const view = await ctx.shared.indexes.view(account.scope);
   const bytes = needsBytes(properties);
-  // A message list's properties come from the stored envelopes, one query per folder, no blob read.
+  // A message list's properties come from the stored envelopes (decoded once per blob), no blob read.
   const envelopes =
     bytes && envelopeSuffices(properties)
-      ? await storedEnvelopes(
+      ? await envelopeValues(
+          ctx,
           view,
           ids.map((i) => resolveId(ctx, i)),
         )
@@ -77,33 +77,44 @@ async function get(ctx: MethodContext, args: Record<string, unknown>) {
       notFound.push(rawId);
       continue;
     }
-    const meta = metadataOf(email);
     const envelope = envelopes?.get(id);
     const parsed = bytes && !envelope ? new ParsedEmail(await ctx.shared.blobs.get(email.hash), email.hash) : undefined;
     const out: Record<string, unknown> = { id };
-    for (const p of properties) out[p] = p in meta ? meta[p] : envelope ? envelopeProperty(envelope, p) : parsed?.property(p, opts);
+    for (const p of properties) {
+      out[p] = isMetadata(p) ? metadataProperty(email, p) : envelope ? envelope[p] : parsed?.property(p, opts);
+    }
     list.push(out);
   }
   return { accountId: account.id, state: view.emailState, list, notFound };
 }
 
-/** The stored envelope of each Email (from its first copy's row); an Email whose row has none is left out (its bytes are read). */
-async function storedEnvelopes(view: AccountView, ids: string[]): Promise<Map<string, StoredEnvelope>> {
-  const byFolder = new Map<number, { uid: number; id: string }[]>();
+/**
+ * The envelope values of each Email: from memory, else from the stored envelope of its first
+ * copy's row (one query per folder for those not in memory). An Email whose row has no stored
+ * envelope is left out: its bytes are read.
+ */
+async function envelopeValues(ctx: MethodContext, view: AccountView, ids: string[]): Promise<Map<string, EnvelopeValues>> {
+  const out = new Map<string, EnvelopeValues>();
+  const byFolder = new Map<number, { uid: number; email: AccountEmail }[]>();
   for (const id of ids) {
-    const r = view.emails.get(id)?.rows[0];
-    if (!r) continue;
+    const email = view.emails.get(id);
+    if (!email) continue;
+    const known = ctx.shared.envelopes.get(email.hash);
+    if (known) {
+      out.set(id, known);
+      continue;
+    }
+    const r = email.rows[0]!;
     const list = byFolder.get(r.folderId) ?? [];
-    list.push({ uid: r.uid, id });
+    list.push({ uid: r.uid, email });
     byFolder.set(r.folderId, list);
   }
-  const out = new Map<string, StoredEnvelope>();
   for (const [folderId, rows] of byFolder) {
     const folder = view.folders.find((f) => f.index.folderId === folderId)!;
     const structures = await folder.handle.structures(rows.map((r) => r.uid));
     for (const r of rows) {
       const json = structures.get(r.uid);
-      if (json) out.set(r.id, parseStructure(json).envelope);
+      if (json) out.set(r.email.id, ctx.shared.envelopes.add(r.email.hash, parseStructure(json).envelope));
     }
   }
   return out;
@@ -128,34 +139,37 @@ function comparators(sort: unknown): Comparator[] {
 }
 
 function sortKey(data: FilterData, e: AccountEmail, property: string): string | number {
-  if (property === 'receivedAt') return receivedAtOf(e);
+  if (property === 'receivedAt') return e.receivedAt;
   if (property === 'size') return e.rows[0]!.size;
   // The first value of the field, lower-cased (i;ascii-casemap-like, as IMAP SORT's strings).
   return (data.headersOf(e)?.[property as 'from'] ?? '').split('\0', 1)[0]!;
 }
 
+function isNewestFirst(order: Comparator[]): boolean {
+  return order.length === 1 && order[0]!.property === 'receivedAt' && !order[0]!.isAscending;
+}
+
 /** The Emails matching a query, sorted (ties by id, so that the order is stable between calls). */
-async function matching(ctx: MethodContext, view: AccountView, filter: unknown, sort: unknown): Promise<AccountEmail[]> {
-  const order = comparators(sort);
+async function matching(ctx: MethodContext, view: AccountView, filter: unknown, order: Comparator[]): Promise<readonly AccountEmail[]> {
   const data = new FilterData(view, ctx.shared.blobs);
   if (needsHeaders(filter) || order.some((c) => ['from', 'to', 'subject'].includes(c.property))) await data.loadHeaders();
-  const emails =
-    filter === undefined || filter === null ? [...view.emails.values()] : await filterEmails(data, filter, view.emails.values());
-  const keys = new Map(emails.map((e) => [e.id, order.map((c) => sortKey(data, e, c.property))]));
-  emails.sort((a, b) => {
-    const ka = keys.get(a.id)!;
-    const kb = keys.get(b.id)!;
+  const all = filter === undefined || filter === null;
+  // The default sort: the view's Emails are sorted so once, and a filter keeps their order.
+  if (isNewestFirst(order)) return all ? view.newestFirst() : filterEmails(data, filter, view.newestFirst());
+  const emails = all ? [...view.emails.values()] : await filterEmails(data, filter, view.emails.values());
+  const keyed = emails.map((e) => ({ e, k: order.map((c) => sortKey(data, e, c.property)) }));
+  keyed.sort((a, b) => {
     for (let i = 0; i < order.length; i++) {
-      if (ka[i]! < kb[i]!) return order[i]!.isAscending ? -1 : 1;
-      if (ka[i]! > kb[i]!) return order[i]!.isAscending ? 1 : -1;
+      if (a.k[i]! < b.k[i]!) return order[i]!.isAscending ? -1 : 1;
+      if (a.k[i]! > b.k[i]!) return order[i]!.isAscending ? 1 : -1;
     }
-    return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+    return a.e.id < b.e.id ? -1 : a.e.id > b.e.id ? 1 : 0;
   });
-  return emails;
+  return keyed.map((x) => x.e);
 }
 
 /** RFC 8621 §4.4.3 collapseThreads: only the first Email of each thread, in the sorted order. */
-function collapsed(emails: AccountEmail[]): AccountEmail[] {
+function collapsed(emails: readonly AccountEmail[]): AccountEmail[] {
   const seen = new Set<string>();
   return emails.filter((e) => {
     if (seen.has(e.threadId)) return false;
@@ -164,12 +178,33 @@ function collapsed(emails: AccountEmail[]): AccountEmail[] {
   });
 }
 
+/**
+ * The ids a query finds in the view, in order, before position and limit: from the view's kept
+ * results when the same filter, sort and collapseThreads were asked of it (a next page, a list
+ * polled again), else computed and kept. A view is the account at one state, so is what it found.
+ */
+async function results(
+  ctx: MethodContext,
+  view: AccountView,
+  filter: unknown,
+  sort: unknown,
+  collapse: boolean,
+): Promise<readonly string[]> {
+  const key = JSON.stringify([filter ?? null, sort ?? null, collapse]);
+  const kept = view.queries.get(key);
+  if (kept) return kept;
+  const found = await matching(ctx, view, filter, comparators(sort));
+  const ids = (collapse ? collapsed(found) : found).map((e) => e.id);
+  view.queries.set(key, ids);
+  return ids;
+}
+
 async function query(ctx: MethodContext, args: Record<string, unknown>) {
   onlyArguments(args, ['accountId', 'filter', 'sort', 'position', 'anchor', 'anchorOffset', 'limit', 'calculateTotal', 'collapseThreads']);
   const account = await findAccount(ctx, args.accountId);
   const view = await ctx.shared.indexes.view(account.scope);
-  const found = await matching(ctx, view, args.filter, args.sort);
-  const ids = (optionalBoolean(args, 'collapseThreads', false) ? collapsed(found) : found).map((e) => e.id);
+  const ids = await results(ctx, view, args.filter, args.sort, args.collapseThreads === true);
+  const collapse = optionalBoolean(args, 'collapseThreads', false);
   let position = 0;
   if (typeof args.anchor === 'string') {
     const at = ids.indexOf(args.anchor);
@@ -189,7 +224,7 @@ async function query(ctx: MethodContext, args: Record<string, unknown>) {
     canCalculateChanges: false,
     position,
     ids: ids.slice(position, position + cap),
-    collapseThreads: optionalBoolean(args, 'collapseThreads', false),
+    collapseThreads: collapse,
     ...(args.calculateTotal === true ? { total: ids.length } : {}),
     ...(limit !== undefined && limit > cap ? { limit: cap } : {}),
   };

@@ -40,9 +40,9 @@ const PROPERTIES = [
 type Folder = AccountView['folders'][number];
 
 export function mailboxObject(view: AccountView, f: Folder): Record<string, unknown> {
-  const name = f.index.name;
+  const name = f.name;
   const cut = name.lastIndexOf(DELIMITER);
-  const parent = cut > 0 ? view.folders.find((o) => o.index.name === name.slice(0, cut)) : undefined;
+  const parent = cut > 0 ? view.folders.find((o) => o.name === name.slice(0, cut)) : undefined;
   const role = ROLES[name] ?? null;
   const emails = new Set<string>();
   const unread = new Set<string>();
@@ -72,7 +72,7 @@ export function mailboxObject(view: AccountView, f: Folder): Record<string, unkn
       mayDelete: role !== 'inbox',
       maySubmit: true,
     },
-    isSubscribed: f.index.subscribed,
+    isSubscribed: f.subscribed,
   };
 }
 
@@ -119,7 +119,7 @@ async function changes(ctx: MethodContext, args: Record<string, unknown>) {
     const was = before.get(f.index.folderId);
     const id = mailboxObjectId(f.index.folderId);
     if (was === undefined) created.push(id);
-    else if (was !== `${f.index.modseq}|${f.index.subscribed ? 1 : 0}${f.index.name}`) updated.push(id);
+    else if (was !== `${f.index.modseq}|${f.subscribed ? 1 : 0}${f.name}`) updated.push(id);
     before.delete(f.index.folderId);
   }
   const destroyed = [...before.keys()].map(mailboxObjectId);
@@ -221,7 +221,7 @@ async function set(ctx: MethodContext, args: Record<string, unknown>) {
     if (parentId === null || parentId === undefined) return name;
     const parent = typeof parentId === 'string' ? folderOfMailboxId(view, resolveId(ctx, parentId)) : undefined;
     if (!parent) return { type: 'invalidProperties', properties: ['parentId'], description: 'no such parent Mailbox' };
-    return `${parent.index.name}${DELIMITER}${name}`;
+    return `${parent.name}${DELIMITER}${name}`;
   };
   for (const [cid, raw] of Object.entries((args.create as Record<string, Record<string, unknown>> | undefined) ?? {})) {
     const name = typeof raw?.name === 'string' ? raw.name : '';
@@ -230,7 +230,7 @@ async function set(ctx: MethodContext, args: Record<string, unknown>) {
       notCreated[cid] = path;
       continue;
     }
-    if (path.toUpperCase() === 'INBOX' || view.folders.some((f) => f.index.name === path)) {
+    if (path.toUpperCase() === 'INBOX' || view.folders.some((f) => f.name === path)) {
       notCreated[cid] = { type: 'invalidProperties', properties: ['name'], description: 'a Mailbox of that name exists there' };
       continue;
     }
@@ -264,11 +264,11 @@ async function set(ctx: MethodContext, args: Record<string, unknown>) {
       notDestroyed[rawId] = { type: 'notFound' };
       continue;
     }
-    if (f.index.name === 'INBOX') {
+    if (f.name === 'INBOX') {
       notDestroyed[rawId] = { type: 'forbidden', description: 'INBOX cannot be destroyed' };
       continue;
     }
-    if (view.folders.some((o) => o.index.name.startsWith(`${f.index.name}${DELIMITER}`))) {
+    if (view.folders.some((o) => o.name.startsWith(`${f.name}${DELIMITER}`))) {
       notDestroyed[rawId] = { type: 'mailboxHasChild' };
       continue;
     }
@@ -311,13 +311,13 @@ async function updateFolder(
     await f.handle.setSubscribed(patch.isSubscribed);
   }
   if ('name' in patch || 'parentId' in patch) {
-    if (f.index.name === 'INBOX') return { type: 'forbidden', description: 'INBOX cannot be renamed' };
+    if (f.name === 'INBOX') return { type: 'forbidden', description: 'INBOX cannot be renamed' };
     const name = 'name' in patch ? patch.name : current.name;
     if (typeof name !== 'string') return { type: 'invalidProperties', properties: ['name'] };
     const path = pathOf('parentId' in patch ? patch.parentId : current.parentId, name);
     if (typeof path !== 'string') return path;
-    if (path !== f.index.name) {
-      if (path.startsWith(`${f.index.name}${DELIMITER}`))
+    if (path !== f.name) {
+      if (path.startsWith(`${f.name}${DELIMITER}`))
         return { type: 'invalidProperties', properties: ['parentId'], description: 'a Mailbox cannot be its own descendant' };
       try {
         const own = account.scope.bind(f.handle);
