@@ -9,6 +9,8 @@
  * count from `BENCH_LISTENER_WORKERS`, set by the benchmark for each run.
  */
 import cluster from 'node:cluster';
+import { IpcBusRelay, WriteTokenGranter, workerBusTransport, workerWriteGate } from '@mss/operator';
+import type { StoreOptions } from '@mss/store';
 
 /** The worker counts to measure (`BENCH_WORKERS=1,2`). */
 export function benchWorkerCounts(): number[] {
@@ -38,6 +40,13 @@ export function isBenchWorker(): boolean {
 /** In the primary: forks `n` workers with `env`, resolves with what each sent once serving. */
 export async function forkBenchWorkers<T>(n: number, env: Record<string, string>): Promise<{ ready: T[]; stop(): Promise<void> }> {
   const workers = Array.from({ length: n }, () => cluster.fork(env));
+  // As `mss serve`'s primary does on SQLite: the workers' bus and write token go through here.
+  const relay = new IpcBusRelay();
+  const token = new WriteTokenGranter();
+  for (const w of workers) {
+    if (process.env.BENCH_SQLITE_IPC_BUS !== '0') relay.attach(w);
+    if (process.env.BENCH_SQLITE_WRITE_TOKEN !== '0') token.attach(w);
+  }
   const ready = await Promise.all(
     workers.map(
       (w) =>
@@ -61,6 +70,19 @@ export async function forkBenchWorkers<T>(n: number, env: Record<string, string>
         ),
       );
     },
+  };
+}
+
+/**
+ * In a worker: the store options that link it to its siblings through the primary, as in
+ * `mss serve` (the IPC bus and the write token; `BENCH_SQLITE_IPC_BUS=0` keeps the polled table,
+ * `BENCH_SQLITE_WRITE_TOKEN=0` leaves the writers to SQLite's busy wait, for comparison).
+ */
+export function benchWorkerStoreOptions(): Pick<StoreOptions, 'crossProcessEvents' | 'busTransport' | 'writeGate'> {
+  return {
+    crossProcessEvents: true,
+    ...(process.env.BENCH_SQLITE_IPC_BUS !== '0' ? { busTransport: workerBusTransport() } : {}),
+    ...(process.env.BENCH_SQLITE_WRITE_TOKEN !== '0' ? { writeGate: workerWriteGate() } : {}),
   };
 }
 

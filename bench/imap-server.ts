@@ -23,7 +23,7 @@ import { startImapServer, type LoginHook } from '@mss/imap';
 import { createLogger, loadStoreSettings, logLevelSetting } from '@mss/runtime';
 import { seedDemo } from '@mss/seed';
 import { MailboxScope, Store } from '@mss/store';
-import { benchWorkerServes, forkBenchWorkers, isBenchPrimary, isBenchWorker, listenerWorkers } from './cluster.ts';
+import { benchWorkerServes, benchWorkerStoreOptions, forkBenchWorkers, isBenchPrimary, isBenchWorker, listenerWorkers } from './cluster.ts';
 
 const BENCH_DOMAIN = 'operateur-a.mssante.fr';
 /** The demo PS person's own (PER) mailbox, created by `seedDemo` with its holder row. */
@@ -87,7 +87,7 @@ if (isBenchWorker()) {
     databaseUrl,
     ...loadStoreSettings(),
     migrate: false,
-    crossProcessEvents: true,
+    ...benchWorkerStoreOptions(),
   });
   const server = await listen(store);
   benchWorkerServes(server.url, async () => {

@@ -28,7 +28,7 @@ import { seedDemo } from '@mss/seed';
 import { createRelaySmtpServer, listenSmtp, startSubmissionServer, type RelayTransport } from '@mss/smtp';
 import { Store } from '@mss/store';
 import { loadOrCreatePki } from '@mss/trust';
-import { benchWorkerServes, forkBenchWorkers, isBenchPrimary, isBenchWorker, listenerWorkers } from './cluster.ts';
+import { benchWorkerServes, benchWorkerStoreOptions, forkBenchWorkers, isBenchPrimary, isBenchWorker, listenerWorkers } from './cluster.ts';
 
 const DOMAIN = 'operateur-a.mssante.fr';
 const USER = `paul.martin@${DOMAIN}`;
@@ -88,7 +88,7 @@ if (isBenchWorker() || (joinDir && !isBenchPrimary())) {
     databaseUrl,
     ...loadStoreSettings(),
     migrate: false,
-    crossProcessEvents: true,
+    ...benchWorkerStoreOptions(),
   });
   const { relay, submission } = await listen(store, p, Number(process.env.BENCH_SMTP_RELAY_PORT ?? process.argv[2] ?? 0));
   if (!isBenchWorker()) {

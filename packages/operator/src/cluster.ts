@@ -2,15 +2,18 @@
 // operator (startOperator) on the same database; the primary accepts connections on the shared
 // listeners and hands them round-robin to the workers (docs/choices.md says why not
 // SO_REUSEPORT). It serves no mail itself: it restarts a worker that dies (with backoff), names
-// the leader among the workers on SQLite (leadership.ts), answers the operations endpoints for the
+// the leader among the workers on SQLite (leadership.ts), links the workers of one SQLite file
+// (their event bus and their write token go through it: ipc-bus.ts, write-token.ts), answers the operations endpoints for the
 // whole machine (metrics summed over the workers by prom-client's AggregatorRegistry), and on
 // SIGTERM drains every worker before it exits.
 
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry, Counter, Gauge, Registry } from 'prom-client';
 import { type Logger, WORKER_COUNT_VARIABLE, WORKER_INDEX_VARIABLE, workerPlacement } from '@mss/runtime';
-import type { Store } from '@mss/store';
+import type { Store, StoreOptions } from '@mss/store';
+import { IpcBusRelay, workerBusTransport } from './ipc-bus.ts';
 import type { LeaderMessage } from './leadership.ts';
+import { WriteTokenGranter, workerWriteGate } from './write-token.ts';
 import { startOperations } from './operations.ts';
 import { checkReadiness } from './readiness.ts';
 
@@ -44,6 +47,14 @@ export function announceWorkerReady(endpoints: Record<string, string>, registry:
   process.send?.({ type: 'mss:ready', endpoints } satisfies WorkerReadyMessage);
 }
 
+/**
+ * In a worker: its store's links to the other workers of the SQLite file, through the primary (the
+ * event bus and the write token). The store ignores them on PostgreSQL.
+ */
+export function workerSqliteLinks(): Pick<StoreOptions, 'busTransport' | 'writeGate'> {
+  return { busTransport: workerBusTransport(), writeGate: workerWriteGate() };
+}
+
 export interface ClusterPrimaryOptions {
   workers: number;
   logger: Logger;
@@ -53,8 +64,12 @@ export interface ClusterPrimaryOptions {
   /** The operations listener (/healthz, /readyz, /metrics for the whole machine). */
   operationsPort: number;
   operationsService?: string;
-  /** SQLite: the primary names the leader among its workers; PostgreSQL: they take the advisory lock themselves. */
-  choosesLeader: boolean;
+  /**
+   * SQLite: the primary names the leader among its workers, relays their events and hands out
+   * their write token (`workerSqliteLinks` in each worker); PostgreSQL: they take the advisory
+   * lock themselves and talk through the database.
+   */
+  sqlite: boolean;
   /** How long a worker may take to drain at SIGTERM before it is killed (its own drain timeout, plus a margin). */
   drainTimeoutMs: number;
   /** Restart backoff: first delay, doubling up to the maximum; a worker up for `stableAfterMs` starts again from the first. */
@@ -93,6 +108,9 @@ export async function runClusterPrimary(o: ClusterPrimaryOptions): Promise<numbe
   let starting = true;
   let leader: Slot | undefined;
   let endpoints: Record<string, string> = {};
+
+  const relay = o.sqlite ? new IpcBusRelay() : undefined;
+  const writeToken = o.sqlite ? new WriteTokenGranter() : undefined;
 
   const registry = new Registry();
   const aggregator = new AggregatorRegistry();
@@ -138,7 +156,7 @@ export async function runClusterPrimary(o: ClusterPrimaryOptions): Promise<numbe
     if (slot.worker?.isConnected()) slot.worker.send(message);
   };
   const chooseLeader = (): void => {
-    if (!o.choosesLeader || draining || leader) return;
+    if (!o.sqlite || draining || leader) return;
     const next = slots.find((s) => s.ready);
     if (!next) return;
     leader = next;
@@ -159,6 +177,8 @@ export async function runClusterPrimary(o: ClusterPrimaryOptions): Promise<numbe
     slot.startedAt = Date.now();
     const worker = cluster.fork({ [WORKER_INDEX_VARIABLE]: String(slot.index), [WORKER_COUNT_VARIABLE]: String(o.workers) });
     slot.worker = worker;
+    relay?.attach(worker);
+    writeToken?.attach(worker);
     worker.on('message', (m: unknown) => {
       if (!isReadyMessage(m) || slot.worker !== worker) return;
       slot.ready = true;
@@ -223,7 +243,7 @@ export async function runClusterPrimary(o: ClusterPrimaryOptions): Promise<numbe
     process.once('SIGINT', () => resolve('SIGINT'));
   });
   void signalled.then(() => firstFailure?.(new Error('stopped while starting')));
-  log.info({ workers: o.workers, leadership: o.choosesLeader ? 'primary' : 'advisory' }, 'starting workers');
+  log.info({ workers: o.workers, leadership: o.sqlite ? 'primary' : 'advisory' }, 'starting workers');
   for (const slot of slots) fork(slot);
   try {
     await initialStart;

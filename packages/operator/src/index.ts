@@ -16,7 +16,10 @@ export {
   announceWorkerReady,
   clusterWorkerIdentity,
   runClusterPrimary,
+  workerSqliteLinks,
   type ClusterPrimaryOptions,
   type WorkerIdentity,
   type WorkerReadyMessage,
 } from './cluster.ts';
+export { WriteTokenGranter, workerWriteGate, type WriteTokenMessage } from './write-token.ts';
+export { IpcBusRelay, workerBusTransport, type IpcBusMessage } from './ipc-bus.ts';

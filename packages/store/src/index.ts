@@ -30,4 +30,5 @@ export { mailboxObjectId, emailObjectId, OBJECT_ID } from './object-ids.ts';
 export { newThreadId } from './threads.ts';
 export type { DirectorySyncUpdate } from './repos/directory-sync.ts';
 export { EventBus, BUS_TOPICS, type BusTopic, type BusTransport } from './bus/event-bus.ts';
+export type { WriteGate } from './write-gate.ts';
 export { PgLeaderLock } from './leader-lock.ts';

@@ -11,11 +11,12 @@ import type { WalSync } from './engine/wal-sync.ts';
 import { applyMigrationSet, migrateToLatest, STORE_MIGRATION_TABLE, type MigrationReport, type MigrationSet } from './migrate.ts';
 import type { BlobStore } from './blobs/blob-store.ts';
 import { openBlobStore } from './blobs/open.ts';
-import { EventBus } from './bus/event-bus.ts';
+import { EventBus, type BusTransport } from './bus/event-bus.ts';
 import { PgNotifyTransport } from './bus/pg-notify.ts';
 import { SqlitePollTransport } from './bus/sqlite-poll.ts';
 import { PgLeaderLock } from './leader-lock.ts';
 import type { RepoContext } from './repos/executor.ts';
+import type { WriteGate } from './write-gate.ts';
 import { DirectoryRepo } from './repos/directory.ts';
 import { MailboxRepo } from './repos/mailboxes.ts';
 import { CguRepo } from './repos/cgu.ts';
@@ -102,6 +103,14 @@ export interface StoreOptions extends OpenOptions {
    * (default off: one process). False: this process only.
    */
   crossProcessEvents?: boolean | undefined;
+  /**
+   * SQLite with several processes on the file: how the events reach the others, instead of the
+   * polled table (which costs a write and an fsync per publish). The cluster primary's IPC
+   * supplies it (`@mss/operator`). Ignored on PostgreSQL.
+   */
+  busTransport?: BusTransport | undefined;
+  /** SQLite with several processes on the file: taken around each transaction (see `WriteGate`). Ignored on PostgreSQL. */
+  writeGate?: WriteGate | undefined;
 }
 
 /**
@@ -126,6 +135,7 @@ export class Store extends Repositories {
   private readonly schema: string | undefined;
   private readonly sqlite: NodeSqliteDatabase | undefined;
   private readonly pgClient: (() => pg.Client) | undefined;
+  private readonly writeGate: WriteGate | undefined;
 
   private constructor(
     db: Kysely<Database>,
@@ -138,9 +148,11 @@ export class Store extends Repositories {
     sqlite: NodeSqliteDatabase | undefined,
     bus: EventBus,
     pgClient: (() => pg.Client) | undefined,
+    writeGate: WriteGate | undefined,
   ) {
     super({ db, engine, now });
     this.pgClient = pgClient;
+    this.writeGate = writeGate;
     this.db = db;
     this.sqlite = sqlite;
     this.engine = engine;
@@ -176,6 +188,7 @@ export class Store extends Repositories {
         opened.sqlite,
         bus,
         opened.pgClient,
+        opened.engine === 'sqlite' ? options.writeGate : undefined,
       );
     } catch (err) {
       await blobs?.close();
@@ -216,10 +229,16 @@ export class Store extends Repositories {
   async transaction<T>(fn: (tx: Repositories) => Promise<T>, options: { serializable?: boolean } = {}): Promise<T> {
     let builder = this.db.transaction();
     if (options.serializable && this.engine === 'postgres') builder = builder.setIsolationLevel('serializable');
-    const value = await builder.execute((trx: Transaction<Database>) => {
-      this.sqlite?.deferNextCommit();
-      return fn(new Repositories({ db: trx, engine: this.engine, now: this.now }));
-    });
+    const release = await this.writeGate?.acquire();
+    let value: T;
+    try {
+      value = await builder.execute((trx: Transaction<Database>) => {
+        this.sqlite?.deferNextCommit();
+        return fn(new Repositories({ db: trx, engine: this.engine, now: this.now }));
+      });
+    } finally {
+      release?.();
+    }
     await this.durable();
     return value;
   }
@@ -271,6 +290,9 @@ export class Store extends Repositories {
         // Let the work that is ready in this turn of the event loop join the batch. (Waiting a
         // millisecond more made batches no bigger and every delivery slower: measured.)
         await new Promise<void>((r) => setImmediate(r));
+        // Behind a write gate (several processes on one SQLite file), what arrives while another
+        // process writes joins this batch: the gate is taken before the batch is cut.
+        const release = await this.writeGate?.acquire();
         const batch = this.group.splice(0, 500);
         const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
         try {
@@ -293,6 +315,8 @@ export class Store extends Repositories {
         } catch (error) {
           for (const item of batch) item.reject(error);
           continue;
+        } finally {
+          release?.();
         }
         this.groupStats.commits++;
         this.groupStats.calls += batch.length;
@@ -384,6 +408,7 @@ export class Store extends Repositories {
 function createBus(opened: OpenedDatabase, options: StoreOptions): EventBus {
   if (opened.engine === 'postgres' && opened.pgClient && options.crossProcessEvents !== false)
     return new EventBus(new PgNotifyTransport({ connect: opened.pgClient, db: opened.db, schema: opened.schema }));
+  if (opened.engine === 'sqlite' && options.busTransport) return new EventBus(options.busTransport);
   if (opened.engine === 'sqlite' && opened.sqlite && options.crossProcessEvents === true)
     return new EventBus(new SqlitePollTransport({ raw: opened.sqlite.raw, db: opened.db }));
   return new EventBus();

@@ -13,6 +13,7 @@ import {
   primaryChosenLeadership,
   runClusterPrimary,
   startOperator,
+  workerSqliteLinks,
   type OperatorFileConfig,
   type OperatorSetup,
 } from '@mss/operator';
@@ -79,7 +80,7 @@ export const serveCommand: Command = {
           store,
           host: config.host,
           operationsPort: config.ports.operations,
-          choosesLeader: store.engine === 'sqlite',
+          sqlite: store.engine === 'sqlite',
           drainTimeoutMs: config.drainTimeoutMs + 10_000,
           onReady(endpoints, pids) {
             if (ctx.values.json) ctx.stdout.write(`${JSON.stringify({ ready: true, endpoints, workers: pids })}\n`);
@@ -91,12 +92,13 @@ export const serveCommand: Command = {
         logger.flush();
       }
     }
-    // A worker: every process hears the others' events (the polled table on SQLite, LISTEN/NOTIFY on PostgreSQL).
+    // A worker: every process hears the others' events (through the primary on SQLite, whose write
+    // token the workers also take turns with; LISTEN/NOTIFY on PostgreSQL, where the links are ignored).
     const store = await Store.open({
       dataDir: config.dataDir,
       databaseUrl: config.databaseUrl,
       ...storeSettings,
-      ...(worker ? { crossProcessEvents: true, migrate: false } : {}),
+      ...(worker ? { crossProcessEvents: true, migrate: false, ...workerSqliteLinks() } : {}),
     });
     logger.info(
       {

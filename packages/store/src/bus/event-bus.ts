@@ -11,12 +11,13 @@ export const BUS_TOPICS = ['folder-changed', 'revocation', 'queue', 'directory']
 export type BusTopic = (typeof BUS_TOPICS)[number];
 
 /**
- * How messages reach the other processes: PostgreSQL LISTEN/NOTIFY, or SQLite's polled table.
+ * How messages reach the other processes: PostgreSQL LISTEN/NOTIFY, SQLite's polled table, or a
+ * channel the caller supplies (`ipc`: the workers of `mss serve` on SQLite, through their primary).
  * A transport carries opaque strings and never calls back for a message this process sent
  * (the bus filters its own by origin).
  */
 export interface BusTransport {
-  readonly kind: 'postgres' | 'sqlite';
+  readonly kind: 'postgres' | 'sqlite' | 'ipc';
   start(onMessage: (message: string) => void): Promise<void>;
   send(message: string): void;
   close(): Promise<void>;
@@ -50,7 +51,7 @@ export class EventBus {
     this.onError = onError;
   }
 
-  /** `local` (this process only), `postgres` (LISTEN/NOTIFY) or `sqlite` (polled table). */
+  /** `local` (this process only), `postgres` (LISTEN/NOTIFY), `sqlite` (polled table) or `ipc` (the caller's channel). */
   get kind(): 'local' | BusTransport['kind'] {
     return this.transport?.kind ?? 'local';
   }
