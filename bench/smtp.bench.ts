@@ -184,7 +184,7 @@ async function inbound(nodes: Node[]): Promise<number | null> {
     rates.push(MESSAGES / seconds);
   }
   rates.sort((a, b) => a - b);
-  return Number(rates[rates.length >> 1]!.toFixed(1));
+  return rates[rates.length >> 1]!;
 }
 
 /** The submission driver against every node at once, split likewise; accepted messages / wall time. */
@@ -236,9 +236,12 @@ async function oursSmtp(
     await first.daemon.stop();
     const delivered = Number(/delivered\t(\d+)/.exec(first.daemon.stdout())?.[1] ?? NaN);
     const expected = (ours === null ? 0 : MESSAGES * RUNS) + sub.accepted;
+    if (ours === null || delivered !== expected || sub.errors > 0)
+      for (const [i, n] of nodes.entries())
+        log(`smtp bench: node ${i + 1}'s stderr:\n${n.daemon.stderr().trim().split('\n').slice(-20).join('\n')}`);
     const commit = setup.engine === 'sqlite' ? 'SQLite commit' : 'PostgreSQL commit';
     return [
-      `inbound\tours (${setup.label})\t${ours ?? '-'}\t${ratio(ours, postfix)}\t${ratio(ours, sink)}\tdelivered before 250 (fsync + ${commit})`,
+      `inbound\tours (${setup.label})\t${ours?.toFixed(1) ?? '-'}\t${ratio(ours, postfix)}\t${ratio(ours, sink)}\tdelivered before 250 (fsync + ${commit})`,
       `submission\tours (${setup.label})\t${sub.perSecond.toFixed(1)}\t${ratio(sub.perSecond, postfixDriver)}\t-\tSTARTTLS + XOAUTH2, ${sub.errors} errors`,
       `check\tours (${setup.label})\tdelivered=${delivered}\texpected=${expected}\t-\t${delivered === expected ? 'ok' : 'MISMATCH'}`,
     ];
