@@ -88,7 +88,8 @@ if (isBenchWorker() || (joinDir && !isBenchPrimary())) {
     databaseUrl,
     ...loadStoreSettings(),
     migrate: false,
-    ...benchWorkerStoreOptions(),
+    // A second node's only process is no cluster worker: PostgreSQL's LISTEN/NOTIFY links it to the others.
+    ...(isBenchWorker() ? benchWorkerStoreOptions() : { crossProcessEvents: true }),
   });
   const { relay, submission } = await listen(store, p, Number(process.env.BENCH_SMTP_RELAY_PORT ?? process.argv[2] ?? 0));
   if (!isBenchWorker()) {
