@@ -7,6 +7,11 @@
  * the reviewed list (scripts/test-files-without-database.txt) and, by the import analysis of
  * scripts/test-files.ts, loads neither the store, a database driver nor the mss CLI; a listed file
  * that fails the analysis runs anyway and is named (scripts/test/run-tests.test.ts fails on it).
+ *
+ * A hang must cost minutes, not the whole CI: unless told otherwise, every test and every hook
+ * fails after TEST_TIMEOUT_MS (hooks have no limit of their own otherwise), and a file whose tests
+ * are all done exits even if something still holds its event loop (`--test-force-exit`), so a
+ * stuck clean-up is reported as that hook's time-out instead of holding the run.
  */
 import { spawn } from 'node:child_process';
 import { testDatabaseUrl } from '@mss/runtime';
@@ -24,7 +29,14 @@ if (testDatabaseUrl()) {
   console.error(`run-tests: SQLite: all ${selection.total} test files`);
 }
 
-const child = spawn(process.execPath, ['--test', ...process.argv.slice(2), ...selection.files], { cwd: ROOT, stdio: 'inherit' });
+/** Longer than any test of the suite takes on a loaded CI machine (the longest take about a minute). */
+const TEST_TIMEOUT_MS = 300_000;
+const given = process.argv.slice(2);
+const safety = [
+  ...(given.some((a) => a.startsWith('--test-timeout')) ? [] : [`--test-timeout=${TEST_TIMEOUT_MS}`]),
+  ...(given.includes('--test-force-exit') ? [] : ['--test-force-exit']),
+];
+const child = spawn(process.execPath, ['--test', ...safety, ...given, ...selection.files], { cwd: ROOT, stdio: 'inherit' });
 child.on('exit', (code, signal) => {
   process.exitCode = code ?? (signal ? 1 : 0);
 });

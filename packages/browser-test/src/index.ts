@@ -22,16 +22,54 @@ export function chromiumPath(): string {
   return found;
 }
 
+/** How long a browser may take to close before its process is killed. */
+const CLOSE_DEADLINE_MS = 15_000;
+
+const processIds = new WeakMap<Browser, number>();
+
+/** The process id of a browser that launchBrowser started (for tests of the harness itself). */
+export function browserPid(browser: Browser): number | undefined {
+  return processIds.get(browser);
+}
+
 /**
  * A headless chromium. The sandbox flag is off because CI runs as root, where chromium refuses its
  * own sandbox; the pages under test are ours, on loopback.
+ *
+ * Launched as a browser server and connected to, because only the server gives us the process:
+ * chromium's own close now and then never returns (a known, rare failure), and a test file whose
+ * `after` hook awaits it would hold CI until its time runs out. `close()` therefore waits for the
+ * orderly close at most CLOSE_DEADLINE_MS, then kills the process, and says so on stderr.
  */
-export async function launchBrowser(): Promise<Browser> {
-  return chromium.launch({
+export async function launchBrowser(options: { closeDeadlineMs?: number } = {}): Promise<Browser> {
+  const deadline = options.closeDeadlineMs ?? CLOSE_DEADLINE_MS;
+  const server = await chromium.launchServer({
     executablePath: chromiumPath(),
     headless: true,
     args: ['--no-sandbox', '--disable-dev-shm-usage'],
   });
+  let browser: Browser;
+  try {
+    browser = await chromium.connect(server.wsEndpoint());
+  } catch (err) {
+    await server.kill();
+    throw err;
+  }
+  const pid = server.process().pid;
+  if (pid !== undefined) processIds.set(browser, pid);
+  const orderlyClose = browser.close.bind(browser);
+  browser.close = async (options) => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), deadline);
+    });
+    const closed = Promise.allSettled([orderlyClose(options), server.close()]).then(() => 'closed' as const);
+    const outcome = await Promise.race([closed, late]);
+    clearTimeout(timer);
+    if (outcome === 'late') console.error(`browser-test: chromium did not close within ${deadline} ms; its process is killed`);
+    await server.kill();
+  };
+  return browser;
 }
 
 /** A fresh context (own cookies) with French as the language, the users' language. */

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { launchBrowser, newFrenchContext, saveScreenshot } from '../src/index.ts';
+import { browserPid, launchBrowser, newFrenchContext, saveScreenshot } from '../src/index.ts';
 
 test('chromium renders a loopback page, runs its script, and saves a PNG screenshot', async () => {
   const server = http.createServer((_req, res) => {
@@ -26,4 +26,26 @@ test('chromium renders a loopback page, runs its script, and saves a PNG screens
     await browser.close();
     server.close();
   }
+});
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+test('a chromium that does not close in time is killed: close() returns and leaves no process behind', async () => {
+  const browser = await launchBrowser({ closeDeadlineMs: 500 });
+  const pid = browserPid(browser);
+  assert.ok(pid !== undefined && alive(pid));
+  await (await newFrenchContext(browser)).newPage();
+  // A stopped process answers nothing: the orderly close cannot finish, as when chromium hangs.
+  process.kill(pid, 'SIGSTOP');
+  const started = Date.now();
+  await browser.close();
+  assert.ok(Date.now() - started >= 500, 'close() waited for the orderly close first');
+  assert.equal(alive(pid), false);
 });

@@ -395,7 +395,12 @@ export class Store extends Repositories {
   async dropSchema(): Promise<void> {
     if (this.engine !== 'postgres' || !this.schema || this.schema === 'public')
       throw new Error('dropSchema: only for a PostgreSQL store opened with ?schema=');
-    await sql.raw(`DROP SCHEMA ${this.schema} CASCADE`).execute(this.db);
+    // A connection left in a transaction on one of its tables would make the drop wait for ever:
+    // wait a bounded time, then fail and say so.
+    await this.db.transaction().execute(async (tx) => {
+      await sql.raw(`SET LOCAL lock_timeout = '${DROP_SCHEMA_LOCK_TIMEOUT}'`).execute(tx);
+      await sql.raw(`DROP SCHEMA ${this.schema} CASCADE`).execute(tx);
+    });
   }
 
   /** The raw query builder, for tests and migrations tooling only: other packages use the repositories. */
@@ -403,6 +408,8 @@ export class Store extends Repositories {
     return this.db;
   }
 }
+
+const DROP_SCHEMA_LOCK_TIMEOUT = '15s';
 
 /** The bus a store's processes share: LISTEN/NOTIFY on PostgreSQL unless told otherwise; on SQLite the polled table when asked, else in-process. */
 function createBus(opened: OpenedDatabase, options: StoreOptions): EventBus {

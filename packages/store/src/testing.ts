@@ -28,7 +28,10 @@ export async function openTestStore(
     /** For another process to open the same store (crash tests). */
     databaseUrl,
     cleanup: async () => {
-      if (store.engine === 'postgres') await store.dropSchema();
+      // The test's PostgreSQL cluster is thrown away after the run: a schema that cannot be
+      // dropped (a lock still held) is worth a warning, not a failed or stuck clean-up.
+      if (store.engine === 'postgres')
+        await store.dropSchema().catch((err: unknown) => console.error(`openTestStore: schema left in place: ${String(err)}`));
       await store.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
