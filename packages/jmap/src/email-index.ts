@@ -43,6 +43,8 @@ export class FolderEmails {
   /** The MODSEQ the index was last loaded whole at: changes since an older one cannot be told. */
   loadedAt = -1;
   readonly rows = new Map<number, IndexedRow>();
+  /** Moves when a row comes or goes (not when flags change): views whose folders did not move share their Emails. */
+  generation = 0;
   private gone: GoneRow[] = [];
   /** Decoded From/To/Cc/Bcc/Subject by UID (immutable per row), read the first time a query needs them. */
   private readonly search = new Map<number, SearchHeaders>();
@@ -77,6 +79,7 @@ export class FolderEmails {
       const known = this.rows.get(e.uid);
       if (!known) continue;
       this.rows.delete(e.uid);
+      this.generation++;
       this.gone.push({ uid: e.uid, emailId: known.emailId, threadId: known.threadId, modseq: e.modseq });
     }
     if (this.gone.length > GONE_KEPT) {
@@ -91,16 +94,21 @@ export class FolderEmails {
         known.modseq = c.modseq;
       } else fresh.push(c.uid);
     }
-    if (fresh.length > 0) this.add(await folder.fetchRows(fresh, false));
+    if (fresh.length > 0) {
+      this.add(await folder.fetchRows(fresh, false));
+      this.generation++;
+    }
     this.modseq = Math.max(highest, this.modseq);
   }
 
   private async loadWhole(folder: FolderHandle, highest: number): Promise<void> {
     const uids = (await folder.index()).map((r) => r.uid);
     this.rows.clear();
+    this.generation++;
     this.gone = [];
     // In slices, so that a scattered folder is read by UID lists of a bounded size.
     for (let i = 0; i < uids.length; i += 5000) this.add(await folder.fetchRows(uids.slice(i, i + 5000), false));
+    this.generation++;
     this.modseq = highest;
     this.loadedAt = highest;
   }
@@ -177,6 +185,11 @@ export interface AccountView {
   newestFirst(): readonly AccountEmail[];
   /** Email/query results of this view by query (they change only when the view does): see `QueryResults`. */
   readonly queries: QueryResults;
+  /**
+   * Results of queries that read no keyword (filters on folders, dates, sizes, headers, bodies;
+   * every sort; collapseThreads): kept while no row comes or goes, across keyword changes.
+   */
+  readonly keywordFreeQueries: QueryResults;
 }
 
 /** How many query results a view keeps (a webmail pages a few lists: a folder, a search, a thread). */
@@ -209,7 +222,7 @@ export function newestFirstOrder(a: AccountEmail, b: AccountEmail): number {
 /** Per process: one index per folder, and the last view of each account (rebuilt when a folder moved). */
 export class EmailIndexes {
   private readonly folders = new Map<number, FolderEmails>();
-  private readonly views = new Map<number, AccountView>();
+  private readonly views = new Map<number, { view: AccountView; shape: string; set: EmailSet }>();
 
   folder(folderId: number): FolderEmails {
     let f = this.folders.get(folderId);
@@ -236,41 +249,58 @@ export class EmailIndexes {
     const emailState = encodeState(folders.map((f) => [f.index.folderId, f.index.modseq, f.index.uidnext]));
     const mailboxState = encodeState(folders.map((f) => [f.index.folderId, f.index.modseq, `${f.subscribed ? 1 : 0}${f.name}`]));
     const previous = this.views.get(scope.mailboxId);
-    if (previous && previous.emailState === emailState && previous.mailboxState === mailboxState) return previous;
-    const view = buildView(folders, emailState, mailboxState);
-    this.views.set(scope.mailboxId, view);
+    if (previous && previous.view.emailState === emailState && previous.view.mailboxState === mailboxState) return previous.view;
+    // Flags changed, no row came or went: the Emails (their rows are the index's, flags updated in place) stay.
+    const shape = folders.map((f) => `${f.index.folderId}:${f.index.generation}`).join(',');
+    const set = previous?.shape === shape ? previous.set : new EmailSet(folders);
+    const view: AccountView = {
+      folders,
+      emails: set.emails,
+      get threads() {
+        return set.threads();
+      },
+      emailState,
+      mailboxState,
+      newestFirst: () => set.newestFirst(),
+      queries: new QueryResults(),
+      keywordFreeQueries: set.queries,
+    };
+    this.views.set(scope.mailboxId, { view, shape, set });
     return view;
   }
 }
 
-function buildView(folders: ViewFolder[], emailState: string, mailboxState: string): AccountView {
-  const copies = new Map<string, IndexedRow[]>();
-  for (const f of folders) {
-    for (const r of f.index.rows.values()) {
-      const rows = copies.get(r.emailId);
-      if (rows) rows.push(r);
-      else copies.set(r.emailId, [r]);
+/** The Emails of an account's folders as they are between two rows coming or going; what is derived from them, made when first asked. */
+class EmailSet {
+  readonly emails: Map<string, AccountEmail>;
+  readonly queries = new QueryResults();
+  private byThread: Map<string, AccountEmail[]> | undefined;
+  private newest: AccountEmail[] | undefined;
+
+  constructor(folders: readonly ViewFolder[]) {
+    const copies = new Map<string, { id: string; hash: string; threadId: string; rows: IndexedRow[]; receivedAt: string }>();
+    for (const f of folders) {
+      for (const r of f.index.rows.values()) {
+        const e = copies.get(r.emailId);
+        if (!e) copies.set(r.emailId, { id: r.emailId, hash: r.hash, threadId: r.threadId, rows: [r], receivedAt: r.receivedAt });
+        else {
+          e.rows.push(r);
+          if (r.receivedAt < e.receivedAt) e.receivedAt = r.receivedAt;
+        }
+      }
     }
+    this.emails = copies;
   }
-  const emails = new Map<string, AccountEmail>();
-  for (const [id, rows] of copies) {
-    let receivedAt = rows[0]!.receivedAt;
-    for (let i = 1; i < rows.length; i++) if (rows[i]!.receivedAt < receivedAt) receivedAt = rows[i]!.receivedAt;
-    emails.set(id, { id, hash: rows[0]!.hash, threadId: rows[0]!.threadId, rows, receivedAt });
+
+  threads(): Map<string, AccountEmail[]> {
+    this.byThread ??= threadsOf(this.emails);
+    return this.byThread;
   }
-  let newest: AccountEmail[] | undefined;
-  return {
-    folders,
-    emails,
-    threads: threadsOf(emails),
-    emailState,
-    mailboxState,
-    newestFirst: () => {
-      newest ??= [...emails.values()].sort(newestFirstOrder);
-      return newest;
-    },
-    queries: new QueryResults(),
-  };
+
+  newestFirst(): readonly AccountEmail[] {
+    this.newest ??= [...this.emails.values()].sort(newestFirstOrder);
+    return this.newest;
+  }
 }
 
 function threadsOf(emails: Map<string, AccountEmail>): Map<string, AccountEmail[]> {

@@ -80,10 +80,6 @@ export function checkEmailProperties(properties: string[], bodyProperties: strin
   for (const p of bodyProperties) if (!BODY_KNOWN.has(p) && !parseHeaderProperty(p)) throw invalidArguments(`unknown body property ${p}`);
 }
 
-export function needsBytes(properties: string[]): boolean {
-  return properties.some((p) => !METADATA.has(p));
-}
-
 export function blobIdOfMessage(hash: string): string {
   return `B${hash}`;
 }
@@ -503,11 +499,6 @@ function truncateUtf8(text: string, maxBytes: number): string {
 
 /** The Email properties the stored envelope answers (the first of each field, as the bytes would). */
 export const ENVELOPE_PROPERTIES = new Set(['messageId', 'inReplyTo', 'sender', 'from', 'to', 'cc', 'bcc', 'replyTo', 'subject', 'sentAt']);
-
-/** Whether every property asked is metadata or in the envelope: then the message's bytes need not be read. */
-export function envelopeSuffices(properties: string[]): boolean {
-  return properties.every((p) => METADATA.has(p) || ENVELOPE_PROPERTIES.has(p));
-}
 
 function storedAddresses(list: readonly StoredAddress[] | null): EmailAddress[] | null {
   if (list === null) return null;

@@ -19,7 +19,7 @@ import {
   type CoreLimits,
 } from './capabilities.ts';
 import { EmailIndexes } from './email-index.ts';
-import { EnvelopeValuesCache } from './envelope-values.ts';
+import { EmailValuesCache } from './email-values.ts';
 import { ParsedEmail, parseBlobId } from './email-view.ts';
 import { RequestError } from './errors.ts';
 import type { JmapShared, MethodTable, Submitter } from './methods/context.ts';
@@ -70,7 +70,7 @@ export async function registerJmap(app: FastifyInstance, options: JmapOptions): 
   const shared: JmapShared = {
     blobs: store.blobs,
     indexes: new EmailIndexes(),
-    envelopes: new EnvelopeValuesCache(),
+    emailValues: new EmailValuesCache(),
     uploads: new Uploads(store.blobs),
     ingest: (raw) => store.ingest(raw),
     folderChanged: (folderId) => store.notifyFolderChanged(folderId),

@@ -177,7 +177,7 @@ test('other sorts (receivedAt ascending, size) and collapseThreads, paged, equal
   );
 });
 
-test('a kept result ends with its view: a delivery, a keyword set and a filter on it give a new queryState and the new order', async () => {
+test('a kept result ends with its view: a keyword set, a delivery and a move give a new queryState and the new order', async () => {
   const filter = { inMailbox: inboxId };
   const unseen = { operator: 'AND', conditions: [filter, { notKeyword: '$seen' }] };
   const before1 = await query({ filter, limit: 3, calculateTotal: true });
@@ -199,4 +199,13 @@ test('a kept result ends with its view: a delivery, a keyword set and a filter o
   assert.equal(after1.total, (before1.total as number) + 1);
   assert.deepEqual((after1.ids as string[]).slice(1), (before1.ids as string[]).slice(0, 2));
   assert.equal((await listAll()).length, emails.length + 1);
+  // A move (RFC 8621 §4.6 mailboxIds): the folder lists, kept across keyword changes, follow rows that go and come.
+  const archived = await query({ filter: { inMailbox: archiveId }, calculateTotal: true });
+  const moved = (after1.ids as string[])[0]!;
+  const m = await calls(world, token, [['Email/set', { accountId, update: { [moved]: { mailboxIds: { [archiveId]: true } } } }, 'm']]);
+  assert.deepEqual(Object.keys(m.get('m')![1].updated as object), [moved]);
+  const inboxNow = await query({ filter, limit: 3, calculateTotal: true });
+  assert.deepEqual([inboxNow.ids, inboxNow.total], [before1.ids, before1.total]);
+  const archiveNow = await query({ filter: { inMailbox: archiveId }, calculateTotal: true });
+  assert.deepEqual(archiveNow.ids, [moved, ...(archived.ids as string[])]);
 });

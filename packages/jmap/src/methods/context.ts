@@ -2,7 +2,7 @@ import type { Logger } from '@mss/runtime';
 import type { BlobStore, Store } from '@mss/store';
 import type { CoreLimits } from '../capabilities.ts';
 import type { EmailIndexes } from '../email-index.ts';
-import type { EnvelopeValuesCache } from '../envelope-values.ts';
+import type { EmailValuesCache } from '../email-values.ts';
 import { MethodError, invalidArguments } from '../errors.ts';
 import type { JmapAccount, JmapSession } from '../session.ts';
 import type { Uploads } from '../uploads.ts';
@@ -15,8 +15,8 @@ import type { Uploads } from '../uploads.ts';
 export interface JmapShared {
   readonly blobs: Pick<BlobStore, 'get' | 'has'>;
   readonly indexes: EmailIndexes;
-  /** Email/get's envelope properties by blob, decoded once per process. */
-  readonly envelopes: EnvelopeValuesCache;
+  /** Email/get's properties that depend on a blob alone (envelope, preview, hasAttachment), computed once per process. */
+  readonly emailValues: EmailValuesCache;
   readonly uploads: Uploads;
   ingest(raw: Buffer): ReturnType<Store['ingest']>;
   /** After a commit that changed a folder: IMAP sessions (IDLE) and JMAP push streams hear of it. */

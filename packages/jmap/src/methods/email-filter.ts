@@ -61,6 +61,16 @@ export function needsHeaders(filter: unknown): boolean {
   return ['text', ...ADDRESS_AND_SUBJECT].some((k) => k in o);
 }
 
+const KEYWORD_CONDITIONS = ['hasKeyword', 'notKeyword', 'allInThreadHaveKeyword', 'someInThreadHaveKeyword', 'noneInThreadHaveKeyword'];
+
+/** Whether a filter has a keyword condition (its result may change when flags do; no other condition's does). */
+export function readsKeywords(filter: unknown): boolean {
+  if (typeof filter !== 'object' || filter === null) return false;
+  const o = filter as Record<string, unknown>;
+  if (Array.isArray(o.conditions) && o.conditions.some(readsKeywords)) return true;
+  return KEYWORD_CONDITIONS.some((k) => Object.hasOwn(o, k));
+}
+
 function keywordArg(k: string, v: unknown): string {
   if (typeof v !== 'string' || v === '') throw invalidArguments(`${k} must be a keyword`);
   return v;

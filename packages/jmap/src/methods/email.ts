@@ -6,19 +6,18 @@ import { parseStructure } from '@mss/store';
 import { MAIL } from '../capabilities.ts';
 import type { AccountEmail, AccountView } from '../email-index.ts';
 import { decodeState } from '../email-index.ts';
-import type { EnvelopeValues } from '../envelope-values.ts';
+import { type EmailValues, KEPT_PROPERTIES } from '../email-values.ts';
 import { MethodError, invalidArguments } from '../errors.ts';
 import {
   DEFAULT_BODY_PROPERTIES,
   DEFAULT_EMAIL_PROPERTIES,
   ParsedEmail,
   checkEmailProperties,
-  envelopeSuffices,
+  ENVELOPE_PROPERTIES,
   isMetadata,
   metadataProperty,
-  needsBytes,
 } from '../email-view.ts';
-import { FilterData, filterEmails, needsHeaders } from './email-filter.ts';
+import { FilterData, filterEmails, needsHeaders, readsKeywords } from './email-filter.ts';
 import {
   checkGetLimit,
   findAccount,
@@ -58,52 +57,61 @@ async function get(ctx: MethodContext, args: Record<string, unknown>) {
     maxBodyValueBytes: optionalInt(args, 'maxBodyValueBytes', 0),
   };
   const view = await ctx.shared.indexes.view(account.scope);
-  const bytes = needsBytes(properties);
-  // A message list's properties come from the stored envelopes (decoded once per blob), no blob read.
-  const envelopes =
-    bytes && envelopeSuffices(properties)
-      ? await envelopeValues(
-          ctx,
-          view,
-          ids.map((i) => resolveId(ctx, i)),
-        )
-      : undefined;
+  const fromBytes = properties.filter((p) => !isMetadata(p));
+  const emails = ids.map((raw) => ({ raw, email: view.emails.get(resolveId(ctx, raw)) }));
+  // What each blob's kept values answer; for the rest, the stored envelope when it suffices, else the bytes.
+  const kept = await keptValues(
+    ctx,
+    view,
+    emails.flatMap((e) => e.email ?? []),
+    fromBytes,
+  );
   const list: Record<string, unknown>[] = [];
   const notFound: string[] = [];
-  for (const rawId of ids) {
-    const id = resolveId(ctx, rawId);
-    const email = view.emails.get(id);
+  for (const { raw, email } of emails) {
     if (!email) {
-      notFound.push(rawId);
+      notFound.push(raw);
       continue;
     }
-    const envelope = envelopes?.get(id);
-    const parsed = bytes && !envelope ? new ParsedEmail(await ctx.shared.blobs.get(email.hash), email.hash) : undefined;
-    const out: Record<string, unknown> = { id };
+    const values = kept.get(email.hash);
+    let parsed: ParsedEmail | undefined;
+    let computed: Record<string, unknown> | undefined;
+    const out: Record<string, unknown> = { id: email.id };
     for (const p of properties) {
-      out[p] = isMetadata(p) ? metadataProperty(email, p) : envelope ? envelope[p] : parsed?.property(p, opts);
+      if (isMetadata(p)) out[p] = metadataProperty(email, p);
+      else if (values && Object.hasOwn(values, p)) out[p] = values[p];
+      else {
+        parsed ??= new ParsedEmail(await ctx.shared.blobs.get(email.hash), email.hash);
+        out[p] = parsed.property(p, opts);
+        if (KEPT_PROPERTIES.has(p)) (computed ??= {})[p] = out[p];
+      }
     }
+    if (computed) ctx.shared.emailValues.add(email.hash, computed);
     list.push(out);
   }
   return { accountId: account.id, state: view.emailState, list, notFound };
 }
 
 /**
- * The envelope values of each Email: from memory, else from the stored envelope of its first
- * copy's row (one query per folder for those not in memory). An Email whose row has no stored
- * envelope is left out: its bytes are read.
+ * The kept values of each Email's blob (`EmailValuesCache`). An Email that needs no more than its
+ * envelope of what is not kept has it decoded from the stored envelope of its first copy's row
+ * (one query per folder for all of them) and kept: a message list reads no blob. An Email whose
+ * row has no stored envelope is left as it is: its bytes are read.
  */
-async function envelopeValues(ctx: MethodContext, view: AccountView, ids: string[]): Promise<Map<string, EnvelopeValues>> {
-  const out = new Map<string, EnvelopeValues>();
+async function keptValues(
+  ctx: MethodContext,
+  view: AccountView,
+  emails: AccountEmail[],
+  properties: string[],
+): Promise<Map<string, EmailValues>> {
+  const out = new Map<string, EmailValues>();
+  if (properties.length === 0) return out;
   const byFolder = new Map<number, { uid: number; email: AccountEmail }[]>();
-  for (const id of ids) {
-    const email = view.emails.get(id);
-    if (!email) continue;
-    const known = ctx.shared.envelopes.get(email.hash);
-    if (known) {
-      out.set(id, known);
-      continue;
-    }
+  for (const email of emails) {
+    const values = ctx.shared.emailValues.get(email.hash);
+    if (values) out.set(email.hash, values);
+    const missing = properties.filter((p) => !values || !Object.hasOwn(values, p));
+    if (missing.length === 0 || !missing.every((p) => ENVELOPE_PROPERTIES.has(p))) continue;
     const r = email.rows[0]!;
     const list = byFolder.get(r.folderId) ?? [];
     list.push({ uid: r.uid, email });
@@ -114,7 +122,7 @@ async function envelopeValues(ctx: MethodContext, view: AccountView, ids: string
     const structures = await folder.handle.structures(rows.map((r) => r.uid));
     for (const r of rows) {
       const json = structures.get(r.uid);
-      if (json) out.set(r.email.id, ctx.shared.envelopes.add(r.email.hash, parseStructure(json).envelope));
+      if (json) out.set(r.email.hash, ctx.shared.emailValues.addEnvelope(r.email.hash, parseStructure(json).envelope));
     }
   }
   return out;
@@ -181,7 +189,8 @@ function collapsed(emails: readonly AccountEmail[]): AccountEmail[] {
 /**
  * The ids a query finds in the view, in order, before position and limit: from the view's kept
  * results when the same filter, sort and collapseThreads were asked of it (a next page, a list
- * polled again), else computed and kept. A view is the account at one state, so is what it found.
+ * polled again), else computed and kept. A view is the account at one state, so is what it found;
+ * a query that reads no keyword finds the same until a row comes or goes (`keywordFreeQueries`).
  */
 async function results(
   ctx: MethodContext,
@@ -191,11 +200,12 @@ async function results(
   collapse: boolean,
 ): Promise<readonly string[]> {
   const key = JSON.stringify([filter ?? null, sort ?? null, collapse]);
-  const kept = view.queries.get(key);
-  if (kept) return kept;
+  const kept = readsKeywords(filter) ? view.queries : view.keywordFreeQueries;
+  const known = kept.get(key);
+  if (known) return known;
   const found = await matching(ctx, view, filter, comparators(sort));
   const ids = (collapse ? collapsed(found) : found).map((e) => e.id);
-  view.queries.set(key, ids);
+  kept.set(key, ids);
   return ids;
 }
 
