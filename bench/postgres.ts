@@ -61,18 +61,17 @@ export async function startBenchPostgres(): Promise<BenchPostgres> {
   try {
     must(...as(path.join(bin, 'initdb'), ['-D', data, '-U', 'mss', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8']), 'initdb');
     // Several listener processes (nodes × workers), each with its pool (MSS_PG_POOL_SIZE), plus the bench's own.
-    const settings = ['listen_addresses=127.0.0.1', `port=${port}`, `unix_socket_directories=${dir}`, 'max_connections=500'];
+    // BENCH_PG_SETTINGS: more `name=value` settings, space-separated (e.g. `commit_delay=100 log_statement=all`);
+    // BENCH_PG_LOG: the server's log file, kept after the run (by default in the cluster's dir, deleted with it).
+    const extra = (process.env.BENCH_PG_SETTINGS ?? '').split(/\s+/).filter(Boolean);
+    const settings = ['listen_addresses=127.0.0.1', `port=${port}`, `unix_socket_directories=${dir}`, 'max_connections=500', ...extra];
+    const logFile = process.env.BENCH_PG_LOG ? path.resolve(process.env.BENCH_PG_LOG) : path.join(dir, 'server.log');
+    if (process.env.BENCH_PG_LOG && asRoot) {
+      fs.writeFileSync(logFile, '');
+      must('chown', ['postgres:postgres', logFile], 'chown log');
+    }
     must(
-      ...as(path.join(bin, 'pg_ctl'), [
-        '-D',
-        data,
-        '-l',
-        path.join(dir, 'server.log'),
-        '-w',
-        '-o',
-        settings.map((s) => `-c ${s}`).join(' '),
-        'start',
-      ]),
+      ...as(path.join(bin, 'pg_ctl'), ['-D', data, '-l', logFile, '-w', '-o', settings.map((s) => `-c ${s}`).join(' '), 'start']),
       'pg_ctl start',
     );
   } catch (err) {
