@@ -39,13 +39,18 @@ export const serveCommand: Command = {
     'feed), the admin password file and the database; see docs/operations.md. Tunables (quotas, limits,',
     'timeouts) are the MSS_* variables of `mss sandbox`. SIGTERM drains: readiness goes down, listeners stop',
     'accepting, transactions in progress finish, idle sessions are told (SMTP 421, IMAP BYE), then it exits 0.',
-    '--workers N (default: the number of cores) runs N processes sharing the listeners under one primary, which',
-    'restarts a worker that dies and serves the operations port for all of them; --workers 1 is one process.',
+    '--workers N runs N processes sharing the listeners under one primary, which restarts a worker that dies and',
+    'serves the operations port for all of them; --workers 1 is one process. Default: the number of cores on',
+    'PostgreSQL, 1 on SQLite (one writer per file: a second process did not pay, docs/choices.md).',
   ].join('\n'),
   options: {
     config: { type: 'string', description: 'The operator configuration file (.toml or .json)', valueName: 'file' },
     json: { type: 'boolean', description: 'Print one JSON line on stdout once ready: {"ready":true,"endpoints":{…}}' },
-    workers: { type: 'string', description: 'Worker processes sharing the listeners (default: the number of cores)', valueName: 'n' },
+    workers: {
+      type: 'string',
+      description: 'Worker processes sharing the listeners (default: the number of cores on PostgreSQL, 1 on SQLite)',
+      valueName: 'n',
+    },
   },
   async run(ctx) {
     const file = requireString(ctx, 'config');
@@ -59,7 +64,7 @@ export const serveCommand: Command = {
       governance: loadGovernanceLimits(),
     };
     const storeSettings = loadStoreSettings();
-    const workers = parseIntOption(requireString(ctx, 'workers'), 'workers', os.availableParallelism(), 1, 256);
+    const workers = parseIntOption(requireString(ctx, 'workers'), 'workers', defaultWorkers(config), 1, 256);
     const worker = clusterWorkerIdentity();
     const logger = worker
       ? createLogger({ level: config.logLevel }).child({ worker: worker.index })
@@ -174,6 +179,14 @@ export const serveCommand: Command = {
     return 0;
   },
 };
+
+/**
+ * One process per core on PostgreSQL; one process on SQLite, where the file has one writer and a
+ * second worker, even with the write token, was no faster on two cores (bench/README.md, Workers).
+ */
+function defaultWorkers(config: OperatorFileConfig): number {
+  return config.databaseUrl ? os.availableParallelism() : 1;
+}
 
 /** The webmail's setup from the file's [webmail] section (PSC client) and [annuaire] (recipient suggestions). */
 function webmailSetup(config: OperatorFileConfig): OperatorSetup['webmail'] {

@@ -138,7 +138,7 @@ export class AccessControl {
    * one was presented; the reason is `invalid-certificate:<code>`.
    */
   async recordCertificateFailure(req: { serial: string | null; mailbox: string | null; channel: Channel; code: string }): Promise<void> {
-    await this.store.audit.append({
+    await this.appendAudit({
       idnat: req.serial === null ? null : principalName({ kind: 'application', serial: req.serial, mailbox: '' }),
       mailbox: req.mailbox,
       action: 'authenticate',
@@ -154,7 +154,7 @@ export class AccessControl {
 
   /** Records a refused token (no person known) in the same trail, so failed logins are visible. */
   async recordTokenFailure(req: { mailbox: string | null; channel: Channel; clientId?: string | null; code: string }): Promise<void> {
-    await this.store.audit.append({
+    await this.appendAudit({
       idnat: null,
       mailbox: req.mailbox,
       action: 'authenticate',
@@ -261,8 +261,18 @@ export class AccessControl {
     return roles;
   }
 
+  /**
+   * One row of the trail, committed with whatever else is being written at the moment (the
+   * store's group commit: one commit and one fsync, off the event loop, for a burst of decisions
+   * and deliveries; and, with several workers on one SQLite file, in turn with them under the
+   * write token rather than in SQLite's busy wait). Resolves once the row is durable.
+   */
+  private appendAudit(row: Parameters<Repositories['audit']['append']>[0]): Promise<unknown> {
+    return this.store.groupTransaction((tx) => tx.audit.append(row));
+  }
+
   async audit(req: AuditedRequest, d: Decision | PlainDecision | IndicatorDecision): Promise<void> {
-    await this.store.audit.append({
+    await this.appendAudit({
       idnat: principalName(req.principal),
       mailbox: req.mailbox,
       action: req.action,
