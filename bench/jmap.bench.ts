@@ -1,11 +1,14 @@
 /**
  * `BENCH=jmap`: what a webmail's message list costs over JMAP against IMAP in the same run, on
- * one mailbox of BENCH_JMAP_MESSAGES (default 10,000) messages. JMAP: one request with
- * Email/query (INBOX, newest first, 50) and Email/get of those 50 by result reference (the
- * list's properties: from, to, subject, sentAt, size, keywords…). IMAP: `UID FETCH` of the 50
- * newest with ENVELOPE, FLAGS and RFC822.SIZE ("fetchenv") in a session that has INBOX selected.
+ * one mailbox of BENCH_JMAP_MESSAGES (default 10,000) messages. Three rows, each JMAP against
+ * IMAP on the same 50 newest messages: `list50` = one request with Email/query (INBOX, newest
+ * first, 50) and Email/get of those 50 by result reference (from, to, subject, sentAt, size,
+ * keywords…) against `UID FETCH` with ENVELOPE, FLAGS and RFC822.SIZE ("fetchenv") in a session
+ * that has INBOX selected; `webmail-list50` = the webmail's own list request (collapseThreads,
+ * calculateTotal, preview, hasAttachment, Thread/get) against fetchenv; `flag+list50` = Email/set
+ * of `$seen` on one of them then list50, in one request, against UID STORE then fetchenv.
  * Both authenticate with a real PSC token (XOAUTH2 / Bearer), both servers in this process, one
- * client at a time, BENCH_JMAP_SECONDS (default 5) per side.
+ * client at a time, BENCH_JMAP_SECONDS (default 5) per side and row.
  */
 import net from 'node:net';
 import tls from 'node:tls';
@@ -145,32 +148,82 @@ export async function runJmapBench(): Promise<string[]> {
     ];
     const check = (await post(list)).methodResponses[1]![1].list as unknown[];
     if (check.length !== Math.min(50, MESSAGES)) throw new Error(`Email/get returned ${check.length} Emails`);
-    const jmapRate = await rate(SECONDS, async () => {
-      await post(list);
-    });
+    // The webmail's own folder list (apps/webmail/src/mail.ts `threads`): one line per thread, the total, previews.
+    const webmailList = [
+      [
+        'Email/query',
+        {
+          accountId,
+          filter: { inMailbox: boxes[0] },
+          sort: [{ property: 'receivedAt', isAscending: false }],
+          collapseThreads: true,
+          calculateTotal: true,
+          limit: 50,
+        },
+        'q',
+      ],
+      [
+        'Email/get',
+        {
+          accountId,
+          '#ids': { resultOf: 'q', name: 'Email/query', path: '/ids' },
+          properties: ['threadId', 'from', 'to', 'subject', 'receivedAt', 'preview', 'keywords', 'hasAttachment'],
+        },
+        'g',
+      ],
+      ['Thread/get', { accountId, '#ids': { resultOf: 'g', name: 'Email/get', path: '/list/*/threadId' } }, 't'],
+    ];
+    const newest = (await post(list)).methodResponses[0]![1].ids as string[];
+    let seen = false;
 
     // IMAP: the same 50 newest, in a session with INBOX selected.
     const imapCommand = await imapSession(world.imap.port, token);
     await imapCommand('SELECT INBOX');
     const last = MESSAGES;
     const fetchenv = `UID FETCH ${Math.max(1, last - 49)}:${last} (UID FLAGS RFC822.SIZE ENVELOPE)`;
-    const imapRate = await rate(SECONDS, async () => {
-      await imapCommand(fetchenv);
-    });
-    await imapCommand('LOGOUT').catch(() => {});
-
-    return [
-      ['jmap', 'kind', 'messages', 'seconds', 'jmap_ops_per_s', 'imap_ops_per_s', 'ratio_jmap_vs_imap'].join('\t'),
-      [
-        'jmap',
-        'list50(query+get vs fetchenv)',
-        MESSAGES,
-        SECONDS,
-        jmapRate.toFixed(1),
-        imapRate.toFixed(1),
-        (jmapRate / imapRate).toFixed(2),
-      ].join('\t'),
+    let imapSeen = false;
+    const rows: { kind: string; jmap: () => Promise<unknown>; imap: () => Promise<unknown> }[] = [
+      { kind: 'list50(query+get vs fetchenv)', jmap: () => post(list), imap: () => imapCommand(fetchenv) },
+      {
+        kind: 'webmail-list50(collapse+total+preview+threads vs fetchenv)',
+        jmap: () => post(webmailList),
+        imap: () => imapCommand(fetchenv),
+      },
+      {
+        // A keyword change, then the list: every request starts on a new state (nothing kept of the last one's view).
+        kind: 'flag+list50(set $seen+query+get vs store+fetchenv)',
+        jmap: () => {
+          seen = !seen;
+          return post([['Email/set', { accountId, update: { [newest[10]!]: { 'keywords/$seen': seen || null } } }, 's'], ...list]);
+        },
+        imap: async () => {
+          imapSeen = !imapSeen;
+          await imapCommand(`UID STORE ${last - 10} ${imapSeen ? '+' : '-'}FLAGS.SILENT (\\Seen)`);
+          await imapCommand(fetchenv);
+        },
+      },
     ];
+    const flagged = (await post([['Email/set', { accountId, update: { [newest[10]!]: { 'keywords/$seen': true } } }, 's']]))
+      .methodResponses[0]!;
+    if (flagged[0] !== 'Email/set' || !Object.hasOwn(flagged[1].updated as object, newest[10]!)) {
+      throw new Error(`Email/set failed: ${JSON.stringify(flagged)}`);
+    }
+    seen = true;
+    const out = [['jmap', 'kind', 'messages', 'seconds', 'jmap_ops_per_s', 'imap_ops_per_s', 'ratio_jmap_vs_imap'].join('\t')];
+    for (const row of rows) {
+      const jmapRate = await rate(SECONDS, async () => {
+        await row.jmap();
+      });
+      const imapRate = await rate(SECONDS, async () => {
+        await row.imap();
+      });
+      out.push(
+        ['jmap', row.kind, MESSAGES, SECONDS, jmapRate.toFixed(1), imapRate.toFixed(1), (jmapRate / imapRate).toFixed(2)].join('\t'),
+      );
+      log(out[out.length - 1]!);
+    }
+    await imapCommand('LOGOUT').catch(() => {});
+    return out;
   } finally {
     await world.close();
   }

@@ -106,6 +106,14 @@ export function latestRow(email: AccountEmail): AccountEmail['rows'][number] {
   return email.rows.reduce((a, b) => (b.modseq > a.modseq ? b : a));
 }
 
+const ISO_UTC = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?Z$/;
+
+/** RFC 8620 §1.4 UTCDate, to the second, of an INTERNALDATE as the store keeps it (ISO 8601, mostly already UTC). */
+function utcDate(internalDate: string): string {
+  const m = ISO_UTC.exec(internalDate);
+  return m ? `${m[1]}Z` : new Date(internalDate).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
 export function isMetadata(property: string): boolean {
   return METADATA.has(property);
 }
@@ -129,7 +137,7 @@ export function metadataProperty(email: AccountEmail, property: string): unknown
     case 'size':
       return email.rows[0]!.size;
     case 'receivedAt':
-      return new Date(email.receivedAt).toISOString().replace(/\.\d{3}Z$/, 'Z');
+      return utcDate(email.receivedAt);
     default:
       return undefined;
   }
