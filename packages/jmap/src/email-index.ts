@@ -24,6 +24,16 @@ export interface GoneRow {
   readonly modseq: number;
 }
 
+/** The rows that came (appended, copied in, moved in) and went (expunged, moved out) at one generation of a folder. */
+export interface RowChanges {
+  readonly generation: number;
+  readonly added: readonly IndexedRow[];
+  readonly removed: readonly IndexedRow[];
+}
+
+/** How many generations of row changes a folder remembers; a view older than that rebuilds its Emails. */
+const LOG_KEPT = 256;
+
 /** How many expunged rows a folder remembers for /changes; older states get cannotCalculateChanges. */
 const GONE_KEPT = 20_000;
 
@@ -45,6 +55,9 @@ export class FolderEmails {
   readonly rows = new Map<number, IndexedRow>();
   /** Moves when a row comes or goes (not when flags change): views whose folders did not move share their Emails. */
   generation = 0;
+  /** The rows that came and went at each generation since `logFrom` (a view derives its Emails from the last view's with them). */
+  private log: RowChanges[] = [];
+  private logFrom = 0;
   private gone: GoneRow[] = [];
   /** Decoded From/To/Cc/Bcc/Subject by UID (immutable per row), read the first time a query needs them. */
   private readonly search = new Map<number, SearchHeaders>();
@@ -75,13 +88,15 @@ export class FolderEmails {
     if (this.loadedAt < 0) return this.loadWhole(folder, highest);
     const changes = await folder.changesSince(this.modseq, false);
     if (changes.expunged.some((e) => e.uid === 0)) return this.loadWhole(folder, highest);
+    const removed: IndexedRow[] = [];
     for (const e of changes.expunged) {
       const known = this.rows.get(e.uid);
       if (!known) continue;
       this.rows.delete(e.uid);
-      this.generation++;
+      removed.push(known);
       this.gone.push({ uid: e.uid, emailId: known.emailId, threadId: known.threadId, modseq: e.modseq });
     }
+    if (removed.length > 0) this.logged({ generation: ++this.generation, added: [], removed });
     if (this.gone.length > GONE_KEPT) {
       const dropped = this.gone.splice(0, this.gone.length - GONE_KEPT);
       this.loadedAt = Math.max(this.loadedAt, dropped[dropped.length - 1]!.modseq);
@@ -95,8 +110,8 @@ export class FolderEmails {
       } else fresh.push(c.uid);
     }
     if (fresh.length > 0) {
-      this.add(await folder.fetchRows(fresh, false));
-      this.generation++;
+      const added = this.add(await folder.fetchRows(fresh, false));
+      this.logged({ generation: ++this.generation, added, removed: [] });
     }
     this.modseq = Math.max(highest, this.modseq);
   }
@@ -105,18 +120,35 @@ export class FolderEmails {
     const uids = (await folder.index()).map((r) => r.uid);
     this.rows.clear();
     this.generation++;
+    // No view derives its Emails across a whole load (nor from the part of it loaded so far).
+    this.log = [];
+    this.logFrom = this.generation;
     this.gone = [];
     // In slices, so that a scattered folder is read by UID lists of a bounded size.
     for (let i = 0; i < uids.length; i += 5000) this.add(await folder.fetchRows(uids.slice(i, i + 5000), false));
     this.generation++;
+    this.log = [];
+    this.logFrom = this.generation;
     this.modseq = highest;
     this.loadedAt = highest;
   }
 
-  private add(rows: Awaited<ReturnType<FolderHandle['fetchRows']>>): void {
+  private logged(changes: RowChanges): void {
+    this.log.push(changes);
+    if (this.log.length > LOG_KEPT) this.logFrom = this.log.splice(0, this.log.length - LOG_KEPT).at(-1)!.generation;
+  }
+
+  /** The rows that came and went after generation `since`, in order; undefined when the log does not go back that far. */
+  changesAfter(since: number): RowChanges[] | undefined {
+    if (since < this.logFrom || since > this.generation) return undefined;
+    return this.log.filter((c) => c.generation > since);
+  }
+
+  private add(rows: Awaited<ReturnType<FolderHandle['fetchRows']>>): IndexedRow[] {
+    const added: IndexedRow[] = [];
     for (const r of rows) {
       const hash = r.blob_hash;
-      this.rows.set(Number(r.uid), {
+      const row: IndexedRow = {
         folderId: this.folderId,
         uid: Number(r.uid),
         modseq: Number(r.modseq),
@@ -126,8 +158,11 @@ export class FolderEmails {
         threadId: r.thread_id ?? newThreadId(hash),
         receivedAt: r.internal_date,
         size: Number(r.size),
-      });
+      };
+      this.rows.set(row.uid, row);
+      added.push(row);
     }
+    return added;
   }
 
   /**
@@ -222,7 +257,9 @@ export function newestFirstOrder(a: AccountEmail, b: AccountEmail): number {
 /** Per process: one index per folder, and the last view of each account (rebuilt when a folder moved). */
 export class EmailIndexes {
   private readonly folders = new Map<number, FolderEmails>();
-  private readonly views = new Map<number, { view: AccountView; shape: string; set: EmailSet }>();
+  /** Sets of Emails made whole, and derived from the last view's (tests, profiling). */
+  readonly stats = { built: 0, derived: 0 };
+  private readonly views = new Map<number, { view: AccountView; shape: string; set: EmailSet; folders: number[]; generations: number[] }>();
 
   folder(folderId: number): FolderEmails {
     let f = this.folders.get(folderId);
@@ -251,8 +288,17 @@ export class EmailIndexes {
     const previous = this.views.get(scope.mailboxId);
     if (previous && previous.view.emailState === emailState && previous.view.mailboxState === mailboxState) return previous.view;
     // Flags changed, no row came or went: the Emails (their rows are the index's, flags updated in place) stay.
-    const shape = folders.map((f) => `${f.index.folderId}:${f.index.generation}`).join(',');
-    const set = previous?.shape === shape ? previous.set : new EmailSet(folders);
+    // Rows came or went in the same folders: the last view's Emails with those rows; else all are made again.
+    const generations = folders.map((f) => f.index.generation);
+    const shape = folders.map((f, i) => `${f.index.folderId}:${generations[i]}`).join(',');
+    let set: EmailSet | undefined;
+    if (previous?.shape === shape) set = previous.set;
+    else if (previous) set = EmailSet.derived(previous.set, previous.folders, previous.generations, folders, generations);
+    if (set && set !== previous?.set) this.stats.derived++;
+    if (!set) {
+      set = new EmailSet(folders);
+      this.stats.built++;
+    }
     const view: AccountView = {
       folders,
       emails: set.emails,
@@ -265,7 +311,7 @@ export class EmailIndexes {
       queries: new QueryResults(),
       keywordFreeQueries: set.queries,
     };
-    this.views.set(scope.mailboxId, { view, shape, set });
+    this.views.set(scope.mailboxId, { view, shape, set, folders: folders.map((f) => f.index.folderId), generations });
     return view;
   }
 }
@@ -277,7 +323,12 @@ class EmailSet {
   private byThread: Map<string, AccountEmail[]> | undefined;
   private newest: AccountEmail[] | undefined;
 
-  constructor(folders: readonly ViewFolder[]) {
+  /** Every Email of the folders; or, with `emails`, those given. */
+  constructor(folders: readonly ViewFolder[], emails?: Map<string, AccountEmail>) {
+    if (emails) {
+      this.emails = emails;
+      return;
+    }
     const copies = new Map<string, { id: string; hash: string; threadId: string; rows: IndexedRow[]; receivedAt: string }>();
     for (const f of folders) {
       for (const r of f.index.rows.values()) {
@@ -290,6 +341,88 @@ class EmailSet {
       }
     }
     this.emails = copies;
+  }
+
+  /**
+   * The Emails of `folders` at `generations`, from `from` (the same folders at `fromGenerations`)
+   * and the rows that came and went since: only the Emails those rows belong to are made again,
+   * the rest (and the sorted list, and the threads, when `from` had made them) are taken over.
+   * Undefined when the folders are not the same, a folder's log does not go back that far, or
+   * so much changed that making them all again costs less.
+   */
+  static derived(
+    from: EmailSet,
+    fromFolders: readonly number[],
+    fromGenerations: readonly number[],
+    folders: readonly ViewFolder[],
+    generations: readonly number[],
+  ): EmailSet | undefined {
+    if (folders.length !== fromFolders.length || folders.some((f, i) => f.index.folderId !== fromFolders[i])) return undefined;
+    const changes: RowChanges[] = [];
+    for (let i = 0; i < folders.length; i++) {
+      const c = folders[i]!.index.changesAfter(fromGenerations[i]!);
+      // The log may already have moved past the generation this view read: then it is not this view's.
+      if (!c || c.some((x) => x.generation > generations[i]!)) return undefined;
+      changes.push(...c);
+    }
+    const size = changes.reduce((n, c) => n + c.added.length + c.removed.length, 0);
+    if (size > Math.max(64, from.emails.size / 8)) return undefined;
+    const position = new Map(folders.map((f, i) => [f.index.folderId, i]));
+    const rowsOf = new Map<string, IndexedRow[]>();
+    const working = (id: string) => {
+      let rows = rowsOf.get(id);
+      if (!rows) {
+        rows = [...(from.emails.get(id)?.rows ?? [])];
+        rowsOf.set(id, rows);
+      }
+      return rows;
+    };
+    for (const c of changes) {
+      for (const r of c.removed) {
+        const rows = working(r.emailId);
+        const at = rows.indexOf(r);
+        if (at >= 0) rows.splice(at, 1);
+      }
+      for (const r of c.added) working(r.emailId).push(r);
+    }
+    const emails = new Map(from.emails);
+    const made: AccountEmail[] = [];
+    for (const [id, rows] of rowsOf) {
+      if (rows.length === 0) {
+        emails.delete(id);
+        continue;
+      }
+      // Copies in the order a whole build meets them: by folder, then by UID.
+      rows.sort((a, b) => position.get(a.folderId)! - position.get(b.folderId)! || a.uid - b.uid);
+      let receivedAt = rows[0]!.receivedAt;
+      for (const r of rows) if (r.receivedAt < receivedAt) receivedAt = r.receivedAt;
+      const e: AccountEmail = { id, hash: rows[0]!.hash, threadId: rows[0]!.threadId, rows, receivedAt };
+      emails.set(id, e);
+      made.push(e);
+    }
+    const set = new EmailSet(folders, emails);
+    if (from.newest) {
+      const kept = from.newest.filter((e) => !rowsOf.has(e.id));
+      set.newest = mergeSorted(kept, made.sort(newestFirstOrder), newestFirstOrder);
+    }
+    if (from.byThread) {
+      const threads = new Map(from.byThread);
+      const touched = new Set<string>();
+      for (const id of rowsOf.keys()) {
+        const before = from.emails.get(id);
+        if (before) touched.add(before.threadId);
+        const now = emails.get(id);
+        if (now) touched.add(now.threadId);
+      }
+      for (const t of touched) {
+        const list = (threads.get(t) ?? []).filter((e) => !rowsOf.has(e.id));
+        for (const e of made) if (e.threadId === t) list.push(e);
+        if (list.length === 0) threads.delete(t);
+        else threads.set(t, list.sort(threadOrder));
+      }
+      set.byThread = threads;
+    }
+    return set;
   }
 
   threads(): Map<string, AccountEmail[]> {
@@ -310,12 +443,24 @@ function threadsOf(emails: Map<string, AccountEmail>): Map<string, AccountEmail[
     if (list) list.push(e);
     else threads.set(e.threadId, [e]);
   }
-  for (const list of threads.values()) {
-    if (list.length < 2) continue;
-    const keys = new Map(list.map((e) => [e, Date.parse(e.receivedAt)]));
-    list.sort((a, b) => keys.get(a)! - keys.get(b)! || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  }
+  for (const list of threads.values()) if (list.length > 1) list.sort(threadOrder);
   return threads;
+}
+
+/** A thread's Emails oldest first (receivedAt, then id): Thread/get's emailIds. */
+function threadOrder(a: AccountEmail, b: AccountEmail): number {
+  return Date.parse(a.receivedAt) - Date.parse(b.receivedAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/** Two lists sorted by `order` as one. */
+function mergeSorted<T>(a: readonly T[], b: readonly T[], order: (x: T, y: T) => number): T[] {
+  const out: T[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) out.push(order(a[i]!, b[j]!) <= 0 ? a[i++]! : b[j++]!);
+  while (i < a.length) out.push(a[i++]!);
+  while (j < b.length) out.push(b[j++]!);
+  return out;
 }
 
 /** A state string: opaque to clients (RFC 8620 §1.6.2), a list of per-folder tuples to us. */
