@@ -33,6 +33,14 @@ export function flagsOfKeywords(keywords: Iterable<string>, current: string): st
   return [...kept, ...[...keywords].map((k) => TO_IMAP[k.toLowerCase()] ?? k.toLowerCase())];
 }
 
+/** Whether `keywordsOfFlags(flags)` has `keyword`, without making it (a folder's counts ask it of every row). */
 export function hasKeyword(flags: string, keyword: string): boolean {
-  return Object.hasOwn(keywordsOfFlags(flags), keyword.toLowerCase());
+  if (flags === '') return false;
+  const k = keyword.toLowerCase();
+  for (const f of parseFlags(flags)) {
+    const lower = f.toLowerCase();
+    const mapped = SYSTEM[lower] ? SYSTEM[lower] : lower.startsWith('\\') ? undefined : lower;
+    if (mapped === k) return true;
+  }
+  return false;
 }

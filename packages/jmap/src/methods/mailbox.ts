@@ -39,28 +39,46 @@ const PROPERTIES = [
 
 type Folder = AccountView['folders'][number];
 
+/** A folder's counts by view: a view is one state of the account, so are they (a webmail asks them on every page). */
+const COUNTS = new WeakMap<AccountView, Map<number, { emails: number; unread: number }>>();
+
+function countsOf(view: AccountView, f: Folder): { emails: number; unread: number } {
+  let byFolder = COUNTS.get(view);
+  if (!byFolder) {
+    byFolder = new Map();
+    COUNTS.set(view, byFolder);
+  }
+  let counts = byFolder.get(f.index.folderId);
+  if (!counts) {
+    const emails = new Set<string>();
+    const unread = new Set<string>();
+    for (const r of f.index.rows.values()) {
+      emails.add(r.emailId);
+      if (!hasKeyword(r.flags, '$seen')) unread.add(r.emailId);
+    }
+    counts = { emails: emails.size, unread: unread.size };
+    byFolder.set(f.index.folderId, counts);
+  }
+  return counts;
+}
+
 export function mailboxObject(view: AccountView, f: Folder): Record<string, unknown> {
   const name = f.name;
   const cut = name.lastIndexOf(DELIMITER);
   const parent = cut > 0 ? view.folders.find((o) => o.name === name.slice(0, cut)) : undefined;
   const role = ROLES[name] ?? null;
-  const emails = new Set<string>();
-  const unread = new Set<string>();
-  for (const r of f.index.rows.values()) {
-    emails.add(r.emailId);
-    if (!hasKeyword(r.flags, '$seen')) unread.add(r.emailId);
-  }
+  const { emails, unread } = countsOf(view, f);
   return {
     id: mailboxObjectId(f.index.folderId),
     name: parent ? name.slice(cut + 1) : name,
     parentId: parent ? mailboxObjectId(parent.index.folderId) : null,
     role,
     sortOrder: role ? SORT[role]! : 10,
-    totalEmails: emails.size,
-    unreadEmails: unread.size,
+    totalEmails: emails,
+    unreadEmails: unread,
     // Each Email is its own Thread (docs/choices.md, "JMAP threads").
-    totalThreads: emails.size,
-    unreadThreads: unread.size,
+    totalThreads: emails,
+    unreadThreads: unread,
     myRights: {
       mayReadItems: true,
       mayAddItems: true,
