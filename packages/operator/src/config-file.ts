@@ -31,6 +31,11 @@ export interface OperatorFileConfig {
   logLevel: LogLevel;
   /** How long a drain (SIGTERM) waits for transactions in progress before closing what is left. */
   drainTimeoutMs: number;
+  /**
+   * On PostgreSQL, how often a node that does not run the once-per-operator jobs tries to take
+   * their advisory lock: the longest those jobs pause after their leader dies.
+   */
+  leaderRetryMs: number;
 }
 
 type Table = Record<string, unknown>;
@@ -44,6 +49,7 @@ const SECTIONS: Record<string, readonly string[]> = {
     'database_url',
     'log_level',
     'drain_timeout',
+    'leader_retry',
     'ports',
     'tls',
     'trust',
@@ -256,6 +262,7 @@ export function loadOperatorConfig(file: string): OperatorFileConfig {
     adminPassword,
     logLevel: logLevel as LogLevel,
     drainTimeoutMs: duration('drain_timeout', 30_000, 0),
+    leaderRetryMs: duration('leader_retry', 5000, 100),
   };
 }
 

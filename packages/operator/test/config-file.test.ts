@@ -63,7 +63,9 @@ test('the reference configuration is accepted', () => {
   const c = load(GOOD);
   assert.equal(c.domain, DOMAIN);
   assert.equal(c.drainTimeoutMs, 30_000);
+  assert.equal(c.leaderRetryMs, 5000, 'a standby node tries for the leader lock every 5 s unless told');
   assert.equal(c.directoryFeed?.key, 'a-feed-key');
+  assert.equal(load(`leader_retry = "750ms"\n${GOOD}`).leaderRetryMs, 750);
 });
 
 test('each bad key: one line naming the file, the key and the problem', () => {
@@ -79,6 +81,7 @@ test('each bad key: one line naming the file, the key and the problem', () => {
       GOOD.replace('drain_timeout = "30s"', 'drain_timeout = "soon"'),
       'operator.toml: drain_timeout: "soon" is not a duration of at least 0 ms',
     ],
+    [`leader_retry = "10ms"\n${GOOD}`, 'operator.toml: leader_retry: "10ms" is not a duration of at least 100 ms'],
     [
       GOOD.replace('refresh_interval = "60s"', 'refresh_interval = "10ms"'),
       'operator.toml: trust.refresh_interval: "10ms" is not a duration of at least 1000 ms',

@@ -141,7 +141,7 @@ export const serveCommand: Command = {
         logger,
         // Workers and nodes on PostgreSQL take turns by advisory lock; the workers of one SQLite file are told by their primary.
         ...(store.engine === 'postgres'
-          ? { leadership: advisoryLeadership(store, { logger }) }
+          ? { leadership: advisoryLeadership(store, { logger, retryMs: config.leaderRetryMs }) }
           : worker
             ? { leadership: primaryChosenLeadership({ logger }) }
             : {}),
