@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { launchBrowser, newFrenchContext, saveScreenshot, type Browser, type Page } from '@mss/browser-test';
+import { downloadedBytes, launchBrowser, newFrenchContext, saveScreenshot, type Browser, type Page } from '@mss/browser-test';
 import { SAMPLE_DOCUMENTS, buildXdm } from '@mss/xdm';
 import fs from 'node:fs';
 import { GP_PER, PEOPLE, login, mime, startWorld, type World } from './support/world.ts';
@@ -125,10 +125,7 @@ test('threads, search, reading a message with an attachment, reply and forward p
   assert.match(await page.locator('.corps-texte').innerText(), /voici mon avis sur M\. Durand/);
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'avis.txt' }).click()]);
   assert.equal(download.suggestedFilename(), 'avis.txt');
-  // Read through the stream: the browser is a connected one (see @mss/browser-test), whose files are not local paths.
-  const chunks: Buffer[] = [];
-  for await (const chunk of await download.createReadStream()) chunks.push(chunk as Buffer);
-  assert.equal(Buffer.concat(chunks).toString('utf8').trim(), 'ECG normal.');
+  assert.equal((await downloadedBytes(download)).toString('utf8').trim(), 'ECG normal.');
   await saveScreenshot(page, 'webmail-message');
 
   // Reply: to the sender, "Re:", the quote, and the references of the thread (RFC 5322 §3.6.4).

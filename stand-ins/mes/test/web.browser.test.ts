@@ -7,7 +7,7 @@
 
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, newFrenchContext, saveScreenshot, type Browser, type Page } from '@mss/browser-test';
+import { downloadedBytes, launchBrowser, newFrenchContext, saveScreenshot, type Browser, type Page } from '@mss/browser-test';
 import { buildXdm, SAMPLE_DOCUMENTS } from '@mss/xdm';
 import { PATIENT, PATIENT_ADDRESS, startWebMailbox, type WebMailbox } from './web-support.ts';
 
@@ -170,8 +170,7 @@ describe('the patient web mailbox in chromium', { timeout: 10 * TIMEOUT }, () =>
     // The attachment downloads as it was sent.
     const download = page.waitForEvent('download');
     await page.getByRole('link', { name: 'IHE_XDM.ZIP' }).click();
-    const file = await (await download).path();
-    assert.deepEqual(await import('node:fs').then((fs) => fs.readFileSync(file)), zip);
+    assert.deepEqual(await downloadedBytes(await download), zip);
     // Opened is not agreed: nothing is sent until she says so.
     assert.deepEqual(await queued(), []);
     await page.getByRole('button', { name: "Envoyer l'accusé de lecture" }).click();
@@ -242,8 +241,7 @@ describe('the patient web mailbox in chromium', { timeout: 10 * TIMEOUT }, () =>
     await saveScreenshot(page, 'mes-document');
     const download = page.waitForEvent('download');
     await page.getByRole('link', { name: 'IHE_XDM.ZIP' }).click();
-    const file = await (await download).path();
-    assert.deepEqual(await import('node:fs').then((fs) => fs.readFileSync(file)), archive, 'the archive as sent');
+    assert.deepEqual(await downloadedBytes(await download), archive, 'the archive as sent');
     await page.context().close();
   });
 
