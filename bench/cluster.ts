@@ -12,13 +12,18 @@ import cluster from 'node:cluster';
 import { IpcBusRelay, WriteTokenGranter, workerBusTransport, workerWriteGate } from '@mss/operator';
 import type { StoreOptions } from '@mss/store';
 
-/** The worker counts to measure (`BENCH_WORKERS=1,2`). */
-export function benchWorkerCounts(): number[] {
-  const counts = (process.env.BENCH_WORKERS ?? '1')
+/** A comma-separated list of counts from `variable` (`1,2`); whole numbers of at least 1, else `[1]`. */
+function countsFrom(variable: string): number[] {
+  const counts = (process.env[variable] ?? '1')
     .split(',')
     .map((s) => Number(s.trim()))
     .filter((n) => Number.isInteger(n) && n >= 1);
   return counts.length > 0 ? counts : [1];
+}
+
+/** The worker counts to measure (`BENCH_WORKERS=1,2`). */
+export function benchWorkerCounts(): number[] {
+  return countsFrom('BENCH_WORKERS');
 }
 
 /** This listener's worker count (1: everything in this process, as before). */
@@ -123,11 +128,7 @@ export function benchDatabases(): ('sqlite' | 'postgres')[] {
 
 /** `BENCH_NODES=1,2` (default `1`): node counts, on PostgreSQL only (SQLite is one file on one machine's disk). */
 export function benchNodeCounts(): number[] {
-  const counts = (process.env.BENCH_NODES ?? '1')
-    .split(',')
-    .map((s) => Number(s.trim()))
-    .filter((n) => Number.isInteger(n) && n >= 1);
-  return counts.length > 0 ? counts : [1];
+  return countsFrom('BENCH_NODES');
 }
 
 /** Every setup to measure: engines × (PostgreSQL only) node counts × worker counts. */
