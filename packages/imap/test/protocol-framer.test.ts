@@ -240,3 +240,42 @@ describe('chunking', () => {
     );
   });
 });
+
+describe('the line end owed after a literal (what a quick ACK answers)', () => {
+  test('owed only once the whole literal is read and nothing of the line after it has come', () => {
+    const framer = new Framer();
+    framer.push(Buffer.from('a APPEND INBOX {5}\r\n'));
+    assert.equal(framer.next()?.type, 'literal-request');
+    assert.equal(framer.awaitingLineAfterLiteral, false, 'waiting for the decision, not for the client');
+    framer.acceptLiteral();
+    framer.push(Buffer.from('hel'));
+    assert.equal(framer.next(), null);
+    assert.equal(framer.awaitingLineAfterLiteral, false, 'part of the literal is still to come');
+    framer.push(Buffer.from('lo'));
+    assert.equal(framer.next(), null);
+    assert.equal(framer.awaitingLineAfterLiteral, true);
+    framer.push(Buffer.from('\r\n'));
+    assert.equal(framer.next()?.type, 'command');
+    assert.equal(framer.awaitingLineAfterLiteral, false, 'the command is whole');
+  });
+
+  test('not owed when the line end came with the literal, nor before any literal, nor after part of the line', () => {
+    const together = new Framer();
+    together.push(Buffer.from('a LOGIN {1+}\r\nx y\r\n'));
+    assert.equal(together.next()?.type, 'command');
+    assert.equal(together.awaitingLineAfterLiteral, false);
+    const plain = new Framer();
+    plain.push(Buffer.from('a NOO'));
+    assert.equal(plain.next(), null);
+    assert.equal(plain.awaitingLineAfterLiteral, false);
+    const partLine = new Framer();
+    partLine.push(Buffer.from('a LOGIN {1+}\r\nx y'));
+    assert.equal(partLine.next(), null);
+    assert.equal(partLine.awaitingLineAfterLiteral, false, 'the client is already sending the line');
+    const unread = new Framer();
+    unread.push(Buffer.from('a LOGIN {1+}\r\nx'));
+    assert.equal(unread.awaitingLineAfterLiteral, false, 'input not read yet');
+    assert.equal(unread.next(), null);
+    assert.equal(unread.awaitingLineAfterLiteral, true);
+  });
+});

@@ -38,6 +38,7 @@ export class OperatorMetrics implements ServiceEvents {
   private readonly acceptedMessages: Counter<'service'>;
   private readonly acceptedRecipients: Counter<'service'>;
   private readonly decisions: Counter<'channel' | 'outcome'>;
+  private readonly quickAcks: Counter<'service' | 'outcome'>;
   private readonly sources: ConnectionSource[] = [];
 
   constructor(options: { domain: string; store: Store }) {
@@ -67,6 +68,12 @@ export class OperatorMetrics implements ServiceEvents {
       name: 'mss_access_decisions_total',
       help: 'Access decisions audited, by channel and outcome',
       labelNames: ['channel', 'outcome'],
+      registers,
+    });
+    this.quickAcks = new Counter({
+      name: 'mss_tcp_quick_acks_total',
+      help: 'Literals acknowledged at once so that a client with Nagle on sends its line end (sent), or that could not be (unavailable: no koffi or not Linux)',
+      labelNames: ['service', 'outcome'],
       registers,
     });
     const sources = this.sources;
@@ -127,6 +134,10 @@ export class OperatorMetrics implements ServiceEvents {
   accepted(service: string, recipients: number): void {
     this.acceptedMessages.inc({ service });
     this.acceptedRecipients.inc({ service }, recipients);
+  }
+
+  quickAck(service: string, sent: boolean): void {
+    this.quickAcks.inc({ service, outcome: sent ? 'sent' : 'unavailable' });
   }
 
   decision(channel: string, outcome: 'allowed' | 'denied'): void {

@@ -4,6 +4,7 @@ export * from './progress.ts';
 export * from './config.ts';
 export * from './env.ts';
 export * from './net.ts';
+export * from './tcp-quick-ack.ts';
 export * from './http-client-errors.ts';
 export * from './address-limit.ts';
 export * from './structure-idps.ts';

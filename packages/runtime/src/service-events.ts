@@ -8,6 +8,11 @@ export interface ServiceEvents {
   command?(service: string, command: string): void;
   /** A message was accepted (`250` after DATA) for `recipients` recipients. */
   accepted?(service: string, recipients: number): void;
+  /**
+   * The kernel was asked to acknowledge a client's literal at once (TCP_QUICKACK, tcp-quick-ack.ts):
+   * `sent` is false when it could not be (no koffi, not Linux), so the client may wait ~40 ms.
+   */
+  quickAck?(service: string, sent: boolean): void;
   /** An access decision was made and audited. */
   decision?(channel: string, outcome: 'allowed' | 'denied'): void;
 }

@@ -125,6 +125,15 @@ export class Framer {
     return this.#state === 'await';
   }
 
+  /**
+   * True when every byte received is read and the command being assembled ends, so far, with a
+   * literal: the client still owes the rest of its line. A client that writes the line end
+   * separately, with Nagle's algorithm on, waits for our ACK of the literal before sending it.
+   */
+  get awaitingLineAfterLiteral(): boolean {
+    return this.#state === 'line' && this.#literals.length > 0 && this.#lineBytes === 0 && this.#queued === 0;
+  }
+
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;
     this.#queue.push(chunk);

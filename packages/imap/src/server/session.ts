@@ -2,7 +2,7 @@ import type { X509Certificate } from 'node:crypto';
 import type net from 'node:net';
 import tls from 'node:tls';
 import { SESSION_END_TEXT, SessionGuard } from '@mss/access';
-import { MssError, type Logger } from '@mss/runtime';
+import { MssError, type Logger, quickAck } from '@mss/runtime';
 import {
   Framer,
   MailboxNameError,
@@ -342,6 +342,9 @@ export class ImapSession implements SessionContext {
       this.busy = false;
       if (this.drainText !== undefined && !this.closed && !this.saslWait) this.bye(this.drainText);
       this.flush();
+      // The client may hold its line end until we acknowledge the literal (Nagle): acknowledge now.
+      if (!this.closed && this.framer.awaitingLineAfterLiteral)
+        this.opts.events?.quickAck?.(this.opts.name ?? 'imap', quickAck(this.socket));
       if (!this.closed && this.socket.isPaused() && this.framer.bufferedBytes < HIGH_WATER / 2) this.socket.resume();
     }
   }
