@@ -14,8 +14,11 @@ const CAB = `cabinet.infirmiers-des-lilas@${D}`;
 const ORG = `cardiologie.ch-lilas@${D}`;
 
 let sandbox: TestSandbox;
+/** The UTC day before the sandbox seeded anything: a search from it holds what was created or closed since, even across midnight. */
+let startDay: string;
 
 before(async () => {
+  startDay = new Date().toISOString().slice(0, 10);
   // No waiting period, so that a closed address can be released at once; two cotitulaires per
   // CAB, which the seeded practice already has.
   sandbox = await startSandbox({
@@ -166,10 +169,9 @@ test('mss bal close, release, search --status/--closed-from: a closed address is
       [address, 'active', false],
     ],
   );
-  const today = new Date().toISOString().slice(0, 10);
-  const closedToday = json<{ address: string }[]>('bal', 'search', '--admin', '--status', 'closed', '--closed-from', today);
+  const closedSince = json<{ address: string }[]>('bal', 'search', '--admin', '--status', 'closed', '--closed-from', startDay);
   assert.deepEqual(
-    closedToday.map((m) => m.address),
+    closedSince.map((m) => m.address),
     [address],
   );
   assert.deepEqual(json<unknown[]>('bal', 'search', '--admin', '--closed-to', '2000-01-01'), []);
@@ -197,8 +199,7 @@ test('mss bal search: --address (a part, % and _ literal), --owner, --liste-roug
   assert.deepEqual(json<unknown[]>('bal', 'search', '--admin', '--liste-rouge', 'yes'), []);
   assert.ok(json<{ address: string }[]>('bal', 'search', '--admin', '--liste-rouge', 'no').some((m) => m.address === PER));
 
-  const today = new Date().toISOString().slice(0, 10);
-  assert.ok(json<unknown[]>('bal', 'search', '--admin', '--created-from', today).length >= 4, 'the seeded mailboxes were created today');
+  assert.ok(json<unknown[]>('bal', 'search', '--admin', '--created-from', startDay).length >= 4, 'the seeded mailboxes were created since');
   assert.deepEqual(json<unknown[]>('bal', 'search', '--admin', '--created-to', '2000-01-01'), []);
   assert.equal(run('bal', 'search', '--admin', 'extra-argument').status, 2);
 });

@@ -223,8 +223,10 @@ test('R-DEL-5 end to end: the situation ends in the Annuaire → the operator en
   const annuaireStore = await Store.open(location);
   const started = performance.now();
   try {
+    // The UTC day before and after the call: its end date is one of them, even at midnight.
+    const dayBefore = new Date().toISOString().slice(0, 10);
     const ended = await new AnnuaireRegistry(annuaireStore).endSituationNow(JULIE_SITUATION);
-    assert.equal(ended.end_date, new Date().toISOString().slice(0, 10));
+    assert.ok([dayBefore, new Date().toISOString().slice(0, 10)].includes(ended.end_date ?? ''), `ended on ${ended.end_date}`);
   } finally {
     await annuaireStore.close();
   }

@@ -46,6 +46,7 @@ test('a chromium that does not close in time is killed: close() returns and leav
   process.kill(pid, 'SIGSTOP');
   const started = Date.now();
   await browser.close();
-  assert.ok(Date.now() - started >= 500, 'close() waited for the orderly close first');
+  // Less a little: a timer runs on the event loop's cached clock, which may be a few ms behind Date.now().
+  assert.ok(Date.now() - started >= 450, 'close() waited for the orderly close first');
   assert.equal(alive(pid), false);
 });

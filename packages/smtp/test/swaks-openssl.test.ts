@@ -85,7 +85,7 @@ function openssl(): {
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return {
     write: (s) => child.stdin.write(s),
-    async until(re, ms = 5000) {
+    async until(re, ms = 20_000) {
       await eventually(() => re.test(out), ms).catch(() => assert.fail(`${re} not seen in:\n${out}`));
       return out;
     },

@@ -167,6 +167,9 @@ describe('backpressure', () => {
     try {
       client.socket.pause();
       client.send(searchRequest(1, { baseObject: BAL_BASE, scope: 2, filter: { type: 'present', attribute: 'objectClass' } }));
+      // Wait for the search to have begun (a loaded machine may take a while), then give it time to
+      // run ahead of the unread socket if it did not wait for it.
+      for (const end = Date.now() + 30_000; produced === 0 && Date.now() < end; ) await new Promise((resolve) => setTimeout(resolve, 10));
       await new Promise((resolve) => setTimeout(resolve, 500));
       const whilePaused = produced;
       // 2,000 entries are 128 MiB; what may be in flight is bounded by socket buffers (a few MiB).

@@ -113,7 +113,8 @@ describe('raw protocol', () => {
         assert.equal(done.resultCode, ResultCode.unwillingToPerform, done.diagnosticMessage);
         assert.match(done.diagnosticMessage, /filter|pieces/);
       }
-      assert.ok(performance.now() - started < 1000, `refusals took ${performance.now() - started} ms`);
+      // A generous bound, as for the time limits: walking these filters would take minutes, a loaded machine a second.
+      assert.ok(performance.now() - started < 10_000, `refusals took ${performance.now() - started} ms`);
       const mail = ldap.entries[12]!.attributes.mail![0]!;
       client.send(searchRequest(4, { baseObject: BAL_BASE, scope: 2, filter: { type: 'equalityMatch', attribute: 'mail', value: mail } }));
       assert.equal((await client.result(4)).resultCode, ResultCode.success);
@@ -213,10 +214,11 @@ describe('abandon', () => {
       client.send(searchRequest(1, { baseObject: BAL_BASE, scope: 2, filter: everything }));
       await client.until((r) => r.filter((x) => x.messageId === 1).length >= 3);
       client.send(abandonRequest(2, 1));
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // The source sees the abort at its next entry: awaited, not guessed with a sleep.
+      for (const end = Date.now() + 15_000; !state.stopped && Date.now() < end; ) await new Promise((resolve) => setTimeout(resolve, 10));
+      assert.ok(state.stopped, 'the source saw the abort');
       const count = client.entries(1).length;
       assert.ok(count < 20, `${count} entries despite the abandon`);
-      assert.ok(state.stopped, 'the source saw the abort');
       const mail = entries[4]!.attributes.mail![0]!;
       client.send(searchRequest(3, { baseObject: BAL_BASE, scope: 2, filter: { type: 'equalityMatch', attribute: 'mail', value: mail } }));
       assert.equal((await client.result(3)).resultCode, ResultCode.success);

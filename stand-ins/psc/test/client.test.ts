@@ -12,7 +12,7 @@ async function pendingIds(t: TestPsc, idnat: string): Promise<string[]> {
 
 /** Waits until the request shows up on the simulated phone. */
 async function waitForPending(t: TestPsc, idnat: string): Promise<string> {
-  for (let i = 0; i < 50; i++) {
+  for (const end = Date.now() + 15_000; Date.now() < end; ) {
     const [id] = await pendingIds(t, idnat);
     if (id) return id;
     await sleep(20);

@@ -50,8 +50,12 @@ export interface SmtpWorld {
   close(): Promise<void>;
 }
 
-/** Waits until `check` is true (the server replies before the test's next read is scheduled). */
-export async function eventually(check: () => Promise<boolean> | boolean, ms = 2000): Promise<void> {
+/**
+ * Waits until `check` is true (the server replies before the test's next read is scheduled). The
+ * default deadline is generous: it costs nothing when the condition comes, and a loaded 2-core CI
+ * machine can take seconds for what takes milliseconds here.
+ */
+export async function eventually(check: () => Promise<boolean> | boolean, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > end) throw new Error('condition not reached in time');
