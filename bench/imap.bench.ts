@@ -6,6 +6,9 @@
  * of the server's resident memory is measured; then `imap-bench.sh` (python load driver) and
  * `bench/imap-load-extra.py` measure ops/s per command kind, and the ratio is ours / Dovecot's
  * median (> 1: we are faster). Everything on loopback, bounded in time, temp dirs removed.
+ * The drivers run once per command kind, and the seeding and each kind are split by CPU
+ * (bench/cpu-split.ts: ours, postgres, driver, peer, the rest of the machine), printed as `cpu`
+ * rows after the rates.
  *
  * env: BENCH_IMAP_MESSAGES=10000  BENCH_IMAP_SESSIONS=8  BENCH_IMAP_SECONDS=3  BENCH_IMAP_RUNS=1
  *      BENCH_IMAP_COMMANDS=login,select,fetch,fetchenv,append  BENCH_IMAP_SEED_CONNS=16
@@ -21,8 +24,9 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BenchSetup, benchSetups, split } from './cluster.ts';
-import { startBenchPostgres } from './postgres.ts';
-import { freePort, hasCommand, run, startDaemon } from './procs.ts';
+import { CPU_HEADER, type CpuRoots, CpuPhases } from './cpu-split.ts';
+import { type BenchPostgres, startBenchPostgres } from './postgres.ts';
+import { freePort, hasCommand, python3, pythonFirstOnPath, run, startDaemon } from './procs.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const SHARED = path.resolve(process.env.BENCH_SHARED ?? path.join(HERE, '..', '..', 'shared', 'bench'));
@@ -71,6 +75,13 @@ interface Median {
   errors: number;
 }
 
+/** What a driver reports: the median rate per command, the operations done per command (every run, every node), its raw output. */
+interface DriverResult {
+  medians: Map<string, Median>;
+  ops: Map<string, number>;
+  raw: string;
+}
+
 interface SideResult {
   seed: { appended: number; seconds: number; rate: number } | null;
   medians: Map<string, Median>;
@@ -79,11 +90,13 @@ interface SideResult {
   /** INBOX's EXISTS seen through each node right after seeding (every node must see every message). */
   inbox: number[];
   notes: string[];
+  /** The CPU split of each measured phase (seed, each command), rows of bench/cpu-split.ts. */
+  cpu: string[];
 }
 
 async function seedOne(port: number, user: string, n: number, conns: number): Promise<NonNullable<SideResult['seed']>> {
   const r = await run(
-    'python3',
+    python3(),
     [path.join(IMAP_DIR, 'imap-seed.py'), HOST, String(port), user, PASSWORD, String(n), 'INBOX', String(SEED_SIZE), String(conns)],
     {
       timeoutMs: 900_000,
@@ -104,17 +117,20 @@ async function seed(ports: number[], user: string): Promise<SideResult['seed']> 
   return { appended, seconds, rate: appended / seconds };
 }
 
-/** Per kind, the rates of drivers that ran at once against different nodes added up, and their errors. */
-function addMedians(all: Map<string, Median>[]): Map<string, Median> {
-  const sum = new Map<string, Median>();
-  for (const m of all)
+/** Per kind, the rates of drivers that ran at once against different nodes added up, their errors and operations too. */
+function addResults(all: DriverResult[], raw: string): DriverResult {
+  const medians = new Map<string, Median>();
+  const ops = new Map<string, number>();
+  for (const { medians: m, ops: o } of all) {
     for (const [k, v] of m) {
-      const s = sum.get(k);
-      sum.set(k, { rate: Math.round(((s?.rate ?? 0) + v.rate) * 10) / 10, errors: (s?.errors ?? 0) + v.errors });
+      const s = medians.get(k);
+      medians.set(k, { rate: Math.round(((s?.rate ?? 0) + v.rate) * 10) / 10, errors: (s?.errors ?? 0) + v.errors });
     }
+    for (const [k, n] of o) ops.set(k, (ops.get(k) ?? 0) + n);
+  }
   // A kind one driver did not report has no total.
-  for (const k of sum.keys()) if (all.some((m) => !m.has(k))) sum.delete(k);
-  return sum;
+  for (const k of medians.keys()) if (all.some((r) => !r.medians.has(k))) medians.delete(k);
+  return { medians, ops, raw };
 }
 
 /**
@@ -125,39 +141,41 @@ function addMedians(all: Map<string, Median>[]): Map<string, Median> {
 async function acrossNodes(
   ports: number[],
   user: string,
-  driver: (port: number, user: string, sessions: number) => Promise<{ medians: Map<string, Median>; raw: string }>,
-): Promise<{ medians: Map<string, Median>; raw: string }> {
+  driver: (port: number, user: string, sessions: number) => Promise<DriverResult>,
+): Promise<DriverResult> {
   const sessions = split(SESSIONS, ports.length);
   const parts = await Promise.all(ports.map((port, i) => driver(port, user, Math.max(1, sessions[i]!))));
-  return {
-    medians: addMedians(parts.map((p) => p.medians)),
-    raw: parts.map((p, i) => (ports.length > 1 ? `# node ${i + 1}\n${p.raw}` : p.raw)).join(''),
-  };
+  return addResults(parts, parts.map((p, i) => (ports.length > 1 ? `# node ${i + 1}\n${p.raw}` : p.raw)).join(''));
 }
 
-async function loadBench(port: number, user: string, sessions: number): Promise<{ medians: Map<string, Median>; raw: string }> {
+/** imap-bench.sh with `commands` (a comma-separated list). */
+async function loadBench(port: number, user: string, sessions: number, commands: string): Promise<DriverResult> {
   const r = await run(path.join(IMAP_DIR, 'imap-bench.sh'), [HOST, String(port), user, PASSWORD], {
-    env: { SESSIONS: String(sessions), SECONDS_PER_CMD: String(SECONDS), RUNS: String(RUNS), COMMANDS },
+    env: { SESSIONS: String(sessions), SECONDS_PER_CMD: String(SECONDS), RUNS: String(RUNS), COMMANDS: commands, ...pythonFirstOnPath() },
     timeoutMs: (SECONDS * 6 + 130) * RUNS * 1000 + 30_000,
   });
   const medians = new Map<string, Median>();
+  const ops = new Map<string, number>();
   for (const line of r.stdout.split('\n')) {
     const c = line.split('\t');
     // The median line: key in column 2, rate in column 6, errors (summed over the runs) in column 9.
     if (c[0] === 'median' && c[1]) medians.set(c[1], { rate: Number(c[5]), errors: Number(c[8] ?? 0) });
+    // A run's line: run, cmd, sessions, seconds, ops…
+    else if (/^\d+$/.test(c[0] ?? '') && c[1]) ops.set(c[1], (ops.get(c[1]) ?? 0) + Number(c[4]));
   }
   if (r.code !== 0) log(`imap bench: imap-bench.sh exited ${r.code}: ${r.stderr.trim().split('\n').slice(-5).join(' | ')}`);
-  return { medians, raw: r.stdout + (r.stderr ? `# stderr\n${r.stderr}` : '') };
+  return { medians, ops, raw: r.stdout + (r.stderr ? `# stderr\n${r.stderr}` : '') };
 }
 
-/** bench/imap-load-extra.py, RUNS times; the median per command as imap-bench.sh computes it. */
-async function extraBench(port: number, user: string, sessions: number): Promise<{ medians: Map<string, Median>; raw: string }> {
+/** bench/imap-load-extra.py with `commands`, RUNS times; the median per command as imap-bench.sh computes it. */
+async function extraBench(port: number, user: string, sessions: number, commands: string): Promise<DriverResult> {
   const rates = new Map<string, number[]>();
   const errors = new Map<string, number>();
+  const ops = new Map<string, number>();
   let raw = '';
   for (let r = 1; r <= RUNS; r++) {
     const res = await run(
-      'python3',
+      python3(),
       [
         path.join(HERE, 'imap-load-extra.py'),
         HOST,
@@ -169,7 +187,7 @@ async function extraBench(port: number, user: string, sessions: number): Promise
         '-t',
         String(SECONDS),
         '-c',
-        EXTRA,
+        commands,
         '--no-header',
       ],
       {
@@ -182,8 +200,10 @@ async function extraBench(port: number, user: string, sessions: number): Promise
     for (const line of res.stdout.split('\n')) {
       const c = line.split('\t');
       if (c.length < 8) continue;
+      // cmd, sessions, seconds, ops, ops_per_s, p50, p99, errors
       rates.set(c[0]!, [...(rates.get(c[0]!) ?? []), Number(c[4])]);
       errors.set(c[0]!, (errors.get(c[0]!) ?? 0) + Number(c[7]));
+      ops.set(c[0]!, (ops.get(c[0]!) ?? 0) + Number(c[3]));
     }
   }
   const medians = new Map<string, Median>();
@@ -192,7 +212,7 @@ async function extraBench(port: number, user: string, sessions: number): Promise
     const mid = sorted.length >> 1;
     medians.set(k, { rate: sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2, errors: errors.get(k) ?? 0 });
   }
-  return { medians, raw };
+  return { medians, ops, raw };
 }
 
 // --- resident memory with idle sessions ------------------------------------------------------------
@@ -392,10 +412,21 @@ async function idleRss(ports: number[], user: string, pids: () => number[]): Pro
 
 // --- the two sides ----------------------------------------------------------------------------------
 
-async function side(name: string, ports: number[], user: string, pids: () => number[]): Promise<SideResult> {
-  const res: SideResult = { seed: null, medians: new Map(), raw: '', rss: null, inbox: [], notes: [] };
+/**
+ * One side: seeding, the idle sessions' memory, then each command kind on its own (one driver run
+ * per kind, so that the CPU split of `roots`' groups is per kind: bench/cpu-split.ts).
+ */
+async function side(name: string, ports: number[], user: string, pids: () => number[], roots: () => CpuRoots): Promise<SideResult> {
+  const res: SideResult = { seed: null, medians: new Map(), raw: '', rss: null, inbox: [], notes: [], cpu: [] };
+  const cpu = new CpuPhases();
   log(`imap bench: ${name}: seeding ${N} x ${SEED_SIZE} B into INBOX (${SEED_CONNS} connections)`);
-  res.seed = await seed(ports, user);
+  res.seed = await cpu.measure(
+    'imap-seed',
+    name,
+    roots,
+    () => seed(ports, user),
+    (s) => s?.appended ?? 0,
+  );
   log(`  ${name}: seeded in ${res.seed!.seconds.toFixed(1)} s (${res.seed!.rate.toFixed(1)} appends/s)`);
   for (const port of ports) res.inbox.push(await inboxExists(port, user).catch(() => NaN));
   // Idle sessions right after seeding (before the load), so that "before" is not a heap the
@@ -409,20 +440,32 @@ async function side(name: string, ports: number[], user: string, pids: () => num
     );
   }
   log(`imap bench: ${name}: imap-bench.sh SESSIONS=${SESSIONS} SECONDS_PER_CMD=${SECONDS} RUNS=${RUNS} COMMANDS=${COMMANDS}`);
-  const b = await acrossNodes(ports, user, loadBench);
-  res.medians = b.medians;
-  res.raw = b.raw;
-  if (EXTRA) {
-    log(`imap bench: ${name}: bench/imap-load-extra.py ${EXTRA}`);
-    const x = await acrossNodes(ports, user, extraBench);
+  const kinds: [string, string, typeof loadBench][] = [
+    ...COMMANDS.split(',')
+      .filter(Boolean)
+      .map((k): [string, string, typeof loadBench] => [k, '', loadBench]),
+    ...EXTRA.split(',')
+      .filter(Boolean)
+      .map((k): [string, string, typeof loadBench] => [k, '# bench/imap-load-extra.py\n', extraBench]),
+  ];
+  for (const [kind, heading, driver] of kinds) {
+    const x = await cpu.measure(
+      `imap-${kind}`,
+      name,
+      roots,
+      () => acrossNodes(ports, user, (port, u, sessions) => driver(port, u, sessions, kind)),
+      (x) => x.ops.get(kind) ?? 0,
+    );
     for (const [k, m] of x.medians) res.medians.set(k, m);
-    res.raw += `# bench/imap-load-extra.py\n${x.raw}`;
+    res.raw += heading + x.raw;
+    const m = x.medians.get(kind);
+    if (m) log(`  ${name}: ${kind} ${m.rate} ops/s${m.errors ? `, ${m.errors} ERRORS` : ''}`);
   }
-  for (const [k, m] of b.medians) log(`  ${name}: ${k} ${m.rate} ops/s${m.errors ? `, ${m.errors} ERRORS` : ''}`);
   if (KEEP_RAW) {
     fs.mkdirSync(KEEP_RAW, { recursive: true });
     fs.writeFileSync(path.join(KEEP_RAW, `imap-${name}.tsv`), res.raw);
   }
+  res.cpu = cpu.rows;
   return res;
 }
 
@@ -443,7 +486,13 @@ async function dovecotSide(): Promise<SideResult | { skipped: string }> {
   const masterPid = () => (dir ? Number(fs.readFileSync(path.join(dir, 'pid'), 'utf8').trim()) : 0);
   try {
     log(`imap bench: dovecot ${dv.version} on ${HOST}:${port} (${dir})`);
-    const r = await side('dovecot', [port], USER, () => (masterPid() ? processTree(masterPid()) : []));
+    const r = await side(
+      'dovecot',
+      [port],
+      USER,
+      () => (masterPid() ? processTree(masterPid()) : []),
+      () => ({ peer: masterPid() ? [masterPid()] : [], driver: [process.pid] }),
+    );
     r.notes.push(`dovecot ${dv.version}`);
     return r;
   } finally {
@@ -472,7 +521,7 @@ async function startNode(setup: BenchSetup, databaseUrl: string | undefined, joi
   return { server, port, user: ready?.[1] ?? USER, dir: ready?.[2] ?? '' };
 }
 
-async function oursSide(setup: BenchSetup, databaseUrl: string | undefined): Promise<SideResult> {
+async function oursSide(setup: BenchSetup, databaseUrl: string | undefined, pg: BenchPostgres | null): Promise<SideResult> {
   const nodes: Awaited<ReturnType<typeof startNode>>[] = [];
   try {
     nodes.push(await startNode(setup, databaseUrl, undefined));
@@ -482,7 +531,14 @@ async function oursSide(setup: BenchSetup, databaseUrl: string | undefined): Pro
     const ports = nodes.map((n) => n.port);
     log(`imap bench: ours (bench listener, ${setup.label}) on ${HOST}:${ports.join(',')}, user ${user}`);
     // The memory is that of every node's process tree (the primary and its workers, if any).
-    const r = await side(`mss-${setup.tag}`, ports, user, () => nodes.flatMap((n) => processTree(n.server.child.pid!)));
+    const r = await side(
+      `mss-${setup.tag}`,
+      ports,
+      user,
+      () => nodes.flatMap((n) => processTree(n.server.child.pid!)),
+      // Our listeners (primaries and workers), the PostgreSQL cluster (its backends), this process and its drivers.
+      () => ({ ours: nodes.map((n) => n.server.child.pid!), postgres: databaseUrl && pg ? [pg.pid()] : [], driver: [process.pid] }),
+    );
     for (const [i, n] of nodes.entries()) {
       const errs = n.server.stderr().trim();
       if (errs) log(`imap bench: our server's stderr (node ${i + 1}):\n${errs.split('\n').slice(-20).join('\n')}`);
@@ -517,6 +573,8 @@ export async function runImapBench(): Promise<string[]> {
   } else {
     lines.push('# imap bench: BENCH_IMAP_PEER=0, ours only');
   }
+  // The CPU split of every measured phase (bench/cpu-split.ts), printed after the rates: Dovecot's, then each setup's.
+  const cpu: string[] = [...(peer?.cpu ?? [])];
   // Our side once per setup (BENCH_DATABASE × BENCH_NODES × BENCH_WORKERS), each against the same Dovecot figures.
   const setups = benchSetups();
   const pg = setups.some((s) => s.engine === 'postgres') ? await startBenchPostgres() : null;
@@ -524,11 +582,19 @@ export async function runImapBench(): Promise<string[]> {
   try {
     for (const [i, setup] of setups.entries()) {
       const databaseUrl = pg && setup.engine === 'postgres' ? pg.createDatabase(`bench_imap_${i}`) : undefined;
-      lines.push(...oursLines(setup.tag, await oursSide(setup, databaseUrl), peer));
+      const ours = await oursSide(setup, databaseUrl, pg);
+      lines.push(...oursLines(setup.tag, ours, peer));
+      cpu.push(...ours.cpu);
     }
   } finally {
     pg?.stop();
   }
+  if (cpu.length > 0)
+    lines.push(
+      '# imap cpu split: CPU seconds per group during each measured phase, share of all cores, µs per command',
+      CPU_HEADER,
+      ...cpu,
+    );
   return lines;
 }
 

@@ -16,6 +16,8 @@ export interface BenchPostgres {
   version: string;
   /** A new, empty database; its URL (user `mss`, no password: trust on loopback). */
   createDatabase(name: string): string;
+  /** The postmaster's pid (its backends, one per connection, and its background processes are its children). */
+  pid(): number;
   stop(): void;
 }
 
@@ -84,6 +86,10 @@ export async function startBenchPostgres(): Promise<BenchPostgres> {
     createDatabase(name) {
       must(path.join(bin, 'createdb'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'mss', name], `createdb ${name}`);
       return `postgres://mss@127.0.0.1:${port}/${name}`;
+    },
+    pid() {
+      // postmaster.pid's first line (readable by its owner, or by root).
+      return Number(fs.readFileSync(path.join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
     },
     stop,
   };

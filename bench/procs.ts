@@ -3,7 +3,9 @@
  * server children started, waited for and stopped.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 
 const HOST = '127.0.0.1';
@@ -116,4 +118,34 @@ export function startDaemon(
 
 export function hasCommand(name: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0;
+}
+
+let python: { exe: string; dir: string | null } | undefined;
+/**
+ * The interpreter `python3` resolves to (`sys.executable`), for the Python load drivers. A version
+ * manager's `python3` may be a shim (pyenv's is a bash script that spends ~0.4 s of CPU and up to a
+ * second in children of its own on each start, before it execs Python): the drivers' figures, and
+ * the CPU split's "driver" group, are then Python's alone. `python3` itself if it cannot be resolved.
+ */
+function resolvedPython(): { exe: string; dir: string | null } {
+  if (python) return python;
+  const r = spawnSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' });
+  const exe = r.status === 0 ? (r.stdout ?? '').trim() : '';
+  if (!exe || !path.isAbsolute(exe)) return (python = { exe: 'python3', dir: null });
+  // For scripts that call `python3` by name (imap-bench.sh): a directory put first on their PATH.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mss-bench-python-'));
+  fs.symlinkSync(exe, path.join(dir, 'python3'));
+  process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  return (python = { exe, dir });
+}
+
+export function python3(): string {
+  return resolvedPython().exe;
+}
+
+/** PATH with the resolved `python3` first (see python3()), for a script's environment. */
+export function pythonFirstOnPath(): { PATH: string } {
+  const { dir } = resolvedPython();
+  const PATH = process.env.PATH ?? '/usr/bin:/bin';
+  return { PATH: dir ? `${dir}:${PATH}` : PATH };
 }

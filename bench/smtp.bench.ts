@@ -9,6 +9,8 @@
  *     `bench/smtp-load.ts`, against our submission listener, and the same driver in plain SMTP
  *     against Postfix (accept + delivery) as the reference.
  * Ratios: ours / Postfix (> 1: faster), and ours / smtp-sink (share of the physical limit).
+ * Each measured phase but smtp-sink's is also split by CPU (bench/cpu-split.ts: ours, postgres,
+ * driver, peer, the rest of the machine), printed as `cpu` rows after the rates.
  *
  * env: BENCH_SMTP_MESSAGES=2000 BENCH_SMTP_SIZE=20000 BENCH_SMTP_SESSIONS=20 BENCH_SMTP_RUNS=1 BENCH_SMTP_PEER=1
  *      BENCH_WORKERS=1,2 (our listeners as 1 then 2 processes sharing the ports, as `mss serve --workers`)
@@ -19,7 +21,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BenchSetup, benchSetups, split } from './cluster.ts';
-import { startBenchPostgres } from './postgres.ts';
+import { CPU_HEADER, type CpuRoots, CpuPhases } from './cpu-split.ts';
+import { type BenchPostgres, startBenchPostgres } from './postgres.ts';
 import { type Daemon, freePort, hasCommand, run, startDaemon } from './procs.ts';
 import { smtpLoad } from './smtp-load.ts';
 
@@ -72,12 +75,39 @@ async function peerSource(script: string, args: string[], env: NodeJS.ProcessEnv
   return m;
 }
 
+/** A private Postfix delivering to Maildir (peer-postfix.sh serving), for the time of `measure`. */
+async function withPostfix<T>(measure: (postfix: { port: number; drain: string; roots: () => CpuRoots }) => Promise<T>): Promise<T> {
+  const port = await freePort();
+  const daemon = await startDaemon(
+    'bash',
+    [path.join(SMTP_DIR, 'peer-postfix.sh'), String(port)],
+    { ...sourceEnv('to@x.test'), MODE: 'maildir', MAX_S: '900' },
+    (_o, e) => /serving \(Ctrl-C/.test(e),
+    60_000,
+    'peer-postfix.sh',
+  );
+  try {
+    const dir = /dir (\/\S+)/.exec(daemon.stderr())?.[1];
+    if (!dir) throw new Error(`peer-postfix.sh did not name its dir: ${daemon.stderr().slice(-500)}`);
+    const queue = path.join(dir, 'spool');
+    // As peer-postfix.sh's PEER_POSTFIX_DRAIN (given only to its CMD): waits, at most 300 s, until no queue file is left.
+    const drain = `i=0; while [ -n "$(find ${queue}/maildrop ${queue}/incoming ${queue}/active ${queue}/deferred -type f -print -quit)" ] && [ $i -lt 3000 ]; do sleep 0.1; i=$((i+1)); done`;
+    // Postfix's master (daemonized, so not under this process) and its children: smtpd, cleanup, qmgr, trivial-rewrite, virtual…
+    const master = Number(fs.readFileSync(path.join(queue, 'pid', 'master.pid'), 'utf8').trim());
+    return await measure({ port, drain, roots: () => ({ peer: master > 0 ? [master] : [], driver: [process.pid] }) });
+  } finally {
+    await daemon.stop();
+  }
+}
+
 export async function runSmtpBench(): Promise<string[]> {
   const out = [
     '# smtp: Postfix smtp-source, ' + `${MESSAGES} msgs x ${SIZE} B, ${SESSIONS} sessions, ${RUNS} run(s)`,
     'kind\tside\tmsgs_per_s\tratio_vs_postfix\tratio_vs_sink\tnote',
   ];
   const why = WITH_PEER ? await ensurePostfix() : 'BENCH_SMTP_PEER=0';
+  // CPU per group during each measured phase (bench/cpu-split.ts); smtp-sink's run is not split.
+  const cpu = new CpuPhases();
   let sink: number | null = null;
   let postfix: number | null = null;
   let postfixDriver: number | null = null;
@@ -90,20 +120,38 @@ export async function runSmtpBench(): Promise<string[]> {
       'smtp-sink',
     );
     log('smtp bench: postfix (maildir, until the queue is empty)');
-    postfix = await peerSource(
-      'peer-postfix.sh',
-      ['bash', '-c', `AFTER_RUN="$PEER_POSTFIX_DRAIN" exec bash ${path.join(SMTP_DIR, 'smtp-source-bench.sh')} 127.0.0.1 PORT`],
-      { ...sourceEnv('to@x.test'), MODE: 'maildir' },
-      'postfix',
-    );
-    log('smtp bench: postfix with the node driver (plain SMTP, pipelined; until the queue is empty)');
-    const port = await freePort();
-    const script = `t0=$(date +%s.%N); "$NODE_BIN" ${path.join(HERE, 'smtp-load.ts')} ${port} >/dev/null || exit 1; eval "$PEER_POSTFIX_DRAIN"; t1=$(date +%s.%N); awk -v a=$t0 -v b=$t1 -v n=${MESSAGES} 'BEGIN{printf "median\\t-\\t-\\t-\\t-\\t%.1f\\n", n/(b-a)}'`;
-    const r = await run('bash', [path.join(SMTP_DIR, 'peer-postfix.sh'), String(port), 'bash', '-c', script], {
-      env: { ...sourceEnv('to@x.test'), MODE: 'maildir', NODE_BIN: process.execPath, BENCH_LOAD_TO: 'to@x.test' },
-      timeoutMs: 900_000,
+    postfix = await withPostfix(async (pf) => {
+      const r = await cpu.measure(
+        'smtp-inbound',
+        'postfix',
+        pf.roots,
+        () =>
+          run('bash', [path.join(SMTP_DIR, 'smtp-source-bench.sh'), '127.0.0.1', String(pf.port)], {
+            env: { ...sourceEnv('to@x.test'), AFTER_RUN: pf.drain },
+            timeoutMs: 900_000,
+          }),
+        (r) => (median(r.stdout) === null ? 0 : MESSAGES * RUNS),
+      );
+      const m = median(r.stdout);
+      if (m === null) log(`smtp bench: postfix gave no median (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+      return m;
     });
-    postfixDriver = median(r.stdout);
+    log('smtp bench: postfix with the node driver (plain SMTP, pipelined; until the queue is empty)');
+    postfixDriver = await withPostfix(async (pf) => {
+      const script = `t0=$(date +%s.%N); "$NODE_BIN" ${path.join(HERE, 'smtp-load.ts')} ${pf.port} >/dev/null || exit 1; eval "$PEER_POSTFIX_DRAIN"; t1=$(date +%s.%N); awk -v a=$t0 -v b=$t1 -v n=${MESSAGES} 'BEGIN{printf "median\\t-\\t-\\t-\\t-\\t%.1f\\n", n/(b-a)}'`;
+      const r = await cpu.measure(
+        'smtp-submission',
+        'postfix-plain',
+        pf.roots,
+        () =>
+          run('bash', ['-c', script], {
+            env: { ...sourceEnv('to@x.test'), NODE_BIN: process.execPath, BENCH_LOAD_TO: 'to@x.test', PEER_POSTFIX_DRAIN: pf.drain },
+            timeoutMs: 900_000,
+          }),
+        (r) => (median(r.stdout) === null ? 0 : MESSAGES),
+      );
+      return median(r.stdout);
+    });
   } else log(`smtp bench: peers skipped: ${why}`);
 
   out.push(`inbound\tsmtp-sink\t${sink ?? '-'}\t-\t1.00\taccept and discard`);
@@ -116,11 +164,17 @@ export async function runSmtpBench(): Promise<string[]> {
   try {
     for (const [i, setup] of setups.entries()) {
       const databaseUrl = pg && setup.engine === 'postgres' ? pg.createDatabase(`bench_smtp_${i}`) : undefined;
-      out.push(...(await oursSmtp(setup, databaseUrl, postfix, sink, postfixDriver)));
+      out.push(...(await oursSmtp(setup, databaseUrl, pg, cpu, postfix, sink, postfixDriver)));
     }
   } finally {
     pg?.stop();
   }
+  if (cpu.rows.length > 0)
+    out.push(
+      '# smtp cpu split: CPU seconds per group during each measured phase, share of all cores, µs per message',
+      CPU_HEADER,
+      ...cpu.rows,
+    );
   return out;
 }
 
@@ -216,6 +270,8 @@ async function submission(nodes: Node[], token: string, ca: string): Promise<{ p
 async function oursSmtp(
   setup: BenchSetup,
   databaseUrl: string | undefined,
+  pg: BenchPostgres | null,
+  cpu: CpuPhases,
   postfix: number | null,
   sink: number | null,
   postfixDriver: number | null,
@@ -226,11 +282,30 @@ async function oursSmtp(
     // Further nodes join the first one's database and blob directory, each with its own ports and processes.
     for (let i = 1; i < setup.nodes; i++) nodes.push(await startNode(setup, databaseUrl, nodes[0]!.dir));
     const first = nodes[0]!;
+    // Our listeners (primaries and workers), the PostgreSQL cluster (its backends), this process and its drivers.
+    const roots = (): CpuRoots => ({
+      ours: nodes.map((n) => n.daemon.child.pid!),
+      postgres: databaseUrl && pg ? [pg.pid()] : [],
+      driver: [process.pid],
+    });
+    const side = `ours (${setup.label})`;
     log(`smtp bench: ours, ${setup.label} (relay bench listener)`);
-    const ours = await inbound(nodes);
+    const ours = await cpu.measure(
+      'smtp-inbound',
+      side,
+      roots,
+      () => inbound(nodes),
+      (m) => (m === null ? 0 : MESSAGES * RUNS),
+    );
     log(`smtp bench: ours, ${setup.label} (submission, STARTTLS + XOAUTH2, node driver)`);
     const ca = fs.readFileSync(first.caFile, 'utf8');
-    const sub = await submission(nodes, first.token, ca);
+    const sub = await cpu.measure(
+      'smtp-submission',
+      side,
+      roots,
+      () => submission(nodes, first.token, ca),
+      (r) => r.accepted,
+    );
     // The first node counts the INBOX when it stops: the others first, so that all have finished.
     for (const n of nodes.slice(1)) await n.daemon.stop();
     await first.daemon.stop();

@@ -19,6 +19,7 @@ export const TEST_PATTERNS = [
   'stand-ins/*/test/**/*.test.ts',
   'apps/*/test/**/*.test.ts',
   'scripts/test/*.test.ts',
+  'bench/test/*.test.ts',
 ] as const;
 
 /** The reviewed list of test files that never open a store: the PostgreSQL run skips them. */
