@@ -30,7 +30,8 @@ function cache(
   cacheDir: string,
   extra: { logger?: Logger; fetch?: typeof fetch; refreshIntervalMs?: number } = {},
 ): WhitelistCache {
-  const c = new WhitelistCache({ url, cacheDir, logger: extra.logger ?? silentLogger(), timeoutMs: 2000, ...extra });
+  // No test here waits on the timeout: it is generous so that a loaded machine never turns a slow answer into a failed refresh.
+  const c = new WhitelistCache({ url, cacheDir, logger: extra.logger ?? silentLogger(), timeoutMs: 15_000, ...extra });
   onCleanup(t, () => c.stop());
   return c;
 }

@@ -28,7 +28,8 @@ function crlCache(
   cacheDir: string,
   extra: { fetch?: typeof fetch; now?: () => Date } = {},
 ): RevocationListCache {
-  const c = new RevocationListCache({ url, caCertPem, cacheDir, logger: silentLogger(), timeoutMs: 5000, ...extra });
+  // No test here waits on the timeout: it is generous so that a loaded machine never turns a slow answer into a failed refresh.
+  const c = new RevocationListCache({ url, caCertPem, cacheDir, logger: silentLogger(), timeoutMs: 15_000, ...extra });
   t.after(() => c.stop());
   return c;
 }
