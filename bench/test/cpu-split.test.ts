@@ -114,7 +114,11 @@ test('CPU burnt by real processes lands in their group: a live root, a reaped gr
     // Started before the first sample, burning after it: each waits for a line on stdin.
     const go = `import sys\nsys.stdin.readline()\n`;
     // "ours": a shell whose child burns and exits; the shell reaps it and stays (its cutime holds the burn).
-    const ours = spawn('sh', ['-c', `${PYTHON} -c '${go}${BURN(burn)}'; exec sleep 600`], { stdio: ['pipe', 'pipe', 'inherit'] });
+    // It says "reaped" once it has: a sample taken while the child exits could read the shell's cutime
+    // before the reap and the child's stat after it, and miss the burn.
+    const ours = spawn('sh', ['-c', `${PYTHON} -c '${go}${BURN(burn)}'; echo reaped; exec sleep 600`], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     // "peer": a process that burns and stays alive (its own utime + stime).
     const peer = spawn(PYTHON, ['-c', `${go}${BURN(burn)}import time\ntime.sleep(600)\n`], { stdio: ['pipe', 'pipe', 'inherit'] });
     children.push(ours, peer);
@@ -129,7 +133,7 @@ test('CPU burnt by real processes lands in their group: a live root, a reaped gr
         const helperDone = said(helper, 'burned').then(() => once(helper, 'close'));
         ours.stdin!.write('go\n');
         peer.stdin!.write('go\n');
-        await Promise.all([said(ours, 'burned'), said(peer, 'burned'), helperDone]);
+        await Promise.all([said(ours, 'reaped'), said(peer, 'burned'), helperDone]);
       },
     );
     const s = measured.split.seconds;
