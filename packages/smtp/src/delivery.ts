@@ -92,36 +92,6 @@ export async function auditSend(tx: Repositories, message: SubmittedMessage): Pr
   });
 }
 
-/**
- * Puts a message into a recipient's INBOX, inside the delivery transaction; a mailbox that is no
- * longer active (it was at RCPT) refuses the whole delivery, and so does one the message would
- * take over its quota (MailboxFull). Returns the INBOX's folder id.
- */
-export async function appendToInbox(
-  tx: Repositories,
-  mailboxId: number,
-  message: NewMessage,
-  quotas: MailboxQuotas = DEFAULT_MAILBOX_QUOTAS,
-): Promise<number> {
-  return (await fileInInbox(tx, mailboxId, message, quotas)).folderId;
-}
-
-/** `appendToInbox`, also giving the mailbox that received the message and the stored row's id and UID. */
-async function fileInInbox(
-  tx: Repositories,
-  mailboxId: number,
-  message: NewMessage,
-  quotas: MailboxQuotas = DEFAULT_MAILBOX_QUOTAS,
-): Promise<{ folderId: number; box: MailboxRow; messageId: number; uid: number }> {
-  const box = await tx.mailboxes.byId(mailboxId);
-  if (!box) throw new RecipientUnavailable();
-  const refusal = await receptionRefusal(box, () => tx.mail.usage(mailboxId), { bytes: message.size, messages: 1 }, quotas);
-  if (refusal) throw refusal.kind === 'not-active' ? new RecipientUnavailable() : new MailboxFull(box.address);
-  const inbox = await tx.mail.ensureFolder(mailboxId, 'INBOX');
-  const row = await tx.mail.appendMessage(inbox.id, message);
-  return { folderId: inbox.id, box, messageId: Number(row.id), uid: Number(row.uid) };
-}
-
 /** A copy of a message put in a local INBOX by `deliverLocally`. */
 export interface StoredCopy {
   mailboxId: number;
@@ -223,23 +193,44 @@ export function deliverLocally(store: Store, d: LocalDelivery, quotas?: MailboxQ
   };
   const recipients = [...new Map(d.recipients.map((r) => [r.mailboxId, r])).values()];
   return store.groupTransaction(async (tx) => {
-    const folderIds: number[] = [];
-    const received: MailboxRow[] = [];
-    const copies: StoredCopy[] = [];
     let duplicates = 0;
+    const fresh: typeof recipients = [];
     for (const r of recipients) {
-      if (d.retry && (await tx.queue.relaySeen(d.retry.operator, d.retry.traceId, r.address))) {
-        duplicates++;
-        continue;
-      }
-      const filed = await fileInInbox(tx, r.mailboxId, row, quotas);
-      folderIds.push(filed.folderId);
-      received.push(filed.box);
-      copies.push({ mailboxId: r.mailboxId, address: r.address, folderId: filed.folderId, messageId: filed.messageId, uid: filed.uid });
-      if (d.retry) await tx.queue.recordRelaySeen(d.retry.operator, d.retry.traceId, r.address);
+      if (d.retry && (await tx.queue.relaySeen(d.retry.operator, d.retry.traceId, r.address))) duplicates++;
+      else fresh.push(r);
+    }
+    // Every recipient checked (in one read), then every copy stored (in one write on PostgreSQL):
+    // a recipient that refuses refuses the whole delivery before anything is written.
+    const targets = await tx.delivery.targets(fresh.map((r) => r.mailboxId));
+    const inboxes: { r: (typeof recipients)[number]; box: MailboxRow; folderId: number }[] = [];
+    for (const r of fresh) {
+      const t = targets.get(r.mailboxId);
+      if (!t) throw new RecipientUnavailable();
+      const refusal = await receptionRefusal(
+        t.box,
+        async () => t.usage,
+        { bytes: row.size, messages: 1 },
+        quotas ?? DEFAULT_MAILBOX_QUOTAS,
+      );
+      if (refusal) throw refusal.kind === 'not-active' ? new RecipientUnavailable() : new MailboxFull(t.box.address);
+      inboxes.push({ r, box: t.box, folderId: t.inboxId ?? (await tx.mail.ensureFolder(r.mailboxId, 'INBOX')).id });
     }
     // A retry's duplicates were counted with their first delivery: only new copies count.
-    await tx.indicators.record([...received.map((box) => receivedEvent(box, d.counted)), ...(d.counted.with ?? [])]);
+    const events = [...inboxes.map((i) => receivedEvent(i.box, d.counted)), ...(d.counted.with ?? [])];
+    const filed = await tx.delivery.file(
+      row,
+      inboxes.map((i) => ({ folderId: i.folderId, mailboxId: i.r.mailboxId })),
+      events,
+    );
+    const copies: StoredCopy[] = inboxes.map((i, n) => ({
+      mailboxId: i.r.mailboxId,
+      address: i.r.address,
+      folderId: i.folderId,
+      messageId: filed[n]!.messageId,
+      uid: filed[n]!.uid,
+    }));
+    if (d.retry) for (const i of inboxes) await tx.queue.recordRelaySeen(d.retry.operator, d.retry.traceId, i.r.address);
+    const folderIds = copies.map((c) => c.folderId);
     const delivered = folderIds.length;
     const more = await d.also?.(tx, { delivered, duplicates, copies });
     if (more) folderIds.push(...more);

@@ -1,5 +1,5 @@
 import { DEFAULT_MAILBOX_QUOTAS, receptionRefusal, type MailboxQuotas } from '@mss/domain';
-import type { Store } from '@mss/store';
+import { addressKey, type Store } from '@mss/store';
 import type { SMTPServerAddress } from 'smtp-server';
 import type { Recipient, RecipientDsn } from './delivery.ts';
 import type { SubmissionConnection } from './connection.ts';
@@ -35,10 +35,12 @@ export async function classifyLocal(
 ): Promise<Recipient | Recipient[] | SmtpReply> {
   const address = a.address;
   const full = address.includes('@') ? address : `${address}@${firstDomain}`;
-  const box = await store.mailboxes.byAddress(full);
-  if (!box) return groupMembers(store, a, full, quotas);
+  // The mailbox and its usage in one statement (a round trip on PostgreSQL).
+  const target = await store.delivery.targetByKey(addressKey(full));
+  if (!target) return groupMembers(store, a, full, quotas);
+  const box = target.box;
   if (box.status === 'closed') return replies.unknownRecipient(address);
-  const refusal = await receptionRefusal(box, () => store.mail.usage(box.id), { bytes: 1, messages: 1 }, quotas);
+  const refusal = await receptionRefusal(box, async () => target.usage, { bytes: 1, messages: 1 }, quotas);
   if (refusal?.kind === 'not-active') return replies.recipientDisabled(address, box.status);
   if (refusal) return replies.mailboxFull(box.address);
   return { kind: 'local', address: box.address, mailboxId: box.id, dsn: dsnOf(a) };

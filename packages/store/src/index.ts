@@ -18,6 +18,7 @@ export type { DirectoryPublication } from './repos/outbox.ts';
 export { publicationOf } from './repos/outbox.ts';
 export type { NewQueueEntry, QueueFilter } from './repos/queue.ts';
 export type { NewIndicatorEvent } from './repos/indicators.ts';
+export type { DeliveryCopy, DeliveryTarget, FiledCopy } from './repos/delivery.ts';
 export type { NewLocalPerson } from './repos/local-persons.ts';
 export { belongsToPractice, type GroupMember } from './repos/groups.ts';
 export type { MesEvent, NewMesPatient } from './repos/mes.ts';

@@ -22,6 +22,7 @@ import { MailboxRepo } from './repos/mailboxes.ts';
 import { CguRepo } from './repos/cgu.ts';
 import { HistoryRepo } from './repos/history.ts';
 import { MailRepo, type NewMessage } from './repos/mail.ts';
+import { DeliveryRepo } from './repos/delivery.ts';
 import { ingestMessage } from './ingest.ts';
 import { AuditRepo } from './repos/audit.ts';
 import { OutboxRepo } from './repos/outbox.ts';
@@ -53,6 +54,8 @@ export class Repositories {
   readonly cgu: CguRepo;
   readonly history: HistoryRepo;
   readonly mail: MailRepo;
+  /** A delivery's few statements: its recipients' checks in one read, its copies and events in one write (on PostgreSQL). */
+  readonly delivery: DeliveryRepo;
   readonly audit: AuditRepo;
   readonly outbox: OutboxRepo;
   readonly queue: QueueRepo;
@@ -76,6 +79,7 @@ export class Repositories {
     this.cgu = new CguRepo(ctx);
     this.history = new HistoryRepo(ctx);
     this.mail = new MailRepo(ctx);
+    this.delivery = new DeliveryRepo(ctx);
     this.audit = new AuditRepo(ctx);
     this.outbox = new OutboxRepo(ctx);
     this.queue = new QueueRepo(ctx);
@@ -273,8 +277,7 @@ export class Store extends Repositories {
     });
   }
 
-  private readonly group: { fn: (tx: Repositories) => Promise<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void }[] =
-    [];
+  private readonly group: GroupItem[] = [];
   private groupRunning = false;
   /** Commits made by `groupTransaction` and the calls they carried (how well grouping works). */
   readonly groupStats = { commits: 0, calls: 0 };
@@ -294,24 +297,9 @@ export class Store extends Repositories {
         // process writes joins this batch: the gate is taken before the batch is cut.
         const release = await this.writeGate?.acquire();
         const batch = this.group.splice(0, 500);
-        const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+        let outcomes: Outcome[];
         try {
-          await this.db.transaction().execute(async (trx) => {
-            this.sqlite?.deferNextCommit();
-            const repos = new Repositories({ db: trx, engine: this.engine, now: this.now });
-            for (const item of batch) {
-              await sql`savepoint mss_group`.execute(trx);
-              try {
-                const value = await item.fn(repos);
-                await sql`release savepoint mss_group`.execute(trx);
-                outcomes.push({ ok: true, value });
-              } catch (error) {
-                await sql`rollback to savepoint mss_group`.execute(trx);
-                await sql`release savepoint mss_group`.execute(trx);
-                outcomes.push({ ok: false, error });
-              }
-            }
-          });
+          outcomes = this.engine === 'postgres' ? await this.runGroupPg(batch) : await this.runGroupSqlite(batch);
         } catch (error) {
           for (const item of batch) item.reject(error);
           continue;
@@ -336,6 +324,74 @@ export class Store extends Repositories {
     } finally {
       this.groupRunning = false;
     }
+  }
+
+  /** One batch in one transaction, each call in a savepoint (SQLite: statements are calls within the process). */
+  private async runGroupSqlite(batch: readonly GroupItem[]): Promise<Outcome[]> {
+    const outcomes: Outcome[] = [];
+    await this.db.transaction().execute(async (trx) => {
+      this.sqlite?.deferNextCommit();
+      const repos = new Repositories({ db: trx, engine: this.engine, now: this.now });
+      for (const item of batch) {
+        await sql`savepoint mss_group`.execute(trx);
+        try {
+          const value = await item.fn(repos);
+          await sql`release savepoint mss_group`.execute(trx);
+          outcomes.push({ ok: true, value });
+        } catch (error) {
+          await sql`rollback to savepoint mss_group`.execute(trx);
+          await sql`release savepoint mss_group`.execute(trx);
+          outcomes.push({ ok: false, error });
+        }
+      }
+    });
+    return outcomes;
+  }
+
+  /**
+   * The same on PostgreSQL, where every statement is a round trip on the batch's one connection:
+   * the transaction control goes with its neighbours in one simple-protocol query (several
+   * statements without parameters), so a batch of n calls costs n + 1 of them rather than
+   * 2n + 2 — `begin; savepoint`, then between two calls `release savepoint; savepoint` (or, after
+   * one that failed, `rollback to savepoint`, which keeps the savepoint for the next), and
+   * `release savepoint; commit` at the end. A batch of one needs no savepoint: its failure rolls
+   * back the transaction, which holds nothing else.
+   */
+  private async runGroupPg(batch: readonly GroupItem[]): Promise<Outcome[]> {
+    return this.db.connection().execute(async (conn) => {
+      const repos = new Repositories({ db: conn, engine: this.engine, now: this.now });
+      const outcomes: Outcome[] = [];
+      const alone = batch.length === 1;
+      let open = false;
+      try {
+        await sql.raw(alone ? 'begin' : 'begin; savepoint mss_group').execute(conn);
+        open = true;
+        for (const [i, item] of batch.entries()) {
+          const last = i === batch.length - 1;
+          try {
+            const value = await item.fn(repos);
+            outcomes.push({ ok: true, value });
+            if (!last) await sql.raw('release savepoint mss_group; savepoint mss_group').execute(conn);
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+            if (!alone) await sql.raw('rollback to savepoint mss_group').execute(conn);
+          }
+        }
+        await sql.raw(alone ? (outcomes[0]!.ok ? 'commit' : 'rollback') : 'release savepoint mss_group; commit').execute(conn);
+        open = false;
+      } catch (error) {
+        // A statement of the control failed (a lost connection, a failed commit): nothing of the
+        // batch is kept, and the connection goes back to the pool outside any transaction (after
+        // a failed COMMIT there is none left, and this ROLLBACK only warns).
+        if (open)
+          await sql
+            .raw('rollback')
+            .execute(conn)
+            .catch(() => {});
+        throw error;
+      }
+      return outcomes;
+    });
   }
 
   /** After a committed change to a folder: every process's IDLE sessions and push streams hear of it. */
@@ -410,6 +466,15 @@ export class Store extends Repositories {
 }
 
 const DROP_SCHEMA_LOCK_TIMEOUT = '15s';
+
+/** A call waiting for the next group commit. */
+interface GroupItem {
+  fn: (tx: Repositories) => Promise<unknown>;
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 /** The bus a store's processes share: LISTEN/NOTIFY on PostgreSQL unless told otherwise; on SQLite the polled table when asked, else in-process. */
 function createBus(opened: OpenedDatabase, options: StoreOptions): EventBus {

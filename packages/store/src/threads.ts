@@ -20,6 +20,16 @@ export function newThreadId(blobHash: string): string {
 const SUBJECT_KEPT = 200;
 
 /**
+ * What `threadFor` looks for: the msg-ids a message names, nearest first (its own, then its
+ * references from the last), once each, and its subject as compared. Also the single-statement
+ * delivery's on PostgreSQL (repos/delivery.ts), which applies the same rule in SQL.
+ */
+export function threadLookup(keys: ThreadKeys): { ids: string[]; subject: string } {
+  const ids = [...new Set([...(keys.messageId ? [keys.messageId] : []), ...[...keys.references].reverse()])];
+  return { ids, subject: keys.subject.slice(0, SUBJECT_KEPT) };
+}
+
+/**
  * The thread of a message about to be stored in `mailboxId`, recording the msg-ids it names so
  * that the messages arriving after it find it. Runs inside the caller's transaction. Two related
  * messages stored at the same instant by two transactions may each start a thread (the second
@@ -31,9 +41,8 @@ export async function threadFor(
   keys: ThreadKeys,
   blobHash: string,
 ): Promise<string> {
-  const ids = [...new Set([...(keys.messageId ? [keys.messageId] : []), ...[...keys.references].reverse()])];
+  const { ids, subject } = threadLookup(keys);
   if (ids.length === 0) return newThreadId(blobHash);
-  const subject = keys.subject.slice(0, SUBJECT_KEPT);
   const known = new Map(
     (
       await db

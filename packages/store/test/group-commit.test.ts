@@ -30,3 +30,46 @@ test(`group commit on ${ENGINE}: concurrent calls share a transaction; one that 
     await cleanup();
   }
 });
+
+test(`group commit on ${ENGINE}: a call alone that throws after writing leaves nothing, and the next batches commit`, async () => {
+  const { store, cleanup } = await openTestStore();
+  try {
+    // Alone in its batch (PostgreSQL then runs it without a savepoint: its failure is the transaction's).
+    await assert.rejects(
+      store.groupTransaction(async (tx) => {
+        await tx.directory.upsertPersons([person('810000030001', 'Seul', 'Refusé')]);
+        throw new Error('refused alone');
+      }),
+      /refused alone/,
+    );
+    assert.equal(await store.directory.person('810000030001'), undefined, 'its write was rolled back');
+    // The first and the last of a batch failing (the savepoint is rolled back to, then used again).
+    const results = await Promise.allSettled(
+      ['810000030002', '810000030003', '810000030004'].map((idnat, i) =>
+        store.groupTransaction(async (tx) => {
+          await tx.directory.upsertPersons([person(idnat, `Nom${i}`, 'Prénom')]);
+          if (i !== 1) throw new Error(`refused ${i}`);
+          return i;
+        }),
+      ),
+    );
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['rejected', 'fulfilled', 'rejected'],
+    );
+    assert.equal(await store.directory.person('810000030002'), undefined);
+    assert.equal((await store.directory.person('810000030003'))?.last_name, 'Nom1');
+    assert.equal(await store.directory.person('810000030004'), undefined);
+    // The connections went back to the pool outside any transaction: a later batch commits.
+    assert.equal(
+      await store.groupTransaction(async (tx) => {
+        await tx.directory.upsertPersons([person('810000030005', 'Après', 'Prénom')]);
+        return 'after';
+      }),
+      'after',
+    );
+    assert.equal((await store.directory.person('810000030005'))?.last_name, 'Après');
+  } finally {
+    await cleanup();
+  }
+});

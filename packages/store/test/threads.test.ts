@@ -30,56 +30,67 @@ test('threadSubject: reply and forward prefixes of several languages go, case an
   assert.notEqual(threadSubject('Re: Résultats de Mme Petit'), base);
 });
 
-describe(`threads on ${ENGINE}`, () => {
-  let store: Store;
-  let cleanup: () => Promise<void>;
-  let inbox: number;
-  let sent: number;
-  let other: number;
-  before(async () => {
-    ({ store, cleanup } = await openTestStore());
-    await store.directory.upsertPersons([GP]);
-    const box = (await store.mailboxes.create({ address: 'paul.martin@operateur-a.mssante.fr', type: 'PER', ownerIdnat: GP.idnat })).id;
-    inbox = (await store.mail.createFolder(box, 'INBOX')).id;
-    sent = (await store.mail.createFolder(box, 'Sent')).id;
-    const box2 = (await store.mailboxes.create({ address: 'anne.durand@operateur-a.mssante.fr', type: 'PER', ownerIdnat: GP.idnat })).id;
-    other = (await store.mail.createFolder(box2, 'INBOX')).id;
+// Two ways in: `appendMessage` (IMAP APPEND, JMAP, DSNs) and `delivery.file` (SMTP delivery; one
+// statement on PostgreSQL that applies the same rule in SQL). Each on a store of its own.
+for (const way of ['appendMessage', 'delivery.file'] as const)
+  describe(`threads on ${ENGINE}, stored by ${way}`, () => {
+    let store: Store;
+    let cleanup: () => Promise<void>;
+    let inbox: number;
+    let sent: number;
+    let other: number;
+    const mailboxOf = new Map<number, number>();
+    before(async () => {
+      ({ store, cleanup } = await openTestStore());
+      await store.directory.upsertPersons([GP]);
+      const box = (await store.mailboxes.create({ address: 'paul.martin@operateur-a.mssante.fr', type: 'PER', ownerIdnat: GP.idnat })).id;
+      inbox = (await store.mail.createFolder(box, 'INBOX')).id;
+      sent = (await store.mail.createFolder(box, 'Sent')).id;
+      const box2 = (await store.mailboxes.create({ address: 'anne.durand@operateur-a.mssante.fr', type: 'PER', ownerIdnat: GP.idnat })).id;
+      other = (await store.mail.createFolder(box2, 'INBOX')).id;
+      mailboxOf.set(inbox, box).set(sent, box).set(other, box2);
+    });
+    after(async () => cleanup());
+
+    const put = async (folderId: number, raw: Buffer) => {
+      const m = await store.ingest(raw);
+      if (way === 'appendMessage') {
+        const row = await store.transaction((tx) => tx.mail.appendMessage(folderId, m));
+        return { thread: row.thread_id!, hash: m.blobHash };
+      }
+      const [filed] = await store.transaction((tx) => tx.delivery.file(m, [{ folderId, mailboxId: mailboxOf.get(folderId)! }], []));
+      return { thread: (await store.mail.message(folderId, filed!.uid))!.thread_id!, hash: m.blobHash };
+    };
+
+    test('a reply, a reply to the reply and a forward join the first message; another subject or another mailbox does not', async () => {
+      const first = await put(inbox, message({ id: 'q1@x', subject: 'Bilan sanguin' }));
+      assert.equal(first.thread, newThreadId(first.hash), 'a message answering nothing starts a thread named after its EMAILID');
+      const reply = await put(sent, message({ id: 'r1@x', subject: 'RE : Bilan sanguin', inReplyTo: 'q1@x' }));
+      assert.equal(reply.thread, first.thread, 'In-Reply-To, across the folders of the mailbox');
+      const again = await put(inbox, message({ id: 'r2@x', subject: 'Re: Re: bilan sanguin', references: ['q1@x', 'r1@x'] }));
+      assert.equal(again.thread, first.thread, 'References');
+      const fwd = await put(inbox, message({ id: 'f1@x', subject: 'TR: Bilan sanguin', references: ['q1@x'] }));
+      assert.equal(fwd.thread, first.thread, 'the French TR: prefix');
+      const offTopic = await put(inbox, message({ id: 'o1@x', subject: 'Re: Autre chose', inReplyTo: 'q1@x' }));
+      assert.notEqual(offTopic.thread, first.thread, 'a reply whose subject changed starts its own thread');
+      const elsewhere = await put(other, message({ id: 'r9@x', subject: 'Re: Bilan sanguin', inReplyTo: 'q1@x' }));
+      assert.notEqual(elsewhere.thread, first.thread, 'threads are per mailbox');
+    });
+
+    test('replies that arrive before what they answer share its thread once it comes; a copy keeps its thread', async () => {
+      const a = await put(inbox, message({ id: 'late-r1@x', subject: 'Re: Convocation', inReplyTo: 'late@x' }));
+      const b = await put(inbox, message({ id: 'late-r2@x', subject: 'Re: Convocation', references: ['late@x'] }));
+      assert.equal(b.thread, a.thread, 'siblings meet on the parent they both name');
+      const parent = await put(inbox, message({ id: 'late@x', subject: 'Convocation' }));
+      assert.equal(parent.thread, a.thread, 'the parent finds the thread its replies recorded');
+      const [pair] = await store.transaction((tx) => tx.mail.copyMessages(inbox, [1], sent));
+      const uid = pair![1];
+      const src = await store.mail.message(inbox, 1);
+      assert.equal((await store.mail.message(sent, uid))!.thread_id, src!.thread_id);
+    });
   });
-  after(async () => cleanup());
 
-  const put = async (folderId: number, raw: Buffer) => {
-    const m = await store.ingest(raw);
-    const row = await store.transaction((tx) => tx.mail.appendMessage(folderId, m));
-    return { thread: row.thread_id!, hash: m.blobHash };
-  };
-
-  test('a reply, a reply to the reply and a forward join the first message; another subject or another mailbox does not', async () => {
-    const first = await put(inbox, message({ id: 'q1@x', subject: 'Bilan sanguin' }));
-    assert.equal(first.thread, newThreadId(first.hash), 'a message answering nothing starts a thread named after its EMAILID');
-    const reply = await put(sent, message({ id: 'r1@x', subject: 'RE : Bilan sanguin', inReplyTo: 'q1@x' }));
-    assert.equal(reply.thread, first.thread, 'In-Reply-To, across the folders of the mailbox');
-    const again = await put(inbox, message({ id: 'r2@x', subject: 'Re: Re: bilan sanguin', references: ['q1@x', 'r1@x'] }));
-    assert.equal(again.thread, first.thread, 'References');
-    const fwd = await put(inbox, message({ id: 'f1@x', subject: 'TR: Bilan sanguin', references: ['q1@x'] }));
-    assert.equal(fwd.thread, first.thread, 'the French TR: prefix');
-    const offTopic = await put(inbox, message({ id: 'o1@x', subject: 'Re: Autre chose', inReplyTo: 'q1@x' }));
-    assert.notEqual(offTopic.thread, first.thread, 'a reply whose subject changed starts its own thread');
-    const elsewhere = await put(other, message({ id: 'r9@x', subject: 'Re: Bilan sanguin', inReplyTo: 'q1@x' }));
-    assert.notEqual(elsewhere.thread, first.thread, 'threads are per mailbox');
-  });
-
-  test('replies that arrive before what they answer share its thread once it comes; a copy keeps its thread', async () => {
-    const a = await put(inbox, message({ id: 'late-r1@x', subject: 'Re: Convocation', inReplyTo: 'late@x' }));
-    const b = await put(inbox, message({ id: 'late-r2@x', subject: 'Re: Convocation', references: ['late@x'] }));
-    assert.equal(b.thread, a.thread, 'siblings meet on the parent they both name');
-    const parent = await put(inbox, message({ id: 'late@x', subject: 'Convocation' }));
-    assert.equal(parent.thread, a.thread, 'the parent finds the thread its replies recorded');
-    const [pair] = await store.transaction((tx) => tx.mail.copyMessages(inbox, [1], sent));
-    const uid = pair![1];
-    const src = await store.mail.message(inbox, 1);
-    assert.equal((await store.mail.message(sent, uid))!.thread_id, src!.thread_id);
-  });
-
+describe(`thread backfill on ${ENGINE}`, () => {
   test(`migration 0022 threads the rows stored before it, in the order they were stored`, async () => {
     const { store: s, databaseUrl, cleanup: done } = await openTestStore({ migrate: false });
     try {

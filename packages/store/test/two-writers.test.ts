@@ -69,6 +69,35 @@ test(`two processes appending to one folder on ${ENGINE}: every UID and MODSEQ u
   assert.equal(st.highestModseq, Math.max(...all.map((r) => r.modseq)));
 });
 
+test(`two processes delivering to one INBOX in group commits on ${ENGINE}: UIDs 1…2N, MODSEQs unique and in UID order`, async () => {
+  // SMTP delivery's write (`delivery.file`: on PostgreSQL one statement that takes the UID and
+  // MODSEQ and inserts the row), eight deliveries a commit in each process.
+  const box = (await store.mailboxes.create({ address: 'deux.livraisons@operateur-a.mssante.fr', type: 'PER', ownerIdnat: GP.idnat })).id;
+  const inbox = await store.mail.ensureFolder(box, 'INBOX');
+  const N = 48;
+  const [a, b] = await twoWriters<{ uid: number; modseq: number }[]>(() => [
+    'deliver',
+    databaseUrl ?? '',
+    dataDir,
+    `${inbox.id}:${box}`,
+    String(N),
+    GP.idnat,
+  ]);
+  const all = [...a, ...b];
+  assert.deepEqual(
+    all.map((r) => r.uid).sort((x, y) => x - y),
+    Array.from({ length: 2 * N }, (_, i) => i + 1),
+    'UIDs 1…2N, none twice',
+  );
+  const byUid = [...all].sort((x, y) => x.uid - y.uid);
+  for (let i = 1; i < byUid.length; i++) assert.ok(byUid[i]!.modseq > byUid[i - 1]!.modseq, `MODSEQ follows UID at ${byUid[i]!.uid}`);
+  const st = await store.mail.status(inbox.id);
+  assert.equal(st.messages, 2 * N);
+  assert.equal(st.uidnext, 2 * N + 1);
+  assert.equal(st.highestModseq, byUid.at(-1)!.modseq);
+  assert.equal((await store.mail.usage(box)).messages, 2 * N, 'the usage counters count every copy');
+});
+
 test(`two senders claiming the queue at once on ${ENGINE}: each row claimed by one only, none left out`, async () => {
   const N = 400;
   await store.queue.enqueue(

@@ -20,6 +20,25 @@ export interface NewIndicatorEvent {
 const joined = (values: readonly string[]): string => values.join(' ');
 const split = (value: string): string[] => (value === '' ? [] : value.split(' '));
 
+/** The ledger's rows of some events, stamped `at`. */
+export function ledgerRows(events: readonly NewIndicatorEvent[], at: string): Omit<IndicatorEventsTable, 'id'>[] {
+  return events.map((e) => ({
+    at,
+    period: e.period,
+    direction: e.direction,
+    idnat: e.idnat,
+    mailbox_id: e.mailboxId,
+    mailbox: e.mailbox.toLowerCase(),
+    mailbox_type: e.mailboxType,
+    message_ref: e.messageRef,
+    // Codes and kinds are tokens without spaces (LOINC codes, our kinds): one space joins them.
+    document_types: joined(e.documents.typeCodes.map((c) => c.replace(/\s+/g, ''))),
+    ins_qualified: e.documents.insQualified ? 1 : 0,
+    mes: e.mes ? 1 : 0,
+    mismatches: joined(e.documents.mismatches),
+  }));
+}
+
 /**
  * The ledger of the Ségur indicators (R-IND-1): written only inside the transaction that stores
  * or queues the message it counts (so a count exists exactly when its message does), read by
@@ -33,22 +52,7 @@ export class IndicatorRepo {
 
   async record(events: readonly NewIndicatorEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const at = isoNow(this.ctx);
-    const rows: Omit<IndicatorEventsTable, 'id'>[] = events.map((e) => ({
-      at,
-      period: e.period,
-      direction: e.direction,
-      idnat: e.idnat,
-      mailbox_id: e.mailboxId,
-      mailbox: e.mailbox.toLowerCase(),
-      mailbox_type: e.mailboxType,
-      message_ref: e.messageRef,
-      // Codes and kinds are tokens without spaces (LOINC codes, our kinds): one space joins them.
-      document_types: joined(e.documents.typeCodes.map((c) => c.replace(/\s+/g, ''))),
-      ins_qualified: e.documents.insQualified ? 1 : 0,
-      mes: e.mes ? 1 : 0,
-      mismatches: joined(e.documents.mismatches),
-    }));
+    const rows = ledgerRows(events, isoNow(this.ctx));
     for (const chunk of chunkRows(rows, 12)) await this.ctx.db.insertInto('indicator_events').values(chunk).execute();
   }
 

@@ -34,6 +34,25 @@ const FETCH_COLUMNS = ['uid', 'modseq', 'flags', 'internal_date', 'size', 'blob_
 const FETCH_COLUMNS_LEAN = ['uid', 'modseq', 'flags', 'internal_date', 'size', 'blob_hash', 'saved_at', 'thread_id'] as const;
 export type FetchRow = Pick<MessageRow, (typeof FETCH_COLUMNS_LEAN)[number]> & Partial<Pick<MessageRow, 'structure'>>;
 
+/** A new message's row but for where it goes (folder, UID, MODSEQ) and its thread; `now` stamps it. */
+export function messageColumns(m: NewMessage, now: string) {
+  return {
+    flags: normaliseFlags(m.flags ?? []),
+    internal_date: m.internalDate ?? now,
+    size: m.size,
+    blob_hash: m.blobHash,
+    author_idnat: m.authorIdnat ?? null,
+    message_id: m.data.messageId,
+    subject: m.data.subject,
+    from_addr: m.data.fromAddr,
+    to_addrs: m.data.toAddrs,
+    sent_date: m.data.sentDate,
+    structure: m.data.structure,
+    search_headers: m.data.searchHeaders,
+    saved_at: now,
+  };
+}
+
 /** IMAP flags are stored as one canonical string: unique, sorted, space-separated. */
 export function normaliseFlags(flags: readonly string[]): string {
   return [...new Set(flags.filter((f) => f.length > 0))].sort().join(' ');
@@ -153,25 +172,7 @@ export class MailRepo {
     const threadId = await threadFor(this.ctx.db, mailboxId, m.data.thread, m.blobHash);
     return this.ctx.db
       .insertInto('mail_messages')
-      .values({
-        folder_id: folderId,
-        uid: firstUid,
-        modseq,
-        flags: normaliseFlags(m.flags ?? []),
-        internal_date: m.internalDate ?? isoNow(this.ctx),
-        size: m.size,
-        blob_hash: m.blobHash,
-        author_idnat: m.authorIdnat ?? null,
-        message_id: m.data.messageId,
-        subject: m.data.subject,
-        from_addr: m.data.fromAddr,
-        to_addrs: m.data.toAddrs,
-        sent_date: m.data.sentDate,
-        structure: m.data.structure,
-        search_headers: m.data.searchHeaders,
-        saved_at: isoNow(this.ctx),
-        thread_id: threadId,
-      })
+      .values({ folder_id: folderId, uid: firstUid, modseq, ...messageColumns(m, isoNow(this.ctx)), thread_id: threadId })
       .returningAll()
       .executeTakeFirstOrThrow();
   }
@@ -193,19 +194,7 @@ export class MailRepo {
         folder_id: folderId,
         uid: firstUid + i,
         modseq,
-        flags: normaliseFlags(m.flags ?? []),
-        internal_date: m.internalDate ?? now,
-        size: m.size,
-        blob_hash: m.blobHash,
-        author_idnat: m.authorIdnat ?? null,
-        message_id: m.data.messageId,
-        subject: m.data.subject,
-        from_addr: m.data.fromAddr,
-        to_addrs: m.data.toAddrs,
-        sent_date: m.data.sentDate,
-        structure: m.data.structure,
-        search_headers: m.data.searchHeaders,
-        saved_at: now,
+        ...messageColumns(m, now),
         thread_id: await threadFor(this.ctx.db, mailboxId, m.data.thread, m.blobHash),
       });
     }
