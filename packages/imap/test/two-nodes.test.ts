@@ -81,3 +81,65 @@ test('R-AUTH-4: a mailbox suspended through node 1 ends the session on node 2 wi
     await node1.gov.changeStatus(admin, CAB, 'active', 'fin du contrôle');
   }
 });
+
+/** Resolves at the next `folder-changed` notice node 1 hears for that folder (from node 2, through the bus). */
+function noticeOnNode1(folderId: number): Promise<void> {
+  return new Promise((resolve) => {
+    const on = (id: number) => {
+      if (Number(id) !== folderId) return;
+      node1.store.events.off('folder-changed', on);
+      resolve();
+    };
+    node1.store.events.on('folder-changed', on);
+  });
+}
+
+test('RFC 3501 §5.2 / §7.4.1: read commands on node 1 report what node 2 changed once its notice arrived; NOOP reports it without waiting for one', async () => {
+  // On PostgreSQL node 1's read commands answer from memory between notices (docs/choices.md,
+  // "IMAP read commands on PostgreSQL"): a STORE, an APPEND and an EXPUNGE made through node 2
+  // must each be in the answer to node 1's next read command once the notice came.
+  const reader = await openAuthenticated(node1.imap.port, PER, await node1.token(GP));
+  const writer = await openAuthenticated(port2, PER, await node1.token(GP));
+  try {
+    assert.match(await command(reader, 'c0', 'CREATE Lecture'), /c0 OK/);
+    const box = (await node1.store.mailboxes.byAddress(PER))!;
+    const folderId = Number((await node1.store.mail.folder(box.id, 'Lecture'))!.id);
+    for (const s of ['un', 'deux', 'trois']) {
+      const m = message(s);
+      assert.match(await command(writer, `a-${s}`, `APPEND Lecture {${m.length}+}\r\n${m}`), /OK/);
+    }
+    assert.match(await command(reader, 's1', 'SELECT Lecture'), /\* 3 EXISTS\r\n/);
+    // Warm: the rows are read once; then node 1 answers these from memory on PostgreSQL.
+    assert.match(await command(reader, 'f0', 'FETCH 1:3 (FLAGS ENVELOPE)'), /\* 3 FETCH \(FLAGS \(\\Recent\) ENVELOPE/);
+
+    assert.match(await command(writer, 'w1', 'SELECT Lecture'), /w1 OK/);
+    const flagged = noticeOnNode1(folderId);
+    assert.match(await command(writer, 'w2', 'STORE 2 +FLAGS.SILENT (\\Flagged)'), /w2 OK/);
+    await flagged;
+    assert.match(await command(reader, 'f1', 'FETCH 2 (FLAGS)'), /\* 2 FETCH \(FLAGS \(\\Flagged \\Recent\)\)\r\n/);
+
+    const appended = noticeOnNode1(folderId);
+    const m = message('quatre');
+    assert.match(await command(writer, 'w3', `APPEND Lecture {${m.length}+}\r\n${m}`), /w3 OK/);
+    await appended;
+    const after = await command(reader, 'f2', 'FETCH 1 (FLAGS)');
+    assert.match(after, /\* 4 EXISTS\r\n/, after);
+
+    const expunged = noticeOnNode1(folderId);
+    assert.match(await command(writer, 'w4', 'STORE 1 +FLAGS.SILENT (\\Deleted)'), /w4 OK/);
+    assert.match(await command(writer, 'w5', 'EXPUNGE'), /\* 1 EXPUNGE\r\n/);
+    await expunged;
+    // A FETCH may not announce expunges (RFC 3501 §7.4.1); a UID FETCH may.
+    const uidFetch = await command(reader, 'f3', 'UID FETCH 1:* (FLAGS)');
+    assert.match(uidFetch, /\* 1 EXPUNGE\r\n/, uidFetch);
+    assert.doesNotMatch(uidFetch, /FETCH \(UID 1 /);
+
+    // The poll: NOOP asks the store, so a change whose notice may still be on its way is told.
+    const m5 = message('cinq');
+    assert.match(await command(writer, 'w6', `APPEND Lecture {${m5.length}+}\r\n${m5}`), /w6 OK/);
+    assert.match(await command(reader, 'n1', 'NOOP'), /\* 4 EXISTS\r\n/);
+  } finally {
+    reader.socket.destroy();
+    writer.socket.destroy();
+  }
+});

@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import type { FolderHandle, FolderRow } from '@mss/store';
+import type { FetchRow, FolderHandle, FolderRow } from '@mss/store';
 import { parseFlags, parseSearchHeaders } from '@mss/store';
 import { searchHeadersFromStored, type SearchHeaderKey, type SearchHeaders, type SearchHeaderValues } from '@mss/mime';
 
@@ -17,6 +17,18 @@ export type StoredSearchHeaders = SearchHeaderValues;
 const LOG_LIMIT = 4096;
 /** Indexes of folders nobody has selected, kept for the next SELECT. */
 const UNUSED_KEPT = 32;
+/**
+ * How long a read command may rely on the change notices alone after the index last read the
+ * store (docs/choices.md, "IMAP read commands on PostgreSQL"): a notice lost without the LISTEN
+ * connection noticing, or a writer that publishes none, delays a change by at most this much.
+ */
+export const NOTICE_TRUST_MS = 1000;
+/** Message rows (what never changes of a stored message) kept per index; past this, forgotten and read again. */
+const ROWS_KEPT = 50_000;
+/** Rows read at once around a FETCH's messages the index does not hold: a page of positions. */
+const ROWS_PAGE = 256;
+/** The columns of a message row that never change once stored: FETCH takes flags and MODSEQ from the index. */
+export type StoredRow = Omit<FetchRow, 'flags' | 'modseq' | 'structure'>;
 
 // Most messages share a handful of flag sets: one string and one parsed array per set.
 const interned = new Map<string, string>();
@@ -84,11 +96,49 @@ export class FolderIndex {
   private flagSets = new Map<string, number>();
   private keywordsCache: ReadonlySet<string> | undefined;
   private readonly headersOf: HeadersOfBlob;
+  /** The event bus's coverage (`EventBus.coverage`): defined while every change notice reaches this process. */
+  private readonly coverage: () => number | undefined;
+  /** Change notices heard for this folder, and how many of them the last read of the store began after. */
+  private noticesHeard = 0;
+  private noticesRead = 0;
+  /** The bus's coverage and the clock when the last finished read of the store began. */
+  private readCoverage: number | undefined;
+  private readAt = 0;
+  /** Message rows by UID: what FETCH shows besides flags and MODSEQ never changes for a UID of this UIDVALIDITY. */
+  private rows = new Map<number, StoredRow>();
+  private readonly trustMs: number;
 
-  constructor(folder: FolderHandle, headersOf: HeadersOfBlob) {
+  constructor(
+    folder: FolderHandle,
+    headersOf: HeadersOfBlob,
+    coverage: () => number | undefined = () => undefined,
+    trustMs = NOTICE_TRUST_MS,
+  ) {
     this.folderId = folder.id;
     this.folder = folder;
     this.headersOf = headersOf;
+    this.coverage = coverage;
+    this.trustMs = trustMs;
+  }
+
+  /** A change notice for this folder arrived (from this process or another): the next read command asks the store. */
+  noticeHeard(): void {
+    this.noticesHeard++;
+  }
+
+  /**
+   * True when a read command may answer from the index without asking the store: the last read
+   * began while the change notices were covered (PostgreSQL's LISTEN connection up), the
+   * connection has not been made again since, no notice for this folder came after it began, and
+   * it began less than `trustMs` (NOTICE_TRUST_MS) ago. Every change committed before that read is in the
+   * index; one committed after it has published a notice, which has either arrived (and this is
+   * false) or is on its way (docs/choices.md says what a client may expect).
+   */
+  trusted(now = Date.now()): boolean {
+    const covered = this.coverage();
+    return (
+      covered !== undefined && covered === this.readCoverage && this.noticesHeard === this.noticesRead && now - this.readAt < this.trustMs
+    );
   }
 
   /** Position of a UID in `uids`, or -1 (binary search: UIDs ascend). */
@@ -145,8 +195,18 @@ export class FolderIndex {
   private async refresh(known?: FolderRow): Promise<void> {
     // A row the caller read earlier may predate the mark of a command begun since: not counted.
     const read = known ? 0 : ++this.readsBegun;
+    // Taken before the statement leaves: a change committed after the read's snapshot publishes
+    // its notice after this point, so it is counted as heard after the read.
+    const heard = this.noticesHeard;
+    const coverage = this.coverage();
+    const at = Date.now();
     await this.refreshFrom(known ?? (await this.folder.current()));
-    if (read) this.readsDone = read;
+    if (read) {
+      this.readsDone = read;
+      this.noticesRead = heard;
+      this.readCoverage = coverage;
+      this.readAt = at;
+    }
   }
 
   private async refreshFrom(folder: FolderRow | undefined): Promise<void> {
@@ -207,6 +267,7 @@ export class FolderIndex {
     this.flagSets = new Map();
     this.keywordsCache = undefined;
     for (const f of flags) this.countFlags(f, 1);
+    if (uidvalidity !== this.uidvalidity) this.rows = new Map();
     this.uidvalidity = uidvalidity;
     this.highestModseq = newest;
     this.uidnext = Math.max(uidnext, (uids.at(-1) ?? 0) + 1);
@@ -238,6 +299,7 @@ export class FolderIndex {
         this.flags = flags;
         this.modseqs = modseqs;
         if (this.headers) for (const uid of gone) this.headers.delete(uid);
+        for (const uid of gone) this.rows.delete(uid);
       }
     }
     for (const r of rows) {
@@ -326,6 +388,53 @@ export class FolderIndex {
     return seq;
   }
 
+  /**
+   * The stored rows of these messages (UIDs of the index, ascending), from memory, reading those
+   * it does not hold by pages of neighbouring messages (one statement for a client that fetches
+   * its way through the folder). A UID the index no longer has gets no row.
+   */
+  async storedRows(uids: readonly number[]): Promise<Map<number, StoredRow>> {
+    const out = new Map<number, StoredRow>();
+    const pages = new Set<number>();
+    for (const uid of uids) {
+      const row = this.rows.get(uid);
+      if (row) out.set(uid, row);
+      else {
+        const p = this.position(uid);
+        if (p >= 0) pages.add(Math.floor(p / ROWS_PAGE));
+      }
+    }
+    if (pages.size === 0) return out;
+    if (this.rows.size > ROWS_KEPT) this.rows = new Map();
+    const wanted: number[] = [];
+    for (const page of [...pages].sort((a, b) => a - b))
+      for (let i = page * ROWS_PAGE; i < Math.min((page + 1) * ROWS_PAGE, this.uids.length); i++) wanted.push(this.uids[i]!);
+    const rows = this.rows;
+    const validity = this.uidvalidity;
+    // Scattered UIDs by name, a run of them (or more than a statement's parameters hold) as one range scan.
+    const read =
+      wanted.length <= 64 || wanted.at(-1)! - wanted[0]! < 2 * wanted.length
+        ? await this.folder.fetchRows(wanted, false)
+        : await this.folder.messages({ fromUid: wanted[0], toUid: wanted.at(-1) });
+    for (const r of read) {
+      const uid = Number(r.uid);
+      const row: StoredRow = {
+        uid: r.uid,
+        internal_date: r.internal_date,
+        size: r.size,
+        blob_hash: r.blob_hash,
+        saved_at: r.saved_at,
+        thread_id: r.thread_id,
+      };
+      // Kept only if the folder was not made anew meanwhile (its UIDs then name other messages).
+      if (this.uidvalidity === validity && this.rows === rows) rows.set(uid, row);
+      out.set(uid, row);
+    }
+    const want = new Set(uids);
+    for (const uid of out.keys()) if (!want.has(uid)) out.delete(uid);
+    return out;
+  }
+
   /** IDLE sessions: called once the index has taken in a change another session announced. */
   watch(fn: () => void): void {
     this.watchers.add(fn);
@@ -401,19 +510,32 @@ export class FolderIndexes {
   private readonly notify: (folderId: number) => void;
   private readonly headersOf: HeadersOfBlob;
 
-  /** `events` carries `folder-changed` from every process; `notify` publishes one (the store's `notifyFolderChanged`). */
+  private readonly coverage: () => number | undefined;
+  private readonly trustMs: number | undefined;
+
+  /**
+   * `events` carries `folder-changed` from every process; `notify` publishes one (the store's
+   * `notifyFolderChanged`); `coverage` is the bus's (`EventBus.coverage`), defined while every
+   * notice reaches this process: read commands then trust the indexes between notices.
+   */
   constructor(
     events: EventEmitter,
     headersOf: HeadersOfBlob,
     notify: (folderId: number) => void = (id) => events.emit('folder-changed', id),
+    coverage: () => number | undefined = () => undefined,
+    trustMs?: number,
   ) {
     this.notify = notify;
     this.headersOf = headersOf;
+    this.coverage = coverage;
+    this.trustMs = trustMs;
     // One listener per store, not one per session: a change is read once, then sessions in
     // IDLE on that folder are told, and diff against memory without touching the database.
     events.on('folder-changed', (folderId: number) => {
       const idx = this.indexes.get(folderId);
-      if (!idx?.watched) return;
+      if (!idx) return;
+      idx.noticeHeard();
+      if (!idx.watched) return;
       idx.ensureFresh().then(
         () => idx.broadcast(),
         () => {},
@@ -425,7 +547,7 @@ export class FolderIndexes {
   acquire(folder: FolderHandle): FolderIndex {
     let idx = this.indexes.get(folder.id);
     if (!idx) {
-      idx = new FolderIndex(folder, this.headersOf);
+      idx = new FolderIndex(folder, this.headersOf, this.coverage, this.trustMs);
       this.indexes.set(folder.id, idx);
     }
     idx.refs++;

@@ -41,6 +41,13 @@ export interface ImapServerOptions {
    * minutes, the least RFC 9051 §5.4 allows; a client re-arming IDLE every 29 minutes stays).
    */
   idleTimeoutMs?: number;
+  /**
+   * How long after a folder's last read a read command (FETCH, SEARCH, SORT, THREAD) may answer
+   * from the shared index on the change notices alone (default 1 s; PostgreSQL only; docs/choices.md,
+   * "IMAP read commands on PostgreSQL"). Taken by the first listener on a store. Tests that count
+   * statements make it long, so that a loaded machine does not turn a trusted index into a read.
+   */
+  noticeTrustMs?: number;
   /** Before authentication, a client must complete a command within this (default 60 s), or gets `* BYE`. */
   loginTimeoutMs?: number;
   maxConnections?: number;

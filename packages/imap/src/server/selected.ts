@@ -213,11 +213,13 @@ export class SelectedFolder {
   /**
    * What to announce since the last sync. `fresh`: the shared index was just brought up to date
    * (IDLE broadcast), no need to ask the store again. `mark`: the index's mark when a command
-   * that changed nothing began; a refresh finished since then will do.
+   * that changed nothing began (FETCH, SEARCH, SORT, THREAD); a refresh finished since then will
+   * do, and so will an index the change notices vouch for (`FolderIndex.trusted`). A command
+   * without a mark (NOOP, CHECK, IDLE, and every command that writes) always asks the store.
    */
   async sync(allowExpunge: boolean, fresh = false, mark?: number): Promise<SyncResult> {
     const idx = this.index;
-    if (!fresh && !(mark !== undefined && idx.freshSince(mark))) await idx.ensureFresh();
+    if (!fresh && !(mark !== undefined && (idx.freshSince(mark) || idx.trusted()))) await idx.ensureFresh();
     if (idx.gone) return NOTHING;
     // Every change raises HIGHESTMODSEQ (an append also UIDNEXT): nothing moved, nothing to say.
     if (idx.highestModseq === this.syncedModseq && idx.uidnext === this.syncedUidNext && !(this.pendingExpunge && allowExpunge)) {

@@ -21,7 +21,7 @@ export async function startImapServer(opts: ImapServerOptions): Promise<RunningI
   // Sessions get the store's mailbox-less services, and reach mailboxes only through the scope
   // their login decision returned: the store itself stays here.
   const { store, ...sessionOptions } = opts;
-  const shared = sharedMail(store);
+  const shared = sharedMail(store, opts.noticeTrustMs);
   const perAddress = new AddressConnectionLimit(opts.maxConnectionsPerAddress ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS);
   const server = net.createServer((socket) => {
     if (opts.maxConnections && sessions.size >= opts.maxConnections) {

@@ -26,8 +26,11 @@ export interface SharedMail {
 
 const perStore = new WeakMap<Store, SharedMail>();
 
-/** One per store, shared by every IMAP listener of the process on it (one index per folder). */
-export function sharedMail(store: Store): SharedMail {
+/**
+ * One per store, shared by every IMAP listener of the process on it (one index per folder);
+ * `noticeTrustMs` (FolderIndex.trusted) is the first caller's.
+ */
+export function sharedMail(store: Store, noticeTrustMs?: number): SharedMail {
   let shared = perStore.get(store);
   if (!shared) {
     const blobs = store.blobs;
@@ -35,6 +38,8 @@ export function sharedMail(store: Store): SharedMail {
       store.events,
       async (hash) => messageView(await blobs.get(hash)).searchHeaders(),
       (folderId) => store.notifyFolderChanged(folderId),
+      () => store.bus.coverage(),
+      noticeTrustMs,
     );
     shared = {
       blobs,

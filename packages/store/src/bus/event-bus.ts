@@ -21,6 +21,12 @@ export interface BusTransport {
   start(onMessage: (message: string) => void): Promise<void>;
   send(message: string): void;
   close(): Promise<void>;
+  /**
+   * While every message published from now on is sure to reach this process (or be followed by
+   * another value), a number that stays the same: the LISTEN connection's epoch on PostgreSQL.
+   * Undefined while not listening, and for transports that cannot say (see `EventBus.coverage`).
+   */
+  coverage?(): number | undefined;
 }
 
 interface Envelope {
@@ -54,6 +60,16 @@ export class EventBus {
   /** `local` (this process only), `postgres` (LISTEN/NOTIFY), `sqlite` (polled table) or `ipc` (the caller's channel). */
   get kind(): 'local' | BusTransport['kind'] {
     return this.transport?.kind ?? 'local';
+  }
+
+  /**
+   * A value that stays the same for as long as this process keeps hearing every event published
+   * on the transport; undefined when it cannot be sure (no transport, not listening). A reader
+   * that saw the same value before and after reading some state, and no event meanwhile, knows
+   * that no publisher reported a change to it in between (IMAP's shared folder indexes).
+   */
+  coverage(): number | undefined {
+    return this.transport?.coverage?.();
   }
 
   async start(): Promise<void> {

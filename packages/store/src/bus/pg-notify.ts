@@ -27,6 +27,8 @@ export class PgNotifyTransport implements BusTransport {
   private retry: NodeJS.Timeout | undefined;
   private readonly sending = new Set<Promise<void>>();
   private pending: string[] = [];
+  /** Counts the LISTEN connections made: a notice may have been missed between two of them. */
+  private epoch = 0;
 
   constructor(options: { connect: () => pg.Client; db: Kysely<Database>; schema: string | undefined; onError?: (err: unknown) => void }) {
     this.connect = options.connect;
@@ -38,6 +40,11 @@ export class PgNotifyTransport implements BusTransport {
   async start(onMessage: (message: string) => void): Promise<void> {
     this.onMessage = onMessage;
     await this.listen();
+  }
+
+  /** The current LISTEN connection's number while it listens; undefined while it is being made again. */
+  coverage(): number | undefined {
+    return this.client ? this.epoch : undefined;
   }
 
   send(message: string): void {
@@ -87,6 +94,7 @@ export class PgNotifyTransport implements BusTransport {
       await c.end().catch(() => {});
       return;
     }
+    this.epoch++;
     this.client = c;
   }
 

@@ -46,10 +46,21 @@ export async function fetch(ctx: SessionContext, cmd: CommandOf<'FETCH'>, state:
   const marksSeen =
     !sel.readOnly &&
     items.some((i) => ((i.item === 'BODY[]' || i.item === 'BINARY[]') && !i.peek) || i.item === 'RFC822' || i.item === 'RFC822.TEXT');
-  const rows = await rowsOf(
-    sel,
-    targets.map((t) => t.uid),
-  );
+  const uids = targets.map((t) => t.uid);
+  // The shared index, brought up to date first unless the change notices vouch for it (then the
+  // FETCH sends no statement at all). A FETCH that sets \Seen on a message without it writes:
+  // it reads the rows it changes from the store. One that only reads shows the index's flags and
+  // the rows the index keeps.
+  const idx = sel.index;
+  if (!idx.trusted()) await idx.ensureFresh();
+  const writes = marksSeen && uids.some((uid) => !parsedFlags(idx.flagsOf(uid) ?? '').includes('\\Seen'));
+  const rows = writes
+    ? await storeRowsOf(sel, uids)
+    : await indexRowsOf(
+        sel,
+        uids,
+        items.every((i) => INDEX_ONLY.has(i.item)),
+      );
   // The stored structure is read only for messages whose encoded forms are not in memory.
   const unknown =
     structureItems.length === 0
@@ -88,7 +99,30 @@ export async function fetch(ctx: SessionContext, cmd: CommandOf<'FETCH'>, state:
   ctx.ok(cmd.tag, `${cmd.uid ? 'UID ' : ''}FETCH completed`);
 }
 
-async function rowsOf(sel: SelectedFolder, uids: number[]): Promise<Map<number, FetchRow>> {
+/** Items the shared index answers by itself, without the message's row. */
+const INDEX_ONLY = new Set(['UID', 'FLAGS', 'MODSEQ']);
+
+/**
+ * The rows of the messages from the shared index: flags and MODSEQ its own, the rest what it
+ * keeps of each message (`indexOnly`: not even that, the items need none). A UID the index no
+ * longer has (expunged elsewhere, not yet announced here) gets no row.
+ */
+async function indexRowsOf(sel: SelectedFolder, uids: number[], indexOnly: boolean): Promise<Map<number, FetchRow>> {
+  const idx = sel.index;
+  const stored = indexOnly ? undefined : await idx.storedRows(uids);
+  const map = new Map<number, FetchRow>();
+  for (const uid of uids) {
+    const p = idx.position(uid);
+    if (p < 0) continue;
+    const kept = stored ? stored.get(uid) : { uid };
+    if (!kept) continue;
+    // A copy: FETCH adds the structure to it, which the index does not keep (the wire forms do).
+    map.set(uid, { ...kept, flags: idx.flags[p]!, modseq: idx.modseqs[p]! } as FetchRow);
+  }
+  return map;
+}
+
+async function storeRowsOf(sel: SelectedFolder, uids: number[]): Promise<Map<number, FetchRow>> {
   const map = new Map<number, FetchRow>();
   if (uids.length === 0) return map;
   // Scattered UIDs by name, a run of them as one range scan (filtered here).
