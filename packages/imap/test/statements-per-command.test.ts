@@ -106,21 +106,26 @@ test('a read command asks the store after a notice for its folder, and while the
   assert.match(noticed.statements[0]!, COUNTERS);
   assert.deepEqual((await counted('n2', 'FETCH 2 (FLAGS)')).statements, []);
 
-  // The LISTEN connection lost: notices may be lost with it, so every read command asks until
-  // it listens again, and once more after (what was published meanwhile was not heard).
+  // The LISTEN connection lost: notices may be lost with it, so a read command asks (the
+  // connection then is none, or a new one made after the index's last read). Once it listens
+  // again, reads on the new connection are trusted again (at most one more read before that:
+  // none if the last one already began on the new connection).
   const schema = new URL(w.databaseUrl!).searchParams.get('schema');
+  const listening = w.store.bus.coverage();
+  assert.notEqual(listening, undefined);
   await sql`select pg_terminate_backend(pid) from pg_stat_activity where query = ${`LISTEN "mss_events_${schema}"`}`.execute(
     w.store.kysely,
   );
-  await until(() => w.store.bus.coverage() === undefined);
-  assert.equal((await counted('l1', 'FETCH 2 (FLAGS)')).statements.filter((q) => COUNTERS.test(q)).length, 1);
-  assert.equal((await counted('l2', 'FETCH 2 (FLAGS)')).statements.filter((q) => COUNTERS.test(q)).length, 1);
+  // Lost, or already made again (a loaded machine may not look within the 500 ms before that).
+  await until(() => w.store.bus.coverage() !== listening);
+  const lost = await counted('l1', 'FETCH 2 (FLAGS)');
+  assert.equal(lost.statements.filter((q) => COUNTERS.test(q)).length, 1, lost.statements.join('\n'));
   await until(() => w.store.bus.coverage() !== undefined);
-  assert.equal((await counted('l3', 'FETCH 2 (FLAGS)')).statements.filter((q) => COUNTERS.test(q)).length, 1);
-  assert.deepEqual((await counted('l4', 'FETCH 2 (FLAGS)')).statements, []);
+  assert.ok((await counted('l2', 'FETCH 2 (FLAGS)')).statements.length <= 1);
+  assert.deepEqual((await counted('l3', 'FETCH 2 (FLAGS)')).statements, []);
 });
 
-/** Awaits a state the bus reaches on its own (its LISTEN connection's end, its new one): checked every 20 ms, for up to 15 s. */
+/** Awaits a state the bus reaches on its own (its LISTEN connection lost, made again): checked every 20 ms, for up to 15 s. */
 async function until(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 750 && !condition(); i++) await new Promise((r) => setTimeout(r, 20));
   assert.ok(condition(), 'the bus did not get there in 15 s');
