@@ -19,7 +19,8 @@ export class Conversation {
   send(text: string) {
     this.socket.write(text);
   }
-  async until(re: RegExp, timeoutMs = 5000): Promise<string> {
+  /** The buffer up to the first match of `re`; the default deadline is generous (a loaded CI machine may take seconds). */
+  async until(re: RegExp, timeoutMs = 30_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const m = re.exec(this.buffer);

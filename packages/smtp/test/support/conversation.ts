@@ -68,8 +68,11 @@ export class Conversation {
     this.socket.write(typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
   }
 
-  /** The next complete reply (all its lines), or '' if the server closed first. */
-  async reply(ms = 5000): Promise<string> {
+  /**
+   * The next complete reply (all its lines), or '' if the server closed first. The default deadline
+   * is generous: it costs nothing when the reply comes, and a loaded CI machine may take seconds.
+   */
+  async reply(ms = 30_000): Promise<string> {
     const deadline = Date.now() + ms;
     for (;;) {
       const m = /^\d{3} [^\r\n]*\r\n/m.exec(this.buffer);

@@ -185,8 +185,11 @@ export class RawClient {
     this.socket.write(bytes);
   }
 
-  /** Waits until `predicate` holds over the responses so far (or the socket closes). */
-  async until(predicate: (responses: WireResponse[]) => boolean, timeoutMs = 5000): Promise<WireResponse[]> {
+  /**
+   * Waits until `predicate` holds over the responses so far (or the socket closes). The default
+   * deadline is generous: it costs nothing when the answer comes, and a loaded CI machine may take seconds.
+   */
+  async until(predicate: (responses: WireResponse[]) => boolean, timeoutMs = 30_000): Promise<WireResponse[]> {
     const deadline = Date.now() + timeoutMs;
     while (!predicate(this.responses)) {
       if (this.closed) throw new Error(`connection closed; responses so far: ${JSON.stringify(this.responses.map(summary))}`);
@@ -213,7 +216,7 @@ export class RawClient {
     return this.responses.filter((r): r is Extract<WireResponse, { kind: 'entry' }> => r.messageId === messageId && r.kind === 'entry');
   }
 
-  async waitClosed(timeoutMs = 5000): Promise<void> {
+  async waitClosed(timeoutMs = 30_000): Promise<void> {
     if (this.closed) return;
     await Promise.race([
       once(this.socket, 'close'),
