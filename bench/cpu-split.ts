@@ -175,6 +175,18 @@ export function cpuSplit(start: CpuSample, end: CpuSample, roots: CpuRoots): Cpu
   };
 }
 
+/** Two splits of the same kind of phase (several runs of it) as one: seconds and wall time added. */
+export function addSplits(a: CpuSplit, b: CpuSplit): CpuSplit {
+  const seconds = {} as Record<SplitRow, number>;
+  for (const row of SPLIT_ROWS) seconds[row] = a.seconds[row] + b.seconds[row];
+  return {
+    wallSeconds: a.wallSeconds + b.wallSeconds,
+    cores: b.cores,
+    seconds,
+    groups: CPU_GROUPS.filter((g) => a.groups.includes(g) || b.groups.includes(g)),
+  };
+}
+
 /** Runs `phase` between two samples; `roots` is called once, before (the roots live through the phase). */
 export async function measureCpu<T>(roots: () => CpuRoots, phase: () => Promise<T>): Promise<{ result: T; split: CpuSplit }> {
   const r = roots();
@@ -221,9 +233,45 @@ export class CpuPhases {
   /** Runs `phase` between two samples; `ops` counts what it did (messages delivered, commands answered). */
   async measure<T>(phase: string, side: string, roots: () => CpuRoots, run: () => Promise<T>, ops: (result: T) => number): Promise<T> {
     const { result, split } = await measureCpu(roots, run);
-    const n = ops(result);
-    this.rows.push(...cpuRows(phase, side, split, n));
-    process.stderr.write(`  ${side}, ${phase}: ${cpuSummary(split, n)}\n`);
+    this.add(phase, side, split, ops(result));
     return result;
+  }
+
+  /** A phase measured otherwise (see KindBoundaries). */
+  add(phase: string, side: string, split: CpuSplit, ops: number): void {
+    this.rows.push(...cpuRows(phase, side, split, ops));
+    process.stderr.write(`  ${side}, ${phase}: ${cpuSummary(split, ops)}\n`);
+  }
+}
+
+/**
+ * Phases that follow each other inside drivers that run at once (one per node), each driver saying
+ * when it has finished a kind: a kind's phase ends when every driver has finished it, and the next
+ * one starts there. Several runs of a kind add up.
+ */
+export class KindBoundaries {
+  readonly splits = new Map<string, CpuSplit>();
+  readonly #drivers: number;
+  readonly #roots: CpuRoots;
+  readonly #finished = new Map<string, number>();
+  #last: CpuSample;
+
+  constructor(drivers: number, roots: CpuRoots) {
+    this.#drivers = drivers;
+    this.#roots = roots;
+    this.#last = sampleCpu(roots);
+  }
+
+  /** One driver has finished `kind` (of run `run`). */
+  finished(kind: string, run = 1): void {
+    const key = `${run}\t${kind}`;
+    const n = (this.#finished.get(key) ?? 0) + 1;
+    this.#finished.set(key, n);
+    if (n < this.#drivers) return;
+    const now = sampleCpu(this.#roots);
+    const split = cpuSplit(this.#last, now, this.#roots);
+    const before = this.splits.get(kind);
+    this.splits.set(kind, before ? addSplits(before, split) : split);
+    this.#last = now;
   }
 }

@@ -3,10 +3,10 @@
  * store) against a private Dovecot (`../shared/bench/imap/peer-dovecot.sh`), with the same
  * scripts and parameters on both, back to back: `imap-seed.py` puts the same N messages into
  * INBOX; right after, 1,000 idle sessions (LOGIN + SELECT INBOX each) are opened and the growth
- * of the server's resident memory is measured; then `imap-bench.sh` (python load driver) and
+ * of the server's resident memory is measured; then `imap-load.py` (imap-bench.sh's python load driver) and
  * `bench/imap-load-extra.py` measure ops/s per command kind, and the ratio is ours / Dovecot's
  * median (> 1: we are faster). Everything on loopback, bounded in time, temp dirs removed.
- * The drivers run once per command kind, and the seeding and each kind are split by CPU
+ * The seeding and each command kind (from the end of the kind before, as each driver prints it) are split by CPU
  * (bench/cpu-split.ts: ours, postgres, driver, peer, the rest of the machine), printed as `cpu`
  * rows after the rates.
  *
@@ -24,9 +24,9 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BenchSetup, benchSetups, split } from './cluster.ts';
-import { CPU_HEADER, type CpuRoots, CpuPhases } from './cpu-split.ts';
+import { CPU_HEADER, type CpuRoots, CpuPhases, KindBoundaries } from './cpu-split.ts';
 import { type BenchPostgres, startBenchPostgres } from './postgres.ts';
-import { freePort, hasCommand, python3, pythonFirstOnPath, run, startDaemon } from './procs.ts';
+import { freePort, hasCommand, python3, run, startDaemon } from './procs.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const SHARED = path.resolve(process.env.BENCH_SHARED ?? path.join(HERE, '..', '..', 'shared', 'bench'));
@@ -148,63 +148,43 @@ async function acrossNodes(
   return addResults(parts, parts.map((p, i) => (ports.length > 1 ? `# node ${i + 1}\n${p.raw}` : p.raw)).join(''));
 }
 
-/** imap-bench.sh with `commands` (a comma-separated list). */
-async function loadBench(port: number, user: string, sessions: number, commands: string): Promise<DriverResult> {
-  const r = await run(path.join(IMAP_DIR, 'imap-bench.sh'), [HOST, String(port), user, PASSWORD], {
-    env: { SESSIONS: String(sessions), SECONDS_PER_CMD: String(SECONDS), RUNS: String(RUNS), COMMANDS: commands, ...pythonFirstOnPath() },
-    timeoutMs: (SECONDS * 6 + 130) * RUNS * 1000 + 30_000,
-  });
-  const medians = new Map<string, Median>();
-  const ops = new Map<string, number>();
-  for (const line of r.stdout.split('\n')) {
-    const c = line.split('\t');
-    // The median line: key in column 2, rate in column 6, errors (summed over the runs) in column 9.
-    if (c[0] === 'median' && c[1]) medians.set(c[1], { rate: Number(c[5]), errors: Number(c[8] ?? 0) });
-    // A run's line: run, cmd, sessions, seconds, ops…
-    else if (/^\d+$/.test(c[0] ?? '') && c[1]) ops.set(c[1], (ops.get(c[1]) ?? 0) + Number(c[4]));
-  }
-  if (r.code !== 0) log(`imap bench: imap-bench.sh exited ${r.code}: ${r.stderr.trim().split('\n').slice(-5).join(' | ')}`);
-  return { medians, ops, raw: r.stdout + (r.stderr ? `# stderr\n${r.stderr}` : '') };
-}
-
-/** bench/imap-load-extra.py with `commands`, RUNS times; the median per command as imap-bench.sh computes it. */
-async function extraBench(port: number, user: string, sessions: number, commands: string): Promise<DriverResult> {
+/**
+ * A Python load driver, RUNS times with `commands` (comma-separated): the shared imap-load.py
+ * (what imap-bench.sh runs, run here without that wrapper so that each kind's line is read as it
+ * comes) or bench/imap-load-extra.py (the same method and output). The median rate per kind over
+ * the runs, as imap-bench.sh computes it; the operations and errors added up. Each kind's line
+ * marks the end of its phase for the CPU split (`bounds`).
+ */
+async function pythonDriver(
+  script: string,
+  port: number,
+  user: string,
+  sessions: number,
+  commands: string,
+  bounds: KindBoundaries,
+): Promise<DriverResult> {
   const rates = new Map<string, number[]>();
   const errors = new Map<string, number>();
   const ops = new Map<string, number>();
   let raw = '';
   for (let r = 1; r <= RUNS; r++) {
-    const res = await run(
-      python3(),
-      [
-        path.join(HERE, 'imap-load-extra.py'),
-        HOST,
-        String(port),
-        user,
-        PASSWORD,
-        '-s',
-        String(sessions),
-        '-t',
-        String(SECONDS),
-        '-c',
-        commands,
-        '--no-header',
-      ],
-      {
-        timeoutMs: (SECONDS * 6 + 130) * 1000,
+    const args = [HOST, String(port), user, PASSWORD, '-s', String(sessions), '-t', String(SECONDS), '-m', 'INBOX', '-c', commands];
+    const res = await run(python3(), ['-u', script, ...args, '--no-header'], {
+      timeoutMs: (SECONDS * 6 + 130) * 1000,
+      onLine: (line) => {
+        // cmd, sessions, seconds, ops, ops_per_s, p50, p99, errors
+        const c = line.split('\t');
+        if (c.length < 8) return;
+        bounds.finished(c[0]!, r);
+        rates.set(c[0]!, [...(rates.get(c[0]!) ?? []), Number(c[4])]);
+        errors.set(c[0]!, (errors.get(c[0]!) ?? 0) + Number(c[7]));
+        ops.set(c[0]!, (ops.get(c[0]!) ?? 0) + Number(c[3]));
       },
-    );
+    });
     raw += res.stdout.replace(/^(?=.)/gm, `${r}\t`) + (res.stderr ? `# stderr\n${res.stderr}` : '');
-    if (res.code !== 0) log(`imap bench: imap-load-extra.py exited ${res.code}: ${res.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    if (res.code !== 0)
+      log(`imap bench: ${path.basename(script)} exited ${res.code}: ${res.stderr.trim().split('\n').slice(-3).join(' | ')}`);
     for (const e of res.stderr.split('\n').filter((l) => l.startsWith('# first error'))) log(`imap bench: ${e.slice(2)}`);
-    for (const line of res.stdout.split('\n')) {
-      const c = line.split('\t');
-      if (c.length < 8) continue;
-      // cmd, sessions, seconds, ops, ops_per_s, p50, p99, errors
-      rates.set(c[0]!, [...(rates.get(c[0]!) ?? []), Number(c[4])]);
-      errors.set(c[0]!, (errors.get(c[0]!) ?? 0) + Number(c[7]));
-      ops.set(c[0]!, (ops.get(c[0]!) ?? 0) + Number(c[3]));
-    }
   }
   const medians = new Map<string, Median>();
   for (const [k, v] of rates) {
@@ -413,8 +393,8 @@ async function idleRss(ports: number[], user: string, pids: () => number[]): Pro
 // --- the two sides ----------------------------------------------------------------------------------
 
 /**
- * One side: seeding, the idle sessions' memory, then each command kind on its own (one driver run
- * per kind, so that the CPU split of `roots`' groups is per kind: bench/cpu-split.ts).
+ * One side: seeding, the idle sessions' memory, then the command kinds, each with the CPU split of
+ * `roots`' groups (bench/cpu-split.ts).
  */
 async function side(name: string, ports: number[], user: string, pids: () => number[], roots: () => CpuRoots): Promise<SideResult> {
   const res: SideResult = { seed: null, medians: new Map(), raw: '', rss: null, inbox: [], notes: [], cpu: [] };
@@ -439,27 +419,26 @@ async function side(name: string, ports: number[], user: string, pids: () => num
       `  ${name}: ${r.sessions} open (${r.failed} failed) in ${r.seconds.toFixed(1)} s; RSS ${r.before.rssKiB} -> ${r.after.rssKiB} KiB over ${r.after.processes} process(es)`,
     );
   }
-  log(`imap bench: ${name}: imap-bench.sh SESSIONS=${SESSIONS} SECONDS_PER_CMD=${SECONDS} RUNS=${RUNS} COMMANDS=${COMMANDS}`);
-  const kinds: [string, string, typeof loadBench][] = [
-    ...COMMANDS.split(',')
-      .filter(Boolean)
-      .map((k): [string, string, typeof loadBench] => [k, '', loadBench]),
-    ...EXTRA.split(',')
-      .filter(Boolean)
-      .map((k): [string, string, typeof loadBench] => [k, '# bench/imap-load-extra.py\n', extraBench]),
+  log(`imap bench: ${name}: imap-load.py SESSIONS=${SESSIONS} SECONDS_PER_CMD=${SECONDS} RUNS=${RUNS} COMMANDS=${COMMANDS}`);
+  const drivers: [string, string, string][] = [
+    [path.join(IMAP_DIR, 'imap-load.py'), COMMANDS, ''],
+    [path.join(HERE, 'imap-load-extra.py'), EXTRA, '# bench/imap-load-extra.py\n'],
   ];
-  for (const [kind, heading, driver] of kinds) {
-    const x = await cpu.measure(
-      `imap-${kind}`,
-      name,
-      roots,
-      () => acrossNodes(ports, user, (port, u, sessions) => driver(port, u, sessions, kind)),
-      (x) => x.ops.get(kind) ?? 0,
-    );
+  for (const [script, commands, heading] of drivers) {
+    const kinds = commands.split(',').filter(Boolean);
+    if (kinds.length === 0) continue;
+    if (heading) log(`imap bench: ${name}: bench/imap-load-extra.py ${commands}`);
+    // One driver run per node with every kind in turn, as before; each kind's CPU from the end of the one before.
+    const bounds = new KindBoundaries(ports.length, roots());
+    const x = await acrossNodes(ports, user, (port, u, sessions) => pythonDriver(script, port, u, sessions, commands, bounds));
     for (const [k, m] of x.medians) res.medians.set(k, m);
     res.raw += heading + x.raw;
-    const m = x.medians.get(kind);
-    if (m) log(`  ${name}: ${kind} ${m.rate} ops/s${m.errors ? `, ${m.errors} ERRORS` : ''}`);
+    for (const kind of kinds) {
+      const m = x.medians.get(kind);
+      if (m) log(`  ${name}: ${kind} ${m.rate} ops/s${m.errors ? `, ${m.errors} ERRORS` : ''}`);
+      const split = bounds.splits.get(kind);
+      if (split) cpu.add(`imap-${kind}`, name, split, x.ops.get(kind) ?? 0);
+    }
   }
   if (KEEP_RAW) {
     fs.mkdirSync(KEEP_RAW, { recursive: true });

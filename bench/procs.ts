@@ -3,9 +3,7 @@
  * server children started, waited for and stopped.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 
 const HOST = '127.0.0.1';
@@ -25,13 +23,21 @@ export /** Runs a command to completion with a time limit; stdout and stderr are
 function run(
   cmd: string,
   args: string[],
-  opts: { env?: NodeJS.ProcessEnv; timeoutMs: number; echoStderr?: boolean },
+  opts: { env?: NodeJS.ProcessEnv; timeoutMs: number; echoStderr?: boolean; onLine?: (line: string) => void },
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    let seen = 0;
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      // Each whole line of stdout as it comes, if asked.
+      for (let end = stdout.indexOf('\n', seen); opts.onLine && end >= 0; end = stdout.indexOf('\n', seen)) {
+        opts.onLine(stdout.slice(seen, end));
+        seen = end + 1;
+      }
+    });
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
       if (opts.echoStderr) process.stderr.write(d);
@@ -120,32 +126,18 @@ export function hasCommand(name: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0;
 }
 
-let python: { exe: string; dir: string | null } | undefined;
+let python: string | undefined;
 /**
  * The interpreter `python3` resolves to (`sys.executable`), for the Python load drivers. A version
  * manager's `python3` may be a shim (pyenv's is a bash script that spends ~0.4 s of CPU and up to a
  * second in children of its own on each start, before it execs Python): the drivers' figures, and
  * the CPU split's "driver" group, are then Python's alone. `python3` itself if it cannot be resolved.
  */
-function resolvedPython(): { exe: string; dir: string | null } {
-  if (python) return python;
-  const r = spawnSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' });
-  const exe = r.status === 0 ? (r.stdout ?? '').trim() : '';
-  if (!exe || !path.isAbsolute(exe)) return (python = { exe: 'python3', dir: null });
-  // For scripts that call `python3` by name (imap-bench.sh): a directory put first on their PATH.
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mss-bench-python-'));
-  fs.symlinkSync(exe, path.join(dir, 'python3'));
-  process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
-  return (python = { exe, dir });
-}
-
 export function python3(): string {
-  return resolvedPython().exe;
-}
-
-/** PATH with the resolved `python3` first (see python3()), for a script's environment. */
-export function pythonFirstOnPath(): { PATH: string } {
-  const { dir } = resolvedPython();
-  const PATH = process.env.PATH ?? '/usr/bin:/bin';
-  return { PATH: dir ? `${dir}:${PATH}` : PATH };
+  if (python === undefined) {
+    const r = spawnSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' });
+    const exe = r.status === 0 ? (r.stdout ?? '').trim() : '';
+    python = exe && path.isAbsolute(exe) ? exe : 'python3';
+  }
+  return python;
 }

@@ -11,6 +11,7 @@ import {
   cpuRows,
   type CpuSplit,
   groupTimes,
+  KindBoundaries,
   measureCpu,
   parseMachineStat,
   parseProcStat,
@@ -63,6 +64,23 @@ test('rows: CPU seconds, share of all cores over the wall time, µs per operatio
     'cpu\tsmtp-inbound\tours (sqlite, 1 worker)\tother\t2.00\t10.0%\t1000\t2000\t10.00',
     'cpu\tsmtp-inbound\tours (sqlite, 1 worker)\tidle\t5.00\t25.0%\t-\t2000\t10.00',
   ]);
+});
+
+test('kind boundaries: a kind ends when every driver has finished it, the next starts there, runs of a kind add up', () => {
+  const bounds = new KindBoundaries(2, { driver: [process.pid] });
+  bounds.finished('select');
+  assert.equal(bounds.splits.has('select'), false, 'one of two drivers is still on select');
+  bounds.finished('select');
+  const first = bounds.splits.get('select')!;
+  assert.deepEqual(first.groups, ['driver']);
+  bounds.finished('fetch');
+  bounds.finished('fetch');
+  bounds.finished('select', 2);
+  bounds.finished('select', 2);
+  const both = bounds.splits.get('select')!;
+  assert.ok(bounds.splits.has('fetch'));
+  assert.ok(both.wallSeconds >= first.wallSeconds, 'the second run of select adds its wall time');
+  assert.ok(both.seconds.driver >= first.seconds.driver);
 });
 
 test('cpu-table: a Markdown table per phase, a row per side, the groups any side reported as columns', () => {
