@@ -90,7 +90,17 @@ export async function startS3Server(bucket = 'mss-blobs'): Promise<RunningS3Serv
     stop,
     restart: async () => {
       await stop();
-      await launch();
+      // The same port: while it was down, a short-lived outgoing connection of another process may
+      // hold it as its local port, so a launch that fails is tried again for a while.
+      for (const end = Date.now() + 15_000; ; ) {
+        try {
+          await launch();
+          return;
+        } catch (err) {
+          if (Date.now() > end) throw err;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
     },
     close: async () => {
       await stop();

@@ -61,7 +61,19 @@ export async function annuaireSide(options: { now?: () => Date; port?: number } 
     databaseUrl: opened.databaseUrl,
     dataDir: opened.dataDir,
     async restart() {
-      side.http = await start(side.http.port);
+      // The same port, as a restarted Annuaire keeps its address: while it was down, a short-lived
+      // outgoing connection of another process may hold it as its local port, so a busy port is
+      // tried again for a while instead of failing the test on that chance.
+      const port = side.http.port;
+      for (const end = Date.now() + 15_000; ; ) {
+        try {
+          side.http = await start(port);
+          return;
+        } catch (err) {
+          if ((err as { code?: string }).code !== 'PORT_IN_USE' || Date.now() > end) throw err;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
     },
     async cleanup() {
       await side.http.stop();
