@@ -5,7 +5,7 @@
 
 import type { MssHeaders } from '@mss/mime';
 import { DEFAULT_MAILBOX_QUOTAS, receptionRefusal, type DocumentCheckOutcome, type MailboxQuotas, type MailboxType } from '@mss/domain';
-import type { BlobRef, IngestedMessage, MailboxRow, NewMessage, NewQueueEntry, Repositories, Store } from '@mss/store';
+import type { AuditRecord, BlobRef, IngestedMessage, MailboxRow, NewMessage, NewQueueEntry, Repositories, Store } from '@mss/store';
 import { actingIdnat, documentFacts, receivedEvent, sentEvent, type CountedMessage } from './indicators.ts';
 import { fileDsn } from './queue/dsn-filing.ts';
 import { successRecipients, writeSuccessReport } from './success-report.ts';
@@ -77,10 +77,10 @@ export class MailboxFull extends Error {
 
 /**
  * The audit row of a sent message (R-CAB-9): who acted, as which mailbox, for how many
- * recipients. Written in the delivery's transaction, so it exists if and only if the message does.
+ * recipients. Written with the copies (`LocalDelivery.audit`), so it exists if and only if the message does.
  */
-export async function auditSend(tx: Repositories, message: SubmittedMessage): Promise<void> {
-  await tx.audit.append({
+export function sendAudit(message: SubmittedMessage): AuditRecord {
+  return {
     idnat: message.author.idnat,
     mailbox: message.sender.address,
     action: 'smtp-send',
@@ -89,7 +89,7 @@ export async function auditSend(tx: Repositories, message: SubmittedMessage): Pr
     outcome: 'allowed',
     reason: `recipients=${message.envelope.recipients.length} id=${message.id}`,
     role: message.author.role,
-  });
+  };
 }
 
 /** A copy of a message put in a local INBOX by `deliverLocally`. */
@@ -167,6 +167,8 @@ export interface LocalDelivery {
    * already got it (the sender lost our 250) is skipped, and each delivery is remembered.
    */
   retry?: { operator: string; traceId: string };
+  /** The sender's audit row (R-CAB-9), written with the copies (one statement on PostgreSQL). */
+  audit?: AuditRecord;
   /** Written in the same transaction once the INBOXes have it; returns more folders that changed. */
   also?: (tx: Repositories, outcome: { delivered: number; duplicates: number; copies: StoredCopy[] }) => Promise<number[] | void>;
 }
@@ -220,7 +222,7 @@ export function deliverLocally(store: Store, d: LocalDelivery, quotas?: MailboxQ
     const filed = await tx.delivery.file(
       row,
       inboxes.map((i) => ({ folderId: i.folderId, mailboxId: i.r.mailboxId })),
-      events,
+      { events, ...(d.audit ? { audit: d.audit } : {}) },
     );
     const copies: StoredCopy[] = inboxes.map((i, n) => ({
       mailboxId: i.r.mailboxId,
@@ -285,9 +287,9 @@ export function createLocalDelivery(options: LocalDeliveryOptions): Deliver {
         message: { blob: message.blob, data: message.data, receivedAt: message.receivedAt, authorIdnat: message.author.idnat },
         recipients: local,
         counted: { ref: message.id, receivedAt: message.receivedAt, documents, fromMes: false, with: [sent] },
+        audit: sendAudit(message),
         async also(tx) {
           if (queue) await tx.queue.enqueue(queueEntries(message));
-          await auditSend(tx, message);
           const folder = report ? await fileDsn(tx, message.sender.mailboxId, report) : undefined;
           return folder === undefined ? [] : [folder];
         },

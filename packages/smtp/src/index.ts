@@ -4,7 +4,6 @@
 
 export { startSubmissionServer, type RunningSubmissionServer, type SubmissionServerOptions } from './server.ts';
 export {
-  auditSend,
   createLocalDelivery,
   deliverLocally,
   RecipientUnavailable,

@@ -1,11 +1,14 @@
 // What a delivery costs the database, counted: every statement the store sends to its engine
 // (each one a round trip to PostgreSQL over the network, a call within the process on SQLite)
 // while the relay takes a message for a local mailbox — the path of inbound mail from other
-// operators, the benchmark's `smtp-source` case (bench/README.md). Two counts:
+// operators, the benchmark's `smtp-source` case (bench/README.md) — and submission's. Counts:
 //  - one message alone, over a real socket to the relay's SMTP server: RCPT's lookups, the
 //    delivery transaction, and the folder-change notice after the 250;
 //  - eight messages that arrive together and share one group commit (`Store.groupTransaction`),
-//    delivered by `deliverLocally` as the relay's DATA handler calls it.
+//    delivered by `deliverLocally` as the relay's DATA handler calls it;
+//  - one message submitted (STARTTLS, XOAUTH2) to a local mailbox, from DATA's end to the notice:
+//    the delivery transaction, with the sender's audit row (R-CAB-9) and the message sent counted
+//    (R-IND-1).
 // The bounds below are what the store does today; a change that adds a statement to every
 // delivery fails here and must say why. Durability (no 250 before the commit) and the group
 // commit's isolation are tested elsewhere (group-commit.test.ts, durability.test.ts, crash.test.ts).
@@ -14,36 +17,36 @@
 // message alone and 10.25 per message in a group commit of eight (82, plus RCPT's two and a
 // pg_notify each outside it); now 6 alone (RCPT's lookup, begin, the recipients' checks, the
 // write, commit, the notice) and 26 for eight (a savepoint step, the checks and the write each,
-// the transaction's control folded into the savepoint steps, one notice for all).
-const BUDGET = {
-  postgres: { alone: 6, eight: 26 },
-  // Statements are calls within the process: the repositories' usual methods, savepoints apart.
-  sqlite: { alone: 11, eight: 66 },
-}[TEST_ENGINE];
+// the transaction's control folded into the savepoint steps, one notice for all). Submission,
+// from DATA's end: 5 (begin, the checks, the write with the audit row, commit, the notice).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { silentLogger } from '@mss/runtime';
-import { seedDemo } from '@mss/seed';
 import { ingestMessage, type Store } from '@mss/store';
-import { openTestStore, TEST_ENGINE } from '@mss/store/testing';
+import { TEST_ENGINE } from '@mss/store/testing';
 import { createRelaySmtpServer, listenSmtp, type RelayTransport, type RunningSmtpListener } from '../src/index.ts';
 import { deliverLocally } from '../src/delivery.ts';
 import { documentFacts } from '../src/indicators.ts';
 import { readHeaders } from '../src/message.ts';
-import { Conversation } from './support/conversation.ts';
-import { D, PER, eventually } from './support/smtp-world.ts';
+import { Conversation, message } from './support/conversation.ts';
+import { CAB, GP, PER, D, eventually, startSmtpWorld, type SmtpWorld } from './support/smtp-world.ts';
 
+const BUDGET = {
+  postgres: { alone: 6, eight: 26, submitted: 5 },
+  // Statements are calls within the process: the repositories' usual methods, savepoints apart.
+  sqlite: { alone: 11, eight: 66, submitted: 9 },
+}[TEST_ENGINE];
+
+let w: SmtpWorld;
 let store: Store;
-let cleanup: () => Promise<void>;
 let relay: RunningSmtpListener;
 const statements: string[] = [];
 let counting = false;
 
 before(async () => {
-  const opened = await openTestStore({ onStatement: (sql) => counting && statements.push(sql) });
-  store = opened.store;
-  cleanup = opened.cleanup;
-  await seedDemo(store, D);
+  // The submission listener and its store (demo mailboxes, the PSC stand-in for tokens).
+  w = await startSmtpWorld({}, { onStatement: (sql) => counting && statements.push(sql) });
+  store = w.store;
   // The benchmark's relay listener (bench/smtp-server.ts): plaintext taken as TLS terminated in
   // front, every peer one operator. The delivery path behind it is the shipped relay's.
   const transport: RelayTransport = {
@@ -60,7 +63,7 @@ before(async () => {
 });
 after(async () => {
   await relay?.stop();
-  await cleanup?.();
+  await w?.close();
 });
 
 let serial = 0;
@@ -150,4 +153,37 @@ test('eight messages in one group commit', { timeout: 60_000 }, async () => {
   );
   report('eight deliveries in one group commit', sql, 8);
   assert.ok(sql.length <= BUDGET.eight, `${sql.length} statements for eight deliveries, at most ${BUDGET.eight}:\n${sql.join('\n')}`);
+});
+
+test('one message submitted to a local mailbox: the delivery transaction with its audit row, one notice', { timeout: 60_000 }, async () => {
+  const c = await Conversation.authenticated(w.smtp.port, PER, await w.token(GP));
+  try {
+    const oneSubmission = async (): Promise<string[]> => {
+      assert.match(await c.command(`MAIL FROM:<${PER}>`), /^250 /);
+      assert.match(await c.command(`RCPT TO:<${CAB}>`), /^250 /);
+      assert.match(await c.command('DATA'), /^354 /);
+      // Counted from the end of the message: what MAIL and RCPT cost depends on the access
+      // decisions' caches, not on the delivery.
+      const { sql } = await counted(async () => {
+        c.send(`${message(PER, CAB, `Courrier ${++serial}`)}.\r\n`);
+        assert.match(await c.reply(30_000), /^250 /);
+        if (store.bus.kind === 'postgres') await eventually(() => statements.some((s) => /pg_notify/.test(s)), 30_000);
+      });
+      return sql;
+    };
+    await oneSubmission();
+    const sql = await oneSubmission();
+    report('one submission, from the end of DATA', sql, 1);
+    assert.ok(
+      sql.length <= BUDGET.submitted,
+      `${sql.length} statements for one submission, at most ${BUDGET.submitted}:\n${sql.join('\n')}`,
+    );
+    const audit = await store.audit.list({ mailbox: PER, afterId: 0, limit: 1000 });
+    assert.ok(
+      audit.some((r) => r.action === 'smtp-send' && r.reason.includes('recipients=1')),
+      'the audit row is written',
+    );
+  } finally {
+    await c.close();
+  }
 });

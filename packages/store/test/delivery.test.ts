@@ -5,7 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openTestStore, ENGINE, GP } from './harness.ts';
-import { addressKey, type NewIndicatorEvent, type Store } from '../src/index.ts';
+import { addressKey, type AuditRecord, type NewIndicatorEvent, type Store } from '../src/index.ts';
 
 let store: Store;
 let cleanup: () => Promise<void>;
@@ -71,7 +71,7 @@ test(`file on ${ENGINE}: one copy per mailbox, each with its folder's next UID a
   anneInbox = (await store.mail.ensureFolder(anne, 'INBOX')).id;
   // Paul's mailbox knows the message answered; Anne's does not.
   const parent = await store.ingest(raw('parent@x', 'Bilan'));
-  const [p] = await store.transaction((tx) => tx.delivery.file(parent, [{ folderId: paulInbox, mailboxId: paul }], []));
+  const [p] = await store.transaction((tx) => tx.delivery.file(parent, [{ folderId: paulInbox, mailboxId: paul }]));
   const parentThread = (await store.mail.message(paulInbox, p!.uid))!.thread_id;
   const before = await Promise.all([paulInbox, anneInbox].map((f) => store.mail.status(f)));
   const usageBefore = await store.mail.usage(paul);
@@ -85,7 +85,7 @@ test(`file on ${ENGINE}: one copy per mailbox, each with its folder's next UID a
         { folderId: anneInbox, mailboxId: anne },
         { folderId: paulInbox, mailboxId: paul },
       ],
-      events,
+      { events },
     ),
   );
   assert.deepEqual(
@@ -117,7 +117,7 @@ test(`file on ${ENGINE}: one copy per mailbox, each with its folder's next UID a
 
   // A later message answering the reply finds, in Anne's mailbox, the thread her copy recorded.
   const next = await store.ingest(raw('next@x', 'Re: Bilan', 'reply@x'));
-  const [n] = await store.transaction((tx) => tx.delivery.file(next, [{ folderId: anneInbox, mailboxId: anne }], []));
+  const [n] = await store.transaction((tx) => tx.delivery.file(next, [{ folderId: anneInbox, mailboxId: anne }]));
   assert.equal((await store.mail.message(anneInbox, n!.uid))!.thread_id, anneCopy.thread_id);
 });
 
@@ -133,7 +133,7 @@ test(`file on ${ENGINE}: a copy whose folder is gone writes nothing of the deliv
           { folderId: paulInbox, mailboxId: paul },
           { folderId: 999_999, mailboxId: anne },
         ],
-        [received(paul, PAUL, 'ref-wrong')],
+        { events: [received(paul, PAUL, 'ref-wrong')], audit: sent('ref-wrong') },
       ),
     ),
     /FOLDER_MISSING|does not exist/,
@@ -142,24 +142,46 @@ test(`file on ${ENGINE}: a copy whose folder is gone writes nothing of the deliv
   assert.equal((await store.indicators.messageRefs('received')).length, refs, 'no event');
   await assert.rejects(
     store.transaction((tx) =>
-      tx.delivery.file(
-        m,
-        [
-          { folderId: paulInbox, mailboxId: paul },
-          { folderId: paulInbox, mailboxId: anne },
-        ],
-        [],
-      ),
+      tx.delivery.file(m, [
+        { folderId: paulInbox, mailboxId: paul },
+        { folderId: paulInbox, mailboxId: anne },
+      ]),
     ),
     /one copy per mailbox and folder/,
   );
 });
 
-test(`file on ${ENGINE}: no copy (every recipient remote or a duplicate) still records the events`, async () => {
-  const m = await store.ingest(raw('none@x', 'Rien'));
-  assert.deepEqual(
-    await store.transaction((tx) => tx.delivery.file(m, [], [{ ...received(paul, PAUL, 'ref-sent'), direction: 'sent' }])),
-    [],
+test(`file on ${ENGINE}: the sender's audit row with the copies; without copies (every recipient elsewhere) the records still`, async () => {
+  const m = await store.ingest(raw('audited@x', 'Audité'));
+  const [copy] = await store.transaction((tx) =>
+    tx.delivery.file(m, [{ folderId: paulInbox, mailboxId: paul }], { audit: sent('ref-copy') }),
   );
+  assert.ok(copy);
+  const none = await store.ingest(raw('none@x', 'Rien'));
+  const events = [{ ...received(paul, PAUL, 'ref-sent'), direction: 'sent' as const }];
+  assert.deepEqual(await store.transaction((tx) => tx.delivery.file(none, [], { events, audit: sent('ref-sent') })), []);
   assert.deepEqual(await store.indicators.messageRefs('sent'), ['ref-sent']);
+  const rows = await store.audit.list({ mailbox: PAUL });
+  assert.deepEqual(
+    rows.map((r) => [r.action, r.reason, r.mailbox, r.idnat, r.role, r.client_id, r.outcome]),
+    [
+      ['smtp-send', 'id=ref-copy', PAUL, GP.idnat, 'holder', 'lps-1', 'allowed'],
+      ['smtp-send', 'id=ref-sent', PAUL, GP.idnat, 'holder', 'lps-1', 'allowed'],
+    ],
+    'the failed delivery above left no audit row',
+  );
 });
+
+/** A sender's audit row as submission writes it (R-CAB-9); the mailbox is kept lower-cased. */
+function sent(ref: string): AuditRecord {
+  return {
+    idnat: GP.idnat,
+    mailbox: PAUL.toUpperCase(),
+    action: 'smtp-send',
+    channel: 'smtp',
+    client_id: 'lps-1',
+    outcome: 'allowed',
+    reason: `id=${ref}`,
+    role: 'holder',
+  };
+}

@@ -58,7 +58,7 @@ for (const way of ['appendMessage', 'delivery.file'] as const)
         const row = await store.transaction((tx) => tx.mail.appendMessage(folderId, m));
         return { thread: row.thread_id!, hash: m.blobHash };
       }
-      const [filed] = await store.transaction((tx) => tx.delivery.file(m, [{ folderId, mailboxId: mailboxOf.get(folderId)! }], []));
+      const [filed] = await store.transaction((tx) => tx.delivery.file(m, [{ folderId, mailboxId: mailboxOf.get(folderId)! }]));
       return { thread: (await store.mail.message(folderId, filed!.uid))!.thread_id!, hash: m.blobHash };
     };
 

@@ -3,8 +3,9 @@
 // run one after the other on one connection (bench/README.md: about 12 statements per delivery
 // made PostgreSQL's delivery rate half of SQLite's). Two per delivery: `targets` reads what the
 // checks need of every recipient at once (the mailbox, its usage, its INBOX); `file` stores the
-// copies with their thread, UIDs and MODSEQs and the indicators' events — on PostgreSQL in one
-// statement, on SQLite (calls within the process) with the repositories' usual methods.
+// copies with their thread, UIDs and MODSEQs, the indicators' events and the sender's audit row —
+// on PostgreSQL in one statement, on SQLite (calls within the process) with the repositories'
+// usual methods.
 
 import { sql } from 'kysely';
 import { MssError } from '@mss/runtime';
@@ -12,6 +13,7 @@ import type { MailboxRow } from '../schema.ts';
 import { newThreadId, threadLookup } from '../threads.ts';
 import { isoNow, type RepoContext } from './executor.ts';
 import { ledgerRows, IndicatorRepo, type NewIndicatorEvent } from './indicators.ts';
+import { AuditRepo, type AuditRecord } from './audit.ts';
 import { MailRepo, messageColumns, type NewMessage } from './mail.ts';
 
 /** What a delivery checks of a recipient mailbox before storing (R-BAL status, quota) and where it stores. */
@@ -27,6 +29,14 @@ export interface DeliveryTarget {
 export interface DeliveryCopy {
   folderId: number;
   mailboxId: number;
+}
+
+/** What a delivery writes besides its copies, in the same statement on PostgreSQL. */
+export interface DeliveryRecords {
+  /** The indicators' events (R-IND-1): one per copy received, the message sent. */
+  events?: readonly NewIndicatorEvent[];
+  /** The audit row of a message sent (R-CAB-9). */
+  audit?: AuditRecord;
 }
 
 /** A stored copy: its row id (`mail_messages.id`) and UID. */
@@ -85,19 +95,20 @@ export class DeliveryRepo {
    * Stores one message in each of `copies` (distinct mailboxes, each copy in its own folder),
    * each joining its conversation in its mailbox (threads.ts), each with the next UID and MODSEQ
    * of its folder (row-locked: concurrent writers on other nodes wait, then take the next), and
-   * records `events` in the indicators' ledger. Returns the copies in the order given.
+   * writes `records` (events, audit row). Returns the copies in the order given.
    */
-  async file(message: NewMessage, copies: readonly DeliveryCopy[], events: readonly NewIndicatorEvent[]): Promise<FiledCopy[]> {
+  async file(message: NewMessage, copies: readonly DeliveryCopy[], records: DeliveryRecords = {}): Promise<FiledCopy[]> {
     if (new Set(copies.map((c) => c.folderId)).size !== copies.length || new Set(copies.map((c) => c.mailboxId)).size !== copies.length)
       throw new Error('DeliveryRepo.file: one copy per mailbox and folder');
-    if (this.ctx.engine === 'postgres' && copies.length > 0) return this.filePg(message, copies, events);
+    if (this.ctx.engine === 'postgres') return this.filePg(message, copies, records);
     const mail = new MailRepo(this.ctx);
     const filed: FiledCopy[] = [];
     for (const c of copies) {
       const row = await mail.appendMessage(c.folderId, message);
       filed.push({ folderId: c.folderId, messageId: Number(row.id), uid: Number(row.uid) });
     }
-    await new IndicatorRepo(this.ctx).record(events);
+    await new IndicatorRepo(this.ctx).record(records.events ?? []);
+    if (records.audit) await new AuditRepo(this.ctx).append(records.audit);
     return filed;
   }
 
@@ -105,9 +116,10 @@ export class DeliveryRepo {
    * `file` as one PostgreSQL statement: data-modifying CTEs that take each folder's next UID and
    * MODSEQ (the UPDATE locks the row, as `MailRepo.bump` does), give each mailbox's copy its
    * thread by `threadFor`'s rule (the known msg-ids of the mailbox, nearest first, whose subject
-   * matches; the message's msg-ids not known yet recorded), insert the rows and the events.
+   * matches; the message's msg-ids not known yet recorded), insert the rows, the events and the
+   * audit row. Without copies (every recipient elsewhere) the same statement writes the records.
    */
-  private async filePg(message: NewMessage, copies: readonly DeliveryCopy[], events: readonly NewIndicatorEvent[]): Promise<FiledCopy[]> {
+  private async filePg(message: NewMessage, copies: readonly DeliveryCopy[], records: DeliveryRecords): Promise<FiledCopy[]> {
     const now = isoNow(this.ctx);
     const col = messageColumns(message, now);
     const { ids, subject } = threadLookup(message.data.thread);
@@ -130,7 +142,7 @@ export class DeliveryRepo {
         select t.mailbox_id, keys.message_id, t.thread_id, ${subject}::text from threads t cross join keys
         where not exists (select 1 from known k where k.mailbox_id = t.mailbox_id and k.message_id = keys.message_id)
         on conflict (mailbox_id, message_id) do nothing)`;
-    const rows = ledgerRows(events, now);
+    const rows = ledgerRows(records.events ?? [], now);
     const counted =
       rows.length === 0
         ? sql``
@@ -142,6 +154,13 @@ export class DeliveryRepo {
           ${rows.map((r) => r.mailbox)}::text[], ${rows.map((r) => r.mailbox_type)}::text[], ${rows.map((r) => r.message_ref)}::text[],
           ${rows.map((r) => r.document_types)}::text[], ${rows.map((r) => r.ins_qualified)}::integer[],
           ${rows.map((r) => r.mes)}::integer[], ${rows.map((r) => r.mismatches)}::text[]))`;
+    const a = records.audit;
+    const audited = !a
+      ? sql``
+      : sql`, audited as (
+        insert into access_audit (at, idnat, mailbox, action, channel, client_id, outcome, reason, role)
+        values (${a.at ?? now}::text, ${a.idnat}::text, ${a.mailbox?.toLowerCase() ?? null}::text, ${a.action}::text, ${a.channel}::text,
+          ${a.client_id}::text, ${a.outcome}::text, ${a.reason}::text, ${a.role}::text))`;
     const result = await sql<{ id: number; folder_id: number; uid: number }>`
       with copies (folder_id, mailbox_id) as (
         select * from unnest(${copies.map((c) => c.folderId)}::bigint[], ${copies.map((c) => c.mailboxId)}::bigint[])),
@@ -158,7 +177,7 @@ export class DeliveryRepo {
           ${col.author_idnat}::text, ${col.message_id}::text, ${col.subject}::text, ${col.from_addr}::text, ${col.to_addrs}::text,
           ${col.sent_date}::text, ${col.structure}::text, ${col.search_headers}::text, ${col.saved_at}::text, t.thread_id
         from bumped b join threads t on t.mailbox_id = b.mailbox_id
-        returning id, folder_id, uid)${counted}
+        returning id, folder_id, uid)${counted}${audited}
       select id, folder_id, uid from stored`.execute(this.ctx.db);
     const byFolder = new Map(result.rows.map((r) => [Number(r.folder_id), r]));
     return copies.map((c) => {

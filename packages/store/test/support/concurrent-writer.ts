@@ -30,7 +30,7 @@ try {
       // Called in one turn: the eight share a group commit, one after the other on its connection.
       const batch = await Promise.all(
         Array.from({ length: Math.min(8, count - i) }, () =>
-          store.groupTransaction((tx) => tx.delivery.file({ ...blob, authorIdnat: idnat }, [{ folderId, mailboxId }], [])),
+          store.groupTransaction((tx) => tx.delivery.file({ ...blob, authorIdnat: idnat }, [{ folderId, mailboxId }])),
         ),
       );
       uids.push(...batch.map(([copy]) => copy!.uid));
