@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Kysely, SqliteDialect, type LogEvent } from 'kysely';
@@ -166,7 +166,10 @@ async function openPostgres(parsed: URL, poolSize: number, options: OpenOptions)
   // blob, a server restarted meanwhile): pg-pool listens only to idle clients, and an 'error'
   // nobody listens to ends the process. The next statement on it fails (the transaction rolls
   // back, answered 451 4.3.0) and the pool drops it when it comes back, as unusable.
-  pool.on('connect', (client) => client.on('error', () => {}));
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+    prepareMarked(client);
+  });
   const create = options.create !== false;
   let current: string;
   let exists = true;
@@ -198,6 +201,33 @@ async function openPostgres(parsed: URL, poolSize: number, options: OpenOptions)
     schema: current,
     pgClient,
   };
+}
+
+/**
+ * A statement whose text starts with this comment is prepared once per connection (a named
+ * statement: PostgreSQL parses it once and may keep its plan) instead of being parsed and planned
+ * at every execution as Kysely's unnamed statements are. For the hot statements whose parsing and
+ * planning cost more than their execution (a delivery's write: `repos/delivery.ts`); their result
+ * columns are named, never `*`, so that a migration adding a column cannot change a kept plan's
+ * result type under a running node.
+ */
+export const PREPARED = '/* mss:prepared */';
+
+const preparedNames = new Map<string, string>();
+
+/** Routes the connection's marked statements to named ones (Kysely's driver calls `query(text, values)`). */
+function prepareMarked(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (config: unknown, values?: unknown, callback?: unknown) => unknown;
+  const marked = (config: unknown, values?: unknown, callback?: unknown): unknown => {
+    if (typeof config !== 'string' || !config.startsWith(PREPARED)) return query(config, values, callback);
+    let name = preparedNames.get(config);
+    if (name === undefined) {
+      name = `mss_${createHash('sha256').update(config).digest('hex').slice(0, 24)}`;
+      preparedNames.set(config, name);
+    }
+    return query({ name, text: config, values }, callback);
+  };
+  (client as unknown as { query: typeof marked }).query = marked;
 }
 
 function describePgError(err: unknown): string {

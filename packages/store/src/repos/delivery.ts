@@ -7,10 +7,11 @@
 // on PostgreSQL in one statement, on SQLite (calls within the process) with the repositories'
 // usual methods.
 
-import { sql } from 'kysely';
+import { CompiledQuery, sql, type Compilable } from 'kysely';
 import { MssError } from '@mss/runtime';
-import type { MailboxRow } from '../schema.ts';
+import type { MailboxesTable, MailboxRow } from '../schema.ts';
 import { newThreadId, threadLookup } from '../threads.ts';
+import { PREPARED } from '../engine/open.ts';
 import { isoNow, type RepoContext } from './executor.ts';
 import { ledgerRows, IndicatorRepo, type NewIndicatorEvent } from './indicators.ts';
 import { AuditRepo, type AuditRecord } from './audit.ts';
@@ -46,6 +47,26 @@ export interface FiledCopy {
   uid: number;
 }
 
+/** Every column of a mailbox row (schema.ts), as a delivery's checks read it. */
+const MAILBOX_COLUMNS = [
+  'id',
+  'address',
+  'address_key',
+  'type',
+  'status',
+  'owner_idnat',
+  'situation_id',
+  'liste_rouge',
+  'description',
+  'service',
+  'digitization',
+  'created_at',
+  'updated_at',
+  'closed_at',
+  'released_at',
+  'last_uidvalidity',
+] as const satisfies readonly (keyof MailboxesTable)[];
+
 export class DeliveryRepo {
   private readonly ctx: RepoContext;
   constructor(ctx: RepoContext) {
@@ -55,40 +76,48 @@ export class DeliveryRepo {
   /** The recipients' mailboxes by id, each with its usage and INBOX, in one statement; a missing one is absent. */
   async targets(mailboxIds: readonly number[]): Promise<Map<number, DeliveryTarget>> {
     if (mailboxIds.length === 0) return new Map();
-    const rows = await this.withUsage()
-      .where('m.id', 'in', [...mailboxIds])
-      .execute();
+    const rows = await this.prepared(this.withUsage().where('m.id', 'in', [...mailboxIds]));
     return new Map(rows.map((r) => [Number(r.id), targetOf(r)]));
   }
 
   /** RCPT's lookup: the mailbox holding an address (closed ones included until released), with its usage, in one statement. */
   async targetByKey(addressKey: string): Promise<DeliveryTarget | undefined> {
-    const r = await this.withUsage().where('m.address_key', '=', addressKey).where('m.released_at', 'is', null).executeTakeFirst();
+    const [r] = await this.prepared(this.withUsage().where('m.address_key', '=', addressKey).where('m.released_at', 'is', null));
     return r ? targetOf(r) : undefined;
   }
 
+  /** Runs a query as a statement prepared once per connection on PostgreSQL (`PREPARED`: parsing and planning it cost more than running it). */
+  private async prepared<R>(query: Compilable<R>): Promise<R[]> {
+    const c = query.compile();
+    const text = this.ctx.engine === 'postgres' ? `${PREPARED}\n${c.sql}` : c.sql;
+    return (await this.ctx.db.executeQuery(CompiledQuery.raw(text, [...c.parameters]) as CompiledQuery<R>)).rows;
+  }
+
   private withUsage() {
-    return this.ctx.db
-      .selectFrom('mailboxes as m')
-      .selectAll('m')
-      .select((eb) => [
-        eb
-          .selectFrom('mail_folders as f')
-          .select((f) => f.fn.sum<number>('f.storage_used').as('s'))
-          .whereRef('f.mailbox_id', '=', 'm.id')
-          .as('usage_storage'),
-        eb
-          .selectFrom('mail_folders as f')
-          .select((f) => f.fn.sum<number>('f.message_count').as('n'))
-          .whereRef('f.mailbox_id', '=', 'm.id')
-          .as('usage_messages'),
-        eb
-          .selectFrom('mail_folders as f')
-          .select('f.id')
-          .whereRef('f.mailbox_id', '=', 'm.id')
-          .where('f.name', '=', 'INBOX')
-          .as('inbox_id'),
-      ]);
+    return (
+      this.ctx.db
+        .selectFrom('mailboxes as m')
+        // Named columns, not `m.*`: a kept plan's result cannot change under it (see PREPARED).
+        .select(MAILBOX_COLUMNS.map((c) => `m.${c}` as const))
+        .select((eb) => [
+          eb
+            .selectFrom('mail_folders as f')
+            .select((f) => f.fn.sum<number>('f.storage_used').as('s'))
+            .whereRef('f.mailbox_id', '=', 'm.id')
+            .as('usage_storage'),
+          eb
+            .selectFrom('mail_folders as f')
+            .select((f) => f.fn.sum<number>('f.message_count').as('n'))
+            .whereRef('f.mailbox_id', '=', 'm.id')
+            .as('usage_messages'),
+          eb
+            .selectFrom('mail_folders as f')
+            .select('f.id')
+            .whereRef('f.mailbox_id', '=', 'm.id')
+            .where('f.name', '=', 'INBOX')
+            .as('inbox_id'),
+        ])
+    );
   }
 
   /**
@@ -161,7 +190,8 @@ export class DeliveryRepo {
         insert into access_audit (at, idnat, mailbox, action, channel, client_id, outcome, reason, role)
         values (${a.at ?? now}::text, ${a.idnat}::text, ${a.mailbox?.toLowerCase() ?? null}::text, ${a.action}::text, ${a.channel}::text,
           ${a.client_id}::text, ${a.outcome}::text, ${a.reason}::text, ${a.role}::text))`;
-    const result = await sql<{ id: number; folder_id: number; uid: number }>`
+    // Prepared once per connection: parsing and planning this statement cost more than running it.
+    const result = await sql<{ id: number; folder_id: number; uid: number }>`${sql.raw(PREPARED)}
       with copies (folder_id, mailbox_id) as (
         select * from unnest(${copies.map((c) => c.folderId)}::bigint[], ${copies.map((c) => c.mailboxId)}::bigint[])),
       ${threads},
