@@ -5,7 +5,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openTestStore, ENGINE, GP } from './harness.ts';
+import { sql } from 'kysely';
 import { addressKey, type AuditRecord, type NewIndicatorEvent, type Store } from '../src/index.ts';
+import { repoContext } from '../src/engine/index.ts';
+import { PREPARED } from '../src/engine/open.ts';
 
 let store: Store;
 let cleanup: () => Promise<void>;
@@ -185,3 +188,35 @@ function sent(ref: string): AuditRecord {
     role: 'holder',
   };
 }
+
+test(`on ${ENGINE}: a delivery's statements are prepared once per connection, and a column added meanwhile does not break them`, async () => {
+  const m = await store.ingest(raw('prepared@x', 'Préparé'));
+  // One group commit holds one connection: what it prepared there, and the same statements after
+  // a migration-like ALTER (a kept plan whose result type changed would fail: columns are named).
+  const prepared = await store.groupTransaction(async (tx) => {
+    const db = repoContext(tx).db;
+    await tx.delivery.targets([paul]);
+    await tx.delivery.file(m, [{ folderId: paulInbox, mailboxId: paul }]);
+    const names =
+      ENGINE === 'postgres'
+        ? (await sql<{ statement: string }>`select statement from pg_prepared_statements`.execute(db)).rows.map((r) => r.statement)
+        : [];
+    await sql`alter table mailboxes add column delivery_test_note text`.execute(db);
+    const again = await tx.delivery.targets([paul]);
+    assert.equal(again.get(paul)?.box.address, PAUL);
+    await tx.delivery.file(await store.ingest(raw('prepared2@x', 'Préparé')), [{ folderId: paulInbox, mailboxId: paul }]);
+    return names;
+  });
+  if (ENGINE === 'postgres') {
+    // The connection may hold others too (the variants earlier tests prepared on it).
+    const ours = prepared.filter((s) => s.startsWith(PREPARED));
+    assert.ok(
+      ours.some((s) => s.includes('from "mailboxes" as "m"')),
+      `the read is prepared:\n${prepared.join('\n')}`,
+    );
+    assert.ok(
+      ours.some((s) => /with copies/.test(s)),
+      `the write is prepared:\n${prepared.join('\n')}`,
+    );
+  }
+});
