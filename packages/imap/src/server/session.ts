@@ -343,8 +343,11 @@ export class ImapSession implements SessionContext {
       if (this.drainText !== undefined && !this.closed && !this.saslWait) this.bye(this.drainText);
       this.flush();
       // The client may hold its line end until we acknowledge the literal (Nagle): acknowledge now.
-      if (!this.closed && this.framer.awaitingLineAfterLiteral)
-        this.opts.events?.quickAck?.(this.opts.name ?? 'imap', quickAck(this.socket));
+      // (Asked first, reported after: an optional call would skip its arguments without a listener.)
+      if (!this.closed && this.framer.awaitingLineAfterLiteral) {
+        const sent = quickAck(this.socket);
+        this.opts.events?.quickAck?.(this.opts.name ?? 'imap', sent);
+      }
       if (!this.closed && this.socket.isPaused() && this.framer.bufferedBytes < HIGH_WATER / 2) this.socket.resume();
     }
   }
