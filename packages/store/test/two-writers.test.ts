@@ -45,29 +45,34 @@ test(`two processes appending to one folder on ${ENGINE}: every UID and MODSEQ u
     String(N),
     GP.idnat,
   ]);
-  const all = [...a, ...b];
-  assert.equal(all.length, 2 * N);
-  const uids = all.map((r) => r.uid).sort((x, y) => x - y);
-  assert.deepEqual(
-    uids,
-    Array.from({ length: 2 * N }, (_, i) => i + 1),
-    'UIDs 1…2N, none twice',
-  );
-  assert.equal(new Set(all.map((r) => r.modseq)).size, 2 * N, 'no MODSEQ twice');
   // Within each process, later appends got higher UIDs and MODSEQs (each waited for the one before).
   for (const rows of [a, b]) {
     for (let i = 8; i < rows.length; i++) {
       assert.ok(rows[i]!.uid > rows[i - 8]!.uid && rows[i]!.modseq > rows[i - 8]!.modseq, 'ascending in commit order');
     }
   }
-  // UID order is MODSEQ order: a message stored later never has a lower MODSEQ than one stored before.
+  await assertOneSequence([...a, ...b], 2 * N, Number(inbox.id));
+});
+
+/**
+ * What two writers into one folder must leave: UIDs 1…n, none twice; no MODSEQ twice; UID order
+ * is MODSEQ order (a message stored later never has a lower MODSEQ); the folder's counters past them all.
+ */
+async function assertOneSequence(all: readonly { uid: number; modseq: number }[], n: number, folderId: number): Promise<void> {
+  assert.equal(all.length, n);
+  assert.deepEqual(
+    all.map((r) => r.uid).sort((x, y) => x - y),
+    Array.from({ length: n }, (_, i) => i + 1),
+    'UIDs 1…2N, none twice',
+  );
+  assert.equal(new Set(all.map((r) => r.modseq)).size, n, 'no MODSEQ twice');
   const byUid = [...all].sort((x, y) => x.uid - y.uid);
   for (let i = 1; i < byUid.length; i++) assert.ok(byUid[i]!.modseq > byUid[i - 1]!.modseq, `MODSEQ follows UID at ${byUid[i]!.uid}`);
-  const st = await store.mail.status(inbox.id);
-  assert.equal(st.messages, 2 * N);
-  assert.equal(st.uidnext, 2 * N + 1);
+  const st = await store.mail.status(folderId);
+  assert.equal(st.messages, n);
+  assert.equal(st.uidnext, n + 1);
   assert.equal(st.highestModseq, Math.max(...all.map((r) => r.modseq)));
-});
+}
 
 test(`two processes delivering to one INBOX in group commits on ${ENGINE}: UIDs 1…2N, MODSEQs unique and in UID order`, async () => {
   // SMTP delivery's write (`delivery.file`: on PostgreSQL one statement that takes the UID and
@@ -83,18 +88,7 @@ test(`two processes delivering to one INBOX in group commits on ${ENGINE}: UIDs 
     String(N),
     GP.idnat,
   ]);
-  const all = [...a, ...b];
-  assert.deepEqual(
-    all.map((r) => r.uid).sort((x, y) => x - y),
-    Array.from({ length: 2 * N }, (_, i) => i + 1),
-    'UIDs 1…2N, none twice',
-  );
-  const byUid = [...all].sort((x, y) => x.uid - y.uid);
-  for (let i = 1; i < byUid.length; i++) assert.ok(byUid[i]!.modseq > byUid[i - 1]!.modseq, `MODSEQ follows UID at ${byUid[i]!.uid}`);
-  const st = await store.mail.status(inbox.id);
-  assert.equal(st.messages, 2 * N);
-  assert.equal(st.uidnext, 2 * N + 1);
-  assert.equal(st.highestModseq, byUid.at(-1)!.modseq);
+  await assertOneSequence([...a, ...b], 2 * N, Number(inbox.id));
   assert.equal((await store.mail.usage(box)).messages, 2 * N, 'the usage counters count every copy');
 });
 
